@@ -1,0 +1,62 @@
+package dev.maestro.contracts.auth;
+
+import dev.maestro.contracts.Addresses;
+import io.vertx.codegen.annotations.ProxyGen;
+import io.vertx.codegen.annotations.VertxGen;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceProxyBuilder;
+
+import java.util.List;
+
+/**
+ * Provider credentials (encrypted at rest) and OAuth flows. Everything returned to the gateway is
+ * masked; only {@link #resolveSecret} returns a secret, and only provider- and tool-service call it.
+ */
+@ProxyGen
+@VertxGen
+public interface AuthService {
+  String ADDRESS = Addresses.AUTH_SERVICE;
+
+  static AuthService createProxy(Vertx vertx) {
+    return new ServiceProxyBuilder(vertx).setAddress(ADDRESS)
+        .setOptions(new DeliveryOptions().setSendTimeout(20_000)).build(AuthService.class);
+  }
+
+  /** spec: {provider, kind:api_key, label, apiKey, baseUrl?} → masked credential. */
+  Future<JsonObject> createCredential(String userId, JsonObject spec);
+
+  /** → [{id, provider, kind, label, baseUrl, status, maskedSecret, expiresAt}]. */
+  Future<List<JsonObject>> listCredentials(String userId);
+
+  Future<JsonObject> getCredential(String userId, String credentialId);
+
+  Future<Void> deleteCredential(String userId, String credentialId);
+
+  /**
+   * For provider- and tool-service only → {id, provider, kind, baseUrl, secret, scheme: api_key|bearer,
+   * expiresAt?}. An OAuth token is refreshed first when it is due.
+   */
+  Future<JsonObject> resolveSecret(String credentialId);
+
+  /** Forces one refresh (after an upstream 401) → same shape as {@link #resolveSecret}. */
+  Future<JsonObject> refreshCredential(String credentialId);
+
+  Future<List<JsonObject>> listOAuthClients();
+
+  Future<JsonObject> createOAuthClient(JsonObject client);
+
+  Future<JsonObject> getOAuthClient(String clientId);
+
+  Future<JsonObject> updateOAuthClient(String clientId, JsonObject client);
+
+  Future<Void> deleteOAuthClient(String clientId);
+
+  /** body: {label, oauthClientId} → {authorizeUrl, state}. */
+  Future<JsonObject> startOAuth(String userId, String provider, JsonObject body, String redirectUri);
+
+  /** Finishes a flow; an unknown, expired or reused state fails with BAD_REQUEST → credential. */
+  Future<JsonObject> completeOAuth(String state, String code);
+}

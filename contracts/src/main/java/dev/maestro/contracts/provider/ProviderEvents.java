@@ -1,0 +1,63 @@
+package dev.maestro.contracts.provider;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Normalized stream events sent to a stream's reply address. Each body carries
+ * {@code streamId} and {@code type}:
+ * <ul>
+ *   <li>{@code text} {text}, {@code thinking} {text, signature?}</li>
+ *   <li>{@code tool_call} {id, name, arguments (complete JSON object)}</li>
+ *   <li>{@code usage} {inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens}</li>
+ *   <li>{@code done} {stopReason}; {@code error} {code, message}</li>
+ * </ul>
+ */
+public final class ProviderEvents {
+  private ProviderEvents() {}
+
+  public static final String TEXT = "text";
+  public static final String THINKING = "thinking";
+  public static final String TOOL_CALL = "tool_call";
+  public static final String USAGE = "usage";
+  public static final String DONE = "done";
+  public static final String ERROR = "error";
+
+  /** Stable error codes. */
+  public static final String AUTH_FAILED = "auth_failed";
+  public static final String RATE_LIMITED = "rate_limited";
+  public static final String OVERLOADED = "overloaded";
+  public static final String CONTEXT_TOO_LONG = "context_too_long";
+  public static final String BAD_REQUEST = "bad_request";
+  public static final String UPSTREAM_UNAVAILABLE = "upstream_unavailable";
+  public static final String TIMEOUT = "timeout";
+  public static final String CANCELLED = "cancelled";
+
+  public static JsonObject text(String streamId, String text) {
+    return base(streamId, TEXT).put("text", text);
+  }
+
+  public static JsonObject thinking(String streamId, String text) {
+    return base(streamId, THINKING).put("text", text);
+  }
+
+  public static JsonObject toolCall(String streamId, String id, String name, JsonObject arguments) {
+    return base(streamId, TOOL_CALL).put("id", id).put("name", name).put("arguments", arguments);
+  }
+
+  public static JsonObject usage(String streamId, long input, long output, long cacheRead, long cacheWrite) {
+    return base(streamId, USAGE).put("inputTokens", input).put("outputTokens", output)
+        .put("cacheReadTokens", cacheRead).put("cacheWriteTokens", cacheWrite);
+  }
+
+  public static JsonObject done(String streamId, String stopReason) {
+    return base(streamId, DONE).put("stopReason", stopReason);
+  }
+
+  public static JsonObject error(String streamId, String code, String message) {
+    return base(streamId, ERROR).put("code", code).put("message", message);
+  }
+
+  private static JsonObject base(String streamId, String type) {
+    return new JsonObject().put("streamId", streamId).put("type", type);
+  }
+}

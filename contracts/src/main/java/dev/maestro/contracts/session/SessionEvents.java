@@ -1,0 +1,82 @@
+package dev.maestro.contracts.session;
+
+import dev.maestro.contracts.Addresses;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The session events of API.md. The session verticle publishes
+ * {@code {"type":"event","sessionId","seq","event":{...}}} to {@link Addresses#sessionEvents};
+ * the gateway forwards those envelopes to WebSocket subscribers unchanged.
+ */
+public final class SessionEvents {
+  private SessionEvents() {}
+
+  public static final String TURN_STARTED = "turn_started";
+  public static final String MESSAGE_STARTED = "message_started";
+  public static final String DELTA = "delta";
+  public static final String THINKING_DELTA = "thinking_delta";
+  public static final String TOOL_CALL = "tool_call";
+  public static final String APPROVAL_REQUIRED = "approval_required";
+  public static final String TOOL_RESULT = "tool_result";
+  public static final String MESSAGE_COMPLETED = "message_completed";
+  public static final String TURN_ERROR = "turn_error";
+  public static final String TURN_COMPLETED = "turn_completed";
+  public static final String PRESENCE = "presence";
+
+  /** Message statuses. */
+  public static final String COMPLETE = "complete";
+  public static final String STREAMING = "streaming";
+  public static final String INTERRUPTED = "interrupted";
+  public static final String ERROR = "error";
+  public static final String CANCELLED = "cancelled";
+
+  public static JsonObject envelope(String sessionId, long seq, JsonObject event) {
+    return new JsonObject().put("type", "event").put("sessionId", sessionId).put("seq", seq).put("event", event);
+  }
+
+  public static JsonObject turnStarted(String turnId) {
+    return new JsonObject().put("type", TURN_STARTED).put("turnId", turnId);
+  }
+
+  public static JsonObject messageStarted(String messageId, String role) {
+    return new JsonObject().put("type", MESSAGE_STARTED).put("messageId", messageId).put("role", role);
+  }
+
+  public static JsonObject delta(String text) {
+    return new JsonObject().put("type", DELTA).put("text", text);
+  }
+
+  public static JsonObject thinkingDelta(String text) {
+    return new JsonObject().put("type", THINKING_DELTA).put("text", text);
+  }
+
+  public static JsonObject toolCall(String callId, String name, JsonObject arguments) {
+    return new JsonObject().put("type", TOOL_CALL).put("callId", callId).put("name", name).put("arguments", arguments);
+  }
+
+  public static JsonObject approvalRequired(String callId, String name, JsonObject arguments) {
+    return new JsonObject().put("type", APPROVAL_REQUIRED).put("callId", callId).put("name", name).put("arguments", arguments);
+  }
+
+  public static JsonObject toolResult(String callId, JsonArray content, boolean isError) {
+    return new JsonObject().put("type", TOOL_RESULT).put("callId", callId).put("content", content).put("isError", isError);
+  }
+
+  public static JsonObject messageCompleted(String messageId, long inputTokens, long outputTokens) {
+    return new JsonObject().put("type", MESSAGE_COMPLETED).put("messageId", messageId)
+        .put("usage", new JsonObject().put("inputTokens", inputTokens).put("outputTokens", outputTokens));
+  }
+
+  public static JsonObject turnError(String code, String message) {
+    return new JsonObject().put("type", TURN_ERROR).put("code", code).put("message", message);
+  }
+
+  public static JsonObject turnCompleted(String turnId, String status) {
+    return new JsonObject().put("type", TURN_COMPLETED).put("turnId", turnId).put("status", status);
+  }
+
+  public static JsonObject presence(JsonArray openIn) {
+    return new JsonObject().put("type", PRESENCE).put("openIn", openIn);
+  }
+}

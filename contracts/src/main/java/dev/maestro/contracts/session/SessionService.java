@@ -1,0 +1,73 @@
+package dev.maestro.contracts.session;
+
+import dev.maestro.contracts.Addresses;
+import io.vertx.codegen.annotations.ProxyGen;
+import io.vertx.codegen.annotations.VertxGen;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceProxyBuilder;
+
+/**
+ * Sessions, messages, turns and agent templates. Every call names the acting user: a session or
+ * template that belongs to somebody else answers {@code NOT_FOUND}, exactly like a missing one.
+ * Shapes are those of API.md; parameter names are the wire keys, so never rename them.
+ */
+@ProxyGen
+@VertxGen
+public interface SessionService {
+  String ADDRESS = Addresses.SESSION_SERVICE;
+
+  static SessionService createProxy(Vertx vertx) {
+    return new ServiceProxyBuilder(vertx).setAddress(ADDRESS)
+        .setOptions(new DeliveryOptions().setSendTimeout(15_000)).build(SessionService.class);
+  }
+
+  /** spec: {title?, provider, model, credentialId?, templateId?, systemPrompt?, tools?, params?} → session. */
+  Future<JsonObject> create(String userId, JsonObject spec);
+
+  /** query: {q?, limit?, cursor?} → {items:[session summary], nextCursor}. */
+  Future<JsonObject> list(String userId, JsonObject query);
+
+  /** → session with messages. */
+  Future<JsonObject> get(String userId, String sessionId);
+
+  /** patch: {title?, model?, provider?, credentialId?, tools?} → session. */
+  Future<JsonObject> update(String userId, String sessionId, JsonObject patch);
+
+  Future<Void> delete(String userId, String sessionId);
+
+  /** Copies the session up to and including atMessageId (all when null) → new session. */
+  Future<JsonObject> fork(String userId, String sessionId, String atMessageId);
+
+  /** Stores the user message, then starts (or refuses) a turn → {messageId, turnId}. */
+  Future<JsonObject> send(String userId, String sessionId, String text);
+
+  Future<Void> cancel(String userId, String sessionId);
+
+  Future<Void> compact(String userId, String sessionId);
+
+  /** decision: allow | deny. */
+  Future<Void> approve(String userId, String sessionId, String callId, String decision);
+
+  /** → {items:[{sessionId, seq, event}]} for every held event with seq &gt; afterSeq. */
+  Future<JsonObject> events(String userId, String sessionId, long afterSeq);
+
+  /** format: json | markdown → {contentType, body}. */
+  Future<JsonObject> export(String userId, String sessionId, String format);
+
+  /** The JSON export → new session. */
+  Future<JsonObject> importSession(String userId, JsonObject export);
+
+  /** Template: {name, description, provider, model, systemPrompt, tools, params}. */
+  Future<JsonObject> createTemplate(String userId, JsonObject template);
+
+  Future<JsonObject> listTemplates(String userId, JsonObject query);
+
+  Future<JsonObject> getTemplate(String userId, String templateId);
+
+  Future<JsonObject> updateTemplate(String userId, String templateId, JsonObject template);
+
+  Future<Void> deleteTemplate(String userId, String templateId);
+}

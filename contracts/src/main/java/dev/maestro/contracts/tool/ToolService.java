@@ -1,0 +1,58 @@
+package dev.maestro.contracts.tool;
+
+import dev.maestro.contracts.Addresses;
+import io.vertx.codegen.annotations.ProxyGen;
+import io.vertx.codegen.annotations.VertxGen;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceProxyBuilder;
+
+import java.util.List;
+
+/**
+ * Tool registry, policies, built-in tools and MCP servers. {@link #execute} never fails for a bad
+ * call (unknown, disabled, denied, invalid arguments, timeout): it answers {@code isError:true}
+ * with a message the model can read.
+ */
+@ProxyGen
+@VertxGen
+public interface ToolService {
+  String ADDRESS = Addresses.TOOL_SERVICE;
+
+  static ToolService createProxy(Vertx vertx) {
+    return new ServiceProxyBuilder(vertx).setAddress(ADDRESS)
+        .setOptions(new DeliveryOptions().setSendTimeout(15 * 60_000)).build(ToolService.class);
+  }
+
+  /** → every tool {name, source, description, inputSchema, enabled, policy}. */
+  Future<List<JsonObject>> listTools();
+
+  /** Enabled tools (restricted to names when non-empty) with schemas and policies, for a model request. */
+  Future<List<JsonObject>> toolsForSession(String sessionId, List<String> names);
+
+  /** patch: {enabled?, policy?} → tool. */
+  Future<JsonObject> updateTool(String name, JsonObject patch);
+
+  /**
+   * call: {callId, sessionId, name, arguments, timeoutSeconds?, progressAddress?} →
+   * {callId, content:[{type:text,text}], isError}.
+   */
+  Future<JsonObject> execute(JsonObject call);
+
+  /** Stops a running call (process tree killed, MCP notifications/cancelled sent). */
+  Future<Void> cancelCall(String callId);
+
+  Future<List<JsonObject>> listMcpServers();
+
+  Future<JsonObject> createMcpServer(JsonObject server);
+
+  Future<JsonObject> getMcpServer(String serverId);
+
+  Future<JsonObject> updateMcpServer(String serverId, JsonObject patch);
+
+  Future<Void> deleteMcpServer(String serverId);
+
+  Future<JsonObject> restartMcpServer(String serverId);
+}

@@ -1,0 +1,72 @@
+package dev.maestro.platform;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Deployable;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The main of every service: join the Hazelcast cluster, deploy the service's verticle with the
+ * resolved configuration, and on any start-up failure print one actionable line and exit 1.
+ */
+public final class ServiceMain {
+  private ServiceMain() {}
+
+  public static void run(String service, Supplier<Deployable> verticle) {
+    System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+    Logger log = LoggerFactory.getLogger("maestro." + service);
+    Vertx vertx = null;
+    try {
+      MaestroConfig config = MaestroConfig.fromEnvironment();
+      long t0 = System.nanoTime();
+      log.info("starting {} service (cluster '{}' on {}, members {})", service, config.get(MaestroConfig.CLUSTER_NAME),
+          config.get(MaestroConfig.CLUSTER_HOST), config.get(MaestroConfig.CLUSTER_MEMBERS));
+      vertx = clustered(config);
+      Vertx v = vertx;
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          v.close().await(15, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+          // exiting anyway
+        }
+      }, "maestro-shutdown"));
+      vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config.toJson()))
+          .await(config.startupTimeoutSeconds() + 60L, TimeUnit.SECONDS);
+      log.info("{} service is UP in {} ms", service, (System.nanoTime() - t0) / 1_000_000);
+    } catch (Throwable e) {
+      String line = e instanceof StartupException ? e.getMessage() : Retry.describe(e);
+      System.err.println("maestro " + service + ": cannot start: " + line);
+      log.debug("start-up failure", e);
+      if (vertx != null) {
+        try {
+          vertx.close().await(5, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+          // exiting anyway
+        }
+      }
+      System.exit(1);
+    }
+  }
+
+  static Vertx clustered(MaestroConfig config) throws Exception {
+    VertxOptions options = new VertxOptions();
+    options.getEventBusOptions().setHost(config.get(MaestroConfig.CLUSTER_HOST)).setTcpNoDelay(true);
+    try {
+      return Vertx.builder().with(options)
+          .withClusterManager(new HazelcastClusterManager(ClusterSetup.hazelcast(config)))
+          .buildClustered().await(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new StartupException("cannot join the cluster on " + config.get(MaestroConfig.CLUSTER_HOST)
+          + " (" + Retry.describe(e) + "); check MAESTRO_CLUSTER_HOST and MAESTRO_CLUSTER_MEMBERS", e);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package dev.maestro.testkit;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Installs a test's npm packages (from its committed package-lock.json) into its own folder the
+ * first time they are needed, so {@code ./deploy/maestro test} works on a fresh machine.
+ */
+public final class NodeDeps {
+  private NodeDeps() {}
+
+  /** Runs {@code npm ci} in dir unless node_modules is already newer than package-lock.json. */
+  public static synchronized Path ensureInstalled(Path dir) {
+    Path modules = dir.resolve("node_modules");
+    Path lock = dir.resolve("package-lock.json");
+    try {
+      if (Files.isDirectory(modules) && Files.exists(modules.resolve(".package-lock.json"))
+          && Files.getLastModifiedTime(modules.resolve(".package-lock.json")).compareTo(Files.getLastModifiedTime(lock)) >= 0) {
+        return modules;
+      }
+      List<String> cmd = Files.exists(lock)
+          ? List.of("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+          : List.of("npm", "install", "--no-audit", "--no-fund", "--loglevel=error");
+      System.out.println("[testkit] installing npm packages in " + dir + " ...");
+      Process p = new ProcessBuilder(cmd).directory(dir.toFile()).inheritIO().start();
+      if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+        throw new IllegalStateException("npm install failed in " + dir + " (exit " + p.exitValue() + ")");
+      }
+      return modules;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run npm in " + dir + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted installing npm packages", e);
+    }
+  }
+}
