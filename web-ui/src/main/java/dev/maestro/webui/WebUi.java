@@ -1,0 +1,65 @@
+package dev.maestro.webui;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.Session;
+import io.vertx.ext.web.handler.SessionHandler;
+import io.vertx.ext.web.sstore.redis.RedisSessionStore;
+import io.vertx.redis.client.Redis;
+
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The browser side of Maestro, mounted by the gateway:
+ * <ol>
+ *   <li>{@link #installSessions} first (cookie sessions kept in Redis, so any gateway serves any browser);</li>
+ *   <li>then the gateway's own routes (JSON API, WebSocket), which use {@link #user} and {@link #csrfOk}
+ *       for cookie-authenticated requests;</li>
+ *   <li>then {@link #mountPages}: /login, /logout, every page and /assets/*.</li>
+ * </ol>
+ */
+public final class WebUi {
+  /** Session key holding the signed-in principal {userId, username, role}. */
+  public static final String SESSION_USER = "user";
+  /** Session key holding the synchronizer CSRF token. */
+  public static final String SESSION_CSRF = "csrf";
+  /** Header (fetch / WebSocket-less calls) or form field carrying the CSRF token. */
+  public static final String CSRF_HEADER = "X-CSRF-Token";
+  public static final String CSRF_FIELD = "_csrf";
+  public static final String COOKIE_NAME = "maestro_session";
+
+  private WebUi() {}
+
+  public static void installSessions(Vertx vertx, Router router, Redis redis) {
+    router.route().handler(SessionHandler.create(RedisSessionStore.create(vertx, redis))
+        .setSessionCookieName(COOKIE_NAME).setCookieHttpOnlyFlag(true)
+        .setCookieSameSite(io.vertx.core.http.CookieSameSite.LAX)
+        .setSessionTimeout(7L * 24 * 3600 * 1000));
+  }
+
+  public static void mountPages(Vertx vertx, Router router, WebUiGateway gateway) {
+    // pages are added by the web-ui issue
+  }
+
+  /** The signed-in browser user, or null. */
+  public static JsonObject user(RoutingContext rc) {
+    Session s = rc.session();
+    if (s == null) return null;
+    Object u = s.get(SESSION_USER);
+    return u instanceof JsonObject j ? j : u instanceof String str ? new JsonObject(str) : null;
+  }
+
+  /** True when a cookie-authenticated state change carries this session's CSRF token. */
+  public static boolean csrfOk(RoutingContext rc) {
+    Session s = rc.session();
+    if (s == null) return false;
+    String expected = s.get(SESSION_CSRF);
+    if (expected == null) return false;
+    String given = rc.request().getHeader(CSRF_HEADER);
+    if (given == null) given = rc.request().getFormAttribute(CSRF_FIELD);
+    return given != null && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8));
+  }
+}
