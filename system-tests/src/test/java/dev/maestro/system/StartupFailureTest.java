@@ -1,0 +1,97 @@
+package dev.maestro.system;
+
+import dev.maestro.testkit.TestEnv;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Start-up failures a person must be able to act on: the real main classes run as processes and
+ * must exit non-zero with one clear line naming the problem and the variable to change.
+ */
+class StartupFailureTest {
+
+  record Outcome(int exitCode, String stdout, String stderr, long millis) {}
+
+  static Outcome run(String mainClass, Map<String, String> env) throws Exception {
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> cmd = new ArrayList<>(List.of(
+        new File(System.getProperty("java.home"), "bin/java").getPath(),
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m", "-cp", cp, mainClass));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().keySet().removeIf(k -> k.startsWith("MAESTRO_"));
+    pb.environment().put("MAESTRO_CLUSTER_NAME", "startup-" + UUID.randomUUID());
+    pb.environment().put("MAESTRO_PG_URL", TestEnv.pgUrl());
+    pb.environment().put("MAESTRO_REDIS_URL", TestEnv.redisUrl());
+    pb.environment().put("MAESTRO_DATA_DIR", java.nio.file.Files.createTempDirectory("maestro-startup").toString());
+    pb.environment().put("MAESTRO_MASTER_KEY", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    pb.environment().put("MAESTRO_HTTP_PORT", "0");
+    pb.environment().putAll(env);
+    File out = File.createTempFile("maestro-out", ".log");
+    File err = File.createTempFile("maestro-err", ".log");
+    pb.redirectOutput(out).redirectError(err);
+    long t0 = System.nanoTime();
+    Process p = pb.start();
+    boolean exited = p.waitFor(90, TimeUnit.SECONDS);
+    if (!exited) {
+      p.destroyForcibly();
+      throw new AssertionError("process did not exit: " + java.nio.file.Files.readString(out.toPath()));
+    }
+    return new Outcome(p.exitValue(), java.nio.file.Files.readString(out.toPath(), StandardCharsets.UTF_8),
+        java.nio.file.Files.readString(err.toPath(), StandardCharsets.UTF_8), (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  static List<String> lines(String s) {
+    return s.lines().filter(l -> !l.isBlank()).toList();
+  }
+
+  @Test
+  void unreachablePostgresRetriesVisiblyThenExitsWithOneLine() throws Exception {
+    Outcome o = run("dev.maestro.session.SessionMain", Map.of(
+        "MAESTRO_PG_URL", "postgresql://postgres@127.0.0.1:1/maestro_test",
+        "MAESTRO_STARTUP_TIMEOUT_SECONDS", "3"));
+    assertThat(o.exitCode()).isEqualTo(1);
+    assertThat(o.stdout()).contains("waiting for PostgreSQL at 127.0.0.1:1/maestro_test").contains("retrying in");
+    assertThat(lines(o.stderr())).hasSize(1);
+    assertThat(o.stderr()).startsWith("maestro session: cannot start: PostgreSQL at 127.0.0.1:1/maestro_test is unreachable after 3s")
+        .contains("MAESTRO_PG_URL");
+    assertThat(o.stderr()).doesNotContain("Exception").doesNotContain("\tat ");
+  }
+
+  @Test
+  void unreachableRedisRetriesVisiblyThenExitsWithOneLine() throws Exception {
+    Outcome o = run("dev.maestro.gateway.GatewayMain", Map.of(
+        "MAESTRO_REDIS_URL", "redis://127.0.0.1:1/0",
+        "MAESTRO_STARTUP_TIMEOUT_SECONDS", "3"));
+    assertThat(o.exitCode()).isEqualTo(1);
+    assertThat(o.stdout()).contains("waiting for Redis").contains("retrying in");
+    assertThat(lines(o.stderr())).hasSize(1);
+    assertThat(o.stderr()).startsWith("maestro gateway: cannot start: Redis at redis://127.0.0.1:1/0 is unreachable after 3s")
+        .contains("MAESTRO_REDIS_URL");
+  }
+
+  @Test
+  void portAlreadyTakenExitsAtOnceWithOneLine() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+      Outcome o = run("dev.maestro.gateway.GatewayMain", Map.of(
+          "MAESTRO_HTTP_PORT", String.valueOf(taken.getLocalPort()),
+          "MAESTRO_STARTUP_TIMEOUT_SECONDS", "30"));
+      assertThat(o.exitCode()).isEqualTo(1);
+      assertThat(lines(o.stderr())).hasSize(1);
+      assertThat(o.stderr()).startsWith("maestro gateway: cannot start: port " + taken.getLocalPort()
+          + " on 127.0.0.1 is already in use").contains("MAESTRO_HTTP_PORT");
+      // no retry loop for a taken port: it fails as soon as the listen is attempted
+      assertThat(o.stdout()).doesNotContain("retrying in");
+    }
+  }
+}
