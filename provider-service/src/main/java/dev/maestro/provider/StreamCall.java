@@ -53,6 +53,8 @@ final class StreamCall {
   private HttpClientRequest current;
   private long watchdog = -1;
   private long retryTimer = -1;
+  /** Bumped whenever an attempt is abandoned, so late callbacks of its connection are ignored. */
+  private int generation;
 
   StreamCall(Vertx vertx, ProviderSettings settings, HttpClient client, CircuitBreaker breaker, WireAdapter adapter,
              Credentials credentials, ChatRequest request, Credential credential, String baseUrl, BusSink sink) {
@@ -83,8 +85,14 @@ final class StreamCall {
   }
 
   private void closeUpstream() {
-    disarm();
     if (retryTimer >= 0) vertx.cancelTimer(retryTimer);
+    abandon();
+  }
+
+  /** Drops the current attempt: its timers stop and its connection closes; its callbacks are ignored. */
+  private void abandon() {
+    generation++;
+    disarm();
     HttpClientRequest r = current;
     current = null;
     if (r != null) {
@@ -97,20 +105,21 @@ final class StreamCall {
   private void attempt() {
     if (sink.terminated()) return;
     attempts++;
+    int gen = ++generation;
     UpstreamRequest up = adapter.streamRequest(request, credential, baseUrl);
     AttemptSink attemptSink = new AttemptSink();
     StreamDecoder decoder = adapter.decoder(attemptSink);
     breaker.<Opened>execute(() -> open(up))
         .onSuccess(opened -> {
-          if (sink.terminated()) {
-            if (opened.response != null) closeUpstream();
+          if (sink.terminated() || gen != generation) {
+            if (opened.response != null) opened.response.request().reset();
             return;
           }
           if (opened.error != null) onFailure(opened.error);
-          else pipe(opened.response, decoder);
+          else pipe(opened.response, decoder, gen);
         })
         .onFailure(err -> {
-          if (sink.terminated()) return;
+          if (sink.terminated() || gen != generation) return;
           if (err instanceof OpenCircuitException) {
             sink.error(ProviderEvents.UPSTREAM_UNAVAILABLE, adapter.name() + " endpoint is failing (circuit open); try again later");
           } else if (err instanceof UpstreamFailure uf) {
@@ -139,9 +148,10 @@ final class StreamCall {
     arm(settings.firstByteTimeoutMs(), () -> {
       HttpClientRequest r = current;
       current = null;
-      if (r != null) r.reset();
+      // fail first: the reset below fails the request future synchronously with "Stream reset"
       promise.tryFail(new UpstreamFailure(UpstreamError.transport(UpstreamError.TIMEOUT,
           "no response from " + adapter.name() + " within " + settings.firstByteTimeoutMs() + " ms")));
+      if (r != null) r.reset();
     });
     RequestOptions options = new RequestOptions().setMethod(up.method()).setAbsoluteURI(up.url()).setHeaders(up.headers());
     client.request(options)
@@ -177,23 +187,22 @@ final class StreamCall {
     return promise.future();
   }
 
-  private void pipe(HttpClientResponse resp, StreamDecoder decoder) {
+  private void pipe(HttpClientResponse resp, StreamDecoder decoder, int gen) {
     SseParser parser = new SseParser(decoder::onEvent);
     arm(settings.idleTimeoutMs(), this::onIdle);
     resp.handler(buf -> {
-      if (sink.terminated()) return;
+      if (sink.terminated() || gen != generation) return;
       arm(settings.idleTimeoutMs(), this::onIdle);
       parser.feed(buf);
     });
     resp.exceptionHandler(err -> {
-      if (sink.terminated()) return;
-      disarm();
-      current = null;
+      if (sink.terminated() || gen != generation) return;
+      abandon();
       onFailure(UpstreamError.transport(UpstreamError.STREAM_CUT, "stream from " + adapter.name() + " broke: " + err.getMessage()));
     });
     resp.endHandler(v -> {
+      if (sink.terminated() || gen != generation) return;
       disarm();
-      if (sink.terminated()) return;
       parser.end();
       decoder.onEnd();
     });
@@ -202,9 +211,7 @@ final class StreamCall {
 
   private void onIdle() {
     if (sink.terminated()) return;
-    HttpClientRequest r = current;
-    current = null;
-    if (r != null) r.reset();
+    abandon();
     onFailure(UpstreamError.transport(UpstreamError.TIMEOUT,
         adapter.name() + " sent nothing for " + settings.idleTimeoutMs() + " ms"));
   }
@@ -229,8 +236,8 @@ final class StreamCall {
     if (c.retryable() && !sink.forwarded() && attempts <= settings.maxRetries()) {
       long delay = delay(e);
       if (delay <= settings.maxRetryAfterMs()) {
-        LOG.info("{} failed ({} {}), retry {}/{} in {} ms", adapter.name(), e.status(), c.code(), attempts,
-            settings.maxRetries(), delay);
+        LOG.info("{} failed ({} {}: {}), retry {}/{} in {} ms", adapter.name(), e.status(), c.code(), e.message(),
+            attempts, settings.maxRetries(), delay);
         retryTimer = vertx.setTimer(Math.max(1, delay), t -> {
           retryTimer = -1;
           attempt();
@@ -316,10 +323,7 @@ final class StreamCall {
     @Override
     public void fail(UpstreamError error) {
       // an in-stream error or a cut: drop this connection, then retry or report
-      HttpClientRequest r = current;
-      current = null;
-      disarm();
-      if (r != null) r.reset();
+      abandon();
       onFailure(error);
     }
   }

@@ -21,6 +21,8 @@ public final class FakeReply {
   int midStreamErrorAfterEvents = -1;
   long headersDelayMs;
   boolean stampTextChunks;
+  int stallAfterEvents = -1;
+  long stallMs;
 
   private FakeReply(FakeTurn turn, int status) {
     this.turn = turn;
@@ -90,6 +92,13 @@ public final class FakeReply {
   public FakeReply midStreamError(int afterEvents, String kind) {
     this.midStreamErrorAfterEvents = afterEvents;
     this.midStreamError = kind;
+    return this;
+  }
+
+  /** After n events, waits ms before the next one (idle-timeout tests). */
+  public FakeReply stallAfterEvents(int n, long ms) {
+    this.stallAfterEvents = n;
+    this.stallMs = ms;
     return this;
   }
 

@@ -307,9 +307,10 @@ public final class FakeUpstream {
         }
         write(events.get(i));
         i++;
-        if (reply.chunkDelayMs > 0 && i < events.size()) {
+        long delay = i == reply.stallAfterEvents ? reply.stallMs : reply.chunkDelayMs;
+        if (delay > 0 && i < events.size()) {
           int n = i;
-          vertx.setTimer(reply.chunkDelayMs, t -> next(n));
+          vertx.setTimer(delay, t -> next(n));
           return;
         }
       }
