@@ -1,29 +1,41 @@
 package dev.maestro.provider;
 
+import dev.maestro.contracts.auth.AuthService;
+import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.platform.Database;
 import dev.maestro.platform.HealthResponder;
 import dev.maestro.platform.MaestroConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.sqlclient.Pool;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceBinder;
 
-/** provider-service: migrates schema `provider`, then answers on the bus. */
+/** provider-service: migrates schema `provider`, registers {@link ProviderService} and its health responder. */
 public class ProviderServiceVerticle extends VerticleBase {
   public static final String SCHEMA = "provider";
-  private Pool pool;
+  private UpstreamClients clients;
+  private ServiceBinder binder;
+  private MessageConsumer<JsonObject> consumer;
 
   @Override
   public Future<?> start() {
     MaestroConfig cfg = MaestroConfig.of(config());
+    ProviderSettings settings = ProviderSettings.from(config());
+    clients = new UpstreamClients(vertx, settings);
+    ProviderServiceImpl impl = new ProviderServiceImpl(vertx, settings, new Credentials(AuthService.createProxy(vertx)), clients);
     return Database.migrate(vertx, cfg, SCHEMA)
         .compose(applied -> {
-          pool = Database.pool(vertx, cfg, SCHEMA, 8);
-          return HealthResponder.register(vertx, SCHEMA);
-        });
+          binder = new ServiceBinder(vertx).setAddress(ProviderService.ADDRESS);
+          consumer = binder.register(ProviderService.class, impl);
+          return consumer.completion();
+        })
+        .compose(v -> HealthResponder.register(vertx, SCHEMA));
   }
 
   @Override
   public Future<?> stop() {
-    return pool == null ? Future.succeededFuture() : pool.close();
+    if (binder != null && consumer != null) binder.unregister(consumer);
+    return clients == null ? Future.succeededFuture() : clients.close();
   }
 }

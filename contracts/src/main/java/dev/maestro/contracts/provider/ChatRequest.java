@@ -7,10 +7,14 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * A provider-neutral completion request. {@code messages} are
- * {@code {role: user|assistant, content:[parts]}} with parts {@code text {text}},
- * {@code image {mediaType, data}}, {@code tool_call {callId, name, arguments}},
- * {@code tool_result {callId, content, isError}}, {@code thinking {text, signature?}};
- * {@code tools} are {@code {name, description, inputSchema}}.
+ * {@code {role: user|assistant, content: string | [parts]}} with parts {@code text {text}},
+ * {@code image {mediaType, data} | {url}}, {@code tool_call {callId, name, arguments, signature?}},
+ * {@code tool_result {callId, content, isError}} (in a user message), {@code thinking {text,
+ * signature?, redactedData?}} (only signed thinking is sent back to Anthropic; other providers drop
+ * it); {@code tools} are {@code {name, description, inputSchema}}. {@code provider} may be omitted
+ * (the credential's provider is used). {@code extras}: {@code openaiApi: "chat"|"responses"} picks the
+ * OpenAI API, {@code betas: [..]} adds {@code anthropic-beta} names; every other key is copied
+ * verbatim into the upstream request body (e.g. {@code thinking}, {@code tool_choice}, {@code top_p}).
  */
 @DataObject
 @JsonGen(publicConverter = false)

@@ -6,11 +6,17 @@ import io.vertx.core.json.JsonObject;
  * Normalized stream events sent to a stream's reply address. Each body carries
  * {@code streamId} and {@code type}:
  * <ul>
- *   <li>{@code text} {text}, {@code thinking} {text, signature?}</li>
- *   <li>{@code tool_call} {id, name, arguments (complete JSON object)}</li>
- *   <li>{@code usage} {inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens}</li>
- *   <li>{@code done} {stopReason}; {@code error} {code, message}</li>
+ *   <li>{@code text} {text}, {@code thinking} {text, signature?, redactedData?}: thinking deltas carry
+ *       text; when an Anthropic thinking block closes, one more {@code thinking} event carries
+ *       {@code text:""} and its {@code signature} (a redacted block: {@code redactedData}). Keep them on
+ *       the stored thinking part and send them back unchanged.</li>
+ *   <li>{@code tool_call} {id, name, arguments (complete JSON object), signature?}: signature is
+ *       Gemini's thoughtSignature, to be kept on the tool_call part.</li>
+ *   <li>{@code usage} {inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens}, once, before done</li>
+ *   <li>{@code done} {stopReason, rawStopReason}: stopReason is one of end_turn, tool_use, max_tokens,
+ *       stop_sequence, refusal, pause_turn, other; {@code error} {code, message}</li>
  * </ul>
+ * Exactly one {@code done} or {@code error} ends a stream; nothing follows it.
  */
 public final class ProviderEvents {
   private ProviderEvents() {}
@@ -38,6 +44,24 @@ public final class ProviderEvents {
 
   public static JsonObject thinking(String streamId, String text) {
     return base(streamId, THINKING).put("text", text);
+  }
+
+  /** The signature that closes an Anthropic thinking block. */
+  public static JsonObject thinkingSignature(String streamId, String signature) {
+    return base(streamId, THINKING).put("text", "").put("signature", signature);
+  }
+
+  /** An Anthropic redacted_thinking block (opaque data to send back). */
+  public static JsonObject redactedThinking(String streamId, String data) {
+    return base(streamId, THINKING).put("text", "").put("redactedData", data);
+  }
+
+  /**
+   * Where a running stream listens for cancellation, on whichever provider-service node runs it
+   * ({@link ProviderService#cancel} sends there when the stream is not local).
+   */
+  public static String cancelAddress(String streamId) {
+    return "maestro.provider.stream." + streamId + ".cancel";
   }
 
   public static JsonObject toolCall(String streamId, String id, String name, JsonObject arguments) {

@@ -1,0 +1,59 @@
+package dev.maestro.provider;
+
+import dev.maestro.contracts.provider.ProviderEvents;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Sends a stream's normalized events to its reply address (point-to-point, in order) and guarantees
+ * exactly one terminal {@code done} / {@code error}, after which nothing more goes out.
+ */
+final class BusSink {
+  private final Vertx vertx;
+  private final String address;
+  private final String streamId;
+  private final Runnable onTerminal;
+  private boolean forwarded;
+  private boolean terminated;
+
+  BusSink(Vertx vertx, String address, String streamId, Runnable onTerminal) {
+    this.vertx = vertx;
+    this.address = address;
+    this.streamId = streamId;
+    this.onTerminal = onTerminal;
+  }
+
+  String streamId() {
+    return streamId;
+  }
+
+  /** True once anything was sent: from then on nothing may be retried. */
+  boolean forwarded() {
+    return forwarded;
+  }
+
+  boolean terminated() {
+    return terminated;
+  }
+
+  void emit(JsonObject event) {
+    if (terminated) return;
+    forwarded = true;
+    vertx.eventBus().send(address, event);
+  }
+
+  void done(String stopReason, String raw) {
+    terminal(ProviderEvents.done(streamId, stopReason).put("rawStopReason", raw));
+  }
+
+  void error(String code, String message) {
+    terminal(ProviderEvents.error(streamId, code, message));
+  }
+
+  private void terminal(JsonObject event) {
+    if (terminated) return;
+    terminated = true;
+    vertx.eventBus().send(address, event);
+    onTerminal.run();
+  }
+}

@@ -1,0 +1,107 @@
+package dev.maestro.provider.sse;
+
+import io.vertx.core.buffer.Buffer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.function.Consumer;
+
+/**
+ * Incremental {@code text/event-stream} parser (WHATWG rules) fed with network chunks as they come.
+ * It works on bytes and decodes a line only once it is complete, so a UTF-8 sequence split across
+ * chunks is never mangled. Lines end in LF, CR or CRLF (Google's servers use CRLF, even split across
+ * chunks); {@code :} lines are comments / keep-alives; several {@code data:} lines join with LF; an
+ * event is dispatched on a blank line. Not thread-safe: one parser per stream, on its event loop.
+ */
+public final class SseParser {
+  private final Consumer<SseEvent> sink;
+  private byte[] line = new byte[512];
+  private int len;
+  private boolean lastWasCr;
+  private boolean first = true;
+  private String event;
+  private StringBuilder data;
+  private long events;
+
+  public SseParser(Consumer<SseEvent> sink) {
+    this.sink = sink;
+  }
+
+  public void feed(Buffer chunk) {
+    feed(chunk.getBytes());
+  }
+
+  public void feed(byte[] bytes) {
+    int i = 0;
+    if (first && bytes.length > 0) {
+      first = false;
+      // a UTF-8 BOM may start the stream; it is not part of the first field name
+      if (bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF) i = 3;
+    }
+    for (; i < bytes.length; i++) {
+      byte b = bytes[i];
+      if (b == '\n') {
+        if (lastWasCr) {
+          lastWasCr = false;
+          continue;
+        }
+        endLine();
+      } else if (b == '\r') {
+        endLine();
+        lastWasCr = true;
+      } else {
+        lastWasCr = false;
+        if (len == line.length) line = Arrays.copyOf(line, len * 2);
+        line[len++] = b;
+      }
+    }
+  }
+
+  /**
+   * The body ended. A last line without its terminator may be truncated and is dropped; complete
+   * data lines not yet followed by a blank line are still dispatched (some servers omit it).
+   */
+  public void end() {
+    len = 0;
+    dispatch();
+  }
+
+  /** Events dispatched so far. */
+  public long events() {
+    return events;
+  }
+
+  private void endLine() {
+    if (len == 0) {
+      dispatch();
+      return;
+    }
+    String l = new String(line, 0, len, StandardCharsets.UTF_8);
+    len = 0;
+    if (l.charAt(0) == ':') return;
+    int colon = l.indexOf(':');
+    String field = colon < 0 ? l : l.substring(0, colon);
+    String value = colon < 0 ? "" : l.substring(colon + 1 < l.length() && l.charAt(colon + 1) == ' ' ? colon + 2 : colon + 1);
+    switch (field) {
+      case "data" -> {
+        if (data == null) data = new StringBuilder(value.length());
+        else data.append('\n');
+        data.append(value);
+      }
+      case "event" -> event = value;
+      default -> { /* id, retry and unknown fields do not matter to a one-shot LLM stream */ }
+    }
+  }
+
+  private void dispatch() {
+    if (data != null) {
+      SseEvent ev = new SseEvent(event, data.toString());
+      data = null;
+      event = null;
+      events++;
+      sink.accept(ev);
+    } else {
+      event = null;
+    }
+  }
+}

@@ -1,0 +1,272 @@
+package dev.maestro.provider.wire;
+
+import dev.maestro.contracts.provider.ChatRequest;
+import dev.maestro.provider.sse.SseEvent;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * OpenAI Chat Completions ({@code POST {base}/chat/completions}), also used for any
+ * openai-compatible server (llama.cpp, vLLM, Ollama, LM Studio, gateways). Reasoning deltas are read
+ * from {@code reasoning_content} / {@code reasoning}, which those servers use.
+ */
+public final class OpenAiChatAdapter implements WireAdapter {
+  private final boolean compatible;
+
+  /** compatible: an openai-compatible server (sends {@code max_tokens}, not {@code max_completion_tokens}). */
+  public OpenAiChatAdapter(boolean compatible) {
+    this.compatible = compatible;
+  }
+
+  @Override
+  public String name() {
+    return "openai-chat";
+  }
+
+  @Override
+  public UpstreamRequest streamRequest(ChatRequest req, Credential cred, String baseUrl) {
+    JsonObject body = new JsonObject().put("model", req.getModel()).put("stream", true)
+        .put("stream_options", new JsonObject().put("include_usage", true));
+    JsonArray messages = new JsonArray();
+    if (req.getSystem() != null && !req.getSystem().isEmpty()) {
+      messages.add(new JsonObject().put("role", "system").put("content", req.getSystem()));
+    }
+    for (Object o : req.getMessages()) convert((JsonObject) o).forEach(messages::add);
+    body.put("messages", messages);
+    if (req.getMaxTokens() != null) body.put(compatible ? "max_tokens" : "max_completion_tokens", req.getMaxTokens());
+    if (req.getTemperature() != null) body.put("temperature", req.getTemperature());
+    if (req.getTools() != null && !req.getTools().isEmpty()) {
+      JsonArray tools = new JsonArray();
+      for (Object o : req.getTools()) {
+        JsonObject t = (JsonObject) o;
+        JsonObject fn = new JsonObject().put("name", t.getString("name"))
+            .put("parameters", t.getJsonObject("inputSchema", new JsonObject().put("type", "object")));
+        if (t.getString("description") != null) fn.put("description", t.getString("description"));
+        tools.add(new JsonObject().put("type", "function").put("function", fn));
+      }
+      body.put("tools", tools);
+    }
+    Wires.mergeExtras(body, req.getExtras());
+    MultiMap headers = Wires.jsonHeaders();
+    if (cred.secret() != null && !cred.secret().isEmpty()) headers.add("authorization", "Bearer " + cred.secret());
+    return new UpstreamRequest(HttpMethod.POST, Wires.trimSlash(baseUrl) + "/chat/completions", headers, body.toBuffer());
+  }
+
+  /** One neutral message → Chat Completions messages (tool results become role:tool messages). */
+  static List<JsonObject> convert(JsonObject m) {
+    String role = Wires.role(m);
+    List<JsonObject> out = new ArrayList<>();
+    List<JsonObject> parts = Wires.parts(m);
+    if (role.equals("assistant")) {
+      StringBuilder text = new StringBuilder();
+      JsonArray calls = new JsonArray();
+      for (JsonObject p : parts) {
+        String type = p.getString("type", "text");
+        if (type.equals("text")) text.append(p.getString("text", ""));
+        else if (type.equals("tool_call")) {
+          calls.add(new JsonObject().put("id", p.getString("callId")).put("type", "function")
+              .put("function", new JsonObject().put("name", p.getString("name")).put("arguments", Wires.partArguments(p).encode())));
+        }
+      }
+      JsonObject msg = new JsonObject().put("role", "assistant").put("content", text.isEmpty() ? null : text.toString());
+      if (!calls.isEmpty()) msg.put("tool_calls", calls);
+      if (!text.isEmpty() || !calls.isEmpty()) out.add(msg);
+      return out;
+    }
+    JsonArray content = new JsonArray();
+    boolean onlyText = true;
+    for (JsonObject p : parts) {
+      String type = p.getString("type", "text");
+      switch (type) {
+        case "tool_result" -> out.add(new JsonObject().put("role", "tool").put("tool_call_id", p.getString("callId"))
+            .put("content", Wires.resultText(p.getValue("content"))));
+        case "text" -> content.add(new JsonObject().put("type", "text").put("text", p.getString("text", "")));
+        case "image" -> {
+          onlyText = false;
+          String url = p.getString("url") != null ? p.getString("url")
+              : "data:" + p.getString("mediaType", "image/png") + ";base64," + p.getString("data");
+          content.add(new JsonObject().put("type", "image_url").put("image_url", new JsonObject().put("url", url)));
+        }
+        default -> { /* thinking is not sent back on Chat Completions */ }
+      }
+    }
+    if (!content.isEmpty()) {
+      Object c = content;
+      if (onlyText) {
+        StringBuilder sb = new StringBuilder();
+        content.forEach(x -> sb.append(((JsonObject) x).getString("text")));
+        c = sb.toString();
+      }
+      out.add(new JsonObject().put("role", role.equals("system") ? "system" : "user").put("content", c));
+    }
+    return out;
+  }
+
+  @Override
+  public StreamDecoder decoder(EventSink sink) {
+    return new Decoder(sink);
+  }
+
+  static final class Decoder implements StreamDecoder {
+    private final EventSink sink;
+    private final Map<Integer, String[]> calls = new TreeMap<>();
+    private final Map<Integer, StringBuilder> args = new TreeMap<>();
+    private String finish;
+    private JsonObject usage;
+    private boolean finished;
+
+    Decoder(EventSink sink) {
+      this.sink = sink;
+    }
+
+    @Override
+    public void onEvent(SseEvent ev) {
+      if (finished) return;
+      String data = ev.data();
+      if (data.equals("[DONE]")) {
+        complete();
+        return;
+      }
+      JsonObject chunk = Wires.jsonOrNull(data);
+      if (chunk == null) return;
+      JsonObject err = chunk.getJsonObject("error");
+      if (err != null || "error".equals(ev.event())) {
+        finished = true;
+        JsonObject e = err != null ? err : chunk;
+        String code = e.getValue("code") == null ? null : String.valueOf(e.getValue("code"));
+        String type = e.getString("type");
+        sink.fail(UpstreamError.of(statusOf(code, type), code != null ? code : type, e.getString("message", "upstream error")));
+        return;
+      }
+      if (chunk.getValue("usage") instanceof JsonObject u) usage = u;
+      JsonArray choices = chunk.getJsonArray("choices");
+      if (choices == null || choices.isEmpty()) return;
+      JsonObject choice = choices.getJsonObject(0);
+      JsonObject delta = choice.getJsonObject("delta");
+      if (delta != null) {
+        String reasoning = delta.getString("reasoning_content", delta.getString("reasoning"));
+        if (reasoning != null && !reasoning.isEmpty()) sink.thinking(reasoning);
+        String content = delta.getString("content");
+        if (content != null && !content.isEmpty()) sink.text(content);
+        String refusal = delta.getString("refusal");
+        if (refusal != null && !refusal.isEmpty()) sink.text(refusal);
+        JsonArray tc = delta.getJsonArray("tool_calls");
+        if (tc != null) {
+          for (Object o : tc) {
+            JsonObject frag = (JsonObject) o;
+            int index = frag.getInteger("index", calls.size());
+            String[] call = calls.computeIfAbsent(index, i -> new String[2]);
+            if (frag.getString("id") != null) call[0] = frag.getString("id");
+            JsonObject fn = frag.getJsonObject("function");
+            if (fn != null) {
+              if (fn.getString("name") != null) call[1] = fn.getString("name");
+              if (fn.getString("arguments") != null) args.computeIfAbsent(index, i -> new StringBuilder()).append(fn.getString("arguments"));
+            }
+          }
+        }
+      }
+      if (choice.getString("finish_reason") != null) {
+        finish = choice.getString("finish_reason");
+        flushCalls();
+      }
+    }
+
+    private void flushCalls() {
+      calls.forEach((index, call) -> {
+        StringBuilder a = args.get(index);
+        String id = call[0] != null ? call[0] : "call_" + index;
+        sink.toolCall(id, call[1], Wires.arguments(a == null ? "" : a.toString()), null);
+      });
+      calls.clear();
+      args.clear();
+    }
+
+    private void complete() {
+      finished = true;
+      flushCalls();
+      if (usage != null) {
+        JsonObject details = usage.getJsonObject("prompt_tokens_details");
+        long cached = details == null || details.getValue("cached_tokens") == null ? 0 : details.getLong("cached_tokens");
+        sink.usage(usage.getLong("prompt_tokens", 0L), usage.getLong("completion_tokens", 0L), cached, 0);
+      }
+      sink.done(normalize(finish), finish);
+    }
+
+    @Override
+    public void onEnd() {
+      if (finished) return;
+      // some compatible servers close without [DONE]; a finish_reason already seen means complete
+      if (finish != null) complete();
+      else {
+        finished = true;
+        sink.fail(UpstreamError.transport(UpstreamError.STREAM_CUT, "chat completions stream ended before finish_reason"));
+      }
+    }
+  }
+
+  static String normalize(String finish) {
+    if (finish == null) return "end_turn";
+    return switch (finish) {
+      case "stop" -> "end_turn";
+      case "tool_calls", "function_call" -> "tool_use";
+      case "length" -> "max_tokens";
+      case "content_filter" -> "refusal";
+      default -> "other";
+    };
+  }
+
+  static int statusOf(String code, String type) {
+    String c = code != null ? code : type == null ? "" : type;
+    return switch (c) {
+      case "invalid_api_key", "authentication_error" -> 401;
+      case "rate_limit_exceeded", "insufficient_quota", "requests", "tokens" -> 429;
+      case "context_length_exceeded", "invalid_request_error" -> 400;
+      case "server_error" -> 500;
+      default -> 500;
+    };
+  }
+
+  @Override
+  public UpstreamError parseError(int status, MultiMap headers, Buffer body) {
+    JsonObject json = Wires.jsonOrNull(body);
+    Object e = json == null ? null : json.getValue("error");
+    String type = null;
+    String message;
+    if (e instanceof JsonObject err) {
+      type = err.getValue("code") != null ? String.valueOf(err.getValue("code")) : err.getString("type");
+      message = err.getString("message", "");
+    } else if (e instanceof String s) {
+      message = s; // some compatible servers answer {"error":"..."}
+    } else {
+      message = Wires.snippet(body);
+    }
+    return new UpstreamError(status, type, message, Wires.retryAfterMs(headers), Wires.shouldRetry(headers));
+  }
+
+  @Override
+  public UpstreamRequest modelsRequest(Credential cred, String baseUrl) {
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("accept", "application/json");
+    if (cred.secret() != null && !cred.secret().isEmpty()) headers.add("authorization", "Bearer " + cred.secret());
+    return new UpstreamRequest(HttpMethod.GET, Wires.trimSlash(baseUrl) + "/models", headers, null);
+  }
+
+  @Override
+  public List<JsonObject> parseModels(String provider, JsonObject body) {
+    List<JsonObject> out = new ArrayList<>();
+    for (Object o : body.getJsonArray("data", new JsonArray())) {
+      JsonObject m = (JsonObject) o;
+      JsonObject model = new JsonObject().put("id", m.getString("id")).put("provider", provider).put("displayName", m.getString("id"));
+      if (m.getValue("context_length") instanceof Number n) model.put("contextWindow", n.longValue());
+      out.add(model);
+    }
+    return out;
+  }
+}
