@@ -112,6 +112,7 @@ server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
     },
     findAccount: async (ctx, id) => ({ accountId: id, claims: async () => ({ sub: id }) }),
     cookies: { keys: ['maestro-test-cookie-key'] },
+    clockTolerance: 0, // expired means expired: the tests rely on short-lived tokens really dying
   });
   provider.on('grant.success', (ctx) => {
     if (ctx.oidc.params.grant_type === 'refresh_token') stats.refreshGrants += 1;

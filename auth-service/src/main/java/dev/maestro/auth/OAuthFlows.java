@@ -9,9 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.auth.oauth2.OAuth2Auth;
-import io.vertx.ext.auth.oauth2.OAuth2AuthorizationURL;
-import io.vertx.ext.auth.oauth2.OAuth2Options;
 import io.vertx.serviceproxy.ServiceException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -23,14 +20,12 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Authorization code + PKCE (S256). {@code start} stores a single-use state with the encrypted code
- * verifier and returns the authorize URL (built by vertx-auth-oauth2); {@code complete} consumes the
+ * verifier and returns the authorize URL ; {@code complete} consumes the
  * state atomically (a second use fails), exchanges the code and stores the tokens.
  */
 public final class OAuthFlows {
@@ -43,7 +38,6 @@ public final class OAuthFlows {
   private final CredentialStore credentials;
   private final TokenClient tokens;
   private final SecureRandom random = new SecureRandom();
-  private final Map<String, OAuth2Auth> authByEndpoint = new ConcurrentHashMap<>();
 
   public OAuthFlows(Vertx vertx, Pool pool, SecretBox box, OAuthClientStore clients, CredentialStore credentials,
                     TokenClient tokens) {
@@ -132,20 +126,35 @@ public final class OAuthFlows {
     return pool.query("DELETE FROM oauth_state WHERE expires_at < now() - interval '1 day'").execute().mapEmpty();
   }
 
-  String authorizeUrl(OAuthClientConfig cfg, String redirectUri, String state, String challenge) {
-    OAuth2Auth auth = authByEndpoint.computeIfAbsent(cfg.authorizeUrl() + "\n" + cfg.clientId(), k ->
-        OAuth2Auth.create(vertx, new OAuth2Options().setClientId(cfg.clientId())
-            .setAuthorizationPath(cfg.authorizeUrl()).setTokenPath(cfg.tokenUrl())));
-    Map<String, String> extra = new LinkedHashMap<>();
-    cfg.extraParams().forEach(e -> extra.put(e.getKey(), String.valueOf(e.getValue())));
-    List<String> scopes = cfg.scopes().stream().map(String::valueOf).toList();
-    return auth.authorizeURL(new OAuth2AuthorizationURL()
-        .setRedirectUri(redirectUri)
-        .setScopes(scopes)
-        .setState(state)
-        .setCodeChallenge(challenge)
-        .setCodeChallengeMethod("S256")
-        .setAdditionalParameters(extra));
+  /**
+   * RFC 6749 §4.1.1 + RFC 7636. Built here rather than with OAuth2Auth#authorizeURL: in
+   * vertx-auth-oauth2 5.0.7 that method dropped redirect_uri, code_challenge and the additional
+   * parameters of an OAuth2AuthorizationURL (seen in OAuthLoginTest), and PKCE is not optional.
+   */
+  static String authorizeUrl(OAuthClientConfig cfg, String redirectUri, String state, String challenge) {
+    Map<String, String> q = new LinkedHashMap<>();
+    q.put("response_type", "code");
+    q.put("client_id", cfg.clientId());
+    q.put("redirect_uri", redirectUri);
+    String scopes = cfg.scopes().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(" "));
+    if (!scopes.isEmpty()) q.put("scope", scopes);
+    q.put("state", state);
+    q.put("code_challenge", challenge);
+    q.put("code_challenge_method", "S256");
+    // Extra parameters (e.g. access_type=offline) may not override the security-relevant ones above.
+    cfg.extraParams().forEach(e -> q.putIfAbsent(e.getKey(), String.valueOf(e.getValue())));
+    StringBuilder url = new StringBuilder(cfg.authorizeUrl()).append(cfg.authorizeUrl().contains("?") ? '&' : '?');
+    boolean first = true;
+    for (Map.Entry<String, String> e : q.entrySet()) {
+      if (!first) url.append('&');
+      first = false;
+      url.append(enc(e.getKey())).append('=').append(enc(e.getValue()));
+    }
+    return url.toString();
+  }
+
+  private static String enc(String s) {
+    return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   static String verifierContext(String state) {
