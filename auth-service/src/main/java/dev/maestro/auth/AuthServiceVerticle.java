@@ -1,29 +1,102 @@
 package dev.maestro.auth;
 
+import dev.maestro.auth.crypto.KeyRing;
+import dev.maestro.auth.crypto.MasterKeySource;
+import dev.maestro.auth.crypto.SecretBox;
+import dev.maestro.auth.oauth.TokenClient;
+import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.platform.Database;
 import dev.maestro.platform.HealthResponder;
 import dev.maestro.platform.MaestroConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.serviceproxy.ServiceBinder;
 import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** auth-service: migrates schema `auth`, then answers on the bus. */
+/** auth-service: loads the master key, migrates schema `auth`, serves AuthService and runs the refresh timer. */
 public class AuthServiceVerticle extends VerticleBase {
   public static final String SCHEMA = "auth";
+  /** How often the refresh timer looks for due credentials (ms). */
+  public static final String REFRESH_PERIOD_MS = "MAESTRO_AUTH_REFRESH_PERIOD_MS";
+  /** How long before expiry a token is refreshed (capped at a quarter of its lifetime). */
+  public static final String REFRESH_MARGIN_SECONDS = "MAESTRO_AUTH_REFRESH_MARGIN_SECONDS";
+  /** Parallel refreshes per instance. */
+  public static final String REFRESH_WORKERS = "MAESTRO_AUTH_REFRESH_WORKERS";
+
+  private static final Logger LOG = LoggerFactory.getLogger(AuthServiceVerticle.class);
+
   private Pool pool;
+  private WebClient web;
+  private MessageConsumer<JsonObject> consumer;
+  private long timerId = -1;
+  private boolean refreshRunning;
+  private TokenRefresher refresher;
+  private OAuthFlows flows;
 
   @Override
   public Future<?> start() {
     MaestroConfig cfg = MaestroConfig.of(config());
-    return Database.migrate(vertx, cfg, SCHEMA)
-        .compose(applied -> {
-          pool = Database.pool(vertx, cfg, SCHEMA, 8);
-          return HealthResponder.register(vertx, SCHEMA);
+    long period = longSetting(REFRESH_PERIOD_MS, 10_000);
+    double margin = longSetting(REFRESH_MARGIN_SECONDS, 300);
+    int workers = (int) longSetting(REFRESH_WORKERS, 4);
+    RefreshPolicy policy = new RefreshPolicy(margin, RefreshPolicy.DEFAULT.backoffBaseSeconds(), RefreshPolicy.DEFAULT.backoffMaxSeconds());
+    return vertx.executeBlocking(() -> MasterKeySource.load(cfg), false)
+        .compose(keys -> Database.migrate(vertx, cfg, SCHEMA).map(applied -> keys))
+        .compose(keys -> {
+          pool = Database.pool(vertx, cfg, SCHEMA, 4 + workers * 2);
+          web = WebClient.create(vertx, new WebClientOptions().setUserAgent("maestro-auth").setConnectTimeout(10_000));
+          AuthService service = build(keys, policy);
+          consumer = new ServiceBinder(vertx).setAddress(AuthService.ADDRESS).register(AuthService.class, service);
+          timerId = vertx.setPeriodic(period, period, t -> refreshRound(workers));
+          LOG.info("auth-service ready (master key {}, refresh every {} ms)", keys.current().idHex(), period);
+          return consumer.completion().compose(v -> HealthResponder.register(vertx, SCHEMA));
         });
+  }
+
+  private AuthService build(KeyRing keys, RefreshPolicy policy) {
+    SecretBox box = new SecretBox(keys);
+    StatusEvents events = new StatusEvents(vertx);
+    TokenClient tokens = new TokenClient(web);
+    OAuthClientStore clients = new OAuthClientStore(pool, box);
+    CredentialStore credentials = new CredentialStore(pool, box, policy);
+    refresher = new TokenRefresher(pool, box, tokens, clients, events, policy);
+    flows = new OAuthFlows(vertx, pool, box, clients, credentials, tokens);
+    return new AuthServiceImpl(vertx, credentials, clients, flows, refresher, events);
+  }
+
+  /** One round at a time per instance; other instances run theirs concurrently (rows are claimed). */
+  private void refreshRound(int workers) {
+    if (refreshRunning) return;
+    refreshRunning = true;
+    refresher.refreshDue(workers)
+        .compose(n -> flows.purgeOldStates())
+        .onFailure(err -> LOG.warn("refresh round failed: {}", err.getMessage()))
+        .onComplete(ar -> refreshRunning = false);
+  }
+
+  private long longSetting(String name, long def) {
+    Object v = config().getValue(name, System.getProperty(name, System.getenv(name)));
+    if (v == null || String.valueOf(v).isBlank()) return def;
+    try {
+      return Long.parseLong(String.valueOf(v).trim());
+    } catch (NumberFormatException e) {
+      throw new dev.maestro.platform.StartupException(name + " must be a number, got '" + v + "'");
+    }
   }
 
   @Override
   public Future<?> stop() {
-    return pool == null ? Future.succeededFuture() : pool.close();
+    if (timerId >= 0) vertx.cancelTimer(timerId);
+    Future<Void> unreg = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return unreg.compose(v -> pool == null ? Future.succeededFuture() : pool.close())
+        .onComplete(ar -> {
+          if (web != null) web.close();
+        });
   }
 }

@@ -25,7 +25,10 @@ public interface AuthService {
         .setOptions(new DeliveryOptions().setSendTimeout(20_000)).build(AuthService.class);
   }
 
-  /** spec: {provider, kind:api_key, label, apiKey, baseUrl?} → masked credential. */
+  /**
+   * spec: {provider, kind:api_key, label?, apiKey, baseUrl?, validate?} → masked credential; with
+   * validate:true it also carries {@code validation: {ok, message}} (a rejected key is stored as invalid).
+   */
   Future<JsonObject> createCredential(String userId, JsonObject spec);
 
   /** → [{id, provider, kind, label, baseUrl, status, maskedSecret, expiresAt}]. */
@@ -53,6 +56,12 @@ public interface AuthService {
   Future<JsonObject> updateOAuthClient(String clientId, JsonObject client);
 
   Future<Void> deleteOAuthClient(String clientId);
+
+  /**
+   * Templates an admin completes with their own client id (e.g. preset "google-gemini"): pass
+   * {@code {"preset": name, "clientId", "clientSecret"?}} to {@link #createOAuthClient}.
+   */
+  Future<List<JsonObject>> listOAuthClientPresets();
 
   /** body: {label, oauthClientId} → {authorizeUrl, state}. */
   Future<JsonObject> startOAuth(String userId, String provider, JsonObject body, String redirectUri);
