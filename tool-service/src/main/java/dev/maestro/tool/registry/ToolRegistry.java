@@ -62,7 +62,7 @@ public final class ToolRegistry {
       keep.add(d.name());
       ToolDef merged = existing == null ? d : d.withSettings(existing.enabled(), existing.policy());
       tools.put(d.name(), merged);
-      upserts.add(Tuple.of(merged.name(), source, merged.description(), merged.inputSchema().encode(),
+      upserts.add(Tuple.of(merged.name(), source, merged.description(), merged.inputSchema(),
           merged.enabled(), merged.policy().wire(), merged.remoteName()));
     }
     List<String> gone = new ArrayList<>();
@@ -74,7 +74,7 @@ public final class ToolRegistry {
     Future<?> f = Future.succeededFuture();
     if (!upserts.isEmpty()) {
       f = pool.preparedQuery("INSERT INTO tool (name, source, description, input_schema, enabled, policy, remote_name) "
-          + "VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7) ON CONFLICT (name) DO UPDATE SET source = EXCLUDED.source, "
+          + "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO UPDATE SET source = EXCLUDED.source, "
           + "description = EXCLUDED.description, input_schema = EXCLUDED.input_schema, remote_name = EXCLUDED.remote_name")
           .executeBatch(upserts);
     }
