@@ -8,6 +8,8 @@ import dev.maestro.tool.builtin.BuiltinTools;
 import dev.maestro.tool.builtin.CommandRunner;
 import dev.maestro.tool.builtin.Sandbox;
 import dev.maestro.tool.mcp.McpManager;
+import dev.maestro.tool.mcp.McpServerStore;
+import dev.maestro.tool.mcp.McpSettings;
 import dev.maestro.tool.registry.ToolDef;
 import dev.maestro.tool.registry.ToolRegistry;
 import io.vertx.core.Future;
@@ -36,7 +38,7 @@ public class ToolServiceVerticle extends VerticleBase {
           ToolRegistry registry = new ToolRegistry(pool);
           CommandRunner runner = new CommandRunner(sandbox, toolCfg.outputCap(), System::getenv, cfg.dataDir());
           BuiltinTools builtins = new BuiltinTools(vertx, cfg.dataDir(), runner);
-          mcp = new McpManager();
+          mcp = new McpManager(vertx, context, new McpServerStore(pool), registry, McpSettings.from(config()));
           service = new ToolServiceImpl(vertx, registry, builtins, mcp, sandbox);
           return registry.load()
               .compose(v -> registry.replaceSource(ToolDef.BUILTIN, BuiltinTools.definitions()))
