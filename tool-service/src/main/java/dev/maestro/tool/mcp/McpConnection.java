@@ -13,6 +13,7 @@ import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.spec.McpClientTransport;
 import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.ProtocolVersions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -115,6 +116,10 @@ final class McpConnection {
 
   private Future<Void> open(int gen) {
     boolean http = "http".equals(config.getString("transport"));
+    if (!http && !commandExists(config.getString("command"))) {
+      // The SDK drops a failed process start inside Reactor and only times out later: say it now.
+      return Future.failedFuture(new IllegalStateException("command not found or not executable: " + config.getString("command")));
+    }
     Future<McpAsyncClient> first = initialize(gen, http ? streamable() : stdio());
     if (http) {
       // Older servers speak HTTP+SSE (2024-11-05): fall back to it when Streamable HTTP is refused.
@@ -310,6 +315,16 @@ final class McpConnection {
     return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
   }
 
+  static boolean commandExists(String command) {
+    if (command == null || command.isBlank()) return false;
+    if (command.contains("/")) return java.nio.file.Files.isExecutable(java.nio.file.Path.of(command));
+    String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      if (!dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, command))) return true;
+    }
+    return false;
+  }
+
   private McpClientTransport stdio() {
     ServerParameters.Builder params = ServerParameters.builder(config.getString("command"));
     JsonArray args = config.getJsonArray("args", new JsonArray());
@@ -320,6 +335,13 @@ final class McpConnection {
     config.getJsonObject("env", new JsonObject()).forEach(e -> env.put(e.getKey(), String.valueOf(e.getValue())));
     params.env(env);
     StdioClientTransport t = new StdioClientTransport(params.build(), mapper) {
+      /** The SDK's stdio transport only offers 2024-11-05; the servers speak the newer revisions too. */
+      @Override
+      public List<String> protocolVersions() {
+        return List.of(ProtocolVersions.MCP_2024_11_05, ProtocolVersions.MCP_2025_03_26,
+            ProtocolVersions.MCP_2025_06_18, ProtocolVersions.MCP_2025_11_25);
+      }
+
       @Override
       protected ProcessBuilder getProcessBuilder() {
         // Start from a scrubbed environment: a server gets only the secrets it was configured with.
