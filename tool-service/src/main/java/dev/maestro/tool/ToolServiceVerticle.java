@@ -1,29 +1,65 @@
 package dev.maestro.tool;
 
+import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.platform.Database;
 import dev.maestro.platform.HealthResponder;
 import dev.maestro.platform.MaestroConfig;
+import dev.maestro.tool.builtin.BuiltinTools;
+import dev.maestro.tool.builtin.CommandRunner;
+import dev.maestro.tool.builtin.Sandbox;
+import dev.maestro.tool.mcp.McpManager;
+import dev.maestro.tool.mcp.McpServerStore;
+import dev.maestro.tool.mcp.McpSettings;
+import dev.maestro.tool.registry.ToolDef;
+import dev.maestro.tool.registry.ToolRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceBinder;
 import io.vertx.sqlclient.Pool;
 
-/** tool-service: migrates schema `tool`, then answers on the bus. */
+/** tool-service: migrates schema `tool`, detects the sandbox, loads the registry, serves ToolService. */
 public class ToolServiceVerticle extends VerticleBase {
   public static final String SCHEMA = "tool";
   private Pool pool;
+  private McpManager mcp;
+  private MessageConsumer<JsonObject> binding;
+  private ToolServiceImpl service;
 
   @Override
   public Future<?> start() {
     MaestroConfig cfg = MaestroConfig.of(config());
+    ToolConfig toolCfg = ToolConfig.from(config());
     return Database.migrate(vertx, cfg, SCHEMA)
-        .compose(applied -> {
+        .compose(applied -> vertx.executeBlocking(() -> Sandbox.detect(toolCfg.sandbox()), false))
+        .compose(sandbox -> {
           pool = Database.pool(vertx, cfg, SCHEMA, 8);
-          return HealthResponder.register(vertx, SCHEMA);
-        });
+          ToolRegistry registry = new ToolRegistry(pool);
+          CommandRunner runner = new CommandRunner(sandbox, toolCfg.outputCap(), System::getenv, cfg.dataDir());
+          BuiltinTools builtins = new BuiltinTools(vertx, cfg.dataDir(), runner);
+          mcp = new McpManager(vertx, context, new McpServerStore(pool), registry, McpSettings.from(config()));
+          service = new ToolServiceImpl(vertx, registry, builtins, mcp, sandbox);
+          return registry.load()
+              .compose(v -> registry.replaceSource(ToolDef.BUILTIN, BuiltinTools.definitions()))
+              .compose(v -> mcp.start())
+              .compose(v -> {
+                binding = new ServiceBinder(vertx).setAddress(ToolService.ADDRESS).register(ToolService.class, service);
+                return binding.completion();
+              });
+        })
+        .compose(v -> HealthResponder.register(vertx, SCHEMA));
+  }
+
+  /** For tests and one-JVM runs. */
+  public ToolServiceImpl service() {
+    return service;
   }
 
   @Override
   public Future<?> stop() {
-    return pool == null ? Future.succeededFuture() : pool.close();
+    Future<?> f = binding == null ? Future.succeededFuture() : binding.unregister();
+    return f.compose(v -> mcp == null ? Future.succeededFuture() : mcp.stop())
+        .eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
   }
 }

@@ -1,0 +1,386 @@
+package dev.maestro.tool.mcp;
+
+import dev.maestro.tool.builtin.EnvScrubber;
+import dev.maestro.tool.exec.CallContext;
+import dev.maestro.tool.exec.ToolResult;
+import io.modelcontextprotocol.client.McpAsyncClient;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.transport.HttpClientSseClientTransport;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.client.transport.StdioClientTransport;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.spec.McpClientTransport;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.ProtocolVersions;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * One MCP server connection, built on the official MCP Java SDK (async client). Owns the status
+ * (connecting → connected | failed), pings the server to notice when it dies, reconnects with
+ * exponential backoff, re-lists tools (all pages) on connect and on notifications/tools/list_changed.
+ * SDK callbacks arrive on Reactor threads and are hopped onto the owning Vert.x context; nothing
+ * here blocks an event loop (closing a client runs on a worker).
+ */
+final class McpConnection {
+  private static final Logger LOG = LoggerFactory.getLogger(McpConnection.class);
+  static final String CONNECTED = "connected";
+  static final String CONNECTING = "connecting";
+  static final String FAILED = "failed";
+
+  private final Vertx vertx;
+  private final Context context;
+  private final McpSettings settings;
+  private final Consumer<List<McpSchema.Tool>> onTools;
+  private final BiConsumer<String, String> onStatus;
+  private final McpJsonMapper mapper = McpJsonDefaults.getMapper();
+  private final Map<Object, CallContext> progress = new ConcurrentHashMap<>();
+
+  private JsonObject config;
+  private volatile String status = CONNECTING;
+  private volatile String error;
+  private volatile McpAsyncClient client;
+  private int generation;
+  private int attempts;
+  private long retryTimer = -1;
+  private long pingTimer = -1;
+  private boolean closed;
+
+  McpConnection(Vertx vertx, Context context, McpSettings settings, JsonObject config,
+                Consumer<List<McpSchema.Tool>> onTools, BiConsumer<String, String> onStatus) {
+    this.vertx = vertx;
+    this.context = context;
+    this.settings = settings;
+    this.config = config;
+    this.onTools = onTools;
+    this.onStatus = onStatus;
+  }
+
+  String name() { return config.getString("name"); }
+  String status() { return status; }
+  String error() { return error; }
+
+  /** (Re)connects now, dropping any current client; attempts restart from zero. */
+  void connect() {
+    attempts = 0;
+    doConnect();
+  }
+
+  private void doConnect() {
+    if (closed) return;
+    cancelTimers();
+    int gen = ++generation;
+    McpAsyncClient old = client;
+    client = null;
+    closeQuietly(old);
+    setStatus(CONNECTING, null);
+    // The SDK's own timeouts do not cover every failure (e.g. an Error inside Reactor): bound it here too.
+    Promise<Void> opened = Promise.promise();
+    long guard = vertx.setTimer((settings.requestTimeoutSeconds() + 5) * 1000L,
+        id -> opened.tryFail(new IllegalStateException("no answer to initialize within " + settings.requestTimeoutSeconds() + " s")));
+    open(gen).onComplete(ar -> {
+      vertx.cancelTimer(guard);
+      if (ar.succeeded()) opened.tryComplete();
+      else opened.tryFail(ar.cause());
+    });
+    opened.future().onComplete(ar -> {
+      if (gen != generation || closed) return;
+      if (ar.failed()) {
+        failed(gen, ar.cause());
+        return;
+      }
+      attempts = 0;
+      setStatus(CONNECTED, null);
+      pingTimer = vertx.setPeriodic(settings.pingMillis(), id -> ping(gen));
+    });
+  }
+
+  private Future<Void> open(int gen) {
+    boolean http = "http".equals(config.getString("transport"));
+    if (!http && !commandExists(config.getString("command"))) {
+      // The SDK drops a failed process start inside Reactor and only times out later: say it now.
+      return Future.failedFuture(new IllegalStateException("command not found or not executable: " + config.getString("command")));
+    }
+    Future<McpAsyncClient> first = initialize(gen, http ? streamable() : stdio());
+    if (http) {
+      // Older servers speak HTTP+SSE (2024-11-05): fall back to it when Streamable HTTP is refused.
+      first = first.recover(err -> initialize(gen, legacySse()).recover(err2 -> Future.failedFuture(err)));
+    }
+    return first.compose(c -> {
+      client = c;
+      return listAll(c).map(tools -> {
+        if (gen == generation) onTools.accept(tools);
+        return null;
+      });
+    });
+  }
+
+  private Future<McpAsyncClient> initialize(int gen, McpClientTransport transport) {
+    McpAsyncClient c = McpClient.async(transport)
+        .clientInfo(new McpSchema.Implementation("maestro", "Maestro", "0.1.0"))
+        .capabilities(McpSchema.ClientCapabilities.builder().roots(true).build())
+        .requestTimeout(Duration.ofSeconds(settings.requestTimeoutSeconds()))
+        .initializationTimeout(Duration.ofSeconds(settings.requestTimeoutSeconds()))
+        .toolsChangeConsumer(tools -> {
+          // The SDK hands over one page; re-list every page ourselves.
+          context.runOnContext(v -> refresh(gen));
+          return Mono.empty();
+        })
+        .progressConsumer(n -> {
+          CallContext ctx = progress.get(String.valueOf(n.progressToken()));
+          if (ctx != null) {
+            String msg = n.message() != null ? n.message()
+                : "progress " + n.progress() + (n.total() != null ? "/" + n.total() : "");
+            ctx.progress(msg);
+          }
+          return Mono.empty();
+        })
+        .build();
+    return fromMono(c.initialize()).map(r -> c).recover(err -> {
+      closeQuietly(c);
+      return Future.failedFuture(err);
+    });
+  }
+
+  private void refresh(int gen) {
+    McpAsyncClient c = client;
+    if (gen != generation || c == null) return;
+    listAll(c).onComplete(ar -> {
+      if (gen != generation) return;
+      if (ar.succeeded()) onTools.accept(ar.result());
+      else LOG.warn("MCP server {}: re-listing tools failed: {}", name(), ar.cause().getMessage());
+    });
+  }
+
+  private Future<List<McpSchema.Tool>> listAll(McpAsyncClient c) {
+    List<McpSchema.Tool> all = new ArrayList<>();
+    return page(c, null, all, 0);
+  }
+
+  private Future<List<McpSchema.Tool>> page(McpAsyncClient c, String cursor, List<McpSchema.Tool> all, int pages) {
+    if (pages > 100) return Future.succeededFuture(all);   // a server that never stops paging
+    return fromMono(cursor == null ? c.listTools(null) : c.listTools(cursor)).compose(r -> {
+      all.addAll(r.tools());
+      String next = r.nextCursor();
+      return next == null || next.isEmpty() ? Future.succeededFuture(all) : page(c, next, all, pages + 1);
+    });
+  }
+
+  private void ping(int gen) {
+    McpAsyncClient c = client;
+    if (gen != generation || c == null) return;
+    fromMono(c.ping().timeout(Duration.ofMillis(Math.max(1000, settings.pingMillis() * 2L)))).onFailure(err -> {
+      if (gen == generation) failed(gen, new IllegalStateException("server stopped answering: " + message(err)));
+    });
+  }
+
+  private void failed(int gen, Throwable err) {
+    if (gen != generation || closed) return;
+    cancelTimers();
+    McpAsyncClient old = client;
+    client = null;
+    closeQuietly(old);
+    String msg = message(err);
+    LOG.warn("MCP server {} failed (attempt {}): {}", name(), attempts + 1, msg);
+    setStatus(FAILED, msg);
+    long delay = Math.min(settings.maxBackoffMillis(), settings.backoffMillis() * (1L << Math.min(attempts, 16)));
+    attempts++;
+    retryTimer = vertx.setTimer(delay, id -> {
+      retryTimer = -1;
+      if (gen == generation) doConnect();
+    });
+  }
+
+  Future<ToolResult> call(String remoteName, JsonObject args, CallContext ctx) {
+    McpAsyncClient c = client;
+    if (c == null || !CONNECTED.equals(status)) {
+      return Future.succeededFuture(ToolResult.error("MCP server '" + name() + "' is not connected (status "
+          + status + (error != null ? ": " + error : "") + "); try again later"));
+    }
+    String token = ctx.callId() != null ? ctx.callId() : java.util.UUID.randomUUID().toString();
+    progress.put(token, ctx);
+    McpSchema.CallToolRequest req = McpSchema.CallToolRequest.builder().name(remoteName).arguments(args.getMap())
+        .progressToken(token).build();
+    Promise<ToolResult> promise = Promise.promise();
+    Disposable sub = c.callTool(req).subscribe(
+        r -> context.runOnContext(v -> promise.tryComplete(toResult(r))),
+        err -> context.runOnContext(v -> {
+          promise.tryComplete(ToolResult.error("MCP server '" + name() + "' failed the call: " + message(err)));
+          ping(generation);
+        }),
+        () -> context.runOnContext(v -> promise.tryComplete(ToolResult.error("MCP server '" + name() + "' returned no result"))));
+    ctx.onCancel(() -> {
+      sub.dispose();
+      context.runOnContext(v -> promise.tryComplete(ToolResult.error("call cancelled")));
+    });
+    return promise.future().onComplete(ar -> progress.remove(token));
+  }
+
+  private ToolResult toResult(McpSchema.CallToolResult r) {
+    JsonArray content = new JsonArray();
+    if (r.content() != null) {
+      for (McpSchema.Content block : r.content()) {
+        try {
+          content.add(new JsonObject(mapper.writeValueAsString(block)));
+        } catch (Exception e) {
+          content.add(ToolResult.block(String.valueOf(block)));
+        }
+      }
+    }
+    if (content.isEmpty() && r.structuredContent() != null) {
+      try {
+        content.add(ToolResult.block(mapper.writeValueAsString(r.structuredContent())));
+      } catch (Exception ignored) {
+        // nothing usable
+      }
+    }
+    return new ToolResult(content, Boolean.TRUE.equals(r.isError()));
+  }
+
+  JsonObject schemaJson(McpSchema.Tool tool) {
+    try {
+      return tool.inputSchema() == null ? new JsonObject().put("type", "object")
+          : new JsonObject(mapper.writeValueAsString(tool.inputSchema()));
+    } catch (Exception e) {
+      return new JsonObject().put("type", "object");
+    }
+  }
+
+  void close() {
+    closed = true;
+    generation++;
+    cancelTimers();
+    McpAsyncClient old = client;
+    client = null;
+    closeQuietly(old);
+  }
+
+  private void setStatus(String s, String err) {
+    status = s;
+    error = err;
+    onStatus.accept(s, err);
+  }
+
+  private void cancelTimers() {
+    if (retryTimer >= 0) vertx.cancelTimer(retryTimer);
+    if (pingTimer >= 0) vertx.cancelTimer(pingTimer);
+    retryTimer = -1;
+    pingTimer = -1;
+  }
+
+  /** closeGracefully lets a stdio server exit (stdin closed, then terminated); bounded, off the loop. */
+  private void closeQuietly(McpAsyncClient c) {
+    if (c == null) return;
+    vertx.executeBlocking(() -> {
+      try {
+        c.closeGracefully().block(Duration.ofSeconds(5));
+      } catch (RuntimeException e) {
+        c.close();
+      }
+      return null;
+    }, false);
+  }
+
+  private <T> Future<T> fromMono(Mono<T> mono) {
+    Promise<T> p = Promise.promise();
+    mono.subscribe(v -> context.runOnContext(x -> p.tryComplete(v)),
+        err -> context.runOnContext(x -> p.tryFail(err)),
+        () -> context.runOnContext(x -> p.tryComplete(null)));
+    return p.future();
+  }
+
+  static String message(Throwable err) {
+    Throwable t = err;
+    while (t.getCause() != null && t.getCause() != t && (t.getMessage() == null || t.getMessage().isBlank())) t = t.getCause();
+    String m = t.getMessage();
+    return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+  }
+
+  static boolean commandExists(String command) {
+    if (command == null || command.isBlank()) return false;
+    if (command.contains("/")) return java.nio.file.Files.isExecutable(java.nio.file.Path.of(command));
+    String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      if (!dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, command))) return true;
+    }
+    return false;
+  }
+
+  private McpClientTransport stdio() {
+    ServerParameters.Builder params = ServerParameters.builder(config.getString("command"));
+    JsonArray args = config.getJsonArray("args", new JsonArray());
+    List<String> list = new ArrayList<>();
+    for (Object a : args) list.add(String.valueOf(a));
+    params.args(list);
+    Map<String, String> env = new java.util.HashMap<>();
+    config.getJsonObject("env", new JsonObject()).forEach(e -> env.put(e.getKey(), String.valueOf(e.getValue())));
+    params.env(env);
+    StdioClientTransport t = new StdioClientTransport(params.build(), mapper) {
+      /** The SDK's stdio transport only offers 2024-11-05; the servers speak the newer revisions too. */
+      @Override
+      public List<String> protocolVersions() {
+        return List.of(ProtocolVersions.MCP_2024_11_05, ProtocolVersions.MCP_2025_03_26,
+            ProtocolVersions.MCP_2025_06_18, ProtocolVersions.MCP_2025_11_25);
+      }
+
+      @Override
+      protected ProcessBuilder getProcessBuilder() {
+        // Start from a scrubbed environment: a server gets only the secrets it was configured with.
+        ProcessBuilder pb = new ProcessBuilder();
+        pb.environment().clear();
+        pb.environment().putAll(EnvScrubber.scrub(System.getenv()));
+        return pb;
+      }
+    };
+    t.setStdErrorHandler(line -> LOG.debug("MCP server {} stderr: {}", name(), line));
+    return t;
+  }
+
+  private McpClientTransport streamable() {
+    URI uri = URI.create(config.getString("url"));
+    return HttpClientStreamableHttpTransport.builder(base(uri)).endpoint(endpoint(uri))
+        .customizeRequest(b -> headers().forEach(b::header))
+        .connectTimeout(Duration.ofSeconds(10)).build();
+  }
+
+  private McpClientTransport legacySse() {
+    URI uri = URI.create(config.getString("url"));
+    return HttpClientSseClientTransport.builder(base(uri)).sseEndpoint(endpoint(uri))
+        .customizeRequest(b -> headers().forEach(b::header))
+        .connectTimeout(Duration.ofSeconds(10)).build();
+  }
+
+  private Map<String, String> headers() {
+    Map<String, String> h = new java.util.LinkedHashMap<>();
+    config.getJsonObject("headers", new JsonObject()).forEach(e -> h.put(e.getKey(), String.valueOf(e.getValue())));
+    return h;
+  }
+
+  private static String base(URI uri) {
+    return uri.getScheme() + "://" + uri.getRawAuthority();
+  }
+
+  private static String endpoint(URI uri) {
+    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    return uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+  }
+}

@@ -1,0 +1,286 @@
+package dev.maestro.tool.mcp;
+
+import dev.maestro.contracts.Addresses;
+import dev.maestro.contracts.ErrorCodes;
+import dev.maestro.tool.builtin.EnvScrubber;
+import dev.maestro.tool.exec.CallContext;
+import dev.maestro.tool.exec.ToolResult;
+import dev.maestro.tool.registry.Policy;
+import dev.maestro.tool.registry.ToolDef;
+import dev.maestro.tool.registry.ToolRegistry;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * MCP servers: configuration (table tool.mcp_server), one {@link McpConnection} per enabled server
+ * (connected at start and whenever its configuration changes), and their tools in the registry as
+ * {@code <server>__<tool>} with source {@code mcp:<server>}. Runs on the verticle's context.
+ */
+public class McpManager {
+  static final Pattern NAME = Pattern.compile("^[a-zA-Z0-9-]{1,32}$");
+  static final Pattern TOOL_NAME = Pattern.compile("^[a-zA-Z0-9_-]{1,64}$");
+  static final String REDACTED = "********";
+
+  private final Vertx vertx;
+  private final Context context;
+  private final McpServerStore store;
+  private final ToolRegistry registry;
+  private final McpSettings settings;
+  private final Map<String, McpConnection> connections = new HashMap<>();
+
+  public McpManager(Vertx vertx, Context context, McpServerStore store, ToolRegistry registry, McpSettings settings) {
+    this.vertx = vertx;
+    this.context = context;
+    this.store = store;
+    this.registry = registry;
+    this.settings = settings;
+  }
+
+  public Future<Void> start() {
+    return store.list().map(servers -> {
+      // Tools of servers that no longer exist are dropped; the rest stay listed while connecting.
+      for (ToolDef t : registry.all()) {
+        String server = t.mcpServer();
+        if (server != null && servers.stream().noneMatch(s -> s.getString("name").equals(server))) {
+          registry.removeSource(t.source());
+        }
+      }
+      servers.forEach(this::open);
+      return null;
+    });
+  }
+
+  public Future<Void> stop() {
+    connections.values().forEach(McpConnection::close);
+    connections.clear();
+    return Future.succeededFuture();
+  }
+
+  private void open(JsonObject server) {
+    String id = server.getString("id");
+    McpConnection old = connections.remove(id);
+    if (old != null) old.close();
+    if (!server.getBoolean("enabled", true)) return;
+    String name = server.getString("name");
+    McpConnection[] self = new McpConnection[1];
+    McpConnection c = new McpConnection(vertx, context, settings, server,
+        tools -> registry.replaceSource("mcp:" + name, toDefs(self[0], name, tools)),
+        (status, error) -> vertx.eventBus().publish(Addresses.MCP_STATUS, new JsonObject().put("serverId", id)
+            .put("name", name).put("status", status).put("error", error)));
+    self[0] = c;
+    connections.put(id, c);
+    c.connect();
+  }
+
+  private List<ToolDef> toDefs(McpConnection c, String server, List<McpSchema.Tool> tools) {
+    List<ToolDef> defs = new ArrayList<>();
+    for (McpSchema.Tool t : tools) {
+      String exposed = exposedName(server, t.name());
+      boolean readOnly = t.annotations() != null && Boolean.TRUE.equals(t.annotations().readOnlyHint());
+      String description = t.description() != null ? t.description() : t.title() != null ? t.title() : "";
+      defs.add(new ToolDef(exposed, "mcp:" + server, description, c.schemaJson(t), true,
+          readOnly ? Policy.ALLOW : Policy.ASK, t.name()));
+    }
+    return defs;
+  }
+
+  /** server__tool, with characters providers refuse replaced by '_' and cut to 64 characters. */
+  static String exposedName(String server, String tool) {
+    String n = (server + "__" + tool).replaceAll("[^a-zA-Z0-9_-]", "_");
+    return n.length() > 64 ? n.substring(0, 64) : n;
+  }
+
+  public Future<ToolResult> call(ToolDef tool, JsonObject args, CallContext ctx) {
+    String server = tool.mcpServer();
+    McpConnection c = connections.values().stream().filter(x -> x.name().equals(server)).findFirst().orElse(null);
+    if (c == null) return Future.succeededFuture(ToolResult.error("MCP server '" + server + "' is not configured or is disabled"));
+    return c.call(tool.remoteName() != null ? tool.remoteName() : tool.name(), args, ctx);
+  }
+
+  public Future<List<JsonObject>> list() {
+    return store.list().map(list -> list.stream().map(this::view).toList());
+  }
+
+  public Future<JsonObject> get(String id) {
+    return find(id).map(this::view);
+  }
+
+  private Future<JsonObject> find(String id) {
+    return store.get(id).compose(s -> s == null
+        ? ServiceException.fail(ErrorCodes.NOT_FOUND, "no MCP server with id '" + id + "'")
+        : Future.succeededFuture(s));
+  }
+
+  public Future<JsonObject> create(JsonObject input) {
+    JsonObject server = new JsonObject().put("id", UUID.randomUUID().toString()).put("enabled", true)
+        .put("args", new JsonArray()).put("env", new JsonObject()).put("headers", new JsonObject());
+    return apply(server, input == null ? new JsonObject() : input, null)
+        .compose(s -> store.insert(s).recover(this::conflict).map(v -> s))
+        .map(s -> {
+          open(s);
+          return view(s);
+        });
+  }
+
+  public Future<JsonObject> update(String id, JsonObject patch) {
+    return find(id).compose(existing -> apply(existing.copy(), patch == null ? new JsonObject() : patch, existing)
+        .compose(s -> store.update(s).recover(this::conflict).compose(v -> {
+          Future<Void> f = Future.succeededFuture();
+          if (!existing.getString("name").equals(s.getString("name"))) f = registry.removeSource("mcp:" + existing.getString("name"));
+          if (!s.getBoolean("enabled", true)) f = f.compose(v2 -> registry.removeSource("mcp:" + s.getString("name")));
+          return f;
+        }).map(v -> {
+          open(s);
+          return view(s);
+        })));
+  }
+
+  public Future<Void> delete(String id) {
+    return find(id).compose(s -> {
+      McpConnection c = connections.remove(id);
+      if (c != null) c.close();
+      return store.delete(id).compose(v -> registry.removeSource("mcp:" + s.getString("name")));
+    });
+  }
+
+  public Future<JsonObject> restart(String id) {
+    return find(id).map(s -> {
+      McpConnection c = connections.get(id);
+      if (c != null) c.connect();
+      else open(s);
+      return view(s);
+    });
+  }
+
+  private <T> Future<T> conflict(Throwable err) {
+    if (err instanceof io.vertx.pgclient.PgException pe && "23505".equals(pe.getSqlState())) {
+      return ServiceException.fail(ErrorCodes.CONFLICT, "an MCP server with that name already exists",
+          new JsonObject().put("errors", new JsonArray().add(new JsonObject().put("field", "name").put("message", "already used"))));
+    }
+    return Future.failedFuture(err);
+  }
+
+  /** The API view: live status, secrets in env/headers redacted. */
+  private JsonObject view(JsonObject s) {
+    JsonObject v = new JsonObject().put("id", s.getString("id")).put("name", s.getString("name"))
+        .put("transport", s.getString("transport")).put("enabled", s.getBoolean("enabled", true));
+    if ("stdio".equals(s.getString("transport"))) {
+      v.put("command", s.getString("command")).put("args", s.getJsonArray("args", new JsonArray()).copy())
+          .put("env", redact(s.getJsonObject("env", new JsonObject())));
+    } else {
+      v.put("url", s.getString("url")).put("headers", redact(s.getJsonObject("headers", new JsonObject())));
+    }
+    McpConnection c = connections.get(s.getString("id"));
+    if (c == null) {
+      v.put("status", McpConnection.FAILED).put("error", "server is disabled");
+    } else {
+      v.put("status", c.status());
+      if (c.error() != null) v.put("error", c.error());
+    }
+    return v;
+  }
+
+  private static JsonObject redact(JsonObject map) {
+    JsonObject out = new JsonObject();
+    map.forEach(e -> out.put(e.getKey(), EnvScrubber.sensitive(e.getKey()) ? REDACTED : e.getValue()));
+    return out;
+  }
+
+  /** Validates {@code patch} and applies it to {@code server}; redacted values keep the stored secret. */
+  private Future<JsonObject> apply(JsonObject server, JsonObject patch, JsonObject existing) {
+    JsonArray errors = new JsonArray();
+    for (String key : patch.fieldNames()) {
+      Object v = patch.getValue(key);
+      switch (key) {
+        case "name" -> {
+          if (v instanceof String s && NAME.matcher(s).matches()) server.put("name", s);
+          else errors.add(err("name", "1-32 letters, digits or '-'"));
+        }
+        case "transport" -> {
+          if ("stdio".equals(v) || "http".equals(v)) server.put("transport", v);
+          else errors.add(err("transport", "must be stdio or http"));
+        }
+        case "command" -> {
+          if (v instanceof String s && !s.isBlank()) server.put("command", s);
+          else errors.add(err("command", "must be a non-empty string"));
+        }
+        case "args" -> {
+          if (v instanceof JsonArray a && a.stream().allMatch(x -> x instanceof String)) server.put("args", a.copy());
+          else errors.add(err("args", "must be an array of strings"));
+        }
+        case "env", "headers" -> {
+          if (v instanceof JsonObject o && o.stream().allMatch(e -> e.getValue() instanceof String)) {
+            JsonObject merged = new JsonObject();
+            JsonObject old = existing == null ? new JsonObject() : existing.getJsonObject(key, new JsonObject());
+            o.forEach(e -> merged.put(e.getKey(), REDACTED.equals(e.getValue()) && old.containsKey(e.getKey())
+                ? old.getValue(e.getKey()) : e.getValue()));
+            server.put(key, merged);
+          } else {
+            errors.add(err(key, "must be an object of string values"));
+          }
+        }
+        case "url" -> {
+          if (v instanceof String s && validUrl(s)) server.put("url", s);
+          else errors.add(err("url", "must be an absolute http(s) URL"));
+        }
+        case "enabled" -> {
+          if (v instanceof Boolean b) server.put("enabled", b);
+          else errors.add(err("enabled", "must be true or false"));
+        }
+        case "id", "status", "error" -> { /* read-only, ignored */ }
+        default -> errors.add(err(key, "unknown field"));
+      }
+    }
+    if (server.getString("name") == null && errors.stream().noneMatch(e -> "name".equals(((JsonObject) e).getString("field")))) {
+      errors.add(err("name", "is required"));
+    }
+    String transport = server.getString("transport");
+    if (transport == null) {
+      if (errors.stream().noneMatch(e -> "transport".equals(((JsonObject) e).getString("field")))) errors.add(err("transport", "is required"));
+    } else if (transport.equals("stdio") && server.getString("command") == null) {
+      errors.add(err("command", "is required for stdio servers"));
+    } else if (transport.equals("http") && server.getString("url") == null) {
+      errors.add(err("url", "is required for http servers"));
+    }
+    if (!errors.isEmpty()) {
+      return ServiceException.fail(ErrorCodes.BAD_REQUEST, "invalid MCP server", new JsonObject().put("errors", errors));
+    }
+    if (transport.equals("stdio")) server.remove("url");
+    else server.remove("command");
+    return Future.succeededFuture(server);
+  }
+
+  private static boolean validUrl(String s) {
+    try {
+      URI u = URI.create(s);
+      return ("http".equals(u.getScheme()) || "https".equals(u.getScheme())) && u.getHost() != null;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static JsonObject err(String field, String message) {
+    return new JsonObject().put("field", field).put("message", message);
+  }
+
+  /** For tests: status by server name. */
+  public Map<String, String> statuses() {
+    Map<String, String> m = new LinkedHashMap<>();
+    connections.values().forEach(c -> m.put(c.name(), c.status()));
+    return m;
+  }
+}
