@@ -13,7 +13,7 @@ CREATE TABLE template (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX template_user ON template (user_id, updated_at DESC, id DESC);
+CREATE INDEX template_by_user ON template (user_id, updated_at DESC, id DESC);
 
 CREATE TABLE session (
   id uuid PRIMARY KEY,
@@ -39,7 +39,7 @@ CREATE TABLE session (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX session_user ON session (user_id, updated_at DESC, id DESC);
+CREATE INDEX session_by_user ON session (user_id, updated_at DESC, id DESC);
 CREATE INDEX session_title_tsv ON session USING gin (title_tsv);
 
 CREATE TABLE turn (
