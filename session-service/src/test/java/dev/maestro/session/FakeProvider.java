@@ -36,6 +36,9 @@ public class FakeProvider implements ProviderService {
     this.vertx = vertx;
   }
 
+  /** Used when no script is queued: builds the steps from the request. */
+  public volatile java.util.function.Function<JsonObject, List<Step>> fallback;
+
   public FakeProvider script(Step... steps) {
     scripts.add(List.of(steps));
     return this;
@@ -68,6 +71,7 @@ public class FakeProvider implements ProviderService {
   public Future<Void> stream(JsonObject request, String replyAddress, String streamId) {
     requests.add(request);
     List<Step> script = scripts.poll();
+    if (script == null && fallback != null) script = fallback.apply(request);
     if (script == null) script = List.of(text("(no script)"), done("end_turn"));
     Promise<Void> cancel = Promise.promise();
     streams.put(streamId, cancel);
