@@ -64,6 +64,17 @@ final class Harness {
     return new Harness(vertx, provider, tools, verticle);
   }
 
+  /** A node with only the fakes (no session-service). */
+  static Harness startFakesOnly(Vertx vertx) throws Exception {
+    FakeProvider provider = new FakeProvider(vertx);
+    FakeTools tools = new FakeTools(vertx);
+    new ServiceBinder(vertx).setAddress(ProviderService.ADDRESS).register(ProviderService.class, provider)
+        .completion().await(20, TimeUnit.SECONDS);
+    new ServiceBinder(vertx).setAddress(ToolService.ADDRESS).register(ToolService.class, tools)
+        .completion().await(20, TimeUnit.SECONDS);
+    return new Harness(vertx, provider, tools, null);
+  }
+
   void close() throws Exception {
     vertx.close().await(20, TimeUnit.SECONDS);
   }
