@@ -51,11 +51,18 @@ final class Compaction {
   }
 
   static long estimate(List<JsonObject> history, ChatRequest request) {
+    // figures measured before the latest compaction include what it removed: not usable
+    int summaryOrdinal = -1;
+    for (JsonObject m : history) {
+      if (!m.getBoolean("compacted", false) && Messages.SUMMARY.equals(m.getString("role"))) {
+        summaryOrdinal = Math.max(summaryOrdinal, m.getInteger("ordinal", -1));
+      }
+    }
     long tail = 0;
     for (int i = history.size() - 1; i >= 0; i--) {
       JsonObject m = history.get(i);
-      if (m.getBoolean("compacted", false)) continue;
-      if (Messages.SUMMARY.equals(m.getString("role"))) break;
+      if (m.getBoolean("compacted", false) || Messages.SUMMARY.equals(m.getString("role"))) continue;
+      if (m.getInteger("ordinal", 0) < summaryOrdinal) break;
       JsonObject u = m.getJsonObject("usage");
       if (Messages.ASSISTANT.equals(m.getString("role")) && u != null && u.getLong("inputTokens", 0L) > 0) {
         return u.getLong("inputTokens", 0L) + u.getLong("cacheReadTokens", 0L) + u.getLong("cacheWriteTokens", 0L)
