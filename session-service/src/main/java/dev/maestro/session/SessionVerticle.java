@@ -536,18 +536,30 @@ public class SessionVerticle extends VerticleBase {
   private StringBuilder compactText;
   private JsonObject compactUsage;
 
-  /** A user's request: summarize the older messages now (refused while a turn runs). */
+  /**
+   * A user's request: summarize the older messages now (refused while a turn runs). Answers once
+   * started; the outcome is the {@code compacted} or {@code compaction_failed} event.
+   */
   private Future<JsonObject> compact() {
     if (turn != null) return Fail.conflict("a turn is running; compact after it completes or cancel it");
     if (compacting) return Fail.conflict("a compaction is already running");
     compacting = true;
-    return store.session(null, sessionId)
+    store.session(null, sessionId)
         .compose(s -> {
           session = s;
           return summarize();
         })
-        .map(done -> new JsonObject().put("compacted", done))
-        .onComplete(ar -> compacting = false);
+        .onComplete(ar -> {
+          compacting = false;
+          lastActivity = System.currentTimeMillis();
+          if (ar.failed()) {
+            ProviderFailure pf = ProviderFailure.of(ar.cause());
+            events.publish(SessionEvents.compactionFailed(pf.code, pf.getMessage()));
+          } else if (!ar.result()) {
+            events.publish(SessionEvents.compactionFailed("nothing_to_compact", "the session is too short to compact"));
+          }
+        });
+    return Future.succeededFuture(new JsonObject().put("accepted", true));
   }
 
   /**
@@ -586,6 +598,7 @@ public class SessionVerticle extends VerticleBase {
             old.forEach(m -> m.put("compacted", true));
             // the summary stands where the compacted messages were, ahead of the kept ones
             history.add(cut, summary);
+            events.publish(SessionEvents.compacted(summary.getString("id"), old.size()));
             LOG.info("session {}: compacted {} messages into a summary", sessionId, cut);
             return true;
           });

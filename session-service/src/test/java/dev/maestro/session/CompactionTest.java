@@ -90,11 +90,32 @@ class CompactionTest {
     for (int n = 1; n <= 5; n++) turn(user, id, rec, n, 100);
     h.provider.script(text("the summary"), done("end_turn"));
     await(h.sessions.compact(user, id));
+    JsonObject compacted = rec.awaitType("compacted").getJsonObject("event");
+    assertThat(compacted.getInteger("compactedMessages")).isEqualTo(4);
     JsonArray stored = await(h.sessions.get(user, id)).getJsonArray("messages");
     assertThat(stored).hasSize(11);
+    assertThat(stored.getJsonObject(10).getString("id")).isEqualTo(compacted.getString("summaryMessageId"));
     assertThat(stored.getJsonObject(10).getString("role")).isEqualTo("summary");
     assertThat(stored.getJsonObject(0).getBoolean("compacted")).isTrue();
-    assertThat(stored.getJsonObject(9).getBoolean("compacted")).isFalse();
+    assertThat(stored.getJsonObject(3).getBoolean("compacted")).isTrue();
+    assertThat(stored.getJsonObject(4).getBoolean("compacted")).isFalse();
+    // the summary is sent first, the kept messages after it
+    h.provider.script(text("next"), done("end_turn"));
+    await(h.sessions.send(user, id, "question 6"));
+    rec.awaitTurnCompleted(6);
+    JsonArray sent = h.provider.requests.get(h.provider.requests.size() - 1).getJsonArray("messages");
+    assertThat(sent.getJsonObject(0).getJsonArray("content").getJsonObject(0).getString("text")).contains("the summary");
+    assertThat(sent.getJsonObject(0).getJsonArray("content").getJsonObject(1).getString("text")).isEqualTo("question 3");
+  }
+
+  @Test
+  void compactingATooShortSessionSaysSo() throws Exception {
+    String user = Harness.newUser();
+    String id = h.newSession(user, null).getString("id");
+    Harness.Recorder rec = h.record(id);
+    await(h.sessions.compact(user, id));
+    assertThat(rec.awaitType("compaction_failed").getJsonObject("event").getString("code")).isEqualTo("nothing_to_compact");
+    assertThat(h.provider.requests).isEmpty();
   }
 
   @Test
