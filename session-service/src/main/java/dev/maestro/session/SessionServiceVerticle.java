@@ -1,29 +1,71 @@
 package dev.maestro.session;
 
+import dev.maestro.contracts.provider.ProviderService;
+import dev.maestro.contracts.session.SessionService;
+import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.platform.Database;
 import dev.maestro.platform.HealthResponder;
 import dev.maestro.platform.MaestroConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceBinder;
 import io.vertx.sqlclient.Pool;
 
-/** session-service: migrates schema `session`, then answers on the bus. */
+/**
+ * session-service: migrates schema {@code session}, starts this node's {@link SessionRouter} and
+ * registers {@link SessionService}. Deploy one instance per Vert.x node: each instance is its own
+ * owner of the sessions it activates.
+ */
 public class SessionServiceVerticle extends VerticleBase {
   public static final String SCHEMA = "session";
+  /** PostgreSQL pool size of this node (every live session shares it). */
+  public static final String POOL_SIZE = "MAESTRO_SESSION_PG_POOL_SIZE";
+
   private Pool pool;
+  private SessionRouter router;
+  private MessageConsumer<JsonObject> binding;
 
   @Override
   public Future<?> start() {
     MaestroConfig cfg = MaestroConfig.of(config());
+    SessionSettings settings = SessionSettings.from(config());
+    ModelTable models = ModelTable.load(settings.modelsFile());
     return Database.migrate(vertx, cfg, SCHEMA)
         .compose(applied -> {
-          pool = Database.pool(vertx, cfg, SCHEMA, 8);
-          return HealthResponder.register(vertx, SCHEMA);
-        });
+          pool = Database.pool(vertx, cfg, SCHEMA, poolSize());
+          SessionStore store = new SessionStore(pool);
+          router = new SessionRouter(vertx, context, store, ProviderService.createProxy(vertx), ToolService.createProxy(vertx),
+              models, settings);
+          return router.start().map(store);
+        })
+        .compose(store -> {
+          binding = new ServiceBinder(vertx).setAddress(SessionService.ADDRESS)
+              .register(SessionService.class, new SessionServiceImpl(store, router));
+          return binding.completion();
+        })
+        .compose(v -> HealthResponder.register(vertx, SCHEMA));
   }
 
   @Override
   public Future<?> stop() {
-    return pool == null ? Future.succeededFuture() : pool.close();
+    Future<Void> unbind = binding == null ? Future.succeededFuture() : binding.unregister();
+    return unbind.transform(ar -> router == null ? Future.succeededFuture() : router.stop())
+        .transform(ar -> pool == null ? Future.succeededFuture() : pool.close());
+  }
+
+  private int poolSize() {
+    Object v = config().getValue(POOL_SIZE);
+    try {
+      return v == null ? 16 : Integer.parseInt(String.valueOf(v).trim());
+    } catch (NumberFormatException e) {
+      throw new dev.maestro.platform.StartupException(POOL_SIZE + " must be a number, got '" + v + "'");
+    }
+  }
+
+  /** For tests and benchmarks on the same node. */
+  public SessionRouter router() {
+    return router;
   }
 }

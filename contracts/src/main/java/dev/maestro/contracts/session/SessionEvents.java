@@ -23,6 +23,10 @@ public final class SessionEvents {
   public static final String TURN_ERROR = "turn_error";
   public static final String TURN_COMPLETED = "turn_completed";
   public static final String PRESENCE = "presence";
+  /** Added by session-service: older messages were replaced by a summary (compact or automatic). */
+  public static final String COMPACTED = "compacted";
+  /** Added by session-service: a compaction the user asked for did not succeed. */
+  public static final String COMPACTION_FAILED = "compaction_failed";
 
   /** Message statuses. */
   public static final String COMPLETE = "complete";
@@ -74,6 +78,15 @@ public final class SessionEvents {
 
   public static JsonObject turnCompleted(String turnId, String status) {
     return new JsonObject().put("type", TURN_COMPLETED).put("turnId", turnId).put("status", status);
+  }
+
+  public static JsonObject compacted(String summaryMessageId, int compactedMessages) {
+    return new JsonObject().put("type", COMPACTED).put("summaryMessageId", summaryMessageId)
+        .put("compactedMessages", compactedMessages);
+  }
+
+  public static JsonObject compactionFailed(String code, String message) {
+    return new JsonObject().put("type", COMPACTION_FAILED).put("code", code).put("message", message);
   }
 
   public static JsonObject presence(JsonArray openIn) {

@@ -1,0 +1,85 @@
+package dev.maestro.session;
+
+import dev.maestro.contracts.Addresses;
+import dev.maestro.contracts.session.SessionEvents;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.function.LongConsumer;
+
+/**
+ * The seq counter and the held events of one live session. Every event of the turn in flight is
+ * kept; events of finished turns are kept up to {@code capacity} (oldest dropped first), so a
+ * client resuming with afterSeq gets every later event that is still held, with no gap.
+ * Seq numbers are reserved in blocks in PostgreSQL ({@code seq_ceiling}) so that a later owner
+ * never reuses a number a client may have seen.
+ */
+final class EventLog {
+  static final long RESERVE = 1000;
+
+  private final String sessionId;
+  private final EventBus bus;
+  private final String address;
+  private final int capacity;
+  private final LongConsumer reserve;
+  private final Deque<JsonObject> held = new ArrayDeque<>();
+  private long seq;
+  private long ceiling;
+  private int turnStartIndexFloor;
+
+  /** seqStart: the first seq this log may use (the stored ceiling); reserve: persists a new ceiling. */
+  EventLog(String sessionId, EventBus bus, long seqStart, long ceiling, int capacity, LongConsumer reserve) {
+    this.sessionId = sessionId;
+    this.bus = bus;
+    this.address = Addresses.sessionEvents(sessionId);
+    this.seq = seqStart;
+    this.ceiling = ceiling;
+    this.capacity = capacity;
+    this.reserve = reserve;
+  }
+
+  long lastSeq() {
+    return seq;
+  }
+
+  /** Marks where the turn in flight starts: its events are never dropped while it runs. */
+  void turnStarted() {
+    turnStartIndexFloor = held.size();
+  }
+
+  /** The finished turn's events become droppable (oldest first) once the log is over capacity. */
+  void turnEnded() {
+    turnStartIndexFloor = held.size();
+  }
+
+  JsonObject publish(JsonObject event) {
+    long s = ++seq;
+    if (s > ceiling - RESERVE / 2) {
+      ceiling = s + RESERVE;
+      reserve.accept(ceiling);
+    }
+    JsonObject envelope = SessionEvents.envelope(sessionId, s, event);
+    held.addLast(envelope);
+    while (held.size() > capacity && turnStartIndexFloor > 0) {
+      held.removeFirst();
+      turnStartIndexFloor--;
+    }
+    bus.publish(address, envelope);
+    return envelope;
+  }
+
+  JsonArray after(long afterSeq) {
+    JsonArray items = new JsonArray();
+    for (JsonObject e : held) {
+      if (e.getLong("seq") > afterSeq) items.add(e);
+    }
+    return items;
+  }
+
+  int heldCount() {
+    return held.size();
+  }
+}

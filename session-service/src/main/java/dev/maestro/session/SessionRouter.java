@@ -1,0 +1,221 @@
+package dev.maestro.session;
+
+import dev.maestro.contracts.ErrorCodes;
+import dev.maestro.contracts.provider.ProviderService;
+import dev.maestro.contracts.tool.ToolService;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.serviceproxy.ServiceException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Finds or makes the one live owner of a session. Ownership is an entry {@code sessionId → owner}
+ * in a cluster-wide AsyncMap ({@value #OWNERS}); an owner id is {@code <cluster node id>/<router id>}.
+ * A request for a session whose owner is another live router is forwarded to that router's node
+ * address; an owner whose node left the cluster (or whose router is gone) is replaced with
+ * {@code replaceIfPresent}, so exactly one router wins and activates the session from PostgreSQL.
+ * Works the same in one local Vert.x (the map is then node-local).
+ */
+public class SessionRouter {
+  private static final Logger LOG = LoggerFactory.getLogger(SessionRouter.class);
+  static final String OWNERS = "maestro.session.owners";
+  private static final long FORWARD_TIMEOUT_MS = 12_000;
+
+  private final Vertx vertx;
+  private final Context context;
+  private final SessionStore store;
+  private final ProviderService provider;
+  private final ToolService tools;
+  private final ModelTable models;
+  private final SessionSettings settings;
+  private final String ownerId;
+  private final ClusterManager cluster;
+  private AsyncMap<String, String> owners;
+  private MessageConsumer<JsonObject> nodeConsumer;
+  /** Sessions live here: activation future (deployment id) per session. Touched only on this context. */
+  private final Map<String, Future<String>> live = new HashMap<>();
+  /** Sessions being undeployed: a new activation waits, so two verticles never share an address. */
+  private final Map<String, Future<Void>> leaving = new HashMap<>();
+
+  public SessionRouter(Vertx vertx, Context context, SessionStore store, ProviderService provider, ToolService tools,
+                       ModelTable models, SessionSettings settings) {
+    this.vertx = vertx;
+    this.context = context;
+    this.store = store;
+    this.provider = provider;
+    this.tools = tools;
+    this.models = models;
+    this.settings = settings;
+    this.cluster = ((VertxInternal) vertx).clusterManager();
+    String node = cluster == null ? "local" : cluster.getNodeId();
+    this.ownerId = node + "/" + UUID.randomUUID();
+  }
+
+  public String ownerId() {
+    return ownerId;
+  }
+
+  static String nodeAddress(String ownerId) {
+    return "maestro.session.router." + ownerId;
+  }
+
+  public Future<Void> start() {
+    return vertx.sharedData().<String, String>getAsyncMap(OWNERS).compose(map -> {
+      owners = map;
+      nodeConsumer = vertx.eventBus().consumer(nodeAddress(ownerId), msg -> {
+        JsonObject body = msg.body();
+        local(body.getString("sessionId"), body.getJsonObject("command"))
+            .onSuccess(msg::reply)
+            .onFailure(err -> msg.fail(code(err), err.getMessage()));
+      });
+      return nodeConsumer.completion();
+    });
+  }
+
+  /** Releases this router's sessions (their verticles store any running turn as interrupted). */
+  public Future<Void> stop() {
+    List<Future<?>> all = new ArrayList<>();
+    for (String sessionId : new ArrayList<>(live.keySet())) all.add(passivate(sessionId));
+    return Future.join(all).transform(ar -> nodeConsumer == null ? Future.succeededFuture() : nodeConsumer.unregister());
+  }
+
+  /** Runs a command on the session's live owner, activating it (here) when it has none. */
+  public Future<JsonObject> call(String sessionId, JsonObject command) {
+    return call(sessionId, command, 0);
+  }
+
+  private Future<JsonObject> call(String sessionId, JsonObject command, int attempt) {
+    return owner(sessionId).compose(owner -> {
+      Future<JsonObject> f = owner.equals(ownerId) ? local(sessionId, command) : forward(owner, sessionId, command);
+      return f.recover(err -> {
+        // the owner vanished between lookup and delivery: take over once, then give up visibly
+        if (attempt == 0 && err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+          return takeOver(sessionId, owner).compose(x -> call(sessionId, command, attempt + 1));
+        }
+        return Future.failedFuture(err);
+      });
+    }).recover(err -> Future.failedFuture(asServiceException(err)));
+  }
+
+  /** The live owner of a session, if any, without activating it. */
+  public Future<String> currentOwner(String sessionId) {
+    return owners.get(sessionId).map(o -> o != null && alive(o) ? o : null);
+  }
+
+  private Future<String> owner(String sessionId) {
+    return owners.get(sessionId).compose(current -> {
+      if (current == null) {
+        return owners.putIfAbsent(sessionId, ownerId).map(prev -> prev == null ? ownerId : prev);
+      }
+      if (alive(current)) return Future.succeededFuture(current);
+      return takeOver(sessionId, current);
+    });
+  }
+
+  private Future<String> takeOver(String sessionId, String dead) {
+    LOG.info("session {}: owner {} is gone, {} takes over", sessionId, dead, ownerId);
+    return owners.replaceIfPresent(sessionId, dead, ownerId).compose(won -> won ? Future.succeededFuture(ownerId)
+        : owners.putIfAbsent(sessionId, ownerId).map(prev -> prev == null ? ownerId : prev));
+  }
+
+  private boolean alive(String owner) {
+    if (owner.equals(ownerId)) return true;
+    String node = owner.substring(0, Math.max(0, owner.indexOf('/')));
+    if (cluster == null) return false;
+    return cluster.getNodes().contains(node);
+  }
+
+  private Future<JsonObject> forward(String owner, String sessionId, JsonObject command) {
+    return vertx.eventBus().<JsonObject>request(nodeAddress(owner),
+            new JsonObject().put("sessionId", sessionId).put("command", command),
+            new DeliveryOptions().setSendTimeout(FORWARD_TIMEOUT_MS))
+        .map(m -> m.body());
+  }
+
+  /** Runs on this router's context: map access is single-threaded. */
+  Future<JsonObject> local(String sessionId, JsonObject command) {
+    return onContext(() -> activate(sessionId)).compose(deploymentId -> vertx.eventBus()
+        .<JsonObject>request(SessionVerticle.commandAddress(sessionId), command,
+            new DeliveryOptions().setLocalOnly(true).setSendTimeout(FORWARD_TIMEOUT_MS))
+        .map(m -> m.body()));
+  }
+
+  private Future<String> activate(String sessionId) {
+    Future<String> f = live.get(sessionId);
+    if (f != null && !f.failed()) return f;
+    Future<Void> gone = leaving.get(sessionId);
+    if (gone != null) return gone.transform(ar -> onContext(() -> activate(sessionId)));
+    long t0 = System.nanoTime();
+    SessionVerticle verticle = new SessionVerticle(sessionId, ownerId, store, provider, tools, models, settings,
+        () -> context.runOnContext(v -> passivate(sessionId)));
+    Future<String> f0 = vertx.deployVerticle(verticle, new DeploymentOptions());
+    live.put(sessionId, f0);
+    return f0.onSuccess(id -> LOG.debug("session {}: activated in {} ms", sessionId, (System.nanoTime() - t0) / 1_000_000))
+        .onFailure(err -> context.runOnContext(x -> {
+          live.remove(sessionId, f0);
+          owners.removeIfPresent(sessionId, ownerId);
+        }));
+  }
+
+  /** Undeploys an idle (or evicted) session and gives up its ownership. */
+  Future<Void> passivate(String sessionId) {
+    Future<String> f = live.remove(sessionId);
+    if (f == null) return Future.succeededFuture();
+    @SuppressWarnings("unchecked")
+    Future<Void>[] done0 = new Future[1];
+    Future<Void> done = f.compose(vertx::undeploy)
+        .transform(ar -> owners.removeIfPresent(sessionId, ownerId))
+        .<Void>mapEmpty()
+        .onComplete(ar -> context.runOnContext(x -> {
+          leaving.remove(sessionId, done0[0]);
+          LOG.debug("session {}: passivated", sessionId);
+        }));
+    done0[0] = done;
+    if (!done.isComplete()) leaving.put(sessionId, done);
+    return done;
+  }
+
+  public int liveCount() {
+    return live.size();
+  }
+
+  private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
+    if (Vertx.currentContext() == context) return action.get();
+    io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> action.get().onComplete(p));
+    return p.future();
+  }
+
+  static int code(Throwable err) {
+    if (err instanceof ServiceException se) return se.failureCode();
+    if (err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) return re.failureCode();
+    return ErrorCodes.UNAVAILABLE;
+  }
+
+  /** Failures from the session's owner keep their code; transport trouble becomes UNAVAILABLE. */
+  static Throwable asServiceException(Throwable err) {
+    if (err instanceof ServiceException) return err;
+    if (err instanceof ReplyException re) {
+      if (re.failureType() == ReplyFailure.RECIPIENT_FAILURE) return new ServiceException(re.failureCode(), re.getMessage());
+      return new ServiceException(ErrorCodes.UNAVAILABLE, "the session's owner did not answer (" + re.failureType() + ")");
+    }
+    return new ServiceException(ErrorCodes.UNAVAILABLE, String.valueOf(err.getMessage()));
+  }
+}

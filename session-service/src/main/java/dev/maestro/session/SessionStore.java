@@ -1,0 +1,447 @@
+package dev.maestro.session;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Every SQL statement of schema {@code session}. Ownership checks live here: a row of another user
+ * is filtered out by the query itself, so it answers exactly like a missing one.
+ */
+public class SessionStore {
+  static final String SESSION_COLUMNS = "id, user_id, title, provider, model, credential_id, template_id, system_prompt,"
+      + " tools, params, forked_from, message_count, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,"
+      + " cost_usd, seq_ceiling, created_at, updated_at";
+  private static final String MESSAGE_COLUMNS = "id, ordinal, turn_id, role, content, status, usage, compacted, created_at";
+  private static final String TEMPLATE_COLUMNS = "id, name, description, provider, model, system_prompt, tools, params, created_at, updated_at";
+
+  private final Pool pool;
+
+  public SessionStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  public Future<JsonObject> insertSession(String userId, JsonObject s) {
+    UUID id = UUID.randomUUID();
+    return pool.preparedQuery("INSERT INTO session (id, user_id, title, provider, model, credential_id, template_id,"
+            + " system_prompt, tools, params, forked_from) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING " + SESSION_COLUMNS)
+        .execute(Tuple.of(id, userId, s.getString("title", ""), s.getString("provider"), s.getString("model"),
+            s.getString("credentialId")).addValue(Fail.uuidOrNull(s.getString("templateId")))
+            .addValue(s.getString("systemPrompt", "")).addValue(s.getJsonArray("tools"))
+            .addValue(s.getJsonObject("params", new JsonObject()))
+            .addValue(Fail.uuidOrNull(s.getString("forkedFrom"))))
+        .map(rows -> sessionJson(rows.iterator().next()));
+  }
+
+  /** The session when it belongs to userId (userId null: any owner), else NOT_FOUND. */
+  public Future<JsonObject> session(String userId, String sessionId) {
+    UUID id = Fail.uuidOrNull(sessionId);
+    if (id == null) return Fail.notFound("session " + sessionId);
+    return pool.preparedQuery("SELECT " + SESSION_COLUMNS + " FROM session WHERE id = $1 AND ($2::text IS NULL OR user_id = $2)")
+        .execute(Tuple.of(id, userId))
+        .compose(rows -> rows.size() == 0 ? Fail.notFound("session " + sessionId)
+            : Future.succeededFuture(sessionJson(rows.iterator().next())));
+  }
+
+  public Future<JsonObject> list(String userId, String q, int limit, String cursor) {
+    List<Object> params = new ArrayList<>();
+    params.add(userId);
+    StringBuilder sql = new StringBuilder("SELECT " + SESSION_COLUMNS + " FROM session s WHERE user_id = $1");
+    String tsquery = q == null ? null : prefixQuery(q);
+    if (q != null && !q.isBlank()) {
+      if (tsquery == null) return Future.succeededFuture(new JsonObject().put("items", new JsonArray()).putNull("nextCursor"));
+      params.add(tsquery);
+      int p = params.size();
+      sql.append(" AND (title_tsv @@ to_tsquery('simple', $").append(p).append(") OR EXISTS (SELECT 1 FROM message m")
+          .append(" WHERE m.session_id = s.id AND m.text_tsv @@ to_tsquery('simple', $").append(p).append(")))");
+    }
+    if (cursor != null && !cursor.isBlank()) {
+      String[] c = decodeCursor(cursor);
+      if (c == null) return Fail.invalid("cursor", "not a cursor this service issued");
+      params.add(OffsetDateTime.parse(c[0]));
+      params.add(UUID.fromString(c[1]));
+      sql.append(" AND (updated_at, id) < ($").append(params.size() - 1).append(", $").append(params.size()).append(")");
+    }
+    params.add(limit + 1);
+    sql.append(" ORDER BY updated_at DESC, id DESC LIMIT $").append(params.size());
+    return pool.preparedQuery(sql.toString()).execute(Tuple.from(params)).map(rows -> {
+      JsonArray items = new JsonArray();
+      Row last = null;
+      int n = 0;
+      for (Row r : rows) {
+        if (n++ == limit) break;
+        items.add(summaryJson(r));
+        last = r;
+      }
+      String next = rows.size() > limit && last != null
+          ? encodeCursor(last.getOffsetDateTime("updated_at").toString(), last.getUUID("id").toString()) : null;
+      return new JsonObject().put("items", items).put("nextCursor", next);
+    });
+  }
+
+  public Future<JsonObject> updateSession(String userId, String sessionId, JsonObject patch) {
+    UUID id = Fail.uuidOrNull(sessionId);
+    if (id == null) return Fail.notFound("session " + sessionId);
+    // each field is updated only when the patch names it (COALESCE would forbid clearing tools)
+    return pool.preparedQuery("UPDATE session SET"
+            + " title = CASE WHEN $3 THEN $4 ELSE title END,"
+            + " model = CASE WHEN $5 THEN $6 ELSE model END,"
+            + " provider = CASE WHEN $7 THEN $8 ELSE provider END,"
+            + " credential_id = CASE WHEN $9 THEN $10 ELSE credential_id END,"
+            + " tools = CASE WHEN $11 THEN $12::jsonb ELSE tools END,"
+            + " system_prompt = CASE WHEN $13 THEN $14 ELSE system_prompt END,"
+            + " params = CASE WHEN $15 THEN $16::jsonb ELSE params END,"
+            + " updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING " + SESSION_COLUMNS)
+        .execute(Tuple.of(id, userId)
+            .addValue(patch.containsKey("title")).addValue(patch.getString("title"))
+            .addValue(patch.containsKey("model")).addValue(patch.getString("model"))
+            .addValue(patch.containsKey("provider")).addValue(patch.getString("provider"))
+            .addValue(patch.containsKey("credentialId")).addValue(patch.getString("credentialId"))
+            .addValue(patch.containsKey("tools")).addValue(patch.getJsonArray("tools"))
+            .addValue(patch.containsKey("systemPrompt")).addValue(patch.getString("systemPrompt"))
+            .addValue(patch.containsKey("params")).addValue(patch.getJsonObject("params")))
+        .compose(rows -> rows.size() == 0 ? Fail.notFound("session " + sessionId)
+            : Future.succeededFuture(sessionJson(rows.iterator().next())));
+  }
+
+  public Future<Void> deleteSession(String userId, String sessionId) {
+    UUID id = Fail.uuidOrNull(sessionId);
+    if (id == null) return Fail.notFound("session " + sessionId);
+    return pool.preparedQuery("DELETE FROM session WHERE id = $1 AND user_id = $2").execute(Tuple.of(id, userId))
+        .compose(r -> r.rowCount() == 0 ? Fail.notFound("session " + sessionId) : Future.succeededFuture());
+  }
+
+  public Future<Boolean> exists(String sessionId) {
+    UUID id = Fail.uuidOrNull(sessionId);
+    if (id == null) return Future.succeededFuture(false);
+    return pool.preparedQuery("SELECT 1 FROM session WHERE id = $1").execute(Tuple.of(id)).map(r -> r.size() > 0);
+  }
+
+  /** Reserves seq numbers up to ceiling: a later owner starts above anything ever published. */
+  public Future<Void> setSeqCeiling(String sessionId, long ceiling) {
+    return pool.preparedQuery("UPDATE session SET seq_ceiling = GREATEST(seq_ceiling, $2) WHERE id = $1")
+        .execute(Tuple.of(UUID.fromString(sessionId), ceiling)).mapEmpty();
+  }
+
+  public Future<Void> addUsage(String sessionId, JsonObject usage) {
+    return pool.preparedQuery("UPDATE session SET input_tokens = input_tokens + $2, output_tokens = output_tokens + $3,"
+            + " cache_read_tokens = cache_read_tokens + $4, cache_write_tokens = cache_write_tokens + $5,"
+            + " cost_usd = cost_usd + $6, updated_at = now() WHERE id = $1")
+        .execute(Tuple.of(UUID.fromString(sessionId), usage.getLong("inputTokens", 0L), usage.getLong("outputTokens", 0L),
+            usage.getLong("cacheReadTokens", 0L), usage.getLong("cacheWriteTokens", 0L), usage.getDouble("costUsd", 0.0)))
+        .mapEmpty();
+  }
+
+  // ---------------------------------------------------------------- messages and turns
+
+  public Future<List<JsonObject>> messages(String sessionId) {
+    return pool.preparedQuery("SELECT " + MESSAGE_COLUMNS + " FROM message WHERE session_id = $1 ORDER BY ordinal")
+        .execute(Tuple.of(UUID.fromString(sessionId)))
+        .map(rows -> {
+          List<JsonObject> list = new ArrayList<>(rows.size());
+          rows.forEach(r -> list.add(messageJson(r)));
+          return list;
+        });
+  }
+
+  public static Future<Void> insertMessage(SqlClient client, String sessionId, JsonObject m) {
+    JsonArray content = m.getJsonArray("content", new JsonArray());
+    return client.preparedQuery("INSERT INTO message (id, session_id, ordinal, turn_id, role, content, status, usage,"
+            + " compacted, text_content) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)")
+        .execute(Tuple.of(UUID.fromString(m.getString("id")), UUID.fromString(sessionId), m.getInteger("ordinal"),
+            Fail.uuidOrNull(m.getString("turnId")), m.getString("role"), content)
+            .addValue(m.getString("status")).addValue(m.getJsonObject("usage"))
+            .addValue(m.getBoolean("compacted", false)).addValue(Messages.searchText(content)))
+        .compose(r -> client.preparedQuery("UPDATE session SET message_count = message_count + 1, updated_at = now() WHERE id = $1")
+            .execute(Tuple.of(UUID.fromString(sessionId))))
+        .mapEmpty();
+  }
+
+  public Future<Void> insertMessage(String sessionId, JsonObject m) {
+    return insertMessage(pool, sessionId, m);
+  }
+
+  public Future<Void> updateMessage(JsonObject m) {
+    JsonArray content = m.getJsonArray("content", new JsonArray());
+    return pool.preparedQuery("UPDATE message SET content = $2, status = $3, usage = $4, text_content = $5 WHERE id = $1")
+        .execute(Tuple.of(UUID.fromString(m.getString("id")), content, m.getString("status"), m.getJsonObject("usage"),
+            Messages.searchText(content)))
+        .mapEmpty();
+  }
+
+  public Future<Void> markCompacted(String sessionId, int throughOrdinal) {
+    return pool.preparedQuery("UPDATE message SET compacted = true WHERE session_id = $1 AND ordinal <= $2 AND role <> 'summary'")
+        .execute(Tuple.of(UUID.fromString(sessionId), throughOrdinal)).mapEmpty();
+  }
+
+  /** Stores the user message and opens its turn in one transaction. */
+  public Future<Void> insertUserMessageAndTurn(String sessionId, JsonObject message, String turnId, String node) {
+    return pool.withTransaction(conn -> insertMessage(conn, sessionId, message)
+        .compose(v -> conn.preparedQuery("INSERT INTO turn (id, session_id, status, owner_node) VALUES ($1, $2, 'running', $3)")
+            .execute(Tuple.of(UUID.fromString(turnId), UUID.fromString(sessionId), node)))
+        .mapEmpty());
+  }
+
+  public Future<Void> finishTurn(String turnId, String status, JsonObject error) {
+    return pool.preparedQuery("UPDATE turn SET status = $2, error = $3, ended_at = now() WHERE id = $1")
+        .execute(Tuple.of(UUID.fromString(turnId), status, error)).mapEmpty();
+  }
+
+  /**
+   * Run by a new owner before it serves: turns still 'running' belonged to a dead or passivated
+   * owner, so they and their streaming messages become 'interrupted'. Returns the turn ids.
+   */
+  public Future<List<String>> interruptRunning(String sessionId) {
+    UUID id = UUID.fromString(sessionId);
+    return pool.withTransaction(conn -> conn.preparedQuery(
+            "UPDATE turn SET status = 'interrupted', ended_at = now() WHERE session_id = $1 AND status = 'running' RETURNING id")
+        .execute(Tuple.of(id))
+        .compose(turns -> conn.preparedQuery("UPDATE message SET status = 'interrupted' WHERE session_id = $1 AND status = 'streaming'")
+            .execute(Tuple.of(id))
+            .map(x -> {
+              List<String> ids = new ArrayList<>();
+              turns.forEach(r -> ids.add(r.getUUID("id").toString()));
+              return ids;
+            })));
+  }
+
+  public Future<JsonObject> turn(String turnId) {
+    return pool.preparedQuery("SELECT id, status, error FROM turn WHERE id = $1").execute(Tuple.of(UUID.fromString(turnId)))
+        .map(rows -> rows.size() == 0 ? null : new JsonObject().put("id", turnId).put("status", rows.iterator().next().getString("status")));
+  }
+
+  // ---------------------------------------------------------------- fork / import
+
+  /** Copies a session and its messages with ordinal ≤ throughOrdinal (all when null) into a new session. */
+  public Future<JsonObject> copySession(String userId, JsonObject source, List<JsonObject> messages, String title) {
+    JsonObject spec = source.copy().put("title", title).put("forkedFrom", source.getString("id"));
+    return insertWithMessages(userId, spec, messages);
+  }
+
+  /** A new session with the given messages (fresh ids, ordinals from 0), in one transaction. */
+  public Future<JsonObject> insertWithMessages(String userId, JsonObject spec, List<JsonObject> messages) {
+    UUID id = UUID.randomUUID();
+    return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO session (id, user_id, title, provider, model,"
+                + " credential_id, template_id, system_prompt, tools, params, forked_from) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)")
+            .execute(Tuple.of(id, userId, spec.getString("title", ""), spec.getString("provider"), spec.getString("model"),
+                    spec.getString("credentialId")).addValue(Fail.uuidOrNull(spec.getString("templateId")))
+                .addValue(spec.getString("systemPrompt", "")).addValue(spec.getJsonArray("tools"))
+                .addValue(spec.getJsonObject("params", new JsonObject())).addValue(Fail.uuidOrNull(spec.getString("forkedFrom"))))
+            .compose(v -> {
+              if (messages.isEmpty()) return Future.succeededFuture();
+              List<Tuple> batch = new ArrayList<>();
+              int ordinal = 0;
+              for (JsonObject m : messages) {
+                JsonArray content = m.getJsonArray("content", new JsonArray());
+                String status = m.getString("status", "complete");
+                // a copied in-flight message can never finish in the copy
+                if ("streaming".equals(status)) status = "interrupted";
+                batch.add(Tuple.of(UUID.randomUUID(), id, ordinal++, m.getString("role"), content, status)
+                    .addValue(m.getJsonObject("usage")).addValue(m.getBoolean("compacted", false))
+                    .addValue(Messages.searchText(content))
+                    .addValue(m.getString("createdAt") == null ? OffsetDateTime.now() : OffsetDateTime.parse(m.getString("createdAt"))));
+              }
+              return conn.preparedQuery("INSERT INTO message (id, session_id, ordinal, role, content, status, usage, compacted,"
+                      + " text_content, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)").executeBatch(batch)
+                  .compose(r -> {
+                    JsonObject totals = totals(messages);
+                    return conn.preparedQuery("UPDATE session SET message_count = $2, input_tokens = $3, output_tokens = $4,"
+                            + " cache_read_tokens = $5, cache_write_tokens = $6, cost_usd = $7 WHERE id = $1")
+                        .execute(Tuple.of(id, messages.size(), totals.getLong("inputTokens"), totals.getLong("outputTokens"),
+                            totals.getLong("cacheReadTokens"), totals.getLong("cacheWriteTokens"), totals.getDouble("costUsd")));
+                  });
+            })
+            .compose(v -> conn.preparedQuery("SELECT " + SESSION_COLUMNS + " FROM session WHERE id = $1").execute(Tuple.of(id))))
+        .map(rows -> sessionJson(rows.iterator().next()));
+  }
+
+  static JsonObject totals(List<JsonObject> messages) {
+    long in = 0, out = 0, cr = 0, cw = 0;
+    double cost = 0;
+    for (JsonObject m : messages) {
+      JsonObject u = m.getJsonObject("usage");
+      if (u == null) continue;
+      in += u.getLong("inputTokens", 0L);
+      out += u.getLong("outputTokens", 0L);
+      cr += u.getLong("cacheReadTokens", 0L);
+      cw += u.getLong("cacheWriteTokens", 0L);
+      cost += u.getDouble("costUsd", 0.0);
+    }
+    return new JsonObject().put("inputTokens", in).put("outputTokens", out).put("cacheReadTokens", cr)
+        .put("cacheWriteTokens", cw).put("costUsd", cost);
+  }
+
+  // ---------------------------------------------------------------- templates
+
+  public Future<JsonObject> insertTemplate(String userId, JsonObject t) {
+    return pool.preparedQuery("INSERT INTO template (id, user_id, name, description, provider, model, system_prompt, tools, params)"
+            + " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING " + TEMPLATE_COLUMNS)
+        .execute(Tuple.of(UUID.randomUUID(), userId, t.getString("name"), t.getString("description", ""),
+            t.getString("provider"), t.getString("model"), t.getString("systemPrompt", ""),
+            t.getJsonArray("tools", new JsonArray())).addValue(t.getJsonObject("params", new JsonObject())))
+        .map(rows -> templateJson(rows.iterator().next()));
+  }
+
+  public Future<JsonObject> template(String userId, String templateId) {
+    UUID id = Fail.uuidOrNull(templateId);
+    if (id == null) return Fail.notFound("template " + templateId);
+    return pool.preparedQuery("SELECT " + TEMPLATE_COLUMNS + " FROM template WHERE id = $1 AND user_id = $2")
+        .execute(Tuple.of(id, userId))
+        .compose(rows -> rows.size() == 0 ? Fail.notFound("template " + templateId)
+            : Future.succeededFuture(templateJson(rows.iterator().next())));
+  }
+
+  public Future<JsonObject> listTemplates(String userId, int limit, String cursor) {
+    List<Object> params = new ArrayList<>();
+    params.add(userId);
+    StringBuilder sql = new StringBuilder("SELECT " + TEMPLATE_COLUMNS + " FROM template WHERE user_id = $1");
+    if (cursor != null && !cursor.isBlank()) {
+      String[] c = decodeCursor(cursor);
+      if (c == null) return Fail.invalid("cursor", "not a cursor this service issued");
+      params.add(OffsetDateTime.parse(c[0]));
+      params.add(UUID.fromString(c[1]));
+      sql.append(" AND (updated_at, id) < ($2, $3)");
+    }
+    params.add(limit + 1);
+    sql.append(" ORDER BY updated_at DESC, id DESC LIMIT $").append(params.size());
+    return pool.preparedQuery(sql.toString()).execute(Tuple.from(params)).map(rows -> {
+      JsonArray items = new JsonArray();
+      Row last = null;
+      int n = 0;
+      for (Row r : rows) {
+        if (n++ == limit) break;
+        items.add(templateJson(r));
+        last = r;
+      }
+      String next = rows.size() > limit && last != null
+          ? encodeCursor(last.getOffsetDateTime("updated_at").toString(), last.getUUID("id").toString()) : null;
+      return new JsonObject().put("items", items).put("nextCursor", next);
+    });
+  }
+
+  public Future<JsonObject> replaceTemplate(String userId, String templateId, JsonObject t) {
+    UUID id = Fail.uuidOrNull(templateId);
+    if (id == null) return Fail.notFound("template " + templateId);
+    return pool.preparedQuery("UPDATE template SET name = $3, description = $4, provider = $5, model = $6, system_prompt = $7,"
+            + " tools = $8, params = $9, updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING " + TEMPLATE_COLUMNS)
+        .execute(Tuple.of(id, userId, t.getString("name"), t.getString("description", ""), t.getString("provider"),
+            t.getString("model"), t.getString("systemPrompt", "")).addValue(t.getJsonArray("tools", new JsonArray()))
+            .addValue(t.getJsonObject("params", new JsonObject())))
+        .compose(rows -> rows.size() == 0 ? Fail.notFound("template " + templateId)
+            : Future.succeededFuture(templateJson(rows.iterator().next())));
+  }
+
+  public Future<Void> deleteTemplate(String userId, String templateId) {
+    UUID id = Fail.uuidOrNull(templateId);
+    if (id == null) return Fail.notFound("template " + templateId);
+    return pool.preparedQuery("DELETE FROM template WHERE id = $1 AND user_id = $2").execute(Tuple.of(id, userId))
+        .compose(r -> r.rowCount() == 0 ? Fail.notFound("template " + templateId) : Future.succeededFuture());
+  }
+
+  // ---------------------------------------------------------------- mapping
+
+  static JsonObject sessionJson(Row r) {
+    return new JsonObject()
+        .put("id", r.getUUID("id").toString())
+        .put("userId", r.getString("user_id"))
+        .put("title", r.getString("title"))
+        .put("provider", r.getString("provider"))
+        .put("model", r.getString("model"))
+        .put("credentialId", r.getString("credential_id"))
+        .put("templateId", r.getUUID("template_id") == null ? null : r.getUUID("template_id").toString())
+        .put("systemPrompt", r.getString("system_prompt"))
+        .put("tools", (JsonArray) r.getValue("tools"))
+        .put("params", (JsonObject) r.getValue("params"))
+        .put("forkedFrom", r.getUUID("forked_from") == null ? null : r.getUUID("forked_from").toString())
+        .put("messageCount", r.getInteger("message_count"))
+        .put("usage", new JsonObject()
+            .put("inputTokens", r.getLong("input_tokens"))
+            .put("outputTokens", r.getLong("output_tokens"))
+            .put("cacheReadTokens", r.getLong("cache_read_tokens"))
+            .put("cacheWriteTokens", r.getLong("cache_write_tokens"))
+            .put("costUsd", r.getDouble("cost_usd")))
+        .put("seqCeiling", r.getLong("seq_ceiling"))
+        .put("createdAt", r.getOffsetDateTime("created_at").toInstant().toString())
+        .put("updatedAt", r.getOffsetDateTime("updated_at").toInstant().toString());
+  }
+
+  static JsonObject summaryJson(Row r) {
+    JsonObject s = sessionJson(r);
+    return new JsonObject().put("id", s.getString("id")).put("title", s.getString("title"))
+        .put("provider", s.getString("provider")).put("model", s.getString("model"))
+        .put("createdAt", s.getString("createdAt")).put("updatedAt", s.getString("updatedAt"))
+        .put("messageCount", s.getInteger("messageCount")).put("usage", s.getJsonObject("usage"))
+        .put("openIn", new JsonArray());
+  }
+
+  static JsonObject messageJson(Row r) {
+    return new JsonObject()
+        .put("id", r.getUUID("id").toString())
+        .put("ordinal", r.getInteger("ordinal"))
+        .put("turnId", r.getUUID("turn_id") == null ? null : r.getUUID("turn_id").toString())
+        .put("role", r.getString("role"))
+        .put("content", (JsonArray) r.getValue("content"))
+        .put("status", r.getString("status"))
+        .put("usage", (JsonObject) r.getValue("usage"))
+        .put("compacted", r.getBoolean("compacted"))
+        .put("createdAt", r.getOffsetDateTime("created_at").toInstant().toString());
+  }
+
+  static JsonObject templateJson(Row r) {
+    return new JsonObject()
+        .put("id", r.getUUID("id").toString())
+        .put("name", r.getString("name"))
+        .put("description", r.getString("description"))
+        .put("provider", r.getString("provider"))
+        .put("model", r.getString("model"))
+        .put("systemPrompt", r.getString("system_prompt"))
+        .put("tools", (JsonArray) r.getValue("tools"))
+        .put("params", (JsonObject) r.getValue("params"))
+        .put("createdAt", r.getOffsetDateTime("created_at").toInstant().toString())
+        .put("updatedAt", r.getOffsetDateTime("updated_at").toInstant().toString());
+  }
+
+  /** "foo bar-baz" → "foo:* & bar:* & baz:*" (prefix match on every word); null when nothing is left. */
+  static String prefixQuery(String q) {
+    StringBuilder sb = new StringBuilder();
+    for (String w : q.toLowerCase().split("[^\\p{L}\\p{N}_]+")) {
+      if (w.isEmpty()) continue;
+      if (sb.length() > 0) sb.append(" & ");
+      sb.append(w).append(":*");
+    }
+    return sb.length() == 0 ? null : sb.toString();
+  }
+
+  static String encodeCursor(String updatedAt, String id) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString((updatedAt + "|" + id).getBytes(StandardCharsets.UTF_8));
+  }
+
+  static String[] decodeCursor(String cursor) {
+    try {
+      String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", 2);
+      if (parts.length != 2) return null;
+      OffsetDateTime.parse(parts[0]);
+      UUID.fromString(parts[1]);
+      return parts;
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+}

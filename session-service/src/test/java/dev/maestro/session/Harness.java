@@ -1,0 +1,145 @@
+package dev.maestro.session;
+
+import dev.maestro.contracts.Addresses;
+import dev.maestro.contracts.provider.ProviderService;
+import dev.maestro.contracts.session.SessionService;
+import dev.maestro.contracts.tool.ToolService;
+import dev.maestro.testkit.TestEnv;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceBinder;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** One Vert.x with session-service and the scripted provider and tool fakes; helpers for tests. */
+final class Harness {
+  final Vertx vertx;
+  final FakeProvider provider;
+  final FakeTools tools;
+  final SessionService sessions;
+  final SessionServiceVerticle verticle;
+
+  private Harness(Vertx vertx, FakeProvider provider, FakeTools tools, SessionServiceVerticle verticle) {
+    this.vertx = vertx;
+    this.provider = provider;
+    this.tools = tools;
+    this.verticle = verticle;
+    this.sessions = SessionService.createProxy(vertx);
+  }
+
+  static void resetSchema() throws Exception {
+    Vertx v = Vertx.vertx();
+    try {
+      TestEnv.ensureDatabase(v).await(20, TimeUnit.SECONDS);
+      TestEnv.dropSchema(v, SessionServiceVerticle.SCHEMA).await(20, TimeUnit.SECONDS);
+    } finally {
+      v.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  static Harness start(JsonObject extraConfig) throws Exception {
+    return start(Vertx.vertx(), extraConfig, true);
+  }
+
+  static Harness start(Vertx vertx, JsonObject extraConfig, boolean withFakes) throws Exception {
+    FakeProvider provider = new FakeProvider(vertx);
+    FakeTools tools = new FakeTools(vertx);
+    if (withFakes) {
+      new ServiceBinder(vertx).setAddress(ProviderService.ADDRESS).register(ProviderService.class, provider)
+          .completion().await(20, TimeUnit.SECONDS);
+      new ServiceBinder(vertx).setAddress(ToolService.ADDRESS).register(ToolService.class, tools)
+          .completion().await(20, TimeUnit.SECONDS);
+    }
+    SessionServiceVerticle verticle = new SessionServiceVerticle();
+    JsonObject config = TestEnv.config().mergeIn(extraConfig == null ? new JsonObject() : extraConfig);
+    vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).await(60, TimeUnit.SECONDS);
+    return new Harness(vertx, provider, tools, verticle);
+  }
+
+  /** A node with only the fakes (no session-service). */
+  static Harness startFakesOnly(Vertx vertx) throws Exception {
+    FakeProvider provider = new FakeProvider(vertx);
+    FakeTools tools = new FakeTools(vertx);
+    new ServiceBinder(vertx).setAddress(ProviderService.ADDRESS).register(ProviderService.class, provider)
+        .completion().await(20, TimeUnit.SECONDS);
+    new ServiceBinder(vertx).setAddress(ToolService.ADDRESS).register(ToolService.class, tools)
+        .completion().await(20, TimeUnit.SECONDS);
+    return new Harness(vertx, provider, tools, null);
+  }
+
+  void close() throws Exception {
+    vertx.close().await(20, TimeUnit.SECONDS);
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return f.await(20, TimeUnit.SECONDS);
+  }
+
+  static String newUser() {
+    return "user-" + UUID.randomUUID();
+  }
+
+  JsonObject newSession(String user, JsonObject extra) throws Exception {
+    JsonObject spec = new JsonObject().put("title", "test session").put("provider", "anthropic").put("model", "claude-sonnet-4-5");
+    if (extra != null) spec.mergeIn(extra);
+    return await(sessions.create(user, spec));
+  }
+
+  /** Records every event published for one session. */
+  Recorder record(String sessionId) throws Exception {
+    Recorder r = new Recorder();
+    r.consumer = vertx.eventBus().<JsonObject>consumer(Addresses.sessionEvents(sessionId), m -> r.events.add(m.body()));
+    await(r.consumer.completion());
+    return r;
+  }
+
+  static final class Recorder {
+    final List<JsonObject> events = new CopyOnWriteArrayList<>();
+    MessageConsumer<JsonObject> consumer;
+
+    /** Polls (with a deadline) until an event matches; returns it. */
+    JsonObject await(Predicate<JsonObject> match, long timeoutMs) throws InterruptedException {
+      long deadline = System.currentTimeMillis() + timeoutMs;
+      while (System.currentTimeMillis() < deadline) {
+        for (JsonObject e : events) if (match.test(e.getJsonObject("event"))) return e;
+        Thread.sleep(10);
+      }
+      throw new AssertionError("no matching event within " + timeoutMs + " ms; got " + types());
+    }
+
+    JsonObject awaitType(String type) throws InterruptedException {
+      return await(e -> type.equals(e.getString("type")), 10_000);
+    }
+
+    /** Waits for the n-th turn_completed (1-based). */
+    JsonObject awaitTurnCompleted(int n) throws InterruptedException {
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (System.currentTimeMillis() < deadline) {
+        List<JsonObject> done = ofType("turn_completed");
+        if (done.size() >= n) return done.get(n - 1);
+        Thread.sleep(10);
+      }
+      throw new AssertionError("turn_completed #" + n + " did not come; got " + types());
+    }
+
+    List<JsonObject> ofType(String type) {
+      List<JsonObject> out = new ArrayList<>();
+      for (JsonObject e : events) if (type.equals(e.getJsonObject("event").getString("type"))) out.add(e);
+      return out;
+    }
+
+    List<String> types() {
+      List<String> out = new ArrayList<>();
+      for (JsonObject e : events) out.add(e.getJsonObject("event").getString("type"));
+      return out;
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package dev.maestro.session;
+
+import dev.maestro.contracts.session.SessionService;
+import dev.maestro.testkit.ClusterNodes;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import static dev.maestro.session.FakeProvider.*;
+import static dev.maestro.session.Harness.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Three clustered nodes: C runs the provider and tool fakes, A and B each run session-service.
+ * The node owning a session is killed mid-turn (its Hazelcast member terminated, no clean
+ * shutdown); the next request is served by the other node, which marks the turn interrupted.
+ */
+class OwnerFailoverTest {
+  static Vertx fakesNode;
+  static Harness fakes;
+  static Harness a;
+  static Harness b;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Harness.resetSchema();
+    String cluster = "session-failover-" + UUID.randomUUID();
+    fakesNode = ClusterNodes.start(cluster);
+    Vertx nodeA = ClusterNodes.start(cluster);
+    Vertx nodeB = ClusterNodes.start(cluster);
+    fakes = Harness.startFakesOnly(fakesNode);
+    a = Harness.start(nodeA, null, false);
+    b = Harness.start(nodeB, null, false);
+  }
+
+  @AfterAll
+  static void stop() {
+    for (Harness x : new Harness[] {a, b}) {
+      try {
+        x.vertx.close().await(15, TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // the killed node may not close cleanly
+      }
+    }
+    try {
+      fakesNode.close().await(15, TimeUnit.SECONDS);
+    } catch (Exception ignored) {
+      // best effort
+    }
+  }
+
+  @Test
+  void killingTheOwnerMidTurnMovesTheSessionAndMarksTheTurnInterrupted() throws Exception {
+    String user = Harness.newUser();
+    SessionService viaFakes = SessionService.createProxy(fakesNode);
+    JsonObject s = await(viaFakes.create(user, new JsonObject().put("title", "failover").put("provider", "anthropic")
+        .put("model", "claude-sonnet-4-5")));
+    String id = s.getString("id");
+    Harness.Recorder rec = fakes.record(id);
+    fakes.provider.script(text("before the crash "), hold("forever"));
+    JsonObject ack = await(viaFakes.send(user, id, "remember this"));
+    rec.awaitType("delta");
+
+    String owner = fakesNode.sharedData().<String, String>getAsyncMap(SessionRouter.OWNERS)
+        .compose(m -> m.get(id)).await(10, TimeUnit.SECONDS);
+    Harness dead = owner.equals(a.verticle.router().ownerId()) ? a : b;
+    Harness alive = dead == a ? b : a;
+    assertThat(owner).isEqualTo(dead.verticle.router().ownerId());
+    ((HazelcastClusterManager) ((VertxInternal) dead.vertx).clusterManager()).getHazelcastInstance()
+        .getLifecycleService().terminate();
+
+    // the next request reaches the survivor, which takes the session over
+    SessionService viaAlive = SessionService.createProxy(alive.vertx);
+    JsonArray events = retry(() -> await(viaAlive.events(user, id, 0)).getJsonArray("items"));
+    JsonObject interrupted = events.stream().map(e -> ((JsonObject) e).getJsonObject("event"))
+        .filter(e -> "turn_completed".equals(e.getString("type"))).findFirst().orElseThrow();
+    assertThat(interrupted.getString("turnId")).isEqualTo(ack.getString("turnId"));
+    assertThat(interrupted.getString("status")).isEqualTo("interrupted");
+    // seq numbers after the takeover are above anything the dead owner published
+    long maxSeen = rec.events.stream().filter(e -> !"turn_completed".equals(e.getJsonObject("event").getString("type")))
+        .mapToLong(e -> e.getLong("seq")).max().orElseThrow();
+    assertThat(((JsonObject) events.getValue(0)).getLong("seq")).isGreaterThan(maxSeen);
+
+    String newOwner = fakesNode.sharedData().<String, String>getAsyncMap(SessionRouter.OWNERS)
+        .compose(m -> m.get(id)).await(10, TimeUnit.SECONDS);
+    assertThat(newOwner).isEqualTo(alive.verticle.router().ownerId());
+
+    JsonArray msgs = await(viaAlive.get(user, id)).getJsonArray("messages");
+    assertThat(msgs.getJsonObject(0).getString("id")).isEqualTo(ack.getString("messageId"));
+    assertThat(msgs.getJsonObject(0).getString("status")).isEqualTo("complete");
+    assertThat(msgs.getJsonObject(1).getString("status")).isEqualTo("interrupted");
+
+    // and the session goes on from the survivor
+    fakes.provider.script(text("after"), done("end_turn"));
+    JsonObject ack2 = await(viaAlive.send(user, id, "still there?"));
+    rec.await(e -> "turn_completed".equals(e.getString("type")) && ack2.getString("turnId").equals(e.getString("turnId")), 15_000);
+    JsonArray lastRequest = fakes.provider.requests.get(fakes.provider.requests.size() - 1).getJsonArray("messages");
+    assertThat(lastRequest.getJsonObject(0).getJsonArray("content").getJsonObject(0).getString("text")).isEqualTo("remember this");
+    assertThat(await(viaAlive.get(user, id)).getJsonArray("messages")).hasSize(4);
+  }
+
+  private static <T> T retry(Callable<T> call) throws Exception {
+    long deadline = System.currentTimeMillis() + 45_000;
+    Exception last = null;
+    while (System.currentTimeMillis() < deadline) {
+      try {
+        return call.call();
+      } catch (Exception e) {
+        last = e;
+        Thread.sleep(200);
+      }
+    }
+    throw last;
+  }
+}
