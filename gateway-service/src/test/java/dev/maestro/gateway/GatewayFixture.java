@@ -50,6 +50,7 @@ public class GatewayFixture implements AutoCloseable {
   public final FakeProviderService providers = new FakeProviderService();
   public final List<GatewayVerticle> gateways = new ArrayList<>();
   public final WebClient client;
+  public io.vertx.core.eventbus.MessageConsumer<JsonObject> sessionBinding;
   public final JsonObject config;
   private final List<WebSocket> sockets = new ArrayList<>();
 
@@ -61,12 +62,12 @@ public class GatewayFixture implements AutoCloseable {
     io.vertx.redis.client.RedisAPI.api(redis).del(List.of("maestro:fail:login:addr:127.0.0.1")).eventually(redis::close)
         .await(10, TimeUnit.SECONDS);
     ServiceBinder binder = new ServiceBinder(vertx);
-    binder.setAddress(SessionService.ADDRESS).register(SessionService.class, sessions);
+    sessionBinding = binder.setAddress(SessionService.ADDRESS).register(SessionService.class, sessions);
     binder.setAddress(AuthService.ADDRESS).register(AuthService.class, auth);
     binder.setAddress(ToolService.ADDRESS).register(ToolService.class, tools);
     binder.setAddress(ProviderService.ADDRESS).register(ProviderService.class, providers);
     addGateway();
-    client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port()));
+    client = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false).setDefaultHost("127.0.0.1").setDefaultPort(port()));
   }
 
   public GatewayFixture() throws Exception {
