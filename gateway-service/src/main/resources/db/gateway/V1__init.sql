@@ -1,9 +1,12 @@
+-- Users of this Maestro installation and their API tokens. Tokens are stored only as SHA-256
+-- hashes (they are 256-bit random values, so a slow hash adds nothing); passwords as Argon2id.
 CREATE TABLE app_user (
   id uuid PRIMARY KEY,
   username text NOT NULL UNIQUE,
   password_hash text NOT NULL,
   role text NOT NULL CHECK (role IN ('admin', 'member')),
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE api_token (
   id uuid PRIMARY KEY,
@@ -12,5 +15,7 @@ CREATE TABLE api_token (
   token_hash text NOT NULL UNIQUE,
   created_at timestamptz NOT NULL DEFAULT now(),
   expires_at timestamptz,
+  last_used_at timestamptz,
   revoked_at timestamptz
 );
+CREATE INDEX api_token_user ON api_token (user_id, created_at);

@@ -1,34 +1,61 @@
 package dev.maestro.gateway;
 
+import dev.maestro.contracts.auth.AuthService;
+import dev.maestro.contracts.provider.ProviderService;
+import dev.maestro.contracts.session.SessionService;
+import dev.maestro.contracts.tool.ToolService;
+import dev.maestro.gateway.api.ApiAuth;
+import dev.maestro.gateway.api.ApiRoutes;
+import dev.maestro.gateway.api.OpenApiDocument;
+import dev.maestro.gateway.api.Problems;
+import dev.maestro.gateway.auth.Accounts;
+import dev.maestro.gateway.auth.PasswordHasher;
+import dev.maestro.gateway.auth.RateLimiter;
+import dev.maestro.gateway.auth.TokenStore;
+import dev.maestro.gateway.auth.UserStore;
+import dev.maestro.gateway.presence.Presence;
+import dev.maestro.gateway.ws.WsGateway;
 import dev.maestro.platform.Database;
 import dev.maestro.platform.HealthResponder;
 import dev.maestro.platform.MaestroConfig;
 import dev.maestro.platform.Retry;
 import dev.maestro.platform.StartupException;
+import dev.maestro.webui.WebUi;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.sqlclient.Pool;
 
 import java.net.BindException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** The HTTP edge. Owns schema {@code gateway} (users, API tokens). */
 public class GatewayVerticle extends VerticleBase {
   public static final String SCHEMA = "gateway";
+  static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+      + "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
   private Pool pool;
   private Redis redis;
   private HttpServer server;
+  private WsGateway webSockets;
+  private Router router;
+  private Accounts accounts;
 
   @Override
   public Future<?> start() {
     MaestroConfig cfg = MaestroConfig.of(config());
+    GatewaySettings settings = GatewaySettings.from(config());
     return Database.migrate(vertx, cfg, SCHEMA)
         .compose(applied -> {
           pool = Database.pool(vertx, cfg, SCHEMA, 8);
@@ -38,24 +65,90 @@ public class GatewayVerticle extends VerticleBase {
           return Retry.atStartup(vertx, "Redis at " + cfg.redisUrl(), MaestroConfig.REDIS_URL,
               cfg.startupTimeoutSeconds(), () -> api.ping(List.of())).map(api);
         })
-        .compose(api -> listen(cfg, router(api)))
+        .compose(api -> {
+          UserStore users = new UserStore(pool);
+          accounts = new Accounts(users, new PasswordHasher(vertx), new RateLimiter(api), settings);
+          return accounts.bootstrapAdmin(cfg.get(MaestroConfig.ADMIN_PASSWORD), cfg.dataDir())
+              .compose(v -> router(cfg, settings, api, users))
+              .compose(r -> listen(cfg, r));
+        })
         .compose(s -> HealthResponder.register(vertx, "gateway"));
   }
 
-  private Router router(RedisAPI api) {
+  private Future<Router> router(MaestroConfig cfg, GatewaySettings settings, RedisAPI api, UserStore users) {
     HealthCheck health = new HealthCheck(vertx, pool, api);
-    Router router = Router.router(vertx);
+    TokenStore tokens = new TokenStore(pool);
+    RateLimiter limiter = new RateLimiter(api);
+    Presence presence = new Presence(vertx, redis, settings.presenceTtlSeconds());
+    ApiAuth auth = new ApiAuth(tokens, users);
+    router = Router.router(vertx);
     router.get("/health").handler(rc -> health.check().onSuccess(h -> rc.response()
         .setStatusCode("UP".equals(h.getString("status")) ? 200 : 503)
         .putHeader("Content-Type", "application/json")
         .putHeader("Cache-Control", "no-store")
         .end(h.encode())));
-    return router;
+    WebUi.installSessions(vertx, router, redis);
+
+    SessionService sessions = SessionService.createProxy(vertx);
+    AuthService credentials = AuthService.createProxy(vertx);
+    ApiRoutes api1 = new ApiRoutes(vertx, router, new OpenApiDocument(), auth, accounts, users, tokens, limiter, presence, settings,
+        sessions, credentials, ToolService.createProxy(vertx), ProviderService.createProxy(vertx),
+        cfg.publicUrl() + "/oauth/callback");
+    webSockets = new WsGateway(vertx, auth, sessions, presence, api1::sendLimit, settings);
+    router.get("/api/v1/ws").handler(webSockets::handle);
+    api1.mount();
+    router.get("/oauth/callback").handler(rc -> oauthCallback(rc, credentials));
+
+    WebUi.mountPages(vertx, router, accounts);
+
+    router.errorHandler(404, rc -> Problems.send(rc, 404, "no such resource: " + truncate(rc.request().path())));
+    router.errorHandler(405, rc -> Problems.send(rc, 405, "method " + rc.request().method() + " is not allowed here"));
+    router.errorHandler(413, rc -> Problems.send(rc, 413, "the body is larger than " + settings.bodyLimitBytes() + " bytes"));
+    router.errorHandler(400, rc -> Problems.send(rc, 400, "bad request"));
+    router.errorHandler(500, rc -> Problems.fail(rc, rc.failure() == null ? new RuntimeException("unknown") : rc.failure()));
+    return webSockets.start().map(router);
+  }
+
+  /** The provider sent the browser back: finish the flow, then land on the credentials page. */
+  private void oauthCallback(RoutingContext rc, AuthService credentials) {
+    String state = rc.request().getParam("state");
+    String code = rc.request().getParam("code");
+    String error = rc.request().getParam("error");
+    if (error != null || state == null || code == null || state.length() > 500 || code.length() > 5000) {
+      redirect(rc, "/credentials?error=" + URLEncoder.encode(error != null ? truncate(error) : "missing code or state", StandardCharsets.UTF_8));
+      return;
+    }
+    credentials.completeOAuth(state, code)
+        .onSuccess(c -> redirect(rc, "/credentials?connected=" + URLEncoder.encode(String.valueOf(c.getString("id")), StandardCharsets.UTF_8)))
+        .onFailure(err -> redirect(rc, "/credentials?error=" + URLEncoder.encode(
+            dev.maestro.platform.ServiceFailures.toProblem(err).getString("detail"), StandardCharsets.UTF_8)));
+  }
+
+  private static void redirect(RoutingContext rc, String location) {
+    rc.response().setStatusCode(303).putHeader("Location", location).putHeader("Cache-Control", "no-store").end();
+  }
+
+  private static String truncate(String s) {
+    return s == null ? "" : s.length() > 200 ? s.substring(0, 200) : s;
+  }
+
+  /** Every response gets the security headers; pages may set a stricter CSP of their own. */
+  private static void secure(HttpServerRequest req) {
+    req.response().headers()
+        .set("X-Content-Type-Options", "nosniff")
+        .set("X-Frame-Options", "DENY")
+        .set("Referrer-Policy", "no-referrer")
+        .set("Content-Security-Policy", CSP)
+        .set("Cross-Origin-Opener-Policy", "same-origin");
   }
 
   private Future<HttpServer> listen(MaestroConfig cfg, Router router) {
-    HttpServerOptions options = new HttpServerOptions().setTcpNoDelay(true).setHost(cfg.httpHost()).setPort(cfg.httpPort());
-    return vertx.createHttpServer(options).requestHandler(router).listen()
+    HttpServerOptions options = new HttpServerOptions().setTcpNoDelay(true).setHost(cfg.httpHost()).setPort(cfg.httpPort())
+        .setMaxWebSocketFrameSize(65_536).setMaxWebSocketMessageSize(1 << 20).setMaxFormAttributeSize(1 << 20);
+    return vertx.createHttpServer(options).requestHandler(req -> {
+          secure(req);
+          router.handle(req);
+        }).listen()
         .recover(err -> Future.failedFuture(err instanceof BindException || String.valueOf(err.getMessage()).contains("Address already in use")
             ? new StartupException("port " + cfg.httpPort() + " on " + cfg.httpHost() + " is already in use; stop what uses it or set "
                 + MaestroConfig.HTTP_PORT)
@@ -69,10 +162,26 @@ public class GatewayVerticle extends VerticleBase {
     return server.actualPort();
   }
 
+  /** The router (tests compare its routes with the OpenAPI document). */
+  public Router router() {
+    return router;
+  }
+
+  /** What the web UI uses to check passwords (login rate limits included). */
+  public Accounts webUiGateway() {
+    return accounts;
+  }
+
+  /** WebSockets open on this instance. */
+  public int openSockets() {
+    return webSockets == null ? 0 : webSockets.openSockets();
+  }
+
   @Override
   public Future<?> stop() {
-    return Future.join(server == null ? Future.succeededFuture() : server.close(),
-        pool == null ? Future.succeededFuture() : pool.close(),
-        redis == null ? Future.succeededFuture() : redis.close());
+    return Future.join(webSockets == null ? Future.succeededFuture() : webSockets.stop(),
+            server == null ? Future.succeededFuture() : server.close())
+        .eventually(() -> Future.join(pool == null ? Future.succeededFuture() : pool.close(),
+            redis == null ? Future.succeededFuture() : redis.close()));
   }
 }

@@ -1,0 +1,385 @@
+package dev.maestro.gateway.api;
+
+import dev.maestro.contracts.ErrorCodes;
+import dev.maestro.contracts.auth.AuthService;
+import dev.maestro.contracts.provider.ProviderService;
+import dev.maestro.contracts.session.SessionService;
+import dev.maestro.contracts.tool.ToolService;
+import dev.maestro.gateway.GatewayAddresses;
+import dev.maestro.gateway.GatewaySettings;
+import dev.maestro.gateway.auth.Accounts;
+import dev.maestro.gateway.auth.Ids;
+import dev.maestro.gateway.auth.Principal;
+import dev.maestro.gateway.auth.RateLimiter;
+import dev.maestro.gateway.auth.TokenStore;
+import dev.maestro.gateway.auth.UserStore;
+import dev.maestro.gateway.presence.Presence;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.serviceproxy.ServiceException;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Every endpoint of API.md, each a thin mapping onto a service contract. The chain per request is
+ * always: body limit → authentication (+CSRF) → role → rate limit → JSON parse → schema → handler;
+ * every failure leaves through {@link Problems}.
+ */
+public class ApiRoutes {
+  private static final Pattern PROVIDER = Pattern.compile("anthropic|openai|gemini|openai-compatible");
+  private static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
+
+  private final Vertx vertx;
+  private final Router router;
+  private final OpenApiDocument openApi;
+  private final ApiAuth auth;
+  private final Accounts accounts;
+  private final UserStore users;
+  private final TokenStore tokens;
+  private final RateLimiter limiter;
+  private final Presence presence;
+  private final GatewaySettings settings;
+  private final SessionService sessions;
+  private final AuthService credentials;
+  private final ToolService tools;
+  private final ProviderService providers;
+  private final String oauthRedirectUri;
+  private final BodyHandler bodyHandler;
+  private final Map<String, RequestValidator> validators = new HashMap<>();
+
+  public interface Handler {
+    Future<Reply> handle(Call call);
+  }
+
+  public ApiRoutes(Vertx vertx, Router router, OpenApiDocument openApi, ApiAuth auth, Accounts accounts, UserStore users,
+                   TokenStore tokens, RateLimiter limiter, Presence presence, GatewaySettings settings,
+                   SessionService sessions, AuthService credentials, ToolService tools, ProviderService providers,
+                   String oauthRedirectUri) {
+    this.vertx = vertx;
+    this.router = router;
+    this.openApi = openApi;
+    this.auth = auth;
+    this.accounts = accounts;
+    this.users = users;
+    this.tokens = tokens;
+    this.limiter = limiter;
+    this.presence = presence;
+    this.settings = settings;
+    this.sessions = sessions;
+    this.credentials = credentials;
+    this.tools = tools;
+    this.providers = providers;
+    this.oauthRedirectUri = oauthRedirectUri;
+    this.bodyHandler = BodyHandler.create(false).setBodyLimit(settings.bodyLimitBytes());
+  }
+
+  public void mount() {
+    JsonObject doc = openApi.json();
+    op("getOpenApi", c -> Future.succeededFuture(Reply.ok(doc)));
+
+    // auth and tokens
+    op("createToken", this::createToken);
+    op("listTokens", c -> tokens.list(c.userId(), c.query().limit(), c.query().string("cursor", 500)).map(Reply::ok));
+    op("revokeToken", c -> tokens.revoke(c.userId(), c.path("id"))
+        .onSuccess(v -> vertx.eventBus().publish(GatewayAddresses.REVOKED, new JsonObject().put("tokenId", c.path("id"))))
+        .map(v -> Reply.noContent()));
+
+    // credentials and OAuth
+    op("listCredentials", c -> credentials.listCredentials(c.userId()).map(l -> items(l, ApiRoutes::maskCredential)));
+    op("createCredential", c -> credentials.createCredential(c.userId(), c.body().put("kind", c.body().getString("kind", "api_key")))
+        .map(j -> Reply.created(maskCredential(j))));
+    op("deleteCredential", c -> id(c).compose(id -> credentials.deleteCredential(c.userId(), id)).map(v -> Reply.noContent()));
+    op("startOAuth", c -> {
+      String provider = c.path("provider");
+      if (!PROVIDER.matcher(provider).matches()) return notFound("no such provider");
+      return credentials.startOAuth(c.userId(), provider, c.body(), oauthRedirectUri).map(Reply::ok);
+    });
+    op("listOAuthClients", c -> credentials.listOAuthClients().map(l -> items(l, ApiRoutes::maskClient)));
+    op("createOAuthClient", c -> credentials.createOAuthClient(c.body()).map(j -> Reply.created(maskClient(j))));
+    op("getOAuthClient", c -> id(c).compose(credentials::getOAuthClient).map(j -> Reply.ok(maskClient(j))));
+    op("updateOAuthClient", c -> id(c).compose(id -> credentials.updateOAuthClient(id, c.body())).map(j -> Reply.ok(maskClient(j))));
+    op("deleteOAuthClient", c -> id(c).compose(credentials::deleteOAuthClient).map(v -> Reply.noContent()));
+
+    // sessions
+    op("createSession", c -> sessions.create(c.userId(), c.body()).map(Reply::created));
+    op("listSessions", this::listSessions);
+    op("importSession", c -> sessions.importSession(c.userId(), c.body()).map(Reply::created));
+    op("getSession", c -> id(c).compose(id -> sessions.get(c.userId(), id)).map(Reply::ok));
+    op("updateSession", c -> id(c).compose(id -> sessions.update(c.userId(), id, c.body())).map(Reply::ok));
+    op("deleteSession", c -> id(c).compose(id -> sessions.delete(c.userId(), id)).map(v -> Reply.noContent()));
+    op("forkSession", c -> id(c).compose(id -> sessions.fork(c.userId(), id, c.body().getString("atMessageId"))).map(Reply::created));
+    op("sendMessage", c -> id(c).compose(id -> sendLimit(c.principal()).compose(v -> sessions.send(c.userId(), id, c.body().getString("text"))))
+        .map(Reply::accepted));
+    op("cancelTurn", c -> id(c).compose(id -> sessions.cancel(c.userId(), id)).map(v -> Reply.accepted(null)));
+    op("compactSession", c -> id(c).compose(id -> sessions.compact(c.userId(), id)).map(v -> Reply.accepted(null)));
+    op("exportSession", this::exportSession);
+    op("sessionEvents", c -> {
+      Long after = c.query().integer("afterSeq", -1, Long.MAX_VALUE);
+      c.query().check();
+      return id(c).compose(id -> sessions.events(c.userId(), id, after == null ? -1 : after)).map(Reply::ok);
+    });
+
+    // templates and models
+    op("listTemplates", c -> sessions.listTemplates(c.userId(), pageQuery(c)).map(Reply::ok));
+    op("createTemplate", c -> sessions.createTemplate(c.userId(), c.body()).map(Reply::created));
+    op("getTemplate", c -> id(c).compose(id -> sessions.getTemplate(c.userId(), id)).map(Reply::ok));
+    op("updateTemplate", c -> id(c).compose(id -> sessions.updateTemplate(c.userId(), id, c.body())).map(Reply::ok));
+    op("deleteTemplate", c -> id(c).compose(id -> sessions.deleteTemplate(c.userId(), id)).map(v -> Reply.noContent()));
+    op("listModels", this::listModels);
+
+    // tools and MCP servers
+    op("listTools", c -> tools.listTools().map(l -> items(l, Function.identity())));
+    op("updateTool", c -> {
+      String name = c.path("name");
+      if (!TOOL_NAME.matcher(name).matches()) return notFound("no such tool");
+      return tools.updateTool(name, c.body()).map(Reply::ok);
+    });
+    op("listMcpServers", c -> tools.listMcpServers().map(l -> items(l, Function.identity())));
+    op("createMcpServer", c -> tools.createMcpServer(c.body()).map(Reply::created));
+    op("getMcpServer", c -> id(c).compose(tools::getMcpServer).map(Reply::ok));
+    op("updateMcpServer", c -> id(c).compose(id -> tools.updateMcpServer(id, c.body())).map(Reply::ok));
+    op("deleteMcpServer", c -> id(c).compose(tools::deleteMcpServer).map(v -> Reply.noContent()));
+
+    // users
+    op("listUsers", c -> users.list(c.query().limit(), c.query().string("cursor", 500)).map(Reply::ok));
+    op("createUser", c -> accounts.hasher().hash(c.body().getString("password"))
+        .compose(h -> users.create(c.body().getString("username"), h, c.body().getString("role", "member")))
+        .map(Reply::created));
+    op("updateUser", this::updateUser);
+    op("deleteUser", this::deleteUser);
+
+    for (String id : openApi.operations().keySet()) {
+      if (!mounted.contains(id)) throw new IllegalStateException("operation " + id + " of the OpenAPI document has no route");
+    }
+  }
+
+  private final List<String> mounted = new ArrayList<>();
+
+  /** Registers one operation of the OpenAPI document with the common chain. */
+  private void op(String operationId, Handler handler) {
+    JsonObject spec = openApi.operation(operationId);
+    if (spec == null) throw new IllegalStateException("operation " + operationId + " is not in the OpenAPI document");
+    mounted.add(operationId);
+    HttpMethod method = HttpMethod.valueOf(spec.getString("method"));
+    String path = spec.getString("path").replaceAll("\\{(\\w+)}", ":$1");
+    JsonObject schema = spec.getJsonObject("body");
+    boolean admin = spec.getBoolean("admin");
+    boolean isPublic = spec.getBoolean("public");
+    RequestValidator validator = schema == null ? null : validators.computeIfAbsent(operationId, k -> new RequestValidator(schema));
+    Route route = router.route(method, path);
+    if (method != HttpMethod.GET && method != HttpMethod.HEAD) route.handler(bodyHandler);
+    route.handler(rc -> {
+      Future<Principal> who = isPublic ? Future.succeededFuture(null) : auth.authenticate(rc);
+      who.compose(p -> {
+            if (admin && !p.admin()) {
+              return ServiceException.<Principal>fail(ErrorCodes.FORBIDDEN, "only an admin may do this", new JsonObject());
+            }
+            return p == null ? Future.succeededFuture(p) : apiLimit(p).map(p);
+          })
+          .compose(p -> {
+            JsonObject body = parseBody(rc, validator);
+            Query query = new Query(rc.queryParams());
+            return handler.handle(new Call(rc, p, body, query)).map(r -> {
+              query.check();
+              return r;
+            });
+          })
+          .onSuccess(reply -> write(rc, reply))
+          .onFailure(err -> Problems.fail(rc, err));
+    });
+  }
+
+  private JsonObject parseBody(RoutingContext rc, RequestValidator validator) {
+    Buffer raw = rc.body() == null ? null : rc.body().buffer();
+    boolean empty = raw == null || raw.length() == 0;
+    if (validator == null) {
+      if (!empty) throw new ServiceException(400, "this operation takes no body", new JsonObject());
+      return new JsonObject();
+    }
+    String type = rc.request().getHeader("Content-Type");
+    if (!empty && (type == null || !type.toLowerCase().startsWith("application/json"))) {
+      throw new ServiceException(415, "send the body as application/json", new JsonObject());
+    }
+    Object parsed;
+    try {
+      parsed = empty ? new JsonObject() : Json.decodeValue(raw);
+    } catch (DecodeException e) {
+      throw new ServiceException(400, "the body is not valid JSON", new JsonObject());
+    }
+    if (!(parsed instanceof JsonObject body)) throw new ServiceException(400, "the body must be a JSON object", new JsonObject());
+    JsonArray errors = validator.validate(body);
+    if (!errors.isEmpty()) throw new ServiceException(400, "the body does not match the schema", new JsonObject().put("errors", errors));
+    return body;
+  }
+
+  private static void write(RoutingContext rc, Reply reply) {
+    var res = rc.response();
+    if (res.ended()) return;
+    res.setStatusCode(reply.status()).putHeader("Cache-Control", "no-store");
+    if (reply.body() == null) {
+      res.end();
+    } else if (reply.body() instanceof Buffer b) {
+      res.putHeader("Content-Type", reply.contentType()).end(b);
+    } else {
+      res.putHeader("Content-Type", reply.contentType()).end(Json.encodeToBuffer(reply.body()));
+    }
+  }
+
+  private Future<Void> apiLimit(Principal p) {
+    return limiter.hit("api:" + p.rateKey(), settings.apiPerMinute(), 60).compose(ApiRoutes::limited);
+  }
+
+  public Future<Void> sendLimit(Principal p) {
+    return limiter.hit("send:" + p.rateKey(), settings.sendsPerMinute(), 60).compose(ApiRoutes::limited);
+  }
+
+  private static Future<Void> limited(long retryAfter) {
+    return retryAfter == 0 ? Future.succeededFuture()
+        : ServiceException.fail(ErrorCodes.TOO_MANY, "rate limit reached; retry in " + retryAfter + " s",
+            new JsonObject().put("retryAfter", retryAfter));
+  }
+
+  private Future<Reply> createToken(Call c) {
+    JsonObject b = c.body();
+    Instant expiresAt = null;
+    if (b.getString("expiresAt") != null) {
+      try {
+        expiresAt = Instant.parse(b.getString("expiresAt"));
+      } catch (DateTimeParseException e) {
+        return badField("expiresAt", "must be an RFC 3339 UTC timestamp");
+      }
+      if (!expiresAt.isAfter(Instant.now())) return badField("expiresAt", "must be in the future");
+    }
+    Instant exp = expiresAt;
+    return accounts.login(b.getString("username"), b.getString("password"), c.rc().request().remoteAddress().hostAddress())
+        .compose(user -> tokens.issue(user.getString("userId"), b.getString("name"), exp))
+        .map(Reply::created);
+  }
+
+  private Future<Reply> listSessions(Call c) {
+    JsonObject query = pageQuery(c);
+    String q = c.query().string("q", 500);
+    if (q != null) query.put("q", q);
+    c.query().check();
+    return sessions.list(c.userId(), query).compose(page -> {
+      JsonArray items = page.getJsonArray("items", new JsonArray());
+      List<String> ids = new ArrayList<>();
+      for (Object o : items) if (o instanceof JsonObject s && s.getString("id") != null) ids.add(s.getString("id"));
+      return presence.openIn(ids).map(open -> {
+        for (Object o : items) {
+          if (o instanceof JsonObject s && s.getString("id") != null) s.put("openIn", open.get(s.getString("id")));
+        }
+        return Reply.ok(page);
+      });
+    });
+  }
+
+  private JsonObject pageQuery(Call c) {
+    JsonObject q = new JsonObject().put("limit", c.query().limit());
+    String cursor = c.query().string("cursor", 500);
+    if (cursor != null) q.put("cursor", cursor);
+    return q;
+  }
+
+  private Future<Reply> exportSession(Call c) {
+    String format = c.query().matching("format", Pattern.compile("json|markdown"), "json or markdown");
+    c.query().check();
+    return id(c).compose(id -> sessions.export(c.userId(), id, format == null ? "json" : format)).map(x -> {
+      Object body = x.getValue("body");
+      String type = x.getString("contentType", "json".equals(format) || format == null ? "application/json" : "text/markdown; charset=utf-8");
+      Buffer buf = body instanceof String s ? Buffer.buffer(s) : Json.encodeToBuffer(body);
+      return Reply.raw(200, type, buf);
+    });
+  }
+
+  private Future<Reply> listModels(Call c) {
+    String provider = c.query().matching("provider", PROVIDER, "one of anthropic, openai, gemini, openai-compatible");
+    String credentialId = c.query().string("credentialId", 100);
+    if (credentialId != null && !Ids.valid(credentialId)) c.query().error("credentialId", "must be a UUID");
+    c.query().check();
+    // A credential id is checked against the caller first, so nobody lists models through another user's key.
+    Future<Void> owned = credentialId == null ? Future.succeededFuture()
+        : credentials.getCredential(c.userId(), credentialId).mapEmpty();
+    return owned.compose(v -> providers.listModels(provider, credentialId)).map(l -> items(l, Function.identity()));
+  }
+
+  private Future<Reply> updateUser(Call c) {
+    JsonObject b = c.body();
+    String id = c.path("id");
+    Future<String> hash = b.getString("password") == null ? Future.succeededFuture() : accounts.hasher().hash(b.getString("password"));
+    Future<Void> keepsAdmin = "member".equals(b.getString("role")) && id.equalsIgnoreCase(c.userId())
+        ? ServiceException.fail(ErrorCodes.CONFLICT, "you cannot take the admin role from yourself", new JsonObject())
+        : Future.succeededFuture();
+    return keepsAdmin.compose(v -> hash)
+        .compose(h -> users.update(id, b.getString("username"), h, b.getString("role")))
+        .onSuccess(u -> {
+          if (b.getString("password") != null) vertx.eventBus().publish(GatewayAddresses.REVOKED, new JsonObject().put("userId", u.getString("id")));
+        })
+        .map(Reply::ok);
+  }
+
+  private Future<Reply> deleteUser(Call c) {
+    String id = c.path("id");
+    if (id.equalsIgnoreCase(c.userId())) {
+      return ServiceException.fail(ErrorCodes.CONFLICT, "you cannot delete yourself", new JsonObject());
+    }
+    return users.delete(id)
+        .onSuccess(v -> vertx.eventBus().publish(GatewayAddresses.REVOKED, new JsonObject().put("userId", id)))
+        .map(v -> Reply.noContent());
+  }
+
+  private static Future<String> id(Call c) {
+    String id = c.path("id");
+    return Ids.valid(id) ? Future.succeededFuture(id) : notFound("no such resource");
+  }
+
+  private static <T> Future<T> notFound(String why) {
+    return ServiceException.fail(ErrorCodes.NOT_FOUND, why, new JsonObject());
+  }
+
+  private static <T> Future<T> badField(String field, String message) {
+    return ServiceException.fail(ErrorCodes.BAD_REQUEST, "the body does not match the schema", new JsonObject()
+        .put("errors", new JsonArray().add(new JsonObject().put("field", field).put("message", message))));
+  }
+
+  private static Reply items(List<JsonObject> list, Function<JsonObject, JsonObject> mask) {
+    JsonArray items = new JsonArray();
+    if (list != null) for (JsonObject j : list) items.add(mask.apply(j));
+    return Reply.ok(new JsonObject().put("items", items).put("nextCursor", null));
+  }
+
+  /** Defence in depth: whatever a service returns, secrets never leave the gateway. */
+  static JsonObject maskCredential(JsonObject j) {
+    if (j == null) return null;
+    JsonObject copy = j.copy();
+    copy.remove("secret");
+    copy.remove("apiKey");
+    copy.remove("accessToken");
+    copy.remove("refreshToken");
+    return copy;
+  }
+
+  static JsonObject maskClient(JsonObject j) {
+    if (j == null) return null;
+    JsonObject copy = j.copy();
+    copy.remove("clientSecret");
+    return copy;
+  }
+}

@@ -1,0 +1,13 @@
+package dev.maestro.gateway.ws;
+
+/** WebSocket close codes the gateway uses (4000–4999 are the application's range). */
+public final class CloseCodes {
+  private CloseCodes() {}
+
+  /** No frame (not even a pong) within three heartbeat periods. */
+  public static final short HEARTBEAT_TIMEOUT = 4000;
+  /** The token was revoked or expired, or the user was deleted or changed password. */
+  public static final short REVOKED = 4001;
+  /** The client read too slowly and its bounded outbound buffer filled up. */
+  public static final short SLOW_CONSUMER = 4002;
+}

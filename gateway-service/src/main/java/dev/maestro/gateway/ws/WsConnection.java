@@ -1,0 +1,304 @@
+package dev.maestro.gateway.ws;
+
+import dev.maestro.contracts.Addresses;
+import dev.maestro.contracts.session.SessionEvents;
+import dev.maestro.contracts.session.SessionService;
+import dev.maestro.gateway.auth.Ids;
+import dev.maestro.gateway.auth.Principal;
+import dev.maestro.gateway.presence.Presence;
+import dev.maestro.platform.ServiceFailures;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * One client socket speaking the protocol of API.md. Everything runs on the socket's event loop,
+ * so no state here needs locking. Outbound frames are counted until the kernel has them; past
+ * {@code maxQueued} the client is too slow and is closed with {@link CloseCodes#SLOW_CONSUMER}
+ * instead of letting memory grow.
+ */
+public class WsConnection {
+  final String id = UUID.randomUUID().toString();
+  final ServerWebSocket ws;
+  final Principal principal;
+  final String client;
+  private final Vertx vertx;
+  private final SessionService sessions;
+  private final Presence presence;
+  private final Function<Principal, Future<Void>> sendLimit;
+  private final int maxQueued;
+  private final Runnable onClose;
+  private final Map<String, Subscription> subs = new HashMap<>();
+  private int inflight;
+  private boolean closed;
+  long lastSeen = System.currentTimeMillis();
+
+  /** Live events arriving while the backlog is fetched wait in {@code pending}. */
+  private static final class Subscription {
+    final String sessionId;
+    MessageConsumer<JsonObject> consumer;
+    long lastSeq;
+    boolean ready;
+    List<JsonObject> pending = new ArrayList<>();
+
+    Subscription(String sessionId, long lastSeq) {
+      this.sessionId = sessionId;
+      this.lastSeq = lastSeq;
+    }
+  }
+
+  WsConnection(Vertx vertx, ServerWebSocket ws, Principal principal, String client, SessionService sessions,
+               Presence presence, Function<Principal, Future<Void>> sendLimit, int maxQueued, Runnable onClose) {
+    this.vertx = vertx;
+    this.ws = ws;
+    this.principal = principal;
+    this.client = client;
+    this.sessions = sessions;
+    this.presence = presence;
+    this.sendLimit = sendLimit;
+    this.maxQueued = maxQueued;
+    this.onClose = onClose;
+  }
+
+  void start() {
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(b -> error(null, null, "bad_frame", "send JSON objects in text frames"));
+    ws.pongHandler(b -> lastSeen = System.currentTimeMillis());
+    ws.exceptionHandler(err -> { });
+    ws.closeHandler(v -> cleanup());
+  }
+
+  List<Presence.Entry> presenceEntries() {
+    List<Presence.Entry> list = new ArrayList<>();
+    for (String s : subs.keySet()) list.add(new Presence.Entry(s, id, client));
+    return list;
+  }
+
+  List<String> sessionIds() {
+    return new ArrayList<>(subs.keySet());
+  }
+
+  void close(short code, String reason) {
+    if (closed) return;
+    ws.close(code, reason).onComplete(ar -> cleanup());
+    cleanup();
+  }
+
+  private void cleanup() {
+    if (closed) return;
+    closed = true;
+    for (Subscription s : subs.values()) {
+      s.consumer.unregister();
+      presence.leave(new Presence.Entry(s.sessionId, id, client));
+    }
+    subs.clear();
+    onClose.run();
+  }
+
+  private void onText(String text) {
+    lastSeen = System.currentTimeMillis();
+    JsonObject frame;
+    try {
+      frame = new JsonObject(text);
+    } catch (RuntimeException e) {
+      error(null, null, "bad_frame", "a frame must be one JSON object");
+      return;
+    }
+    Object ref = frame.getValue("id");
+    if (ref != null && !(ref instanceof String || ref instanceof Number)) ref = null;
+    Object type = frame.getValue("type");
+    if (!(type instanceof String t)) {
+      error(ref, null, "bad_frame", "the frame needs a string \"type\"");
+      return;
+    }
+    if (t.equals("ping")) {
+      send(new JsonObject().put("type", "pong"));
+      return;
+    }
+    Object sid = frame.getValue("sessionId");
+    if (!(sid instanceof String sessionId) || !Ids.valid(sessionId)) {
+      if (!List.of("subscribe", "unsubscribe", "send", "cancel", "approve").contains(t)) {
+        error(ref, null, "bad_frame", "unknown frame type '" + truncate(t) + "'");
+      } else {
+        error(ref, null, "bad_frame", "\"sessionId\" must be a session id (UUID)");
+      }
+      return;
+    }
+    switch (t) {
+      case "subscribe" -> {
+        Object after = frame.getValue("afterSeq");
+        if (after != null && !(after instanceof Integer || after instanceof Long)) {
+          error(ref, sessionId, "bad_frame", "\"afterSeq\" must be an integer");
+        } else if (after != null && ((Number) after).longValue() < -1) {
+          error(ref, sessionId, "bad_frame", "\"afterSeq\" must be -1 or more");
+        } else {
+          subscribe(ref, sessionId, after == null ? null : ((Number) after).longValue());
+        }
+      }
+      case "unsubscribe" -> {
+        Subscription s = subs.remove(sessionId);
+        if (s != null) {
+          s.consumer.unregister();
+          presence.leave(new Presence.Entry(sessionId, id, client));
+        }
+        ack(ref, "unsubscribe", sessionId, new JsonObject());
+      }
+      case "send" -> {
+        Object textValue = frame.getValue("text");
+        if (!(textValue instanceof String msg) || msg.isEmpty() || msg.length() > 200_000) {
+          error(ref, sessionId, "bad_frame", "\"text\" must be a non-empty string of at most 200000 characters");
+          return;
+        }
+        reply(ref, "send", sessionId, sendLimit.apply(principal).compose(v -> sessions.send(principal.userId(), sessionId, msg)));
+      }
+      case "cancel" -> reply(ref, "cancel", sessionId, sessions.cancel(principal.userId(), sessionId).map(v -> new JsonObject()));
+      case "approve" -> {
+        Object callId = frame.getValue("callId");
+        Object decision = frame.getValue("decision");
+        if (!(callId instanceof String c) || c.isEmpty() || c.length() > 200) {
+          error(ref, sessionId, "bad_frame", "\"callId\" must be a string");
+        } else if (!"allow".equals(decision) && !"deny".equals(decision)) {
+          error(ref, sessionId, "bad_frame", "\"decision\" must be allow or deny");
+        } else {
+          reply(ref, "approve", sessionId,
+              sessions.approve(principal.userId(), sessionId, c, (String) decision).map(v -> new JsonObject()));
+        }
+      }
+      default -> error(ref, sessionId, "bad_frame", "unknown frame type '" + truncate(t) + "'");
+    }
+  }
+
+  /**
+   * Registers the bus consumer first and only then fetches what the server holds after
+   * {@code afterSeq}, so an event published in between is seen by one path or the other; the
+   * per-subscription {@code lastSeq} drops whichever copy comes second.
+   */
+  private void subscribe(Object ref, String sessionId, Long afterSeq) {
+    Subscription old = subs.remove(sessionId);
+    if (old != null) old.consumer.unregister();
+    Subscription sub = new Subscription(sessionId, afterSeq == null ? Long.MIN_VALUE : afterSeq);
+    subs.put(sessionId, sub);
+    sub.consumer = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), m -> onEvent(sub, m.body()));
+    sub.consumer.completion()
+        .compose(v -> afterSeq == null
+            ? sessions.get(principal.userId(), sessionId).map(s -> new JsonArray())
+            : sessions.events(principal.userId(), sessionId, afterSeq).map(j -> j.getJsonArray("items", new JsonArray())))
+        .onSuccess(items -> {
+          if (closed || subs.get(sessionId) != sub) return;
+          ack(ref, "subscribe", sessionId, new JsonObject().put("afterSeq", afterSeq));
+          List<JsonObject> backlog = new ArrayList<>();
+          for (Object o : items) if (o instanceof JsonObject j) backlog.add(envelope(sessionId, j));
+          backlog.sort(Comparator.comparingLong(j -> j.getLong("seq", 0L)));
+          sub.ready = true;
+          for (JsonObject e : backlog) deliver(sub, e);
+          List<JsonObject> pending = sub.pending;
+          sub.pending = null;
+          for (JsonObject e : pending) deliver(sub, e);
+          presence.join(new Presence.Entry(sessionId, id, client));
+        })
+        .onFailure(err -> {
+          if (subs.get(sessionId) == sub) {
+            subs.remove(sessionId);
+            sub.consumer.unregister();
+          }
+          error(ref, sessionId, err);
+        });
+  }
+
+  private void onEvent(Subscription sub, JsonObject body) {
+    if (closed || body == null) return;
+    if (!sub.ready) {
+      sub.pending.add(body);
+      if (sub.pending.size() > maxQueued) close(CloseCodes.SLOW_CONSUMER, "slow consumer");
+      return;
+    }
+    deliver(sub, body);
+  }
+
+  private void deliver(Subscription sub, JsonObject envelope) {
+    Long seq = envelope.getLong("seq");
+    if (seq != null) {
+      if (seq <= sub.lastSeq) return;
+      sub.lastSeq = seq;
+    }
+    send(envelope);
+  }
+
+  private static JsonObject envelope(String sessionId, JsonObject item) {
+    if ("event".equals(item.getString("type"))) return item;
+    return SessionEvents.envelope(item.getString("sessionId", sessionId), item.getLong("seq", 0L), item.getJsonObject("event"));
+  }
+
+  private void reply(Object ref, String action, String sessionId, Future<JsonObject> result) {
+    result.onSuccess(r -> ack(ref, action, sessionId, r == null ? new JsonObject() : r))
+        .onFailure(err -> error(ref, sessionId, err));
+  }
+
+  private void ack(Object ref, String action, String sessionId, JsonObject extra) {
+    JsonObject frame = new JsonObject().put("type", "ack").put("action", action).put("sessionId", sessionId).mergeIn(extra);
+    if (ref != null) frame.put("id", ref);
+    send(frame);
+  }
+
+  private void error(Object ref, String sessionId, Throwable err) {
+    JsonObject problem = ServiceFailures.toProblem(err);
+    int status = problem.getInteger("status");
+    String code = switch (status) {
+      case 400 -> "bad_request";
+      case 401 -> "unauthorized";
+      case 403 -> "forbidden";
+      case 404 -> "not_found";
+      case 409 -> "conflict";
+      case 410 -> "gone";
+      case 429 -> "rate_limited";
+      case 502 -> "upstream";
+      case 503 -> "unavailable";
+      case 504 -> "timeout";
+      default -> "internal";
+    };
+    JsonObject frame = errorFrame(ref, sessionId, code, problem.getString("detail"));
+    if (problem.containsKey("retryAfter")) frame.put("retryAfter", problem.getValue("retryAfter"));
+    if (problem.containsKey("errors")) frame.put("errors", problem.getValue("errors"));
+    send(frame);
+  }
+
+  private void error(Object ref, String sessionId, String code, String message) {
+    send(errorFrame(ref, sessionId, code, message));
+  }
+
+  private static JsonObject errorFrame(Object ref, String sessionId, String code, String message) {
+    JsonObject frame = new JsonObject().put("type", "error").put("code", code).put("message", message);
+    if (sessionId != null) frame.put("sessionId", sessionId);
+    if (ref != null) frame.put("id", ref);
+    return frame;
+  }
+
+  void send(JsonObject frame) {
+    if (closed) return;
+    if (inflight >= maxQueued) {
+      close(CloseCodes.SLOW_CONSUMER, "slow consumer");
+      return;
+    }
+    inflight++;
+    ws.writeTextMessage(frame.encode()).onComplete(ar -> inflight--);
+  }
+
+  void ping() {
+    if (!closed) ws.writePing(io.vertx.core.buffer.Buffer.buffer("hb")).onFailure(err -> { });
+  }
+
+  private static String truncate(String s) {
+    return s.length() > 40 ? s.substring(0, 40) + "…" : s;
+  }
+}

@@ -1,0 +1,134 @@
+package dev.maestro.gateway.ws;
+
+import dev.maestro.contracts.session.SessionService;
+import dev.maestro.gateway.GatewayAddresses;
+import dev.maestro.gateway.GatewaySettings;
+import dev.maestro.gateway.api.ApiAuth;
+import dev.maestro.gateway.api.Problems;
+import dev.maestro.gateway.auth.Principal;
+import dev.maestro.gateway.presence.Presence;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * {@code /api/v1/ws}: authenticates the upgrade, keeps this instance's open sockets (the only
+ * state a gateway holds), runs one heartbeat timer for all of them (pings, idle and expiry checks,
+ * presence refresh) and closes sockets at once when their token or user is revoked anywhere.
+ */
+public class WsGateway {
+  private static final Pattern CLIENT = Pattern.compile("[a-z]{1,16}");
+
+  private final Vertx vertx;
+  private final ApiAuth auth;
+  private final SessionService sessions;
+  private final Presence presence;
+  private final Function<Principal, Future<Void>> sendLimit;
+  private final GatewaySettings settings;
+  private final Map<String, WsConnection> connections = new LinkedHashMap<>();
+  private MessageConsumer<JsonObject> revocations;
+  private long timer = -1;
+  private boolean presenceWasDown;
+
+  public WsGateway(Vertx vertx, ApiAuth auth, SessionService sessions, Presence presence,
+                   Function<Principal, Future<Void>> sendLimit, GatewaySettings settings) {
+    this.vertx = vertx;
+    this.auth = auth;
+    this.sessions = sessions;
+    this.presence = presence;
+    this.sendLimit = sendLimit;
+    this.settings = settings;
+  }
+
+  public Future<Void> start() {
+    revocations = vertx.eventBus().consumer(GatewayAddresses.REVOKED, m -> revoked(m.body()));
+    timer = vertx.setPeriodic(settings.wsHeartbeatSeconds() * 1000L, t -> heartbeat());
+    return revocations.completion();
+  }
+
+  public Future<Void> stop() {
+    if (timer >= 0) vertx.cancelTimer(timer);
+    new ArrayList<>(connections.values()).forEach(c -> c.close((short) 1001, "gateway stopping"));
+    return revocations == null ? Future.succeededFuture() : revocations.unregister();
+  }
+
+  public int openSockets() {
+    return connections.size();
+  }
+
+  public void handle(RoutingContext rc) {
+    rc.request().pause();
+    auth.authenticateUpgrade(rc).onComplete(ar -> {
+      if (ar.failed()) {
+        rc.request().resume();
+        Problems.fail(rc, ar.cause());
+        return;
+      }
+      Principal p = ar.result();
+      String requested = rc.request().getParam("client");
+      String client = requested != null && CLIENT.matcher(requested).matches() ? requested : p.cookie() ? "web" : "tui";
+      rc.request().toWebSocket().onSuccess(ws -> {
+        WsConnection[] holder = new WsConnection[1];
+        WsConnection c = new WsConnection(vertx, ws, p, client, sessions, presence, sendLimit, settings.wsMaxQueuedFrames(),
+            () -> connections.remove(holder[0].id));
+        holder[0] = c;
+        connections.put(c.id, c);
+        c.start();
+      }).onFailure(err -> {
+        if (!rc.response().ended()) Problems.send(rc, 400, "a WebSocket upgrade was expected");
+      });
+    });
+  }
+
+  private void revoked(JsonObject body) {
+    String tokenId = body.getString("tokenId");
+    String userId = body.getString("userId");
+    for (WsConnection c : new ArrayList<>(connections.values())) {
+      boolean hit = tokenId != null ? tokenId.equals(c.principal.tokenId()) : userId != null && userId.equals(c.principal.userId());
+      if (hit) c.close(CloseCodes.REVOKED, tokenId != null ? "token revoked" : "user revoked");
+    }
+  }
+
+  private void heartbeat() {
+    long now = System.currentTimeMillis();
+    long idleLimit = settings.wsHeartbeatSeconds() * 3000L;
+    List<Presence.Entry> entries = new ArrayList<>();
+    for (WsConnection c : new ArrayList<>(connections.values())) {
+      Instant exp = c.principal.expiresAt();
+      if (exp != null && exp.toEpochMilli() <= now) {
+        c.close(CloseCodes.REVOKED, "token expired");
+      } else if (now - c.lastSeen > idleLimit) {
+        c.close(CloseCodes.HEARTBEAT_TIMEOUT, "heartbeat timeout");
+      } else {
+        c.ping();
+        entries.addAll(c.presenceEntries());
+      }
+    }
+    presence.refresh(entries).onSuccess(ok -> {
+      if (ok && presenceWasDown) {
+        // Redis is back: tell subscribers who is here again.
+        Set<String> ids = new HashSet<>();
+        entries.forEach(e -> ids.add(e.sessionId()));
+        ids.forEach(presence::announce);
+      }
+      presenceWasDown = !ok;
+    });
+  }
+
+  /** For tests: runs one heartbeat now. */
+  public void heartbeatNow() {
+    heartbeat();
+  }
+}
