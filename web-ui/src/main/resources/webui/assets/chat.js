@@ -127,9 +127,15 @@
     q.textContent = 'Allow the tool “' + (ev.name || 'tool') + '” to run with these arguments?';
     node.setAttribute('aria-labelledby', qid);
     var decide = function (decision) {
-      send({ type: 'approve', sessionId: sessionId, callId: ev.callId, decision: decision });
-      node.querySelectorAll('button').forEach(function (b) { b.disabled = true; });
+      if (!send({ type: 'approve', sessionId: sessionId, callId: ev.callId, decision: decision })) {
+        q.textContent = 'Not connected — try again in a moment.';
+        return;
+      }
       box.querySelector('.tool-state').textContent = decision === 'allow' ? 'allowed, running' : 'denied';
+      node.remove();
+      var summary = box.querySelector('summary');
+      summary.setAttribute('tabindex', '-1');
+      summary.focus();
     };
     node.querySelector('.allow').addEventListener('click', function () { decide('allow'); });
     node.querySelector('.deny').addEventListener('click', function () { decide('deny'); });
