@@ -199,8 +199,8 @@ try {
   expect(/denied/.test(denied) && /will not/.test((await chatState()).text), 'denied tool did not run and the model was told');
 
   // ---- cancel while streaming ----
-  await send('tell me a slow story');
-  await page.waitForFunction(() => { const m = Array.from(document.querySelectorAll('#messages .msg-assistant')).pop(); return m && m.textContent.length > 60; }, null, { timeout: T });
+  const beforeSlow = await send('tell me a slow story');
+  await page.waitForFunction(n => { const all = document.querySelectorAll('#messages .msg-assistant'); return all.length > n && all[all.length - 1].querySelector('.parts').textContent.length > 60; }, beforeSlow.count, { timeout: T });
   expect(await page.isVisible('#cancel'), 'Cancel is offered while streaming');
   await page.click('#cancel');
   await waitTurn('cancelled');
@@ -211,8 +211,8 @@ try {
   await shot(page, 'chat-cancelled-390');
 
   // ---- reconnect mid-stream resumes from the last seq ----
-  await send('hello after a reconnect');
-  await page.waitForFunction(() => { const m = Array.from(document.querySelectorAll('#messages .msg-assistant')).pop(); return m && m.textContent.includes('You said'); }, null, { timeout: T });
+  const beforeReconnect = await send('hello after a reconnect');
+  await page.waitForFunction(n => { const all = document.querySelectorAll('#messages .msg-assistant'); return all.length > n && all[all.length - 1].textContent.includes('You said'); }, beforeReconnect.count, { timeout: T });
   await page.evaluate(() => window.maestroChat.dropConnection());
   await waitTurn();
   const resumed = await page.evaluate(() => Array.from(document.querySelectorAll('#messages .msg-assistant')).pop().textContent);

@@ -59,7 +59,10 @@ public final class MarkdownRenderer {
       }
       html.line();
       html.tag("div", Map.of("class", "code"));
-      html.tag("button", Map.of("type", "button", "class", "copy", "data-copy", ""));
+      Map<String, String> button = new LinkedHashMap<>();
+      button.put("type", "button");
+      button.put("class", "copy");
+      html.tag("button", button);
       html.text("Copy");
       html.tag("/button");
       html.tag("pre");

@@ -62,6 +62,10 @@ final class PageRenderer {
   }
 
   static void redirect(RoutingContext rc, String location) {
-    rc.response().setStatusCode(303).putHeader("Location", location).putHeader("Cache-Control", "no-store").end();
+    WebUi.flushSession(rc).onComplete(x -> {
+      if (!rc.response().ended()) {
+        rc.response().setStatusCode(303).putHeader("Location", location).putHeader("Cache-Control", "no-store").end();
+      }
+    });
   }
 }

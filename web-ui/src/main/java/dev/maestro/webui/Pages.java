@@ -111,6 +111,17 @@ final class Pages {
     return u == null ? null : u.getString("userId");
   }
 
+  /** RFC 3339 → "2026-11-24 04:44 UTC" (the raw value stays in the datetime attribute). */
+  static String timeLabel(String rfc3339) {
+    if (rfc3339 == null) return null;
+    try {
+      return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+          .format(java.time.OffsetDateTime.parse(rfc3339).atZoneSameInstant(java.time.ZoneOffset.UTC));
+    } catch (java.time.format.DateTimeParseException e) {
+      return rfc3339;
+    }
+  }
+
   static boolean isAdmin(RoutingContext rc) {
     JsonObject u = WebUi.user(rc);
     return u != null && "admin".equals(u.getString("role"));

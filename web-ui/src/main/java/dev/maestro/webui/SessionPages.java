@@ -43,6 +43,7 @@ final class SessionPages {
         JsonArray openIn = s.getJsonArray("openIn", new JsonArray());
         if (!openIn.isEmpty()) s.put("openInText", String.join(", ", openIn.stream().map(String::valueOf).toList()));
         if (s.getString("title") == null || s.getString("title").isBlank()) s.put("title", "Untitled session");
+        s.put("updatedLabel", Pages.timeLabel(s.getString("updatedAt")));
         items.add(s);
       }
       JsonArray credentials = new JsonArray();
@@ -123,7 +124,9 @@ final class SessionPages {
             .put("messages", view.getJsonArray("messages"))
             .put("totals", view.getJsonObject("totals"))
             .put("streaming", view.getBoolean("streaming"))
-            .put("afterSeq", afterSeq(session))
+            // Mid-turn, replay every held event so the message in flight (and any pending
+            // approval) is rebuilt; the script skips messages already rendered as complete.
+            .put("afterSeq", view.getBoolean("streaming") ? 0 : afterSeq(session))
             .put("models", new JsonArray(m));
         JsonArray openIn = session.getJsonArray("openIn");
         if (openIn != null && !openIn.isEmpty()) data.put("openInText", String.join(", ", openIn.stream().map(String::valueOf).toList()));

@@ -44,6 +44,7 @@ final class SetupPages {
         String status = c.getString("status", "active");
         items.add(c.copy()
             .put("isOAuth", "oauth".equals(c.getString("kind")))
+            .put("expiresLabel", Pages.timeLabel(c.getString("expiresAt")))
             .put("needsReauth", "needs_reauth".equals(status))
             .put("isInvalid", "invalid".equals(status)));
       }

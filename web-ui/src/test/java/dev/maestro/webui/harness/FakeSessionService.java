@@ -82,6 +82,9 @@ public final class FakeSessionService implements SessionService {
   private JsonObject view(JsonObject s) {
     JsonObject v = s.copy();
     v.remove("userId");
+    synchronized (this) {
+      v.put("lastSeq", (long) events.getOrDefault(s.getString("id"), List.of()).size());
+    }
     v.put("messageCount", s.getJsonArray("messages").size());
     return v;
   }
