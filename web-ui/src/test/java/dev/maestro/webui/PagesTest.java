@@ -220,6 +220,11 @@ class PagesTest {
     login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
     String id = harness.sessions.create("u-admin", new JsonObject().put("title", "seq").put("provider", "openai").put("model", "m")).await().getString("id");
     harness.sessions.send("u-admin", id, "a slow one").await();
+    long deadline = System.currentTimeMillis() + 5000;
+    while (!harness.sessions.get("u-admin", id).await().encode().contains("\"status\":\"streaming\"")) {
+      assertThat(System.currentTimeMillis()).as("the reply starts streaming").isLessThan(deadline);
+      vertx.timer(20).await();
+    }
     String during = b.get("/sessions/" + id).send().await().bodyAsString();
     assertThat(during).contains("data-after-seq=\"0\"").contains("data-streaming=\"true\"");
     harness.sessions.cancel("u-admin", id).await();
