@@ -1,5 +1,9 @@
 package dev.maestro.webui;
 
+import dev.maestro.contracts.auth.AuthService;
+import dev.maestro.contracts.provider.ProviderService;
+import dev.maestro.contracts.session.SessionService;
+import dev.maestro.contracts.tool.ToolService;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -34,14 +38,35 @@ public final class WebUi {
   private WebUi() {}
 
   public static void installSessions(Vertx vertx, Router router, Redis redis) {
-    router.route().handler(SessionHandler.create(RedisSessionStore.create(vertx, redis))
+    SessionHandler sessions = SessionHandler.create(RedisSessionStore.create(vertx, redis))
         .setSessionCookieName(COOKIE_NAME).setCookieHttpOnlyFlag(true)
         .setCookieSameSite(io.vertx.core.http.CookieSameSite.LAX)
-        .setSessionTimeout(7L * 24 * 3600 * 1000));
+        .setSessionTimeout(7L * 24 * 3600 * 1000);
+    router.route().handler(sessions);
+    // Kept per request so a redirect can store the session first (see flushSession).
+    router.route().handler(rc -> {
+      rc.put(SESSION_HANDLER_KEY, sessions);
+      rc.next();
+    });
+  }
+
+  private static final String SESSION_HANDLER_KEY = "maestro.webui.sessionHandler";
+
+  /**
+   * Stores the session now. The automatic store happens when the headers go out and does not
+   * delay them, so without this a browser following a redirect can read the previous session
+   * (no principal after login, a lost flash message).
+   */
+  static io.vertx.core.Future<Void> flushSession(RoutingContext rc) {
+    SessionHandler h = rc.get(SESSION_HANDLER_KEY);
+    if (h == null || rc.session() == null) return io.vertx.core.Future.succeededFuture();
+    return h.flush(rc).recover(e -> io.vertx.core.Future.succeededFuture());
   }
 
   public static void mountPages(Vertx vertx, Router router, WebUiGateway gateway) {
-    // pages are added by the web-ui issue
+    Pages.mount(vertx, router, gateway,
+        SessionService.createProxy(vertx), AuthService.createProxy(vertx),
+        ProviderService.createProxy(vertx), ToolService.createProxy(vertx));
   }
 
   /** The signed-in browser user, or null. */

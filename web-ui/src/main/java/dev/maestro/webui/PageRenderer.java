@@ -1,0 +1,71 @@
+package dev.maestro.webui;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.Session;
+import io.vertx.ext.web.templ.handlebars.HandlebarsTemplateEngine;
+
+/**
+ * Renders a page template inside the common layout data: the signed-in user, the CSRF token,
+ * the navigation state and a one-shot flash message kept in the session across a redirect.
+ */
+final class PageRenderer {
+  static final String TEMPLATES = "webui/templates/";
+  static final String SESSION_FLASH = "flash";
+
+  private final HandlebarsTemplateEngine engine;
+
+  PageRenderer(Vertx vertx) {
+    this.engine = HandlebarsTemplateEngine.create(vertx);
+  }
+
+  void render(RoutingContext rc, int status, String template, String title, JsonObject data) {
+    JsonObject model = data.copy().put("title", title);
+    JsonObject user = WebUi.user(rc);
+    if (user != null) {
+      model.put("user", user).put("isAdmin", "admin".equals(user.getString("role")));
+    }
+    Session s = rc.session();
+    if (s != null) {
+      model.put("csrf", s.get(WebUi.SESSION_CSRF));
+      Object flash = s.remove(SESSION_FLASH);
+      if (flash instanceof JsonObject f) model.put("flash", f.put("isError", "error".equals(f.getString("kind"))));
+      else if (flash instanceof String str) {
+        JsonObject f = new JsonObject(str);
+        model.put("flash", f.put("isError", "error".equals(f.getString("kind"))));
+      }
+    }
+    model.put("nav_" + template, true);
+    engine.render(model, TEMPLATES + template)
+        .onSuccess(buf -> rc.response().setStatusCode(status)
+            .putHeader("Content-Type", "text/html; charset=utf-8")
+            .putHeader("Cache-Control", "no-store")
+            .putHeader("X-Content-Type-Options", "nosniff")
+            .putHeader("Referrer-Policy", "same-origin")
+            .putHeader("Content-Security-Policy", CSP)
+            .end(buf))
+        .onFailure(rc::fail);
+  }
+
+  /** Only this origin: scripts, styles, images, and the gateway's own WebSocket. */
+  static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+      + "connect-src 'self' ws: wss:; form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'";
+
+  void error(RoutingContext rc, Throwable t) {
+    int status = Failures.status(t);
+    render(rc, status, "error", "Error", new JsonObject().put("status", status).put("message", Failures.message(t)));
+  }
+
+  static void flash(RoutingContext rc, String kind, String text) {
+    if (rc.session() != null) rc.session().put(SESSION_FLASH, new JsonObject().put("kind", kind).put("text", text));
+  }
+
+  static void redirect(RoutingContext rc, String location) {
+    WebUi.flushSession(rc).onComplete(x -> {
+      if (!rc.response().ended()) {
+        rc.response().setStatusCode(303).putHeader("Location", location).putHeader("Cache-Control", "no-store").end();
+      }
+    });
+  }
+}

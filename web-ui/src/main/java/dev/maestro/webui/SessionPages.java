@@ -1,0 +1,252 @@
+package dev.maestro.webui;
+
+import dev.maestro.contracts.auth.AuthService;
+import dev.maestro.contracts.provider.ProviderService;
+import dev.maestro.contracts.session.SessionService;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** /sessions (list, search, create, rename, delete, export) and /sessions/{id} (the chat). */
+final class SessionPages {
+  private final SessionService sessions;
+  private final AuthService auth;
+  private final ProviderService providers;
+  private final PageRenderer pages;
+
+  SessionPages(SessionService sessions, AuthService auth, ProviderService providers, PageRenderer pages) {
+    this.sessions = sessions;
+    this.auth = auth;
+    this.providers = providers;
+    this.pages = pages;
+  }
+
+  void list(RoutingContext rc) {
+    String userId = Pages.userId(rc);
+    String q = rc.queryParams().get("q");
+    JsonObject query = new JsonObject().put("limit", 100);
+    if (q != null && !q.isBlank()) query.put("q", q.trim());
+    Future<JsonObject> list = sessions.list(userId, query);
+    Future<List<JsonObject>> creds = auth.listCredentials(userId).recover(e -> Future.succeededFuture(List.of()));
+    Future<JsonObject> templates = sessions.listTemplates(userId, new JsonObject()).recover(e -> Future.succeededFuture(new JsonObject()));
+    Future.all(list, creds, templates).onSuccess(cf -> {
+      JsonArray items = new JsonArray();
+      for (Object o : list.result().getJsonArray("items", new JsonArray())) {
+        JsonObject s = ((JsonObject) o).copy();
+        JsonArray openIn = s.getJsonArray("openIn", new JsonArray());
+        if (!openIn.isEmpty()) s.put("openInText", String.join(", ", openIn.stream().map(String::valueOf).toList()));
+        if (s.getString("title") == null || s.getString("title").isBlank()) s.put("title", "Untitled session");
+        s.put("updatedLabel", Pages.timeLabel(s.getString("updatedAt")));
+        items.add(s);
+      }
+      JsonArray credentials = new JsonArray();
+      creds.result().forEach(c -> credentials.add(c.copy().put("usable", !"invalid".equals(c.getString("status")))));
+      pages.render(rc, 200, "sessions", "Sessions", new JsonObject()
+          .put("sessions", items)
+          .put("q", q)
+          .put("credentials", credentials)
+          .put("hasCredentials", !credentials.isEmpty())
+          .put("templates", templates.result().getJsonArray("items", new JsonArray())));
+    }).onFailure(err -> pages.error(rc, err));
+  }
+
+  /** New session: provider from the chosen credential, or from the template. */
+  void create(RoutingContext rc) {
+    String userId = Pages.userId(rc);
+    String credentialId = Forms.field(rc, "credentialId");
+    String templateId = Forms.field(rc, "templateId");
+    JsonObject spec = new JsonObject();
+    put(spec, "title", Forms.field(rc, "title"));
+    put(spec, "model", Forms.field(rc, "model"));
+    put(spec, "credentialId", credentialId);
+    put(spec, "templateId", templateId);
+    put(spec, "systemPrompt", Forms.field(rc, "systemPrompt"));
+    Future<JsonObject> fromCredential = credentialId == null ? Future.succeededFuture(null) : auth.getCredential(userId, credentialId);
+    Future<JsonObject> fromTemplate = templateId == null ? Future.succeededFuture(null) : sessions.getTemplate(userId, templateId);
+    Future.all(fromCredential, fromTemplate).compose(cf -> {
+      JsonObject cred = fromCredential.result();
+      JsonObject tpl = fromTemplate.result();
+      if (cred != null) spec.put("provider", cred.getString("provider"));
+      else if (tpl != null) put(spec, "provider", tpl.getString("provider"));
+      if (!spec.containsKey("model") && tpl != null) put(spec, "model", tpl.getString("model"));
+      return sessions.create(userId, spec);
+    }).onSuccess(s -> PageRenderer.redirect(rc, "/sessions/" + s.getString("id")))
+        .onFailure(err -> back(rc, "/sessions", err));
+  }
+
+  void rename(RoutingContext rc) {
+    String title = Forms.field(rc, "title");
+    if (title == null) {
+      PageRenderer.flash(rc, "error", "A title cannot be empty.");
+      PageRenderer.redirect(rc, returnTo(rc, "/sessions"));
+      return;
+    }
+    sessions.update(Pages.userId(rc), rc.pathParam("id"), new JsonObject().put("title", title))
+        .onSuccess(s -> { PageRenderer.flash(rc, "ok", "Renamed to “" + title + "”."); PageRenderer.redirect(rc, returnTo(rc, "/sessions")); })
+        .onFailure(err -> back(rc, returnTo(rc, "/sessions"), err));
+  }
+
+  void delete(RoutingContext rc) {
+    sessions.delete(Pages.userId(rc), rc.pathParam("id"))
+        .onSuccess(v -> { PageRenderer.flash(rc, "ok", "Session deleted."); PageRenderer.redirect(rc, "/sessions"); })
+        .onFailure(err -> back(rc, "/sessions", err));
+  }
+
+  void export(RoutingContext rc) {
+    String format = "json".equals(rc.queryParams().get("format")) ? "json" : "markdown";
+    sessions.export(Pages.userId(rc), rc.pathParam("id"), format).onSuccess(ex -> {
+      String type = ex.getString("contentType", "json".equals(format) ? "application/json" : "text/markdown");
+      Object body = ex.getValue("body");
+      String text = body instanceof JsonObject j ? j.encodePrettily() : body instanceof JsonArray a ? a.encodePrettily() : String.valueOf(body);
+      rc.response().putHeader("Content-Type", type + "; charset=utf-8")
+          .putHeader("Content-Disposition", "attachment; filename=\"session-" + rc.pathParam("id") + ("json".equals(format) ? ".json" : ".md") + "\"")
+          .putHeader("X-Content-Type-Options", "nosniff")
+          .end(text);
+    }).onFailure(err -> pages.error(rc, err));
+  }
+
+  void chat(RoutingContext rc) {
+    String userId = Pages.userId(rc);
+    sessions.get(userId, rc.pathParam("id")).compose(session -> {
+      Future<List<JsonObject>> models = providers.listModels(session.getString("provider"), session.getString("credentialId"))
+          .recover(e -> Future.succeededFuture(List.of()));
+      return models.map(m -> {
+        JsonObject view = ChatView.of(session);
+        JsonObject data = new JsonObject()
+            .put("session", session.copy().put("title", blank(session.getString("title")) ? "Untitled session" : session.getString("title")))
+            .put("messages", view.getJsonArray("messages"))
+            .put("totals", view.getJsonObject("totals"))
+            .put("streaming", view.getBoolean("streaming"))
+            // Mid-turn, replay every held event so the message in flight (and any pending
+            // approval) is rebuilt; the script skips messages already rendered as complete.
+            .put("afterSeq", view.getBoolean("streaming") ? 0 : afterSeq(session))
+            .put("models", new JsonArray(m));
+        JsonArray openIn = session.getJsonArray("openIn");
+        if (openIn != null && !openIn.isEmpty()) data.put("openInText", String.join(", ", openIn.stream().map(String::valueOf).toList()));
+        return data;
+      });
+    }).onSuccess(data -> pages.render(rc, 200, "chat", data.getJsonObject("session").getString("title"), data))
+        .onFailure(err -> pages.error(rc, err));
+  }
+
+  /** One stored message rendered server-side (the chat script swaps it in when a message completes). */
+  void messageFragment(RoutingContext rc) {
+    String messageId = rc.pathParam("messageId");
+    sessions.get(Pages.userId(rc), rc.pathParam("id")).onSuccess(session -> {
+      Map<String, JsonObject> results = new HashMap<>();
+      JsonObject found = null;
+      for (Object o : session.getJsonArray("messages", new JsonArray())) {
+        JsonObject m = (JsonObject) o;
+        if (messageId.equals(m.getString("id"))) found = m;
+        Object c = m.getValue("content");
+        if (c instanceof JsonArray parts) {
+          for (Object p : parts) {
+            JsonObject part = (JsonObject) p;
+            if ("tool_result".equals(part.getString("type"))) results.put(part.getString("callId"), part);
+          }
+        }
+      }
+      if (found == null) {
+        rc.response().setStatusCode(404).putHeader("Content-Type", "text/plain; charset=utf-8").end("no such message");
+        return;
+      }
+      pages.render(rc, 200, "message", "Message", new JsonObject()
+          .put("m", ChatView.message(found, results)).put("session", session));
+    }).onFailure(err -> rc.response().setStatusCode(Failures.status(err)).putHeader("Content-Type", "text/plain; charset=utf-8").end(Failures.message(err)));
+  }
+
+  /** Without JavaScript the chat still works: post, then reload to see the reply. */
+  void send(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    String text = rc.request().getFormAttribute("text");
+    if (text == null || text.isBlank()) {
+      PageRenderer.flash(rc, "error", "Type a message first.");
+      PageRenderer.redirect(rc, "/sessions/" + id);
+      return;
+    }
+    sessions.send(Pages.userId(rc), id, text).onSuccess(r -> PageRenderer.redirect(rc, "/sessions/" + id))
+        .onFailure(err -> back(rc, "/sessions/" + id, err));
+  }
+
+  void cancel(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    sessions.cancel(Pages.userId(rc), id).onSuccess(r -> PageRenderer.redirect(rc, "/sessions/" + id))
+        .onFailure(err -> back(rc, "/sessions/" + id, err));
+  }
+
+  void switchModel(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    String model = Forms.field(rc, "model");
+    if (model == null) {
+      PageRenderer.flash(rc, "error", "Choose a model.");
+      PageRenderer.redirect(rc, "/sessions/" + id);
+      return;
+    }
+    sessions.update(Pages.userId(rc), id, new JsonObject().put("model", model))
+        .onSuccess(s -> { PageRenderer.flash(rc, "ok", "Model switched to " + model + "."); PageRenderer.redirect(rc, "/sessions/" + id); })
+        .onFailure(err -> back(rc, "/sessions/" + id, err));
+  }
+
+  void fork(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    sessions.fork(Pages.userId(rc), id, Forms.field(rc, "atMessageId"))
+        .onSuccess(s -> { PageRenderer.flash(rc, "ok", "Forked into a new session."); PageRenderer.redirect(rc, "/sessions/" + s.getString("id")); })
+        .onFailure(err -> back(rc, "/sessions/" + id, err));
+  }
+
+  /** Model choices for the new-session form, as {@code <option>}s for the chosen credential. */
+  void modelOptions(RoutingContext rc) {
+    String credentialId = rc.queryParams().get("credentialId");
+    String userId = Pages.userId(rc);
+    if (credentialId == null || credentialId.isBlank()) {
+      rc.response().putHeader("Content-Type", "text/html; charset=utf-8").end("");
+      return;
+    }
+    auth.getCredential(userId, credentialId)
+        .compose(c -> providers.listModels(c.getString("provider"), credentialId))
+        .onSuccess(models -> pages.render(rc, 200, "model-options", "Models", new JsonObject().put("models", new JsonArray(models))))
+        .onFailure(err -> rc.response().setStatusCode(Failures.status(err)).putHeader("Content-Type", "text/plain; charset=utf-8").end(Failures.message(err)));
+  }
+
+  /** Where the WebSocket subscription resumes: the session's last seq when it reports one. */
+  static long afterSeq(JsonObject session) {
+    for (String k : new String[] {"lastSeq", "seq"}) {
+      if (session.getValue(k) instanceof Number n) return n.longValue();
+    }
+    return 0;
+  }
+
+  private void back(RoutingContext rc, String to, Throwable err) {
+    if (Failures.status(err) == 404 && to.startsWith("/sessions/")) {
+      pages.error(rc, err);
+      return;
+    }
+    PageRenderer.flash(rc, "error", Failures.message(err));
+    PageRenderer.redirect(rc, to);
+  }
+
+  private static String returnTo(RoutingContext rc, String fallback) {
+    String r = rc.request().getFormAttribute("returnTo");
+    // Only local paths, so the field cannot send the browser elsewhere.
+    return r != null && r.startsWith("/") && !r.startsWith("//") && !r.contains("\\") ? r : fallback;
+  }
+
+  static String q(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static void put(JsonObject o, String k, String v) {
+    if (v != null) o.put(k, v);
+  }
+}

@@ -1,0 +1,333 @@
+// The live chat: one WebSocket to the gateway (cookie auth), subscribe with the last seq seen,
+// render events as they arrive, and swap each completed message for its server-rendered HTML
+// (markdown is only ever rendered on the server; streaming text is shown as plain text).
+(function () {
+  'use strict';
+  var root = document.getElementById('chat');
+  if (!root) return;
+  var sessionId = root.getAttribute('data-session-id');
+  var lastSeq = Number(root.getAttribute('data-after-seq') || '0');
+  var messages = document.getElementById('messages');
+  var form = document.getElementById('composer');
+  var textarea = document.getElementById('text');
+  var sendBtn = document.getElementById('send');
+  var cancelBtn = document.getElementById('cancel');
+  var conn = document.getElementById('conn');
+  var errorBox = document.getElementById('turn-error');
+  var presence = document.getElementById('presence');
+  var totalsEl = document.getElementById('totals');
+  var approvalTpl = document.getElementById('tpl-approval');
+
+  var ws = null, backoff = 500, closedOnPurpose = false;
+  var turnActive = root.getAttribute('data-streaming') === 'true';
+  var current = null;        // {id, el, skip}
+  var pendingUser = [];      // user bubbles sent from here, waiting for their message id
+  var completed = {};        // message ids already rendered as complete
+  var totals = parseTotals();
+
+  Array.prototype.forEach.call(messages.querySelectorAll('.msg[data-message-id]'), function (el) {
+    if (el.getAttribute('data-status') !== 'streaming') completed[el.getAttribute('data-message-id')] = true;
+  });
+
+  function parseTotals() {
+    var m = /(\d+) in · (\d+) out/.exec(totalsEl ? totalsEl.textContent : '');
+    return m ? { inp: Number(m[1]), out: Number(m[2]) } : { inp: 0, out: 0 };
+  }
+
+  function setTurn(active) {
+    turnActive = active;
+    cancelBtn.hidden = !active;
+    root.setAttribute('data-streaming', String(active));
+  }
+  setTurn(turnActive);
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  function newBubble(role, id) {
+    var note = document.getElementById('empty-note');
+    if (note) note.remove();
+    var art = el('article', 'msg msg-' + role);
+    if (id) art.setAttribute('data-message-id', id);
+    art.setAttribute('data-status', 'streaming');
+    art.setAttribute('aria-label', (role === 'user' ? 'You' : 'Assistant') + ' message');
+    var head = el('header');
+    head.appendChild(el('span', 'role', role === 'user' ? 'You' : 'Assistant'));
+    art.appendChild(head);
+    art.appendChild(el('div', 'parts'));
+    art.appendChild(el('footer', 'msg-foot'));
+    messages.appendChild(art);
+    return art;
+  }
+
+  function ensureCurrent() {
+    if (!current) current = { id: null, el: newBubble('assistant', null), skip: false };
+    return current;
+  }
+
+  function scrollDown() {
+    var nearBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 200;
+    if (nearBottom) window.scrollTo(0, document.body.scrollHeight);
+  }
+
+  function appendStream(cls, text) {
+    var c = ensureCurrent();
+    var parts = c.el.querySelector('.parts');
+    var last = parts.lastElementChild;
+    var target;
+    if (cls === 'streaming-text') {
+      if (last && last.classList.contains('streaming-text')) target = last;
+      else { target = el('div', 'streaming-text'); parts.appendChild(target); }
+    } else {
+      if (last && last.classList.contains('thinking') && last.hasAttribute('data-live')) target = last.querySelector('.streaming-text');
+      else {
+        var d = el('details', 'thinking'); d.open = true; d.setAttribute('data-live', '');
+        d.appendChild(el('summary', null, 'Thinking'));
+        target = el('div', 'streaming-text');
+        d.appendChild(target);
+        parts.appendChild(d);
+      }
+    }
+    target.textContent += text;   // text, never HTML
+    scrollDown();
+  }
+
+  function toolBox(callId, name, args) {
+    var box = messages.querySelector('details.tool[data-call-id="' + cssEscape(callId) + '"]');
+    if (box) return box;
+    var c = ensureCurrent();
+    box = el('details', 'tool'); box.open = true;
+    box.setAttribute('data-call-id', callId);
+    var sum = el('summary', null, 'Tool ');
+    sum.appendChild(el('code', null, name || 'tool'));
+    sum.appendChild(document.createTextNode(' '));
+    sum.appendChild(el('span', 'tool-state', 'running'));
+    box.appendChild(sum);
+    box.appendChild(el('p', 'label', 'Arguments'));
+    box.appendChild(el('pre', 'args', JSON.stringify(args == null ? {} : args, null, 2)));
+    c.el.querySelector('.parts').appendChild(box);
+    return box;
+  }
+
+  function cssEscape(s) { return window.CSS && CSS.escape ? CSS.escape(s) : String(s).replace(/["\\]/g, '\\$&'); }
+
+  function approval(ev) {
+    var box = toolBox(ev.callId, ev.name, ev.arguments);
+    box.open = true;
+    box.querySelector('.tool-state').textContent = 'waiting for approval';
+    if (box.querySelector('.approval')) return;
+    var node = approvalTpl.content.firstElementChild.cloneNode(true);
+    var qid = 'approval-' + ev.callId;
+    var q = node.querySelector('.approval-q');
+    q.id = qid;
+    q.textContent = 'Allow the tool “' + (ev.name || 'tool') + '” to run with these arguments?';
+    node.setAttribute('aria-labelledby', qid);
+    var decide = function (decision) {
+      if (!send({ type: 'approve', sessionId: sessionId, callId: ev.callId, decision: decision })) {
+        q.textContent = 'Not connected — try again in a moment.';
+        return;
+      }
+      box.querySelector('.tool-state').textContent = decision === 'allow' ? 'allowed, running' : 'denied';
+      node.remove();
+      var summary = box.querySelector('summary');
+      summary.setAttribute('tabindex', '-1');
+      summary.focus();
+    };
+    node.querySelector('.allow').addEventListener('click', function () { decide('allow'); });
+    node.querySelector('.deny').addEventListener('click', function () { decide('deny'); });
+    box.appendChild(node);
+    node.querySelector('.allow').focus({ preventScroll: false });
+  }
+
+  function toolResult(ev) {
+    var box = toolBox(ev.callId, null, null);
+    var a = box.querySelector('.approval');
+    if (a) a.remove();
+    box.querySelector('.tool-state').textContent = ev.isError ? 'failed' : 'done';
+    if (box.querySelector('pre.result')) return;
+    box.appendChild(el('p', 'label', 'Result'));
+    var text = Array.isArray(ev.content)
+      ? ev.content.map(function (p) { return p && p.text != null ? p.text : JSON.stringify(p); }).join('\n')
+      : (typeof ev.content === 'string' ? ev.content : JSON.stringify(ev.content, null, 2));
+    box.appendChild(el('pre', 'result' + (ev.isError ? ' error' : ''), text));
+  }
+
+  function completeMessage(ev) {
+    var c = current;
+    var id = ev.messageId;
+    completed[id] = true;
+    var target = (c && (c.id === id || !c.id)) ? c.el : messages.querySelector('.msg[data-message-id="' + cssEscape(id) + '"]');
+    if (target && !target.getAttribute('data-message-id')) target.setAttribute('data-message-id', id);
+    if (ev.usage) {
+      totals.inp += Number(ev.usage.inputTokens || 0);
+      totals.out += Number(ev.usage.outputTokens || 0);
+      if (totalsEl) totalsEl.textContent = totals.inp + ' in · ' + totals.out + ' out tokens';
+    }
+    if (target) {
+      target.setAttribute('data-status', 'complete');
+      fetch('/sessions/' + encodeURIComponent(sessionId) + '/messages/' + encodeURIComponent(id), { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var tpl = document.createElement('template');
+          tpl.innerHTML = html;     // rendered and escaped by the server (commonmark, raw HTML off)
+          var fresh = tpl.content.querySelector('article.msg');
+          if (!fresh || !target.isConnected) return;
+          if (fresh.getAttribute('data-status') === 'streaming') return;
+          // Keep live-only state (pending approvals) if the stored copy lags behind.
+          if (target.querySelector('.approval')) return;
+          if (!fresh.querySelector('.parts > *')) { target.remove(); return; }
+          target.replaceWith(fresh);
+          if (current && current.el === target) current.el = fresh;
+        })
+        .catch(function () { /* keep the streamed copy */ });
+    }
+  }
+
+  function handle(ev) {
+    switch (ev.type) {
+      case 'turn_started':
+        setTurn(true);
+        errorBox.hidden = true;
+        break;
+      case 'message_started':
+        if (completed[ev.messageId]) { current = { id: ev.messageId, el: null, skip: true }; break; }
+        var existing = messages.querySelector('.msg[data-message-id="' + cssEscape(ev.messageId) + '"]');
+        if (ev.role === 'user') {
+          var mine = existing || pendingUser.shift();
+          if (mine) { mine.setAttribute('data-message-id', ev.messageId); current = { id: ev.messageId, el: mine, skip: true }; }
+          else current = { id: ev.messageId, el: newBubble('user', ev.messageId), skip: false };
+          break;
+        }
+        if (existing) { existing.querySelector('.parts').replaceChildren(); current = { id: ev.messageId, el: existing, skip: false }; }
+        else current = { id: ev.messageId, el: newBubble(ev.role || 'assistant', ev.messageId), skip: false };
+        break;
+      case 'delta':
+        if (current && current.skip) break;
+        appendStream('streaming-text', ev.text || '');
+        break;
+      case 'thinking_delta':
+        if (current && current.skip) break;
+        appendStream('thinking', ev.text || '');
+        break;
+      case 'tool_call':
+        if (current && current.skip) break;
+        toolBox(ev.callId, ev.name, ev.arguments);
+        break;
+      case 'approval_required':
+        if (current && current.skip) break;
+        approval(ev);
+        break;
+      case 'tool_result':
+        if (current && current.skip) break;
+        toolResult(ev);
+        break;
+      case 'message_completed':
+        if (current && current.skip) { completed[ev.messageId] = true; if (current.el && current.el.classList.contains('msg-user')) completeMessage(ev); break; }
+        completeMessage(ev);
+        break;
+      case 'turn_error':
+        errorBox.textContent = 'The turn failed: ' + (ev.message || ev.code || 'unknown error');
+        errorBox.hidden = false;
+        break;
+      case 'turn_completed':
+        setTurn(false);
+        if (ev.status && ev.status !== 'complete' && current && current.el && !current.skip) {
+          var head = current.el.querySelector('header');
+          if (head && !head.querySelector('.status')) {
+            head.appendChild(document.createTextNode(' '));
+            head.appendChild(el('span', 'status status-' + ev.status, ev.status));
+          }
+          current.el.setAttribute('data-status', ev.status);
+          current.el.querySelectorAll('.approval').forEach(function (a) { a.remove(); });
+        }
+        current = null;
+        root.setAttribute('data-turn-status', ev.status || 'complete');
+        break;
+      case 'presence':
+        presence.textContent = ev.openIn && ev.openIn.length ? 'Also open in: ' + ev.openIn.join(', ') : '';
+        break;
+      default:
+        break;
+    }
+  }
+
+  function send(obj) {
+    if (ws && ws.readyState === WebSocket.OPEN) { ws.send(JSON.stringify(obj)); return true; }
+    return false;
+  }
+
+  function connect() {
+    var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/ws';
+    conn.textContent = 'connecting…';
+    conn.classList.remove('live');
+    ws = new WebSocket(url);
+    ws.onopen = function () {
+      backoff = 500;
+      conn.textContent = 'live';
+      conn.classList.add('live');
+      ws.send(JSON.stringify({ type: 'subscribe', sessionId: sessionId, afterSeq: lastSeq }));
+    };
+    ws.onmessage = function (m) {
+      var msg;
+      try { msg = JSON.parse(m.data); } catch (e) { return; }
+      if (msg.type === 'event' && msg.sessionId === sessionId) {
+        if (typeof msg.seq === 'number') {
+          if (msg.seq <= lastSeq) return;   // already seen (replay overlap)
+          lastSeq = msg.seq;
+          root.setAttribute('data-last-seq', String(lastSeq));
+        }
+        handle(msg.event || {});
+      } else if (msg.type === 'error') {
+        errorBox.textContent = msg.message || msg.code || 'The server refused that request.';
+        errorBox.hidden = false;
+      }
+    };
+    ws.onclose = function (e) {
+      conn.classList.remove('live');
+      if (e.code === 1008 || e.code === 4401) { conn.textContent = 'signed out — reload the page'; return; }
+      conn.textContent = 'reconnecting…';
+      if (closedOnPurpose) return;
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 5000);
+    };
+  }
+
+  form.addEventListener('submit', function (e) {
+    var submitter = e.submitter;
+    if (submitter === cancelBtn) {
+      if (send({ type: 'cancel', sessionId: sessionId })) e.preventDefault();
+      return;
+    }
+    var text = textarea.value;
+    if (!text.trim()) { e.preventDefault(); return; }
+    if (!send({ type: 'send', sessionId: sessionId, text: text })) return; // no socket: plain form post
+    e.preventDefault();
+    var bubble = newBubble('user', null);
+    var body = el('div', 'streaming-text', text);
+    bubble.querySelector('.parts').appendChild(body);
+    bubble.setAttribute('data-status', 'complete');
+    pendingUser.push(bubble);
+    textarea.value = '';
+    setTurn(true);
+    window.scrollTo(0, document.body.scrollHeight);
+  });
+
+  textarea.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      if (form.requestSubmit) form.requestSubmit(sendBtn); else sendBtn.click();
+    }
+  });
+
+  // Hooks for tests and for debugging from the console.
+  window.maestroChat = {
+    lastSeq: function () { return lastSeq; },
+    dropConnection: function () { if (ws) ws.close(4000, 'test'); }
+  };
+  connect();
+})();

@@ -1,0 +1,236 @@
+package dev.maestro.webui;
+
+import dev.maestro.webui.harness.WebUiHarness;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.ext.web.client.WebClientSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The pages over HTTP against the harness: auth, CSRF, rendering, escaping. */
+class PagesTest {
+  static Vertx vertx;
+  static WebUiHarness harness;
+  static WebClient client;
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+    harness = new WebUiHarness(vertx);
+    int port = harness.start().await();
+    client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port).setFollowRedirects(false));
+  }
+
+  @AfterAll
+  static void stop() {
+    vertx.close().await();
+  }
+
+  static WebClientSession browser() {
+    return WebClientSession.create(client);
+  }
+
+  static HttpResponse<Buffer> login(WebClientSession b, String user, String password) {
+    return b.post("/login").sendForm(MultiMap.caseInsensitiveMultiMap().add("username", user).add("password", password)).await();
+  }
+
+  static String csrf(WebClientSession b) {
+    String html = b.get("/sessions").send().await().bodyAsString();
+    Matcher m = Pattern.compile("name=\"csrf-token\" content=\"([^\"]+)\"").matcher(html);
+    assertThat(m.find()).as("csrf meta on /sessions").isTrue();
+    return m.group(1);
+  }
+
+  static String sessionCookie(WebClientSession b) {
+    return b.cookieStore().get(false, "127.0.0.1", "/").iterator().next().value();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/sessions", "/sessions/abc", "/credentials", "/tools", "/mcp", "/templates", "/settings", "/"})
+  void pagesRedirectToLoginWhenSignedOut(String path) {
+    HttpResponse<Buffer> r = client.get(path).send().await();
+    assertThat(r.statusCode()).isEqualTo(303);
+    assertThat(r.getHeader("Location")).isEqualTo("/login");
+  }
+
+  @Test
+  void formPostsAndFragmentsAnswer401WhenSignedOut() {
+    assertThat(client.post("/sessions").sendForm(MultiMap.caseInsensitiveMultiMap().add("model", "x")).await().statusCode()).isEqualTo(401);
+    assertThat(client.get("/ui/model-options?credentialId=x").send().await().statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void loginStoresThePrincipalRotatesTheSessionAndRedirects() {
+    WebClientSession b = browser();
+    b.get("/login").send().await();
+    String before = sessionCookie(b);
+    HttpResponse<Buffer> r = login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    assertThat(r.statusCode()).isEqualTo(303);
+    assertThat(r.getHeader("Location")).isEqualTo("/sessions");
+    assertThat(sessionCookie(b)).isNotEqualTo(before);
+    String html = b.get("/sessions").send().await().bodyAsString();
+    assertThat(html).contains("<h1>Sessions</h1>").contains("name=\"csrf-token\"").contains(">admin</span>").contains("href=\"/settings\"");
+    // Signed in, /login goes straight to the sessions.
+    assertThat(b.get("/login").send().await().getHeader("Location")).isEqualTo("/sessions");
+  }
+
+  @Test
+  void wrongPasswordReRendersTheFormWith401() {
+    WebClientSession b = browser();
+    HttpResponse<Buffer> r = login(b, WebUiHarness.ADMIN, "nope");
+    assertThat(r.statusCode()).isEqualTo(401);
+    assertThat(r.bodyAsString()).contains("Wrong username or password").contains("value=\"admin\"");
+    assertThat(b.get("/sessions").send().await().statusCode()).isEqualTo(303);
+  }
+
+  @Test
+  void rateLimitedLoginShowsRetryAfter() {
+    HttpResponse<Buffer> r = login(browser(), WebUiHarness.THROTTLED, "whatever");
+    assertThat(r.statusCode()).isEqualTo(429);
+    assertThat(r.getHeader("Retry-After")).isEqualTo("42");
+    assertThat(r.bodyAsString()).contains("Try again in 42 seconds");
+  }
+
+  @Test
+  void crossSiteLoginPostIsRefused() {
+    int before = harness.logins.get();
+    HttpResponse<Buffer> r = browser().post("/login").putHeader("Origin", "https://evil.example")
+        .sendForm(MultiMap.caseInsensitiveMultiMap().add("username", WebUiHarness.ADMIN).add("password", WebUiHarness.ADMIN_PASSWORD)).await();
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(harness.logins.get()).isEqualTo(before);
+  }
+
+  @Test
+  void formPostsWithoutTheCsrfTokenChangeNothing() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    String id = harness.sessions.create("u-admin", new JsonObject().put("title", "keep me").put("provider", "openai").put("model", "m")).await().getString("id");
+    HttpResponse<Buffer> r = b.post("/sessions/" + id + "/delete").sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", "forged")).await();
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(harness.sessions.get("u-admin", id).await().getString("title")).isEqualTo("keep me");
+
+    HttpResponse<Buffer> ok = b.post("/sessions/" + id + "/delete").sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", csrf(b))).await();
+    assertThat(ok.statusCode()).isEqualTo(303);
+    assertThat(b.get("/sessions").send().await().bodyAsString()).contains("Session deleted.").doesNotContain("keep me");
+  }
+
+  @Test
+  void sessionTitlesAndMessagesAreEscaped() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    String id = harness.sessions.create("u-admin", new JsonObject().put("title", "<b>bold</b> title").put("provider", "openai").put("model", "m")).await().getString("id");
+    String list = b.get("/sessions").send().await().bodyAsString();
+    assertThat(list).contains("&lt;b&gt;bold&lt;/b&gt; title").doesNotContain("<b>bold</b>");
+    String chat = b.get("/sessions/" + id).send().await().bodyAsString();
+    assertThat(chat).contains("data-session-id=\"" + id + "\"").contains("name=\"text\"").contains("&lt;b&gt;bold&lt;/b&gt; title")
+        .doesNotContain("<b>bold</b>");
+    // The model list comes from the provider and is escaped as well.
+    assertThat(chat).contains("Fake Large &lt;b&gt;beta&lt;/b&gt;");
+  }
+
+  @Test
+  void anotherUsersSessionIsNotFound() {
+    String id = harness.sessions.create("u-admin", new JsonObject().put("title", "admin only").put("provider", "openai").put("model", "m")).await().getString("id");
+    WebClientSession b = browser();
+    login(b, WebUiHarness.MEMBER, WebUiHarness.MEMBER_PASSWORD);
+    HttpResponse<Buffer> r = b.get("/sessions/" + id).send().await();
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(r.bodyAsString()).contains("session not found").doesNotContain("admin only");
+  }
+
+  @Test
+  void settingsAreForAdminsOnly() {
+    WebClientSession member = browser();
+    login(member, WebUiHarness.MEMBER, WebUiHarness.MEMBER_PASSWORD);
+    assertThat(member.get("/settings").send().await().statusCode()).isEqualTo(403);
+    assertThat(member.get("/sessions").send().await().bodyAsString()).doesNotContain("href=\"/settings\"");
+    WebClientSession admin = browser();
+    login(admin, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    assertThat(admin.get("/settings").send().await().statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void credentialsPageWarnsAboutNeedsReauth() {
+    harness.auth.addOAuth("u-mia", "My Claude login", "needs_reauth");
+    WebClientSession b = browser();
+    login(b, WebUiHarness.MEMBER, WebUiHarness.MEMBER_PASSWORD);
+    String html = b.get("/credentials").send().await().bodyAsString();
+    assertThat(html).contains("My Claude login").contains("needs_reauth").contains("Reconnect to keep using it");
+  }
+
+  @Test
+  void addingABadKeyReportsTheFailedCheck() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.MEMBER, WebUiHarness.MEMBER_PASSWORD);
+    HttpResponse<Buffer> r = b.post("/credentials").sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", csrf(b))
+        .add("provider", "anthropic").add("label", "Bad key").add("apiKey", "nope-123456")).await();
+    assertThat(r.getHeader("Location")).isEqualTo("/credentials");
+    String html = b.get("/credentials").send().await().bodyAsString();
+    assertThat(html).contains("the check failed: 401 invalid x-api-key").contains("…3456").doesNotContain("nope-123456");
+  }
+
+  @Test
+  void logoutEndsTheSession() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    HttpResponse<Buffer> r = b.post("/logout").sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", csrf(b))).await();
+    assertThat(r.getHeader("Location")).isEqualTo("/login");
+    assertThat(b.get("/sessions").send().await().statusCode()).isEqualTo(303);
+  }
+
+  @Test
+  void assetsAreServedFromTheJar() {
+    HttpResponse<Buffer> css = client.get("/assets/app.css").send().await();
+    assertThat(css.statusCode()).isEqualTo(200);
+    assertThat(css.getHeader("Content-Type")).startsWith("text/css");
+    assertThat(client.get("/assets/chat.js").send().await().bodyAsString()).contains("/api/v1/ws");
+    assertThat(client.get("/assets/../templates/head.hbs").send().await().statusCode()).isNotEqualTo(200);
+  }
+
+  @Test
+  void completedMessageFragmentIsServerRendered() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    String id = harness.sessions.create("u-admin", new JsonObject().put("title", "frag").put("provider", "openai").put("model", "m")).await().getString("id");
+    String messageId = harness.sessions.send("u-admin", id, "**hi** <script>").await().getString("messageId");
+    HttpResponse<Buffer> r = b.get("/sessions/" + id + "/messages/" + messageId).send().await();
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.bodyAsString()).contains("data-message-id=\"" + messageId + "\"").contains("<strong>hi</strong> &lt;script&gt;")
+        .doesNotContain("<html");
+    assertThat(b.get("/sessions/" + id + "/messages/nope").send().await().statusCode()).isEqualTo(404);
+    harness.sessions.cancel("u-admin", id).await();
+  }
+
+  @Test
+  void chatPageResumesAfterTheLastSeqOrReplaysTheTurnInFlight() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    String id = harness.sessions.create("u-admin", new JsonObject().put("title", "seq").put("provider", "openai").put("model", "m")).await().getString("id");
+    harness.sessions.send("u-admin", id, "a slow one").await();
+    long deadline = System.currentTimeMillis() + 5000;
+    while (!harness.sessions.get("u-admin", id).await().encode().contains("\"status\":\"streaming\"")) {
+      assertThat(System.currentTimeMillis()).as("the reply starts streaming").isLessThan(deadline);
+      vertx.timer(20).await();
+    }
+    String during = b.get("/sessions/" + id).send().await().bodyAsString();
+    assertThat(during).contains("data-after-seq=\"0\"").contains("data-streaming=\"true\"");
+    harness.sessions.cancel("u-admin", id).await();
+    long lastSeq = harness.sessions.get("u-admin", id).await().getLong("lastSeq");
+    assertThat(lastSeq).isPositive();
+    String after = b.get("/sessions/" + id).send().await().bodyAsString();
+    assertThat(after).contains("data-after-seq=\"" + lastSeq + "\"").contains("data-streaming=\"false\"");
+  }
+}

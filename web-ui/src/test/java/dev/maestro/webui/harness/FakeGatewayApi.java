@@ -1,0 +1,131 @@
+package dev.maestro.webui.harness;
+
+import dev.maestro.contracts.Addresses;
+import dev.maestro.contracts.session.SessionService;
+import dev.maestro.webui.WebUi;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The bit of the gateway the browser talks to directly, as API.md describes it: the WebSocket
+ * {@code /api/v1/ws} (cookie auth) and {@code /api/v1/users} (cookie + X-CSRF-Token).
+ */
+public final class FakeGatewayApi {
+  private final Vertx vertx;
+  private final SessionService sessions;
+  final Map<String, JsonObject> users = new LinkedHashMap<>();
+
+  public FakeGatewayApi(Vertx vertx) {
+    this.vertx = vertx;
+    this.sessions = SessionService.createProxy(vertx);
+  }
+
+  public void mount(Router router) {
+    router.get("/api/v1/ws").handler(this::websocket);
+    router.get("/api/v1/users").handler(rc -> {
+      if (!admin(rc)) return;
+      rc.json(new JsonObject().put("items", new JsonArray(users.values().stream().toList())).putNull("nextCursor"));
+    });
+    router.post("/api/v1/users").handler(BodyHandler.create(false)).handler(rc -> {
+      if (!admin(rc)) return;
+      JsonObject b = rc.body().asJsonObject();
+      if (b == null || b.getString("username") == null || b.getString("password", "").length() < 8) {
+        problem(rc, 400, "username and a password of 8+ characters are required");
+        return;
+      }
+      String id = UUID.randomUUID().toString();
+      JsonObject u = new JsonObject().put("id", id).put("username", b.getString("username")).put("role", b.getString("role", "member"));
+      users.put(id, u);
+      rc.response().setStatusCode(201);
+      rc.json(u);
+    });
+    router.delete("/api/v1/users/:id").handler(rc -> {
+      if (!admin(rc)) return;
+      if (users.remove(rc.pathParam("id")) == null) problem(rc, 404, "no such user");
+      else rc.response().setStatusCode(204).end();
+    });
+  }
+
+  private boolean admin(RoutingContext rc) {
+    JsonObject u = WebUi.user(rc);
+    if (u == null) { problem(rc, 401, "sign in"); return false; }
+    if (!"GET".equals(rc.request().method().name()) && !WebUi.csrfOk(rc)) { problem(rc, 403, "missing CSRF token"); return false; }
+    if (!"admin".equals(u.getString("role"))) { problem(rc, 403, "admins only"); return false; }
+    return true;
+  }
+
+  private static void problem(RoutingContext rc, int status, String detail) {
+    rc.response().setStatusCode(status).putHeader("Content-Type", "application/problem+json")
+        .end(new JsonObject().put("type", "about:blank").put("title", detail).put("status", status).put("detail", detail).encode());
+  }
+
+  private void websocket(RoutingContext rc) {
+    JsonObject user = WebUi.user(rc);
+    if (user == null) {
+      rc.response().setStatusCode(401).end();
+      return;
+    }
+    String userId = user.getString("userId");
+    rc.request().toWebSocket().onSuccess(ws -> {
+      Map<String, MessageConsumer<JsonObject>> subs = new HashMap<>();
+      ws.textMessageHandler(text -> {
+        JsonObject msg;
+        try {
+          msg = new JsonObject(text);
+        } catch (RuntimeException e) {
+          ws.writeTextMessage(new JsonObject().put("type", "error").put("code", "bad_frame").put("message", "not JSON").encode());
+          return;
+        }
+        String sid = msg.getString("sessionId");
+        Future<?> op = switch (msg.getString("type", "")) {
+          case "subscribe" -> subscribe(ws, subs, userId, sid, msg.getLong("afterSeq", 0L));
+          case "send" -> sessions.send(userId, sid, msg.getString("text"));
+          case "cancel" -> sessions.cancel(userId, sid);
+          case "approve" -> sessions.approve(userId, sid, msg.getString("callId"), msg.getString("decision"));
+          case "ping" -> { ws.writeTextMessage("{\"type\":\"pong\"}"); yield Future.succeededFuture(); }
+          default -> Future.failedFuture("unknown type");
+        };
+        op.onFailure(e -> ws.writeTextMessage(new JsonObject().put("type", "error").put("code", "failed").put("message", e.getMessage()).encode()));
+      });
+      ws.closeHandler(v -> subs.values().forEach(MessageConsumer::unregister));
+    }).onFailure(rc::fail);
+  }
+
+  /** Live consumer first, then the held events after afterSeq; nothing twice, no gap. */
+  private Future<Void> subscribe(ServerWebSocket ws, Map<String, MessageConsumer<JsonObject>> subs, String userId, String sid, long afterSeq) {
+    long[] sent = {afterSeq};
+    boolean[] replaying = {true};
+    java.util.List<JsonObject> buffered = new java.util.ArrayList<>();
+    MessageConsumer<JsonObject> c = vertx.eventBus().consumer(Addresses.sessionEvents(sid));
+    c.handler(m -> {
+      if (replaying[0]) { buffered.add(m.body()); return; }
+      forward(ws, m.body(), sent);
+    });
+    MessageConsumer<JsonObject> old = subs.put(sid, c);
+    if (old != null) old.unregister();
+    return c.completion().compose(v -> sessions.events(userId, sid, afterSeq)).onSuccess(held -> {
+      held.getJsonArray("items").forEach(e -> forward(ws, (JsonObject) e, sent));
+      replaying[0] = false;
+      buffered.forEach(e -> forward(ws, e, sent));
+    }).onFailure(e -> { c.unregister(); subs.remove(sid); }).mapEmpty();
+  }
+
+  private static void forward(ServerWebSocket ws, JsonObject envelope, long[] sent) {
+    long seq = envelope.getLong("seq");
+    if (seq <= sent[0]) return;
+    sent[0] = seq;
+    if (!ws.isClosed()) ws.writeTextMessage(envelope.encode());
+  }
+}

@@ -1,0 +1,358 @@
+package dev.maestro.webui.harness;
+
+import dev.maestro.contracts.Addresses;
+import dev.maestro.contracts.ErrorCodes;
+import dev.maestro.contracts.session.SessionEvents;
+import dev.maestro.contracts.session.SessionService;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * In-memory SessionService with scripted turns, publishing real session-event envelopes:
+ * <ul>
+ *   <li>a text containing "tool" asks for approval of a {@code read_file} call, then answers;</li>
+ *   <li>a text containing "slow" streams for a long time (to be cancelled);</li>
+ *   <li>anything else is echoed back in several steps with a code block.</li>
+ * </ul>
+ */
+public final class FakeSessionService implements SessionService {
+  public static final long STEP_MS = 120;
+
+  private final Vertx vertx;
+  final Map<String, JsonObject> sessions = new ConcurrentHashMap<>();
+  final Map<String, List<JsonObject>> events = new ConcurrentHashMap<>();
+  final Map<String, JsonObject> templates = new LinkedHashMap<>();
+  private final Map<String, Turn> turns = new ConcurrentHashMap<>();
+
+  public FakeSessionService(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  private static final class Turn {
+    final String turnId = UUID.randomUUID().toString();
+    JsonObject message;
+    long timer = -1;
+    Promise<String> approval;
+    String approvalCallId;
+    boolean cancelled;
+  }
+
+  private JsonObject owned(String userId, String sessionId) {
+    JsonObject s = sessions.get(sessionId == null ? "" : sessionId);
+    if (s == null || !s.getString("userId").equals(userId)) return null;
+    return s;
+  }
+
+  private static <T> Future<T> notFound(String what) {
+    return ServiceException.fail(ErrorCodes.NOT_FOUND, what + " not found");
+  }
+
+  @Override
+  public Future<JsonObject> create(String userId, JsonObject spec) {
+    if (spec.getString("provider") == null || spec.getString("model") == null) {
+      return ServiceException.fail(ErrorCodes.BAD_REQUEST, "provider and model are required",
+          new JsonObject().put("errors", new JsonArray().add(new JsonObject().put("field", "model").put("message", "required"))));
+    }
+    String id = UUID.randomUUID().toString();
+    String now = Instant.now().toString();
+    JsonObject s = new JsonObject().put("id", id).put("userId", userId)
+        .put("title", spec.getString("title", "New session"))
+        .put("provider", spec.getString("provider")).put("model", spec.getString("model"))
+        .put("credentialId", spec.getString("credentialId"))
+        .put("createdAt", now).put("updatedAt", now)
+        .put("openIn", new JsonArray())
+        .put("messages", new JsonArray());
+    sessions.put(id, s);
+    events.put(id, new ArrayList<>());
+    return Future.succeededFuture(view(s));
+  }
+
+  private JsonObject view(JsonObject s) {
+    JsonObject v = s.copy();
+    v.remove("userId");
+    synchronized (this) {
+      v.put("lastSeq", (long) events.getOrDefault(s.getString("id"), List.of()).size());
+    }
+    v.put("messageCount", s.getJsonArray("messages").size());
+    return v;
+  }
+
+  @Override
+  public Future<JsonObject> list(String userId, JsonObject query) {
+    String q = query.getString("q");
+    JsonArray items = new JsonArray();
+    sessions.values().stream()
+        .filter(s -> s.getString("userId").equals(userId))
+        .filter(s -> q == null || s.encode().toLowerCase().contains(q.toLowerCase()))
+        .sorted((a, b) -> b.getString("updatedAt").compareTo(a.getString("updatedAt")))
+        .forEach(s -> {
+          JsonObject v = view(s);
+          v.remove("messages");
+          items.add(v);
+        });
+    return Future.succeededFuture(new JsonObject().put("items", items).putNull("nextCursor"));
+  }
+
+  @Override
+  public Future<JsonObject> get(String userId, String sessionId) {
+    JsonObject s = owned(userId, sessionId);
+    return s == null ? notFound("session") : Future.succeededFuture(view(s));
+  }
+
+  @Override
+  public Future<JsonObject> update(String userId, String sessionId, JsonObject patch) {
+    JsonObject s = owned(userId, sessionId);
+    if (s == null) return notFound("session");
+    for (String k : List.of("title", "model", "provider", "credentialId")) {
+      if (patch.containsKey(k)) s.put(k, patch.getValue(k));
+    }
+    return Future.succeededFuture(view(s));
+  }
+
+  @Override
+  public Future<Void> delete(String userId, String sessionId) {
+    if (owned(userId, sessionId) == null) return notFound("session");
+    sessions.remove(sessionId);
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<JsonObject> fork(String userId, String sessionId, String atMessageId) {
+    JsonObject s = owned(userId, sessionId);
+    if (s == null) return notFound("session");
+    return create(userId, new JsonObject().put("title", s.getString("title") + " (fork)")
+        .put("provider", s.getString("provider")).put("model", s.getString("model")))
+        .map(copy -> {
+          JsonArray msgs = new JsonArray();
+          for (Object o : s.getJsonArray("messages")) {
+            msgs.add(((JsonObject) o).copy());
+            if (((JsonObject) o).getString("id").equals(atMessageId)) break;
+          }
+          sessions.get(copy.getString("id")).put("messages", msgs);
+          return copy;
+        });
+  }
+
+  @Override
+  public Future<JsonObject> send(String userId, String sessionId, String text) {
+    JsonObject s = owned(userId, sessionId);
+    if (s == null) return notFound("session");
+    if (turns.containsKey(sessionId)) return ServiceException.fail(ErrorCodes.CONFLICT, "a turn is already running");
+    JsonObject user = message("user", "complete");
+    user.getJsonArray("content").add(new JsonObject().put("type", "text").put("text", text));
+    s.getJsonArray("messages").add(user);
+    s.put("updatedAt", Instant.now().toString());
+    Turn turn = new Turn();
+    turns.put(sessionId, turn);
+    emit(sessionId, SessionEvents.turnStarted(turn.turnId));
+    emit(sessionId, SessionEvents.messageStarted(user.getString("id"), "user"));
+    emit(sessionId, SessionEvents.messageCompleted(user.getString("id"), 0, 0));
+    // The reply starts after the acknowledgement, as the real session verticle's does.
+    vertx.setTimer(STEP_MS, t -> script(s, turn, text));
+    return Future.succeededFuture(new JsonObject().put("messageId", user.getString("id")).put("turnId", turn.turnId));
+  }
+
+  private static JsonObject message(String role, String status) {
+    return new JsonObject().put("id", UUID.randomUUID().toString()).put("role", role)
+        .put("content", new JsonArray()).put("status", status).put("createdAt", Instant.now().toString());
+  }
+
+  private void script(JsonObject s, Turn turn, String text) {
+    String id = s.getString("id");
+    JsonObject reply = startAssistant(s, turn);
+    String lower = text.toLowerCase();
+    if (lower.contains("tool")) {
+      stream(id, turn, reply, List.of("Let me ", "look at ", "the file."))
+          .compose(v -> {
+            String callId = "call_" + UUID.randomUUID().toString().substring(0, 8);
+            JsonObject args = new JsonObject().put("path", "README.md");
+            reply.getJsonArray("content").add(new JsonObject().put("type", "tool_call").put("callId", callId).put("name", "read_file").put("arguments", args));
+            emit(id, SessionEvents.toolCall(callId, "read_file", args));
+            emit(id, SessionEvents.approvalRequired(callId, "read_file", args));
+            turn.approval = Promise.promise();
+            turn.approvalCallId = callId;
+            return turn.approval.future().map(decision -> {
+              boolean allowed = "allow".equals(decision);
+              JsonArray content = new JsonArray().add(new JsonObject().put("type", "text")
+                  .put("text", allowed ? "# Maestro\nA workbench for LLM agents." : "The user denied this tool call."));
+              JsonObject resultMsg = message("tool", "complete");
+              resultMsg.getJsonArray("content").add(new JsonObject().put("type", "tool_result").put("callId", callId)
+                  .put("content", content).put("isError", !allowed));
+              finish(s, reply, 12, 8);
+              s.getJsonArray("messages").add(resultMsg);
+              emit(id, SessionEvents.toolResult(callId, content, !allowed));
+              return allowed;
+            });
+          })
+          .compose(allowed -> {
+            if (turn.cancelled) return Future.succeededFuture();
+            JsonObject second = startAssistant(s, turn);
+            return stream(id, turn, second, allowed
+                    ? List.of("The README ", "says: **a workbench** ", "for LLM agents.")
+                    : List.of("Understood, ", "I will not ", "read the file."))
+                .onSuccess(v -> finish(s, second, 30, 9));
+          })
+          .onSuccess(v -> endTurn(id, turn, "complete"));
+    } else if (lower.contains("slow")) {
+      List<String> chunks = new ArrayList<>();
+      for (int i = 0; i < 200; i++) chunks.add("word" + i + " ");
+      stream(id, turn, reply, chunks).onSuccess(v -> { finish(s, reply, 5, 200); endTurn(id, turn, "complete"); });
+    } else {
+      List<String> chunks = List.of("You said: ", text, "\n\nHere is ", "some code:\n\n", "```java\nSystem.out.println(\"<hi>\");\n```\n", "\nDone.");
+      stream(id, turn, reply, chunks).onSuccess(v -> { finish(s, reply, 10, 20); endTurn(id, turn, "complete"); });
+    }
+  }
+
+  private JsonObject startAssistant(JsonObject s, Turn turn) {
+    JsonObject reply = message("assistant", "streaming");
+    reply.getJsonArray("content").add(new JsonObject().put("type", "text").put("text", ""));
+    s.getJsonArray("messages").add(reply);
+    turn.message = reply;
+    emit(s.getString("id"), SessionEvents.messageStarted(reply.getString("id"), "assistant"));
+    return reply;
+  }
+
+  /** Emits one delta per step; fails (stops) when the turn is cancelled. */
+  private Future<Void> stream(String sessionId, Turn turn, JsonObject reply, List<String> chunks) {
+    Promise<Void> done = Promise.promise();
+    step(sessionId, turn, reply, chunks, 0, done);
+    return done.future();
+  }
+
+  private void step(String sessionId, Turn turn, JsonObject reply, List<String> chunks, int i, Promise<Void> done) {
+    if (turn.cancelled) return;
+    if (i >= chunks.size()) {
+      done.complete();
+      return;
+    }
+    JsonObject text = reply.getJsonArray("content").getJsonObject(0);
+    text.put("text", text.getString("text") + chunks.get(i));
+    emit(sessionId, SessionEvents.delta(chunks.get(i)));
+    turn.timer = vertx.setTimer(STEP_MS, t -> step(sessionId, turn, reply, chunks, i + 1, done));
+  }
+
+  private void finish(JsonObject s, JsonObject reply, long in, long out) {
+    reply.put("status", "complete").put("usage", new JsonObject().put("inputTokens", in).put("outputTokens", out));
+    emit(s.getString("id"), SessionEvents.messageCompleted(reply.getString("id"), in, out));
+  }
+
+  private void endTurn(String sessionId, Turn turn, String status) {
+    if (turns.remove(sessionId, turn)) emit(sessionId, SessionEvents.turnCompleted(turn.turnId, status));
+  }
+
+  @Override
+  public Future<Void> cancel(String userId, String sessionId) {
+    if (owned(userId, sessionId) == null) return notFound("session");
+    Turn turn = turns.get(sessionId);
+    if (turn == null) return Future.succeededFuture();
+    turn.cancelled = true;
+    vertx.cancelTimer(turn.timer);
+    if (turn.message != null && "streaming".equals(turn.message.getString("status"))) turn.message.put("status", "cancelled");
+    if (turn.approval != null) turn.approval.tryFail("cancelled");
+    endTurn(sessionId, turn, "cancelled");
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> compact(String userId, String sessionId) {
+    return owned(userId, sessionId) == null ? notFound("session") : Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> approve(String userId, String sessionId, String callId, String decision) {
+    if (owned(userId, sessionId) == null) return notFound("session");
+    Turn turn = turns.get(sessionId);
+    if (turn == null || turn.approval == null || !callId.equals(turn.approvalCallId)) return notFound("pending approval");
+    turn.approval.tryComplete(decision);
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<JsonObject> events(String userId, String sessionId, long afterSeq) {
+    if (owned(userId, sessionId) == null) return notFound("session");
+    JsonArray items = new JsonArray();
+    synchronized (this) {
+      for (JsonObject e : events.getOrDefault(sessionId, List.of())) if (e.getLong("seq") > afterSeq) items.add(e);
+    }
+    return Future.succeededFuture(new JsonObject().put("items", items));
+  }
+
+  private synchronized void emit(String sessionId, JsonObject event) {
+    List<JsonObject> held = events.computeIfAbsent(sessionId, k -> new ArrayList<>());
+    JsonObject envelope = SessionEvents.envelope(sessionId, held.size() + 1L, event);
+    held.add(envelope);
+    vertx.eventBus().publish(Addresses.sessionEvents(sessionId), envelope);
+  }
+
+  @Override
+  public Future<JsonObject> export(String userId, String sessionId, String format) {
+    JsonObject s = owned(userId, sessionId);
+    if (s == null) return notFound("session");
+    if ("json".equals(format)) return Future.succeededFuture(new JsonObject().put("contentType", "application/json").put("body", view(s)));
+    StringBuilder md = new StringBuilder("# ").append(s.getString("title")).append("\n\n");
+    for (Object o : s.getJsonArray("messages")) {
+      JsonObject m = (JsonObject) o;
+      md.append("## ").append(m.getString("role")).append("\n\n");
+      for (Object p : m.getJsonArray("content")) {
+        JsonObject part = (JsonObject) p;
+        if (part.getString("text") != null) md.append(part.getString("text")).append("\n\n");
+      }
+    }
+    return Future.succeededFuture(new JsonObject().put("contentType", "text/markdown").put("body", md.toString()));
+  }
+
+  @Override
+  public Future<JsonObject> importSession(String userId, JsonObject export) {
+    return ServiceException.fail(ErrorCodes.BAD_REQUEST, "not supported by the fake");
+  }
+
+  @Override
+  public synchronized Future<JsonObject> createTemplate(String userId, JsonObject template) {
+    if (template.getString("name") == null) return ServiceException.fail(ErrorCodes.BAD_REQUEST, "name is required");
+    String id = UUID.randomUUID().toString();
+    JsonObject t = template.copy().put("id", id).put("userId", userId);
+    templates.put(id, t);
+    return Future.succeededFuture(t);
+  }
+
+  @Override
+  public synchronized Future<JsonObject> listTemplates(String userId, JsonObject query) {
+    JsonArray items = new JsonArray();
+    templates.values().stream().filter(t -> userId.equals(t.getString("userId"))).forEach(items::add);
+    return Future.succeededFuture(new JsonObject().put("items", items).putNull("nextCursor"));
+  }
+
+  @Override
+  public synchronized Future<JsonObject> getTemplate(String userId, String templateId) {
+    JsonObject t = templates.get(templateId);
+    return t == null || !userId.equals(t.getString("userId")) ? notFound("template") : Future.succeededFuture(t);
+  }
+
+  @Override
+  public synchronized Future<JsonObject> updateTemplate(String userId, String templateId, JsonObject template) {
+    JsonObject t = templates.get(templateId);
+    if (t == null || !userId.equals(t.getString("userId"))) return notFound("template");
+    t.mergeIn(template);
+    return Future.succeededFuture(t);
+  }
+
+  @Override
+  public synchronized Future<Void> deleteTemplate(String userId, String templateId) {
+    JsonObject t = templates.get(templateId);
+    if (t == null || !userId.equals(t.getString("userId"))) return notFound("template");
+    templates.remove(templateId);
+    return Future.succeededFuture();
+  }
+}

@@ -1,0 +1,305 @@
+// Browser flow for the Maestro web UI: Playwright (core) driving Debian's Chromium.
+// Runs against any gateway: the web-ui test harness (fake services) or a real deployment.
+//
+// Environment:
+//   MAESTRO_URL            base URL, e.g. http://127.0.0.1:8080              (required)
+//   MAESTRO_USER / MAESTRO_PASSWORD   an admin login                           (required)
+//   MAESTRO_PROVIDER       provider of the API key to add (default openai-compatible)
+//   MAESTRO_API_KEY        the key (default sk-test-key)
+//   MAESTRO_PROVIDER_URL   its base URL, e.g. the testkit fake (optional)
+//   MAESTRO_MODEL          model id to start the session with (default: first offered)
+//   CHROMIUM               browser binary (default /usr/bin/chromium)
+//   SCREENSHOTS            output folder (default ./screenshots)
+// The chat prompts follow the harness script: "tool" asks for an approved tool call, "slow"
+// streams long enough to cancel. Exit code 0 = every check passed; the last line is a JSON summary.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const BASE = process.env.MAESTRO_URL;
+const USER = process.env.MAESTRO_USER;
+const PASS = process.env.MAESTRO_PASSWORD;
+if (!BASE || !USER || !PASS) { console.error('set MAESTRO_URL, MAESTRO_USER and MAESTRO_PASSWORD'); process.exit(2); }
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+if (!fs.existsSync(CHROMIUM)) {
+  console.error(`Chromium not found at ${CHROMIUM}: install Debian's browser with "apt-get install -y chromium" (deploy/maestro test does this).`);
+  process.exit(3);
+}
+const SHOTS = process.env.SCREENSHOTS || './screenshots';
+fs.mkdirSync(SHOTS, { recursive: true });
+const base = new URL(BASE);
+const T = 15000;
+
+const checks = [];
+function ok(name, detail) { checks.push({ name, ok: true, detail }); console.log(`ok   ${name}${detail ? ' — ' + detail : ''}`); }
+function fail(name, detail) { const e = new Error(`${name}: ${detail}`); e.check = name; throw e; }
+function expect(cond, name, detail) { if (!cond) fail(name, detail || 'expectation failed'); ok(name, cond === true ? undefined : String(detail || '')); }
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+         '--disable-component-update', '--no-first-run'],
+});
+const foreign = [];
+const pageErrors = [];
+function watch(page) {
+  page.on('request', r => {
+    const u = new URL(r.url());
+    if (['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol) && u.host !== base.host) foreign.push(r.url());
+  });
+  page.on('pageerror', e => pageErrors.push(e.message));
+  page.on('console', m => { if (m.type() === 'error') pageErrors.push('console: ' + m.text()); });
+  page.on('dialog', d => d.accept());
+}
+
+async function noHorizontalScroll(page, label) {
+  const m = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, w: window.innerWidth }));
+  expect(m.sw <= m.w, `no horizontal scroll: ${label}`, `scrollWidth ${m.sw} <= ${m.w}`);
+}
+async function shot(page, name) { await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true }); }
+
+const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+const page = await ctx.newPage();
+watch(page);
+let sessionUrl = null;
+
+async function chatState() {
+  return page.evaluate(() => {
+    const root = document.getElementById('chat');
+    const msgs = document.querySelectorAll('#messages .msg-assistant');
+    const last = msgs[msgs.length - 1];
+    return { streaming: root.getAttribute('data-streaming'), turn: root.getAttribute('data-turn-status'),
+             len: last ? last.querySelector('.parts').textContent.length : 0,
+             text: last ? last.querySelector('.parts').textContent : '', count: msgs.length };
+  });
+}
+async function send(text) {
+  const before = await chatState();
+  await page.evaluate(() => document.getElementById('chat').removeAttribute('data-turn-status'));
+  await page.fill('textarea[name="text"]', text);
+  await page.press('textarea[name="text"]', 'Enter');
+  return before;
+}
+async function waitTurn(status = 'complete') {
+  await page.waitForFunction(s => document.getElementById('chat').getAttribute('data-turn-status') === s, status, { timeout: T });
+}
+
+try {
+  // ---- login ----
+  await page.goto(new URL('/sessions', BASE).href);
+  expect(new URL(page.url()).pathname === '/login', 'unauthenticated page redirects to /login', page.url());
+  await shot(page, 'login-390');
+  await noHorizontalScroll(page, '/login at 390');
+  await page.focus('#username');
+  await page.keyboard.press('Tab');
+  const afterTab = await page.evaluate(() => document.activeElement.id);
+  await page.keyboard.press('Tab');
+  const afterTab2 = await page.evaluate(() => document.activeElement.textContent.trim());
+  expect(afterTab === 'password' && afterTab2 === 'Sign in', 'keyboard focus order on login', `${afterTab}, ${afterTab2}`);
+  await page.fill('#username', USER);
+  await page.fill('#password', PASS + '-wrong');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#login-error', { timeout: T });
+  expect(/wrong username or password/i.test(await page.textContent('#login-error')), 'wrong password shows an error');
+  await page.fill('#password', PASS);
+  await Promise.all([page.waitForURL(u => u.pathname === '/sessions', { timeout: T }), page.press('#password', 'Enter')]);
+  ok('login with the form lands on /sessions');
+
+  // ---- credentials: add an API key ----
+  await page.goto(new URL('/credentials', BASE).href);
+  await page.selectOption('#provider', process.env.MAESTRO_PROVIDER || 'openai-compatible');
+  await page.fill('#label', 'Browser test key');
+  await page.fill('#apiKey', process.env.MAESTRO_API_KEY || 'sk-test-key');
+  if (process.env.MAESTRO_PROVIDER_URL) await page.fill('#baseUrl', process.env.MAESTRO_PROVIDER_URL);
+  await Promise.all([page.waitForURL(u => u.pathname === '/credentials', { timeout: T }), page.click('#add-key button[type=submit]')]);
+  const flash = await page.textContent('.flash');
+  expect(/accepted the key/.test(flash), 'API key added and validated', flash.trim());
+  expect((await page.textContent('#credential-list')).includes('Browser test key'), 'credential listed (masked)');
+  expect(!(await page.content()).includes(process.env.MAESTRO_API_KEY || 'sk-test-key'), 'the key itself is never shown');
+
+  // ---- new session ----
+  await page.goto(new URL('/sessions', BASE).href);
+  const credValue = await page.evaluate(() => Array.from(document.querySelectorAll('#ns-credential option')).find(o => o.textContent.includes('Browser test key')).value);
+  await page.selectOption('#ns-credential', credValue);
+  await page.waitForFunction(() => document.querySelectorAll('#ns-models option').length > 0, null, { timeout: T });
+  ok('model list offered for the credential', String(await page.evaluate(() => document.querySelectorAll('#ns-models option').length)) + ' models');
+  if (process.env.MAESTRO_MODEL) await page.fill('#ns-model', process.env.MAESTRO_MODEL);
+  await page.fill('#ns-title', 'First chat');
+  await Promise.all([page.waitForURL(u => /^\/sessions\/[^/]+$/.test(u.pathname), { timeout: T }), page.click('#new-session button[type=submit]')]);
+  sessionUrl = page.url();
+  ok('session created', sessionUrl);
+  await page.waitForFunction(() => document.getElementById('conn').textContent === 'live', null, { timeout: T });
+  ok('chat WebSocket connected');
+
+  // ---- the answer grows in several steps ----
+  await send('hello there');
+  const lengths = [];
+  const deadline = Date.now() + T;
+  for (;;) {
+    const s = await chatState();
+    if (s.len > 0 && lengths[lengths.length - 1] !== s.len && s.turn !== 'complete') lengths.push(s.len);
+    if (s.turn === 'complete') break;
+    if (Date.now() > deadline) fail('answer completes', 'no turn_completed');
+    await page.waitForTimeout(15);
+  }
+  expect(lengths.length >= 3, 'the answer grows in several steps before it is complete', 'lengths ' + lengths.join(' → '));
+  await page.waitForSelector('#messages .msg-assistant .code button.copy', { timeout: T });
+  ok('completed answer is rendered server-side with a code-block copy button');
+  const userBubbles = await page.locator('#messages .msg-user').count();
+  expect(userBubbles === 1, 'user message shown once', String(userBubbles));
+  await shot(page, 'chat-streamed-390');
+
+  // ---- Shift+Enter adds a line, Enter sends ----
+  const countBefore = (await chatState()).count;
+  await page.fill('textarea[name="text"]', 'line one');
+  await page.press('textarea[name="text"]', 'Shift+Enter');
+  await page.type('textarea[name="text"]', 'line two');
+  const v = await page.inputValue('textarea[name="text"]');
+  expect(v === 'line one\nline two' && (await chatState()).count === countBefore, 'Shift+Enter adds a line without sending');
+  await page.evaluate(() => document.getElementById('chat').removeAttribute('data-turn-status'));
+  await page.press('textarea[name="text"]', 'Enter');
+  await waitTurn();
+  expect(await page.inputValue('textarea[name="text"]') === '', 'Enter sent the two-line message');
+
+  // ---- <script> and <b> are shown as text ----
+  const evil = '<script>window.__pwned = 1</script> and <b>bold</b> and <img src=x onerror="window.__pwned=2">';
+  await send(evil);
+  await waitTurn();
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('#messages .msg-assistant')).pop().getAttribute('data-status') === 'complete', null, { timeout: T });
+  const xss = await page.evaluate(() => ({
+    pwned: window.__pwned, b: document.querySelectorAll('#messages b').length,
+    scripts: document.querySelectorAll('#messages script').length, imgs: document.querySelectorAll('#messages img').length,
+    text: document.getElementById('messages').textContent,
+  }));
+  expect(xss.pwned === undefined && xss.b === 0 && xss.scripts === 0 && xss.imgs === 0 && xss.text.includes('<b>bold</b>') && xss.text.includes('<script>'),
+    '<script> and <b> show as text (live)', JSON.stringify({ b: xss.b, scripts: xss.scripts, imgs: xss.imgs }));
+  await page.reload();
+  const xss2 = await page.evaluate(() => ({ pwned: window.__pwned, b: document.querySelectorAll('#messages b').length,
+    text: document.getElementById('messages').textContent }));
+  expect(xss2.pwned === undefined && xss2.b === 0 && xss2.text.includes('<b>bold</b>'), '<script> and <b> show as text (server-rendered page)');
+  await page.waitForFunction(() => document.getElementById('conn').textContent === 'live', null, { timeout: T });
+
+  // ---- approve a tool ----
+  await send('please use the tool');
+  await page.waitForSelector('.approval button.allow', { timeout: T });
+  await shot(page, 'chat-approval-390');
+  const focused = await page.evaluate(() => document.activeElement.className);
+  expect(/allow/.test(focused), 'approval prompt takes keyboard focus on Allow');
+  await page.keyboard.press('Enter');
+  await waitTurn();
+  const allowed = await page.evaluate(() => Array.from(document.querySelectorAll('details.tool pre.result')).map(e => e.textContent).join('|'));
+  expect(/workbench/.test(allowed) && /workbench/.test((await chatState()).text), 'allowed tool ran and the answer used its result');
+
+  // ---- deny a tool ----
+  await send('use the tool again');
+  await page.waitForSelector('.approval button.deny', { timeout: T });
+  await page.click('.approval button.deny');
+  await waitTurn();
+  const denied = await page.evaluate(() => Array.from(document.querySelectorAll('details.tool pre.result.error')).map(e => e.textContent).join('|'));
+  expect(/denied/.test(denied) && /will not/.test((await chatState()).text), 'denied tool did not run and the model was told');
+
+  // ---- cancel while streaming ----
+  const beforeSlow = await send('tell me a slow story');
+  await page.waitForFunction(n => { const all = document.querySelectorAll('#messages .msg-assistant'); return all.length > n && all[all.length - 1].querySelector('.parts').textContent.length > 60; }, beforeSlow.count, { timeout: T });
+  expect(await page.isVisible('#cancel'), 'Cancel is offered while streaming');
+  await page.click('#cancel');
+  await waitTurn('cancelled');
+  const lenAtCancel = (await chatState()).len;
+  await page.waitForTimeout(600); // must stay still: nothing streams after a cancel
+  const lenLater = (await chatState()).len;
+  expect(lenLater === lenAtCancel && !(await page.isVisible('#cancel')), 'cancel stops the stream', `${lenAtCancel} chars`);
+  await shot(page, 'chat-cancelled-390');
+
+  // ---- reconnect mid-stream resumes from the last seq ----
+  const beforeReconnect = await send('hello after a reconnect');
+  await page.waitForFunction(n => { const all = document.querySelectorAll('#messages .msg-assistant'); return all.length > n && all[all.length - 1].textContent.includes('You said'); }, beforeReconnect.count, { timeout: T });
+  await page.evaluate(() => window.maestroChat.dropConnection());
+  await waitTurn();
+  const resumed = await page.evaluate(() => Array.from(document.querySelectorAll('#messages .msg-assistant')).pop().textContent);
+  expect(resumed.includes('hello after a reconnect') && resumed.includes('Done.'), 'answer is complete after a reconnect');
+
+  // ---- model switch ----
+  await page.click('.session-tools summary');
+  await page.fill('#model', 'fake-large');
+  await Promise.all([page.waitForURL(sessionUrl, { timeout: T }), page.click('.session-tools form[action$="/model"] button')]);
+  expect((await page.textContent('#model-name')).includes('fake-large'), 'model switched');
+
+  // ---- sessions list: search, rename, export ----
+  await page.goto(new URL('/sessions?q=First', BASE).href);
+  expect((await page.textContent('#session-list')).includes('First chat'), 'search finds the session');
+  await page.click('.session-item details.actions summary');
+  await page.fill('.session-item input[name=title]', 'Renamed chat');
+  await Promise.all([page.waitForURL(u => u.pathname === '/sessions', { timeout: T }), page.click('.session-item form[action$="/rename"] button')]);
+  expect((await page.textContent('#session-list')).includes('Renamed chat'), 'session renamed');
+  const exp = await page.request.get(sessionUrl + '/export?format=markdown');
+  expect(exp.status() === 200 && (await exp.text()).includes('hello there'), 'markdown export downloads');
+
+  // ---- tools, MCP, templates, settings ----
+  await page.goto(new URL('/tools', BASE).href);
+  await page.selectOption('#policy-read_file', 'allow');
+  await Promise.all([page.waitForURL(u => u.pathname === '/tools', { timeout: T }), page.click('form[action="/tools/read_file"] button')]);
+  expect((await page.inputValue('#policy-read_file')) === 'allow', 'tool policy saved');
+
+  await page.goto(new URL('/mcp', BASE).href);
+  await page.fill('#mcp-name', 'browsertest');
+  await page.fill('#mcp-command', 'npx');
+  await page.fill('#mcp-args', '-y\n@modelcontextprotocol/server-everything');
+  await Promise.all([page.waitForURL(u => u.pathname === '/mcp', { timeout: T }), page.click('#add-mcp button[type=submit]')]);
+  expect((await page.textContent('#mcp-list')).includes('browsertest'), 'MCP server added');
+
+  await page.goto(new URL('/templates', BASE).href);
+  await page.fill('#nt-name', 'Reviewer');
+  await page.fill('#nt-model', 'fake-small');
+  await page.fill('#nt-system', 'You review code.');
+  await Promise.all([page.waitForURL(u => u.pathname === '/templates', { timeout: T }), page.click('#new-template button[type=submit]')]);
+  expect((await page.textContent('#template-list')).includes('Reviewer'), 'template created');
+  await Promise.all([page.waitForURL(u => /^\/sessions\/[^/]+$/.test(u.pathname), { timeout: T }), page.click('.template-item form[action$="/start"] button')]);
+  ok('session started from a template', page.url());
+
+  await page.goto(new URL('/settings', BASE).href);
+  await page.waitForFunction(() => !document.getElementById('user-list').textContent.includes('Loading'), null, { timeout: T });
+  await page.fill('#u-name', 'newbie');
+  await page.fill('#u-pass', 'newbie-password');
+  await page.click('#add-user button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('user-list').textContent.includes('newbie'), null, { timeout: T });
+  ok('admin adds a user on Settings');
+
+  // ---- every page at 390 and 1280 px, light and dark ----
+  const pages = [['sessions', '/sessions'], ['chat', new URL(sessionUrl).pathname], ['credentials', '/credentials'],
+                 ['tools', '/tools'], ['mcp', '/mcp'], ['templates', '/templates'], ['settings', '/settings']];
+  for (const width of [390, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const [name, p] of pages) {
+      await page.goto(new URL(p, BASE).href);
+      await page.evaluate(() => document.querySelectorAll('details').forEach(d => { d.open = true; }));
+      await noHorizontalScroll(page, `${p} at ${width}`);
+      await shot(page, `${name}-${width}`);
+    }
+  }
+  await page.setViewportSize({ width: 390, height: 900 });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto(sessionUrl);
+  await noHorizontalScroll(page, 'chat in dark mode');
+  await shot(page, 'chat-dark-390');
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // ---- sign out ----
+  await page.goto(new URL('/sessions', BASE).href);
+  await Promise.all([page.waitForURL(u => u.pathname === '/login', { timeout: T }), page.click('.logout button')]);
+  await page.goto(new URL('/sessions', BASE).href);
+  expect(new URL(page.url()).pathname === '/login', 'signed out: pages redirect to /login again');
+
+  expect(foreign.length === 0, 'no request to any other host', foreign.join(', '));
+  // The wrong-password attempt answers 401 on purpose; the browser logs that as a failed load.
+  const errs = pageErrors.filter(e => !/WebSocket/.test(e) && !/status of 401/.test(e));
+  expect(errs.length === 0, 'no JavaScript errors', errs.join(' | '));
+  console.log(JSON.stringify({ ok: true, checks: checks.length }));
+  await browser.close();
+  process.exit(0);
+} catch (e) {
+  try { await shot(page, 'failure'); } catch (ignored) { /* best effort */ }
+  console.log('FAIL ' + e.message);
+  console.log(JSON.stringify({ ok: false, error: e.message, passed: checks.length }));
+  await browser.close();
+  process.exit(1);
+}
