@@ -38,8 +38,9 @@ public final class Retry {
       f = Future.failedFuture(e);
     }
     f.onSuccess(promise::complete).onFailure(err -> {
-      if (err instanceof StartupException se && se.getCause() == null) {  // a config error: retrying cannot help
-        promise.fail(err);
+      if (!isTransient(err)) {  // a config or code error: retrying cannot help
+        promise.fail(err instanceof StartupException ? err
+            : new StartupException("cannot use " + what + ": " + describe(err) + " (check " + variable + ")", err));
         return;
       }
       long remainingMs = (deadline - System.nanoTime()) / 1_000_000;
@@ -54,6 +55,26 @@ public final class Retry {
       vertx.setTimer(Math.max(1, wait), t ->
           tryOnce(vertx, what, variable, timeoutSeconds, attempt, promise, deadline, n + 1, Math.min(delayMs * 2, 5_000)));
     });
+  }
+
+  /** Only an unreachable server is worth waiting for; wrong credentials or bugs fail at once. */
+  static boolean isTransient(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException
+          || t instanceof java.net.SocketTimeoutException || t instanceof java.nio.channels.ClosedChannelException) {
+        return true;
+      }
+      if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+          && (sql.getSQLState().startsWith("08") || sql.getSQLState().equals("57P03"))) {
+        return true;  // connection exception / the database is starting up
+      }
+      String m = String.valueOf(t.getMessage());
+      if (m.contains("Connection refused") || m.contains("connection timed out") || m.contains("Connection reset")
+          || m.contains("the database system is starting up")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A short human description: the innermost message, no class names when avoidable. */
