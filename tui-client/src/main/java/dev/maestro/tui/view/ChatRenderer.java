@@ -36,8 +36,8 @@ public final class ChatRenderer {
             out.addAll(Wrapper.wrap(List.of(new Span(a.thinking.toString(), Tone.THINKING, false, true)), width,
                 List.of(Span.of("  ┊ ", Tone.THINKING)), List.of(Span.of("  ┊ ", Tone.THINKING))));
           } else {
-            out.add(StyledLine.of(Span.of("  ▸ thinking (" + a.thinking.length() + " chars, Ctrl+T to show)",
-                Tone.THINKING)));
+            out.addAll(Wrapper.wrap(List.of(Span.of("▸ thinking (" + a.thinking.length() + " chars, Ctrl+T to show)",
+                Tone.THINKING)), width, INDENT, INDENT));
           }
         }
         for (StyledLine l : MarkdownToTerminal.render(a.text.toString(), Math.max(10, width - 2))) {
@@ -59,10 +59,10 @@ public final class ChatRenderer {
         Span.of(" ", Tone.TOOL), Span.of(t.arguments, Tone.DIM));
     out.addAll(Wrapper.wrap(head, width, List.of(), List.of(Span.of("    ", Tone.NORMAL))));
     switch (t.approval) {
-      case PENDING -> out.add(StyledLine.of(Span.bold("  ! approval required: ", Tone.APPROVAL),
-          Span.bold("[y] allow  [n] deny", Tone.APPROVAL)));
-      case ALLOWED -> out.add(StyledLine.plain("  approval: allowed", Tone.DIM));
-      case DENIED -> out.add(StyledLine.plain("  approval: denied", Tone.DIM));
+      case PENDING -> out.addAll(Wrapper.wrap(List.of(Span.bold("! approval required: [y] allow  [n] deny",
+          Tone.APPROVAL)), width, INDENT, INDENT));
+      case ALLOWED -> out.addAll(Wrapper.wrap(List.of(Span.of("approval: allowed", Tone.DIM)), width, INDENT, INDENT));
+      case DENIED -> out.addAll(Wrapper.wrap(List.of(Span.of("approval: denied", Tone.DIM)), width, INDENT, INDENT));
       default -> { }
     }
     if (t.result != null) {
@@ -75,10 +75,11 @@ public final class ChatRenderer {
         out.addAll(Wrapper.wrap(List.of(Span.of(lines[i], tone)), width, i == 0 ? first : rest, rest));
       }
       if (lines.length > shown) {
-        out.add(StyledLine.plain("    … " + (lines.length - shown) + " more lines", Tone.DIM));
+        out.addAll(Wrapper.wrap(List.of(Span.of("… " + (lines.length - shown) + " more lines", Tone.DIM)), width,
+            rest, rest));
       }
     } else if (t.approval != ChatModel.Approval.PENDING) {
-      out.add(StyledLine.plain("  → running…", Tone.DIM));
+      out.addAll(Wrapper.wrap(List.of(Span.of("→ running…", Tone.DIM)), width, INDENT, INDENT));
     }
   }
 }
