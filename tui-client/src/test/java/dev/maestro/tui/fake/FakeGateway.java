@@ -45,7 +45,7 @@ public final class FakeGateway {
   private final Map<String, FakeSession> sessions = new LinkedHashMap<>();
   private final List<ServerWebSocket> sockets = new ArrayList<>();
   private final Map<ServerWebSocket, Set<String>> subscriptions = new HashMap<>();
-  private final List<JsonObject> framesReceived = new ArrayList<>();
+  private final List<JsonObject> framesReceived = new java.util.concurrent.CopyOnWriteArrayList<>();
   private HttpServer server;
   private Context context;
   /** Delay between streamed chunks, so streaming is visible on screen. */
