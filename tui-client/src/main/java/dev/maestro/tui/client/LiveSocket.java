@@ -1,0 +1,240 @@
+package dev.maestro.tui.client;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The gateway WebSocket ({@code /api/v1/ws}) with automatic reconnection.
+ *
+ * <p>It remembers, per subscribed session, the last {@code seq} delivered; after a reconnect it
+ * subscribes again with {@code afterSeq} = that seq, so the server replays exactly what was missed.
+ * Events at or below the remembered seq are dropped, so nothing is delivered twice. All state is
+ * touched on the Vert.x context that created the socket (one event loop).
+ */
+public final class LiveSocket {
+  public enum State { CONNECTING, CONNECTED, RECONNECTING, CLOSED }
+
+  public interface Listener {
+    void onEvent(String sessionId, long seq, JsonObject event);
+
+    void onState(State state, String detail);
+
+    /** A {"type":"error"} frame: the server refused a frame; the connection stays open. */
+    default void onServerError(String code, String message) {}
+  }
+
+  private static final long MAX_BACKOFF_MS = 5_000;
+  private static final long PING_MS = 20_000;
+
+  private final Vertx vertx;
+  private final WebSocketClient client;
+  private final String wsUrl;
+  private final String token;
+  private final Listener listener;
+  /** sessionId → last seq delivered (null: subscribed live, nothing delivered yet). */
+  private final Map<String, Long> subscriptions = new LinkedHashMap<>();
+  private WebSocket ws;
+  private State state = State.CONNECTING;
+  private long backoffMs = 200;
+  private long pingTimer = -1;
+  private int attempts;
+  private Promise<Void> firstConnect = Promise.promise();
+
+  public LiveSocket(Vertx vertx, String baseUrl, String token, Listener listener) {
+    this.vertx = vertx;
+    this.client = vertx.createWebSocketClient(new WebSocketClientOptions().setConnectTimeout(10_000)
+        .setMaxFrameSize(1 << 20).setMaxMessageSize(16 << 20));
+    this.wsUrl = toWsUrl(baseUrl) + "/api/v1/ws";
+    this.token = token;
+    this.listener = listener;
+  }
+
+  static String toWsUrl(String baseUrl) {
+    String b = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    if (b.startsWith("https://")) {
+      return "wss://" + b.substring(8);
+    }
+    if (b.startsWith("http://")) {
+      return "ws://" + b.substring(7);
+    }
+    return b;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  /** Connects; the future completes on the first successful connection (retries keep going after). */
+  public Future<Void> connect() {
+    open();
+    return firstConnect.future();
+  }
+
+  /**
+   * Subscribes to a session. afterSeq null subscribes to live events only; a number asks the server
+   * for every held event after it.
+   */
+  public void subscribe(String sessionId, Long afterSeq) {
+    subscriptions.put(sessionId, afterSeq);
+    if (ws != null && state == State.CONNECTED) {
+      write(subscribeFrame(sessionId, afterSeq));
+    }
+  }
+
+  public void unsubscribe(String sessionId) {
+    if (subscriptions.remove(sessionId) != null || ws != null) {
+      if (ws != null && state == State.CONNECTED) {
+        write(new JsonObject().put("type", "unsubscribe").put("sessionId", sessionId));
+      }
+    }
+  }
+
+  public Long lastSeq(String sessionId) {
+    return subscriptions.get(sessionId);
+  }
+
+  public Future<Void> send(String sessionId, String text) {
+    return write(new JsonObject().put("type", "send").put("sessionId", sessionId).put("text", text));
+  }
+
+  public Future<Void> cancel(String sessionId) {
+    return write(new JsonObject().put("type", "cancel").put("sessionId", sessionId));
+  }
+
+  public Future<Void> approve(String sessionId, String callId, boolean allow) {
+    return write(new JsonObject().put("type", "approve").put("sessionId", sessionId).put("callId", callId)
+        .put("decision", allow ? "allow" : "deny"));
+  }
+
+  /** Drops the connection as a network failure would (used by tests); reconnection follows. */
+  public void dropConnection() {
+    if (ws != null) {
+      ws.close();
+    }
+  }
+
+  public Future<Void> close() {
+    setState(State.CLOSED, "closed");
+    if (pingTimer >= 0) {
+      vertx.cancelTimer(pingTimer);
+    }
+    Future<Void> f = ws == null ? Future.succeededFuture() : ws.close().recover(t -> Future.succeededFuture());
+    return f.compose(v -> client.close());
+  }
+
+  private Future<Void> write(JsonObject frame) {
+    WebSocket w = ws;
+    if (w == null || state != State.CONNECTED) {
+      return Future.failedFuture(new ApiException("not connected to the gateway", null));
+    }
+    return w.writeTextMessage(frame.encode());
+  }
+
+  private static JsonObject subscribeFrame(String sessionId, Long afterSeq) {
+    JsonObject f = new JsonObject().put("type", "subscribe").put("sessionId", sessionId);
+    if (afterSeq != null) {
+      f.put("afterSeq", afterSeq);
+    }
+    return f;
+  }
+
+  private void open() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    attempts++;
+    WebSocketConnectOptions options = new WebSocketConnectOptions().setAbsoluteURI(wsUrl)
+        .addHeader("Authorization", "Bearer " + token);
+    client.connect(options).onComplete(ar -> {
+      if (state == State.CLOSED) {
+        if (ar.succeeded()) {
+          ar.result().close();
+        }
+        return;
+      }
+      if (ar.failed()) {
+        String why = ar.cause().getMessage();
+        if (!firstConnect.future().isComplete() && attempts >= 3) {
+          firstConnect.tryFail(new ApiException("cannot open the WebSocket " + wsUrl + ": " + why, ar.cause()));
+        }
+        scheduleReconnect(why);
+        return;
+      }
+      onOpen(ar.result());
+    });
+  }
+
+  private void onOpen(WebSocket socket) {
+    ws = socket;
+    backoffMs = 200;
+    socket.textMessageHandler(this::onFrame);
+    socket.exceptionHandler(t -> { });
+    socket.closeHandler(v -> {
+      if (ws == socket) {
+        ws = null;
+        scheduleReconnect("connection closed");
+      }
+    });
+    setState(State.CONNECTED, "connected");
+    for (Map.Entry<String, Long> e : subscriptions.entrySet()) {
+      socket.writeTextMessage(subscribeFrame(e.getKey(), e.getValue()).encode());
+    }
+    if (pingTimer < 0) {
+      pingTimer = vertx.setPeriodic(PING_MS, id -> write(new JsonObject().put("type", "ping")));
+    }
+    firstConnect.tryComplete();
+  }
+
+  private void scheduleReconnect(String why) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    setState(State.RECONNECTING, why);
+    long delay = backoffMs;
+    backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+    vertx.setTimer(delay, id -> open());
+  }
+
+  private void onFrame(String text) {
+    JsonObject frame;
+    try {
+      frame = new JsonObject(text);
+    } catch (DecodeException e) {
+      return;
+    }
+    switch (frame.getString("type", "")) {
+      case "event" -> {
+        String sessionId = frame.getString("sessionId");
+        Long seq = frame.getLong("seq");
+        JsonObject event = frame.getJsonObject("event");
+        if (sessionId == null || seq == null || event == null || !subscriptions.containsKey(sessionId)) {
+          return;
+        }
+        Long last = subscriptions.get(sessionId);
+        if (last != null && seq <= last) {
+          return; // already delivered before a reconnect
+        }
+        subscriptions.put(sessionId, seq);
+        listener.onEvent(sessionId, seq, event);
+      }
+      case "error" -> listener.onServerError(frame.getString("code"), frame.getString("message"));
+      default -> { }
+    }
+  }
+
+  private void setState(State s, String detail) {
+    if (state != s) {
+      state = s;
+      listener.onState(s, detail);
+    }
+  }
+}

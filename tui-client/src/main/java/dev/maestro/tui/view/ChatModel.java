@@ -1,0 +1,449 @@
+package dev.maestro.tui.view;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The conversation of one session as the TUI shows it, folded from the stored history
+ * ({@code GET /sessions/{id}}) and the live events of the WebSocket.
+ *
+ * <p>Folding is idempotent: events are applied once per {@code seq}, and events that describe a
+ * message or tool call already known (by messageId/callId, e.g. replayed after a subscribe with
+ * {@code afterSeq}) update it instead of adding a second copy. Not thread-safe: the UI thread owns it.
+ */
+public final class ChatModel {
+
+  public sealed interface Block permits UserBlock, AssistantBlock, ToolBlock, NoticeBlock {}
+
+  public static final class UserBlock implements Block {
+    public String messageId;
+    public final StringBuilder text = new StringBuilder();
+    boolean replaceOnNextDelta;
+  }
+
+  public static final class AssistantBlock implements Block {
+    public String messageId;
+    public final StringBuilder text = new StringBuilder();
+    public final StringBuilder thinking = new StringBuilder();
+    public String status = "streaming";
+    boolean replaceOnNextDelta;
+  }
+
+  public enum Approval { NONE, PENDING, ALLOWED, DENIED }
+
+  public static final class ToolBlock implements Block {
+    public final String callId;
+    public String name;
+    public String arguments = "{}";
+    public String result;
+    public boolean isError;
+    public Approval approval = Approval.NONE;
+
+    ToolBlock(String callId) {
+      this.callId = callId;
+    }
+  }
+
+  public record NoticeBlock(String text, Tone tone) implements Block {}
+
+  private final List<Block> blocks = new ArrayList<>();
+  private final Set<String> countedUsage = new HashSet<>();
+  private final LinkedHashSet<String> pendingApprovals = new LinkedHashSet<>();
+  private Block current;
+  private long lastSeq = -1;
+  private long inputTokens;
+  private long outputTokens;
+  private boolean turnInFlight;
+  private List<String> openIn = List.of();
+  private JsonObject session = new JsonObject();
+
+  public List<Block> blocks() {
+    return blocks;
+  }
+
+  public long lastSeq() {
+    return lastSeq;
+  }
+
+  public long inputTokens() {
+    return inputTokens;
+  }
+
+  public long outputTokens() {
+    return outputTokens;
+  }
+
+  public boolean turnInFlight() {
+    return turnInFlight;
+  }
+
+  public List<String> openIn() {
+    return openIn;
+  }
+
+  public JsonObject session() {
+    return session;
+  }
+
+  public String sessionId() {
+    return session.getString("id");
+  }
+
+  /** The oldest approval still waiting for an answer, or null. */
+  public ToolBlock pendingApproval() {
+    for (String callId : pendingApprovals) {
+      ToolBlock t = tool(callId);
+      if (t != null) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** Replaces everything with the stored session and its messages. */
+  public void loadSession(JsonObject s) {
+    blocks.clear();
+    countedUsage.clear();
+    pendingApprovals.clear();
+    current = null;
+    inputTokens = 0;
+    outputTokens = 0;
+    turnInFlight = false;
+    session = s.copy();
+    session.remove("messages");
+    JsonArray open = s.getJsonArray("openIn");
+    openIn = open == null ? List.of() : strings(open);
+    JsonArray messages = s.getJsonArray("messages", new JsonArray());
+    for (int i = 0; i < messages.size(); i++) {
+      addStoredMessage(messages.getJsonObject(i));
+    }
+    current = null;
+  }
+
+  /** Updates the session's attributes (title, model…) without touching the conversation. */
+  public void updateSession(JsonObject s) {
+    JsonObject copy = s.copy();
+    copy.remove("messages");
+    session.mergeIn(copy);
+  }
+
+  private void addStoredMessage(JsonObject m) {
+    String role = m.getString("role", "assistant");
+    String id = m.getString("id");
+    String status = m.getString("status", "complete");
+    JsonArray parts = m.getJsonArray("content", new JsonArray());
+    if ("user".equals(role)) {
+      UserBlock u = new UserBlock();
+      u.messageId = id;
+      for (int i = 0; i < parts.size(); i++) {
+        JsonObject p = parts.getJsonObject(i);
+        if ("text".equals(p.getString("type"))) {
+          u.text.append(p.getString("text", ""));
+        } else if ("tool_result".equals(p.getString("type"))) {
+          applyToolResult(p);
+        }
+      }
+      if (u.text.length() > 0) {
+        blocks.add(u);
+      }
+    } else if ("tool".equals(role)) {
+      for (int i = 0; i < parts.size(); i++) {
+        applyToolResult(parts.getJsonObject(i));
+      }
+    } else {
+      AssistantBlock a = new AssistantBlock();
+      a.messageId = id;
+      a.status = status;
+      blocks.add(a);
+      for (int i = 0; i < parts.size(); i++) {
+        JsonObject p = parts.getJsonObject(i);
+        switch (p.getString("type", "")) {
+          case "text" -> a.text.append(p.getString("text", ""));
+          case "thinking" -> a.thinking.append(p.getString("text", ""));
+          case "tool_call" -> {
+            ToolBlock t = toolOrNew(p.getString("callId"));
+            t.name = p.getString("name");
+            t.arguments = jsonText(p.getValue("arguments"));
+          }
+          case "tool_result" -> applyToolResult(p);
+          default -> { }
+        }
+      }
+      addUsage(id, m.getJsonObject("usage"));
+      if (!"complete".equals(status) && !"streaming".equals(status)) {
+        blocks.add(new NoticeBlock("(message " + status + ")", "error".equals(status) ? Tone.ERROR : Tone.DIM));
+      }
+    }
+  }
+
+  private void applyToolResult(JsonObject p) {
+    if (p == null || !"tool_result".equals(p.getString("type", "tool_result"))) {
+      return;
+    }
+    ToolBlock t = toolOrNew(p.getString("callId"));
+    t.result = resultText(p.getValue("content"));
+    t.isError = p.getBoolean("isError", false);
+    if (t.approval == Approval.PENDING) {
+      t.approval = t.isError ? Approval.DENIED : Approval.ALLOWED;
+    }
+    pendingApprovals.remove(t.callId);
+  }
+
+  /** A message this client just sent; shown at once, matched later with the server's user message. */
+  public void addLocalUserMessage(String text) {
+    UserBlock u = new UserBlock();
+    u.text.append(text);
+    blocks.add(u);
+  }
+
+  public void addNotice(String text, Tone tone) {
+    blocks.add(new NoticeBlock(text, tone));
+  }
+
+  /** Records the local answer to an approval prompt (the server's tool_result confirms it). */
+  public void markApproval(String callId, boolean allow) {
+    ToolBlock t = tool(callId);
+    if (t != null) {
+      t.approval = allow ? Approval.ALLOWED : Approval.DENIED;
+    }
+    pendingApprovals.remove(callId);
+  }
+
+  /**
+   * Applies one event of the session. Returns false when it was already applied (seq not above
+   * the last one seen).
+   */
+  public boolean apply(long seq, JsonObject event) {
+    if (seq <= lastSeq) {
+      return false;
+    }
+    lastSeq = seq;
+    switch (event.getString("type", "")) {
+      case "turn_started" -> turnInFlight = true;
+      case "message_started" -> messageStarted(event.getString("messageId"), event.getString("role", "assistant"));
+      case "delta" -> delta(event.getString("text", ""));
+      case "thinking_delta" -> assistant().thinking.append(event.getString("text", ""));
+      case "tool_call" -> {
+        ToolBlock t = toolOrNew(event.getString("callId"));
+        t.name = event.getString("name");
+        t.arguments = jsonText(event.getValue("arguments"));
+      }
+      case "approval_required" -> {
+        ToolBlock t = toolOrNew(event.getString("callId"));
+        t.name = event.getString("name", t.name);
+        if (event.containsKey("arguments")) {
+          t.arguments = jsonText(event.getValue("arguments"));
+        }
+        if (t.result == null && t.approval == Approval.NONE) {
+          t.approval = Approval.PENDING;
+          pendingApprovals.add(t.callId);
+        }
+      }
+      case "tool_result" -> applyToolResult(event.copy().put("type", "tool_result"));
+      case "message_completed" -> {
+        if (current instanceof AssistantBlock a && (a.messageId == null
+            || a.messageId.equals(event.getString("messageId")))) {
+          a.status = "complete";
+        }
+        for (Block b : blocks) {
+          if (b instanceof AssistantBlock a && a.messageId != null && a.messageId.equals(event.getString("messageId"))) {
+            a.status = "complete";
+          }
+        }
+        addUsage(event.getString("messageId"), event.getJsonObject("usage"));
+      }
+      case "turn_error" -> blocks.add(new NoticeBlock(
+          "Error" + (event.getString("code") == null ? "" : " [" + event.getString("code") + "]") + ": "
+              + event.getString("message", ""), Tone.ERROR));
+      case "turn_completed" -> {
+        turnInFlight = false;
+        pendingApprovals.clear();
+        for (Block b : blocks) {
+          if (b instanceof ToolBlock t && t.approval == Approval.PENDING) {
+            t.approval = Approval.NONE;
+          }
+          if (b instanceof AssistantBlock a && "streaming".equals(a.status)) {
+            a.status = event.getString("status", "complete");
+          }
+        }
+        String status = event.getString("status", "complete");
+        if (!"complete".equals(status)) {
+          blocks.add(new NoticeBlock("(turn " + status + ")", "error".equals(status) ? Tone.ERROR : Tone.DIM));
+        }
+        current = null;
+      }
+      case "presence" -> {
+        JsonArray open = event.getJsonArray("openIn");
+        openIn = open == null ? List.of() : strings(open);
+      }
+      default -> { }
+    }
+    return true;
+  }
+
+  private void messageStarted(String messageId, String role) {
+    if ("user".equals(role)) {
+      UserBlock known = findUser(messageId);
+      if (known != null) {
+        known.replaceOnNextDelta = true;
+        current = known;
+        return;
+      }
+      // our own message sent a moment ago, not yet matched with its id
+      for (int i = blocks.size() - 1; i >= 0; i--) {
+        if (blocks.get(i) instanceof UserBlock u && u.messageId == null) {
+          u.messageId = messageId;
+          u.replaceOnNextDelta = true;
+          current = u;
+          return;
+        }
+      }
+      UserBlock u = new UserBlock();
+      u.messageId = messageId;
+      blocks.add(u);
+      current = u;
+      return;
+    }
+    AssistantBlock known = findAssistant(messageId);
+    if (known != null) {
+      known.replaceOnNextDelta = true;
+      current = known;
+      return;
+    }
+    AssistantBlock a = new AssistantBlock();
+    a.messageId = messageId;
+    blocks.add(a);
+    current = a;
+  }
+
+  private void delta(String text) {
+    if (current instanceof UserBlock u) {
+      if (u.replaceOnNextDelta) {
+        u.text.setLength(0);
+        u.replaceOnNextDelta = false;
+      }
+      u.text.append(text);
+      return;
+    }
+    AssistantBlock a = assistant();
+    if (a.replaceOnNextDelta) {
+      a.text.setLength(0);
+      a.thinking.setLength(0);
+      a.replaceOnNextDelta = false;
+    }
+    a.text.append(text);
+  }
+
+  /** The assistant message receiving output; created when deltas arrive without a message_started. */
+  private AssistantBlock assistant() {
+    if (current instanceof AssistantBlock a) {
+      return a;
+    }
+    AssistantBlock a = new AssistantBlock();
+    blocks.add(a);
+    current = a;
+    return a;
+  }
+
+  private UserBlock findUser(String id) {
+    if (id == null) {
+      return null;
+    }
+    for (Block b : blocks) {
+      if (b instanceof UserBlock u && id.equals(u.messageId)) {
+        return u;
+      }
+    }
+    return null;
+  }
+
+  private AssistantBlock findAssistant(String id) {
+    if (id == null) {
+      return null;
+    }
+    for (Block b : blocks) {
+      if (b instanceof AssistantBlock a && id.equals(a.messageId)) {
+        return a;
+      }
+    }
+    return null;
+  }
+
+  public ToolBlock tool(String callId) {
+    for (Block b : blocks) {
+      if (b instanceof ToolBlock t && t.callId.equals(callId)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  private ToolBlock toolOrNew(String callId) {
+    String id = callId == null ? "call-" + blocks.size() : callId;
+    ToolBlock t = tool(id);
+    if (t == null) {
+      t = new ToolBlock(id);
+      blocks.add(t);
+    }
+    return t;
+  }
+
+  private void addUsage(String messageId, JsonObject usage) {
+    if (usage == null || (messageId != null && !countedUsage.add(messageId))) {
+      return;
+    }
+    inputTokens += usage.getLong("inputTokens", 0L);
+    outputTokens += usage.getLong("outputTokens", 0L);
+  }
+
+  static String jsonText(Object v) {
+    if (v == null) {
+      return "{}";
+    }
+    if (v instanceof JsonObject o) {
+      return o.encode();
+    }
+    if (v instanceof JsonArray a) {
+      return a.encode();
+    }
+    return String.valueOf(v);
+  }
+
+  /** Tool results are a string or a list of content parts; shows the text of the parts. */
+  static String resultText(Object content) {
+    if (content == null) {
+      return "";
+    }
+    if (content instanceof JsonArray parts) {
+      StringBuilder sb = new StringBuilder();
+      for (Object o : parts) {
+        if (o instanceof JsonObject p && p.containsKey("text")) {
+          if (sb.length() > 0) {
+            sb.append('\n');
+          }
+          sb.append(p.getString("text"));
+        } else if (o != null) {
+          if (sb.length() > 0) {
+            sb.append('\n');
+          }
+          sb.append(jsonText(o));
+        }
+      }
+      return sb.toString();
+    }
+    return jsonText(content);
+  }
+
+  private static List<String> strings(JsonArray a) {
+    List<String> out = new ArrayList<>();
+    for (Object o : a) {
+      out.add(String.valueOf(o));
+    }
+    return List.copyOf(out);
+  }
+}

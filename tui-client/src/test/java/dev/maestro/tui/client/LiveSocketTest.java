@@ -1,0 +1,155 @@
+package dev.maestro.tui.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.maestro.tui.fake.FakeGateway;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(VertxExtension.class)
+class LiveSocketTest {
+  private FakeGateway fake;
+  private String url;
+  private final List<Long> seqs = new CopyOnWriteArrayList<>();
+  private final List<JsonObject> events = new CopyOnWriteArrayList<>();
+  private final List<LiveSocket.State> states = new CopyOnWriteArrayList<>();
+  private LiveSocket socket;
+  private Context ctx;
+
+  @BeforeEach
+  void start(Vertx vertx) throws Exception {
+    fake = new FakeGateway(vertx, "tok").chunkDelay(0);
+    url = "http://127.0.0.1:" + fake.start(0).await(10, TimeUnit.SECONDS);
+    ctx = vertx.getOrCreateContext();
+    socket = onCtx(() -> new LiveSocket(vertx, url, "tok", new LiveSocket.Listener() {
+      @Override
+      public void onEvent(String sessionId, long seq, JsonObject event) {
+        seqs.add(seq);
+        events.add(event);
+      }
+
+      @Override
+      public void onState(LiveSocket.State state, String detail) {
+        states.add(state);
+      }
+    }));
+    onCtx(() -> socket.connect()).await(10, TimeUnit.SECONDS);
+  }
+
+  private <T> T onCtx(java.util.function.Supplier<T> s) throws Exception {
+    io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
+    ctx.runOnContext(v -> p.complete(s.get()));
+    return p.future().await(10, TimeUnit.SECONDS);
+  }
+
+  private static void until(BooleanSupplier cond, String what) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!cond.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  private long publishDelta(String sid, String text) throws Exception {
+    return fake.on(() -> fake.publish(sid, new JsonObject().put("type", "delta").put("text", text)))
+        .await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void subscribeWithAfterSeqReplaysHeldEvents() throws Exception {
+    String sid = fake.on(() -> fake.createSession("s", "p", "m")).await(10, TimeUnit.SECONDS);
+    publishDelta(sid, "a");
+    publishDelta(sid, "b");
+    publishDelta(sid, "c");
+    onCtx(() -> {
+      socket.subscribe(sid, 1L);
+      return null;
+    });
+    until(() -> seqs.contains(3L), "replay");
+    assertThat(seqs.subList(0, 2)).containsExactly(2L, 3L);
+  }
+
+  @Test
+  void reconnectsAndResumesWithNothingLostOrRepeated() throws Exception {
+    String sid = fake.on(() -> fake.createSession("s", "p", "m")).await(10, TimeUnit.SECONDS);
+    onCtx(() -> {
+      socket.subscribe(sid, 0L);
+      return null;
+    });
+    until(() -> fake.openSockets() == 1, "socket");
+    // the subscribe frame itself makes a presence event; wait for it so the stream is live
+    until(() -> !seqs.isEmpty(), "first event");
+    StringBuilder expected = new StringBuilder();
+    for (int i = 0; i < 5; i++) {
+      publishDelta(sid, "x" + i);
+      expected.append("x").append(i);
+    }
+    until(() -> text().equals(expected.toString()), "live events");
+    fake.on(() -> {
+      fake.dropSockets();
+      return null;
+    }).await(10, TimeUnit.SECONDS);
+    // published while the client is disconnected
+    for (int i = 5; i < 10; i++) {
+      publishDelta(sid, "x" + i);
+      expected.append("x").append(i);
+    }
+    until(() -> states.contains(LiveSocket.State.RECONNECTING), "reconnecting state");
+    until(() -> text().equals(expected.toString()) && socket.state() == LiveSocket.State.CONNECTED, "resumed stream");
+    for (int i = 10; i < 12; i++) {
+      publishDelta(sid, "x" + i);
+      expected.append("x").append(i);
+    }
+    until(() -> text().equals(expected.toString()), "events after reconnection");
+    for (int i = 1; i < seqs.size(); i++) {
+      assertThat(seqs.get(i)).as("seq strictly increasing by one").isEqualTo(seqs.get(i - 1) + 1);
+    }
+    long resubscribes = fake.on(() -> fake.framesReceived().stream()
+        .filter(f -> "subscribe".equals(f.getString("type"))).map(f -> f.getLong("afterSeq")).toList())
+        .await(10, TimeUnit.SECONDS).stream().filter(a -> a != null && a > 0).count();
+    assertThat(resubscribes).as("resubscribed with afterSeq = last seq seen").isEqualTo(1);
+  }
+
+  @Test
+  void framesAreSentForSendCancelAndApprove() throws Exception {
+    String sid = fake.on(() -> fake.createSession("s", "p", "m")).await(10, TimeUnit.SECONDS);
+    onCtx(() -> {
+      socket.subscribe(sid, 0L);
+      return null;
+    });
+    onCtx(() -> socket.send(sid, "hello")).await(10, TimeUnit.SECONDS);
+    until(() -> events.stream().anyMatch(e -> "turn_completed".equals(e.getString("type"))), "turn");
+    assertThat(text()).isEqualTo("Echo: hello");
+    onCtx(() -> socket.send(sid, "call tool run_command with {\"command\":\"ls\"}")).await(10, TimeUnit.SECONDS);
+    until(() -> events.stream().anyMatch(e -> "approval_required".equals(e.getString("type"))), "approval");
+    String callId = events.stream().filter(e -> "approval_required".equals(e.getString("type"))).findFirst()
+        .orElseThrow().getString("callId");
+    onCtx(() -> socket.approve(sid, callId, false)).await(10, TimeUnit.SECONDS);
+    until(() -> events.stream().filter(e -> "turn_completed".equals(e.getString("type"))).count() == 2, "second turn");
+    JsonObject result = events.stream().filter(e -> "tool_result".equals(e.getString("type"))).findFirst().orElseThrow();
+    assertThat(result.getBoolean("isError")).isTrue();
+    onCtx(() -> socket.cancel(sid)).await(10, TimeUnit.SECONDS);
+    until(() -> fake.framesReceived().stream().anyMatch(f -> "cancel".equals(f.getString("type"))), "cancel frame");
+  }
+
+  private String text() {
+    StringBuilder sb = new StringBuilder();
+    for (JsonObject e : events) {
+      if ("delta".equals(e.getString("type"))) {
+        sb.append(e.getString("text"));
+      }
+    }
+    return sb.toString();
+  }
+}

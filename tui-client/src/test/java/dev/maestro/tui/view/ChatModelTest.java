@@ -1,0 +1,184 @@
+package dev.maestro.tui.view;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.maestro.tui.view.ChatModel.AssistantBlock;
+import dev.maestro.tui.view.ChatModel.NoticeBlock;
+import dev.maestro.tui.view.ChatModel.ToolBlock;
+import dev.maestro.tui.view.ChatModel.UserBlock;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ChatModelTest {
+  private long seq;
+  private final List<JsonObject> log = new ArrayList<>();
+
+  private JsonObject ev(String type, Object... kv) {
+    JsonObject e = new JsonObject().put("type", type);
+    for (int i = 0; i < kv.length; i += 2) {
+      e.put((String) kv[i], kv[i + 1]);
+    }
+    log.add(e);
+    return e;
+  }
+
+  private void apply(ChatModel m, JsonObject e) {
+    m.apply(++seq, e);
+  }
+
+  private List<JsonObject> toolTurn() {
+    return List.of(
+        ev("turn_started", "turnId", "t1"),
+        ev("message_started", "messageId", "u1", "role", "user"),
+        ev("message_started", "messageId", "a1", "role", "assistant"),
+        ev("thinking_delta", "text", "hmm"),
+        ev("delta", "text", "Let me "),
+        ev("delta", "text", "look."),
+        ev("tool_call", "callId", "c1", "name", "write_file", "arguments", new JsonObject().put("path", "x")),
+        ev("approval_required", "callId", "c1", "name", "write_file", "arguments", new JsonObject().put("path", "x")));
+  }
+
+  @Test
+  void foldsStreamingTextThinkingAndToolCalls() {
+    ChatModel m = new ChatModel();
+    m.addLocalUserMessage("write x");
+    toolTurn().forEach(e -> apply(m, e));
+    assertThat(m.turnInFlight()).isTrue();
+    assertThat(m.blocks()).hasSize(3);
+    UserBlock u = (UserBlock) m.blocks().get(0);
+    assertThat(u.messageId).isEqualTo("u1");
+    assertThat(u.text.toString()).isEqualTo("write x");
+    AssistantBlock a = (AssistantBlock) m.blocks().get(1);
+    assertThat(a.text.toString()).isEqualTo("Let me look.");
+    assertThat(a.thinking.toString()).isEqualTo("hmm");
+    assertThat(a.status).isEqualTo("streaming");
+    ToolBlock t = (ToolBlock) m.blocks().get(2);
+    assertThat(t.name).isEqualTo("write_file");
+    assertThat(t.arguments).isEqualTo("{\"path\":\"x\"}");
+    assertThat(t.approval).isEqualTo(ChatModel.Approval.PENDING);
+    assertThat(m.pendingApproval()).isSameAs(t);
+  }
+
+  @Test
+  void toolResultAnswersTheApprovalAndCompletionCountsUsage() {
+    ChatModel m = new ChatModel();
+    toolTurn().forEach(e -> apply(m, e));
+    m.markApproval("c1", true);
+    apply(m, ev("tool_result", "callId", "c1", "content",
+        new JsonArray().add(new JsonObject().put("type", "text").put("text", "written")), "isError", false));
+    apply(m, ev("message_completed", "messageId", "a1", "usage",
+        new JsonObject().put("inputTokens", 100).put("outputTokens", 20)));
+    apply(m, ev("message_started", "messageId", "a2", "role", "assistant"));
+    apply(m, ev("delta", "text", "Done."));
+    apply(m, ev("message_completed", "messageId", "a2", "usage",
+        new JsonObject().put("inputTokens", 150).put("outputTokens", 5)));
+    apply(m, ev("turn_completed", "turnId", "t1", "status", "complete"));
+    ToolBlock t = m.tool("c1");
+    assertThat(t.result).isEqualTo("written");
+    assertThat(t.approval).isEqualTo(ChatModel.Approval.ALLOWED);
+    assertThat(m.pendingApproval()).isNull();
+    assertThat(m.inputTokens()).isEqualTo(250);
+    assertThat(m.outputTokens()).isEqualTo(25);
+    assertThat(m.turnInFlight()).isFalse();
+    assertThat(((AssistantBlock) m.blocks().get(m.blocks().size() - 1)).text.toString()).isEqualTo("Done.");
+    assertThat(((AssistantBlock) m.blocks().get(m.blocks().size() - 1)).status).isEqualTo("complete");
+  }
+
+  @Test
+  void anEventIsAppliedOnceBySeq() {
+    ChatModel m = new ChatModel();
+    JsonObject d = ev("delta", "text", "x");
+    assertThat(m.apply(1, ev("message_started", "messageId", "a", "role", "assistant"))).isTrue();
+    assertThat(m.apply(2, d)).isTrue();
+    assertThat(m.apply(2, d)).isFalse();
+    assertThat(m.apply(1, d)).isFalse();
+    assertThat(((AssistantBlock) m.blocks().get(0)).text.toString()).isEqualTo("x");
+    assertThat(m.lastSeq()).isEqualTo(2);
+  }
+
+  @Test
+  void replayedEventsOfAStoredMessageDoNotDuplicateIt() {
+    JsonObject stored = new JsonObject().put("id", "s1").put("title", "t").put("model", "m").put("messages",
+        new JsonArray()
+            .add(new JsonObject().put("id", "u1").put("role", "user").put("status", "complete")
+                .put("content", new JsonArray().add(new JsonObject().put("type", "text").put("text", "hi"))))
+            .add(new JsonObject().put("id", "a1").put("role", "assistant").put("status", "complete")
+                .put("content", new JsonArray().add(new JsonObject().put("type", "text").put("text", "Echo: hi")))
+                .put("usage", new JsonObject().put("inputTokens", 3).put("outputTokens", 4))));
+    ChatModel m = new ChatModel();
+    m.loadSession(stored);
+    // subscribe with afterSeq=0 replays the whole turn that is already stored
+    apply(m, ev("turn_started", "turnId", "t"));
+    apply(m, ev("message_started", "messageId", "u1", "role", "user"));
+    apply(m, ev("message_started", "messageId", "a1", "role", "assistant"));
+    apply(m, ev("delta", "text", "Echo"));
+    apply(m, ev("delta", "text", ": hi"));
+    apply(m, ev("message_completed", "messageId", "a1", "usage",
+        new JsonObject().put("inputTokens", 3).put("outputTokens", 4)));
+    apply(m, ev("turn_completed", "turnId", "t", "status", "complete"));
+    assertThat(m.blocks()).hasSize(2);
+    assertThat(((UserBlock) m.blocks().get(0)).text.toString()).isEqualTo("hi");
+    assertThat(((AssistantBlock) m.blocks().get(1)).text.toString()).isEqualTo("Echo: hi");
+    assertThat(m.inputTokens()).isEqualTo(3);
+    assertThat(m.outputTokens()).isEqualTo(4);
+    assertThat(m.session().getString("title")).isEqualTo("t");
+  }
+
+  @Test
+  void loadsStoredToolCallsResultsAndStatuses() {
+    JsonObject stored = new JsonObject().put("id", "s1").put("messages", new JsonArray()
+        .add(new JsonObject().put("id", "a1").put("role", "assistant").put("status", "interrupted")
+            .put("content", new JsonArray()
+                .add(new JsonObject().put("type", "thinking").put("text", "plan"))
+                .add(new JsonObject().put("type", "tool_call").put("callId", "c9").put("name", "read_file")
+                    .put("arguments", new JsonObject().put("path", "a.txt")))))
+        .add(new JsonObject().put("id", "r1").put("role", "tool").put("status", "complete")
+            .put("content", new JsonArray().add(new JsonObject().put("type", "tool_result").put("callId", "c9")
+                .put("content", "file body").put("isError", true)))));
+    ChatModel m = new ChatModel();
+    m.loadSession(stored);
+    assertThat(m.tool("c9").result).isEqualTo("file body");
+    assertThat(m.tool("c9").isError).isTrue();
+    assertThat(((AssistantBlock) m.blocks().get(0)).thinking.toString()).isEqualTo("plan");
+    assertThat(m.blocks()).anySatisfy(b -> assertThat(b).isInstanceOfSatisfying(NoticeBlock.class,
+        n -> assertThat(n.text()).contains("interrupted")));
+  }
+
+  @Test
+  void turnErrorAndCancelAreShown() {
+    ChatModel m = new ChatModel();
+    apply(m, ev("turn_started", "turnId", "t"));
+    apply(m, ev("turn_error", "code", "upstream_error", "message", "overloaded"));
+    apply(m, ev("turn_completed", "turnId", "t", "status", "error"));
+    assertThat(m.blocks()).extracting(b -> ((NoticeBlock) b).text())
+        .containsExactly("Error [upstream_error]: overloaded", "(turn error)");
+    assertThat(((NoticeBlock) m.blocks().get(0)).tone()).isEqualTo(Tone.ERROR);
+  }
+
+  @Test
+  void deltasWithoutMessageStartedStillShow() {
+    ChatModel m = new ChatModel();
+    apply(m, ev("delta", "text", "joined mid-stream"));
+    assertThat(((AssistantBlock) m.blocks().get(0)).text.toString()).isEqualTo("joined mid-stream");
+  }
+
+  @Test
+  void presenceUpdatesOpenIn() {
+    ChatModel m = new ChatModel();
+    apply(m, ev("presence", "openIn", new JsonArray().add("web").add("tui")));
+    assertThat(m.openIn()).containsExactly("web", "tui");
+  }
+
+  @Test
+  void turnCompletionClearsUnansweredApprovals() {
+    ChatModel m = new ChatModel();
+    toolTurn().forEach(e -> apply(m, e));
+    apply(m, ev("turn_completed", "turnId", "t1", "status", "cancelled"));
+    assertThat(m.pendingApproval()).isNull();
+    assertThat(m.blocks().get(m.blocks().size() - 1)).isInstanceOfSatisfying(NoticeBlock.class,
+        n -> assertThat(n.text()).isEqualTo("(turn cancelled)"));
+  }
+}
