@@ -126,4 +126,9 @@ public final class FakeAuthService implements AuthService {
   public Future<JsonObject> completeOAuth(String state, String code) {
     return ServiceException.fail(ErrorCodes.BAD_REQUEST, "not supported by the fake");
   }
+
+  @Override
+  public io.vertx.core.Future<java.util.List<io.vertx.core.json.JsonObject>> listOAuthClientPresets() {
+    return io.vertx.core.Future.succeededFuture(java.util.List.of());
+  }
 }
