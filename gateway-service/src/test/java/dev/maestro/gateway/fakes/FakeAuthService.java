@@ -110,4 +110,9 @@ public class FakeAuthService implements AuthService {
     return createCredential(userId, new JsonObject().put("provider", "anthropic").put("kind", "oauth").put("label", "oauth")
         .put("apiKey", "oauth-token-" + code));
   }
+
+  @Override
+  public io.vertx.core.Future<java.util.List<io.vertx.core.json.JsonObject>> listOAuthClientPresets() {
+    return io.vertx.core.Future.succeededFuture(java.util.List.of());
+  }
 }
