@@ -18,7 +18,7 @@ for _ in $(seq 1 60); do
 done
 [[ "${answer:-}" == *"Echo: hello from the smoke test"* ]] || { echo "chat: no answer stored (got '${answer:-}')" >&2; exit 1; }
 if [ -f "$(dirname "$0")/../../tui-client/target/tui-client-0.1.0-SNAPSHOT-fat.jar" ]; then
-  out="$("$(dirname "$0")/../maestro" tui --url "$URL" --token "$TOKEN" send --session "$SID" "second message")"
+  out="$(MAESTRO_URL="$URL" MAESTRO_TOKEN="$TOKEN" "$(dirname "$0")/../maestro" tui send --session "$SID" "second message")"
   [[ "$out" == *"Echo: second message"* ]] || { echo "tui send: unexpected output '$out'" >&2; exit 1; }
   echo "tui send: OK"
 fi
