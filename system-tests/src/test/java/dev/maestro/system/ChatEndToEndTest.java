@@ -1,0 +1,225 @@
+package dev.maestro.system;
+
+import dev.maestro.auth.AuthServiceVerticle;
+import dev.maestro.gateway.GatewayVerticle;
+import dev.maestro.platform.MaestroConfig;
+import dev.maestro.provider.ProviderServiceVerticle;
+import dev.maestro.session.SessionServiceVerticle;
+import dev.maestro.testkit.ClusterNodes;
+import dev.maestro.testkit.TestEnv;
+import dev.maestro.testkit.fake.FakeUpstream;
+import dev.maestro.tool.ToolServiceVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Deployable;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The chat path end to end over real HTTP and WebSocket: five services each on its own clustered
+ * Vert.x (two gateways), real PostgreSQL and Redis, the testkit fake upstream as the model.
+ */
+class ChatEndToEndTest {
+  static final List<Vertx> nodes = new ArrayList<>();
+  static Vertx client;
+  static JsonObject config;
+  static FakeUpstream upstream;
+  static int portA;
+  static int portB;
+  static WebClient http;
+  static String token;
+
+  @BeforeAll
+  static void startSystem() throws Exception {
+    client = Vertx.vertx();
+    TestEnv.ensureDatabase(client).await(30, TimeUnit.SECONDS);
+    for (String schema : List.of("gateway", "session", "auth", "tool", "provider")) TestEnv.dropSchema(client, schema).await(30, TimeUnit.SECONDS);
+    config = TestEnv.config();
+    upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
+    start(AuthServiceVerticle::new);
+    start(ProviderServiceVerticle::new);
+    start(ToolServiceVerticle::new);
+    start(SessionServiceVerticle::new);
+    GatewayVerticle a = new GatewayVerticle();
+    GatewayVerticle b = new GatewayVerticle();
+    start(() -> a);
+    start(() -> b);
+    portA = a.actualPort();
+    portB = b.actualPort();
+    http = WebClient.create(client);
+    HttpResponse<Buffer> minted = http.post(portA, "127.0.0.1", "/api/v1/auth/token")
+        .sendJsonObject(new JsonObject().put("username", "admin")
+            .put("password", config.getString(MaestroConfig.ADMIN_PASSWORD)).put("name", "e2e"))
+        .await(20, TimeUnit.SECONDS);
+    assertThat(minted.statusCode()).as(minted.bodyAsString()).isEqualTo(201);
+    token = minted.bodyAsJsonObject().getString("token");
+  }
+
+  static void start(Supplier<Deployable> verticle) throws Exception {
+    Vertx node = ClusterNodes.start(config.getString(MaestroConfig.CLUSTER_NAME));
+    nodes.add(node);
+    node.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).await(90, TimeUnit.SECONDS);
+  }
+
+  @AfterAll
+  static void stopSystem() throws Exception {
+    for (Vertx node : nodes) node.close().await(30, TimeUnit.SECONDS);
+    if (client != null) client.close().await(10, TimeUnit.SECONDS);
+  }
+
+  static HttpResponse<Buffer> post(int port, String path, JsonObject body) throws Exception {
+    return http.post(port, "127.0.0.1", path).bearerTokenAuthentication(token).sendJsonObject(body).await(20, TimeUnit.SECONDS);
+  }
+
+  static HttpResponse<Buffer> get(int port, String path) throws Exception {
+    return http.get(port, "127.0.0.1", path).bearerTokenAuthentication(token).send().await(20, TimeUnit.SECONDS);
+  }
+
+  /** A WebSocket client that queues every server frame. */
+  static final class Socket {
+    final WebSocket ws;
+    final LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+
+    Socket(int port) throws Exception {
+      WebSocketClient wsc = client.createWebSocketClient();
+      ws = wsc.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/api/v1/ws")
+          .addHeader("Authorization", "Bearer " + token)).await(20, TimeUnit.SECONDS);
+      ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
+    }
+
+    void send(JsonObject frame) throws Exception {
+      ws.writeTextMessage(frame.encode()).await(10, TimeUnit.SECONDS);
+    }
+
+    JsonObject next(Predicate<JsonObject> which, long timeoutMs) throws InterruptedException {
+      long deadline = System.currentTimeMillis() + timeoutMs;
+      while (true) {
+        JsonObject f = frames.poll(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+        if (f == null) throw new AssertionError("no matching frame within " + timeoutMs + " ms");
+        if (which.test(f)) return f;
+      }
+    }
+
+    /** Session events (with a seq; presence is out of band) up to and including turn_completed. */
+    List<JsonObject> eventsUntilTurnCompleted(long timeoutMs) throws InterruptedException {
+      List<JsonObject> events = new ArrayList<>();
+      while (true) {
+        JsonObject f = next(ChatEndToEndTest::isSessionEvent, timeoutMs);
+        events.add(f);
+        if ("turn_completed".equals(f.getJsonObject("event").getString("type"))) return events;
+      }
+    }
+
+    void close() throws Exception {
+      ws.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  static boolean isSessionEvent(JsonObject frame) {
+    if (!"event".equals(frame.getString("type"))) return false;
+    if ("presence".equals(frame.getJsonObject("event").getString("type"))) {
+      assertThat(frame.getValue("seq")).as("presence is not part of the resumable stream").isNull();
+      return false;
+    }
+    return true;
+  }
+
+  static String createSession() throws Exception {
+    HttpResponse<Buffer> cred = post(portA, "/api/v1/credentials", new JsonObject().put("provider", "openai")
+        .put("kind", "api_key").put("label", "fake openai").put("apiKey", "sk-e2e-secret-value-1234")
+        .put("baseUrl", upstream.openAiBaseUrl()));
+    assertThat(cred.statusCode()).as(cred.bodyAsString()).isEqualTo(201);
+    assertThat(cred.bodyAsString()).doesNotContain("sk-e2e-secret-value-1234");
+    HttpResponse<Buffer> session = post(portA, "/api/v1/sessions", new JsonObject().put("title", "e2e")
+        .put("provider", "openai").put("model", "gpt-4o-mini").put("credentialId", cred.bodyAsJsonObject().getString("id")));
+    assertThat(session.statusCode()).as(session.bodyAsString()).isEqualTo(201);
+    return session.bodyAsJsonObject().getString("id");
+  }
+
+  static String text(List<JsonObject> events) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonObject e : events) {
+      JsonObject ev = e.getJsonObject("event");
+      if ("delta".equals(ev.getString("type"))) sb.append(ev.getString("text"));
+    }
+    return sb.toString();
+  }
+
+  static void assertContiguous(List<JsonObject> events) {
+    for (int i = 1; i < events.size(); i++) {
+      assertThat(events.get(i).getLong("seq")).as("seq after %s", events.get(i - 1).getLong("seq"))
+          .isEqualTo(events.get(i - 1).getLong("seq") + 1);
+    }
+  }
+
+  @Test
+  void credentialSessionSendStreamsDeltasAndStoresTheMessage() throws Exception {
+    String sessionId = createSession();
+    Socket socket = new Socket(portA);
+    socket.send(new JsonObject().put("type", "subscribe").put("sessionId", sessionId));
+    socket.send(new JsonObject().put("type", "send").put("sessionId", sessionId).put("text", "hello end to end"));
+    List<JsonObject> events = socket.eventsUntilTurnCompleted(30_000);
+    socket.close();
+
+    assertContiguous(events);
+    assertThat(events.get(0).getJsonObject("event").getString("type")).isEqualTo("turn_started");
+    assertThat(events.stream().filter(e -> "delta".equals(e.getJsonObject("event").getString("type"))).count())
+        .as("streamed in several deltas").isGreaterThanOrEqualTo(3);
+    assertThat(text(events)).isEqualTo("Echo: hello end to end");
+    assertThat(events.get(events.size() - 1).getJsonObject("event").getString("status")).isEqualTo("complete");
+
+    JsonArray messages = get(portA, "/api/v1/sessions/" + sessionId).bodyAsJsonObject().getJsonArray("messages");
+    JsonObject assistant = messages.getJsonObject(messages.size() - 1);
+    assertThat(messages.getJsonObject(0).getString("role")).isEqualTo("user");
+    assertThat(assistant.getString("role")).isEqualTo("assistant");
+    assertThat(assistant.getString("status")).isEqualTo("complete");
+    assertThat(assistant.getJsonArray("content").getJsonObject(0).getString("text")).isEqualTo("Echo: hello end to end");
+    assertThat(upstream.requests()).isNotEmpty();
+  }
+
+  @Test
+  void clientReconnectsToTheOtherGatewayWithAfterSeqAndMissesNothing() throws Exception {
+    String sessionId = createSession();
+    Socket first = new Socket(portA);
+    first.send(new JsonObject().put("type", "subscribe").put("sessionId", sessionId));
+    first.send(new JsonObject().put("type", "send").put("sessionId", sessionId).put("text", "slow please, then stop"));
+    List<JsonObject> seen = new ArrayList<>();
+    while (seen.stream().filter(e -> "delta".equals(e.getJsonObject("event").getString("type"))).count() < 3) {
+      seen.add(first.next(ChatEndToEndTest::isSessionEvent, 30_000));
+    }
+    first.close();  // the connection drops mid-turn
+
+    long lastSeq = seen.get(seen.size() - 1).getLong("seq");
+    Socket second = new Socket(portB);
+    second.send(new JsonObject().put("type", "subscribe").put("sessionId", sessionId).put("afterSeq", lastSeq));
+    List<JsonObject> rest = second.eventsUntilTurnCompleted(60_000);
+    second.close();
+
+    List<JsonObject> all = new ArrayList<>(seen);
+    all.addAll(rest);
+    assertThat(rest.get(0).getLong("seq")).isEqualTo(lastSeq + 1);
+    assertContiguous(all);
+    JsonArray messages = get(portB, "/api/v1/sessions/" + sessionId).bodyAsJsonObject().getJsonArray("messages");
+    JsonObject assistant = messages.getJsonObject(messages.size() - 1);
+    assertThat(assistant.getString("status")).isEqualTo("complete");
+    assertThat(text(all)).isEqualTo(assistant.getJsonArray("content").getJsonObject(0).getString("text"));
+  }
+}
