@@ -67,7 +67,8 @@ public class AuthServiceVerticle extends VerticleBase {
     CredentialStore credentials = new CredentialStore(pool, box, policy);
     refresher = new TokenRefresher(pool, box, tokens, clients, events, policy);
     flows = new OAuthFlows(vertx, pool, box, clients, credentials, tokens);
-    return new AuthServiceImpl(vertx, credentials, clients, flows, refresher, events);
+    McpAuth mcp = new McpAuth(pool, web, box, clients, flows, refresher);
+    return new AuthServiceImpl(vertx, credentials, clients, flows, refresher, events, mcp);
   }
 
   /** One round at a time per instance; other instances run theirs concurrently (rows are claimed). */

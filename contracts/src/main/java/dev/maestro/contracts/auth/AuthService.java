@@ -68,4 +68,23 @@ public interface AuthService {
 
   /** Finishes a flow; an unknown, expired or reused state fails with BAD_REQUEST → credential. */
   Future<JsonObject> completeOAuth(String state, String code);
+
+  /**
+   * OAuth sign-in to an HTTP MCP server after it answered 401 (for tool-service and the gateway).
+   * body: {serverUrl, wwwAuthenticate?: the 401's WWW-Authenticate header, label?, scopes?}.
+   * Discovers the protected-resource and authorization-server metadata, registers Maestro
+   * dynamically when needed, and starts the same PKCE flow → {authorizeUrl, state,
+   * authorizationServer}. The browser returns through /oauth/callback → {@link #completeOAuth}.
+   */
+  Future<JsonObject> startMcpOAuth(String userId, String serverId, JsonObject body, String redirectUri);
+
+  /**
+   * For tool-service: the current bearer token of an MCP server, refreshed first when due →
+   * {serverId, credentialId, secret, scheme:"bearer", expiresAt?}. NOT_FOUND: no sign-in yet;
+   * CONFLICT: the login needs re-authorization.
+   */
+  Future<JsonObject> mcpToken(String serverId);
+
+  /** After the MCP server answered 401 to the current token: refresh now → same shape as {@link #mcpToken}. */
+  Future<JsonObject> refreshMcpToken(String serverId);
 }
