@@ -36,6 +36,7 @@ public class AuthServiceVerticle extends VerticleBase {
   private MessageConsumer<JsonObject> consumer;
   private long timerId = -1;
   private boolean refreshRunning;
+  private boolean stopping;
   private TokenRefresher refresher;
   private OAuthFlows flows;
 
@@ -77,7 +78,9 @@ public class AuthServiceVerticle extends VerticleBase {
     refreshRunning = true;
     refresher.refreshDue(workers)
         .compose(n -> flows.purgeOldStates())
-        .onFailure(err -> LOG.warn("refresh round failed: {}", err.getMessage()))
+        .onFailure(err -> {
+          if (!stopping) LOG.warn("refresh round failed: {}", err.getMessage());
+        })
         .onComplete(ar -> refreshRunning = false);
   }
 
@@ -93,6 +96,7 @@ public class AuthServiceVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopping = true;
     if (timerId >= 0) vertx.cancelTimer(timerId);
     Future<Void> unreg = consumer == null ? Future.succeededFuture() : consumer.unregister();
     return unreg.compose(v -> pool == null ? Future.succeededFuture() : pool.close())
