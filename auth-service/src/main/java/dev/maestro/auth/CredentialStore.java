@@ -19,7 +19,7 @@ import java.util.UUID;
 /** Credential rows: what users see (always masked) and how new ones are written. */
 public final class CredentialStore {
   static final String VIEW_COLS = "id, user_id, provider, kind, label, base_url, status, masked_secret, expires_at,"
-      + " last_error, created_at";
+      + " last_error, mcp_server_id, created_at";
 
   private final Pool pool;
   private final SecretBox box;
@@ -129,6 +129,7 @@ public final class CredentialStore {
         .put("expiresAt", OAuthClientStore.time(r.getOffsetDateTime("expires_at")))
         .put("createdAt", OAuthClientStore.time(r.getOffsetDateTime("created_at")));
     if (r.getString("last_error") != null) v.put("lastError", r.getString("last_error"));
+    if (r.getString("mcp_server_id") != null) v.put("mcpServerId", r.getString("mcp_server_id"));
     return v;
   }
 }

@@ -54,6 +54,7 @@ class McpOAuthTest extends AuthTestBase {
     assertThat(cb.error()).isNull();
     JsonObject cred = await(i.auth().completeOAuth(cb.state(), cb.code()));
     assertThat(cred.getString("provider")).isEqualTo("mcp");
+    assertThat(cred.getString("mcpServerId")).isEqualTo("srv-1");
 
     JsonObject token = await(i.auth().mcpToken("srv-1"));
     assertThat(token.getString("scheme")).isEqualTo("bearer");
