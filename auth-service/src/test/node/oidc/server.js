@@ -7,12 +7,15 @@
 //   GET  /test/stats                 → {refreshGrants, codeGrants, invalidGrants, grantErrors}
 //   POST /test/config?accessTtl=N    → access-token lifetime for tokens issued from now on
 //   POST /test/revoke?account=ID     → revokes that account's grant and its current refresh token
+// An MCP-style protected resource (MCP authorization spec): GET /mcp answers 401 with
+// WWW-Authenticate: Bearer resource_metadata="…/.well-known/oauth-protected-resource/mcp" unless the
+// bearer is a live access token issued for resource <issuer>/mcp. Dynamic client registration is open.
 // Interaction (login + consent) is driven by plain HTTP the test performs:
 //   GET  /interaction/:uid           → {"uid","prompt"}  (prompt: login | consent)
 //   POST /interaction/:uid/login     form login=<account id>
 //   POST /interaction/:uid/confirm   grants the requested scopes
 import http from 'node:http';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const redirectUris = (process.env.REDIRECT_URIS || 'http://127.0.0.1/callback').split(',');
 const clientId = process.env.CLIENT_ID || 'maestro-test';
@@ -58,6 +61,26 @@ async function handle(req, res) {
     await rt.destroy();
     return json(res, 200, { revoked: account });
   }
+  if (url.pathname === '/.well-known/oauth-protected-resource/mcp') {
+    return json(res, 200, {
+      resource: `${provider.issuer}/mcp`,
+      authorization_servers: [provider.issuer],
+      scopes_supported: ['mcp:tools'],
+      bearer_methods_supported: ['header'],
+    });
+  }
+  if (url.pathname === '/mcp') {
+    const auth = req.headers.authorization || '';
+    const token = auth.startsWith('Bearer ') ? auth.slice(7) : null;
+    const at = token ? await provider.AccessToken.find(token) : undefined;
+    const resource = `${provider.issuer}/mcp`;
+    if (!at || at.isExpired || at.aud !== resource) {
+      res.setHeader('WWW-Authenticate',
+        `Bearer resource_metadata="${provider.issuer}/.well-known/oauth-protected-resource/mcp"`);
+      return json(res, 401, { error: 'invalid_token' });
+    }
+    return json(res, 200, { ok: true, sub: at.accountId });
+  }
   const m = url.pathname.match(/^\/interaction\/([^/]+)(\/login|\/confirm)?$/);
   if (m) {
     const details = await provider.interactionDetails(req, res);
@@ -97,7 +120,20 @@ server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
       token_endpoint_auth_method: 'client_secret_basic',
     }],
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: false }, revocation: { enabled: true } },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      registration: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => undefined,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (ctx, resourceIndicator) => {
+          if (resourceIndicator !== `${issuer}/mcp`) throw new errors.InvalidTarget();
+          return { scope: 'mcp:tools', audience: resourceIndicator, accessTokenFormat: 'opaque', accessTokenTTL: accessTtl };
+        },
+      },
+    },
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: () => true,

@@ -14,6 +14,7 @@ CREATE TABLE oauth_client (
   scopes jsonb NOT NULL DEFAULT '[]',
   extra_params jsonb NOT NULL DEFAULT '{}',
   extra_headers jsonb NOT NULL DEFAULT '{}',
+  registered_for text UNIQUE,        -- dynamic registrations (MCP): '<issuer> <redirect uri>'
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
@@ -37,9 +38,13 @@ CREATE TABLE credential (
   refresh_count bigint NOT NULL DEFAULT 0,
   refreshed_at timestamptz,          -- last successful refresh
   last_error text,
+  mcp_server_id text,                -- set for an MCP server's login (tool-service's server id)
+  resource text,                     -- RFC 8707 resource the tokens are for (MCP)
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+
+CREATE INDEX credential_mcp ON credential (mcp_server_id) WHERE mcp_server_id IS NOT NULL;
 
 CREATE INDEX credential_user ON credential (user_id, created_at);
 CREATE INDEX credential_due ON credential (next_refresh_at) WHERE next_refresh_at IS NOT NULL;
@@ -52,6 +57,8 @@ CREATE TABLE oauth_state (
   oauth_client_id uuid NOT NULL REFERENCES oauth_client (id) ON DELETE CASCADE,
   redirect_uri text NOT NULL,
   verifier_ct bytea NOT NULL,        -- the PKCE code verifier
+  mcp_server_id text,
+  resource text,
   key_id text NOT NULL,
   expires_at timestamptz NOT NULL,
   used_at timestamptz,

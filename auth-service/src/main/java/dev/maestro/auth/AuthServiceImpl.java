@@ -23,9 +23,11 @@ public final class AuthServiceImpl implements AuthService {
   private final OAuthFlows flows;
   private final TokenRefresher refresher;
   private final StatusEvents events;
+  private final McpAuth mcp;
 
   public AuthServiceImpl(Vertx vertx, CredentialStore credentials, OAuthClientStore clients, OAuthFlows flows,
-                         TokenRefresher refresher, StatusEvents events) {
+                         TokenRefresher refresher, StatusEvents events, McpAuth mcp) {
+    this.mcp = mcp;
     this.vertx = vertx;
     this.credentials = credentials;
     this.clients = clients;
@@ -151,6 +153,24 @@ public final class AuthServiceImpl implements AuthService {
   @Override
   public Future<JsonObject> completeOAuth(String state, String code) {
     return guarded(() -> flows.complete(state, code));
+  }
+
+  @Override
+  public Future<JsonObject> startMcpOAuth(String userId, String serverId, JsonObject body, String redirectUri) {
+    return guarded(() -> {
+      requireUser(userId);
+      return mcp.start(userId, serverId, body, redirectUri);
+    });
+  }
+
+  @Override
+  public Future<JsonObject> mcpToken(String serverId) {
+    return guarded(() -> mcp.token(serverId, false));
+  }
+
+  @Override
+  public Future<JsonObject> refreshMcpToken(String serverId) {
+    return guarded(() -> mcp.token(serverId, true));
   }
 
   private static void requireUser(String userId) {

@@ -36,6 +36,7 @@ public class AuthServiceVerticle extends VerticleBase {
   private MessageConsumer<JsonObject> consumer;
   private long timerId = -1;
   private boolean refreshRunning;
+  private boolean stopping;
   private TokenRefresher refresher;
   private OAuthFlows flows;
 
@@ -67,7 +68,8 @@ public class AuthServiceVerticle extends VerticleBase {
     CredentialStore credentials = new CredentialStore(pool, box, policy);
     refresher = new TokenRefresher(pool, box, tokens, clients, events, policy);
     flows = new OAuthFlows(vertx, pool, box, clients, credentials, tokens);
-    return new AuthServiceImpl(vertx, credentials, clients, flows, refresher, events);
+    McpAuth mcp = new McpAuth(pool, web, box, clients, flows, refresher);
+    return new AuthServiceImpl(vertx, credentials, clients, flows, refresher, events, mcp);
   }
 
   /** One round at a time per instance; other instances run theirs concurrently (rows are claimed). */
@@ -76,7 +78,9 @@ public class AuthServiceVerticle extends VerticleBase {
     refreshRunning = true;
     refresher.refreshDue(workers)
         .compose(n -> flows.purgeOldStates())
-        .onFailure(err -> LOG.warn("refresh round failed: {}", err.getMessage()))
+        .onFailure(err -> {
+          if (!stopping) LOG.warn("refresh round failed: {}", err.getMessage());
+        })
         .onComplete(ar -> refreshRunning = false);
   }
 
@@ -92,6 +96,7 @@ public class AuthServiceVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopping = true;
     if (timerId >= 0) vertx.cancelTimer(timerId);
     Future<Void> unreg = consumer == null ? Future.succeededFuture() : consumer.unregister();
     return unreg.compose(v -> pool == null ? Future.succeededFuture() : pool.close())

@@ -72,24 +72,31 @@ public final class OAuthFlows {
             return Future.failedFuture(badField("oauthClientId", "OAuth client " + cfg.name() + " is for provider "
                 + cfg.provider() + ", not " + p));
           }
-          String state = randomToken();
-          String verifier = randomToken();
-          byte[] vct = box.encrypt(verifier, verifierContext(state));
-          return pool.preparedQuery("INSERT INTO oauth_state (state, user_id, provider, label, oauth_client_id, redirect_uri,"
-                  + " verifier_ct, key_id, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,"
-                  + " clock_timestamp() + make_interval(secs => $9::float8))")
-              .execute(Tuple.of(state, userId, p, label == null ? cfg.name() : label, UUID.fromString(cfg.id()), redirect,
-                  Buffer.buffer(vct), box.keys().current().idHex()).addValue((double) STATE_TTL_SECONDS))
-              .map(x -> new JsonObject().put("authorizeUrl", authorizeUrl(cfg, redirect, state, challenge(verifier)))
-                  .put("state", state));
+          return begin(userId, p, label == null ? cfg.name() : label, cfg, redirect, null, null, cfg.scopes());
         });
+  }
+
+  /** Stores a single-use state with the encrypted PKCE verifier → {authorizeUrl, state}. */
+  Future<JsonObject> begin(String userId, String provider, String label, OAuthClientConfig cfg, String redirect,
+                           String mcpServerId, String resource, io.vertx.core.json.JsonArray scopes) {
+    String state = randomToken();
+    String verifier = randomToken();
+    byte[] vct = box.encrypt(verifier, verifierContext(state));
+    return pool.preparedQuery("INSERT INTO oauth_state (state, user_id, provider, label, oauth_client_id, redirect_uri,"
+            + " verifier_ct, key_id, expires_at, mcp_server_id, resource) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,"
+            + " clock_timestamp() + make_interval(secs => $9::float8), $10, $11)")
+        .execute(Tuple.of(state, userId, provider, label, UUID.fromString(cfg.id()), redirect,
+            Buffer.buffer(vct), box.keys().current().idHex()).addValue((double) STATE_TTL_SECONDS)
+            .addValue(mcpServerId).addValue(resource))
+        .map(x -> new JsonObject().put("authorizeUrl", authorizeUrl(cfg, redirect, state, challenge(verifier), resource, scopes))
+            .put("state", state));
   }
 
   public Future<JsonObject> complete(String state, String code) {
     if (state == null || state.isBlank()) return Future.failedFuture(bad("the sign-in callback has no state parameter"));
     if (code == null || code.isBlank()) return Future.failedFuture(bad("the sign-in callback has no authorization code"));
     return pool.preparedQuery("UPDATE oauth_state SET used_at = clock_timestamp() WHERE state=$1 AND used_at IS NULL"
-            + " AND expires_at > clock_timestamp() RETURNING user_id, provider, label, oauth_client_id, redirect_uri, verifier_ct")
+            + " AND expires_at > clock_timestamp() RETURNING user_id, provider, label, oauth_client_id, redirect_uri, verifier_ct, mcp_server_id, resource")
         .execute(Tuple.of(state))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(rows.iterator().next()) : explainUnusableState(state))
         .compose(row -> exchange(state, code, row));
@@ -99,12 +106,18 @@ public final class OAuthFlows {
     String verifier = box.decrypt(st.getBuffer("verifier_ct").getBytes(), verifierContext(state), "the PKCE verifier of this sign-in");
     String clientId = st.getUUID("oauth_client_id").toString();
     return clients.config(pool, clientId)
-        .compose(cfg -> tokens.exchangeCode(cfg, code, st.getString("redirect_uri"), verifier)
+        .compose(cfg -> tokens.exchangeCode(cfg, code, st.getString("redirect_uri"), verifier, st.getString("resource"))
             .recover(err -> Future.failedFuture(err instanceof TokenGrantException tge && tge.rejected()
                 ? bad("the authorization server refused the sign-in: " + tge.getMessage())
                 : new ServiceException(ErrorCodes.UPSTREAM, "could not reach the authorization server: " + err.getMessage())))
-            .compose(tr -> credentials.insertOAuth(pool, st.getString("user_id"), st.getString("provider"),
-                st.getString("label"), null, clientId, tr)));
+            .compose(tr -> {
+              String mcp = st.getString("mcp_server_id");
+              // An MCP server has one login: a new sign-in replaces the previous one.
+              Future<?> cleared = mcp == null ? Future.succeededFuture()
+                  : pool.preparedQuery("DELETE FROM credential WHERE mcp_server_id=$1").execute(Tuple.of(mcp));
+              return cleared.compose(x -> credentials.insertOAuth(pool, st.getString("user_id"), st.getString("provider"),
+                  st.getString("label"), null, clientId, tr, mcp, st.getString("resource")));
+            }));
   }
 
   private Future<Row> explainUnusableState(String state) {
@@ -131,16 +144,18 @@ public final class OAuthFlows {
    * vertx-auth-oauth2 5.0.7 that method dropped redirect_uri, code_challenge and the additional
    * parameters of an OAuth2AuthorizationURL (seen in OAuthLoginTest), and PKCE is not optional.
    */
-  static String authorizeUrl(OAuthClientConfig cfg, String redirectUri, String state, String challenge) {
+  static String authorizeUrl(OAuthClientConfig cfg, String redirectUri, String state, String challenge, String resource,
+                             io.vertx.core.json.JsonArray scopeList) {
     Map<String, String> q = new LinkedHashMap<>();
     q.put("response_type", "code");
     q.put("client_id", cfg.clientId());
     q.put("redirect_uri", redirectUri);
-    String scopes = cfg.scopes().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(" "));
+    String scopes = scopeList.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(" "));
     if (!scopes.isEmpty()) q.put("scope", scopes);
     q.put("state", state);
     q.put("code_challenge", challenge);
     q.put("code_challenge_method", "S256");
+    if (resource != null) q.put("resource", resource);
     // Extra parameters (e.g. access_type=offline) may not override the security-relevant ones above.
     cfg.extraParams().forEach(e -> q.putIfAbsent(e.getKey(), String.valueOf(e.getValue())));
     StringBuilder url = new StringBuilder(cfg.authorizeUrl()).append(cfg.authorizeUrl().contains("?") ? '&' : '?');

@@ -37,7 +37,7 @@ import java.util.function.Supplier;
 public final class TokenRefresher {
   private static final Logger LOG = LoggerFactory.getLogger(TokenRefresher.class);
   private static final String COLS = "id, user_id, provider, kind, base_url, status, secret_ct, refresh_ct,"
-      + " oauth_client_id, expires_at, refresh_failures,"
+      + " oauth_client_id, expires_at, refresh_failures, resource, mcp_server_id,"
       + " (next_refresh_at IS NOT NULL AND next_refresh_at <= clock_timestamp()) AS due,"
       + " (expires_at IS NOT NULL AND expires_at <= clock_timestamp()) AS expired,"
       + " (refreshed_at IS NOT NULL AND refreshed_at > clock_timestamp() - interval '5 seconds') AS just_refreshed";
@@ -166,7 +166,7 @@ public final class TokenRefresher {
     if (clientId == null) return markUnusable(conn, row, "needs_reauth", "its OAuth client was deleted; sign in again");
     String rt = refreshToken;
     return clients.config(conn, clientId.toString())
-        .compose(cfg -> tokens.refresh(cfg, rt)
+        .compose(cfg -> tokens.refresh(cfg, rt, row.getString("resource"))
             .compose(tr -> storeTokens(conn, row, tr))
             .recover(err -> {
               if (err instanceof TokenGrantException tge && tge.rejected()) {
@@ -273,6 +273,7 @@ public final class TokenRefresher {
         .put("secret", secret)
         .put("scheme", oauth ? "bearer" : "api_key");
     if (expiresAt != null) out.put("expiresAt", expiresAt);
+    if (row.getString("mcp_server_id") != null) out.put("serverId", row.getString("mcp_server_id"));
     return out;
   }
 }

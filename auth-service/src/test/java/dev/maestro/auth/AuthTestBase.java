@@ -11,7 +11,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Tuple;
 import io.vertx.sqlclient.Row;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,12 +43,38 @@ abstract class AuthTestBase {
 
   record Instance(Vertx vertx, AuthService auth) {}
 
+  /**
+   * The test database of TestEnv with a "_auth" suffix: the machine's maestro_test is shared with
+   * other modules' test runs, and one of them dropping schema auth mid-test was seen here.
+   */
+  static String pgUrl() {
+    return TestEnv.pgUrl().replaceFirst("/([^/?]+)(\\?|$)", "/$1_auth$2");
+  }
+
   @BeforeEach
   void freshSchema() throws Exception {
     testVertx = Vertx.vertx();
-    TestEnv.ensureDatabase(testVertx).await(T, TimeUnit.SECONDS);
-    TestEnv.dropSchema(testVertx, AuthServiceVerticle.SCHEMA).await(T, TimeUnit.SECONDS);
-    config = TestEnv.config().put(AuthServiceVerticle.REFRESH_PERIOD_MS, "200");
+    ensureDatabase();
+    config = TestEnv.config().put(MaestroConfig.PG_URL, pgUrl()).put(AuthServiceVerticle.REFRESH_PERIOD_MS, "200");
+    Pool admin = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(PgConnectOptions.fromUri(pgUrl())).using(testVertx).build();
+    admin.query("DROP SCHEMA IF EXISTS auth CASCADE").execute().eventually(admin::close).await(T, TimeUnit.SECONDS);
+  }
+
+  private void ensureDatabase() throws Exception {
+    PgConnectOptions target = PgConnectOptions.fromUri(pgUrl());
+    Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
+        .connectingTo(new PgConnectOptions(target).setDatabase("postgres")).using(testVertx).build();
+    try {
+      boolean exists = pool.preparedQuery("SELECT 1 FROM pg_database WHERE datname = $1").execute(Tuple.of(target.getDatabase()))
+          .await(T, TimeUnit.SECONDS).size() > 0;
+      if (!exists) {
+        pool.query("CREATE DATABASE \"" + target.getDatabase() + "\"").execute()
+            .recover(err -> String.valueOf(err.getMessage()).contains("already exists") ? Future.succeededFuture() : Future.failedFuture(err))
+            .await(T, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.close().await(T, TimeUnit.SECONDS);
+    }
   }
 
   @AfterEach

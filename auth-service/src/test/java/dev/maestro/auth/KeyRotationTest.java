@@ -59,6 +59,13 @@ class KeyRotationTest extends AuthTestBase {
   }
 
   @Test
+  void aMalformedMasterKeyStopsTheStartWithAClearMessage() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(config.copy().put(MaestroConfig.MASTER_KEY, "not-a-key")))
+        .hasMessageContaining("MAESTRO_MASTER_KEY must be 64 hex characters or the base64 of 32 bytes")
+        .hasMessageNotContaining("not-a-key");
+  }
+
+  @Test
   void rotateKeyCommandReplacesTheKeyFile() throws Exception {
     // Key-file mode: no MAESTRO_MASTER_KEY; the first start creates master.key with mode 0600.
     JsonObject fileMode = config.copy();

@@ -70,6 +70,15 @@ public final class MasterKeySource {
 
   static MasterKey read(Path file) {
     try {
+      try {
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+        if (perms.stream().anyMatch(p -> !OWNER_ONLY.contains(p))) {
+          org.slf4j.LoggerFactory.getLogger(MasterKeySource.class).warn(
+              "the master key file {} is readable by others ({}); run chmod 600 on it", file, PosixFilePermissions.toString(perms));
+        }
+      } catch (UnsupportedOperationException notPosix) {
+        // nothing to check
+      }
       return MasterKey.parse(Files.readString(file, StandardCharsets.UTF_8), "the master key file " + file);
     } catch (IOException e) {
       throw new StartupException("cannot read the master key file " + file + ": " + e.getMessage());

@@ -27,19 +27,23 @@ public final class TokenClient {
     this.web = web;
   }
 
-  public Future<TokenResponse> exchangeCode(OAuthClientConfig client, String code, String redirectUri, String verifier) {
+  /** @param resource RFC 8707 resource indicator (MCP servers) or null */
+  public Future<TokenResponse> exchangeCode(OAuthClientConfig client, String code, String redirectUri, String verifier,
+                                            String resource) {
     MultiMap form = MultiMap.caseInsensitiveMultiMap()
         .add("grant_type", "authorization_code")
         .add("code", code)
         .add("redirect_uri", redirectUri)
         .add("code_verifier", verifier);
+    if (resource != null) form.add("resource", resource);
     return grant(client, form);
   }
 
-  public Future<TokenResponse> refresh(OAuthClientConfig client, String refreshToken) {
+  public Future<TokenResponse> refresh(OAuthClientConfig client, String refreshToken, String resource) {
     MultiMap form = MultiMap.caseInsensitiveMultiMap()
         .add("grant_type", "refresh_token")
         .add("refresh_token", refreshToken);
+    if (resource != null) form.add("resource", resource);
     return grant(client, form);
   }
 

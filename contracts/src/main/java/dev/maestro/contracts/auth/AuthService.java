@@ -61,11 +61,48 @@ public interface AuthService {
    * Templates an admin completes with their own client id (e.g. preset "google-gemini"): pass
    * {@code {"preset": name, "clientId", "clientSecret"?}} to {@link #createOAuthClient}.
    */
-  Future<List<JsonObject>> listOAuthClientPresets();
+  default Future<List<JsonObject>> listOAuthClientPresets() {
+    return notImplemented("listOAuthClientPresets");
+  }
 
   /** body: {label, oauthClientId} → {authorizeUrl, state}. */
   Future<JsonObject> startOAuth(String userId, String provider, JsonObject body, String redirectUri);
 
   /** Finishes a flow; an unknown, expired or reused state fails with BAD_REQUEST → credential. */
   Future<JsonObject> completeOAuth(String state, String code);
+
+  /**
+   * OAuth sign-in to an HTTP MCP server after it answered 401 (for tool-service and the gateway).
+   * body: {serverUrl, wwwAuthenticate?: the 401's WWW-Authenticate header, label?, scopes?}.
+   * Discovers the protected-resource and authorization-server metadata, registers Maestro
+   * dynamically when needed, and starts the same PKCE flow → {authorizeUrl, state,
+   * authorizationServer}. The browser returns through /oauth/callback → {@link #completeOAuth}.
+   */
+  default Future<JsonObject> startMcpOAuth(String userId, String serverId, JsonObject body, String redirectUri) {
+    return notImplemented("startMcpOAuth");
+  }
+
+  /**
+   * For tool-service: the current bearer token of an MCP server, refreshed first when due →
+   * {serverId, credentialId, secret, scheme:"bearer", expiresAt?}. NOT_FOUND: no sign-in yet;
+   * CONFLICT: the login needs re-authorization.
+   */
+  default Future<JsonObject> mcpToken(String serverId) {
+    return notImplemented("mcpToken");
+  }
+
+  /** After the MCP server answered 401 to the current token: refresh now → same shape as {@link #mcpToken}. */
+  default Future<JsonObject> refreshMcpToken(String serverId) {
+    return notImplemented("refreshMcpToken");
+  }
+
+  /**
+   * Methods added after the first version are default methods, so fakes of this interface in
+   * other modules' tests keep compiling; auth-service implements all of them.
+   */
+  @io.vertx.codegen.annotations.GenIgnore
+  static <T> Future<T> notImplemented(String method) {
+    return Future.failedFuture(new io.vertx.serviceproxy.ServiceException(dev.maestro.contracts.ErrorCodes.UNAVAILABLE,
+        method + " is not implemented by this AuthService"));
+  }
 }

@@ -1,0 +1,198 @@
+package dev.maestro.auth;
+
+import dev.maestro.auth.crypto.SecretBox;
+import dev.maestro.contracts.ErrorCodes;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.serviceproxy.ServiceException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * OAuth for HTTP MCP servers, per the MCP authorization spec: protected-resource metadata
+ * (RFC 9728, found through the 401's {@code WWW-Authenticate: Bearer resource_metadata=…} or the
+ * well-known path), authorization-server metadata (RFC 8414, then OpenID discovery), dynamic client
+ * registration (RFC 7591, one public client per authorization server and redirect URI, reused),
+ * then the same PKCE flow with the RFC 8707 {@code resource} parameter. Tokens live in the
+ * credential table (provider {@code mcp}) and are refreshed like any other.
+ */
+public final class McpAuth {
+  private static final Pattern RESOURCE_METADATA = Pattern.compile("resource_metadata=\"([^\"]+)\"");
+  private static final long TIMEOUT_MS = 10_000;
+
+  private final Pool pool;
+  private final WebClient web;
+  private final SecretBox box;
+  private final OAuthClientStore clients;
+  private final OAuthFlows flows;
+  private final TokenRefresher refresher;
+
+  public McpAuth(Pool pool, WebClient web, SecretBox box, OAuthClientStore clients, OAuthFlows flows, TokenRefresher refresher) {
+    this.pool = pool;
+    this.web = web;
+    this.box = box;
+    this.clients = clients;
+    this.flows = flows;
+    this.refresher = refresher;
+  }
+
+  private record Discovery(String resource, String issuer, JsonObject as, JsonArray scopes) {}
+
+  public Future<JsonObject> start(String userId, String serverId, JsonObject body, String redirectUri) {
+    JsonObject in = (body == null ? new JsonObject() : body.copy()).put("serverId", serverId).put("redirectUri", redirectUri);
+    Fields f = Fields.of(in);
+    f.requiredString("serverId", 200);
+    String serverUrl = f.url("serverUrl", true);
+    String www = f.optionalString("wwwAuthenticate", 4000);
+    String label = f.optionalString("label", 200);
+    String redirect = f.url("redirectUri", true);
+    JsonArray scopes = in.containsKey("scopes") ? f.stringArray("scopes") : null;
+    f.check("MCP sign-in request");
+    return discover(serverUrl, www)
+        .compose(d -> clientFor(d, redirect).map(cfgId -> new Object[] {d, cfgId}))
+        .compose(pair -> {
+          Discovery d = (Discovery) pair[0];
+          return clients.config(pool, (String) pair[1]).compose(cfg -> flows.begin(userId, "mcp",
+                  label == null ? "MCP " + serverId : label, cfg, redirect, serverId, d.resource(), scopes != null ? scopes : d.scopes())
+              .map(r -> r.put("authorizationServer", d.issuer())));
+        });
+  }
+
+  /** The current access token for an MCP server → {serverId, credentialId, secret, scheme, expiresAt}. */
+  public Future<JsonObject> token(String serverId, boolean force) {
+    if (serverId == null || serverId.isBlank()) return Future.failedFuture(new ServiceException(ErrorCodes.BAD_REQUEST, "serverId is required"));
+    return pool.preparedQuery("SELECT id FROM credential WHERE mcp_server_id=$1 ORDER BY created_at DESC LIMIT 1")
+        .execute(Tuple.of(serverId))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.failedFuture(new ServiceException(ErrorCodes.NOT_FOUND, "MCP server " + serverId
+                + " has no OAuth sign-in yet; sign in to it first", new JsonObject().put("serverId", serverId)));
+          }
+          String id = rows.iterator().next().getUUID("id").toString();
+          return (force ? refresher.forceRefresh(id) : refresher.resolve(id))
+              .map(r -> r.copy().put("serverId", serverId).put("credentialId", id));
+        });
+  }
+
+  private Future<Discovery> discover(String serverUrl, String wwwAuthenticate) {
+    URI server = URI.create(serverUrl);
+    String origin = origin(server);
+    List<String> prm = new ArrayList<>();
+    if (wwwAuthenticate != null) {
+      Matcher m = RESOURCE_METADATA.matcher(wwwAuthenticate);
+      if (m.find()) prm.add(m.group(1));
+    }
+    String path = server.getRawPath() == null || server.getRawPath().equals("/") ? "" : server.getRawPath();
+    if (!path.isEmpty()) prm.add(origin + "/.well-known/oauth-protected-resource" + path);
+    prm.add(origin + "/.well-known/oauth-protected-resource");
+    return firstJson(prm)
+        .compose(meta -> {
+          JsonArray servers = meta == null ? null : meta.getJsonArray("authorization_servers");
+          // Servers from before RFC 9728 support: the MCP server's origin is its authorization server.
+          String issuer = servers == null || servers.isEmpty() ? origin : servers.getString(0).replaceAll("/+$", "");
+          String resource = meta != null && meta.getString("resource") != null ? meta.getString("resource") : serverUrl;
+          JsonArray scopes = meta != null && meta.getJsonArray("scopes_supported") != null ? meta.getJsonArray("scopes_supported") : new JsonArray();
+          return authorizationServer(issuer).map(as -> new Discovery(resource, issuer, as, scopes));
+        });
+  }
+
+  private Future<JsonObject> authorizationServer(String issuer) {
+    URI u = URI.create(issuer);
+    String origin = origin(u);
+    String path = u.getRawPath() == null || u.getRawPath().equals("/") ? "" : u.getRawPath();
+    List<String> urls = List.of(origin + "/.well-known/oauth-authorization-server" + path,
+        origin + "/.well-known/openid-configuration" + path, issuer + "/.well-known/openid-configuration");
+    return firstJson(urls).compose(as -> {
+      if (as == null || as.getString("authorization_endpoint") == null || as.getString("token_endpoint") == null) {
+        return Future.failedFuture(new ServiceException(ErrorCodes.BAD_REQUEST, "authorization server " + issuer
+            + " publishes no OAuth metadata (RFC 8414 or OpenID discovery)"));
+      }
+      JsonArray methods = as.getJsonArray("code_challenge_methods_supported");
+      if (methods != null && !methods.contains("S256")) {
+        return Future.failedFuture(new ServiceException(ErrorCodes.BAD_REQUEST, "authorization server " + issuer
+            + " does not support PKCE with S256, which MCP requires"));
+      }
+      return Future.succeededFuture(as);
+    });
+  }
+
+  /** Reuses the client registered earlier for this server and redirect URI, or registers one. */
+  private Future<String> clientFor(Discovery d, String redirect) {
+    String key = d.issuer() + " " + redirect;
+    return pool.preparedQuery("SELECT id FROM oauth_client WHERE registered_for=$1").execute(Tuple.of(key))
+        .compose(rows -> {
+          if (rows.size() > 0) return Future.succeededFuture(rows.iterator().next().getUUID("id").toString());
+          String endpoint = d.as().getString("registration_endpoint");
+          if (endpoint == null) {
+            return Future.failedFuture(new ServiceException(ErrorCodes.BAD_REQUEST, "authorization server " + d.issuer()
+                + " does not offer dynamic client registration; an admin must register Maestro there"));
+          }
+          JsonObject request = new JsonObject().put("client_name", "Maestro")
+              .put("redirect_uris", new JsonArray().add(redirect))
+              .put("grant_types", new JsonArray().add("authorization_code").add("refresh_token"))
+              .put("response_types", new JsonArray().add("code"))
+              .put("token_endpoint_auth_method", "none");
+          return web.postAbs(endpoint).timeout(TIMEOUT_MS).putHeader("Accept", "application/json").sendJsonObject(request)
+              .compose(resp -> {
+                JsonObject body = json(resp);
+                if (resp.statusCode() / 100 != 2 || body == null || body.getString("client_id") == null) {
+                  return Future.failedFuture(new ServiceException(ErrorCodes.UPSTREAM, "client registration at " + endpoint
+                      + " failed with " + resp.statusCode() + (body != null && body.getString("error_description") != null
+                      ? ": " + body.getString("error_description") : "")));
+                }
+                return insertClient(d, key, body);
+              });
+        });
+  }
+
+  private Future<String> insertClient(Discovery d, String key, JsonObject reg) {
+    String id = UUID.randomUUID().toString();
+    String secret = reg.getString("client_secret");
+    byte[] ct = secret == null ? null : box.encrypt(secret, OAuthClientStore.context(id));
+    return pool.preparedQuery("INSERT INTO oauth_client (id, provider, name, authorize_url, token_url, client_id,"
+            + " client_secret_ct, key_id, scopes, registered_for) VALUES ($1,'mcp',$2,$3,$4,$5,$6,$7,$8,$9)"
+            + " ON CONFLICT (registered_for) DO NOTHING")
+        .execute(Tuple.of(UUID.fromString(id), "MCP " + d.issuer(), d.as().getString("authorization_endpoint"),
+                d.as().getString("token_endpoint"), reg.getString("client_id"))
+            .addValue(ct == null ? null : Buffer.buffer(ct)).addValue(ct == null ? null : box.keys().current().idHex())
+            .addValue(d.scopes()).addValue(key))
+        // Lost a race with another start for the same server: use the winner's registration.
+        .compose(x -> pool.preparedQuery("SELECT id FROM oauth_client WHERE registered_for=$1").execute(Tuple.of(key)))
+        .map(rows -> rows.iterator().next().getUUID("id").toString());
+  }
+
+  private Future<JsonObject> firstJson(List<String> urls) {
+    Future<JsonObject> chain = Future.succeededFuture(null);
+    for (String url : urls) {
+      chain = chain.compose(found -> found != null ? Future.succeededFuture(found)
+          : web.getAbs(url).timeout(TIMEOUT_MS).putHeader("Accept", "application/json").send()
+              .map(resp -> resp.statusCode() == 200 ? json(resp) : null)
+              .otherwise((JsonObject) null));
+    }
+    return chain;
+  }
+
+  private static JsonObject json(HttpResponse<Buffer> resp) {
+    try {
+      return resp.bodyAsJsonObject();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static String origin(URI u) {
+    return u.getScheme() + "://" + u.getRawAuthority();
+  }
+
+}
