@@ -273,6 +273,17 @@ try {
       await page.goto(new URL(p, BASE).href);
       await page.evaluate(() => document.querySelectorAll('details').forEach(d => { d.open = true; }));
       await noHorizontalScroll(page, `${p} at ${width}`);
+      if (width === 390) {
+        const a11y = await page.evaluate(() => {
+          const unlabelled = Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea, button'))
+            .filter(e => e.tagName === 'BUTTON' ? !e.textContent.trim() && !e.getAttribute('aria-label')
+                                                : e.labels.length === 0 && !e.getAttribute('aria-label'))
+            .map(e => e.outerHTML.slice(0, 80));
+          return { unlabelled, h1: document.querySelectorAll('h1').length, lang: document.documentElement.lang };
+        });
+        expect(a11y.unlabelled.length === 0 && a11y.h1 === 1 && a11y.lang === 'en', `${name}: every control labelled, one h1`,
+          a11y.unlabelled.join(' ') || 'ok');
+      }
       await shot(page, `${name}-${width}`);
     }
   }
