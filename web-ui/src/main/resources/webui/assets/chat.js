@@ -289,7 +289,8 @@
     };
     ws.onclose = function (e) {
       conn.classList.remove('live');
-      if (e.code === 1008 || e.code === 4401) { conn.textContent = 'signed out — reload the page'; return; }
+      // 4001: the gateway revoked this login (signed out elsewhere, user deleted); 1008: policy.
+      if (e.code === 4001 || e.code === 1008) { conn.textContent = 'signed out — reload the page'; return; }
       conn.textContent = 'reconnecting…';
       if (closedOnPurpose) return;
       setTimeout(connect, backoff);

@@ -233,4 +233,13 @@ class PagesTest {
     String after = b.get("/sessions/" + id).send().await().bodyAsString();
     assertThat(after).contains("data-after-seq=\"" + lastSeq + "\"").contains("data-streaming=\"false\"");
   }
+
+  @Test
+  void oauthCallbackOutcomeIsShownOnCredentials() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.MEMBER, WebUiHarness.MEMBER_PASSWORD);
+    assertThat(b.get("/credentials?error=state%20expired%20%3Cb%3E").send().await().bodyAsString())
+        .contains("The OAuth connection failed: state expired &lt;b&gt;");
+    assertThat(b.get("/credentials?connected=abc").send().await().bodyAsString()).contains("Account connected.");
+  }
 }
