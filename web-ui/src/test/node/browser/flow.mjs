@@ -130,6 +130,15 @@ try {
   ok('session created', sessionUrl);
   await page.waitForFunction(() => document.getElementById('conn').textContent === 'live', null, { timeout: T });
   ok('chat WebSocket connected');
+  await page.waitForFunction(() => document.getElementById('presence').textContent.includes('web'), null, { timeout: T });
+  ok('chat shows where the session is open', await page.textContent('#presence'));
+  const listPage = await ctx.newPage();
+  watch(listPage);
+  await listPage.goto(new URL('/sessions', BASE).href);
+  const sid = new URL(sessionUrl).pathname.split('/').pop();
+  await listPage.waitForFunction(id => (document.querySelector(`[data-presence-for="${id}"]`) || {}).textContent?.includes('web'), sid, { timeout: T });
+  ok('session list shows presence (open in web)');
+  await listPage.close();
 
   // ---- the answer grows in several steps ----
   await send('hello there');

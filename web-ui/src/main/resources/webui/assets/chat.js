@@ -249,7 +249,7 @@
         root.setAttribute('data-turn-status', ev.status || 'complete');
         break;
       case 'presence':
-        presence.textContent = ev.openIn && ev.openIn.length ? 'Also open in: ' + ev.openIn.join(', ') : '';
+        presence.textContent = ev.openIn && ev.openIn.length ? 'Open in: ' + ev.openIn.join(', ') : '';
         break;
       default:
         break;
