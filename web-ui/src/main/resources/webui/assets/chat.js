@@ -248,12 +248,25 @@
         current = null;
         root.setAttribute('data-turn-status', ev.status || 'complete');
         break;
+      case 'compacted':
+        note('Older messages were summarised to save context. Reload to see the summary.');
+        break;
+      case 'compaction_failed':
+        note('Compacting the conversation failed' + (ev.message ? ': ' + ev.message : '.'));
+        break;
       case 'presence':
         presence.textContent = ev.openIn && ev.openIn.length ? 'Open in: ' + ev.openIn.join(', ') : '';
         break;
       default:
         break;
     }
+  }
+
+  function note(text) {
+    var n = document.getElementById('chat-note');
+    if (!n) return;
+    n.textContent = text;
+    n.hidden = false;
   }
 
   function send(obj) {

@@ -181,6 +181,13 @@ final class SessionPages {
         .onFailure(err -> back(rc, "/sessions/" + id, err));
   }
 
+  void compact(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    sessions.compact(Pages.userId(rc), id)
+        .onSuccess(v -> { PageRenderer.flash(rc, "ok", "Compacting the conversation: older messages are being summarised."); PageRenderer.redirect(rc, "/sessions/" + id); })
+        .onFailure(err -> back(rc, "/sessions/" + id, err));
+  }
+
   void switchModel(RoutingContext rc) {
     String id = rc.pathParam("id");
     String model = Forms.field(rc, "model");

@@ -242,4 +242,17 @@ class PagesTest {
         .contains("The OAuth connection failed: state expired &lt;b&gt;");
     assertThat(b.get("/credentials?connected=abc").send().await().bodyAsString()).contains("Account connected.");
   }
+
+  @Test
+  void compactAndModelSwitchPostThroughTheForms() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    String id = harness.sessions.create("u-admin", new JsonObject().put("title", "c").put("provider", "openai").put("model", "m1")).await().getString("id");
+    String token = csrf(b);
+    assertThat(b.post("/sessions/" + id + "/compact").sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", token)).await().getHeader("Location"))
+        .isEqualTo("/sessions/" + id);
+    assertThat(b.get("/sessions/" + id).send().await().bodyAsString()).contains("Compacting the conversation");
+    b.post("/sessions/" + id + "/model").sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", token).add("model", "m2")).await();
+    assertThat(harness.sessions.get("u-admin", id).await().getString("model")).isEqualTo("m2");
+  }
 }
