@@ -6,7 +6,10 @@
   var root = document.getElementById('chat');
   if (!root) return;
   var sessionId = root.getAttribute('data-session-id');
-  var lastSeq = Number(root.getAttribute('data-after-seq') || '0');
+  // null: the page shows everything stored and the server gave no seq — subscribe for live
+  // events only; a number: resume after it (0 while a message is still streaming).
+  var seqAttr = root.getAttribute('data-after-seq');
+  var lastSeq = seqAttr === null || seqAttr === '' ? null : Number(seqAttr);
   var messages = document.getElementById('messages');
   var form = document.getElementById('composer');
   var textarea = document.getElementById('text');
@@ -283,14 +286,16 @@
       backoff = 500;
       conn.textContent = 'live';
       conn.classList.add('live');
-      ws.send(JSON.stringify({ type: 'subscribe', sessionId: sessionId, afterSeq: lastSeq }));
+      var sub = { type: 'subscribe', sessionId: sessionId };
+      if (lastSeq !== null) sub.afterSeq = lastSeq;
+      ws.send(JSON.stringify(sub));
     };
     ws.onmessage = function (m) {
       var msg;
       try { msg = JSON.parse(m.data); } catch (e) { return; }
       if (msg.type === 'event' && msg.sessionId === sessionId) {
         if (typeof msg.seq === 'number') {
-          if (msg.seq <= lastSeq) return;   // already seen (replay overlap)
+          if (lastSeq !== null && msg.seq <= lastSeq) return;   // already seen (replay overlap)
           lastSeq = msg.seq;
           root.setAttribute('data-last-seq', String(lastSeq));
         }

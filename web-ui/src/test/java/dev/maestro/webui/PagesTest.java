@@ -255,4 +255,17 @@ class PagesTest {
     b.post("/sessions/" + id + "/model").sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", token).add("model", "m2")).await();
     assertThat(harness.sessions.get("u-admin", id).await().getString("model")).isEqualTo("m2");
   }
+
+  @Test
+  void withoutALastSeqTheChatSubscribesForLiveEventsOnly() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    String id = harness.sessions.create("u-admin", new JsonObject().put("title", "noseq").put("provider", "openai").put("model", "m")).await().getString("id");
+    harness.sessions.hideLastSeq = true;
+    try {
+      assertThat(b.get("/sessions/" + id).send().await().bodyAsString()).contains("data-after-seq=\"\"");
+    } finally {
+      harness.sessions.hideLastSeq = false;
+    }
+  }
 }

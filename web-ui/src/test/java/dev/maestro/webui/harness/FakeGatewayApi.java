@@ -116,7 +116,7 @@ public final class FakeGatewayApi {
         }
         String sid = msg.getString("sessionId");
         Future<?> op = switch (msg.getString("type", "")) {
-          case "subscribe" -> subscribe(ws, subs, userId, sid, msg.getLong("afterSeq", 0L), connectionId);
+          case "subscribe" -> subscribe(ws, subs, userId, sid, msg.getLong("afterSeq"), connectionId);
           case "send" -> sessions.send(userId, sid, msg.getString("text"));
           case "cancel" -> sessions.cancel(userId, sid);
           case "approve" -> sessions.approve(userId, sid, msg.getString("callId"), msg.getString("decision"));
@@ -136,9 +136,10 @@ public final class FakeGatewayApi {
   }
 
   /** Live consumer first, then the held events after afterSeq; nothing twice, no gap. */
-  private Future<Void> subscribe(ServerWebSocket ws, Map<String, MessageConsumer<JsonObject>> subs, String userId, String sid, long afterSeq,
+  private Future<Void> subscribe(ServerWebSocket ws, Map<String, MessageConsumer<JsonObject>> subs, String userId, String sid, Long afterSeq,
                                  String connectionId) {
-    long[] sent = {afterSeq};
+    // Like the gateway: without afterSeq only live events, no backlog.
+    long[] sent = {afterSeq == null ? Long.MIN_VALUE : afterSeq};
     boolean[] replaying = {true};
     java.util.List<JsonObject> buffered = new java.util.ArrayList<>();
     MessageConsumer<JsonObject> c = vertx.eventBus().consumer(Addresses.sessionEvents(sid));
@@ -148,7 +149,9 @@ public final class FakeGatewayApi {
     });
     MessageConsumer<JsonObject> old = subs.put(sid, c);
     if (old != null) old.unregister();
-    return c.completion().compose(v -> sessions.events(userId, sid, afterSeq)).onSuccess(held -> {
+    return c.completion().compose(v -> afterSeq == null
+        ? sessions.get(userId, sid).map(x -> new JsonObject().put("items", new JsonArray()))
+        : sessions.events(userId, sid, afterSeq)).onSuccess(held -> {
       held.getJsonArray("items").forEach(e -> forward(ws, (JsonObject) e, sent));
       replaying[0] = false;
       buffered.forEach(e -> forward(ws, e, sent));

@@ -35,6 +35,8 @@ public final class FakeSessionService implements SessionService {
   final Map<String, List<JsonObject>> events = new ConcurrentHashMap<>();
   final Map<String, JsonObject> templates = new LinkedHashMap<>();
   private final Map<String, Turn> turns = new ConcurrentHashMap<>();
+  /** When true, get() omits lastSeq (a session service that does not report it). */
+  public volatile boolean hideLastSeq;
 
   public FakeSessionService(Vertx vertx) {
     this.vertx = vertx;
@@ -82,8 +84,10 @@ public final class FakeSessionService implements SessionService {
   private JsonObject view(JsonObject s) {
     JsonObject v = s.copy();
     v.remove("userId");
-    synchronized (this) {
-      v.put("lastSeq", (long) events.getOrDefault(s.getString("id"), List.of()).size());
+    if (!hideLastSeq) {
+      synchronized (this) {
+        v.put("lastSeq", (long) events.getOrDefault(s.getString("id"), List.of()).size());
+      }
     }
     v.put("messageCount", s.getJsonArray("messages").size());
     return v;
