@@ -28,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * </ul>
  */
 public final class FakeSessionService implements SessionService {
-  public static final long STEP_MS = 120;
+  public static final long STEP_MS = 80;
 
   private final Vertx vertx;
   final Map<String, JsonObject> sessions = new ConcurrentHashMap<>();
