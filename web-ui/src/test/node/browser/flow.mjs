@@ -10,8 +10,9 @@
 //   MAESTRO_MODEL          model id to start the session with (default: first offered)
 //   CHROMIUM               browser binary (default /usr/bin/chromium)
 //   SCREENSHOTS            output folder (default ./screenshots)
-// The chat prompts follow the harness script: "tool" asks for an approved tool call, "slow"
-// streams long enough to cancel. Exit code 0 = every check passed; the last line is a JSON summary.
+// The chat prompts follow the harness script: "think" streams thinking first, "tool" asks for an
+// approved tool call, "slow" streams long enough to cancel (MAESTRO_FLOW_SKIP=thinking,tools,cancel
+// leaves those sections out). Exit code 0 = every check passed; the last line is a JSON summary.
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,6 +27,9 @@ if (!fs.existsSync(CHROMIUM)) {
   process.exit(3);
 }
 const SHOTS = process.env.SCREENSHOTS || './screenshots';
+// Sections that need scripted model behaviour can be skipped against a real provider:
+// MAESTRO_FLOW_SKIP=thinking,tools,cancel
+const SKIP = new Set((process.env.MAESTRO_FLOW_SKIP || '').split(',').map(x => x.trim()).filter(Boolean));
 fs.mkdirSync(SHOTS, { recursive: true });
 const base = new URL(BASE);
 const T = 15000;
@@ -130,6 +134,15 @@ try {
   ok('session created', sessionUrl);
   await page.waitForFunction(() => document.getElementById('conn').textContent === 'live', null, { timeout: T });
   ok('chat WebSocket connected');
+  await page.waitForFunction(() => document.getElementById('presence').textContent.includes('web'), null, { timeout: T });
+  ok('chat shows where the session is open', await page.textContent('#presence'));
+  const listPage = await ctx.newPage();
+  watch(listPage);
+  await listPage.goto(new URL('/sessions', BASE).href);
+  const sid = new URL(sessionUrl).pathname.split('/').pop();
+  await listPage.waitForFunction(id => (document.querySelector(`[data-presence-for="${id}"]`) || {}).textContent?.includes('web'), sid, { timeout: T });
+  ok('session list shows presence (open in web)');
+  await listPage.close();
 
   // ---- the answer grows in several steps ----
   await send('hello there');
@@ -179,6 +192,22 @@ try {
   expect(xss2.pwned === undefined && xss2.b === 0 && xss2.text.includes('<b>bold</b>'), '<script> and <b> show as text (server-rendered page)');
   await page.waitForFunction(() => document.getElementById('conn').textContent === 'live', null, { timeout: T });
 
+  if (!SKIP.has('thinking')) {
+  // ---- thinking streams live, then sits collapsed in <details> ----
+  const beforeThink = await send('think about it');
+  await page.waitForFunction(n => { const all = document.querySelectorAll('#messages .msg-assistant'); const m = all[all.length - 1];
+    return all.length > n && m.querySelector('details.thinking[open]'); }, beforeThink.count, { timeout: T });
+  ok('thinking streams into an open details block');
+  await waitTurn();
+  await page.waitForFunction(() => { const m = Array.from(document.querySelectorAll('#messages .msg-assistant')).pop();
+    return m.getAttribute('data-status') === 'complete' && m.querySelector('em'); }, null, { timeout: T });
+  const thinking = await page.evaluate(() => { const m = Array.from(document.querySelectorAll('#messages .msg-assistant')).pop();
+    const d = m.querySelector('details.thinking'); return d && { open: d.open, text: d.textContent }; });
+  expect(thinking && !thinking.open && thinking.text.includes('the <question>'), 'completed thinking is collapsed and escaped', JSON.stringify(thinking));
+
+  }
+
+  if (!SKIP.has('tools')) {
   // ---- approve a tool ----
   await send('please use the tool');
   await page.waitForSelector('.approval button.allow', { timeout: T });
@@ -198,6 +227,9 @@ try {
   const denied = await page.evaluate(() => Array.from(document.querySelectorAll('details.tool pre.result.error')).map(e => e.textContent).join('|'));
   expect(/denied/.test(denied) && /will not/.test((await chatState()).text), 'denied tool did not run and the model was told');
 
+  }
+
+  if (!SKIP.has('cancel')) {
   // ---- cancel while streaming ----
   const beforeSlow = await send('tell me a slow story');
   await page.waitForFunction(n => { const all = document.querySelectorAll('#messages .msg-assistant'); return all.length > n && all[all.length - 1].querySelector('.parts').textContent.length > 60; }, beforeSlow.count, { timeout: T });
@@ -209,6 +241,8 @@ try {
   const lenLater = (await chatState()).len;
   expect(lenLater === lenAtCancel && !(await page.isVisible('#cancel')), 'cancel stops the stream', `${lenAtCancel} chars`);
   await shot(page, 'chat-cancelled-390');
+
+  }
 
   // ---- reconnect mid-stream resumes from the last seq ----
   const beforeReconnect = await send('hello after a reconnect');
@@ -273,6 +307,17 @@ try {
       await page.goto(new URL(p, BASE).href);
       await page.evaluate(() => document.querySelectorAll('details').forEach(d => { d.open = true; }));
       await noHorizontalScroll(page, `${p} at ${width}`);
+      if (width === 390) {
+        const a11y = await page.evaluate(() => {
+          const unlabelled = Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea, button'))
+            .filter(e => e.tagName === 'BUTTON' ? !e.textContent.trim() && !e.getAttribute('aria-label')
+                                                : e.labels.length === 0 && !e.getAttribute('aria-label'))
+            .map(e => e.outerHTML.slice(0, 80));
+          return { unlabelled, h1: document.querySelectorAll('h1').length, lang: document.documentElement.lang };
+        });
+        expect(a11y.unlabelled.length === 0 && a11y.h1 === 1 && a11y.lang === 'en', `${name}: every control labelled, one h1`,
+          a11y.unlabelled.join(' ') || 'ok');
+      }
       await shot(page, `${name}-${width}`);
     }
   }

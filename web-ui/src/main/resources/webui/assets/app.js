@@ -52,6 +52,23 @@
     load();
   }
 
+  // Sessions list: presence ("Open in: web, tui") is kept by the gateway, so ask its JSON API.
+  var presenceSlots = document.querySelectorAll('[data-presence-for]');
+  if (presenceSlots.length) {
+    var q = new URLSearchParams(location.search).get('q');
+    fetch('/api/v1/sessions?limit=100' + (q ? '&q=' + encodeURIComponent(q) : ''), { credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+      .then(function (page) {
+        var open = {};
+        (page.items || []).forEach(function (s) { open[s.id] = s.openIn || []; });
+        presenceSlots.forEach(function (slot) {
+          var list = open[slot.getAttribute('data-presence-for')];
+          if (list) slot.textContent = list.length ? 'Open in: ' + list.join(', ') : '';
+        });
+      })
+      .catch(function () { /* presence is a hint; the list works without it */ });
+  }
+
   // Settings: users through the gateway's JSON API.
   var users = document.getElementById('users');
   if (users) {

@@ -6,7 +6,10 @@
   var root = document.getElementById('chat');
   if (!root) return;
   var sessionId = root.getAttribute('data-session-id');
-  var lastSeq = Number(root.getAttribute('data-after-seq') || '0');
+  // null: the page shows everything stored and the server gave no seq — subscribe for live
+  // events only; a number: resume after it (0 while a message is still streaming).
+  var seqAttr = root.getAttribute('data-after-seq');
+  var lastSeq = seqAttr === null || seqAttr === '' ? null : Number(seqAttr);
   var messages = document.getElementById('messages');
   var form = document.getElementById('composer');
   var textarea = document.getElementById('text');
@@ -248,12 +251,25 @@
         current = null;
         root.setAttribute('data-turn-status', ev.status || 'complete');
         break;
+      case 'compacted':
+        note('Older messages were summarised to save context. Reload to see the summary.');
+        break;
+      case 'compaction_failed':
+        note('Compacting the conversation failed' + (ev.message ? ': ' + ev.message : '.'));
+        break;
       case 'presence':
-        presence.textContent = ev.openIn && ev.openIn.length ? 'Also open in: ' + ev.openIn.join(', ') : '';
+        presence.textContent = ev.openIn && ev.openIn.length ? 'Open in: ' + ev.openIn.join(', ') : '';
         break;
       default:
         break;
     }
+  }
+
+  function note(text) {
+    var n = document.getElementById('chat-note');
+    if (!n) return;
+    n.textContent = text;
+    n.hidden = false;
   }
 
   function send(obj) {
@@ -270,14 +286,16 @@
       backoff = 500;
       conn.textContent = 'live';
       conn.classList.add('live');
-      ws.send(JSON.stringify({ type: 'subscribe', sessionId: sessionId, afterSeq: lastSeq }));
+      var sub = { type: 'subscribe', sessionId: sessionId };
+      if (lastSeq !== null) sub.afterSeq = lastSeq;
+      ws.send(JSON.stringify(sub));
     };
     ws.onmessage = function (m) {
       var msg;
       try { msg = JSON.parse(m.data); } catch (e) { return; }
       if (msg.type === 'event' && msg.sessionId === sessionId) {
         if (typeof msg.seq === 'number') {
-          if (msg.seq <= lastSeq) return;   // already seen (replay overlap)
+          if (lastSeq !== null && msg.seq <= lastSeq) return;   // already seen (replay overlap)
           lastSeq = msg.seq;
           root.setAttribute('data-last-seq', String(lastSeq));
         }
@@ -289,7 +307,8 @@
     };
     ws.onclose = function (e) {
       conn.classList.remove('live');
-      if (e.code === 1008 || e.code === 4401) { conn.textContent = 'signed out — reload the page'; return; }
+      // 4001: the gateway revoked this login (signed out elsewhere, user deleted); 1008: policy.
+      if (e.code === 4001 || e.code === 1008) { conn.textContent = 'signed out — reload the page'; return; }
       conn.textContent = 'reconnecting…';
       if (closedOnPurpose) return;
       setTimeout(connect, backoff);

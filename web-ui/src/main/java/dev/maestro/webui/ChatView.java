@@ -73,7 +73,13 @@ final class ChatView {
     JsonObject view = new JsonObject()
         .put("id", m.getString("id"))
         .put("role", role)
-        .put("roleLabel", "user".equals(role) ? "You" : "assistant".equals(role) ? "Assistant" : role)
+        .put("roleLabel", switch (role) {
+          case "user" -> "You";
+          case "assistant" -> "Assistant";
+          case "summary" -> "Summary of the earlier conversation";
+          case "tool" -> "Tool";
+          default -> role;
+        })
         .put("isUser", "user".equals(role))
         .put("status", m.getString("status", "complete"))
         .put("parts", parts);

@@ -45,6 +45,7 @@ final class Pages {
     post(router, "/sessions/:id/cancel", chat::cancel);
     post(router, "/sessions/:id/model", chat::switchModel);
     post(router, "/sessions/:id/fork", chat::fork);
+    post(router, "/sessions/:id/compact", chat::compact);
 
     get(router, "/credentials", setup::credentials);
     post(router, "/credentials", setup::addCredential);

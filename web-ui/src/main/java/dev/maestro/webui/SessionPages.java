@@ -126,7 +126,7 @@ final class SessionPages {
             .put("streaming", view.getBoolean("streaming"))
             // Mid-turn, replay every held event so the message in flight (and any pending
             // approval) is rebuilt; the script skips messages already rendered as complete.
-            .put("afterSeq", view.getBoolean("streaming") ? 0 : afterSeq(session))
+            .put("afterSeq", view.getBoolean("streaming") ? Long.valueOf(0) : afterSeq(session))
             .put("models", new JsonArray(m));
         JsonArray openIn = session.getJsonArray("openIn");
         if (openIn != null && !openIn.isEmpty()) data.put("openInText", String.join(", ", openIn.stream().map(String::valueOf).toList()));
@@ -181,6 +181,13 @@ final class SessionPages {
         .onFailure(err -> back(rc, "/sessions/" + id, err));
   }
 
+  void compact(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    sessions.compact(Pages.userId(rc), id)
+        .onSuccess(v -> { PageRenderer.flash(rc, "ok", "Compacting the conversation: older messages are being summarised."); PageRenderer.redirect(rc, "/sessions/" + id); })
+        .onFailure(err -> back(rc, "/sessions/" + id, err));
+  }
+
   void switchModel(RoutingContext rc) {
     String id = rc.pathParam("id");
     String model = Forms.field(rc, "model");
@@ -215,12 +222,16 @@ final class SessionPages {
         .onFailure(err -> rc.response().setStatusCode(Failures.status(err)).putHeader("Content-Type", "text/plain; charset=utf-8").end(Failures.message(err)));
   }
 
-  /** Where the WebSocket subscription resumes: the session's last seq when it reports one. */
-  static long afterSeq(JsonObject session) {
+  /**
+   * Where the WebSocket subscription resumes: the session's last seq when it reports one, else
+   * null (the script then subscribes without afterSeq and gets live events only: the page
+   * already shows everything stored).
+   */
+  static Long afterSeq(JsonObject session) {
     for (String k : new String[] {"lastSeq", "seq"}) {
       if (session.getValue(k) instanceof Number n) return n.longValue();
     }
-    return 0;
+    return null;
   }
 
   private void back(RoutingContext rc, String to, Throwable err) {

@@ -51,7 +51,14 @@ final class SetupPages {
       JsonArray oauthClients = new JsonArray();
       clients.result().forEach(c -> oauthClients.add(new JsonObject().put("id", c.getString("id"))
           .put("name", c.getString("name")).put("provider", c.getString("provider"))));
+      // The gateway's /oauth/callback lands here with ?connected=<id> or ?error=<message>.
+      String oauthError = rc.queryParams().get("error");
+      String connected = rc.queryParams().get("connected");
+      JsonObject notice = oauthError != null
+          ? new JsonObject().put("isError", true).put("text", "The OAuth connection failed: " + oauthError)
+          : connected != null ? new JsonObject().put("isError", false).put("text", "Account connected.") : null;
       pages.render(rc, 200, "credentials", "Credentials", new JsonObject()
+          .put("notice", notice)
           .put("credentials", items)
           .put("providers", options(PROVIDERS, null))
           .put("oauthClients", oauthClients)
@@ -301,7 +308,10 @@ final class SetupPages {
     return "builtin".equals(source) ? "0" : "1" + source;
   }
 
+  /** The gateway registers MAESTRO_PUBLIC_URL + /oauth/callback; use the same base when it is set. */
   private static String origin(RoutingContext rc) {
+    String configured = System.getenv("MAESTRO_PUBLIC_URL");
+    if (configured != null && !configured.isBlank()) return configured.replaceAll("/+$", "");
     String scheme = rc.request().getHeader("X-Forwarded-Proto");
     if (scheme == null) scheme = rc.request().scheme();
     String host = rc.request().authority() == null ? rc.request().getHeader("Host") : rc.request().authority().toString();

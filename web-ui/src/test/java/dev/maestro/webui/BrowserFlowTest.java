@@ -51,6 +51,7 @@ class BrowserFlowTest {
   void theWholeFlowWorksInARealBrowser() throws IOException, InterruptedException {
     Path shots = Path.of("target/screenshots").toAbsolutePath();
     Files.createDirectories(shots);
+    Files.deleteIfExists(shots.resolve("failure.png"));
     Path log = Path.of("target/browser-flow.log").toAbsolutePath();
     ProcessBuilder pb = new ProcessBuilder("node", "flow.mjs").directory(NODE_DIR.toFile())
         .redirectErrorStream(true).redirectOutput(log.toFile());

@@ -64,6 +64,6 @@ class ChatViewTest {
   @Test
   void resumePointComesFromTheSessionWhenItHasOne() {
     assertThat(SessionPages.afterSeq(new JsonObject().put("lastSeq", 41))).isEqualTo(41);
-    assertThat(SessionPages.afterSeq(new JsonObject())).isZero();
+    assertThat(SessionPages.afterSeq(new JsonObject())).isNull();
   }
 }

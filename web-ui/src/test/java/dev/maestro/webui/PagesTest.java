@@ -233,4 +233,39 @@ class PagesTest {
     String after = b.get("/sessions/" + id).send().await().bodyAsString();
     assertThat(after).contains("data-after-seq=\"" + lastSeq + "\"").contains("data-streaming=\"false\"");
   }
+
+  @Test
+  void oauthCallbackOutcomeIsShownOnCredentials() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.MEMBER, WebUiHarness.MEMBER_PASSWORD);
+    assertThat(b.get("/credentials?error=state%20expired%20%3Cb%3E").send().await().bodyAsString())
+        .contains("The OAuth connection failed: state expired &lt;b&gt;");
+    assertThat(b.get("/credentials?connected=abc").send().await().bodyAsString()).contains("Account connected.");
+  }
+
+  @Test
+  void compactAndModelSwitchPostThroughTheForms() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    String id = harness.sessions.create("u-admin", new JsonObject().put("title", "c").put("provider", "openai").put("model", "m1")).await().getString("id");
+    String token = csrf(b);
+    assertThat(b.post("/sessions/" + id + "/compact").sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", token)).await().getHeader("Location"))
+        .isEqualTo("/sessions/" + id);
+    assertThat(b.get("/sessions/" + id).send().await().bodyAsString()).contains("Compacting the conversation");
+    b.post("/sessions/" + id + "/model").sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", token).add("model", "m2")).await();
+    assertThat(harness.sessions.get("u-admin", id).await().getString("model")).isEqualTo("m2");
+  }
+
+  @Test
+  void withoutALastSeqTheChatSubscribesForLiveEventsOnly() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    String id = harness.sessions.create("u-admin", new JsonObject().put("title", "noseq").put("provider", "openai").put("model", "m")).await().getString("id");
+    harness.sessions.hideLastSeq = true;
+    try {
+      assertThat(b.get("/sessions/" + id).send().await().bodyAsString()).contains("data-after-seq=\"\"");
+    } finally {
+      harness.sessions.hideLastSeq = false;
+    }
+  }
 }

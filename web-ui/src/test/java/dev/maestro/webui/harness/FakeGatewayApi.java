@@ -34,6 +34,19 @@ public final class FakeGatewayApi {
 
   public void mount(Router router) {
     router.get("/api/v1/ws").handler(this::websocket);
+    router.get("/api/v1/sessions").handler(rc -> {
+      JsonObject u = WebUi.user(rc);
+      if (u == null) { problem(rc, 401, "sign in"); return; }
+      JsonObject query = new JsonObject();
+      if (rc.queryParams().get("q") != null) query.put("q", rc.queryParams().get("q"));
+      sessions.list(u.getString("userId"), query).onSuccess(page -> {
+        page.getJsonArray("items").forEach(o -> {
+          JsonObject s = (JsonObject) o;
+          s.put("openIn", openIn(s.getString("id")));
+        });
+        rc.json(page);
+      }).onFailure(e -> problem(rc, 404, e.getMessage()));
+    });
     router.get("/api/v1/users").handler(rc -> {
       if (!admin(rc)) return;
       rc.json(new JsonObject().put("items", new JsonArray(users.values().stream().toList())).putNull("nextCursor"));
@@ -58,6 +71,18 @@ public final class FakeGatewayApi {
     });
   }
 
+  /** sessionId → open web connections (ids), like the gateway's Redis presence. */
+  private final Map<String, java.util.Set<String>> open = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private JsonArray openIn(String sessionId) {
+    return open.getOrDefault(sessionId, java.util.Set.of()).isEmpty() ? new JsonArray() : new JsonArray().add("web");
+  }
+
+  private void announce(String sessionId) {
+    vertx.eventBus().publish(Addresses.sessionEvents(sessionId), new JsonObject().put("type", "event")
+        .put("sessionId", sessionId).put("event", dev.maestro.contracts.session.SessionEvents.presence(openIn(sessionId))));
+  }
+
   private boolean admin(RoutingContext rc) {
     JsonObject u = WebUi.user(rc);
     if (u == null) { problem(rc, 401, "sign in"); return false; }
@@ -78,6 +103,7 @@ public final class FakeGatewayApi {
       return;
     }
     String userId = user.getString("userId");
+    String connectionId = UUID.randomUUID().toString();
     rc.request().toWebSocket().onSuccess(ws -> {
       Map<String, MessageConsumer<JsonObject>> subs = new HashMap<>();
       ws.textMessageHandler(text -> {
@@ -90,7 +116,7 @@ public final class FakeGatewayApi {
         }
         String sid = msg.getString("sessionId");
         Future<?> op = switch (msg.getString("type", "")) {
-          case "subscribe" -> subscribe(ws, subs, userId, sid, msg.getLong("afterSeq", 0L));
+          case "subscribe" -> subscribe(ws, subs, userId, sid, msg.getLong("afterSeq"), connectionId);
           case "send" -> sessions.send(userId, sid, msg.getString("text"));
           case "cancel" -> sessions.cancel(userId, sid);
           case "approve" -> sessions.approve(userId, sid, msg.getString("callId"), msg.getString("decision"));
@@ -99,13 +125,21 @@ public final class FakeGatewayApi {
         };
         op.onFailure(e -> ws.writeTextMessage(new JsonObject().put("type", "error").put("code", "failed").put("message", e.getMessage()).encode()));
       });
-      ws.closeHandler(v -> subs.values().forEach(MessageConsumer::unregister));
+      ws.closeHandler(v -> {
+        subs.values().forEach(MessageConsumer::unregister);
+        subs.keySet().forEach(sid -> {
+          open.getOrDefault(sid, java.util.Set.of()).remove(connectionId);
+          announce(sid);
+        });
+      });
     }).onFailure(rc::fail);
   }
 
   /** Live consumer first, then the held events after afterSeq; nothing twice, no gap. */
-  private Future<Void> subscribe(ServerWebSocket ws, Map<String, MessageConsumer<JsonObject>> subs, String userId, String sid, long afterSeq) {
-    long[] sent = {afterSeq};
+  private Future<Void> subscribe(ServerWebSocket ws, Map<String, MessageConsumer<JsonObject>> subs, String userId, String sid, Long afterSeq,
+                                 String connectionId) {
+    // Like the gateway: without afterSeq only live events, no backlog.
+    long[] sent = {afterSeq == null ? Long.MIN_VALUE : afterSeq};
     boolean[] replaying = {true};
     java.util.List<JsonObject> buffered = new java.util.ArrayList<>();
     MessageConsumer<JsonObject> c = vertx.eventBus().consumer(Addresses.sessionEvents(sid));
@@ -115,14 +149,22 @@ public final class FakeGatewayApi {
     });
     MessageConsumer<JsonObject> old = subs.put(sid, c);
     if (old != null) old.unregister();
-    return c.completion().compose(v -> sessions.events(userId, sid, afterSeq)).onSuccess(held -> {
+    return c.completion().compose(v -> afterSeq == null
+        ? sessions.get(userId, sid).map(x -> new JsonObject().put("items", new JsonArray()))
+        : sessions.events(userId, sid, afterSeq)).onSuccess(held -> {
       held.getJsonArray("items").forEach(e -> forward(ws, (JsonObject) e, sent));
       replaying[0] = false;
       buffered.forEach(e -> forward(ws, e, sent));
+      open.computeIfAbsent(sid, k -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(connectionId);
+      announce(sid);
     }).onFailure(e -> { c.unregister(); subs.remove(sid); }).mapEmpty();
   }
 
   private static void forward(ServerWebSocket ws, JsonObject envelope, long[] sent) {
+    if (envelope.getValue("seq") == null) {   // presence: not part of the resumable stream
+      if (!ws.isClosed()) ws.writeTextMessage(envelope.encode());
+      return;
+    }
     long seq = envelope.getLong("seq");
     if (seq <= sent[0]) return;
     sent[0] = seq;

@@ -28,13 +28,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * </ul>
  */
 public final class FakeSessionService implements SessionService {
-  public static final long STEP_MS = 120;
+  public static final long STEP_MS = 80;
 
   private final Vertx vertx;
   final Map<String, JsonObject> sessions = new ConcurrentHashMap<>();
   final Map<String, List<JsonObject>> events = new ConcurrentHashMap<>();
   final Map<String, JsonObject> templates = new LinkedHashMap<>();
   private final Map<String, Turn> turns = new ConcurrentHashMap<>();
+  /** When true, get() omits lastSeq (a session service that does not report it). */
+  public volatile boolean hideLastSeq;
 
   public FakeSessionService(Vertx vertx) {
     this.vertx = vertx;
@@ -82,8 +84,10 @@ public final class FakeSessionService implements SessionService {
   private JsonObject view(JsonObject s) {
     JsonObject v = s.copy();
     v.remove("userId");
-    synchronized (this) {
-      v.put("lastSeq", (long) events.getOrDefault(s.getString("id"), List.of()).size());
+    if (!hideLastSeq) {
+      synchronized (this) {
+        v.put("lastSeq", (long) events.getOrDefault(s.getString("id"), List.of()).size());
+      }
     }
     v.put("messageCount", s.getJsonArray("messages").size());
     return v;
@@ -205,6 +209,15 @@ public final class FakeSessionService implements SessionService {
                 .onSuccess(v -> finish(s, second, 30, 9));
           })
           .onSuccess(v -> endTurn(id, turn, "complete"));
+    } else if (lower.contains("think")) {
+      // Thinking first (its own part), then the answer.
+      reply.getJsonArray("content").clear().add(new JsonObject().put("type", "thinking").put("text", ""));
+      stream(id, turn, reply, List.of("Considering ", "the <question>…"))
+          .compose(v -> {
+            reply.getJsonArray("content").add(new JsonObject().put("type", "text").put("text", ""));
+            return stream(id, turn, reply, List.of("Having thought ", "about it: ", "*yes*."));
+          })
+          .onSuccess(v -> { finish(s, reply, 7, 11); endTurn(id, turn, "complete"); });
     } else if (lower.contains("slow")) {
       List<String> chunks = new ArrayList<>();
       for (int i = 0; i < 200; i++) chunks.add("word" + i + " ");
@@ -237,9 +250,10 @@ public final class FakeSessionService implements SessionService {
       done.complete();
       return;
     }
-    JsonObject text = reply.getJsonArray("content").getJsonObject(0);
+    JsonArray content = reply.getJsonArray("content");
+    JsonObject text = content.getJsonObject(content.size() - 1);
     text.put("text", text.getString("text") + chunks.get(i));
-    emit(sessionId, SessionEvents.delta(chunks.get(i)));
+    emit(sessionId, "thinking".equals(text.getString("type")) ? SessionEvents.thinkingDelta(chunks.get(i)) : SessionEvents.delta(chunks.get(i)));
     turn.timer = vertx.setTimer(STEP_MS, t -> step(sessionId, turn, reply, chunks, i + 1, done));
   }
 

@@ -21,7 +21,7 @@ public final class FakeToolService implements ToolService {
     tool("read_file", "builtin", "Read a file in the workspace", "ask");
     tool("write_file", "builtin", "Write a file in the workspace", "ask");
     tool("run_code", "builtin", "Run code in a sandbox", "ask");
-    tool("everything.echo", "mcp:everything", "Echo back the input", "allow");
+    tool("everything__echo", "mcp:everything", "Echo back the input", "allow");
     String id = UUID.randomUUID().toString();
     servers.put(id, new JsonObject().put("id", id).put("name", "everything").put("transport", "stdio").put("command", "npx")
         .put("args", new JsonArray().add("-y").add("@modelcontextprotocol/server-everything")).put("enabled", true).put("status", "connected"));

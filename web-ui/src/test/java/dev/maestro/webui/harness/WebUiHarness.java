@@ -92,6 +92,7 @@ public final class WebUiHarness {
   public static void main(String[] args) {
     Vertx vertx = Vertx.vertx();
     WebUiHarness h = new WebUiHarness(vertx);
+    h.sessions.hideLastSeq = Boolean.getBoolean("harness.hideLastSeq");
     int port = h.start().await();
     System.out.println("web UI harness on http://127.0.0.1:" + port + "/ (admin / " + ADMIN_PASSWORD + ")");
   }
