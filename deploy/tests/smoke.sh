@@ -31,7 +31,13 @@ for s in auth provider tool session gateway; do
   echo "smoke: $s-service rss $((rss/1024)) MiB"
 done
 
-if [ -x "$ROOT/deploy/tests/chat.sh" ]; then "$ROOT/deploy/tests/chat.sh" "$URL" || fail "chat"; fi
+# end-to-end clients against the real system: JSON API, browser (Playwright), terminal (tmux)
+for t in chat.sh browser.sh tui.sh; do
+  if [ -x "$ROOT/deploy/tests/$t" ]; then
+    echo "smoke: $t"
+    "$ROOT/deploy/tests/$t" "$URL" || fail "$t"
+  fi
+done
 
 "$ROOT/deploy/maestro" down || fail "down"
 for s in auth provider tool session gateway fake-upstream; do
