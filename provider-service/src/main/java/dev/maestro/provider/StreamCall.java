@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -55,6 +56,7 @@ final class StreamCall {
   private long retryTimer = -1;
   /** Bumped whenever an attempt is abandoned, so late callbacks of its connection are ignored. */
   private int generation;
+  private long lastActivity;
 
   StreamCall(Vertx vertx, ProviderSettings settings, HttpClient client, CircuitBreaker breaker, WireAdapter adapter,
              Credentials credentials, ChatRequest request, Credential credential, String baseUrl, BusSink sink) {
@@ -189,10 +191,12 @@ final class StreamCall {
 
   private void pipe(HttpClientResponse resp, StreamDecoder decoder, int gen) {
     SseParser parser = new SseParser(decoder::onEvent);
-    arm(settings.idleTimeoutMs(), this::onIdle);
+    lastActivity = System.nanoTime();
+    arm(settings.idleTimeoutMs(), this::onIdleCheck);
     resp.handler(buf -> {
       if (sink.terminated() || gen != generation) return;
-      arm(settings.idleTimeoutMs(), this::onIdle);
+      // no timer churn per chunk: the idle timer re-arms itself from the last activity
+      lastActivity = System.nanoTime();
       parser.feed(buf);
     });
     resp.exceptionHandler(err -> {
@@ -207,6 +211,13 @@ final class StreamCall {
       decoder.onEnd();
     });
     resp.resume();
+  }
+
+  private void onIdleCheck() {
+    long idleNanos = TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs());
+    long remaining = lastActivity + idleNanos - System.nanoTime();
+    if (remaining > 0) arm(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)), this::onIdleCheck);
+    else onIdle();
   }
 
   private void onIdle() {
