@@ -197,25 +197,35 @@ public final class ProviderBench {
           .put("baseUrl", t[0].equals("openai") ? fake.openAiBaseUrl() : fake.baseUrl()).put("secret", "bench").put("scheme", "api_key"));
     }
 
-    System.out.printf("%nAdded latency per chunk (fake upstream write -> normalized text event on the bus), %d chunks/stream, %d ms apart, adapters round-robin%n", chunks, delayMs);
-    System.out.printf("%-8s %9s %9s %9s %9s %9s %9s %8s%n", "streams", "events", "p50 us", "p90 us", "p99 us", "max us", "mean us", "errors");
+    System.out.printf("%nAdded latency per chunk (fake upstream write -> normalized text event on the bus), %d chunks/stream, %d ms apart,%n"
+        + "adapters round-robin, stream starts spread over one chunk interval; cpu = whole-JVM CPU (fake + service + consumers) per chunk%n", chunks, delayMs);
+    System.out.printf("%-8s %9s %9s %9s %9s %9s %9s %8s %14s%n", "streams", "events", "p50 us", "p90 us", "p99 us", "max us", "mean us",
+        "errors", "cpu us/chunk");
     run(vertx, fake, service, targets, 50, chunks, delayMs); // warm-up
     JsonArray rows = new JsonArray();
     for (int level : levels) {
       Result r = run(vertx, fake, service, targets, level, chunks, delayMs);
       Histogram h = r.histogram;
-      System.out.printf("%-8d %9d %9.0f %9.0f %9.0f %9.0f %9.0f %8d%n", level, h.getTotalCount(), h.getValueAtPercentile(50) / 1e3,
-          h.getValueAtPercentile(90) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getMaxValue() / 1e3, h.getMean() / 1e3, r.errors);
+      System.out.printf("%-8d %9d %9.0f %9.0f %9.0f %9.0f %9.0f %8d %14.0f%n", level, h.getTotalCount(), h.getValueAtPercentile(50) / 1e3,
+          h.getValueAtPercentile(90) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getMaxValue() / 1e3, h.getMean() / 1e3, r.errors,
+          r.cpuNanosPerChunk / 1e3);
       rows.add(new JsonObject().put("streams", level).put("events", h.getTotalCount())
           .put("p50Micros", Math.round(h.getValueAtPercentile(50) / 1e3)).put("p90Micros", Math.round(h.getValueAtPercentile(90) / 1e3))
           .put("p99Micros", Math.round(h.getValueAtPercentile(99) / 1e3)).put("maxMicros", Math.round(h.getMaxValue() / 1e3))
-          .put("meanMicros", Math.round(h.getMean() / 1e3)).put("errors", r.errors));
+          .put("meanMicros", Math.round(h.getMean() / 1e3)).put("errors", r.errors)
+          .put("jvmCpuMicrosPerChunk", Math.round(r.cpuNanosPerChunk / 1e3)));
     }
     vertx.close().await(20, TimeUnit.SECONDS);
     return rows;
   }
 
-  private record Result(Histogram histogram, long errors) {}
+  private record Result(Histogram histogram, long errors, long cpuNanosPerChunk) {}
+
+  /** CPU time of the whole JVM (fake upstream + provider-service + consumers). */
+  private static long processCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
+  }
 
   private static Result run(Vertx vertx, FakeUpstream fake, ProviderService service, String[][] targets, int streams, int chunks,
                             long delayMs) throws Exception {
@@ -228,7 +238,9 @@ public final class ProviderBench {
     for (int i = 0; i < streams; i++) {
       fake.enqueue(FakeReply.stream(FakeTurn.create().text(texts)).chunkDelayMs(delayMs).stampTextChunks());
     }
+    long cpu0 = processCpuNanos();
     for (int i = 0; i < streams; i++) {
+      // streams start spread over one chunk interval, as independent conversations would be
       String[] t = targets[i % targets.length];
       String id = UUID.randomUUID().toString();
       String address = "bench.reply." + id;
@@ -253,10 +265,14 @@ public final class ProviderBench {
       JsonObject request = new JsonObject().put("provider", t[0]).put("credentialId", t[0]).put("model", t[1])
           .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "bench")));
       if (t[2] != null) request.put("extras", new JsonObject().put("openaiApi", t[2]));
-      started.add(service.stream(request, address, id));
+      long at = streams == 1 ? 0 : delayMs * i / streams;
+      io.vertx.core.Promise<Void> start = io.vertx.core.Promise.promise();
+      vertx.setTimer(Math.max(1, at), tid -> service.stream(request, address, id).onComplete(start));
+      started.add(start.future());
     }
     Future.all(started).await(60, TimeUnit.SECONDS);
     if (!finished.await(120, TimeUnit.SECONDS)) throw new IllegalStateException("streams did not finish");
-    return new Result(histogram, errors.get());
+    long cpu = processCpuNanos() - cpu0;
+    return new Result(histogram, errors.get(), histogram.getTotalCount() == 0 ? 0 : cpu / histogram.getTotalCount());
   }
 }
