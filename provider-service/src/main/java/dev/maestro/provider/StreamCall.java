@@ -57,6 +57,7 @@ final class StreamCall {
   /** Bumped whenever an attempt is abandoned, so late callbacks of its connection are ignored. */
   private int generation;
   private long lastActivity;
+  private Promise<Opened> opening;
 
   StreamCall(Vertx vertx, ProviderSettings settings, HttpClient client, CircuitBreaker breaker, WireAdapter adapter,
              Credentials credentials, ChatRequest request, Credential credential, String baseUrl, BusSink sink) {
@@ -95,6 +96,10 @@ final class StreamCall {
   private void abandon() {
     generation++;
     disarm();
+    Promise<Opened> o = opening;
+    opening = null;
+    // still waiting for a pooled connection: settle it so the request is never sent
+    if (o != null) o.tryComplete(new Opened(null, null));
     HttpClientRequest r = current;
     current = null;
     if (r != null) {
@@ -113,7 +118,7 @@ final class StreamCall {
     StreamDecoder decoder = adapter.decoder(attemptSink);
     breaker.<Opened>execute(() -> open(up))
         .onSuccess(opened -> {
-          if (sink.terminated() || gen != generation) {
+          if (sink.terminated() || gen != generation || (opened.response == null && opened.error == null)) {
             if (opened.response != null) opened.response.request().reset();
             return;
           }
@@ -147,6 +152,10 @@ final class StreamCall {
 
   private Future<Opened> open(UpstreamRequest up) {
     Promise<Opened> promise = Promise.promise();
+    opening = promise;
+    promise.future().onComplete(ar -> {
+      if (opening == promise) opening = null;
+    });
     arm(settings.firstByteTimeoutMs(), () -> {
       HttpClientRequest r = current;
       current = null;
