@@ -87,7 +87,12 @@ public final class ProviderServiceImpl implements ProviderService {
     credentials.resolve(req.getCredentialId()).onComplete(ar -> {
       if (r.cancelled || sink.terminated()) return;
       if (ar.failed()) {
-        sink.error(ProviderEvents.AUTH_FAILED, "credential " + req.getCredentialId() + " is not usable: " + ar.cause().getMessage());
+        // auth-service down or slow is not the credential's fault
+        boolean unreachable = ar.cause() instanceof ReplyException re && !(re instanceof ServiceException)
+            && (re.failureType() == ReplyFailure.NO_HANDLERS || re.failureType() == ReplyFailure.TIMEOUT);
+        sink.error(unreachable ? ProviderEvents.UPSTREAM_UNAVAILABLE : ProviderEvents.AUTH_FAILED,
+            unreachable ? "auth-service unavailable: " + ar.cause().getMessage()
+                : "credential " + req.getCredentialId() + " is not usable: " + ar.cause().getMessage());
         return;
       }
       Credential cred = ar.result();

@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -55,6 +56,8 @@ final class StreamCall {
   private long retryTimer = -1;
   /** Bumped whenever an attempt is abandoned, so late callbacks of its connection are ignored. */
   private int generation;
+  private long lastActivity;
+  private Promise<Opened> opening;
 
   StreamCall(Vertx vertx, ProviderSettings settings, HttpClient client, CircuitBreaker breaker, WireAdapter adapter,
              Credentials credentials, ChatRequest request, Credential credential, String baseUrl, BusSink sink) {
@@ -93,6 +96,10 @@ final class StreamCall {
   private void abandon() {
     generation++;
     disarm();
+    Promise<Opened> o = opening;
+    opening = null;
+    // still waiting for a pooled connection: settle it so the request is never sent
+    if (o != null) o.tryComplete(new Opened(null, null));
     HttpClientRequest r = current;
     current = null;
     if (r != null) {
@@ -111,7 +118,7 @@ final class StreamCall {
     StreamDecoder decoder = adapter.decoder(attemptSink);
     breaker.<Opened>execute(() -> open(up))
         .onSuccess(opened -> {
-          if (sink.terminated() || gen != generation) {
+          if (sink.terminated() || gen != generation || (opened.response == null && opened.error == null)) {
             if (opened.response != null) opened.response.request().reset();
             return;
           }
@@ -145,6 +152,10 @@ final class StreamCall {
 
   private Future<Opened> open(UpstreamRequest up) {
     Promise<Opened> promise = Promise.promise();
+    opening = promise;
+    promise.future().onComplete(ar -> {
+      if (opening == promise) opening = null;
+    });
     arm(settings.firstByteTimeoutMs(), () -> {
       HttpClientRequest r = current;
       current = null;
@@ -189,10 +200,12 @@ final class StreamCall {
 
   private void pipe(HttpClientResponse resp, StreamDecoder decoder, int gen) {
     SseParser parser = new SseParser(decoder::onEvent);
-    arm(settings.idleTimeoutMs(), this::onIdle);
+    lastActivity = System.nanoTime();
+    arm(settings.idleTimeoutMs(), this::onIdleCheck);
     resp.handler(buf -> {
       if (sink.terminated() || gen != generation) return;
-      arm(settings.idleTimeoutMs(), this::onIdle);
+      // no timer churn per chunk: the idle timer re-arms itself from the last activity
+      lastActivity = System.nanoTime();
       parser.feed(buf);
     });
     resp.exceptionHandler(err -> {
@@ -207,6 +220,13 @@ final class StreamCall {
       decoder.onEnd();
     });
     resp.resume();
+  }
+
+  private void onIdleCheck() {
+    long idleNanos = TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs());
+    long remaining = lastActivity + idleNanos - System.nanoTime();
+    if (remaining > 0) arm(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)), this::onIdleCheck);
+    else onIdle();
   }
 
   private void onIdle() {

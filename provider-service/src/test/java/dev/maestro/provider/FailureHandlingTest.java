@@ -234,6 +234,37 @@ class FailureHandlingTest {
   }
 
   @Test
+  void cancelDuringARetryBackoffEndsAtOnceWithoutAnotherRequest() throws Exception {
+    FakeUpstream fake = h.fake();
+    fake.enqueue(FakeReply.error(429).retryAfter("3"));
+    StreamHandle s = h.stream(request("anthropic", h.credential("anthropic", fake), "hello"));
+    waitUntil(() -> fake.requests().size() == 1, Duration.ofSeconds(5));
+    Thread.sleep(100); // the 429 answer arrives and the 3 s backoff starts
+    long t0 = System.nanoTime();
+    h.service.cancel(s.streamId).await(5, TimeUnit.SECONDS);
+    s.awaitEnd(Duration.ofSeconds(2));
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+    assertThat(s.events).hasSize(1);
+    assertThat(s.last().getString("code")).isEqualTo(ProviderEvents.CANCELLED);
+    Thread.sleep(3200);
+    assertThat(fake.requests()).hasSize(1);
+    fake.close();
+  }
+
+  @Test
+  void aStreamCanBeCancelledThroughItsCancelAddressFromAnyNode() throws Exception {
+    FakeUpstream fake = h.fake();
+    StreamHandle s = h.stream(request("gemini", h.credential("gemini", fake), "slow please"));
+    waitUntil(() -> !s.ofType("text").isEmpty(), Duration.ofSeconds(5));
+    // what ProviderService.cancel does when the stream runs on another provider-service node
+    h.vertx.eventBus().request(ProviderEvents.cancelAddress(s.streamId), null).await(5, TimeUnit.SECONDS);
+    s.awaitEnd(Duration.ofSeconds(2));
+    assertThat(s.last().getString("code")).isEqualTo(ProviderEvents.CANCELLED);
+    fake.lastRequest().connectionClosed().await(2, TimeUnit.SECONDS);
+    fake.close();
+  }
+
+  @Test
   void aFirstByteTimeoutIsRetried() throws Exception {
     FakeUpstream fake = h.fake();
     fake.enqueue(FakeReply.stream(FakeTurn.create().text("late")).headersDelayMs(3500));

@@ -212,6 +212,18 @@ class ProviderStreamingTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("targets")
+  void oneByteNetworkWritesSplittingUtf8StillDecode(Target t) throws Exception {
+    fake.enqueue(FakeReply.stream(dev.maestro.testkit.fake.FakeTurn.create().text("Grüße ", "☀️ 日本", "語 😀")
+        .toolCall("écho", new JsonObject().put("q", "naïve ✓"))).fragmentBytes(1));
+    StreamHandle s = stream(t, "hi");
+    s.awaitEnd();
+    assertThat(s.text()).isEqualTo("Grüße ☀️ 日本語 😀");
+    assertThat(s.ofType("tool_call").get(0).getJsonObject("arguments").getString("q")).isEqualTo("naïve ✓");
+    assertSingleTerminalLast(s, "done");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("targets")
   void contextLengthMessagesMapToContextTooLong(Target t) throws Exception {
     fake.enqueue(FakeReply.error(400).message("prompt is too long: 210000 tokens > 200000 maximum"));
     StreamHandle s = stream(t, "hi");

@@ -18,7 +18,9 @@ public final class SseParser {
   private byte[] line = new byte[512];
   private int len;
   private boolean lastWasCr;
-  private boolean first = true;
+  private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+  /** How many bytes of a leading UTF-8 BOM were seen (-1: past the start of the stream). */
+  private int bom;
   private String event;
   private StringBuilder data;
   private long events;
@@ -32,14 +34,17 @@ public final class SseParser {
   }
 
   public void feed(byte[] bytes) {
-    int i = 0;
-    if (first && bytes.length > 0) {
-      first = false;
-      // a UTF-8 BOM may start the stream; it is not part of the first field name
-      if (bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF) i = 3;
-    }
-    for (; i < bytes.length; i++) {
+    for (int i = 0; i < bytes.length; i++) {
       byte b = bytes[i];
+      if (bom >= 0) {
+        // a UTF-8 BOM may start the stream (even split across chunks); it is not part of a field name
+        if (b == BOM[bom]) {
+          if (++bom == BOM.length) bom = -1;
+          continue;
+        }
+        for (int k = 0; k < bom; k++) append(BOM[k]);
+        bom = -1;
+      }
       if (b == '\n') {
         if (lastWasCr) {
           lastWasCr = false;
@@ -51,10 +56,14 @@ public final class SseParser {
         lastWasCr = true;
       } else {
         lastWasCr = false;
-        if (len == line.length) line = Arrays.copyOf(line, len * 2);
-        line[len++] = b;
+        append(b);
       }
     }
+  }
+
+  private void append(byte b) {
+    if (len == line.length) line = Arrays.copyOf(line, len * 2);
+    line[len++] = b;
   }
 
   /**

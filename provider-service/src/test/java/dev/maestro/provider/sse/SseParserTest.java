@@ -1,0 +1,78 @@
+package dev.maestro.provider.sse;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SseParserTest {
+
+  private static List<SseEvent> parse(byte[] bytes, int... cuts) {
+    List<SseEvent> out = new ArrayList<>();
+    SseParser p = new SseParser(out::add);
+    int from = 0;
+    for (int cut : cuts) {
+      p.feed(Arrays.copyOfRange(bytes, from, cut));
+      from = cut;
+    }
+    p.feed(Arrays.copyOfRange(bytes, from, bytes.length));
+    p.end();
+    return out;
+  }
+
+  private static List<SseEvent> parseBytewise(byte[] bytes) {
+    List<SseEvent> out = new ArrayList<>();
+    SseParser p = new SseParser(out::add);
+    for (byte b : bytes) p.feed(new byte[] {b});
+    p.end();
+    return out;
+  }
+
+  @Test
+  void utf8SequencesSplitAcrossNetworkChunksStayIntact() {
+    String text = "héllo ✓ 😀 日本語";
+    byte[] bytes = ("event: delta\ndata: {\"t\":\"" + text + "\"}\n\n").getBytes(StandardCharsets.UTF_8);
+    List<SseEvent> expected = List.of(new SseEvent("delta", "{\"t\":\"" + text + "\"}"));
+    assertThat(parseBytewise(bytes)).isEqualTo(expected);
+    for (int cut = 1; cut < bytes.length; cut++) {
+      assertThat(parse(bytes, cut)).as("cut at %d", cut).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void commentsAndKeepAlivesAreIgnored() {
+    byte[] bytes = (": this is a comment\n\n:keep-alive\n\ndata: a\n: inline comment\ndata: b\n\n: ping\n\n")
+        .getBytes(StandardCharsets.UTF_8);
+    assertThat(parseBytewise(bytes)).containsExactly(new SseEvent(null, "a\nb"));
+  }
+
+  @Test
+  void crlfAndCrLineEndingsEvenWhenSplitBetweenCrAndLf() {
+    byte[] crlf = "data: {\"a\":1}\r\n\r\ndata: {\"b\":2}\r\n\r\n".getBytes(StandardCharsets.UTF_8);
+    List<SseEvent> expected = List.of(new SseEvent(null, "{\"a\":1}"), new SseEvent(null, "{\"b\":2}"));
+    for (int cut = 1; cut < crlf.length; cut++) {
+      assertThat(parse(crlf, cut)).as("cut at %d", cut).isEqualTo(expected);
+    }
+    assertThat(parse("data: x\r\rdata: y\r\r".getBytes(StandardCharsets.UTF_8)))
+        .containsExactly(new SseEvent(null, "x"), new SseEvent(null, "y"));
+  }
+
+  @Test
+  void fieldsFollowTheSpec() {
+    byte[] bytes = ("\uFEFFevent: message_start\ndata:no-space\nid: 7\nretry: 100\nunknown: x\n\n"
+        + "event: only-a-name\n\n" + "data\n\n").getBytes(StandardCharsets.UTF_8);
+    // BOM skipped; one optional space after the colon; an event without data is not dispatched;
+    // "data" alone is an empty data line
+    assertThat(parseBytewise(bytes)).containsExactly(new SseEvent("message_start", "no-space"), new SseEvent(null, ""));
+  }
+
+  @Test
+  void atEndCompleteLinesAreDispatchedButATruncatedLastLineIsDropped() {
+    assertThat(parse("data: complete\n".getBytes(StandardCharsets.UTF_8))).containsExactly(new SseEvent(null, "complete"));
+    assertThat(parse("data: one\n\ndata: trunc".getBytes(StandardCharsets.UTF_8))).containsExactly(new SseEvent(null, "one"));
+  }
+}
