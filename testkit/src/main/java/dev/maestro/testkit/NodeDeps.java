@@ -26,9 +26,20 @@ public final class NodeDeps {
           ? List.of("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
           : List.of("npm", "install", "--no-audit", "--no-fund", "--loglevel=error");
       System.out.println("[testkit] installing npm packages in " + dir + " ...");
-      Process p = new ProcessBuilder(cmd).directory(dir.toFile()).inheritIO().start();
-      if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-        throw new IllegalStateException("npm install failed in " + dir + " (exit " + p.exitValue() + ")");
+      // never inherit stdin/stdout: under surefire they are the fork's control channel
+      Path log = Files.createTempFile("npm-install", ".log");
+      Process p = new ProcessBuilder(cmd).directory(dir.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      if (!p.waitFor(10, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("npm install timed out in " + dir + "; log: " + log);
+      }
+      String output = Files.readString(log);
+      System.out.print(output);
+      if (p.exitValue() != 0) {
+        throw new IllegalStateException("npm install failed in " + dir + " (exit " + p.exitValue() + "): "
+            + output.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse(""));
       }
       return modules;
     } catch (IOException e) {
