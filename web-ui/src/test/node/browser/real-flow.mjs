@@ -211,7 +211,7 @@ try {
       && xss.user.includes('<b>bold</b>') && xss.user.includes('<script>'),
       '<script> and <b> in the user message show as text (live)', JSON.stringify({ b: xss.b, scripts: xss.scripts, imgs: xss.imgs }));
     expect(xss.answer.includes('<b>bold</b>') && xss.answer.includes('<script>'),
-      'the echoed <script> and <b> show as text in the answer (live)', xss.answer.slice(0, 120));
+      'the echoed <script> and <b> show as text in the answer (live)', xss.answer.replace(/\s+/g, ' ').trim().slice(0, 120));
     await page.reload();
     const xss2 = await page.evaluate(() => ({ pwned: window.__pwned, b: document.querySelectorAll('#messages b').length,
       scripts: document.querySelectorAll('#messages script').length, text: document.getElementById('messages').textContent }));
@@ -257,7 +257,7 @@ try {
     const answer = (await chatState()).text;
     const results = await toolResults('details.tool pre.result');
     expect(/workbench/.test(results) && /Tool run_command returned:[\s\S]*workbench/.test(answer),
-      'allowed tool ran and the answer used its result', `result ${JSON.stringify(results.slice(0, 160))}; answer ${JSON.stringify(answer.slice(-160))}`);
+      'allowed tool ran and the answer used its result', `result ${JSON.stringify(results.slice(0, 160))}; answer ${JSON.stringify(answer.replace(/\s+/g, ' ').trim().slice(-160))}`);
     await shot(page, 'chat-approved-390');
   });
 
@@ -278,9 +278,15 @@ try {
     });
     const answer = (await chatState()).text;
     expect(denied && denied.error && /denied/i.test(denied.text), 'denied tool shows an error result saying it was denied', JSON.stringify(denied));
-    expect(/Tool write_file returned:.*denied/i.test(answer), 'the model was told the tool was denied', JSON.stringify(answer.slice(-200)));
+    expect(/Tool write_file returned:.*denied/i.test(answer), 'the model was told the tool was denied', JSON.stringify(answer.replace(/\s+/g, ' ').trim().slice(-200)));
     void errorsBefore;
     await shot(page, 'chat-denied-390');
+    // read_file is "allow": no prompt, and it proves the denied write did not happen.
+    await send(`call tool read_file with {"path":"browser-denied-${RUN}.txt"}`);
+    await waitTurn();
+    await waitAnswer('Tool read_file returned:', 'read_file ran without a prompt');
+    const check = (await chatState()).text.replace(/\s+/g, ' ').trim();
+    expect(!check.includes('must not be written'), 'the denied write_file did not write the file', check.slice(0, 200));
   });
 
   // ---- cancel while streaming ----
@@ -297,6 +303,9 @@ try {
     const s = await chatState();
     expect(s.len === lenAtCancel && !(await page.isVisible('#cancel')) && !/ 39\b/.test(s.text),
       'cancel stops the stream before the end', `${lenAtCancel} chars, then ${s.len}`);
+    const label = await page.evaluate(() => { const m = Array.from(document.querySelectorAll('#messages .msg-assistant')).pop();
+      return m.getAttribute('data-status') + ' / ' + ((m.querySelector('.status') || {}).textContent || ''); });
+    expect(/cancelled/.test(label), 'the cancelled answer is marked cancelled', label);
     await shot(page, 'chat-cancelled-390');
     // the session still works after a cancel
     await send('still there after the cancel');
