@@ -86,6 +86,26 @@ public class SessionVerticle extends VerticleBase {
     final Map<String, JsonObject> pendingCalls = new LinkedHashMap<>();
     final Map<String, JsonObject> results = new LinkedHashMap<>();
     List<JsonObject> offeredTools = List.of();
+    /** The part being streamed into and its text so far (appending to a JSON string would be quadratic). */
+    JsonObject openPart;
+    StringBuilder openText;
+
+    /** Writes the streamed text into its part; called before anything reads or stores the message. */
+    void flush() {
+      if (openPart != null) openPart.put("text", openText.toString());
+    }
+
+    void append(JsonArray content, String type, String text) {
+      JsonObject last = content.isEmpty() ? null : content.getJsonObject(content.size() - 1);
+      if (last == null || last != openPart || !type.equals(last.getString("type"))) {
+        flush();
+        last = new JsonObject().put("type", type).put("text", "");
+        content.add(last);
+        openPart = last;
+        openText = new StringBuilder();
+      }
+      openText.append(text);
+    }
 
     Turn(String id) {
       this.id = id;
@@ -298,6 +318,7 @@ public class SessionVerticle extends VerticleBase {
     if (t.finished) return Future.succeededFuture();
     JsonObject assistant = newMessage(Messages.ASSISTANT, t.id, new JsonArray(), SessionEvents.STREAMING);
     t.assistant = assistant;
+    t.openPart = null;
     t.usage = new JsonObject();
     return store.insertMessage(sessionId, assistant).compose(v -> {
       history.add(assistant);
@@ -341,24 +362,19 @@ public class SessionVerticle extends VerticleBase {
     switch (e.getString("type", "")) {
       case ProviderEvents.TEXT -> {
         String text = e.getString("text", "");
-        JsonObject last = content.isEmpty() ? null : content.getJsonObject(content.size() - 1);
-        if (last != null && "text".equals(last.getString("type"))) last.put("text", last.getString("text") + text);
-        else content.add(Messages.textPart(text));
+        t.append(content, "text", text);
         events.publish(SessionEvents.delta(text));
       }
       case ProviderEvents.THINKING -> {
         String text = e.getString("text", "");
-        JsonObject last = content.isEmpty() ? null : content.getJsonObject(content.size() - 1);
-        if (last == null || !"thinking".equals(last.getString("type"))) {
-          last = new JsonObject().put("type", "thinking").put("text", "");
-          content.add(last);
-        }
-        last.put("text", last.getString("text") + text);
+        t.append(content, "thinking", text);
         // the signature must travel back with the thinking block on the next request
-        if (e.getString("signature") != null) last.put("signature", e.getString("signature"));
+        if (e.getString("signature") != null) t.openPart.put("signature", e.getString("signature"));
         if (!text.isEmpty()) events.publish(SessionEvents.thinkingDelta(text));
       }
       case ProviderEvents.TOOL_CALL -> {
+        t.flush();
+        t.openPart = null;
         JsonObject args = e.getValue("arguments") instanceof JsonObject a ? a : new JsonObject();
         content.add(new JsonObject().put("type", "tool_call").put("callId", e.getString("id"))
             .put("name", e.getString("name")).put("arguments", args));
@@ -378,6 +394,8 @@ public class SessionVerticle extends VerticleBase {
   private Future<Void> roundDone(Turn t) {
     if (t.finished) return Future.succeededFuture();
     JsonObject assistant = t.assistant;
+    t.flush();
+    t.openPart = null;
     JsonObject usage = completeUsage(t.usage);
     assistant.put("status", SessionEvents.COMPLETE).put("usage", usage);
     t.stream = null;
@@ -496,6 +514,7 @@ public class SessionVerticle extends VerticleBase {
     t.finished = true;
     List<Future<?>> writes = new ArrayList<>();
     if (t.assistant != null && SessionEvents.STREAMING.equals(t.assistant.getString("status"))) {
+      t.flush();
       String messageStatus = SessionEvents.COMPLETE.equals(status) ? SessionEvents.COMPLETE : status;
       JsonObject usage = completeUsage(t.usage);
       t.assistant.put("status", messageStatus).put("usage", usage);
