@@ -329,6 +329,14 @@ class TurnLoopTest {
           e -> assertThat(e.failureCode()).isEqualTo(ErrorCodes.NOT_FOUND));
     }
     assertThat(await(h.sessions.get(owner, id)).getString("title")).isEqualTo("test session");
+    // a call without a user never reaches anybody's session
+    for (ThrowingCall call : List.<ThrowingCall>of(
+        () -> await(h.sessions.get(null, id)),
+        () -> await(h.sessions.events("", id, 0)),
+        () -> await(h.sessions.send(null, id, "hi")))) {
+      assertThatThrownBy(call::run).isInstanceOfSatisfying(ServiceException.class,
+          e -> assertThat(e.failureCode()).isEqualTo(ErrorCodes.BAD_REQUEST));
+    }
   }
 
   interface ThrowingCall {
