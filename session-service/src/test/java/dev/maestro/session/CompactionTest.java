@@ -35,7 +35,7 @@ class CompactionTest {
 
   @BeforeEach
   void clear() {
-    h.provider.requests.clear();
+    h.provider.reset();
   }
 
   private void turn(String user, String id, Harness.Recorder rec, int n, long inputTokens) throws Exception {

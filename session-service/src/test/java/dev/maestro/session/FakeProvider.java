@@ -63,6 +63,12 @@ public class FakeProvider implements ProviderService {
   }
   public static Step hold(String name) { return new Hold(name); }
 
+  public void reset() {
+    scripts.clear();
+    requests.clear();
+    cancelled.clear();
+  }
+
   public void release(String name) {
     holds.computeIfAbsent(name, k -> Promise.promise()).tryComplete();
   }
@@ -70,6 +76,9 @@ public class FakeProvider implements ProviderService {
   @Override
   public Future<Void> stream(JsonObject request, String replyAddress, String streamId) {
     requests.add(request);
+    if ("unreachable".equals(request.getString("provider"))) {
+      return io.vertx.serviceproxy.ServiceException.fail(502, "upstream connection refused");
+    }
     List<Step> script = scripts.poll();
     if (script == null && fallback != null) script = fallback.apply(request);
     if (script == null) script = List.of(text("(no script)"), done("end_turn"));

@@ -33,7 +33,7 @@ class TurnLoopTest {
 
   @BeforeEach
   void resetFakes() {
-    h.provider.requests.clear();
+    h.provider.reset();
     h.tools.executed.clear();
     h.tools.maxRunning.set(0);
     h.tools.policies.put("echo", "allow");
@@ -288,6 +288,50 @@ class TurnLoopTest {
     assertThat(rec.types().get(rec.types().size() - 1)).isEqualTo("turn_completed");
     JsonArray msgs = await(h.sessions.get(user, s.getString("id"))).getJsonArray("messages");
     assertThat(msgs.getJsonObject(1).getString("status")).isEqualTo("error");
+  }
+
+  @Test
+  void aProviderThatRefusesTheStreamEndsTheTurnWithAnError() throws Exception {
+    String user = Harness.newUser();
+    JsonObject s = h.newSession(user, new JsonObject().put("provider", "unreachable"));
+    Harness.Recorder rec = h.record(s.getString("id"));
+    await(h.sessions.send(user, s.getString("id"), "hello?"));
+    JsonObject completed = rec.awaitTurnCompleted(1);
+    assertThat(completed.getJsonObject("event").getString("status")).isEqualTo("error");
+    assertThat(rec.ofType("turn_error").get(0).getJsonObject("event").getString("message")).contains("connection refused");
+    JsonArray msgs = await(h.sessions.get(user, s.getString("id"))).getJsonArray("messages");
+    assertThat(msgs.getJsonObject(1).getString("status")).isEqualTo("error");
+  }
+
+  @Test
+  void toolRoundsAreBounded() throws Exception {
+    String user = Harness.newUser();
+    JsonObject s = h.newSession(user, new JsonObject().put("params", new JsonObject().put("maxToolRounds", 2)));
+    Harness.Recorder rec = h.record(s.getString("id"));
+    h.provider.script(toolCall("r1", "echo", new JsonObject()), done("tool_use"));
+    h.provider.script(toolCall("r2", "echo", new JsonObject()), done("tool_use"));
+    h.provider.script(toolCall("r3", "echo", new JsonObject()), done("tool_use"));
+    await(h.sessions.send(user, s.getString("id"), "loop forever"));
+    JsonObject completed = rec.awaitTurnCompleted(1);
+    assertThat(completed.getJsonObject("event").getString("status")).isEqualTo("error");
+    assertThat(rec.ofType("turn_error").get(0).getJsonObject("event").getString("code")).isEqualTo("max_tool_rounds");
+    assertThat(h.provider.requests).hasSize(2);
+    assertThat(h.tools.executed).hasSize(1);
+  }
+
+  @Test
+  void deletingASessionMidTurnStopsTheTurn() throws Exception {
+    String user = Harness.newUser();
+    JsonObject s = h.newSession(user, null);
+    Harness.Recorder rec = h.record(s.getString("id"));
+    h.provider.script(text("streaming"), hold("delete-test"));
+    await(h.sessions.send(user, s.getString("id"), "go"));
+    rec.awaitType("delta");
+    await(h.sessions.delete(user, s.getString("id")));
+    assertThat(rec.awaitTurnCompleted(1).getJsonObject("event").getString("status")).isEqualTo("cancelled");
+    assertThat(h.provider.cancelled).isNotEmpty();
+    assertThatThrownBy(() -> await(h.sessions.get(user, s.getString("id"))))
+        .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.failureCode()).isEqualTo(ErrorCodes.NOT_FOUND));
   }
 
   @Test
