@@ -34,6 +34,7 @@ public class SessionServiceImpl implements SessionService {
     if (blank(userId)) return Fail.invalid("userId", "is required");
     if (spec == null) spec = new JsonObject();
     JsonObject s = spec;
+    if (s.getValue("params") != null && !(s.getValue("params") instanceof JsonObject)) return Fail.invalid("params", "must be an object");
     Future<JsonObject> base = blank(s.getString("templateId")) ? Future.succeededFuture(new JsonObject())
         : store.template(userId, s.getString("templateId"));
     return base.compose(t -> {
@@ -65,11 +66,13 @@ public class SessionServiceImpl implements SessionService {
   @Override
   public Future<JsonObject> get(String userId, String sessionId) {
     if (blank(userId)) return Fail.invalid("userId", "is required");
-    return store.session(userId, sessionId).compose(s -> store.messages(sessionId).map(msgs -> {
-      JsonArray items = new JsonArray();
-      msgs.forEach(m -> items.add(publicMessage(m)));
-      return publicSession(s).put("messages", items);
-    }));
+    // activeTurnId: a turn in flight; its streamed content so far is in events(afterSeq)
+    return store.session(userId, sessionId).compose(s -> store.runningTurn(sessionId)
+        .compose(turnId -> store.messages(sessionId).map(msgs -> {
+          JsonArray items = new JsonArray();
+          msgs.forEach(m -> items.add(publicMessage(m)));
+          return publicSession(s).put("activeTurnId", turnId).put("messages", items);
+        })));
   }
 
   @Override

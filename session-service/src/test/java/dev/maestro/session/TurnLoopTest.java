@@ -262,8 +262,9 @@ class TurnLoopTest {
     JsonObject s = h.newSession(user, null);
     Harness.Recorder rec = h.record(s.getString("id"));
     h.provider.script(text("x"), hold("conflict-test"), done("end_turn"));
-    await(h.sessions.send(user, s.getString("id"), "first"));
+    JsonObject ack = await(h.sessions.send(user, s.getString("id"), "first"));
     rec.awaitType("delta");
+    assertThat(await(h.sessions.get(user, s.getString("id"))).getString("activeTurnId")).isEqualTo(ack.getString("turnId"));
     assertThatThrownBy(() -> await(h.sessions.send(user, s.getString("id"), "second")))
         .isInstanceOfSatisfying(ServiceException.class, e -> {
           assertThat(e.failureCode()).isEqualTo(ErrorCodes.CONFLICT);
@@ -271,7 +272,9 @@ class TurnLoopTest {
         });
     h.provider.release("conflict-test");
     rec.awaitTurnCompleted(1);
-    assertThat(await(h.sessions.get(user, s.getString("id"))).getJsonArray("messages")).hasSize(2);
+    JsonObject after = await(h.sessions.get(user, s.getString("id")));
+    assertThat(after.getJsonArray("messages")).hasSize(2);
+    assertThat(after.getString("activeTurnId")).isNull();
   }
 
   @Test
