@@ -367,17 +367,31 @@ public class SessionVerticle extends VerticleBase {
       }
       case ProviderEvents.THINKING -> {
         String text = e.getString("text", "");
+        if (e.getString("redactedData") != null) {
+          // a redacted block is opaque: stored as its own part and sent back unchanged
+          t.flush();
+          t.openPart = null;
+          content.add(new JsonObject().put("type", "thinking").put("text", "").put("redactedData", e.getString("redactedData")));
+          return;
+        }
         t.append(content, "thinking", text);
-        // the signature must travel back with the thinking block on the next request
-        if (e.getString("signature") != null) t.openPart.put("signature", e.getString("signature"));
+        if (e.getString("signature") != null) {
+          // the signature closes the block; it travels back with it on the next request
+          t.flush();
+          t.openPart.put("signature", e.getString("signature"));
+          t.openPart = null;
+        }
         if (!text.isEmpty()) events.publish(SessionEvents.thinkingDelta(text));
       }
       case ProviderEvents.TOOL_CALL -> {
         t.flush();
         t.openPart = null;
         JsonObject args = e.getValue("arguments") instanceof JsonObject a ? a : new JsonObject();
-        content.add(new JsonObject().put("type", "tool_call").put("callId", e.getString("id"))
-            .put("name", e.getString("name")).put("arguments", args));
+        JsonObject part = new JsonObject().put("type", "tool_call").put("callId", e.getString("id"))
+            .put("name", e.getString("name")).put("arguments", args);
+        // Gemini's thoughtSignature belongs to the call and must be sent back with it
+        if (e.getString("signature") != null) part.put("signature", e.getString("signature"));
+        content.add(part);
         events.publish(SessionEvents.toolCall(e.getString("id"), e.getString("name"), args));
       }
       case ProviderEvents.USAGE -> {

@@ -50,6 +50,9 @@ public class FakeProvider implements ProviderService {
     if (sig != null) e.put("signature", sig);
     return new Event(e);
   }
+  public static Step redacted(String data) {
+    return new Event(new JsonObject().put("type", ProviderEvents.THINKING).put("text", "").put("redactedData", data));
+  }
   public static Step toolCall(String id, String name, JsonObject args) {
     return new Event(new JsonObject().put("type", ProviderEvents.TOOL_CALL).put("id", id).put("name", name).put("arguments", args));
   }

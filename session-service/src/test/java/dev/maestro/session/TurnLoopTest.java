@@ -104,6 +104,28 @@ class TurnLoopTest {
   }
 
   @Test
+  void consecutiveThinkingBlocksRedactedBlocksAndToolCallSignaturesAreKeptApart() throws Exception {
+    String user = Harness.newUser();
+    JsonObject s = h.newSession(user, null);
+    Harness.Recorder rec = h.record(s.getString("id"));
+    h.provider.script(thinking("first ", null), thinking("block", null), thinking("", "sig-a"), redacted("opaque"),
+        thinking("second", null), thinking("", "sig-b"), text("answer"),
+        new Event(new JsonObject().put("type", "tool_call").put("id", "g1").put("name", "echo")
+            .put("arguments", new JsonObject()).put("signature", "gem-sig")), done("tool_use"));
+    h.provider.script(text("done"), done("end_turn"));
+    await(h.sessions.send(user, s.getString("id"), "think"));
+    rec.awaitTurnCompleted(1);
+    JsonArray parts = h.provider.requests.get(1).getJsonArray("messages").getJsonObject(1).getJsonArray("content");
+    assertThat(parts).containsExactly(
+        new JsonObject().put("type", "thinking").put("text", "first block").put("signature", "sig-a"),
+        new JsonObject().put("type", "thinking").put("text", "").put("redactedData", "opaque"),
+        new JsonObject().put("type", "thinking").put("text", "second").put("signature", "sig-b"),
+        new JsonObject().put("type", "text").put("text", "answer"),
+        new JsonObject().put("type", "tool_call").put("callId", "g1").put("name", "echo").put("arguments", new JsonObject())
+            .put("signature", "gem-sig"));
+  }
+
+  @Test
   void aThreeRoundToolLoopFeedsEachResultBackToTheModel() throws Exception {
     String user = Harness.newUser();
     JsonObject s = h.newSession(user, null);
