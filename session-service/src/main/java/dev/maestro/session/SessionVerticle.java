@@ -141,7 +141,8 @@ public class SessionVerticle extends VerticleBase {
           }
           MessageConsumer<JsonObject> commands = vertx.eventBus().localConsumer(commandAddress(sessionId), this::onCommand);
           MessageConsumer<JsonObject> stream = vertx.eventBus().consumer(streamAddress(sessionId), m -> onProviderEvent(m.body()));
-          idleTimer = vertx.setPeriodic(Math.max(250, Math.min(settings.idleTimeoutMs() / 2, 10_000)), t -> checkIdle());
+          long period = Math.min(Math.min(settings.idleTimeoutMs(), settings.streamIdleTimeoutMs()) / 2, 10_000);
+          idleTimer = vertx.setPeriodic(Math.max(250, period), t -> checkIdle());
           return Future.all(commands.completion(), stream.completion());
         });
   }
