@@ -151,6 +151,22 @@ public class SessionStore {
 
   // ---------------------------------------------------------------- messages and turns
 
+  /**
+   * What a live session keeps in memory: the messages not replaced by a summary (compacted ones
+   * stay in the table for get and export), and the next free ordinal.
+   */
+  public Future<JsonObject> liveHistory(String sessionId) {
+    UUID id = UUID.fromString(sessionId);
+    return pool.preparedQuery("SELECT " + MESSAGE_COLUMNS + " FROM message WHERE session_id = $1 AND NOT compacted ORDER BY ordinal")
+        .execute(Tuple.of(id))
+        .compose(rows -> pool.preparedQuery("SELECT COALESCE(MAX(ordinal) + 1, 0) AS next FROM message WHERE session_id = $1")
+            .execute(Tuple.of(id)).map(next -> {
+              JsonArray list = new JsonArray();
+              rows.forEach(r -> list.add(messageJson(r)));
+              return new JsonObject().put("messages", list).put("nextOrdinal", next.iterator().next().getInteger("next"));
+            }));
+  }
+
   public Future<List<JsonObject>> messages(String sessionId) {
     return pool.preparedQuery("SELECT " + MESSAGE_COLUMNS + " FROM message WHERE session_id = $1 ORDER BY ordinal")
         .execute(Tuple.of(UUID.fromString(sessionId)))

@@ -119,9 +119,9 @@ public class SessionVerticle extends VerticleBase {
           session = s;
           return store.interruptRunning(sessionId);
         })
-        .compose(interrupted -> store.messages(sessionId).map(msgs -> {
-          history.addAll(msgs);
-          nextOrdinal = msgs.isEmpty() ? 0 : msgs.get(msgs.size() - 1).getInteger("ordinal") + 1;
+        .compose(interrupted -> store.liveHistory(sessionId).map(live -> {
+          live.getJsonArray("messages").forEach(m -> history.add((JsonObject) m));
+          nextOrdinal = live.getInteger("nextOrdinal");
           return interrupted;
         }))
         .compose(interrupted -> {
