@@ -323,7 +323,11 @@ public class SessionVerticle extends VerticleBase {
     t.usage = new JsonObject();
     return store.insertMessage(sessionId, assistant).compose(v -> {
       history.add(assistant);
-      if (t.finished) return Future.succeededFuture();
+      if (t.finished) {
+        // cancelled while the row was being written: it must not stay 'streaming'
+        assistant.put("status", SessionEvents.CANCELLED);
+        return store.updateMessage(assistant);
+      }
       events.publish(SessionEvents.messageStarted(assistant.getString("id"), Messages.ASSISTANT));
       t.streamId = UUID.randomUUID().toString();
       t.stream = Promise.promise();
