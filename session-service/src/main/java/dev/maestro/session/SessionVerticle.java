@@ -325,7 +325,7 @@ public class SessionVerticle extends VerticleBase {
       history.add(assistant);
       if (t.finished) {
         // cancelled while the row was being written: it must not stay 'streaming'
-        assistant.put("status", SessionEvents.CANCELLED);
+        if (SessionEvents.STREAMING.equals(assistant.getString("status"))) assistant.put("status", SessionEvents.CANCELLED);
         return store.updateMessage(assistant);
       }
       events.publish(SessionEvents.messageStarted(assistant.getString("id"), Messages.ASSISTANT));
