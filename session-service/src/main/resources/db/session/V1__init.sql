@@ -8,7 +8,7 @@ CREATE TABLE template (
   provider text NOT NULL,
   model text NOT NULL,
   system_prompt text NOT NULL DEFAULT '',
-  tools jsonb NOT NULL DEFAULT '[]',
+  tools jsonb,                         -- null: every enabled tool; [] : none
   params jsonb NOT NULL DEFAULT '{}',
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()

@@ -37,7 +37,9 @@ final class ContextBuilder {
           JsonObject p = (JsonObject) o;
           switch (p.getString("type", "")) {
             case "text" -> { if (!p.getString("text", "").isEmpty()) parts.add(p.copy()); }
-            case "thinking" -> { if (complete && p.getString("signature") != null) parts.add(p.copy()); }
+            case "thinking" -> {
+              if (complete && (p.getString("signature") != null || p.getString("redactedData") != null)) parts.add(p.copy());
+            }
             case "tool_call" -> { parts.add(p.copy()); openCalls.add(p.getString("callId")); }
             default -> { }
           }

@@ -192,6 +192,11 @@ public class SessionRouter {
     return done;
   }
 
+  /** Passivates a session now, from any thread (tests, operations). */
+  public Future<Void> passivateNow(String sessionId) {
+    return onContext(() -> passivate(sessionId));
+  }
+
   public int liveCount() {
     return live.size();
   }

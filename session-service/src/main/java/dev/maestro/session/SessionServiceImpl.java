@@ -34,6 +34,7 @@ public class SessionServiceImpl implements SessionService {
     if (blank(userId)) return Fail.invalid("userId", "is required");
     if (spec == null) spec = new JsonObject();
     JsonObject s = spec;
+    if (s.getValue("params") != null && !(s.getValue("params") instanceof JsonObject)) return Fail.invalid("params", "must be an object");
     Future<JsonObject> base = blank(s.getString("templateId")) ? Future.succeededFuture(new JsonObject())
         : store.template(userId, s.getString("templateId"));
     return base.compose(t -> {
@@ -55,6 +56,7 @@ public class SessionServiceImpl implements SessionService {
 
   @Override
   public Future<JsonObject> list(String userId, JsonObject query) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
     JsonObject q = query == null ? new JsonObject() : query;
     Integer limit = limit(q);
     if (limit == null) return Fail.invalid("limit", "must be a number from 1 to 200");
@@ -63,15 +65,19 @@ public class SessionServiceImpl implements SessionService {
 
   @Override
   public Future<JsonObject> get(String userId, String sessionId) {
-    return store.session(userId, sessionId).compose(s -> store.messages(sessionId).map(msgs -> {
-      JsonArray items = new JsonArray();
-      msgs.forEach(m -> items.add(publicMessage(m)));
-      return publicSession(s).put("messages", items);
-    }));
+    if (blank(userId)) return Fail.invalid("userId", "is required");
+    // activeTurnId: a turn in flight; its streamed content so far is in events(afterSeq)
+    return store.session(userId, sessionId).compose(s -> store.runningTurn(sessionId)
+        .compose(turnId -> store.messages(sessionId).map(msgs -> {
+          JsonArray items = new JsonArray();
+          msgs.forEach(m -> items.add(publicMessage(m)));
+          return publicSession(s).put("activeTurnId", turnId).put("messages", items);
+        })));
   }
 
   @Override
   public Future<JsonObject> update(String userId, String sessionId, JsonObject patch) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
     if (patch == null) patch = new JsonObject();
     JsonObject p = new JsonObject();
     for (String k : List.of("title", "model", "provider", "credentialId", "tools", "systemPrompt", "params")) {
@@ -84,6 +90,7 @@ public class SessionServiceImpl implements SessionService {
 
   @Override
   public Future<Void> delete(String userId, String sessionId) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
     // a live owner stops its turn and lets go before the rows disappear
     return store.session(userId, sessionId)
         .compose(s -> router.currentOwner(sessionId))
@@ -94,6 +101,7 @@ public class SessionServiceImpl implements SessionService {
 
   @Override
   public Future<JsonObject> fork(String userId, String sessionId, String atMessageId) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
     return store.session(userId, sessionId).compose(s -> store.messages(sessionId).compose(msgs -> {
       int end = msgs.size();
       if (!blank(atMessageId)) {
@@ -112,6 +120,7 @@ public class SessionServiceImpl implements SessionService {
 
   @Override
   public Future<JsonObject> send(String userId, String sessionId, String text) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
     if (text == null || text.isBlank()) return Fail.invalid("text", "must not be empty");
     if (text.length() > MAX_TEXT) return Fail.invalid("text", "is longer than " + MAX_TEXT + " characters");
     return live(userId, sessionId, new JsonObject().put("op", "send").put("text", text));
@@ -119,16 +128,19 @@ public class SessionServiceImpl implements SessionService {
 
   @Override
   public Future<Void> cancel(String userId, String sessionId) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
     return live(userId, sessionId, new JsonObject().put("op", "cancel")).mapEmpty();
   }
 
   @Override
   public Future<Void> compact(String userId, String sessionId) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
     return live(userId, sessionId, new JsonObject().put("op", "compact")).mapEmpty();
   }
 
   @Override
   public Future<Void> approve(String userId, String sessionId, String callId, String decision) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
     if (blank(callId)) return Fail.invalid("callId", "is required");
     if (!"allow".equals(decision) && !"deny".equals(decision)) return Fail.invalid("decision", "must be allow or deny");
     return live(userId, sessionId, new JsonObject().put("op", "approve").put("callId", callId).put("decision", decision)).mapEmpty();
@@ -136,6 +148,7 @@ public class SessionServiceImpl implements SessionService {
 
   @Override
   public Future<JsonObject> events(String userId, String sessionId, long afterSeq) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
     return live(userId, sessionId, new JsonObject().put("op", "events").put("afterSeq", afterSeq));
   }
 
@@ -152,6 +165,7 @@ public class SessionServiceImpl implements SessionService {
 
   @Override
   public Future<JsonObject> export(String userId, String sessionId, String format) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
     String f = format == null ? "json" : format;
     if (!f.equals("json") && !f.equals("markdown")) return Fail.invalid("format", "must be json or markdown");
     return get(userId, sessionId).map(s -> f.equals("json")
@@ -163,6 +177,7 @@ public class SessionServiceImpl implements SessionService {
 
   @Override
   public Future<JsonObject> importSession(String userId, JsonObject export) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
     if (export == null) return Fail.invalid("body", "the JSON export of a session is required");
     if (!Exports.FORMAT.equals(export.getString("format"))) return Fail.invalid("format", "must be " + Exports.FORMAT);
     JsonObject s = export.getValue("session") instanceof JsonObject o ? o : null;
@@ -202,6 +217,7 @@ public class SessionServiceImpl implements SessionService {
 
   @Override
   public Future<JsonObject> createTemplate(String userId, JsonObject template) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
     String problem = validateTemplate(template);
     if (problem != null) return Fail.invalid(problem.substring(0, problem.indexOf(':')), problem.substring(problem.indexOf(':') + 2));
     return store.insertTemplate(userId, template);
@@ -209,6 +225,7 @@ public class SessionServiceImpl implements SessionService {
 
   @Override
   public Future<JsonObject> listTemplates(String userId, JsonObject query) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
     JsonObject q = query == null ? new JsonObject() : query;
     Integer limit = limit(q);
     if (limit == null) return Fail.invalid("limit", "must be a number from 1 to 200");
@@ -217,11 +234,13 @@ public class SessionServiceImpl implements SessionService {
 
   @Override
   public Future<JsonObject> getTemplate(String userId, String templateId) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
     return store.template(userId, templateId);
   }
 
   @Override
   public Future<JsonObject> updateTemplate(String userId, String templateId, JsonObject template) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
     String problem = validateTemplate(template);
     if (problem != null) return Fail.invalid(problem.substring(0, problem.indexOf(':')), problem.substring(problem.indexOf(':') + 2));
     return store.replaceTemplate(userId, templateId, template);
@@ -229,6 +248,7 @@ public class SessionServiceImpl implements SessionService {
 
   @Override
   public Future<Void> deleteTemplate(String userId, String templateId) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
     return store.deleteTemplate(userId, templateId);
   }
 

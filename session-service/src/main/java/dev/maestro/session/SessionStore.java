@@ -151,6 +151,22 @@ public class SessionStore {
 
   // ---------------------------------------------------------------- messages and turns
 
+  /**
+   * What a live session keeps in memory: the messages not replaced by a summary (compacted ones
+   * stay in the table for get and export), and the next free ordinal.
+   */
+  public Future<JsonObject> liveHistory(String sessionId) {
+    UUID id = UUID.fromString(sessionId);
+    return pool.preparedQuery("SELECT " + MESSAGE_COLUMNS + " FROM message WHERE session_id = $1 AND NOT compacted ORDER BY ordinal")
+        .execute(Tuple.of(id))
+        .compose(rows -> pool.preparedQuery("SELECT COALESCE(MAX(ordinal) + 1, 0) AS next FROM message WHERE session_id = $1")
+            .execute(Tuple.of(id)).map(next -> {
+              JsonArray list = new JsonArray();
+              rows.forEach(r -> list.add(messageJson(r)));
+              return new JsonObject().put("messages", list).put("nextOrdinal", next.iterator().next().getInteger("next"));
+            }));
+  }
+
   public Future<List<JsonObject>> messages(String sessionId) {
     return pool.preparedQuery("SELECT " + MESSAGE_COLUMNS + " FROM message WHERE session_id = $1 ORDER BY ordinal")
         .execute(Tuple.of(UUID.fromString(sessionId)))
@@ -222,9 +238,11 @@ public class SessionStore {
             })));
   }
 
-  public Future<JsonObject> turn(String turnId) {
-    return pool.preparedQuery("SELECT id, status, error FROM turn WHERE id = $1").execute(Tuple.of(UUID.fromString(turnId)))
-        .map(rows -> rows.size() == 0 ? null : new JsonObject().put("id", turnId).put("status", rows.iterator().next().getString("status")));
+  /** The id of the turn stored as running, or null. */
+  public Future<String> runningTurn(String sessionId) {
+    return pool.preparedQuery("SELECT id FROM turn WHERE session_id = $1 AND status = 'running' LIMIT 1")
+        .execute(Tuple.of(UUID.fromString(sessionId)))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getUUID("id").toString());
   }
 
   // ---------------------------------------------------------------- fork / import
@@ -295,7 +313,7 @@ public class SessionStore {
             + " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING " + TEMPLATE_COLUMNS)
         .execute(Tuple.of(UUID.randomUUID(), userId, t.getString("name"), t.getString("description", ""),
             t.getString("provider"), t.getString("model"), t.getString("systemPrompt", ""),
-            t.getJsonArray("tools", new JsonArray())).addValue(t.getJsonObject("params", new JsonObject())))
+            t.getJsonArray("tools")).addValue(t.getJsonObject("params", new JsonObject())))
         .map(rows -> templateJson(rows.iterator().next()));
   }
 
@@ -342,7 +360,7 @@ public class SessionStore {
     return pool.preparedQuery("UPDATE template SET name = $3, description = $4, provider = $5, model = $6, system_prompt = $7,"
             + " tools = $8, params = $9, updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING " + TEMPLATE_COLUMNS)
         .execute(Tuple.of(id, userId, t.getString("name"), t.getString("description", ""), t.getString("provider"),
-            t.getString("model"), t.getString("systemPrompt", "")).addValue(t.getJsonArray("tools", new JsonArray()))
+            t.getString("model"), t.getString("systemPrompt", "")).addValue(t.getJsonArray("tools"))
             .addValue(t.getJsonObject("params", new JsonObject())))
         .compose(rows -> rows.size() == 0 ? Fail.notFound("template " + templateId)
             : Future.succeededFuture(templateJson(rows.iterator().next())));

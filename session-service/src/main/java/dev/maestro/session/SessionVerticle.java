@@ -86,6 +86,26 @@ public class SessionVerticle extends VerticleBase {
     final Map<String, JsonObject> pendingCalls = new LinkedHashMap<>();
     final Map<String, JsonObject> results = new LinkedHashMap<>();
     List<JsonObject> offeredTools = List.of();
+    /** The part being streamed into and its text so far (appending to a JSON string would be quadratic). */
+    JsonObject openPart;
+    StringBuilder openText;
+
+    /** Writes the streamed text into its part; called before anything reads or stores the message. */
+    void flush() {
+      if (openPart != null) openPart.put("text", openText.toString());
+    }
+
+    void append(JsonArray content, String type, String text) {
+      JsonObject last = content.isEmpty() ? null : content.getJsonObject(content.size() - 1);
+      if (last == null || last != openPart || !type.equals(last.getString("type"))) {
+        flush();
+        last = new JsonObject().put("type", type).put("text", "");
+        content.add(last);
+        openPart = last;
+        openText = new StringBuilder();
+      }
+      openText.append(text);
+    }
 
     Turn(String id) {
       this.id = id;
@@ -99,9 +119,9 @@ public class SessionVerticle extends VerticleBase {
           session = s;
           return store.interruptRunning(sessionId);
         })
-        .compose(interrupted -> store.messages(sessionId).map(msgs -> {
-          history.addAll(msgs);
-          nextOrdinal = msgs.isEmpty() ? 0 : msgs.get(msgs.size() - 1).getInteger("ordinal") + 1;
+        .compose(interrupted -> store.liveHistory(sessionId).map(live -> {
+          live.getJsonArray("messages").forEach(m -> history.add((JsonObject) m));
+          nextOrdinal = live.getInteger("nextOrdinal");
           return interrupted;
         }))
         .compose(interrupted -> {
@@ -121,7 +141,8 @@ public class SessionVerticle extends VerticleBase {
           }
           MessageConsumer<JsonObject> commands = vertx.eventBus().localConsumer(commandAddress(sessionId), this::onCommand);
           MessageConsumer<JsonObject> stream = vertx.eventBus().consumer(streamAddress(sessionId), m -> onProviderEvent(m.body()));
-          idleTimer = vertx.setPeriodic(Math.max(250, Math.min(settings.idleTimeoutMs() / 2, 10_000)), t -> checkIdle());
+          long period = Math.min(Math.min(settings.idleTimeoutMs(), settings.streamIdleTimeoutMs()) / 2, 10_000);
+          idleTimer = vertx.setPeriodic(Math.max(250, period), t -> checkIdle());
           return Future.all(commands.completion(), stream.completion());
         });
   }
@@ -298,10 +319,15 @@ public class SessionVerticle extends VerticleBase {
     if (t.finished) return Future.succeededFuture();
     JsonObject assistant = newMessage(Messages.ASSISTANT, t.id, new JsonArray(), SessionEvents.STREAMING);
     t.assistant = assistant;
+    t.openPart = null;
     t.usage = new JsonObject();
     return store.insertMessage(sessionId, assistant).compose(v -> {
       history.add(assistant);
-      if (t.finished) return Future.succeededFuture();
+      if (t.finished) {
+        // cancelled while the row was being written: it must not stay 'streaming'
+        if (SessionEvents.STREAMING.equals(assistant.getString("status"))) assistant.put("status", SessionEvents.CANCELLED);
+        return store.updateMessage(assistant);
+      }
       events.publish(SessionEvents.messageStarted(assistant.getString("id"), Messages.ASSISTANT));
       t.streamId = UUID.randomUUID().toString();
       t.stream = Promise.promise();
@@ -341,27 +367,36 @@ public class SessionVerticle extends VerticleBase {
     switch (e.getString("type", "")) {
       case ProviderEvents.TEXT -> {
         String text = e.getString("text", "");
-        JsonObject last = content.isEmpty() ? null : content.getJsonObject(content.size() - 1);
-        if (last != null && "text".equals(last.getString("type"))) last.put("text", last.getString("text") + text);
-        else content.add(Messages.textPart(text));
+        t.append(content, "text", text);
         events.publish(SessionEvents.delta(text));
       }
       case ProviderEvents.THINKING -> {
         String text = e.getString("text", "");
-        JsonObject last = content.isEmpty() ? null : content.getJsonObject(content.size() - 1);
-        if (last == null || !"thinking".equals(last.getString("type"))) {
-          last = new JsonObject().put("type", "thinking").put("text", "");
-          content.add(last);
+        if (e.getString("redactedData") != null) {
+          // a redacted block is opaque: stored as its own part and sent back unchanged
+          t.flush();
+          t.openPart = null;
+          content.add(new JsonObject().put("type", "thinking").put("text", "").put("redactedData", e.getString("redactedData")));
+          return;
         }
-        last.put("text", last.getString("text") + text);
-        // the signature must travel back with the thinking block on the next request
-        if (e.getString("signature") != null) last.put("signature", e.getString("signature"));
+        t.append(content, "thinking", text);
+        if (e.getString("signature") != null) {
+          // the signature closes the block; it travels back with it on the next request
+          t.flush();
+          t.openPart.put("signature", e.getString("signature"));
+          t.openPart = null;
+        }
         if (!text.isEmpty()) events.publish(SessionEvents.thinkingDelta(text));
       }
       case ProviderEvents.TOOL_CALL -> {
+        t.flush();
+        t.openPart = null;
         JsonObject args = e.getValue("arguments") instanceof JsonObject a ? a : new JsonObject();
-        content.add(new JsonObject().put("type", "tool_call").put("callId", e.getString("id"))
-            .put("name", e.getString("name")).put("arguments", args));
+        JsonObject part = new JsonObject().put("type", "tool_call").put("callId", e.getString("id"))
+            .put("name", e.getString("name")).put("arguments", args);
+        // Gemini's thoughtSignature belongs to the call and must be sent back with it
+        if (e.getString("signature") != null) part.put("signature", e.getString("signature"));
+        content.add(part);
         events.publish(SessionEvents.toolCall(e.getString("id"), e.getString("name"), args));
       }
       case ProviderEvents.USAGE -> {
@@ -378,6 +413,8 @@ public class SessionVerticle extends VerticleBase {
   private Future<Void> roundDone(Turn t) {
     if (t.finished) return Future.succeededFuture();
     JsonObject assistant = t.assistant;
+    t.flush();
+    t.openPart = null;
     JsonObject usage = completeUsage(t.usage);
     assistant.put("status", SessionEvents.COMPLETE).put("usage", usage);
     t.stream = null;
@@ -496,6 +533,7 @@ public class SessionVerticle extends VerticleBase {
     t.finished = true;
     List<Future<?>> writes = new ArrayList<>();
     if (t.assistant != null && SessionEvents.STREAMING.equals(t.assistant.getString("status"))) {
+      t.flush();
       String messageStatus = SessionEvents.COMPLETE.equals(status) ? SessionEvents.COMPLETE : status;
       JsonObject usage = completeUsage(t.usage);
       t.assistant.put("status", messageStatus).put("usage", usage);

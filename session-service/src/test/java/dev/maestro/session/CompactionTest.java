@@ -35,7 +35,7 @@ class CompactionTest {
 
   @BeforeEach
   void clear() {
-    h.provider.requests.clear();
+    h.provider.reset();
   }
 
   private void turn(String user, String id, Harness.Recorder rec, int n, long inputTokens) throws Exception {
@@ -74,12 +74,17 @@ class CompactionTest {
     assertThat(summary.getJsonObject("usage").getLong("inputTokens")).isEqualTo(300);
     assertThat(stored.getJsonObject(0).getJsonArray("content").getJsonObject(0).getString("text")).isEqualTo("question 1");
 
-    // a later turn after the session is reloaded still sends the summary first
+    // a later turn after the session is reloaded from PostgreSQL still sends the summary first
+    await(h.verticle.router().passivateNow(id));
     h.provider.script(text("answer 6"), usage(600, 50), done("end_turn"));
     await(h.sessions.send(user, id, "question 6"));
     rec.awaitTurnCompleted(6);
     JsonArray later = h.provider.requests.get(h.provider.requests.size() - 1).getJsonArray("messages");
     assertThat(later.getJsonObject(0).getJsonArray("content").getJsonObject(0).getString("text")).startsWith("Summary of the earlier");
+    assertThat(later.encode()).doesNotContain("question 1\"").contains("question 3", "question 6");
+    JsonArray all = await(h.sessions.get(user, id)).getJsonArray("messages");
+    assertThat(all.stream().map(m -> ((JsonObject) m).getJsonArray("content").getJsonObject(0).getString("text")).toList())
+        .contains("question 1", "answer 6");
   }
 
   @Test

@@ -50,6 +50,9 @@ public class FakeProvider implements ProviderService {
     if (sig != null) e.put("signature", sig);
     return new Event(e);
   }
+  public static Step redacted(String data) {
+    return new Event(new JsonObject().put("type", ProviderEvents.THINKING).put("text", "").put("redactedData", data));
+  }
   public static Step toolCall(String id, String name, JsonObject args) {
     return new Event(new JsonObject().put("type", ProviderEvents.TOOL_CALL).put("id", id).put("name", name).put("arguments", args));
   }
@@ -63,6 +66,12 @@ public class FakeProvider implements ProviderService {
   }
   public static Step hold(String name) { return new Hold(name); }
 
+  public void reset() {
+    scripts.clear();
+    requests.clear();
+    cancelled.clear();
+  }
+
   public void release(String name) {
     holds.computeIfAbsent(name, k -> Promise.promise()).tryComplete();
   }
@@ -70,6 +79,9 @@ public class FakeProvider implements ProviderService {
   @Override
   public Future<Void> stream(JsonObject request, String replyAddress, String streamId) {
     requests.add(request);
+    if ("unreachable".equals(request.getString("provider"))) {
+      return io.vertx.serviceproxy.ServiceException.fail(502, "upstream connection refused");
+    }
     List<Step> script = scripts.poll();
     if (script == null && fallback != null) script = fallback.apply(request);
     if (script == null) script = List.of(text("(no script)"), done("end_turn"));

@@ -33,7 +33,7 @@ class TurnLoopTest {
 
   @BeforeEach
   void resetFakes() {
-    h.provider.requests.clear();
+    h.provider.reset();
     h.tools.executed.clear();
     h.tools.maxRunning.set(0);
     h.tools.policies.put("echo", "allow");
@@ -101,6 +101,28 @@ class TurnLoopTest {
     JsonArray messages = h.provider.requests.get(1).getJsonArray("messages");
     assertThat(messages).hasSize(3);
     assertThat(messages.getJsonObject(1).getJsonArray("content").getJsonObject(0).getString("signature")).isEqualTo("sig-xyz");
+  }
+
+  @Test
+  void consecutiveThinkingBlocksRedactedBlocksAndToolCallSignaturesAreKeptApart() throws Exception {
+    String user = Harness.newUser();
+    JsonObject s = h.newSession(user, null);
+    Harness.Recorder rec = h.record(s.getString("id"));
+    h.provider.script(thinking("first ", null), thinking("block", null), thinking("", "sig-a"), redacted("opaque"),
+        thinking("second", null), thinking("", "sig-b"), text("answer"),
+        new Event(new JsonObject().put("type", "tool_call").put("id", "g1").put("name", "echo")
+            .put("arguments", new JsonObject()).put("signature", "gem-sig")), done("tool_use"));
+    h.provider.script(text("done"), done("end_turn"));
+    await(h.sessions.send(user, s.getString("id"), "think"));
+    rec.awaitTurnCompleted(1);
+    JsonArray parts = h.provider.requests.get(1).getJsonArray("messages").getJsonObject(1).getJsonArray("content");
+    assertThat(parts).containsExactly(
+        new JsonObject().put("type", "thinking").put("text", "first block").put("signature", "sig-a"),
+        new JsonObject().put("type", "thinking").put("text", "").put("redactedData", "opaque"),
+        new JsonObject().put("type", "thinking").put("text", "second").put("signature", "sig-b"),
+        new JsonObject().put("type", "text").put("text", "answer"),
+        new JsonObject().put("type", "tool_call").put("callId", "g1").put("name", "echo").put("arguments", new JsonObject())
+            .put("signature", "gem-sig"));
   }
 
   @Test
@@ -262,8 +284,9 @@ class TurnLoopTest {
     JsonObject s = h.newSession(user, null);
     Harness.Recorder rec = h.record(s.getString("id"));
     h.provider.script(text("x"), hold("conflict-test"), done("end_turn"));
-    await(h.sessions.send(user, s.getString("id"), "first"));
+    JsonObject ack = await(h.sessions.send(user, s.getString("id"), "first"));
     rec.awaitType("delta");
+    assertThat(await(h.sessions.get(user, s.getString("id"))).getString("activeTurnId")).isEqualTo(ack.getString("turnId"));
     assertThatThrownBy(() -> await(h.sessions.send(user, s.getString("id"), "second")))
         .isInstanceOfSatisfying(ServiceException.class, e -> {
           assertThat(e.failureCode()).isEqualTo(ErrorCodes.CONFLICT);
@@ -271,7 +294,9 @@ class TurnLoopTest {
         });
     h.provider.release("conflict-test");
     rec.awaitTurnCompleted(1);
-    assertThat(await(h.sessions.get(user, s.getString("id"))).getJsonArray("messages")).hasSize(2);
+    JsonObject after = await(h.sessions.get(user, s.getString("id")));
+    assertThat(after.getJsonArray("messages")).hasSize(2);
+    assertThat(after.getString("activeTurnId")).isNull();
   }
 
   @Test
@@ -288,6 +313,50 @@ class TurnLoopTest {
     assertThat(rec.types().get(rec.types().size() - 1)).isEqualTo("turn_completed");
     JsonArray msgs = await(h.sessions.get(user, s.getString("id"))).getJsonArray("messages");
     assertThat(msgs.getJsonObject(1).getString("status")).isEqualTo("error");
+  }
+
+  @Test
+  void aProviderThatRefusesTheStreamEndsTheTurnWithAnError() throws Exception {
+    String user = Harness.newUser();
+    JsonObject s = h.newSession(user, new JsonObject().put("provider", "unreachable"));
+    Harness.Recorder rec = h.record(s.getString("id"));
+    await(h.sessions.send(user, s.getString("id"), "hello?"));
+    JsonObject completed = rec.awaitTurnCompleted(1);
+    assertThat(completed.getJsonObject("event").getString("status")).isEqualTo("error");
+    assertThat(rec.ofType("turn_error").get(0).getJsonObject("event").getString("message")).contains("connection refused");
+    JsonArray msgs = await(h.sessions.get(user, s.getString("id"))).getJsonArray("messages");
+    assertThat(msgs.getJsonObject(1).getString("status")).isEqualTo("error");
+  }
+
+  @Test
+  void toolRoundsAreBounded() throws Exception {
+    String user = Harness.newUser();
+    JsonObject s = h.newSession(user, new JsonObject().put("params", new JsonObject().put("maxToolRounds", 2)));
+    Harness.Recorder rec = h.record(s.getString("id"));
+    h.provider.script(toolCall("r1", "echo", new JsonObject()), done("tool_use"));
+    h.provider.script(toolCall("r2", "echo", new JsonObject()), done("tool_use"));
+    h.provider.script(toolCall("r3", "echo", new JsonObject()), done("tool_use"));
+    await(h.sessions.send(user, s.getString("id"), "loop forever"));
+    JsonObject completed = rec.awaitTurnCompleted(1);
+    assertThat(completed.getJsonObject("event").getString("status")).isEqualTo("error");
+    assertThat(rec.ofType("turn_error").get(0).getJsonObject("event").getString("code")).isEqualTo("max_tool_rounds");
+    assertThat(h.provider.requests).hasSize(2);
+    assertThat(h.tools.executed).hasSize(1);
+  }
+
+  @Test
+  void deletingASessionMidTurnStopsTheTurn() throws Exception {
+    String user = Harness.newUser();
+    JsonObject s = h.newSession(user, null);
+    Harness.Recorder rec = h.record(s.getString("id"));
+    h.provider.script(text("streaming"), hold("delete-test"));
+    await(h.sessions.send(user, s.getString("id"), "go"));
+    rec.awaitType("delta");
+    await(h.sessions.delete(user, s.getString("id")));
+    assertThat(rec.awaitTurnCompleted(1).getJsonObject("event").getString("status")).isEqualTo("cancelled");
+    assertThat(h.provider.cancelled).isNotEmpty();
+    assertThatThrownBy(() -> await(h.sessions.get(user, s.getString("id"))))
+        .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.failureCode()).isEqualTo(ErrorCodes.NOT_FOUND));
   }
 
   @Test
@@ -329,6 +398,14 @@ class TurnLoopTest {
           e -> assertThat(e.failureCode()).isEqualTo(ErrorCodes.NOT_FOUND));
     }
     assertThat(await(h.sessions.get(owner, id)).getString("title")).isEqualTo("test session");
+    // a call without a user never reaches anybody's session
+    for (ThrowingCall call : List.<ThrowingCall>of(
+        () -> await(h.sessions.get(null, id)),
+        () -> await(h.sessions.events("", id, 0)),
+        () -> await(h.sessions.send(null, id, "hi")))) {
+      assertThatThrownBy(call::run).isInstanceOfSatisfying(ServiceException.class,
+          e -> assertThat(e.failureCode()).isEqualTo(ErrorCodes.BAD_REQUEST));
+    }
   }
 
   interface ThrowingCall {
