@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# End-to-end test of the terminal client in tmux against a running Maestro (fake upstream) or the
+# test fake gateway. Types with send-keys, reads the screen with capture-pane.
+#
+# usage: tui-e2e.sh URL TOKEN
+# env:   TUI_CMD       command starting the client (default: java -jar tui-client/target/tui-client-*-fat.jar)
+#        E2E_PROVIDER  provider of the session it creates (default anthropic)
+#        E2E_MODEL     model of that session (default claude-sonnet-4-5)
+#        E2E_CREDENTIAL optional credentialId for that session
+#        E2E_WAIT      seconds to wait for each expected screen (default 60)
+# exit:  0 all passed, 1 a check failed, 77 tmux missing (skip)
+set -u
+URL=${1:?usage: tui-e2e.sh URL TOKEN}
+TOKEN=${2:?usage: tui-e2e.sh URL TOKEN}
+HERE=$(cd "$(dirname "$0")" && pwd)
+if [ -z "${TUI_CMD:-}" ]; then
+  JAR=$(ls "$HERE"/../../../target/tui-client-*-fat.jar 2>/dev/null | head -1)
+  [ -n "$JAR" ] || { echo "FAIL no fat jar: build with mvn -pl tui-client package"; exit 1; }
+  TUI_CMD="java -jar $JAR"
+fi
+PROVIDER=${E2E_PROVIDER:-anthropic}
+MODEL=${E2E_MODEL:-claude-sonnet-4-5}
+WAIT=${E2E_WAIT:-60}
+command -v tmux >/dev/null || { echo "SKIP tmux is not installed (apt-get install tmux)"; exit 77; }
+command -v curl >/dev/null || { echo "FAIL curl is not installed"; exit 1; }
+
+SOCK="tui-e2e-$$"
+WORK=$(mktemp -d)
+PANE="e2e"
+failures=0
+tm() { tmux -L "$SOCK" "$@"; }
+cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+json_id() { # first "id" of a JSON document on stdin
+  if command -v jq >/dev/null; then jq -r '.id // empty'; else grep -o '"id" *: *"[^"]*"' | head -1 | sed 's/.*"\([^"]*\)"$/\1/'; fi
+}
+api() { # api METHOD PATH [BODY]
+  curl -sS -X "$1" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' ${3:+-d "$3"} "$URL$2"
+}
+screen() { tm capture-pane -p -t "$PANE"; }
+pass() { echo "PASS $1"; }
+fail() {
+  echo "FAIL $1"; echo "----- screen -----"; screen; echo "------------------"
+  failures=$((failures + 1))
+}
+wait_for() { # wait_for NAME FIXED-TEXT: the screen shows the text
+  local deadline=$((SECONDS + WAIT))
+  while [ $SECONDS -lt $deadline ]; do
+    if screen | grep -qF -- "$2"; then pass "$1"; return 0; fi
+    sleep 0.2
+  done
+  fail "$1 (waited ${WAIT}s for: $2)"; return 1
+}
+wait_for_re() { # wait_for_re NAME REGEX
+  local deadline=$((SECONDS + WAIT))
+  while [ $SECONDS -lt $deadline ]; do
+    if screen | grep -qE -- "$2"; then pass "$1"; return 0; fi
+    sleep 0.2
+  done
+  fail "$1 (waited ${WAIT}s for /$2/)"; return 1
+}
+wait_gone() { # wait_gone NAME FIXED-TEXT: the screen no longer shows the text
+  local deadline=$((SECONDS + WAIT))
+  while [ $SECONDS -lt $deadline ]; do
+    if ! screen | grep -qF -- "$2"; then pass "$1"; return 0; fi
+    sleep 0.2
+  done
+  fail "$1 (still showing: $2)"; return 1
+}
+type_line() { tm send-keys -t "$PANE" -l -- "$1"; tm send-keys -t "$PANE" Enter; }
+start_tui() { # start_tui SESSION_ID
+  cat >"$WORK/run.sh" <<RUN
+export LANG=C.UTF-8
+$TUI_CMD --url '$URL' --token '$TOKEN' --session '$1'
+echo "TUI-EXIT:\$?"
+sleep 600
+RUN
+  tm kill-server >/dev/null 2>&1
+  tm -u new-session -d -s "$PANE" -x 120 -y 40 "bash $WORK/run.sh"
+}
+
+# a fresh session for the test
+BODY="{\"title\":\"tui-e2e\",\"provider\":\"$PROVIDER\",\"model\":\"$MODEL\"${E2E_CREDENTIAL:+,\"credentialId\":\"$E2E_CREDENTIAL\"}}"
+SID=$(api POST /api/v1/sessions "$BODY" | json_id)
+[ -n "$SID" ] || { echo "FAIL could not create a session at $URL (body $BODY)"; exit 1; }
+echo "session $SID"
+
+start_tui "$SID"
+wait_for "status bar shows the session and the connection" "tui-e2e [${SID:0:8}] · connected" || exit 1
+
+WORD="hello-e2e-$$"
+type_line "$WORD"
+wait_for "streamed answer shown" "Echo: $WORD"
+
+tm send-keys -t "$PANE" -l -- "first line"; tm send-keys -t "$PANE" M-Enter; tm send-keys -t "$PANE" -l -- "second line"
+if wait_for_re "Alt+Enter makes a second input line" '^  second line'; then
+  screen | grep -qE '^> first line' && pass "first input line kept" || fail "first input line kept"
+fi
+tm send-keys -t "$PANE" Enter
+wait_for "multi-line message answered" "Echo: first line"
+
+type_line 'call tool write_file with {"path":"tui-e2e.txt","content":"written by the tui e2e test"}'
+wait_for "approval prompt shown" "! approval required: [y] allow  [n] deny"
+wait_for "status bar asks for the approval" "approval: y/n"
+tm send-keys -t "$PANE" y
+wait_for "approval answered with a key" "approval: allowed"
+wait_for_re "tool result shown" '^  (→|✗) '
+wait_gone "turn finished" " · working"
+
+tm send-keys -t "$PANE" -l -- "/ne"; tm send-keys -t "$PANE" Tab
+wait_for_re "Tab completes /ne to /new" '^> /new ?$'
+tm send-keys -t "$PANE" Enter
+wait_for "/new creates a session" "created session "
+NEW_SID=$(screen | grep -o 'created session [0-9a-fA-F-]*' | head -1 | awk '{print $3}')
+if [ -n "$NEW_SID" ] && [ "$NEW_SID" != "$SID" ] && screen | grep -qF "[${NEW_SID:0:8}] · connected"; then
+  pass "/new switched to the new session"
+else
+  fail "/new switched to the new session"
+fi
+type_line "in the new session"
+wait_for "new session answers" "Echo: in the new session"
+
+type_line "/quit"
+wait_for "/quit exits with 0" "TUI-EXIT:0"
+screen | grep -q "approval required\|────" && fail "/quit restored the terminal" || pass "/quit restored the terminal"
+
+start_tui "$SID"
+wait_for "history reloads on restart" "Echo: $WORD"
+tm send-keys -t "$PANE" C-c
+wait_for "Ctrl+C exits with 0" "TUI-EXIT:0"
+screen | grep -q "────" && fail "Ctrl+C restored the terminal" || pass "Ctrl+C restored the terminal"
+
+api DELETE "/api/v1/sessions/$SID" >/dev/null
+[ -n "${NEW_SID:-}" ] && api DELETE "/api/v1/sessions/$NEW_SID" >/dev/null
+
+echo "tui-e2e: $failures failure(s)"
+[ $failures = 0 ]
