@@ -26,7 +26,8 @@ command -v curl >/dev/null || { echo "FAIL curl is not installed"; exit 1; }
 
 SOCK="tui-e2e-$$"
 WORK=$(mktemp -d)
-PANE="e2e"
+PANE="e2e0"
+RUNS=0
 failures=0
 tm() { tmux -L "$SOCK" "$@"; }
 cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$WORK"; }
@@ -72,12 +73,18 @@ type_line() { tm send-keys -t "$PANE" -l -- "$1"; tm send-keys -t "$PANE" Enter;
 start_tui() { # start_tui SESSION_ID
   cat >"$WORK/run.sh" <<RUN
 export LANG=C.UTF-8
+cd '$WORK'
 $TUI_CMD --url '$URL' --token '$TOKEN' --session '$1'
 echo "TUI-EXIT:\$?"
 sleep 600
 RUN
-  tm kill-server >/dev/null 2>&1
+  # a new tmux session first, then the old one goes: killing the last one would stop the server
+  local old=$PANE
+  RUNS=$((RUNS + 1))
+  PANE="e2e$RUNS"
   tm -u new-session -d -s "$PANE" -x 120 -y 40 "bash $WORK/run.sh"
+  [ "$RUNS" -gt 1 ] && tm kill-session -t "$old" >/dev/null 2>&1
+  return 0
 }
 
 # a fresh session for the test
@@ -92,6 +99,25 @@ wait_for "status bar shows the session and the connection" "tui-e2e [${SID:0:8}]
 WORD="hello-e2e-$$"
 type_line "$WORD"
 wait_for "streamed answer shown" "Echo: $WORD"
+
+tm resize-window -t "$PANE" -x 70 -y 20
+wait_for_re "resize redraws the status bar at the new width" '^ tui-e2e \[.{40,}$'
+if [ "$(screen | awk '{ if (length($0) > 70) bad = 1 } END { print bad + 0 }')" = 0 ] && screen | grep -qF "Echo: $WORD"; then
+  pass "resized screen fits 70 columns and keeps the conversation"
+else
+  fail "resized screen fits 70 columns and keeps the conversation"
+fi
+tm resize-window -t "$PANE" -x 120 -y 40
+wait_for_re "resize back" '^─{120}$'
+
+type_line "/help"
+wait_for "/help lists commands and keys" "Alt+Enter new line"
+type_line "/tools"
+wait_for_re "/tools lists tools with policies" 'read_file +\[allow\]'
+type_line "/export e2e-export.md"
+wait_for "/export writes a file" "exported to $WORK/e2e-export.md"
+[ -s "$WORK/e2e-export.md" ] && grep -qF "$WORD" "$WORK/e2e-export.md" && pass "export holds the conversation" \
+  || fail "export holds the conversation"
 
 tm send-keys -t "$PANE" -l -- "first line"; tm send-keys -t "$PANE" M-Enter; tm send-keys -t "$PANE" -l -- "second line"
 if wait_for_re "Alt+Enter makes a second input line" '^  second line'; then
