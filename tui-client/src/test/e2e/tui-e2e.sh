@@ -8,6 +8,7 @@
 #        E2E_MODEL     model of that session (default claude-sonnet-4-5)
 #        E2E_CREDENTIAL optional credentialId for that session
 #        E2E_WAIT      seconds to wait for each expected screen (default 60)
+#        E2E_USER, E2E_PASSWORD  when set, also checks the first-run login that mints and saves a token
 # exit:  0 all passed, 1 a check failed, 77 tmux missing (skip)
 set -u
 URL=${1:?usage: tui-e2e.sh URL TOKEN}
@@ -156,6 +157,29 @@ wait_for "history reloads on restart" "Echo: $WORD"
 tm send-keys -t "$PANE" C-c
 wait_for "Ctrl+C exits with 0" "TUI-EXIT:0"
 screen | grep -q "────" && fail "Ctrl+C restored the terminal" || pass "Ctrl+C restored the terminal"
+
+if [ -n "${E2E_PASSWORD:-}" ]; then
+  cat >"$WORK/run.sh" <<RUN
+export LANG=C.UTF-8 XDG_CONFIG_HOME='$WORK/cfg'
+unset MAESTRO_TOKEN MAESTRO_CONFIG
+cd '$WORK'
+$TUI_CMD --url '$URL' --session '$SID'
+echo "TUI-EXIT:\$?"
+sleep 600
+RUN
+  RUNS=$((RUNS + 1)); old=$PANE; PANE="e2e$RUNS"
+  tm -u new-session -d -s "$PANE" -x 120 -y 40 "bash $WORK/run.sh"; tm kill-session -t "$old" >/dev/null 2>&1
+  wait_for "no token: asks for a username" "username:"
+  type_line "${E2E_USER:-admin}"
+  wait_for "asks for the password" "password:"
+  type_line "$E2E_PASSWORD"
+  wait_for "minted token works" "[${SID:0:8}] · connected"
+  CFG="$WORK/cfg/maestro/config.json"
+  [ "$(stat -c %a "$CFG" 2>/dev/null)" = 600 ] && grep -q '"token"' "$CFG" && pass "token saved in a 0600 config file" \
+    || fail "token saved in a 0600 config file"
+  type_line "/quit"
+  wait_for "quit after login" "TUI-EXIT:0"
+fi
 
 api DELETE "/api/v1/sessions/$SID" >/dev/null
 [ -n "${NEW_SID:-}" ] && api DELETE "/api/v1/sessions/$NEW_SID" >/dev/null
