@@ -115,13 +115,6 @@ public final class LiveSocket {
         .put("decision", allow ? "allow" : "deny"));
   }
 
-  /** Drops the connection as a network failure would (used by tests); reconnection follows. */
-  public void dropConnection() {
-    if (ws != null) {
-      ws.close();
-    }
-  }
-
   public Future<Void> close() {
     setState(State.CLOSED, "closed");
     if (pingTimer >= 0) {
