@@ -101,6 +101,11 @@ WORD="hello-e2e-$$"
 type_line "$WORD"
 wait_for "streamed answer shown" "Echo: $WORD"
 
+OTHER="sent-by-another-client-$$"
+api POST "/api/v1/sessions/$SID/messages" "{\"text\":\"$OTHER\"}" >/dev/null
+wait_for "a turn started by another client streams in" "Echo: $OTHER"
+wait_for_re "its user message is shown too" "^  $OTHER\$"
+
 tm resize-window -t "$PANE" -x 70 -y 20
 wait_for_re "resize redraws the status bar at the new width" '^ tui-e2e \[.{40,}$'
 if [ "$(screen | awk '{ if (length($0) > 70) bad = 1 } END { print bad + 0 }')" = 0 ] && screen | grep -qF "Echo: $WORD"; then

@@ -181,7 +181,10 @@ final class TuiApp {
 
         @Override
         public void onServerError(String code, String message) {
-          post(() -> error(code + " " + message));
+          post(() -> {
+            chat.localMessageRefused();
+            error(code + " " + message);
+          });
         }
       });
       socket.connect().onFailure(t -> post(() -> flash = t.getMessage()));
@@ -285,6 +288,7 @@ final class TuiApp {
       for (Object[] e : held) {
         chat.apply((Long) e[0], (JsonObject) e[1]);
       }
+      chat.takeTurnStartedElsewhere(); // replayed turns: their messages came with the history
     }));
   }
 
@@ -297,6 +301,15 @@ final class TuiApp {
       return;
     }
     chat.apply(seq, event);
+    if ("turn_started".equals(event.getString("type")) && chat.takeTurnStartedElsewhere()) {
+      // another client sent this turn's message: fetch its text
+      ChatModel target = chat;
+      api.getSession(sid).onSuccess(s -> post(() -> {
+        if (chat == target) {
+          chat.addMissingUserMessages(s.getJsonArray("messages", new io.vertx.core.json.JsonArray()));
+        }
+      }));
+    }
     if ("approval_required".equals(event.getString("type"))) {
       flash = "approval required: y allow, n deny";
       scrollFromBottom = 0;

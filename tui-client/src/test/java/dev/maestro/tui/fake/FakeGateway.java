@@ -431,7 +431,6 @@ public final class FakeGateway {
     // events start after the acknowledgement, as the real service stores first and streams after
     vertx.runOnContext(v -> {
       publish(sid, new JsonObject().put("type", "turn_started").put("turnId", turnId));
-      publish(sid, new JsonObject().put("type", "message_started").put("messageId", userId).put("role", "user"));
       Matcher m = TOOL_CALL.matcher(text.strip());
       if (text.strip().equals("fail")) {
         publish(sid, new JsonObject().put("type", "turn_error").put("code", "upstream_error")
