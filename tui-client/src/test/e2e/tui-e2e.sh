@@ -106,16 +106,6 @@ api POST "/api/v1/sessions/$SID/messages" "{\"text\":\"$OTHER\"}" >/dev/null
 wait_for "a turn started by another client streams in" "Echo: $OTHER"
 wait_for_re "its user message is shown too" "^  $OTHER\$"
 
-tm resize-window -t "$PANE" -x 70 -y 20
-wait_for_re "resize redraws the status bar at the new width" '^ tui-e2e \[.{40,}$'
-if [ "$(screen | awk '{ if (length($0) > 70) bad = 1 } END { print bad + 0 }')" = 0 ] && screen | grep -qF "Echo: $WORD"; then
-  pass "resized screen fits 70 columns and keeps the conversation"
-else
-  fail "resized screen fits 70 columns and keeps the conversation"
-fi
-tm resize-window -t "$PANE" -x 120 -y 40
-wait_for_re "resize back" '^─{120}$'
-
 type_line "/help"
 wait_for "/help lists commands and keys" "Alt+Enter new line"
 type_line "/tools"
@@ -124,6 +114,21 @@ type_line "/export e2e-export.md"
 wait_for "/export writes a file" "exported to $WORK/e2e-export.md"
 [ -s "$WORK/e2e-export.md" ] && grep -qF "$WORD" "$WORK/e2e-export.md" && pass "export holds the conversation" \
   || fail "export holds the conversation"
+
+tm resize-window -t "$PANE" -x 70 -y 20
+wait_for_re "resize redraws the status bar at the new width" '^ tui-e2e \[.{40,}$'
+if [ "$(screen | awk '{ if (length($0) > 70) bad = 1 } END { print bad + 0 }')" = 0 ] && screen | grep -qF "exported to"; then
+  pass "resized screen fits 70 columns and keeps the conversation"
+else
+  fail "resized screen fits 70 columns and keeps the conversation"
+fi
+tm send-keys -t "$PANE" PPage PPage PPage PPage PPage
+wait_for "PgUp scrolls back" "lines above the bottom (PgDn)"
+screen | grep -qF "Echo: $WORD" && pass "scrollback reaches the first answer" || fail "scrollback reaches the first answer"
+tm send-keys -t "$PANE" NPage NPage NPage NPage NPage NPage
+wait_gone "PgDn returns to the bottom" "lines above the bottom"
+tm resize-window -t "$PANE" -x 120 -y 40
+wait_for_re "resize back" '^─{120}$'
 
 tm send-keys -t "$PANE" -l -- "first line"; tm send-keys -t "$PANE" M-Enter; tm send-keys -t "$PANE" -l -- "second line"
 if wait_for_re "Alt+Enter makes a second input line" '^  second line'; then
