@@ -26,7 +26,7 @@ run send --url "$URL" --token "$TOKEN" --session "$SID" 'call tool read_file wit
 [ $rc = 0 ] && grep -q "read_file" "$out"; check "allowed tool runs without approval" $?
 
 run send --url "$URL" --token "$TOKEN" --session "$SID" 'call tool write_file with {"path":"s.txt","content":"x"}'
-[ $rc = 1 ] && grep -q "needs approval" "$err" && [ "$(wc -l <"$err")" = 1 ]; check "approval needed without --approve: exit 1, one line" $?
+[ $rc = 1 ] && grep -q "needs approval; turn cancelled" "$err" && [ "$(wc -l <"$err")" = 1 ]; check "approval needed without --approve: turn cancelled, exit 1, one line" $?
 
 run send --url "$URL" --token "$TOKEN" --session "$SID" --approve allow 'call tool write_file with {"path":"s.txt","content":"x"}'
 [ $rc = 0 ] && grep -q "write_file" "$out"; check "--approve allow answers the approval" $?
