@@ -174,6 +174,15 @@ final class TuiApp {
         }
 
         @Override
+        public void onUnsequencedEvent(String sid, JsonObject event) {
+          post(() -> {
+            if (sid.equals(sessionId)) {
+              chat.applyUnsequenced(event);
+            }
+          });
+        }
+
+        @Override
         public void onState(LiveSocket.State state, String detail) {
           post(() -> connection = state == LiveSocket.State.RECONNECTING ? "reconnecting (" + detail + ")"
               : state.name().toLowerCase());

@@ -26,6 +26,9 @@ public final class LiveSocket {
   public interface Listener {
     void onEvent(String sessionId, long seq, JsonObject event);
 
+    /** An event outside the resumable stream (presence carries no seq): delivered as it comes. */
+    default void onUnsequencedEvent(String sessionId, JsonObject event) {}
+
     void onState(State state, String detail);
 
     /** A {"type":"error"} frame: the server refused a frame; the connection stays open. */
@@ -209,7 +212,11 @@ public final class LiveSocket {
         String sessionId = frame.getString("sessionId");
         Long seq = frame.getLong("seq");
         JsonObject event = frame.getJsonObject("event");
-        if (sessionId == null || seq == null || event == null || !subscriptions.containsKey(sessionId)) {
+        if (sessionId == null || event == null || !subscriptions.containsKey(sessionId)) {
+          return;
+        }
+        if (seq == null) {
+          listener.onUnsequencedEvent(sessionId, event);
           return;
         }
         Long last = subscriptions.get(sessionId);

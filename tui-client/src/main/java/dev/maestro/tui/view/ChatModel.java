@@ -294,6 +294,18 @@ public final class ChatModel {
       return false;
     }
     lastSeq = seq;
+    fold(event);
+    return true;
+  }
+
+  /** Applies an event that is not part of the seq stream (presence). */
+  public void applyUnsequenced(JsonObject event) {
+    if ("presence".equals(event.getString("type"))) {
+      fold(event);
+    }
+  }
+
+  private void fold(JsonObject event) {
     switch (event.getString("type", "")) {
       case "turn_started" -> {
         turnInFlight = true;
@@ -365,7 +377,6 @@ public final class ChatModel {
       }
       default -> { }
     }
-    return true;
   }
 
   private void messageStarted(String messageId, String role) {

@@ -408,9 +408,17 @@ public final class FakeGateway {
     });
   }
 
+  /** Like the gateway: presence is outside the resumable stream and carries no seq. */
   private void presence(String sessionId) {
-    if (sessions.containsKey(sessionId)) {
-      publish(sessionId, new JsonObject().put("type", "presence").put("openIn", openIn(sessionId)));
+    if (!sessions.containsKey(sessionId)) {
+      return;
+    }
+    JsonObject frame = new JsonObject().put("type", "event").put("sessionId", sessionId)
+        .put("event", new JsonObject().put("type", "presence").put("openIn", openIn(sessionId)));
+    for (ServerWebSocket ws : List.copyOf(sockets)) {
+      if (subscriptions.getOrDefault(ws, Set.of()).contains(sessionId)) {
+        ws.writeTextMessage(frame.encode());
+      }
     }
   }
 

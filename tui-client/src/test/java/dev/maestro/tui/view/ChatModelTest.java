@@ -168,8 +168,12 @@ class ChatModelTest {
   @Test
   void presenceUpdatesOpenIn() {
     ChatModel m = new ChatModel();
-    apply(m, ev("presence", "openIn", new JsonArray().add("web").add("tui")));
+    apply(m, ev("delta", "text", "x"));
+    m.applyUnsequenced(ev("presence", "openIn", new JsonArray().add("web").add("tui")));
     assertThat(m.openIn()).containsExactly("web", "tui");
+    assertThat(m.lastSeq()).as("presence is outside the seq stream").isEqualTo(1);
+    m.applyUnsequenced(ev("delta", "text", "not without a seq"));
+    assertThat(((AssistantBlock) m.blocks().get(0)).text.toString()).isEqualTo("x");
   }
 
   @Test
