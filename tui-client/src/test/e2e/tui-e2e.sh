@@ -4,9 +4,9 @@
 #
 # usage: tui-e2e.sh URL TOKEN
 # env:   TUI_CMD       command starting the client (default: java -jar tui-client/target/tui-client-*-fat.jar)
-#        E2E_PROVIDER  provider of the session it creates (default anthropic)
-#        E2E_MODEL     model of that session (default claude-sonnet-4-5)
-#        E2E_CREDENTIAL optional credentialId for that session
+#        E2E_PROVIDER  provider of the session it creates (default openai-compatible, the demo upstream)
+#        E2E_MODEL     model of that session (default demo-model)
+#        E2E_CREDENTIAL credentialId for that session (default: the credential labelled "demo", if any)
 #        E2E_WAIT      seconds to wait for each expected screen (default 60)
 #        E2E_USER, E2E_PASSWORD  when set, also checks the first-run login that mints and saves a token
 # exit:  0 all passed, 1 a check failed, 77 tmux missing (skip)
@@ -19,8 +19,8 @@ if [ -z "${TUI_CMD:-}" ]; then
   [ -n "$JAR" ] || { echo "FAIL no fat jar: build with mvn -pl tui-client package"; exit 1; }
   TUI_CMD="java -jar $JAR"
 fi
-PROVIDER=${E2E_PROVIDER:-anthropic}
-MODEL=${E2E_MODEL:-claude-sonnet-4-5}
+PROVIDER=${E2E_PROVIDER:-openai-compatible}
+MODEL=${E2E_MODEL:-demo-model}
 WAIT=${E2E_WAIT:-60}
 command -v tmux >/dev/null || { echo "SKIP tmux is not installed (apt-get install tmux)"; exit 77; }
 command -v curl >/dev/null || { echo "FAIL curl is not installed"; exit 1; }
@@ -88,7 +88,15 @@ RUN
   return 0
 }
 
-# a fresh session for the test
+# a fresh session for the test, on the demo credential unless told otherwise
+if [ -z "${E2E_CREDENTIAL:-}" ] && command -v python3 >/dev/null; then
+  E2E_CREDENTIAL=$(api GET /api/v1/credentials 2>/dev/null | python3 -c '
+import json, sys
+try:
+    print(next(c["id"] for c in json.load(sys.stdin).get("items", []) if c.get("label") == "demo"))
+except Exception:
+    pass' 2>/dev/null)
+fi
 BODY="{\"title\":\"tui-e2e\",\"provider\":\"$PROVIDER\",\"model\":\"$MODEL\"${E2E_CREDENTIAL:+,\"credentialId\":\"$E2E_CREDENTIAL\"}}"
 SID=$(api POST /api/v1/sessions "$BODY" | json_id)
 [ -n "$SID" ] || { echo "FAIL could not create a session at $URL (body $BODY)"; exit 1; }
@@ -163,7 +171,7 @@ wait_for "/quit exits with 0" "TUI-EXIT:0"
 screen | grep -q "approval required\|────" && fail "/quit restored the terminal" || pass "/quit restored the terminal"
 
 start_tui "$SID"
-wait_for "history reloads on restart" "Echo: $WORD"
+wait_for "history reloads on restart" "tool write_file {"
 tm send-keys -t "$PANE" C-c
 wait_for "Ctrl+C exits with 0" "TUI-EXIT:0"
 screen | grep -q "────" && fail "Ctrl+C restored the terminal" || pass "Ctrl+C restored the terminal"
