@@ -184,8 +184,8 @@ final class TuiApp {
 
         @Override
         public void onState(LiveSocket.State state, String detail) {
-          post(() -> connection = state == LiveSocket.State.RECONNECTING ? "reconnecting (" + detail + ")"
-              : state.name().toLowerCase());
+          post(() -> connection = state == LiveSocket.State.RECONNECTING || state == LiveSocket.State.CLOSED
+              ? state.name().toLowerCase() + " (" + detail + ")" : state.name().toLowerCase());
         }
 
         @Override

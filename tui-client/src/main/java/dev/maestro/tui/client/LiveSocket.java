@@ -3,6 +3,7 @@ package dev.maestro.tui.client;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -158,6 +159,14 @@ public final class LiveSocket {
         return;
       }
       if (ar.failed()) {
+        if (ar.cause() instanceof UpgradeRejectedException rejected
+            && (rejected.getStatus() == 401 || rejected.getStatus() == 403)) {
+          // a revoked or wrong token does not get better by retrying
+          String why = "token rejected (HTTP " + rejected.getStatus() + ")";
+          firstConnect.tryFail(new ApiException(rejected.getStatus(), "the gateway refused the WebSocket: " + why));
+          setState(State.CLOSED, why);
+          return;
+        }
         String why = ar.cause().getMessage();
         if (!firstConnect.future().isComplete() && attempts >= 3) {
           firstConnect.tryFail(new ApiException("cannot open the WebSocket " + wsUrl + ": " + why, ar.cause()));

@@ -158,4 +158,23 @@ class LiveSocketTest {
     }
     return sb.toString();
   }
+
+  @Test
+  void aRejectedTokenStopsRetrying(Vertx vertx) throws Exception {
+    List<LiveSocket.State> seen = new CopyOnWriteArrayList<>();
+    LiveSocket bad = onCtx(() -> new LiveSocket(vertx, url, "wrong", new LiveSocket.Listener() {
+      @Override
+      public void onEvent(String sessionId, long seq, JsonObject event) {
+      }
+
+      @Override
+      public void onState(LiveSocket.State state, String detail) {
+        seen.add(state);
+      }
+    }));
+    Throwable failure = onCtx(() -> bad.connect()).transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause()))
+        .await(10, TimeUnit.SECONDS);
+    assertThat(failure).isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(401));
+    assertThat(seen).containsExactly(LiveSocket.State.CLOSED);
+  }
 }
