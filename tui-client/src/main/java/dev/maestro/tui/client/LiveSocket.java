@@ -163,8 +163,8 @@ public final class LiveSocket {
             && (rejected.getStatus() == 401 || rejected.getStatus() == 403)) {
           // a revoked or wrong token does not get better by retrying
           String why = "token rejected (HTTP " + rejected.getStatus() + ")";
-          firstConnect.tryFail(new ApiException(rejected.getStatus(), "the gateway refused the WebSocket: " + why));
           setState(State.CLOSED, why);
+          firstConnect.tryFail(new ApiException(rejected.getStatus(), "the gateway refused the WebSocket: " + why));
           return;
         }
         String why = ar.cause().getMessage();
