@@ -1,5 +1,6 @@
 package dev.maestro.tui;
 
+import dev.maestro.tui.client.ApiException;
 import dev.maestro.tui.client.GatewayClient;
 import dev.maestro.tui.client.LiveSocket;
 import dev.maestro.tui.view.TurnFollower;
@@ -49,7 +50,7 @@ final class SendMode {
 
       @Override
       public void onServerError(String code, String message) {
-        done.tryFail(new IllegalStateException("gateway refused a frame: " + code + " " + message));
+        done.tryFail(new ApiException(400, "the gateway refused: " + code + " " + message));
       }
     });
     long timer = vertx.setTimer(timeoutSeconds * 1000L,
@@ -80,7 +81,7 @@ final class SendMode {
     });
   }
 
-  private static void settle(Outcome outcome, TurnFollower follower, LiveSocket socket, String sessionId,
+  private void settle(Outcome outcome, TurnFollower follower, LiveSocket socket, String sessionId,
       String approve, Promise<Void> done) {
     switch (outcome) {
       case COMPLETE -> done.tryComplete();
@@ -88,8 +89,10 @@ final class SendMode {
       case APPROVAL_NEEDED -> {
         TurnFollower.PendingApproval p = follower.pendingApproval();
         if (approve == null) {
-          done.tryFail(new IllegalStateException("tool " + p.name() + " " + p.arguments()
-              + " needs approval (run with --approve allow|deny)"));
+          // nobody can answer the prompt: cancel the turn rather than leave the session waiting
+          String why = "tool " + p.name() + " " + p.arguments() + " needs approval; turn cancelled"
+              + " (run with --approve allow|deny)";
+          api.cancel(sessionId).onComplete(ar -> done.tryFail(new IllegalStateException(why)));
         } else {
           follower.approvalAnswered();
           socket.approve(sessionId, p.callId(), "allow".equals(approve)).onFailure(done::tryFail);

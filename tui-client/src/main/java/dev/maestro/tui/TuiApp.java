@@ -63,6 +63,7 @@ final class TuiApp {
   private List<Object[]> bufferedEvents; // events that arrived while the session was loading
   private String connection = "connecting";
   private String flash = "";
+  private String noticeAfterLoad;
   private int scrollFromBottom;
   private int chatRows = 10;
   private boolean showThinking;
@@ -123,6 +124,21 @@ final class TuiApp {
     }
   }
 
+  private static final String DEBUG_FILE = System.getenv("MAESTRO_TUI_DEBUG");
+
+  /** Appends a line to $MAESTRO_TUI_DEBUG when set: the screen owns stdout and stderr. */
+  static void debug(String line) {
+    if (DEBUG_FILE == null) {
+      return;
+    }
+    try {
+      java.nio.file.Files.writeString(Path.of(DEBUG_FILE), java.time.Instant.now() + " " + line + "\n",
+          StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      // debugging only
+    }
+  }
+
   /** Queues work for the UI thread; callable from any thread. */
   void post(Runnable r) {
     tasks.add(r);
@@ -158,18 +174,31 @@ final class TuiApp {
         }
 
         @Override
+        public void onUnsequencedEvent(String sid, JsonObject event) {
+          post(() -> {
+            if (sid.equals(sessionId)) {
+              chat.applyUnsequenced(event);
+            }
+          });
+        }
+
+        @Override
         public void onState(LiveSocket.State state, String detail) {
-          post(() -> connection = state == LiveSocket.State.RECONNECTING ? "reconnecting (" + detail + ")"
-              : state.name().toLowerCase());
+          post(() -> connection = state == LiveSocket.State.RECONNECTING || state == LiveSocket.State.CLOSED
+              ? state.name().toLowerCase() + " (" + detail + ")" : state.name().toLowerCase());
         }
 
         @Override
         public void onServerError(String code, String message) {
-          post(() -> error(code + " " + message));
+          post(() -> {
+            chat.localMessageRefused();
+            error(code + " " + message);
+          });
         }
       });
       socket.connect().onFailure(t -> post(() -> flash = t.getMessage()));
     });
+    chat.addNotice("connecting to " + settings.url() + "…", Tone.DIM);
     if (initialSession != null) {
       openSession(initialSession);
     } else {
@@ -203,7 +232,7 @@ final class TuiApp {
       }
       Runnable task;
       while ((task = tasks.poll()) != null) {
-        task.run();
+        runTask(task);
         dirty = true;
       }
       TerminalSize resized = screen.doResizeIfNecessary();
@@ -218,9 +247,18 @@ final class TuiApp {
         return;
       }
       if (task != null) {
-        task.run();
+        runTask(task);
         draw(false);
       }
+    }
+  }
+
+  private void runTask(Runnable task) {
+    try {
+      task.run();
+    } catch (RuntimeException e) {
+      debug("task failed: " + e);
+      error(String.valueOf(e.getMessage()));
     }
   }
 
@@ -250,12 +288,16 @@ final class TuiApp {
         return;
       }
       chat.loadSession(ar.result());
+      if (noticeAfterLoad != null) {
+        chat.addNotice(noticeAfterLoad, Tone.SYSTEM);
+        noticeAfterLoad = null;
+      }
       List<Object[]> held = bufferedEvents;
       bufferedEvents = null;
       for (Object[] e : held) {
         chat.apply((Long) e[0], (JsonObject) e[1]);
       }
-      flash = "";
+      chat.takeTurnStartedElsewhere(); // replayed turns: their messages came with the history
     }));
   }
 
@@ -268,6 +310,15 @@ final class TuiApp {
       return;
     }
     chat.apply(seq, event);
+    if ("turn_started".equals(event.getString("type")) && chat.takeTurnStartedElsewhere()) {
+      // another client sent this turn's message: fetch its text
+      ChatModel target = chat;
+      api.getSession(sid).onSuccess(s -> post(() -> {
+        if (chat == target) {
+          chat.addMissingUserMessages(s.getJsonArray("messages", new io.vertx.core.json.JsonArray()));
+        }
+      }));
+    }
     if ("approval_required".equals(event.getString("type"))) {
       flash = "approval required: y allow, n deny";
       scrollFromBottom = 0;
@@ -290,7 +341,8 @@ final class TuiApp {
   private void createSession(JsonObject body) {
     ui(api.createSession(body), s -> {
       openSession(s.getString("id"));
-      chat.addNotice("created session " + s.getString("id"), Tone.SYSTEM);
+      noticeAfterLoad = "created session " + s.getString("id");
+      flash = "new session " + SessionList.shortId(s.getString("id"));
       mode = Mode.CHAT;
     });
   }
@@ -298,6 +350,7 @@ final class TuiApp {
   // ---------------------------------------------------------------- keys
 
   private void handleKey(KeyStroke k) {
+    debug("key " + k);
     if (k.getKeyType() == KeyType.EOF) {
       running = false;
       return;
@@ -735,7 +788,7 @@ final class TuiApp {
     for (int i = 0; i < listRows && first + i < visible.size(); i++) {
       JsonObject s = visible.get(first + i);
       boolean sel = first + i == sessions.selectedIndex();
-      String text = SessionList.row(s, sessionId);
+      String text = (sel ? "›" : " ") + SessionList.row(s, sessionId);
       putLine(g, 0, 3 + i, StyledLine.of(new Span(pad(text, cols, ' '), sel ? Tone.USER : Tone.NORMAL, sel, false)),
           cols);
     }
@@ -757,11 +810,17 @@ final class TuiApp {
     String presence = chat.openIn().size() > 1 ? " · open in " + chat.openIn().size() : "";
     String turn = chat.turnInFlight() ? " · working" : "";
     String left = " " + title + " [" + (sessionId == null ? "-" : SessionList.shortId(sessionId)) + "] · "
-        + s.getString("provider", "?") + "/" + model + " · " + tokens + " · " + cost + " · " + connection + presence
-        + turn + " ";
+        + connection + turn + presence + " · " + s.getString("provider", "?") + "/" + model + " · " + tokens + " · "
+        + cost + " ";
     String right = chat.pendingApproval() != null ? " approval: y/n " : flash.isEmpty() ? "" : " " + flash + " ";
-    String text = left.length() + right.length() <= cols ? left + " ".repeat(cols - left.length() - right.length())
-        + right : (left + right);
+    // the right part (approval hint, last message) matters most: the left part gives way
+    if (right.length() > cols) {
+      right = right.substring(0, cols);
+    }
+    if (left.length() + right.length() > cols) {
+      left = left.substring(0, cols - right.length());
+    }
+    String text = left + " ".repeat(cols - left.length() - right.length()) + right;
     g.setBackgroundColor(TextColor.ANSI.BLUE);
     g.setForegroundColor(TextColor.ANSI.WHITE_BRIGHT);
     g.enableModifiers(SGR.BOLD);

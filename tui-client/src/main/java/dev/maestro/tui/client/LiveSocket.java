@@ -3,6 +3,7 @@ package dev.maestro.tui.client;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -25,6 +26,9 @@ public final class LiveSocket {
 
   public interface Listener {
     void onEvent(String sessionId, long seq, JsonObject event);
+
+    /** An event outside the resumable stream (presence carries no seq): delivered as it comes. */
+    default void onUnsequencedEvent(String sessionId, JsonObject event) {}
 
     void onState(State state, String detail);
 
@@ -115,13 +119,6 @@ public final class LiveSocket {
         .put("decision", allow ? "allow" : "deny"));
   }
 
-  /** Drops the connection as a network failure would (used by tests); reconnection follows. */
-  public void dropConnection() {
-    if (ws != null) {
-      ws.close();
-    }
-  }
-
   public Future<Void> close() {
     setState(State.CLOSED, "closed");
     if (pingTimer >= 0) {
@@ -162,6 +159,14 @@ public final class LiveSocket {
         return;
       }
       if (ar.failed()) {
+        if (ar.cause() instanceof UpgradeRejectedException rejected
+            && (rejected.getStatus() == 401 || rejected.getStatus() == 403)) {
+          // a revoked or wrong token does not get better by retrying
+          String why = "token rejected (HTTP " + rejected.getStatus() + ")";
+          setState(State.CLOSED, why);
+          firstConnect.tryFail(new ApiException(rejected.getStatus(), "the gateway refused the WebSocket: " + why));
+          return;
+        }
         String why = ar.cause().getMessage();
         if (!firstConnect.future().isComplete() && attempts >= 3) {
           firstConnect.tryFail(new ApiException("cannot open the WebSocket " + wsUrl + ": " + why, ar.cause()));
@@ -216,7 +221,11 @@ public final class LiveSocket {
         String sessionId = frame.getString("sessionId");
         Long seq = frame.getLong("seq");
         JsonObject event = frame.getJsonObject("event");
-        if (sessionId == null || seq == null || event == null || !subscriptions.containsKey(sessionId)) {
+        if (sessionId == null || event == null || !subscriptions.containsKey(sessionId)) {
+          return;
+        }
+        if (seq == null) {
+          listener.onUnsequencedEvent(sessionId, event);
           return;
         }
         Long last = subscriptions.get(sessionId);

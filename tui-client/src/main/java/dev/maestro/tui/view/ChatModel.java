@@ -24,6 +24,8 @@ public final class ChatModel {
     public String messageId;
     public final StringBuilder text = new StringBuilder();
     boolean replaceOnNextDelta;
+    /** Sent from this client and not yet matched with the turn it started. */
+    boolean awaitingTurn;
   }
 
   public static final class AssistantBlock implements Block {
@@ -59,6 +61,8 @@ public final class ChatModel {
   private long inputTokens;
   private long outputTokens;
   private boolean turnInFlight;
+  private int turnStartIndex = -1;
+  private boolean turnStartedElsewhere;
   private List<String> openIn = List.of();
   private JsonObject session = new JsonObject();
 
@@ -198,7 +202,74 @@ public final class ChatModel {
   public void addLocalUserMessage(String text) {
     UserBlock u = new UserBlock();
     u.text.append(text);
+    u.awaitingTurn = true;
     blocks.add(u);
+  }
+
+  /**
+   * True (once) when the last turn_started was not preceded by a message from this client: another
+   * client sent it, and the session service publishes no event carrying the user's text, so the
+   * caller fetches the session and passes its messages to {@link #addMissingUserMessages}.
+   */
+  public boolean takeTurnStartedElsewhere() {
+    boolean t = turnStartedElsewhere;
+    turnStartedElsewhere = false;
+    return t;
+  }
+
+  /** Inserts stored user messages this model does not know yet where the current turn started. */
+  public int addMissingUserMessages(JsonArray messages) {
+    Set<String> known = new HashSet<>();
+    for (Block b : blocks) {
+      if (b instanceof UserBlock u && u.messageId != null) {
+        known.add(u.messageId);
+      }
+    }
+    int at = turnStartIndex < 0 ? blocks.size() : Math.min(turnStartIndex, blocks.size());
+    int added = 0;
+    for (int i = 0; i < messages.size(); i++) {
+      JsonObject m = messages.getJsonObject(i);
+      if (!"user".equals(m.getString("role")) || m.getString("id") == null || known.contains(m.getString("id"))) {
+        continue;
+      }
+      UserBlock u = new UserBlock();
+      u.messageId = m.getString("id");
+      for (Object o : m.getJsonArray("content", new JsonArray())) {
+        if (o instanceof JsonObject p && "text".equals(p.getString("type"))) {
+          u.text.append(p.getString("text", ""));
+        }
+      }
+      if (u.text.length() == 0 || adoptId(u)) {
+        continue;
+      }
+      blocks.add(at + added, u);
+      added++;
+    }
+    if (turnStartIndex >= 0) {
+      turnStartIndex += added;
+    }
+    return added;
+  }
+
+  /** A local message shown before its id was known takes the stored message's id instead of a copy. */
+  private boolean adoptId(UserBlock stored) {
+    for (Block b : blocks) {
+      if (b instanceof UserBlock u && u.messageId == null && u.text.toString().equals(stored.text.toString())) {
+        u.messageId = stored.messageId;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The server refused what this client sent: its message will start no turn. */
+  public void localMessageRefused() {
+    for (int i = blocks.size() - 1; i >= 0; i--) {
+      if (blocks.get(i) instanceof UserBlock u && u.awaitingTurn) {
+        u.awaitingTurn = false;
+        return;
+      }
+    }
   }
 
   public void addNotice(String text, Tone tone) {
@@ -223,8 +294,31 @@ public final class ChatModel {
       return false;
     }
     lastSeq = seq;
+    fold(event);
+    return true;
+  }
+
+  /** Applies an event that is not part of the seq stream (presence). */
+  public void applyUnsequenced(JsonObject event) {
+    if ("presence".equals(event.getString("type"))) {
+      fold(event);
+    }
+  }
+
+  private void fold(JsonObject event) {
     switch (event.getString("type", "")) {
-      case "turn_started" -> turnInFlight = true;
+      case "turn_started" -> {
+        turnInFlight = true;
+        turnStartIndex = blocks.size();
+        turnStartedElsewhere = true;
+        for (Block b : blocks) {
+          if (b instanceof UserBlock u && u.awaitingTurn) {
+            u.awaitingTurn = false;
+            turnStartedElsewhere = false;
+            break;
+          }
+        }
+      }
       case "message_started" -> messageStarted(event.getString("messageId"), event.getString("role", "assistant"));
       case "delta" -> delta(event.getString("text", ""));
       case "thinking_delta" -> assistant().thinking.append(event.getString("text", ""));
@@ -283,7 +377,6 @@ public final class ChatModel {
       }
       default -> { }
     }
-    return true;
   }
 
   private void messageStarted(String messageId, String role) {

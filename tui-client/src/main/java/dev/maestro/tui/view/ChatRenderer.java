@@ -20,10 +20,14 @@ public final class ChatRenderer {
 
   public static List<StyledLine> render(ChatModel model, int width, boolean showThinking) {
     List<StyledLine> out = new ArrayList<>();
+    Block previous = null;
     for (Block b : model.blocks()) {
-      if (!out.isEmpty()) {
+      // a tool call stays attached to the assistant message (or tool call) it belongs to
+      boolean attached = b instanceof ToolBlock && (previous instanceof AssistantBlock || previous instanceof ToolBlock);
+      if (!out.isEmpty() && !attached) {
         out.add(StyledLine.EMPTY);
       }
+      previous = b;
       if (b instanceof UserBlock u) {
         out.add(StyledLine.of(Span.bold("you", Tone.USER)));
         out.addAll(Wrapper.wrap(List.of(Span.of(u.text.toString(), Tone.NORMAL)), width, INDENT, INDENT));
@@ -39,6 +43,9 @@ public final class ChatRenderer {
             out.addAll(Wrapper.wrap(List.of(Span.of("▸ thinking (" + a.thinking.length() + " chars, Ctrl+T to show)",
                 Tone.THINKING)), width, INDENT, INDENT));
           }
+        }
+        if (a.text.length() == 0) {
+          continue;
         }
         for (StyledLine l : MarkdownToTerminal.render(a.text.toString(), Math.max(10, width - 2))) {
           List<Span> spans = new ArrayList<>(INDENT);

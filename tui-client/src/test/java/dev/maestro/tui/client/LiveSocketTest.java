@@ -22,6 +22,7 @@ class LiveSocketTest {
   private final List<Long> seqs = new CopyOnWriteArrayList<>();
   private final List<JsonObject> events = new CopyOnWriteArrayList<>();
   private final List<LiveSocket.State> states = new CopyOnWriteArrayList<>();
+  private final List<JsonObject> presence = new CopyOnWriteArrayList<>();
   private LiveSocket socket;
   private Context ctx;
 
@@ -35,6 +36,11 @@ class LiveSocketTest {
       public void onEvent(String sessionId, long seq, JsonObject event) {
         seqs.add(seq);
         events.add(event);
+      }
+
+      @Override
+      public void onUnsequencedEvent(String sessionId, JsonObject event) {
+        presence.add(event);
       }
 
       @Override
@@ -88,8 +94,8 @@ class LiveSocketTest {
       return null;
     });
     until(() -> fake.openSockets() == 1, "socket");
-    // the subscribe frame itself makes a presence event; wait for it so the stream is live
-    until(() -> !seqs.isEmpty(), "first event");
+    // the subscribe makes a presence event (no seq); once it arrives the subscription is live
+    until(() -> !presence.isEmpty(), "presence");
     StringBuilder expected = new StringBuilder();
     for (int i = 0; i < 5; i++) {
       publishDelta(sid, "x" + i);
@@ -151,5 +157,24 @@ class LiveSocketTest {
       }
     }
     return sb.toString();
+  }
+
+  @Test
+  void aRejectedTokenStopsRetrying(Vertx vertx) throws Exception {
+    List<LiveSocket.State> seen = new CopyOnWriteArrayList<>();
+    LiveSocket bad = onCtx(() -> new LiveSocket(vertx, url, "wrong", new LiveSocket.Listener() {
+      @Override
+      public void onEvent(String sessionId, long seq, JsonObject event) {
+      }
+
+      @Override
+      public void onState(LiveSocket.State state, String detail) {
+        seen.add(state);
+      }
+    }));
+    Throwable failure = onCtx(() -> bad.connect()).transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause()))
+        .await(10, TimeUnit.SECONDS);
+    assertThat(failure).isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(401));
+    assertThat(seen).containsExactly(LiveSocket.State.CLOSED);
   }
 }

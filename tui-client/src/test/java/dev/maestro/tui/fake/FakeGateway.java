@@ -408,9 +408,17 @@ public final class FakeGateway {
     });
   }
 
+  /** Like the gateway: presence is outside the resumable stream and carries no seq. */
   private void presence(String sessionId) {
-    if (sessions.containsKey(sessionId)) {
-      publish(sessionId, new JsonObject().put("type", "presence").put("openIn", openIn(sessionId)));
+    if (!sessions.containsKey(sessionId)) {
+      return;
+    }
+    JsonObject frame = new JsonObject().put("type", "event").put("sessionId", sessionId)
+        .put("event", new JsonObject().put("type", "presence").put("openIn", openIn(sessionId)));
+    for (ServerWebSocket ws : List.copyOf(sockets)) {
+      if (subscriptions.getOrDefault(ws, Set.of()).contains(sessionId)) {
+        ws.writeTextMessage(frame.encode());
+      }
     }
   }
 
@@ -431,7 +439,6 @@ public final class FakeGateway {
     // events start after the acknowledgement, as the real service stores first and streams after
     vertx.runOnContext(v -> {
       publish(sid, new JsonObject().put("type", "turn_started").put("turnId", turnId));
-      publish(sid, new JsonObject().put("type", "message_started").put("messageId", userId).put("role", "user"));
       Matcher m = TOOL_CALL.matcher(text.strip());
       if (text.strip().equals("fail")) {
         publish(sid, new JsonObject().put("type", "turn_error").put("code", "upstream_error")

@@ -168,8 +168,12 @@ class ChatModelTest {
   @Test
   void presenceUpdatesOpenIn() {
     ChatModel m = new ChatModel();
-    apply(m, ev("presence", "openIn", new JsonArray().add("web").add("tui")));
+    apply(m, ev("delta", "text", "x"));
+    m.applyUnsequenced(ev("presence", "openIn", new JsonArray().add("web").add("tui")));
     assertThat(m.openIn()).containsExactly("web", "tui");
+    assertThat(m.lastSeq()).as("presence is outside the seq stream").isEqualTo(1);
+    m.applyUnsequenced(ev("delta", "text", "not without a seq"));
+    assertThat(((AssistantBlock) m.blocks().get(0)).text.toString()).isEqualTo("x");
   }
 
   @Test
@@ -180,5 +184,42 @@ class ChatModelTest {
     assertThat(m.pendingApproval()).isNull();
     assertThat(m.blocks().get(m.blocks().size() - 1)).isInstanceOfSatisfying(NoticeBlock.class,
         n -> assertThat(n.text()).isEqualTo("(turn cancelled)"));
+  }
+
+  @Test
+  void aTurnStartedByAnotherClientGetsItsUserMessageFromTheStoredSession() {
+    ChatModel m = new ChatModel();
+    m.addLocalUserMessage("mine");
+    apply(m, ev("turn_started", "turnId", "t1"));
+    assertThat(m.takeTurnStartedElsewhere()).as("own message started this turn").isFalse();
+    apply(m, ev("turn_completed", "turnId", "t1", "status", "complete"));
+    apply(m, ev("turn_started", "turnId", "t2"));
+    apply(m, ev("message_started", "messageId", "a2", "role", "assistant"));
+    apply(m, ev("delta", "text", "answer to web"));
+    assertThat(m.takeTurnStartedElsewhere()).isTrue();
+    assertThat(m.takeTurnStartedElsewhere()).as("reported once").isFalse();
+    JsonArray stored = new JsonArray()
+        .add(new JsonObject().put("id", "u1").put("role", "user")
+            .put("content", new JsonArray().add(new JsonObject().put("type", "text").put("text", "mine"))))
+        .add(new JsonObject().put("id", "u2").put("role", "user")
+            .put("content", new JsonArray().add(new JsonObject().put("type", "text").put("text", "from the web"))));
+    // "mine" had no id locally (no event carries user message ids): it adopts u1 instead of being
+    // copied; the web message is inserted before the answer
+    int added = m.addMissingUserMessages(stored);
+    assertThat(added).isEqualTo(1);
+    assertThat(m.blocks()).hasSize(3);
+    assertThat(((UserBlock) m.blocks().get(1)).text.toString()).isEqualTo("from the web");
+    assertThat(((AssistantBlock) m.blocks().get(2)).text.toString()).isEqualTo("answer to web");
+    assertThat(((UserBlock) m.blocks().get(0)).messageId).isEqualTo("u1");
+    assertThat(m.addMissingUserMessages(stored)).as("idempotent").isZero();
+  }
+
+  @Test
+  void aRefusedLocalMessageIsNotMatchedWithALaterTurn() {
+    ChatModel m = new ChatModel();
+    m.addLocalUserMessage("refused");
+    m.localMessageRefused();
+    apply(m, ev("turn_started", "turnId", "t"));
+    assertThat(m.takeTurnStartedElsewhere()).isTrue();
   }
 }
