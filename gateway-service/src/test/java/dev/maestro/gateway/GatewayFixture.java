@@ -66,7 +66,9 @@ public class GatewayFixture implements AutoCloseable {
     binder.setAddress(AuthService.ADDRESS).register(AuthService.class, auth);
     binder.setAddress(ToolService.ADDRESS).register(ToolService.class, tools);
     binder.setAddress(ProviderService.ADDRESS).register(ProviderService.class, providers);
+    long t0 = System.currentTimeMillis();
     addGateway();
+    System.out.println("fixture: gateway started in " + (System.currentTimeMillis() - t0) + " ms");
     client = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false).setDefaultHost("127.0.0.1").setDefaultPort(port()));
   }
 
@@ -248,6 +250,15 @@ public class GatewayFixture implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    for (WebSocket s : sockets) {
+      try {
+        s.close().await(2, TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // already closed by the server
+      }
+    }
+    long t0 = System.currentTimeMillis();
     vertx.close().await(30, TimeUnit.SECONDS);
+    System.out.println("fixture: vertx closed in " + (System.currentTimeMillis() - t0) + " ms");
   }
 }
