@@ -4,6 +4,8 @@ package dev.maestro.gateway.ws;
 public final class CloseCodes {
   private CloseCodes() {}
 
+  /** A message over the size limit (1 MiB), as RFC 6455 defines it. */
+  public static final short TOO_BIG = 1009;
   /** No frame (not even a pong) within three heartbeat periods. */
   public static final short HEARTBEAT_TIMEOUT = 4000;
   /** The token was revoked or expired, or the user was deleted or changed password. */
