@@ -67,7 +67,7 @@ public class GatewayVerticle extends VerticleBase {
         })
         .compose(api -> {
           UserStore users = new UserStore(pool);
-          accounts = new Accounts(users, new PasswordHasher(vertx), new RateLimiter(api), settings);
+          accounts = new Accounts(users, new PasswordHasher(vertx, settings.argon2MemoryKb(), settings.argon2Iterations(), 1), new RateLimiter(api), settings);
           return accounts.bootstrapAdmin(cfg.get(MaestroConfig.ADMIN_PASSWORD), cfg.dataDir())
               .compose(v -> router(cfg, settings, api, users))
               .compose(r -> listen(cfg, r));

@@ -55,7 +55,8 @@ public class GatewayFixture implements AutoCloseable {
   private final List<WebSocket> sockets = new ArrayList<>();
 
   public GatewayFixture(JsonObject overrides) throws Exception {
-    config = TestEnv.config().mergeIn(overrides);
+    // cheap Argon2id parameters keep the suite fast; production defaults are tested in PasswordHasherTest
+    config = TestEnv.config().put(GatewaySettings.ARGON2_MEMORY_KB, "1024").put(GatewaySettings.ARGON2_ITERATIONS, "1").mergeIn(overrides);
     TestEnv.ensureDatabase(vertx).compose(v -> TestEnv.dropSchema(vertx, GatewayVerticle.SCHEMA)).await(30, TimeUnit.SECONDS);
     // login failures from this host are counted in Redis across runs; start each fixture clean
     io.vertx.redis.client.Redis redis = io.vertx.redis.client.Redis.createClient(vertx, TestEnv.redisUrl());
