@@ -44,11 +44,13 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class GatewayStreamBench {
   private GatewayStreamBench() {}
 
+  private static final AtomicLong ERRORS = new AtomicLong();
+
   record Result(int streams, Histogram gateway, Histogram direct, Histogram gatewayTtft, Histogram directTtft,
                 double chunksPerSecond, long gatewayRssKb, long benchRssKb) {}
 
   public static void main(String[] args) throws Exception {
-    String jar = args.length > 0 ? args[0] : "gateway-service/target/gateway-service-0.1.0-SNAPSHOT.jar";
+    String jar = args.length > 0 ? args[0] : "gateway-service/target/gateway-service-0.1.0-SNAPSHOT-fat.jar";
     int[] levels = args.length > 1 ? java.util.Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray() : new int[] {1, 100, 1000};
     int chunks = args.length > 2 ? Integer.parseInt(args[2]) : 50;
     long interval = args.length > 3 ? Long.parseLong(args[3]) : 20;
@@ -197,6 +199,7 @@ public final class GatewayStreamBench {
       subscribed.countDown();
       return;
     }
+    if ("error".equals(type) && ERRORS.getAndIncrement() < 3) System.err.println("error frame: " + text);
     if (!"event".equals(type)) return;
     JsonObject e = f.getJsonObject("event");
     switch (e.getString("type")) {
