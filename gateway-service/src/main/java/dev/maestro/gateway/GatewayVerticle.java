@@ -60,7 +60,7 @@ public class GatewayVerticle extends VerticleBase {
         .compose(applied -> {
           pool = Database.pool(vertx, cfg, SCHEMA, 8);
           redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(cfg.redisUrl())
-              .setMaxPoolSize(16).setMaxPoolWaiting(256));
+              .setMaxPoolSize(16).setMaxPoolWaiting(16_384));
           RedisAPI api = RedisAPI.api(redis);
           return Retry.atStartup(vertx, "Redis at " + cfg.redisUrl(), MaestroConfig.REDIS_URL,
               cfg.startupTimeoutSeconds(), () -> api.ping(List.of())).map(api);

@@ -191,6 +191,28 @@ class WebSocketTest {
   }
 
   @Test
+  void aSocketWhoseTokenExpiresIsClosedByTheHeartbeat() throws Exception {
+    GatewayFixture.Resp r = fx.post("/api/v1/auth/token", null, new JsonObject().put("username", alice.getString("username"))
+        .put("password", "password-" + alice.getString("username")).put("name", "short")
+        .put("expiresAt", java.time.Instant.now().plusSeconds(2).toString()));
+    Ws ws = fx.ws(r.json().getString("token"));
+    ws.send(new JsonObject().put("type", "ping"));
+    ws.next("pong");
+    assertThat(ws.awaitClose(Duration.ofSeconds(10))).isEqualTo(CloseCodes.REVOKED);
+    assertThat(ws.closeReason).isEqualTo("token expired");
+  }
+
+  @Test
+  void aDeletedUsersSocketsCloseAtOnce() throws Exception {
+    JsonObject carol = fx.newUser(admin, "member");
+    Ws ws = fx.ws(carol.getString("token"));
+    ws.send(new JsonObject().put("type", "ping"));
+    ws.next("pong");
+    assertThat(fx.call(HttpMethod.DELETE, "/api/v1/users/" + carol.getString("id"), admin, null).status()).isEqualTo(204);
+    assertThat(ws.awaitClose(Duration.ofSeconds(5))).isEqualTo(CloseCodes.REVOKED);
+  }
+
+  @Test
   void theUpgradeNeedsAuthAndRefusesCrossOriginCookies() {
     assertThatThrownBy(() -> fx.ws(null)).isInstanceOfSatisfying(UpgradeRejectedException.class, e -> assertThat(e.getStatus()).isEqualTo(401));
     JsonObject browser = fx.browserLogin(alice.getString("username"), "password-" + alice.getString("username"));

@@ -152,6 +152,7 @@ public final class GatewayStreamBench {
     CountDownLatch subscribed = new CountDownLatch(2 * streams);
     // two turns per stream (one started through each path), each turn ends with turn_completed on both clients
     CountDownLatch completed = new CountDownLatch(4 * streams);
+    CountDownLatch firstTurns = new CountDownLatch(2 * streams);
     long[] gwSentAt = new long[streams];
     long[] directSentAt = new long[streams];
     AtomicLong gwChunks = new AtomicLong();
@@ -160,8 +161,8 @@ public final class GatewayStreamBench {
       WebSocket g = wsc.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gwPort).setURI("/api/v1/ws?client=bench")
           .addHeader("Authorization", "Bearer " + token)).await(30, TimeUnit.SECONDS);
       WebSocket d = wsc.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(directPort).setURI("/")).await(30, TimeUnit.SECONDS);
-      g.textMessageHandler(t -> onFrame(t, gw, gwTtft, gwSentAt, idx, subscribed, completed, gwChunks));
-      d.textMessageHandler(t -> onFrame(t, direct, directTtft, directSentAt, idx, subscribed, completed, null));
+      g.textMessageHandler(t -> onFrame(t, gw, gwTtft, gwSentAt, idx, subscribed, completed, firstTurns, gwChunks));
+      d.textMessageHandler(t -> onFrame(t, direct, directTtft, directSentAt, idx, subscribed, completed, firstTurns, null));
       gwSockets.add(g);
       directSockets.add(d);
       JsonObject sub = new JsonObject().put("type", "subscribe").put("sessionId", ids.get(i));
@@ -175,7 +176,8 @@ public final class GatewayStreamBench {
       directSentAt[i] = System.nanoTime();
       directSockets.get(i).writeTextMessage(new JsonObject().put("type", "send").put("sessionId", ids.get(i)).put("text", "go").encode());
     }
-    Thread.sleep(200);
+    // the second turn starts only when every first turn is over, so a late chunk 0 cannot be mistaken for the next
+    if (!firstTurns.await(300, TimeUnit.SECONDS)) System.err.println("warning: first turns did not complete in time");
     for (int i = 0; i < streams; i++) {
       gwSentAt[i] = System.nanoTime();
       gwSockets.get(i).writeTextMessage(new JsonObject().put("type", "send").put("sessionId", ids.get(i)).put("text", "go").encode());
@@ -191,7 +193,7 @@ public final class GatewayStreamBench {
   }
 
   private static void onFrame(String text, Histogram latency, Histogram ttft, long[] sentAt, int idx, CountDownLatch subscribed,
-                              CountDownLatch completed, AtomicLong chunks) {
+                              CountDownLatch completed, CountDownLatch firstTurns, AtomicLong chunks) {
     long now = System.nanoTime();
     JsonObject f = new JsonObject(text);
     String type = f.getString("type");
@@ -216,7 +218,10 @@ public final class GatewayStreamBench {
           sentAt[idx] = 0;
         }
       }
-      case "turn_completed" -> completed.countDown();
+      case "turn_completed" -> {
+        completed.countDown();
+        firstTurns.countDown();
+      }
       default -> { }
     }
   }
