@@ -63,6 +63,7 @@ public final class GatewayStreamBench {
     BenchSessionService upstream = new BenchSessionService(vertx, chunks, interval);
     new ServiceBinder(vertx).setAddress(SessionService.ADDRESS).register(SessionService.class, upstream).completion().await();
     HttpServer relay = directRelay(vertx, upstream);
+    freshBenchDatabase(vertx);
     int httpPort = freePort();
     Process gateway = startGateway(jar, cluster, httpPort);
     List<Result> results = new ArrayList<>();
@@ -102,6 +103,21 @@ public final class GatewayStreamBench {
     }).listen(0, "127.0.0.1").await();
   }
 
+  static final String BENCH_PG_URL = TestEnv.pgUrl().replaceAll("/[^/?]+(\\?.*)?$", "/maestro_bench");
+
+  /** Its own database, with the gateway schema dropped, so the bootstrap admin has the bench's password. */
+  static void freshBenchDatabase(Vertx vertx) throws Exception {
+    io.vertx.pgclient.PgConnectOptions target = io.vertx.pgclient.PgConnectOptions.fromUri(BENCH_PG_URL);
+    io.vertx.sqlclient.Pool admin = io.vertx.pgclient.PgBuilder.pool()
+        .connectingTo(new io.vertx.pgclient.PgConnectOptions(target).setDatabase("postgres")).using(vertx).build();
+    boolean exists = admin.query("SELECT 1 FROM pg_database WHERE datname = 'maestro_bench'").execute().await().size() > 0;
+    if (!exists) admin.query("CREATE DATABASE maestro_bench").execute().await();
+    admin.close().await();
+    io.vertx.sqlclient.Pool bench = io.vertx.pgclient.PgBuilder.pool().connectingTo(target).using(vertx).build();
+    bench.query("DROP SCHEMA IF EXISTS gateway CASCADE").execute().await();
+    bench.close().await();
+  }
+
   static Process startGateway(String jar, String cluster, int httpPort) throws Exception {
     Path data = Files.createTempDirectory("maestro-bench-");
     ProcessBuilder pb = new ProcessBuilder("java", "-Xmx512m", "-jar", jar);
@@ -111,7 +127,7 @@ public final class GatewayStreamBench {
     env.put("MAESTRO_CLUSTER_PORT", "15751");
     env.put("MAESTRO_CLUSTER_MEMBERS", "127.0.0.1:15701");
     env.put("MAESTRO_HTTP_PORT", String.valueOf(httpPort));
-    env.put("MAESTRO_PG_URL", TestEnv.pgUrl());
+    env.put("MAESTRO_PG_URL", BENCH_PG_URL);
     env.put("MAESTRO_REDIS_URL", TestEnv.redisUrl());
     env.put("MAESTRO_DATA_DIR", data.toString());
     env.put("MAESTRO_ADMIN_PASSWORD", "bench-admin-password");
