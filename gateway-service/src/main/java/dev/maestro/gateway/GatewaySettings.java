@@ -15,7 +15,9 @@ public record GatewaySettings(
     int loginWindowSeconds,
     int wsMaxQueuedFrames,
     int wsHeartbeatSeconds,
-    int presenceTtlSeconds) {
+    int presenceTtlSeconds,
+    int argon2MemoryKb,
+    int argon2Iterations) {
 
   public static final String BODY_LIMIT = "MAESTRO_BODY_LIMIT_BYTES";
   public static final String API_PER_MINUTE = "MAESTRO_RATE_API_PER_MINUTE";
@@ -26,6 +28,8 @@ public record GatewaySettings(
   public static final String WS_MAX_QUEUED = "MAESTRO_WS_MAX_QUEUED_FRAMES";
   public static final String WS_HEARTBEAT = "MAESTRO_WS_HEARTBEAT_SECONDS";
   public static final String PRESENCE_TTL = "MAESTRO_PRESENCE_TTL_SECONDS";
+  public static final String ARGON2_MEMORY_KB = "MAESTRO_ARGON2_MEMORY_KB";
+  public static final String ARGON2_ITERATIONS = "MAESTRO_ARGON2_ITERATIONS";
 
   public static GatewaySettings from(JsonObject config) {
     return new GatewaySettings(
@@ -37,7 +41,9 @@ public record GatewaySettings(
         read(config, LOGIN_WINDOW, 300),
         read(config, WS_MAX_QUEUED, 4096),
         read(config, WS_HEARTBEAT, 20),
-        read(config, PRESENCE_TTL, 60));
+        read(config, PRESENCE_TTL, 60),
+        read(config, ARGON2_MEMORY_KB, 19 * 1024),
+        read(config, ARGON2_ITERATIONS, 2));
   }
 
   private static int read(JsonObject config, String name, int def) {

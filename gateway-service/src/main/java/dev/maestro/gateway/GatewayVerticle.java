@@ -60,14 +60,14 @@ public class GatewayVerticle extends VerticleBase {
         .compose(applied -> {
           pool = Database.pool(vertx, cfg, SCHEMA, 8);
           redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(cfg.redisUrl())
-              .setMaxPoolSize(16).setMaxPoolWaiting(256));
+              .setMaxPoolSize(16).setMaxPoolWaiting(16_384));
           RedisAPI api = RedisAPI.api(redis);
           return Retry.atStartup(vertx, "Redis at " + cfg.redisUrl(), MaestroConfig.REDIS_URL,
               cfg.startupTimeoutSeconds(), () -> api.ping(List.of())).map(api);
         })
         .compose(api -> {
           UserStore users = new UserStore(pool);
-          accounts = new Accounts(users, new PasswordHasher(vertx), new RateLimiter(api), settings);
+          accounts = new Accounts(users, new PasswordHasher(vertx, settings.argon2MemoryKb(), settings.argon2Iterations(), 1), new RateLimiter(api), settings);
           return accounts.bootstrapAdmin(cfg.get(MaestroConfig.ADMIN_PASSWORD), cfg.dataDir())
               .compose(v -> router(cfg, settings, api, users))
               .compose(r -> listen(cfg, r));

@@ -55,7 +55,8 @@ public class GatewayFixture implements AutoCloseable {
   private final List<WebSocket> sockets = new ArrayList<>();
 
   public GatewayFixture(JsonObject overrides) throws Exception {
-    config = TestEnv.config().mergeIn(overrides);
+    // cheap Argon2id parameters keep the suite fast; production defaults are tested in PasswordHasherTest
+    config = TestEnv.config().put(GatewaySettings.ARGON2_MEMORY_KB, "1024").put(GatewaySettings.ARGON2_ITERATIONS, "1").mergeIn(overrides);
     TestEnv.ensureDatabase(vertx).compose(v -> TestEnv.dropSchema(vertx, GatewayVerticle.SCHEMA)).await(30, TimeUnit.SECONDS);
     // login failures from this host are counted in Redis across runs; start each fixture clean
     io.vertx.redis.client.Redis redis = io.vertx.redis.client.Redis.createClient(vertx, TestEnv.redisUrl());
@@ -66,7 +67,9 @@ public class GatewayFixture implements AutoCloseable {
     binder.setAddress(AuthService.ADDRESS).register(AuthService.class, auth);
     binder.setAddress(ToolService.ADDRESS).register(ToolService.class, tools);
     binder.setAddress(ProviderService.ADDRESS).register(ProviderService.class, providers);
+    long t0 = System.currentTimeMillis();
     addGateway();
+    System.out.println("fixture: gateway started in " + (System.currentTimeMillis() - t0) + " ms");
     client = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false).setDefaultHost("127.0.0.1").setDefaultPort(port()));
   }
 
@@ -248,6 +251,15 @@ public class GatewayFixture implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    for (WebSocket s : sockets) {
+      try {
+        s.close().await(2, TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // already closed by the server
+      }
+    }
+    long t0 = System.currentTimeMillis();
     vertx.close().await(30, TimeUnit.SECONDS);
+    System.out.println("fixture: vertx closed in " + (System.currentTimeMillis() - t0) + " ms");
   }
 }

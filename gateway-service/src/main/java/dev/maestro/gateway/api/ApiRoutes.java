@@ -329,9 +329,6 @@ public class ApiRoutes {
         : Future.succeededFuture();
     return keepsAdmin.compose(v -> hash)
         .compose(h -> users.update(id, b.getString("username"), h, b.getString("role")))
-        .onSuccess(u -> {
-          if (b.getString("password") != null) vertx.eventBus().publish(GatewayAddresses.REVOKED, new JsonObject().put("userId", u.getString("id")));
-        })
         .map(Reply::ok);
   }
 

@@ -27,7 +27,7 @@ public final class OpenApiDocument {
     sessions();
     tools();
     users();
-    op("get", "/api/v1/openapi.json", "getOpenApi", "This document", null, 200, "meta", false, false);
+    op("get", "/api/v1/openapi.json", "getOpenApi", "This document (public)", null, 200, "meta", true, false);
     doc = new JsonObject()
         .put("openapi", "3.1.0")
         .put("info", new JsonObject().put("title", "Maestro API").put("version", "1"))

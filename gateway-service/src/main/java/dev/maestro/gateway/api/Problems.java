@@ -34,7 +34,6 @@ public final class Problems {
     Object retryAfter = problem.getValue("retryAfter");
     if (status == 429 && retryAfter != null) res.putHeader("Retry-After", String.valueOf(retryAfter));
     if (status == 401) res.putHeader("WWW-Authenticate", "Bearer");
-    if (status == 405) res.putHeader("Allow", String.valueOf(rc.<Object>get("allow", "")));
     res.end(problem.encode());
   }
 

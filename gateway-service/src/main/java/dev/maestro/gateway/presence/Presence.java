@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
  * Any Redis failure degrades to "unknown" (null) — never an error for the caller.
  */
 public class Presence {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Presence.class);
   static final long TIMEOUT_MS = 500;
 
   private final Vertx vertx;
@@ -32,6 +33,34 @@ public class Presence {
   private final long ttlMs;
 
   public record Entry(String sessionId, String connectionId, String client) {}
+
+  private boolean down;
+  private Runnable onRecovered = () -> { };
+
+  /** Called (on the caller's context) the first time Redis answers again after any failure. */
+  public void onRecovered(Runnable action) {
+    this.onRecovered = action;
+  }
+
+  /** Whether the last Redis call failed: presence reads as unknown until one succeeds. */
+  public boolean down() {
+    return down;
+  }
+
+  private <T> Future<T> track(Future<T> op, T fallback) {
+    return op.timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS).map(v -> {
+      if (down) {
+        down = false;
+        LOG.info("presence: Redis answers again");
+        onRecovered.run();
+      }
+      return v;
+    }).otherwise(err -> {
+      if (!down) LOG.warn("presence: Redis unavailable ({}); openIn reads null until it returns", err.getMessage());
+      down = true;
+      return fallback;
+    });
+  }
 
   public Presence(Vertx vertx, Redis redis, int ttlSeconds) {
     this.vertx = vertx;
@@ -52,7 +81,7 @@ public class Presence {
       batch.add(Request.cmd(Command.ZADD).arg(key(e.sessionId())).arg(expiry).arg(e.connectionId() + "|" + e.client()));
       batch.add(Request.cmd(Command.PEXPIRE).arg(key(e.sessionId())).arg(ttlMs * 2));
     }
-    return redis.batch(batch).timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS).map(true).otherwise(false);
+    return track(redis.batch(batch).map(true), false);
   }
 
   public Future<Void> join(Entry e) {
@@ -60,10 +89,8 @@ public class Presence {
   }
 
   public Future<Void> leave(Entry e) {
-    return redis.send(Request.cmd(Command.ZREM).arg(key(e.sessionId())).arg(e.connectionId() + "|" + e.client()))
-        .timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .compose(r -> announce(e.sessionId()))
-        .otherwise((Void) null);
+    return track(redis.send(Request.cmd(Command.ZREM).arg(key(e.sessionId())).arg(e.connectionId() + "|" + e.client())).map(true), false)
+        .compose(ok -> ok ? announce(e.sessionId()) : Future.succeededFuture());
   }
 
   /** sessionId → sorted distinct clients, or null for every id when Redis cannot answer. */
@@ -77,7 +104,7 @@ public class Presence {
       batch.add(Request.cmd(Command.ZREMRANGEBYSCORE).arg(key(id)).arg("-inf").arg(now));
       batch.add(Request.cmd(Command.ZRANGE).arg(key(id)).arg(0).arg(-1));
     }
-    return redis.batch(batch).timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS).map(responses -> {
+    return track(redis.batch(batch).map(responses -> {
       Map<String, JsonArray> result = new HashMap<>();
       for (int i = 0; i < sessionIds.size(); i++) {
         Response members = responses.get(2 * i + 1);
@@ -89,7 +116,7 @@ public class Presence {
         result.put(sessionIds.get(i), new JsonArray(new ArrayList<>(clients)));
       }
       return result;
-    }).otherwise(unknown);
+    }), unknown);
   }
 
   /**

@@ -75,7 +75,11 @@ public class WsConnection {
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> error(null, null, "bad_frame", "send JSON objects in text frames"));
     ws.pongHandler(b -> lastSeen = System.currentTimeMillis());
-    ws.exceptionHandler(err -> { });
+    // Vert.x reports an over-long message as an exception and keeps the socket open; we close it (1009)
+    // rather than keep reading a client that ignores the limit.
+    ws.exceptionHandler(err -> {
+      if (String.valueOf(err.getMessage()).contains("overflow max message size")) close(CloseCodes.TOO_BIG, "message too big");
+    });
     ws.closeHandler(v -> cleanup());
   }
 

@@ -40,7 +40,6 @@ public class WsGateway {
   private final Map<String, WsConnection> connections = new LinkedHashMap<>();
   private MessageConsumer<JsonObject> revocations;
   private long timer = -1;
-  private boolean presenceWasDown;
 
   public WsGateway(Vertx vertx, ApiAuth auth, SessionService sessions, Presence presence,
                    Function<Principal, Future<Void>> sendLimit, GatewaySettings settings) {
@@ -55,6 +54,7 @@ public class WsGateway {
   public Future<Void> start() {
     revocations = vertx.eventBus().consumer(GatewayAddresses.REVOKED, m -> revoked(m.body()));
     timer = vertx.setPeriodic(settings.wsHeartbeatSeconds() * 1000L, t -> heartbeat());
+    presence.onRecovered(this::presenceRecovered);
     return revocations.completion();
   }
 
@@ -116,15 +116,16 @@ public class WsGateway {
         entries.addAll(c.presenceEntries());
       }
     }
-    presence.refresh(entries).onSuccess(ok -> {
-      if (ok && presenceWasDown) {
-        // Redis is back: tell subscribers who is here again.
-        Set<String> ids = new HashSet<>();
-        entries.forEach(e -> ids.add(e.sessionId()));
-        ids.forEach(presence::announce);
-      }
-      presenceWasDown = !ok;
-    });
+    presence.refresh(entries);
+  }
+
+  /** Redis is back: re-register this instance's sockets at once and tell subscribers who is here. */
+  private void presenceRecovered() {
+    List<Presence.Entry> entries = new ArrayList<>();
+    connections.values().forEach(c -> entries.addAll(c.presenceEntries()));
+    Set<String> ids = new HashSet<>();
+    entries.forEach(e -> ids.add(e.sessionId()));
+    presence.refresh(entries).onSuccess(ok -> ids.forEach(presence::announce));
   }
 
   /** For tests: runs one heartbeat now. */

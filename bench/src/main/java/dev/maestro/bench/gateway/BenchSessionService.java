@@ -1,0 +1,87 @@
+package dev.maestro.bench.gateway;
+
+import dev.maestro.contracts.Addresses;
+import dev.maestro.contracts.ErrorCodes;
+import dev.maestro.contracts.session.SessionEvents;
+import dev.maestro.contracts.session.SessionService;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
+
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The "upstream" of the benchmark: a SessionService whose send() streams {@code chunks} deltas,
+ * the first at once and then one every {@code intervalMs}, each stamped with its publish time
+ * ({@code event.t}, System.nanoTime of this JVM, where the clients also run).
+ */
+public class BenchSessionService implements SessionService {
+  private final Vertx vertx;
+  private final int chunks;
+  private final long intervalMs;
+  private final Map<String, Long> seqs = new ConcurrentHashMap<>();
+
+  public BenchSessionService(Vertx vertx, int chunks, long intervalMs) {
+    this.vertx = vertx;
+    this.chunks = chunks;
+    this.intervalMs = intervalMs;
+  }
+
+  private void publish(String sessionId, JsonObject event) {
+    long seq = seqs.merge(sessionId, 1L, Long::sum);
+    vertx.eventBus().publish(Addresses.sessionEvents(sessionId), SessionEvents.envelope(sessionId, seq, event));
+  }
+
+  @Override
+  public Future<JsonObject> send(String userId, String sessionId, String text) {
+    String turnId = UUID.randomUUID().toString();
+    vertx.runOnContext(v -> {
+      publish(sessionId, SessionEvents.turnStarted(turnId));
+      emit(sessionId, turnId, 0);
+    });
+    return Future.succeededFuture(new JsonObject().put("messageId", UUID.randomUUID().toString()).put("turnId", turnId));
+  }
+
+  private void emit(String sessionId, String turnId, int i) {
+    if (i == chunks) {
+      publish(sessionId, SessionEvents.turnCompleted(turnId, "complete"));
+      return;
+    }
+    publish(sessionId, SessionEvents.delta("chunk " + i + " ").put("t", System.nanoTime()));
+    vertx.setTimer(intervalMs, t -> emit(sessionId, turnId, i + 1));
+  }
+
+  @Override
+  public Future<JsonObject> get(String userId, String sessionId) {
+    return Future.succeededFuture(new JsonObject().put("id", sessionId).put("messages", new JsonArray()));
+  }
+
+  @Override
+  public Future<JsonObject> events(String userId, String sessionId, long afterSeq) {
+    return Future.succeededFuture(new JsonObject().put("items", new JsonArray()));
+  }
+
+  private static <T> Future<T> unsupported() {
+    return ServiceException.fail(ErrorCodes.BAD_REQUEST, "not part of the benchmark", new JsonObject());
+  }
+
+  @Override public Future<JsonObject> create(String userId, JsonObject spec) { return unsupported(); }
+  @Override public Future<JsonObject> list(String userId, JsonObject query) { return unsupported(); }
+  @Override public Future<JsonObject> update(String userId, String sessionId, JsonObject patch) { return unsupported(); }
+  @Override public Future<Void> delete(String userId, String sessionId) { return unsupported(); }
+  @Override public Future<JsonObject> fork(String userId, String sessionId, String atMessageId) { return unsupported(); }
+  @Override public Future<Void> cancel(String userId, String sessionId) { return Future.succeededFuture(); }
+  @Override public Future<Void> compact(String userId, String sessionId) { return unsupported(); }
+  @Override public Future<Void> approve(String userId, String sessionId, String callId, String decision) { return unsupported(); }
+  @Override public Future<JsonObject> export(String userId, String sessionId, String format) { return unsupported(); }
+  @Override public Future<JsonObject> importSession(String userId, JsonObject export) { return unsupported(); }
+  @Override public Future<JsonObject> createTemplate(String userId, JsonObject template) { return unsupported(); }
+  @Override public Future<JsonObject> listTemplates(String userId, JsonObject query) { return unsupported(); }
+  @Override public Future<JsonObject> getTemplate(String userId, String templateId) { return unsupported(); }
+  @Override public Future<JsonObject> updateTemplate(String userId, String templateId, JsonObject template) { return unsupported(); }
+  @Override public Future<Void> deleteTemplate(String userId, String templateId) { return unsupported(); }
+}

@@ -1,0 +1,297 @@
+package dev.maestro.gateway;
+
+import dev.maestro.contracts.session.SessionEvents;
+import dev.maestro.gateway.GatewayFixture.Resp;
+import dev.maestro.gateway.GatewayFixture.Ws;
+import dev.maestro.gateway.api.OpenApiDocument;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Hundreds of hostile requests and frames — malformed JSON, wrong types, huge and deeply nested
+ * bodies, unknown fields, SQL and HTML payloads, other users' ids, missing and revoked tokens, bad
+ * frames — each answered with its documented 4xx or error frame; the gateway serves normally after.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HostileInputTest {
+  GatewayFixture fx;
+  String admin;
+  String alice;
+  String bob;
+  String revoked;
+  String aliceSession;
+  String aliceTemplate;
+  String aliceCredential;
+
+  @BeforeAll
+  void start() throws Exception {
+    fx = new GatewayFixture(new JsonObject().put(GatewaySettings.API_PER_MINUTE, "100000").put(GatewaySettings.SENDS_PER_MINUTE, "100000"));
+    admin = fx.adminToken();
+    alice = fx.newUser(admin, "member").getString("token");
+    bob = fx.newUser(admin, "member").getString("token");
+    revoked = fx.adminToken();
+    String revokedId = fx.get("/api/v1/auth/tokens", revoked).json().getJsonArray("items").getJsonObject(0).getString("id");
+    assertThat(fx.call(HttpMethod.DELETE, "/api/v1/auth/tokens/" + revokedId, admin, null).status()).isEqualTo(204);
+    aliceSession = fx.newSession(alice);
+    aliceTemplate = fx.post("/api/v1/templates", alice, new JsonObject().put("name", "t").put("provider", "openai").put("model", "m"))
+        .json().getString("id");
+    aliceCredential = fx.post("/api/v1/credentials", alice, new JsonObject().put("provider", "openai").put("label", "l").put("apiKey", "sk-1"))
+        .json().getString("id");
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    fx.close();
+  }
+
+  record Case(String name, HttpMethod method, String path, String token, Object body, MultiMap headers, int expected) {}
+
+  final List<Case> cases = new ArrayList<>();
+
+  void add(String name, HttpMethod m, String path, String token, Object body, int expected) {
+    cases.add(new Case(name, m, path, token, body, null, expected));
+  }
+
+  static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  static String concrete(String path) {
+    return path.replace("{id}", UUID.randomUUID().toString()).replace("{name}", "read_file").replace("{provider}", "openai");
+  }
+
+  void buildHttpCases() {
+    String s = "/api/v1/sessions/" + aliceSession;
+    // 1. malformed JSON on every body-taking endpoint
+    String[] malformed = {"{", "{\"text\":", "nul", "{'text':'x'}", "{\"text\":\"x\",}", "\u0000\u0001", "{\"text\" \"x\"}", "]"};
+    String[][] bodyEndpoints = {{"POST", "/api/v1/sessions"}, {"POST", s + "/messages"}, {"POST", "/api/v1/credentials"},
+        {"POST", "/api/v1/templates"}, {"POST", s + "/fork"}, {"PATCH", s}, {"POST", "/api/v1/auth/token"},
+        {"POST", "/api/v1/credentials/oauth/openai/start"}, {"POST", "/api/v1/sessions/import"}};
+    for (String[] e : bodyEndpoints) {
+      for (String body : malformed) {
+        add("malformed " + e[0] + " " + e[1] + " " + body, HttpMethod.valueOf(e[0]), e[1], alice, body, 400);
+      }
+      add("JSON array body " + e[1], HttpMethod.valueOf(e[0]), e[1], alice, "[]", 400);
+      add("JSON string body " + e[1], HttpMethod.valueOf(e[0]), e[1], alice, "\"text\"", 400);
+    }
+    // 2. wrong types
+    Object[] wrong = {1, true, new JsonArray().add("x"), new JsonObject().put("a", 1), 1.5};
+    for (Object w : wrong) {
+      add("text as " + w, HttpMethod.POST, s + "/messages", alice, new JsonObject().put("text", w), 400);
+      add("provider as " + w, HttpMethod.POST, "/api/v1/sessions", alice, new JsonObject().put("provider", w).put("model", "m"), 400);
+      add("model as " + w, HttpMethod.POST, "/api/v1/sessions", alice, new JsonObject().put("provider", "openai").put("model", w), 400);
+      add("apiKey as " + w, HttpMethod.POST, "/api/v1/credentials", alice, new JsonObject().put("provider", "openai").put("label", "l").put("apiKey", w), 400);
+      add("tools as " + w, HttpMethod.PATCH, s, alice, new JsonObject().put("tools", w instanceof JsonArray ? new JsonArray().add(3) : w), 400);
+      add("password as " + w, HttpMethod.POST, "/api/v1/auth/token", null, new JsonObject().put("username", "admin").put("password", w).put("name", "n"), 400);
+    }
+    add("null text", HttpMethod.POST, s + "/messages", alice, "{\"text\":null}", 400);
+    add("empty text", HttpMethod.POST, s + "/messages", alice, new JsonObject().put("text", ""), 400);
+    add("empty patch", HttpMethod.PATCH, s, alice, new JsonObject(), 400);
+    add("missing required", HttpMethod.POST, "/api/v1/credentials", alice, new JsonObject().put("provider", "openai"), 400);
+    add("bad enum policy", HttpMethod.PATCH, "/api/v1/tools/read_file", admin, new JsonObject().put("policy", "yolo"), 400);
+    add("bad transport", HttpMethod.POST, "/api/v1/mcp-servers", admin, new JsonObject().put("name", "x").put("transport", "smoke"), 400);
+    add("bad uuid credentialId", HttpMethod.POST, "/api/v1/sessions", alice,
+        new JsonObject().put("provider", "openai").put("model", "m").put("credentialId", "not-a-uuid"), 400);
+    add("bad baseUrl scheme", HttpMethod.POST, "/api/v1/credentials", alice,
+        new JsonObject().put("provider", "openai").put("label", "l").put("apiKey", "k").put("baseUrl", "file:///etc/passwd"), 400);
+    add("bad expiresAt", HttpMethod.POST, "/api/v1/auth/token", null,
+        new JsonObject().put("username", "admin").put("password", "x").put("name", "n").put("expiresAt", "tomorrow"), 400);
+    // 3. huge bodies
+    String huge = "x".repeat((1 << 20) + 1);
+    add("huge text", HttpMethod.POST, s + "/messages", alice, new JsonObject().put("text", huge), 413);
+    add("huge session", HttpMethod.POST, "/api/v1/sessions", alice, new JsonObject().put("provider", "openai").put("model", "m").put("title", huge), 413);
+    add("huge import", HttpMethod.POST, "/api/v1/sessions/import", alice, new JsonObject().put("x", huge + huge), 413);
+    add("huge login", HttpMethod.POST, "/api/v1/auth/token", null, new JsonObject().put("username", huge), 413);
+    add("huge garbage", HttpMethod.POST, "/api/v1/credentials", alice, huge, 413);
+    add("long text over schema max", HttpMethod.POST, s + "/messages", alice, new JsonObject().put("text", "y".repeat(200_001)), 400);
+    add("long title", HttpMethod.POST, "/api/v1/sessions", alice, new JsonObject().put("provider", "openai").put("model", "m").put("title", "t".repeat(501)), 400);
+    // 4. deeply nested
+    String deep = "[".repeat(5000) + "]".repeat(5000);
+    add("deep import", HttpMethod.POST, "/api/v1/sessions/import", alice, "{\"a\":" + deep + "}", 400);
+    add("deep params", HttpMethod.POST, "/api/v1/sessions", alice, "{\"provider\":\"openai\",\"model\":\"m\",\"params\":" + deep + "}", 400);
+    add("deep text", HttpMethod.POST, s + "/messages", alice, "{\"text\":" + deep + "}", 400);
+    String deepObj = "{\"a\":".repeat(3000) + "1" + "}".repeat(3000);
+    add("deep object import", HttpMethod.POST, "/api/v1/sessions/import", alice, deepObj, 400);
+    add("deep object template", HttpMethod.POST, "/api/v1/templates", alice, deepObj, 400);
+    // 5. unknown fields
+    add("unknown session field", HttpMethod.POST, "/api/v1/sessions", alice, new JsonObject().put("provider", "openai").put("model", "m").put("userId", "x"), 400);
+    add("role on message", HttpMethod.POST, s + "/messages", alice, new JsonObject().put("text", "t").put("role", "system"), 400);
+    add("userId on credential", HttpMethod.POST, "/api/v1/credentials", alice,
+        new JsonObject().put("provider", "openai").put("label", "l").put("apiKey", "k").put("userId", UUID.randomUUID().toString()), 400);
+    add("isAdmin on user", HttpMethod.POST, "/api/v1/users", admin, new JsonObject().put("username", "zz").put("password", "12345678").put("isAdmin", true), 400);
+    add("id on user patch", HttpMethod.PATCH, "/api/v1/users/" + UUID.randomUUID(), admin, new JsonObject().put("id", "x"), 400);
+    add("kind oauth on credential", HttpMethod.POST, "/api/v1/credentials", alice,
+        new JsonObject().put("provider", "openai").put("kind", "oauth").put("label", "l").put("apiKey", "k"), 400);
+    add("__proto__", HttpMethod.PATCH, s, alice, "{\"__proto__\":{\"admin\":true}}", 400);
+    add("body on cancel", HttpMethod.POST, s + "/cancel", alice, new JsonObject().put("force", true), 400);
+    add("unknown tool field", HttpMethod.PATCH, "/api/v1/tools/read_file", admin, new JsonObject().put("source", "mcp:evil"), 400);
+    add("unknown template field", HttpMethod.POST, "/api/v1/templates", alice,
+        new JsonObject().put("name", "n").put("provider", "openai").put("model", "m").put("owner", "bob"), 400);
+    // 6. SQL and HTML payloads
+    String[] sql = {"' OR 1=1 --", "1; DROP TABLE app_user; --", "\" OR \"\"=\"", "%00", "../../etc/passwd", "<script>alert(1)</script>"};
+    for (String p : sql) {
+      add("sql session id " + p, HttpMethod.GET, "/api/v1/sessions/" + enc(p), alice, null, 404);
+      add("sql token id " + p, HttpMethod.DELETE, "/api/v1/auth/tokens/" + enc(p), alice, null, 404);
+      add("sql user id " + p, HttpMethod.DELETE, "/api/v1/users/" + enc(p), admin, null, 404);
+      add("sql login " + p, HttpMethod.POST, "/api/v1/auth/token", null, new JsonObject().put("username", p).put("password", p).put("name", "n"), 401);
+      add("sql username " + p, HttpMethod.POST, "/api/v1/users", admin, new JsonObject().put("username", p).put("password", "12345678"), 400);
+      add("sql cursor " + p, HttpMethod.GET, "/api/v1/users?cursor=" + enc(p), admin, null, 200);
+      add("sql tool name " + p, HttpMethod.PATCH, "/api/v1/tools/" + enc(p), admin, new JsonObject().put("enabled", false), 404);
+    }
+    add("html title stored as data", HttpMethod.POST, "/api/v1/sessions", alice,
+        new JsonObject().put("provider", "openai").put("model", "m").put("title", "<img src=x onerror=alert(1)>"), 201);
+    add("sql search", HttpMethod.GET, "/api/v1/sessions?q=" + enc("' OR 1=1 --"), alice, null, 200);
+    // 7. other users' ids
+    for (String[] e : new String[][] {{"GET", s}, {"PATCH", s}, {"DELETE", s}, {"POST", s + "/fork"}, {"POST", s + "/messages"},
+        {"POST", s + "/cancel"}, {"POST", s + "/compact"}, {"GET", s + "/export"}, {"GET", s + "/events?afterSeq=0"},
+        {"GET", "/api/v1/templates/" + aliceTemplate}, {"PUT", "/api/v1/templates/" + aliceTemplate}, {"DELETE", "/api/v1/templates/" + aliceTemplate},
+        {"DELETE", "/api/v1/credentials/" + aliceCredential}, {"GET", "/api/v1/models?provider=openai&credentialId=" + aliceCredential}}) {
+      HttpMethod m = HttpMethod.valueOf(e[0]);
+      Object body = switch (e[0]) {
+        case "PATCH" -> new JsonObject().put("title", "mine now");
+        case "PUT" -> new JsonObject().put("name", "n").put("provider", "openai").put("model", "m");
+        case "POST" -> e[1].endsWith("/messages") ? new JsonObject().put("text", "hi") : null;
+        default -> null;
+      };
+      add("bob → alice's " + e[0] + " " + e[1], m, e[1], bob, body, 404);
+    }
+    // 8. missing, revoked and malformed tokens on every protected operation
+    for (JsonObject op : new OpenApiDocument().operations().values()) {
+      if (op.getBoolean("public")) continue;
+      HttpMethod m = HttpMethod.valueOf(op.getString("method"));
+      String path = concrete(op.getString("path"));
+      add("no token " + m + " " + path, m, path, null, null, 401);
+      add("revoked token " + m + " " + path, m, path, revoked, null, 401);
+      add("garbage token " + m + " " + path, m, path, "mst_" + "A".repeat(43), null, 401);
+      if (op.getBoolean("admin")) add("member on admin op " + m + " " + path, m, path, alice, null, 403);
+    }
+    cases.add(new Case("basic auth", HttpMethod.GET, "/api/v1/sessions", null, null,
+        MultiMap.caseInsensitiveMultiMap().add("Authorization", "Basic YWRtaW46eA=="), 401));
+    cases.add(new Case("cookie without session", HttpMethod.GET, "/api/v1/sessions", null, null,
+        MultiMap.caseInsensitiveMultiMap().add("Cookie", "maestro_session=forged"), 401));
+    // 9. wrong methods, unknown paths, bad query parameters
+    add("PUT sessions", HttpMethod.PUT, "/api/v1/sessions", alice, new JsonObject(), 405);
+    add("DELETE tools", HttpMethod.DELETE, "/api/v1/tools", admin, null, 405);
+    add("POST models", HttpMethod.POST, "/api/v1/models", alice, new JsonObject(), 405);
+    add("PATCH tokens", HttpMethod.PATCH, "/api/v1/auth/tokens", alice, new JsonObject(), 405);
+    add("GET auth/token", HttpMethod.GET, "/api/v1/auth/token", alice, null, 405);
+    add("unknown api path", HttpMethod.GET, "/api/v1/secrets", alice, null, 404);
+    add("unknown version", HttpMethod.GET, "/api/v2/sessions", alice, null, 404);
+    add("traversal", HttpMethod.GET, "/api/v1/../../etc/passwd", alice, null, 404);
+    for (String q : new String[] {"limit=0", "limit=-1", "limit=abc", "limit=100000", "limit=1&limit=2", "cursor=" + "c".repeat(600)}) {
+      add("bad query " + q, HttpMethod.GET, "/api/v1/sessions?" + q, alice, null, 400);
+    }
+    add("afterSeq -5", HttpMethod.GET, s + "/events?afterSeq=-5", alice, null, 400);
+    add("afterSeq float", HttpMethod.GET, s + "/events?afterSeq=1.5", alice, null, 400);
+    add("afterSeq sql", HttpMethod.GET, s + "/events?afterSeq=" + enc("1 OR 1=1"), alice, null, 400);
+    add("format xml", HttpMethod.GET, s + "/export?format=xml", alice, null, 400);
+    add("provider evil", HttpMethod.GET, "/api/v1/models?provider=evil", alice, null, 400);
+    add("credentialId not uuid", HttpMethod.GET, "/api/v1/models?credentialId=1", alice, null, 400);
+    add("form body", HttpMethod.POST, "/api/v1/sessions", alice, Buffer.buffer("provider=openai&model=m"), 415);
+  }
+
+  @TestFactory
+  Stream<DynamicTest> hostileRequestsAndFramesGetTheirDocumentedAnswers() throws Exception {
+    buildHttpCases();
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Case c : cases) {
+      tests.add(DynamicTest.dynamicTest(c.name().length() > 120 ? c.name().substring(0, 120) : c.name(), () -> {
+        Resp r = c.body() instanceof Buffer b
+            ? fx.call(fx.port(), c.method(), c.path(), c.token(), b, MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/x-www-form-urlencoded"))
+            : fx.call(fx.port(), c.method(), c.path(), c.token(), c.body(), c.headers());
+        assertThat(r.status()).as(c.name() + " → " + r.body()).isEqualTo(c.expected());
+        if (c.expected() >= 400) {
+          assertThat(r.header("Content-Type")).isEqualTo("application/problem+json");
+          assertThat(r.json().getInteger("status")).isEqualTo(c.expected());
+          assertThat(r.body()).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("org.postgresql");
+        }
+      }));
+    }
+    List<String[]> frames = frameCases();
+    tests.add(DynamicTest.dynamicTest("bad WebSocket frames (" + frames.size() + ")", () -> {
+      Ws ws = fx.ws(alice);
+      for (String[] f : frames) {
+        ws.sendText(f[0]);
+        JsonObject err = ws.next("error");
+        assertThat(err.getString("code")).as(f[0].length() > 200 ? f[0].substring(0, 200) : f[0]).isEqualTo(f[1]);
+      }
+      ws.socket.writeBinaryMessage(Buffer.buffer("\u0000binary")).await();
+      assertThat(ws.next("error").getString("code")).isEqualTo("bad_frame");
+      ws.send(new JsonObject().put("type", "ping"));
+      assertThat(ws.next("pong")).isNotNull();
+      assertThat(ws.closeCode).isNull();
+    }));
+    tests.add(DynamicTest.dynamicTest("WebSocket without or with a revoked token is refused", () -> {
+      assertThatThrownBy(() -> fx.ws(null)).isInstanceOf(UpgradeRejectedException.class);
+      assertThatThrownBy(() -> fx.ws(revoked)).isInstanceOf(UpgradeRejectedException.class);
+      assertThatThrownBy(() -> fx.ws("mst_nope")).isInstanceOf(UpgradeRejectedException.class);
+    }));
+    tests.add(DynamicTest.dynamicTest("an oversized frame closes only that socket (1009)", () -> {
+      Ws ws = fx.ws(alice);
+      ws.sendText("{\"type\":\"send\",\"text\":\"" + "z".repeat((1 << 20) + 100) + "\"}");
+      assertThat(ws.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 1009);
+    }));
+    tests.add(DynamicTest.dynamicTest("after all that the gateway serves normally", () -> {
+      assertThat(cases.size() + frames.size()).isGreaterThanOrEqualTo(200);
+      assertThat(fx.get("/health", null).json().getString("postgres")).isEqualTo("UP");
+      Ws ws = fx.ws(alice);
+      fx.subscribe(ws, aliceSession, null);
+      ws.send(new JsonObject().put("type", "send").put("sessionId", aliceSession).put("text", "still fine"));
+      JsonObject f;
+      do {
+        f = ws.next("event");
+      } while (!SessionEvents.TURN_COMPLETED.equals(f.getJsonObject("event").getString("type")));
+      assertThat(fx.get("/api/v1/sessions/" + aliceSession, alice).json().getJsonArray("messages").encode()).contains("still fine");
+    }));
+    return tests.stream();
+  }
+
+  List<String[]> frameCases() {
+    List<String[]> f = new ArrayList<>();
+    String other = fx.newSession(bob);
+    String[] notObjects = {"", " ", "null", "42", "\"subscribe\"", "[]", "[{\"type\":\"ping\"}]", "{", "{\"type\":\"ping\"", "ping",
+        "<script>alert(1)</script>", "' OR 1=1 --", "{\"type\":\"ping\"}{\"type\":\"ping\"}"};
+    for (String s : notObjects) f.add(new String[] {s, "bad_frame"});
+    Object[] badTypes = {null, 1, true, new JsonArray(), new JsonObject(), "", "SUBSCRIBE", "drop table", "<b>x</b>", "x".repeat(1000)};
+    for (Object t : badTypes) f.add(new String[] {new JsonObject().put("type", t).put("sessionId", aliceSession).encode(), "bad_frame"});
+    Object[] badIds = {null, 1, "", "not-a-uuid", "' OR 1=1 --", "<script>", "../" + aliceSession, aliceSession + "x", new JsonArray().add(aliceSession)};
+    for (String type : new String[] {"subscribe", "unsubscribe", "send", "cancel", "approve"}) {
+      for (Object id : badIds) f.add(new String[] {new JsonObject().put("type", type).put("sessionId", id).put("text", "t").encode(), "bad_frame"});
+    }
+    Object[] badSeqs = {"3", 1.5, -2, new JsonObject(), true};
+    for (Object s : badSeqs) f.add(new String[] {new JsonObject().put("type", "subscribe").put("sessionId", aliceSession).put("afterSeq", s).encode(), "bad_frame"});
+    Object[] badTexts = {null, "", 5, new JsonArray(), "x".repeat(200_001)};
+    for (Object t : badTexts) f.add(new String[] {new JsonObject().put("type", "send").put("sessionId", aliceSession).put("text", t).encode(), "bad_frame"});
+    f.add(new String[] {new JsonObject().put("type", "approve").put("sessionId", aliceSession).put("callId", "c").put("decision", "maybe").encode(), "bad_frame"});
+    f.add(new String[] {new JsonObject().put("type", "approve").put("sessionId", aliceSession).put("callId", 3).put("decision", "allow").encode(), "bad_frame"});
+    f.add(new String[] {new JsonObject().put("type", "approve").put("sessionId", aliceSession).put("decision", "allow").encode(), "bad_frame"});
+    // another user's session: not found, exactly like a missing one
+    f.add(new String[] {new JsonObject().put("type", "subscribe").put("sessionId", other).encode(), "not_found"});
+    f.add(new String[] {new JsonObject().put("type", "subscribe").put("sessionId", other).put("afterSeq", 0).encode(), "not_found"});
+    f.add(new String[] {new JsonObject().put("type", "send").put("sessionId", other).put("text", "hi").encode(), "not_found"});
+    f.add(new String[] {new JsonObject().put("type", "cancel").put("sessionId", other).encode(), "not_found"});
+    f.add(new String[] {new JsonObject().put("type", "approve").put("sessionId", other).put("callId", "c").put("decision", "allow").encode(), "not_found"});
+    f.add(new String[] {new JsonObject().put("type", "subscribe").put("sessionId", UUID.randomUUID().toString()).encode(), "not_found"});
+    return f;
+  }
+}

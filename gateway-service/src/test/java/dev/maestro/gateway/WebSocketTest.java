@@ -1,0 +1,260 @@
+package dev.maestro.gateway;
+
+import dev.maestro.contracts.session.SessionEvents;
+import dev.maestro.gateway.GatewayFixture.Ws;
+import dev.maestro.gateway.ws.CloseCodes;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class WebSocketTest {
+  GatewayFixture fx;
+  String admin;
+  JsonObject alice;
+  JsonObject bob;
+
+  @BeforeAll
+  void start() throws Exception {
+    fx = new GatewayFixture(new JsonObject().put(GatewaySettings.WS_MAX_QUEUED, "64").put(GatewaySettings.WS_HEARTBEAT, "1"));
+    fx.addGateway();
+    admin = fx.adminToken();
+    alice = fx.newUser(admin, "member");
+    bob = fx.newUser(admin, "member");
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    fx.close();
+  }
+
+  String a() {
+    return alice.getString("token");
+  }
+
+  static boolean isEvent(JsonObject f, String type) {
+    return "event".equals(f.getString("type")) && type.equals(f.getJsonObject("event").getString("type"));
+  }
+
+  /** The next session event (presence events carry no seq and are skipped). */
+  static JsonObject seqEvent(Ws ws) throws InterruptedException {
+    return ws.next(f -> "event".equals(f.getString("type")) && f.getLong("seq") != null, Duration.ofSeconds(10));
+  }
+
+  @Test
+  void sendStreamsTheTurnToTheSubscriberInSeqOrder() throws Exception {
+    String session = fx.newSession(a());
+    Ws ws = fx.ws(a());
+    fx.subscribe(ws, session, null);
+    ws.send(new JsonObject().put("type", "send").put("sessionId", session).put("text", "hello").put("id", 7));
+    JsonObject ack = ws.next("ack");
+    assertThat(ack.getString("action")).isEqualTo("send");
+    assertThat(ack.getInteger("id")).isEqualTo(7);
+    assertThat(ack.getString("messageId")).isNotBlank();
+    List<JsonObject> events = new ArrayList<>();
+    JsonObject f;
+    do {
+      f = seqEvent(ws);
+      events.add(f);
+    } while (!isEvent(f, SessionEvents.TURN_COMPLETED));
+    assertThat(events.stream().map(e -> e.getJsonObject("event").getString("type")).toList())
+        .containsExactly("turn_started", "message_started", "delta", "delta", "message_completed", "turn_completed");
+    for (int i = 1; i < events.size(); i++) assertThat(events.get(i).getLong("seq")).isEqualTo(events.get(i - 1).getLong("seq") + 1);
+    assertThat(events.get(3).getJsonObject("event").getString("text")).isEqualTo("hello");
+    assertThat(events.get(0).getString("sessionId")).isEqualTo(session);
+  }
+
+  @Test
+  void subscribeWithAfterSeqResumesWithNoGapAndNoDuplicateEvenWhenAnEventArrivesDuringTheFetch() throws Exception {
+    String session = fx.newSession(a());
+    for (int i = 1; i <= 5; i++) fx.sessions.emit(session, SessionEvents.delta("d" + i));
+    // while the gateway fetches the backlog, event 6 is published: it reaches the socket both live and in the backlog
+    fx.sessions.beforeEventsReply = () -> fx.sessions.emit(session, SessionEvents.delta("d6"));
+    Ws ws = fx.ws(fx.gateways.get(1).actualPort(), a(), null, null);
+    try {
+      fx.subscribe(ws, session, 2L);
+    } finally {
+      fx.sessions.beforeEventsReply = null;
+    }
+    fx.sessions.emit(session, SessionEvents.delta("d7"));
+    List<Long> seqs = new ArrayList<>();
+    JsonObject f;
+    do {
+      f = seqEvent(ws);
+      seqs.add(f.getLong("seq"));
+    } while (f.getLong("seq") < 7);
+    assertThat(seqs).containsExactly(3L, 4L, 5L, 6L, 7L);
+    ws.send(new JsonObject().put("type", "ping"));
+    assertThat(ws.next(x -> !"event".equals(x.getString("type")) || x.getLong("seq") != null, Duration.ofSeconds(5)).getString("type"))
+        .isEqualTo("pong");
+  }
+
+  @Test
+  void aClientReconnectingToTheOtherGatewayWithAfterSeqMissesNothing() throws Exception {
+    String session = fx.newSession(a());
+    Ws first = fx.ws(fx.gateways.get(0).actualPort(), a(), null, null);
+    fx.subscribe(first, session, null);
+    fx.sessions.emit(session, SessionEvents.delta("a"));
+    fx.sessions.emit(session, SessionEvents.delta("b"));
+    long last = 0;
+    while (last < 2) last = seqEvent(first).getLong("seq");
+    first.socket.close().await();
+    for (int i = 0; i < 3; i++) fx.sessions.emit(session, SessionEvents.delta("while away " + i));
+    Ws second = fx.ws(fx.gateways.get(1).actualPort(), a(), null, null);
+    fx.subscribe(second, session, last);
+    fx.sessions.emit(session, SessionEvents.delta("live"));
+    List<Long> seqs = new ArrayList<>();
+    while (seqs.isEmpty() || seqs.get(seqs.size() - 1) < 6) seqs.add(seqEvent(second).getLong("seq"));
+    assertThat(seqs).containsExactly(3L, 4L, 5L, 6L);
+  }
+
+  @Test
+  void badFramesGetAnErrorFrameAndTheSocketStaysOpen() throws Exception {
+    Ws ws = fx.ws(a());
+    String[] bad = {"not json", "[1,2]", "{}", "{\"type\":42}", "{\"type\":\"dance\"}", "{\"type\":\"subscribe\"}",
+        "{\"type\":\"subscribe\",\"sessionId\":\"x' OR 1=1 --\"}", "{\"type\":\"send\",\"sessionId\":\"" + UUID.randomUUID() + "\"}",
+        "{\"type\":\"subscribe\",\"sessionId\":\"" + UUID.randomUUID() + "\",\"afterSeq\":\"3\"}",
+        "{\"type\":\"approve\",\"sessionId\":\"" + UUID.randomUUID() + "\",\"callId\":\"c\",\"decision\":\"maybe\"}"};
+    for (String frame : bad) {
+      ws.sendText(frame);
+      JsonObject err = ws.next("error");
+      assertThat(err.getString("code")).as(frame).isEqualTo("bad_frame");
+      assertThat(err.getString("message")).isNotBlank();
+    }
+    ws.socket.writeBinaryMessage(Buffer.buffer(new byte[] {1, 2, 3})).await();
+    assertThat(ws.next("error").getString("code")).isEqualTo("bad_frame");
+    ws.send(new JsonObject().put("type", "ping"));
+    assertThat(ws.next("pong")).isNotNull();
+    assertThat(ws.closeCode).isNull();
+  }
+
+  @Test
+  void anotherUsersSessionIsNotFoundOverTheSocket() throws Exception {
+    String session = fx.newSession(a());
+    Ws ws = fx.ws(bob.getString("token"));
+    ws.send(new JsonObject().put("type", "subscribe").put("sessionId", session));
+    JsonObject err = ws.next("error");
+    assertThat(err.getString("code")).isEqualTo("not_found");
+    assertThat(err.getString("sessionId")).isEqualTo(session);
+    ws.send(new JsonObject().put("type", "send").put("sessionId", session).put("text", "hijack"));
+    assertThat(ws.next("error").getString("code")).isEqualTo("not_found");
+    // and bob's socket does not get alice's events
+    fx.sessions.emit(session, SessionEvents.delta("private"));
+    ws.send(new JsonObject().put("type", "ping"));
+    assertThat(ws.next(f -> !"error".equals(f.getString("type")), Duration.ofSeconds(5)).getString("type")).isEqualTo("pong");
+  }
+
+  @Test
+  void cancelAndApproveReachTheSessionService() throws Exception {
+    String session = fx.newSession(a());
+    Ws ws = fx.ws(a());
+    ws.send(new JsonObject().put("type", "cancel").put("sessionId", session));
+    assertThat(ws.next("ack").getString("action")).isEqualTo("cancel");
+    ws.send(new JsonObject().put("type", "approve").put("sessionId", session).put("callId", "call-1").put("decision", "deny"));
+    assertThat(ws.next("ack").getString("action")).isEqualTo("approve");
+    assertThat(fx.sessions.callsOf("approve").stream().anyMatch(c -> c.getString("callId").equals("call-1")
+        && c.getString("decision").equals("deny") && c.getString("sessionId").equals(session))).isTrue();
+    assertThat(fx.sessions.callsOf("cancel").stream().anyMatch(c -> c.getString("sessionId").equals(session))).isTrue();
+  }
+
+  @Test
+  void aRevokedTokenClosesItsOpenSocketsAtOnceOnEveryGateway() throws Exception {
+    String token = fx.token(alice.getString("username"), "password-" + alice.getString("username"));
+    String tokenId = fx.get("/api/v1/auth/tokens", token).json().getJsonArray("items").getJsonObject(0).getString("id");
+    Ws one = fx.ws(fx.gateways.get(0).actualPort(), token, null, null);
+    Ws two = fx.ws(fx.gateways.get(1).actualPort(), token, null, null);
+    Ws other = fx.ws(a());
+    one.send(new JsonObject().put("type", "ping"));
+    one.next("pong");
+    assertThat(fx.call(HttpMethod.DELETE, "/api/v1/auth/tokens/" + tokenId, a(), null).status()).isEqualTo(204);
+    assertThat(one.awaitClose(Duration.ofSeconds(5))).isEqualTo(CloseCodes.REVOKED);
+    assertThat(two.awaitClose(Duration.ofSeconds(5))).isEqualTo(CloseCodes.REVOKED);
+    assertThat(one.closeReason).isEqualTo("token revoked");
+    other.send(new JsonObject().put("type", "ping"));
+    assertThat(other.next("pong")).isNotNull();
+    assertThatThrownBy(() -> fx.ws(token)).isInstanceOf(UpgradeRejectedException.class);
+  }
+
+  @Test
+  void aSocketWhoseTokenExpiresIsClosedByTheHeartbeat() throws Exception {
+    GatewayFixture.Resp r = fx.post("/api/v1/auth/token", null, new JsonObject().put("username", alice.getString("username"))
+        .put("password", "password-" + alice.getString("username")).put("name", "short")
+        .put("expiresAt", java.time.Instant.now().plusSeconds(2).toString()));
+    Ws ws = fx.ws(r.json().getString("token"));
+    ws.send(new JsonObject().put("type", "ping"));
+    ws.next("pong");
+    assertThat(ws.awaitClose(Duration.ofSeconds(10))).isEqualTo(CloseCodes.REVOKED);
+    assertThat(ws.closeReason).isEqualTo("token expired");
+  }
+
+  @Test
+  void aDeletedUsersSocketsCloseAtOnce() throws Exception {
+    JsonObject carol = fx.newUser(admin, "member");
+    Ws ws = fx.ws(carol.getString("token"));
+    ws.send(new JsonObject().put("type", "ping"));
+    ws.next("pong");
+    assertThat(fx.call(HttpMethod.DELETE, "/api/v1/users/" + carol.getString("id"), admin, null).status()).isEqualTo(204);
+    assertThat(ws.awaitClose(Duration.ofSeconds(5))).isEqualTo(CloseCodes.REVOKED);
+  }
+
+  @Test
+  void theUpgradeNeedsAuthAndRefusesCrossOriginCookies() {
+    assertThatThrownBy(() -> fx.ws(null)).isInstanceOfSatisfying(UpgradeRejectedException.class, e -> assertThat(e.getStatus()).isEqualTo(401));
+    JsonObject browser = fx.browserLogin(alice.getString("username"), "password-" + alice.getString("username"));
+    MultiMap evil = MultiMap.caseInsensitiveMultiMap().add("Cookie", browser.getString("cookie")).add("Origin", "https://evil.example");
+    assertThatThrownBy(() -> fx.ws(fx.port(), null, evil, null))
+        .isInstanceOfSatisfying(UpgradeRejectedException.class, e -> assertThat(e.getStatus()).isEqualTo(403));
+  }
+
+  @Test
+  void aSlowConsumerIsClosedWithAClearCodeInsteadOfGrowingMemory() throws Exception {
+    String session = fx.newSession(a());
+    Ws ws = fx.ws(a());
+    fx.subscribe(ws, session, null);
+    int before = fx.gateways.get(0).openSockets();
+    ws.socket.pause();
+    String chunk = "x".repeat(16_000);
+    for (int i = 0; i < 3000 && fx.gateways.get(0).openSockets() >= before; i++) {
+      fx.sessions.emit(session, SessionEvents.delta(chunk));
+      if (i % 100 == 99) Thread.sleep(5);
+    }
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (fx.gateways.get(0).openSockets() >= before && System.currentTimeMillis() < deadline) Thread.sleep(20);
+    assertThat(fx.gateways.get(0).openSockets()).isLessThan(before);
+    ws.socket.resume();
+    assertThat(ws.awaitClose(Duration.ofSeconds(20))).isEqualTo(CloseCodes.SLOW_CONSUMER);
+  }
+
+  @Test
+  void presenceShowsWhichClientsHaveTheSessionOpen() throws Exception {
+    String session = fx.newSession(a());
+    Ws tui = fx.ws(a());
+    fx.subscribe(tui, session, null);
+    JsonObject browser = fx.browserLogin(alice.getString("username"), "password-" + alice.getString("username"));
+    Ws web = fx.ws(fx.port(), null, MultiMap.caseInsensitiveMultiMap().add("Cookie", browser.getString("cookie")), null);
+    fx.subscribe(web, session, null);
+    JsonObject both = tui.next(f -> isEvent(f, "presence") && f.getJsonObject("event").getJsonArray("openIn").size() == 2, Duration.ofSeconds(10));
+    assertThat(both.getJsonObject("event").getJsonArray("openIn")).isEqualTo(new JsonArray().add("tui").add("web"));
+    JsonObject listed = fx.get("/api/v1/sessions", a()).json().getJsonArray("items").stream().map(JsonObject.class::cast)
+        .filter(s -> s.getString("id").equals(session)).findFirst().orElseThrow();
+    assertThat(listed.getJsonArray("openIn")).isEqualTo(new JsonArray().add("tui").add("web"));
+    web.socket.close().await();
+    JsonObject one = tui.next(f -> isEvent(f, "presence") && f.getJsonObject("event").getJsonArray("openIn").size() == 1, Duration.ofSeconds(10));
+    assertThat(one.getJsonObject("event").getJsonArray("openIn")).isEqualTo(new JsonArray().add("tui"));
+  }
+}
