@@ -54,11 +54,24 @@ public final class MaestroConfig {
 
   /** Reads the process environment (and same-named system properties) over the defaults. */
   public static MaestroConfig fromEnvironment() {
-    return resolve(System::getenv);
+    return resolve(System::getenv, System.getenv().keySet());
   }
 
-  static MaestroConfig resolve(Function<String, String> env) {
+  /**
+   * The documented variables over their defaults, plus every other MAESTRO_* variable present (the
+   * services' own tuning knobs, documented in their READMEs), so they reach verticles as config().
+   */
+  static MaestroConfig resolve(Function<String, String> env, java.util.Set<String> envNames) {
     JsonObject json = new JsonObject();
+    java.util.Set<String> extra = new java.util.TreeSet<>();
+    envNames.stream().filter(n -> n.startsWith("MAESTRO_")).forEach(extra::add);
+    System.getProperties().stringPropertyNames().stream().filter(n -> n.startsWith("MAESTRO_")).forEach(extra::add);
+    for (String name : extra) {
+      if (DEFAULTS.containsKey(name)) continue;
+      String v = System.getProperty(name);
+      if (v == null) v = env.apply(name);
+      if (v != null && !v.isBlank()) json.put(name, v);
+    }
     DEFAULTS.forEach((name, def) -> {
       String v = System.getProperty(name);
       if (v == null) v = env.apply(name);
