@@ -7,6 +7,7 @@ import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.transport.HttpClientSseClientTransport;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException;
 import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
 import io.modelcontextprotocol.json.McpJsonDefaults;
@@ -123,7 +124,15 @@ final class McpConnection {
     Future<McpAsyncClient> first = initialize(gen, http ? streamable() : stdio());
     if (http) {
       // Older servers speak HTTP+SSE (2024-11-05): fall back to it when Streamable HTTP is refused.
-      first = first.recover(err -> initialize(gen, legacySse()).recover(err2 -> Future.failedFuture(err)));
+      first = first.recover(err -> {
+        Integer status = authStatus(err);
+        if (status != null) {
+          // Hook for the MCP OAuth flow (auth-service): until it is wired in, say clearly what is needed.
+          return Future.failedFuture(new IllegalStateException("HTTP " + status + " from the server: it requires "
+              + "authorization (MCP OAuth), which is not configured; set an Authorization header or wait for OAuth support"));
+        }
+        return initialize(gen, legacySse()).recover(err2 -> Future.failedFuture(err));
+      });
     }
     return first.compose(c -> {
       client = c;
@@ -173,6 +182,8 @@ final class McpConnection {
 
   private Future<List<McpSchema.Tool>> listAll(McpAsyncClient c) {
     List<McpSchema.Tool> all = new ArrayList<>();
+    McpSchema.ServerCapabilities caps = c.getServerCapabilities();
+    if (caps == null || caps.tools() == null) return Future.succeededFuture(all);   // a server without tools
     return page(c, null, all, 0);
   }
 
@@ -306,6 +317,16 @@ final class McpConnection {
         err -> context.runOnContext(x -> p.tryFail(err)),
         () -> context.runOnContext(x -> p.tryComplete(null)));
     return p.future();
+  }
+
+  /** 401/403 when the failure was the server refusing authorization, else null. */
+  static Integer authStatus(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof McpHttpClientTransportAuthorizationException a) {
+        return a.getResponseInfo() != null ? a.getResponseInfo().statusCode() : 401;
+      }
+    }
+    return null;
   }
 
   static String message(Throwable err) {
