@@ -47,7 +47,7 @@ public final class ConformanceClient {
     JsonObject config = new JsonObject().put("name", "conformance").put("transport", "http").put("url", url);
     McpConnection[] conn = new McpConnection[1];
     context.runOnContext(v -> {
-      conn[0] = new McpConnection(vertx, context, settings, config, tools::complete, (status, error) -> {
+      conn[0] = new McpConnection(vertx, context, settings, config, null, tools::complete, (status, error) -> {
         System.err.println("status " + status + (error != null ? ": " + error : ""));
         if (McpConnection.FAILED.equals(status)) tools.completeExceptionally(new IllegalStateException(error));
       });
