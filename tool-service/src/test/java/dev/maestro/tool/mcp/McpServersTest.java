@@ -315,4 +315,30 @@ class McpServersTest {
     gate.close();
   }
 
+
+  @Test
+  void legacyHttpSseFallback() throws Exception {
+    int port = freePort();
+    ProcessBuilder pb = new ProcessBuilder("node", everything().toString(), "sse")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    pb.environment().put("PORT", String.valueOf(port));
+    Process legacy = pb.start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (!listening(port)) {
+        assertThat(System.nanoTime()).as("server-everything sse did not start").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      JsonObject s = create(new JsonObject().put("name", "old").put("transport", "http")
+          .put("url", "http://127.0.0.1:" + port + "/sse"));
+      waitForServer(s.getString("id"), McpServersTest::connected, "legacy sse connected");
+      waitForTool("old__echo", true);
+      assertThat(text(call("old__echo", new JsonObject().put("message", "over old sse"), null))).contains("over old sse");
+      tools.deleteMcpServer(s.getString("id")).await(10, TimeUnit.SECONDS);
+    } finally {
+      legacy.descendants().forEach(ProcessHandle::destroyForcibly);
+      legacy.destroyForcibly();
+    }
+  }
+
 }
