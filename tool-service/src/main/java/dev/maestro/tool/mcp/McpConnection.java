@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 import java.net.URI;
 import java.time.Duration;
@@ -263,7 +264,7 @@ final class McpConnection {
     McpSchema.CallToolRequest req = McpSchema.CallToolRequest.builder().name(remoteName).arguments(args.getMap())
         .progressToken(token).build();
     Promise<ToolResult> promise = Promise.promise();
-    Disposable sub = c.callTool(req).subscribe(
+    Disposable sub = c.callTool(req).subscribeOn(Schedulers.boundedElastic()).subscribe(
         r -> context.runOnContext(v -> promise.tryComplete(toResult(r))),
         err -> context.runOnContext(v -> {
           promise.tryComplete(ToolResult.error("MCP server '" + name() + "' failed the call: " + message(err)));
@@ -344,7 +345,9 @@ final class McpConnection {
 
   private <T> Future<T> fromMono(Mono<T> mono) {
     Promise<T> p = Promise.promise();
-    mono.subscribe(v -> context.runOnContext(x -> p.tryComplete(v)),
+    // subscribeOn: some SDK transports do blocking work when subscribed (the HTTP+SSE one waits for
+    // its endpoint event), and subscription would otherwise happen on the event loop.
+    mono.subscribeOn(Schedulers.boundedElastic()).subscribe(v -> context.runOnContext(x -> p.tryComplete(v)),
         err -> context.runOnContext(x -> p.tryFail(err)),
         () -> context.runOnContext(x -> p.tryComplete(null)));
     return p.future();
