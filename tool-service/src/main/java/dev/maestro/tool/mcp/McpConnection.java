@@ -7,6 +7,7 @@ import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.transport.HttpClientSseClientTransport;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException;
 import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
 import io.modelcontextprotocol.json.McpJsonDefaults;
@@ -24,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 import java.net.URI;
 import java.time.Duration;
@@ -54,6 +56,8 @@ final class McpConnection {
   private final BiConsumer<String, String> onStatus;
   private final McpJsonMapper mapper = McpJsonDefaults.getMapper();
   private final Map<Object, CallContext> progress = new ConcurrentHashMap<>();
+  private final McpTokens tokens;
+  private volatile String authChallenge;
 
   private JsonObject config;
   private volatile String status = CONNECTING;
@@ -65,8 +69,9 @@ final class McpConnection {
   private long pingTimer = -1;
   private boolean closed;
 
-  McpConnection(Vertx vertx, Context context, McpSettings settings, JsonObject config,
+  McpConnection(Vertx vertx, Context context, McpSettings settings, JsonObject config, McpTokens tokens,
                 Consumer<List<McpSchema.Tool>> onTools, BiConsumer<String, String> onStatus) {
+    this.tokens = tokens;
     this.vertx = vertx;
     this.context = context;
     this.settings = settings;
@@ -116,22 +121,58 @@ final class McpConnection {
 
   private Future<Void> open(int gen) {
     boolean http = "http".equals(config.getString("transport"));
-    if (!http && !commandExists(config.getString("command"))) {
-      // The SDK drops a failed process start inside Reactor and only times out later: say it now.
-      return Future.failedFuture(new IllegalStateException("command not found or not executable: " + config.getString("command")));
+    Future<McpAsyncClient> opened;
+    if (!http) {
+      if (!commandExists(config.getString("command"))) {
+        // The SDK drops a failed process start inside Reactor and only times out later: say it now.
+        return Future.failedFuture(new IllegalStateException("command not found or not executable: " + config.getString("command")));
+      }
+      opened = initialize(gen, stdio());
+    } else {
+      boolean ownAuthorization = headers().keySet().stream().anyMatch(k -> k.equalsIgnoreCase("authorization"));
+      String serverId = config.getString("id");
+      Future<String> token = ownAuthorization || tokens == null ? Future.succeededFuture(null) : tokens.token(serverId);
+      opened = token.compose(tok -> http(gen, tok).recover(err -> {
+        // A refused token: ask auth-service to refresh it once, then try again.
+        if (authStatus(err) == null || tok == null) return Future.failedFuture(err);
+        return tokens.refresh(serverId).compose(fresh -> fresh == null ? Future.failedFuture(err) : http(gen, fresh));
+      })).recover(err -> {
+        Integer status = authStatus(err);
+        if (status == null) return Future.failedFuture(err);
+        authChallenge = java.util.Objects.requireNonNullElse(challenge(err), "");
+        return Future.failedFuture(new IllegalStateException("HTTP " + status + " from the server: it requires "
+            + "authorization; sign in to this MCP server (MCP OAuth through auth-service) or set an Authorization header"));
+      });
     }
-    Future<McpAsyncClient> first = initialize(gen, http ? streamable() : stdio());
-    if (http) {
-      // Older servers speak HTTP+SSE (2024-11-05): fall back to it when Streamable HTTP is refused.
-      first = first.recover(err -> initialize(gen, legacySse()).recover(err2 -> Future.failedFuture(err)));
-    }
-    return first.compose(c -> {
+    return opened.compose(c -> {
+      authChallenge = null;
       client = c;
       return listAll(c).map(tools -> {
         if (gen == generation) onTools.accept(tools);
         return null;
       });
     });
+  }
+
+  /** Streamable HTTP first; older servers speak HTTP+SSE (2024-11-05), tried when Streamable HTTP is refused. */
+  private Future<McpAsyncClient> http(int gen, String token) {
+    return initialize(gen, streamable(token)).recover(err -> authStatus(err) != null ? Future.failedFuture(err)
+        : initialize(gen, legacySse(token)).recover(err2 -> Future.failedFuture(err)));
+  }
+
+  /** The WWW-Authenticate challenge of a 401/403 (what auth-service's startMcpOAuth wants), or null. */
+  static String challenge(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof McpHttpClientTransportAuthorizationException a && a.getResponseInfo() != null) {
+        return a.getResponseInfo().headers().firstValue("www-authenticate").orElse(null);
+      }
+    }
+    return null;
+  }
+
+  /** Set while the server refuses us for lack of authorization: its WWW-Authenticate (may be ""). */
+  String authChallenge() {
+    return authChallenge;
   }
 
   private Future<McpAsyncClient> initialize(int gen, McpClientTransport transport) {
@@ -173,6 +214,8 @@ final class McpConnection {
 
   private Future<List<McpSchema.Tool>> listAll(McpAsyncClient c) {
     List<McpSchema.Tool> all = new ArrayList<>();
+    McpSchema.ServerCapabilities caps = c.getServerCapabilities();
+    if (caps == null || caps.tools() == null) return Future.succeededFuture(all);   // a server without tools
     return page(c, null, all, 0);
   }
 
@@ -221,7 +264,7 @@ final class McpConnection {
     McpSchema.CallToolRequest req = McpSchema.CallToolRequest.builder().name(remoteName).arguments(args.getMap())
         .progressToken(token).build();
     Promise<ToolResult> promise = Promise.promise();
-    Disposable sub = c.callTool(req).subscribe(
+    Disposable sub = c.callTool(req).subscribeOn(Schedulers.boundedElastic()).subscribe(
         r -> context.runOnContext(v -> promise.tryComplete(toResult(r))),
         err -> context.runOnContext(v -> {
           promise.tryComplete(ToolResult.error("MCP server '" + name() + "' failed the call: " + message(err)));
@@ -302,10 +345,22 @@ final class McpConnection {
 
   private <T> Future<T> fromMono(Mono<T> mono) {
     Promise<T> p = Promise.promise();
-    mono.subscribe(v -> context.runOnContext(x -> p.tryComplete(v)),
+    // subscribeOn: some SDK transports do blocking work when subscribed (the HTTP+SSE one waits for
+    // its endpoint event), and subscription would otherwise happen on the event loop.
+    mono.subscribeOn(Schedulers.boundedElastic()).subscribe(v -> context.runOnContext(x -> p.tryComplete(v)),
         err -> context.runOnContext(x -> p.tryFail(err)),
         () -> context.runOnContext(x -> p.tryComplete(null)));
     return p.future();
+  }
+
+  /** 401/403 when the failure was the server refusing authorization, else null. */
+  static Integer authStatus(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof McpHttpClientTransportAuthorizationException a) {
+        return a.getResponseInfo() != null ? a.getResponseInfo().statusCode() : 401;
+      }
+    }
+    return null;
   }
 
   static String message(Throwable err) {
@@ -355,18 +410,25 @@ final class McpConnection {
     return t;
   }
 
-  private McpClientTransport streamable() {
+  private McpClientTransport streamable(String token) {
     URI uri = URI.create(config.getString("url"));
     return HttpClientStreamableHttpTransport.builder(base(uri)).endpoint(endpoint(uri))
-        .customizeRequest(b -> headers().forEach(b::header))
+        .customizeRequest(b -> requestHeaders(token).forEach(b::header))
         .connectTimeout(Duration.ofSeconds(10)).build();
   }
 
-  private McpClientTransport legacySse() {
+  private McpClientTransport legacySse(String token) {
     URI uri = URI.create(config.getString("url"));
     return HttpClientSseClientTransport.builder(base(uri)).sseEndpoint(endpoint(uri))
-        .customizeRequest(b -> headers().forEach(b::header))
+        .customizeRequest(b -> requestHeaders(token).forEach(b::header))
         .connectTimeout(Duration.ofSeconds(10)).build();
+  }
+
+  /** Configured headers plus the bearer token (sent on every request, never logged or returned). */
+  private Map<String, String> requestHeaders(String token) {
+    Map<String, String> h = headers();
+    if (token != null) h.put("Authorization", "Bearer " + token);
+    return h;
   }
 
   private Map<String, String> headers() {

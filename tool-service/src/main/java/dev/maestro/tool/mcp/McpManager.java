@@ -41,6 +41,7 @@ public class McpManager {
   private final ToolRegistry registry;
   private final McpSettings settings;
   private final Map<String, McpConnection> connections = new HashMap<>();
+  private final McpTokens tokens;
 
   public McpManager(Vertx vertx, Context context, McpServerStore store, ToolRegistry registry, McpSettings settings) {
     this.vertx = vertx;
@@ -48,6 +49,7 @@ public class McpManager {
     this.store = store;
     this.registry = registry;
     this.settings = settings;
+    this.tokens = new McpTokens(vertx);
   }
 
   public Future<Void> start() {
@@ -77,7 +79,7 @@ public class McpManager {
     if (!server.getBoolean("enabled", true)) return;
     String name = server.getString("name");
     McpConnection[] self = new McpConnection[1];
-    McpConnection c = new McpConnection(vertx, context, settings, server,
+    McpConnection c = new McpConnection(vertx, context, settings, server, tokens,
         tools -> registry.replaceSource("mcp:" + name, toDefs(self[0], name, tools)),
         (status, error) -> vertx.eventBus().publish(Addresses.MCP_STATUS, new JsonObject().put("serverId", id)
             .put("name", name).put("status", status).put("error", error)));
@@ -190,6 +192,10 @@ public class McpManager {
     } else {
       v.put("status", c.status());
       if (c.error() != null) v.put("error", c.error());
+      if (c.authChallenge() != null) {
+        // The UI offers "sign in" (auth-service startMcpOAuth takes this challenge as wwwAuthenticate).
+        v.put("authRequired", true).put("wwwAuthenticate", c.authChallenge());
+      }
     }
     return v;
   }

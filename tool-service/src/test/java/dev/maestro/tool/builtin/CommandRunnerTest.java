@@ -128,6 +128,22 @@ class CommandRunnerTest {
     assertThat(runner.sandbox().reason()).isNotBlank();
   }
 
+
+  @Test
+  void bubblewrapIsolatesTheCommand() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(runner.sandbox().kind() == Sandbox.Kind.BUBBLEWRAP,
+        "bubblewrap is not available here: " + runner.sandbox().reason());
+    Path secret = java.nio.file.Files.writeString(dataDir.resolve("secret-outside.txt"), "outside secret");
+    String home = System.getProperty("user.home");
+    ToolResult r = run("echo inside > mine.txt && cat mine.txt; "
+        + "touch /usr/maestro-probe 2>&1 || echo ro-root; "
+        + "cat " + secret + " 2>&1 || echo data-hidden; "
+        + "ls " + home + " | wc -l; "
+        + "(exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null && echo net-open || echo net-closed", 30, ctx(null));
+    assertThat(r.text()).contains("inside", "ro-root", "data-hidden", "net-closed").doesNotContain("outside secret", "net-open");
+    assertThat(java.nio.file.Files.readString(ws.root().resolve("mine.txt"))).isEqualTo("inside\n");
+  }
+
   static long count(String commandLine) {
     return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(commandLine)).count();
   }

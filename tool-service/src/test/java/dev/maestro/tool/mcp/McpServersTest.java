@@ -256,4 +256,89 @@ class McpServersTest {
     assertThatThrownBy(() -> create(new JsonObject().put("name", "dup").put("transport", "stdio").put("command", "x")))
         .isInstanceOf(ServiceException.class).satisfies(e -> assertThat(((ServiceException) e).failureCode()).isEqualTo(409));
   }
+
+  @Test
+  void bearerTokenFromAuthServiceWithRefreshOn401() throws Exception {
+    java.util.Set<String> signedIn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    List<String> actions = new CopyOnWriteArrayList<>();
+    // auth-service's mcpToken / refreshMcpToken, in the service-proxy wire format
+    vertx.eventBus().<JsonObject>consumer(dev.maestro.contracts.Addresses.AUTH_SERVICE, m -> {
+      String action = m.headers().get("action");
+      actions.add(action);
+      if (!signedIn.contains(m.body().getString("serverId"))) m.fail(404, "no sign-in for this MCP server");
+      else m.reply(new JsonObject().put("scheme", "bearer")
+          .put("secret", "refreshMcpToken".equals(action) ? "good-token" : "stale-token"));
+    }).completion().await(10, TimeUnit.SECONDS);
+    List<String> refused = new CopyOnWriteArrayList<>();
+    io.vertx.core.http.HttpClient client = vertx.createHttpClient();
+    io.vertx.core.http.HttpServer gate = vertx.createHttpServer().requestHandler(req -> {
+      if (!"Bearer good-token".equals(req.getHeader("Authorization"))) {
+        refused.add(req.method() + " " + req.getHeader("Authorization"));
+        req.response().setStatusCode(401).putHeader("WWW-Authenticate",
+            "Bearer error=\"invalid_token\", resource_metadata=\"http://127.0.0.1/.well-known/oauth-protected-resource/mcp\"").end();
+        return;
+      }
+      req.pause();
+      client.request(new io.vertx.core.http.RequestOptions().setMethod(req.method()).setHost("127.0.0.1").setPort(httpPort)
+          .setURI(req.uri())).onSuccess(preq -> {
+            preq.headers().setAll(req.headers());
+            preq.send(req).onSuccess(presp -> {
+              req.response().setStatusCode(presp.statusCode());
+              req.response().headers().setAll(presp.headers()).remove("transfer-encoding");
+              if (presp.getHeader("content-length") == null) req.response().setChunked(true);
+              presp.pipeTo(req.response());
+            }).onFailure(e -> req.response().setStatusCode(502).end());
+          }).onFailure(e -> req.response().setStatusCode(502).end());
+    }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+
+    JsonObject s = create(new JsonObject().put("name", "gated").put("transport", "http")
+        .put("url", "http://127.0.0.1:" + gate.actualPort() + "/mcp"));
+    String id = s.getString("id");
+    JsonObject locked = waitForServer(id, x -> "failed".equals(x.getString("status")), "gated refused");
+    assertThat(locked.getString("error")).contains("HTTP 401", "requires authorization");
+    assertThat(locked.getBoolean("authRequired")).isTrue();
+    assertThat(locked.getString("wwwAuthenticate")).contains("resource_metadata=");
+
+    signedIn.add(id);   // the user signed in through auth-service
+    tools.restartMcpServer(id).await(10, TimeUnit.SECONDS);
+    JsonObject up = waitForServer(id, McpServersTest::connected, "gated connected");
+    assertThat(up.containsKey("authRequired")).isFalse();
+    assertThat(up.encode()).doesNotContain("good-token", "stale-token");
+    assertThat(actions).contains("mcpToken", "refreshMcpToken");
+    assertThat(refused).anyMatch(r -> r.contains("Bearer stale-token"));
+    waitForTool("gated__get-sum", true);
+    int refusedBefore = refused.size();
+    JsonObject r = call("gated__get-sum", new JsonObject().put("a", 20).put("b", 22), null);
+    assertThat(text(r)).contains("42");
+    assertThat(refused).hasSize(refusedBefore);   // the token went with every request
+    tools.deleteMcpServer(id).await(10, TimeUnit.SECONDS);
+    gate.close();
+  }
+
+
+  @Test
+  void legacyHttpSseFallback() throws Exception {
+    int port = freePort();
+    ProcessBuilder pb = new ProcessBuilder("node", everything().toString(), "sse")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    pb.environment().put("PORT", String.valueOf(port));
+    Process legacy = pb.start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (!listening(port)) {
+        assertThat(System.nanoTime()).as("server-everything sse did not start").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      JsonObject s = create(new JsonObject().put("name", "old").put("transport", "http")
+          .put("url", "http://127.0.0.1:" + port + "/sse"));
+      waitForServer(s.getString("id"), McpServersTest::connected, "legacy sse connected");
+      waitForTool("old__echo", true);
+      assertThat(text(call("old__echo", new JsonObject().put("message", "over old sse"), null))).contains("over old sse");
+      tools.deleteMcpServer(s.getString("id")).await(10, TimeUnit.SECONDS);
+    } finally {
+      legacy.descendants().forEach(ProcessHandle::destroyForcibly);
+      legacy.destroyForcibly();
+    }
+  }
+
 }
