@@ -41,6 +41,9 @@ class ClusterHealthTest {
     clientVertx = Vertx.vertx();
     TestEnv.ensureDatabase(clientVertx).await(30, TimeUnit.SECONDS);
     config = TestEnv.config();
+    for (String schema : List.of("gateway", "session", "provider", "tool", "auth")) {
+      TestEnv.dropSchema(clientVertx, schema).await(30, TimeUnit.SECONDS);  // each service starts from scratch
+    }
     clusterName = config.getString(MaestroConfig.CLUSTER_NAME);
     for (Supplier<Deployable> v : List.<Supplier<Deployable>>of(AuthServiceVerticle::new, ProviderServiceVerticle::new,
         ToolServiceVerticle::new, SessionServiceVerticle::new)) {
