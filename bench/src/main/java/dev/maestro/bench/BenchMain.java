@@ -1,0 +1,26 @@
+package dev.maestro.bench;
+
+import dev.maestro.bench.gateway.GatewayStreamBench;
+import dev.maestro.bench.provider.ProviderBench;
+import dev.maestro.bench.session.SessionBench;
+
+import java.util.Arrays;
+
+/** {@code java -jar bench-fat.jar <provider|session|gateway> [args]}: runs one benchmark. */
+public final class BenchMain {
+  private BenchMain() {}
+
+  public static void main(String[] args) throws Exception {
+    String which = args.length == 0 ? "" : args[0];
+    String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+    switch (which) {
+      case "provider" -> ProviderBench.main(rest);
+      case "session" -> SessionBench.main(rest);
+      case "gateway" -> GatewayStreamBench.main(rest);
+      default -> {
+        System.err.println("usage: bench <provider|session|gateway> [args]  (see bench/README.md)");
+        System.exit(2);
+      }
+    }
+  }
+}
