@@ -1,5 +1,6 @@
 package dev.maestro.session;
 
+import dev.maestro.contracts.Parts;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -43,21 +44,7 @@ final class Messages {
 
   /** Text of a tool result's content, which is a string or a list of {type:text,text}. */
   static String plainText(Object content) {
-    if (content == null) return "";
-    if (content instanceof String s) return s;
-    if (content instanceof JsonArray a) {
-      StringBuilder sb = new StringBuilder();
-      for (Object o : a) {
-        if (o instanceof JsonObject p && p.getString("text") != null) {
-          if (sb.length() > 0) sb.append('\n');
-          sb.append(p.getString("text"));
-        } else if (o instanceof String s) {
-          sb.append(s);
-        }
-      }
-      return sb.toString();
-    }
-    return String.valueOf(content);
+    return Parts.resultText(content);
   }
 
   /** Rough token estimate for text we have no usage figures for (about 4 characters a token). */

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * Every SQL statement of schema {@code session}. Ownership checks live here: a row of another user
@@ -25,6 +27,8 @@ public class SessionStore {
       + " cost_usd, seq_ceiling, created_at, updated_at";
   private static final String MESSAGE_COLUMNS = "id, ordinal, turn_id, role, content, status, usage, compacted, created_at";
   private static final String TEMPLATE_COLUMNS = "id, name, description, provider, model, system_prompt, tools, params, created_at, updated_at";
+  private static final String INSERT_SESSION = "INSERT INTO session (id, user_id, title, provider, model, credential_id,"
+      + " template_id, system_prompt, tools, params, forked_from) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)";
 
   private final Pool pool;
 
@@ -40,14 +44,16 @@ public class SessionStore {
 
   public Future<JsonObject> insertSession(String userId, JsonObject s) {
     UUID id = UUID.randomUUID();
-    return pool.preparedQuery("INSERT INTO session (id, user_id, title, provider, model, credential_id, template_id,"
-            + " system_prompt, tools, params, forked_from) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING " + SESSION_COLUMNS)
-        .execute(Tuple.of(id, userId, s.getString("title", ""), s.getString("provider"), s.getString("model"),
-            s.getString("credentialId")).addValue(Fail.uuidOrNull(s.getString("templateId")))
-            .addValue(s.getString("systemPrompt", "")).addValue(s.getJsonArray("tools"))
-            .addValue(s.getJsonObject("params", new JsonObject()))
-            .addValue(Fail.uuidOrNull(s.getString("forkedFrom"))))
+    return pool.preparedQuery(INSERT_SESSION + " RETURNING " + SESSION_COLUMNS).execute(sessionRow(id, userId, s))
         .map(rows -> sessionJson(rows.iterator().next()));
+  }
+
+  private static Tuple sessionRow(UUID id, String userId, JsonObject s) {
+    return Tuple.of(id, userId, s.getString("title", ""), s.getString("provider"), s.getString("model"),
+            s.getString("credentialId")).addValue(Fail.uuidOrNull(s.getString("templateId")))
+        .addValue(s.getString("systemPrompt", "")).addValue(s.getJsonArray("tools"))
+        .addValue(s.getJsonObject("params", new JsonObject()))
+        .addValue(Fail.uuidOrNull(s.getString("forkedFrom")));
   }
 
   /** The session when it belongs to userId (userId null: any owner), else NOT_FOUND. */
@@ -56,8 +62,7 @@ public class SessionStore {
     if (id == null) return Fail.notFound("session " + sessionId);
     return pool.preparedQuery("SELECT " + SESSION_COLUMNS + " FROM session WHERE id = $1 AND ($2::text IS NULL OR user_id = $2)")
         .execute(Tuple.of(id, userId))
-        .compose(rows -> rows.size() == 0 ? Fail.notFound("session " + sessionId)
-            : Future.succeededFuture(sessionJson(rows.iterator().next())));
+        .compose(rows -> firstOrNotFound(rows, "session " + sessionId, SessionStore::sessionJson));
   }
 
   public Future<JsonObject> list(String userId, String q, int limit, String cursor) {
@@ -72,28 +77,7 @@ public class SessionStore {
       sql.append(" AND (title_tsv @@ to_tsquery('simple', $").append(p).append(") OR EXISTS (SELECT 1 FROM message m")
           .append(" WHERE m.session_id = s.id AND m.text_tsv @@ to_tsquery('simple', $").append(p).append(")))");
     }
-    if (cursor != null && !cursor.isBlank()) {
-      String[] c = decodeCursor(cursor);
-      if (c == null) return Fail.invalid("cursor", "not a cursor this service issued");
-      params.add(OffsetDateTime.parse(c[0]));
-      params.add(UUID.fromString(c[1]));
-      sql.append(" AND (updated_at, id) < ($").append(params.size() - 1).append(", $").append(params.size()).append(")");
-    }
-    params.add(limit + 1);
-    sql.append(" ORDER BY updated_at DESC, id DESC LIMIT $").append(params.size());
-    return pool.preparedQuery(sql.toString()).execute(Tuple.from(params)).map(rows -> {
-      JsonArray items = new JsonArray();
-      Row last = null;
-      int n = 0;
-      for (Row r : rows) {
-        if (n++ == limit) break;
-        items.add(summaryJson(r));
-        last = r;
-      }
-      String next = rows.size() > limit && last != null
-          ? encodeCursor(last.getOffsetDateTime("updated_at").toString(), last.getUUID("id").toString()) : null;
-      return new JsonObject().put("items", items).put("nextCursor", next);
-    });
+    return page(sql, params, limit, cursor, SessionStore::summaryJson);
   }
 
   public Future<JsonObject> updateSession(String userId, String sessionId, JsonObject patch) {
@@ -117,15 +101,11 @@ public class SessionStore {
             .addValue(patch.containsKey("tools")).addValue(patch.getJsonArray("tools"))
             .addValue(patch.containsKey("systemPrompt")).addValue(patch.getString("systemPrompt"))
             .addValue(patch.containsKey("params")).addValue(patch.getJsonObject("params")))
-        .compose(rows -> rows.size() == 0 ? Fail.notFound("session " + sessionId)
-            : Future.succeededFuture(sessionJson(rows.iterator().next())));
+        .compose(rows -> firstOrNotFound(rows, "session " + sessionId, SessionStore::sessionJson));
   }
 
   public Future<Void> deleteSession(String userId, String sessionId) {
-    UUID id = Fail.uuidOrNull(sessionId);
-    if (id == null) return Fail.notFound("session " + sessionId);
-    return pool.preparedQuery("DELETE FROM session WHERE id = $1 AND user_id = $2").execute(Tuple.of(id, userId))
-        .compose(r -> r.rowCount() == 0 ? Fail.notFound("session " + sessionId) : Future.succeededFuture());
+    return deleteOwned("session", userId, sessionId);
   }
 
   public Future<Boolean> exists(String sessionId) {
@@ -256,12 +236,7 @@ public class SessionStore {
   /** A new session with the given messages (fresh ids, ordinals from 0), in one transaction. */
   public Future<JsonObject> insertWithMessages(String userId, JsonObject spec, List<JsonObject> messages) {
     UUID id = UUID.randomUUID();
-    return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO session (id, user_id, title, provider, model,"
-                + " credential_id, template_id, system_prompt, tools, params, forked_from) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)")
-            .execute(Tuple.of(id, userId, spec.getString("title", ""), spec.getString("provider"), spec.getString("model"),
-                    spec.getString("credentialId")).addValue(Fail.uuidOrNull(spec.getString("templateId")))
-                .addValue(spec.getString("systemPrompt", "")).addValue(spec.getJsonArray("tools"))
-                .addValue(spec.getJsonObject("params", new JsonObject())).addValue(Fail.uuidOrNull(spec.getString("forkedFrom"))))
+    return pool.withTransaction(conn -> conn.preparedQuery(INSERT_SESSION).execute(sessionRow(id, userId, spec))
             .compose(v -> {
               if (messages.isEmpty()) return Future.succeededFuture();
               List<Tuple> batch = new ArrayList<>();
@@ -322,36 +297,14 @@ public class SessionStore {
     if (id == null) return Fail.notFound("template " + templateId);
     return pool.preparedQuery("SELECT " + TEMPLATE_COLUMNS + " FROM template WHERE id = $1 AND user_id = $2")
         .execute(Tuple.of(id, userId))
-        .compose(rows -> rows.size() == 0 ? Fail.notFound("template " + templateId)
-            : Future.succeededFuture(templateJson(rows.iterator().next())));
+        .compose(rows -> firstOrNotFound(rows, "template " + templateId, SessionStore::templateJson));
   }
 
   public Future<JsonObject> listTemplates(String userId, int limit, String cursor) {
     List<Object> params = new ArrayList<>();
     params.add(userId);
     StringBuilder sql = new StringBuilder("SELECT " + TEMPLATE_COLUMNS + " FROM template WHERE user_id = $1");
-    if (cursor != null && !cursor.isBlank()) {
-      String[] c = decodeCursor(cursor);
-      if (c == null) return Fail.invalid("cursor", "not a cursor this service issued");
-      params.add(OffsetDateTime.parse(c[0]));
-      params.add(UUID.fromString(c[1]));
-      sql.append(" AND (updated_at, id) < ($2, $3)");
-    }
-    params.add(limit + 1);
-    sql.append(" ORDER BY updated_at DESC, id DESC LIMIT $").append(params.size());
-    return pool.preparedQuery(sql.toString()).execute(Tuple.from(params)).map(rows -> {
-      JsonArray items = new JsonArray();
-      Row last = null;
-      int n = 0;
-      for (Row r : rows) {
-        if (n++ == limit) break;
-        items.add(templateJson(r));
-        last = r;
-      }
-      String next = rows.size() > limit && last != null
-          ? encodeCursor(last.getOffsetDateTime("updated_at").toString(), last.getUUID("id").toString()) : null;
-      return new JsonObject().put("items", items).put("nextCursor", next);
-    });
+    return page(sql, params, limit, cursor, SessionStore::templateJson);
   }
 
   public Future<JsonObject> replaceTemplate(String userId, String templateId, JsonObject t) {
@@ -362,18 +315,67 @@ public class SessionStore {
         .execute(Tuple.of(id, userId, t.getString("name"), t.getString("description", ""), t.getString("provider"),
             t.getString("model"), t.getString("systemPrompt", "")).addValue(t.getJsonArray("tools"))
             .addValue(t.getJsonObject("params", new JsonObject())))
-        .compose(rows -> rows.size() == 0 ? Fail.notFound("template " + templateId)
-            : Future.succeededFuture(templateJson(rows.iterator().next())));
+        .compose(rows -> firstOrNotFound(rows, "template " + templateId, SessionStore::templateJson));
   }
 
   public Future<Void> deleteTemplate(String userId, String templateId) {
-    UUID id = Fail.uuidOrNull(templateId);
-    if (id == null) return Fail.notFound("template " + templateId);
-    return pool.preparedQuery("DELETE FROM template WHERE id = $1 AND user_id = $2").execute(Tuple.of(id, userId))
-        .compose(r -> r.rowCount() == 0 ? Fail.notFound("template " + templateId) : Future.succeededFuture());
+    return deleteOwned("template", userId, templateId);
   }
 
-  // ---------------------------------------------------------------- mapping
+  /** table is spliced into the SQL, so callers pass a literal, never input; NOT_FOUND as in {@link #firstOrNotFound}. */
+  private Future<Void> deleteOwned(String table, String userId, String rowId) {
+    UUID id = Fail.uuidOrNull(rowId);
+    if (id == null) return Fail.notFound(table + " " + rowId);
+    return pool.preparedQuery("DELETE FROM " + table + " WHERE id = $1 AND user_id = $2").execute(Tuple.of(id, userId))
+        .compose(r -> r.rowCount() == 0 ? Fail.notFound(table + " " + rowId) : Future.succeededFuture());
+  }
+
+  // ---------------------------------------------------------------- paging and mapping
+
+  /**
+   * Runs sql (a SELECT whose WHERE binds params) as one page, newest first. Keyset paging on
+   * (updated_at, id) rather than OFFSET keeps pages stable while rows are added or touched; one row
+   * past the limit is fetched only to know whether a next page exists.
+   */
+  private Future<JsonObject> page(StringBuilder sql, List<Object> params, int limit, String cursor,
+      Function<Row, JsonObject> toJson) {
+    if (cursor != null && !cursor.isBlank()) {
+      String[] c = decodeCursor(cursor);
+      if (c == null) return Fail.invalid("cursor", "not a cursor this service issued");
+      params.add(OffsetDateTime.parse(c[0]));
+      params.add(UUID.fromString(c[1]));
+      sql.append(" AND (updated_at, id) < ($").append(params.size() - 1).append(", $").append(params.size()).append(")");
+    }
+    params.add(limit + 1);
+    sql.append(" ORDER BY updated_at DESC, id DESC LIMIT $").append(params.size());
+    return pool.preparedQuery(sql.toString()).execute(Tuple.from(params)).map(rows -> {
+      JsonArray items = new JsonArray();
+      Row last = null;
+      int n = 0;
+      for (Row r : rows) {
+        if (n++ == limit) break;
+        items.add(toJson.apply(r));
+        last = r;
+      }
+      String next = rows.size() > limit && last != null
+          ? encodeCursor(last.getOffsetDateTime("updated_at").toString(), last.getUUID("id").toString()) : null;
+      return new JsonObject().put("items", items).put("nextCursor", next);
+    });
+  }
+
+  /** Ownership is in the WHERE clause, so no row means missing or not yours: both answer NOT_FOUND. */
+  private static Future<JsonObject> firstOrNotFound(RowSet<Row> rows, String what, Function<Row, JsonObject> toJson) {
+    return rows.size() == 0 ? Fail.notFound(what) : Future.succeededFuture(toJson.apply(rows.iterator().next()));
+  }
+
+  private static String uuidOrNull(Row r, String column) {
+    UUID id = r.getUUID(column);
+    return id == null ? null : id.toString();
+  }
+
+  private static String instant(Row r, String column) {
+    return r.getOffsetDateTime(column).toInstant().toString();
+  }
 
   static JsonObject sessionJson(Row r) {
     return new JsonObject()
@@ -383,11 +385,11 @@ public class SessionStore {
         .put("provider", r.getString("provider"))
         .put("model", r.getString("model"))
         .put("credentialId", r.getString("credential_id"))
-        .put("templateId", r.getUUID("template_id") == null ? null : r.getUUID("template_id").toString())
+        .put("templateId", uuidOrNull(r, "template_id"))
         .put("systemPrompt", r.getString("system_prompt"))
         .put("tools", (JsonArray) r.getValue("tools"))
         .put("params", (JsonObject) r.getValue("params"))
-        .put("forkedFrom", r.getUUID("forked_from") == null ? null : r.getUUID("forked_from").toString())
+        .put("forkedFrom", uuidOrNull(r, "forked_from"))
         .put("messageCount", r.getInteger("message_count"))
         .put("usage", new JsonObject()
             .put("inputTokens", r.getLong("input_tokens"))
@@ -396,8 +398,8 @@ public class SessionStore {
             .put("cacheWriteTokens", r.getLong("cache_write_tokens"))
             .put("costUsd", r.getDouble("cost_usd")))
         .put("seqCeiling", r.getLong("seq_ceiling"))
-        .put("createdAt", r.getOffsetDateTime("created_at").toInstant().toString())
-        .put("updatedAt", r.getOffsetDateTime("updated_at").toInstant().toString());
+        .put("createdAt", instant(r, "created_at"))
+        .put("updatedAt", instant(r, "updated_at"));
   }
 
   static JsonObject summaryJson(Row r) {
@@ -413,13 +415,13 @@ public class SessionStore {
     return new JsonObject()
         .put("id", r.getUUID("id").toString())
         .put("ordinal", r.getInteger("ordinal"))
-        .put("turnId", r.getUUID("turn_id") == null ? null : r.getUUID("turn_id").toString())
+        .put("turnId", uuidOrNull(r, "turn_id"))
         .put("role", r.getString("role"))
         .put("content", (JsonArray) r.getValue("content"))
         .put("status", r.getString("status"))
         .put("usage", (JsonObject) r.getValue("usage"))
         .put("compacted", r.getBoolean("compacted"))
-        .put("createdAt", r.getOffsetDateTime("created_at").toInstant().toString());
+        .put("createdAt", instant(r, "created_at"));
   }
 
   static JsonObject templateJson(Row r) {
@@ -432,8 +434,8 @@ public class SessionStore {
         .put("systemPrompt", r.getString("system_prompt"))
         .put("tools", (JsonArray) r.getValue("tools"))
         .put("params", (JsonObject) r.getValue("params"))
-        .put("createdAt", r.getOffsetDateTime("created_at").toInstant().toString())
-        .put("updatedAt", r.getOffsetDateTime("updated_at").toInstant().toString());
+        .put("createdAt", instant(r, "created_at"))
+        .put("updatedAt", instant(r, "updated_at"));
   }
 
   /** "foo bar-baz" → "foo:* & bar:* & baz:*" (prefix match on every word); null when nothing is left. */

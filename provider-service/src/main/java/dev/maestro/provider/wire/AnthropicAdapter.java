@@ -1,7 +1,7 @@
 package dev.maestro.provider.wire;
 
+import dev.maestro.contracts.Parts;
 import dev.maestro.contracts.provider.ChatRequest;
-import dev.maestro.provider.sse.SseEvent;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -98,7 +98,7 @@ public final class AnthropicAdapter implements WireAdapter {
             .put("input", Wires.partArguments(p));
       case "tool_result":
         JsonObject r = new JsonObject().put("type", "tool_result").put("tool_use_id", p.getString("callId"))
-            .put("content", Wires.resultText(p.getValue("content")));
+            .put("content", Parts.resultText(p.getValue("content")));
         if (p.getBoolean("isError", false)) r.put("is_error", true);
         return r;
       case "thinking":
@@ -119,8 +119,7 @@ public final class AnthropicAdapter implements WireAdapter {
     return new Decoder(sink);
   }
 
-  static final class Decoder implements StreamDecoder {
-    private final EventSink sink;
+  static final class Decoder extends TypedEventDecoder {
     private final Map<Integer, JsonObject> blocks = new HashMap<>();
     private final Map<Integer, StringBuilder> json = new HashMap<>();
     private final Map<Integer, StringBuilder> signatures = new HashMap<>();
@@ -129,18 +128,13 @@ public final class AnthropicAdapter implements WireAdapter {
     private long cacheRead;
     private long cacheWrite;
     private String stopReason;
-    private boolean finished;
 
     Decoder(EventSink sink) {
-      this.sink = sink;
+      super(sink);
     }
 
     @Override
-    public void onEvent(SseEvent ev) {
-      if (finished) return;
-      JsonObject data = Wires.jsonOrNull(ev.data());
-      if (data == null) return;
-      String type = data.getString("type", ev.event() == null ? "" : ev.event());
+    protected void decode(String type, JsonObject data) {
       switch (type) {
         case "message_start" -> {
           JsonObject usage = data.getJsonObject("message", new JsonObject()).getJsonObject("usage");
@@ -160,16 +154,11 @@ public final class AnthropicAdapter implements WireAdapter {
           JsonObject usage = data.getJsonObject("usage");
           if (usage != null) readUsage(usage);
         }
-        case "message_stop" -> {
-          finished = true;
-          sink.usage(input, output, cacheRead, cacheWrite);
-          sink.done(normalize(stopReason), stopReason);
-        }
+        case "message_stop" -> complete(new Usage(input, output, cacheRead, cacheWrite), normalize(stopReason), stopReason);
         case "error" -> {
-          finished = true;
           JsonObject err = data.getJsonObject("error", new JsonObject());
           String errType = err.getString("type", "api_error");
-          sink.fail(UpstreamError.of(statusOf(errType), errType, err.getString("message", errType)));
+          fail(UpstreamError.of(statusOf(errType), errType, err.getString("message", errType)));
         }
         default -> { /* ping and future event types are ignored */ }
       }
@@ -209,11 +198,8 @@ public final class AnthropicAdapter implements WireAdapter {
     }
 
     @Override
-    public void onEnd() {
-      if (!finished) {
-        finished = true;
-        sink.fail(UpstreamError.transport(UpstreamError.STREAM_CUT, "anthropic stream ended before message_stop"));
-      }
+    protected void endedEarly() {
+      cut("anthropic stream ended before message_stop");
     }
   }
 

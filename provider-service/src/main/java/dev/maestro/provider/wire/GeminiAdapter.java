@@ -1,5 +1,6 @@
 package dev.maestro.provider.wire;
 
+import dev.maestro.contracts.Parts;
 import dev.maestro.contracts.provider.ChatRequest;
 import dev.maestro.provider.sse.SseEvent;
 import io.vertx.core.MultiMap;
@@ -60,7 +61,7 @@ public final class GeminiAdapter implements WireAdapter {
           }
           case "tool_result" -> {
             String id = p.getString("callId");
-            String text = Wires.resultText(p.getValue("content"));
+            String text = Parts.resultText(p.getValue("content"));
             JsonObject fr = new JsonObject().put("name", names.getOrDefault(id, p.getString("name", id)))
                 .put("response", new JsonObject().put(p.getBoolean("isError", false) ? "error" : "result", text));
             if (id != null && !id.startsWith(LOCAL_ID)) fr.put("id", id);
@@ -108,26 +109,22 @@ public final class GeminiAdapter implements WireAdapter {
     return new Decoder(sink);
   }
 
-  static final class Decoder implements StreamDecoder {
-    private final EventSink sink;
+  static final class Decoder extends TerminatingDecoder {
     private String finishReason;
     private JsonObject usage;
     private boolean sawCall;
-    private boolean finished;
 
     Decoder(EventSink sink) {
-      this.sink = sink;
+      super(sink);
     }
 
     @Override
-    public void onEvent(SseEvent ev) {
-      if (finished) return;
+    protected void decode(SseEvent ev) {
       JsonObject chunk = Wires.jsonOrNull(ev.data());
       if (chunk == null) return;
       JsonObject err = chunk.getJsonObject("error");
       if (err != null) {
-        finished = true;
-        sink.fail(UpstreamError.of(err.getInteger("code", 500), err.getString("status"), err.getString("message", "upstream error")));
+        fail(UpstreamError.of(err.getInteger("code", 500), err.getString("status"), err.getString("message", "upstream error")));
         return;
       }
       if (chunk.getJsonObject("usageMetadata") != null) usage = chunk.getJsonObject("usageMetadata");
@@ -158,20 +155,16 @@ public final class GeminiAdapter implements WireAdapter {
     }
 
     @Override
-    public void onEnd() {
-      if (finished) return;
-      finished = true;
+    protected void endedEarly() {
       // Gemini has no terminator: a stream is complete when a finishReason was seen
       if (finishReason == null) {
-        sink.fail(UpstreamError.transport(UpstreamError.STREAM_CUT, "gemini stream ended without finishReason"));
+        cut("gemini stream ended without finishReason");
         return;
       }
-      if (usage != null) {
-        sink.usage(usage.getLong("promptTokenCount", 0L),
-            usage.getLong("candidatesTokenCount", 0L) + usage.getLong("thoughtsTokenCount", 0L),
-            usage.getLong("cachedContentTokenCount", 0L), 0);
-      }
-      sink.done(normalize(finishReason, sawCall), finishReason);
+      Usage counts = usage == null ? null : new Usage(usage.getLong("promptTokenCount", 0L),
+          usage.getLong("candidatesTokenCount", 0L) + usage.getLong("thoughtsTokenCount", 0L),
+          usage.getLong("cachedContentTokenCount", 0L), 0);
+      complete(counts, normalize(finishReason, sawCall), finishReason);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.maestro.provider.wire;
 
+import dev.maestro.contracts.Parts;
 import dev.maestro.contracts.provider.ChatRequest;
 import dev.maestro.provider.sse.SseEvent;
 import io.vertx.core.MultiMap;
@@ -87,7 +88,7 @@ public final class OpenAiChatAdapter implements WireAdapter {
       String type = p.getString("type", "text");
       switch (type) {
         case "tool_result" -> out.add(new JsonObject().put("role", "tool").put("tool_call_id", p.getString("callId"))
-            .put("content", Wires.resultText(p.getValue("content"))));
+            .put("content", Parts.resultText(p.getValue("content"))));
         case "text" -> content.add(new JsonObject().put("type", "text").put("text", p.getString("text", "")));
         case "image" -> {
           onlyText = false;
@@ -115,35 +116,31 @@ public final class OpenAiChatAdapter implements WireAdapter {
     return new Decoder(sink);
   }
 
-  static final class Decoder implements StreamDecoder {
-    private final EventSink sink;
+  static final class Decoder extends TerminatingDecoder {
     private final Map<Integer, String[]> calls = new TreeMap<>();
     private final Map<Integer, StringBuilder> args = new TreeMap<>();
     private String finish;
     private JsonObject usage;
-    private boolean finished;
 
     Decoder(EventSink sink) {
-      this.sink = sink;
+      super(sink);
     }
 
     @Override
-    public void onEvent(SseEvent ev) {
-      if (finished) return;
+    protected void decode(SseEvent ev) {
       String data = ev.data();
       if (data.equals("[DONE]")) {
-        complete();
+        endStream();
         return;
       }
       JsonObject chunk = Wires.jsonOrNull(data);
       if (chunk == null) return;
       JsonObject err = chunk.getJsonObject("error");
       if (err != null || "error".equals(ev.event())) {
-        finished = true;
         JsonObject e = err != null ? err : chunk;
         String code = e.getValue("code") == null ? null : String.valueOf(e.getValue("code"));
         String type = e.getString("type");
-        sink.fail(UpstreamError.of(statusOf(code, type), code != null ? code : type, e.getString("message", "upstream error")));
+        fail(UpstreamError.of(statusOf(code, type), code != null ? code : type, e.getString("message", "upstream error")));
         return;
       }
       if (chunk.getValue("usage") instanceof JsonObject u) usage = u;
@@ -189,27 +186,28 @@ public final class OpenAiChatAdapter implements WireAdapter {
       args.clear();
     }
 
-    private void complete() {
-      finished = true;
+    private void endStream() {
       flushCalls();
-      if (usage != null) {
-        JsonObject details = usage.getJsonObject("prompt_tokens_details");
-        long cached = details == null || details.getValue("cached_tokens") == null ? 0 : details.getLong("cached_tokens");
-        sink.usage(usage.getLong("prompt_tokens", 0L), usage.getLong("completion_tokens", 0L), cached, 0);
-      }
-      sink.done(normalize(finish), finish);
+      complete(usage(usage, "prompt_tokens", "completion_tokens", "prompt_tokens_details"), normalize(finish), finish);
     }
 
     @Override
-    public void onEnd() {
-      if (finished) return;
+    protected void endedEarly() {
       // some compatible servers close without [DONE]; a finish_reason already seen means complete
-      if (finish != null) complete();
-      else {
-        finished = true;
-        sink.fail(UpstreamError.transport(UpstreamError.STREAM_CUT, "chat completions stream ended before finish_reason"));
-      }
+      if (finish != null) endStream();
+      else cut("chat completions stream ended before finish_reason");
     }
+  }
+
+  /**
+   * Chat Completions and Responses report usage alike under different names; cached input tokens
+   * sit in a details object that older and compatible servers leave out.
+   */
+  static TerminatingDecoder.Usage usage(JsonObject u, String input, String output, String details) {
+    if (u == null) return null;
+    JsonObject d = u.getJsonObject(details);
+    long cached = d == null || d.getValue("cached_tokens") == null ? 0 : d.getLong("cached_tokens");
+    return new TerminatingDecoder.Usage(u.getLong(input, 0L), u.getLong(output, 0L), cached, 0);
   }
 
   static String normalize(String finish) {

@@ -1,7 +1,7 @@
 package dev.maestro.provider.wire;
 
+import dev.maestro.contracts.Parts;
 import dev.maestro.contracts.provider.ChatRequest;
-import dev.maestro.provider.sse.SseEvent;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -51,7 +51,7 @@ public final class OpenAiResponsesAdapter implements WireAdapter {
           case "tool_result" -> {
             flush(input, content, assistant);
             input.add(new JsonObject().put("type", "function_call_output").put("call_id", p.getString("callId"))
-                .put("output", Wires.resultText(p.getValue("content"))));
+                .put("output", Parts.resultText(p.getValue("content"))));
           }
           default -> { /* reasoning is not replayed (store: false, no encrypted content requested) */ }
         }
@@ -88,24 +88,18 @@ public final class OpenAiResponsesAdapter implements WireAdapter {
     return new Decoder(sink);
   }
 
-  static final class Decoder implements StreamDecoder {
-    private final EventSink sink;
+  static final class Decoder extends TypedEventDecoder {
     private final Map<String, JsonObject> calls = new HashMap<>();
     private final Map<String, StringBuilder> args = new HashMap<>();
     private final Set<String> emitted = new HashSet<>();
     private boolean sawCall;
-    private boolean finished;
 
     Decoder(EventSink sink) {
-      this.sink = sink;
+      super(sink);
     }
 
     @Override
-    public void onEvent(SseEvent ev) {
-      if (finished) return;
-      JsonObject data = Wires.jsonOrNull(ev.data());
-      if (data == null) return;
-      String type = data.getString("type", ev.event() == null ? "" : ev.event());
+    protected void decode(String type, JsonObject data) {
       switch (type) {
         case "response.output_text.delta", "response.refusal.delta" -> sink.text(data.getString("delta", ""));
         case "response.reasoning_summary_text.delta", "response.reasoning_text.delta" -> sink.thinking(data.getString("delta", ""));
@@ -125,31 +119,24 @@ public final class OpenAiResponsesAdapter implements WireAdapter {
             JsonObject item = (JsonObject) o;
             if ("function_call".equals(item.getString("type"))) emitCall(item);
           }
-          finished = true;
-          JsonObject u = response.getJsonObject("usage");
-          if (u != null) {
-            JsonObject details = u.getJsonObject("input_tokens_details");
-            long cached = details == null || details.getValue("cached_tokens") == null ? 0 : details.getLong("cached_tokens");
-            sink.usage(u.getLong("input_tokens", 0L), u.getLong("output_tokens", 0L), cached, 0);
-          }
+          TerminatingDecoder.Usage usage = OpenAiChatAdapter.usage(response.getJsonObject("usage"),
+              "input_tokens", "output_tokens", "input_tokens_details");
           if (type.equals("response.incomplete")) {
             JsonObject d = response.getJsonObject("incomplete_details");
             String reason = d == null ? "incomplete" : d.getString("reason", "incomplete");
-            sink.done(reason.equals("content_filter") ? "refusal" : "max_tokens", reason);
+            complete(usage, reason.equals("content_filter") ? "refusal" : "max_tokens", reason);
           } else {
-            sink.done(sawCall ? "tool_use" : "end_turn", response.getString("status", "completed"));
+            complete(usage, sawCall ? "tool_use" : "end_turn", response.getString("status", "completed"));
           }
         }
         case "response.failed" -> {
-          finished = true;
           JsonObject err = data.getJsonObject("response", new JsonObject()).getJsonObject("error", new JsonObject());
           String code = err.getString("code", "server_error");
-          sink.fail(UpstreamError.of(OpenAiChatAdapter.statusOf(code, null), code, err.getString("message", "response failed")));
+          fail(UpstreamError.of(OpenAiChatAdapter.statusOf(code, null), code, err.getString("message", "response failed")));
         }
         case "error" -> {
-          finished = true;
           String code = data.getValue("code") == null ? "server_error" : String.valueOf(data.getValue("code"));
-          sink.fail(UpstreamError.of(OpenAiChatAdapter.statusOf(code, null), code, data.getString("message", "upstream error")));
+          fail(UpstreamError.of(OpenAiChatAdapter.statusOf(code, null), code, data.getString("message", "upstream error")));
         }
         default -> { /* lifecycle and built-in tool events */ }
       }
@@ -170,11 +157,8 @@ public final class OpenAiResponsesAdapter implements WireAdapter {
     }
 
     @Override
-    public void onEnd() {
-      if (!finished) {
-        finished = true;
-        sink.fail(UpstreamError.transport(UpstreamError.STREAM_CUT, "responses stream ended before response.completed"));
-      }
+    protected void endedEarly() {
+      cut("responses stream ended before response.completed");
     }
   }
 

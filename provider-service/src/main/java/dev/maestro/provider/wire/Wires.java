@@ -113,25 +113,6 @@ public final class Wires {
     return new JsonObject();
   }
 
-  /** A tool result's content as text (string, text parts, or JSON). */
-  public static String resultText(Object content) {
-    if (content == null) return "";
-    if (content instanceof String s) return s;
-    if (content instanceof JsonArray arr) {
-      StringBuilder sb = new StringBuilder();
-      for (Object o : arr) {
-        if (o instanceof JsonObject p && p.getString("text") != null) {
-          if (sb.length() > 0) sb.append('\n');
-          sb.append(p.getString("text"));
-        } else if (o instanceof String s) {
-          sb.append(s);
-        }
-      }
-      return sb.toString();
-    }
-    return content instanceof JsonObject o ? o.encode() : String.valueOf(content);
-  }
-
   public static String role(JsonObject message) {
     String r = message.getString("role", "user").toLowerCase(Locale.ROOT);
     return r.equals("tool") ? "user" : r;

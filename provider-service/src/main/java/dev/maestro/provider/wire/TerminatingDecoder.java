@@ -1,0 +1,54 @@
+package dev.maestro.provider.wire;
+
+import dev.maestro.provider.sse.SseEvent;
+
+/**
+ * What every wire's decoder shares: a stream ends exactly once, with usage (when reported) then
+ * done, or with a failure; events after that are ignored, because {@link EventSink} consumers treat
+ * done and fail as final.
+ */
+abstract class TerminatingDecoder implements StreamDecoder {
+  /** Token counts as the sink takes them; null where a provider reported none. */
+  record Usage(long input, long output, long cacheRead, long cacheWrite) {}
+
+  protected final EventSink sink;
+  private boolean finished;
+
+  TerminatingDecoder(EventSink sink) {
+    this.sink = sink;
+  }
+
+  @Override
+  public final void onEvent(SseEvent ev) {
+    if (!finished) decode(ev);
+  }
+
+  @Override
+  public final void onEnd() {
+    if (!finished) endedEarly();
+  }
+
+  /** One SSE event of a stream that has not ended yet. */
+  protected abstract void decode(SseEvent ev);
+
+  /**
+   * The body ended before the wire's terminal event: either {@link #complete} (the wire counts what
+   * was seen as whole) or {@link #cut}.
+   */
+  protected abstract void endedEarly();
+
+  protected final void complete(Usage usage, String stopReason, String rawStopReason) {
+    finished = true;
+    if (usage != null) sink.usage(usage.input(), usage.output(), usage.cacheRead(), usage.cacheWrite());
+    sink.done(stopReason, rawStopReason);
+  }
+
+  protected final void fail(UpstreamError error) {
+    finished = true;
+    sink.fail(error);
+  }
+
+  protected final void cut(String message) {
+    fail(UpstreamError.transport(UpstreamError.STREAM_CUT, message));
+  }
+}
