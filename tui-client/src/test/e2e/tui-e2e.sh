@@ -108,11 +108,14 @@ wait_for "status bar shows the session and the connection" "tui-e2e [${SID:0:8}]
 WORD="hello-e2e-$$"
 type_line "$WORD"
 wait_for "streamed answer shown" "Echo: $WORD"
+# the real session refuses a send while a turn runs: wait for the turn to end, as a user would
+wait_gone "first turn finished" " · working"
 
 OTHER="sent-by-another-client-$$"
 api POST "/api/v1/sessions/$SID/messages" "{\"text\":\"$OTHER\"}" >/dev/null
 wait_for "a turn started by another client streams in" "Echo: $OTHER"
 wait_for_re "its user message is shown too" "^  $OTHER\$"
+wait_gone "other client's turn finished" " · working"
 
 type_line "/help"
 wait_for "/help lists commands and keys" "Alt+Enter new line"
@@ -144,6 +147,7 @@ if wait_for_re "Alt+Enter makes a second input line" '^  second line'; then
 fi
 tm send-keys -t "$PANE" Enter
 wait_for "multi-line message answered" "Echo: first line"
+wait_gone "multi-line turn finished" " · working"
 
 type_line 'call tool write_file with {"path":"tui-e2e.txt","content":"written by the tui e2e test"}'
 wait_for "approval prompt shown" "! approval required: [y] allow  [n] deny"
