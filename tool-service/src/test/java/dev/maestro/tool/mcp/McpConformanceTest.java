@@ -28,7 +28,7 @@ class McpConformanceTest {
       "auth/scope-step-up", "auth/scope-retry-limit", "auth/token-endpoint-auth-basic", "auth/token-endpoint-auth-post",
       "auth/token-endpoint-auth-none", "auth/pre-registration");
 
-  /** Takes minutes on a loaded machine (a JVM per scenario), so it runs when asked: MAESTRO_MCP_CONFORMANCE=1. */
+  /** A JVM per scenario: `./deploy/maestro test` sets MAESTRO_MCP_CONFORMANCE=1; a plain mvn run skips it. */
   static boolean enabled() {
     String v = System.getProperty("MAESTRO_MCP_CONFORMANCE", System.getenv("MAESTRO_MCP_CONFORMANCE"));
     return v != null && (v.equals("1") || v.equalsIgnoreCase("true"));
