@@ -147,9 +147,16 @@ final class McpConnection {
     return opened.compose(c -> {
       authChallenge = null;
       client = c;
-      return listAll(c).map(tools -> {
+      return listAll(c).<Void>map(tools -> {
         if (gen == generation) onTools.accept(tools);
         return null;
+      }).recover(err -> {
+        // Some servers let initialize through and refuse tools/list: that is "sign in" as well.
+        Integer status = authStatus(err);
+        if (status == null) return Future.failedFuture(err);
+        authChallenge = java.util.Objects.requireNonNullElse(challenge(err), "");
+        return Future.failedFuture(new IllegalStateException("HTTP " + status + " from the server on tools/list: it requires "
+            + "authorization; sign in to this MCP server (MCP OAuth through auth-service) or set an Authorization header"));
       });
     });
   }
@@ -267,6 +274,14 @@ final class McpConnection {
     Disposable sub = c.callTool(req).subscribeOn(Schedulers.boundedElastic()).subscribe(
         r -> context.runOnContext(v -> promise.tryComplete(toResult(r))),
         err -> context.runOnContext(v -> {
+          Integer status = authStatus(err);
+          if (status != null) {
+            // e.g. 403 insufficient_scope (step-up): the UI offers "sign in" again with this challenge.
+            authChallenge = java.util.Objects.requireNonNullElse(challenge(err), "");
+            promise.tryComplete(ToolResult.error("MCP server '" + name() + "' refused the call with HTTP " + status
+                + ": it requires (more) authorization; sign in to this MCP server again"));
+            return;
+          }
           promise.tryComplete(ToolResult.error("MCP server '" + name() + "' failed the call: " + message(err)));
           ping(generation);
         }),

@@ -2,15 +2,34 @@ package dev.maestro.tool.mcp;
 
 import dev.maestro.tool.exec.CallContext;
 import dev.maestro.tool.exec.ToolResult;
+import dev.maestro.auth.AuthServiceVerticle;
+import dev.maestro.contracts.auth.AuthService;
+import dev.maestro.platform.MaestroConfig;
+import dev.maestro.testkit.TestEnv;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Tuple;
 
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The launcher the MCP conformance runner spawns: Maestro's own {@link McpConnection} against the
@@ -42,28 +61,48 @@ public final class ConformanceClient {
 
   private static int run(Vertx vertx, String url, String scenario) throws Exception {
     Context context = vertx.getOrCreateContext();
-    CompletableFuture<List<McpSchema.Tool>> tools = new CompletableFuture<>();
+    boolean auth = scenario.startsWith("auth/");
+    AuthService authService = auth ? startAuthService(vertx) : null;
     McpSettings settings = new McpSettings(60_000, 60_000, 60_000, 20);
-    JsonObject config = new JsonObject().put("name", "conformance").put("transport", "http").put("url", url);
+    JsonObject config = new JsonObject().put("id", SERVER_ID).put("name", "conformance").put("transport", "http").put("url", url);
     McpConnection[] conn = new McpConnection[1];
+    AtomicReference<CompletableFuture<List<McpSchema.Tool>>> tools = new AtomicReference<>(new CompletableFuture<>());
     context.runOnContext(v -> {
-      conn[0] = new McpConnection(vertx, context, settings, config, null, tools::complete, (status, error) -> {
+      conn[0] = new McpConnection(vertx, context, settings, config, auth ? new McpTokens(vertx) : null,
+          list -> tools.get().complete(list), (status, error) -> {
         System.err.println("status " + status + (error != null ? ": " + error : ""));
-        if (McpConnection.FAILED.equals(status)) tools.completeExceptionally(new IllegalStateException(error));
+        if (McpConnection.FAILED.equals(status)) tools.get().completeExceptionally(new IllegalStateException(error));
       });
       conn[0].connect();
     });
-    List<McpSchema.Tool> list = tools.get(30, TimeUnit.SECONDS);
+    List<McpSchema.Tool> list = null;
+    // What the UI does after "sign in": auth-service's MCP OAuth, the authorization server's redirect
+    // followed headlessly (the conformance server approves at once), then reconnect. A server that
+    // keeps refusing gets a bounded number of sign-ins.
+    for (int signIns = 0; list == null; signIns++) {
+      try {
+        list = tools.get().get(30, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        String challenge = conn[0].authChallenge();
+        if (authService == null || challenge == null || signIns >= MAX_SIGN_INS) throw e;
+        signIn(authService, url, challenge);
+        tools.set(new CompletableFuture<>());
+        context.runOnContext(v -> conn[0].connect());
+      }
+    }
     String wanted = TOOL_FOR_SCENARIO.getOrDefault(scenario, scenario.startsWith("auth/") ? "test-tool" : null);
     if (wanted != null && list.stream().anyMatch(t -> t.name().equals(wanted))) {
       JsonObject arguments = wanted.equals("add_numbers") ? new JsonObject().put("a", 5).put("b", 3) : new JsonObject();
-      CompletableFuture<ToolResult> result = new CompletableFuture<>();
-      context.runOnContext(v -> conn[0].call(wanted, arguments, new CallContext("conformance-1", "conformance", 30, null))
-          .onComplete(ar -> {
-            if (ar.succeeded()) result.complete(ar.result());
-            else result.completeExceptionally(ar.cause());
-          }));
-      ToolResult r = result.get(30, TimeUnit.SECONDS);
+      ToolResult r = call(context, conn[0], wanted, arguments);
+      String challenge = conn[0].authChallenge();
+      if (r.isError() && authService != null && challenge != null) {
+        // Refused for lack of scope (step-up): sign in again with the new challenge, reconnect, call again.
+        signIn(authService, url, challenge);
+        tools.set(new CompletableFuture<>());
+        context.runOnContext(v -> conn[0].connect());
+        tools.get().get(30, TimeUnit.SECONDS);
+        r = call(context, conn[0], wanted, arguments);
+      }
       System.err.println("tool " + wanted + " → isError=" + r.isError() + " " + r.text());
       if (r.isError()) return 1;
     }
@@ -75,5 +114,70 @@ public final class ConformanceClient {
     closed.get(10, TimeUnit.SECONDS);
     Thread.sleep(300); // let the graceful close (session DELETE) go out
     return 0;
+  }
+
+  private static ToolResult call(Context context, McpConnection conn, String tool, JsonObject arguments) throws Exception {
+    CompletableFuture<ToolResult> result = new CompletableFuture<>();
+    context.runOnContext(v -> conn.call(tool, arguments, new CallContext("conformance-1", "conformance", 30, null))
+        .onComplete(ar -> {
+          if (ar.succeeded()) result.complete(ar.result());
+          else result.completeExceptionally(ar.cause());
+        }));
+    return result.get(30, TimeUnit.SECONDS);
+  }
+
+  static final String SERVER_ID = "conformance";
+  static final int MAX_SIGN_INS = 2;
+  static final String REDIRECT_URI = "http://127.0.0.1:1/oauth/callback";
+
+  /** auth-service on this Vert.x, in its own database (schema auth dropped first: every scenario signs in afresh). */
+  private static AuthService startAuthService(Vertx vertx) throws Exception {
+    String pgUrl = TestEnv.pgUrl().replaceFirst("/([^/?]+)(\\?|$)", "/$1_conformance$2");
+    PgConnectOptions target = PgConnectOptions.fromUri(pgUrl);
+    Pool admin = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
+        .connectingTo(new PgConnectOptions(target).setDatabase("postgres")).using(vertx).build();
+    try {
+      if (admin.preparedQuery("SELECT 1 FROM pg_database WHERE datname = $1").execute(Tuple.of(target.getDatabase()))
+          .await(20, TimeUnit.SECONDS).size() == 0) {
+        admin.query("CREATE DATABASE \"" + target.getDatabase() + "\"").execute()
+            .recover(err -> String.valueOf(err.getMessage()).contains("already exists") ? Future.succeededFuture() : Future.failedFuture(err))
+            .await(20, TimeUnit.SECONDS);
+      }
+    } finally {
+      admin.close().await(20, TimeUnit.SECONDS);
+    }
+    Pool db = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(target).using(vertx).build();
+    db.query("DROP SCHEMA IF EXISTS auth CASCADE").execute().eventually(db::close).await(20, TimeUnit.SECONDS);
+    JsonObject cfg = TestEnv.config().put(MaestroConfig.PG_URL, pgUrl);
+    vertx.deployVerticle(new AuthServiceVerticle(), new DeploymentOptions().setConfig(cfg)).await(30, TimeUnit.SECONDS);
+    return AuthService.createProxy(vertx);
+  }
+
+  private static void signIn(AuthService auth, String url, String challenge) throws Exception {
+    JsonObject started = auth.startMcpOAuth("conformance", SERVER_ID,
+        new JsonObject().put("serverUrl", url).put("wwwAuthenticate", challenge), REDIRECT_URI).await(30, TimeUnit.SECONDS);
+    System.err.println("sign-in at " + started.getString("authorizationServer"));
+    HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    URI at = URI.create(started.getString("authorizeUrl"));
+    for (int hops = 0; hops < 10; hops++) {
+      HttpResponse<String> resp = http.send(HttpRequest.newBuilder(at).GET().build(), HttpResponse.BodyHandlers.ofString());
+      String location = resp.headers().firstValue("Location").orElse(null);
+      if (resp.statusCode() / 100 != 3 || location == null) {
+        throw new IllegalStateException("authorization stopped at " + at + " with HTTP " + resp.statusCode() + ": " + resp.body());
+      }
+      at = at.resolve(location);
+      if (at.toString().startsWith(REDIRECT_URI)) {
+        Map<String, String> q = new HashMap<>();
+        for (String kv : at.getRawQuery().split("&")) {
+          int i = kv.indexOf('=');
+          q.put(URLDecoder.decode(i < 0 ? kv : kv.substring(0, i), StandardCharsets.UTF_8),
+              i < 0 ? "" : URLDecoder.decode(kv.substring(i + 1), StandardCharsets.UTF_8));
+        }
+        if (q.containsKey("error")) throw new IllegalStateException("authorization refused: " + q);
+        auth.completeOAuth(q.get("state"), q.get("code")).await(30, TimeUnit.SECONDS);
+        return;
+      }
+    }
+    throw new IllegalStateException("too many redirects from " + started.getString("authorizeUrl"));
   }
 }
