@@ -21,6 +21,7 @@ public final class FakeReply {
   int midStreamErrorAfterEvents = -1;
   long headersDelayMs;
   boolean stampTextChunks;
+  java.util.function.LongSupplier stampClock = System::nanoTime;
   int stallAfterEvents = -1;
   long stallMs;
 
@@ -108,6 +109,16 @@ public final class FakeReply {
    */
   public FakeReply stampTextChunks() {
     this.stampTextChunks = true;
+    return this;
+  }
+
+  /**
+   * As {@link #stampTextChunks()}, with the stamp read from the given clock at write time (e.g.
+   * epoch microseconds, comparable across processes on one host).
+   */
+  public FakeReply stampTextChunks(java.util.function.LongSupplier clock) {
+    this.stampTextChunks = true;
+    this.stampClock = clock;
     return this;
   }
 

@@ -317,7 +317,7 @@ public final class FakeUpstream {
     }
 
     private void write(String event) {
-      if (event.contains(Wire.STAMP)) event = event.replace(Wire.STAMP, Long.toString(System.nanoTime()));
+      if (event.contains(Wire.STAMP)) event = event.replace(Wire.STAMP, Long.toString(reply.stampClock.getAsLong()));
       byte[] bytes = event.getBytes(StandardCharsets.UTF_8);
       if (reply.fragmentBytes <= 0) {
         resp.write(Buffer.buffer(bytes));
