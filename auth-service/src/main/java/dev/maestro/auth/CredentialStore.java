@@ -50,21 +50,22 @@ public final class CredentialStore {
   }
 
   public Future<JsonObject> insertOAuth(SqlClient client, String userId, String provider, String label, String baseUrl,
-                                        String oauthClientId, TokenResponse tokens, String mcpServerId, String resource) {
+                                        String oauthClientId, TokenResponse tokens, String mcpServerId, String resource,
+                                        io.vertx.core.json.JsonArray scopes) {
     String id = UUID.randomUUID().toString();
     byte[] access = box.encrypt(tokens.accessToken(), secretContext(id));
     byte[] refresh = tokens.refreshToken() == null ? null : box.encrypt(tokens.refreshToken(), refreshContext(id));
     Double expiresIn = tokens.expiresIn() == null ? null : tokens.expiresIn().doubleValue();
     Double refreshIn = tokens.expiresIn() == null || refresh == null ? null : policy.refreshAfterSeconds(tokens.expiresIn());
     return client.preparedQuery("INSERT INTO credential (id, user_id, provider, kind, label, base_url, secret_ct,"
-            + " refresh_ct, key_id, masked_secret, oauth_client_id, expires_at, next_refresh_at, mcp_server_id, resource) VALUES"
+            + " refresh_ct, key_id, masked_secret, oauth_client_id, expires_at, next_refresh_at, mcp_server_id, resource, scopes) VALUES"
             + " ($1,$2,$3,'oauth',$4,$5,$6,$7,$8,$9,$10,"
-            + " clock_timestamp() + make_interval(secs => $11::float8), clock_timestamp() + make_interval(secs => $12::float8), $13, $14)"
+            + " clock_timestamp() + make_interval(secs => $11::float8), clock_timestamp() + make_interval(secs => $12::float8), $13, $14, $15)"
             + " RETURNING " + VIEW_COLS)
         .execute(Tuple.of(UUID.fromString(id), userId, provider, label, baseUrl, Buffer.buffer(access))
             .addValue(refresh == null ? null : Buffer.buffer(refresh)).addValue(box.keys().current().idHex())
             .addValue(Masking.mask(tokens.accessToken())).addValue(UUID.fromString(oauthClientId))
-            .addValue(expiresIn).addValue(refreshIn).addValue(mcpServerId).addValue(resource))
+            .addValue(expiresIn).addValue(refreshIn).addValue(mcpServerId).addValue(resource).addValue(scopes))
         .map(rows -> view(rows.iterator().next()));
   }
 

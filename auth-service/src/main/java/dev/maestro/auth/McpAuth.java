@@ -1,6 +1,7 @@
 package dev.maestro.auth;
 
 import dev.maestro.auth.crypto.SecretBox;
+import dev.maestro.auth.oauth.OAuthClientConfig;
 import dev.maestro.contracts.ErrorCodes;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -14,6 +15,7 @@ import io.vertx.sqlclient.Tuple;
 
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -24,11 +26,17 @@ import java.util.regex.Pattern;
  * (RFC 9728, found through the 401's {@code WWW-Authenticate: Bearer resource_metadata=…} or the
  * well-known path), authorization-server metadata (RFC 8414, then OpenID discovery), dynamic client
  * registration (RFC 7591, one public client per authorization server and redirect URI, reused),
- * then the same PKCE flow with the RFC 8707 {@code resource} parameter. Tokens live in the
+ * then the same PKCE flow with the RFC 8707 {@code resource} parameter. The requested scope is the
+ * challenge's {@code scope=} when present, else the resource's {@code scopes_supported}; a 403
+ * {@code insufficient_scope} challenge (step-up) asks for the current login's scopes plus the new ones.
+ * The token endpoint authentication follows the registered {@code token_endpoint_auth_method}. Tokens live in the
  * credential table (provider {@code mcp}) and are refreshed like any other.
  */
 public final class McpAuth {
   private static final Pattern RESOURCE_METADATA = Pattern.compile("resource_metadata=\"([^\"]+)\"");
+  /** The challenge's scope parameter (RFC 6750 §3), quoted or not; not the "scope" inside error="insufficient_scope". */
+  private static final Pattern SCOPE = Pattern.compile("(?i)(?:^|[\\s,])scope\\s*=\\s*(?:\"([^\"]*)\"|([^\\s,\"]+))");
+  private static final Pattern INSUFFICIENT_SCOPE = Pattern.compile("(?i)(?:^|[\\s,])error\\s*=\\s*\"?insufficient_scope\"?");
   private static final long TIMEOUT_MS = 10_000;
 
   private final Pool pool;
@@ -59,13 +67,48 @@ public final class McpAuth {
     String redirect = f.url("redirectUri", true);
     JsonArray scopes = in.containsKey("scopes") ? f.stringArray("scopes") : null;
     f.check("MCP sign-in request");
+    JsonArray challengeScopes = challengeScopes(www);
+    boolean stepUp = www != null && INSUFFICIENT_SCOPE.matcher(www).find();
     return discover(serverUrl, www)
         .compose(d -> clientFor(d, redirect).map(cfgId -> new Object[] {d, cfgId}))
         .compose(pair -> {
           Discovery d = (Discovery) pair[0];
-          return clients.config(pool, (String) pair[1]).compose(cfg -> flows.begin(userId, "mcp",
-                  label == null ? "MCP " + serverId : label, cfg, redirect, serverId, d.resource(), scopes != null ? scopes : d.scopes())
-              .map(r -> r.put("authorizationServer", d.issuer())));
+          // Scope selection (MCP authorization, "scope selection strategy"): explicit scopes of the caller,
+          // else the challenge's scope=, else all of the resource's scopes_supported, else none.
+          JsonArray wanted = scopes != null ? scopes : challengeScopes != null ? challengeScopes : d.scopes();
+          // Step-up after 403 insufficient_scope: keep what the current login has and add what is missing.
+          Future<JsonArray> requested = stepUp ? previousScopes(serverId).map(old -> union(old, wanted)) : Future.succeededFuture(wanted);
+          return requested.compose(sc -> clients.config(pool, (String) pair[1]).compose(cfg -> flows.begin(userId, "mcp",
+                  label == null ? "MCP " + serverId : label, cfg, redirect, serverId, d.resource(), sc)
+              .map(r -> r.put("authorizationServer", d.issuer()))));
+        });
+  }
+
+  /** The scopes of the challenge's scope= (space separated), or null when it has none. */
+  static JsonArray challengeScopes(String wwwAuthenticate) {
+    if (wwwAuthenticate == null) return null;
+    Matcher m = SCOPE.matcher(wwwAuthenticate);
+    if (!m.find()) return null;
+    String value = m.group(1) != null ? m.group(1) : m.group(2);
+    JsonArray out = new JsonArray();
+    for (String s : value.trim().split("\\s+")) if (!s.isEmpty() && !out.contains(s)) out.add(s);
+    return out;
+  }
+
+  static JsonArray union(JsonArray first, JsonArray second) {
+    LinkedHashSet<String> all = new LinkedHashSet<>();
+    if (first != null) first.forEach(s -> all.add(String.valueOf(s)));
+    if (second != null) second.forEach(s -> all.add(String.valueOf(s)));
+    return new JsonArray(new ArrayList<>(all));
+  }
+
+  /** The scopes the current login of this server asked for (empty when there is none). */
+  private Future<JsonArray> previousScopes(String serverId) {
+    return pool.preparedQuery("SELECT scopes FROM credential WHERE mcp_server_id=$1 ORDER BY created_at DESC LIMIT 1")
+        .execute(Tuple.of(serverId))
+        .map(rows -> {
+          JsonArray a = rows.size() == 0 ? null : OAuthClientStore.jsonArrayOrNull(rows.iterator().next().getValue("scopes"));
+          return a == null ? new JsonArray() : a;
         });
   }
 
@@ -142,7 +185,7 @@ public final class McpAuth {
               .put("redirect_uris", new JsonArray().add(redirect))
               .put("grant_types", new JsonArray().add("authorization_code").add("refresh_token"))
               .put("response_types", new JsonArray().add("code"))
-              .put("token_endpoint_auth_method", "none");
+              .put("token_endpoint_auth_method", preferredMethod(d.as()));
           return web.postAbs(endpoint).timeout(TIMEOUT_MS).putHeader("Accept", "application/json").sendJsonObject(request)
               .compose(resp -> {
                 JsonObject body = json(resp);
@@ -156,17 +199,49 @@ public final class McpAuth {
         });
   }
 
+  /** What we ask to register with: none when the server allows it (or says nothing), else the first it lists that we implement. */
+  static String preferredMethod(JsonObject as) {
+    JsonArray supported = as.getJsonArray("token_endpoint_auth_methods_supported");
+    if (supported == null || supported.isEmpty() || supported.contains(OAuthClientConfig.NONE)) return OAuthClientConfig.NONE;
+    for (Object m : supported) if (OAuthClientConfig.supported(String.valueOf(m))) return String.valueOf(m);
+    return OAuthClientConfig.NONE;
+  }
+
+  /**
+   * How the registered client authenticates at the token endpoint: the registration response's
+   * token_endpoint_auth_method, else the first of the server's token_endpoint_auth_methods_supported
+   * we implement, else null (Basic with a secret, none without). A secret-based method without a secret is none.
+   */
+  static String registeredMethod(JsonObject reg, JsonObject as) {
+    boolean secret = reg.getString("client_secret") != null && !reg.getString("client_secret").isEmpty();
+    String method = reg.getString("token_endpoint_auth_method");
+    if (!OAuthClientConfig.supported(method)) {
+      method = null;
+      JsonArray supported = as.getJsonArray("token_endpoint_auth_methods_supported");
+      if (supported != null) {
+        for (Object m : supported) {
+          if (OAuthClientConfig.supported(String.valueOf(m))) {
+            method = String.valueOf(m);
+            break;
+          }
+        }
+      }
+    }
+    if (method != null && !secret) return OAuthClientConfig.NONE;
+    return method;
+  }
+
   private Future<String> insertClient(Discovery d, String key, JsonObject reg) {
     String id = UUID.randomUUID().toString();
     String secret = reg.getString("client_secret");
     byte[] ct = secret == null ? null : box.encrypt(secret, OAuthClientStore.context(id));
     return pool.preparedQuery("INSERT INTO oauth_client (id, provider, name, authorize_url, token_url, client_id,"
-            + " client_secret_ct, key_id, scopes, registered_for) VALUES ($1,'mcp',$2,$3,$4,$5,$6,$7,$8,$9)"
+            + " client_secret_ct, key_id, scopes, registered_for, token_auth_method) VALUES ($1,'mcp',$2,$3,$4,$5,$6,$7,$8,$9,$10)"
             + " ON CONFLICT (registered_for) DO NOTHING")
         .execute(Tuple.of(UUID.fromString(id), "MCP " + d.issuer(), d.as().getString("authorization_endpoint"),
                 d.as().getString("token_endpoint"), reg.getString("client_id"))
             .addValue(ct == null ? null : Buffer.buffer(ct)).addValue(ct == null ? null : box.keys().current().idHex())
-            .addValue(d.scopes()).addValue(key))
+            .addValue(d.scopes()).addValue(key).addValue(registeredMethod(reg, d.as())))
         // Lost a race with another start for the same server: use the winner's registration.
         .compose(x -> pool.preparedQuery("SELECT id FROM oauth_client WHERE registered_for=$1").execute(Tuple.of(key)))
         .map(rows -> rows.iterator().next().getUUID("id").toString());

@@ -23,7 +23,7 @@ import java.util.UUID;
  */
 public final class OAuthClientStore {
   private static final String COLS = "id, provider, name, authorize_url, token_url, client_id, client_secret_ct,"
-      + " scopes, extra_params, extra_headers, created_at, updated_at";
+      + " scopes, extra_params, extra_headers, token_auth_method, created_at, updated_at";
 
   private final Pool pool;
   private final SecretBox box;
@@ -107,7 +107,8 @@ public final class OAuthClientStore {
           : box.decrypt(ct.getBytes(), context(id), "the client secret of OAuth client " + id);
       return new OAuthClientConfig(id, r.getString("provider"), r.getString("name"), r.getString("authorize_url"),
           r.getString("token_url"), r.getString("client_id"), secret, json(r.getValue("scopes"), new JsonArray()),
-          json(r.getValue("extra_params"), new JsonObject()), json(r.getValue("extra_headers"), new JsonObject()));
+          json(r.getValue("extra_params"), new JsonObject()), json(r.getValue("extra_headers"), new JsonObject()),
+          r.getString("token_auth_method"));
     });
   }
 
@@ -187,6 +188,13 @@ public final class OAuthClientStore {
     if (def instanceof JsonObject && v instanceof JsonObject) return (T) v;
     if (v instanceof String s) return def instanceof JsonArray ? (T) new JsonArray(s) : (T) new JsonObject(s);
     return def;
+  }
+
+  /** A jsonb array column, or null when the column is NULL or not an array. */
+  static JsonArray jsonArrayOrNull(Object v) {
+    if (v instanceof JsonArray a) return a;
+    if (v instanceof String s && s.trim().startsWith("[")) return new JsonArray(s);
+    return null;
   }
 
   static String time(OffsetDateTime t) {

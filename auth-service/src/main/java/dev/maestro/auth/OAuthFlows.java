@@ -83,11 +83,11 @@ public final class OAuthFlows {
     String verifier = randomToken();
     byte[] vct = box.encrypt(verifier, verifierContext(state));
     return pool.preparedQuery("INSERT INTO oauth_state (state, user_id, provider, label, oauth_client_id, redirect_uri,"
-            + " verifier_ct, key_id, expires_at, mcp_server_id, resource) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,"
-            + " clock_timestamp() + make_interval(secs => $9::float8), $10, $11)")
+            + " verifier_ct, key_id, expires_at, mcp_server_id, resource, scopes) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,"
+            + " clock_timestamp() + make_interval(secs => $9::float8), $10, $11, $12)")
         .execute(Tuple.of(state, userId, provider, label, UUID.fromString(cfg.id()), redirect,
             Buffer.buffer(vct), box.keys().current().idHex()).addValue((double) STATE_TTL_SECONDS)
-            .addValue(mcpServerId).addValue(resource))
+            .addValue(mcpServerId).addValue(resource).addValue(scopes == null ? null : scopes.copy()))
         .map(x -> new JsonObject().put("authorizeUrl", authorizeUrl(cfg, redirect, state, challenge(verifier), resource, scopes))
             .put("state", state));
   }
@@ -96,7 +96,7 @@ public final class OAuthFlows {
     if (state == null || state.isBlank()) return Future.failedFuture(bad("the sign-in callback has no state parameter"));
     if (code == null || code.isBlank()) return Future.failedFuture(bad("the sign-in callback has no authorization code"));
     return pool.preparedQuery("UPDATE oauth_state SET used_at = clock_timestamp() WHERE state=$1 AND used_at IS NULL"
-            + " AND expires_at > clock_timestamp() RETURNING user_id, provider, label, oauth_client_id, redirect_uri, verifier_ct, mcp_server_id, resource")
+            + " AND expires_at > clock_timestamp() RETURNING user_id, provider, label, oauth_client_id, redirect_uri, verifier_ct, mcp_server_id, resource, scopes")
         .execute(Tuple.of(state))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(rows.iterator().next()) : explainUnusableState(state))
         .compose(row -> exchange(state, code, row));
@@ -116,7 +116,8 @@ public final class OAuthFlows {
               Future<?> cleared = mcp == null ? Future.succeededFuture()
                   : pool.preparedQuery("DELETE FROM credential WHERE mcp_server_id=$1").execute(Tuple.of(mcp));
               return cleared.compose(x -> credentials.insertOAuth(pool, st.getString("user_id"), st.getString("provider"),
-                  st.getString("label"), null, clientId, tr, mcp, st.getString("resource")));
+                  st.getString("label"), null, clientId, tr, mcp, st.getString("resource"),
+                  OAuthClientStore.jsonArrayOrNull(st.getValue("scopes"))));
             }));
   }
 

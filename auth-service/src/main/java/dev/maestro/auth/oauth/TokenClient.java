@@ -16,8 +16,10 @@ import java.util.Base64;
  * Calls a token endpoint (RFC 6749 §4.1.3 and §6). Done with the web client rather than
  * OAuth2Auth#authenticate because the refresher must tell {@code invalid_grant} from a network
  * error, and must store tokens exactly as issued (no id_token validation against unknown JWKs).
- * Confidential clients authenticate with HTTP Basic (form-urlencoded id and secret, §2.3.1);
- * public clients send client_id in the body.
+ * Client authentication follows the client's token_endpoint_auth_method (RFC 7591):
+ * {@code client_secret_basic} → HTTP Basic (form-urlencoded id and secret, §2.3.1),
+ * {@code client_secret_post} → client_id and client_secret in the body, {@code none} → client_id only.
+ * Clients without a recorded method use Basic when they have a secret, else none.
  */
 public final class TokenClient {
   private static final long TIMEOUT_MS = 15_000;
@@ -51,11 +53,13 @@ public final class TokenClient {
     HttpRequest<io.vertx.core.buffer.Buffer> req = web.postAbs(client.tokenUrl()).timeout(TIMEOUT_MS)
         .putHeader("Accept", "application/json");
     client.extraHeaders().forEach(e -> req.putHeader(e.getKey(), String.valueOf(e.getValue())));
-    if (client.clientSecret() != null && !client.clientSecret().isEmpty()) {
-      String basic = enc(client.clientId()) + ":" + enc(client.clientSecret());
-      req.putHeader("Authorization", "Basic " + Base64.getEncoder().encodeToString(basic.getBytes(StandardCharsets.UTF_8)));
-    } else {
-      form.add("client_id", client.clientId());
+    switch (client.effectiveTokenAuthMethod()) {
+      case OAuthClientConfig.BASIC -> {
+        String basic = enc(client.clientId()) + ":" + enc(client.clientSecret());
+        req.putHeader("Authorization", "Basic " + Base64.getEncoder().encodeToString(basic.getBytes(StandardCharsets.UTF_8)));
+      }
+      case OAuthClientConfig.POST -> form.add("client_id", client.clientId()).add("client_secret", client.clientSecret());
+      default -> form.add("client_id", client.clientId());
     }
     return req.sendForm(form)
         .recover(err -> Future.failedFuture(new TokenGrantException(false, null,

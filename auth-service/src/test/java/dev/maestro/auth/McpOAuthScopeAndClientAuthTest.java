@@ -1,0 +1,192 @@
+package dev.maestro.auth;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * MCP OAuth against a scriptable fake authorization server (like the conformance fixtures): the
+ * challenge's scope= wins over scopes_supported, a 403 insufficient_scope step-up asks for the old
+ * and the new scopes, and token requests authenticate with the registered token_endpoint_auth_method
+ * (or the first supported one the server lists) — for the code exchange and for refreshes.
+ */
+class McpOAuthScopeAndClientAuthTest extends AuthTestBase {
+  record TokenRequest(String authorization, MultiMap form) {}
+
+  /** The fake: PRM at /.well-known/oauth-protected-resource/mcp, AS metadata, /register, /authorize, /token. */
+  final class FakeAs {
+    final List<String> authorizeScopes = new CopyOnWriteArrayList<>();
+    final List<TokenRequest> tokenRequests = new CopyOnWriteArrayList<>();
+    final HttpServer server;
+    final String origin;
+
+    FakeAs(JsonArray scopesSupported, JsonArray authMethodsSupported, JsonObject registrationAnswer) throws Exception {
+      Router r = Router.router(testVertx);
+      r.route().handler(BodyHandler.create());
+      String[] base = new String[1];
+      r.get("/.well-known/oauth-protected-resource/mcp").handler(ctx -> {
+        JsonObject prm = new JsonObject().put("resource", base[0] + "/mcp").put("authorization_servers", new JsonArray().add(base[0]));
+        if (scopesSupported != null) prm.put("scopes_supported", scopesSupported);
+        ctx.json(prm);
+      });
+      r.get("/.well-known/oauth-authorization-server").handler(ctx -> {
+        JsonObject as = new JsonObject().put("issuer", base[0]).put("authorization_endpoint", base[0] + "/authorize")
+            .put("token_endpoint", base[0] + "/token").put("registration_endpoint", base[0] + "/register")
+            .put("code_challenge_methods_supported", new JsonArray().add("S256"));
+        if (authMethodsSupported != null) as.put("token_endpoint_auth_methods_supported", authMethodsSupported);
+        ctx.json(as);
+      });
+      r.post("/register").handler(ctx -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
+          .end(registrationAnswer.copy().put("redirect_uris", ctx.body().asJsonObject().getJsonArray("redirect_uris")).encode()));
+      r.get("/authorize").handler(ctx -> {
+        authorizeScopes.add(ctx.request().getParam("scope", ""));
+        ctx.response().setStatusCode(302).putHeader("Location", ctx.request().getParam("redirect_uri")
+            + "?code=test-code&state=" + ctx.request().getParam("state")).end();
+      });
+      r.post("/token").handler(ctx -> {
+        tokenRequests.add(new TokenRequest(ctx.request().getHeader("Authorization"), MultiMap.caseInsensitiveMultiMap().addAll(ctx.request().formAttributes())));
+        ctx.json(new JsonObject().put("access_token", "at-" + tokenRequests.size()).put("token_type", "Bearer")
+            .put("expires_in", 3600).put("refresh_token", "rt-" + tokenRequests.size()));
+      });
+      server = testVertx.createHttpServer().requestHandler(r).listen(0, "127.0.0.1").await(T, TimeUnit.SECONDS);
+      origin = "http://127.0.0.1:" + server.actualPort();
+      base[0] = origin;
+    }
+
+    String mcpUrl() {
+      return origin + "/mcp";
+    }
+
+    String challenge(String extra) {
+      return "Bearer " + extra + (extra.isEmpty() ? "" : ", ") + "resource_metadata=\"" + origin + "/.well-known/oauth-protected-resource/mcp\"";
+    }
+  }
+
+  /** startMcpOAuth with this challenge, the authorize redirect followed, completeOAuth. */
+  static void signIn(Instance i, FakeAs as, String www) throws Exception {
+    JsonObject started = await(i.auth().startMcpOAuth("alice", "srv", new JsonObject().put("serverUrl", as.mcpUrl())
+        .put("wwwAuthenticate", www), OidcServer.REDIRECT_URI));
+    HttpResponse<String> redirect = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(started.getString("authorizeUrl")))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(redirect.statusCode()).isEqualTo(302);
+    Map<String, String> q = LoginDriver.query(URI.create(redirect.headers().firstValue("Location").orElseThrow()));
+    await(i.auth().completeOAuth(q.get("state"), q.get("code")));
+  }
+
+  @Test
+  void challengeScopeWinsOverScopesSupportedAndStepUpAsksForTheUnion() throws Exception {
+    FakeAs as = new FakeAs(new JsonArray().add("mcp:basic").add("mcp:read").add("mcp:admin"), null,
+        new JsonObject().put("client_id", "c1").put("token_endpoint_auth_method", "none"));
+    Instance i = start();
+
+    signIn(i, as, as.challenge("error=\"invalid_token\", scope=\"mcp:basic mcp:read\""));
+    assertThat(as.authorizeScopes).containsExactly("mcp:basic mcp:read");
+
+    // 403 insufficient_scope: the old scopes plus the new one (the "scope" inside the error is not a scope=).
+    signIn(i, as, "Bearer error=\"insufficient_scope\", scope=\"mcp:write\", resource_metadata=\""
+        + as.origin + "/.well-known/oauth-protected-resource/mcp\"");
+    assertThat(as.authorizeScopes.get(1)).isEqualTo("mcp:basic mcp:read mcp:write");
+
+    // Another step-up keeps accumulating; one login replaces the other.
+    signIn(i, as, as.challenge("scope=mcp:admin, error=\"insufficient_scope\""));
+    assertThat(as.authorizeScopes.get(2)).isEqualTo("mcp:basic mcp:read mcp:write mcp:admin");
+    assertThat(sql("SELECT id FROM credential WHERE mcp_server_id='srv'")).hasSize(1);
+
+    // A plain 401 with a scope asks for exactly that scope; without one, for all of scopes_supported.
+    signIn(i, as, as.challenge("scope=\"mcp:read\""));
+    assertThat(as.authorizeScopes.get(3)).isEqualTo("mcp:read");
+    signIn(i, as, as.challenge(""));
+    assertThat(as.authorizeScopes.get(4)).isEqualTo("mcp:basic mcp:read mcp:admin");
+    // public client: client_id in the body, never a secret
+    assertThat(as.tokenRequests).allSatisfy(t -> {
+      assertThat(t.authorization()).isNull();
+      assertThat(t.form().get("client_id")).isEqualTo("c1");
+      assertThat(t.form().get("client_secret")).isNull();
+    });
+  }
+
+  @Test
+  void clientSecretPostFromRegistrationPutsTheSecretInTheBodyAlsoForRefresh() throws Exception {
+    FakeAs as = new FakeAs(null, new JsonArray().add("client_secret_post"),
+        new JsonObject().put("client_id", "c-post").put("client_secret", "s:3cret").put("token_endpoint_auth_method", "client_secret_post"));
+    Instance i = start();
+    signIn(i, as, as.challenge(""));
+    assertThat(as.authorizeScopes).containsExactly(""); // no scope anywhere → omitted
+    assertThat(sql("SELECT token_auth_method FROM oauth_client").get(0).getString("token_auth_method")).isEqualTo("client_secret_post");
+
+    sql("UPDATE credential SET next_refresh_at = now()");
+    assertThat(await(i.auth().mcpToken("srv")).getString("secret")).isEqualTo("at-2");
+    assertThat(as.tokenRequests).hasSize(2).allSatisfy(t -> {
+      assertThat(t.authorization()).isNull();
+      assertThat(t.form().get("client_id")).isEqualTo("c-post");
+      assertThat(t.form().get("client_secret")).isEqualTo("s:3cret");
+    });
+    assertThat(as.tokenRequests.get(1).form().get("grant_type")).isEqualTo("refresh_token");
+  }
+
+  @Test
+  void clientSecretBasicFromRegistrationUsesTheAuthorizationHeader() throws Exception {
+    FakeAs as = new FakeAs(null, new JsonArray().add("client_secret_basic"),
+        new JsonObject().put("client_id", "c basic").put("client_secret", "s&cret").put("token_endpoint_auth_method", "client_secret_basic"));
+    Instance i = start();
+    signIn(i, as, as.challenge(""));
+    TokenRequest t = as.tokenRequests.get(0);
+    assertThat(t.authorization()).startsWith("Basic ");
+    String decoded = new String(Base64.getDecoder().decode(t.authorization().substring(6)), StandardCharsets.UTF_8);
+    String[] idSecret = decoded.split(":", 2);
+    assertThat(URLDecoder.decode(idSecret[0], StandardCharsets.UTF_8)).isEqualTo("c basic");
+    assertThat(URLDecoder.decode(idSecret[1], StandardCharsets.UTF_8)).isEqualTo("s&cret");
+    assertThat(t.form().get("client_secret")).isNull();
+  }
+
+  @Test
+  void withoutAMethodInTheRegistrationTheServersFirstSupportedOneIsUsed() throws Exception {
+    // The registration answer names no method; the server lists one we do not implement, then client_secret_post.
+    FakeAs as = new FakeAs(null, new JsonArray().add("private_key_jwt").add("client_secret_post").add("client_secret_basic"),
+        new JsonObject().put("client_id", "c2").put("client_secret", "s2"));
+    Instance i = start();
+    signIn(i, as, as.challenge(""));
+    TokenRequest t = as.tokenRequests.get(0);
+    assertThat(t.authorization()).isNull();
+    assertThat(t.form().get("client_secret")).isEqualTo("s2");
+  }
+
+  @Test
+  void noneFromRegistrationSendsNoSecretEvenIfOneWasIssued() throws Exception {
+    FakeAs as = new FakeAs(null, new JsonArray().add("none"),
+        new JsonObject().put("client_id", "c3").put("client_secret", "ignored").put("token_endpoint_auth_method", "none"));
+    Instance i = start();
+    signIn(i, as, as.challenge(""));
+    TokenRequest t = as.tokenRequests.get(0);
+    assertThat(t.authorization()).isNull();
+    assertThat(t.form().get("client_id")).isEqualTo("c3");
+    assertThat(t.form().get("client_secret")).isNull();
+  }
+
+  @Test
+  void challengeScopeParsing() {
+    assertThat(McpAuth.challengeScopes("Bearer error=\"insufficient_scope\"")).isNull();
+    assertThat(McpAuth.challengeScopes(null)).isNull();
+    assertThat(McpAuth.challengeScopes("Bearer scope=\"a  b a\"")).containsExactly("a", "b");
+    assertThat(McpAuth.challengeScopes("Bearer realm=\"x\",scope=files:read")).containsExactly("files:read");
+    assertThat(McpAuth.union(new JsonArray().add("a").add("b"), new JsonArray().add("b").add("c"))).containsExactly("a", "b", "c");
+  }
+}
