@@ -1,12 +1,13 @@
 package dev.maestro.bench;
 
+import dev.maestro.bench.gateway.GatewayEndToEndBench;
 import dev.maestro.bench.gateway.GatewayStreamBench;
 import dev.maestro.bench.provider.ProviderBench;
 import dev.maestro.bench.session.SessionBench;
 
 import java.util.Arrays;
 
-/** {@code java -jar bench-fat.jar <provider|session|gateway> [args]}: runs one benchmark. */
+/** {@code java -jar bench-fat.jar <provider|session|gateway|gateway-e2e> [args]}: runs one benchmark. */
 public final class BenchMain {
   private BenchMain() {}
 
@@ -17,8 +18,9 @@ public final class BenchMain {
       case "provider" -> ProviderBench.main(rest);
       case "session" -> SessionBench.main(rest);
       case "gateway" -> GatewayStreamBench.main(rest);
+      case "gateway-e2e" -> GatewayEndToEndBench.main(rest);
       default -> {
-        System.err.println("usage: bench <provider|session|gateway> [args]  (see bench/README.md)");
+        System.err.println("usage: bench <provider|session|gateway|gateway-e2e> [args]  (see bench/README.md)");
         System.exit(2);
       }
     }
