@@ -37,8 +37,13 @@ public class SessionVerticle extends VerticleBase {
     return "maestro.session." + sessionId + ".command";
   }
 
-  static String streamAddress(String sessionId) {
-    return "maestro.session." + sessionId + ".provider-stream";
+  /**
+   * Where provider events for this live copy of the session arrive. It names the owner too: after a
+   * takeover a stale registration of the previous owner may still be in the cluster's subscription
+   * map, and point-to-point sends to a shared address would be split between the two copies.
+   */
+  static String streamAddress(String sessionId, String ownerId) {
+    return "maestro.session." + sessionId + ".provider-stream." + ownerId;
   }
 
   private final String sessionId;
@@ -140,7 +145,7 @@ public class SessionVerticle extends VerticleBase {
             events.publish(SessionEvents.turnCompleted(turnId, SessionEvents.INTERRUPTED));
           }
           MessageConsumer<JsonObject> commands = vertx.eventBus().localConsumer(commandAddress(sessionId), this::onCommand);
-          MessageConsumer<JsonObject> stream = vertx.eventBus().consumer(streamAddress(sessionId), m -> onProviderEvent(m.body()));
+          MessageConsumer<JsonObject> stream = vertx.eventBus().consumer(streamAddress(sessionId, ownerId), m -> onProviderEvent(m.body()));
           long period = Math.min(Math.min(settings.idleTimeoutMs(), settings.streamIdleTimeoutMs()) / 2, 10_000);
           idleTimer = vertx.setPeriodic(Math.max(250, period), t -> checkIdle());
           return Future.all(commands.completion(), stream.completion());
@@ -332,7 +337,7 @@ public class SessionVerticle extends VerticleBase {
       t.streamId = UUID.randomUUID().toString();
       t.stream = Promise.promise();
       t.lastStreamEvent = System.currentTimeMillis();
-      provider.stream(request.toJson(), streamAddress(sessionId), t.streamId)
+      provider.stream(request.toJson(), streamAddress(sessionId, ownerId), t.streamId)
           .onFailure(err -> t.stream.tryFail(ProviderFailure.of(err)));
       return t.stream.future().compose(stopReason -> roundDone(t));
     });
@@ -619,7 +624,7 @@ public class SessionVerticle extends VerticleBase {
     compactUsage = new JsonObject();
     Promise<String> p = compactStream;
     long timer = vertx.setTimer(settings.streamIdleTimeoutMs(), x -> p.tryFail(new ProviderFailure(ProviderEvents.TIMEOUT, "summary timed out")));
-    provider.stream(request.toJson(), streamAddress(sessionId), compactStreamId).onFailure(err -> p.tryFail(ProviderFailure.of(err)));
+    provider.stream(request.toJson(), streamAddress(sessionId, ownerId), compactStreamId).onFailure(err -> p.tryFail(ProviderFailure.of(err)));
     return p.future().andThen(ar -> {
       vertx.cancelTimer(timer);
       compactStreamId = null;
