@@ -6,8 +6,6 @@ import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.platform.MaestroConfig;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -17,18 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** rotate-key re-encrypts every secret; everything stays usable under the new key, nothing under the old. */
-class KeyRotationTest extends AuthTestBase {
-  static OidcServer oidc;
-
-  @BeforeAll
-  static void startServer() throws Exception {
-    oidc = OidcServer.start(3600);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (oidc != null) oidc.close();
-  }
+class KeyRotationTest extends OidcTestBase {
 
   @Test
   void rotationKeepsEveryCredentialUsable() throws Exception {

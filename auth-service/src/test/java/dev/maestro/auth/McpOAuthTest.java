@@ -2,8 +2,6 @@ package dev.maestro.auth;
 
 import dev.maestro.contracts.ErrorCodes;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -18,19 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * registration → PKCE sign-in with a resource indicator → tool-service's mcpToken works there,
  * and keeps working across a refresh.
  */
-class McpOAuthTest extends AuthTestBase {
-  static OidcServer oidc;
+class McpOAuthTest extends OidcTestBase {
   final HttpClient http = HttpClient.newHttpClient();
-
-  @BeforeAll
-  static void startServer() throws Exception {
-    oidc = OidcServer.start(3600);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (oidc != null) oidc.close();
-  }
 
   HttpResponse<String> callMcp(String bearer) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(oidc.issuer + "/mcp")).GET();

@@ -2,8 +2,6 @@ package dev.maestro.auth;
 
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.BlockingQueue;
@@ -12,18 +10,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A token endpoint that cannot be reached: back off, keep serving the valid token, recover by itself. */
-class RefreshBackoffTest extends AuthTestBase {
-  static OidcServer oidc;
-
-  @BeforeAll
-  static void startServer() throws Exception {
-    oidc = OidcServer.start(3600);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (oidc != null) oidc.close();
-  }
+class RefreshBackoffTest extends OidcTestBase {
 
   @Test
   void networkErrorsBackOffBeforeExpiryAndRecover() throws Exception {

@@ -3,8 +3,6 @@ package dev.maestro.auth;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -19,20 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * that expire at the same moment: both refresh timers and 200 concurrent resolveSecret calls race
  * for them, and the authorization server must see exactly one refresh grant per credential.
  */
-class RefreshRaceTest extends AuthTestBase {
+class RefreshRaceTest extends OidcTestBase {
   static final int N = 50;
-  static OidcServer oidc;
-
-  @BeforeAll
-  static void startServer() throws Exception {
-    // Long-lived tokens, so after the race nothing is due again and the grant count is exact.
-    oidc = OidcServer.start(3600);
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (oidc != null) oidc.close();
-  }
 
   @Test
   void fiftyCredentialsExpiringTogetherAreRefreshedExactlyOnceAcrossTwoInstances() throws Exception {
