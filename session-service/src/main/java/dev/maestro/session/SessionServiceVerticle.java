@@ -31,9 +31,10 @@ public class SessionServiceVerticle extends VerticleBase {
   public Future<?> start() {
     MaestroConfig cfg = MaestroConfig.of(config());
     SessionSettings settings = SessionSettings.from(config());
-    ModelTable models = ModelTable.load(settings.modelsFile());
-    return Database.migrate(vertx, cfg, SCHEMA)
-        .compose(applied -> {
+    // the price table may come from a file: read it off the event loop, like the migrations
+    return vertx.executeBlocking(() -> ModelTable.load(settings.modelsFile()), false)
+        .compose(models -> Database.migrate(vertx, cfg, SCHEMA).map(models))
+        .compose(models -> {
           pool = Database.pool(vertx, cfg, SCHEMA, poolSize());
           SessionStore store = new SessionStore(pool);
           router = new SessionRouter(vertx, context, store, ProviderService.createProxy(vertx), ToolService.createProxy(vertx),
