@@ -95,6 +95,7 @@ public class GatewayVerticle extends VerticleBase {
         sessions, credentials, ToolService.createProxy(vertx), ProviderService.createProxy(vertx),
         cfg.publicUrl() + "/oauth/callback");
     webSockets = new WsGateway(vertx, auth, sessions, presence, api1::sendLimit, settings);
+    accounts.onSignedOut(key -> vertx.eventBus().publish(GatewayAddresses.REVOKED, new JsonObject().put("webSession", key)));
     router.get("/api/v1/ws").handler(webSockets::handle);
     api1.mount();
     router.get("/oauth/callback").handler(rc -> oauthCallback(rc, credentials));

@@ -1,6 +1,7 @@
 package dev.maestro.gateway;
 
 import dev.maestro.contracts.session.SessionEvents;
+import dev.maestro.gateway.GatewayFixture.Resp;
 import dev.maestro.gateway.GatewayFixture.Ws;
 import dev.maestro.gateway.ws.CloseCodes;
 import io.vertx.core.MultiMap;
@@ -256,5 +257,30 @@ class WebSocketTest {
     web.socket.close().await();
     JsonObject one = tui.next(f -> isEvent(f, "presence") && f.getJsonObject("event").getJsonArray("openIn").size() == 1, Duration.ofSeconds(10));
     assertThat(one.getJsonObject("event").getJsonArray("openIn")).isEqualTo(new JsonArray().add("tui"));
+  }
+
+  @Test
+  void signingOutOfTheBrowserClosesThatSessionsSocketsAndNoOtherOnes() throws Exception {
+    String user = alice.getString("username");
+    JsonObject signingOut = fx.browserLogin(user, "password-" + user);
+    JsonObject stays = fx.browserLogin(user, "password-" + user);
+    Ws closing = fx.ws(fx.port(), null, MultiMap.caseInsensitiveMultiMap().add("Cookie", signingOut.getString("cookie")), null);
+    Ws open = fx.ws(fx.port(), null, MultiMap.caseInsensitiveMultiMap().add("Cookie", stays.getString("cookie")), null);
+    Ws token = fx.ws(a());
+    for (Ws w : List.of(closing, open, token)) {
+      w.send(new JsonObject().put("type", "ping"));
+      w.next("pong");
+    }
+    Resp out = fx.call(fx.port(), HttpMethod.POST, "/logout", null, Buffer.buffer("_csrf=" + signingOut.getString("csrf")),
+        MultiMap.caseInsensitiveMultiMap().add("Cookie", signingOut.getString("cookie"))
+            .add("Content-Type", "application/x-www-form-urlencoded"));
+    assertThat(out.status()).as(out.body()).isEqualTo(303);
+    assertThat(closing.awaitClose(Duration.ofSeconds(5))).isEqualTo(CloseCodes.REVOKED);
+    assertThat(closing.closeReason).isEqualTo("signed out");
+    for (Ws w : List.of(open, token)) {
+      w.send(new JsonObject().put("type", "ping"));
+      assertThat(w.next("pong")).isNotNull();
+      assertThat(w.closeCode).isNull();
+    }
   }
 }

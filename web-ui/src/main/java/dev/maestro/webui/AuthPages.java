@@ -77,7 +77,10 @@ final class AuthPages {
 
   void logout(RoutingContext rc) {
     Session s = rc.session();
-    if (s != null) s.destroy();
+    if (s != null) {
+      gateway.signedOut(WebUi.sessionKey(s));
+      s.destroy();
+    }
     PageRenderer.redirect(rc, "/login");
   }
 

@@ -77,6 +77,19 @@ public final class WebUi {
     return u instanceof JsonObject j ? j : u instanceof String str ? new JsonObject(str) : null;
   }
 
+  /**
+   * A stable name for the browser session that is not the cookie value itself (that is a
+   * credential and must not travel the event bus): the SHA-256 of the session id, hex.
+   */
+  public static String sessionKey(Session s) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(s.id().getBytes(StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(d);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
   /** True when a cookie-authenticated state change carries this session's CSRF token. */
   public static boolean csrfOk(RoutingContext rc) {
     Session s = rc.session();

@@ -31,6 +31,7 @@ public class Accounts implements WebUiGateway {
   private final GatewaySettings settings;
   /** Verified against when the username is unknown, so both paths take the same time. */
   private final Future<String> dummyHash;
+  private java.util.function.Consumer<String> signOutListener = key -> {};
 
   public Accounts(UserStore users, PasswordHasher hasher, RateLimiter limiter, GatewaySettings settings) {
     this.users = users;
@@ -65,6 +66,16 @@ public class Accounts implements WebUiGateway {
                     .compose(x -> ServiceException.fail(ErrorCodes.UNAUTHORIZED, "wrong username or password", new JsonObject()));
               })));
         });
+  }
+
+  /** Who hears about browser sign-outs (the gateway, which revokes their sockets cluster-wide). */
+  public void onSignedOut(java.util.function.Consumer<String> listener) {
+    this.signOutListener = listener;
+  }
+
+  @Override
+  public void signedOut(String sessionKey) {
+    signOutListener.accept(sessionKey);
   }
 
   /**

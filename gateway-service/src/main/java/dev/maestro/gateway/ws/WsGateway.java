@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
 /**
  * {@code /api/v1/ws}: authenticates the upgrade, keeps this instance's open sockets (the only
  * state a gateway holds), runs one heartbeat timer for all of them (pings, idle and expiry checks,
- * presence refresh) and closes sockets at once when their token or user is revoked anywhere.
+ * presence refresh) and closes sockets at once when their token or user is revoked, or their browser session signed out,
+ * anywhere.
  */
 public class WsGateway {
   private static final Pattern CLIENT = Pattern.compile("[a-z]{1,16}");
@@ -38,6 +39,8 @@ public class WsGateway {
   private final Function<Principal, Future<Void>> sendLimit;
   private final GatewaySettings settings;
   private final Map<String, WsConnection> connections = new LinkedHashMap<>();
+  /** Connection id → {@link dev.maestro.webui.WebUi#sessionKey} of the browser session it was opened with. */
+  private final Map<String, String> browserSessions = new java.util.HashMap<>();
   private MessageConsumer<JsonObject> revocations;
   private long timer = -1;
 
@@ -79,12 +82,17 @@ public class WsGateway {
       Principal p = ar.result();
       String requested = rc.request().getParam("client");
       String client = requested != null && CLIENT.matcher(requested).matches() ? requested : p.cookie() ? "web" : "tui";
+      String browserSession = p.cookie() && rc.session() != null ? dev.maestro.webui.WebUi.sessionKey(rc.session()) : null;
       rc.request().toWebSocket().onSuccess(ws -> {
         WsConnection[] holder = new WsConnection[1];
         WsConnection c = new WsConnection(vertx, ws, p, client, sessions, presence, sendLimit, settings.wsMaxQueuedFrames(),
-            () -> connections.remove(holder[0].id));
+            () -> {
+              connections.remove(holder[0].id);
+              browserSessions.remove(holder[0].id);
+            });
         holder[0] = c;
         connections.put(c.id, c);
+        if (browserSession != null) browserSessions.put(c.id, browserSession);
         c.start();
       }).onFailure(err -> {
         if (!rc.response().ended()) Problems.send(rc, 400, "a WebSocket upgrade was expected");
@@ -95,9 +103,13 @@ public class WsGateway {
   private void revoked(JsonObject body) {
     String tokenId = body.getString("tokenId");
     String userId = body.getString("userId");
+    String webSession = body.getString("webSession");
     for (WsConnection c : new ArrayList<>(connections.values())) {
-      boolean hit = tokenId != null ? tokenId.equals(c.principal.tokenId()) : userId != null && userId.equals(c.principal.userId());
-      if (hit) c.close(CloseCodes.REVOKED, tokenId != null ? "token revoked" : "user revoked");
+      if (tokenId != null ? tokenId.equals(c.principal.tokenId())
+          : userId != null ? userId.equals(c.principal.userId())
+          : webSession != null && webSession.equals(browserSessions.get(c.id))) {
+        c.close(CloseCodes.REVOKED, tokenId != null ? "token revoked" : userId != null ? "user revoked" : "signed out");
+      }
     }
   }
 
