@@ -3,7 +3,9 @@ package dev.maestro.gateway;
 import dev.maestro.contracts.session.SessionEvents;
 import dev.maestro.gateway.GatewayFixture.Ws;
 import dev.maestro.platform.MaestroConfig;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -77,5 +79,33 @@ class RedisOutageTest {
     JsonObject presence = ws.next(f -> "event".equals(f.getString("type")) && "presence".equals(f.getJsonObject("event").getString("type")),
         Duration.ofSeconds(10));
     assertThat(presence.getJsonObject("event").getJsonArray("openIn")).isEqualTo(new JsonArray().add("tui"));
+  }
+
+  @Test
+  void browsersGetAClear503WhileRedisIsDownAndTokenCallsNeverCreateASession() throws Exception {
+    String token = fx.adminToken();
+    GatewayFixture.Resp tokenCall = fx.get("/api/v1/sessions", token);
+    assertThat(tokenCall.status()).isEqualTo(200);
+    assertThat(tokenCall.headers().getAll("Set-Cookie")).as("a bearer call stores no browser session").isEmpty();
+
+    JsonObject browser = fx.browserLogin("admin", GatewayFixture.ADMIN_PASSWORD);
+    MultiMap cookie = MultiMap.caseInsensitiveMultiMap().add("Cookie", browser.getString("cookie"));
+    assertThat(fx.call(fx.port(), HttpMethod.GET, "/api/v1/sessions", null, null, cookie).status()).isEqualTo(200);
+    proxy.stop();
+    try {
+      GatewayFixture.Resp during = fx.call(fx.port(), HttpMethod.GET, "/api/v1/sessions", null, null, cookie);
+      assertThat(during.status()).isEqualTo(503);
+      assertThat(during.header("Content-Type")).startsWith("application/problem+json");
+      assertThat(during.json().getString("detail")).contains("Redis cannot be reached").doesNotContain("Exception");
+      assertThat(fx.get("/api/v1/sessions", token).status()).isEqualTo(200);
+    } finally {
+      proxy.restart();
+    }
+    long deadline = System.currentTimeMillis() + 20_000;
+    int status = 0;
+    while (System.currentTimeMillis() < deadline && (status = fx.call(fx.port(), HttpMethod.GET, "/api/v1/sessions", null, null, cookie).status()) != 200) {
+      Thread.sleep(200);
+    }
+    assertThat(status).as("the browser session survives the outage").isEqualTo(200);
   }
 }

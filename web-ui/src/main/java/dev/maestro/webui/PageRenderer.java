@@ -63,7 +63,9 @@ final class PageRenderer {
 
   static void redirect(RoutingContext rc, String location) {
     WebUi.flushSession(rc).onComplete(x -> {
-      if (!rc.response().ended()) {
+      if (x.failed()) {
+        rc.fail(x.cause());
+      } else if (!rc.response().ended()) {
         rc.response().setStatusCode(303).putHeader("Location", location).putHeader("Cache-Control", "no-store").end();
       }
     });

@@ -38,7 +38,10 @@ public final class WebUi {
   private WebUi() {}
 
   public static void installSessions(Vertx vertx, Router router, Redis redis) {
-    SessionHandler sessions = SessionHandler.create(RedisSessionStore.create(vertx, redis))
+    // Lazy: a request that never touches its session (every bearer-token API call) stores nothing
+    // in Redis and gets no cookie.
+    SessionHandler sessions = SessionHandler.create(new OutageAwareSessionStore(RedisSessionStore.create(vertx, redis)))
+        .setLazySession(true)
         .setSessionCookieName(COOKIE_NAME).setCookieHttpOnlyFlag(true)
         .setCookieSameSite(io.vertx.core.http.CookieSameSite.LAX)
         .setSessionTimeout(7L * 24 * 3600 * 1000);
@@ -55,12 +58,13 @@ public final class WebUi {
   /**
    * Stores the session now. The automatic store happens when the headers go out and does not
    * delay them, so without this a browser following a redirect can read the previous session
-   * (no principal after login, a lost flash message).
+   * (no principal after login, a lost flash message). Fails when the store is unreachable: a
+   * redirect that pretends the sign-in worked would only lead back to the login form.
    */
   static io.vertx.core.Future<Void> flushSession(RoutingContext rc) {
     SessionHandler h = rc.get(SESSION_HANDLER_KEY);
     if (h == null || rc.session() == null) return io.vertx.core.Future.succeededFuture();
-    return h.flush(rc).recover(e -> io.vertx.core.Future.succeededFuture());
+    return h.flush(rc);
   }
 
   public static void mountPages(Vertx vertx, Router router, WebUiGateway gateway) {
