@@ -285,6 +285,16 @@ public final class FakeSessionService implements SessionService {
   }
 
   @Override
+  public Future<JsonObject> requestElicitation(String sessionId, JsonObject request) {
+    return notFound("session");
+  }
+
+  @Override
+  public Future<Void> answerElicitation(String userId, String sessionId, String elicitationId, String action, JsonObject content) {
+    return notFound("pending elicitation");
+  }
+
+  @Override
   public Future<Void> approve(String userId, String sessionId, String callId, String decision) {
     if (owned(userId, sessionId) == null) return notFound("session");
     Turn turn = turns.get(sessionId);
