@@ -56,6 +56,8 @@ final class McpConnection {
   private final BiConsumer<String, String> onStatus;
   private final McpJsonMapper mapper = McpJsonDefaults.getMapper();
   private final Map<Object, CallContext> progress = new ConcurrentHashMap<>();
+  /** Who answers the server's elicitation/create for the call in flight (set by the owner; default cancel). */
+  private final ElicitationBridge elicitation = new ElicitationBridge(progress);
   private final McpTokens tokens;
   private volatile String authChallenge;
 
@@ -81,6 +83,7 @@ final class McpConnection {
   }
 
   String name() { return config.getString("name"); }
+  ElicitationBridge elicitation() { return elicitation; }
   String status() { return status; }
   String error() { return error; }
 
@@ -185,7 +188,8 @@ final class McpConnection {
   private Future<McpAsyncClient> initialize(int gen, McpClientTransport transport) {
     McpAsyncClient c = McpClient.async(transport)
         .clientInfo(new McpSchema.Implementation("maestro", "Maestro", "0.1.0"))
-        .capabilities(McpSchema.ClientCapabilities.builder().roots(true).build())
+        .capabilities(McpSchema.ClientCapabilities.builder().roots(true).elicitation(true, false).build())
+        .elicitation(request -> elicitation.handle(context, name(), request))
         .requestTimeout(Duration.ofSeconds(settings.requestTimeoutSeconds()))
         .initializationTimeout(Duration.ofSeconds(settings.requestTimeoutSeconds()))
         .toolsChangeConsumer(tools -> {
