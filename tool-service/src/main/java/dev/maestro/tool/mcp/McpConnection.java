@@ -48,6 +48,8 @@ final class McpConnection {
   static final String CONNECTED = "connected";
   static final String CONNECTING = "connecting";
   static final String FAILED = "failed";
+  /** Above the longest call ToolServiceImpl allows (3600 s): calls are timed by it, not by the SDK. */
+  static final int CALL_TIMEOUT_CEILING_SECONDS = 3700;
 
   private final Vertx vertx;
   private final Context context;
@@ -190,7 +192,10 @@ final class McpConnection {
         .clientInfo(new McpSchema.Implementation("maestro", "Maestro", "0.1.0"))
         .capabilities(McpSchema.ClientCapabilities.builder().roots(true).elicitation(true, false).build())
         .elicitation(request -> elicitation.handle(context, name(), request))
-        .requestTimeout(Duration.ofSeconds(settings.requestTimeoutSeconds()))
+        // The SDK bounds every request with this, tools/call too: a call waiting on the user (elicitation)
+        // or a long tool must live as long as its own timeoutSeconds (enforced by ToolServiceImpl), so
+        // only the other requests get the short bound (initializationTimeout, ping, listTools).
+        .requestTimeout(Duration.ofSeconds(Math.max(settings.requestTimeoutSeconds(), CALL_TIMEOUT_CEILING_SECONDS)))
         .initializationTimeout(Duration.ofSeconds(settings.requestTimeoutSeconds()))
         .toolsChangeConsumer(tools -> {
           // The SDK hands over one page; re-list every page ourselves.
@@ -232,7 +237,8 @@ final class McpConnection {
 
   private Future<List<McpSchema.Tool>> page(McpAsyncClient c, String cursor, List<McpSchema.Tool> all, int pages) {
     if (pages > 100) return Future.succeededFuture(all);   // a server that never stops paging
-    return fromMono(cursor == null ? c.listTools(null) : c.listTools(cursor)).compose(r -> {
+    Duration bound = Duration.ofSeconds(settings.requestTimeoutSeconds());
+    return fromMono((cursor == null ? c.listTools(null) : c.listTools(cursor)).timeout(bound)).compose(r -> {
       all.addAll(r.tools());
       String next = r.nextCursor();
       return next == null || next.isEmpty() ? Future.succeededFuture(all) : page(c, next, all, pages + 1);

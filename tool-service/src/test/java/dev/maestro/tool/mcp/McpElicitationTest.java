@@ -39,6 +39,9 @@ class McpElicitationTest {
   static final List<JsonObject> asked = new CopyOnWriteArrayList<>();
   /** How the user answers: request → {action, content?}, or null to fail the bus request. */
   static volatile Function<JsonObject, JsonObject> user;
+  /** How long the user thinks before answering. */
+  static volatile long thinkMs;
+  static final int REQUEST_TIMEOUT_SECONDS = 8;
 
   @BeforeAll
   static void start() throws Exception {
@@ -48,7 +51,7 @@ class McpElicitationTest {
     TestEnv.dropSchema(vertx, ToolServiceVerticle.SCHEMA).await(30, TimeUnit.SECONDS);
     // session-service's side of the contract: requestElicitation answered as the user would
     vertx.eventBus().<JsonObject>consumer(SessionService.ADDRESS, McpElicitationTest::session).completion().await(10, TimeUnit.SECONDS);
-    JsonObject config = TestEnv.config().put("MAESTRO_MCP_REQUEST_TIMEOUT_SECONDS", "20");
+    JsonObject config = TestEnv.config().put("MAESTRO_MCP_REQUEST_TIMEOUT_SECONDS", String.valueOf(REQUEST_TIMEOUT_SECONDS));
     vertx.deployVerticle(new ToolServiceVerticle(), new DeploymentOptions().setConfig(config)).await(60, TimeUnit.SECONDS);
     tools = ToolService.createProxy(vertx);
     tools.createMcpServer(new JsonObject().put("name", "everything").put("transport", "stdio").put("command", "node")
@@ -65,6 +68,7 @@ class McpElicitationTest {
   @BeforeEach
   void reset() {
     asked.clear();
+    thinkMs = 0;
   }
 
   private static void session(Message<JsonObject> msg) {
@@ -74,8 +78,12 @@ class McpElicitationTest {
     }
     asked.add(msg.body());
     JsonObject answer = user.apply(msg.body().getJsonObject("request"));
-    if (answer == null) msg.fail(ErrorCodes.UNAVAILABLE, "nobody there");
-    else msg.reply(answer);
+    Runnable reply = () -> {
+      if (answer == null) msg.fail(ErrorCodes.UNAVAILABLE, "nobody there");
+      else msg.reply(answer);
+    };
+    if (thinkMs > 0) vertx.setTimer(thinkMs, t -> reply.run());
+    else reply.run();
   }
 
   private static String call(String sessionId, String callId) throws Exception {
@@ -110,6 +118,15 @@ class McpElicitationTest {
   void aDeclineReachesTheServer() throws Exception {
     user = request -> new JsonObject().put("action", "decline");
     assertThat(call("session-2", UUID.randomUUID().toString())).contains("User declined");
+  }
+
+  @Test
+  void aUserWhoTakesLongerThanTheMcpRequestTimeoutStillGetsTheAnswerThrough() throws Exception {
+    // the SDK times every request, tools/call included: a call waiting on a person must outlive that bound
+    thinkMs = (REQUEST_TIMEOUT_SECONDS + 2) * 1000L;
+    user = request -> new JsonObject().put("action", "accept")
+        .put("content", ElicitationForm.applyDefaults(request.getJsonObject("schema"), new JsonObject().put("name", "Grace Hopper")));
+    assertThat(call("session-4", UUID.randomUUID().toString())).contains("Name: Grace Hopper");
   }
 
   @Test
