@@ -11,7 +11,8 @@
 //   CHROMIUM               browser binary (default /usr/bin/chromium)
 //   SCREENSHOTS            output folder (default ./screenshots)
 // The chat prompts follow the harness script: "think" streams thinking first, "tool" asks for an
-// approved tool call, "slow" streams long enough to cancel (MAESTRO_FLOW_SKIP=thinking,tools,cancel
+// approved tool call, "elicit" has an MCP tool ask for a form, "slow" streams long enough to cancel
+// (MAESTRO_FLOW_SKIP=thinking,tools,elicitation,cancel
 // leaves those sections out). Exit code 0 = every check passed; the last line is a JSON summary.
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
@@ -227,6 +228,38 @@ try {
   const denied = await page.evaluate(() => Array.from(document.querySelectorAll('details.tool pre.result.error')).map(e => e.textContent).join('|'));
   expect(/denied/.test(denied) && /will not/.test((await chatState()).text), 'denied tool did not run and the model was told');
 
+  }
+
+  if (!SKIP.has('elicitation')) {
+  // ---- an MCP tool asks the user: a form pre-filled with the schema's defaults ----
+  await send('elicit my details');
+  await page.waitForSelector('.elicitation button.accept', { timeout: T });
+  await shot(page, 'chat-elicitation-390');
+  const prefilled = await page.evaluate(() => { const f = document.querySelector('.elicitation'); const v = n => f.querySelector('[name="' + n + '"]');
+    return { name: v('name').value, age: v('age').value, score: v('score').value, status: v('status').value, verified: v('verified').checked,
+             q: f.querySelector('.elicitation-q').textContent, focused: document.activeElement.name }; });
+  expect(prefilled.name === '' && prefilled.age === '30' && prefilled.score === '95.5' && prefilled.status === 'active'
+    && prefilled.verified === true && /signed up/.test(prefilled.q) && prefilled.focused === 'name',
+    'elicitation form shows the question, pre-filled with the defaults, focus on the first field', JSON.stringify(prefilled));
+  // the required name left empty: refused, the form says why and stays
+  await page.click('.elicitation button.accept');
+  await page.waitForSelector('.elicitation .elicitation-error:not([hidden])', { timeout: T });
+  ok('an answer that does not fit the schema is refused inside the form');
+  await page.fill('.elicitation [name="name"]', 'Ada <b>Lovelace</b>');
+  await page.selectOption('.elicitation [name="status"]', 'pending');
+  await page.click('.elicitation button.accept');
+  await page.waitForSelector('.elicitation-outcome[data-action="accept"]', { timeout: T });
+  await waitTurn();
+  const answered = await page.evaluate(() => Array.from(document.querySelectorAll('details.tool pre.result')).map(e => e.textContent).pop());
+  const ans = JSON.parse(answered.replace(/^answer: /, ''));
+  expect(ans.action === 'accept' && ans.content.name === 'Ada <b>Lovelace</b>' && ans.content.age === 30 && ans.content.score === 95.5
+    && ans.content.status === 'pending' && ans.content.verified === true, 'the accepted form reached the tool with the edits and the defaults', answered);
+  await send('elicit again');
+  await page.waitForSelector('.elicitation button.decline', { timeout: T });
+  await page.click('.elicitation button.decline');
+  await page.waitForSelector('.elicitation-outcome[data-action="decline"]', { timeout: T });
+  await waitTurn();
+  ok('a declined elicitation shows its outcome');
   }
 
   if (!SKIP.has('cancel')) {

@@ -20,6 +20,7 @@
   var presence = document.getElementById('presence');
   var totalsEl = document.getElementById('totals');
   var approvalTpl = document.getElementById('tpl-approval');
+  var elicitationTpl = document.getElementById('tpl-elicitation');
 
   var ws = null, backoff = 500, closedOnPurpose = false;
   var turnActive = root.getAttribute('data-streaming') === 'true';
@@ -146,6 +147,121 @@
     node.querySelector('.allow').focus({ preventScroll: false });
   }
 
+  // MCP elicitation: a running tool asks the user. The form is pre-filled with the schema's
+  // defaults (SEP-1034: what the user leaves alone is answered with the default).
+  function enumOptions(p) {
+    if (Array.isArray(p.enum)) return p.enum.map(function (v, i) { return { value: v, label: (p.enumNames && p.enumNames[i]) || v }; });
+    var alts = p.oneOf || p.anyOf;
+    if (Array.isArray(alts)) return alts.map(function (a) { return { value: a.const, label: a.title || a.const }; });
+    return null;
+  }
+
+  function field(name, p, required) {
+    var id = 'el-' + Math.random().toString(36).slice(2) + '-' + name;
+    var wrap = el('div', 'field');
+    wrap.setAttribute('data-field', name);
+    var input, type = p.type, has = Object.prototype.hasOwnProperty.call(p, 'default');
+    var opts = type === 'array' && p.items ? enumOptions(p.items) : enumOptions(p);
+    if (type === 'boolean') {
+      input = el('input'); input.type = 'checkbox'; input.checked = has ? p.default === true : false;
+    } else if (opts) {
+      input = el('select');
+      if (type === 'array') input.multiple = true;
+      else if (!has) input.appendChild(el('option', null, ''));
+      var chosen = Array.isArray(p.default) ? p.default : [p.default];
+      opts.forEach(function (o) {
+        var opt = el('option', null, String(o.label));
+        opt.value = String(o.value);
+        opt.selected = has && chosen.indexOf(o.value) >= 0;
+        input.appendChild(opt);
+      });
+    } else {
+      input = el('input');
+      if (type === 'integer' || type === 'number') { input.type = 'number'; input.step = type === 'integer' ? '1' : 'any'; }
+      else input.type = { email: 'email', uri: 'url', date: 'date', 'date-time': 'datetime-local' }[p.format] || 'text';
+      if (p.minimum != null) input.min = p.minimum;
+      if (p.maximum != null) input.max = p.maximum;
+      if (has) input.value = String(p.default);
+    }
+    input.id = id;
+    input.name = name;
+    input.setAttribute('data-type', type || 'string');
+    if (required) input.required = true;
+    var label = el('label', null, (p.title || name) + (required ? ' *' : ''));
+    label.htmlFor = id;
+    if (type === 'boolean') { wrap.appendChild(input); wrap.appendChild(document.createTextNode(' ')); }
+    wrap.appendChild(label);
+    if (type !== 'boolean') wrap.appendChild(input);
+    if (p.description) wrap.appendChild(el('span', 'hint', p.description));
+    return wrap;
+  }
+
+  function formContent(node) {
+    var content = {};
+    node.querySelectorAll('.fields [name]').forEach(function (input) {
+      var type = input.getAttribute('data-type');
+      if (type === 'boolean') { content[input.name] = input.checked; return; }
+      if (input.multiple) { content[input.name] = Array.prototype.map.call(input.selectedOptions, function (o) { return o.value; }); return; }
+      if (input.value === '') return;   // left empty: the server applies the default, if any
+      content[input.name] = type === 'integer' || type === 'number' ? Number(input.value) : input.value;
+    });
+    return content;
+  }
+
+  function elicitation(ev) {
+    var box = toolBox(ev.callId, null, null);
+    box.open = true;
+    box.querySelector('.tool-state').textContent = 'waiting for your input';
+    if (box.querySelector('.elicitation[data-elicitation-id="' + cssEscape(ev.elicitationId) + '"]')) return;
+    var node = elicitationTpl.content.firstElementChild.cloneNode(true);
+    node.setAttribute('data-elicitation-id', ev.elicitationId);
+    var q = node.querySelector('.elicitation-q');
+    q.id = 'elicitation-' + ev.elicitationId;
+    q.textContent = ev.message || 'The tool asks for input.';
+    node.setAttribute('aria-labelledby', q.id);
+    node.querySelector('.elicitation-from').textContent = 'Asked by the MCP server “' + (ev.server || 'unknown') + '”';
+    var schema = ev.schema || {};
+    var props = schema.properties || {};
+    var required = Array.isArray(schema.required) ? schema.required : [];
+    var fields = node.querySelector('.fields');
+    Object.keys(props).forEach(function (name) { fields.appendChild(field(name, props[name] || {}, required.indexOf(name) >= 0)); });
+    var answer = function (action) {
+      var frame = { type: 'elicit', id: 'elicit:' + ev.elicitationId, sessionId: sessionId, elicitationId: ev.elicitationId, action: action };
+      if (action === 'accept') frame.content = formContent(node);
+      var err = node.querySelector('.elicitation-error');
+      if (!send(frame)) { err.textContent = 'Not connected — try again in a moment.'; err.hidden = false; return; }
+      err.hidden = true;
+      node.setAttribute('data-sent', action);
+    };
+    node.addEventListener('submit', function (e) { e.preventDefault(); answer('accept'); });
+    node.querySelector('.decline').addEventListener('click', function () { answer('decline'); });
+    box.appendChild(node);
+    var first = node.querySelector('.fields [name]') || node.querySelector('.accept');
+    first.focus({ preventScroll: false });
+  }
+
+  var OUTCOME = { accept: 'You accepted and sent the form.', decline: 'You declined.', cancel: 'Cancelled (no answer in time, or the turn ended).' };
+
+  function elicitationResolved(ev) {
+    var node = messages.querySelector('.elicitation[data-elicitation-id="' + cssEscape(ev.elicitationId) + '"]');
+    if (!node) return;
+    var out = el('p', 'elicitation-outcome', OUTCOME[ev.action] || ev.action);
+    out.setAttribute('data-elicitation-id', ev.elicitationId);
+    out.setAttribute('data-action', ev.action);
+    var box = node.closest('details.tool');
+    node.replaceWith(out);
+    if (box) box.querySelector('.tool-state').textContent = 'running';
+  }
+
+  function elicitationRefused(ref, msg) {
+    var node = messages.querySelector('.elicitation[data-elicitation-id="' + cssEscape(ref.slice('elicit:'.length)) + '"]');
+    if (!node) return false;
+    var err = node.querySelector('.elicitation-error');
+    err.textContent = msg.message || msg.code || 'The server refused that answer.';
+    err.hidden = false;
+    return true;
+  }
+
   function toolResult(ev) {
     var box = toolBox(ev.callId, null, null);
     var a = box.querySelector('.approval');
@@ -182,7 +298,7 @@
           if (!fresh || !target.isConnected) return;
           if (fresh.getAttribute('data-status') === 'streaming') return;
           // Keep live-only state (pending approvals) if the stored copy lags behind.
-          if (target.querySelector('.approval')) return;
+          if (target.querySelector('.approval, .elicitation')) return;
           if (!fresh.querySelector('.parts > *')) { target.remove(); return; }
           target.replaceWith(fresh);
           if (current && current.el === target) current.el = fresh;
@@ -225,6 +341,13 @@
         if (current && current.skip) break;
         approval(ev);
         break;
+      case 'elicitation_required':
+        if (current && current.skip) break;
+        elicitation(ev);
+        break;
+      case 'elicitation_resolved':
+        elicitationResolved(ev);
+        break;
       case 'tool_result':
         if (current && current.skip) break;
         toolResult(ev);
@@ -247,6 +370,7 @@
           }
           current.el.setAttribute('data-status', ev.status);
           current.el.querySelectorAll('.approval').forEach(function (a) { a.remove(); });
+          current.el.querySelectorAll('.elicitation').forEach(function (a) { a.remove(); });
         }
         current = null;
         root.setAttribute('data-turn-status', ev.status || 'complete');
@@ -301,6 +425,7 @@
         }
         handle(msg.event || {});
       } else if (msg.type === 'error') {
+        if (typeof msg.id === 'string' && msg.id.indexOf('elicit:') === 0 && elicitationRefused(msg.id, msg)) return;
         errorBox.textContent = msg.message || msg.code || 'The server refused that request.';
         errorBox.hidden = false;
       }

@@ -74,6 +74,44 @@ class ApiHttpTest {
     assertProblem(plain, 415);
   }
 
+  static final JsonObject FORM = new JsonObject().put("type", "object").put("required", new JsonArray().add("name"))
+      .put("properties", new JsonObject()
+          .put("name", new JsonObject().put("type", "string"))
+          .put("age", new JsonObject().put("type", "integer").put("default", 30))
+          .put("status", new JsonObject().put("type", "string").put("enum", new JsonArray().add("active").add("inactive"))
+              .put("default", "active")));
+
+  @Test
+  void answeringAnElicitationIs204AndItsFailuresAreProblems() {
+    String session = fx.newSession(t());
+    String id = UUID.randomUUID().toString();
+    String url = "/api/v1/sessions/" + session + "/elicitations/" + id;
+    fx.sessions.elicitations.put(id, FORM);
+    // bad action, bad content shape, content against the schema: 400 naming the problem
+    assertProblem(fx.post(url, t(), new JsonObject().put("action", "maybe")), 400);
+    assertProblem(fx.post(url, t(), new JsonObject().put("action", "accept").put("content", "Ada")), 400);
+    Resp wrongType = fx.post(url, t(), new JsonObject().put("action", "accept")
+        .put("content", new JsonObject().put("name", "Ada").put("age", "thirty")));
+    assertProblem(wrongType, 400);
+    assertThat(wrongType.json().getString("detail")).contains("age");
+    assertProblem(fx.post(url, t(), new JsonObject().put("action", "accept")), 400);   // required name has no default
+    // unknown elicitation, somebody else's session: 404
+    assertProblem(fx.post("/api/v1/sessions/" + session + "/elicitations/" + UUID.randomUUID(), t(),
+        new JsonObject().put("action", "decline")), 404);
+    JsonObject other = fx.newUser(admin, "member");
+    assertProblem(fx.post(url, other.getString("token"), new JsonObject().put("action", "decline")), 404);
+
+    Resp ok = fx.post(url, t(), new JsonObject().put("action", "accept").put("content", new JsonObject().put("name", "Ada")));
+    assertThat(ok.status()).as(ok.body()).isEqualTo(204);
+    JsonObject answered = fx.sessions.callsOf("answerElicitation").get(0);
+    assertThat(answered.getString("elicitationId")).isEqualTo(id);
+    assertThat(answered.getJsonObject("content")).isEqualTo(new JsonObject().put("name", "Ada").put("age", 30).put("status", "active"));
+    // answered once: 409
+    assertProblem(fx.post(url, t(), new JsonObject().put("action", "decline")), 409);
+    assertThat(fx.get("/api/v1/openapi.json", null).json().getJsonObject("paths")
+        .containsKey("/api/v1/sessions/{id}/elicitations/{elicitationId}")).isTrue();
+  }
+
   @Test
   void bodiesOverTheLimitAre413() {
     String big = "{\"text\":\"" + "x".repeat((1 << 20) + 10) + "\"}";

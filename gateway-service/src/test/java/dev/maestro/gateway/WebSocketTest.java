@@ -130,7 +130,10 @@ class WebSocketTest {
     String[] bad = {"not json", "[1,2]", "{}", "{\"type\":42}", "{\"type\":\"dance\"}", "{\"type\":\"subscribe\"}",
         "{\"type\":\"subscribe\",\"sessionId\":\"x' OR 1=1 --\"}", "{\"type\":\"send\",\"sessionId\":\"" + UUID.randomUUID() + "\"}",
         "{\"type\":\"subscribe\",\"sessionId\":\"" + UUID.randomUUID() + "\",\"afterSeq\":\"3\"}",
-        "{\"type\":\"approve\",\"sessionId\":\"" + UUID.randomUUID() + "\",\"callId\":\"c\",\"decision\":\"maybe\"}"};
+        "{\"type\":\"approve\",\"sessionId\":\"" + UUID.randomUUID() + "\",\"callId\":\"c\",\"decision\":\"maybe\"}",
+        "{\"type\":\"elicit\",\"sessionId\":\"" + UUID.randomUUID() + "\",\"elicitationId\":\"e\",\"action\":\"maybe\"}",
+        "{\"type\":\"elicit\",\"sessionId\":\"" + UUID.randomUUID() + "\",\"action\":\"accept\"}",
+        "{\"type\":\"elicit\",\"sessionId\":\"" + UUID.randomUUID() + "\",\"elicitationId\":\"e\",\"action\":\"accept\",\"content\":[1]}"};
     for (String frame : bad) {
       ws.sendText(frame);
       JsonObject err = ws.next("error");
@@ -171,6 +174,26 @@ class WebSocketTest {
     assertThat(fx.sessions.callsOf("approve").stream().anyMatch(c -> c.getString("callId").equals("call-1")
         && c.getString("decision").equals("deny") && c.getString("sessionId").equals(session))).isTrue();
     assertThat(fx.sessions.callsOf("cancel").stream().anyMatch(c -> c.getString("sessionId").equals(session))).isTrue();
+  }
+
+  @Test
+  void anElicitAnswerReachesTheSessionServiceAndItsRefusalsComeBackAsErrors() throws Exception {
+    String session = fx.newSession(a());
+    String id = UUID.randomUUID().toString();
+    fx.sessions.elicitations.put(id, new JsonObject().put("type", "object").put("properties", new JsonObject()
+        .put("ok", new JsonObject().put("type", "boolean").put("default", true))));
+    Ws ws = fx.ws(a());
+    ws.send(new JsonObject().put("type", "elicit").put("sessionId", session).put("elicitationId", id).put("action", "accept")
+        .put("content", new JsonObject().put("ok", "yes")));
+    assertThat(ws.next("error").getString("code")).isEqualTo("bad_request");
+    ws.send(new JsonObject().put("type", "elicit").put("sessionId", session).put("elicitationId", id).put("action", "accept"));
+    assertThat(ws.next("ack").getString("action")).isEqualTo("elicit");
+    assertThat(fx.sessions.callsOf("answerElicitation").stream().anyMatch(c -> c.getString("elicitationId").equals(id)
+        && c.getJsonObject("content").getBoolean("ok"))).isTrue();
+    ws.send(new JsonObject().put("type", "elicit").put("sessionId", session).put("elicitationId", id).put("action", "decline"));
+    assertThat(ws.next("error").getString("code")).isEqualTo("conflict");
+    ws.send(new JsonObject().put("type", "elicit").put("sessionId", session).put("elicitationId", "nope").put("action", "cancel"));
+    assertThat(ws.next("error").getString("code")).isEqualTo("not_found");
   }
 
   @Test

@@ -68,6 +68,10 @@ public class SessionRouter {
     this.ownerId = node + "/" + UUID.randomUUID();
   }
 
+  long elicitationTimeoutMs() {
+    return settings.elicitationTimeoutMs();
+  }
+
   public String ownerId() {
     return ownerId;
   }
@@ -81,7 +85,7 @@ public class SessionRouter {
       owners = map;
       nodeConsumer = vertx.eventBus().consumer(nodeAddress(ownerId), msg -> {
         JsonObject body = msg.body();
-        local(body.getString("sessionId"), body.getJsonObject("command"))
+        local(body.getString("sessionId"), body.getJsonObject("command"), body.getLong("timeoutMs", FORWARD_TIMEOUT_MS))
             .onSuccess(msg::reply)
             .onFailure(err -> msg.fail(code(err), err.getMessage()));
       });
@@ -98,16 +102,21 @@ public class SessionRouter {
 
   /** Runs a command on the session's live owner, activating it (here) when it has none. */
   public Future<JsonObject> call(String sessionId, JsonObject command) {
-    return call(sessionId, command, 0);
+    return call(sessionId, command, FORWARD_TIMEOUT_MS, 0);
   }
 
-  private Future<JsonObject> call(String sessionId, JsonObject command, int attempt) {
+  /** The same for a command whose answer may take long (an elicitation waits for its user). */
+  public Future<JsonObject> call(String sessionId, JsonObject command, long timeoutMs) {
+    return call(sessionId, command, Math.max(timeoutMs, FORWARD_TIMEOUT_MS), 0);
+  }
+
+  private Future<JsonObject> call(String sessionId, JsonObject command, long timeoutMs, int attempt) {
     return owner(sessionId).compose(owner -> {
-      Future<JsonObject> f = owner.equals(ownerId) ? local(sessionId, command) : forward(owner, sessionId, command);
+      Future<JsonObject> f = owner.equals(ownerId) ? local(sessionId, command, timeoutMs) : forward(owner, sessionId, command, timeoutMs);
       return f.recover(err -> {
         // the owner vanished between lookup and delivery: take over once, then give up visibly
         if (attempt == 0 && err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
-          return takeOver(sessionId, owner).compose(x -> call(sessionId, command, attempt + 1));
+          return takeOver(sessionId, owner).compose(x -> call(sessionId, command, timeoutMs, attempt + 1));
         }
         return Future.failedFuture(err);
       });
@@ -142,18 +151,18 @@ public class SessionRouter {
     return cluster.getNodes().contains(node);
   }
 
-  private Future<JsonObject> forward(String owner, String sessionId, JsonObject command) {
+  private Future<JsonObject> forward(String owner, String sessionId, JsonObject command, long timeoutMs) {
     return vertx.eventBus().<JsonObject>request(nodeAddress(owner),
-            new JsonObject().put("sessionId", sessionId).put("command", command),
-            new DeliveryOptions().setSendTimeout(FORWARD_TIMEOUT_MS))
+            new JsonObject().put("sessionId", sessionId).put("command", command).put("timeoutMs", timeoutMs),
+            new DeliveryOptions().setSendTimeout(timeoutMs))
         .map(m -> m.body());
   }
 
   /** Runs on this router's context: map access is single-threaded. */
-  Future<JsonObject> local(String sessionId, JsonObject command) {
+  Future<JsonObject> local(String sessionId, JsonObject command, long timeoutMs) {
     return onContext(() -> activate(sessionId)).compose(deploymentId -> vertx.eventBus()
         .<JsonObject>request(SessionVerticle.commandAddress(sessionId), command,
-            new DeliveryOptions().setLocalOnly(true).setSendTimeout(FORWARD_TIMEOUT_MS))
+            new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeoutMs))
         .map(m -> m.body()));
   }
 

@@ -1,5 +1,6 @@
 package dev.maestro.session;
 
+import dev.maestro.contracts.session.ElicitationForm;
 import dev.maestro.contracts.session.SessionService;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -10,7 +11,7 @@ import java.util.Set;
 
 /**
  * The SessionService contract. Stored data (CRUD, fork, export/import, search, templates) is
- * answered from PostgreSQL by any node; live operations (send, cancel, approve, events, compact)
+ * answered from PostgreSQL by any node; live operations (send, cancel, approve, elicitations, events, compact)
  * go through {@link SessionRouter} to the session's one owner. Every call first checks that the
  * session belongs to userId.
  */
@@ -144,6 +145,28 @@ public class SessionServiceImpl implements SessionService {
     if (blank(callId)) return Fail.invalid("callId", "is required");
     if (!"allow".equals(decision) && !"deny".equals(decision)) return Fail.invalid("decision", "must be allow or deny");
     return live(userId, sessionId, new JsonObject().put("op", "approve").put("callId", callId).put("decision", decision)).mapEmpty();
+  }
+
+  /**
+   * From tool-service: held by the session's owner until the user answers, the elicitation times out
+   * or the turn ends (a little longer here, so the owner's own timeout answers first).
+   */
+  @Override
+  public Future<JsonObject> requestElicitation(String sessionId, JsonObject request) {
+    if (Fail.uuidOrNull(sessionId) == null) return Fail.notFound("session " + sessionId);
+    if (request == null || blank(request.getString("callId"))) return Fail.invalid("callId", "is required");
+    if (!(request.getValue("schema") instanceof JsonObject)) return Fail.invalid("schema", "must be an object");
+    return router.call(sessionId, new JsonObject().put("op", "elicit").put("request", request),
+        router.elicitationTimeoutMs() + 5_000);
+  }
+
+  @Override
+  public Future<Void> answerElicitation(String userId, String sessionId, String elicitationId, String action, JsonObject content) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
+    if (blank(elicitationId)) return Fail.invalid("elicitationId", "is required");
+    if (!ElicitationForm.isAction(action)) return Fail.invalid("action", "must be accept, decline or cancel");
+    return live(userId, sessionId, new JsonObject().put("op", "answerElicitation").put("elicitationId", elicitationId)
+        .put("action", action).put("content", content)).mapEmpty();
   }
 
   @Override

@@ -1,10 +1,12 @@
 package dev.maestro.session;
 
+import dev.maestro.contracts.session.ElicitationForm;
 import io.vertx.core.json.JsonObject;
 
 /** Tunables of the live sessions (config keys are the env var names, like every Maestro setting). */
 record SessionSettings(long idleTimeoutMs, int maxToolRounds, long streamIdleTimeoutMs, int heldEvents,
-                       long toolTimeoutSeconds, double compactThreshold, int keepRecentMessages, String modelsFile) {
+                       long toolTimeoutSeconds, double compactThreshold, int keepRecentMessages, String modelsFile,
+                       long elicitationTimeoutMs) {
 
   static final String IDLE_TIMEOUT = "MAESTRO_SESSION_IDLE_SECONDS";
   static final String MAX_TOOL_ROUNDS = "MAESTRO_SESSION_MAX_TOOL_ROUNDS";
@@ -24,7 +26,16 @@ record SessionSettings(long idleTimeoutMs, int maxToolRounds, long streamIdleTim
         (long) num(config, TOOL_TIMEOUT, 600),
         num(config, COMPACT_THRESHOLD, 0.8),
         (int) num(config, KEEP_RECENT, 6),
-        str(config, MODELS_FILE));
+        str(config, MODELS_FILE),
+        elicitationTimeout(config));
+  }
+
+  private static long elicitationTimeout(JsonObject config) {
+    try {
+      return ElicitationForm.timeoutMs(config);
+    } catch (IllegalArgumentException e) {
+      throw new dev.maestro.platform.StartupException(e.getMessage());
+    }
   }
 
   private static double num(JsonObject config, String key, double def) {

@@ -4,6 +4,7 @@ import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.provider.ChatRequest;
 import dev.maestro.contracts.provider.ProviderEvents;
 import dev.maestro.contracts.provider.ProviderService;
+import dev.maestro.contracts.session.ElicitationForm;
 import dev.maestro.contracts.session.SessionEvents;
 import dev.maestro.contracts.tool.ToolService;
 import io.vertx.core.Future;
@@ -88,6 +89,7 @@ public class SessionVerticle extends VerticleBase {
     JsonObject usage = new JsonObject();
     long lastStreamEvent;
     final Map<String, Promise<String>> approvals = new LinkedHashMap<>();
+    final Map<String, Elicitation> elicitations = new LinkedHashMap<>();
     final Map<String, JsonObject> pendingCalls = new LinkedHashMap<>();
     final Map<String, JsonObject> results = new LinkedHashMap<>();
     List<JsonObject> offeredTools = List.of();
@@ -116,6 +118,27 @@ public class SessionVerticle extends VerticleBase {
       this.id = id;
     }
   }
+
+  /** A question of a running tool call to the user; answered once, by the user, the timeout or the turn's end. */
+  private static final class Elicitation {
+    final String id;
+    final JsonObject schema;
+    final Promise<JsonObject> answer = Promise.promise();
+    long timer = -1;
+
+    Elicitation(String id, JsonObject schema) {
+      this.id = id;
+      this.schema = schema;
+    }
+  }
+
+  /** Recently resolved elicitations (id → action), so a late second answer gets CONFLICT, not NOT_FOUND. */
+  private final Map<String, String> resolvedElicitations = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+      return size() > 256;
+    }
+  };
 
   @Override
   public Future<?> start() {
@@ -199,6 +222,9 @@ public class SessionVerticle extends VerticleBase {
         case "send" -> send(cmd.getString("text"));
         case "cancel" -> cancel().map(new JsonObject());
         case "approve" -> approve(cmd.getString("callId"), cmd.getString("decision"));
+        case "elicit" -> elicit(cmd.getJsonObject("request"));
+        case "answerElicitation" -> answerElicitation(cmd.getString("elicitationId"), cmd.getString("action"),
+            cmd.getJsonObject("content"));
         case "events" -> Future.succeededFuture(new JsonObject().put("items", events.after(cmd.getLong("afterSeq", 0L))));
         case "compact" -> compact();
         case "state" -> Future.succeededFuture(new JsonObject().put("lastSeq", events.lastSeq())
@@ -260,6 +286,58 @@ public class SessionVerticle extends VerticleBase {
     if (p == null) return Fail.notFound("pending approval " + callId);
     p.tryComplete(decision);
     return Future.succeededFuture(new JsonObject());
+  }
+
+  /**
+   * A running call of this turn asks its user something: published as elicitation_required, answered
+   * when the user does. A call that is not (or no longer) running here gets cancel at once.
+   */
+  private Future<JsonObject> elicit(JsonObject request) {
+    Turn t = turn;
+    String callId = request.getString("callId");
+    if (t == null || t.finished || !t.pendingCalls.containsKey(callId)) {
+      return Future.succeededFuture(new JsonObject().put("action", ElicitationForm.CANCEL));
+    }
+    Elicitation e = new Elicitation(UUID.randomUUID().toString(), request.getJsonObject("schema"));
+    t.elicitations.put(e.id, e);
+    e.timer = vertx.setTimer(settings.elicitationTimeoutMs(), x -> {
+      LOG.info("session {}: elicitation {} got no answer within {} ms; cancelled", sessionId, e.id, settings.elicitationTimeoutMs());
+      resolveElicitation(t, e, ElicitationForm.CANCEL, null);
+    });
+    events.publish(SessionEvents.elicitationRequired(callId, e.id, request.getString("server"), request.getString("message", ""),
+        e.schema));
+    return e.answer.future();
+  }
+
+  private Future<JsonObject> answerElicitation(String elicitationId, String action, JsonObject content) {
+    Turn t = turn;
+    Elicitation e = t == null ? null : t.elicitations.get(elicitationId);
+    if (e == null) {
+      String earlier = resolvedElicitations.get(elicitationId);
+      if (earlier != null) return Fail.conflict("elicitation " + elicitationId + " was already resolved (" + earlier + ")");
+      return Fail.notFound("pending elicitation " + elicitationId);
+    }
+    JsonObject filled = null;
+    if (ElicitationForm.ACCEPT.equals(action)) {
+      filled = ElicitationForm.applyDefaults(e.schema, content);
+      JsonArray errors = ElicitationForm.validate(e.schema, filled);
+      if (!errors.isEmpty()) {
+        return Future.failedFuture(new ServiceException(ErrorCodes.BAD_REQUEST,
+            "content does not match the requested schema: " + ElicitationForm.describe(errors), new JsonObject().put("errors", errors)));
+      }
+    }
+    resolveElicitation(t, e, action, filled);
+    return Future.succeededFuture(new JsonObject());
+  }
+
+  private void resolveElicitation(Turn t, Elicitation e, String action, JsonObject content) {
+    JsonObject answer = new JsonObject().put("action", action);
+    if (content != null) answer.put("content", content);
+    if (!e.answer.tryComplete(answer)) return;
+    if (e.timer >= 0) vertx.cancelTimer(e.timer);
+    t.elicitations.remove(e.id);
+    resolvedElicitations.put(e.id, action);
+    events.publish(SessionEvents.elicitationResolved(e.id, action));
   }
 
   // ------------------------------------------------------------------ the turn loop
@@ -555,6 +633,7 @@ public class SessionVerticle extends VerticleBase {
       writes.add(store.insertMessage(sessionId, toolMessage));
     }
     t.approvals.values().forEach(p -> p.tryComplete("deny"));
+    new ArrayList<>(t.elicitations.values()).forEach(e -> resolveElicitation(t, e, ElicitationForm.CANCEL, null));
     if (t.stream != null) t.stream.tryFail(new ProviderFailure(ProviderEvents.CANCELLED, status));
     JsonObject errorJson = error == null ? null : new JsonObject().put("code", error.code).put("message", error.getMessage());
     if (error != null) events.publish(SessionEvents.turnError(error.code, error.getMessage()));

@@ -1,5 +1,6 @@
 package dev.maestro.session;
 
+import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.tool.ToolService;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -16,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A tool-service speaking the ToolService contract: tools with a policy each; {@code echo} answers
- * at once, {@code slow} after 300 ms, {@code block} only when cancelled. Records calls, cancels and
+ * at once, {@code slow} after 300 ms, {@code block} only when cancelled, {@code elicit} (offered
+ * when a test puts its policy) when the session's user answered its elicitation. Records calls, cancels and
  * the highest number of calls running at once.
  */
 public class FakeTools implements ToolService {
@@ -34,6 +36,15 @@ public class FakeTools implements ToolService {
     policies.put("slow", "allow");
     policies.put("block", "allow");
   }
+
+  /** What the {@code elicit} tool asks: the SEP-1034 form of the MCP conformance suite. */
+  static final JsonObject FORM = new JsonObject().put("type", "object").put("required", new JsonArray())
+      .put("properties", new JsonObject()
+          .put("name", new JsonObject().put("type", "string").put("default", "John Doe"))
+          .put("age", new JsonObject().put("type", "integer").put("default", 30))
+          .put("score", new JsonObject().put("type", "number").put("default", 95.5))
+          .put("status", new JsonObject().put("type", "string").put("enum", new JsonArray().add("active").add("inactive")).put("default", "active"))
+          .put("verified", new JsonObject().put("type", "boolean").put("default", true)));
 
   private JsonObject tool(String name) {
     return new JsonObject().put("name", name).put("description", "the " + name + " tool").put("source", "builtin")
@@ -72,6 +83,12 @@ public class FakeTools implements ToolService {
     switch (call.getString("name")) {
       case "slow" -> vertx.setTimer(300, t -> p.tryComplete(ok));
       case "block" -> blocked.put(callId, p);
+      // like tool-service with an MCP server that elicits: ask the session's user, answer with what came back
+      case "elicit" -> SessionService.createLongProxy(vertx, 60_000).requestElicitation(call.getString("sessionId"),
+              new JsonObject().put("callId", callId).put("server", "fake").put("message", "Who are you?").put("schema", FORM))
+          .onComplete(ar -> p.tryComplete(new JsonObject().put("callId", callId).put("isError", ar.failed())
+              .put("content", new JsonArray().add(new JsonObject().put("type", "text")
+                  .put("text", ar.succeeded() ? ar.result().encode() : "failed: " + ar.cause().getMessage())))));
       default -> p.tryComplete(ok);
     }
     return p.future().andThen(ar -> running.decrementAndGet());

@@ -1,5 +1,6 @@
 package dev.maestro.tool;
 
+import dev.maestro.contracts.session.ElicitationForm;
 import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.platform.Database;
 import dev.maestro.platform.HealthResponder;
@@ -7,6 +8,7 @@ import dev.maestro.platform.MaestroConfig;
 import dev.maestro.tool.builtin.BuiltinTools;
 import dev.maestro.tool.builtin.CommandRunner;
 import dev.maestro.tool.builtin.Sandbox;
+import dev.maestro.tool.mcp.ElicitationBridge;
 import dev.maestro.tool.mcp.McpManager;
 import dev.maestro.tool.mcp.McpServerStore;
 import dev.maestro.tool.mcp.McpSettings;
@@ -38,7 +40,8 @@ public class ToolServiceVerticle extends VerticleBase {
           ToolRegistry registry = new ToolRegistry(pool);
           CommandRunner runner = new CommandRunner(sandbox, toolCfg.outputCap(), System::getenv, cfg.dataDir());
           BuiltinTools builtins = new BuiltinTools(vertx, cfg.dataDir(), runner);
-          mcp = new McpManager(vertx, context, new McpServerStore(pool), registry, McpSettings.from(config()));
+          mcp = new McpManager(vertx, context, new McpServerStore(pool), registry, McpSettings.from(config()),
+              ElicitationBridge.viaSessions(vertx, ElicitationForm.timeoutMs(config())));
           service = new ToolServiceImpl(vertx, registry, builtins, mcp, sandbox);
           return registry.load()
               .compose(v -> registry.replaceSource(ToolDef.BUILTIN, BuiltinTools.definitions()))

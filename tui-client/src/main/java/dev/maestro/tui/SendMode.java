@@ -86,6 +86,10 @@ final class SendMode {
     switch (outcome) {
       case COMPLETE -> done.tryComplete();
       case FAILED -> done.tryFail(new IllegalStateException(follower.failure()));
+      case INPUT_NEEDED -> {
+        String why = follower.failure() + "; turn cancelled";
+        api.cancel(sessionId).onComplete(ar -> done.tryFail(new IllegalStateException(why)));
+      }
       case APPROVAL_NEEDED -> {
         TurnFollower.PendingApproval p = follower.pendingApproval();
         if (approve == null) {

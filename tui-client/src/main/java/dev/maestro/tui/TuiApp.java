@@ -323,6 +323,10 @@ final class TuiApp {
       flash = "approval required: y allow, n deny";
       scrollFromBottom = 0;
     }
+    if ("elicitation_required".equals(event.getString("type"))) {
+      flash = "a tool asks: a accept, d decline";
+      scrollFromBottom = 0;
+    }
   }
 
   private void refreshSessionList() {
@@ -408,6 +412,12 @@ final class TuiApp {
       answerApproval(approval, k.getCharacter() == 'y');
       return;
     }
+    ChatModel.ElicitationBlock question = chat.pendingElicitation();
+    if (approval == null && question != null && input.isEmpty() && k.getKeyType() == KeyType.Character && !k.isCtrlDown()
+        && (k.getCharacter() == 'a' || k.getCharacter() == 'd')) {
+      answerElicitation(question, k.getCharacter() == 'a' ? "accept" : "decline", List.of());
+      return;
+    }
     switch (k.getKeyType()) {
       case Enter -> submit();
       case Tab -> {
@@ -451,6 +461,22 @@ final class TuiApp {
     flash = (allow ? "allowed " : "denied ") + t.name;
     onLoop(() -> socket.approve(sid, t.callId, allow)
         .onFailure(e -> post(() -> error("approval not sent: " + e.getMessage()))));
+  }
+
+  /** accept with the defaults (the server fills every field left out) or with some fields changed; or decline. */
+  private void answerElicitation(ChatModel.ElicitationBlock e, String action, List<String> assignments) {
+    JsonObject content;
+    try {
+      content = "accept".equals(action) ? e.content(assignments) : null;
+    } catch (IllegalArgumentException bad) {
+      error(bad.getMessage());
+      return;
+    }
+    String sid = sessionId;
+    chat.markElicitation(e.elicitationId, action);
+    flash = ("accept".equals(action) ? "accepted " : "declined ") + e.server + "'s question";
+    onLoop(() -> socket.elicit(sid, e.elicitationId, action, content)
+        .onFailure(err -> post(() -> error("answer not sent: " + err.getMessage()))));
   }
 
   private void submit() {
@@ -542,6 +568,14 @@ final class TuiApp {
             .append(Boolean.FALSE.equals(t.getBoolean("enabled")) ? "  (disabled)" : ""));
         chat.addNotice(tools.isEmpty() ? "no tools" : sb.toString(), Tone.SYSTEM);
       });
+      case "/accept", "/decline" -> {
+        ChatModel.ElicitationBlock question = chat.pendingElicitation();
+        if (question == null) {
+          error("no question from a tool is waiting");
+        } else {
+          answerElicitation(question, cmd.name().substring(1), args.isBlank() ? List.of() : List.of(args.split("\\s+")));
+        }
+      }
       case "/cancel" -> {
         if (requireSession()) {
           String sid = sessionId;
@@ -603,7 +637,7 @@ final class TuiApp {
       sb.append("\n  ").append(String.format("%-28s", c.usage())).append(c.help());
     }
     sb.append("\nkeys\n  Enter send · Alt+Enter new line · Up/Down history · Tab complete · PgUp/PgDn scroll")
-        .append("\n  y/n answer an approval (input empty) · Ctrl+T thinking · Ctrl+O sessions · Ctrl+C quit")
+        .append("\n  y/n answer an approval, a/d a tool's question (input empty) · Ctrl+T thinking · Ctrl+O sessions · Ctrl+C quit")
         .append("\n  start a message with // to send a literal leading slash");
     chat.addNotice(sb.toString(), Tone.SYSTEM);
   }
@@ -812,7 +846,8 @@ final class TuiApp {
     String left = " " + title + " [" + (sessionId == null ? "-" : SessionList.shortId(sessionId)) + "] · "
         + connection + turn + presence + " · " + s.getString("provider", "?") + "/" + model + " · " + tokens + " · "
         + cost + " ";
-    String right = chat.pendingApproval() != null ? " approval: y/n " : flash.isEmpty() ? "" : " " + flash + " ";
+    String right = chat.pendingApproval() != null ? " approval: y/n "
+        : chat.pendingElicitation() != null ? " question: a/d " : flash.isEmpty() ? "" : " " + flash + " ";
     // the right part (approval hint, last message) matters most: the left part gives way
     if (right.length() > cols) {
       right = right.substring(0, cols);

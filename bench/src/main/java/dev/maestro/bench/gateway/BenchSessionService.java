@@ -77,6 +77,9 @@ public class BenchSessionService implements SessionService {
   @Override public Future<Void> cancel(String userId, String sessionId) { return Future.succeededFuture(); }
   @Override public Future<Void> compact(String userId, String sessionId) { return unsupported(); }
   @Override public Future<Void> approve(String userId, String sessionId, String callId, String decision) { return unsupported(); }
+  @Override public Future<JsonObject> requestElicitation(String sessionId, JsonObject request) { return unsupported(); }
+  @Override public Future<Void> answerElicitation(String userId, String sessionId, String elicitationId, String action,
+                                                  JsonObject content) { return unsupported(); }
   @Override public Future<JsonObject> export(String userId, String sessionId, String format) { return unsupported(); }
   @Override public Future<JsonObject> importSession(String userId, JsonObject export) { return unsupported(); }
   @Override public Future<JsonObject> createTemplate(String userId, JsonObject template) { return unsupported(); }

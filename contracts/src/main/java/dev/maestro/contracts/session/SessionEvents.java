@@ -19,6 +19,10 @@ public final class SessionEvents {
   public static final String TOOL_CALL = "tool_call";
   public static final String APPROVAL_REQUIRED = "approval_required";
   public static final String TOOL_RESULT = "tool_result";
+  /** A running MCP tool asks the user for input (MCP elicitation, form mode); answer with answerElicitation. */
+  public static final String ELICITATION_REQUIRED = "elicitation_required";
+  /** The elicitation was answered, timed out or cancelled: action accept | decline | cancel. */
+  public static final String ELICITATION_RESOLVED = "elicitation_resolved";
   public static final String MESSAGE_COMPLETED = "message_completed";
   public static final String TURN_ERROR = "turn_error";
   public static final String TURN_COMPLETED = "turn_completed";
@@ -61,6 +65,17 @@ public final class SessionEvents {
 
   public static JsonObject approvalRequired(String callId, String name, JsonObject arguments) {
     return new JsonObject().put("type", APPROVAL_REQUIRED).put("callId", callId).put("name", name).put("arguments", arguments);
+  }
+
+  /** schema: the server's requestedSchema (a flat object of primitive properties, each maybe with a default). */
+  public static JsonObject elicitationRequired(String callId, String elicitationId, String server, String message,
+                                               JsonObject schema) {
+    return new JsonObject().put("type", ELICITATION_REQUIRED).put("callId", callId).put("elicitationId", elicitationId)
+        .put("server", server).put("message", message).put("schema", schema);
+  }
+
+  public static JsonObject elicitationResolved(String elicitationId, String action) {
+    return new JsonObject().put("type", ELICITATION_RESOLVED).put("elicitationId", elicitationId).put("action", action);
   }
 
   public static JsonObject toolResult(String callId, JsonArray content, boolean isError) {

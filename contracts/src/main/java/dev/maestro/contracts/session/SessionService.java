@@ -24,6 +24,12 @@ public interface SessionService {
         .setOptions(new DeliveryOptions().setSendTimeout(15_000)).build(SessionService.class);
   }
 
+  /** A proxy whose calls may wait this long (requestElicitation waits for a person). */
+  static SessionService createLongProxy(Vertx vertx, long sendTimeoutMs) {
+    return new ServiceProxyBuilder(vertx).setAddress(ADDRESS)
+        .setOptions(new DeliveryOptions().setSendTimeout(sendTimeoutMs)).build(SessionService.class);
+  }
+
   /** spec: {title?, provider, model, credentialId?, templateId?, systemPrompt?, tools?, params?} → session. */
   Future<JsonObject> create(String userId, JsonObject spec);
 
@@ -50,6 +56,22 @@ public interface SessionService {
 
   /** decision: allow | deny. */
   Future<Void> approve(String userId, String sessionId, String callId, String decision);
+
+  /**
+   * For tool-service, not for clients: a running tool call asks the session's user for input (MCP
+   * elicitation). request: {callId, server, message, schema}. Publishes {@code elicitation_required}
+   * and answers only when the user does (or on timeout, turn cancel: action cancel), so call it
+   * through a proxy with a long send timeout ({@link #createLongProxy}, {@link ElicitationForm#timeoutMs}).
+   * → {action: accept|decline|cancel, content?} (content, with defaults applied, only on accept).
+   */
+  Future<JsonObject> requestElicitation(String sessionId, JsonObject request);
+
+  /**
+   * The user's answer to an {@code elicitation_required}. action: accept | decline | cancel; content
+   * (accept only) is completed with the schema's defaults and must then match the schema
+   * (BAD_REQUEST otherwise). NOT_FOUND for an unknown id, CONFLICT when already answered.
+   */
+  Future<Void> answerElicitation(String userId, String sessionId, String elicitationId, String action, JsonObject content);
 
   /** → {items:[{sessionId, seq, event}]} for every held event with seq &gt; afterSeq. */
   Future<JsonObject> events(String userId, String sessionId, long afterSeq);

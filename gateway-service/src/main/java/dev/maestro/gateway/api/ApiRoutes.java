@@ -128,6 +128,8 @@ public class ApiRoutes {
     op("sendMessage", c -> id(c).compose(id -> sendLimit(c.principal()).compose(v -> sessions.send(c.userId(), id, c.body().getString("text"))))
         .map(Reply::accepted));
     op("cancelTurn", c -> id(c).compose(id -> sessions.cancel(c.userId(), id)).map(v -> Reply.accepted(null)));
+    op("answerElicitation", c -> id(c).compose(id -> sessions.answerElicitation(c.userId(), id, c.path("elicitationId"),
+        c.body().getString("action"), c.body().getJsonObject("content"))).map(v -> Reply.noContent()));
     op("compactSession", c -> id(c).compose(id -> sessions.compact(c.userId(), id)).map(v -> Reply.accepted(null)));
     op("exportSession", this::exportSession);
     op("sessionEvents", c -> {

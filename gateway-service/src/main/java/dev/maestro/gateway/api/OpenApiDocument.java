@@ -115,6 +115,15 @@ public final class OpenApiDocument {
         obj(false).put("properties", new JsonObject().put("text", str(200_000).put("minLength", 1))).put("required", req("text")),
         202, "sessions", false, false);
     op("post", "/api/v1/sessions/{id}/cancel", "cancelTurn", "Cancel the turn in flight", empty(), 202, "sessions", false, false);
+    // Answer to the session event elicitation_required {callId, elicitationId, server, message, schema}: an MCP
+    // tool asks the user; elicitation_resolved {elicitationId, action} follows (also on timeout or turn cancel).
+    // WebSocket twin: {"type":"elicit","sessionId","elicitationId","action","content"?}.
+    op("post", "/api/v1/sessions/{id}/elicitations/{elicitationId}", "answerElicitation",
+        "Answer an MCP tool's elicitation_required (accept with content: omitted fields get the schema's defaults; "
+            + "404 unknown, 409 already resolved, 400 content not matching the requested schema)",
+        obj(false).put("properties", new JsonObject().put("action", enumOf(new JsonArray().add("accept").add("decline").add("cancel")))
+            .put("content", new JsonObject().put("type", "object").put("maxProperties", 100))).put("required", req("action")),
+        204, "sessions", false, false);
     op("post", "/api/v1/sessions/{id}/compact", "compactSession", "Compact the session's history", empty(), 202, "sessions", false, false);
     op("get", "/api/v1/sessions/{id}/export", "exportSession", "Export as json or markdown", null, 200, "sessions", false, false);
     op("post", "/api/v1/sessions/import", "importSession", "Import a JSON export", new JsonObject().put("type", "object"), 201, "sessions", false, false);

@@ -1,6 +1,7 @@
 package dev.maestro.gateway.ws;
 
 import dev.maestro.contracts.Addresses;
+import dev.maestro.contracts.session.ElicitationForm;
 import dev.maestro.contracts.session.SessionEvents;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.gateway.auth.Ids;
@@ -132,7 +133,7 @@ public class WsConnection {
     }
     Object sid = frame.getValue("sessionId");
     if (!(sid instanceof String sessionId) || !Ids.valid(sessionId)) {
-      if (!List.of("subscribe", "unsubscribe", "send", "cancel", "approve").contains(t)) {
+      if (!List.of("subscribe", "unsubscribe", "send", "cancel", "approve", "elicit").contains(t)) {
         error(ref, null, "bad_frame", "unknown frame type '" + truncate(t) + "'");
       } else {
         error(ref, null, "bad_frame", "\"sessionId\" must be a session id (UUID)");
@@ -177,6 +178,21 @@ public class WsConnection {
         } else {
           reply(ref, "approve", sessionId,
               sessions.approve(principal.userId(), sessionId, c, (String) decision).map(v -> new JsonObject()));
+        }
+      }
+      case "elicit" -> {
+        Object elicitationId = frame.getValue("elicitationId");
+        Object action = frame.getValue("action");
+        Object content = frame.getValue("content");
+        if (!(elicitationId instanceof String e) || e.isEmpty() || e.length() > 200) {
+          error(ref, sessionId, "bad_frame", "\"elicitationId\" must be a string");
+        } else if (!(action instanceof String a) || !ElicitationForm.isAction(a)) {
+          error(ref, sessionId, "bad_frame", "\"action\" must be accept, decline or cancel");
+        } else if (content != null && !(content instanceof JsonObject)) {
+          error(ref, sessionId, "bad_frame", "\"content\" must be an object");
+        } else {
+          reply(ref, "elicit", sessionId, sessions.answerElicitation(principal.userId(), sessionId, e, a, (JsonObject) content)
+              .map(v -> new JsonObject()));
         }
       }
       default -> error(ref, sessionId, "bad_frame", "unknown frame type '" + truncate(t) + "'");

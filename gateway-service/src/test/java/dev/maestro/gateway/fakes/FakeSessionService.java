@@ -2,6 +2,7 @@ package dev.maestro.gateway.fakes;
 
 import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.ErrorCodes;
+import dev.maestro.contracts.session.ElicitationForm;
 import dev.maestro.contracts.session.SessionEvents;
 import dev.maestro.contracts.session.SessionService;
 import io.vertx.core.Future;
@@ -149,6 +150,41 @@ public class FakeSessionService implements SessionService {
     return owned(userId, sessionId).map(s -> {
       calls.add(new JsonObject().put("op", "approve").put("sessionId", sessionId).put("callId", callId).put("decision", decision));
       return null;
+    });
+  }
+
+  /** Pending elicitations a test sets up: elicitationId → requestedSchema. */
+  public final Map<String, JsonObject> elicitations = new ConcurrentHashMap<>();
+  private final Map<String, String> resolvedElicitations = new ConcurrentHashMap<>();
+
+  @Override
+  public Future<JsonObject> requestElicitation(String sessionId, JsonObject request) {
+    return ServiceException.fail(ErrorCodes.NOT_FOUND, "not in this fake", new JsonObject());
+  }
+
+  /** The same rules as session-service: unknown → 404, answered → 409, content checked by ElicitationForm. */
+  @Override
+  public Future<Void> answerElicitation(String userId, String sessionId, String elicitationId, String action, JsonObject content) {
+    return owned(userId, sessionId).compose(s -> {
+      if (resolvedElicitations.containsKey(elicitationId)) {
+        return ServiceException.<Void>fail(ErrorCodes.CONFLICT, "already resolved", new JsonObject());
+      }
+      JsonObject schema = elicitations.get(elicitationId);
+      if (schema == null) return ServiceException.<Void>fail(ErrorCodes.NOT_FOUND, "pending elicitation not found", new JsonObject());
+      JsonObject filled = null;
+      if (ElicitationForm.ACCEPT.equals(action)) {
+        filled = ElicitationForm.applyDefaults(schema, content);
+        JsonArray errors = ElicitationForm.validate(schema, filled);
+        if (!errors.isEmpty()) {
+          return ServiceException.<Void>fail(ErrorCodes.BAD_REQUEST, "content does not match the requested schema: "
+              + ElicitationForm.describe(errors), new JsonObject().put("errors", errors));
+        }
+      }
+      elicitations.remove(elicitationId);
+      resolvedElicitations.put(elicitationId, action);
+      calls.add(new JsonObject().put("op", "answerElicitation").put("sessionId", sessionId).put("elicitationId", elicitationId)
+          .put("action", action).put("content", filled));
+      return Future.<Void>succeededFuture();
     });
   }
 

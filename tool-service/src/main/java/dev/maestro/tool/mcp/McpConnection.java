@@ -48,6 +48,8 @@ final class McpConnection {
   static final String CONNECTED = "connected";
   static final String CONNECTING = "connecting";
   static final String FAILED = "failed";
+  /** Above the longest call ToolServiceImpl allows (3600 s): calls are timed by it, not by the SDK. */
+  static final int CALL_TIMEOUT_CEILING_SECONDS = 3700;
 
   private final Vertx vertx;
   private final Context context;
@@ -56,6 +58,8 @@ final class McpConnection {
   private final BiConsumer<String, String> onStatus;
   private final McpJsonMapper mapper = McpJsonDefaults.getMapper();
   private final Map<Object, CallContext> progress = new ConcurrentHashMap<>();
+  /** Who answers the server's elicitation/create for the call in flight (set by the owner; default cancel). */
+  private final ElicitationBridge elicitation = new ElicitationBridge(progress);
   private final McpTokens tokens;
   private volatile String authChallenge;
 
@@ -81,6 +85,7 @@ final class McpConnection {
   }
 
   String name() { return config.getString("name"); }
+  ElicitationBridge elicitation() { return elicitation; }
   String status() { return status; }
   String error() { return error; }
 
@@ -185,8 +190,12 @@ final class McpConnection {
   private Future<McpAsyncClient> initialize(int gen, McpClientTransport transport) {
     McpAsyncClient c = McpClient.async(transport)
         .clientInfo(new McpSchema.Implementation("maestro", "Maestro", "0.1.0"))
-        .capabilities(McpSchema.ClientCapabilities.builder().roots(true).build())
-        .requestTimeout(Duration.ofSeconds(settings.requestTimeoutSeconds()))
+        .capabilities(McpSchema.ClientCapabilities.builder().roots(true).elicitation(true, false).build())
+        .elicitation(request -> elicitation.handle(context, name(), request))
+        // The SDK bounds every request with this, tools/call too: a call waiting on the user (elicitation)
+        // or a long tool must live as long as its own timeoutSeconds (enforced by ToolServiceImpl), so
+        // only the other requests get the short bound (initializationTimeout, ping, listTools).
+        .requestTimeout(Duration.ofSeconds(Math.max(settings.requestTimeoutSeconds(), CALL_TIMEOUT_CEILING_SECONDS)))
         .initializationTimeout(Duration.ofSeconds(settings.requestTimeoutSeconds()))
         .toolsChangeConsumer(tools -> {
           // The SDK hands over one page; re-list every page ourselves.
@@ -228,7 +237,8 @@ final class McpConnection {
 
   private Future<List<McpSchema.Tool>> page(McpAsyncClient c, String cursor, List<McpSchema.Tool> all, int pages) {
     if (pages > 100) return Future.succeededFuture(all);   // a server that never stops paging
-    return fromMono(cursor == null ? c.listTools(null) : c.listTools(cursor)).compose(r -> {
+    Duration bound = Duration.ofSeconds(settings.requestTimeoutSeconds());
+    return fromMono((cursor == null ? c.listTools(null) : c.listTools(cursor)).timeout(bound)).compose(r -> {
       all.addAll(r.tools());
       String next = r.nextCursor();
       return next == null || next.isEmpty() ? Future.succeededFuture(all) : page(c, next, all, pages + 1);

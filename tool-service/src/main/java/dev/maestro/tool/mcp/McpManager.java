@@ -43,7 +43,12 @@ public class McpManager {
   private final Map<String, McpConnection> connections = new HashMap<>();
   private final McpTokens tokens;
 
-  public McpManager(Vertx vertx, Context context, McpServerStore store, ToolRegistry registry, McpSettings settings) {
+  private final ElicitationBridge.Asker elicitations;
+
+  /** elicitations: who answers a server's elicitation/create during a call (the session's user). */
+  public McpManager(Vertx vertx, Context context, McpServerStore store, ToolRegistry registry, McpSettings settings,
+                    ElicitationBridge.Asker elicitations) {
+    this.elicitations = elicitations;
     this.vertx = vertx;
     this.context = context;
     this.store = store;
@@ -84,6 +89,7 @@ public class McpManager {
         (status, error) -> vertx.eventBus().publish(Addresses.MCP_STATUS, new JsonObject().put("serverId", id)
             .put("name", name).put("status", status).put("error", error)));
     self[0] = c;
+    c.elicitation().asker(elicitations);
     connections.put(id, c);
     c.connect();
   }

@@ -4,6 +4,7 @@ import dev.maestro.tool.exec.CallContext;
 import dev.maestro.tool.exec.ToolResult;
 import dev.maestro.auth.AuthServiceVerticle;
 import dev.maestro.contracts.auth.AuthService;
+import dev.maestro.contracts.session.ElicitationForm;
 import dev.maestro.platform.MaestroConfig;
 import dev.maestro.testkit.TestEnv;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -73,6 +74,7 @@ public final class ConformanceClient {
         System.err.println("status " + status + (error != null ? ": " + error : ""));
         if (McpConnection.FAILED.equals(status)) tools.get().completeExceptionally(new IllegalStateException(error));
       });
+      conn[0].elicitation().asker(ConformanceClient::acceptTheDefaults);
       conn[0].connect();
     });
     List<McpSchema.Tool> list = null;
@@ -124,6 +126,12 @@ public final class ConformanceClient {
           else result.completeExceptionally(ar.cause());
         }));
     return result.get(30, TimeUnit.SECONDS);
+  }
+
+  /** The user of this launcher accepts every elicitation form as pre-filled: the schema's defaults (SEP-1034). */
+  static Future<JsonObject> acceptTheDefaults(CallContext call, String server, String message, JsonObject schema) {
+    return Future.succeededFuture(new JsonObject().put("action", ElicitationForm.ACCEPT)
+        .put("content", ElicitationForm.applyDefaults(schema, new JsonObject())));
   }
 
   static final String SERVER_ID = "conformance";

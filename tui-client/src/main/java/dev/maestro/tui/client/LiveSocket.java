@@ -119,6 +119,16 @@ public final class LiveSocket {
         .put("decision", allow ? "allow" : "deny"));
   }
 
+  /** Answers an elicitation_required; content (accept only, may be null) is completed with defaults by the server. */
+  public Future<Void> elicit(String sessionId, String elicitationId, String action, JsonObject content) {
+    JsonObject frame = new JsonObject().put("type", "elicit").put("sessionId", sessionId).put("elicitationId", elicitationId)
+        .put("action", action);
+    if (content != null) {
+      frame.put("content", content);
+    }
+    return write(frame);
+  }
+
   public Future<Void> close() {
     setState(State.CLOSED, "closed");
     if (pingTimer >= 0) {

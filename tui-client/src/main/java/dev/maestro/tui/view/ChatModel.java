@@ -18,7 +18,7 @@ import java.util.Set;
  */
 public final class ChatModel {
 
-  public sealed interface Block permits UserBlock, AssistantBlock, ToolBlock, NoticeBlock {}
+  public sealed interface Block permits UserBlock, AssistantBlock, ToolBlock, NoticeBlock, ElicitationBlock {}
 
   public static final class UserBlock implements Block {
     public String messageId;
@@ -53,9 +53,59 @@ public final class ChatModel {
 
   public record NoticeBlock(String text, Tone tone) implements Block {}
 
+  /** One field of an elicitation form: its type and default as the server's schema gives them. */
+  public record FormField(String name, String type, Object defaultValue, boolean required, String description) {}
+
+  /** An MCP tool asking the user (elicitation_required) until elicitation_resolved says how it ended. */
+  public static final class ElicitationBlock implements Block {
+    public final String elicitationId;
+    public String callId;
+    public String server;
+    public String message;
+    public final List<FormField> fields = new ArrayList<>();
+    /** null while waiting; then accept | decline | cancel. */
+    public String outcome;
+
+    ElicitationBlock(String elicitationId) {
+      this.elicitationId = elicitationId;
+    }
+
+    /**
+     * The content for an accept: "name=value" overrides typed by the schema; every field left out
+     * is filled with its default by the server. Throws IllegalArgumentException naming a bad pair.
+     */
+    public JsonObject content(List<String> assignments) {
+      JsonObject content = new JsonObject();
+      for (String a : assignments) {
+        int eq = a.indexOf('=');
+        String name = eq < 0 ? a : a.substring(0, eq);
+        FormField f = fields.stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
+        if (eq <= 0 || f == null) {
+          throw new IllegalArgumentException("'" + a + "': use name=value with one of " + fields.stream().map(FormField::name).toList());
+        }
+        String v = a.substring(eq + 1);
+        try {
+          content.put(name, switch (f.type() == null ? "string" : f.type()) {
+            case "integer" -> Long.parseLong(v);
+            case "number" -> Double.parseDouble(v);
+            case "boolean" -> {
+              if (!v.equals("true") && !v.equals("false")) throw new NumberFormatException();
+              yield Boolean.parseBoolean(v);
+            }
+            default -> v;
+          });
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("'" + a + "': " + name + " must be " + ("boolean".equals(f.type()) ? "true or false" : "a number"));
+        }
+      }
+      return content;
+    }
+  }
+
   private final List<Block> blocks = new ArrayList<>();
   private final Set<String> countedUsage = new HashSet<>();
   private final LinkedHashSet<String> pendingApprovals = new LinkedHashSet<>();
+  private final java.util.Map<String, ElicitationBlock> elicitations = new java.util.LinkedHashMap<>();
   private Block current;
   private long lastSeq = -1;
   private long inputTokens;
@@ -109,11 +159,22 @@ public final class ChatModel {
     return null;
   }
 
+  /** The oldest elicitation still waiting for the user, or null. */
+  public ElicitationBlock pendingElicitation() {
+    for (ElicitationBlock e : elicitations.values()) {
+      if (e.outcome == null) {
+        return e;
+      }
+    }
+    return null;
+  }
+
   /** Replaces everything with the stored session and its messages. */
   public void loadSession(JsonObject s) {
     blocks.clear();
     countedUsage.clear();
     pendingApprovals.clear();
+    elicitations.clear();
     current = null;
     inputTokens = 0;
     outputTokens = 0;
@@ -338,6 +399,13 @@ public final class ChatModel {
           pendingApprovals.add(t.callId);
         }
       }
+      case "elicitation_required" -> elicitationRequired(event);
+      case "elicitation_resolved" -> {
+        ElicitationBlock e = elicitations.get(event.getString("elicitationId", ""));
+        if (e != null) {
+          e.outcome = event.getString("action", "cancel");
+        }
+      }
       case "tool_result" -> applyToolResult(event.copy().put("type", "tool_result"));
       case "message_completed" -> {
         if (current instanceof AssistantBlock a && (a.messageId == null
@@ -357,6 +425,12 @@ public final class ChatModel {
       case "turn_completed" -> {
         turnInFlight = false;
         pendingApprovals.clear();
+        // the server resolves every question of a turn before it ends; a missed event must not leave one open
+        elicitations.values().forEach(e -> {
+          if (e.outcome == null) {
+            e.outcome = "cancel";
+          }
+        });
         for (Block b : blocks) {
           if (b instanceof ToolBlock t && t.approval == Approval.PENDING) {
             t.approval = Approval.NONE;
@@ -376,6 +450,39 @@ public final class ChatModel {
         openIn = open == null ? List.of() : strings(open);
       }
       default -> { }
+    }
+  }
+
+  private void elicitationRequired(JsonObject event) {
+    String id = event.getString("elicitationId");
+    if (id == null || elicitations.containsKey(id)) {
+      return;
+    }
+    ElicitationBlock e = new ElicitationBlock(id);
+    e.callId = event.getString("callId");
+    e.server = event.getString("server", "?");
+    e.message = event.getString("message", "");
+    JsonObject schema = event.getJsonObject("schema", new JsonObject());
+    JsonObject props = schema.getJsonObject("properties", new JsonObject());
+    List<String> required = strings(schema.getJsonArray("required", new JsonArray()));
+    for (String name : props.fieldNames()) {
+      JsonObject p = props.getValue(name) instanceof JsonObject o ? o : new JsonObject();
+      String type = p.getString("type", "string");
+      if (p.getValue("enum") instanceof JsonArray values) {
+        type = "one of " + String.join("|", strings(values));
+      }
+      e.fields.add(new FormField(name, type.startsWith("one of") ? "string" : type, p.getValue("default"),
+          required.contains(name), type.startsWith("one of") ? type : p.getString("description")));
+    }
+    elicitations.put(id, e);
+    blocks.add(e);
+  }
+
+  /** Records the local answer (the server's elicitation_resolved confirms it). */
+  public void markElicitation(String elicitationId, String action) {
+    ElicitationBlock e = elicitations.get(elicitationId);
+    if (e != null) {
+      e.outcome = action;
     }
   }
 

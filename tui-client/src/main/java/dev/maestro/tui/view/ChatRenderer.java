@@ -54,11 +54,38 @@ public final class ChatRenderer {
         }
       } else if (b instanceof ToolBlock t) {
         tool(t, width, out);
+      } else if (b instanceof ChatModel.ElicitationBlock e) {
+        elicitation(e, width, out);
       } else if (b instanceof NoticeBlock n) {
         out.addAll(Wrapper.wrap(List.of(Span.of(n.text(), n.tone())), width, List.of(), INDENT));
       }
     }
     return out;
+  }
+
+  private static void elicitation(ChatModel.ElicitationBlock e, int width, List<StyledLine> out) {
+    out.addAll(Wrapper.wrap(List.of(Span.bold("? " + e.server + " asks: ", Tone.APPROVAL), Span.of(e.message, Tone.NORMAL)),
+        width, List.of(), INDENT));
+    for (ChatModel.FormField f : e.fields) {
+      String value = f.defaultValue() == null ? "(no default)" : String.valueOf(f.defaultValue());
+      List<Span> line = new ArrayList<>(List.of(Span.of(f.name() + (f.required() ? "*" : ""), Tone.TOOL),
+          Span.of(" (" + f.type() + ") = ", Tone.DIM), Span.of(value, Tone.NORMAL)));
+      if (f.description() != null) {
+        line.add(Span.of("  " + f.description(), Tone.DIM));
+      }
+      out.addAll(Wrapper.wrap(line, width, INDENT, List.of(Span.of("    ", Tone.NORMAL))));
+    }
+    String outcome = e.outcome == null ? null : switch (e.outcome) {
+      case "accept" -> "elicitation: accepted";
+      case "decline" -> "elicitation: declined";
+      default -> "elicitation: cancelled";
+    };
+    if (outcome == null) {
+      out.addAll(Wrapper.wrap(List.of(Span.bold("[a] accept these values  [d] decline  (/accept name=value … to change some)",
+          Tone.APPROVAL)), width, INDENT, INDENT));
+    } else {
+      out.addAll(Wrapper.wrap(List.of(Span.of(outcome, Tone.DIM)), width, INDENT, INDENT));
+    }
   }
 
   private static void tool(ToolBlock t, int width, List<StyledLine> out) {

@@ -16,6 +16,8 @@ public final class SlashCommands {
       new Command("/template", "/template [name]", "list templates, or create a session from one"),
       new Command("/tools", "/tools", "list the tools and their policies"),
       new Command("/cancel", "/cancel", "cancel the turn in flight"),
+      new Command("/accept", "/accept [name=value …]", "answer a tool's question: its defaults, changed by the pairs (also a)"),
+      new Command("/decline", "/decline", "decline a tool's question (also d)"),
       new Command("/compact", "/compact", "ask the server to compact this session's history"),
       new Command("/export", "/export [file.md|file.json]", "export this session to a file"),
       new Command("/rename", "/rename title", "rename this session"),

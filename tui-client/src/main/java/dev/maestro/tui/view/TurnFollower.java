@@ -14,7 +14,7 @@ import java.util.function.Consumer;
  * turns are ignored.
  */
 public final class TurnFollower {
-  public enum Outcome { RUNNING, COMPLETE, FAILED, APPROVAL_NEEDED }
+  public enum Outcome { RUNNING, COMPLETE, FAILED, APPROVAL_NEEDED, INPUT_NEEDED }
 
   public record PendingApproval(String callId, String name, String arguments) {}
 
@@ -103,6 +103,12 @@ public final class TurnFollower {
         pendingApproval = new PendingApproval(e.getString("callId"), e.getString("name"),
             ChatModel.jsonText(e.getValue("arguments")));
         outcome = Outcome.APPROVAL_NEEDED;
+      }
+      case "elicitation_required" -> {
+        // an MCP tool asks the user a question: send mode has nobody to ask
+        failure = "the tool's MCP server " + e.getString("server", "?") + " asks for input (\"" + e.getString("message", "")
+            + "\"); answer it in the interactive client";
+        outcome = Outcome.INPUT_NEEDED;
       }
       case "turn_error" -> failure = e.getString("code", "error") + ": " + e.getString("message", "");
       case "turn_completed" -> {

@@ -62,6 +62,50 @@ class ChatModelTest {
     assertThat(m.pendingApproval()).isSameAs(t);
   }
 
+  static final JsonObject FORM = new JsonObject().put("type", "object").put("required", new JsonArray().add("name"))
+      .put("properties", new JsonObject()
+          .put("name", new JsonObject().put("type", "string").put("description", "Full name"))
+          .put("age", new JsonObject().put("type", "integer").put("default", 30))
+          .put("score", new JsonObject().put("type", "number").put("default", 95.5))
+          .put("status", new JsonObject().put("type", "string").put("enum", new JsonArray().add("active").add("inactive")).put("default", "active"))
+          .put("verified", new JsonObject().put("type", "boolean").put("default", true)));
+
+  @Test
+  void anElicitationShowsItsFieldsAndDefaultsUntilItIsResolved() {
+    ChatModel m = new ChatModel();
+    toolTurn().forEach(e -> apply(m, e));
+    apply(m, ev("elicitation_required", "callId", "c1", "elicitationId", "e1", "server", "crm", "message", "Who?", "schema", FORM));
+    apply(m, ev("elicitation_required", "callId", "c1", "elicitationId", "e1", "server", "crm", "message", "Who?", "schema", FORM));
+    ChatModel.ElicitationBlock e = m.pendingElicitation();
+    assertThat(e).isNotNull();
+    assertThat(m.blocks().stream().filter(b -> b instanceof ChatModel.ElicitationBlock)).hasSize(1);
+    assertThat(e.server).isEqualTo("crm");
+    assertThat(e.fields).extracting(ChatModel.FormField::name).containsExactly("name", "age", "score", "status", "verified");
+    assertThat(e.fields.get(1).defaultValue()).isEqualTo(30);
+    assertThat(e.fields.get(0).required()).isTrue();
+    assertThat(e.content(List.of("name=Ada", "age=31", "verified=false")))
+        .isEqualTo(new JsonObject().put("name", "Ada").put("age", 31L).put("verified", false));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> e.content(List.of("age=old")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("age must be a number");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> e.content(List.of("shoe=42")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name=value");
+    String screen = ChatRenderer.render(m, 100, false).stream().map(StyledLine::plain).reduce("", (a, b) -> a + b + "\n");
+    assertThat(screen).contains("? crm asks: Who?").contains("age (integer) = 30").contains("status (string) = active")
+        .contains("one of active|inactive").contains("name* (string) = (no default)").contains("[a] accept");
+    apply(m, ev("elicitation_resolved", "elicitationId", "e1", "action", "decline"));
+    assertThat(m.pendingElicitation()).isNull();
+    assertThat(ChatRenderer.render(m, 100, false).stream().map(StyledLine::plain).toList()).contains("  elicitation: declined");
+  }
+
+  @Test
+  void theEndOfTheTurnClosesAQuestionWhoseResolutionWasMissed() {
+    ChatModel m = new ChatModel();
+    toolTurn().forEach(e -> apply(m, e));
+    apply(m, ev("elicitation_required", "callId", "c1", "elicitationId", "e2", "server", "crm", "message", "?", "schema", FORM));
+    apply(m, ev("turn_completed", "turnId", "t1", "status", "cancelled"));
+    assertThat(m.pendingElicitation()).isNull();
+  }
+
   @Test
   void toolResultAnswersTheApprovalAndCompletionCountsUsage() {
     ChatModel m = new ChatModel();

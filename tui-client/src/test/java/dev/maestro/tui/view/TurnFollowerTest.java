@@ -71,4 +71,14 @@ class TurnFollowerTest {
     f.approvalAnswered();
     assertThat(f.outcome()).isEqualTo(Outcome.RUNNING);
   }
+
+  @Test
+  void aToolAskingForInputIsReportedBecauseSendModeCannotAnswerIt() {
+    f.setTurnId("t");
+    f.accept(1, ev("turn_started", "turnId", "t"));
+    Outcome o = f.accept(2, new JsonObject().put("type", "elicitation_required").put("callId", "c").put("elicitationId", "e")
+        .put("server", "crm").put("message", "Who?").put("schema", new JsonObject()));
+    assertThat(o).isEqualTo(Outcome.INPUT_NEEDED);
+    assertThat(f.failure()).contains("crm").contains("Who?").contains("interactive client");
+  }
 }

@@ -120,10 +120,14 @@ public final class FakeGatewayApi {
           case "send" -> sessions.send(userId, sid, msg.getString("text"));
           case "cancel" -> sessions.cancel(userId, sid);
           case "approve" -> sessions.approve(userId, sid, msg.getString("callId"), msg.getString("decision"));
+          case "elicit" -> sessions.answerElicitation(userId, sid, msg.getString("elicitationId"), msg.getString("action"),
+              msg.getJsonObject("content"));
           case "ping" -> { ws.writeTextMessage("{\"type\":\"pong\"}"); yield Future.succeededFuture(); }
           default -> Future.failedFuture("unknown type");
         };
-        op.onFailure(e -> ws.writeTextMessage(new JsonObject().put("type", "error").put("code", "failed").put("message", e.getMessage()).encode()));
+        // like the gateway: the error frame carries the id of the frame it answers
+        op.onFailure(e -> ws.writeTextMessage(new JsonObject().put("type", "error").put("code", "failed").put("message", e.getMessage())
+            .put("id", msg.getValue("id")).encode()));
       });
       ws.closeHandler(v -> {
         subs.values().forEach(MessageConsumer::unregister);

@@ -2,6 +2,7 @@ package dev.maestro.webui.harness;
 
 import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.ErrorCodes;
+import dev.maestro.contracts.session.ElicitationForm;
 import dev.maestro.contracts.session.SessionEvents;
 import dev.maestro.contracts.session.SessionService;
 import io.vertx.core.Future;
@@ -48,6 +49,9 @@ public final class FakeSessionService implements SessionService {
     long timer = -1;
     Promise<String> approval;
     String approvalCallId;
+    Promise<JsonObject> elicitation;
+    String elicitationId;
+    JsonObject elicitationSchema;
     boolean cancelled;
   }
 
@@ -177,7 +181,28 @@ public final class FakeSessionService implements SessionService {
     String id = s.getString("id");
     JsonObject reply = startAssistant(s, turn);
     String lower = text.toLowerCase();
-    if (lower.contains("tool")) {
+    if (lower.contains("elicit")) {
+      // an MCP tool asks the user (form mode) and answers with what it got
+      String callId = "call_" + UUID.randomUUID().toString().substring(0, 8);
+      reply.getJsonArray("content").add(new JsonObject().put("type", "tool_call").put("callId", callId).put("name", "crm__signup")
+          .put("arguments", new JsonObject()));
+      emit(id, SessionEvents.toolCall(callId, "crm__signup", new JsonObject()));
+      finish(s, reply, 5, 5);
+      turn.elicitation = Promise.promise();
+      turn.elicitationId = UUID.randomUUID().toString();
+      turn.elicitationSchema = ELICITATION_FORM;
+      emit(id, SessionEvents.elicitationRequired(callId, turn.elicitationId, "crm", "Who should be signed up?", ELICITATION_FORM));
+      turn.elicitation.future().onSuccess(answer -> {
+        emit(id, SessionEvents.elicitationResolved(turn.elicitationId, answer.getString("action")));
+        JsonArray content = new JsonArray().add(new JsonObject().put("type", "text").put("text", "answer: " + answer.encode()));
+        JsonObject resultMsg = message("tool", "complete");
+        resultMsg.getJsonArray("content").add(new JsonObject().put("type", "tool_result").put("callId", callId)
+            .put("content", content).put("isError", false));
+        s.getJsonArray("messages").add(resultMsg);
+        emit(id, SessionEvents.toolResult(callId, content, false));
+        endTurn(id, turn, "complete");
+      });
+    } else if (lower.contains("tool")) {
       stream(id, turn, reply, List.of("Let me ", "look at ", "the file."))
           .compose(v -> {
             String callId = "call_" + UUID.randomUUID().toString().substring(0, 8);
@@ -275,6 +300,9 @@ public final class FakeSessionService implements SessionService {
     vertx.cancelTimer(turn.timer);
     if (turn.message != null && "streaming".equals(turn.message.getString("status"))) turn.message.put("status", "cancelled");
     if (turn.approval != null) turn.approval.tryFail("cancelled");
+    if (turn.elicitation != null && turn.elicitation.tryFail("cancelled")) {
+      emit(sessionId, SessionEvents.elicitationResolved(turn.elicitationId, ElicitationForm.CANCEL));
+    }
     endTurn(sessionId, turn, "cancelled");
     return Future.succeededFuture();
   }
@@ -282,6 +310,40 @@ public final class FakeSessionService implements SessionService {
   @Override
   public Future<Void> compact(String userId, String sessionId) {
     return owned(userId, sessionId) == null ? notFound("session") : Future.succeededFuture();
+  }
+
+  /** The form the "elicit" turn asks for: one field per kind, all with defaults but the required name. */
+  static final JsonObject ELICITATION_FORM = new JsonObject().put("type", "object").put("required", new JsonArray().add("name"))
+      .put("properties", new JsonObject()
+          .put("name", new JsonObject().put("type", "string").put("title", "Name").put("description", "Full name"))
+          .put("age", new JsonObject().put("type", "integer").put("default", 30))
+          .put("score", new JsonObject().put("type", "number").put("default", 95.5))
+          .put("status", new JsonObject().put("type", "string").put("enum", new JsonArray().add("active").add("inactive").add("pending"))
+              .put("default", "active"))
+          .put("verified", new JsonObject().put("type", "boolean").put("default", true)));
+
+  @Override
+  public Future<JsonObject> requestElicitation(String sessionId, JsonObject request) {
+    return notFound("session");
+  }
+
+  /** session-service's rules: defaults applied, content checked against the schema, unknown → 404. */
+  @Override
+  public Future<Void> answerElicitation(String userId, String sessionId, String elicitationId, String action, JsonObject content) {
+    if (owned(userId, sessionId) == null) return notFound("session");
+    Turn turn = turns.get(sessionId);
+    if (turn == null || turn.elicitation == null || !elicitationId.equals(turn.elicitationId)) return notFound("pending elicitation");
+    JsonObject answer = new JsonObject().put("action", action);
+    if (ElicitationForm.ACCEPT.equals(action)) {
+      JsonObject filled = ElicitationForm.applyDefaults(turn.elicitationSchema, content);
+      JsonArray errors = ElicitationForm.validate(turn.elicitationSchema, filled);
+      if (!errors.isEmpty()) {
+        return ServiceException.fail(ErrorCodes.BAD_REQUEST, "content does not match the requested schema: " + ElicitationForm.describe(errors));
+      }
+      answer.put("content", filled);
+    }
+    turn.elicitation.tryComplete(answer);
+    return Future.succeededFuture();
   }
 
   @Override
