@@ -68,7 +68,7 @@ public class AuthServiceVerticle extends VerticleBase {
     CredentialStore credentials = new CredentialStore(pool, box, policy);
     refresher = new TokenRefresher(pool, box, tokens, clients, events, policy);
     flows = new OAuthFlows(vertx, pool, box, clients, credentials, tokens);
-    McpAuth mcp = new McpAuth(pool, web, box, clients, flows, refresher);
+    McpAuth mcp = new McpAuth(pool, web, box, clients, flows, refresher, MaestroConfig.of(config()).oauthClientMetadataUrl());
     return new AuthServiceImpl(vertx, credentials, clients, flows, refresher, events, mcp);
   }
 
