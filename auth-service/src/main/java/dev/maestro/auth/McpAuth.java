@@ -329,9 +329,19 @@ public final class McpAuth {
       return pool.preparedQuery("DELETE FROM oauth_client WHERE mcp_server_id=$1").execute(Tuple.of(serverId))
           .map(x -> new JsonObject().put("serverId", serverId));
     }
-    return pool.preparedQuery("SELECT id FROM oauth_client WHERE mcp_server_id=$1").execute(Tuple.of(serverId))
+    // Like an OAuth client update: clientSecret absent keeps the stored one, null or "" removes it.
+    boolean secretGiven = client.containsKey("clientSecret");
+    return pool.preparedQuery("SELECT id, client_secret_ct IS NOT NULL AS has_secret FROM oauth_client WHERE mcp_server_id=$1")
+        .execute(Tuple.of(serverId))
         .compose(rows -> {
-          String id = rows.size() > 0 ? rows.iterator().next().getUUID("id").toString() : UUID.randomUUID().toString();
+          io.vertx.sqlclient.Row existing = rows.size() > 0 ? rows.iterator().next() : null;
+          String id = existing != null ? existing.getUUID("id").toString() : UUID.randomUUID().toString();
+          if (existing != null && !secretGiven) {
+            return pool.preparedQuery("UPDATE oauth_client SET client_id=$2, updated_at=now() WHERE id=$1")
+                .execute(Tuple.of(UUID.fromString(id), clientId))
+                .map(x -> new JsonObject().put("serverId", serverId).put("clientId", clientId)
+                    .put("hasClientSecret", existing.getBoolean("has_secret")));
+          }
           byte[] ct = secret == null || secret.isEmpty() ? null : box.encrypt(secret, OAuthClientStore.context(id));
           Tuple t = Tuple.of(UUID.fromString(id), "MCP " + serverId + " (pre-registered)", clientId)
               .addValue(ct == null ? null : Buffer.buffer(ct)).addValue(ct == null ? null : box.keys().current().idHex())

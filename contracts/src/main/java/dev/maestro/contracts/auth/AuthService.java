@@ -99,7 +99,8 @@ public interface AuthService {
   /**
    * For tool-service (an MCP server's configuration): the OAuth client an admin registered by hand at
    * the server's authorization server, used instead of dynamic registration / a client ID metadata
-   * document. {@code client} = {clientId, clientSecret?}; null or {} removes it. The secret is kept
+   * document. {@code client} = {clientId, clientSecret?}: clientSecret absent keeps the stored
+   * secret, null removes it; {@code client} null or {} removes the client. The secret is kept
    * encrypted by auth-service and never returned → {serverId, clientId, hasClientSecret} (or
    * {serverId} after a removal).
    */
