@@ -173,6 +173,11 @@ public final class AuthServiceImpl implements AuthService {
     return guarded(() -> mcp.token(serverId, true));
   }
 
+  @Override
+  public Future<JsonObject> setMcpOAuthClient(String serverId, JsonObject client) {
+    return guarded(() -> mcp.setPreRegisteredClient(serverId, client));
+  }
+
   private static void requireUser(String userId) {
     if (userId == null || userId.isBlank()) throw new ServiceException(ErrorCodes.BAD_REQUEST, "userId is required");
   }

@@ -3,7 +3,7 @@ package dev.maestro.auth;
 import dev.maestro.auth.crypto.KeyRing;
 import dev.maestro.auth.crypto.MasterKeySource;
 import dev.maestro.auth.crypto.SecretBox;
-import dev.maestro.auth.oauth.TokenClient;
+import dev.maestro.auth.oauth.OAuth2Client;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.platform.Database;
 import dev.maestro.platform.HealthResponder;
@@ -63,12 +63,12 @@ public class AuthServiceVerticle extends VerticleBase {
   private AuthService build(KeyRing keys, RefreshPolicy policy) {
     SecretBox box = new SecretBox(keys);
     StatusEvents events = new StatusEvents(vertx);
-    TokenClient tokens = new TokenClient(web);
+    OAuth2Client tokens = new OAuth2Client(vertx);
     OAuthClientStore clients = new OAuthClientStore(pool, box);
     CredentialStore credentials = new CredentialStore(pool, box, policy);
     refresher = new TokenRefresher(pool, box, tokens, clients, events, policy);
     flows = new OAuthFlows(vertx, pool, box, clients, credentials, tokens);
-    McpAuth mcp = new McpAuth(pool, web, box, clients, flows, refresher);
+    McpAuth mcp = new McpAuth(pool, web, box, clients, flows, refresher, MaestroConfig.of(config()).oauthClientMetadataUrl());
     return new AuthServiceImpl(vertx, credentials, clients, flows, refresher, events, mcp);
   }
 

@@ -45,8 +45,12 @@ public final class McpAuth {
   private final OAuthClientStore clients;
   private final OAuthFlows flows;
   private final TokenRefresher refresher;
+  /** Maestro's client ID metadata document URL (used as client_id where the server supports it), or null. */
+  private final String clientMetadataUrl;
 
-  public McpAuth(Pool pool, WebClient web, SecretBox box, OAuthClientStore clients, OAuthFlows flows, TokenRefresher refresher) {
+  public McpAuth(Pool pool, WebClient web, SecretBox box, OAuthClientStore clients, OAuthFlows flows, TokenRefresher refresher,
+                 String clientMetadataUrl) {
+    this.clientMetadataUrl = clientMetadataUrl;
     this.pool = pool;
     this.web = web;
     this.box = box;
@@ -70,7 +74,7 @@ public final class McpAuth {
     JsonArray challengeScopes = challengeScopes(www);
     boolean stepUp = www != null && INSUFFICIENT_SCOPE.matcher(www).find();
     return discover(serverUrl, www)
-        .compose(d -> clientFor(d, redirect).map(cfgId -> new Object[] {d, cfgId}))
+        .compose(d -> clientFor(d, redirect, serverId).map(cfgId -> new Object[] {d, cfgId}))
         .compose(pair -> {
           Discovery d = (Discovery) pair[0];
           // Scope selection (MCP authorization, "scope selection strategy"): explicit scopes of the caller,
@@ -170,8 +174,70 @@ public final class McpAuth {
     });
   }
 
+  /**
+   * The OAuth client for this sign-in, in this order: the client an admin pre-registered for this MCP
+   * server; Maestro's client ID metadata document URL when the server supports those
+   * ({@code client_id_metadata_document_supported}) and one is configured; the client registered
+   * earlier for this server and redirect URI; a new dynamic registration.
+   */
+  private Future<String> clientFor(Discovery d, String redirect, String serverId) {
+    return pool.preparedQuery("SELECT id, client_secret_ct IS NOT NULL AS has_secret FROM oauth_client WHERE mcp_server_id=$1")
+        .execute(Tuple.of(serverId))
+        .compose(rows -> {
+          if (rows.size() > 0) {
+            io.vertx.sqlclient.Row r = rows.iterator().next();
+            return usePreRegistered(r.getUUID("id"), r.getBoolean("has_secret"), d, serverId);
+          }
+          if (useClientMetadataDocument(d.as(), clientMetadataUrl)) return clientMetadataDocumentClient(d);
+          return registeredClient(d, redirect, serverId);
+        });
+  }
+
+  /** CIMD (draft-ietf-oauth-client-id-metadata-document, MCP SEP-991): only when both sides can. */
+  static boolean useClientMetadataDocument(JsonObject as, String clientMetadataUrl) {
+    return clientMetadataUrl != null && Boolean.TRUE.equals(as.getValue("client_id_metadata_document_supported"));
+  }
+
+  /** The pre-registered client, its endpoints and token endpoint authentication taken from this discovery. */
+  private Future<String> usePreRegistered(UUID id, boolean hasSecret, Discovery d, String serverId) {
+    return pool.preparedQuery("UPDATE oauth_client SET authorize_url=$2, token_url=$3, token_auth_method=$4, name=$5,"
+            + " updated_at=now() WHERE id=$1")
+        .execute(Tuple.of(id, d.as().getString("authorization_endpoint"), d.as().getString("token_endpoint"),
+            preRegisteredMethod(d.as(), hasSecret), "MCP " + serverId + " (pre-registered at " + d.issuer() + ")"))
+        .map(x -> id.toString());
+  }
+
+  /**
+   * How a pre-registered client authenticates: none without a secret; with one, the first of the
+   * server's token_endpoint_auth_methods_supported we implement (RFC 8414's default when it lists
+   * none is client_secret_basic).
+   */
+  static String preRegisteredMethod(JsonObject as, boolean hasSecret) {
+    if (!hasSecret) return OAuthClientConfig.NONE;
+    JsonArray supported = as.getJsonArray("token_endpoint_auth_methods_supported");
+    if (supported == null || supported.isEmpty()) return OAuthClientConfig.BASIC;
+    for (Object m : supported) {
+      String method = String.valueOf(m);
+      if (OAuthClientConfig.BASIC.equals(method) || OAuthClientConfig.POST.equals(method)) return method;
+    }
+    return OAuthClientConfig.BASIC;
+  }
+
+  /** A public client whose client_id is Maestro's metadata document URL; nothing to register. */
+  private Future<String> clientMetadataDocumentClient(Discovery d) {
+    String key = "cimd " + d.issuer() + " " + clientMetadataUrl;
+    return pool.preparedQuery("INSERT INTO oauth_client (id, provider, name, authorize_url, token_url, client_id, scopes,"
+            + " registered_for, token_auth_method) VALUES ($1,'mcp',$2,$3,$4,$5,$6,$7,'none')"
+            + " ON CONFLICT (registered_for) DO UPDATE SET authorize_url=EXCLUDED.authorize_url, token_url=EXCLUDED.token_url,"
+            + " updated_at=now() RETURNING id")
+        .execute(Tuple.of(UUID.randomUUID(), "MCP " + d.issuer() + " (client metadata document)",
+            d.as().getString("authorization_endpoint"), d.as().getString("token_endpoint"), clientMetadataUrl)
+            .addValue(d.scopes()).addValue(key))
+        .map(rows -> rows.iterator().next().getUUID("id").toString());
+  }
+
   /** Reuses the client registered earlier for this server and redirect URI, or registers one. */
-  private Future<String> clientFor(Discovery d, String redirect) {
+  private Future<String> registeredClient(Discovery d, String redirect, String serverId) {
     String key = d.issuer() + " " + redirect;
     return pool.preparedQuery("SELECT id FROM oauth_client WHERE registered_for=$1").execute(Tuple.of(key))
         .compose(rows -> {
@@ -179,7 +245,10 @@ public final class McpAuth {
           String endpoint = d.as().getString("registration_endpoint");
           if (endpoint == null) {
             return Future.failedFuture(new ServiceException(ErrorCodes.BAD_REQUEST, "authorization server " + d.issuer()
-                + " does not offer dynamic client registration; an admin must register Maestro there"));
+                + " has no registration endpoint (RFC 7591)" + (Boolean.TRUE.equals(d.as().getValue("client_id_metadata_document_supported"))
+                ? " and no client ID metadata document URL is configured (MAESTRO_OAUTH_CLIENT_METADATA_URL)" : "")
+                + ", and MCP server " + serverId + " has no pre-registered OAuth client: register Maestro there"
+                + " and set the client id (and secret) on the MCP server"));
           }
           JsonObject request = new JsonObject().put("client_name", "Maestro")
               .put("redirect_uris", new JsonArray().add(redirect))
@@ -245,6 +314,44 @@ public final class McpAuth {
         // Lost a race with another start for the same server: use the winner's registration.
         .compose(x -> pool.preparedQuery("SELECT id FROM oauth_client WHERE registered_for=$1").execute(Tuple.of(key)))
         .map(rows -> rows.iterator().next().getUUID("id").toString());
+  }
+
+  /** Stores (or with null / {} removes) the client an admin registered by hand for one MCP server. */
+  public Future<JsonObject> setPreRegisteredClient(String serverId, JsonObject client) {
+    JsonObject in = (client == null ? new JsonObject() : client.copy()).put("serverId", serverId);
+    Fields f = Fields.of(in);
+    f.requiredString("serverId", 200);
+    boolean remove = client == null || client.isEmpty();
+    String clientId = remove ? null : f.requiredString("clientId", 500);
+    String secret = remove ? null : f.optionalString("clientSecret", 2000);
+    f.check("pre-registered OAuth client");
+    if (remove) {
+      return pool.preparedQuery("DELETE FROM oauth_client WHERE mcp_server_id=$1").execute(Tuple.of(serverId))
+          .map(x -> new JsonObject().put("serverId", serverId));
+    }
+    // Like an OAuth client update: clientSecret absent keeps the stored one, null or "" removes it.
+    boolean secretGiven = client.containsKey("clientSecret");
+    return pool.preparedQuery("SELECT id, client_secret_ct IS NOT NULL AS has_secret FROM oauth_client WHERE mcp_server_id=$1")
+        .execute(Tuple.of(serverId))
+        .compose(rows -> {
+          io.vertx.sqlclient.Row existing = rows.size() > 0 ? rows.iterator().next() : null;
+          String id = existing != null ? existing.getUUID("id").toString() : UUID.randomUUID().toString();
+          if (existing != null && !secretGiven) {
+            return pool.preparedQuery("UPDATE oauth_client SET client_id=$2, updated_at=now() WHERE id=$1")
+                .execute(Tuple.of(UUID.fromString(id), clientId))
+                .map(x -> new JsonObject().put("serverId", serverId).put("clientId", clientId)
+                    .put("hasClientSecret", existing.getBoolean("has_secret")));
+          }
+          byte[] ct = secret == null || secret.isEmpty() ? null : box.encrypt(secret, OAuthClientStore.context(id));
+          Tuple t = Tuple.of(UUID.fromString(id), "MCP " + serverId + " (pre-registered)", clientId)
+              .addValue(ct == null ? null : Buffer.buffer(ct)).addValue(ct == null ? null : box.keys().current().idHex())
+              .addValue(serverId);
+          return pool.preparedQuery("INSERT INTO oauth_client (id, provider, name, client_id, client_secret_ct, key_id, mcp_server_id)"
+                  + " VALUES ($1,'mcp',$2,$3,$4,$5,$6) ON CONFLICT (id) DO UPDATE SET client_id=EXCLUDED.client_id,"
+                  + " client_secret_ct=EXCLUDED.client_secret_ct, key_id=EXCLUDED.key_id, updated_at=now()")
+              .execute(t)
+              .map(x -> new JsonObject().put("serverId", serverId).put("clientId", clientId).put("hasClientSecret", ct != null));
+        });
   }
 
   private Future<JsonObject> firstJson(List<String> urls) {

@@ -2,7 +2,7 @@ package dev.maestro.auth;
 
 import dev.maestro.auth.crypto.SecretBox;
 import dev.maestro.auth.oauth.OAuthClientConfig;
-import dev.maestro.auth.oauth.TokenClient;
+import dev.maestro.auth.oauth.OAuth2Client;
 import dev.maestro.auth.oauth.TokenGrantException;
 import dev.maestro.contracts.ErrorCodes;
 import io.vertx.core.Future;
@@ -19,8 +19,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -36,11 +34,11 @@ public final class OAuthFlows {
   private final SecretBox box;
   private final OAuthClientStore clients;
   private final CredentialStore credentials;
-  private final TokenClient tokens;
+  private final OAuth2Client tokens;
   private final SecureRandom random = new SecureRandom();
 
   public OAuthFlows(Vertx vertx, Pool pool, SecretBox box, OAuthClientStore clients, CredentialStore credentials,
-                    TokenClient tokens) {
+                    OAuth2Client tokens) {
     this.vertx = vertx;
     this.pool = pool;
     this.box = box;
@@ -88,7 +86,7 @@ public final class OAuthFlows {
         .execute(Tuple.of(state, userId, provider, label, UUID.fromString(cfg.id()), redirect,
             Buffer.buffer(vct), box.keys().current().idHex()).addValue((double) STATE_TTL_SECONDS)
             .addValue(mcpServerId).addValue(resource).addValue(scopes == null ? null : scopes.copy()))
-        .map(x -> new JsonObject().put("authorizeUrl", authorizeUrl(cfg, redirect, state, challenge(verifier), resource, scopes))
+        .map(x -> new JsonObject().put("authorizeUrl", tokens.authorizeUrl(cfg, redirect, state, challenge(verifier), resource, scopes))
             .put("state", state));
   }
 
@@ -138,39 +136,6 @@ public final class OAuthFlows {
   /** Drops states nobody can use any more (kept a day so late callbacks still get a precise message). */
   public Future<Void> purgeOldStates() {
     return pool.query("DELETE FROM oauth_state WHERE expires_at < now() - interval '1 day'").execute().mapEmpty();
-  }
-
-  /**
-   * RFC 6749 §4.1.1 + RFC 7636. Built here rather than with OAuth2Auth#authorizeURL: in
-   * vertx-auth-oauth2 5.0.7 that method dropped redirect_uri, code_challenge and the additional
-   * parameters of an OAuth2AuthorizationURL (seen in OAuthLoginTest), and PKCE is not optional.
-   */
-  static String authorizeUrl(OAuthClientConfig cfg, String redirectUri, String state, String challenge, String resource,
-                             io.vertx.core.json.JsonArray scopeList) {
-    Map<String, String> q = new LinkedHashMap<>();
-    q.put("response_type", "code");
-    q.put("client_id", cfg.clientId());
-    q.put("redirect_uri", redirectUri);
-    String scopes = scopeList.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(" "));
-    if (!scopes.isEmpty()) q.put("scope", scopes);
-    q.put("state", state);
-    q.put("code_challenge", challenge);
-    q.put("code_challenge_method", "S256");
-    if (resource != null) q.put("resource", resource);
-    // Extra parameters (e.g. access_type=offline) may not override the security-relevant ones above.
-    cfg.extraParams().forEach(e -> q.putIfAbsent(e.getKey(), String.valueOf(e.getValue())));
-    StringBuilder url = new StringBuilder(cfg.authorizeUrl()).append(cfg.authorizeUrl().contains("?") ? '&' : '?');
-    boolean first = true;
-    for (Map.Entry<String, String> e : q.entrySet()) {
-      if (!first) url.append('&');
-      first = false;
-      url.append(enc(e.getKey())).append('=').append(enc(e.getValue()));
-    }
-    return url.toString();
-  }
-
-  private static String enc(String s) {
-    return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   static String verifierContext(String state) {

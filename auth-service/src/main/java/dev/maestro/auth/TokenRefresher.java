@@ -2,7 +2,7 @@ package dev.maestro.auth;
 
 import dev.maestro.auth.crypto.SecretBox;
 import dev.maestro.auth.crypto.SecretUnreadableException;
-import dev.maestro.auth.oauth.TokenClient;
+import dev.maestro.auth.oauth.OAuth2Client;
 import dev.maestro.auth.oauth.TokenGrantException;
 import dev.maestro.auth.oauth.TokenResponse;
 import dev.maestro.contracts.ErrorCodes;
@@ -44,13 +44,13 @@ public final class TokenRefresher {
 
   private final Pool pool;
   private final SecretBox box;
-  private final TokenClient tokens;
+  private final OAuth2Client tokens;
   private final OAuthClientStore clients;
   private final StatusEvents events;
   private final RefreshPolicy policy;
   private final Map<String, Future<JsonObject>> inFlight = new ConcurrentHashMap<>();
 
-  public TokenRefresher(Pool pool, SecretBox box, TokenClient tokens, OAuthClientStore clients, StatusEvents events,
+  public TokenRefresher(Pool pool, SecretBox box, OAuth2Client tokens, OAuthClientStore clients, StatusEvents events,
                         RefreshPolicy policy) {
     this.pool = pool;
     this.box = box;

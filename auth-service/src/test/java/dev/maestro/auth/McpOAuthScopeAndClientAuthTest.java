@@ -1,11 +1,7 @@
 package dev.maestro.auth;
 
-import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -15,10 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,59 +22,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (or the first supported one the server lists) — for the code exchange and for refreshes.
  */
 class McpOAuthScopeAndClientAuthTest extends AuthTestBase {
-  record TokenRequest(String authorization, MultiMap form) {}
 
-  /** The fake: PRM at /.well-known/oauth-protected-resource/mcp, AS metadata, /register, /authorize, /token. */
-  final class FakeAs {
-    final List<String> authorizeScopes = new CopyOnWriteArrayList<>();
-    final List<TokenRequest> tokenRequests = new CopyOnWriteArrayList<>();
-    final HttpServer server;
-    final String origin;
-
+  final class FakeAs extends FakeMcpAuthorizationServer {
     FakeAs(JsonArray scopesSupported, JsonArray authMethodsSupported, JsonObject registrationAnswer) throws Exception {
-      Router r = Router.router(testVertx);
-      r.route().handler(BodyHandler.create());
-      String[] base = new String[1];
-      r.get("/.well-known/oauth-protected-resource/mcp").handler(ctx -> {
-        JsonObject prm = new JsonObject().put("resource", base[0] + "/mcp").put("authorization_servers", new JsonArray().add(base[0]));
-        if (scopesSupported != null) prm.put("scopes_supported", scopesSupported);
-        ctx.json(prm);
-      });
-      r.get("/.well-known/oauth-authorization-server").handler(ctx -> {
-        JsonObject as = new JsonObject().put("issuer", base[0]).put("authorization_endpoint", base[0] + "/authorize")
-            .put("token_endpoint", base[0] + "/token").put("registration_endpoint", base[0] + "/register")
-            .put("code_challenge_methods_supported", new JsonArray().add("S256"));
-        if (authMethodsSupported != null) as.put("token_endpoint_auth_methods_supported", authMethodsSupported);
-        ctx.json(as);
-      });
-      r.post("/register").handler(ctx -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
-          .end(registrationAnswer.copy().put("redirect_uris", ctx.body().asJsonObject().getJsonArray("redirect_uris")).encode()));
-      r.get("/authorize").handler(ctx -> {
-        authorizeScopes.add(ctx.request().getParam("scope", ""));
-        ctx.response().setStatusCode(302).putHeader("Location", ctx.request().getParam("redirect_uri")
-            + "?code=test-code&state=" + ctx.request().getParam("state")).end();
-      });
-      r.post("/token").handler(ctx -> {
-        tokenRequests.add(new TokenRequest(ctx.request().getHeader("Authorization"), MultiMap.caseInsensitiveMultiMap().addAll(ctx.request().formAttributes())));
-        ctx.json(new JsonObject().put("access_token", "at-" + tokenRequests.size()).put("token_type", "Bearer")
-            .put("expires_in", 3600).put("refresh_token", "rt-" + tokenRequests.size()));
-      });
-      server = testVertx.createHttpServer().requestHandler(r).listen(0, "127.0.0.1").await(T, TimeUnit.SECONDS);
-      origin = "http://127.0.0.1:" + server.actualPort();
-      base[0] = origin;
-    }
-
-    String mcpUrl() {
-      return origin + "/mcp";
-    }
-
-    String challenge(String extra) {
-      return "Bearer " + extra + (extra.isEmpty() ? "" : ", ") + "resource_metadata=\"" + origin + "/.well-known/oauth-protected-resource/mcp\"";
+      super(testVertx, scopesSupported, authMethodsSupported, registrationAnswer, new JsonObject());
     }
   }
 
   /** startMcpOAuth with this challenge, the authorize redirect followed, completeOAuth. */
-  static void signIn(Instance i, FakeAs as, String www) throws Exception {
+  static void signIn(Instance i, FakeMcpAuthorizationServer as, String www) throws Exception {
     JsonObject started = await(i.auth().startMcpOAuth("alice", "srv", new JsonObject().put("serverUrl", as.mcpUrl())
         .put("wwwAuthenticate", www), OidcServer.REDIRECT_URI));
     HttpResponse<String> redirect = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(started.getString("authorizeUrl")))
@@ -148,7 +97,7 @@ class McpOAuthScopeAndClientAuthTest extends AuthTestBase {
         new JsonObject().put("client_id", "c basic").put("client_secret", "s&cret").put("token_endpoint_auth_method", "client_secret_basic"));
     Instance i = start();
     signIn(i, as, as.challenge(""));
-    TokenRequest t = as.tokenRequests.get(0);
+    var t = as.tokenRequests.get(0);
     assertThat(t.authorization()).startsWith("Basic ");
     String decoded = new String(Base64.getDecoder().decode(t.authorization().substring(6)), StandardCharsets.UTF_8);
     String[] idSecret = decoded.split(":", 2);
@@ -164,7 +113,7 @@ class McpOAuthScopeAndClientAuthTest extends AuthTestBase {
         new JsonObject().put("client_id", "c2").put("client_secret", "s2"));
     Instance i = start();
     signIn(i, as, as.challenge(""));
-    TokenRequest t = as.tokenRequests.get(0);
+    var t = as.tokenRequests.get(0);
     assertThat(t.authorization()).isNull();
     assertThat(t.form().get("client_secret")).isEqualTo("s2");
   }
@@ -175,7 +124,7 @@ class McpOAuthScopeAndClientAuthTest extends AuthTestBase {
         new JsonObject().put("client_id", "c3").put("client_secret", "ignored").put("token_endpoint_auth_method", "none"));
     Instance i = start();
     signIn(i, as, as.challenge(""));
-    TokenRequest t = as.tokenRequests.get(0);
+    var t = as.tokenRequests.get(0);
     assertThat(t.authorization()).isNull();
     assertThat(t.form().get("client_id")).isEqualTo("c3");
     assertThat(t.form().get("client_secret")).isNull();

@@ -99,6 +99,8 @@ public class GatewayVerticle extends VerticleBase {
     router.get("/api/v1/ws").handler(webSockets::handle);
     api1.mount();
     router.get("/oauth/callback").handler(rc -> oauthCallback(rc, credentials));
+    router.get(ClientMetadataDocument.PATH).handler(
+        new ClientMetadataDocument(cfg.oauthClientMetadataUrl(), cfg.publicUrl() + "/oauth/callback")::handle);
 
     WebUi.mountPages(vertx, router, accounts);
 

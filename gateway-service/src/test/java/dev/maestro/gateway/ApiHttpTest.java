@@ -240,6 +240,16 @@ class ApiHttpTest {
     assertThat(fx.call(HttpMethod.PATCH, "/api/v1/mcp-servers/" + sid, admin, new JsonObject().put("enabled", false)).json().getBoolean("enabled"))
         .isFalse();
     assertThat(fx.call(HttpMethod.DELETE, "/api/v1/mcp-servers/" + sid, admin, null).status()).isEqualTo(204);
+    // A pre-registered OAuth client passes the schema (tool-service validates and stores it); a malformed one is a 400.
+    JsonObject http = new JsonObject().put("name", "remote").put("transport", "http").put("url", "https://mcp.example.test/mcp");
+    Resp remote = fx.post("/api/v1/mcp-servers", admin, http.copy().put("oauthClient",
+        new JsonObject().put("clientId", "c").put("clientSecret", "s")));
+    assertThat(remote.status()).isEqualTo(201);
+    assertThat(fx.call(HttpMethod.PATCH, "/api/v1/mcp-servers/" + remote.json().getString("id"), admin,
+        new JsonObject().putNull("oauthClient")).status()).isEqualTo(200);
+    assertProblem(fx.post("/api/v1/mcp-servers", admin, http.copy().put("name", "remote2")
+        .put("oauthClient", new JsonObject().put("clientSecret", "s"))), 400);
+    assertProblem(fx.post("/api/v1/mcp-servers", admin, http.copy().put("name", "remote3").put("oauthClient", "c")), 400);
     JsonObject template = new JsonObject().put("name", "coder").put("description", "d").put("provider", "openai").put("model", "m")
         .put("systemPrompt", "be brief").put("tools", new JsonArray()).put("params", new JsonObject());
     Resp tpl = fx.post("/api/v1/templates", t(), template);

@@ -18,6 +18,7 @@ public final class MaestroConfig {
   public static final String HTTP_HOST = "MAESTRO_HTTP_HOST";
   public static final String HTTP_PORT = "MAESTRO_HTTP_PORT";
   public static final String PUBLIC_URL = "MAESTRO_PUBLIC_URL";
+  public static final String OAUTH_CLIENT_METADATA_URL = "MAESTRO_OAUTH_CLIENT_METADATA_URL";
   public static final String CLUSTER_NAME = "MAESTRO_CLUSTER_NAME";
   public static final String CLUSTER_HOST = "MAESTRO_CLUSTER_HOST";
   public static final String CLUSTER_PORT = "MAESTRO_CLUSTER_PORT";
@@ -36,6 +37,7 @@ public final class MaestroConfig {
     DEFAULTS.put(HTTP_HOST, "127.0.0.1");
     DEFAULTS.put(HTTP_PORT, "8080");
     DEFAULTS.put(PUBLIC_URL, null);
+    DEFAULTS.put(OAUTH_CLIENT_METADATA_URL, null);
     DEFAULTS.put(CLUSTER_NAME, "maestro");
     DEFAULTS.put(CLUSTER_HOST, "127.0.0.1");
     DEFAULTS.put(CLUSTER_PORT, "5701");
@@ -123,5 +125,17 @@ public final class MaestroConfig {
   public String publicUrl() {
     String v = get(PUBLIC_URL);
     return v != null ? v.replaceAll("/+$", "") : "http://localhost:" + httpPort();
+  }
+
+  /**
+   * Maestro's OAuth client ID metadata document (served by the gateway at /oauth/client-metadata.json),
+   * used as client_id at authorization servers that accept one: the configured URL, else the public
+   * URL's document when that is https (the draft requires an https client_id), else null (none).
+   */
+  public String oauthClientMetadataUrl() {
+    String v = get(OAUTH_CLIENT_METADATA_URL);
+    if (v != null && !v.isBlank()) return v.trim();
+    String pub = publicUrl();
+    return pub.startsWith("https://") ? pub + "/oauth/client-metadata.json" : null;
   }
 }

@@ -14,7 +14,7 @@ public record OAuthClientConfig(String id, String provider, String name, String 
   public static final String POST = "client_secret_post";
   public static final String NONE = "none";
 
-  /** The token endpoint authentication methods TokenClient implements. */
+  /** The token endpoint authentication methods OAuth2Client implements. */
   public static boolean supported(String method) {
     return BASIC.equals(method) || POST.equals(method) || NONE.equals(method);
   }

@@ -97,6 +97,18 @@ public interface AuthService {
   }
 
   /**
+   * For tool-service (an MCP server's configuration): the OAuth client an admin registered by hand at
+   * the server's authorization server, used instead of dynamic registration / a client ID metadata
+   * document. {@code client} = {clientId, clientSecret?}: clientSecret absent keeps the stored
+   * secret, null removes it; {@code client} null or {} removes the client. The secret is kept
+   * encrypted by auth-service and never returned → {serverId, clientId, hasClientSecret} (or
+   * {serverId} after a removal).
+   */
+  default Future<JsonObject> setMcpOAuthClient(String serverId, JsonObject client) {
+    return notImplemented("setMcpOAuthClient");
+  }
+
+  /**
    * Methods added after the first version are default methods, so fakes of this interface in
    * other modules' tests keep compiling; auth-service implements all of them.
    */

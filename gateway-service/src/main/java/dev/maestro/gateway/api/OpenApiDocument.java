@@ -152,7 +152,12 @@ public final class OpenApiDocument {
         .put("command", str(2000).put("minLength", 1))
         .put("args", new JsonObject().put("type", "array").put("maxItems", 200).put("items", str(5000)))
         .put("env", stringMap()).put("url", url()).put("headers", stringMap())
-        .put("enabled", new JsonObject().put("type", "boolean"));
+        .put("enabled", new JsonObject().put("type", "boolean"))
+        // A client registered by hand at the server's authorization server; null removes it.
+        .put("oauthClient", new JsonObject().put("type", new JsonArray().add("object").add("null")).put("additionalProperties", false)
+            .put("properties", new JsonObject().put("clientId", str(500).put("minLength", 1))
+                .put("clientSecret", new JsonObject().put("type", new JsonArray().add("string").add("null")).put("maxLength", 2000)))
+            .put("required", req("clientId")));
     op("get", "/api/v1/mcp-servers", "listMcpServers", "MCP servers and their status", null, 200, "mcp-servers", false, false);
     op("post", "/api/v1/mcp-servers", "createMcpServer", "Add an MCP server (admin)",
         obj(false).put("properties", props.copy()).put("required", req("name", "transport")), 201, "mcp-servers", false, true);

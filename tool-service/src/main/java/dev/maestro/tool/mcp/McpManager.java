@@ -42,6 +42,7 @@ public class McpManager {
   private final McpSettings settings;
   private final Map<String, McpConnection> connections = new HashMap<>();
   private final McpTokens tokens;
+  private final McpOAuthClients oauthClients;
 
   private final ElicitationBridge.Asker elicitations;
 
@@ -55,6 +56,7 @@ public class McpManager {
     this.registry = registry;
     this.settings = settings;
     this.tokens = new McpTokens(vertx);
+    this.oauthClients = new McpOAuthClients(vertx);
   }
 
   public Future<Void> start() {
@@ -136,7 +138,9 @@ public class McpManager {
   public Future<JsonObject> create(JsonObject input) {
     JsonObject server = new JsonObject().put("id", UUID.randomUUID().toString()).put("enabled", true)
         .put("args", new JsonArray()).put("env", new JsonObject()).put("headers", new JsonObject());
-    return apply(server, input == null ? new JsonObject() : input, null)
+    JsonObject in = input == null ? new JsonObject() : input;
+    return apply(server, in, null)
+        .compose(s -> saveOAuthClient(s, in))
         .compose(s -> store.insert(s).recover(this::conflict).map(v -> s))
         .map(s -> {
           open(s);
@@ -145,7 +149,9 @@ public class McpManager {
   }
 
   public Future<JsonObject> update(String id, JsonObject patch) {
-    return find(id).compose(existing -> apply(existing.copy(), patch == null ? new JsonObject() : patch, existing)
+    JsonObject in = patch == null ? new JsonObject() : patch;
+    return find(id).compose(existing -> apply(existing.copy(), in, existing)
+        .compose(s -> saveOAuthClient(s, in))
         .compose(s -> store.update(s).recover(this::conflict).compose(v -> {
           Future<Void> f = Future.succeededFuture();
           if (!existing.getString("name").equals(s.getString("name"))) f = registry.removeSource("mcp:" + existing.getString("name"));
@@ -161,7 +167,19 @@ public class McpManager {
     return find(id).compose(s -> {
       McpConnection c = connections.remove(id);
       if (c != null) c.close();
-      return store.delete(id).compose(v -> registry.removeSource("mcp:" + s.getString("name")));
+      // The pre-registered OAuth client goes with the server (auth-service keeps nothing for a deleted id).
+      Future<Void> client = s.getJsonObject("oauthClient") == null ? Future.succeededFuture() : oauthClients.remove(id);
+      return client.compose(x -> store.delete(id)).compose(v -> registry.removeSource("mcp:" + s.getString("name")));
+    });
+  }
+
+  /** A create/patch with {@code oauthClient}: the client goes to auth-service first; the server keeps its view. */
+  private Future<JsonObject> saveOAuthClient(JsonObject server, JsonObject input) {
+    if (!input.containsKey("oauthClient")) return Future.succeededFuture(server);
+    return oauthClients.save(server.getString("id"), input.getJsonObject("oauthClient")).map(kept -> {
+      if (kept == null) server.remove("oauthClient");
+      else server.put("oauthClient", kept);
+      return server;
     });
   }
 
@@ -191,6 +209,7 @@ public class McpManager {
           .put("env", redact(s.getJsonObject("env", new JsonObject())));
     } else {
       v.put("url", s.getString("url")).put("headers", redact(s.getJsonObject("headers", new JsonObject())));
+      if (s.getJsonObject("oauthClient") != null) v.put("oauthClient", McpOAuthClients.view(s.getJsonObject("oauthClient")));
     }
     McpConnection c = connections.get(s.getString("id"));
     if (c == null) {
@@ -253,6 +272,7 @@ public class McpManager {
           if (v instanceof Boolean b) server.put("enabled", b);
           else errors.add(err("enabled", "must be true or false"));
         }
+        case "oauthClient" -> McpOAuthClients.validate(v, errors);   // stored by saveOAuthClient
         case "id", "status", "error" -> { /* read-only, ignored */ }
         default -> errors.add(err(key, "unknown field"));
       }
@@ -267,6 +287,9 @@ public class McpManager {
       errors.add(err("command", "is required for stdio servers"));
     } else if (transport.equals("http") && server.getString("url") == null) {
       errors.add(err("url", "is required for http servers"));
+    }
+    if (patch.getValue("oauthClient") != null && !"http".equals(transport)) {
+      errors.add(err("oauthClient", "only http servers use OAuth"));
     }
     if (!errors.isEmpty()) {
       return ServiceException.fail(ErrorCodes.BAD_REQUEST, "invalid MCP server", new JsonObject().put("errors", errors));

@@ -64,6 +64,7 @@ public final class ConformanceClient {
     Context context = vertx.getOrCreateContext();
     boolean auth = scenario.startsWith("auth/");
     AuthService authService = auth ? startAuthService(vertx) : null;
+    if (authService != null) preRegisterClient(authService);
     McpSettings settings = new McpSettings(60_000, 60_000, 60_000, 20);
     JsonObject config = new JsonObject().put("id", SERVER_ID).put("name", "conformance").put("transport", "http").put("url", url);
     McpConnection[] conn = new McpConnection[1];
@@ -137,6 +138,23 @@ public final class ConformanceClient {
   static final String SERVER_ID = "conformance";
   static final int MAX_SIGN_INS = 2;
   static final String REDIRECT_URI = "http://127.0.0.1:1/oauth/callback";
+  static final String CLIENT_METADATA_URL = "https://conformance-test.local/client-metadata.json";
+
+  /**
+   * A scenario may hand over credentials an admin would have registered by hand
+   * (MCP_CONFORMANCE_CONTEXT {"client_id","client_secret"}, auth/pre-registration): configured the way
+   * tool-service does for an MCP server with a pre-registered OAuth client.
+   */
+  private static void preRegisterClient(AuthService auth) throws Exception {
+    String raw = System.getenv("MCP_CONFORMANCE_CONTEXT");
+    if (raw == null || raw.isBlank()) return;
+    JsonObject context = new JsonObject(raw);
+    if (context.getString("client_id") == null) return;
+    JsonObject client = new JsonObject().put("clientId", context.getString("client_id"));
+    if (context.getString("client_secret") != null) client.put("clientSecret", context.getString("client_secret"));
+    auth.setMcpOAuthClient(SERVER_ID, client).await(30, TimeUnit.SECONDS);
+    System.err.println("pre-registered OAuth client " + client.getString("clientId"));
+  }
 
   /** auth-service on this Vert.x, in its own database (schema auth dropped first: every scenario signs in afresh). */
   private static AuthService startAuthService(Vertx vertx) throws Exception {
@@ -156,7 +174,9 @@ public final class ConformanceClient {
     }
     Pool db = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(target).using(vertx).build();
     db.query("DROP SCHEMA IF EXISTS auth CASCADE").execute().eventually(db::close).await(20, TimeUnit.SECONDS);
-    JsonObject cfg = TestEnv.config().put(MaestroConfig.PG_URL, pgUrl);
+    JsonObject cfg = TestEnv.config().put(MaestroConfig.PG_URL, pgUrl)
+        // What the scenarios expect as a URL client_id (auth/basic-cimd); the document is never fetched there.
+        .put(MaestroConfig.OAUTH_CLIENT_METADATA_URL, CLIENT_METADATA_URL);
     vertx.deployVerticle(new AuthServiceVerticle(), new DeploymentOptions().setConfig(cfg)).await(30, TimeUnit.SECONDS);
     return AuthService.createProxy(vertx);
   }

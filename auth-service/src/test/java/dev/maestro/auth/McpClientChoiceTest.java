@@ -1,0 +1,96 @@
+package dev.maestro.auth;
+
+import dev.maestro.contracts.ErrorCodes;
+import dev.maestro.platform.MaestroConfig;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Which OAuth client an MCP sign-in uses, against a scriptable authorization server: a
+ * pre-registered client first, then Maestro's client ID metadata document URL where the server
+ * supports those, then dynamic registration; and a clear refusal when none is possible.
+ */
+class McpClientChoiceTest extends AuthTestBase {
+  static final String CIMD_URL = "https://maestro.example.test/oauth/client-metadata.json";
+
+  FakeMcpAuthorizationServer as(JsonArray authMethods, JsonObject metadata) throws Exception {
+    return new FakeMcpAuthorizationServer(testVertx, null, authMethods,
+        new JsonObject().put("client_id", "dynamic-client").put("token_endpoint_auth_method", "none"), metadata);
+  }
+
+  Instance startWithClientMetadataUrl() throws Exception {
+    return start(config.copy().put(MaestroConfig.OAUTH_CLIENT_METADATA_URL, CIMD_URL));
+  }
+
+  @Test
+  void whereTheServerSupportsItTheMetadataDocumentUrlIsTheClientIdAndNothingIsRegistered() throws Exception {
+    FakeMcpAuthorizationServer as = as(new JsonArray().add("none"), new JsonObject().put("client_id_metadata_document_supported", true));
+    Instance i = startWithClientMetadataUrl();
+    McpOAuthScopeAndClientAuthTest.signIn(i, as, as.challenge(""));
+    assertThat(as.registrations).isEmpty();
+    assertThat(as.authorizeClientIds).containsExactly(CIMD_URL);
+    var t = as.tokenRequests.get(0);
+    assertThat(t.form().get("client_id")).isEqualTo(CIMD_URL);
+    assertThat(t.authorization()).isNull();
+    assertThat(t.form().get("client_secret")).isNull();
+    // Refreshes use it too.
+    await(i.auth().refreshMcpToken("srv"));
+    assertThat(as.tokenRequests.get(1).form().get("client_id")).isEqualTo(CIMD_URL);
+    assertThat(as.tokenRequests.get(1).form().get("grant_type")).isEqualTo("refresh_token");
+  }
+
+  @Test
+  void aPreRegisteredClientWinsOverTheMetadataDocument() throws Exception {
+    FakeMcpAuthorizationServer as = as(new JsonArray().add("client_secret_post").add("client_secret_basic"),
+        new JsonObject().put("client_id_metadata_document_supported", true));
+    Instance i = startWithClientMetadataUrl();
+    await(i.auth().setMcpOAuthClient("srv", new JsonObject().put("clientId", "pre-registered-client").put("clientSecret", "pre-secret")));
+    McpOAuthScopeAndClientAuthTest.signIn(i, as, as.challenge(""));
+    assertThat(as.registrations).isEmpty();
+    assertThat(as.authorizeClientIds).containsExactly("pre-registered-client");
+    // The server lists client_secret_post first: the pre-registered client follows the server.
+    var t = as.tokenRequests.get(0);
+    assertThat(t.authorization()).isNull();
+    assertThat(t.form().get("client_id")).isEqualTo("pre-registered-client");
+    assertThat(t.form().get("client_secret")).isEqualTo("pre-secret");
+  }
+
+  @Test
+  void withoutAConfiguredUrlOrServerSupportItRegistersDynamically() throws Exception {
+    FakeMcpAuthorizationServer supports = as(null, new JsonObject().put("client_id_metadata_document_supported", true));
+    McpOAuthScopeAndClientAuthTest.signIn(start(), supports, supports.challenge(""));
+    assertThat(supports.registrations).hasSize(1);
+    assertThat(supports.authorizeClientIds).containsExactly("dynamic-client");
+
+    FakeMcpAuthorizationServer silent = as(null, new JsonObject());
+    McpOAuthScopeAndClientAuthTest.signIn(startWithClientMetadataUrl(), silent, silent.challenge(""));
+    assertThat(silent.registrations).hasSize(1);
+    assertThat(silent.authorizeClientIds).containsExactly("dynamic-client");
+  }
+
+  @Test
+  void noRegistrationEndpointAndNoPreRegisteredClientIsAClearRefusal() throws Exception {
+    FakeMcpAuthorizationServer as = as(new JsonArray().add("client_secret_basic"), new JsonObject().putNull("registration_endpoint"));
+    Instance i = start();
+    ServiceException e = failure(i.auth().startMcpOAuth("alice", "srv", new JsonObject().put("serverUrl", as.mcpUrl())
+        .put("wwwAuthenticate", as.challenge("")), OidcServer.REDIRECT_URI));
+    assertThat(e.failureCode()).isEqualTo(ErrorCodes.BAD_REQUEST);
+    assertThat(e.getMessage()).contains("has no registration endpoint").contains("MCP server srv has no pre-registered OAuth client");
+  }
+
+  @Test
+  void methodAndDocumentChoice() {
+    JsonObject as = new JsonObject();
+    assertThat(McpAuth.preRegisteredMethod(as, false)).isEqualTo("none");
+    assertThat(McpAuth.preRegisteredMethod(as, true)).isEqualTo("client_secret_basic");
+    assertThat(McpAuth.preRegisteredMethod(as.copy().put("token_endpoint_auth_methods_supported",
+        new JsonArray().add("private_key_jwt").add("client_secret_post")), true)).isEqualTo("client_secret_post");
+    assertThat(McpAuth.useClientMetadataDocument(new JsonObject().put("client_id_metadata_document_supported", true), null)).isFalse();
+    assertThat(McpAuth.useClientMetadataDocument(new JsonObject().put("client_id_metadata_document_supported", "yes"), CIMD_URL)).isFalse();
+    assertThat(McpAuth.useClientMetadataDocument(new JsonObject().put("client_id_metadata_document_supported", true), CIMD_URL)).isTrue();
+  }
+}
