@@ -6,7 +6,6 @@ import dev.maestro.tool.exec.ToolResult;
 import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.transport.HttpClientSseClientTransport;
-import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException;
 import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
@@ -56,6 +55,8 @@ final class McpConnection {
   private final BiConsumer<String, String> onStatus;
   private final McpJsonMapper mapper = McpJsonDefaults.getMapper();
   private final Map<Object, CallContext> progress = new ConcurrentHashMap<>();
+  /** Each live client's transport wrapper, which can send notifications/cancelled for its calls. */
+  private final Map<McpAsyncClient, CancellableTransport> cancellers = new ConcurrentHashMap<>();
   private final McpTokens tokens;
   private volatile String authChallenge;
 
@@ -182,7 +183,8 @@ final class McpConnection {
     return authChallenge;
   }
 
-  private Future<McpAsyncClient> initialize(int gen, McpClientTransport transport) {
+  private Future<McpAsyncClient> initialize(int gen, McpClientTransport plain) {
+    CancellableTransport transport = new CancellableTransport(plain);
     McpAsyncClient c = McpClient.async(transport)
         .clientInfo(new McpSchema.Implementation("maestro", "Maestro", "0.1.0"))
         .capabilities(McpSchema.ClientCapabilities.builder().roots(true).build())
@@ -203,6 +205,7 @@ final class McpConnection {
           return Mono.empty();
         })
         .build();
+    cancellers.put(c, transport);
     return fromMono(c.initialize()).map(r -> c).recover(err -> {
       closeQuietly(c);
       return Future.failedFuture(err);
@@ -274,6 +277,7 @@ final class McpConnection {
     Disposable sub = c.callTool(req).subscribeOn(Schedulers.boundedElastic()).subscribe(
         r -> context.runOnContext(v -> promise.tryComplete(toResult(r))),
         err -> context.runOnContext(v -> {
+          if (err instanceof java.util.concurrent.TimeoutException) cancelOnServer(c, token, "request timed out");
           Integer status = authStatus(err);
           if (status != null) {
             // e.g. 403 insufficient_scope (step-up): the UI offers "sign in" again with this challenge.
@@ -288,9 +292,22 @@ final class McpConnection {
         () -> context.runOnContext(v -> promise.tryComplete(ToolResult.error("MCP server '" + name() + "' returned no result"))));
     ctx.onCancel(() -> {
       sub.dispose();
+      cancelOnServer(c, token, "cancelled by the client (user cancel or timeout)");
       context.runOnContext(v -> promise.tryComplete(ToolResult.error("call cancelled")));
     });
-    return promise.future().onComplete(ar -> progress.remove(token));
+    return promise.future().onComplete(ar -> {
+      progress.remove(token);
+      CancellableTransport t = cancellers.get(c);
+      if (t != null) t.forget(token);
+    });
+  }
+
+  /** Tells the server to stop the call (notifications/cancelled); we have stopped waiting already. */
+  private void cancelOnServer(McpAsyncClient c, String token, String reason) {
+    CancellableTransport t = cancellers.get(c);
+    if (t == null) return;
+    t.cancel(token, reason).subscribeOn(Schedulers.boundedElastic()).subscribe(v -> { },
+        err -> LOG.debug("MCP server {}: sending notifications/cancelled failed: {}", name(), message(err)));
   }
 
   private ToolResult toResult(McpSchema.CallToolResult r) {
@@ -348,6 +365,7 @@ final class McpConnection {
   /** closeGracefully lets a stdio server exit (stdin closed, then terminated); bounded, off the loop. */
   private void closeQuietly(McpAsyncClient c) {
     if (c == null) return;
+    cancellers.remove(c);
     vertx.executeBlocking(() -> {
       try {
         c.closeGracefully().block(Duration.ofSeconds(5));
@@ -425,11 +443,9 @@ final class McpConnection {
     return t;
   }
 
+  /** Our own Streamable HTTP transport: the SDK's ignores SSE retry/Last-Event-ID (see the class). */
   private McpClientTransport streamable(String token) {
-    URI uri = URI.create(config.getString("url"));
-    return HttpClientStreamableHttpTransport.builder(base(uri)).endpoint(endpoint(uri))
-        .customizeRequest(b -> requestHeaders(token).forEach(b::header))
-        .connectTimeout(Duration.ofSeconds(10)).build();
+    return new StreamableHttpTransport(URI.create(config.getString("url")), requestHeaders(token), mapper, Duration.ofSeconds(10));
   }
 
   private McpClientTransport legacySse(String token) {
