@@ -21,6 +21,9 @@ import java.util.function.Function;
  * tools/call requests and remembers their id under the progress token we give every call (our call
  * id); {@link #cancel} then sends {@code notifications/cancelled {requestId, reason}} on the same
  * transport. Works for every transport it wraps (stdio, Streamable HTTP, HTTP+SSE).
+ * <p>It also serializes sends: the SDK's stdio transport emits into a Reactor sink right in
+ * {@code sendMessage} and refuses ("Failed to enqueue message") a message sent while another thread
+ * is sending, which concurrent calls, pings and cancellations would otherwise hit.
  */
 final class CancellableTransport implements McpClientTransport {
   static final String CANCELLED = "notifications/cancelled";
@@ -46,6 +49,10 @@ final class CancellableTransport implements McpClientTransport {
         requestIds.put(key, r.id());
       }
     }
+    return send(message);
+  }
+
+  private synchronized Mono<Void> send(JSONRPCMessage message) {
     return delegate.sendMessage(message);
   }
 
@@ -62,7 +69,7 @@ final class CancellableTransport implements McpClientTransport {
     Map<String, Object> params = new LinkedHashMap<>();
     params.put("requestId", id);
     if (reason != null) params.put("reason", reason);
-    return delegate.sendMessage(new McpSchema.JSONRPCNotification(McpSchema.JSONRPC_VERSION, CANCELLED, params));
+    return send(new McpSchema.JSONRPCNotification(McpSchema.JSONRPC_VERSION, CANCELLED, params));
   }
 
   /** The call finished normally: forget its request id. */
