@@ -139,7 +139,7 @@ final class StreamableHttpTransport implements McpClientTransport {
                                           CompletableFuture<Void> accepted) {
     int status = info.statusCode();
     if (status / 100 == 2) info.headers().firstValue("mcp-session-id").ifPresent(id -> sessionId = id);
-    BodySubscriber<Void> refused = refused(info, accepted::completeExceptionally);
+    BodySubscriber<Void> refused = refused(info, true, accepted::completeExceptionally);
     if (refused != null) return refused;
     String type = contentType(info);
     if (type.startsWith("text/event-stream")) {
@@ -159,8 +159,11 @@ final class StreamableHttpTransport implements McpClientTransport {
     return BodySubscribers.discarding();
   }
 
-  /** For a response that is not a success: reports the error and returns what drains the body; else null. */
-  private BodySubscriber<Void> refused(HttpResponse.ResponseInfo info, Consumer<Throwable> fail) {
+  /**
+   * For a response that is not a success: reports the error and returns what drains the body; else null.
+   * A 404 to a POST in a session means the session expired; to a GET it may just mean "no GET here".
+   */
+  private BodySubscriber<Void> refused(HttpResponse.ResponseInfo info, boolean post, Consumer<Throwable> fail) {
     int status = info.statusCode();
     if (status / 100 == 2) return null;
     if (status == 401 || status == 403) {
@@ -168,7 +171,7 @@ final class StreamableHttpTransport implements McpClientTransport {
       return BodySubscribers.discarding();
     }
     String sid = sessionId;
-    if (status == 404 && sid != null) {
+    if (status == 404 && sid != null && post) {
       sessionId = null;
       McpTransportSessionNotFoundException e = new McpTransportSessionNotFoundException(
           "the MCP server no longer knows session " + sid);
@@ -307,7 +310,7 @@ final class StreamableHttpTransport implements McpClientTransport {
         String last = lastEventId;
         if (last != null) b.header("Last-Event-ID", last);
         http.sendAsync(b.build(), info -> {
-          BodySubscriber<Void> refused = refused(info, c::rejected);
+          BodySubscriber<Void> refused = refused(info, false, c::rejected);
           if (refused != null) return refused;
           if (!contentType(info).startsWith("text/event-stream")) {
             c.rejected(new McpTransportException("the MCP server answered a GET with " + contentType(info)));
@@ -316,7 +319,7 @@ final class StreamableHttpTransport implements McpClientTransport {
           return BodySubscribers.fromLineSubscriber(c.subscriber());
         }).whenComplete((r, err) -> c.end(err == null ? null : transportError(err)));
       } catch (RuntimeException e) {
-        c.end(e);
+        c.rejected(e);   // e.g. an event id that is not a valid header value: retrying will not help
       }
     }
 
