@@ -277,7 +277,7 @@ final class McpConnection {
     Disposable sub = c.callTool(req).subscribeOn(Schedulers.boundedElastic()).subscribe(
         r -> context.runOnContext(v -> promise.tryComplete(toResult(r))),
         err -> context.runOnContext(v -> {
-          if (err instanceof java.util.concurrent.TimeoutException) cancelOnServer(c, token, "request timed out");
+          if (timedOut(err)) cancelOnServer(c, token, "request timed out");
           Integer status = authStatus(err);
           if (status != null) {
             // e.g. 403 insufficient_scope (step-up): the UI offers "sign in" again with this challenge.
@@ -384,6 +384,14 @@ final class McpConnection {
         err -> context.runOnContext(x -> p.tryFail(err)),
         () -> context.runOnContext(x -> p.tryComplete(null)));
     return p.future();
+  }
+
+  /** The SDK's request timeout (a Reactor timeout, possibly wrapped). */
+  static boolean timedOut(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.util.concurrent.TimeoutException) return true;
+    }
+    return false;
   }
 
   /** 401/403 when the failure was the server refusing authorization, else null. */

@@ -4,6 +4,10 @@ import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.testkit.NodeDeps;
 import dev.maestro.testkit.TestEnv;
 import dev.maestro.tool.ToolServiceVerticle;
+import dev.maestro.tool.exec.CallContext;
+import dev.maestro.tool.exec.ToolResult;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,7 +17,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -138,6 +144,48 @@ class McpCancellationTest {
   void aTimedOutCallIsCancelledOnTheServer() throws Exception {
     String reason = slowCallIsStopped("slowhttp", 1, false, "timed out after 1 s");
     assertThat(reason).contains("timeout");
+  }
+
+  @Test
+  void theSdkRequestTimeoutAlsoCancelsOnTheServer() throws Exception {
+    // Our own McpConnection with a 2 s MCP request timeout, below the call's own 30 s.
+    Context context = vertx.getOrCreateContext();
+    CompletableFuture<List<McpSchema.Tool>> listed = new CompletableFuture<>();
+    McpConnection[] conn = new McpConnection[1];
+    context.runOnContext(v -> {
+      conn[0] = new McpConnection(vertx, context, new McpSettings(60_000, 60_000, 60_000, 2),
+          new JsonObject().put("id", "sdk-timeout").put("name", "sdktimeout").put("transport", "stdio").put("command", "node")
+              .put("args", new JsonArray().add(NODE_DIR.resolve("slow-server.mjs").toString())),
+          null, listed::complete, (status, error) -> { });
+      conn[0].connect();
+    });
+    listed.get(30, TimeUnit.SECONDS);
+    String label = UUID.randomUUID().toString();
+    CompletableFuture<ToolResult> result = new CompletableFuture<>();
+    long t0 = System.nanoTime();
+    context.runOnContext(v -> conn[0].call("slow", new JsonObject().put("label", label),
+        new CallContext(UUID.randomUUID().toString(), "mcp-cancel", 30, null)).onComplete(ar -> result.complete(ar.result())));
+    ToolResult r = result.get(20, TimeUnit.SECONDS);
+    assertThat(r.isError()).isTrue();
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(10_000);
+    // Asked through the same connection: the aborted entry carries our reason.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    JsonObject aborted;
+    while (true) {
+      CompletableFuture<ToolResult> f = new CompletableFuture<>();
+      context.runOnContext(v -> conn[0].call("seen", new JsonObject(), new CallContext(UUID.randomUUID().toString(), "mcp-cancel", 10, null))
+          .onComplete(ar -> f.complete(ar.result())));
+      JsonObject s = new JsonObject(f.get(20, TimeUnit.SECONDS).text());
+      aborted = entry(s, "aborted", label);
+      if (aborted != null) {
+        assertThat(aborted.getValue("requestId")).isEqualTo(entry(s, "started", label).getValue("requestId"));
+        break;
+      }
+      assertThat(System.nanoTime()).as("server never saw the cancellation: %s", s).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    assertThat(aborted.getString("reason")).isEqualTo("request timed out");
+    context.runOnContext(v -> conn[0].close());
   }
 
   @Test
