@@ -31,6 +31,7 @@ final class CancellableTransport implements McpClientTransport {
   private static final int MAX_EARLY = 1000;
 
   private final McpClientTransport delegate;
+  // Guarded by this: a cancel racing with the send of its request either finds the id or stops the send.
   private final Map<String, Object> requestIds = new ConcurrentHashMap<>();
   private final Set<String> cancelledEarly = ConcurrentHashMap.newKeySet();
 
@@ -39,7 +40,7 @@ final class CancellableTransport implements McpClientTransport {
   }
 
   @Override
-  public Mono<Void> sendMessage(JSONRPCMessage message) {
+  public synchronized Mono<Void> sendMessage(JSONRPCMessage message) {
     if (message instanceof McpSchema.JSONRPCRequest r && McpSchema.METHOD_TOOLS_CALL.equals(r.method())) {
       Object token = progressToken(r.params());
       if (token != null) {
@@ -49,18 +50,14 @@ final class CancellableTransport implements McpClientTransport {
         requestIds.put(key, r.id());
       }
     }
-    return send(message);
-  }
-
-  private synchronized Mono<Void> send(JSONRPCMessage message) {
     return delegate.sendMessage(message);
   }
 
   /**
-   * Tells the server to stop the tools/call sent with this progress token. Completes when the
-   * notification went out (or at once when there is nothing to cancel).
+   * Tells the server to stop the tools/call sent with this progress token. Claims the request id at
+   * once (so a {@link #forget} right after cannot lose it); the returned Mono sends the notification.
    */
-  Mono<Void> cancel(String progressToken, String reason) {
+  synchronized Mono<Void> cancel(String progressToken, String reason) {
     Object id = requestIds.remove(progressToken);
     if (id == null) {
       if (cancelledEarly.size() < MAX_EARLY) cancelledEarly.add(progressToken);
@@ -69,7 +66,8 @@ final class CancellableTransport implements McpClientTransport {
     Map<String, Object> params = new LinkedHashMap<>();
     params.put("requestId", id);
     if (reason != null) params.put("reason", reason);
-    return send(new McpSchema.JSONRPCNotification(McpSchema.JSONRPC_VERSION, CANCELLED, params));
+    McpSchema.JSONRPCNotification n = new McpSchema.JSONRPCNotification(McpSchema.JSONRPC_VERSION, CANCELLED, params);
+    return Mono.defer(() -> sendMessage(n));
   }
 
   /** The call finished normally: forget its request id. */
