@@ -6,7 +6,6 @@ import dev.maestro.tool.exec.ToolResult;
 import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.transport.HttpClientSseClientTransport;
-import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException;
 import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
@@ -60,6 +59,8 @@ final class McpConnection {
   private final Map<Object, CallContext> progress = new ConcurrentHashMap<>();
   /** Who answers the server's elicitation/create for the call in flight (set by the owner; default cancel). */
   private final ElicitationBridge elicitation = new ElicitationBridge(progress);
+  /** Each live client's transport wrapper, which can send notifications/cancelled for its calls. */
+  private final Map<McpAsyncClient, CancellableTransport> cancellers = new ConcurrentHashMap<>();
   private final McpTokens tokens;
   private volatile String authChallenge;
 
@@ -187,7 +188,8 @@ final class McpConnection {
     return authChallenge;
   }
 
-  private Future<McpAsyncClient> initialize(int gen, McpClientTransport transport) {
+  private Future<McpAsyncClient> initialize(int gen, McpClientTransport plain) {
+    CancellableTransport transport = new CancellableTransport(plain);
     McpAsyncClient c = McpClient.async(transport)
         .clientInfo(new McpSchema.Implementation("maestro", "Maestro", "0.1.0"))
         .capabilities(McpSchema.ClientCapabilities.builder().roots(true).elicitation(true, false).build())
@@ -212,6 +214,7 @@ final class McpConnection {
           return Mono.empty();
         })
         .build();
+    cancellers.put(c, transport);
     return fromMono(c.initialize()).map(r -> c).recover(err -> {
       closeQuietly(c);
       return Future.failedFuture(err);
@@ -284,6 +287,7 @@ final class McpConnection {
     Disposable sub = c.callTool(req).subscribeOn(Schedulers.boundedElastic()).subscribe(
         r -> context.runOnContext(v -> promise.tryComplete(toResult(r))),
         err -> context.runOnContext(v -> {
+          if (timedOut(err)) cancelOnServer(c, token, "request timed out");
           Integer status = authStatus(err);
           if (status != null) {
             // e.g. 403 insufficient_scope (step-up): the UI offers "sign in" again with this challenge.
@@ -298,9 +302,22 @@ final class McpConnection {
         () -> context.runOnContext(v -> promise.tryComplete(ToolResult.error("MCP server '" + name() + "' returned no result"))));
     ctx.onCancel(() -> {
       sub.dispose();
+      cancelOnServer(c, token, "cancelled by the client (user cancel or timeout)");
       context.runOnContext(v -> promise.tryComplete(ToolResult.error("call cancelled")));
     });
-    return promise.future().onComplete(ar -> progress.remove(token));
+    return promise.future().onComplete(ar -> {
+      progress.remove(token);
+      CancellableTransport t = cancellers.get(c);
+      if (t != null) t.forget(token);
+    });
+  }
+
+  /** Tells the server to stop the call (notifications/cancelled); we have stopped waiting already. */
+  private void cancelOnServer(McpAsyncClient c, String token, String reason) {
+    CancellableTransport t = cancellers.get(c);
+    if (t == null) return;
+    t.cancel(token, reason).subscribeOn(Schedulers.boundedElastic()).subscribe(v -> { },
+        err -> LOG.debug("MCP server {}: sending notifications/cancelled failed: {}", name(), message(err)));
   }
 
   private ToolResult toResult(McpSchema.CallToolResult r) {
@@ -358,6 +375,7 @@ final class McpConnection {
   /** closeGracefully lets a stdio server exit (stdin closed, then terminated); bounded, off the loop. */
   private void closeQuietly(McpAsyncClient c) {
     if (c == null) return;
+    cancellers.remove(c);
     vertx.executeBlocking(() -> {
       try {
         c.closeGracefully().block(Duration.ofSeconds(5));
@@ -376,6 +394,14 @@ final class McpConnection {
         err -> context.runOnContext(x -> p.tryFail(err)),
         () -> context.runOnContext(x -> p.tryComplete(null)));
     return p.future();
+  }
+
+  /** The SDK's request timeout (a Reactor timeout, possibly wrapped). */
+  static boolean timedOut(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.util.concurrent.TimeoutException) return true;
+    }
+    return false;
   }
 
   /** 401/403 when the failure was the server refusing authorization, else null. */
@@ -435,11 +461,9 @@ final class McpConnection {
     return t;
   }
 
+  /** Our own Streamable HTTP transport: the SDK's ignores SSE retry/Last-Event-ID (see the class). */
   private McpClientTransport streamable(String token) {
-    URI uri = URI.create(config.getString("url"));
-    return HttpClientStreamableHttpTransport.builder(base(uri)).endpoint(endpoint(uri))
-        .customizeRequest(b -> requestHeaders(token).forEach(b::header))
-        .connectTimeout(Duration.ofSeconds(10)).build();
+    return new StreamableHttpTransport(URI.create(config.getString("url")), requestHeaders(token), mapper, Duration.ofSeconds(10));
   }
 
   private McpClientTransport legacySse(String token) {
