@@ -14,80 +14,26 @@
 // approved tool call, "elicit" has an MCP tool ask for a form, "slow" streams long enough to cancel
 // (MAESTRO_FLOW_SKIP=thinking,tools,elicitation,cancel
 // leaves those sections out). Exit code 0 = every check passed; the last line is a JSON summary.
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
-import path from 'node:path';
+import { chromiumPath, checklist, launch, chatPage } from './lib.mjs';
 
 const BASE = process.env.MAESTRO_URL;
 const USER = process.env.MAESTRO_USER;
 const PASS = process.env.MAESTRO_PASSWORD;
 if (!BASE || !USER || !PASS) { console.error('set MAESTRO_URL, MAESTRO_USER and MAESTRO_PASSWORD'); process.exit(2); }
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!fs.existsSync(CHROMIUM)) {
-  console.error(`Chromium not found at ${CHROMIUM}: install Debian's browser with "apt-get install -y chromium" (deploy/maestro test does this).`);
-  process.exit(3);
-}
+const CHROMIUM = chromiumPath();
 const SHOTS = process.env.SCREENSHOTS || './screenshots';
 // Sections that need scripted model behaviour can be skipped against a real provider:
 // MAESTRO_FLOW_SKIP=thinking,tools,cancel
 const SKIP = new Set((process.env.MAESTRO_FLOW_SKIP || '').split(',').map(x => x.trim()).filter(Boolean));
-fs.mkdirSync(SHOTS, { recursive: true });
-const base = new URL(BASE);
 const T = 15000;
 
-const checks = [];
-function ok(name, detail) { checks.push({ name, ok: true, detail }); console.log(`ok   ${name}${detail ? ' — ' + detail : ''}`); }
-function fail(name, detail) { const e = new Error(`${name}: ${detail}`); e.check = name; throw e; }
-function expect(cond, name, detail) { if (!cond) fail(name, detail || 'expectation failed'); ok(name, cond === true ? undefined : String(detail || '')); }
-
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--no-first-run'],
-});
-const foreign = [];
-const pageErrors = [];
-function watch(page) {
-  page.on('request', r => {
-    const u = new URL(r.url());
-    if (['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol) && u.host !== base.host) foreign.push(r.url());
-  });
-  page.on('pageerror', e => pageErrors.push(e.message));
-  page.on('console', m => { if (m.type() === 'error') pageErrors.push('console: ' + m.text()); });
-  page.on('dialog', d => d.accept());
-}
-
-async function noHorizontalScroll(page, label) {
-  const m = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, w: window.innerWidth }));
-  expect(m.sw <= m.w, `no horizontal scroll: ${label}`, `scrollWidth ${m.sw} <= ${m.w}`);
-}
-async function shot(page, name) { await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true }); }
-
+const { checks, ok, fail, expect } = checklist();
+const { browser, foreign, pageErrors, watch } = await launch(CHROMIUM, BASE);
 const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
 const page = await ctx.newPage();
 watch(page);
 let sessionUrl = null;
-
-async function chatState() {
-  return page.evaluate(() => {
-    const root = document.getElementById('chat');
-    const msgs = document.querySelectorAll('#messages .msg-assistant');
-    const last = msgs[msgs.length - 1];
-    return { streaming: root.getAttribute('data-streaming'), turn: root.getAttribute('data-turn-status'),
-             len: last ? last.querySelector('.parts').textContent.length : 0,
-             text: last ? last.querySelector('.parts').textContent : '', count: msgs.length };
-  });
-}
-async function send(text) {
-  const before = await chatState();
-  await page.evaluate(() => document.getElementById('chat').removeAttribute('data-turn-status'));
-  await page.fill('textarea[name="text"]', text);
-  await page.press('textarea[name="text"]', 'Enter');
-  return before;
-}
-async function waitTurn(status = 'complete') {
-  await page.waitForFunction(s => document.getElementById('chat').getAttribute('data-turn-status') === s, status, { timeout: T });
-}
+const { shot, noHorizontalScroll, chatState, send, waitTurn } = chatPage(page, { expect, fail, shotsDir: SHOTS, timeout: T });
 
 try {
   // ---- login ----

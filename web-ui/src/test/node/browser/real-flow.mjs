@@ -20,10 +20,9 @@
 //   SCREENSHOTS            output folder (default ../../../../target/screenshots-real)
 // Exit code 0 = every check passed; otherwise the failing check is printed as "FAIL <check>: <detail>".
 // The last line is a JSON summary.
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromiumPath, checklist, launch, chatPage } from './lib.mjs';
 
 const BASE = process.env.MAESTRO_URL;
 const USER = process.env.MAESTRO_USER || 'admin';
@@ -33,25 +32,16 @@ if (!BASE || !PASS || !PROVIDER_URL) {
   console.error('set MAESTRO_URL, MAESTRO_PASSWORD and MAESTRO_PROVIDER_URL (MAESTRO_USER defaults to admin)');
   process.exit(2);
 }
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!fs.existsSync(CHROMIUM)) {
-  console.error(`Chromium not found at ${CHROMIUM}: install Debian's browser with "apt-get install -y chromium".`);
-  process.exit(3);
-}
+const CHROMIUM = chromiumPath();
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SHOTS = process.env.SCREENSHOTS || path.resolve(HERE, '../../../../target/screenshots-real');
-fs.mkdirSync(SHOTS, { recursive: true });
 const API_KEY = process.env.MAESTRO_API_KEY || 'sk-browser-real-key';
-const base = new URL(BASE);
 const T = 20000;           // the real system on a busy machine: be patient
 const RUN = Date.now().toString(36);
 const LABEL = 'Browser real ' + RUN;
 
-const checks = [];
+const { checks, ok, fail, expect } = checklist();
 const failures = [];
-function ok(name, detail) { checks.push({ name, ok: true, detail }); console.log(`ok   ${name}${detail ? ' — ' + detail : ''}`); }
-function fail(name, detail) { const e = new Error(`${name}: ${detail}`); e.check = name; throw e; }
-function expect(cond, name, detail) { if (!cond) fail(name, detail || 'expectation failed'); ok(name, detail === undefined ? undefined : String(detail)); }
 // A check that records the failure and lets the flow go on (used where later sections do not depend on it).
 async function soft(name, fn) {
   try { await fn(); } catch (e) {
@@ -61,56 +51,13 @@ async function soft(name, fn) {
   }
 }
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--no-first-run', '--disable-sync'],
-});
-const foreign = [];
-const pageErrors = [];
-function watch(p) {
-  p.on('request', r => {
-    const u = new URL(r.url());
-    if (['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol) && u.host !== base.host) foreign.push(r.url());
-  });
-  p.on('pageerror', e => pageErrors.push(e.message));
-  p.on('console', m => { if (m.type() === 'error') pageErrors.push('console: ' + m.text()); });
-  p.on('dialog', d => d.accept());
-}
-
-async function noHorizontalScroll(p, label) {
-  const m = await p.evaluate(() => ({ sw: document.documentElement.scrollWidth, w: window.innerWidth }));
-  expect(m.sw <= m.w, `no horizontal scroll: ${label}`, `scrollWidth ${m.sw} <= ${m.w}`);
-}
-async function shot(p, name) { await p.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true }); }
-
+const { browser, foreign, pageErrors, watch } = await launch(CHROMIUM, BASE);
 const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
 const page = await ctx.newPage();
 watch(page);
 let sessionUrl = null;
+const { shot, noHorizontalScroll, chatState, send, waitTurn } = chatPage(page, { expect, fail, shotsDir: SHOTS, timeout: T });
 
-async function chatState() {
-  return page.evaluate(() => {
-    const root = document.getElementById('chat');
-    const msgs = document.querySelectorAll('#messages .msg-assistant');
-    const last = msgs[msgs.length - 1];
-    const parts = last ? last.querySelector('.parts') : null;
-    return { streaming: root.getAttribute('data-streaming'), turn: root.getAttribute('data-turn-status'),
-             len: parts ? parts.textContent.length : 0, text: parts ? parts.textContent : '', count: msgs.length,
-             all: document.getElementById('messages').textContent };
-  });
-}
-async function send(text) {
-  const before = await chatState();
-  await page.evaluate(() => document.getElementById('chat').removeAttribute('data-turn-status'));
-  await page.fill('textarea[name="text"]', text);
-  await page.press('textarea[name="text"]', 'Enter');
-  return before;
-}
-async function waitTurn(status = 'complete') {
-  await page.waitForFunction(s => document.getElementById('chat').getAttribute('data-turn-status') === s, status, { timeout: T })
-    .catch(async () => fail(`turn ends as ${status}`, `data-turn-status is ${(await chatState()).turn}`));
-}
 // Waits until the last assistant bubble is stored (complete) and its text contains `needle`.
 async function waitAnswer(needle, name) {
   try {
