@@ -17,6 +17,11 @@ fail() { echo "smoke: FAILED: $*" >&2; "$ROOT/deploy/maestro" logs >&2 || true; 
 cleanup() { "$ROOT/deploy/maestro" down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
+# A fresh data dir means a fresh master key: rows left by an earlier run could not be decrypted.
+if command -v psql >/dev/null 2>&1 && psql "${MAESTRO_PG_URL%/*}/postgres" -qc "SELECT 1" >/dev/null 2>&1; then
+  db="${MAESTRO_PG_URL##*/}"
+  psql "${MAESTRO_PG_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+fi
 echo "smoke: up --demo (data dir $MAESTRO_DATA_DIR, port $MAESTRO_HTTP_PORT)"
 t0=$(date +%s%N)
 "$ROOT/deploy/maestro" up --demo || fail "up"
