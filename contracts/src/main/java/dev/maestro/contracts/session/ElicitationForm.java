@@ -1,5 +1,6 @@
 package dev.maestro.contracts.session;
 
+import dev.maestro.contracts.SchemaErrors;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
@@ -9,9 +10,7 @@ import io.vertx.json.schema.OutputFormat;
 import io.vertx.json.schema.OutputUnit;
 import io.vertx.json.schema.Validator;
 
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The one place that knows how an MCP elicitation form (a flat object schema of primitive
@@ -59,19 +58,9 @@ public final class ElicitationForm {
               .setOutputFormat(OutputFormat.Basic));
       out = validator.validate(content == null ? new JsonObject() : content);
     } catch (RuntimeException e) {
-      return errors.add(problem("(content)", "cannot be checked against the requested schema: " + e.getMessage()));
+      return errors.add(SchemaErrors.problem("(content)", "cannot be checked against the requested schema: " + e.getMessage()));
     }
-    if (Boolean.TRUE.equals(out.getValid())) return errors;
-    Set<String> seen = new LinkedHashSet<>();
-    if (out.getErrors() != null) {
-      for (OutputUnit u : out.getErrors()) {
-        String field = field(u.getInstanceLocation());
-        String message = u.getError() == null ? "is invalid" : u.getError();
-        if (seen.add(field + "\u0000" + message) && seen.size() <= 20) errors.add(problem(field, message));
-      }
-    }
-    if (errors.isEmpty()) errors.add(problem("(content)", "does not match the requested schema"));
-    return errors;
+    return errors.addAll(SchemaErrors.of(out, "(content)", "does not match the requested schema"));
   }
 
   /** One line for a problem+json detail: "age: …; name: …". */
@@ -99,13 +88,5 @@ public final class ElicitationForm {
     }
   }
 
-  private static JsonObject problem(String field, String message) {
-    return new JsonObject().put("field", field).put("message", message);
-  }
 
-  private static String field(String instanceLocation) {
-    if (instanceLocation == null) return "(content)";
-    String f = instanceLocation.replaceFirst("^#", "").replaceFirst("^/", "").replace('/', '.');
-    return f.isEmpty() ? "(content)" : f;
-  }
 }
