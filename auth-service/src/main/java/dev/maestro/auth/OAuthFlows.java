@@ -54,6 +54,9 @@ public final class OAuthFlows {
     String label = f.optionalString("label", 200);
     String oauthClientId = f.requiredString("oauthClientId", 100);
     String redirect = f.url("redirectUri", true);
+    // Same meaning as on an API-key credential: a proxy, gateway or compatible server in front of the provider.
+    String baseUrl = f.url("baseUrl", false);
+    if ("openai-compatible".equals(p) && baseUrl == null) f.error("baseUrl", "is required for openai-compatible (e.g. http://localhost:11434/v1)");
     if (oauthClientId != null) {
       try {
         UUID.fromString(oauthClientId);
@@ -70,22 +73,27 @@ public final class OAuthFlows {
             return Future.failedFuture(badField("oauthClientId", "OAuth client " + cfg.name() + " is for provider "
                 + cfg.provider() + ", not " + p));
           }
-          return begin(userId, p, label == null ? cfg.name() : label, cfg, redirect, null, null, cfg.scopes());
+          return begin(userId, p, label == null ? cfg.name() : label, cfg, redirect, null, null, cfg.scopes(), baseUrl);
         });
+  }
+
+  Future<JsonObject> begin(String userId, String provider, String label, OAuthClientConfig cfg, String redirect,
+                           String mcpServerId, String resource, io.vertx.core.json.JsonArray scopes) {
+    return begin(userId, provider, label, cfg, redirect, mcpServerId, resource, scopes, null);
   }
 
   /** Stores a single-use state with the encrypted PKCE verifier → {authorizeUrl, state}. */
   Future<JsonObject> begin(String userId, String provider, String label, OAuthClientConfig cfg, String redirect,
-                           String mcpServerId, String resource, io.vertx.core.json.JsonArray scopes) {
+                           String mcpServerId, String resource, io.vertx.core.json.JsonArray scopes, String baseUrl) {
     String state = randomToken();
     String verifier = randomToken();
     byte[] vct = box.encrypt(verifier, verifierContext(state));
     return pool.preparedQuery("INSERT INTO oauth_state (state, user_id, provider, label, oauth_client_id, redirect_uri,"
-            + " verifier_ct, key_id, expires_at, mcp_server_id, resource, scopes) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,"
-            + " clock_timestamp() + make_interval(secs => $9::float8), $10, $11, $12)")
+            + " verifier_ct, key_id, expires_at, mcp_server_id, resource, scopes, base_url) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,"
+            + " clock_timestamp() + make_interval(secs => $9::float8), $10, $11, $12, $13)")
         .execute(Tuple.of(state, userId, provider, label, UUID.fromString(cfg.id()), redirect,
             Buffer.buffer(vct), box.keys().current().idHex()).addValue((double) STATE_TTL_SECONDS)
-            .addValue(mcpServerId).addValue(resource).addValue(scopes == null ? null : scopes.copy()))
+            .addValue(mcpServerId).addValue(resource).addValue(scopes == null ? null : scopes.copy()).addValue(baseUrl))
         .map(x -> new JsonObject().put("authorizeUrl", tokens.authorizeUrl(cfg, redirect, state, challenge(verifier), resource, scopes))
             .put("state", state));
   }
@@ -94,7 +102,8 @@ public final class OAuthFlows {
     if (state == null || state.isBlank()) return Future.failedFuture(bad("the sign-in callback has no state parameter"));
     if (code == null || code.isBlank()) return Future.failedFuture(bad("the sign-in callback has no authorization code"));
     return pool.preparedQuery("UPDATE oauth_state SET used_at = clock_timestamp() WHERE state=$1 AND used_at IS NULL"
-            + " AND expires_at > clock_timestamp() RETURNING user_id, provider, label, oauth_client_id, redirect_uri, verifier_ct, mcp_server_id, resource, scopes")
+            + " AND expires_at > clock_timestamp() RETURNING user_id, provider, label, oauth_client_id, redirect_uri, verifier_ct, mcp_server_id, resource, scopes,"
+            + " base_url")
         .execute(Tuple.of(state))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(rows.iterator().next()) : explainUnusableState(state))
         .compose(row -> exchange(state, code, row));
@@ -114,7 +123,7 @@ public final class OAuthFlows {
               Future<?> cleared = mcp == null ? Future.succeededFuture()
                   : pool.preparedQuery("DELETE FROM credential WHERE mcp_server_id=$1").execute(Tuple.of(mcp));
               return cleared.compose(x -> credentials.insertOAuth(pool, st.getString("user_id"), st.getString("provider"),
-                  st.getString("label"), null, clientId, tr, mcp, st.getString("resource"),
+                  st.getString("label"), st.getString("base_url"), clientId, tr, mcp, st.getString("resource"),
                   OAuthClientStore.jsonArrayOrNull(st.getValue("scopes"))));
             }));
   }

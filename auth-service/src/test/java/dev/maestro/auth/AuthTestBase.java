@@ -1,5 +1,7 @@
 package dev.maestro.auth;
 
+import dev.maestro.testkit.oidc.OidcServer;
+import dev.maestro.testkit.oidc.LoginDriver;
 import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.platform.Database;

@@ -1,5 +1,6 @@
 package dev.maestro.auth;
 
+import dev.maestro.testkit.oidc.OidcServer;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.platform.MaestroConfig;
 import io.vertx.core.json.JsonArray;

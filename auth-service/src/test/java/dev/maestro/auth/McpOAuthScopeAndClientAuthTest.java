@@ -1,5 +1,7 @@
 package dev.maestro.auth;
 
+import dev.maestro.testkit.oidc.OidcServer;
+import dev.maestro.testkit.oidc.LoginDriver;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package dev.maestro.auth;
 
+import dev.maestro.testkit.oidc.OidcServer;
+import dev.maestro.testkit.oidc.LoginDriver;
 import dev.maestro.contracts.ErrorCodes;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -20,7 +22,7 @@ class McpOAuthTest extends OidcTestBase {
   final HttpClient http = HttpClient.newHttpClient();
 
   HttpResponse<String> callMcp(String bearer) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(oidc.issuer + "/mcp")).GET();
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(oidc.issuer() + "/mcp")).GET();
     if (bearer != null) b.header("Authorization", "Bearer " + bearer);
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -33,8 +35,8 @@ class McpOAuthTest extends OidcTestBase {
     String www = denied.headers().firstValue("WWW-Authenticate").orElseThrow();
 
     JsonObject started = await(i.auth().startMcpOAuth("alice", "srv-1",
-        new JsonObject().put("serverUrl", oidc.issuer + "/mcp").put("wwwAuthenticate", www), OidcServer.REDIRECT_URI));
-    assertThat(started.getString("authorizationServer")).isEqualTo(oidc.issuer);
+        new JsonObject().put("serverUrl", oidc.issuer() + "/mcp").put("wwwAuthenticate", www), OidcServer.REDIRECT_URI));
+    assertThat(started.getString("authorizationServer")).isEqualTo(oidc.issuer());
     assertThat(started.getString("authorizeUrl")).contains("resource=").contains("code_challenge_method=S256")
         .contains("scope=mcp%3Atools");
     LoginDriver.Callback cb = LoginDriver.login(started.getString("authorizeUrl"), "mcp-user");
@@ -60,7 +62,7 @@ class McpOAuthTest extends OidcTestBase {
 
     // A second sign-in reuses the registered client and replaces the login.
     JsonObject again = await(i.auth().startMcpOAuth("alice", "srv-1",
-        new JsonObject().put("serverUrl", oidc.issuer + "/mcp"), OidcServer.REDIRECT_URI));
+        new JsonObject().put("serverUrl", oidc.issuer() + "/mcp"), OidcServer.REDIRECT_URI));
     LoginDriver.Callback cb2 = LoginDriver.login(again.getString("authorizeUrl"), "mcp-user");
     await(i.auth().completeOAuth(cb2.state(), cb2.code()));
     assertThat(sql("SELECT id FROM oauth_client WHERE provider='mcp'")).hasSize(1);

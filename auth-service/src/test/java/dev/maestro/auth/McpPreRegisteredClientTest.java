@@ -1,5 +1,7 @@
 package dev.maestro.auth;
 
+import dev.maestro.testkit.oidc.OidcServer;
+import dev.maestro.testkit.oidc.LoginDriver;
 import dev.maestro.contracts.ErrorCodes;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
@@ -22,13 +24,13 @@ class McpPreRegisteredClientTest extends OidcTestBase {
   final HttpClient http = HttpClient.newHttpClient();
 
   int callMcp(String bearer) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(oidc.issuer + "/mcp")).header("Authorization", "Bearer " + bearer).GET().build(),
+    return http.send(HttpRequest.newBuilder(URI.create(oidc.issuer() + "/mcp")).header("Authorization", "Bearer " + bearer).GET().build(),
         HttpResponse.BodyHandlers.ofString()).statusCode();
   }
 
   JsonObject signIn(Instance i, String serverId) throws Exception {
     JsonObject started = await(i.auth().startMcpOAuth("alice", serverId,
-        new JsonObject().put("serverUrl", oidc.issuer + "/mcp"), OidcServer.REDIRECT_URI));
+        new JsonObject().put("serverUrl", oidc.issuer() + "/mcp"), OidcServer.REDIRECT_URI));
     LoginDriver.Callback cb = LoginDriver.login(started.getString("authorizeUrl"), "mcp-user");
     assertThat(cb.error()).isNull();
     return new JsonObject().put("authorizeUrl", started.getString("authorizeUrl"))

@@ -1,5 +1,7 @@
 package dev.maestro.auth;
 
+import dev.maestro.testkit.oidc.OidcServer;
+import dev.maestro.testkit.oidc.LoginDriver;
 import dev.maestro.contracts.ErrorCodes;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
@@ -83,6 +85,28 @@ class OAuthLoginTest extends AuthTestBase {
         new JsonObject().put("oauthClientId", client.getString("id")), OidcServer.REDIRECT_URI));
     assertThat(wrongProvider.failureCode()).isEqualTo(ErrorCodes.BAD_REQUEST);
     assertThat(wrongProvider.getDebugInfo().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("oauthClientId");
+  }
+
+  @Test
+  void aSignInCarriesItsBaseUrlOntoTheCredential() throws Exception {
+    Instance i = start();
+    JsonObject client = await(i.auth().createOAuthClient(oauthClientFor(oidc)));
+    JsonObject started = await(i.auth().startOAuth("alice", "openai", new JsonObject().put("oauthClientId", client.getString("id"))
+        .put("baseUrl", "http://127.0.0.1:1/proxy/v1"), OidcServer.REDIRECT_URI));
+    LoginDriver.Callback cb = LoginDriver.login(started.getString("authorizeUrl"), "proxy-account");
+    JsonObject cred = await(i.auth().completeOAuth(cb.state(), cb.code()));
+    assertThat(cred.getString("baseUrl")).isEqualTo("http://127.0.0.1:1/proxy/v1");
+    assertThat(await(i.auth().resolveSecret(cred.getString("id"))).getString("baseUrl")).isEqualTo("http://127.0.0.1:1/proxy/v1");
+
+    ServiceException notUrl = failure(i.auth().startOAuth("alice", "openai", new JsonObject()
+        .put("oauthClientId", client.getString("id")).put("baseUrl", "ftp://x"), OidcServer.REDIRECT_URI));
+    assertThat(notUrl.failureCode()).isEqualTo(ErrorCodes.BAD_REQUEST);
+    assertThat(notUrl.getDebugInfo().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("baseUrl");
+    JsonObject compatible = await(i.auth().createOAuthClient(oauthClientFor(oidc).put("provider", "openai-compatible")));
+    ServiceException noUrl = failure(i.auth().startOAuth("alice", "openai-compatible",
+        new JsonObject().put("oauthClientId", compatible.getString("id")), OidcServer.REDIRECT_URI));
+    assertThat(noUrl.failureCode()).isEqualTo(ErrorCodes.BAD_REQUEST);
+    assertThat(noUrl.getDebugInfo().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("baseUrl");
   }
 
   @Test

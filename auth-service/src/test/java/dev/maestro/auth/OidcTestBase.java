@@ -1,5 +1,6 @@
 package dev.maestro.auth;
 
+import dev.maestro.testkit.oidc.OidcServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 

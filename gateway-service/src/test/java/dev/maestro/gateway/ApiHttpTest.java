@@ -215,6 +215,10 @@ class ApiHttpTest {
     assertThat(start.status()).isEqualTo(200);
     assertThat(start.json().getString("authorizeUrl")).contains("/oauth/callback");
     assertProblem(fx.post("/api/v1/credentials/oauth/nope/start", t(), new JsonObject().put("label", "l").put("oauthClientId", id)), 404);
+    assertThat(fx.post("/api/v1/credentials/oauth/anthropic/start", t(), new JsonObject().put("label", "l").put("oauthClientId", id)
+        .put("baseUrl", "http://127.0.0.1:8089")).status()).as("a sign-in for a proxy").isEqualTo(200);
+    assertProblem(fx.post("/api/v1/credentials/oauth/anthropic/start", t(), new JsonObject().put("label", "l").put("oauthClientId", id)
+        .put("baseUrl", "ftp://proxy")), 400);
     Resp callback = fx.get("/oauth/callback?code=abc&state=" + start.json().getString("state"), null);
     assertThat(callback.status()).isEqualTo(303);
     assertThat(callback.header("Location")).startsWith("/credentials?connected=");

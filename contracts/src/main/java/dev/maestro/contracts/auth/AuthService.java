@@ -65,7 +65,7 @@ public interface AuthService {
     return notImplemented("listOAuthClientPresets");
   }
 
-  /** body: {label, oauthClientId} → {authorizeUrl, state}. */
+  /** body: {label, oauthClientId, baseUrl?} → {authorizeUrl, state}; baseUrl ends up on the credential. */
   Future<JsonObject> startOAuth(String userId, String provider, JsonObject body, String redirectUri);
 
   /** Finishes a flow; an unknown, expired or reused state fails with BAD_REQUEST → credential. */

@@ -78,8 +78,8 @@ public final class OpenApiDocument {
             .put("required", req("provider", "label", "apiKey")), 201, "credentials", false, false);
     op("delete", "/api/v1/credentials/{id}", "deleteCredential", "Delete a credential", null, 204, "credentials", false, false);
     op("post", "/api/v1/credentials/oauth/{provider}/start", "startOAuth", "Start an OAuth authorization-code flow",
-        obj(false).put("properties", new JsonObject().put("label", str(200).put("minLength", 1)).put("oauthClientId", UUID.copy()))
-            .put("required", req("label", "oauthClientId")), 200, "credentials", false, false);
+        obj(false).put("properties", new JsonObject().put("label", str(200).put("minLength", 1)).put("oauthClientId", UUID.copy())
+            .put("baseUrl", url())).put("required", req("label", "oauthClientId")), 200, "credentials", false, false);
     JsonObject client = obj(false).put("properties", new JsonObject().put("provider", enumOf(PROVIDERS))
         .put("name", str(200).put("minLength", 1)).put("authorizeUrl", url()).put("tokenUrl", url())
         .put("clientId", str(1000).put("minLength", 1)).put("clientSecret", str(5000))

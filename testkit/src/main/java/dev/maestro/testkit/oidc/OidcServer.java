@@ -1,4 +1,4 @@
-package dev.maestro.auth;
+package dev.maestro.testkit.oidc;
 
 import dev.maestro.testkit.NodeDeps;
 import io.vertx.core.json.JsonObject;
@@ -10,23 +10,28 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real authorization server of the tests: oidc-provider (src/test/node/oidc/server.js) in a
- * node process on a loopback port. Access tokens live {@code ACCESS_TTL} seconds.
+ * The real authorization server of the tests: oidc-provider (testkit/src/main/node/oidc/server.js)
+ * in a node process on a loopback port, with one registered confidential client
+ * ({@link #CLIENT_ID}/{@link #CLIENT_SECRET}, redirect {@link #REDIRECT_URI}). Access tokens live
+ * {@code accessTtlSeconds}.
  */
-final class OidcServer implements AutoCloseable {
-  static final Path DIR = Path.of("src/test/node/oidc").toAbsolutePath();
-  static final String CLIENT_ID = "maestro-test";
-  static final String CLIENT_SECRET = "maestro-test-secret-" + Long.toHexString(System.nanoTime());
-  static final String REDIRECT_URI = "http://127.0.0.1:9/oauth/callback";
+public final class OidcServer implements AutoCloseable {
+  /** Where the node server lives, relative to the repository root. */
+  static final Path NODE_DIR = Path.of("testkit", "src", "main", "node", "oidc");
+  public static final String CLIENT_ID = "maestro-test";
+  public static final String CLIENT_SECRET = "maestro-test-secret-" + Long.toHexString(System.nanoTime());
+  /** Never listened on: {@link LoginDriver} stops at the redirect to it. */
+  public static final String REDIRECT_URI = "http://127.0.0.1:9/oauth/callback";
 
   private final Process process;
-  final String issuer;
+  private final String issuer;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private OidcServer(Process process, String issuer) {
@@ -34,9 +39,10 @@ final class OidcServer implements AutoCloseable {
     this.issuer = issuer;
   }
 
-  static OidcServer start(int accessTtlSeconds) throws Exception {
-    NodeDeps.ensureInstalled(DIR);
-    ProcessBuilder pb = new ProcessBuilder("node", "server.js").directory(DIR.toFile());
+  public static OidcServer start(int accessTtlSeconds) throws Exception {
+    Path dir = nodeDir();
+    NodeDeps.ensureInstalled(dir);
+    ProcessBuilder pb = new ProcessBuilder("node", "server.js").directory(dir.toFile());
     pb.environment().put("REDIRECT_URIS", REDIRECT_URI);
     pb.environment().put("CLIENT_ID", CLIENT_ID);
     pb.environment().put("CLIENT_SECRET", CLIENT_SECRET);
@@ -61,35 +67,51 @@ final class OidcServer implements AutoCloseable {
     return new OidcServer(p, issuer.get(30, TimeUnit.SECONDS));
   }
 
-  String authorizeUrl() {
+  /**
+   * The node folder, found from the working directory upwards: tests run with their module's
+   * folder as working directory, and every module sits next to testkit.
+   */
+  static Path nodeDir() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      Path candidate = p.resolve(NODE_DIR);
+      if (Files.exists(candidate.resolve("server.js"))) return candidate;
+    }
+    throw new IllegalStateException(NODE_DIR + " not found above " + Path.of("").toAbsolutePath());
+  }
+
+  public String issuer() {
+    return issuer;
+  }
+
+  public String authorizeUrl() {
     return issuer + "/auth";
   }
 
-  String tokenUrl() {
+  public String tokenUrl() {
     return issuer + "/token";
   }
 
-  String userinfoUrl() {
+  public String userinfoUrl() {
     return issuer + "/me";
   }
 
-  JsonObject stats() throws Exception {
+  public JsonObject stats() throws Exception {
     return new JsonObject(send(HttpRequest.newBuilder(URI.create(issuer + "/test/stats")).GET().build()).body());
   }
 
-  void setAccessTtl(int seconds) throws Exception {
+  public void setAccessTtl(int seconds) throws Exception {
     send(HttpRequest.newBuilder(URI.create(issuer + "/test/config?accessTtl=" + seconds))
         .POST(HttpRequest.BodyPublishers.noBody()).build());
   }
 
-  void revoke(String account) throws Exception {
+  public void revoke(String account) throws Exception {
     HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(issuer + "/test/revoke?account=" + account))
         .POST(HttpRequest.BodyPublishers.noBody()).build());
     if (r.statusCode() != 200) throw new IllegalStateException("revoke failed: " + r.body());
   }
 
   /** Calls the userinfo endpoint (a protected resource) with a bearer token. */
-  HttpResponse<String> userinfo(String bearer) throws Exception {
+  public HttpResponse<String> userinfo(String bearer) throws Exception {
     return send(HttpRequest.newBuilder(URI.create(userinfoUrl())).header("Authorization", "Bearer " + bearer).GET().build());
   }
 

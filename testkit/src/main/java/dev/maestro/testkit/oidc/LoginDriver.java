@@ -1,4 +1,4 @@
-package dev.maestro.auth;
+package dev.maestro.testkit.oidc;
 
 import io.vertx.core.json.JsonObject;
 
@@ -18,11 +18,13 @@ import java.util.Map;
  * Plays the browser: follows the authorization server's redirects, answers its login and consent
  * interactions with form posts, and stops at the redirect back to Maestro's callback.
  */
-final class LoginDriver {
-  /** The callback the server redirected to: its query parameters. */
-  record Callback(String code, String state, String error, URI uri) {}
+public final class LoginDriver {
+  private LoginDriver() {}
 
-  static Callback login(String authorizeUrl, String account) throws Exception {
+  /** The callback the server redirected to: its query parameters. */
+  public record Callback(String code, String state, String error, URI uri) {}
+
+  public static Callback login(String authorizeUrl, String account) throws Exception {
     HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager(null, CookiePolicy.ACCEPT_ALL))
         .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
     URI next = URI.create(authorizeUrl);
@@ -53,7 +55,7 @@ final class LoginDriver {
     throw new IllegalStateException("too many redirects");
   }
 
-  static Map<String, String> query(URI uri) {
+  public static Map<String, String> query(URI uri) {
     Map<String, String> out = new HashMap<>();
     if (uri.getRawQuery() == null) return out;
     for (String kv : uri.getRawQuery().split("&")) {
