@@ -97,6 +97,7 @@ final class SetupPages {
     }
     JsonObject body = new JsonObject().put("oauthClientId", clientId);
     put(body, "label", Forms.field(rc, "label"));
+    put(body, "baseUrl", Forms.field(rc, "baseUrl"));
     auth.getOAuthClient(clientId)
         .compose(client -> auth.startOAuth(userId, client.getString("provider"), body, origin(rc) + "/oauth/callback"))
         .onSuccess(r -> PageRenderer.redirect(rc, r.getString("authorizeUrl")))

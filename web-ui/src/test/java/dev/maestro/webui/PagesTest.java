@@ -235,6 +235,22 @@ class PagesTest {
   }
 
   @Test
+  void theOAuthConnectFormPassesLabelAndBaseUrlAndGoesToTheAuthorizeUrl() {
+    String clientId = harness.auth.createOAuthClient(new JsonObject().put("name", "Compat").put("provider", "openai-compatible")
+        .put("authorizeUrl", "https://as.example/authorize").put("tokenUrl", "https://as.example/token").put("clientId", "c"))
+        .await().getString("id");
+    WebClientSession b = browser();
+    login(b, WebUiHarness.MEMBER, WebUiHarness.MEMBER_PASSWORD);
+    assertThat(b.get("/credentials").send().await().bodyAsString()).contains("name=\"baseUrl\"");
+    HttpResponse<Buffer> r = b.post("/credentials/oauth").sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", csrf(b))
+        .add("oauthClientId", clientId).add("label", "Work").add("baseUrl", " http://127.0.0.1:9999/v1 ")).await();
+    assertThat(r.statusCode()).isEqualTo(303);
+    assertThat(r.getHeader("Location")).startsWith("https://as.example/authorize?state=");
+    assertThat(harness.auth.lastOAuthStart).isEqualTo(new JsonObject().put("oauthClientId", clientId).put("label", "Work")
+        .put("baseUrl", "http://127.0.0.1:9999/v1"));
+  }
+
+  @Test
   void oauthCallbackOutcomeIsShownOnCredentials() {
     WebClientSession b = browser();
     login(b, WebUiHarness.MEMBER, WebUiHarness.MEMBER_PASSWORD);

@@ -14,6 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** In-memory credentials (masked like the real service) and OAuth clients. */
 public final class FakeAuthService implements AuthService {
+  /** The body of the last startOAuth (what the web form sent). */
+  public volatile JsonObject lastOAuthStart;
   final Map<String, JsonObject> credentials = new ConcurrentHashMap<>();
   final Map<String, JsonObject> clients = new ConcurrentHashMap<>();
 
@@ -115,6 +117,7 @@ public final class FakeAuthService implements AuthService {
 
   @Override
   public Future<JsonObject> startOAuth(String userId, String provider, JsonObject body, String redirectUri) {
+    lastOAuthStart = body.copy();
     JsonObject c = clients.get(body.getString("oauthClientId", ""));
     if (c == null) return ServiceException.fail(ErrorCodes.NOT_FOUND, "client not found");
     String state = UUID.randomUUID().toString();
