@@ -175,6 +175,13 @@ public class McpManager {
 
   /** A create/patch with {@code oauthClient}: the client goes to auth-service first; the server keeps its view. */
   private Future<JsonObject> saveOAuthClient(JsonObject server, JsonObject input) {
+    if (!"http".equals(server.getString("transport")) && server.getJsonObject("oauthClient") != null) {
+      // Switched to stdio: the client (and its secret) has no use any more and is not kept.
+      return oauthClients.save(server.getString("id"), null).map(kept -> {
+        server.remove("oauthClient");
+        return server;
+      });
+    }
     if (!input.containsKey("oauthClient")) return Future.succeededFuture(server);
     return oauthClients.save(server.getString("id"), input.getJsonObject("oauthClient")).map(kept -> {
       if (kept == null) server.remove("oauthClient");

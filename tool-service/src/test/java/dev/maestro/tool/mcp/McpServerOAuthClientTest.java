@@ -111,6 +111,21 @@ class McpServerOAuthClientTest {
   }
 
   @Test
+  void aServerSwitchedToStdioDropsItsOAuthClient() throws Exception {
+    String id = tools.createMcpServer(new JsonObject().put("name", "switcher").put("transport", "http")
+        .put("url", "http://127.0.0.1:9/mcp").put("enabled", false)
+        .put("oauthClient", new JsonObject().put("clientId", "sw-client").put("clientSecret", SECRET))).await(20, TimeUnit.SECONDS)
+        .getString("id");
+    assertThat(one("SELECT 1 FROM auth.oauth_client WHERE mcp_server_id=$1", id)).isNotNull();
+    JsonObject stdio = tools.updateMcpServer(id, new JsonObject().put("transport", "stdio").put("command", "true"))
+        .await(20, TimeUnit.SECONDS);
+    assertThat(stdio.containsKey("oauthClient")).isFalse();
+    assertThat(tools.getMcpServer(id).await(10, TimeUnit.SECONDS).containsKey("oauthClient")).isFalse();
+    assertThat(one("SELECT 1 FROM auth.oauth_client WHERE mcp_server_id=$1", id)).isNull();
+    tools.deleteMcpServer(id).await(20, TimeUnit.SECONDS);
+  }
+
+  @Test
   void badOAuthClientsAreFieldErrors() {
     ServiceException noId = failure(tools.createMcpServer(new JsonObject().put("name", "bad1").put("transport", "http")
         .put("url", "http://127.0.0.1:9/mcp").put("oauthClient", new JsonObject().put("clientSecret", SECRET))));
