@@ -335,7 +335,11 @@ public final class McpAuth {
         .execute(Tuple.of(serverId))
         .compose(rows -> {
           io.vertx.sqlclient.Row existing = rows.size() > 0 ? rows.iterator().next() : null;
-          String id = existing != null ? existing.getUUID("id").toString() : UUID.randomUUID().toString();
+          // A new row's id follows from the server id: two first saves racing each other meet on the
+          // same primary key (ON CONFLICT below) instead of one failing on the server's unique key, and
+          // the secret is bound (encryption context) to the id the row ends up with.
+          String id = existing != null ? existing.getUUID("id").toString()
+              : UUID.nameUUIDFromBytes(("mcp-server-client:" + serverId).getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
           if (existing != null && !secretGiven) {
             return pool.preparedQuery("UPDATE oauth_client SET client_id=$2, updated_at=now() WHERE id=$1")
                 .execute(Tuple.of(UUID.fromString(id), clientId))

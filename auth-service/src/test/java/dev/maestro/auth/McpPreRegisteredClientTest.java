@@ -70,6 +70,23 @@ class McpPreRegisteredClientTest extends OidcTestBase {
   }
 
   @Test
+  void concurrentFirstSavesAllSucceedIntoOneUsableRow() throws Exception {
+    Instance i = start();
+    java.util.List<io.vertx.core.Future<JsonObject>> saves = new java.util.ArrayList<>();
+    for (int n = 0; n < 6; n++) {
+      saves.add(i.auth().setMcpOAuthClient("srv-race", new JsonObject().put("clientId", OidcServer.CLIENT_ID)
+          .put("clientSecret", OidcServer.CLIENT_SECRET)));
+    }
+    for (io.vertx.core.Future<JsonObject> f : saves) {
+      assertThat(await(f).getBoolean("hasClientSecret")).isTrue();
+    }
+    assertThat(sql("SELECT id FROM oauth_client WHERE mcp_server_id='srv-race'")).hasSize(1);
+    // The stored secret decrypts (bound to the row's id): the sign-in authenticates with it.
+    signIn(i, "srv-race");
+    assertThat(callMcp(await(i.auth().mcpToken("srv-race")).getString("secret"))).isEqualTo(200);
+  }
+
+  @Test
   void aClientWithoutAnIdIsRefusedWithAFieldError() throws Exception {
     Instance i = start();
     ServiceException e = failure(i.auth().setMcpOAuthClient("srv-pre", new JsonObject().put("clientSecret", "s")));
