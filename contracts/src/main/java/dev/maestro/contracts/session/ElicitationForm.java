@@ -27,7 +27,8 @@ public final class ElicitationForm {
 
   /** How long an elicitation waits for its user before it is cancelled (ms); read by session- and tool-service. */
   public static final String TIMEOUT = "MAESTRO_ELICITATION_TIMEOUT_MS";
-  public static final long DEFAULT_TIMEOUT_MS = 600_000;
+  /** Half the default tool timeout (600 s): an unanswered question is cancelled while its call can still finish. */
+  public static final long DEFAULT_TIMEOUT_MS = 300_000;
 
   public static boolean isAction(String action) {
     return action != null && ACTIONS.contains(action);
