@@ -87,7 +87,7 @@ public class SessionRouter {
         JsonObject body = msg.body();
         local(body.getString("sessionId"), body.getJsonObject("command"), body.getLong("timeoutMs", FORWARD_TIMEOUT_MS))
             .onSuccess(msg::reply)
-            .onFailure(err -> msg.fail(code(err), err.getMessage()));
+            .onFailure(err -> fail(msg, err));
       });
       return nodeConsumer.completion();
     });
@@ -221,6 +221,15 @@ public class SessionRouter {
     if (err instanceof ServiceException se) return se.failureCode();
     if (err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) return re.failureCode();
     return ErrorCodes.UNAVAILABLE;
+  }
+
+  /**
+   * Fails a forwarded command: a ServiceException is sent whole (service-proxy codec) so its
+   * debugInfo, e.g. the {field, message} errors of a rejected elicitation answer, survives the hop.
+   */
+  static void fail(io.vertx.core.eventbus.Message<?> msg, Throwable err) {
+    if (err instanceof ServiceException se) msg.reply(se);
+    else msg.fail(code(err), err.getMessage());
   }
 
   /** Failures from the session's owner keep their code; transport trouble becomes UNAVAILABLE. */

@@ -239,7 +239,7 @@ public class SessionVerticle extends VerticleBase {
       result = Future.failedFuture(e);
     }
     result.onSuccess(msg::reply).onFailure(err -> {
-      if (err instanceof ServiceException se) msg.fail(se.failureCode(), se.getMessage());
+      if (err instanceof ServiceException) SessionRouter.fail(msg, err);
       else if (err instanceof ReplyException re) msg.fail(re.failureCode(), re.getMessage());
       else {
         LOG.warn("session {}: command {} failed", sessionId, cmd.getString("op"), err);

@@ -104,6 +104,9 @@ class ElicitationTest {
         .isInstanceOfSatisfying(ServiceException.class, e -> {
           assertThat(e.failureCode()).isEqualTo(ErrorCodes.BAD_REQUEST);
           assertThat(e.getMessage()).contains("age").contains("status");
+          // the per-field problems survive the hop to the session's owner (the gateway's problem+json errors)
+          assertThat(e.getDebugInfo().getJsonArray("errors").stream().map(x -> ((JsonObject) x).getString("field")))
+              .contains("age", "status");
         });
     assertThatThrownBy(() -> await(h.sessions.answerElicitation(a.user, a.sessionId, id, "maybe", null)))
         .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.failureCode()).isEqualTo(ErrorCodes.BAD_REQUEST));
