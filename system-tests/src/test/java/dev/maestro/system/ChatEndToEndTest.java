@@ -5,12 +5,9 @@ import dev.maestro.gateway.GatewayVerticle;
 import dev.maestro.platform.MaestroConfig;
 import dev.maestro.provider.ProviderServiceVerticle;
 import dev.maestro.session.SessionServiceVerticle;
-import dev.maestro.testkit.ClusterNodes;
 import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeUpstream;
 import dev.maestro.tool.ToolServiceVerticle;
-import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -29,7 +26,6 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Vert.x (two gateways), real PostgreSQL and Redis, the testkit fake upstream as the model.
  */
 class ChatEndToEndTest {
-  static final List<Vertx> nodes = new ArrayList<>();
+  static ServiceNodes services;
   static Vertx client;
   static JsonObject config;
   static FakeUpstream upstream;
@@ -53,15 +49,16 @@ class ChatEndToEndTest {
     TestEnv.ensureDatabase(client).await(30, TimeUnit.SECONDS);
     for (String schema : List.of("gateway", "session", "auth", "tool", "provider")) TestEnv.dropSchema(client, schema).await(30, TimeUnit.SECONDS);
     config = TestEnv.config();
+    services = new ServiceNodes(config);
     upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
-    start(AuthServiceVerticle::new);
-    start(ProviderServiceVerticle::new);
-    start(ToolServiceVerticle::new);
-    start(SessionServiceVerticle::new);
+    services.deploy(AuthServiceVerticle::new);
+    services.deploy(ProviderServiceVerticle::new);
+    services.deploy(ToolServiceVerticle::new);
+    services.deploy(SessionServiceVerticle::new);
     GatewayVerticle a = new GatewayVerticle();
     GatewayVerticle b = new GatewayVerticle();
-    start(() -> a);
-    start(() -> b);
+    services.deploy(() -> a);
+    services.deploy(() -> b);
     portA = a.actualPort();
     portB = b.actualPort();
     http = WebClient.create(client);
@@ -73,15 +70,9 @@ class ChatEndToEndTest {
     token = minted.bodyAsJsonObject().getString("token");
   }
 
-  static void start(Supplier<Deployable> verticle) throws Exception {
-    Vertx node = ClusterNodes.start(config.getString(MaestroConfig.CLUSTER_NAME));
-    nodes.add(node);
-    node.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).await(90, TimeUnit.SECONDS);
-  }
-
   @AfterAll
   static void stopSystem() throws Exception {
-    for (Vertx node : nodes) node.close().await(30, TimeUnit.SECONDS);
+    if (services != null) services.close();
     if (client != null) client.close().await(10, TimeUnit.SECONDS);
   }
 

@@ -5,13 +5,10 @@ import dev.maestro.gateway.GatewayVerticle;
 import dev.maestro.platform.MaestroConfig;
 import dev.maestro.provider.ProviderServiceVerticle;
 import dev.maestro.session.SessionServiceVerticle;
-import dev.maestro.testkit.ClusterNodes;
 import dev.maestro.testkit.NodeDeps;
 import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeUpstream;
 import dev.maestro.tool.ToolServiceVerticle;
-import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
@@ -31,7 +28,6 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,7 +42,7 @@ class ElicitationEndToEndTest {
   static final String TOOL = "everything__trigger-elicitation-request";
   static final Path NODE_DIR = Path.of("../tool-service/src/test/node/mcp").toAbsolutePath().normalize();
   static final long TURN_MS = 30_000;
-  static final List<Vertx> nodes = new ArrayList<>();
+  static ServiceNodes services;
   static Vertx client;
   static JsonObject config;
   static FakeUpstream upstream;
@@ -64,13 +60,14 @@ class ElicitationEndToEndTest {
     TestEnv.ensureDatabase(client).await(30, TimeUnit.SECONDS);
     for (String schema : List.of("gateway", "session", "auth", "tool", "provider")) TestEnv.dropSchema(client, schema).await(30, TimeUnit.SECONDS);
     config = TestEnv.config();
+    services = new ServiceNodes(config);
     upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
-    start(AuthServiceVerticle::new);
-    start(ProviderServiceVerticle::new);
-    start(ToolServiceVerticle::new);
-    start(SessionServiceVerticle::new);
+    services.deploy(AuthServiceVerticle::new);
+    services.deploy(ProviderServiceVerticle::new);
+    services.deploy(ToolServiceVerticle::new);
+    services.deploy(SessionServiceVerticle::new);
     GatewayVerticle gateway = new GatewayVerticle();
-    start(() -> gateway);
+    services.deploy(() -> gateway);
     port = gateway.actualPort();
     http = WebClient.create(client);
     HttpResponse<Buffer> minted = http.post(port, "127.0.0.1", "/api/v1/auth/token")
@@ -101,15 +98,9 @@ class ElicitationEndToEndTest {
     credentialId = cred.bodyAsJsonObject().getString("id");
   }
 
-  static void start(Supplier<Deployable> verticle) throws Exception {
-    Vertx node = ClusterNodes.start(config.getString(MaestroConfig.CLUSTER_NAME));
-    nodes.add(node);
-    node.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).await(90, TimeUnit.SECONDS);
-  }
-
   @AfterAll
   static void stopSystem() throws Exception {
-    for (Vertx node : nodes) node.close().await(30, TimeUnit.SECONDS);
+    if (services != null) services.close();
     if (client != null) client.close().await(10, TimeUnit.SECONDS);
   }
 

@@ -4,9 +4,7 @@ import dev.maestro.auth.AuthServiceVerticle;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderEvents;
 import dev.maestro.contracts.provider.ProviderService;
-import dev.maestro.platform.MaestroConfig;
 import dev.maestro.provider.ProviderServiceVerticle;
-import dev.maestro.testkit.ClusterNodes;
 import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeReply;
 import dev.maestro.testkit.fake.FakeRequest;
@@ -14,8 +12,6 @@ import dev.maestro.testkit.fake.FakeTurn;
 import dev.maestro.testkit.fake.FakeUpstream;
 import dev.maestro.testkit.oidc.LoginDriver;
 import dev.maestro.testkit.oidc.OidcServer;
-import io.vertx.core.Deployable;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -30,7 +26,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -45,7 +40,7 @@ import static org.assertj.core.api.Assertions.fail;
 class OAuthProviderCallTest {
   static final long T = 30;
   static final String ACCOUNT = "gemini-user";
-  static final List<Vertx> nodes = new ArrayList<>();
+  static ServiceNodes services;
   static Vertx client;
   static JsonObject config;
   static OidcServer oidc;
@@ -57,26 +52,20 @@ class OAuthProviderCallTest {
   static void startSystem() throws Exception {
     oidc = OidcServer.start(5);
     config = TestEnv.config().put(AuthServiceVerticle.REFRESH_PERIOD_MS, "200");
-    client = ClusterNodes.start(config.getString(MaestroConfig.CLUSTER_NAME));
-    nodes.add(client);
+    services = new ServiceNodes(config);
+    client = services.member();
     TestEnv.ensureDatabase(client).await(T, TimeUnit.SECONDS);
     for (String schema : List.of("auth", "provider")) TestEnv.dropSchema(client, schema).await(T, TimeUnit.SECONDS);
     upstream = FakeUpstream.start(client, 0).await(T, TimeUnit.SECONDS);
-    start(AuthServiceVerticle::new);
-    start(ProviderServiceVerticle::new);
+    services.deploy(AuthServiceVerticle::new);
+    services.deploy(ProviderServiceVerticle::new);
     auth = AuthService.createProxy(client);
     provider = ProviderService.createProxy(client);
   }
 
-  static void start(Supplier<Deployable> verticle) throws Exception {
-    Vertx node = ClusterNodes.start(config.getString(MaestroConfig.CLUSTER_NAME));
-    nodes.add(node);
-    node.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).await(90, TimeUnit.SECONDS);
-  }
-
   @AfterAll
   static void stopSystem() throws Exception {
-    for (Vertx node : nodes) node.close().await(T, TimeUnit.SECONDS);
+    if (services != null) services.close();
     if (oidc != null) oidc.close();
   }
 
