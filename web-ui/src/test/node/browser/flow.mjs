@@ -14,7 +14,7 @@
 // approved tool call, "elicit" has an MCP tool ask for a form, "slow" streams long enough to cancel
 // (MAESTRO_FLOW_SKIP=thinking,tools,elicitation,cancel
 // leaves those sections out). Exit code 0 = every check passed; the last line is a JSON summary.
-import { chromiumPath, checklist, launch, chatPage } from './lib.mjs';
+import { chromiumPath, checklist, launch, chatPage, signIn } from './lib.mjs';
 
 const BASE = process.env.MAESTRO_URL;
 const USER = process.env.MAESTRO_USER;
@@ -47,14 +47,7 @@ try {
   await page.keyboard.press('Tab');
   const afterTab2 = await page.evaluate(() => document.activeElement.textContent.trim());
   expect(afterTab === 'password' && afterTab2 === 'Sign in', 'keyboard focus order on login', `${afterTab}, ${afterTab2}`);
-  await page.fill('#username', USER);
-  await page.fill('#password', PASS + '-wrong');
-  await page.click('button[type=submit]');
-  await page.waitForSelector('#login-error', { timeout: T });
-  expect(/wrong username or password/i.test(await page.textContent('#login-error')), 'wrong password shows an error');
-  await page.fill('#password', PASS);
-  await Promise.all([page.waitForURL(u => u.pathname === '/sessions', { timeout: T }), page.press('#password', 'Enter')]);
-  ok('login with the form lands on /sessions');
+  await signIn(page, { user: USER, pass: PASS, expect, ok, timeout: T });
 
   // ---- credentials: add an API key ----
   await page.goto(new URL('/credentials', BASE).href);

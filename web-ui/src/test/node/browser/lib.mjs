@@ -48,6 +48,18 @@ export async function launch(executablePath, baseUrl) {
   return { browser, foreign, pageErrors, watch };
 }
 
+/** The login form: a wrong password shows the error, the right one lands on /sessions. */
+export async function signIn(page, { user, pass, expect, ok, timeout }) {
+  await page.fill('#username', user);
+  await page.fill('#password', pass + '-wrong');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#login-error', { timeout });
+  expect(/wrong username or password/i.test(await page.textContent('#login-error')), 'wrong password shows an error');
+  await page.fill('#password', pass);
+  await Promise.all([page.waitForURL(u => u.pathname === '/sessions', { timeout }), page.press('#password', 'Enter')]);
+  ok('log in with the form lands on /sessions');
+}
+
 /** Page helpers bound to one chat page: screenshots, layout check, sending and waiting for turns. */
 export function chatPage(page, { expect, fail, shotsDir, timeout }) {
   fs.mkdirSync(shotsDir, { recursive: true });

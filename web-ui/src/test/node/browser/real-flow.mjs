@@ -22,7 +22,7 @@
 // The last line is a JSON summary.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromiumPath, checklist, launch, chatPage } from './lib.mjs';
+import { chromiumPath, checklist, launch, chatPage, signIn } from './lib.mjs';
 
 const BASE = process.env.MAESTRO_URL;
 const USER = process.env.MAESTRO_USER || 'admin';
@@ -79,14 +79,7 @@ try {
   expect(new URL(page.url()).pathname === '/login', 'unauthenticated page redirects to /login', page.url());
   await noHorizontalScroll(page, '/login at 390');
   await shot(page, 'login-390');
-  await page.fill('#username', USER);
-  await page.fill('#password', PASS + '-wrong');
-  await page.click('button[type=submit]');
-  await page.waitForSelector('#login-error', { timeout: T });
-  expect(/wrong username or password/i.test(await page.textContent('#login-error')), 'wrong password shows an error');
-  await page.fill('#password', PASS);
-  await Promise.all([page.waitForURL(u => u.pathname === '/sessions', { timeout: T }), page.press('#password', 'Enter')]);
-  ok('log in with the form lands on /sessions');
+  await signIn(page, { user: USER, pass: PASS, expect, ok, timeout: T });
 
   // ---- add an API-key credential pointing at the fake upstream ----
   await page.goto(new URL('/credentials', BASE).href);

@@ -1,14 +1,10 @@
 package dev.maestro.system;
 
-import dev.maestro.auth.AuthServiceVerticle;
 import dev.maestro.gateway.GatewayVerticle;
 import dev.maestro.platform.MaestroConfig;
-import dev.maestro.provider.ProviderServiceVerticle;
-import dev.maestro.session.SessionServiceVerticle;
 import dev.maestro.testkit.NodeDeps;
 import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeUpstream;
-import dev.maestro.tool.ToolServiceVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
@@ -58,14 +54,10 @@ class ElicitationEndToEndTest {
     NodeDeps.ensureInstalled(NODE_DIR);
     client = Vertx.vertx();
     TestEnv.ensureDatabase(client).await(30, TimeUnit.SECONDS);
-    for (String schema : List.of("gateway", "session", "auth", "tool", "provider")) TestEnv.dropSchema(client, schema).await(30, TimeUnit.SECONDS);
     config = TestEnv.config();
     services = new ServiceNodes(config);
     upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
-    services.deploy(AuthServiceVerticle::new);
-    services.deploy(ProviderServiceVerticle::new);
-    services.deploy(ToolServiceVerticle::new);
-    services.deploy(SessionServiceVerticle::new);
+    services.deployBackends(client);
     GatewayVerticle gateway = new GatewayVerticle();
     services.deploy(() -> gateway);
     port = gateway.actualPort();

@@ -1,7 +1,12 @@
 package dev.maestro.system;
 
+import dev.maestro.auth.AuthServiceVerticle;
 import dev.maestro.platform.MaestroConfig;
+import dev.maestro.provider.ProviderServiceVerticle;
+import dev.maestro.session.SessionServiceVerticle;
 import dev.maestro.testkit.ClusterNodes;
+import dev.maestro.testkit.TestEnv;
+import dev.maestro.tool.ToolServiceVerticle;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -29,6 +34,20 @@ final class ServiceNodes {
     Vertx node = ClusterNodes.start(config.getString(MaestroConfig.CLUSTER_NAME));
     nodes.add(node);
     return node;
+  }
+
+  /**
+   * Starts from empty schemas (on the test database {@code via} points at), then deploys auth-,
+   * provider-, tool- and session-service; the gateway is left to the test, which wants its port.
+   */
+  void deployBackends(Vertx via) throws Exception {
+    for (String schema : List.of("gateway", "session", "auth", "tool", "provider")) {
+      TestEnv.dropSchema(via, schema).await(30, TimeUnit.SECONDS);
+    }
+    deploy(AuthServiceVerticle::new);
+    deploy(ProviderServiceVerticle::new);
+    deploy(ToolServiceVerticle::new);
+    deploy(SessionServiceVerticle::new);
   }
 
   /** Deploys a service verticle with the test's config on a new member. */
