@@ -57,10 +57,10 @@ final class AuthPages {
           PageRenderer.redirect(rc, "/sessions");
         })
         .onFailure(err -> {
-          int status = Failures.status(err);
+          int status = OperationFailed.status(err);
           JsonObject data = new JsonObject().put("username", username);
           if (status == 429) {
-            long retry = Failures.retryAfter(err);
+            long retry = (err instanceof OperationFailed f ? f.retryAfter() : 0);
             if (retry > 0) rc.response().putHeader("Retry-After", Long.toString(retry));
             data.put("error", retry > 0
                 ? "Too many sign-in attempts. Try again in " + retry + " seconds."
@@ -69,7 +69,7 @@ final class AuthPages {
             status = 401;
             data.put("error", "Wrong username or password.");
           } else {
-            data.put("error", Failures.message(err));
+            data.put("error", OperationFailed.message(err));
           }
           pages.render(rc, status, "login", "Sign in", data);
         });

@@ -1,0 +1,111 @@
+package dev.maestro.gateway.api;
+
+import dev.maestro.contracts.ErrorCodes;
+import dev.maestro.gateway.auth.Accounts;
+import dev.maestro.gateway.auth.Principal;
+import dev.maestro.gateway.auth.UserStore;
+import dev.maestro.platform.ServiceFailures;
+import dev.maestro.webui.OperationFailed;
+import dev.maestro.webui.WebUi;
+import dev.maestro.webui.WebUiGateway;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.serviceproxy.ServiceException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * The web pages' way in: the browser's cookie session is resolved to the user as the user store
+ * has it on every call, and every read and change is an {@link Operations} call with the JSON
+ * API's rules. A state change also needs a form post carrying this session's CSRF token from this
+ * origin. Failures go out as {@link OperationFailed} with the problem the API would answer.
+ */
+public final class BrowserGateway implements WebUiGateway {
+  private final Accounts accounts;
+  private final UserStore users;
+  private final Operations operations;
+
+  public BrowserGateway(Accounts accounts, UserStore users, Operations operations) {
+    this.accounts = accounts;
+    this.users = users;
+    this.operations = operations;
+  }
+
+  @Override
+  public Future<JsonObject> login(String username, String password, String remoteAddress) {
+    return accounts.login(username, password, remoteAddress).recover(BrowserGateway::failed);
+  }
+
+  @Override
+  public void signedOut(String sessionKey) {
+    accounts.signedOut(sessionKey);
+  }
+
+  @Override
+  public Future<JsonObject> principal(RoutingContext rc) {
+    String userId = cookieUserId(rc);
+    if (userId == null) return failed(new ServiceException(ErrorCodes.UNAUTHORIZED, "sign in first", new JsonObject()));
+    return users.byId(userId).compose(u -> u == null
+        ? failed(new ServiceException(ErrorCodes.UNAUTHORIZED, "the signed-in user no longer exists", new JsonObject()))
+        : Future.succeededFuture(new JsonObject().put("userId", u.getString("id")).put("username", u.getString("username"))
+            .put("role", u.getString("role"))));
+  }
+
+  @Override
+  public Future<JsonObject> call(RoutingContext rc, String operationId, Map<String, String> path, Map<String, String> query,
+                                 JsonObject body) {
+    String userId = cookieUserId(rc);
+    if (operations.changesState(operationId)) {
+      // Pages change state only from a form post of this origin with this session's token.
+      boolean post = rc.request().method() == HttpMethod.POST;
+      if (!post || !ApiAuth.sameOrigin(rc) || !csrfOk(rc)) {
+        return failed(new ServiceException(ErrorCodes.FORBIDDEN, "missing or wrong CSRF token", new JsonObject()));
+      }
+    }
+    // Only the user id comes from the cookie; Operations reads the name and role from the store.
+    Principal caller = userId == null ? null : new Principal(userId, null, null, null, null, true);
+    MultiMap params = MultiMap.caseInsensitiveMultiMap();
+    if (query != null) query.forEach((k, v) -> { if (v != null) params.add(k, v); });
+    return operations.invoke(operationId, caller, path, new Query(params), body, ApiRoutes.remoteAddress(rc))
+        .map(BrowserGateway::json)
+        .recover(BrowserGateway::failed);
+  }
+
+  /** The reply as the pages read it: its JSON object, {} for none, {contentType, text} for raw content. */
+  static JsonObject json(Reply reply) {
+    Object b = reply.body();
+    if (b == null) return new JsonObject();
+    if (b instanceof JsonObject j) return j;
+    if (b instanceof JsonArray a) return new JsonObject().put("items", a);
+    if (b instanceof Buffer buf) return new JsonObject().put("contentType", reply.contentType()).put("text", buf.toString(StandardCharsets.UTF_8));
+    return new JsonObject().put("contentType", reply.contentType()).put("text", Json.encode(b));
+  }
+
+  private static String cookieUserId(RoutingContext rc) {
+    try {
+      JsonObject u = WebUi.user(rc);
+      return u == null ? null : u.getString("userId");
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static boolean csrfOk(RoutingContext rc) {
+    try {
+      return WebUi.csrfOk(rc);
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static <T> Future<T> failed(Throwable err) {
+    return Future.failedFuture(err instanceof OperationFailed ? err : new OperationFailed(ServiceFailures.toProblem(err)));
+  }
+}
