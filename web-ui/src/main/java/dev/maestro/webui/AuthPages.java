@@ -21,11 +21,19 @@ final class AuthPages {
   }
 
   void showLogin(RoutingContext rc) {
-    if (WebUi.user(rc) != null) {
-      PageRenderer.redirect(rc, "/sessions");
+    if (WebUi.user(rc) == null) {
+      pages.render(rc, 200, "login", "Sign in", new JsonObject());
       return;
     }
-    pages.render(rc, 200, "login", "Sign in", new JsonObject());
+    // A cookie of a user deleted since gets the form (and loses its session), not a redirect loop.
+    gateway.principal(rc).onComplete(ar -> {
+      if (ar.succeeded()) {
+        PageRenderer.redirect(rc, "/sessions");
+        return;
+      }
+      if (OperationFailed.status(ar.cause()) == 401 && rc.session() != null) rc.session().destroy();
+      pages.render(rc, 200, "login", "Sign in", new JsonObject());
+    });
   }
 
   void login(RoutingContext rc) {
