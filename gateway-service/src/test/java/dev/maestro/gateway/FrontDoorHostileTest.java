@@ -165,6 +165,31 @@ class FrontDoorHostileTest {
     assertThat(fx.sessions.templates).hasSize(before);
   }
 
+  @Test
+  void aSocketWhoseUserWasDeletedBehindTheGatewaysBackCannotSendOrCancel() throws Exception {
+    JsonObject u = fx.newUser(adminToken, "member");
+    fx.sessions.quietSend = true;
+    String session = fx.newSession(u.getString("token"));
+    GatewayFixture.Ws ws = fx.ws(u.getString("token"));
+    fx.subscribe(ws, session, null);
+    // No revocation broadcast (as if it were lost): only the per-frame user check can stop the socket.
+    io.vertx.sqlclient.Pool pool = io.vertx.pgclient.PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(1))
+        .connectingTo(io.vertx.pgclient.PgConnectOptions.fromUri(dev.maestro.testkit.TestEnv.pgUrl())).using(fx.vertx).build();
+    try {
+      pool.preparedQuery("DELETE FROM gateway.app_user WHERE id = $1").execute(io.vertx.sqlclient.Tuple.of(UUID.fromString(u.getString("id"))))
+          .await();
+    } finally {
+      pool.close().await();
+    }
+    ws.send(new JsonObject().put("type", "send").put("id", "s1").put("sessionId", session).put("text", "after deletion"));
+    JsonObject err = ws.next(f -> "s1".equals(f.getString("id")), java.time.Duration.ofSeconds(10));
+    assertThat(err.getString("type")).isEqualTo("error");
+    assertThat(err.getString("code")).isEqualTo("unauthorized");
+    ws.send(new JsonObject().put("type", "cancel").put("id", "c1").put("sessionId", session));
+    assertThat(ws.next(f -> "c1".equals(f.getString("id")), java.time.Duration.ofSeconds(10)).getString("code")).isEqualTo("unauthorized");
+    assertThat(fx.sessions.sessions.get(session).getJsonArray("messages").encode()).doesNotContain("after deletion");
+  }
+
   // ---- point 7: secrets are write-only for members ----
 
   JsonObject[] secretServers() {
