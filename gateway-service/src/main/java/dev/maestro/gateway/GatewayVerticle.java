@@ -104,7 +104,8 @@ public class GatewayVerticle extends VerticleBase {
         new ClientMetadataDocument(cfg.oauthClientMetadataUrl(), cfg.publicUrl() + "/oauth/callback")::handle);
 
     // The pages are a renderer over the same operations as the JSON API (no proxies of their own).
-    WebUi.mountPages(vertx, router, new BrowserGateway(accounts, users, api1.operations()));
+    WebUi.mountPages(vertx, router, new BrowserGateway(accounts, users, api1.operations(),
+        cfg.get(MaestroConfig.PUBLIC_URL) != null));
 
     router.errorHandler(404, rc -> Problems.send(rc, 404, "no such resource: " + truncate(rc.request().path())));
     router.errorHandler(405, rc -> Problems.send(rc, 405, "method " + rc.request().method() + " is not allowed here"));

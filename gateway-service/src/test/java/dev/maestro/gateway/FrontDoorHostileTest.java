@@ -190,6 +190,17 @@ class FrontDoorHostileTest {
     assertThat(fx.sessions.sessions.get(session).getJsonArray("messages").encode()).doesNotContain("after deletion");
   }
 
+  @Test
+  void theOAuthConnectFormGoesThroughStartOAuthAndComesBackToTheBrowsersHost() {
+    Browser m = member();
+    String client = fx.auth.createOAuthClient(new JsonObject().put("provider", "openai").put("name", "c")
+        .put("authorizeUrl", "https://as.example/a").put("tokenUrl", "https://as.example/t").put("clientId", "c")).await().getString("id");
+    HttpResponse<Buffer> r = post(m, "/credentials/oauth", "oauthClientId", client, "label", "Work");
+    assertThat(r.statusCode()).isEqualTo(303);
+    assertThat(r.getHeader("Location")).startsWith("https://auth.example/authorize?state=");
+    assertThat(r.getHeader("Location")).endsWith("&redirect_uri=http://127.0.0.1:" + fx.port() + "/oauth/callback");
+  }
+
   // ---- point 7: secrets are write-only for members ----
 
   JsonObject[] secretServers() {

@@ -114,7 +114,9 @@ public class ApiRoutes {
     op("startOAuth", c -> {
       String provider = c.path("provider");
       if (!PROVIDER.matcher(provider).matches()) return notFound("no such provider");
-      return credentials.startOAuth(c.userId(), provider, c.body(), oauthRedirectUri).map(Reply::ok);
+      // A flow started from a web page comes back to the host the browser used (its cookie lives there).
+      String redirect = c.origin() != null ? c.origin() + "/oauth/callback" : oauthRedirectUri;
+      return credentials.startOAuth(c.userId(), provider, c.body(), redirect).map(Reply::ok);
     });
     op("listOAuthClients", c -> credentials.listOAuthClients()
         .map(l -> items(l, j -> MemberView.oauthClient(maskClient(j), c.admin()))));
@@ -201,8 +203,8 @@ public class ApiRoutes {
     if (method != HttpMethod.GET && method != HttpMethod.HEAD) route.handler(bodyHandler);
     route.handler(rc -> {
       Future<Principal> who = isPublic ? Future.succeededFuture(null) : auth.authenticate(rc);
-      who.compose(p -> operations.invoke(operationId, p, rc.pathParams(), new Query(rc.queryParams()),
-              () -> parseBody(rc, takesBody), remoteAddress(rc)))
+      who.compose(p -> operations.invoke(operationId, Caller.of(p, remoteAddress(rc)), rc.pathParams(), new Query(rc.queryParams()),
+              () -> parseBody(rc, takesBody)))
           .onSuccess(reply -> write(rc, reply))
           .onFailure(err -> Problems.fail(rc, err));
     });

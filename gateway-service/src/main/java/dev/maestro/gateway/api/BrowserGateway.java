@@ -28,14 +28,18 @@ import java.util.Map;
  * origin. Failures go out as {@link OperationFailed} with the problem the API would answer.
  */
 public final class BrowserGateway implements WebUiGateway {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BrowserGateway.class);
   private final Accounts accounts;
   private final UserStore users;
   private final Operations operations;
+  private final boolean publicUrlConfigured;
 
-  public BrowserGateway(Accounts accounts, UserStore users, Operations operations) {
+  /** {@code publicUrlConfigured}: MAESTRO_PUBLIC_URL is set, so OAuth always returns there, not to the request's host. */
+  public BrowserGateway(Accounts accounts, UserStore users, Operations operations, boolean publicUrlConfigured) {
     this.accounts = accounts;
     this.users = users;
     this.operations = operations;
+    this.publicUrlConfigured = publicUrlConfigured;
   }
 
   @Override
@@ -73,7 +77,8 @@ public final class BrowserGateway implements WebUiGateway {
     Principal caller = userId == null ? null : new Principal(userId, null, null, null, null, true);
     MultiMap params = MultiMap.caseInsensitiveMultiMap();
     if (query != null) query.forEach((k, v) -> { if (v != null) params.add(k, v); });
-    return operations.invoke(operationId, caller, path, new Query(params), body, ApiRoutes.remoteAddress(rc))
+    Caller who = new Caller(caller, ApiRoutes.remoteAddress(rc), publicUrlConfigured ? null : origin(rc));
+    return operations.invoke(operationId, who, path, new Query(params), body)
         .map(BrowserGateway::json)
         .recover(BrowserGateway::failed);
   }
@@ -86,6 +91,14 @@ public final class BrowserGateway implements WebUiGateway {
     if (b instanceof JsonArray a) return new JsonObject().put("items", a);
     if (b instanceof Buffer buf) return new JsonObject().put("contentType", reply.contentType()).put("text", buf.toString(StandardCharsets.UTF_8));
     return new JsonObject().put("contentType", reply.contentType()).put("text", Json.encode(b));
+  }
+
+  /** scheme://host the browser used (X-Forwarded-Proto honoured behind a TLS proxy). */
+  private static String origin(RoutingContext rc) {
+    String scheme = rc.request().getHeader("X-Forwarded-Proto");
+    if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) scheme = rc.request().scheme();
+    String host = rc.request().authority() == null ? rc.request().getHeader("Host") : rc.request().authority().toString();
+    return host == null ? null : scheme + "://" + host;
   }
 
   private static String cookieUserId(RoutingContext rc) {
@@ -105,7 +118,11 @@ public final class BrowserGateway implements WebUiGateway {
     }
   }
 
+  /** The one failure mapping (the API's), logged like {@link Problems#fail} when it is our fault. */
   private static <T> Future<T> failed(Throwable err) {
-    return Future.failedFuture(err instanceof OperationFailed ? err : new OperationFailed(ServiceFailures.toProblem(err)));
+    if (err instanceof OperationFailed) return Future.failedFuture(err);
+    JsonObject problem = ServiceFailures.toProblem(err);
+    if (problem.getInteger("status") == 500) LOG.error("a page's operation failed", err);
+    return Future.failedFuture(new OperationFailed(problem));
   }
 }

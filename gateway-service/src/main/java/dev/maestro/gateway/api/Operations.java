@@ -85,22 +85,21 @@ public final class Operations {
     return e != null && e.validator() != null;
   }
 
-  public Future<Reply> invoke(String operationId, Principal caller, Map<String, String> path, Query query, JsonObject body,
-                              String remoteAddress) {
-    return invoke(operationId, caller, path, query, () -> body, remoteAddress);
+  public Future<Reply> invoke(String operationId, Caller caller, Map<String, String> path, Query query, JsonObject body) {
+    return invoke(operationId, caller, path, query, () -> body);
   }
 
   /**
-   * {@code caller} is who authenticated (null for nobody); only its user id, token id and cookie
-   * flag are used, the name and role are read again from the user store. {@code body} is read
+   * {@code caller.principal()} is who authenticated (null for nobody); only its user id, token id and
+   * cookie flag are used, the name and role are read again from the user store. {@code body} is read
    * only after the caller passed (so a member's malformed body to an admin operation is a 403);
    * it may throw a ServiceException (400/415) for a body that is not a JSON object.
    */
-  public Future<Reply> invoke(String operationId, Principal caller, Map<String, String> path, Query query,
-                              Supplier<JsonObject> body, String remoteAddress) {
+  public Future<Reply> invoke(String operationId, Caller caller, Map<String, String> path, Query query,
+                              Supplier<JsonObject> body) {
     Entry e = entries.get(operationId);
     if (e == null) return ServiceException.fail(ErrorCodes.NOT_FOUND, "no such operation", new JsonObject());
-    Future<Principal> who = e.isPublic() ? Future.succeededFuture(null) : current(caller);
+    Future<Principal> who = e.isPublic() ? Future.succeededFuture(null) : current(caller.principal());
     return who.compose(p -> {
           if (e.admin() && !p.admin()) {
             return ServiceException.<Principal>fail(ErrorCodes.FORBIDDEN, "only an admin may do this", new JsonObject());
@@ -109,7 +108,7 @@ public final class Operations {
         })
         .compose(p -> {
           JsonObject input = validated(e, body.get());
-          Call call = new Call(p, input, query, path == null ? Map.of() : path, remoteAddress);
+          Call call = new Call(p, input, query, path == null ? Map.of() : path, caller.remoteAddress(), caller.origin());
           return e.handler().handle(call).map(r -> {
             query.check();
             return r;

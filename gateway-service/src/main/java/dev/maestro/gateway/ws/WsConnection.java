@@ -3,6 +3,7 @@ package dev.maestro.gateway.ws;
 import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.session.ElicitationForm;
 import dev.maestro.contracts.session.SessionEvents;
+import dev.maestro.gateway.api.Caller;
 import dev.maestro.gateway.api.Operations;
 import dev.maestro.gateway.api.Query;
 import dev.maestro.gateway.auth.Ids;
@@ -275,7 +276,7 @@ public class WsConnection {
     path.put("id", sessionId);
     MultiMap query = MultiMap.caseInsensitiveMultiMap();
     extra.forEach(query::add);
-    return operations.invoke(operationId, principal, path, new Query(query), body, remoteAddress)
+    return operations.invoke(operationId, Caller.of(principal, remoteAddress), path, new Query(query), body)
         .map(r -> r.body() instanceof JsonObject j ? j : new JsonObject());
   }
 
