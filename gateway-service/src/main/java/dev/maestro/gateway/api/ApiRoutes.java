@@ -31,16 +31,16 @@ import io.vertx.serviceproxy.ServiceException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Every endpoint of API.md, each a thin mapping onto a service contract. The chain per request is
- * always: body limit → authentication (+CSRF) → role → rate limit → JSON parse → schema → handler;
- * every failure leaves through {@link Problems}.
+ * Every operation of API.md, each a thin mapping onto a service contract, registered with the one
+ * front door ({@link Operations}, also used by the WebSocket and the web pages), plus the HTTP
+ * adapter: per route body limit → authentication (+CSRF) here, then {@link Operations} (current
+ * user → role → rate limit → JSON parse → schema → handler); every failure leaves through
+ * {@link Problems}.
  */
 public class ApiRoutes {
   private static final Pattern PROVIDER = Pattern.compile("anthropic|openai|gemini|openai-compatible");
@@ -64,6 +64,7 @@ public class ApiRoutes {
   private final BodyHandler bodyHandler;
   private final Operations operations;
 
+  /** Kept so handlers read the same as before; the same shape as {@link Operations.Handler}. */
   public interface Handler {
     Future<Reply> handle(Call call);
   }
