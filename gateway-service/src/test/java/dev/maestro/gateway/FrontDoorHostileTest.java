@@ -201,6 +201,21 @@ class FrontDoorHostileTest {
     assertThat(r.getHeader("Location")).endsWith("&redirect_uri=http://127.0.0.1:" + fx.port() + "/oauth/callback");
   }
 
+  @Test
+  void approvingAnotherUsersToolCallOverRestIsNotFoundAndAnOverlongCallIdTooChangesNothing() {
+    String owner = fx.newUser(adminToken, "member").getString("token");
+    String other = fx.newUser(adminToken, "member").getString("token");
+    String session = fx.newSession(owner);
+    int before = fx.sessions.calls.size();
+    assertThat(fx.post("/api/v1/sessions/" + session + "/approvals/call-1", other, new JsonObject().put("decision", "allow")).status())
+        .isEqualTo(404);
+    assertThat(fx.post("/api/v1/sessions/" + session + "/approvals/" + "x".repeat(300), owner, new JsonObject().put("decision", "allow"))
+        .status()).isEqualTo(404);
+    assertThat(fx.post("/api/v1/sessions/" + session + "/approvals/call-1", owner, new JsonObject().put("decision", "maybe")).status())
+        .isEqualTo(400);
+    assertThat(fx.sessions.calls.subList(before, fx.sessions.calls.size())).noneMatch(c -> "approve".equals(c.getString("op")));
+  }
+
   // ---- point 7: secrets are write-only for members ----
 
   JsonObject[] secretServers() {

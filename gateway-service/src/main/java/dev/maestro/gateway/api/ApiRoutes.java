@@ -136,8 +136,11 @@ public class ApiRoutes {
     op("forkSession", c -> id(c).compose(id -> sessions.fork(c.userId(), id, c.body().getString("atMessageId"))).map(Reply::created));
     op("sendMessage", c -> id(c).compose(id -> sendLimit(c.principal()).compose(v -> sessions.send(c.userId(), id, c.body().getString("text"))))
         .map(Reply::accepted));
-    op("approveToolCall", c -> id(c).compose(id -> sessions.approve(c.userId(), id, c.path("callId"), c.body().getString("decision")))
-        .map(v -> Reply.noContent()));
+    op("approveToolCall", c -> {
+      String callId = c.path("callId");
+      if (callId.isEmpty() || callId.length() > 200) return notFound("no such tool call");
+      return id(c).compose(id -> sessions.approve(c.userId(), id, callId, c.body().getString("decision"))).map(v -> Reply.noContent());
+    });
     op("cancelTurn", c -> id(c).compose(id -> sessions.cancel(c.userId(), id)).map(v -> Reply.accepted(null)));
     op("answerElicitation", c -> id(c).compose(id -> sessions.answerElicitation(c.userId(), id, c.path("elicitationId"),
         c.body().getString("action"), c.body().getJsonObject("content"))).map(v -> Reply.noContent()));
