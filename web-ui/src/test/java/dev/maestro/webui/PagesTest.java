@@ -341,4 +341,15 @@ class PagesTest {
     b.get("/settings").send().await();
     assertThat(harness.calls).contains("listMcpServers", "listUsers", "listOAuthClients");
   }
+
+  @Test
+  void anAdminKeepsTheMcpAndToolForms() {
+    String id = harness.tools.createMcpServer(new JsonObject().put("name", "adminsee").put("transport", "stdio").put("command", "true"))
+        .await().getString("id");
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    assertThat(b.get("/mcp").send().await().bodyAsString()).contains("id=\"add-mcp\"")
+        .contains("action=\"/mcp/" + id + "/restart\"").contains("action=\"/mcp/" + id + "/delete\"");
+    assertThat(b.get("/tools").send().await().bodyAsString()).contains("class=\"tool-form\"");
+  }
 }
