@@ -6,6 +6,7 @@ import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.gateway.api.ApiAuth;
 import dev.maestro.gateway.api.ApiRoutes;
+import dev.maestro.gateway.api.BrowserGateway;
 import dev.maestro.gateway.api.OpenApiDocument;
 import dev.maestro.gateway.api.Problems;
 import dev.maestro.gateway.auth.Accounts;
@@ -94,7 +95,7 @@ public class GatewayVerticle extends VerticleBase {
     ApiRoutes api1 = new ApiRoutes(vertx, router, new OpenApiDocument(), auth, accounts, users, tokens, limiter, presence, settings,
         sessions, credentials, ToolService.createProxy(vertx), ProviderService.createProxy(vertx),
         cfg.publicUrl() + "/oauth/callback");
-    webSockets = new WsGateway(vertx, auth, sessions, presence, api1::sendLimit, settings);
+    webSockets = new WsGateway(vertx, auth, api1.operations(), presence, settings);
     accounts.onSignedOut(key -> vertx.eventBus().publish(GatewayAddresses.REVOKED, new JsonObject().put("webSession", key)));
     router.get("/api/v1/ws").handler(webSockets::handle);
     api1.mount();
@@ -102,7 +103,9 @@ public class GatewayVerticle extends VerticleBase {
     router.get(ClientMetadataDocument.PATH).handler(
         new ClientMetadataDocument(cfg.oauthClientMetadataUrl(), cfg.publicUrl() + "/oauth/callback")::handle);
 
-    WebUi.mountPages(vertx, router, accounts);
+    // The pages are a renderer over the same operations as the JSON API (no proxies of their own).
+    WebUi.mountPages(vertx, router, new BrowserGateway(accounts, users, api1.operations(),
+        cfg.get(MaestroConfig.PUBLIC_URL) != null));
 
     router.errorHandler(404, rc -> Problems.send(rc, 404, "no such resource: " + truncate(rc.request().path())));
     router.errorHandler(405, rc -> Problems.send(rc, 405, "method " + rc.request().method() + " is not allowed here"));

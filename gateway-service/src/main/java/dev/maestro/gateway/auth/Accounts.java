@@ -2,7 +2,6 @@ package dev.maestro.gateway.auth;
 
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.gateway.GatewaySettings;
-import dev.maestro.webui.WebUiGateway;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
@@ -21,7 +20,7 @@ import java.util.Base64;
  * Password logins (web form and {@code POST /auth/token}), rate-limited per username and per
  * address, and the bootstrap of the first {@code admin}.
  */
-public class Accounts implements WebUiGateway {
+public class Accounts {
   private static final Logger LOG = LoggerFactory.getLogger(Accounts.class);
   public static final String ADMIN_PASSWORD_FILE = "admin-password";
 
@@ -41,7 +40,6 @@ public class Accounts implements WebUiGateway {
     this.dummyHash = hasher.hash("not a password " + System.nanoTime());
   }
 
-  @Override
   public Future<JsonObject> login(String username, String password, String remoteAddress) {
     if (username == null || password == null || username.isEmpty() || username.length() > 200 || password.length() > 1024) {
       return ServiceException.fail(ErrorCodes.UNAUTHORIZED, "wrong username or password", new JsonObject());
@@ -73,7 +71,6 @@ public class Accounts implements WebUiGateway {
     this.signOutListener = listener;
   }
 
-  @Override
   public void signedOut(String sessionKey) {
     signOutListener.accept(sessionKey);
   }
