@@ -56,6 +56,7 @@ public class Accounts implements WebUiGateway {
    * There is deliberately no lock on a username alone (anyone could trigger it). A success clears
    * its username+address counter and gives back its address attempt; an attempt refused because the
    * hashing queue is full is given back too (it was no guess). Redis unreachable → 503, never "allow".
+   * When the hashing queue is already full the attempt is refused (503) before any of this.
    */
   @Override
   public Future<JsonObject> login(String username, String password, String remoteAddress) {
@@ -65,7 +66,7 @@ public class Accounts implements WebUiGateway {
     String address = remoteAddress == null ? "unknown" : remoteAddress;
     String userKey = "ua:" + address + "|" + username.toLowerCase(Locale.ROOT);
     String addrKey = "addr:" + address;
-    return limiter.reserveLogin(List.of(userKey, addrKey), List.of(settings.loginMaxPerUser(), settings.loginMaxPerAddress()),
+    return hasher.refuseWhenFull().compose(free -> limiter.reserveLogin(List.of(userKey, addrKey), List.of(settings.loginMaxPerUser(), settings.loginMaxPerAddress()),
             settings.loginWindowSeconds())
         .compose(wait -> {
           if (wait > 0) {
@@ -86,7 +87,7 @@ public class Accounts implements WebUiGateway {
                 }
                 return ServiceException.fail(ErrorCodes.UNAUTHORIZED, "wrong username or password", new JsonObject());
               });
-        });
+        }));
   }
 
   /** Creates a user after checking the password policy (400 naming the rule) → the user; 409 on a taken name. */

@@ -38,7 +38,10 @@ public class PasswordHasher {
   /** Runs admitted (running or waiting); at most {@link #capacity}. */
   private final AtomicInteger admitted = new AtomicInteger();
   private final int capacity;
+  private final int threads;
   private final AtomicLong derivations = new AtomicLong();
+  private final AtomicInteger running = new AtomicInteger();
+  private final AtomicInteger peakRunning = new AtomicInteger();
 
   /** Refuses a stored hash that would make one verification allocate more than this (a corrupt row). */
   static final int MAX_MEMORY_KB = 256 * 1024;
@@ -60,6 +63,7 @@ public class PasswordHasher {
     this.parallelism = parallelism;
     this.pool = vertx.createSharedWorkerExecutor("maestro-argon2", threads);
     this.capacity = threads + queue;
+    this.threads = threads;
   }
 
   /** Half the cores: Argon2 is pure CPU, and the event loops must keep a core to answer everything else. */
@@ -86,11 +90,33 @@ public class PasswordHasher {
     return derivations.get();
   }
 
+  /**
+   * Fails with the same 503 as a full queue when the queue is full now: a cheap early refusal, so a
+   * flood costs no Redis or database round trip. (The bound itself is enforced when work is admitted.)
+   */
+  public Future<Void> refuseWhenFull() {
+    return admitted.get() >= capacity ? busy() : Future.succeededFuture();
+  }
+
+  private static <T> Future<T> busy() {
+    return ServiceException.fail(ErrorCodes.UNAVAILABLE, "the server is busy checking other passwords; try again in a moment",
+        new JsonObject().put("retryAfter", 1));
+  }
+
+  /** The most derivations that ever ran at once (each holds {@code memoryKb} of heap while it runs). */
+  public int peakConcurrency() {
+    return peakRunning.get();
+  }
+
+  /** Threads hashing at once (the pool size). */
+  public int threads() {
+    return threads;
+  }
+
   private <T> Future<T> bounded(Callable<T> work) {
     if (admitted.incrementAndGet() > capacity) {
       admitted.decrementAndGet();
-      return ServiceException.fail(ErrorCodes.UNAVAILABLE, "the server is busy checking other passwords; try again in a moment",
-          new JsonObject().put("retryAfter", 1));
+      return busy();
     }
     return pool.executeBlocking(work, false).andThen(x -> admitted.decrementAndGet());
   }
@@ -130,6 +156,15 @@ public class PasswordHasher {
 
   private byte[] derive(String password, byte[] salt, int m, int t, int p, int length) {
     derivations.incrementAndGet();
+    peakRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+    try {
+      return deriveNow(password, salt, m, t, p, length);
+    } finally {
+      running.decrementAndGet();
+    }
+  }
+
+  private static byte[] deriveNow(String password, byte[] salt, int m, int t, int p, int length) {
     Argon2Parameters params = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
         .withVersion(Argon2Parameters.ARGON2_VERSION_13)
         .withSalt(salt).withMemoryAsKB(m).withIterations(t).withParallelism(p).build();
