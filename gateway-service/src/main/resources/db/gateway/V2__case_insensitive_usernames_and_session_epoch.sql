@@ -1,9 +1,9 @@
 -- Usernames are unique regardless of case: 'Alice' and 'alice' are one person, and a login may
 -- use any case. Rows that already collide keep working: the oldest (created_at, then id) keeps its
--- name, every later one is renamed to '<name>~<first 8 hex of its id>' (which cannot collide with
--- a valid new name, as '~' is not allowed in usernames) and must sign in with that name; an admin
+-- name, every later one is renamed to '<name>~<its id>' (which cannot collide with another row,
+-- nor with a new name, as '~' is not allowed in usernames) and must sign in with that name; an admin
 -- can rename it afterwards.
-UPDATE app_user u SET username = u.username || '~' || substr(u.id::text, 1, 8), updated_at = now()
+UPDATE app_user u SET username = u.username || '~' || u.id::text, updated_at = now()
 FROM (SELECT id, row_number() OVER (PARTITION BY lower(username) ORDER BY created_at, id) AS rn FROM app_user) d
 WHERE u.id = d.id AND d.rn > 1;
 CREATE UNIQUE INDEX app_user_username_lower ON app_user (lower(username));
