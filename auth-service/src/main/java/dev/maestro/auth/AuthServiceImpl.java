@@ -151,8 +151,8 @@ public final class AuthServiceImpl implements AuthService {
   }
 
   @Override
-  public Future<JsonObject> completeOAuth(String state, String code) {
-    return guarded(() -> flows.complete(state, code));
+  public Future<JsonObject> completeOAuth(String userId, String state, String code) {
+    return guarded(() -> flows.complete(userId, state, code));
   }
 
   @Override

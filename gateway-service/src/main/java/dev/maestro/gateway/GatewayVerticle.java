@@ -12,6 +12,7 @@ import dev.maestro.gateway.api.Problems;
 import dev.maestro.gateway.auth.Accounts;
 import dev.maestro.gateway.auth.PasswordHasher;
 import dev.maestro.gateway.auth.RateLimiter;
+import dev.maestro.gateway.auth.SessionGuard;
 import dev.maestro.gateway.auth.TokenStore;
 import dev.maestro.gateway.auth.UserStore;
 import dev.maestro.gateway.presence.Presence;
@@ -89,6 +90,7 @@ public class GatewayVerticle extends VerticleBase {
         .putHeader("Cache-Control", "no-store")
         .end(h.encode())));
     WebUi.installSessions(vertx, router, redis);
+    router.route().handler(new SessionGuard(users));
 
     SessionService sessions = SessionService.createProxy(vertx);
     AuthService credentials = AuthService.createProxy(vertx);
@@ -97,6 +99,7 @@ public class GatewayVerticle extends VerticleBase {
         cfg.publicUrl() + "/oauth/callback");
     webSockets = new WsGateway(vertx, auth, api1.operations(), presence, settings);
     accounts.onSignedOut(key -> vertx.eventBus().publish(GatewayAddresses.REVOKED, new JsonObject().put("webSession", key)));
+    accounts.onUserRevoked(id -> vertx.eventBus().publish(GatewayAddresses.REVOKED, new JsonObject().put("userId", id)));
     router.get("/api/v1/ws").handler(webSockets::handle);
     api1.mount();
     router.get("/oauth/callback").handler(rc -> oauthCallback(rc, credentials));
@@ -115,8 +118,16 @@ public class GatewayVerticle extends VerticleBase {
     return webSockets.start().map(router);
   }
 
-  /** The provider sent the browser back: finish the flow, then land on the credentials page. */
+  /**
+   * The provider sent the browser back: finish the flow for the user signed in in this browser (the
+   * auth service refuses, 403, when that is not who started it), then land on the credentials page.
+   */
   private void oauthCallback(RoutingContext rc, AuthService credentials) {
+    JsonObject signedIn = WebUi.user(rc);
+    if (signedIn == null || signedIn.getString("userId") == null) {
+      Problems.send(rc, 401, "sign in to Maestro in this browser first, then start the sign-in again from the credentials page");
+      return;
+    }
     String state = rc.request().getParam("state");
     String code = rc.request().getParam("code");
     String error = rc.request().getParam("error");
@@ -124,10 +135,16 @@ public class GatewayVerticle extends VerticleBase {
       redirect(rc, "/credentials?error=" + URLEncoder.encode(error != null ? truncate(error) : "missing code or state", StandardCharsets.UTF_8));
       return;
     }
-    credentials.completeOAuth(state, code)
+    credentials.completeOAuth(signedIn.getString("userId"), state, code)
         .onSuccess(c -> redirect(rc, "/credentials?connected=" + URLEncoder.encode(String.valueOf(c.getString("id")), StandardCharsets.UTF_8)))
-        .onFailure(err -> redirect(rc, "/credentials?error=" + URLEncoder.encode(
-            dev.maestro.platform.ServiceFailures.toProblem(err).getString("detail"), StandardCharsets.UTF_8)));
+        .onFailure(err -> {
+          JsonObject problem = dev.maestro.platform.ServiceFailures.toProblem(err);
+          if (problem.getInteger("status") == 403) {
+            Problems.send(rc, problem);
+          } else {
+            redirect(rc, "/credentials?error=" + URLEncoder.encode(problem.getString("detail"), StandardCharsets.UTF_8));
+          }
+        });
   }
 
   private static void redirect(RoutingContext rc, String location) {

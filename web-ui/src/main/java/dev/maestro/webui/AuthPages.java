@@ -60,7 +60,9 @@ final class AuthPages {
           s.put(WebUi.SESSION_USER, new JsonObject()
               .put("userId", principal.getString("userId"))
               .put("username", principal.getString("username", username))
-              .put("role", principal.getString("role", "member")));
+              .put("role", principal.getString("role", "member"))
+              // the gateway refuses this session once the user's password changes (its epoch moves on)
+              .put("sessionEpoch", principal.getValue("sessionEpoch")));
           s.put(WebUi.SESSION_CSRF, newToken());
           PageRenderer.redirect(rc, "/sessions");
         })

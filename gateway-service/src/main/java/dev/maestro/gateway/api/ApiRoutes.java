@@ -176,9 +176,8 @@ public class ApiRoutes {
 
     // users
     op("listUsers", c -> users.list(c.query().limit(), c.query().string("cursor", 500)).map(Reply::ok));
-    op("createUser", c -> accounts.hasher().hash(c.body().getString("password"))
-        .compose(h -> users.create(c.body().getString("username"), h, c.body().getString("role", "member")))
-        .map(Reply::created));
+    op("createUser", c -> accounts.createUser(c.body().getString("username"), c.body().getString("password"),
+        c.body().getString("role", "member")).map(Reply::created));
     op("updateUser", this::updateUser);
     op("deleteUser", this::deleteUser);
 
@@ -322,12 +321,11 @@ public class ApiRoutes {
   private Future<Reply> updateUser(Call c) {
     JsonObject b = c.body();
     String id = c.path("id");
-    Future<String> hash = b.getString("password") == null ? Future.succeededFuture() : accounts.hasher().hash(b.getString("password"));
     Future<Void> keepsAdmin = "member".equals(b.getString("role")) && id.equalsIgnoreCase(c.userId())
         ? ServiceException.fail(ErrorCodes.CONFLICT, "you cannot take the admin role from yourself", new JsonObject())
         : Future.succeededFuture();
-    return keepsAdmin.compose(v -> hash)
-        .compose(h -> users.update(id, b.getString("username"), h, b.getString("role")))
+    // a new password also revokes the user's tokens, browser sessions and sockets (Accounts.updateUser)
+    return keepsAdmin.compose(v -> accounts.updateUser(id, b.getString("username"), b.getString("password"), b.getString("role")))
         .map(Reply::ok);
   }
 

@@ -179,7 +179,7 @@ public final class OpenApiDocument {
   private void users() {
     JsonObject props = new JsonObject()
         .put("username", str(64).put("pattern", "^[A-Za-z0-9._-]{1,64}$"))
-        .put("password", str(1024).put("minLength", 8))
+        .put("password", str(1024).put("minLength", 12))
         .put("role", enumOf(new JsonArray().add("admin").add("member")));
     op("get", "/api/v1/users", "listUsers", "Users (admin)", null, 200, "users", false, true);
     op("post", "/api/v1/users", "createUser", "Create a user (admin)",

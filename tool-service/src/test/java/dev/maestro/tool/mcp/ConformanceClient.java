@@ -202,7 +202,7 @@ public final class ConformanceClient {
               i < 0 ? "" : URLDecoder.decode(kv.substring(i + 1), StandardCharsets.UTF_8));
         }
         if (q.containsKey("error")) throw new IllegalStateException("authorization refused: " + q);
-        auth.completeOAuth(q.get("state"), q.get("code")).await(30, TimeUnit.SECONDS);
+        auth.completeOAuth("conformance", q.get("state"), q.get("code")).await(30, TimeUnit.SECONDS);
         return;
       }
     }
