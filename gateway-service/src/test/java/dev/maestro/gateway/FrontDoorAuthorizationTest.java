@@ -279,7 +279,7 @@ class FrontDoorAuthorizationTest {
     // Public; 503 here because the fixture's fake services do not answer health pings.
     t.add(new Row("GET /health", c -> get("/health"), 503, 503, 503, 503));
     t.add(new Row("GET /assets/", c -> get("/assets/app.css"), 200, 200, 200, 200));
-    t.add(new Row("GET /oauth/callback", c -> get("/oauth/callback"), 303, 303, 303, 303));
+    t.add(new Row("GET /oauth/callback", c -> get("/oauth/callback"), 303, 303, 401, 401)); // only a signed-in browser may finish a sign-in (AccountsHostileTest)
     t.add(new Row("GET " + ClientMetadataDocument.PATH, c -> get(ClientMetadataDocument.PATH), 404, 404, 404, 404));
     t.add(new Row("GET /", c -> get("/"), 303, 303, 303, LOGIN));
     t.add(new Row("GET /login", c -> get("/login"), 303, 303, 200, 200));
