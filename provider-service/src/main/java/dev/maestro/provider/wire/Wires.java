@@ -46,18 +46,13 @@ public final class Wires {
     }
   }
 
-  /** Longest provider error message passed on to the member. */
-  public static final int MAX_ERROR_MESSAGE = 300;
-
   /**
    * A provider's structured error message (the {@code message} of its JSON error) as it may be shown:
-   * control characters become spaces, at most {@value #MAX_ERROR_MESSAGE} characters. Bodies of any
-   * other shape are never shown (a base URL may point anywhere; its page is not the member's to read).
+   * cleaned and capped ({@link dev.maestro.platform.net.ForeignText}). Bodies of any other shape are
+   * never shown (a base URL may point anywhere; its page is not the member's to read).
    */
   public static String errorMessage(String message) {
-    if (message == null) return "";
-    String s = message.replaceAll("[\\p{Cntrl}\\u2028\\u2029\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]+", " ").strip();
-    return s.length() > MAX_ERROR_MESSAGE ? s.substring(0, MAX_ERROR_MESSAGE) + "…" : s;
+    return dev.maestro.platform.net.ForeignText.clean(message);
   }
 
   /** retry-after-ms, then retry-after (seconds or an HTTP date) → ms, else null. */
