@@ -224,10 +224,14 @@ public final class ProviderServiceImpl implements ProviderService {
         .setIdleTimeout(settings.firstByteTimeoutMs());
     // resolved and checked here, then sent to exactly the checked address (no DNS rebinding)
     return clients.outbound().options(up.url(), base)
-        .recover(err -> err instanceof OutboundRefusedException refused
-            ? ServiceException.fail(ErrorCodes.BAD_REQUEST, "base URL " + refused.getMessage(), new JsonObject()
-                .put("errors", new JsonArray().add(error("baseUrl", refused.getMessage()))))
-            : Future.failedFuture(err))
+        .recover(err -> {
+          if (err instanceof OutboundRefusedException refused && refused.rule() != OutboundRefusedException.Rule.UNRESOLVED) {
+            return ServiceException.fail(ErrorCodes.BAD_REQUEST, "base URL " + refused.getMessage(), new JsonObject()
+                .put("errors", new JsonArray().add(error("baseUrl", refused.getMessage()))));
+          }
+          return ServiceException.fail(ErrorCodes.UPSTREAM, "cannot reach " + provider + " at " + UpstreamClients.origin(up.url())
+              + ": the host does not resolve", new JsonObject().put("code", ProviderEvents.UPSTREAM_UNAVAILABLE));
+        })
         .compose(options -> clients.client(provider).request(options)
         .compose(req -> req.send())
         .compose(resp -> resp.body().map(body -> new Object[] {resp, body}))

@@ -126,10 +126,12 @@ final class StreamCall {
     outbound.check(up.url()).onComplete(checked -> {
       if (sink.terminated() || gen != generation) return;
       if (checked.failed()) {
-        if (checked.cause() instanceof OutboundRefusedException refused) {
+        if (checked.cause() instanceof OutboundRefusedException refused && refused.rule() != OutboundRefusedException.Rule.UNRESOLVED) {
           sink.error(ProviderEvents.BAD_REQUEST, "base URL " + refused.getMessage());
         } else {
-          onFailure(UpstreamError.transport(UpstreamError.CONNECTION, "cannot resolve " + UpstreamClients.origin(up.url())));
+          // a name that does not resolve (now) is a connection failure like any other: retried, then reported
+          onFailure(UpstreamError.transport(UpstreamError.CONNECTION, "cannot reach " + adapter.name() + " at "
+              + UpstreamClients.origin(up.url()) + ": the host does not resolve"));
         }
         return;
       }

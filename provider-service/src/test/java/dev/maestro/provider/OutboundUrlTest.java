@@ -127,6 +127,16 @@ class OutboundUrlTest {
   }
 
   @Test
+  void aNameThatDoesNotResolveIsAnUnreachableEndpointNotARefusal() throws Exception {
+    String cred = credential("http://nowhere.invalid/v1");
+    StreamHandle s = h.stream(Harness.request("openai-compatible", cred, "gpt-4o", "x"));
+    s.awaitEnd();
+    assertThat(s.last().getString("code")).isEqualTo(ProviderEvents.UPSTREAM_UNAVAILABLE);
+    assertThatThrownBy(() -> h.service.listModels("openai-compatible", cred).await(10, TimeUnit.SECONDS))
+        .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.failureCode()).isEqualTo(ErrorCodes.UPSTREAM));
+  }
+
+  @Test
   void foreignErrorBodiesAreNeverEchoed() throws Exception {
     String page = "<html>internal admin console: db password hunter2</html>";
     HttpServer server = h.vertx.createHttpServer().requestHandler(req -> req.response().setStatusCode(404)

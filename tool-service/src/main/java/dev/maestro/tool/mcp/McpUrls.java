@@ -1,0 +1,29 @@
+package dev.maestro.tool.mcp;
+
+import dev.maestro.platform.net.OutboundPolicy;
+import dev.maestro.platform.net.OutboundRefusedException;
+import io.modelcontextprotocol.spec.McpTransportException;
+
+import java.net.URI;
+
+/**
+ * The outbound-URL policy for HTTP MCP servers. Their transports use java.net.http, which resolves
+ * names itself and cannot be told which address to connect to; so every request (our Streamable
+ * HTTP transport's POST / GET / DELETE, and each request of the SDK's HTTP+SSE transport, including
+ * the message endpoint the server names) is checked just before it is sent, by resolving the name
+ * through the same JVM resolver. Its positive cache (networkaddress.cache.ttl, 30 s by default)
+ * makes the connect that follows see the answer that was checked; only an entry that expires in the
+ * few microseconds between check and connect could still be re-pointed.
+ */
+final class McpUrls {
+  private McpUrls() {}
+
+  /** Refuses (McpTransportException naming the rule) a request to a URL the policy does not allow. Blocking (DNS). */
+  static void check(OutboundPolicy policy, URI uri) {
+    try {
+      policy.check(uri.toString());
+    } catch (OutboundRefusedException e) {
+      throw new McpTransportException("MCP server URL " + uri + " " + e.getMessage());
+    }
+  }
+}
