@@ -175,8 +175,15 @@ final class McpConnection {
 
   /** Streamable HTTP first; older servers speak HTTP+SSE (2024-11-05), tried when Streamable HTTP is refused. */
   private Future<McpAsyncClient> http(int gen, String token) {
-    return initialize(gen, streamable(token)).recover(err -> authStatus(err) != null ? Future.failedFuture(err)
-        : initialize(gen, legacySse(token)).recover(err2 -> Future.failedFuture(err)));
+    return initialize(gen, streamable(token)).recover(err -> {
+      // a URL the policy refuses is refused to the fallback too: say why instead of the SDK's wrapper
+      McpUrls.Refused refused = McpUrls.refusal(err);
+      if (refused != null) return Future.failedFuture(new IllegalStateException(refused.getMessage()));
+      return authStatus(err) != null ? Future.failedFuture(err) : initialize(gen, legacySse(token)).recover(err2 -> {
+        McpUrls.Refused refused2 = McpUrls.refusal(err2);
+        return Future.failedFuture(refused2 != null ? new IllegalStateException(refused2.getMessage()) : err);
+      });
+    });
   }
 
   /** The WWW-Authenticate challenge of a 401/403 (what auth-service's startMcpOAuth wants), or null. */

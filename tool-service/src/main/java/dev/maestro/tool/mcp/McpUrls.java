@@ -18,12 +18,27 @@ import java.net.URI;
 final class McpUrls {
   private McpUrls() {}
 
-  /** Refuses (McpTransportException naming the rule) a request to a URL the policy does not allow. Blocking (DNS). */
+  /** A request the policy refused; its message names the URL and the rule. */
+  static final class Refused extends McpTransportException {
+    Refused(String message) {
+      super(message);
+    }
+  }
+
+  /** Refuses ({@link Refused}) a request to a URL the policy does not allow. Blocking (DNS). */
   static void check(OutboundPolicy policy, URI uri) {
     try {
       policy.check(uri.toString());
     } catch (OutboundRefusedException e) {
-      throw new McpTransportException("MCP server URL " + uri + " " + e.getMessage());
+      throw new Refused("MCP server URL " + uri + " " + e.getMessage());
     }
+  }
+
+  /** The refusal somewhere in err's causes (the SDK wraps transport failures), or null. */
+  static Refused refusal(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof Refused r) return r;
+    }
+    return null;
   }
 }
