@@ -13,7 +13,9 @@ import java.net.URI;
  * the message endpoint the server names) is checked just before it is sent, by resolving the name
  * through the same JVM resolver. Its positive cache (networkaddress.cache.ttl, 30 s by default)
  * makes the connect that follows see the answer that was checked; only an entry that expires in the
- * few microseconds between check and connect could still be re-pointed.
+ * moment between check and connect could still be re-pointed (the residual rebinding window). The
+ * connection first checks off the event loop ({@code OutboundHttp}), so these per-request lookups
+ * are normally answered from that cache.
  */
 final class McpUrls {
   private McpUrls() {}
