@@ -5,9 +5,11 @@ import dev.maestro.platform.net.OutboundHttp;
 import dev.maestro.platform.net.OutboundPolicy;
 import dev.maestro.platform.net.OutboundRefusedException;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
@@ -83,11 +85,29 @@ final class Outbound {
             .setFollowRedirects(false))
         .compose(o -> client.request(o))
         .compose(req -> body == null ? req.send() : req.send(body.toBuffer()))
-        .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), json(b))));
+        .compose(Outbound::read);
+  }
+
+  /** The body up to {@value #MAX_BODY} bytes; a longer one is cut off (connection reset) and counts as no JSON. */
+  private static Future<Answer> read(HttpClientResponse resp) {
+    Promise<Answer> done = Promise.promise();
+    Buffer body = Buffer.buffer();
+    resp.handler(chunk -> {
+      if (done.future().isComplete()) return;
+      if (body.length() + chunk.length() > MAX_BODY) {
+        done.tryComplete(new Answer(resp.statusCode(), null));
+        resp.request().reset();
+      } else {
+        body.appendBuffer(chunk);
+      }
+    });
+    resp.exceptionHandler(done::tryFail);
+    resp.endHandler(v -> done.tryComplete(new Answer(resp.statusCode(), json(body))));
+    return done.future();
   }
 
   private static JsonObject json(Buffer b) {
-    if (b == null || b.length() == 0 || b.length() > MAX_BODY) return null;
+    if (b == null || b.length() == 0) return null;
     try {
       Object v = io.vertx.core.json.Json.decodeValue(b);
       return v instanceof JsonObject o ? o : null;

@@ -114,6 +114,21 @@ class OutboundUrlTest extends AuthTestBase {
   }
 
   @Test
+  void anOversizedMetadataDocumentIsNotRead() throws Exception {
+    Instance i = start();
+    // valid JSON, but 2 MiB: cut off at 1 MiB and treated as no metadata at all
+    String big = new JsonObject().put("authorization_endpoint", "http://127.0.0.1/a").put("token_endpoint", "http://127.0.0.1/t")
+        .put("pad", "x".repeat(2 << 20)).encode();
+    HttpServer server = testVertx.createHttpServer().requestHandler(req -> req.response()
+            .putHeader("content-type", "application/json").end(big))
+        .listen(0, "127.0.0.1").await(T, TimeUnit.SECONDS);
+    ServiceException e = failure(i.auth().startMcpOAuth("alice", "big", new JsonObject()
+        .put("serverUrl", "http://127.0.0.1:" + server.actualPort() + "/mcp"), OidcServer.REDIRECT_URI));
+    assertThat(e.getMessage()).contains("publishes no OAuth metadata");
+    server.close().await(T, TimeUnit.SECONDS);
+  }
+
+  @Test
   void mcpDiscoveryRefusesMetadataUrlsAndAuthorizationServersAtHostileAddresses() throws Exception {
     Instance i = start();
     FakeMcpAuthorizationServer as = new FakeMcpAuthorizationServer(testVertx, null, null, new JsonObject().put("client_id", "c"),
