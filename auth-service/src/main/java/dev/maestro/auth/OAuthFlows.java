@@ -38,8 +38,12 @@ public final class OAuthFlows {
   private final OAuth2Client tokens;
   private final SecureRandom random = new SecureRandom();
 
+  /** Checks the base URL a member gives for the provider behind this sign-in. */
+  private final Outbound outbound;
+
   public OAuthFlows(Vertx vertx, Pool pool, SecretBox box, OAuthClientStore clients, CredentialStore credentials,
-                    OAuth2Client tokens) {
+                    OAuth2Client tokens, Outbound outbound) {
+    this.outbound = outbound;
     this.vertx = vertx;
     this.pool = pool;
     this.box = box;
@@ -66,7 +70,7 @@ public final class OAuthFlows {
       }
     }
     f.check("OAuth start request");
-    return clients.config(pool, oauthClientId)
+    return outbound.checkField("OAuth start request", "baseUrl", baseUrl).compose(v -> clients.config(pool, oauthClientId))
         .recover(err -> Future.failedFuture(err instanceof ServiceException se && se.failureCode() == ErrorCodes.NOT_FOUND
             ? badField("oauthClientId", "OAuth client " + oauthClientId + " does not exist") : err))
         .compose(cfg -> {
