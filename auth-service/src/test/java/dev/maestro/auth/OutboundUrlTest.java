@@ -84,7 +84,7 @@ class OutboundUrlTest extends AuthTestBase {
         .put("clientId", "id")));
     JsonObject started = await(i.auth().startOAuth("alice", "openai", new JsonObject().put("oauthClientId", client.getString("id")),
         OidcServer.REDIRECT_URI));
-    ServiceException e = failure(i.auth().completeOAuth(started.getString("state"), "code"));
+    ServiceException e = failure(i.auth().completeOAuth("alice", started.getString("state"), "code"));
     assertThat(e.failureCode()).isEqualTo(ErrorCodes.BAD_REQUEST);
     assertThat(e.getMessage()).contains("169.254.169.254").contains("never allowed");
   }
