@@ -251,6 +251,7 @@ class HostileInputTest {
       ws.sendText("{\"type\":\"send\",\"text\":\"" + "z".repeat((1 << 20) + 100) + "\"}");
       assertThat(ws.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 1009);
     }));
+    tests.addAll(originCases());
     tests.add(DynamicTest.dynamicTest("after all that the gateway serves normally", () -> {
       assertThat(cases.size() + frames.size()).isGreaterThanOrEqualTo(200);
       assertThat(fx.get("/health", null).json().getString("postgres")).isEqualTo("UP");
@@ -293,5 +294,46 @@ class HostileInputTest {
     f.add(new String[] {new JsonObject().put("type", "approve").put("sessionId", other).put("callId", "c").put("decision", "allow").encode(), "not_found"});
     f.add(new String[] {new JsonObject().put("type", "subscribe").put("sessionId", UUID.randomUUID().toString()).encode(), "not_found"});
     return f;
+  }
+
+  /**
+   * A browser's Origin against the Host it sent, on a CSRF-checked request and on the WebSocket
+   * upgrade: another port of the same host is another origin, even when Host carries no port.
+   */
+  List<DynamicTest> originCases() {
+    String[][] pairs = {
+        // origin, host, accepted?
+        {"http://127.0.0.1:9999", "127.0.0.1", "no"},
+        {"http://127.0.0.1:8080", "127.0.0.1", "no"},
+        {"http://127.0.0.1:443", "127.0.0.1", "no"},
+        {"https://127.0.0.1:8443", "127.0.0.1", "no"},
+        {"http://127.0.0.1/x", "127.0.0.1", "no"},
+        {"ws://127.0.0.1", "127.0.0.1", "no"},
+        {"http://127.0.0.1", "127.0.0.1:80", "yes"},
+        {"https://127.0.0.1", "127.0.0.1:443", "yes"},
+        {"http://127.0.0.1:80", "127.0.0.1", "yes"},
+    };
+    List<DynamicTest> out = new ArrayList<>();
+    for (String[] p : pairs) {
+      boolean ok = p[2].equals("yes");
+      out.add(DynamicTest.dynamicTest("Origin " + p[0] + " with Host " + p[1] + " → " + (ok ? "accepted" : "refused"), () -> {
+        JsonObject user = fx.newUser(admin, "member");
+        JsonObject browser = fx.browserLogin(user.getString("username"), "password-" + user.getString("username"));
+        MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Cookie", browser.getString("cookie"))
+            .add("X-CSRF-Token", browser.getString("csrf")).add("Origin", p[0]).add("Host", p[1]);
+        Resp r = fx.call(fx.port(), HttpMethod.POST, "/api/v1/sessions", null, new JsonObject().put("provider", "openai").put("model", "m"), h);
+        assertThat(r.status()).as(r.body()).isEqualTo(ok ? 201 : 403);
+        MultiMap wsHeaders = MultiMap.caseInsensitiveMultiMap().add("Cookie", browser.getString("cookie")).add("Origin", p[0]).add("Host", p[1]);
+        if (ok) {
+          Ws ws = fx.ws(fx.port(), null, wsHeaders, null);
+          ws.send(new JsonObject().put("type", "ping"));
+          assertThat(ws.next("pong")).isNotNull();
+        } else {
+          assertThatThrownBy(() -> fx.ws(fx.port(), null, wsHeaders, null))
+              .isInstanceOfSatisfying(UpgradeRejectedException.class, e -> assertThat(e.getStatus()).isEqualTo(403));
+        }
+      }));
+    }
+    return out;
   }
 }
