@@ -252,6 +252,7 @@ class HostileInputTest {
       assertThat(ws.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 1009);
     }));
     tests.addAll(originCases());
+    tests.addAll(invalidTextCases());
     tests.add(DynamicTest.dynamicTest("after all that the gateway serves normally", () -> {
       assertThat(cases.size() + frames.size()).isGreaterThanOrEqualTo(200);
       assertThat(fx.get("/health", null).json().getString("postgres")).isEqualTo("UP");
@@ -286,6 +287,14 @@ class HostileInputTest {
     f.add(new String[] {new JsonObject().put("type", "approve").put("sessionId", aliceSession).put("callId", "c").put("decision", "maybe").encode(), "bad_frame"});
     f.add(new String[] {new JsonObject().put("type", "approve").put("sessionId", aliceSession).put("callId", 3).put("decision", "allow").encode(), "bad_frame"});
     f.add(new String[] {new JsonObject().put("type", "approve").put("sessionId", aliceSession).put("decision", "allow").encode(), "bad_frame"});
+    // invalid text anywhere in a frame: NUL, lone surrogates, control characters
+    for (String bad : BAD_TEXT) {
+      f.add(new String[] {escaped(new JsonObject().put("type", "send").put("sessionId", aliceSession).put("text", "hi" + bad)), "bad_frame"});
+      f.add(new String[] {escaped(new JsonObject().put("type", "approve").put("sessionId", aliceSession).put("callId", "c" + bad).put("decision", "allow")), "bad_frame"});
+      f.add(new String[] {escaped(new JsonObject().put("type", "elicit").put("sessionId", aliceSession).put("elicitationId", "e1").put("action", "accept")
+          .put("content", new JsonObject().put("name", "x" + bad))), "bad_frame"});
+    }
+    f.add(new String[] {new JsonObject().put("type", "ping").put("note", "\u0000").encode(), "bad_frame"});
     // another user's session: not found, exactly like a missing one
     f.add(new String[] {new JsonObject().put("type", "subscribe").put("sessionId", other).encode(), "not_found"});
     f.add(new String[] {new JsonObject().put("type", "subscribe").put("sessionId", other).put("afterSeq", 0).encode(), "not_found"});
@@ -334,6 +343,82 @@ class HostileInputTest {
         }
       }));
     }
+    return out;
+  }
+
+  /** JSON text with surrogates spelled as escapes: a lone one cannot travel as UTF-8, but "\\ud800" can. */
+  static String escaped(JsonObject frame) {
+    StringBuilder b = new StringBuilder();
+    for (char c : frame.encode().toCharArray()) {
+      if (Character.isSurrogate(c)) b.append(String.format("\\u%04x", (int) c));
+      else b.append(c);
+    }
+    return b.toString();
+  }
+
+  /** NUL, lone surrogates (both halves) and C0 controls: each must be a 400 naming the field. */
+  static final String[] BAD_TEXT = {"\u0000", "a\u0000b", "\ud800", "x\udc00y", "\u0001", "\u001b[31m", "\b"};
+
+  /**
+   * Invalid text in a body string, a nested body string, a query parameter or a path parameter →
+   * 400 problem+json whose {@code errors} name the field; never a 5xx and never a class name.
+   */
+  List<DynamicTest> invalidTextCases() {
+    String s = "/api/v1/sessions/" + aliceSession;
+    record T(String name, HttpMethod method, String path, String token, Object body, String field) {}
+    List<T> list = new ArrayList<>();
+    for (String bad : BAD_TEXT) {
+      String shown = bad.chars().mapToObj(c -> c < 0x20 || Character.isSurrogate((char) c) ? String.format("U+%04X", c) : String.valueOf((char) c))
+          .reduce("", String::concat);
+      list.add(new T("session title " + shown, HttpMethod.POST, "/api/v1/sessions", alice,
+          new JsonObject().put("provider", "openai").put("model", "m").put("title", bad), "title"));
+      list.add(new T("session params nested " + shown, HttpMethod.POST, "/api/v1/sessions", alice,
+          new JsonObject().put("provider", "openai").put("model", "m").put("params", new JsonObject().put("stop", new JsonArray().add("ok").add(bad))), "params.stop.1"));
+      list.add(new T("message text " + shown, HttpMethod.POST, s + "/messages", alice, new JsonObject().put("text", "hello " + bad), "text"));
+      list.add(new T("patch title " + shown, HttpMethod.PATCH, s, alice, new JsonObject().put("title", bad), "title"));
+      list.add(new T("credential label " + shown, HttpMethod.POST, "/api/v1/credentials", alice,
+          new JsonObject().put("provider", "openai").put("label", bad).put("apiKey", "sk-1"), "label"));
+      list.add(new T("template name " + shown, HttpMethod.POST, "/api/v1/templates", alice,
+          new JsonObject().put("name", bad).put("provider", "openai").put("model", "m"), "name"));
+      list.add(new T("login username " + shown, HttpMethod.POST, "/api/v1/auth/token", null,
+          new JsonObject().put("username", "admin" + bad).put("password", "x").put("name", "n"), "username"));
+      list.add(new T("token name " + shown, HttpMethod.POST, "/api/v1/auth/token", null,
+          new JsonObject().put("username", "admin").put("password", GatewayFixture.ADMIN_PASSWORD).put("name", "n" + bad), "name"));
+      list.add(new T("new username " + shown, HttpMethod.POST, "/api/v1/users", admin,
+          new JsonObject().put("username", "u" + bad).put("password", "a-long-enough-password"), "username"));
+      String q = enc(bad);
+      if (bad.chars().anyMatch(c -> Character.isSurrogate((char) c))) continue; // a URL carries UTF-8: no lone surrogates
+      list.add(new T("query q " + shown, HttpMethod.GET, "/api/v1/sessions?q=" + q, alice, null, "q"));
+      list.add(new T("query cursor " + shown, HttpMethod.GET, "/api/v1/users?cursor=" + q, admin, null, "cursor"));
+      list.add(new T("query provider " + shown, HttpMethod.GET, "/api/v1/models?provider=openai" + q, alice, null, "provider"));
+    }
+    // NUL is the one that reached PostgreSQL; the others are covered by the loop above
+    list.add(new T("import NUL", HttpMethod.POST, "/api/v1/sessions/import", alice, new JsonObject().put("title", "a\u0000b"), "title"));
+    list.add(new T("import lone surrogate", HttpMethod.POST, "/api/v1/sessions/import", alice,
+        new JsonObject().put("messages", new JsonArray().add(new JsonObject().put("text", "\ud83d"))), "messages.0.text"));
+    list.add(new T("path session id NUL", HttpMethod.GET, "/api/v1/sessions/%00", alice, null, "id"));
+    list.add(new T("path session id with NUL suffix", HttpMethod.DELETE, s + "%00", alice, null, "id"));
+    list.add(new T("path tool name NUL", HttpMethod.PATCH, "/api/v1/tools/read%00file", admin, new JsonObject().put("enabled", false), "name"));
+    list.add(new T("path user id ESC", HttpMethod.DELETE, "/api/v1/users/%1B", admin, null, "id"));
+    list.add(new T("key with NUL", HttpMethod.PATCH, s, alice, "{\"title\":\"t\",\"a\\u0000\":1}", "(body)"));
+    List<DynamicTest> out = new ArrayList<>();
+    for (T t : list) {
+      out.add(DynamicTest.dynamicTest("invalid text: " + t.name(), () -> {
+        Resp r = fx.call(fx.port(), t.method(), t.path(), t.token(), t.body(), null);
+        assertThat(r.status()).as(t.name() + " → " + r.body()).isEqualTo(400);
+        assertThat(r.header("Content-Type")).isEqualTo("application/problem+json");
+        assertThat(r.body()).doesNotContain("Exception").doesNotContain("java.").doesNotContain("io.vertx").doesNotContain("org.postgresql");
+        JsonArray errors = r.json().getJsonArray("errors");
+        assertThat(errors).as(r.body()).isNotNull();
+        assertThat(errors.stream().map(e -> ((JsonObject) e).getString("field")).toList()).as(r.body()).contains(t.field());
+      }));
+    }
+    out.add(DynamicTest.dynamicTest("invalid UTF-8 bytes in a body are a 400", () -> {
+      Buffer raw = Buffer.buffer("{\"provider\":\"openai\",\"model\":\"m\",\"title\":\"").appendBytes(new byte[] {(byte) 0xC3, 0x28, (byte) 0xED, (byte) 0xA0, (byte) 0x80})
+          .appendString("\"}");
+      Resp r = fx.call(fx.port(), HttpMethod.POST, "/api/v1/sessions", alice, raw, MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/json"));
+      assertThat(r.status()).as(r.body()).isEqualTo(400);
+    }));
     return out;
   }
 }

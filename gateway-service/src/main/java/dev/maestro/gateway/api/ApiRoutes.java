@@ -184,7 +184,7 @@ public class ApiRoutes {
     JsonObject schema = spec.getJsonObject("body");
     boolean admin = spec.getBoolean("admin");
     boolean isPublic = spec.getBoolean("public");
-    RequestValidator validator = schema == null ? null : validators.computeIfAbsent(operationId, k -> new RequestValidator(schema));
+    RequestValidator validator = schema == null ? null : validators.computeIfAbsent(operationId, k -> new RequestValidator(operationId, schema));
     Route route = router.route(method, path);
     if (method != HttpMethod.GET && method != HttpMethod.HEAD) route.handler(bodyHandler);
     route.handler(rc -> {
@@ -196,6 +196,7 @@ public class ApiRoutes {
             return p == null ? Future.succeededFuture(p) : apiLimit(p).map(p);
           })
           .compose(p -> {
+            InputText.check(rc);
             JsonObject body = parseBody(rc, validator);
             Query query = new Query(rc.queryParams());
             return handler.handle(new Call(rc, p, body, query)).map(r -> {

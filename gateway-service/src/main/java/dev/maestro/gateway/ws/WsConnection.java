@@ -8,6 +8,7 @@ import dev.maestro.gateway.auth.Ids;
 import dev.maestro.gateway.auth.Principal;
 import dev.maestro.gateway.presence.Presence;
 import dev.maestro.platform.ServiceFailures;
+import dev.maestro.platform.TextRules;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -122,6 +123,13 @@ public class WsConnection {
     }
     Object ref = frame.getValue("id");
     if (ref != null && !(ref instanceof String || ref instanceof Number)) ref = null;
+    JsonArray badText = TextRules.check(frame, "(frame)");
+    if (!badText.isEmpty()) {
+      if (ref instanceof String r && TextRules.problem(r) != null) ref = null;
+      JsonObject first = badText.getJsonObject(0);
+      send(errorFrame(ref, null, "bad_frame", "\"" + first.getString("field") + "\" " + first.getString("message")).put("errors", badText));
+      return;
+    }
     Object type = frame.getValue("type");
     if (!(type instanceof String t)) {
       error(ref, null, "bad_frame", "the frame needs a string \"type\"");
