@@ -253,6 +253,7 @@ class HostileInputTest {
     }));
     tests.addAll(originCases());
     tests.addAll(invalidTextCases());
+    tests.addAll(unexpectedFailureCases());
     tests.add(DynamicTest.dynamicTest("after all that the gateway serves normally", () -> {
       assertThat(cases.size() + frames.size()).isGreaterThanOrEqualTo(200);
       assertThat(fx.get("/health", null).json().getString("postgres")).isEqualTo("UP");
@@ -419,6 +420,34 @@ class HostileInputTest {
       Resp r = fx.call(fx.port(), HttpMethod.POST, "/api/v1/sessions", alice, raw, MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/json"));
       assertThat(r.status()).as(r.body()).isEqualTo(400);
     }));
+    return out;
+  }
+
+  /**
+   * A service failing unexpectedly — answering as auth-service (503 naming the driver's class) and
+   * session-service (503 with the raw driver message) used to, or throwing — reaches the caller as
+   * the platform policy's generic problem with a ref, over HTTP and over the WebSocket.
+   */
+  List<DynamicTest> unexpectedFailureCases() {
+    Throwable[] failures = {
+        new io.vertx.serviceproxy.ServiceException(503, "auth-service could not complete the request (PgException)"),
+        new io.vertx.serviceproxy.ServiceException(503, "session 5: io.vertx.pgclient.PgException: ERROR: unsupported Unicode escape sequence (22P05)"),
+        new io.vertx.serviceproxy.ServiceException(500, "java.lang.IllegalStateException: pool closed"),
+        new io.vertx.serviceproxy.ServiceException(502, "Connection reset by peer: io.netty.channel.unix.Errors$NativeIoException"),
+        new NullPointerException("Cannot invoke \"java.lang.String.length()\" because \"label\" is null"),
+    };
+    List<DynamicTest> out = new ArrayList<>();
+    for (Throwable t : failures) {
+      out.add(DynamicTest.dynamicTest("unexpected failure in a service: " + t.getMessage(), () -> {
+        fx.auth.nextFailure = t;
+        Resp r = fx.post("/api/v1/credentials", alice, new JsonObject().put("provider", "openai").put("label", "l").put("apiKey", "sk-1"));
+        assertThat(r.status()).as(r.body()).isGreaterThanOrEqualTo(500);
+        assertThat(r.header("Content-Type")).isEqualTo("application/problem+json");
+        assertThat(r.body()).doesNotContain("Exception").doesNotContain("java.").doesNotContain("io.vertx").doesNotContain("io.netty")
+            .doesNotContain("Pg").doesNotContain("22P05");
+        assertThat(r.json().getString("detail")).matches("internal error, see the service log \\(ref [0-9a-f]{8}\\)");
+      }));
+    }
     return out;
   }
 }

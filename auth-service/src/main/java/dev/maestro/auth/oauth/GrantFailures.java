@@ -33,6 +33,6 @@ public final class GrantFailures {
     if (refused) return new TokenGrantException(true, null, where + " answered " + message);
     boolean network = err instanceof java.io.IOException || err.getCause() instanceof java.io.IOException;
     return new TokenGrantException(false, null, where + " (" + cfg.tokenUrl() + ") " + (network ? "unreachable: " : "failed: ")
-        + (err.getMessage() == null ? err.getClass().getSimpleName() : message));
+        + (err.getMessage() == null ? "no detail" : message));
   }
 }
