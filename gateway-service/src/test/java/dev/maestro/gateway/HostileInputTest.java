@@ -230,7 +230,12 @@ class HostileInputTest {
     List<String[]> frames = frameCases();
     tests.add(DynamicTest.dynamicTest("bad WebSocket frames (" + frames.size() + ")", () -> {
       Ws ws = fx.ws(alice);
+      int onThisSocket = 0;
       for (String[] f : frames) {
+        if (++onThisSocket > 30) { // stay inside one socket's frame burst (40): this test is about content, not rate
+          ws = fx.ws(alice);
+          onThisSocket = 1;
+        }
         ws.sendText(f[0]);
         JsonObject err = ws.next("error");
         assertThat(err.getString("code")).as(f[0].length() > 200 ? f[0].substring(0, 200) : f[0]).isEqualTo(f[1]);
@@ -254,6 +259,13 @@ class HostileInputTest {
     tests.addAll(originCases());
     tests.addAll(invalidTextCases());
     tests.addAll(unexpectedFailureCases());
+    tests.add(DynamicTest.dynamicTest("a frame flood gets rate_limited, then close 4003", () -> {
+      Ws ws = fx.ws(alice);
+      String ping = new JsonObject().put("type", "ping").encode();
+      for (int i = 0; i < 1000 && ws.closeCode == null; i++) ws.socket.writeTextMessage(ping);
+      assertThat(ws.awaitClose(Duration.ofSeconds(10))).isEqualTo(dev.maestro.gateway.ws.CloseCodes.TOO_MANY_FRAMES);
+      assertThat(new ArrayList<>(ws.frames)).anySatisfy(f -> assertThat(f.getString("code")).isEqualTo("rate_limited"));
+    }));
     tests.add(DynamicTest.dynamicTest("after all that the gateway serves normally", () -> {
       assertThat(cases.size() + frames.size()).isGreaterThanOrEqualTo(200);
       assertThat(fx.get("/health", null).json().getString("postgres")).isEqualTo("UP");
