@@ -397,15 +397,13 @@ class HostileInputTest {
           new JsonObject().put("username", "admin" + bad).put("password", "x").put("name", "n"), "username"));
       list.add(new T("token name " + shown, HttpMethod.POST, "/api/v1/auth/token", null,
           new JsonObject().put("username", "admin").put("password", GatewayFixture.ADMIN_PASSWORD).put("name", "n" + bad), "name"));
-      list.add(new T("new username " + shown, HttpMethod.POST, "/api/v1/users", admin,
-          new JsonObject().put("username", "u" + bad).put("password", "a-long-enough-password"), "username"));
       String q = enc(bad);
       if (bad.chars().anyMatch(c -> Character.isSurrogate((char) c))) continue; // a URL carries UTF-8: no lone surrogates
       list.add(new T("query q " + shown, HttpMethod.GET, "/api/v1/sessions?q=" + q, alice, null, "q"));
       list.add(new T("query cursor " + shown, HttpMethod.GET, "/api/v1/users?cursor=" + q, admin, null, "cursor"));
-      list.add(new T("query provider " + shown, HttpMethod.GET, "/api/v1/models?provider=openai" + q, alice, null, "provider"));
     }
-    // NUL is the one that reached PostgreSQL; the others are covered by the loop above
+    // (usernames and provider names already had a pattern / enum, and Jackson already refuses
+    // invalid UTF-8 bytes: those cases passed before and are not repeated here)
     list.add(new T("import NUL", HttpMethod.POST, "/api/v1/sessions/import", alice, new JsonObject().put("title", "a\u0000b"), "title"));
     list.add(new T("import lone surrogate", HttpMethod.POST, "/api/v1/sessions/import", alice,
         new JsonObject().put("messages", new JsonArray().add(new JsonObject().put("text", "\ud83d"))), "messages.0.text"));
@@ -426,12 +424,6 @@ class HostileInputTest {
         assertThat(errors.stream().map(e -> ((JsonObject) e).getString("field")).toList()).as(r.body()).contains(t.field());
       }));
     }
-    out.add(DynamicTest.dynamicTest("invalid UTF-8 bytes in a body are a 400", () -> {
-      Buffer raw = Buffer.buffer("{\"provider\":\"openai\",\"model\":\"m\",\"title\":\"").appendBytes(new byte[] {(byte) 0xC3, 0x28, (byte) 0xED, (byte) 0xA0, (byte) 0x80})
-          .appendString("\"}");
-      Resp r = fx.call(fx.port(), HttpMethod.POST, "/api/v1/sessions", alice, raw, MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/json"));
-      assertThat(r.status()).as(r.body()).isEqualTo(400);
-    }));
     return out;
   }
 
