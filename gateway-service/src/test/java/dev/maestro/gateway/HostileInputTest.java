@@ -259,6 +259,7 @@ class HostileInputTest {
     tests.addAll(originCases());
     tests.addAll(invalidTextCases());
     tests.addAll(unexpectedFailureCases());
+    tests.addAll(memberViewCases());
     tests.add(DynamicTest.dynamicTest("a frame flood gets rate_limited, then close 4003", () -> {
       Ws ws = fx.ws(alice);
       String ping = new JsonObject().put("type", "ping").encode();
@@ -452,6 +453,51 @@ class HostileInputTest {
         assertThat(r.json().getString("detail")).matches("internal error, see the service log \\(ref [0-9a-f]{8}\\)");
       }));
     }
+    return out;
+  }
+
+  /**
+   * Secrets admins put in shared configuration are write-only for members: MCP args, URL query and
+   * user-info, env and header values, OAuth clients' extraHeaders / extraParams. Admins still see them.
+   */
+  List<DynamicTest> memberViewCases() {
+    List<DynamicTest> out = new ArrayList<>();
+    String[] secrets = {"sk-arg-secret", "sk-query-secret", "sk-userinfo-secret", "sk-env-secret", "sk-header-secret"};
+    JsonObject server = new JsonObject().put("name", "secrets-" + UUID.randomUUID().toString().substring(0, 8)).put("transport", "http")
+        .put("url", "https://bot:sk-userinfo-secret@mcp.example/x?api_key=sk-query-secret&plain")
+        .put("args", new JsonArray().add("--token").add("sk-arg-secret"))
+        .put("env", new JsonObject().put("HOME_DIR", "sk-env-secret"))
+        .put("headers", new JsonObject().put("X-Custom", "sk-header-secret"));
+    JsonObject client = new JsonObject().put("provider", "openai").put("name", "c").put("authorizeUrl", "https://id.example/a")
+        .put("tokenUrl", "https://id.example/t").put("clientId", "cid").put("clientSecret", "sk-client-secret")
+        .put("extraHeaders", new JsonObject().put("X-Tenant-Key", "sk-extra-header")).put("extraParams", new JsonObject().put("audience", "sk-extra-param"));
+    String[] paths = new String[4];
+    out.add(DynamicTest.dynamicTest("member view: setup (admin creates an MCP server and an OAuth client)", () -> {
+      Resp m = fx.post("/api/v1/mcp-servers", admin, server);
+      assertThat(m.status()).as(m.body()).isEqualTo(201);
+      Resp c = fx.post("/api/v1/oauth-clients", admin, client);
+      assertThat(c.status()).as(c.body()).isEqualTo(201);
+      paths[0] = "/api/v1/mcp-servers";
+      paths[1] = "/api/v1/mcp-servers/" + m.json().getString("id");
+      paths[2] = "/api/v1/oauth-clients";
+      paths[3] = "/api/v1/oauth-clients/" + c.json().getString("id");
+    }));
+    String[] names = {"list MCP servers", "get MCP server", "list OAuth clients", "get OAuth client"};
+    for (int k = 0; k < names.length; k++) {
+      int at = k;
+      out.add(DynamicTest.dynamicTest("member view: " + names[k] + " masks every secret", () -> {
+        Resp r = fx.get(paths[at], alice);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        for (String secret : secrets) assertThat(r.body()).doesNotContain(secret);
+        assertThat(r.body()).doesNotContain("sk-extra-header").doesNotContain("sk-extra-param").doesNotContain("sk-client-secret");
+        if (at < 2) assertThat(r.body()).contains("api_key=********").contains("HOME_DIR").contains("X-Custom");
+        else assertThat(r.body()).contains("X-Tenant-Key").contains("audience");
+      }));
+    }
+    out.add(DynamicTest.dynamicTest("member view: the admin still reads the configuration", () -> {
+      assertThat(fx.get(paths[1], admin).body()).contains("sk-arg-secret").contains("sk-query-secret").contains("sk-header-secret");
+      assertThat(fx.get(paths[3], admin).body()).contains("sk-extra-header");
+    }));
     return out;
   }
 }

@@ -111,9 +111,9 @@ public class ApiRoutes {
       if (!PROVIDER.matcher(provider).matches()) return notFound("no such provider");
       return credentials.startOAuth(c.userId(), provider, c.body(), oauthRedirectUri).map(Reply::ok);
     });
-    op("listOAuthClients", c -> credentials.listOAuthClients().map(l -> items(l, ApiRoutes::maskClient)));
+    op("listOAuthClients", c -> credentials.listOAuthClients().map(l -> items(l, j -> MemberView.oauthClient(c.principal(), maskClient(j)))));
     op("createOAuthClient", c -> credentials.createOAuthClient(c.body()).map(j -> Reply.created(maskClient(j))));
-    op("getOAuthClient", c -> id(c).compose(credentials::getOAuthClient).map(j -> Reply.ok(maskClient(j))));
+    op("getOAuthClient", c -> id(c).compose(credentials::getOAuthClient).map(j -> Reply.ok(MemberView.oauthClient(c.principal(), maskClient(j)))));
     op("updateOAuthClient", c -> id(c).compose(id -> credentials.updateOAuthClient(id, c.body())).map(j -> Reply.ok(maskClient(j))));
     op("deleteOAuthClient", c -> id(c).compose(credentials::deleteOAuthClient).map(v -> Reply.noContent()));
 
@@ -153,9 +153,9 @@ public class ApiRoutes {
       if (!TOOL_NAME.matcher(name).matches()) return notFound("no such tool");
       return tools.updateTool(name, c.body()).map(Reply::ok);
     });
-    op("listMcpServers", c -> tools.listMcpServers().map(l -> items(l, Function.identity())));
+    op("listMcpServers", c -> tools.listMcpServers().map(l -> items(l, j -> MemberView.mcpServer(c.principal(), j))));
     op("createMcpServer", c -> tools.createMcpServer(c.body()).map(Reply::created));
-    op("getMcpServer", c -> id(c).compose(tools::getMcpServer).map(Reply::ok));
+    op("getMcpServer", c -> id(c).compose(tools::getMcpServer).map(j -> Reply.ok(MemberView.mcpServer(c.principal(), j))));
     op("updateMcpServer", c -> id(c).compose(id -> tools.updateMcpServer(id, c.body())).map(Reply::ok));
     op("deleteMcpServer", c -> id(c).compose(tools::deleteMcpServer).map(v -> Reply.noContent()));
 
