@@ -1,5 +1,6 @@
 package dev.maestro.auth;
 
+import dev.maestro.platform.ServiceFailures;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
@@ -202,8 +203,6 @@ public final class AuthServiceImpl implements AuthService {
   }
 
   private static ServiceException internal(Throwable e) {
-    org.slf4j.LoggerFactory.getLogger(AuthServiceImpl.class).error("auth-service failure", e);
-    return new ServiceException(ErrorCodes.UNAVAILABLE, "auth-service could not complete the request ("
-        + e.getClass().getSimpleName() + ")");
+    return ServiceFailures.internal("auth-service", e);
   }
 }

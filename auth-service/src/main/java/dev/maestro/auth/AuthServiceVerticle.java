@@ -5,6 +5,7 @@ import dev.maestro.auth.crypto.MasterKeySource;
 import dev.maestro.auth.crypto.SecretBox;
 import dev.maestro.auth.oauth.OAuth2Client;
 import dev.maestro.contracts.auth.AuthService;
+import dev.maestro.platform.ServiceFailures;
 import dev.maestro.platform.Database;
 import dev.maestro.platform.HealthResponder;
 import dev.maestro.platform.MaestroConfig;
@@ -54,7 +55,7 @@ public class AuthServiceVerticle extends VerticleBase {
           pool = Database.pool(vertx, cfg, SCHEMA, 4 + workers * 2);
           web = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(10_000).setVerifyHost(true));
           AuthService service = build(keys, policy, new OutboundHttp(vertx, cfg.outboundPolicy()));
-          consumer = new ServiceBinder(vertx).setAddress(AuthService.ADDRESS).register(AuthService.class, service);
+          consumer = new ServiceBinder(vertx).setAddress(AuthService.ADDRESS).register(AuthService.class, ServiceFailures.guarded(AuthService.class, service, "auth-service"));
           timerId = vertx.setPeriodic(period, period, t -> refreshRound(workers));
           LOG.info("auth-service ready (master key {}, refresh every {} ms)", keys.current().idHex(), period);
           return consumer.completion().compose(v -> HealthResponder.register(vertx, SCHEMA));

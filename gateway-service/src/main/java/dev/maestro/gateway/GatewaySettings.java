@@ -17,7 +17,9 @@ public record GatewaySettings(
     int wsHeartbeatSeconds,
     int presenceTtlSeconds,
     int argon2MemoryKb,
-    int argon2Iterations) {
+    int argon2Iterations,
+    int wsFramesPerSecond,
+    int wsFrameBurst) {
 
   public static final String BODY_LIMIT = "MAESTRO_BODY_LIMIT_BYTES";
   public static final String API_PER_MINUTE = "MAESTRO_RATE_API_PER_MINUTE";
@@ -30,6 +32,8 @@ public record GatewaySettings(
   public static final String PRESENCE_TTL = "MAESTRO_PRESENCE_TTL_SECONDS";
   public static final String ARGON2_MEMORY_KB = "MAESTRO_ARGON2_MEMORY_KB";
   public static final String ARGON2_ITERATIONS = "MAESTRO_ARGON2_ITERATIONS";
+  public static final String WS_FRAMES_PER_SECOND = "MAESTRO_WS_FRAMES_PER_SECOND";
+  public static final String WS_FRAME_BURST = "MAESTRO_WS_FRAME_BURST";
 
   public static GatewaySettings from(JsonObject config) {
     return new GatewaySettings(
@@ -43,7 +47,9 @@ public record GatewaySettings(
         read(config, WS_HEARTBEAT, 20),
         read(config, PRESENCE_TTL, 60),
         read(config, ARGON2_MEMORY_KB, 19 * 1024),
-        read(config, ARGON2_ITERATIONS, 2));
+        read(config, ARGON2_ITERATIONS, 2),
+        read(config, WS_FRAMES_PER_SECOND, 20),
+        read(config, WS_FRAME_BURST, 40));
   }
 
   private static int read(JsonObject config, String name, int def) {

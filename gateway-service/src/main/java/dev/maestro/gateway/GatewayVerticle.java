@@ -131,7 +131,8 @@ public class GatewayVerticle extends VerticleBase {
     String state = rc.request().getParam("state");
     String code = rc.request().getParam("code");
     String error = rc.request().getParam("error");
-    if (error != null || state == null || code == null || state.length() > 500 || code.length() > 5000) {
+    if (error != null || state == null || code == null || state.length() > 500 || code.length() > 5000
+        || dev.maestro.platform.TextRules.problem(state) != null || dev.maestro.platform.TextRules.problem(code) != null) {
       redirect(rc, "/credentials?error=" + URLEncoder.encode(error != null ? truncate(error) : "missing code or state", StandardCharsets.UTF_8));
       return;
     }

@@ -230,7 +230,12 @@ class HostileInputTest {
     List<String[]> frames = frameCases();
     tests.add(DynamicTest.dynamicTest("bad WebSocket frames (" + frames.size() + ")", () -> {
       Ws ws = fx.ws(alice);
+      int onThisSocket = 0;
       for (String[] f : frames) {
+        if (++onThisSocket > 30) { // stay inside one socket's frame burst (40): this test is about content, not rate
+          ws = fx.ws(alice);
+          onThisSocket = 1;
+        }
         ws.sendText(f[0]);
         JsonObject err = ws.next("error");
         assertThat(err.getString("code")).as(f[0].length() > 200 ? f[0].substring(0, 200) : f[0]).isEqualTo(f[1]);
@@ -250,6 +255,17 @@ class HostileInputTest {
       Ws ws = fx.ws(alice);
       ws.sendText("{\"type\":\"send\",\"text\":\"" + "z".repeat((1 << 20) + 100) + "\"}");
       assertThat(ws.awaitClose(Duration.ofSeconds(10))).isEqualTo((short) 1009);
+    }));
+    tests.addAll(originCases());
+    tests.addAll(invalidTextCases());
+    tests.addAll(unexpectedFailureCases());
+    tests.addAll(memberViewCases());
+    tests.add(DynamicTest.dynamicTest("a frame flood gets rate_limited, then close 4003", () -> {
+      Ws ws = fx.ws(alice);
+      String ping = new JsonObject().put("type", "ping").encode();
+      for (int i = 0; i < 1000 && ws.closeCode == null; i++) ws.socket.writeTextMessage(ping);
+      assertThat(ws.awaitClose(Duration.ofSeconds(10))).isEqualTo(dev.maestro.gateway.ws.CloseCodes.TOO_MANY_FRAMES);
+      assertThat(new ArrayList<>(ws.frames)).anySatisfy(f -> assertThat(f.getString("code")).isEqualTo("rate_limited"));
     }));
     tests.add(DynamicTest.dynamicTest("after all that the gateway serves normally", () -> {
       assertThat(cases.size() + frames.size()).isGreaterThanOrEqualTo(200);
@@ -285,6 +301,14 @@ class HostileInputTest {
     f.add(new String[] {new JsonObject().put("type", "approve").put("sessionId", aliceSession).put("callId", "c").put("decision", "maybe").encode(), "bad_frame"});
     f.add(new String[] {new JsonObject().put("type", "approve").put("sessionId", aliceSession).put("callId", 3).put("decision", "allow").encode(), "bad_frame"});
     f.add(new String[] {new JsonObject().put("type", "approve").put("sessionId", aliceSession).put("decision", "allow").encode(), "bad_frame"});
+    // invalid text anywhere in a frame: NUL, lone surrogates, control characters
+    for (String bad : BAD_TEXT) {
+      f.add(new String[] {escaped(new JsonObject().put("type", "send").put("sessionId", aliceSession).put("text", "hi" + bad)), "bad_frame"});
+      f.add(new String[] {escaped(new JsonObject().put("type", "approve").put("sessionId", aliceSession).put("callId", "c" + bad).put("decision", "allow")), "bad_frame"});
+      f.add(new String[] {escaped(new JsonObject().put("type", "elicit").put("sessionId", aliceSession).put("elicitationId", "e1").put("action", "accept")
+          .put("content", new JsonObject().put("name", "x" + bad))), "bad_frame"});
+    }
+    f.add(new String[] {new JsonObject().put("type", "ping").put("note", "\u0000").encode(), "bad_frame"});
     // another user's session: not found, exactly like a missing one
     f.add(new String[] {new JsonObject().put("type", "subscribe").put("sessionId", other).encode(), "not_found"});
     f.add(new String[] {new JsonObject().put("type", "subscribe").put("sessionId", other).put("afterSeq", 0).encode(), "not_found"});
@@ -293,5 +317,187 @@ class HostileInputTest {
     f.add(new String[] {new JsonObject().put("type", "approve").put("sessionId", other).put("callId", "c").put("decision", "allow").encode(), "not_found"});
     f.add(new String[] {new JsonObject().put("type", "subscribe").put("sessionId", UUID.randomUUID().toString()).encode(), "not_found"});
     return f;
+  }
+
+  /**
+   * A browser's Origin against the Host it sent, on a CSRF-checked request and on the WebSocket
+   * upgrade: another port of the same host is another origin, even when Host carries no port.
+   */
+  List<DynamicTest> originCases() {
+    String[][] pairs = {
+        // origin, host, accepted?
+        {"http://127.0.0.1:9999", "127.0.0.1", "no"},
+        {"http://127.0.0.1:8080", "127.0.0.1", "no"},
+        {"http://127.0.0.1:443", "127.0.0.1", "no"},
+        {"https://127.0.0.1:8443", "127.0.0.1", "no"},
+        {"http://127.0.0.1/x", "127.0.0.1", "no"},
+        {"ws://127.0.0.1", "127.0.0.1", "no"},
+        {"http://127.0.0.1", "127.0.0.1:80", "yes"},
+        {"https://127.0.0.1", "127.0.0.1:443", "yes"},
+        {"http://127.0.0.1:80", "127.0.0.1", "yes"},
+    };
+    List<DynamicTest> out = new ArrayList<>();
+    for (String[] p : pairs) {
+      boolean ok = p[2].equals("yes");
+      out.add(DynamicTest.dynamicTest("Origin " + p[0] + " with Host " + p[1] + " → " + (ok ? "accepted" : "refused"), () -> {
+        JsonObject user = fx.newUser(admin, "member");
+        JsonObject browser = fx.browserLogin(user.getString("username"), "password-" + user.getString("username"));
+        MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Cookie", browser.getString("cookie"))
+            .add("X-CSRF-Token", browser.getString("csrf")).add("Origin", p[0]).add("Host", p[1]);
+        Resp r = fx.call(fx.port(), HttpMethod.POST, "/api/v1/sessions", null, new JsonObject().put("provider", "openai").put("model", "m"), h);
+        assertThat(r.status()).as(r.body()).isEqualTo(ok ? 201 : 403);
+        MultiMap wsHeaders = MultiMap.caseInsensitiveMultiMap().add("Cookie", browser.getString("cookie")).add("Origin", p[0]).add("Host", p[1]);
+        if (ok) {
+          Ws ws = fx.ws(fx.port(), null, wsHeaders, null);
+          ws.send(new JsonObject().put("type", "ping"));
+          assertThat(ws.next("pong")).isNotNull();
+        } else {
+          assertThatThrownBy(() -> fx.ws(fx.port(), null, wsHeaders, null))
+              .isInstanceOfSatisfying(UpgradeRejectedException.class, e -> assertThat(e.getStatus()).isEqualTo(403));
+        }
+      }));
+    }
+    return out;
+  }
+
+  /** JSON text with surrogates spelled as escapes: a lone one cannot travel as UTF-8, but "\\ud800" can. */
+  static String escaped(JsonObject frame) {
+    StringBuilder b = new StringBuilder();
+    for (char c : frame.encode().toCharArray()) {
+      if (Character.isSurrogate(c)) b.append(String.format("\\u%04x", (int) c));
+      else b.append(c);
+    }
+    return b.toString();
+  }
+
+  /** NUL, lone surrogates (both halves) and C0 controls: each must be a 400 naming the field. */
+  static final String[] BAD_TEXT = {"\u0000", "a\u0000b", "\ud800", "x\udc00y", "\u0001", "\u001b[31m", "\b"};
+
+  /**
+   * Invalid text in a body string, a nested body string, a query parameter or a path parameter →
+   * 400 problem+json whose {@code errors} name the field; never a 5xx and never a class name.
+   */
+  List<DynamicTest> invalidTextCases() {
+    String s = "/api/v1/sessions/" + aliceSession;
+    record T(String name, HttpMethod method, String path, String token, Object body, String field) {}
+    List<T> list = new ArrayList<>();
+    for (String bad : BAD_TEXT) {
+      String shown = bad.chars().mapToObj(c -> c < 0x20 || Character.isSurrogate((char) c) ? String.format("U+%04X", c) : String.valueOf((char) c))
+          .reduce("", String::concat);
+      list.add(new T("session title " + shown, HttpMethod.POST, "/api/v1/sessions", alice,
+          new JsonObject().put("provider", "openai").put("model", "m").put("title", bad), "title"));
+      list.add(new T("session params nested " + shown, HttpMethod.POST, "/api/v1/sessions", alice,
+          new JsonObject().put("provider", "openai").put("model", "m").put("params", new JsonObject().put("stop", new JsonArray().add("ok").add(bad))), "params.stop.1"));
+      list.add(new T("message text " + shown, HttpMethod.POST, s + "/messages", alice, new JsonObject().put("text", "hello " + bad), "text"));
+      list.add(new T("patch title " + shown, HttpMethod.PATCH, s, alice, new JsonObject().put("title", bad), "title"));
+      list.add(new T("credential label " + shown, HttpMethod.POST, "/api/v1/credentials", alice,
+          new JsonObject().put("provider", "openai").put("label", bad).put("apiKey", "sk-1"), "label"));
+      list.add(new T("template name " + shown, HttpMethod.POST, "/api/v1/templates", alice,
+          new JsonObject().put("name", bad).put("provider", "openai").put("model", "m"), "name"));
+      list.add(new T("login username " + shown, HttpMethod.POST, "/api/v1/auth/token", null,
+          new JsonObject().put("username", "admin" + bad).put("password", "x").put("name", "n"), "username"));
+      list.add(new T("token name " + shown, HttpMethod.POST, "/api/v1/auth/token", null,
+          new JsonObject().put("username", "admin").put("password", GatewayFixture.ADMIN_PASSWORD).put("name", "n" + bad), "name"));
+      String q = enc(bad);
+      if (bad.chars().anyMatch(c -> Character.isSurrogate((char) c))) continue; // a URL carries UTF-8: no lone surrogates
+      list.add(new T("query q " + shown, HttpMethod.GET, "/api/v1/sessions?q=" + q, alice, null, "q"));
+      list.add(new T("query cursor " + shown, HttpMethod.GET, "/api/v1/users?cursor=" + q, admin, null, "cursor"));
+    }
+    // (usernames and provider names already had a pattern / enum, and Jackson already refuses
+    // invalid UTF-8 bytes: those cases passed before and are not repeated here)
+    list.add(new T("import NUL", HttpMethod.POST, "/api/v1/sessions/import", alice, new JsonObject().put("title", "a\u0000b"), "title"));
+    list.add(new T("import lone surrogate", HttpMethod.POST, "/api/v1/sessions/import", alice,
+        new JsonObject().put("messages", new JsonArray().add(new JsonObject().put("text", "\ud83d"))), "messages.0.text"));
+    list.add(new T("path session id NUL", HttpMethod.GET, "/api/v1/sessions/%00", alice, null, "id"));
+    list.add(new T("path session id with NUL suffix", HttpMethod.DELETE, s + "%00", alice, null, "id"));
+    list.add(new T("path tool name NUL", HttpMethod.PATCH, "/api/v1/tools/read%00file", admin, new JsonObject().put("enabled", false), "name"));
+    list.add(new T("path user id ESC", HttpMethod.DELETE, "/api/v1/users/%1B", admin, null, "id"));
+    list.add(new T("key with NUL", HttpMethod.PATCH, s, alice, "{\"title\":\"t\",\"a\\u0000\":1}", "(body)"));
+    List<DynamicTest> out = new ArrayList<>();
+    for (T t : list) {
+      out.add(DynamicTest.dynamicTest("invalid text: " + t.name(), () -> {
+        Resp r = fx.call(fx.port(), t.method(), t.path(), t.token(), t.body(), null);
+        assertThat(r.status()).as(t.name() + " → " + r.body()).isEqualTo(400);
+        assertThat(r.header("Content-Type")).isEqualTo("application/problem+json");
+        assertThat(r.body()).doesNotContain("Exception").doesNotContain("java.").doesNotContain("io.vertx").doesNotContain("org.postgresql");
+        JsonArray errors = r.json().getJsonArray("errors");
+        assertThat(errors).as(r.body()).isNotNull();
+        assertThat(errors.stream().map(e -> ((JsonObject) e).getString("field")).toList()).as(r.body()).contains(t.field());
+      }));
+    }
+    return out;
+  }
+
+  /**
+   * A service failing unexpectedly — answering as auth-service (503 naming the driver's class) and
+   * session-service (503 with the raw driver message) used to, or throwing — reaches the caller as
+   * the platform policy's generic problem with a ref, over HTTP and over the WebSocket.
+   */
+  List<DynamicTest> unexpectedFailureCases() {
+    Throwable[] failures = {
+        new io.vertx.serviceproxy.ServiceException(503, "auth-service could not complete the request (PgException)"),
+        new io.vertx.serviceproxy.ServiceException(503, "session 5: io.vertx.pgclient.PgException: ERROR: unsupported Unicode escape sequence (22P05)"),
+        new io.vertx.serviceproxy.ServiceException(500, "java.lang.IllegalStateException: pool closed"),
+        new io.vertx.serviceproxy.ServiceException(502, "Connection reset by peer: io.netty.channel.unix.Errors$NativeIoException"),
+        new NullPointerException("Cannot invoke \"java.lang.String.length()\" because \"label\" is null"),
+    };
+    List<DynamicTest> out = new ArrayList<>();
+    for (Throwable t : failures) {
+      out.add(DynamicTest.dynamicTest("unexpected failure in a service: " + t.getMessage(), () -> {
+        fx.auth.nextFailure = t;
+        Resp r = fx.post("/api/v1/credentials", alice, new JsonObject().put("provider", "openai").put("label", "l").put("apiKey", "sk-1"));
+        assertThat(r.status()).as(r.body()).isGreaterThanOrEqualTo(500);
+        assertThat(r.header("Content-Type")).isEqualTo("application/problem+json");
+        assertThat(r.body()).doesNotContain("Exception").doesNotContain("java.").doesNotContain("io.vertx").doesNotContain("io.netty")
+            .doesNotContain("Pg").doesNotContain("22P05");
+        assertThat(r.json().getString("detail")).matches("internal error, see the service log \\(ref [0-9a-f]{8}\\)");
+      }));
+    }
+    return out;
+  }
+
+  /**
+   * Secrets admins put in shared configuration are write-only for members: MCP args, URL query and
+   * user-info, env and header values, OAuth clients' extraHeaders / extraParams. Admins still see them.
+   */
+  List<DynamicTest> memberViewCases() {
+    List<DynamicTest> out = new ArrayList<>();
+    String[] secrets = {"sk-arg-secret", "sk-query-secret", "sk-userinfo-secret", "sk-env-secret", "sk-header-secret"};
+    JsonObject server = new JsonObject().put("name", "secrets-" + UUID.randomUUID().toString().substring(0, 8)).put("transport", "http")
+        .put("url", "https://bot:sk-userinfo-secret@mcp.example/x?api_key=sk-query-secret&plain")
+        .put("args", new JsonArray().add("--token").add("sk-arg-secret"))
+        .put("env", new JsonObject().put("HOME_DIR", "sk-env-secret"))
+        .put("headers", new JsonObject().put("X-Custom", "sk-header-secret"));
+    JsonObject client = new JsonObject().put("provider", "openai").put("name", "c").put("authorizeUrl", "https://id.example/a")
+        .put("tokenUrl", "https://id.example/t").put("clientId", "cid").put("clientSecret", "sk-client-secret")
+        .put("extraHeaders", new JsonObject().put("X-Tenant-Key", "sk-extra-header")).put("extraParams", new JsonObject().put("audience", "sk-extra-param"));
+    String[] paths = new String[4];
+    out.add(DynamicTest.dynamicTest("member view: setup (admin creates an MCP server and an OAuth client)", () -> {
+      Resp m = fx.post("/api/v1/mcp-servers", admin, server);
+      assertThat(m.status()).as(m.body()).isEqualTo(201);
+      Resp c = fx.post("/api/v1/oauth-clients", admin, client);
+      assertThat(c.status()).as(c.body()).isEqualTo(201);
+      paths[0] = "/api/v1/mcp-servers";
+      paths[1] = "/api/v1/mcp-servers/" + m.json().getString("id");
+      paths[2] = "/api/v1/oauth-clients";
+      paths[3] = "/api/v1/oauth-clients/" + c.json().getString("id");
+    }));
+    String[] names = {"list MCP servers", "get MCP server", "list OAuth clients", "get OAuth client"};
+    for (int k = 0; k < names.length; k++) {
+      int at = k;
+      out.add(DynamicTest.dynamicTest("member view: " + names[k] + " masks every secret", () -> {
+        Resp r = fx.get(paths[at], alice);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        for (String secret : secrets) assertThat(r.body()).doesNotContain(secret);
+        assertThat(r.body()).doesNotContain("sk-extra-header").doesNotContain("sk-extra-param").doesNotContain("sk-client-secret");
+        if (at < 2) assertThat(r.body()).contains("api_key=********").contains("HOME_DIR").contains("X-Custom");
+        else assertThat(r.body()).contains("X-Tenant-Key").contains("audience");
+      }));
+    }
+    out.add(DynamicTest.dynamicTest("member view: the admin still reads the configuration", () -> {
+      assertThat(fx.get(paths[1], admin).body()).contains("sk-arg-secret").contains("sk-query-secret").contains("sk-header-secret");
+      assertThat(fx.get(paths[3], admin).body()).contains("sk-extra-header");
+    }));
+    return out;
   }
 }

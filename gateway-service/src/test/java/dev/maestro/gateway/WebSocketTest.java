@@ -306,4 +306,39 @@ class WebSocketTest {
       assertThat(w.closeCode).isNull();
     }
   }
+
+  @Test
+  void aFrameFloodIsToldOnceThenClosedWith4003WhileOtherSocketsAreUntouched() throws Exception {
+    Ws calm = fx.ws(a());
+    Ws flood = fx.ws(a());
+    String ping = new JsonObject().put("type", "ping").encode();
+    for (int i = 0; i < 1000 && flood.closeCode == null; i++) flood.socket.writeTextMessage(ping);
+    assertThat(flood.awaitClose(Duration.ofSeconds(10))).isEqualTo(CloseCodes.TOO_MANY_FRAMES);
+    List<JsonObject> got = new ArrayList<>(flood.frames);
+    List<JsonObject> told = got.stream().filter(f -> "error".equals(f.getString("type"))).toList();
+    assertThat(told).isNotEmpty().allSatisfy(f -> {
+      assertThat(f.getString("code")).isEqualTo("rate_limited");
+      assertThat(f.getLong("retryAfterMs")).isPositive();
+    });
+    assertThat(told.size()).isLessThanOrEqualTo(5); // one notice per second, not one per dropped frame
+    long pongs = got.stream().filter(f -> "pong".equals(f.getString("type"))).count();
+    assertThat(pongs).isLessThanOrEqualTo(60); // the burst (40) plus what refilled meanwhile
+    calm.send(new JsonObject().put("type", "ping"));
+    assertThat(calm.next("pong")).isNotNull();
+    assertThat(calm.closeCode).isNull();
+  }
+
+  @Test
+  void aClientJustOverTheBurstIsThrottledNotClosed() throws Exception {
+    Ws ws = fx.ws(a());
+    String ping = new JsonObject().put("type", "ping").encode();
+    for (int i = 0; i < 60; i++) ws.socket.writeTextMessage(ping);
+    JsonObject told = ws.next("error");
+    assertThat(told.getString("code")).isEqualTo("rate_limited");
+    Thread.sleep(told.getLong("retryAfterMs") + 100); // the server said when to come back
+    ws.frames.clear();
+    ws.send(new JsonObject().put("type", "ping"));
+    assertThat(ws.next("pong")).isNotNull();
+    assertThat(ws.closeCode).isNull();
+  }
 }

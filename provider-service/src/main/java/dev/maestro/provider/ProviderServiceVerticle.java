@@ -2,6 +2,7 @@ package dev.maestro.provider;
 
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
+import dev.maestro.platform.ServiceFailures;
 import dev.maestro.platform.Database;
 import dev.maestro.platform.HealthResponder;
 import dev.maestro.platform.MaestroConfig;
@@ -27,7 +28,7 @@ public class ProviderServiceVerticle extends VerticleBase {
     return Database.migrate(vertx, cfg, SCHEMA)
         .compose(applied -> {
           binder = new ServiceBinder(vertx).setAddress(ProviderService.ADDRESS);
-          consumer = binder.register(ProviderService.class, impl);
+          consumer = binder.register(ProviderService.class, ServiceFailures.guarded(ProviderService.class, impl, "provider-service"));
           return consumer.completion();
         })
         .compose(v -> HealthResponder.register(vertx, SCHEMA));

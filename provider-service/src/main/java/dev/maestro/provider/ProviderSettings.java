@@ -8,7 +8,8 @@ import io.vertx.core.json.JsonObject;
  */
 public record ProviderSettings(int maxRetries, long retryBaseMs, long retryMaxMs, long maxRetryAfterMs,
                                int connectTimeoutMs, long firstByteTimeoutMs, long idleTimeoutMs, int poolSize,
-                               int breakerMaxFailures, long breakerResetMs) {
+                               int breakerMaxFailures, long breakerResetMs, int maxSseLineBytes,
+                               long maxResponseBytes) {
   public static final String MAX_RETRIES = "MAESTRO_PROVIDER_MAX_RETRIES";
   public static final String RETRY_BASE_MS = "MAESTRO_PROVIDER_RETRY_BASE_MS";
   public static final String RETRY_MAX_MS = "MAESTRO_PROVIDER_RETRY_MAX_MS";
@@ -19,6 +20,8 @@ public record ProviderSettings(int maxRetries, long retryBaseMs, long retryMaxMs
   public static final String POOL_SIZE = "MAESTRO_PROVIDER_POOL_SIZE";
   public static final String BREAKER_MAX_FAILURES = "MAESTRO_PROVIDER_BREAKER_MAX_FAILURES";
   public static final String BREAKER_RESET_MS = "MAESTRO_PROVIDER_BREAKER_RESET_MS";
+  public static final String MAX_SSE_LINE_BYTES = "MAESTRO_PROVIDER_MAX_SSE_LINE_BYTES";
+  public static final String MAX_RESPONSE_BYTES = "MAESTRO_PROVIDER_MAX_RESPONSE_BYTES";
 
   public static ProviderSettings defaults() {
     return from(new JsonObject());
@@ -35,7 +38,9 @@ public record ProviderSettings(int maxRetries, long retryBaseMs, long retryMaxMs
         get(config, IDLE_TIMEOUT_MS, 120_000),
         (int) get(config, POOL_SIZE, 200),
         (int) get(config, BREAKER_MAX_FAILURES, 5),
-        get(config, BREAKER_RESET_MS, 30_000));
+        get(config, BREAKER_RESET_MS, 30_000),
+        (int) Math.min(Integer.MAX_VALUE - 8, Math.max(1, get(config, MAX_SSE_LINE_BYTES, 1 << 20))),
+        Math.max(1, get(config, MAX_RESPONSE_BYTES, 32L << 20)));
   }
 
   private static long get(JsonObject config, String name, long def) {

@@ -20,6 +20,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -206,7 +207,7 @@ final class StreamCall {
             promise.tryComplete(new Opened(resp, null));
             return;
           }
-          resp.body().onComplete(ar -> {
+          boundedBody(resp).onComplete(ar -> {
             disarm();
             UpstreamError e = adapter.parseError(resp.statusCode(), resp.headers(), ar.succeeded() ? ar.result() : null);
             if (ErrorClassifier.classify(e).countsForBreaker()) promise.tryFail(new UpstreamFailure(e));
@@ -223,15 +224,47 @@ final class StreamCall {
     return promise.future();
   }
 
+  /** Error bodies are read up to the line cap; past it the connection is dropped, the head is kept. */
+  private Future<Buffer> boundedBody(HttpClientResponse resp) {
+    Promise<Buffer> body = Promise.promise();
+    Buffer acc = Buffer.buffer();
+    int cap = settings.maxSseLineBytes();
+    resp.handler(buf -> {
+      if (body.future().isComplete()) return;
+      if (acc.length() + buf.length() > cap) {
+        acc.appendBuffer(buf, 0, cap - acc.length());
+        body.tryComplete(acc);
+        resp.request().reset();
+        if (resp.request().connection() != null) resp.request().connection().close();
+        return;
+      }
+      acc.appendBuffer(buf);
+    });
+    resp.exceptionHandler(err -> body.tryFail(err));
+    resp.endHandler(v -> body.tryComplete(acc));
+    return body.future();
+  }
+
   private void pipe(HttpClientResponse resp, StreamDecoder decoder, int gen) {
-    SseParser parser = new SseParser(decoder::onEvent);
+    // a fresh parser per attempt: nothing of a broken stream can leak into the next one
+    SseParser parser = new SseParser(decoder::onEvent, settings.maxSseLineBytes());
+    long[] received = {0};
     lastActivity = System.nanoTime();
     arm(settings.idleTimeoutMs(), this::onIdleCheck);
     resp.handler(buf -> {
       if (sink.terminated() || gen != generation) return;
       // no timer churn per chunk: the idle timer re-arms itself from the last activity
       lastActivity = System.nanoTime();
-      parser.feed(buf);
+      received[0] += buf.length();
+      if (received[0] > settings.maxResponseBytes()) {
+        tooLarge("a response longer than " + settings.maxResponseBytes() + " bytes (" + ProviderSettings.MAX_RESPONSE_BYTES + ")");
+        return;
+      }
+      try {
+        parser.feed(buf);
+      } catch (SseParser.TooLarge e) {
+        if (gen == generation) tooLarge(e.getMessage() + " (" + ProviderSettings.MAX_SSE_LINE_BYTES + ")");
+      }
     });
     resp.exceptionHandler(err -> {
       if (sink.terminated() || gen != generation) return;
@@ -245,6 +278,18 @@ final class StreamCall {
       decoder.onEnd();
     });
     resp.resume();
+  }
+
+  /**
+   * The provider sent more than we accept. The connection is closed (never handed back to the pool
+   * with unread bytes, which would poison the next request on it) and the turn ends with a provider
+   * error; not retried: the same request would most likely get the same answer.
+   */
+  private void tooLarge(String what) {
+    if (sink.terminated()) return;
+    abandon();
+    LOG.warn("{} sent {}: stream {} stopped", adapter.name(), what, sink.streamId());
+    sink.error(ProviderEvents.UPSTREAM_UNAVAILABLE, adapter.name() + " sent " + what + "; this turn was stopped");
   }
 
   private void onIdleCheck() {

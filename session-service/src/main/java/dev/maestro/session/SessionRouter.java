@@ -229,7 +229,8 @@ public class SessionRouter {
    */
   static void fail(io.vertx.core.eventbus.Message<?> msg, Throwable err) {
     if (err instanceof ServiceException se) msg.reply(se);
-    else msg.fail(code(err), err.getMessage());
+    else if (err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) msg.fail(re.failureCode(), re.getMessage());
+    else msg.reply(dev.maestro.platform.ServiceFailures.internal("session-service", err));
   }
 
   /** Failures from the session's owner keep their code; transport trouble becomes UNAVAILABLE. */
@@ -239,6 +240,6 @@ public class SessionRouter {
       if (re.failureType() == ReplyFailure.RECIPIENT_FAILURE) return new ServiceException(re.failureCode(), re.getMessage());
       return new ServiceException(ErrorCodes.UNAVAILABLE, "the session's owner did not answer (" + re.failureType() + ")");
     }
-    return new ServiceException(ErrorCodes.UNAVAILABLE, String.valueOf(err.getMessage()));
+    return dev.maestro.platform.ServiceFailures.internal("session-service", err);
   }
 }

@@ -3,6 +3,7 @@ package dev.maestro.session;
 import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.tool.ToolService;
+import dev.maestro.platform.ServiceFailures;
 import dev.maestro.platform.Database;
 import dev.maestro.platform.HealthResponder;
 import dev.maestro.platform.MaestroConfig;
@@ -43,7 +44,7 @@ public class SessionServiceVerticle extends VerticleBase {
         })
         .compose(store -> {
           binding = new ServiceBinder(vertx).setAddress(SessionService.ADDRESS)
-              .register(SessionService.class, new SessionServiceImpl(store, router));
+              .register(SessionService.class, ServiceFailures.guarded(SessionService.class, new SessionServiceImpl(store, router), "session-service"));
           return binding.completion();
         })
         .compose(v -> HealthResponder.register(vertx, SCHEMA));

@@ -1,5 +1,6 @@
 package dev.maestro.session;
 
+import dev.maestro.platform.ServiceFailures;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.provider.ChatRequest;
 import dev.maestro.contracts.provider.ProviderEvents;
@@ -242,8 +243,8 @@ public class SessionVerticle extends VerticleBase {
       if (err instanceof ServiceException) SessionRouter.fail(msg, err);
       else if (err instanceof ReplyException re) msg.fail(re.failureCode(), re.getMessage());
       else {
-        LOG.warn("session {}: command {} failed", sessionId, cmd.getString("op"), err);
-        msg.fail(ErrorCodes.UNAVAILABLE, "session " + sessionId + ": " + err.getMessage());
+        LOG.warn("session {}: command {} failed", sessionId, cmd.getString("op"));
+        SessionRouter.fail(msg, ServiceFailures.internal("session-service", err));
       }
     });
   }

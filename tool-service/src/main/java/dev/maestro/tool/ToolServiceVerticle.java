@@ -2,6 +2,7 @@ package dev.maestro.tool;
 
 import dev.maestro.contracts.session.ElicitationForm;
 import dev.maestro.contracts.tool.ToolService;
+import dev.maestro.platform.ServiceFailures;
 import dev.maestro.platform.Database;
 import dev.maestro.platform.HealthResponder;
 import dev.maestro.platform.MaestroConfig;
@@ -47,7 +48,7 @@ public class ToolServiceVerticle extends VerticleBase {
               .compose(v -> registry.replaceSource(ToolDef.BUILTIN, BuiltinTools.definitions()))
               .compose(v -> mcp.start())
               .compose(v -> {
-                binding = new ServiceBinder(vertx).setAddress(ToolService.ADDRESS).register(ToolService.class, service);
+                binding = new ServiceBinder(vertx).setAddress(ToolService.ADDRESS).register(ToolService.class, ServiceFailures.guarded(ToolService.class, service, "tool-service"));
                 return binding.completion();
               });
         })

@@ -72,7 +72,9 @@ public final class SecretBox {
       throw new SecretUnreadableException(what + " failed its integrity check: the stored ciphertext was altered"
           + " or moved from another row; it cannot be used, enter the secret again");
     } catch (GeneralSecurityException e) {
-      throw new SecretUnreadableException(what + " cannot be decrypted (" + e.getClass().getSimpleName() + ")");
+      // the cipher's own failure stays in the log; callers get a plain sentence
+      org.slf4j.LoggerFactory.getLogger(SecretBox.class).warn("{} cannot be decrypted", what, e);
+      throw new SecretUnreadableException(what + " cannot be decrypted (the cipher refused it); enter the secret again");
     }
   }
 

@@ -38,6 +38,6 @@ public final class GrantFailures {
     if (!network && message.contains(": ")) message = message.substring(0, message.indexOf(": "));
     if (refused) return new TokenGrantException(true, null, where + " answered " + message);
     return new TokenGrantException(false, null, where + " (" + cfg.tokenUrl() + ") " + (network ? "unreachable: " : "failed: ")
-        + (err.getMessage() == null ? err.getClass().getSimpleName() : message));
+        + (err.getMessage() == null ? "no detail" : message));
   }
 }

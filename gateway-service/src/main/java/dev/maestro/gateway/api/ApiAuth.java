@@ -11,8 +11,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.serviceproxy.ServiceException;
 
-import java.net.URI;
-
 /**
  * Who is calling: {@code Authorization: Bearer <token>} (looked up by hash on every request, so a
  * revocation is immediate everywhere) or the browser's cookie session, whose state changes must
@@ -71,18 +69,12 @@ public class ApiAuth {
     }
   }
 
-  /** An absent Origin passes (non-browser clients); a present one must name this host. */
+  /** An absent Origin passes (non-browser clients); a present one must be this host's origin ({@link OriginCheck}). */
   static boolean sameOrigin(RoutingContext rc) {
     String origin = rc.request().getHeader("Origin");
-    if (origin == null) return true;
     String host = rc.request().getHeader("Host");
-    try {
-      URI u = URI.create(origin);
-      String authority = u.getPort() == -1 ? u.getHost() : u.getHost() + ":" + u.getPort();
-      return host != null && (host.equalsIgnoreCase(authority) || host.equalsIgnoreCase(u.getHost()));
-    } catch (RuntimeException e) {
-      return false;
-    }
+    if (host == null && rc.request().authority() != null) host = rc.request().authority().toString(); // HTTP/2 :authority
+    return origin == null || OriginCheck.matches(origin, host);
   }
 
   private static <T> Future<T> unauthorized(String why) {

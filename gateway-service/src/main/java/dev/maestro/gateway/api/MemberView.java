@@ -46,6 +46,7 @@ public final class MemberView {
     if (c == null || admin) return c;
     JsonObject v = c.copy();
     maskValues(v, "extraHeaders");
+    maskValues(v, "extraParams");
     return v;
   }
 

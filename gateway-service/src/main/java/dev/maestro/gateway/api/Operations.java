@@ -52,7 +52,7 @@ public final class Operations {
     if (entries.containsKey(operationId)) throw new IllegalStateException("operation " + operationId + " registered twice");
     JsonObject schema = spec.getJsonObject("body");
     entries.put(operationId, new Entry(operationId, spec, spec.getBoolean("admin"), spec.getBoolean("public"),
-        schema == null ? null : new RequestValidator(schema), handler));
+        schema == null ? null : new RequestValidator(operationId, schema), handler));
   }
 
   /** Fails when an operation of the document has no handler. */
@@ -107,6 +107,7 @@ public final class Operations {
           return p == null ? Future.succeededFuture(p) : apiLimit(p).map(p);
         })
         .compose(p -> {
+          InputText.check(path, query);
           JsonObject input = validated(e, body.get());
           Call call = new Call(p, input, query, path == null ? Map.of() : path, caller.remoteAddress(), caller.origin());
           return e.handler().handle(call).map(r -> {

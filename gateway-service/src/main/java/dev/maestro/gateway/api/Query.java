@@ -16,6 +16,11 @@ public final class Query {
     this.params = params;
   }
 
+  /** Every parameter as sent (for the text check of {@link InputText}). */
+  MultiMap params() {
+    return params;
+  }
+
   public String string(String name, int maxLength) {
     String v = params.get(name);
     if (v == null || v.isEmpty()) return null;

@@ -12,4 +12,6 @@ public final class CloseCodes {
   public static final short REVOKED = 4001;
   /** The client read too slowly and its bounded outbound buffer filled up. */
   public static final short SLOW_CONSUMER = 4002;
+  /** The client kept sending frames faster than the per-socket limit after being told (rate_limited). */
+  public static final short TOO_MANY_FRAMES = 4003;
 }

@@ -10,6 +10,7 @@ import dev.maestro.gateway.auth.Ids;
 import dev.maestro.gateway.auth.Principal;
 import dev.maestro.gateway.presence.Presence;
 import dev.maestro.platform.ServiceFailures;
+import dev.maestro.platform.TextRules;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -45,6 +46,7 @@ public class WsConnection {
   private final Map<String, Subscription> subs = new HashMap<>();
   private int inflight;
   private boolean closed;
+  private FrameRateLimit frameLimit;
   long lastSeen = System.currentTimeMillis();
 
   /** Live events arriving while the backlog is fetched wait in {@code pending}. */
@@ -74,9 +76,36 @@ public class WsConnection {
     this.remoteAddress = ws.remoteAddress() == null ? null : ws.remoteAddress().hostAddress();
   }
 
+  /** Caps the frames this client may send per second ({@link FrameRateLimit}). */
+  void limitFrames(int perSecond, int burst) {
+    frameLimit = new FrameRateLimit(perSecond, burst, System.nanoTime());
+  }
+
+  /** False when the frame must be dropped (the client was told, or is being closed). */
+  private boolean admit() {
+    if (frameLimit == null) return true;
+    switch (frameLimit.onFrame(System.nanoTime())) {
+      case ACCEPT:
+        return true;
+      case DROP_AND_TELL:
+        send(errorFrame(null, null, "rate_limited", "too many frames: this socket may send " + frameLimit + "; the frame was dropped")
+            .put("retryAfterMs", frameLimit.retryAfterMs()));
+        return false;
+      case CLOSE:
+        close(CloseCodes.TOO_MANY_FRAMES, "too many frames");
+        return false;
+      default:
+        return false;
+    }
+  }
+
   void start() {
-    ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(b -> error(null, null, "bad_frame", "send JSON objects in text frames"));
+    ws.textMessageHandler(text -> {
+      if (admit()) onText(text);
+    });
+    ws.binaryMessageHandler(b -> {
+      if (admit()) error(null, null, "bad_frame", "send JSON objects in text frames");
+    });
     ws.pongHandler(b -> lastSeen = System.currentTimeMillis());
     // Vert.x reports an over-long message as an exception and keeps the socket open; we close it (1009)
     // rather than keep reading a client that ignores the limit.
@@ -124,6 +153,13 @@ public class WsConnection {
     }
     Object ref = frame.getValue("id");
     if (ref != null && !(ref instanceof String || ref instanceof Number)) ref = null;
+    JsonArray badText = TextRules.check(frame, "(frame)");
+    if (!badText.isEmpty()) {
+      if (ref instanceof String r && TextRules.problem(r) != null) ref = null;
+      JsonObject first = badText.getJsonObject(0);
+      send(errorFrame(ref, null, "bad_frame", "\"" + first.getString("field") + "\" " + first.getString("message")).put("errors", badText));
+      return;
+    }
     Object type = frame.getValue("type");
     if (!(type instanceof String t)) {
       error(ref, null, "bad_frame", "the frame needs a string \"type\"");

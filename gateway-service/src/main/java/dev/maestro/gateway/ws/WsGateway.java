@@ -87,6 +87,7 @@ public class WsGateway {
               browserSessions.remove(holder[0].id);
             });
         holder[0] = c;
+        c.limitFrames(settings.wsFramesPerSecond(), settings.wsFrameBurst());
         connections.put(c.id, c);
         if (browserSession != null) browserSessions.put(c.id, browserSession);
         c.start();

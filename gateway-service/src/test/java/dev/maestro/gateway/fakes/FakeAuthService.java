@@ -14,6 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** In-memory credentials and OAuth clients; it even (wrongly) echoes secrets, so the gateway's masking is tested. */
 public class FakeAuthService implements AuthService {
+  /** The next createCredential fails with this (thrown when a plain RuntimeException): hostile failure tests. */
+  public volatile Throwable nextFailure;
+
   public final Map<String, JsonObject> credentials = new ConcurrentHashMap<>();
   public final Map<String, JsonObject> clients = new ConcurrentHashMap<>();
   public final Map<String, String> states = new ConcurrentHashMap<>();
@@ -24,6 +27,10 @@ public class FakeAuthService implements AuthService {
 
   @Override
   public Future<JsonObject> createCredential(String userId, JsonObject spec) {
+    Throwable fail = nextFailure;
+    nextFailure = null;
+    if (fail instanceof RuntimeException re && !(fail instanceof io.vertx.serviceproxy.ServiceException)) throw re;
+    if (fail != null) return Future.failedFuture(fail);
     String id = UUID.randomUUID().toString();
     JsonObject c = new JsonObject().put("id", id).put("userId", userId).put("provider", spec.getString("provider"))
         .put("kind", spec.getString("kind")).put("label", spec.getString("label")).put("baseUrl", spec.getString("baseUrl"))

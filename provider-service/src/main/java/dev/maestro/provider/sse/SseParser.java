@@ -12,6 +12,11 @@ import java.util.function.Consumer;
  * chunks is never mangled. Lines end in LF, CR or CRLF (Google's servers use CRLF, even split across
  * chunks); {@code :} lines are comments / keep-alives; several {@code data:} lines join with LF; an
  * event is dispatched on a blank line. Not thread-safe: one parser per stream, on its event loop.
+ *
+ * <p>A provider (or any server a member points a base URL at) may send a line without end: a line,
+ * or an event's joined {@code data}, longer than {@code maxLineBytes} throws {@link TooLarge} from
+ * {@link #feed} instead of growing the buffer, and the parser is spent from then on (the caller
+ * ends the stream and drops its connection).
  */
 public final class SseParser {
   private final Consumer<SseEvent> sink;
@@ -24,9 +29,32 @@ public final class SseParser {
   private String event;
   private StringBuilder data;
   private long events;
+  private final int maxLineBytes;
+  private boolean spent;
+
+  /** The default cap on one line (and one event's data): 1 MiB. */
+  public static final int DEFAULT_MAX_LINE_BYTES = 1 << 20;
+
+  /** A line or an event's data went past the cap. */
+  public static final class TooLarge extends RuntimeException {
+    public TooLarge(String message) {
+      super(message, null, false, false);
+    }
+  }
 
   public SseParser(Consumer<SseEvent> sink) {
+    this(sink, DEFAULT_MAX_LINE_BYTES);
+  }
+
+  public SseParser(Consumer<SseEvent> sink, int maxLineBytes) {
+    if (maxLineBytes <= 0) throw new IllegalArgumentException("maxLineBytes must be > 0");
     this.sink = sink;
+    this.maxLineBytes = maxLineBytes;
+  }
+
+  /** The cap this parser enforces. */
+  public int maxLineBytes() {
+    return maxLineBytes;
   }
 
   public void feed(Buffer chunk) {
@@ -34,6 +62,7 @@ public final class SseParser {
   }
 
   public void feed(byte[] bytes) {
+    if (spent) throw new TooLarge("an SSE line longer than " + maxLineBytes + " bytes");
     for (int i = 0; i < bytes.length; i++) {
       byte b = bytes[i];
       if (bom >= 0) {
@@ -62,7 +91,8 @@ public final class SseParser {
   }
 
   private void append(byte b) {
-    if (len == line.length) line = Arrays.copyOf(line, len * 2);
+    if (len == maxLineBytes) tooLarge("an SSE line longer than " + maxLineBytes + " bytes");
+    if (len == line.length) line = Arrays.copyOf(line, (int) Math.min((long) len * 2, maxLineBytes));
     line[len++] = b;
   }
 
@@ -71,6 +101,7 @@ public final class SseParser {
    * data lines not yet followed by a blank line are still dispatched (some servers omit it).
    */
   public void end() {
+    if (spent) return;
     len = 0;
     dispatch();
   }
@@ -95,11 +126,21 @@ public final class SseParser {
       case "data" -> {
         if (data == null) data = new StringBuilder(value.length());
         else data.append('\n');
+        // UTF-16 length <= UTF-8 length, so the joined data can stay under the byte cap in chars
+        if (data.length() + value.length() > maxLineBytes) tooLarge("an SSE event's data longer than " + maxLineBytes + " bytes");
         data.append(value);
       }
       case "event" -> event = value;
       default -> { /* id, retry and unknown fields do not matter to a one-shot LLM stream */ }
     }
+  }
+
+  private void tooLarge(String message) {
+    spent = true;
+    len = 0;
+    line = new byte[0];
+    data = null;
+    throw new TooLarge(message);
   }
 
   private void dispatch() {

@@ -75,4 +75,35 @@ class SseParserTest {
     assertThat(parse("data: complete\n".getBytes(StandardCharsets.UTF_8))).containsExactly(new SseEvent(null, "complete"));
     assertThat(parse("data: one\n\ndata: trunc".getBytes(StandardCharsets.UTF_8))).containsExactly(new SseEvent(null, "one"));
   }
+
+  @Test
+  void aLineLongerThanTheCapIsRefusedEvenWhenFedByteByByteAndTheParserStaysSpent() {
+    List<SseEvent> out = new ArrayList<>();
+    SseParser p = new SseParser(out::add, 64);
+    p.feed("data: ok\n\n".getBytes(StandardCharsets.UTF_8));
+    byte[] line = ("data: " + "x".repeat(200)).getBytes(StandardCharsets.UTF_8);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+      for (byte b : line) p.feed(new byte[] {b});
+    }).isInstanceOf(SseParser.TooLarge.class).hasMessageContaining("longer than 64 bytes");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.feed("\n\ndata: more\n\n".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(SseParser.TooLarge.class);
+    p.end();
+    assertThat(out).containsExactly(new SseEvent(null, "ok"));
+  }
+
+  @Test
+  void manyShortDataLinesCannotJoinIntoAnEventOverTheCap() {
+    SseParser p = new SseParser(ev -> { }, 64);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+      for (int i = 0; i < 20; i++) p.feed("data: 0123456789\n".getBytes(StandardCharsets.UTF_8));
+    }).isInstanceOf(SseParser.TooLarge.class).hasMessageContaining("event's data");
+  }
+
+  @Test
+  void aLineOfExactlyTheCapIsAccepted() {
+    List<SseEvent> out = new ArrayList<>();
+    SseParser p = new SseParser(out::add, 64);
+    p.feed(("data: " + "x".repeat(58) + "\n\n").getBytes(StandardCharsets.UTF_8));
+    assertThat(out).containsExactly(new SseEvent(null, "x".repeat(58)));
+  }
 }
