@@ -57,12 +57,13 @@ public final class ServiceMain {
     }
   }
 
+  /** Joins the cluster with the cluster key (without it: a StartupException naming ./deploy/maestro up). */
   static Vertx clustered(MaestroConfig config) throws Exception {
-    VertxOptions options = new VertxOptions();
-    options.getEventBusOptions().setHost(config.get(MaestroConfig.CLUSTER_HOST)).setTcpNoDelay(true);
+    ClusterKey key = ClusterKey.load(config);
+    VertxOptions options = ClusterSetup.vertx(config.get(MaestroConfig.CLUSTER_HOST), key);
     try {
       return Vertx.builder().with(options)
-          .withClusterManager(new HazelcastClusterManager(ClusterSetup.hazelcast(config)))
+          .withClusterManager(new HazelcastClusterManager(ClusterSetup.hazelcast(config, key)))
           .buildClustered().await(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new StartupException("cannot join the cluster on " + config.get(MaestroConfig.CLUSTER_HOST)
