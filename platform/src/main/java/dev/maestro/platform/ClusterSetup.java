@@ -62,9 +62,14 @@ public final class ClusterSetup {
    * the others, and speaks TLS with mutual authentication under the cluster key.
    */
   public static VertxOptions vertx(String host, ClusterKey key) {
+    return vertx(host, 0, key);
+  }
+
+  /** As {@link #vertx(String, ClusterKey)} on a fixed event bus port (0: a free one), for firewalls. */
+  public static VertxOptions vertx(String host, int busPort, ClusterKey key) {
     VertxOptions options = new VertxOptions();
     String address = address(host);
-    key.applyTo(options.getEventBusOptions().setHost(address).setClusterPublicHost(address).setTcpNoDelay(true));
+    key.applyTo(options.getEventBusOptions().setHost(address).setPort(busPort).setClusterPublicHost(address).setTcpNoDelay(true));
     return options;
   }
 
