@@ -10,7 +10,9 @@ if [ "$svc" = cluster-key ]; then
   if [ ! -f "$dir/cluster.p12" ]; then
     umask 077
     MAESTRO_KS_PW="$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')"; export MAESTRO_KS_PW
-    keytool -genkeypair -noprompt -alias maestro-cluster -keyalg EC -groupname secp256r1 -sigalg SHA256withECDSA \
+    # one PBE/MAC iteration: the password is random (see create_cluster_key in deploy/maestro)
+    keytool -J-Dkeystore.pkcs12.keyPbeIterationCount=1 -J-Dkeystore.pkcs12.certPbeIterationCount=1 \
+      -J-Dkeystore.pkcs12.macIterationCount=1 -genkeypair -noprompt -alias maestro-cluster -keyalg EC -groupname secp256r1 -sigalg SHA256withECDSA \
       -dname "CN=maestro-cluster" -validity 36500 -storetype PKCS12 -keystore "$dir/cluster.p12.tmp" \
       -storepass:env MAESTRO_KS_PW -keypass:env MAESTRO_KS_PW >/dev/null
     printf '%s\n' "$MAESTRO_KS_PW" >"$dir/cluster.password"

@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Cluster key pairs for tests, made as {@code deploy/maestro} makes them (keytool, a self-signed EC
- * certificate in a PKCS12 keystore, mode 0600): one shared by every clustered node of the test JVM,
- * so all clustered tests run with event bus TLS on, and fresh ones for hostile tests (a rogue's key).
+ * certificate in a PKCS12 keystore, mode 0600): one shared by every clustered node of the tests, so
+ * all clustered tests run with event bus TLS on, and fresh ones for hostile tests (a rogue's key).
  */
 public final class TestClusterKey {
   private TestClusterKey() {}
@@ -24,13 +24,36 @@ public final class TestClusterKey {
   private static ClusterKey shared;
   private static String sharedPassword;
 
-  /** The JVM's test cluster key, created on first use. */
+  /**
+   * The test cluster key, created on first use. It is kept in {@code $TMPDIR/maestro-test-cluster-key-<user>}
+   * (0700/0600) and reused by later test JVMs: keytool takes seconds on a busy machine, and the key is
+   * for tests only.
+   */
   public static synchronized ClusterKey shared() {
-    if (shared == null) {
+    if (shared != null) return shared;
+    Path dir = Path.of(System.getProperty("java.io.tmpdir"), "maestro-test-cluster-key-" + System.getProperty("user.name"));
+    Path keystore = dir.resolve(ClusterKey.FILE_NAME);
+    Path pwFile = dir.resolve(ClusterKey.PASSWORD_FILE_NAME);
+    try {
+      if (!Files.isRegularFile(pwFile)) {
+        ClusterKey fresh = create(UUID.randomUUID().toString());
+        try {
+          // atomic: a test JVM running at the same time either sees the whole directory or none
+          Files.move(fresh.keystore().getParent(), dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+          Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException raced) {
+          if (!Files.isRegularFile(pwFile)) throw raced;
+        }
+      }
+      sharedPassword = Files.readString(pwFile).trim();
+      shared = ClusterKey.load(keystore, sharedPassword);
+      return shared;
+    } catch (IOException | RuntimeException e) {
+      // unreadable or damaged cache: a key of this JVM's own
       sharedPassword = UUID.randomUUID().toString();
       shared = create(sharedPassword);
+      return shared;
     }
-    return shared;
   }
 
   /**
@@ -48,7 +71,11 @@ public final class TestClusterKey {
     try {
       Path dir = Files.createTempDirectory("maestro-cluster-key-");
       Path keystore = dir.resolve(ClusterKey.FILE_NAME);
+      // one PBE/MAC iteration: the password is random, and Vert.x loads the keystore for each TLS
+      // context (server and client of every node); with the default 10,000 each load costs ~0.3-1 s
       List<String> cmd = List.of(new File(System.getProperty("java.home"), "bin/keytool").getPath(),
+          "-J-Dkeystore.pkcs12.keyPbeIterationCount=1", "-J-Dkeystore.pkcs12.certPbeIterationCount=1",
+          "-J-Dkeystore.pkcs12.macIterationCount=1",
           "-genkeypair", "-noprompt", "-alias", "maestro-cluster", "-keyalg", "EC", "-groupname", "secp256r1",
           "-sigalg", "SHA256withECDSA", "-dname", "CN=maestro-cluster", "-validity", "3650",
           "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", password, "-keypass", password);
