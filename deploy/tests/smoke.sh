@@ -31,6 +31,17 @@ curl -sf "$URL/health" | grep -q '"status":"UP"' || fail "/health not UP"
 "$ROOT/deploy/maestro" up | true
 "$ROOT/deploy/maestro" up 2>&1 | grep -q "already running" || fail "second up did not say it is already running"
 "$ROOT/deploy/maestro" status
+# the closed cluster: up created the cluster key (0600), and no service listens beyond loopback
+ks="$MAESTRO_DATA_DIR/cluster/cluster.p12"
+[ "$(stat -c %a "$ks" 2>/dev/null)" = 600 ] || fail "cluster key $ks missing or not mode 0600"
+if command -v ss >/dev/null 2>&1; then
+  for s in auth provider tool session gateway; do
+    wide="$(ss -ltnpH | grep "pid=$(cat "$MAESTRO_DATA_DIR/run/$s.pid")," | awk '{print $4}' \
+      | grep -vE '^(127\.|\[::ffff:127\.|\[::1\]:)' || true)"
+    [ -z "$wide" ] || fail "$s-service listens beyond loopback: $wide"
+  done
+  echo "smoke: every listener is on loopback"
+fi
 for s in auth provider tool session gateway; do
   rss=$(ps -o rss= -p "$(cat "$MAESTRO_DATA_DIR/run/$s.pid")" | tr -d ' ')
   echo "smoke: $s-service rss $((rss/1024)) MiB"

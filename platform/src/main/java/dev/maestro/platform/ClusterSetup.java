@@ -5,11 +5,16 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MultiMapConfig;
 
+import io.vertx.core.VertxOptions;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Arrays;
 
 /**
- * The Hazelcast configuration of a Maestro node, built in code from MAESTRO_CLUSTER_*: TCP/IP join
- * with the listed members, bound to one interface, multicast and phone-home off.
+ * The Hazelcast and event bus configuration of a Maestro node, built in code from MAESTRO_CLUSTER_*:
+ * TCP/IP join with the listed members, both bound to MAESTRO_CLUSTER_HOST only (never the wildcard
+ * address), multicast and phone-home off, the event bus on TLS with the cluster key (see {@link ClusterKey}).
  */
 public final class ClusterSetup {
   private ClusterSetup() {}
@@ -27,8 +32,11 @@ public final class ClusterSetup {
     hz.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
     hz.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
     hz.getNetworkConfig().setPort(port).setPortAutoIncrement(true).setPortCount(50);
-    hz.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(host);
-    if (isLoopback(host)) hz.setProperty("hazelcast.local.localAddress", host);
+    // listen on this one address, not on every interface (Hazelcast's default is the wildcard address)
+    String address = address(host);
+    hz.setProperty("hazelcast.socket.bind.any", "false");
+    hz.setProperty("hazelcast.local.localAddress", address);
+    hz.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(address);
     JoinConfig join = hz.getNetworkConfig().getJoin();
     join.getAutoDetectionConfig().setEnabled(false);
     join.getMulticastConfig().setEnabled(false);
@@ -43,12 +51,34 @@ public final class ClusterSetup {
     return hz;
   }
 
-  public static Config hazelcast(MaestroConfig config) {
-    return hazelcast(config.get(MaestroConfig.CLUSTER_NAME), config.get(MaestroConfig.CLUSTER_HOST),
+  /** A member's Hazelcast configuration; the cluster name is the one derived from the cluster key. */
+  public static Config hazelcast(MaestroConfig config, ClusterKey key) {
+    return hazelcast(key.hazelcastClusterName(config.get(MaestroConfig.CLUSTER_NAME)), config.get(MaestroConfig.CLUSTER_HOST),
         config.getInt(MaestroConfig.CLUSTER_PORT), config.get(MaestroConfig.CLUSTER_MEMBERS));
   }
 
-  private static boolean isLoopback(String host) {
-    return host.startsWith("127.") || host.equals("localhost");
+  /**
+   * Vert.x options of a member: the event bus listens on host only (a free port), advertises host to
+   * the others, and speaks TLS with mutual authentication under the cluster key.
+   */
+  public static VertxOptions vertx(String host, ClusterKey key) {
+    return vertx(host, 0, key);
+  }
+
+  /** As {@link #vertx(String, ClusterKey)} on a fixed event bus port (0: a free one), for firewalls. */
+  public static VertxOptions vertx(String host, int busPort, ClusterKey key) {
+    VertxOptions options = new VertxOptions();
+    String address = address(host);
+    key.applyTo(options.getEventBusOptions().setHost(address).setPort(busPort).setClusterPublicHost(address).setTcpNoDelay(true));
+    return options;
+  }
+
+  /** The IP address of a host name (compose gives services by name); the literal when it is one. */
+  static String address(String host) {
+    try {
+      return InetAddress.getByName(host.trim()).getHostAddress();
+    } catch (UnknownHostException e) {
+      throw new StartupException("MAESTRO_CLUSTER_HOST '" + host + "' does not resolve to an address of this machine");
+    }
   }
 }

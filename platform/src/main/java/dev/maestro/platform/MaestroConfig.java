@@ -23,6 +23,9 @@ public final class MaestroConfig {
   public static final String CLUSTER_HOST = "MAESTRO_CLUSTER_HOST";
   public static final String CLUSTER_PORT = "MAESTRO_CLUSTER_PORT";
   public static final String CLUSTER_MEMBERS = "MAESTRO_CLUSTER_MEMBERS";
+  public static final String CLUSTER_BUS_PORT = "MAESTRO_CLUSTER_BUS_PORT";
+  public static final String CLUSTER_KEYSTORE = "MAESTRO_CLUSTER_KEYSTORE";
+  public static final String CLUSTER_KEYSTORE_PASSWORD = "MAESTRO_CLUSTER_KEYSTORE_PASSWORD";
   public static final String DATA_DIR = "MAESTRO_DATA_DIR";
   public static final String ADMIN_PASSWORD = "MAESTRO_ADMIN_PASSWORD";
   public static final String MASTER_KEY = "MAESTRO_MASTER_KEY";
@@ -44,6 +47,9 @@ public final class MaestroConfig {
     DEFAULTS.put(CLUSTER_HOST, "127.0.0.1");
     DEFAULTS.put(CLUSTER_PORT, "5701");
     DEFAULTS.put(CLUSTER_MEMBERS, "127.0.0.1");
+    DEFAULTS.put(CLUSTER_BUS_PORT, "0");            // a free port
+    DEFAULTS.put(CLUSTER_KEYSTORE, null);           // $MAESTRO_DATA_DIR/cluster/cluster.p12 (see ClusterKey)
+    DEFAULTS.put(CLUSTER_KEYSTORE_PASSWORD, null);  // the cluster.password file beside the keystore
     DEFAULTS.put(DATA_DIR, Path.of(System.getProperty("user.home"), ".maestro").toString());
     DEFAULTS.put(ADMIN_PASSWORD, null);
     DEFAULTS.put(MASTER_KEY, null);

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The main of every service: join the Hazelcast cluster, deploy the service's verticle with the
+ * The main of every service: join the cluster (Hazelcast and the event bus on MAESTRO_CLUSTER_HOST,
+ * the bus on TLS under the cluster key, see {@link ClusterKey}), deploy the service's verticle with the
  * resolved configuration, and on any start-up failure print one actionable line and exit 1.
  */
 public final class ServiceMain {
@@ -57,12 +58,13 @@ public final class ServiceMain {
     }
   }
 
+  /** Joins the cluster with the cluster key (without it: a StartupException naming ./deploy/maestro up). */
   static Vertx clustered(MaestroConfig config) throws Exception {
-    VertxOptions options = new VertxOptions();
-    options.getEventBusOptions().setHost(config.get(MaestroConfig.CLUSTER_HOST)).setTcpNoDelay(true);
+    ClusterKey key = ClusterKey.load(config);
+    VertxOptions options = ClusterSetup.vertx(config.get(MaestroConfig.CLUSTER_HOST), config.getInt(MaestroConfig.CLUSTER_BUS_PORT), key);
     try {
       return Vertx.builder().with(options)
-          .withClusterManager(new HazelcastClusterManager(ClusterSetup.hazelcast(config)))
+          .withClusterManager(new HazelcastClusterManager(ClusterSetup.hazelcast(config, key)))
           .buildClustered().await(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new StartupException("cannot join the cluster on " + config.get(MaestroConfig.CLUSTER_HOST)

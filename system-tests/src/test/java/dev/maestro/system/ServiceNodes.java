@@ -19,7 +19,8 @@ import java.util.function.Supplier;
 
 /**
  * The services of a system test, each on its own clustered Vert.x as in production (one member per
- * service, talking over the clustered event bus), all in the test's JVM.
+ * service, talking over the clustered event bus with TLS under the JVM's test cluster key), all in
+ * the test's JVM.
  */
 final class ServiceNodes {
   private final JsonObject config;
@@ -50,9 +51,11 @@ final class ServiceNodes {
     deploy(SessionServiceVerticle::new);
   }
 
-  /** Deploys a service verticle with the test's config on a new member. */
-  void deploy(Supplier<? extends Deployable> verticle) throws Exception {
-    member().deployVerticle(verticle, new DeploymentOptions().setConfig(config)).await(90, TimeUnit.SECONDS);
+  /** Deploys a service verticle with the test's config on a new member, and returns that member. */
+  Vertx deploy(Supplier<? extends Deployable> verticle) throws Exception {
+    Vertx node = member();
+    node.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).await(90, TimeUnit.SECONDS);
+    return node;
   }
 
   void close() throws Exception {

@@ -1,5 +1,6 @@
 package dev.maestro.system;
 
+import dev.maestro.testkit.TestClusterKey;
 import dev.maestro.testkit.TestEnv;
 import org.junit.jupiter.api.Test;
 
@@ -36,6 +37,7 @@ class StartupFailureTest {
     pb.environment().put("MAESTRO_DATA_DIR", java.nio.file.Files.createTempDirectory("maestro-startup").toString());
     pb.environment().put("MAESTRO_MASTER_KEY", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
     pb.environment().put("MAESTRO_HTTP_PORT", "0");
+    TestClusterKey.settings().forEach(e -> pb.environment().put(e.getKey(), String.valueOf(e.getValue())));
     pb.environment().putAll(env);
     File out = File.createTempFile("maestro-out", ".log");
     File err = File.createTempFile("maestro-err", ".log");
@@ -93,5 +95,27 @@ class StartupFailureTest {
       // no retry loop for a taken port: it fails as soon as the listen is attempted
       assertThat(o.stdout()).doesNotContain("retrying in");
     }
+  }
+
+  @Test
+  void missingClusterKeyRefusesToStartWithOneLineNamingTheLauncher() throws Exception {
+    String missing = java.nio.file.Files.createTempDirectory("maestro-nokey").resolve("cluster.p12").toString();
+    Outcome o = run("dev.maestro.auth.AuthMain", Map.of("MAESTRO_CLUSTER_KEYSTORE", missing));
+    assertThat(o.exitCode()).isEqualTo(1);
+    assertThat(lines(o.stderr())).hasSize(1);
+    assertThat(o.stderr()).startsWith("maestro auth: cannot start: no cluster key at " + missing)
+        .contains("./deploy/maestro up").contains("MAESTRO_CLUSTER_KEYSTORE");
+    assertThat(o.stderr()).doesNotContain("Exception").doesNotContain("\tat ");
+    // refused before joining: nothing of Hazelcast was started
+    assertThat(o.stdout()).doesNotContain("Members {");
+  }
+
+  @Test
+  void wrongClusterKeyPasswordRefusesToStartWithOneLine() throws Exception {
+    Outcome o = run("dev.maestro.auth.AuthMain", Map.of("MAESTRO_CLUSTER_KEYSTORE_PASSWORD", "not-the-password"));
+    assertThat(o.exitCode()).isEqualTo(1);
+    assertThat(lines(o.stderr())).hasSize(1);
+    assertThat(o.stderr()).startsWith("maestro auth: cannot start: cannot read the cluster key ")
+        .contains("MAESTRO_CLUSTER_KEYSTORE_PASSWORD");
   }
 }

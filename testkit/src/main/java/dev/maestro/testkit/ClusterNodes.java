@@ -1,21 +1,28 @@
 package dev.maestro.testkit;
 
+import dev.maestro.platform.ClusterKey;
 import dev.maestro.platform.ClusterSetup;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.concurrent.TimeUnit;
 
-/** Clustered Vert.x nodes for tests: loopback only, a cluster name no developer cluster shares. */
+/**
+ * Clustered Vert.x nodes for tests, configured as production members: loopback only, a cluster name
+ * no developer cluster shares, event bus TLS under the JVM's test cluster key ({@link TestClusterKey}).
+ */
 public final class ClusterNodes {
   private ClusterNodes() {}
 
   public static Vertx start(String clusterName) throws Exception {
-    VertxOptions options = new VertxOptions();
-    options.getEventBusOptions().setHost("127.0.0.1").setTcpNoDelay(true);
-    return Vertx.builder().with(options)
-        .withClusterManager(new HazelcastClusterManager(ClusterSetup.hazelcast(clusterName, "127.0.0.1", 15701, "127.0.0.1")))
+    return start(clusterName, TestClusterKey.shared());
+  }
+
+  /** A member holding the given key (the Hazelcast cluster name is derived from it, see ClusterKey). */
+  public static Vertx start(String clusterName, ClusterKey key) throws Exception {
+    return Vertx.builder().with(ClusterSetup.vertx("127.0.0.1", key))
+        .withClusterManager(new HazelcastClusterManager(
+            ClusterSetup.hazelcast(key.hazelcastClusterName(clusterName), "127.0.0.1", 15701, "127.0.0.1")))
         .buildClustered().await(60, TimeUnit.SECONDS);
   }
 }
