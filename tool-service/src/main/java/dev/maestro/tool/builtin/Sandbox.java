@@ -181,9 +181,12 @@ public final class Sandbox {
       }
       cmd.addAll(List.of("--dir", "/etc"));
       for (String e : ETC) cmd.addAll(List.of("--ro-bind-try", "/etc/" + e, "/etc/" + e));
-      cmd.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/var/tmp"));
-      for (Path p : view.readOnly()) cmd.addAll(List.of("--ro-bind", p.toString(), p.toString()));
-      for (Path p : view.writable()) cmd.addAll(List.of("--bind", p.toString(), p.toString()));
+      cmd.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
+          "--perms", "1777", "--dir", "/var/tmp"));
+      java.util.Set<Path> made = new java.util.HashSet<>();
+      for (Path p : view.readOnly()) cmd.addAll(parents(p, made, List.of("--ro-bind", p.toString(), p.toString())));
+      for (Path p : view.writable()) cmd.addAll(parents(p, made, List.of("--bind", p.toString(), p.toString())));
+      cmd.addAll(parents(view.workdir(), made, List.of()));
       String wd = view.workdir().toString();
       cmd.addAll(List.of("--bind", wd, wd, "--chdir", wd, "--setenv", "TMPDIR", "/tmp", "--"));
     }
@@ -195,6 +198,24 @@ public final class Sandbox {
     }
     cmd.addAll(argv);
     return cmd;
+  }
+
+  /**
+   * Plain 0755 directories for the ancestors of a bind target that are not system directories: bwrap
+   * would copy the host's modes (often 0700, which the sandbox's uid could not traverse).
+   */
+  private static List<String> parents(Path target, java.util.Set<Path> made, List<String> then) {
+    List<String> out = new ArrayList<>();
+    List<Path> ancestors = new ArrayList<>();
+    for (Path p = target.getParent(); p != null && p.getNameCount() > 0; p = p.getParent()) ancestors.add(0, p);
+    for (Path p : ancestors) {
+      String top = p.getName(0).toString();
+      if (List.of("usr", "etc", "proc", "dev", "bin", "sbin").contains(top) || top.startsWith("lib")) break;
+      if (p.equals(Path.of("/tmp")) || p.equals(Path.of("/var/tmp")) || !made.add(p)) continue;
+      out.addAll(List.of("--perms", "0755", "--dir", p.toString()));
+    }
+    out.addAll(then);
+    return out;
   }
 
   /** prlimit with soft = hard for each limit, never above what this process may grant (its own hard limits). */
