@@ -42,6 +42,8 @@ final class StdioServerTransport implements McpClientTransport {
   private final Consumer<String> stderr;
   private volatile Process process;
   private volatile OutputStream stdin;
+  /** The SDK sends initialize right after subscribing to connect: messages wait for the process to be up. */
+  private final java.util.concurrent.CompletableFuture<OutputStream> started = new java.util.concurrent.CompletableFuture<>();
   private volatile boolean closing;
   private volatile Consumer<Throwable> exceptionHandler = t -> { };
 
@@ -60,7 +62,13 @@ final class StdioServerTransport implements McpClientTransport {
       pb.environment().clear();
       pb.environment().putAll(env);
       if (workdir != null) pb.directory(workdir.toFile());
-      Process p = ProcessLauncher.start(pb);
+      Process p;
+      try {
+        p = ProcessLauncher.start(pb);
+      } catch (IOException e) {
+        started.completeExceptionally(e);
+        throw e;
+      }
       process = p;
       stdin = p.getOutputStream();
       reader(p, handler).start();
@@ -74,6 +82,7 @@ final class StdioServerTransport implements McpClientTransport {
       }, "mcp-stdio-stderr");
       err.setDaemon(true);
       err.start();
+      started.complete(stdin);
       return null;
     }).subscribeOn(Schedulers.boundedElastic());
   }
@@ -104,9 +113,7 @@ final class StdioServerTransport implements McpClientTransport {
 
   @Override
   public Mono<Void> sendMessage(JSONRPCMessage message) {
-    return Mono.fromRunnable(() -> {
-      OutputStream out = stdin;
-      if (out == null) throw new IllegalStateException("the MCP server process is not running");
+    return Mono.fromFuture(started).publishOn(Schedulers.boundedElastic()).doOnNext(out -> {
       try {
         byte[] bytes = (mapper.writeValueAsString(message) + "\n").getBytes(StandardCharsets.UTF_8);
         synchronized (this) {
@@ -116,7 +123,7 @@ final class StdioServerTransport implements McpClientTransport {
       } catch (IOException e) {
         throw new IllegalStateException("cannot write to the MCP server process: " + e.getMessage(), e);
       }
-    });
+    }).then();
   }
 
   @Override
@@ -132,6 +139,7 @@ final class StdioServerTransport implements McpClientTransport {
   /** Closes stdin (the MCP way to ask a stdio server to stop), waits briefly, then kills the whole tree. */
   private void stop() {
     closing = true;
+    started.completeExceptionally(new IllegalStateException("the MCP server connection is closed"));
     Process p = process;
     if (p == null) return;
     try {
