@@ -58,6 +58,7 @@ public final class CommandRunner {
     pb.environment().putAll(EnvScrubber.scrub(baseEnv.get()));
     pb.environment().put("HOME", ws.root().toString());
     pb.environment().put("PWD", ws.root().toString());
+    sandbox.environment(pb.environment());
     Process process;
     try {
       process = ProcessLauncher.start(pb);

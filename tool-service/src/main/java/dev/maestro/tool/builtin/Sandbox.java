@@ -58,6 +58,13 @@ public final class Sandbox {
   private final String reason;
   private final SandboxSettings settings;
   private final boolean root;
+  /**
+   * Node (the usual MCP runtime) reserves ~10 GiB of address space per WebAssembly memory for its
+   * bounds-check trap handler (undici's fetch parser is WebAssembly), which any sane RLIMIT_AS breaks;
+   * --disable-wasm-trap-handler (Node ≥ 20.15) does without. Set when this host's node knows it.
+   */
+  private volatile boolean nodeWasmFlag;
+  static final String NODE_FLAG = "--disable-wasm-trap-handler";
 
   Sandbox(Kind kind, String reason, SandboxSettings settings, boolean root) {
     this.kind = kind;
@@ -77,6 +84,7 @@ public final class Sandbox {
       return s;
     }
     s = probe(settings, scratch, root);
+    s.nodeWasmFlag = s.kind == Kind.BUBBLEWRAP && nodeKnowsFlag();
     if (s.kind == Kind.BUBBLEWRAP) LOG.info("run_command isolation: bubblewrap ({})", s.reason);
     else LOG.error("run_command isolation UNAVAILABLE, commands and stdio MCP servers are refused: {}", s.reason);
     return s;
@@ -112,6 +120,30 @@ public final class Sandbox {
   private static String limitsText(SandboxSettings s) {
     return "memory " + s.memoryMb() + " MiB, CPU " + s.cpuSeconds() + " s, " + s.maxProcesses() + " processes, files "
         + s.fileSizeMb() + " MiB";
+  }
+
+  private static boolean nodeKnowsFlag() {
+    try {
+      Process p = new ProcessBuilder("node", NODE_FLAG, "-e", "0").redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return false;
+      }
+      return p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;   // no node here
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Adjusts a sandboxed process's environment to the limits (see {@link #nodeWasmFlag}). */
+  public void environment(java.util.Map<String, String> env) {
+    if (!nodeWasmFlag) return;
+    String current = env.getOrDefault("NODE_OPTIONS", "");
+    if (!current.contains(NODE_FLAG)) env.put("NODE_OPTIONS", (current + " " + NODE_FLAG).trim());
   }
 
   static boolean runsAsRoot() {

@@ -430,6 +430,7 @@ final class McpConnection {
     Map<String, String> env = new java.util.TreeMap<>(EnvScrubber.scrub(System.getenv()));
     env.put("HOME", launch.home().toString());
     config.getJsonObject("env", new JsonObject()).forEach(e -> env.put(e.getKey(), String.valueOf(e.getValue())));
+    sandbox.sandbox().environment(env);
     return new StdioServerTransport(launch.argv(), env, launch.home(), mapper,
         line -> LOG.debug("MCP server {} stderr: {}", name(), line));
   }

@@ -44,6 +44,12 @@ final class StdioServerTransport implements McpClientTransport {
   private volatile OutputStream stdin;
   /** The SDK sends initialize right after subscribing to connect: messages wait for the process to be up. */
   private final java.util.concurrent.CompletableFuture<OutputStream> started = new java.util.concurrent.CompletableFuture<>();
+  /** One writer thread per server: messages reach stdin in the order they were sent (initialized before tools/list). */
+  private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "mcp-stdio-writer");
+    t.setDaemon(true);
+    return t;
+  });
   private volatile boolean closing;
   private volatile Consumer<Throwable> exceptionHandler = t -> { };
 
@@ -113,17 +119,26 @@ final class StdioServerTransport implements McpClientTransport {
 
   @Override
   public Mono<Void> sendMessage(JSONRPCMessage message) {
-    return Mono.fromFuture(started).publishOn(Schedulers.boundedElastic()).doOnNext(out -> {
+    return Mono.create(sink -> {
       try {
-        byte[] bytes = (mapper.writeValueAsString(message) + "\n").getBytes(StandardCharsets.UTF_8);
-        synchronized (this) {
-          out.write(bytes);
-          out.flush();
-        }
-      } catch (IOException e) {
-        throw new IllegalStateException("cannot write to the MCP server process: " + e.getMessage(), e);
+        writer.execute(() -> {
+          try {
+            OutputStream out = started.get();
+            out.write((mapper.writeValueAsString(message) + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            sink.success();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            sink.error(new IllegalStateException("interrupted while writing to the MCP server"));
+          } catch (Exception e) {
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+            sink.error(new IllegalStateException("cannot write to the MCP server process: " + cause.getMessage(), cause));
+          }
+        });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        sink.error(new IllegalStateException("the MCP server connection is closed"));
       }
-    }).then();
+    });
   }
 
   @Override
@@ -140,6 +155,7 @@ final class StdioServerTransport implements McpClientTransport {
   private void stop() {
     closing = true;
     started.completeExceptionally(new IllegalStateException("the MCP server connection is closed"));
+    writer.shutdown();
     Process p = process;
     if (p == null) return;
     try {

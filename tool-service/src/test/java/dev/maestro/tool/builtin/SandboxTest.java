@@ -95,6 +95,24 @@ class SandboxTest {
     assertThat(r.text()).contains("home-hidden", "HOME=" + ws.root()).doesNotContain("HOME-VISIBLE");
   }
 
+  /** The default layout: the data dir is ~/.maestro, inside the home. Still nothing of the home shows. */
+  @Test
+  void theHomeStaysHiddenWhenTheDataDirIsInsideIt() throws Exception {
+    Path home = Path.of(System.getProperty("user.home"));
+    Path inner = Files.createTempDirectory(home, ".maestro-sandbox-test-");
+    try {
+      Workspace w = Workspace.forSession(inner, "in-home", sandbox);
+      Files.writeString(inner.resolve("master.key"), "INNER-MASTER-KEY");
+      ToolResult r = run(runner, w, "ls -A " + home + "; echo --; ls -A " + inner + "; cat " + inner.resolve("master.key") + " 2>&1");
+      // the only thing of the home inside is the path down to the workspace
+      assertThat(r.text()).startsWith(inner.getFileName() + "\n--\nworkspaces\n").doesNotContain("INNER-MASTER-KEY");
+    } finally {
+      try (Stream<Path> s = Files.walk(inner)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
   @Test
   void theDataDirAndMasterKeyAreNotThere() throws Exception {
     ToolResult r = run("cat " + masterKey + " 2>/dev/null || echo no-master-key; test -e " + masterKey + " || echo absent; "
@@ -163,6 +181,15 @@ class SandboxTest {
   static CommandRunner limited(long memoryMb, long cpuSeconds, long processes, long fileMb) {
     SandboxSettings tight = SandboxSettings.defaults().withLimits(memoryMb, cpuSeconds, processes, fileMb);
     return new CommandRunner(Sandbox.detect(tight, dataDir.resolve("sandbox-probe-limited")), 65536, System::getenv);
+  }
+
+  /** Node reserves ~10 GiB of address space for WebAssembly (its fetch parser) unless told not to. */
+  @Test
+  void nodeStillWorksUnderTheAddressSpaceLimit() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(dev.maestro.tool.mcp.McpSandboxProbe.onPath("node"), "node is not installed");
+    ToolResult r = run(limited(2048, 60, 200, 2048), ws,
+        "node -e 'fetch(\"http://127.0.0.1:9/\").then(() => console.log(\"fetch-ran\"), () => console.log(\"fetch-ran\"))'");
+    assertThat(r.text()).contains("fetch-ran").doesNotContain("Out of memory");
   }
 
   @Test

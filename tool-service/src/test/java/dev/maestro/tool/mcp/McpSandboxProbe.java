@@ -15,6 +15,10 @@ public final class McpSandboxProbe {
     this.sandbox = new McpSandbox(sandbox, dataDir);
   }
 
+  public static boolean onPath(String command) {
+    return McpSandbox.resolveCommand(command) != null;
+  }
+
   /** The refusal a stdio server with this command gets, or null when it would be launched. */
   public String refusalFor(String command) {
     try {
