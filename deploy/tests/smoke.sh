@@ -44,10 +44,18 @@ for t in chat.sh browser.sh tui.sh; do
   fi
 done
 
+# the pids as `up` wrote them, so the check below looks at the very processes that ran
+pids=()
+for s in auth provider tool session gateway fake-upstream; do
+  [ -f "$MAESTRO_DATA_DIR/run/$s.pid" ] && pids+=("$s:$(cat "$MAESTRO_DATA_DIR/run/$s.pid")")
+done
+[ "${#pids[@]}" -ge 5 ] || fail "expected a pid file per service, found ${#pids[@]}"
 "$ROOT/deploy/maestro" down || fail "down"
 for s in auth provider tool session gateway fake-upstream; do
   [ -f "$MAESTRO_DATA_DIR/run/$s.pid" ] && fail "$s pid file left behind"
 done
-pgrep -f "MAESTRO_CLUSTER_NAME=$MAESTRO_CLUSTER_NAME" >/dev/null && fail "processes left behind"
+for entry in "${pids[@]}"; do
+  kill -0 "${entry#*:}" 2>/dev/null && fail "${entry%%:*} (pid ${entry#*:}) still running after down"
+done
 trap - EXIT
 echo "smoke: OK"

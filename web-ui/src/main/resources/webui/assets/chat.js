@@ -34,8 +34,10 @@
   });
 
   function parseTotals() {
-    var m = /(\d+) in · (\d+) out/.exec(totalsEl ? totalsEl.textContent : '');
-    return m ? { inp: Number(m[1]), out: Number(m[2]) } : { inp: 0, out: 0 };
+    var text = totalsEl ? totalsEl.textContent : '';
+    var m = /(\d+) in · (\d+) out/.exec(text);
+    var cost = totalsEl ? totalsEl.getAttribute('data-cost-usd') : '';
+    return { inp: m ? Number(m[1]) : 0, out: m ? Number(m[2]) : 0, cost: cost ? Number(cost) : null };
   }
 
   function setTurn(active) {
@@ -284,7 +286,12 @@
     if (ev.usage) {
       totals.inp += Number(ev.usage.inputTokens || 0);
       totals.out += Number(ev.usage.outputTokens || 0);
-      if (totalsEl) totalsEl.textContent = totals.inp + ' in · ' + totals.out + ' out tokens';
+      // the server's price (message_completed carries the stored costUsd), as on a fresh page load
+      if (typeof ev.usage.costUsd === 'number') totals.cost = (totals.cost || 0) + ev.usage.costUsd;
+      if (totalsEl) {
+        totalsEl.textContent = totals.inp + ' in · ' + totals.out + ' out tokens'
+          + (totals.cost == null ? '' : ' · $' + totals.cost.toFixed(4));
+      }
     }
     if (target) {
       target.setAttribute('data-status', 'complete');

@@ -24,9 +24,11 @@ public final class AuthServiceImpl implements AuthService {
   private final TokenRefresher refresher;
   private final StatusEvents events;
   private final McpAuth mcp;
+  private final Outbound outbound;
 
-  public AuthServiceImpl(Vertx vertx, CredentialStore credentials, OAuthClientStore clients, OAuthFlows flows,
-                         TokenRefresher refresher, StatusEvents events, McpAuth mcp) {
+  AuthServiceImpl(Vertx vertx, CredentialStore credentials, OAuthClientStore clients, OAuthFlows flows,
+                         TokenRefresher refresher, StatusEvents events, McpAuth mcp, Outbound outbound) {
+    this.outbound = outbound;
     this.mcp = mcp;
     this.vertx = vertx;
     this.credentials = credentials;
@@ -52,8 +54,9 @@ public final class AuthServiceImpl implements AuthService {
       if ("openai-compatible".equals(provider) && baseUrl == null) f.error("baseUrl", "is required for openai-compatible (e.g. http://localhost:11434/v1)");
       boolean validate = f.bool("validate");
       f.check("credential");
-      return credentials.insertApiKey(userId, provider, label == null ? provider : label, baseUrl, apiKey)
-          .compose(created -> validate ? validate(userId, created) : Future.succeededFuture(created));
+      // link-local, metadata and unlisted private addresses are refused here; provider-service checks again on each use
+      return outbound.checkField("credential", "baseUrl", baseUrl).compose(v -> credentials.insertApiKey(userId, provider, label == null ? provider : label, baseUrl, apiKey)
+          .compose(created -> validate ? validate(userId, created) : Future.succeededFuture(created)));
     });
   }
 
@@ -151,8 +154,8 @@ public final class AuthServiceImpl implements AuthService {
   }
 
   @Override
-  public Future<JsonObject> completeOAuth(String state, String code) {
-    return guarded(() -> flows.complete(state, code));
+  public Future<JsonObject> completeOAuth(String userId, String state, String code) {
+    return guarded(() -> flows.complete(userId, state, code));
   }
 
   @Override

@@ -12,8 +12,9 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
+import dev.maestro.platform.net.OutboundHttp;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.serviceproxy.ServiceBinder;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
@@ -32,7 +33,7 @@ public class AuthServiceVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(AuthServiceVerticle.class);
 
   private Pool pool;
-  private WebClient web;
+  private HttpClient web;
   private MessageConsumer<JsonObject> consumer;
   private long timerId = -1;
   private boolean refreshRunning;
@@ -51,8 +52,8 @@ public class AuthServiceVerticle extends VerticleBase {
         .compose(keys -> Database.migrate(vertx, cfg, SCHEMA).map(applied -> keys))
         .compose(keys -> {
           pool = Database.pool(vertx, cfg, SCHEMA, 4 + workers * 2);
-          web = WebClient.create(vertx, new WebClientOptions().setUserAgent("maestro-auth").setConnectTimeout(10_000));
-          AuthService service = build(keys, policy);
+          web = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(10_000).setVerifyHost(true));
+          AuthService service = build(keys, policy, new OutboundHttp(vertx, cfg.outboundPolicy()));
           consumer = new ServiceBinder(vertx).setAddress(AuthService.ADDRESS).register(AuthService.class, service);
           timerId = vertx.setPeriodic(period, period, t -> refreshRound(workers));
           LOG.info("auth-service ready (master key {}, refresh every {} ms)", keys.current().idHex(), period);
@@ -60,16 +61,17 @@ public class AuthServiceVerticle extends VerticleBase {
         });
   }
 
-  private AuthService build(KeyRing keys, RefreshPolicy policy) {
+  private AuthService build(KeyRing keys, RefreshPolicy policy, OutboundHttp outboundHttp) {
+    Outbound outbound = new Outbound(outboundHttp, web);
     SecretBox box = new SecretBox(keys);
     StatusEvents events = new StatusEvents(vertx);
-    OAuth2Client tokens = new OAuth2Client(vertx);
+    OAuth2Client tokens = new OAuth2Client(vertx, outboundHttp);
     OAuthClientStore clients = new OAuthClientStore(pool, box);
     CredentialStore credentials = new CredentialStore(pool, box, policy);
     refresher = new TokenRefresher(pool, box, tokens, clients, events, policy);
-    flows = new OAuthFlows(vertx, pool, box, clients, credentials, tokens);
-    McpAuth mcp = new McpAuth(pool, web, box, clients, flows, refresher, MaestroConfig.of(config()).oauthClientMetadataUrl());
-    return new AuthServiceImpl(vertx, credentials, clients, flows, refresher, events, mcp);
+    flows = new OAuthFlows(vertx, pool, box, clients, credentials, tokens, outbound);
+    McpAuth mcp = new McpAuth(pool, outbound, box, clients, flows, refresher, MaestroConfig.of(config()).oauthClientMetadataUrl());
+    return new AuthServiceImpl(vertx, credentials, clients, flows, refresher, events, mcp, outbound);
   }
 
   /** One round at a time per instance; other instances run theirs concurrently (rows are claimed). */

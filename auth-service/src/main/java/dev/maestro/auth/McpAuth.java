@@ -7,8 +7,6 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.serviceproxy.ServiceException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
@@ -37,10 +35,10 @@ public final class McpAuth {
   /** The challenge's scope parameter (RFC 6750 §3), quoted or not; not the "scope" inside error="insufficient_scope". */
   private static final Pattern SCOPE = Pattern.compile("(?i)(?:^|[\\s,])scope\\s*=\\s*(?:\"([^\"]*)\"|([^\\s,\"]+))");
   private static final Pattern INSUFFICIENT_SCOPE = Pattern.compile("(?i)(?:^|[\\s,])error\\s*=\\s*\"?insufficient_scope\"?");
-  private static final long TIMEOUT_MS = 10_000;
 
   private final Pool pool;
-  private final WebClient web;
+  /** Every URL fetched here is named by the MCP server or its authorization server: all go through the policy. */
+  private final Outbound web;
   private final SecretBox box;
   private final OAuthClientStore clients;
   private final OAuthFlows flows;
@@ -48,7 +46,7 @@ public final class McpAuth {
   /** Maestro's client ID metadata document URL (used as client_id where the server supports it), or null. */
   private final String clientMetadataUrl;
 
-  public McpAuth(Pool pool, WebClient web, SecretBox box, OAuthClientStore clients, OAuthFlows flows, TokenRefresher refresher,
+  McpAuth(Pool pool, Outbound web, SecretBox box, OAuthClientStore clients, OAuthFlows flows, TokenRefresher refresher,
                  String clientMetadataUrl) {
     this.clientMetadataUrl = clientMetadataUrl;
     this.pool = pool;
@@ -133,6 +131,10 @@ public final class McpAuth {
   }
 
   private Future<Discovery> discover(String serverUrl, String wwwAuthenticate) {
+    return web.check("the MCP server URL", serverUrl).compose(v -> discoverChecked(serverUrl, wwwAuthenticate));
+  }
+
+  private Future<Discovery> discoverChecked(String serverUrl, String wwwAuthenticate) {
     URI server = URI.create(serverUrl);
     String origin = origin(server);
     List<String> prm = new ArrayList<>();
@@ -143,7 +145,7 @@ public final class McpAuth {
     String path = server.getRawPath() == null || server.getRawPath().equals("/") ? "" : server.getRawPath();
     if (!path.isEmpty()) prm.add(origin + "/.well-known/oauth-protected-resource" + path);
     prm.add(origin + "/.well-known/oauth-protected-resource");
-    return firstJson(prm)
+    return firstJson("the protected resource metadata", prm)
         .compose(meta -> {
           JsonArray servers = meta == null ? null : meta.getJsonArray("authorization_servers");
           // Servers from before RFC 9728 support: the MCP server's origin is its authorization server.
@@ -155,16 +157,28 @@ public final class McpAuth {
   }
 
   private Future<JsonObject> authorizationServer(String issuer) {
+    return web.check("the authorization server", issuer).compose(v -> authorizationServerChecked(issuer));
+  }
+
+  private Future<JsonObject> authorizationServerChecked(String issuer) {
     URI u = URI.create(issuer);
     String origin = origin(u);
     String path = u.getRawPath() == null || u.getRawPath().equals("/") ? "" : u.getRawPath();
     List<String> urls = List.of(origin + "/.well-known/oauth-authorization-server" + path,
         origin + "/.well-known/openid-configuration" + path, issuer + "/.well-known/openid-configuration");
-    return firstJson(urls).compose(as -> {
+    return firstJson("the authorization server metadata", urls).compose(as -> {
       if (as == null || as.getString("authorization_endpoint") == null || as.getString("token_endpoint") == null) {
         return Future.failedFuture(new ServiceException(ErrorCodes.BAD_REQUEST, "authorization server " + issuer
             + " publishes no OAuth metadata (RFC 8414 or OpenID discovery)"));
       }
+      // the browser goes to the authorization endpoint (any http(s) URL); Maestro itself calls the token endpoint
+      if (!Fields.isHttpUrl(as.getString("authorization_endpoint"))) {
+        return Future.failedFuture(new ServiceException(ErrorCodes.BAD_REQUEST, "authorization server " + issuer
+            + " names an authorization endpoint that is not an http(s) URL"));
+      }
+      return web.check("the token endpoint named by authorization server " + issuer + ",", as.getString("token_endpoint"))
+          .map(v -> as);
+    }).compose(as -> {
       JsonArray methods = as.getJsonArray("code_challenge_methods_supported");
       if (methods != null && !methods.contains("S256")) {
         return Future.failedFuture(new ServiceException(ErrorCodes.BAD_REQUEST, "authorization server " + issuer
@@ -255,13 +269,14 @@ public final class McpAuth {
               .put("grant_types", new JsonArray().add("authorization_code").add("refresh_token"))
               .put("response_types", new JsonArray().add("code"))
               .put("token_endpoint_auth_method", preferredMethod(d.as()));
-          return web.postAbs(endpoint).timeout(TIMEOUT_MS).putHeader("Accept", "application/json").sendJsonObject(request)
+          return web.check("the registration endpoint named by authorization server " + d.issuer() + ",", endpoint)
+              .compose(v -> web.postJson(endpoint, request))
               .compose(resp -> {
-                JsonObject body = json(resp);
-                if (resp.statusCode() / 100 != 2 || body == null || body.getString("client_id") == null) {
+                JsonObject body = resp.json();
+                if (resp.status() / 100 != 2 || body == null || body.getString("client_id") == null) {
                   return Future.failedFuture(new ServiceException(ErrorCodes.UPSTREAM, "client registration at " + endpoint
-                      + " failed with " + resp.statusCode() + (body != null && body.getString("error_description") != null
-                      ? ": " + body.getString("error_description") : "")));
+                      + " failed with " + resp.status() + (body != null && body.getValue("error_description") instanceof String desc
+                      ? ": " + dev.maestro.platform.net.ForeignText.clean(desc) : "")));
                 }
                 return insertClient(d, key, body);
               });
@@ -358,23 +373,21 @@ public final class McpAuth {
         });
   }
 
-  private Future<JsonObject> firstJson(List<String> urls) {
+  /**
+   * The first of these URLs that answers a JSON object. A URL the policy refuses fails the whole
+   * discovery (a server naming a metadata address is not skipped quietly); one that cannot be
+   * reached or answers something else is skipped.
+   */
+  private Future<JsonObject> firstJson(String what, List<String> urls) {
     Future<JsonObject> chain = Future.succeededFuture(null);
     for (String url : urls) {
       chain = chain.compose(found -> found != null ? Future.succeededFuture(found)
-          : web.getAbs(url).timeout(TIMEOUT_MS).putHeader("Accept", "application/json").send()
-              .map(resp -> resp.statusCode() == 200 ? json(resp) : null)
-              .otherwise((JsonObject) null));
+          : web.check(what + " URL", url)
+              .compose(v -> web.getJson(url)
+                  .map(resp -> resp.status() == 200 ? resp.json() : null)
+                  .otherwise((JsonObject) null)));
     }
     return chain;
-  }
-
-  private static JsonObject json(HttpResponse<Buffer> resp) {
-    try {
-      return resp.bodyAsJsonObject();
-    } catch (RuntimeException e) {
-      return null;
-    }
   }
 
   private static String origin(URI u) {

@@ -23,8 +23,9 @@ import java.util.UUID;
 
 /**
  * Authorization code + PKCE (S256). {@code start} stores a single-use state with the encrypted code
- * verifier and returns the authorize URL ; {@code complete} consumes the
- * state atomically (a second use fails), exchanges the code and stores the tokens.
+ * verifier and the starting user and returns the authorize URL; {@code complete} consumes the
+ * state atomically (a second use fails), checks that the user completing it is the one who started
+ * it, exchanges the code and stores the tokens on that user.
  */
 public final class OAuthFlows {
   static final int STATE_TTL_SECONDS = 600;
@@ -37,8 +38,12 @@ public final class OAuthFlows {
   private final OAuth2Client tokens;
   private final SecureRandom random = new SecureRandom();
 
+  /** Checks the base URL a member gives for the provider behind this sign-in. */
+  private final Outbound outbound;
+
   public OAuthFlows(Vertx vertx, Pool pool, SecretBox box, OAuthClientStore clients, CredentialStore credentials,
-                    OAuth2Client tokens) {
+                    OAuth2Client tokens, Outbound outbound) {
+    this.outbound = outbound;
     this.vertx = vertx;
     this.pool = pool;
     this.box = box;
@@ -65,7 +70,7 @@ public final class OAuthFlows {
       }
     }
     f.check("OAuth start request");
-    return clients.config(pool, oauthClientId)
+    return outbound.checkField("OAuth start request", "baseUrl", baseUrl).compose(v -> clients.config(pool, oauthClientId))
         .recover(err -> Future.failedFuture(err instanceof ServiceException se && se.failureCode() == ErrorCodes.NOT_FOUND
             ? badField("oauthClientId", "OAuth client " + oauthClientId + " does not exist") : err))
         .compose(cfg -> {
@@ -98,7 +103,16 @@ public final class OAuthFlows {
             .put("state", state));
   }
 
-  public Future<JsonObject> complete(String state, String code) {
+  /**
+   * Completes the flow for {@code userId}, who must be the user that started it. The state is
+   * consumed first, atomically, whoever calls: when the caller is not the starter the flow is thereby
+   * cancelled (FORBIDDEN), so the code that came back in another person's browser is never exchanged
+   * and a later attempt by the starter with the same state fails too.
+   */
+  public Future<JsonObject> complete(String userId, String state, String code) {
+    if (userId == null || userId.isBlank()) {
+      return Future.failedFuture(new ServiceException(ErrorCodes.FORBIDDEN, "sign in to Maestro in this browser first"));
+    }
     if (state == null || state.isBlank()) return Future.failedFuture(bad("the sign-in callback has no state parameter"));
     if (code == null || code.isBlank()) return Future.failedFuture(bad("the sign-in callback has no authorization code"));
     return pool.preparedQuery("UPDATE oauth_state SET used_at = clock_timestamp() WHERE state=$1 AND used_at IS NULL"
@@ -106,7 +120,9 @@ public final class OAuthFlows {
             + " base_url")
         .execute(Tuple.of(state))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(rows.iterator().next()) : explainUnusableState(state))
-        .compose(row -> exchange(state, code, row));
+        .compose(row -> userId.equals(row.getString("user_id")) ? exchange(state, code, row)
+            : Future.failedFuture(new ServiceException(ErrorCodes.FORBIDDEN, "this sign-in was started by another Maestro user,"
+                + " so it cannot finish in your session; it has been cancelled (start a sign-in from your own account)")));
   }
 
   private Future<JsonObject> exchange(String state, String code, Row st) {

@@ -178,6 +178,6 @@ abstract class AuthTestBase {
     LoginDriver.Callback cb = LoginDriver.login(started.getString("authorizeUrl"), account);
     assertThat(cb.error()).as("authorization error").isNull();
     assertThat(cb.state()).isEqualTo(started.getString("state"));
-    return await(auth.completeOAuth(cb.state(), cb.code()));
+    return await(auth.completeOAuth(userId, cb.state(), cb.code()));
   }
 }

@@ -39,7 +39,7 @@ class McpOAuthScopeAndClientAuthTest extends AuthTestBase {
         .GET().build(), HttpResponse.BodyHandlers.ofString());
     assertThat(redirect.statusCode()).isEqualTo(302);
     Map<String, String> q = LoginDriver.query(URI.create(redirect.headers().firstValue("Location").orElseThrow()));
-    await(i.auth().completeOAuth(q.get("state"), q.get("code")));
+    await(i.auth().completeOAuth("alice", q.get("state"), q.get("code")));
   }
 
   @Test

@@ -41,7 +41,7 @@ class McpOAuthTest extends OidcTestBase {
         .contains("scope=mcp%3Atools");
     LoginDriver.Callback cb = LoginDriver.login(started.getString("authorizeUrl"), "mcp-user");
     assertThat(cb.error()).isNull();
-    JsonObject cred = await(i.auth().completeOAuth(cb.state(), cb.code()));
+    JsonObject cred = await(i.auth().completeOAuth("alice", cb.state(), cb.code()));
     assertThat(cred.getString("provider")).isEqualTo("mcp");
     assertThat(cred.getString("mcpServerId")).isEqualTo("srv-1");
 
@@ -64,7 +64,7 @@ class McpOAuthTest extends OidcTestBase {
     JsonObject again = await(i.auth().startMcpOAuth("alice", "srv-1",
         new JsonObject().put("serverUrl", oidc.issuer() + "/mcp"), OidcServer.REDIRECT_URI));
     LoginDriver.Callback cb2 = LoginDriver.login(again.getString("authorizeUrl"), "mcp-user");
-    await(i.auth().completeOAuth(cb2.state(), cb2.code()));
+    await(i.auth().completeOAuth("alice", cb2.state(), cb2.code()));
     assertThat(sql("SELECT id FROM oauth_client WHERE provider='mcp'")).hasSize(1);
     assertThat(sql("SELECT id FROM credential WHERE mcp_server_id='srv-1'")).hasSize(1);
     assertThat(callMcp(await(i.auth().refreshMcpToken("srv-1")).getString("secret")).statusCode()).isEqualTo(200);

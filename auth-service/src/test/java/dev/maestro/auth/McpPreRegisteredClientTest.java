@@ -34,7 +34,7 @@ class McpPreRegisteredClientTest extends OidcTestBase {
     LoginDriver.Callback cb = LoginDriver.login(started.getString("authorizeUrl"), "mcp-user");
     assertThat(cb.error()).isNull();
     return new JsonObject().put("authorizeUrl", started.getString("authorizeUrl"))
-        .put("credential", await(i.auth().completeOAuth(cb.state(), cb.code())));
+        .put("credential", await(i.auth().completeOAuth("alice", cb.state(), cb.code())));
   }
 
   @Test

@@ -44,7 +44,7 @@ class OAuthLoginTest extends AuthTestBase {
 
     LoginDriver.Callback cb = LoginDriver.login(started.getString("authorizeUrl"), "alice-account");
     assertThat(cb.error()).isNull();
-    JsonObject cred = await(i.auth().completeOAuth(cb.state(), cb.code()));
+    JsonObject cred = await(i.auth().completeOAuth("alice", cb.state(), cb.code()));
     assertThat(cred.getString("kind")).isEqualTo("oauth");
     assertThat(cred.getString("status")).isEqualTo("active");
     assertThat(cred.getString("label")).isEqualTo("work");
@@ -58,10 +58,10 @@ class OAuthLoginTest extends AuthTestBase {
     assertThat(me.statusCode()).isEqualTo(200);
     assertThat(new JsonObject(me.body()).getString("sub")).isEqualTo("alice-account");
 
-    ServiceException reused = failure(i.auth().completeOAuth(cb.state(), cb.code()));
+    ServiceException reused = failure(i.auth().completeOAuth("alice", cb.state(), cb.code()));
     assertThat(reused.failureCode()).isEqualTo(ErrorCodes.BAD_REQUEST);
     assertThat(reused.getMessage()).contains("already completed");
-    ServiceException unknown = failure(i.auth().completeOAuth("no-such-state", "x"));
+    ServiceException unknown = failure(i.auth().completeOAuth("alice", "no-such-state", "x"));
     assertThat(unknown.failureCode()).isEqualTo(ErrorCodes.BAD_REQUEST);
     assertThat(unknown.getMessage()).contains("unknown sign-in state");
 
@@ -77,7 +77,7 @@ class OAuthLoginTest extends AuthTestBase {
     JsonObject started = await(i.auth().startOAuth("alice", "openai",
         new JsonObject().put("oauthClientId", client.getString("id")), OidcServer.REDIRECT_URI));
     sql("UPDATE oauth_state SET expires_at = now() - interval '1 second'");
-    ServiceException e = failure(i.auth().completeOAuth(started.getString("state"), "whatever"));
+    ServiceException e = failure(i.auth().completeOAuth("alice", started.getString("state"), "whatever"));
     assertThat(e.failureCode()).isEqualTo(ErrorCodes.BAD_REQUEST);
     assertThat(e.getMessage()).contains("expired");
 
@@ -94,7 +94,7 @@ class OAuthLoginTest extends AuthTestBase {
     JsonObject started = await(i.auth().startOAuth("alice", "openai", new JsonObject().put("oauthClientId", client.getString("id"))
         .put("baseUrl", "http://127.0.0.1:1/proxy/v1"), OidcServer.REDIRECT_URI));
     LoginDriver.Callback cb = LoginDriver.login(started.getString("authorizeUrl"), "proxy-account");
-    JsonObject cred = await(i.auth().completeOAuth(cb.state(), cb.code()));
+    JsonObject cred = await(i.auth().completeOAuth("alice", cb.state(), cb.code()));
     assertThat(cred.getString("baseUrl")).isEqualTo("http://127.0.0.1:1/proxy/v1");
     assertThat(await(i.auth().resolveSecret(cred.getString("id"))).getString("baseUrl")).isEqualTo("http://127.0.0.1:1/proxy/v1");
 
@@ -176,5 +176,27 @@ class OAuthLoginTest extends AuthTestBase {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Hostile: a member starts a sign-in and sends the link; the victim's browser completes it. */
+  @Test
+  void aSignInStartedByOneUserCannotBeCompletedByAnotherAndIsCancelled() throws Exception {
+    Instance i = start();
+    JsonObject client = await(i.auth().createOAuthClient(oauthClientFor(oidc)));
+    JsonObject started = await(i.auth().startOAuth("mallory", "openai",
+        new JsonObject().put("label", "trap").put("oauthClientId", client.getString("id")), OidcServer.REDIRECT_URI));
+    LoginDriver.Callback cb = LoginDriver.login(started.getString("authorizeUrl"), "victim-account");
+    assertThat(cb.error()).isNull();
+    ServiceException refused = failure(i.auth().completeOAuth("victim", cb.state(), cb.code()));
+    assertThat(refused.failureCode()).isEqualTo(ErrorCodes.FORBIDDEN);
+    assertThat(refused.getMessage()).contains("another Maestro user").doesNotContain("Exception");
+    // the code was never exchanged: no credential on either account, and the starter cannot finish it afterwards
+    assertThat(await(i.auth().listCredentials("mallory"))).isEmpty();
+    assertThat(await(i.auth().listCredentials("victim"))).isEmpty();
+    ServiceException late = failure(i.auth().completeOAuth("mallory", cb.state(), cb.code()));
+    assertThat(late.failureCode()).isEqualTo(ErrorCodes.BAD_REQUEST);
+    assertThat(await(i.auth().listCredentials("mallory"))).isEmpty();
+    // no user at all is refused before the state is touched
+    assertThat(failure(i.auth().completeOAuth(null, "whatever", "x")).failureCode()).isEqualTo(ErrorCodes.FORBIDDEN);
   }
 }

@@ -6,11 +6,13 @@ import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.gateway.api.ApiAuth;
 import dev.maestro.gateway.api.ApiRoutes;
+import dev.maestro.gateway.api.BrowserGateway;
 import dev.maestro.gateway.api.OpenApiDocument;
 import dev.maestro.gateway.api.Problems;
 import dev.maestro.gateway.auth.Accounts;
 import dev.maestro.gateway.auth.PasswordHasher;
 import dev.maestro.gateway.auth.RateLimiter;
+import dev.maestro.gateway.auth.SessionGuard;
 import dev.maestro.gateway.auth.TokenStore;
 import dev.maestro.gateway.auth.UserStore;
 import dev.maestro.gateway.presence.Presence;
@@ -88,21 +90,25 @@ public class GatewayVerticle extends VerticleBase {
         .putHeader("Cache-Control", "no-store")
         .end(h.encode())));
     WebUi.installSessions(vertx, router, redis);
+    router.route().handler(new SessionGuard(users));
 
     SessionService sessions = SessionService.createProxy(vertx);
     AuthService credentials = AuthService.createProxy(vertx);
     ApiRoutes api1 = new ApiRoutes(vertx, router, new OpenApiDocument(), auth, accounts, users, tokens, limiter, presence, settings,
         sessions, credentials, ToolService.createProxy(vertx), ProviderService.createProxy(vertx),
         cfg.publicUrl() + "/oauth/callback");
-    webSockets = new WsGateway(vertx, auth, sessions, presence, api1::sendLimit, settings);
+    webSockets = new WsGateway(vertx, auth, api1.operations(), presence, settings);
     accounts.onSignedOut(key -> vertx.eventBus().publish(GatewayAddresses.REVOKED, new JsonObject().put("webSession", key)));
+    accounts.onUserRevoked(id -> vertx.eventBus().publish(GatewayAddresses.REVOKED, new JsonObject().put("userId", id)));
     router.get("/api/v1/ws").handler(webSockets::handle);
     api1.mount();
     router.get("/oauth/callback").handler(rc -> oauthCallback(rc, credentials));
     router.get(ClientMetadataDocument.PATH).handler(
         new ClientMetadataDocument(cfg.oauthClientMetadataUrl(), cfg.publicUrl() + "/oauth/callback")::handle);
 
-    WebUi.mountPages(vertx, router, accounts);
+    // The pages are a renderer over the same operations as the JSON API (no proxies of their own).
+    WebUi.mountPages(vertx, router, new BrowserGateway(accounts, users, api1.operations(),
+        cfg.get(MaestroConfig.PUBLIC_URL) != null));
 
     router.errorHandler(404, rc -> Problems.send(rc, 404, "no such resource: " + truncate(rc.request().path())));
     router.errorHandler(405, rc -> Problems.send(rc, 405, "method " + rc.request().method() + " is not allowed here"));
@@ -112,8 +118,16 @@ public class GatewayVerticle extends VerticleBase {
     return webSockets.start().map(router);
   }
 
-  /** The provider sent the browser back: finish the flow, then land on the credentials page. */
+  /**
+   * The provider sent the browser back: finish the flow for the user signed in in this browser (the
+   * auth service refuses, 403, when that is not who started it), then land on the credentials page.
+   */
   private void oauthCallback(RoutingContext rc, AuthService credentials) {
+    JsonObject signedIn = WebUi.user(rc);
+    if (signedIn == null || signedIn.getString("userId") == null) {
+      Problems.send(rc, 401, "sign in to Maestro in this browser first, then start the sign-in again from the credentials page");
+      return;
+    }
     String state = rc.request().getParam("state");
     String code = rc.request().getParam("code");
     String error = rc.request().getParam("error");
@@ -121,10 +135,16 @@ public class GatewayVerticle extends VerticleBase {
       redirect(rc, "/credentials?error=" + URLEncoder.encode(error != null ? truncate(error) : "missing code or state", StandardCharsets.UTF_8));
       return;
     }
-    credentials.completeOAuth(state, code)
+    credentials.completeOAuth(signedIn.getString("userId"), state, code)
         .onSuccess(c -> redirect(rc, "/credentials?connected=" + URLEncoder.encode(String.valueOf(c.getString("id")), StandardCharsets.UTF_8)))
-        .onFailure(err -> redirect(rc, "/credentials?error=" + URLEncoder.encode(
-            dev.maestro.platform.ServiceFailures.toProblem(err).getString("detail"), StandardCharsets.UTF_8)));
+        .onFailure(err -> {
+          JsonObject problem = dev.maestro.platform.ServiceFailures.toProblem(err);
+          if (problem.getInteger("status") == 403) {
+            Problems.send(rc, problem);
+          } else {
+            redirect(rc, "/credentials?error=" + URLEncoder.encode(problem.getString("detail"), StandardCharsets.UTF_8));
+          }
+        });
   }
 
   private static void redirect(RoutingContext rc, String location) {

@@ -219,10 +219,13 @@ class ApiHttpTest {
         .put("baseUrl", "http://127.0.0.1:8089")).status()).as("a sign-in for a proxy").isEqualTo(200);
     assertProblem(fx.post("/api/v1/credentials/oauth/anthropic/start", t(), new JsonObject().put("label", "l").put("oauthClientId", id)
         .put("baseUrl", "ftp://proxy")), 400);
-    Resp callback = fx.get("/oauth/callback?code=abc&state=" + start.json().getString("state"), null);
+    // the callback completes in the starter's own browser session
+    MultiMap browser = MultiMap.caseInsensitiveMultiMap().add("Cookie",
+        fx.browserLogin(member.getString("username"), "password-" + member.getString("username")).getString("cookie"));
+    Resp callback = fx.call(fx.port(), HttpMethod.GET, "/oauth/callback?code=abc&state=" + start.json().getString("state"), null, null, browser);
     assertThat(callback.status()).isEqualTo(303);
     assertThat(callback.header("Location")).startsWith("/credentials?connected=");
-    Resp reused = fx.get("/oauth/callback?code=abc&state=" + start.json().getString("state"), null);
+    Resp reused = fx.call(fx.port(), HttpMethod.GET, "/oauth/callback?code=abc&state=" + start.json().getString("state"), null, null, browser);
     assertThat(reused.header("Location")).startsWith("/credentials?error=");
     assertThat(fx.call(HttpMethod.DELETE, "/api/v1/oauth-clients/" + id, admin, null).status()).isEqualTo(204);
   }

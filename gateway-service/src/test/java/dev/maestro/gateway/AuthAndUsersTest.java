@@ -157,8 +157,8 @@ class AuthAndUsersTest {
     assertThat(list.status()).isEqualTo(200);
     assertThat(list.json().getJsonArray("items").encode()).contains(member.getString("username")).doesNotContain("argon2");
     // duplicate username → 409
-    assertThat(fx.post("/api/v1/users", admin, new JsonObject().put("username", member.getString("username")).put("password", "12345678"))
-        .status()).isEqualTo(409);
+    assertThat(fx.post("/api/v1/users", admin, new JsonObject().put("username", member.getString("username"))
+        .put("password", "violet-canyon-harbor-72")).status()).isEqualTo(409);
     // promote, then the member's existing token carries the new role at once
     Resp patched = fx.call(HttpMethod.PATCH, "/api/v1/users/" + member.getString("id"), admin, new JsonObject().put("role", "admin"));
     assertThat(patched.status()).isEqualTo(200);

@@ -60,7 +60,7 @@ public class GatewayFixture implements AutoCloseable {
     TestEnv.ensureDatabase(vertx).compose(v -> TestEnv.dropSchema(vertx, GatewayVerticle.SCHEMA)).await(30, TimeUnit.SECONDS);
     // login failures from this host are counted in Redis across runs; start each fixture clean
     io.vertx.redis.client.Redis redis = io.vertx.redis.client.Redis.createClient(vertx, TestEnv.redisUrl());
-    io.vertx.redis.client.RedisAPI.api(redis).del(List.of("maestro:fail:login:addr:127.0.0.1")).eventually(redis::close)
+    io.vertx.redis.client.RedisAPI.api(redis).del(List.of("maestro:login:addr:127.0.0.1")).eventually(redis::close)
         .await(10, TimeUnit.SECONDS);
     ServiceBinder binder = new ServiceBinder(vertx);
     sessionBinding = binder.setAddress(SessionService.ADDRESS).register(SessionService.class, sessions);
@@ -231,18 +231,26 @@ public class GatewayFixture implements AutoCloseable {
         && sessionId.equals(x.getString("sessionId")), Duration.ofSeconds(10));
   }
 
+  private boolean testLoginMounted;
+
   /** Signs a browser in through a test-only route → {cookie, csrf}. */
   public JsonObject browserLogin(String username, String password) {
-    gateways.get(0).router().post("/__test/login").handler(rc -> {
-      gateways.get(0).webUiGateway().login(username, password, "127.0.0.1").onSuccess(principal -> {
-        rc.session().regenerateId();
-        String csrf = UUID.randomUUID().toString();
-        rc.session().put(WebUi.SESSION_USER, principal);
-        rc.session().put(WebUi.SESSION_CSRF, csrf);
-        rc.json(new JsonObject().put("csrf", csrf));
-      }).onFailure(rc::fail);
-    });
-    Resp r = call(HttpMethod.POST, "/__test/login", null, null);
+    if (!testLoginMounted) {
+      // mounted once: the credentials travel in headers, so every call signs in whom it names
+      testLoginMounted = true;
+      gateways.get(0).router().post("/__test/login").handler(rc -> {
+        gateways.get(0).webUiGateway().login(rc.request().getHeader("X-Test-User"), rc.request().getHeader("X-Test-Password"), "127.0.0.1")
+            .onSuccess(principal -> {
+              rc.session().regenerateId();
+              String csrf = UUID.randomUUID().toString();
+              rc.session().put(WebUi.SESSION_USER, principal);
+              rc.session().put(WebUi.SESSION_CSRF, csrf);
+              rc.json(new JsonObject().put("csrf", csrf));
+            }).onFailure(rc::fail);
+      });
+    }
+    Resp r = call(port(), HttpMethod.POST, "/__test/login", null, null,
+        MultiMap.caseInsensitiveMultiMap().add("X-Test-User", username).add("X-Test-Password", password));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     String cookie = r.headers().getAll("Set-Cookie").stream().filter(c -> c.startsWith(WebUi.COOKIE_NAME + "="))
         .map(c -> c.substring(0, c.indexOf(';'))).findFirst().orElseThrow();

@@ -65,7 +65,10 @@ class OpenApiDocumentTest {
         "GET /api/v1/mcp-servers", "POST /api/v1/mcp-servers", "GET /api/v1/mcp-servers/{id}", "PATCH /api/v1/mcp-servers/{id}",
         "DELETE /api/v1/mcp-servers/{id}", "GET /api/v1/templates", "POST /api/v1/templates", "GET /api/v1/templates/{id}",
         "PUT /api/v1/templates/{id}", "DELETE /api/v1/templates/{id}", "GET /api/v1/models", "GET /api/v1/users",
-        "POST /api/v1/users", "PATCH /api/v1/users/{id}", "DELETE /api/v1/users/{id}");
+        "POST /api/v1/users", "PATCH /api/v1/users/{id}", "DELETE /api/v1/users/{id}",
+        // added for the web pages, which hold no proxies of their own (issue 13 point 1)
+        "GET /api/v1/credentials/{id}", "POST /api/v1/credentials/{id}/validate", "POST /api/v1/sessions/{id}/approvals/{callId}",
+        "POST /api/v1/mcp-servers/{id}/restart");
   }
 
   @Test

@@ -108,4 +108,34 @@ class RedisOutageTest {
     }
     assertThat(status).as("the browser session survives the outage").isEqualTo(200);
   }
+
+  @Test
+  void loginsFailClosedWith503WhileRedisIsDown() throws Exception {
+    String token = fx.adminToken();
+    proxy.stop();
+    try {
+      GatewayFixture.Resp login = fx.post("/api/v1/auth/token", null, new JsonObject().put("username", "admin")
+          .put("password", GatewayFixture.ADMIN_PASSWORD).put("name", "during outage"));
+      assertThat(login.status()).as(login.body()).isEqualTo(503);
+      assertThat(login.header("Content-Type")).isEqualTo("application/problem+json");
+      assertThat(login.json().getString("detail")).contains("sign-in is unavailable").doesNotContain("Exception");
+      // a wrong password is not let through either, and no guess reaches the hasher
+      var accounts = fx.gateways.get(0).webUiGateway();
+      long before = accounts.hasher().derivations();
+      Throwable wrong = AuthAndUsersTest.catchFailure(accounts.login("admin", "guess-during-outage", "10.66.0.1"));
+      assertThat(((io.vertx.serviceproxy.ServiceException) wrong).failureCode()).isEqualTo(503);
+      assertThat(accounts.hasher().derivations()).isEqualTo(before);
+      // existing tokens keep working
+      assertThat(fx.get("/api/v1/sessions", token).status()).isEqualTo(200);
+    } finally {
+      proxy.restart();
+    }
+    long deadline = System.currentTimeMillis() + 20_000;
+    int status = 0;
+    while (System.currentTimeMillis() < deadline && (status = fx.post("/api/v1/auth/token", null, new JsonObject().put("username", "admin")
+        .put("password", GatewayFixture.ADMIN_PASSWORD).put("name", "after outage")).status()) != 201) {
+      Thread.sleep(200);
+    }
+    assertThat(status).as("sign-in works again once Redis is back").isEqualTo(201);
+  }
 }

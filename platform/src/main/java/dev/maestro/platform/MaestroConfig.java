@@ -27,6 +27,8 @@ public final class MaestroConfig {
   public static final String ADMIN_PASSWORD = "MAESTRO_ADMIN_PASSWORD";
   public static final String MASTER_KEY = "MAESTRO_MASTER_KEY";
   public static final String STARTUP_TIMEOUT = "MAESTRO_STARTUP_TIMEOUT_SECONDS";
+  /** Loopback / private host:port entries members' URLs may reach ({@link dev.maestro.platform.net.OutboundPolicy}). */
+  public static final String ALLOWED_PRIVATE_HOSTS = dev.maestro.platform.net.OutboundPolicy.ENV;
 
   /** Name → default (null: no default). Order is the README's order. */
   public static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -46,6 +48,7 @@ public final class MaestroConfig {
     DEFAULTS.put(ADMIN_PASSWORD, null);
     DEFAULTS.put(MASTER_KEY, null);
     DEFAULTS.put(STARTUP_TIMEOUT, "60");
+    DEFAULTS.put(ALLOWED_PRIVATE_HOSTS, dev.maestro.platform.net.OutboundPolicy.DEFAULT_ALLOWED);
   }
 
   private final JsonObject values;
@@ -120,6 +123,15 @@ public final class MaestroConfig {
   public int httpPort() { return getInt(HTTP_PORT); }
   public Path dataDir() { return Path.of(get(DATA_DIR)); }
   public int startupTimeoutSeconds() { return getInt(STARTUP_TIMEOUT); }
+
+  /** The outbound-URL policy with the admin's {@value #ALLOWED_PRIVATE_HOSTS}; a bad entry fails start-up. */
+  public dev.maestro.platform.net.OutboundPolicy outboundPolicy() {
+    try {
+      return dev.maestro.platform.net.OutboundPolicy.of(get(ALLOWED_PRIVATE_HOSTS));
+    } catch (IllegalArgumentException e) {
+      throw new StartupException(e.getMessage());
+    }
+  }
 
   /** Where browsers reach the gateway (OAuth redirect URIs are built from it). */
   public String publicUrl() {

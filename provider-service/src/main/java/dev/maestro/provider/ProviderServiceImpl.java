@@ -5,6 +5,7 @@ import dev.maestro.contracts.provider.ChatRequest;
 import dev.maestro.contracts.provider.ProviderEvents;
 import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.contracts.provider.Providers;
+import dev.maestro.platform.net.OutboundRefusedException;
 import dev.maestro.provider.wire.Credential;
 import dev.maestro.provider.wire.ErrorClassifier;
 import dev.maestro.provider.wire.UpstreamError;
@@ -111,8 +112,8 @@ public final class ProviderServiceImpl implements ProviderService {
         sink.error(ProviderEvents.BAD_REQUEST, "credential " + cred.id() + " has no baseUrl (required for " + provider + ")");
         return;
       }
-      StreamCall call = new StreamCall(vertx, settings, clients.client(provider), clients.breaker(provider, baseUrl), adapter,
-          credentials, req, cred, baseUrl, sink);
+      StreamCall call = new StreamCall(vertx, settings, clients.client(provider), clients.outbound(),
+          clients.breaker(provider, baseUrl), adapter, credentials, req, cred, baseUrl, sink);
       r.call = call;
       call.start();
     });
@@ -219,13 +220,24 @@ public final class ProviderServiceImpl implements ProviderService {
 
   private Future<List<JsonObject>> fetchModels(String provider, WireAdapter adapter, Credential cred, String baseUrl, boolean mayRefresh) {
     UpstreamRequest up = adapter.modelsRequest(cred, baseUrl);
-    RequestOptions options = new RequestOptions().setMethod(up.method()).setAbsoluteURI(up.url()).setHeaders(up.headers())
+    RequestOptions base = new RequestOptions().setMethod(up.method()).setHeaders(up.headers())
         .setIdleTimeout(settings.firstByteTimeoutMs());
-    return clients.client(provider).request(options)
+    // resolved and checked here, then sent to exactly the checked address (no DNS rebinding)
+    return clients.outbound().options(up.url(), base)
+        .recover(err -> {
+          if (err instanceof OutboundRefusedException refused && refused.rule() != OutboundRefusedException.Rule.UNRESOLVED) {
+            return ServiceException.fail(ErrorCodes.BAD_REQUEST, "base URL " + refused.getMessage(), new JsonObject()
+                .put("errors", new JsonArray().add(error("baseUrl", refused.getMessage()))));
+          }
+          return ServiceException.fail(ErrorCodes.UPSTREAM, "cannot reach " + provider + " at " + UpstreamClients.origin(up.url())
+              + ": the host does not resolve", new JsonObject().put("code", ProviderEvents.UPSTREAM_UNAVAILABLE));
+        })
+        .compose(options -> clients.client(provider).request(options)
         .compose(req -> req.send())
         .compose(resp -> resp.body().map(body -> new Object[] {resp, body}))
-        .recover(err -> ServiceException.fail(ErrorCodes.UPSTREAM, "cannot reach " + provider + ": " + err.getMessage(),
-            new JsonObject().put("code", ProviderEvents.UPSTREAM_UNAVAILABLE)))
+        .recover(err -> ServiceException.fail(ErrorCodes.UPSTREAM, "cannot reach " + provider + " at "
+                + UpstreamClients.origin(up.url()) + ": " + err.getMessage(),
+            new JsonObject().put("code", ProviderEvents.UPSTREAM_UNAVAILABLE))))
         .compose(pair -> {
           HttpClientResponse resp = (HttpClientResponse) pair[0];
           io.vertx.core.buffer.Buffer body = (io.vertx.core.buffer.Buffer) pair[1];
@@ -242,7 +254,10 @@ public final class ProviderServiceImpl implements ProviderService {
             return credentials.refresh(cred.id()).compose(c -> fetchModels(provider, adapter, c, baseUrl, false));
           }
           ErrorClassifier.Classified c = ErrorClassifier.classify(e);
-          return ServiceException.fail(ErrorCodes.UPSTREAM, provider + " " + e.status() + ": " + e.message(),
+          // the provider's own JSON error message (cleaned, capped) or just the status: never the raw body
+          String m = Wires.errorMessage(e.message());
+          return ServiceException.fail(ErrorCodes.UPSTREAM, provider + " " + e.status() + ": "
+                  + (m.isEmpty() ? "the server at " + UpstreamClients.origin(baseUrl) + " answered " + e.status() : m),
               new JsonObject().put("code", c.code()).put("status", e.status()));
         });
   }

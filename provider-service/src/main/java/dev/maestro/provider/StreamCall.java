@@ -2,6 +2,9 @@ package dev.maestro.provider;
 
 import dev.maestro.contracts.provider.ChatRequest;
 import dev.maestro.contracts.provider.ProviderEvents;
+import dev.maestro.platform.net.OutboundHttp;
+import dev.maestro.platform.net.OutboundPolicy;
+import dev.maestro.platform.net.OutboundRefusedException;
 import dev.maestro.provider.sse.SseParser;
 import dev.maestro.provider.wire.Credential;
 import dev.maestro.provider.wire.ErrorClassifier;
@@ -10,6 +13,7 @@ import dev.maestro.provider.wire.StreamDecoder;
 import dev.maestro.provider.wire.UpstreamError;
 import dev.maestro.provider.wire.UpstreamRequest;
 import dev.maestro.provider.wire.WireAdapter;
+import dev.maestro.provider.wire.Wires;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.core.Context;
@@ -42,6 +46,7 @@ final class StreamCall {
   private final Context context;
   private final ProviderSettings settings;
   private final HttpClient client;
+  private final OutboundHttp outbound;
   private final CircuitBreaker breaker;
   private final WireAdapter adapter;
   private final Credentials credentials;
@@ -59,12 +64,13 @@ final class StreamCall {
   private long lastActivity;
   private Promise<Opened> opening;
 
-  StreamCall(Vertx vertx, ProviderSettings settings, HttpClient client, CircuitBreaker breaker, WireAdapter adapter,
-             Credentials credentials, ChatRequest request, Credential credential, String baseUrl, BusSink sink) {
+  StreamCall(Vertx vertx, ProviderSettings settings, HttpClient client, OutboundHttp outbound, CircuitBreaker breaker,
+             WireAdapter adapter, Credentials credentials, ChatRequest request, Credential credential, String baseUrl, BusSink sink) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.settings = settings;
     this.client = client;
+    this.outbound = outbound;
     this.breaker = breaker;
     this.adapter = adapter;
     this.credentials = credentials;
@@ -116,7 +122,25 @@ final class StreamCall {
     UpstreamRequest up = adapter.streamRequest(request, credential, baseUrl);
     AttemptSink attemptSink = new AttemptSink();
     StreamDecoder decoder = adapter.decoder(attemptSink);
-    breaker.<Opened>execute(() -> open(up))
+    // every attempt resolves and checks again, and connects to exactly the address it checked
+    outbound.check(up.url()).onComplete(checked -> {
+      if (sink.terminated() || gen != generation) return;
+      if (checked.failed()) {
+        if (checked.cause() instanceof OutboundRefusedException refused && refused.rule() != OutboundRefusedException.Rule.UNRESOLVED) {
+          sink.error(ProviderEvents.BAD_REQUEST, "base URL " + refused.getMessage());
+        } else {
+          // a name that does not resolve (now) is a connection failure like any other: retried, then reported
+          onFailure(UpstreamError.transport(UpstreamError.CONNECTION, "cannot reach " + adapter.name() + " at "
+              + UpstreamClients.origin(up.url()) + ": the host does not resolve"));
+        }
+        return;
+      }
+      send(up, checked.result(), decoder, gen);
+    });
+  }
+
+  private void send(UpstreamRequest up, OutboundPolicy.Checked checked, StreamDecoder decoder, int gen) {
+    breaker.<Opened>execute(() -> open(up, checked))
         .onSuccess(opened -> {
           if (sink.terminated() || gen != generation || (opened.response == null && opened.error == null)) {
             if (opened.response != null) opened.response.request().reset();
@@ -150,7 +174,7 @@ final class StreamCall {
     }
   }
 
-  private Future<Opened> open(UpstreamRequest up) {
+  private Future<Opened> open(UpstreamRequest up, OutboundPolicy.Checked checked) {
     Promise<Opened> promise = Promise.promise();
     opening = promise;
     promise.future().onComplete(ar -> {
@@ -164,7 +188,8 @@ final class StreamCall {
           "no response from " + adapter.name() + " within " + settings.firstByteTimeoutMs() + " ms")));
       if (r != null) r.reset();
     });
-    RequestOptions options = new RequestOptions().setMethod(up.method()).setAbsoluteURI(up.url()).setHeaders(up.headers());
+    RequestOptions options = OutboundHttp.pin(new RequestOptions().setMethod(up.method()).setAbsoluteURI(up.url())
+        .setHeaders(up.headers()), checked);
     client.request(options)
         .compose(req -> {
           if (promise.future().isComplete()) {
@@ -276,8 +301,11 @@ final class StreamCall {
   }
 
   private String message(UpstreamError e) {
-    String m = e.message() == null || e.message().isBlank() ? "upstream error" : e.message();
-    return e.status() > 0 ? adapter.name() + " " + e.status() + ": " + m : m;
+    if (e.status() <= 0) return e.message() == null || e.message().isBlank() ? "upstream error" : e.message();
+    // a provider's own error message when it sent one in its JSON error shape; never a raw foreign body
+    String m = Wires.errorMessage(e.message());
+    return adapter.name() + " " + e.status() + ": "
+        + (m.isEmpty() ? "the server at " + UpstreamClients.origin(baseUrl) + " answered " + e.status() : m);
   }
 
   private void arm(long ms, Runnable onFire) {

@@ -1,6 +1,8 @@
 package dev.maestro.provider;
 
 import dev.maestro.contracts.provider.Providers;
+import dev.maestro.platform.net.OutboundHttp;
+import dev.maestro.platform.net.OutboundPolicy;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.core.Future;
@@ -23,12 +25,20 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class UpstreamClients {
   private final Vertx vertx;
   private final ProviderSettings settings;
+  private final OutboundHttp outbound;
   private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
   private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
 
-  public UpstreamClients(Vertx vertx, ProviderSettings settings) {
+  /** @param policy which base URLs may be reached (MAESTRO_ALLOWED_PRIVATE_HOSTS) */
+  public UpstreamClients(Vertx vertx, ProviderSettings settings, OutboundPolicy policy) {
     this.vertx = vertx;
     this.settings = settings;
+    this.outbound = new OutboundHttp(vertx, policy);
+  }
+
+  /** Checks base URLs at request time and pins each request to the address it checked. */
+  public OutboundHttp outbound() {
+    return outbound;
   }
 
   public HttpClient client(String provider) {

@@ -503,8 +503,7 @@ public class SessionVerticle extends VerticleBase {
     t.stream = null;
     return store.updateMessage(assistant).compose(v -> store.addUsage(sessionId, usage)).compose(v -> {
       if (t.finished) return Future.succeededFuture();
-      events.publish(SessionEvents.messageCompleted(assistant.getString("id"), usage.getLong("inputTokens"),
-          usage.getLong("outputTokens")));
+      events.publish(SessionEvents.messageCompleted(assistant.getString("id"), usage));
       List<JsonObject> calls = new ArrayList<>();
       assistant.getJsonArray("content").forEach(p -> {
         if ("tool_call".equals(((JsonObject) p).getString("type"))) calls.add((JsonObject) p);

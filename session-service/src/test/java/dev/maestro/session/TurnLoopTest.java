@@ -59,8 +59,9 @@ class TurnLoopTest {
       assertThat(rec.events.get(i).getString("sessionId")).isEqualTo(s.getString("id"));
     }
     assertThat(rec.ofType("turn_completed").get(0).getJsonObject("event").getString("status")).isEqualTo("complete");
-    assertThat(rec.ofType("message_completed").get(0).getJsonObject("event").getJsonObject("usage"))
-        .isEqualTo(new JsonObject().put("inputTokens", 1000).put("outputTokens", 200));
+    JsonObject liveUsage = rec.ofType("message_completed").get(0).getJsonObject("event").getJsonObject("usage");
+    assertThat(liveUsage.copy().put("costUsd", 0.0))
+        .isEqualTo(new JsonObject().put("inputTokens", 1000).put("outputTokens", 200).put("costUsd", 0.0));
 
     JsonObject got = await(h.sessions.get(user, s.getString("id")));
     JsonArray msgs = got.getJsonArray("messages");
@@ -76,6 +77,8 @@ class TurnLoopTest {
     // claude-sonnet-4-5: $3 / $15 per million tokens
     double cost = 1000 * 3.0 / 1e6 + 200 * 15.0 / 1e6;
     assertThat(answer.getJsonObject("usage").getDouble("costUsd")).isCloseTo(cost, org.assertj.core.data.Offset.offset(1e-9));
+    // the live event carries the stored cost: clients show the server's figure, not their own estimate
+    assertThat(liveUsage.getDouble("costUsd")).isEqualTo(answer.getJsonObject("usage").getDouble("costUsd"));
     assertThat(got.getJsonObject("usage").getLong("inputTokens")).isEqualTo(1000);
     assertThat(got.getJsonObject("usage").getDouble("costUsd")).isCloseTo(cost, org.assertj.core.data.Offset.offset(1e-9));
     assertThat(got.getInteger("messageCount")).isEqualTo(2);

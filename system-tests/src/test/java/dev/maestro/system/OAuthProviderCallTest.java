@@ -81,7 +81,7 @@ class OAuthProviderCallTest {
     LoginDriver.Callback callback = LoginDriver.login(started.getString("authorizeUrl"), ACCOUNT);
     assertThat(callback.error()).as("authorization error").isNull();
     assertThat(callback.state()).isEqualTo(started.getString("state"));
-    JsonObject credential = auth.completeOAuth(callback.state(), callback.code()).await(T, TimeUnit.SECONDS);
+    JsonObject credential = auth.completeOAuth("alice", callback.state(), callback.code()).await(T, TimeUnit.SECONDS);
     assertThat(credential.getString("kind")).isEqualTo("oauth");
     assertThat(credential.getString("status")).isEqualTo("active");
     assertThat(credential.getString("baseUrl")).isEqualTo(upstream.baseUrl());

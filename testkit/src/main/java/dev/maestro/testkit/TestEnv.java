@@ -23,6 +23,12 @@ import java.util.UUID;
 public final class TestEnv {
   private TestEnv() {}
 
+  /**
+   * Tests talk to fake upstreams, OAuth and MCP servers on loopback ports picked at random, so their
+   * services may reach any loopback port (hostile tests set a stricter list themselves).
+   */
+  public static final String ALLOWED_PRIVATE_HOSTS = "127.0.0.0/8:*,[::1]:*,localhost:*";
+
   public static String pgUrl() {
     return env("MAESTRO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/maestro_test");
   }
@@ -48,6 +54,7 @@ public final class TestEnv {
         .put(MaestroConfig.ADMIN_PASSWORD, "admin-test-password")
         .put(MaestroConfig.MASTER_KEY, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
         .put(MaestroConfig.STARTUP_TIMEOUT, "20")
+        .put(MaestroConfig.ALLOWED_PRIVATE_HOSTS, ALLOWED_PRIVATE_HOSTS)
         .put(MaestroConfig.CLUSTER_NAME, "test-" + UUID.randomUUID());
   }
 

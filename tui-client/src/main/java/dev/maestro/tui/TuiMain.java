@@ -1,5 +1,6 @@
 package dev.maestro.tui;
 
+import dev.maestro.tui.app.TuiApp;
 import dev.maestro.tui.cli.CliArgs;
 import dev.maestro.tui.cli.ClientSettings;
 import dev.maestro.tui.client.ApiException;

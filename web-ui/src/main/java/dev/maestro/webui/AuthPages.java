@@ -21,11 +21,19 @@ final class AuthPages {
   }
 
   void showLogin(RoutingContext rc) {
-    if (WebUi.user(rc) != null) {
-      PageRenderer.redirect(rc, "/sessions");
+    if (WebUi.user(rc) == null) {
+      pages.render(rc, 200, "login", "Sign in", new JsonObject());
       return;
     }
-    pages.render(rc, 200, "login", "Sign in", new JsonObject());
+    // A cookie of a user deleted since gets the form (and loses its session), not a redirect loop.
+    gateway.principal(rc).onComplete(ar -> {
+      if (ar.succeeded()) {
+        PageRenderer.redirect(rc, "/sessions");
+        return;
+      }
+      if (OperationFailed.status(ar.cause()) == 401 && rc.session() != null) rc.session().destroy();
+      pages.render(rc, 200, "login", "Sign in", new JsonObject());
+    });
   }
 
   void login(RoutingContext rc) {
@@ -52,15 +60,17 @@ final class AuthPages {
           s.put(WebUi.SESSION_USER, new JsonObject()
               .put("userId", principal.getString("userId"))
               .put("username", principal.getString("username", username))
-              .put("role", principal.getString("role", "member")));
+              .put("role", principal.getString("role", "member"))
+              // the gateway refuses this session once the user's password changes (its epoch moves on)
+              .put("sessionEpoch", principal.getValue("sessionEpoch")));
           s.put(WebUi.SESSION_CSRF, newToken());
           PageRenderer.redirect(rc, "/sessions");
         })
         .onFailure(err -> {
-          int status = Failures.status(err);
+          int status = OperationFailed.status(err);
           JsonObject data = new JsonObject().put("username", username);
           if (status == 429) {
-            long retry = Failures.retryAfter(err);
+            long retry = (err instanceof OperationFailed f ? f.retryAfter() : 0);
             if (retry > 0) rc.response().putHeader("Retry-After", Long.toString(retry));
             data.put("error", retry > 0
                 ? "Too many sign-in attempts. Try again in " + retry + " seconds."
@@ -69,7 +79,7 @@ final class AuthPages {
             status = 401;
             data.put("error", "Wrong username or password.");
           } else {
-            data.put("error", Failures.message(err));
+            data.put("error", OperationFailed.message(err));
           }
           pages.render(rc, status, "login", "Sign in", data);
         });

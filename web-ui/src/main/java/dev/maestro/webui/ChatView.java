@@ -41,7 +41,8 @@ final class ChatView {
       if ("streaming".equals(m.getString("status"))) streaming = true;
     }
     JsonObject totals = new JsonObject().put("inputTokens", in).put("outputTokens", out);
-    if (hasCost) totals.put("cost", String.format("$%.4f", cost));
+    // costUsd unrounded for chat.js, which adds the live messages' costs to it
+    if (hasCost) totals.put("cost", String.format(java.util.Locale.ROOT, "$%.4f", cost)).put("costUsd", cost);
     return new JsonObject().put("messages", views).put("totals", totals).put("streaming", streaming);
   }
 

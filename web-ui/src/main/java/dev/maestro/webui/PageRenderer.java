@@ -22,7 +22,8 @@ final class PageRenderer {
 
   void render(RoutingContext rc, int status, String template, String title, JsonObject data) {
     JsonObject model = data.copy().put("title", title);
-    JsonObject user = WebUi.user(rc);
+    // The user the gateway resolved for this request, never the copy cached in the cookie session.
+    JsonObject user = Pages.principal(rc);
     if (user != null) {
       model.put("user", user).put("isAdmin", "admin".equals(user.getString("role")));
     }
@@ -53,8 +54,9 @@ final class PageRenderer {
       + "connect-src 'self' ws: wss:; form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'";
 
   void error(RoutingContext rc, Throwable t) {
-    int status = Failures.status(t);
-    render(rc, status, "error", "Error", new JsonObject().put("status", status).put("message", Failures.message(t)));
+    int status = OperationFailed.status(t);
+    if (status == 429 && t instanceof OperationFailed f && f.retryAfter() > 0) rc.response().putHeader("Retry-After", Long.toString(f.retryAfter()));
+    render(rc, status, "error", status == 403 ? "Not allowed" : "Error", new JsonObject().put("status", status).put("message", OperationFailed.message(t)));
   }
 
   static void flash(RoutingContext rc, String kind, String text) {

@@ -1,9 +1,5 @@
 package dev.maestro.webui;
 
-import dev.maestro.contracts.auth.AuthService;
-import dev.maestro.contracts.provider.ProviderService;
-import dev.maestro.contracts.session.SessionService;
-import dev.maestro.contracts.tool.ToolService;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -14,16 +10,23 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 
-/** The route table of the web UI. Every page but /login needs a signed-in user; every form post a CSRF token. */
+/**
+ * The route table of the web UI. Every page but /login needs a signed-in user, resolved afresh by
+ * the gateway on every request (a deleted user goes to /login, a demoted admin is a member at
+ * once); every form post a CSRF token. Everything a page reads or changes is a gateway operation
+ * ({@link WebUiGateway#call}), so the pages have exactly the JSON API's rules.
+ */
 final class Pages {
+  /** Routing-context key of the principal {@link WebUiGateway#principal} resolved for this request. */
+  static final String PRINCIPAL = "maestro.webui.principal";
+
   private Pages() {}
 
-  static void mount(Vertx vertx, Router router, WebUiGateway gateway,
-                    SessionService sessions, AuthService auth, ProviderService providers, ToolService tools) {
+  static void mount(Vertx vertx, Router router, WebUiGateway gateway) {
     PageRenderer renderer = new PageRenderer(vertx);
     AuthPages login = new AuthPages(gateway, renderer);
-    SessionPages chat = new SessionPages(sessions, auth, providers, renderer);
-    SetupPages setup = new SetupPages(sessions, auth, providers, tools, renderer);
+    SessionPages chat = new SessionPages(gateway, renderer);
+    SetupPages setup = new SetupPages(gateway, renderer);
 
     router.get("/assets/*").handler(StaticHandler.create("webui/assets")
         .setCachingEnabled(true).setMaxAgeSeconds(3600).setIncludeHidden(false).setDirectoryListing(false));
@@ -31,65 +34,84 @@ final class Pages {
     router.get("/").handler(rc -> PageRenderer.redirect(rc, WebUi.user(rc) == null ? "/login" : "/sessions"));
     router.get("/login").handler(login::showLogin);
     router.post("/login").handler(body()).handler(login::login);
-    post(router, "/logout", login::logout);
+    post(router, gateway, "/logout", login::logout);
 
-    get(router, "/sessions", chat::list);
-    post(router, "/sessions", chat::create);
-    get(router, "/ui/model-options", chat::modelOptions);
-    get(router, "/sessions/:id", chat::chat);
-    get(router, "/sessions/:id/export", chat::export);
-    get(router, "/sessions/:id/messages/:messageId", chat::messageFragment);
-    post(router, "/sessions/:id/rename", chat::rename);
-    post(router, "/sessions/:id/delete", chat::delete);
-    post(router, "/sessions/:id/messages", chat::send);
-    post(router, "/sessions/:id/cancel", chat::cancel);
-    post(router, "/sessions/:id/model", chat::switchModel);
-    post(router, "/sessions/:id/fork", chat::fork);
-    post(router, "/sessions/:id/compact", chat::compact);
+    get(router, gateway, "/sessions", chat::list);
+    post(router, gateway, "/sessions", chat::create);
+    get(router, gateway, "/ui/model-options", chat::modelOptions);
+    get(router, gateway, "/sessions/:id", chat::chat);
+    get(router, gateway, "/sessions/:id/export", chat::export);
+    get(router, gateway, "/sessions/:id/messages/:messageId", chat::messageFragment);
+    post(router, gateway, "/sessions/:id/rename", chat::rename);
+    post(router, gateway, "/sessions/:id/delete", chat::delete);
+    post(router, gateway, "/sessions/:id/messages", chat::send);
+    post(router, gateway, "/sessions/:id/cancel", chat::cancel);
+    post(router, gateway, "/sessions/:id/model", chat::switchModel);
+    post(router, gateway, "/sessions/:id/fork", chat::fork);
+    post(router, gateway, "/sessions/:id/compact", chat::compact);
 
-    get(router, "/credentials", setup::credentials);
-    post(router, "/credentials", setup::addCredential);
-    post(router, "/credentials/oauth", setup::connectOAuth);
-    post(router, "/credentials/:id/delete", setup::deleteCredential);
+    get(router, gateway, "/credentials", setup::credentials);
+    post(router, gateway, "/credentials", setup::addCredential);
+    post(router, gateway, "/credentials/oauth", setup::connectOAuth);
+    post(router, gateway, "/credentials/:id/delete", setup::deleteCredential);
 
-    get(router, "/tools", setup::tools);
-    post(router, "/tools/:name", setup::updateTool);
+    get(router, gateway, "/tools", setup::tools);
+    post(router, gateway, "/tools/:name", setup::updateTool);
 
-    get(router, "/mcp", setup::mcp);
-    post(router, "/mcp", setup::addMcp);
-    post(router, "/mcp/:id/restart", setup::restartMcp);
-    post(router, "/mcp/:id/delete", setup::deleteMcp);
+    get(router, gateway, "/mcp", setup::mcp);
+    post(router, gateway, "/mcp", setup::addMcp);
+    post(router, gateway, "/mcp/:id/restart", setup::restartMcp);
+    post(router, gateway, "/mcp/:id/delete", setup::deleteMcp);
 
-    get(router, "/templates", setup::templates);
-    post(router, "/templates", setup::createTemplate);
-    post(router, "/templates/:id", setup::updateTemplate);
-    post(router, "/templates/:id/delete", setup::deleteTemplate);
-    post(router, "/templates/:id/start", setup::startFromTemplate);
+    get(router, gateway, "/templates", setup::templates);
+    post(router, gateway, "/templates", setup::createTemplate);
+    post(router, gateway, "/templates/:id", setup::updateTemplate);
+    post(router, gateway, "/templates/:id/delete", setup::deleteTemplate);
+    post(router, gateway, "/templates/:id/start", setup::startFromTemplate);
 
-    get(router, "/settings", setup::settings);
-    post(router, "/settings/oauth-clients", setup::addOAuthClient);
-    post(router, "/settings/oauth-clients/:id/delete", setup::deleteOAuthClient);
+    get(router, gateway, "/settings", setup::settings);
+    post(router, gateway, "/settings/oauth-clients", setup::addOAuthClient);
+    post(router, gateway, "/settings/oauth-clients/:id/delete", setup::deleteOAuthClient);
   }
 
   private static BodyHandler body() {
     return BodyHandler.create(false).setBodyLimit(1 << 20);
   }
 
-  private static void get(Router router, String path, Handler<RoutingContext> h) {
-    router.route(HttpMethod.GET, path).handler(Pages::requireUser).handler(h);
+  private static void get(Router router, WebUiGateway gateway, String path, Handler<RoutingContext> h) {
+    router.route(HttpMethod.GET, path).handler(rc -> requireUser(gateway, rc)).handler(h);
   }
 
-  private static void post(Router router, String path, Handler<RoutingContext> h) {
+  private static void post(Router router, WebUiGateway gateway, String path, Handler<RoutingContext> h) {
     Route r = router.route(HttpMethod.POST, path).handler(body());
-    r.handler(Pages::requireUser).handler(Pages::requireCsrf).handler(h);
+    r.handler(rc -> requireUser(gateway, rc)).handler(Pages::requireCsrf).handler(h);
   }
 
-  /** Not signed in: pages go to /login; fragments fetched by scripts get a plain 401. */
-  static void requireUser(RoutingContext rc) {
-    if (WebUi.user(rc) != null) {
-      rc.next();
+  /**
+   * Asks the gateway who the cookie's user is now. Not signed in, or the user was deleted (the
+   * browser session is then ended): pages go to /login; forms and fragments fetched by scripts get
+   * a plain 401.
+   */
+  static void requireUser(WebUiGateway gateway, RoutingContext rc) {
+    if (WebUi.user(rc) == null) {
+      signInFirst(rc);
       return;
     }
+    gateway.principal(rc).onComplete(ar -> {
+      if (ar.succeeded()) {
+        rc.put(PRINCIPAL, ar.result());
+        rc.next();
+      } else if (OperationFailed.status(ar.cause()) == 401) {
+        if (rc.session() != null) rc.session().destroy();
+        signInFirst(rc);
+      } else {
+        rc.response().setStatusCode(OperationFailed.status(ar.cause())).putHeader("Content-Type", "text/plain; charset=utf-8")
+            .putHeader("Cache-Control", "no-store").end(OperationFailed.message(ar.cause()));
+      }
+    });
+  }
+
+  private static void signInFirst(RoutingContext rc) {
     String path = rc.request().path();
     if (rc.request().method() == HttpMethod.GET && !path.startsWith("/ui/") && !path.contains("/messages/")) {
       PageRenderer.redirect(rc, "/login");
@@ -107,9 +129,9 @@ final class Pages {
         .end("<!doctype html><title>Expired form</title><p>This form has expired. <a href=\"/sessions\">Reload the page</a> and try again.</p>");
   }
 
-  static String userId(RoutingContext rc) {
-    JsonObject u = WebUi.user(rc);
-    return u == null ? null : u.getString("userId");
+  /** The user resolved for this request by {@link #requireUser} (null on /login). */
+  static JsonObject principal(RoutingContext rc) {
+    return rc.get(PRINCIPAL);
   }
 
   /** RFC 3339 → "2026-11-24 04:44 UTC" (the raw value stays in the datetime attribute). */
@@ -123,8 +145,9 @@ final class Pages {
     }
   }
 
+  /** Only for what the navigation shows; the gateway's operations decide what an admin may do. */
   static boolean isAdmin(RoutingContext rc) {
-    JsonObject u = WebUi.user(rc);
+    JsonObject u = principal(rc);
     return u != null && "admin".equals(u.getString("role"));
   }
 }

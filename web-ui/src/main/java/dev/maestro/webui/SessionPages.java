@@ -1,8 +1,5 @@
 package dev.maestro.webui;
 
-import dev.maestro.contracts.auth.AuthService;
-import dev.maestro.contracts.provider.ProviderService;
-import dev.maestro.contracts.session.SessionService;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -10,32 +7,40 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** /sessions (list, search, create, rename, delete, export) and /sessions/{id} (the chat). */
+/**
+ * /sessions (list, search, create, rename, delete, export) and /sessions/{id} (the chat), each a
+ * rendering of gateway operations.
+ */
 final class SessionPages {
-  private final SessionService sessions;
-  private final AuthService auth;
-  private final ProviderService providers;
+  private final WebUiGateway gateway;
   private final PageRenderer pages;
 
-  SessionPages(SessionService sessions, AuthService auth, ProviderService providers, PageRenderer pages) {
-    this.sessions = sessions;
-    this.auth = auth;
-    this.providers = providers;
+  SessionPages(WebUiGateway gateway, PageRenderer pages) {
+    this.gateway = gateway;
     this.pages = pages;
   }
 
+  private static Map<String, String> id(RoutingContext rc) {
+    return Map.of("id", rc.pathParam("id"));
+  }
+
+  private static Map<String, String> id(String id) {
+    return Map.of("id", id);
+  }
+
   void list(RoutingContext rc) {
-    String userId = Pages.userId(rc);
     String q = rc.queryParams().get("q");
-    JsonObject query = new JsonObject().put("limit", 100);
+    Map<String, String> query = new HashMap<>();
+    query.put("limit", "100");
     if (q != null && !q.isBlank()) query.put("q", q.trim());
-    Future<JsonObject> list = sessions.list(userId, query);
-    Future<List<JsonObject>> creds = auth.listCredentials(userId).recover(e -> Future.succeededFuture(List.of()));
-    Future<JsonObject> templates = sessions.listTemplates(userId, new JsonObject()).recover(e -> Future.succeededFuture(new JsonObject()));
+    Future<JsonObject> list = gateway.call(rc, "listSessions", Map.of(), query, null);
+    Future<List<JsonObject>> creds = items(gateway.call(rc, "listCredentials")).recover(e -> Future.succeededFuture(List.of()));
+    Future<JsonObject> templates = gateway.call(rc, "listTemplates").recover(e -> Future.succeededFuture(new JsonObject()));
     Future.all(list, creds, templates).onSuccess(cf -> {
       JsonArray items = new JsonArray();
       for (Object o : list.result().getJsonArray("items", new JsonArray())) {
@@ -59,7 +64,6 @@ final class SessionPages {
 
   /** New session: provider from the chosen credential, or from the template. */
   void create(RoutingContext rc) {
-    String userId = Pages.userId(rc);
     String credentialId = Forms.field(rc, "credentialId");
     String templateId = Forms.field(rc, "templateId");
     JsonObject spec = new JsonObject();
@@ -68,15 +72,16 @@ final class SessionPages {
     put(spec, "credentialId", credentialId);
     put(spec, "templateId", templateId);
     put(spec, "systemPrompt", Forms.field(rc, "systemPrompt"));
-    Future<JsonObject> fromCredential = credentialId == null ? Future.succeededFuture(null) : auth.getCredential(userId, credentialId);
-    Future<JsonObject> fromTemplate = templateId == null ? Future.succeededFuture(null) : sessions.getTemplate(userId, templateId);
+    Future<JsonObject> fromCredential = credentialId == null ? Future.succeededFuture(null)
+        : gateway.call(rc, "getCredential", id(credentialId), null);
+    Future<JsonObject> fromTemplate = templateId == null ? Future.succeededFuture(null) : gateway.call(rc, "getTemplate", id(templateId), null);
     Future.all(fromCredential, fromTemplate).compose(cf -> {
       JsonObject cred = fromCredential.result();
       JsonObject tpl = fromTemplate.result();
       if (cred != null) spec.put("provider", cred.getString("provider"));
       else if (tpl != null) put(spec, "provider", tpl.getString("provider"));
       if (!spec.containsKey("model") && tpl != null) put(spec, "model", tpl.getString("model"));
-      return sessions.create(userId, spec);
+      return gateway.call(rc, "createSession", Map.of(), spec);
     }).onSuccess(s -> PageRenderer.redirect(rc, "/sessions/" + s.getString("id")))
         .onFailure(err -> back(rc, "/sessions", err));
   }
@@ -88,23 +93,25 @@ final class SessionPages {
       PageRenderer.redirect(rc, returnTo(rc, "/sessions"));
       return;
     }
-    sessions.update(Pages.userId(rc), rc.pathParam("id"), new JsonObject().put("title", title))
+    gateway.call(rc, "updateSession", id(rc), new JsonObject().put("title", title))
         .onSuccess(s -> { PageRenderer.flash(rc, "ok", "Renamed to “" + title + "”."); PageRenderer.redirect(rc, returnTo(rc, "/sessions")); })
         .onFailure(err -> back(rc, returnTo(rc, "/sessions"), err));
   }
 
   void delete(RoutingContext rc) {
-    sessions.delete(Pages.userId(rc), rc.pathParam("id"))
+    gateway.call(rc, "deleteSession", id(rc), null)
         .onSuccess(v -> { PageRenderer.flash(rc, "ok", "Session deleted."); PageRenderer.redirect(rc, "/sessions"); })
         .onFailure(err -> back(rc, "/sessions", err));
   }
 
   void export(RoutingContext rc) {
     String format = "json".equals(rc.queryParams().get("format")) ? "json" : "markdown";
-    sessions.export(Pages.userId(rc), rc.pathParam("id"), format).onSuccess(ex -> {
+    gateway.call(rc, "exportSession", id(rc), Map.of("format", format), null).onSuccess(ex -> {
       String type = ex.getString("contentType", "json".equals(format) ? "application/json" : "text/markdown");
-      Object body = ex.getValue("body");
-      String text = body instanceof JsonObject j ? j.encodePrettily() : body instanceof JsonArray a ? a.encodePrettily() : String.valueOf(body);
+      if (type.contains(";")) type = type.substring(0, type.indexOf(';')).trim();
+      String text = ex.getString("text");
+      if (text == null) text = ex.encodePrettily();
+      else if ("json".equals(format)) text = prettyJson(text);
       rc.response().putHeader("Content-Type", type + "; charset=utf-8")
           .putHeader("Content-Disposition", "attachment; filename=\"session-" + rc.pathParam("id") + ("json".equals(format) ? ".json" : ".md") + "\"")
           .putHeader("X-Content-Type-Options", "nosniff")
@@ -113,9 +120,11 @@ final class SessionPages {
   }
 
   void chat(RoutingContext rc) {
-    String userId = Pages.userId(rc);
-    sessions.get(userId, rc.pathParam("id")).compose(session -> {
-      Future<List<JsonObject>> models = providers.listModels(session.getString("provider"), session.getString("credentialId"))
+    gateway.call(rc, "getSession", id(rc), null).compose(session -> {
+      Map<String, String> mq = new HashMap<>();
+      if (session.getString("provider") != null) mq.put("provider", session.getString("provider"));
+      if (session.getString("credentialId") != null) mq.put("credentialId", session.getString("credentialId"));
+      Future<List<JsonObject>> models = items(gateway.call(rc, "listModels", Map.of(), mq, null))
           .recover(e -> Future.succeededFuture(List.of()));
       return models.map(m -> {
         JsonObject view = ChatView.of(session);
@@ -139,7 +148,7 @@ final class SessionPages {
   /** One stored message rendered server-side (the chat script swaps it in when a message completes). */
   void messageFragment(RoutingContext rc) {
     String messageId = rc.pathParam("messageId");
-    sessions.get(Pages.userId(rc), rc.pathParam("id")).onSuccess(session -> {
+    gateway.call(rc, "getSession", id(rc), null).onSuccess(session -> {
       Map<String, JsonObject> results = new HashMap<>();
       JsonObject found = null;
       for (Object o : session.getJsonArray("messages", new JsonArray())) {
@@ -159,7 +168,7 @@ final class SessionPages {
       }
       pages.render(rc, 200, "message", "Message", new JsonObject()
           .put("m", ChatView.message(found, results)).put("session", session));
-    }).onFailure(err -> rc.response().setStatusCode(Failures.status(err)).putHeader("Content-Type", "text/plain; charset=utf-8").end(Failures.message(err)));
+    }).onFailure(err -> plain(rc, err));
   }
 
   /** Without JavaScript the chat still works: post, then reload to see the reply. */
@@ -171,19 +180,20 @@ final class SessionPages {
       PageRenderer.redirect(rc, "/sessions/" + id);
       return;
     }
-    sessions.send(Pages.userId(rc), id, text).onSuccess(r -> PageRenderer.redirect(rc, "/sessions/" + id))
+    // The operation sendMessage: the send rate limit applies to the form as to the API.
+    gateway.call(rc, "sendMessage", id(id), new JsonObject().put("text", text)).onSuccess(r -> PageRenderer.redirect(rc, "/sessions/" + id))
         .onFailure(err -> back(rc, "/sessions/" + id, err));
   }
 
   void cancel(RoutingContext rc) {
     String id = rc.pathParam("id");
-    sessions.cancel(Pages.userId(rc), id).onSuccess(r -> PageRenderer.redirect(rc, "/sessions/" + id))
+    gateway.call(rc, "cancelTurn", id(id), null).onSuccess(r -> PageRenderer.redirect(rc, "/sessions/" + id))
         .onFailure(err -> back(rc, "/sessions/" + id, err));
   }
 
   void compact(RoutingContext rc) {
     String id = rc.pathParam("id");
-    sessions.compact(Pages.userId(rc), id)
+    gateway.call(rc, "compactSession", id(id), null)
         .onSuccess(v -> { PageRenderer.flash(rc, "ok", "Compacting the conversation: older messages are being summarised."); PageRenderer.redirect(rc, "/sessions/" + id); })
         .onFailure(err -> back(rc, "/sessions/" + id, err));
   }
@@ -196,14 +206,16 @@ final class SessionPages {
       PageRenderer.redirect(rc, "/sessions/" + id);
       return;
     }
-    sessions.update(Pages.userId(rc), id, new JsonObject().put("model", model))
+    gateway.call(rc, "updateSession", id(id), new JsonObject().put("model", model))
         .onSuccess(s -> { PageRenderer.flash(rc, "ok", "Model switched to " + model + "."); PageRenderer.redirect(rc, "/sessions/" + id); })
         .onFailure(err -> back(rc, "/sessions/" + id, err));
   }
 
   void fork(RoutingContext rc) {
     String id = rc.pathParam("id");
-    sessions.fork(Pages.userId(rc), id, Forms.field(rc, "atMessageId"))
+    JsonObject fork = new JsonObject();
+    put(fork, "atMessageId", Forms.field(rc, "atMessageId"));
+    gateway.call(rc, "forkSession", id(id), fork)
         .onSuccess(s -> { PageRenderer.flash(rc, "ok", "Forked into a new session."); PageRenderer.redirect(rc, "/sessions/" + s.getString("id")); })
         .onFailure(err -> back(rc, "/sessions/" + id, err));
   }
@@ -211,15 +223,15 @@ final class SessionPages {
   /** Model choices for the new-session form, as {@code <option>}s for the chosen credential. */
   void modelOptions(RoutingContext rc) {
     String credentialId = rc.queryParams().get("credentialId");
-    String userId = Pages.userId(rc);
     if (credentialId == null || credentialId.isBlank()) {
       rc.response().putHeader("Content-Type", "text/html; charset=utf-8").end("");
       return;
     }
-    auth.getCredential(userId, credentialId)
-        .compose(c -> providers.listModels(c.getString("provider"), credentialId))
+    gateway.call(rc, "getCredential", id(credentialId.trim()), null)
+        .compose(c -> items(gateway.call(rc, "listModels", Map.of(), Map.of("provider", c.getString("provider", ""),
+            "credentialId", credentialId.trim()), null)))
         .onSuccess(models -> pages.render(rc, 200, "model-options", "Models", new JsonObject().put("models", new JsonArray(models))))
-        .onFailure(err -> rc.response().setStatusCode(Failures.status(err)).putHeader("Content-Type", "text/plain; charset=utf-8").end(Failures.message(err)));
+        .onFailure(err -> plain(rc, err));
   }
 
   /**
@@ -235,11 +247,12 @@ final class SessionPages {
   }
 
   private void back(RoutingContext rc, String to, Throwable err) {
-    if (Failures.status(err) == 404 && to.startsWith("/sessions/")) {
+    int status = OperationFailed.status(err);
+    if ((status == 404 && to.startsWith("/sessions/")) || status == 401 || status == 403) {
       pages.error(rc, err);
       return;
     }
-    PageRenderer.flash(rc, "error", Failures.message(err));
+    PageRenderer.flash(rc, "error", OperationFailed.message(err));
     PageRenderer.redirect(rc, to);
   }
 
@@ -247,6 +260,30 @@ final class SessionPages {
     String r = rc.request().getFormAttribute("returnTo");
     // Only local paths, so the field cannot send the browser elsewhere.
     return r != null && r.startsWith("/") && !r.startsWith("//") && !r.contains("\\") ? r : fallback;
+  }
+
+  /** A fragment's failure as plain text with the gateway's status. */
+  private static void plain(RoutingContext rc, Throwable err) {
+    rc.response().setStatusCode(OperationFailed.status(err)).putHeader("Content-Type", "text/plain; charset=utf-8")
+        .putHeader("Cache-Control", "no-store").end(OperationFailed.message(err));
+  }
+
+  /** {items:[...]} → the items. */
+  static Future<List<JsonObject>> items(Future<JsonObject> page) {
+    return page.map(p -> {
+      List<JsonObject> out = new ArrayList<>();
+      for (Object o : p.getJsonArray("items", new JsonArray())) if (o instanceof JsonObject j) out.add(j);
+      return out;
+    });
+  }
+
+  private static String prettyJson(String text) {
+    try {
+      Object v = io.vertx.core.json.Json.decodeValue(text);
+      return v instanceof JsonObject j ? j.encodePrettily() : v instanceof JsonArray a ? a.encodePrettily() : text;
+    } catch (RuntimeException e) {
+      return text;
+    }
   }
 
   static String q(String s) {

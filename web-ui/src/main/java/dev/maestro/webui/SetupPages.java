@@ -1,9 +1,5 @@
 package dev.maestro.webui;
 
-import dev.maestro.contracts.auth.AuthService;
-import dev.maestro.contracts.provider.ProviderService;
-import dev.maestro.contracts.session.SessionService;
-import dev.maestro.contracts.tool.ToolService;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -13,31 +9,36 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The setup pages: /credentials, /tools, /mcp, /templates and /settings (admin). */
+/**
+ * The setup pages: /credentials, /tools, /mcp, /templates and /settings, each a rendering of
+ * gateway operations: what only an admin may do (tool policies, MCP servers, OAuth clients, users)
+ * is refused to a member by the operation itself (a 403 page), not by a check here.
+ */
 final class SetupPages {
   static final List<String> PROVIDERS = List.of("anthropic", "openai", "gemini", "openai-compatible");
   static final List<String> POLICIES = List.of("allow", "ask", "deny");
 
-  private final SessionService sessions;
-  private final AuthService auth;
-  private final ProviderService providers;
-  private final ToolService tools;
+  private final WebUiGateway gateway;
   private final PageRenderer pages;
 
-  SetupPages(SessionService sessions, AuthService auth, ProviderService providers, ToolService tools, PageRenderer pages) {
-    this.sessions = sessions;
-    this.auth = auth;
-    this.providers = providers;
-    this.tools = tools;
+  SetupPages(WebUiGateway gateway, PageRenderer pages) {
+    this.gateway = gateway;
     this.pages = pages;
+  }
+
+  private static Map<String, String> id(RoutingContext rc) {
+    return Map.of("id", rc.pathParam("id"));
+  }
+
+  private Future<List<JsonObject>> list(RoutingContext rc, String operationId) {
+    return SessionPages.items(gateway.call(rc, operationId));
   }
 
   // ---- credentials ----
 
   void credentials(RoutingContext rc) {
-    String userId = Pages.userId(rc);
-    Future<List<JsonObject>> creds = auth.listCredentials(userId);
-    Future<List<JsonObject>> clients = auth.listOAuthClients().recover(e -> Future.succeededFuture(List.of()));
+    Future<List<JsonObject>> creds = list(rc, "listCredentials");
+    Future<List<JsonObject>> clients = list(rc, "listOAuthClients").recover(e -> Future.succeededFuture(List.of()));
     Future.all(creds, clients).onSuccess(cf -> {
       JsonArray items = new JsonArray();
       for (JsonObject c : creds.result()) {
@@ -68,16 +69,14 @@ final class SetupPages {
 
   /** Adds an API key, then checks it against the provider and reports the result. */
   void addCredential(RoutingContext rc) {
-    String userId = Pages.userId(rc);
     JsonObject spec = new JsonObject().put("kind", "api_key");
     put(spec, "provider", Forms.field(rc, "provider"));
     put(spec, "label", Forms.field(rc, "label"));
     put(spec, "apiKey", Forms.field(rc, "apiKey"));
     put(spec, "baseUrl", Forms.field(rc, "baseUrl"));
-    auth.createCredential(userId, spec)
-        .compose(c -> providers.validateCredential(c.getString("id"))
-            .map(v -> v)
-            .recover(e -> Future.succeededFuture(new JsonObject().put("ok", false).put("message", Failures.message(e))))
+    gateway.call(rc, "createCredential", Map.of(), spec)
+        .compose(c -> gateway.call(rc, "validateCredential", Map.of("id", c.getString("id")), null)
+            .recover(e -> Future.succeededFuture(new JsonObject().put("ok", false).put("message", OperationFailed.message(e))))
             .map(v -> v.put("label", c.getString("label", "the key"))))
         .onSuccess(v -> {
           if (v.getBoolean("ok", false)) PageRenderer.flash(rc, "ok", "Added “" + v.getString("label") + "”: the provider accepted the key.");
@@ -88,7 +87,6 @@ final class SetupPages {
   }
 
   void connectOAuth(RoutingContext rc) {
-    String userId = Pages.userId(rc);
     String clientId = Forms.field(rc, "oauthClientId");
     if (clientId == null) {
       PageRenderer.flash(rc, "error", "Choose an OAuth client (an admin adds them under Settings).");
@@ -98,14 +96,14 @@ final class SetupPages {
     JsonObject body = new JsonObject().put("oauthClientId", clientId);
     put(body, "label", Forms.field(rc, "label"));
     put(body, "baseUrl", Forms.field(rc, "baseUrl"));
-    auth.getOAuthClient(clientId)
-        .compose(client -> auth.startOAuth(userId, client.getString("provider"), body, origin(rc) + "/oauth/callback"))
+    gateway.call(rc, "getOAuthClient", Map.of("id", clientId), null)
+        .compose(client -> gateway.call(rc, "startOAuth", Map.of("provider", client.getString("provider", "")), body))
         .onSuccess(r -> PageRenderer.redirect(rc, r.getString("authorizeUrl")))
         .onFailure(err -> back(rc, "/credentials", err));
   }
 
   void deleteCredential(RoutingContext rc) {
-    auth.deleteCredential(Pages.userId(rc), rc.pathParam("id"))
+    gateway.call(rc, "deleteCredential", id(rc), null)
         .onSuccess(v -> { PageRenderer.flash(rc, "ok", "Credential deleted."); PageRenderer.redirect(rc, "/credentials"); })
         .onFailure(err -> back(rc, "/credentials", err));
   }
@@ -113,7 +111,7 @@ final class SetupPages {
   // ---- tools ----
 
   void tools(RoutingContext rc) {
-    tools.listTools().onSuccess(list -> {
+    list(rc, "listTools").onSuccess(list -> {
       Map<String, JsonArray> bySource = new LinkedHashMap<>();
       list.stream()
           .sorted((a, b) -> {
@@ -138,7 +136,7 @@ final class SetupPages {
     JsonObject patch = new JsonObject().put("enabled", Forms.checked(rc, "enabled"));
     String policy = Forms.field(rc, "policy");
     if (policy != null) patch.put("policy", policy);
-    tools.updateTool(name, patch)
+    gateway.call(rc, "updateTool", Map.of("name", name), patch)
         .onSuccess(t -> { PageRenderer.flash(rc, "ok", "Saved " + name + "."); PageRenderer.redirect(rc, "/tools"); })
         .onFailure(err -> back(rc, "/tools", err));
   }
@@ -146,7 +144,7 @@ final class SetupPages {
   // ---- MCP servers ----
 
   void mcp(RoutingContext rc) {
-    tools.listMcpServers().onSuccess(list -> {
+    list(rc, "listMcpServers").onSuccess(list -> {
       JsonArray items = new JsonArray();
       for (JsonObject s : list) {
         String status = s.getString("status", "connecting");
@@ -172,19 +170,19 @@ final class SetupPages {
       put(server, "url", Forms.field(rc, "url"));
       server.put("headers", Forms.pairs(rc.request().getFormAttribute("headers"), ':'));
     }
-    tools.createMcpServer(server)
+    gateway.call(rc, "createMcpServer", Map.of(), server)
         .onSuccess(s -> { PageRenderer.flash(rc, "ok", "Added MCP server " + s.getString("name", "") + "."); PageRenderer.redirect(rc, "/mcp"); })
         .onFailure(err -> back(rc, "/mcp", err));
   }
 
   void restartMcp(RoutingContext rc) {
-    tools.restartMcpServer(rc.pathParam("id"))
+    gateway.call(rc, "restartMcpServer", id(rc), null)
         .onSuccess(s -> { PageRenderer.flash(rc, "ok", "Restarted " + s.getString("name", "the server") + "."); PageRenderer.redirect(rc, "/mcp"); })
         .onFailure(err -> back(rc, "/mcp", err));
   }
 
   void deleteMcp(RoutingContext rc) {
-    tools.deleteMcpServer(rc.pathParam("id"))
+    gateway.call(rc, "deleteMcpServer", id(rc), null)
         .onSuccess(v -> { PageRenderer.flash(rc, "ok", "MCP server removed."); PageRenderer.redirect(rc, "/mcp"); })
         .onFailure(err -> back(rc, "/mcp", err));
   }
@@ -192,9 +190,8 @@ final class SetupPages {
   // ---- templates ----
 
   void templates(RoutingContext rc) {
-    String userId = Pages.userId(rc);
-    Future<JsonObject> list = sessions.listTemplates(userId, new JsonObject());
-    Future<List<JsonObject>> creds = auth.listCredentials(userId).recover(e -> Future.succeededFuture(List.of()));
+    Future<JsonObject> list = gateway.call(rc, "listTemplates");
+    Future<List<JsonObject>> creds = list(rc, "listCredentials").recover(e -> Future.succeededFuture(List.of()));
     Future.all(list, creds).onSuccess(cf -> {
       JsonArray items = new JsonArray();
       for (Object o : list.result().getJsonArray("items", new JsonArray())) {
@@ -212,34 +209,33 @@ final class SetupPages {
   }
 
   void createTemplate(RoutingContext rc) {
-    sessions.createTemplate(Pages.userId(rc), templateFromForm(rc))
+    gateway.call(rc, "createTemplate", Map.of(), templateFromForm(rc))
         .onSuccess(t -> { PageRenderer.flash(rc, "ok", "Template “" + t.getString("name", "") + "” created."); PageRenderer.redirect(rc, "/templates"); })
         .onFailure(err -> back(rc, "/templates", err));
   }
 
   void updateTemplate(RoutingContext rc) {
-    sessions.updateTemplate(Pages.userId(rc), rc.pathParam("id"), templateFromForm(rc))
+    gateway.call(rc, "updateTemplate", id(rc), templateFromForm(rc))
         .onSuccess(t -> { PageRenderer.flash(rc, "ok", "Template saved."); PageRenderer.redirect(rc, "/templates"); })
         .onFailure(err -> back(rc, "/templates", err));
   }
 
   void deleteTemplate(RoutingContext rc) {
-    sessions.deleteTemplate(Pages.userId(rc), rc.pathParam("id"))
+    gateway.call(rc, "deleteTemplate", id(rc), null)
         .onSuccess(v -> { PageRenderer.flash(rc, "ok", "Template deleted."); PageRenderer.redirect(rc, "/templates"); })
         .onFailure(err -> back(rc, "/templates", err));
   }
 
   /** Starts a session from a template (with the credential picked next to the button). */
   void startFromTemplate(RoutingContext rc) {
-    String userId = Pages.userId(rc);
     String credentialId = Forms.field(rc, "credentialId");
-    sessions.getTemplate(userId, rc.pathParam("id")).compose(t -> {
+    gateway.call(rc, "getTemplate", id(rc), null).compose(t -> {
       JsonObject spec = new JsonObject().put("templateId", t.getString("id", rc.pathParam("id")));
       put(spec, "title", t.getString("name"));
       put(spec, "provider", t.getString("provider"));
       put(spec, "model", t.getString("model"));
       put(spec, "credentialId", credentialId);
-      return sessions.create(userId, spec);
+      return gateway.call(rc, "createSession", Map.of(), spec);
     }).onSuccess(s -> PageRenderer.redirect(rc, "/sessions/" + s.getString("id")))
         .onFailure(err -> back(rc, "/templates", err));
   }
@@ -259,11 +255,10 @@ final class SetupPages {
   // ---- settings (admin) ----
 
   void settings(RoutingContext rc) {
-    if (!Pages.isAdmin(rc)) {
-      pages.render(rc, 403, "error", "Not allowed", new JsonObject().put("status", 403).put("message", "Settings are for administrators."));
-      return;
-    }
-    auth.listOAuthClients().recover(e -> Future.succeededFuture(List.of())).onSuccess(clients -> {
+    // listUsers is an admin operation: for anyone else it fails 403 and that is the page shown.
+    Future<JsonObject> users = gateway.call(rc, "listUsers");
+    Future<List<JsonObject>> oauth = users.compose(u -> list(rc, "listOAuthClients").recover(e -> Future.succeededFuture(List.of())));
+    oauth.onFailure(err -> pages.error(rc, err)).onSuccess(clients -> {
       JsonArray items = new JsonArray();
       clients.forEach(c -> items.add(c.copy().put("scopesText",
           c.getJsonArray("scopes") == null ? "" : String.join(" ", c.getJsonArray("scopes").stream().map(String::valueOf).toList()))));
@@ -274,7 +269,6 @@ final class SetupPages {
   }
 
   void addOAuthClient(RoutingContext rc) {
-    if (!Pages.isAdmin(rc)) { rc.fail(403); return; }
     JsonObject c = new JsonObject();
     put(c, "provider", Forms.field(rc, "provider"));
     put(c, "name", Forms.field(rc, "name"));
@@ -286,14 +280,13 @@ final class SetupPages {
     String s = Forms.field(rc, "scopes");
     if (s != null) for (String x : s.split("[\\s,]+")) if (!x.isEmpty()) scopes.add(x);
     c.put("scopes", scopes);
-    auth.createOAuthClient(c)
+    gateway.call(rc, "createOAuthClient", Map.of(), c)
         .onSuccess(x -> { PageRenderer.flash(rc, "ok", "OAuth client added."); PageRenderer.redirect(rc, "/settings"); })
         .onFailure(err -> back(rc, "/settings", err));
   }
 
   void deleteOAuthClient(RoutingContext rc) {
-    if (!Pages.isAdmin(rc)) { rc.fail(403); return; }
-    auth.deleteOAuthClient(rc.pathParam("id"))
+    gateway.call(rc, "deleteOAuthClient", id(rc), null)
         .onSuccess(v -> { PageRenderer.flash(rc, "ok", "OAuth client deleted."); PageRenderer.redirect(rc, "/settings"); })
         .onFailure(err -> back(rc, "/settings", err));
   }
@@ -310,18 +303,14 @@ final class SetupPages {
     return "builtin".equals(source) ? "0" : "1" + source;
   }
 
-  /** The gateway registers MAESTRO_PUBLIC_URL + /oauth/callback; use the same base when it is set. */
-  private static String origin(RoutingContext rc) {
-    String configured = System.getenv("MAESTRO_PUBLIC_URL");
-    if (configured != null && !configured.isBlank()) return configured.replaceAll("/+$", "");
-    String scheme = rc.request().getHeader("X-Forwarded-Proto");
-    if (scheme == null) scheme = rc.request().scheme();
-    String host = rc.request().authority() == null ? rc.request().getHeader("Host") : rc.request().authority().toString();
-    return scheme + "://" + host;
-  }
-
-  private static void back(RoutingContext rc, String to, Throwable err) {
-    PageRenderer.flash(rc, "error", Failures.message(err));
+  /** A refused form (not signed in any more, not allowed) is a page; anything else a flash message. */
+  private void back(RoutingContext rc, String to, Throwable err) {
+    int status = OperationFailed.status(err);
+    if (status == 401 || status == 403) {
+      pages.error(rc, err);
+      return;
+    }
+    PageRenderer.flash(rc, "error", OperationFailed.message(err));
     PageRenderer.redirect(rc, to);
   }
 

@@ -1,9 +1,5 @@
 package dev.maestro.webui;
 
-import dev.maestro.contracts.auth.AuthService;
-import dev.maestro.contracts.provider.ProviderService;
-import dev.maestro.contracts.session.SessionService;
-import dev.maestro.contracts.tool.ToolService;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -68,9 +64,7 @@ public final class WebUi {
   }
 
   public static void mountPages(Vertx vertx, Router router, WebUiGateway gateway) {
-    Pages.mount(vertx, router, gateway,
-        SessionService.createProxy(vertx), AuthService.createProxy(vertx),
-        ProviderService.createProxy(vertx), ToolService.createProxy(vertx));
+    Pages.mount(vertx, router, gateway);
   }
 
   /** The signed-in browser user, or null. */

@@ -66,4 +66,24 @@ class ChatViewTest {
     assertThat(SessionPages.afterSeq(new JsonObject().put("lastSeq", 41))).isEqualTo(41);
     assertThat(SessionPages.afterSeq(new JsonObject())).isNull();
   }
+
+  @Test
+  void costIsTheServersSumRoundedForTheEyeAndKeptWholeForChatJs() {
+    java.util.Locale before = java.util.Locale.getDefault();
+    java.util.Locale.setDefault(java.util.Locale.GERMANY); // a decimal comma must not reach the page
+    try {
+      JsonObject session = new JsonObject().put("messages", new JsonArray()
+          .add(msg("m1", "assistant", "complete", text("a")).put("usage", new JsonObject().put("inputTokens", 1).put("costUsd", 0.00004)))
+          .add(msg("m2", "assistant", "complete", text("b")).put("usage", new JsonObject().put("inputTokens", 1).put("costUsd", 0.00004))));
+      JsonObject totals = ChatView.of(session).getJsonObject("totals");
+      assertThat(totals.getString("cost")).isEqualTo("$0.0001");
+      assertThat(totals.getDouble("costUsd")).isEqualTo(0.00008);
+      JsonObject none = ChatView.of(new JsonObject().put("messages", new JsonArray()
+          .add(msg("m1", "assistant", "complete", text("a")).put("usage", new JsonObject().put("inputTokens", 1))))).getJsonObject("totals");
+      assertThat(none.containsKey("cost")).isFalse();
+      assertThat(none.containsKey("costUsd")).isFalse();
+    } finally {
+      java.util.Locale.setDefault(before);
+    }
+  }
 }

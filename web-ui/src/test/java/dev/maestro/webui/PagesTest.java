@@ -284,4 +284,72 @@ class PagesTest {
       harness.sessions.hideLastSeq = false;
     }
   }
+
+  @Test
+  void aMemberSeesNoAdminFormsAndARefusedFormIsTheGatewaysProblemRendered() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.MEMBER, WebUiHarness.MEMBER_PASSWORD);
+    assertThat(b.get("/mcp").send().await().bodyAsString()).doesNotContain("id=\"add-mcp\"").contains("mcp-admin-only");
+    assertThat(b.get("/tools").send().await().bodyAsString()).doesNotContain("action=\"/tools/");
+    int before = harness.tools.listMcpServers().await().size();
+    HttpResponse<Buffer> r = b.post("/mcp").sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", csrf(b))
+        .add("name", "pwn").add("transport", "stdio").add("command", "sh")).await();
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.getHeader("Content-Type")).startsWith("text/html");
+    assertThat(r.bodyAsString()).contains("only an admin may do this");
+    assertThat(harness.tools.listMcpServers().await()).hasSize(before);
+  }
+
+  @Test
+  void aDeletedUsersCookieIsSentToLoginAndLosesItsSession() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.MEMBER, WebUiHarness.MEMBER_PASSWORD);
+    assertThat(b.get("/sessions").send().await().statusCode()).isEqualTo(200);
+    JsonObject saved = harness.api.users.get("u-mia").copy();
+    harness.setRole("u-mia", null);
+    try {
+      HttpResponse<Buffer> r = b.get("/sessions").send().await();
+      assertThat(r.statusCode()).isEqualTo(303);
+      assertThat(r.getHeader("Location")).isEqualTo("/login");
+    } finally {
+      harness.api.users.put("u-mia", saved);
+    }
+    // the browser session ended with it: the user coming back does not revive it
+    assertThat(b.get("/sessions").send().await().getHeader("Location")).isEqualTo("/login");
+  }
+
+  @Test
+  void aDemotedAdminLosesTheSettingsLinkAndPageAtOnce() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    assertThat(b.get("/settings").send().await().statusCode()).isEqualTo(200);
+    harness.setRole("u-admin", "member");
+    try {
+      assertThat(b.get("/settings").send().await().statusCode()).isEqualTo(403);
+      assertThat(b.get("/sessions").send().await().bodyAsString()).doesNotContain("href=\"/settings\"");
+    } finally {
+      harness.setRole("u-admin", "admin");
+    }
+  }
+
+  @Test
+  void pagesReadThroughTheGatewaysOperations() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    harness.calls.clear();
+    b.get("/mcp").send().await();
+    b.get("/settings").send().await();
+    assertThat(harness.calls).contains("listMcpServers", "listUsers", "listOAuthClients");
+  }
+
+  @Test
+  void anAdminKeepsTheMcpAndToolForms() {
+    String id = harness.tools.createMcpServer(new JsonObject().put("name", "adminsee").put("transport", "stdio").put("command", "true"))
+        .await().getString("id");
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    assertThat(b.get("/mcp").send().await().bodyAsString()).contains("id=\"add-mcp\"")
+        .contains("action=\"/mcp/" + id + "/restart\"").contains("action=\"/mcp/" + id + "/delete\"");
+    assertThat(b.get("/tools").send().await().bodyAsString()).contains("class=\"tool-form\"");
+  }
 }

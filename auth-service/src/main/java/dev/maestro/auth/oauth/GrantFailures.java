@@ -1,5 +1,7 @@
 package dev.maestro.auth.oauth;
 
+import dev.maestro.platform.net.ForeignText;
+
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,9 +31,12 @@ public final class GrantFailures {
         // a 400/401 without an OAuth error body: repeating it will not help either
         || message.startsWith("Bad Request") || message.startsWith("Unauthorized");
     String where = "token endpoint of " + cfg.name();
-    if (code != null) return new TokenGrantException(refused, code, where + " answered " + message);
-    if (refused) return new TokenGrantException(true, null, where + " answered " + message);
     boolean network = err instanceof java.io.IOException || err.getCause() instanceof java.io.IOException;
+    // an OAuth error answer's code and description are shown cleaned and capped; a body of any other
+    // shape ("<HTTP reason>: <body>") only by its reason: the endpoint may be anyone's server
+    if (code != null) return new TokenGrantException(refused, code, where + " answered " + ForeignText.clean(message));
+    if (!network && message.contains(": ")) message = message.substring(0, message.indexOf(": "));
+    if (refused) return new TokenGrantException(true, null, where + " answered " + message);
     return new TokenGrantException(false, null, where + " (" + cfg.tokenUrl() + ") " + (network ? "unreachable: " : "failed: ")
         + (err.getMessage() == null ? err.getClass().getSimpleName() : message));
   }

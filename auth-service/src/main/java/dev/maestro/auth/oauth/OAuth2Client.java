@@ -1,5 +1,7 @@
 package dev.maestro.auth.oauth;
 
+import dev.maestro.platform.net.OutboundHttp;
+import dev.maestro.platform.net.OutboundRefusedException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
@@ -46,12 +48,15 @@ public final class OAuth2Client {
   private static final int IDLE_TIMEOUT_SECONDS = 15;
 
   private final Vertx vertx;
+  private final OutboundHttp outbound;
   private final Map<String, Provider> providers = new ConcurrentHashMap<>();
 
   private record Provider(String fingerprint, OAuth2Auth auth) {}
 
-  public OAuth2Client(Vertx vertx) {
+  /** @param outbound the policy every token endpoint is checked against before each grant */
+  public OAuth2Client(Vertx vertx, OutboundHttp outbound) {
     this.vertx = vertx;
+    this.outbound = outbound;
   }
 
   /** RFC 6749 §4.1.1 + RFC 7636 (+ RFC 8707 {@code resource} when given). */
@@ -75,12 +80,29 @@ public final class OAuth2Client {
                                             String resource) {
     Oauth2Credentials credentials = new Oauth2Credentials().setFlow(OAuth2FlowType.AUTH_CODE)
         .setCode(code).setRedirectUri(redirectUri).setCodeVerifier(verifier);
-    return grant(cfg, () -> provider(cfg, resource).authenticate(credentials));
+    return checked(cfg).compose(v -> grant(cfg, () -> provider(cfg, resource).authenticate(credentials)));
   }
 
   public Future<TokenResponse> refresh(OAuthClientConfig cfg, String refreshToken, String resource) {
     User user = User.create(new JsonObject().put("refresh_token", refreshToken));
-    return grant(cfg, () -> provider(cfg, resource).refresh(user));
+    return checked(cfg).compose(v -> grant(cfg, () -> provider(cfg, resource).refresh(user)));
+  }
+
+  /**
+   * The token endpoint may have been named by a foreign authorization server (MCP discovery): it is
+   * checked against the outbound policy before every grant. vertx-auth-oauth2 resolves the name again
+   * itself (its HTTP client cannot be pinned to an address), so a name re-pointed between this check
+   * and that lookup is the one DNS-rebinding window left; a refused endpoint is a refusal for good.
+   * A name that does not resolve is left to fail (and be retried) as a network error.
+   */
+  private Future<Void> checked(OAuthClientConfig cfg) {
+    return outbound.check(cfg.tokenUrl()).<Void>mapEmpty().recover(err -> {
+      if (err instanceof OutboundRefusedException r && r.rule() != OutboundRefusedException.Rule.UNRESOLVED) {
+        return Future.failedFuture(new TokenGrantException(true, null, "token endpoint of " + cfg.name() + " (" + cfg.tokenUrl()
+            + ") " + r.getMessage()));
+      }
+      return Future.succeededFuture();
+    });
   }
 
   private static Future<TokenResponse> grant(OAuthClientConfig cfg, java.util.function.Supplier<Future<User>> call) {

@@ -200,8 +200,8 @@ public final class GatewayStreamBench {
     }
     if (!completed.await(300, TimeUnit.SECONDS)) System.err.println("warning: not every turn completed in time");
     double seconds = (System.nanoTime() - t0) / 1e9;
-    long gatewayRss = rssKb(gatewayPid);
-    long benchRss = rssKb(ProcessHandle.current().pid());
+    long gatewayRss = ProcessSampler.rssKb(gatewayPid);
+    long benchRss = ProcessSampler.rssKb(ProcessHandle.current().pid());
     for (WebSocket s : gwSockets) s.close();
     for (WebSocket s : directSockets) s.close();
     wsc.close();
@@ -240,17 +240,6 @@ public final class GatewayStreamBench {
       }
       default -> { }
     }
-  }
-
-  static long rssKb(long pid) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-        if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", ""));
-      }
-    } catch (Exception e) {
-      return -1;
-    }
-    return -1;
   }
 
   static int freePort() throws Exception {

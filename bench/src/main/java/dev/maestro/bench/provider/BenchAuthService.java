@@ -35,5 +35,5 @@ final class BenchAuthService implements AuthService {
   @Override public Future<JsonObject> updateOAuthClient(String clientId, JsonObject client) { return no(); }
   @Override public Future<Void> deleteOAuthClient(String clientId) { return no(); }
   @Override public Future<JsonObject> startOAuth(String userId, String provider, JsonObject body, String redirectUri) { return no(); }
-  @Override public Future<JsonObject> completeOAuth(String state, String code) { return no(); }
+  @Override public Future<JsonObject> completeOAuth(String userId, String state, String code) { return no(); }
 }

@@ -185,7 +185,8 @@ public final class ProviderBench {
     int maxLevel = Arrays.stream(levels).max().orElse(1);
     ProviderSettings settings = ProviderSettings.from(new JsonObject().put(ProviderSettings.POOL_SIZE, String.valueOf(maxLevel + 50))
         .put(ProviderSettings.MAX_RETRIES, "0"));
-    UpstreamClients clients = new UpstreamClients(vertx, settings);
+    // the fake upstream listens on a loopback port
+    UpstreamClients clients = new UpstreamClients(vertx, settings, dev.maestro.platform.net.OutboundPolicy.of("127.0.0.0/8:*"));
     ProviderServiceImpl impl = new ProviderServiceImpl(vertx, settings, new Credentials(AuthService.createProxy(vertx)), clients);
     new ServiceBinder(vertx).setAddress(ProviderService.ADDRESS).register(ProviderService.class, impl).completion().await(10, TimeUnit.SECONDS);
     ProviderService service = ProviderService.createProxy(vertx);

@@ -68,8 +68,13 @@ public interface AuthService {
   /** body: {label, oauthClientId, baseUrl?} → {authorizeUrl, state}; baseUrl ends up on the credential. */
   Future<JsonObject> startOAuth(String userId, String provider, JsonObject body, String redirectUri);
 
-  /** Finishes a flow; an unknown, expired or reused state fails with BAD_REQUEST → credential. */
-  Future<JsonObject> completeOAuth(String state, String code);
+  /**
+   * Finishes a flow for {@code userId}, the signed-in user whose browser brought the callback →
+   * credential. An unknown, expired or reused state fails with BAD_REQUEST; a state started by
+   * another user fails with FORBIDDEN and is cancelled (nobody can complete it afterwards), so a
+   * sign-in link sent to someone else can never put their provider tokens on the starter's account.
+   */
+  Future<JsonObject> completeOAuth(String userId, String state, String code);
 
   /**
    * OAuth sign-in to an HTTP MCP server after it answered 401 (for tool-service and the gateway).

@@ -87,6 +87,18 @@ public final class SessionEvents {
         .put("usage", new JsonObject().put("inputTokens", inputTokens).put("outputTokens", outputTokens));
   }
 
+  /**
+   * message_completed with the message's stored usage: the tokens and, when the session priced it,
+   * {@code costUsd} — the one figure every client (web UI, TUI) shows, so none needs a price table.
+   */
+  public static JsonObject messageCompleted(String messageId, JsonObject storedUsage) {
+    JsonObject event = messageCompleted(messageId, storedUsage.getLong("inputTokens", 0L), storedUsage.getLong("outputTokens", 0L));
+    if (storedUsage.getValue("costUsd") instanceof Number cost) {
+      event.getJsonObject("usage").put("costUsd", cost.doubleValue());
+    }
+    return event;
+  }
+
   public static JsonObject turnError(String code, String message) {
     return new JsonObject().put("type", TURN_ERROR).put("code", code).put("message", message);
   }

@@ -31,16 +31,16 @@ import io.vertx.serviceproxy.ServiceException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Every endpoint of API.md, each a thin mapping onto a service contract. The chain per request is
- * always: body limit → authentication (+CSRF) → role → rate limit → JSON parse → schema → handler;
- * every failure leaves through {@link Problems}.
+ * Every operation of API.md, each a thin mapping onto a service contract, registered with the one
+ * front door ({@link Operations}, also used by the WebSocket and the web pages), plus the HTTP
+ * adapter: per route body limit → authentication (+CSRF) here, then {@link Operations} (current
+ * user → role → rate limit → JSON parse → schema → handler); every failure leaves through
+ * {@link Problems}.
  */
 public class ApiRoutes {
   private static final Pattern PROVIDER = Pattern.compile("anthropic|openai|gemini|openai-compatible");
@@ -62,8 +62,9 @@ public class ApiRoutes {
   private final ProviderService providers;
   private final String oauthRedirectUri;
   private final BodyHandler bodyHandler;
-  private final Map<String, RequestValidator> validators = new HashMap<>();
+  private final Operations operations;
 
+  /** Kept so handlers read the same as before; the same shape as {@link Operations.Handler}. */
   public interface Handler {
     Future<Reply> handle(Call call);
   }
@@ -88,6 +89,7 @@ public class ApiRoutes {
     this.providers = providers;
     this.oauthRedirectUri = oauthRedirectUri;
     this.bodyHandler = BodyHandler.create(false).setBodyLimit(settings.bodyLimitBytes());
+    this.operations = new Operations(openApi, users, limiter, settings);
   }
 
   public void mount() {
@@ -105,15 +107,22 @@ public class ApiRoutes {
     op("listCredentials", c -> credentials.listCredentials(c.userId()).map(l -> items(l, ApiRoutes::maskCredential)));
     op("createCredential", c -> credentials.createCredential(c.userId(), c.body().put("kind", c.body().getString("kind", "api_key")))
         .map(j -> Reply.created(maskCredential(j))));
+    op("getCredential", c -> id(c).compose(id -> credentials.getCredential(c.userId(), id)).map(j -> Reply.ok(maskCredential(j))));
     op("deleteCredential", c -> id(c).compose(id -> credentials.deleteCredential(c.userId(), id)).map(v -> Reply.noContent()));
+    // Ownership first: nobody makes the provider check another user's key.
+    op("validateCredential", c -> id(c).compose(id -> credentials.getCredential(c.userId(), id)
+        .compose(owned -> providers.validateCredential(id))).map(Reply::ok));
     op("startOAuth", c -> {
       String provider = c.path("provider");
       if (!PROVIDER.matcher(provider).matches()) return notFound("no such provider");
-      return credentials.startOAuth(c.userId(), provider, c.body(), oauthRedirectUri).map(Reply::ok);
+      // A flow started from a web page comes back to the host the browser used (its cookie lives there).
+      String redirect = c.origin() != null ? c.origin() + "/oauth/callback" : oauthRedirectUri;
+      return credentials.startOAuth(c.userId(), provider, c.body(), redirect).map(Reply::ok);
     });
-    op("listOAuthClients", c -> credentials.listOAuthClients().map(l -> items(l, ApiRoutes::maskClient)));
+    op("listOAuthClients", c -> credentials.listOAuthClients()
+        .map(l -> items(l, j -> MemberView.oauthClient(maskClient(j), c.admin()))));
     op("createOAuthClient", c -> credentials.createOAuthClient(c.body()).map(j -> Reply.created(maskClient(j))));
-    op("getOAuthClient", c -> id(c).compose(credentials::getOAuthClient).map(j -> Reply.ok(maskClient(j))));
+    op("getOAuthClient", c -> id(c).compose(credentials::getOAuthClient).map(j -> Reply.ok(MemberView.oauthClient(maskClient(j), c.admin()))));
     op("updateOAuthClient", c -> id(c).compose(id -> credentials.updateOAuthClient(id, c.body())).map(j -> Reply.ok(maskClient(j))));
     op("deleteOAuthClient", c -> id(c).compose(credentials::deleteOAuthClient).map(v -> Reply.noContent()));
 
@@ -127,6 +136,11 @@ public class ApiRoutes {
     op("forkSession", c -> id(c).compose(id -> sessions.fork(c.userId(), id, c.body().getString("atMessageId"))).map(Reply::created));
     op("sendMessage", c -> id(c).compose(id -> sendLimit(c.principal()).compose(v -> sessions.send(c.userId(), id, c.body().getString("text"))))
         .map(Reply::accepted));
+    op("approveToolCall", c -> {
+      String callId = c.path("callId");
+      if (callId.isEmpty() || callId.length() > 200) return notFound("no such tool call");
+      return id(c).compose(id -> sessions.approve(c.userId(), id, callId, c.body().getString("decision"))).map(v -> Reply.noContent());
+    });
     op("cancelTurn", c -> id(c).compose(id -> sessions.cancel(c.userId(), id)).map(v -> Reply.accepted(null)));
     op("answerElicitation", c -> id(c).compose(id -> sessions.answerElicitation(c.userId(), id, c.path("elicitationId"),
         c.body().getString("action"), c.body().getJsonObject("content"))).map(v -> Reply.noContent()));
@@ -153,81 +167,73 @@ public class ApiRoutes {
       if (!TOOL_NAME.matcher(name).matches()) return notFound("no such tool");
       return tools.updateTool(name, c.body()).map(Reply::ok);
     });
-    op("listMcpServers", c -> tools.listMcpServers().map(l -> items(l, Function.identity())));
+    op("listMcpServers", c -> tools.listMcpServers().map(l -> items(l, s -> MemberView.mcpServer(s, c.admin()))));
     op("createMcpServer", c -> tools.createMcpServer(c.body()).map(Reply::created));
-    op("getMcpServer", c -> id(c).compose(tools::getMcpServer).map(Reply::ok));
+    op("getMcpServer", c -> id(c).compose(tools::getMcpServer).map(s -> Reply.ok(MemberView.mcpServer(s, c.admin()))));
+    op("restartMcpServer", c -> id(c).compose(tools::restartMcpServer).map(Reply::ok));
     op("updateMcpServer", c -> id(c).compose(id -> tools.updateMcpServer(id, c.body())).map(Reply::ok));
     op("deleteMcpServer", c -> id(c).compose(tools::deleteMcpServer).map(v -> Reply.noContent()));
 
     // users
     op("listUsers", c -> users.list(c.query().limit(), c.query().string("cursor", 500)).map(Reply::ok));
-    op("createUser", c -> accounts.hasher().hash(c.body().getString("password"))
-        .compose(h -> users.create(c.body().getString("username"), h, c.body().getString("role", "member")))
-        .map(Reply::created));
+    op("createUser", c -> accounts.createUser(c.body().getString("username"), c.body().getString("password"),
+        c.body().getString("role", "member")).map(Reply::created));
     op("updateUser", this::updateUser);
     op("deleteUser", this::deleteUser);
 
-    for (String id : openApi.operations().keySet()) {
-      if (!mounted.contains(id)) throw new IllegalStateException("operation " + id + " of the OpenAPI document has no route");
-    }
+    operations.checkComplete();
+    for (String id : operations.specs().keySet()) route(id);
   }
 
-  private final List<String> mounted = new ArrayList<>();
+  /** The operation layer the WebSocket and the web pages call too. */
+  public Operations operations() {
+    return operations;
+  }
 
-  /** Registers one operation of the OpenAPI document with the common chain. */
+  /** Registers one operation of the OpenAPI document with the one front door. */
   private void op(String operationId, Handler handler) {
-    JsonObject spec = openApi.operation(operationId);
-    if (spec == null) throw new IllegalStateException("operation " + operationId + " is not in the OpenAPI document");
-    mounted.add(operationId);
+    operations.register(operationId, handler::handle);
+  }
+
+  /** The HTTP adapter: one route per operation, authentication (+CSRF) here, everything else in {@link Operations}. */
+  private void route(String operationId) {
+    JsonObject spec = operations.spec(operationId);
     HttpMethod method = HttpMethod.valueOf(spec.getString("method"));
     String path = spec.getString("path").replaceAll("\\{(\\w+)}", ":$1");
-    JsonObject schema = spec.getJsonObject("body");
-    boolean admin = spec.getBoolean("admin");
     boolean isPublic = spec.getBoolean("public");
-    RequestValidator validator = schema == null ? null : validators.computeIfAbsent(operationId, k -> new RequestValidator(schema));
+    boolean takesBody = operations.takesBody(operationId);
     Route route = router.route(method, path);
     if (method != HttpMethod.GET && method != HttpMethod.HEAD) route.handler(bodyHandler);
     route.handler(rc -> {
       Future<Principal> who = isPublic ? Future.succeededFuture(null) : auth.authenticate(rc);
-      who.compose(p -> {
-            if (admin && !p.admin()) {
-              return ServiceException.<Principal>fail(ErrorCodes.FORBIDDEN, "only an admin may do this", new JsonObject());
-            }
-            return p == null ? Future.succeededFuture(p) : apiLimit(p).map(p);
-          })
-          .compose(p -> {
-            JsonObject body = parseBody(rc, validator);
-            Query query = new Query(rc.queryParams());
-            return handler.handle(new Call(rc, p, body, query)).map(r -> {
-              query.check();
-              return r;
-            });
-          })
+      who.compose(p -> operations.invoke(operationId, Caller.of(p, remoteAddress(rc)), rc.pathParams(), new Query(rc.queryParams()),
+              () -> parseBody(rc, takesBody)))
           .onSuccess(reply -> write(rc, reply))
           .onFailure(err -> Problems.fail(rc, err));
     });
   }
 
-  private JsonObject parseBody(RoutingContext rc, RequestValidator validator) {
+  static String remoteAddress(RoutingContext rc) {
+    return rc.request().remoteAddress() == null ? null : rc.request().remoteAddress().hostAddress();
+  }
+
+  /** Raw body → JSON object (null when empty); the schema is checked by {@link Operations}. */
+  private static JsonObject parseBody(RoutingContext rc, boolean takesBody) {
     Buffer raw = rc.body() == null ? null : rc.body().buffer();
     boolean empty = raw == null || raw.length() == 0;
-    if (validator == null) {
-      if (!empty) throw new ServiceException(400, "this operation takes no body", new JsonObject());
-      return new JsonObject();
-    }
+    if (empty) return null;
+    if (!takesBody) throw new ServiceException(400, "this operation takes no body", new JsonObject());
     String type = rc.request().getHeader("Content-Type");
-    if (!empty && (type == null || !type.toLowerCase().startsWith("application/json"))) {
+    if (type == null || !type.toLowerCase().startsWith("application/json")) {
       throw new ServiceException(415, "send the body as application/json", new JsonObject());
     }
     Object parsed;
     try {
-      parsed = empty ? new JsonObject() : Json.decodeValue(raw);
+      parsed = Json.decodeValue(raw);
     } catch (DecodeException e) {
       throw new ServiceException(400, "the body is not valid JSON", new JsonObject());
     }
     if (!(parsed instanceof JsonObject body)) throw new ServiceException(400, "the body must be a JSON object", new JsonObject());
-    JsonArray errors = validator.validate(body);
-    if (!errors.isEmpty()) throw new ServiceException(400, "the body does not match the schema", new JsonObject().put("errors", errors));
     return body;
   }
 
@@ -244,18 +250,8 @@ public class ApiRoutes {
     }
   }
 
-  private Future<Void> apiLimit(Principal p) {
-    return limiter.hit("api:" + p.rateKey(), settings.apiPerMinute(), 60).compose(ApiRoutes::limited);
-  }
-
   public Future<Void> sendLimit(Principal p) {
-    return limiter.hit("send:" + p.rateKey(), settings.sendsPerMinute(), 60).compose(ApiRoutes::limited);
-  }
-
-  private static Future<Void> limited(long retryAfter) {
-    return retryAfter == 0 ? Future.succeededFuture()
-        : ServiceException.fail(ErrorCodes.TOO_MANY, "rate limit reached; retry in " + retryAfter + " s",
-            new JsonObject().put("retryAfter", retryAfter));
+    return operations.sendLimit(p);
   }
 
   private Future<Reply> createToken(Call c) {
@@ -270,7 +266,7 @@ public class ApiRoutes {
       if (!expiresAt.isAfter(Instant.now())) return badField("expiresAt", "must be in the future");
     }
     Instant exp = expiresAt;
-    return accounts.login(b.getString("username"), b.getString("password"), c.rc().request().remoteAddress().hostAddress())
+    return accounts.login(b.getString("username"), b.getString("password"), c.remoteAddress())
         .compose(user -> tokens.issue(user.getString("userId"), b.getString("name"), exp))
         .map(Reply::created);
   }
@@ -325,12 +321,11 @@ public class ApiRoutes {
   private Future<Reply> updateUser(Call c) {
     JsonObject b = c.body();
     String id = c.path("id");
-    Future<String> hash = b.getString("password") == null ? Future.succeededFuture() : accounts.hasher().hash(b.getString("password"));
     Future<Void> keepsAdmin = "member".equals(b.getString("role")) && id.equalsIgnoreCase(c.userId())
         ? ServiceException.fail(ErrorCodes.CONFLICT, "you cannot take the admin role from yourself", new JsonObject())
         : Future.succeededFuture();
-    return keepsAdmin.compose(v -> hash)
-        .compose(h -> users.update(id, b.getString("username"), h, b.getString("role")))
+    // a new password also revokes the user's tokens, browser sessions and sockets (Accounts.updateUser)
+    return keepsAdmin.compose(v -> accounts.updateUser(id, b.getString("username"), b.getString("password"), b.getString("role")))
         .map(Reply::ok);
   }
 

@@ -76,6 +76,9 @@ public final class OpenApiDocument {
             .put("kind", enumOf(new JsonArray().add("api_key"))).put("label", str(200).put("minLength", 1))
             .put("apiKey", str(10_000).put("minLength", 1)).put("baseUrl", url()))
             .put("required", req("provider", "label", "apiKey")), 201, "credentials", false, false);
+    op("get", "/api/v1/credentials/{id}", "getCredential", "One of the caller's credentials (masked)", null, 200, "credentials", false, false);
+    op("post", "/api/v1/credentials/{id}/validate", "validateCredential",
+        "Check a credential against its provider → {ok, message?}", empty(), 200, "credentials", false, false);
     op("delete", "/api/v1/credentials/{id}", "deleteCredential", "Delete a credential", null, 204, "credentials", false, false);
     op("post", "/api/v1/credentials/oauth/{provider}/start", "startOAuth", "Start an OAuth authorization-code flow",
         obj(false).put("properties", new JsonObject().put("label", str(200).put("minLength", 1)).put("oauthClientId", UUID.copy())
@@ -114,6 +117,10 @@ public final class OpenApiDocument {
     op("post", "/api/v1/sessions/{id}/messages", "sendMessage", "Send a user message; the reply streams as events",
         obj(false).put("properties", new JsonObject().put("text", str(200_000).put("minLength", 1))).put("required", req("text")),
         202, "sessions", false, false);
+    // Answer to tool_approval_required; WebSocket twin: {"type":"approve","sessionId","callId","decision"}.
+    op("post", "/api/v1/sessions/{id}/approvals/{callId}", "approveToolCall", "Allow or deny a tool call waiting for approval",
+        obj(false).put("properties", new JsonObject().put("decision", enumOf(new JsonArray().add("allow").add("deny"))))
+            .put("required", req("decision")), 204, "sessions", false, false);
     op("post", "/api/v1/sessions/{id}/cancel", "cancelTurn", "Cancel the turn in flight", empty(), 202, "sessions", false, false);
     // Answer to the session event elicitation_required {callId, elicitationId, server, message, schema}: an MCP
     // tool asks the user; elicitation_resolved {elicitationId, action} follows (also on timeout or turn cancel).
@@ -167,13 +174,15 @@ public final class OpenApiDocument {
     op("get", "/api/v1/mcp-servers/{id}", "getMcpServer", "One MCP server", null, 200, "mcp-servers", false, false);
     op("patch", "/api/v1/mcp-servers/{id}", "updateMcpServer", "Change an MCP server (admin)",
         obj(false).put("minProperties", 1).put("properties", props.copy()), 200, "mcp-servers", false, true);
+    op("post", "/api/v1/mcp-servers/{id}/restart", "restartMcpServer", "Reconnect an MCP server (admin)", empty(), 200,
+        "mcp-servers", false, true);
     op("delete", "/api/v1/mcp-servers/{id}", "deleteMcpServer", "Remove an MCP server (admin)", null, 204, "mcp-servers", false, true);
   }
 
   private void users() {
     JsonObject props = new JsonObject()
         .put("username", str(64).put("pattern", "^[A-Za-z0-9._-]{1,64}$"))
-        .put("password", str(1024).put("minLength", 8))
+        .put("password", str(1024).put("minLength", 12))
         .put("role", enumOf(new JsonArray().add("admin").add("member")));
     op("get", "/api/v1/users", "listUsers", "Users (admin)", null, 200, "users", false, true);
     op("post", "/api/v1/users", "createUser", "Create a user (admin)",
@@ -197,7 +206,7 @@ public final class OpenApiDocument {
     if (!params.isEmpty()) operation.put("parameters", params);
     if (body != null) {
       operation.put("requestBody", new JsonObject().put("required", !"cancelTurn".equals(id) && !"compactSession".equals(id)
-              && !"forkSession".equals(id))
+              && !"forkSession".equals(id) && !"validateCredential".equals(id) && !"restartMcpServer".equals(id))
           .put("content", new JsonObject().put("application/json", new JsonObject().put("schema", body))));
     }
     JsonObject responses = new JsonObject();

@@ -32,7 +32,7 @@ public final class Problems {
     int status = problem.getInteger("status", 500);
     res.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).putHeader("Cache-Control", "no-store");
     Object retryAfter = problem.getValue("retryAfter");
-    if (status == 429 && retryAfter != null) res.putHeader("Retry-After", String.valueOf(retryAfter));
+    if ((status == 429 || status == 503) && retryAfter != null) res.putHeader("Retry-After", String.valueOf(retryAfter));
     if (status == 401) res.putHeader("WWW-Authenticate", "Bearer");
     res.end(problem.encode());
   }

@@ -2,7 +2,6 @@ package dev.maestro.gateway.auth;
 
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.gateway.GatewaySettings;
-import dev.maestro.webui.WebUiGateway;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
@@ -16,12 +15,15 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
 
 /**
- * Password logins (web form and {@code POST /auth/token}), rate-limited per username and per
- * address, and the bootstrap of the first {@code admin}.
+ * Password logins (web form and {@code POST /auth/token}), rate-limited per username+address and per
+ * address; creating users and changing passwords (with the password policy and revocation); and the
+ * bootstrap of the first {@code admin}.
  */
-public class Accounts implements WebUiGateway {
+public class Accounts {
   private static final Logger LOG = LoggerFactory.getLogger(Accounts.class);
   public static final String ADMIN_PASSWORD_FILE = "admin-password";
 
@@ -41,31 +43,77 @@ public class Accounts implements WebUiGateway {
     this.dummyHash = hasher.hash("not a password " + System.nanoTime());
   }
 
-  @Override
+  /**
+   * Checks a password. The attempt is counted in Redis before anything else (one atomic script for
+   * every key), so N parallel guesses cannot all slip past a limit of M: at most M reach Argon2.
+   * Keys, chosen so an anonymous attacker cannot lock the real user out:
+   * <ul>
+   *   <li>{@code ua:<address>|<username>}: {@code loginMaxPerUser} attempts per username <em>from one
+   *       client address</em>; the owner signing in from another address is not affected;</li>
+   *   <li>{@code addr:<address>}: {@code loginMaxPerAddress} attempts per address over all usernames.</li>
+   * </ul>
+   * There is deliberately no lock on a username alone (anyone could trigger it). A success clears
+   * its username+address counter and gives back its address attempt; an attempt refused because the
+   * hashing queue is full is given back too (it was no guess). Redis unreachable → 503, never "allow".
+   * When the hashing queue is already full the attempt is refused (503) before any of this.
+   */
   public Future<JsonObject> login(String username, String password, String remoteAddress) {
     if (username == null || password == null || username.isEmpty() || username.length() > 200 || password.length() > 1024) {
       return ServiceException.fail(ErrorCodes.UNAUTHORIZED, "wrong username or password", new JsonObject());
     }
-    String userKey = "login:user:" + username.toLowerCase();
-    String addrKey = "login:addr:" + (remoteAddress == null ? "unknown" : remoteAddress);
-    return Future.all(limiter.blockedFor(userKey, settings.loginMaxPerUser()), limiter.blockedFor(addrKey, settings.loginMaxPerAddress()))
-        .compose(blocked -> {
-          long wait = Math.max(blocked.<Long>resultAt(0), blocked.<Long>resultAt(1));
+    String address = remoteAddress == null ? "unknown" : remoteAddress;
+    String userKey = "ua:" + address + "|" + username.toLowerCase(Locale.ROOT);
+    String addrKey = "addr:" + address;
+    return hasher.refuseWhenFull().compose(free -> limiter.reserveLogin(List.of(userKey, addrKey), List.of(settings.loginMaxPerUser(), settings.loginMaxPerAddress()),
+            settings.loginWindowSeconds())
+        .compose(wait -> {
           if (wait > 0) {
             return ServiceException.fail(ErrorCodes.TOO_MANY, "too many failed logins; try again in " + wait + " s",
                 new JsonObject().put("retryAfter", wait));
           }
           return users.byUsernameWithHash(username).compose(user -> dummyHash.compose(dummy ->
-              hasher.verify(password, user == null ? dummy : user.getString("passwordHash")).compose(ok -> {
-                if (ok && user != null) {
-                  return limiter.clearFailures(userKey).map(v -> new JsonObject().put("userId", user.getString("id"))
-                      .put("username", user.getString("username")).put("role", user.getString("role")));
+                  hasher.verify(password, user == null ? dummy : user.getString("passwordHash"))
+                      .map(ok -> ok && user != null ? user : null)))
+              .transform(ar -> ar.succeeded() ? Future.succeededFuture(ar.result())
+                  // not a wrong guess (queue full, database down): give the attempt back, pass the failure on
+                  : limiter.releaseLogin(List.of(), List.of(userKey, addrKey)).compose(v -> Future.<JsonObject>failedFuture(ar.cause())))
+              .compose(user -> {
+                if (user != null) {
+                  return limiter.releaseLogin(List.of(userKey), List.of(addrKey)).map(v -> new JsonObject()
+                      .put("userId", user.getString("id")).put("username", user.getString("username"))
+                      .put("role", user.getString("role")).put(SessionGuard.EPOCH, user.getInteger("sessionEpoch", 0)));
                 }
-                return Future.all(limiter.recordFailure(userKey, settings.loginWindowSeconds()),
-                        limiter.recordFailure(addrKey, settings.loginWindowSeconds()))
-                    .compose(x -> ServiceException.fail(ErrorCodes.UNAUTHORIZED, "wrong username or password", new JsonObject()));
-              })));
-        });
+                return ServiceException.fail(ErrorCodes.UNAUTHORIZED, "wrong username or password", new JsonObject());
+              });
+        }));
+  }
+
+  /** Creates a user after checking the password policy (400 naming the rule) → the user; 409 on a taken name. */
+  public Future<JsonObject> createUser(String username, String password, String role) {
+    return PasswordPolicy.check(hasher.vertx(), username, password)
+        .compose(v -> hasher.hash(password))
+        .compose(h -> users.create(username, h, role));
+  }
+
+  /**
+   * Changes any of username, password, role. A new password (an admin's reset or the user's own
+   * change) ends everything the old one opened: the user's API tokens are revoked and their browser
+   * sessions invalidated in the same statement, and their open WebSockets closed at once.
+   */
+  public Future<JsonObject> updateUser(String id, String username, String password, String role) {
+    Future<String> hash = password == null ? Future.succeededFuture()
+        : PasswordPolicy.check(hasher.vertx(), username, password).compose(v -> hasher.hash(password));
+    return hash.compose(h -> users.update(id, username, h, role)
+        .onSuccess(u -> {
+          if (h != null) revokedListener.accept(u.getString("id"));
+        }));
+  }
+
+  private java.util.function.Consumer<String> revokedListener = userId -> {};
+
+  /** Who hears that a user's credentials were revoked (the gateway, which closes their sockets cluster-wide). */
+  public void onUserRevoked(java.util.function.Consumer<String> listener) {
+    this.revokedListener = listener;
   }
 
   /** Who hears about browser sign-outs (the gateway, which revokes their sockets cluster-wide). */
@@ -73,7 +121,6 @@ public class Accounts implements WebUiGateway {
     this.signOutListener = listener;
   }
 
-  @Override
   public void signedOut(String sessionKey) {
     signOutListener.accept(sessionKey);
   }
@@ -87,6 +134,12 @@ public class Accounts implements WebUiGateway {
       if (n > 0) return Future.succeededFuture();
       boolean generated = configured == null || configured.isBlank();
       String password = generated ? randomPassword() : configured;
+      if (!generated) {
+        // an operator's choice is kept (it is how they sign in the first time), but a weak one is said loudly
+        PasswordPolicy.check(hasher.vertx(), "admin", configured).onFailure(err -> LOG.warn(
+            "The configured {}: {}; it is used for the first admin anyway, change it after signing in",
+            dev.maestro.platform.MaestroConfig.ADMIN_PASSWORD, err.getMessage()));
+      }
       return hasher.hash(password)
           .compose(hash -> users.createIfAbsent("admin", hash, "admin"))
           .compose(created -> {
@@ -113,7 +166,7 @@ public class Accounts implements WebUiGateway {
     Files.writeString(file, content + "\n", StandardOpenOption.TRUNCATE_EXISTING);
   }
 
-  static String randomPassword() {
+  public static String randomPassword() {
     byte[] b = new byte[18];
     new SecureRandom().nextBytes(b);
     return Base64.getUrlEncoder().withoutPadding().encodeToString(b);

@@ -1,18 +1,25 @@
 package dev.maestro.gateway.auth;
 
+import dev.maestro.contracts.ErrorCodes;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.Response;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Fixed-window counters in Redis, shared by every gateway instance. When Redis is unreachable the
- * limiter lets requests through (chat must keep working); it never holds state in memory.
+ * Fixed-window counters in Redis, shared by every gateway instance; it never holds state in memory.
+ * When Redis is unreachable the request limits ({@link #hit}) let requests through (chat must keep
+ * working) but the login limits ({@link #reserveLogin}) refuse: sign-in fails closed.
  */
 public class RateLimiter {
   static final long REDIS_TIMEOUT_MS = 500;
+  /** Sign-in waits longer than a request limit would (it fails closed, and is rare), but not forever. */
+  static final long LOGIN_REDIS_TIMEOUT_MS = 3_000;
 
   private final RedisAPI redis;
 
@@ -35,27 +42,72 @@ public class RateLimiter {
         .otherwise(0L);
   }
 
-  /** Seconds until {@code key}'s failure counter allows again, or 0. */
-  public Future<Long> blockedFor(String key, int limit) {
-    String k = "maestro:fail:" + key;
-    return redis.get(k)
-        .compose(v -> v == null || v.toLong() < limit ? Future.succeededFuture(0L)
-            : redis.ttl(k).map(ttl -> Math.max(1L, ttl.toLong())))
-        .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .otherwise(0L);
+  /**
+   * Counts one login attempt against every key at once, in a single Lua script (INCR, and EXPIRE on
+   * the first hit of a window), so parallel attempts cannot all pass a check made before any of
+   * them was counted → 0 when every key is within its limit, else the seconds until the longest
+   * blocked window ends. Unlike {@link #hit}, this fails closed: when Redis cannot be reached the
+   * future fails with 503, because letting every guess through is worse than refusing sign-ins.
+   */
+  public Future<Long> reserveLogin(List<String> keys, List<Integer> limits, int windowSeconds) {
+    List<String> args = new ArrayList<>();
+    args.add(RESERVE_SCRIPT);
+    args.add(String.valueOf(keys.size()));
+    for (String k : keys) args.add(LOGIN_PREFIX + k);
+    args.add(String.valueOf(windowSeconds));
+    for (Integer l : limits) args.add(String.valueOf(l));
+    return redis.eval(args)
+        .map(r -> r.toLong())
+        .timeout(LOGIN_REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .recover(err -> ServiceException.fail(ErrorCodes.UNAVAILABLE,
+            "sign-in is unavailable: the login limiter (Redis) cannot be reached; try again shortly",
+            new JsonObject().put("retryAfter", 5)));
   }
 
-  /** Counts a failure; the counter lives for {@code windowSeconds} after the first failure. */
-  public Future<Void> recordFailure(String key, int windowSeconds) {
-    String k = "maestro:fail:" + key;
-    return redis.incr(k)
-        .compose(n -> n.toLong() == 1 ? redis.expire(List.of(k, String.valueOf(windowSeconds))).mapEmpty() : Future.<Void>succeededFuture())
-        .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .otherwise((Void) null);
+  /**
+   * Gives back an attempt that was not a wrong guess (a successful sign-in, or one the server could
+   * not check): {@code forget} keys are cleared, {@code refund} keys are decremented. Best effort.
+   */
+  public Future<Void> releaseLogin(List<String> forget, List<String> refund) {
+    List<String> args = new ArrayList<>();
+    args.add(RELEASE_SCRIPT);
+    args.add(String.valueOf(forget.size() + refund.size()));
+    for (String k : forget) args.add(LOGIN_PREFIX + k);
+    for (String k : refund) args.add(LOGIN_PREFIX + k);
+    args.add(String.valueOf(forget.size()));
+    return redis.eval(args).<Void>mapEmpty()
+        .timeout(LOGIN_REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS).otherwise((Void) null);
   }
 
-  public Future<Void> clearFailures(String key) {
-    return redis.del(List.of("maestro:fail:" + key)).<Void>mapEmpty()
-        .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS).otherwise((Void) null);
-  }
+  static final String LOGIN_PREFIX = "maestro:login:";
+
+  /** KEYS: counters; ARGV[1]: window seconds; ARGV[2..]: each key's limit. */
+  static final String RESERVE_SCRIPT = """
+      local blocked = 0
+      local window = tonumber(ARGV[1])
+      for i, k in ipairs(KEYS) do
+        local n = redis.call('INCR', k)
+        local ttl = redis.call('TTL', k)
+        if n == 1 or ttl < 0 then
+          redis.call('EXPIRE', k, window)
+          ttl = window
+        end
+        if n > tonumber(ARGV[i + 1]) and ttl > blocked then blocked = ttl end
+      end
+      if blocked > 0 and blocked < 1 then blocked = 1 end
+      return blocked
+      """;
+
+  /** KEYS: the first ARGV[1] are deleted, the rest decremented (never below zero). */
+  static final String RELEASE_SCRIPT = """
+      local forget = tonumber(ARGV[1])
+      for i, k in ipairs(KEYS) do
+        if i <= forget then
+          redis.call('DEL', k)
+        elseif tonumber(redis.call('GET', k) or '0') > 0 then
+          redis.call('DECR', k)
+        end
+      end
+      return 0
+      """;
 }

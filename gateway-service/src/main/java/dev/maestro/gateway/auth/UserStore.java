@@ -21,10 +21,13 @@ public class UserStore {
     this.pool = pool;
   }
 
-  /** Inserts unless the username exists (two gateways may bootstrap at once) → the new user or null. */
+  /**
+   * Inserts unless the username exists in any case (two gateways may bootstrap at once; 'Alice'
+   * and 'alice' are the same name) → the new user or null.
+   */
   public Future<JsonObject> createIfAbsent(String username, String passwordHash, String role) {
     return pool.preparedQuery("INSERT INTO app_user (id, username, password_hash, role) VALUES ($1, $2, $3, $4) "
-            + "ON CONFLICT (username) DO NOTHING RETURNING id, username, role, created_at, updated_at")
+            + "ON CONFLICT DO NOTHING RETURNING id, username, role, created_at, updated_at")
         .execute(Tuple.of(UUID.randomUUID(), username, passwordHash, role))
         .map(rows -> rows.size() == 0 ? null : toJson(rows.iterator().next()));
   }
@@ -38,14 +41,27 @@ public class UserStore {
         : ServiceException.fail(ErrorCodes.CONFLICT, "username '" + username + "' is taken", new JsonObject()));
   }
 
-  /** → {id, username, role, passwordHash} or null. */
+  /** Matches the name in any case → {id, username, role, passwordHash, sessionEpoch} or null. */
   public Future<JsonObject> byUsernameWithHash(String username) {
-    return pool.preparedQuery("SELECT id, username, role, created_at, updated_at, password_hash FROM app_user WHERE username = $1")
+    return pool.preparedQuery("SELECT id, username, role, created_at, updated_at, password_hash, session_epoch FROM app_user "
+            + "WHERE lower(username) = lower($1)")
         .execute(Tuple.of(username))
         .map(rows -> {
           if (rows.size() == 0) return null;
           Row r = rows.iterator().next();
-          return toJson(r).put("passwordHash", r.getString("password_hash"));
+          return toJson(r).put("passwordHash", r.getString("password_hash")).put("sessionEpoch", r.getInteger("session_epoch"));
+        });
+  }
+
+  /** → {id, username, role, sessionEpoch} of a live user, or null (deleted). For {@link SessionGuard}. */
+  public Future<JsonObject> sessionState(String id) {
+    UUID uuid = Ids.parse(id);
+    if (uuid == null) return Future.succeededFuture(null);
+    return pool.preparedQuery("SELECT id, username, role, created_at, updated_at, session_epoch FROM app_user WHERE id = $1")
+        .execute(Tuple.of(uuid)).map(rows -> {
+          if (rows.size() == 0) return null;
+          Row r = rows.iterator().next();
+          return toJson(r).put("sessionEpoch", r.getInteger("session_epoch"));
         });
   }
 
@@ -74,12 +90,21 @@ public class UserStore {
         });
   }
 
-  /** Any of username, passwordHash, role; → updated user or NOT_FOUND. */
+  /**
+   * Any of username, passwordHash, role; → updated user or NOT_FOUND (CONFLICT: the name is taken in
+   * any case). A new password hash also, in the same statement, moves the user's session epoch
+   * (their browser sessions stop working) and revokes every live API token of theirs.
+   */
   public Future<JsonObject> update(String id, String username, String passwordHash, String role) {
     UUID uuid = Ids.parse(id);
     if (uuid == null) return notFound();
-    return pool.preparedQuery("UPDATE app_user SET username = coalesce($2, username), password_hash = coalesce($3, password_hash), "
-            + "role = coalesce($4, role), updated_at = now() WHERE id = $1 RETURNING id, username, role, created_at, updated_at")
+    return pool.preparedQuery("WITH u AS (UPDATE app_user SET username = coalesce($2, username), "
+            + "password_hash = coalesce($3, password_hash), role = coalesce($4, role), "
+            + "session_epoch = session_epoch + (CASE WHEN $3::text IS NULL THEN 0 ELSE 1 END), updated_at = now() "
+            + "WHERE id = $1 RETURNING id, username, role, created_at, updated_at), "
+            + "t AS (UPDATE api_token SET revoked_at = now() WHERE user_id = $1 AND $3::text IS NOT NULL AND revoked_at IS NULL "
+            + "AND EXISTS (SELECT 1 FROM u)) "
+            + "SELECT * FROM u")
         .execute(Tuple.of(uuid, username, passwordHash, role))
         .recover(err -> err instanceof PgException pg && "23505".equals(pg.getSqlState())
             ? ServiceException.fail(ErrorCodes.CONFLICT, "username '" + username + "' is taken", new JsonObject())

@@ -3,12 +3,15 @@ package dev.maestro.gateway.ws;
 import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.session.ElicitationForm;
 import dev.maestro.contracts.session.SessionEvents;
-import dev.maestro.contracts.session.SessionService;
+import dev.maestro.gateway.api.Caller;
+import dev.maestro.gateway.api.Operations;
+import dev.maestro.gateway.api.Query;
 import dev.maestro.gateway.auth.Ids;
 import dev.maestro.gateway.auth.Principal;
 import dev.maestro.gateway.presence.Presence;
 import dev.maestro.platform.ServiceFailures;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
@@ -21,7 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Function;
 
 /**
  * One client socket speaking the protocol of API.md. Everything runs on the socket's event loop,
@@ -35,11 +37,11 @@ public class WsConnection {
   final Principal principal;
   final String client;
   private final Vertx vertx;
-  private final SessionService sessions;
+  private final Operations operations;
   private final Presence presence;
-  private final Function<Principal, Future<Void>> sendLimit;
   private final int maxQueued;
   private final Runnable onClose;
+  private final String remoteAddress;
   private final Map<String, Subscription> subs = new HashMap<>();
   private int inflight;
   private boolean closed;
@@ -59,17 +61,17 @@ public class WsConnection {
     }
   }
 
-  WsConnection(Vertx vertx, ServerWebSocket ws, Principal principal, String client, SessionService sessions,
-               Presence presence, Function<Principal, Future<Void>> sendLimit, int maxQueued, Runnable onClose) {
+  WsConnection(Vertx vertx, ServerWebSocket ws, Principal principal, String client, Operations operations,
+               Presence presence, int maxQueued, Runnable onClose) {
     this.vertx = vertx;
     this.ws = ws;
     this.principal = principal;
     this.client = client;
-    this.sessions = sessions;
+    this.operations = operations;
     this.presence = presence;
-    this.sendLimit = sendLimit;
     this.maxQueued = maxQueued;
     this.onClose = onClose;
+    this.remoteAddress = ws.remoteAddress() == null ? null : ws.remoteAddress().hostAddress();
   }
 
   void start() {
@@ -165,9 +167,9 @@ public class WsConnection {
           error(ref, sessionId, "bad_frame", "\"text\" must be a non-empty string of at most 200000 characters");
           return;
         }
-        reply(ref, "send", sessionId, sendLimit.apply(principal).compose(v -> sessions.send(principal.userId(), sessionId, msg)));
+        reply(ref, "send", sessionId, op("sendMessage", sessionId, Map.of(), new JsonObject().put("text", msg)));
       }
-      case "cancel" -> reply(ref, "cancel", sessionId, sessions.cancel(principal.userId(), sessionId).map(v -> new JsonObject()));
+      case "cancel" -> reply(ref, "cancel", sessionId, op("cancelTurn", sessionId, Map.of(), null).map(v -> new JsonObject()));
       case "approve" -> {
         Object callId = frame.getValue("callId");
         Object decision = frame.getValue("decision");
@@ -176,8 +178,8 @@ public class WsConnection {
         } else if (!"allow".equals(decision) && !"deny".equals(decision)) {
           error(ref, sessionId, "bad_frame", "\"decision\" must be allow or deny");
         } else {
-          reply(ref, "approve", sessionId,
-              sessions.approve(principal.userId(), sessionId, c, (String) decision).map(v -> new JsonObject()));
+          reply(ref, "approve", sessionId, op("approveToolCall", sessionId, Map.of("callId", c),
+              new JsonObject().put("decision", decision)).map(v -> new JsonObject()));
         }
       }
       case "elicit" -> {
@@ -191,7 +193,9 @@ public class WsConnection {
         } else if (content != null && !(content instanceof JsonObject)) {
           error(ref, sessionId, "bad_frame", "\"content\" must be an object");
         } else {
-          reply(ref, "elicit", sessionId, sessions.answerElicitation(principal.userId(), sessionId, e, a, (JsonObject) content)
+          JsonObject answer = new JsonObject().put("action", a);
+          if (content != null) answer.put("content", content);
+          reply(ref, "elicit", sessionId, op("answerElicitation", sessionId, Map.of("elicitationId", e), answer)
               .map(v -> new JsonObject()));
         }
       }
@@ -212,8 +216,9 @@ public class WsConnection {
     sub.consumer = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), m -> onEvent(sub, m.body()));
     sub.consumer.completion()
         .compose(v -> afterSeq == null
-            ? sessions.get(principal.userId(), sessionId).map(s -> new JsonArray())
-            : sessions.events(principal.userId(), sessionId, afterSeq).map(j -> j.getJsonArray("items", new JsonArray())))
+            ? op("getSession", sessionId, Map.of(), null).map(s -> new JsonArray())
+            : op("sessionEvents", sessionId, Map.of("afterSeq", String.valueOf(afterSeq)), null)
+                .map(j -> j.getJsonArray("items", new JsonArray())))
         .onSuccess(items -> {
           if (closed || subs.get(sessionId) != sub) return;
           ack(ref, "subscribe", sessionId, new JsonObject().put("afterSeq", afterSeq));
@@ -258,6 +263,21 @@ public class WsConnection {
   private static JsonObject envelope(String sessionId, JsonObject item) {
     if ("event".equals(item.getString("type"))) return item;
     return SessionEvents.envelope(item.getString("sessionId", sessionId), item.getLong("seq", 0L), item.getJsonObject("event"));
+  }
+
+  /**
+   * A frame's work is the API operation of the same name, through {@link Operations}: the user and
+   * role are read again from the store (a user deleted or demoted since the handshake is refused),
+   * rate limits and schema as for HTTP. {@code extra} holds path parameters other than the session
+   * id, or query parameters for reads.
+   */
+  private Future<JsonObject> op(String operationId, String sessionId, Map<String, String> extra, JsonObject body) {
+    Map<String, String> path = new HashMap<>(extra);
+    path.put("id", sessionId);
+    MultiMap query = MultiMap.caseInsensitiveMultiMap();
+    extra.forEach(query::add);
+    return operations.invoke(operationId, Caller.of(principal, remoteAddress), path, new Query(query), body)
+        .map(r -> r.body() instanceof JsonObject j ? j : new JsonObject());
   }
 
   private void reply(Object ref, String action, String sessionId, Future<JsonObject> result) {

@@ -1,9 +1,9 @@
 package dev.maestro.gateway.ws;
 
-import dev.maestro.contracts.session.SessionService;
 import dev.maestro.gateway.GatewayAddresses;
 import dev.maestro.gateway.GatewaySettings;
 import dev.maestro.gateway.api.ApiAuth;
+import dev.maestro.gateway.api.Operations;
 import dev.maestro.gateway.api.Problems;
 import dev.maestro.gateway.auth.Principal;
 import dev.maestro.gateway.presence.Presence;
@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -34,9 +33,8 @@ public class WsGateway {
 
   private final Vertx vertx;
   private final ApiAuth auth;
-  private final SessionService sessions;
+  private final Operations operations;
   private final Presence presence;
-  private final Function<Principal, Future<Void>> sendLimit;
   private final GatewaySettings settings;
   private final Map<String, WsConnection> connections = new LinkedHashMap<>();
   /** Connection id → {@link dev.maestro.webui.WebUi#sessionKey} of the browser session it was opened with. */
@@ -44,13 +42,11 @@ public class WsGateway {
   private MessageConsumer<JsonObject> revocations;
   private long timer = -1;
 
-  public WsGateway(Vertx vertx, ApiAuth auth, SessionService sessions, Presence presence,
-                   Function<Principal, Future<Void>> sendLimit, GatewaySettings settings) {
+  public WsGateway(Vertx vertx, ApiAuth auth, Operations operations, Presence presence, GatewaySettings settings) {
     this.vertx = vertx;
     this.auth = auth;
-    this.sessions = sessions;
+    this.operations = operations;
     this.presence = presence;
-    this.sendLimit = sendLimit;
     this.settings = settings;
   }
 
@@ -85,7 +81,7 @@ public class WsGateway {
       String browserSession = p.cookie() && rc.session() != null ? dev.maestro.webui.WebUi.sessionKey(rc.session()) : null;
       rc.request().toWebSocket().onSuccess(ws -> {
         WsConnection[] holder = new WsConnection[1];
-        WsConnection c = new WsConnection(vertx, ws, p, client, sessions, presence, sendLimit, settings.wsMaxQueuedFrames(),
+        WsConnection c = new WsConnection(vertx, ws, p, client, operations, presence, settings.wsMaxQueuedFrames(),
             () -> {
               connections.remove(holder[0].id);
               browserSessions.remove(holder[0].id);

@@ -103,11 +103,17 @@ public class FakeAuthService implements AuthService {
         + "&redirect_uri=" + redirectUri).put("state", state));
   }
 
+  /** Who the gateway said completed each callback (null: it passed no user). */
+  public final java.util.List<String> completedBy = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   @Override
-  public Future<JsonObject> completeOAuth(String state, String code) {
-    String userId = states.remove(state);
-    if (userId == null) return ServiceException.fail(ErrorCodes.BAD_REQUEST, "unknown or reused state", new JsonObject());
-    return createCredential(userId, new JsonObject().put("provider", "anthropic").put("kind", "oauth").put("label", "oauth")
+  public Future<JsonObject> completeOAuth(String userId, String state, String code) {
+    completedBy.add(userId);
+    String starter = states.remove(state);
+    if (starter == null) return ServiceException.fail(ErrorCodes.BAD_REQUEST, "unknown or reused state", new JsonObject());
+    // like auth-service: consumed first, then refused (and so cancelled) when another user completes it
+    if (!starter.equals(userId)) return ServiceException.fail(ErrorCodes.FORBIDDEN, "this sign-in was started by another Maestro user", new JsonObject());
+    return createCredential(starter, new JsonObject().put("provider", "anthropic").put("kind", "oauth").put("label", "oauth")
         .put("apiKey", "oauth-token-" + code));
   }
 

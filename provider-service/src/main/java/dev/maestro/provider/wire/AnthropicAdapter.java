@@ -232,7 +232,7 @@ public final class AnthropicAdapter implements WireAdapter {
     JsonObject json = Wires.jsonOrNull(body);
     JsonObject err = json == null ? null : json.getJsonObject("error");
     String type = err != null ? err.getString("type") : null;
-    String message = err != null ? err.getString("message", "") : Wires.snippet(body);
+    String message = err != null ? Wires.errorMessage(err.getString("message", "")) : "";
     return new UpstreamError(status, type, message, Wires.retryAfterMs(headers), Wires.shouldRetry(headers));
   }
 

@@ -192,7 +192,7 @@ public final class GeminiAdapter implements WireAdapter {
       }
     }
     String type = err != null ? err.getString("status") : null;
-    String message = err != null ? err.getString("message", "") : Wires.snippet(body);
+    String message = err != null ? Wires.errorMessage(err.getString("message", "")) : "";
     Long retry = Wires.retryAfterMs(headers);
     if (retry == null && err != null) retry = retryInfo(err.getJsonArray("details"));
     return new UpstreamError(status, type, message, retry, Wires.shouldRetry(headers));

@@ -240,11 +240,11 @@ public final class OpenAiChatAdapter implements WireAdapter {
     String message;
     if (e instanceof JsonObject err) {
       type = err.getValue("code") != null ? String.valueOf(err.getValue("code")) : err.getString("type");
-      message = err.getString("message", "");
+      message = Wires.errorMessage(err.getString("message", ""));
     } else if (e instanceof String s) {
-      message = s; // some compatible servers answer {"error":"..."}
+      message = Wires.errorMessage(s); // some compatible servers answer {"error":"..."}
     } else {
-      message = Wires.snippet(body);
+      message = ""; // not a known error shape: never echoed (see Wires.errorMessage)
     }
     return new UpstreamError(status, type, message, Wires.retryAfterMs(headers), Wires.shouldRetry(headers));
   }

@@ -46,11 +46,13 @@ public final class Wires {
     }
   }
 
-  /** The first 300 characters of a non-JSON error body, for the error message. */
-  public static String snippet(Buffer body) {
-    if (body == null) return "";
-    String s = body.toString().strip();
-    return s.length() > 300 ? s.substring(0, 300) + "…" : s;
+  /**
+   * A provider's structured error message (the {@code message} of its JSON error) as it may be shown:
+   * cleaned and capped ({@link dev.maestro.platform.net.ForeignText}). Bodies of any other shape are
+   * never shown (a base URL may point anywhere; its page is not the member's to read).
+   */
+  public static String errorMessage(String message) {
+    return dev.maestro.platform.net.ForeignText.clean(message);
   }
 
   /** retry-after-ms, then retry-after (seconds or an HTTP date) → ms, else null. */

@@ -62,7 +62,7 @@ public final class FakeAuthService implements AuthService {
   @Override public Future<JsonObject> updateOAuthClient(String clientId, JsonObject client) { return unsupported(); }
   @Override public Future<Void> deleteOAuthClient(String clientId) { return unsupported(); }
   @Override public Future<JsonObject> startOAuth(String userId, String provider, JsonObject body, String redirectUri) { return unsupported(); }
-  @Override public Future<JsonObject> completeOAuth(String state, String code) { return unsupported(); }
+  @Override public Future<JsonObject> completeOAuth(String userId, String state, String code) { return unsupported(); }
 
   @Override
   public io.vertx.core.Future<java.util.List<io.vertx.core.json.JsonObject>> listOAuthClientPresets() {

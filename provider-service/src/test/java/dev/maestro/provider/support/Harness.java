@@ -55,6 +55,11 @@ public final class Harness implements AutoCloseable {
 
   /** Opens a stream (its reply consumer is registered first) and returns its handle. */
   public StreamHandle stream(JsonObject request) throws Exception {
+    return stream(service, request);
+  }
+
+  /** Like {@link #stream(JsonObject)} on another ProviderService (e.g. one built by the test). */
+  public StreamHandle stream(ProviderService service, JsonObject request) throws Exception {
     StreamHandle h = new StreamHandle(UUID.randomUUID().toString());
     String address = "test.reply." + h.streamId;
     vertx.eventBus().<JsonObject>consumer(address, m -> h.add(m.body())).completion().await(5, TimeUnit.SECONDS);

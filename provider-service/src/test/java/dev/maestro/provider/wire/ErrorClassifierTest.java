@@ -42,9 +42,13 @@ class ErrorClassifierTest {
   }
 
   @Test
-  void nonJsonErrorBodiesStillGiveAMessage() {
+  void nonJsonErrorBodiesAreNeverEchoedButJsonMessagesAre() {
+    // a base URL may point anywhere: a page that is not a provider's JSON error is not the member's to read
     UpstreamError e = new OpenAiChatAdapter(true).parseError(502, MultiMap.caseInsensitiveMultiMap(), Buffer.buffer("<html>Bad Gateway</html>"));
-    assertThat(e.message()).contains("Bad Gateway");
+    assertThat(e.status()).isEqualTo(502);
+    assertThat(e.message()).isEmpty();
+    assertThat(new AnthropicAdapter().parseError(500, MultiMap.caseInsensitiveMultiMap(), Buffer.buffer("secret page")).message()).isEmpty();
+    assertThat(new GeminiAdapter().parseError(500, MultiMap.caseInsensitiveMultiMap(), Buffer.buffer("secret page")).message()).isEmpty();
     UpstreamError s = new OpenAiChatAdapter(true).parseError(400, MultiMap.caseInsensitiveMultiMap(), Buffer.buffer("{\"error\":\"model not loaded\"}"));
     assertThat(s.message()).isEqualTo("model not loaded");
   }

@@ -1,5 +1,7 @@
 package dev.maestro.tool.mcp;
 
+import dev.maestro.platform.net.OutboundHttp;
+import dev.maestro.platform.net.OutboundRefusedException;
 import dev.maestro.tool.builtin.EnvScrubber;
 import dev.maestro.tool.exec.CallContext;
 import dev.maestro.tool.exec.ToolResult;
@@ -140,7 +142,11 @@ final class McpConnection {
     } else {
       boolean ownAuthorization = headers().keySet().stream().anyMatch(k -> k.equalsIgnoreCase("authorization"));
       String serverId = config.getString("id");
-      Future<String> token = ownAuthorization || tokens == null ? Future.succeededFuture(null) : tokens.token(serverId);
+      // checked (resolved off the event loop) before anything is sent; each request checks again (McpUrls)
+      Future<String> token = new OutboundHttp(vertx, settings.outbound()).check(config.getString("url"))
+          .recover(err -> Future.failedFuture(err instanceof OutboundRefusedException r
+              ? new IllegalStateException("MCP server URL " + r.getMessage()) : err))
+          .compose(ok -> ownAuthorization || tokens == null ? Future.succeededFuture(null) : tokens.token(serverId));
       opened = token.compose(tok -> http(gen, tok).recover(err -> {
         // A refused token: ask auth-service to refresh it once, then try again.
         if (authStatus(err) == null || tok == null) return Future.failedFuture(err);
@@ -172,8 +178,15 @@ final class McpConnection {
 
   /** Streamable HTTP first; older servers speak HTTP+SSE (2024-11-05), tried when Streamable HTTP is refused. */
   private Future<McpAsyncClient> http(int gen, String token) {
-    return initialize(gen, streamable(token)).recover(err -> authStatus(err) != null ? Future.failedFuture(err)
-        : initialize(gen, legacySse(token)).recover(err2 -> Future.failedFuture(err)));
+    return initialize(gen, streamable(token)).recover(err -> {
+      // a URL the policy refuses is refused to the fallback too: say why instead of the SDK's wrapper
+      McpUrls.Refused refused = McpUrls.refusal(err);
+      if (refused != null) return Future.failedFuture(new IllegalStateException(refused.getMessage()));
+      return authStatus(err) != null ? Future.failedFuture(err) : initialize(gen, legacySse(token)).recover(err2 -> {
+        McpUrls.Refused refused2 = McpUrls.refusal(err2);
+        return Future.failedFuture(refused2 != null ? new IllegalStateException(refused2.getMessage()) : err);
+      });
+    });
   }
 
   /** The WWW-Authenticate challenge of a 401/403 (what auth-service's startMcpOAuth wants), or null. */
@@ -437,13 +450,17 @@ final class McpConnection {
 
   /** Our own Streamable HTTP transport: the SDK's ignores SSE retry/Last-Event-ID (see the class). */
   private McpClientTransport streamable(String token) {
-    return new StreamableHttpTransport(URI.create(config.getString("url")), requestHeaders(token), mapper, Duration.ofSeconds(10));
+    URI uri = URI.create(config.getString("url"));
+    return new StreamableHttpTransport(uri, requestHeaders(token), mapper, Duration.ofSeconds(10),
+        () -> McpUrls.check(settings.outbound(), uri));
   }
 
   private McpClientTransport legacySse(String token) {
     URI uri = URI.create(config.getString("url"));
     return HttpClientSseClientTransport.builder(base(uri)).sseEndpoint(endpoint(uri))
         .customizeRequest(b -> requestHeaders(token).forEach(b::header))
+        // every request, the SSE GET and the POSTs to the message endpoint the server named alike
+        .httpRequestCustomizer((b, method, endpoint, body, ctx) -> McpUrls.check(settings.outbound(), endpoint))
         .connectTimeout(Duration.ofSeconds(10)).build();
   }
 

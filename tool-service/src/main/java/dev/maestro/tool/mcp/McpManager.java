@@ -1,5 +1,7 @@
 package dev.maestro.tool.mcp;
 
+import dev.maestro.platform.net.OutboundHttp;
+import dev.maestro.platform.net.OutboundRefusedException;
 import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.tool.builtin.EnvScrubber;
@@ -319,7 +321,21 @@ public class McpManager {
     }
     if (transport.equals("stdio")) server.remove("url");
     else server.remove("command");
-    return Future.succeededFuture(server);
+    return transport.equals("http") ? urlAllowed(server.getString("url")).map(v -> server) : Future.succeededFuture(server);
+  }
+
+  /**
+   * Link-local, metadata and unlisted private addresses are refused when the server is saved (400 on
+   * the url field); a name that does not resolve yet is accepted, the connection checks again.
+   */
+  private Future<Void> urlAllowed(String url) {
+    return new OutboundHttp(vertx, settings.outbound()).check(url).<Void>mapEmpty().recover(err -> {
+      if (err instanceof OutboundRefusedException r && r.rule() != OutboundRefusedException.Rule.UNRESOLVED) {
+        return ServiceException.fail(ErrorCodes.BAD_REQUEST, "invalid MCP server: url " + r.getMessage(), new JsonObject()
+            .put("errors", new JsonArray().add(err("url", r.getMessage()))));
+      }
+      return Future.succeededFuture();
+    });
   }
 
   private static boolean validUrl(String s) {

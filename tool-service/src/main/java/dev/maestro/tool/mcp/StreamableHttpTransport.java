@@ -61,6 +61,8 @@ final class StreamableHttpTransport implements McpClientTransport {
   private final HttpClient http;
   private final URI uri;
   private final Map<String, String> headers;
+  /** Checks the URL against the outbound policy before every request (see {@link McpUrls}). */
+  private final Runnable urlCheck;
   private final McpJsonMapper mapper;
   private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean listening = new AtomicBoolean();
@@ -72,6 +74,11 @@ final class StreamableHttpTransport implements McpClientTransport {
   private volatile boolean closed;
 
   StreamableHttpTransport(URI uri, Map<String, String> headers, McpJsonMapper mapper, Duration connectTimeout) {
+    this(uri, headers, mapper, connectTimeout, () -> { });
+  }
+
+  StreamableHttpTransport(URI uri, Map<String, String> headers, McpJsonMapper mapper, Duration connectTimeout, Runnable urlCheck) {
+    this.urlCheck = urlCheck;
     this.uri = uri;
     this.headers = Map.copyOf(headers);
     this.mapper = mapper;
@@ -243,6 +250,7 @@ final class StreamableHttpTransport implements McpClientTransport {
   }
 
   private HttpRequest.Builder request() {
+    urlCheck.run();
     HttpRequest.Builder b = HttpRequest.newBuilder(uri);
     headers.forEach(b::header);
     String sid = sessionId;
@@ -270,8 +278,8 @@ final class StreamableHttpTransport implements McpClientTransport {
       for (Stream s : streams) s.finish();
       if (sessionId == null) return Mono.empty();
       // Tell the server the session is over; best effort.
-      HttpRequest delete = request().timeout(Duration.ofSeconds(3)).DELETE().build();
-      return Mono.fromFuture(() -> http.sendAsync(delete, HttpResponse.BodyHandlers.discarding()))
+      return Mono.fromFuture(() -> http.sendAsync(request().timeout(Duration.ofSeconds(3)).DELETE().build(),
+              HttpResponse.BodyHandlers.discarding()))
           .then().onErrorResume(e -> Mono.empty()).timeout(Duration.ofSeconds(5), Mono.empty());
     });
   }

@@ -65,7 +65,9 @@ public final class ConformanceClient {
     boolean auth = scenario.startsWith("auth/");
     AuthService authService = auth ? startAuthService(vertx) : null;
     if (authService != null) preRegisterClient(authService);
-    McpSettings settings = new McpSettings(60_000, 60_000, 60_000, 20);
+    // a JVM of its own (no surefire properties): the scenario servers listen on loopback ports
+    McpSettings settings = new McpSettings(60_000, 60_000, 60_000, 20,
+        dev.maestro.platform.net.OutboundPolicy.of(TestEnv.ALLOWED_PRIVATE_HOSTS));
     JsonObject config = new JsonObject().put("id", SERVER_ID).put("name", "conformance").put("transport", "http").put("url", url);
     McpConnection[] conn = new McpConnection[1];
     AtomicReference<CompletableFuture<List<McpSchema.Tool>>> tools = new AtomicReference<>(new CompletableFuture<>());
@@ -202,7 +204,7 @@ public final class ConformanceClient {
               i < 0 ? "" : URLDecoder.decode(kv.substring(i + 1), StandardCharsets.UTF_8));
         }
         if (q.containsKey("error")) throw new IllegalStateException("authorization refused: " + q);
-        auth.completeOAuth(q.get("state"), q.get("code")).await(30, TimeUnit.SECONDS);
+        auth.completeOAuth("conformance", q.get("state"), q.get("code")).await(30, TimeUnit.SECONDS);
         return;
       }
     }

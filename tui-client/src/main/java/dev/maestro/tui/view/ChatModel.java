@@ -110,6 +110,8 @@ public final class ChatModel {
   private long lastSeq = -1;
   private long inputTokens;
   private long outputTokens;
+  /** The sum of the messages' server-priced usage.costUsd; null until one carried a cost. */
+  private Double costUsd;
   private boolean turnInFlight;
   private int turnStartIndex = -1;
   private boolean turnStartedElsewhere;
@@ -130,6 +132,15 @@ public final class ChatModel {
 
   public long outputTokens() {
     return outputTokens;
+  }
+
+  /**
+   * What the server charged for this session so far: the sum of {@code usage.costUsd} of the stored
+   * messages and of the live {@code message_completed} events (one price table, in session-service:
+   * the TUI shows the web UI's figure). Null when no message carried a cost.
+   */
+  public Double costUsd() {
+    return costUsd;
   }
 
   public boolean turnInFlight() {
@@ -178,6 +189,7 @@ public final class ChatModel {
     current = null;
     inputTokens = 0;
     outputTokens = 0;
+    costUsd = null;
     turnInFlight = false;
     session = s.copy();
     session.remove("messages");
@@ -599,6 +611,9 @@ public final class ChatModel {
     }
     inputTokens += usage.getLong("inputTokens", 0L);
     outputTokens += usage.getLong("outputTokens", 0L);
+    if (usage.getValue("costUsd") instanceof Number n) {
+      costUsd = (costUsd == null ? 0 : costUsd) + n.doubleValue();
+    }
   }
 
   static String jsonText(Object v) {

@@ -64,9 +64,17 @@ public final class FakeGateway {
     }
   }
 
+  private volatile String commandSandbox = "bubblewrap";
+
   public FakeGateway(Vertx vertx, String token) {
     this.vertx = vertx;
     tokens.add(token);
+  }
+
+  /** What GET /tools says run_command runs in, as tool-service does: bubblewrap | rlimits | none. */
+  public FakeGateway commandSandbox(String sandbox) {
+    this.commandSandbox = sandbox;
+    return this;
   }
 
   public FakeGateway chunkDelay(long ms) {
@@ -182,7 +190,7 @@ public final class FakeGateway {
       case "sessions" -> sessionsRoute(req, p);
       case "tools" -> list(req, new JsonArray()
           .add(tool("read_file", "allow")).add(tool("list_dir", "allow"))
-          .add(tool("write_file", "ask")).add(tool("run_command", "ask")));
+          .add(tool("write_file", "ask")).add(tool("run_command", "ask").put("sandbox", commandSandbox)));
       case "templates" -> list(req, new JsonArray().add(new JsonObject().put("id", "tpl-1").put("name", "reviewer")
           .put("description", "reviews code").put("provider", "anthropic").put("model", "claude-sonnet-4-5")));
       case "models" -> list(req, new JsonArray()

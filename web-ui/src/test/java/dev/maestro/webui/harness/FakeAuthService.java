@@ -126,7 +126,7 @@ public final class FakeAuthService implements AuthService {
   }
 
   @Override
-  public Future<JsonObject> completeOAuth(String state, String code) {
+  public Future<JsonObject> completeOAuth(String userId, String state, String code) {
     return ServiceException.fail(ErrorCodes.BAD_REQUEST, "not supported by the fake");
   }
 

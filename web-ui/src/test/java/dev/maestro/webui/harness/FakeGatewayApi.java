@@ -25,7 +25,7 @@ import java.util.UUID;
 public final class FakeGatewayApi {
   private final Vertx vertx;
   private final SessionService sessions;
-  final Map<String, JsonObject> users = new LinkedHashMap<>();
+  public final Map<String, JsonObject> users = new java.util.concurrent.ConcurrentHashMap<>();
 
   public FakeGatewayApi(Vertx vertx) {
     this.vertx = vertx;

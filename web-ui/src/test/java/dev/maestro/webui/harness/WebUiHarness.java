@@ -49,13 +49,18 @@ public final class WebUiHarness {
     this.providers = new FakeProviderService(auth);
     this.tools = new FakeToolService();
     this.api = new FakeGatewayApi(vertx);
+    this.gateway = new FakeOperations(vertx, this);
   }
 
   static final Map<String, JsonObject> USERS = Map.of(
       ADMIN, new JsonObject().put("userId", "u-admin").put("username", ADMIN).put("role", "admin").put("password", ADMIN_PASSWORD),
       MEMBER, new JsonObject().put("userId", "u-mia").put("username", MEMBER).put("role", "member").put("password", MEMBER_PASSWORD));
 
-  final WebUiGateway gateway = (username, password, remote) -> {
+  /** Operation ids the pages called, in order (tests check the pages go through operations). */
+  public final java.util.Queue<String> calls = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  final WebUiGateway gateway;
+
+  Future<JsonObject> login(String username, String password) {
     logins.incrementAndGet();
     if (THROTTLED.equals(username)) return ServiceException.fail(ErrorCodes.TOO_MANY, "slow down", new JsonObject().put("retryAfter", 42));
     JsonObject u = USERS.get(username);
@@ -63,7 +68,13 @@ public final class WebUiHarness {
     JsonObject p = u.copy();
     p.remove("password");
     return Future.succeededFuture(p);
-  };
+  }
+
+  /** Demotes, promotes or (role null) deletes a user in the fake user store, as an admin would. */
+  public void setRole(String userId, String role) {
+    if (role == null) api.users.remove(userId);
+    else api.users.get(userId).put("role", role);
+  }
 
   /** → the port it listens on (127.0.0.1). */
   public Future<Integer> start() {

@@ -1,0 +1,99 @@
+package dev.maestro.bench.gateway;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/** The tables on stdout and {@code bench/target/gateway-e2e-bench.json}. */
+final class E2eReport {
+  record Level(int streams, Phase baseline, Phase system) {}
+
+  private E2eReport() {}
+
+  static void write(Path root, E2eSettings s, List<Level> levels, Map<String, Long> idleRss, String javaOpts) throws Exception {
+    System.out.printf("%nEnd-to-end streaming overhead: client → gateway WS → session → provider → fake upstream (OpenAI SSE),%n"
+        + "%d chunks per stream, one every %d ms; latency = client receive − upstream write, µs; added = system − baseline%n%n",
+        s.chunks(), s.intervalMs());
+    String head = "%-8s %9s %9s %9s %9s %10s %10s | %10s %10s %10s %10s %10s | %10s %10s %7s%n";
+    System.out.printf(head, "streams", "base p50", "base p99", "sys p50", "sys p99", "added p50", "added p99",
+        "baseTTFT50", "sysTTFT50", "+TTFT p50", "+TTFT p99", "base ch/s", "sys ch/s", "chunks", "errors");
+    JsonArray json = new JsonArray();
+    for (Level l : levels) {
+      Phase b = l.baseline();
+      Phase y = l.system();
+      long addP50 = y.chunk.getValueAtPercentile(50) - b.chunk.getValueAtPercentile(50);
+      long addP99 = y.chunk.getValueAtPercentile(99) - b.chunk.getValueAtPercentile(99);
+      long addT50 = y.ttft.getValueAtPercentile(50) - b.ttft.getValueAtPercentile(50);
+      long addT99 = y.ttft.getValueAtPercentile(99) - b.ttft.getValueAtPercentile(99);
+      System.out.printf("%-8d %9d %9d %9d %9d %10d %10d | %10d %10d %10d %10d %10.0f | %10.0f %10s %7d%n", l.streams(),
+          b.chunk.getValueAtPercentile(50), b.chunk.getValueAtPercentile(99), y.chunk.getValueAtPercentile(50),
+          y.chunk.getValueAtPercentile(99), addP50, addP99, b.ttft.getValueAtPercentile(50), y.ttft.getValueAtPercentile(50),
+          addT50, addT99, b.chunksPerSecond(), y.chunksPerSecond(), y.chunks + "/" + (long) l.streams() * s.chunks() * y.rounds,
+          y.errors.get() + b.errors.get());
+      json.add(new JsonObject().put("streams", l.streams())
+          .put("baseline", phaseJson(b, s)).put("system", phaseJson(y, s))
+          .put("addedMicros", new JsonObject().put("chunkP50", addP50).put("chunkP99", addP99)
+              .put("ttftP50", addT50).put("ttftP99", addT99)));
+    }
+    System.out.printf("%nPeak RSS (MiB) sampled every 200 ms during the system phase (idle = after start-up)%n");
+    List<String> names = new ArrayList<>(idleRss.keySet());
+    System.out.printf("%-8s", "streams");
+    for (String n : names) System.out.printf(" %11s", n);
+    System.out.println();
+    System.out.printf("%-8s", "idle");
+    for (String n : names) System.out.printf(" %11d", idleRss.get(n) / 1024);
+    System.out.println();
+    for (Level l : levels) {
+      System.out.printf("%-8d", l.streams());
+      for (String n : names) System.out.printf(" %11d", l.system().peakRssKb.getOrDefault(n, -1L) / 1024);
+      System.out.println();
+    }
+    System.out.printf("%nCPU time (ms) per process during the phase, all rounds (baseline / system)%n");
+    System.out.printf("%-8s", "streams");
+    for (String n : names) System.out.printf(" %15s", n);
+    System.out.println();
+    for (Level l : levels) {
+      System.out.printf("%-8d", l.streams());
+      for (String n : names) {
+        System.out.printf(" %15s", l.baseline().cpuMs.getOrDefault(n, 0L) + " / " + l.system().cpuMs.getOrDefault(n, 0L));
+      }
+      System.out.println();
+    }
+    Path out = root.resolve("bench/target/gateway-e2e-bench.json");
+    Files.createDirectories(out.getParent());
+    Files.writeString(out, new JsonObject()
+        .put("benchmark", "gateway-e2e")
+        .put("chunksPerStream", s.chunks()).put("intervalMs", s.intervalMs()).put("warmupStreams", s.warmup())
+        .put("clock", "epoch microseconds of the bench JVM (fake upstream and clients share it)")
+        .put("javaOpts", javaOpts)
+        .put("cpus", Runtime.getRuntime().availableProcessors())
+        .put("idleRssKb", new JsonObject(new LinkedHashMap<String, Object>(idleRss)))
+        .put("levels", json).encodePrettily());
+    System.out.println("\nJSON written to " + out);
+  }
+
+  static JsonObject phaseJson(Phase p, E2eSettings s) {
+    return new JsonObject()
+        .put("chunkLatencyMicros", percentiles(p.chunk))
+        .put("ttftMicros", percentiles(p.ttft))
+        .put("rounds", p.rounds)
+        .put("chunksReceived", p.chunks).put("chunksExpected", (long) p.streams * s.chunks() * p.rounds)
+        .put("chunksUnparsed", p.unparsed)
+        .put("chunksPerSecond", Math.round(p.chunksPerSecond()))
+        .put("errors", p.errors.get())
+        .put("peakRssKb", new JsonObject(new LinkedHashMap<String, Object>(p.peakRssKb)))
+        .put("cpuMs", new JsonObject(new LinkedHashMap<String, Object>(p.cpuMs)));
+  }
+
+  static JsonObject percentiles(Histogram h) {
+    return new JsonObject().put("p50", h.getValueAtPercentile(50)).put("p90", h.getValueAtPercentile(90))
+        .put("p99", h.getValueAtPercentile(99)).put("p999", h.getValueAtPercentile(99.9)).put("max", h.getMaxValue())
+        .put("mean", Math.round(h.getMean())).put("count", h.getTotalCount());
+  }
+}

@@ -1,0 +1,89 @@
+package dev.maestro.bench.gateway;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/** What one phase (one path at one level) measured; histograms and counters accumulate over its rounds. */
+final class Phase {
+  final String name;
+  final int streams;
+  final Histogram chunk = new Histogram(120_000_000L, 3);
+  final Histogram ttft = new Histogram(120_000_000L, 3);
+  final long[] sentAt;
+  final boolean[] firstSeen;
+  volatile CountDownLatch done;
+  final AtomicLong errors = new AtomicLong();
+  final Map<String, Long> peakRssKb = new LinkedHashMap<>();
+  final Map<String, Long> cpuMs = new LinkedHashMap<>();
+  int rounds;
+  long chunks;
+  long unparsed;
+  long t0;
+  long lastChunk;
+  long activeMicros;
+
+  Phase(String name, int streams) {
+    this.name = name;
+    this.streams = streams;
+    this.sentAt = new long[streams];
+    this.firstSeen = new boolean[streams];
+    this.done = new CountDownLatch(0);
+  }
+
+  /** A new round of the same N streams. */
+  synchronized void beginRound() {
+    Arrays.fill(sentAt, 0);
+    Arrays.fill(firstSeen, false);
+    done = new CountDownLatch(streams);
+    lastChunk = 0;
+    rounds++;
+    t0 = EpochClock.nowMicros();
+  }
+
+  /** Active time of the round: first send → last chunk received. */
+  synchronized void endRound() {
+    if (lastChunk > t0) activeMicros += lastChunk - t0;
+  }
+
+  void peak(Map<String, Long> rss) {
+    rss.forEach((k, v) -> peakRssKb.merge(k, v, Math::max));
+  }
+
+  void cpu(Map<String, Long> before, Map<String, Long> after) {
+    after.forEach((k, v) -> cpuMs.merge(k, v - before.getOrDefault(k, v), Long::sum));
+  }
+
+  /** A text chunk of stream idx arrived at {@code now}; its text is the upstream's write stamp. */
+  synchronized void chunk(int idx, String text, long now) {
+    chunks++;
+    lastChunk = Math.max(lastChunk, now);
+    long stamp;
+    try {
+      stamp = Long.parseLong(text.trim());
+    } catch (NumberFormatException e) {
+      unparsed++;
+      return;
+    }
+    chunk.recordValue(clamp(now - stamp, chunk));
+    if (!firstSeen[idx]) {
+      firstSeen[idx] = true;
+      ttft.recordValue(clamp(now - sentAt[idx], ttft));
+    }
+  }
+
+  void error(String what) {
+    if (errors.getAndIncrement() < 5) System.err.println("[" + name + "] " + what);
+  }
+
+  synchronized double chunksPerSecond() {
+    return activeMicros <= 0 ? 0 : chunks * 1e6 / activeMicros;
+  }
+
+  private static long clamp(long v, Histogram h) {
+    return Math.max(0, Math.min(v, h.getHighestTrackableValue()));
+  }
+}

@@ -1,0 +1,33 @@
+package dev.maestro.bench.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class E2eSettingsTest {
+  @Test
+  void defaultsAndOptions() {
+    E2eSettings d = E2eSettings.parse(new String[0]);
+    assertThat(d.levels()).containsExactly(1, 100, 1000);
+    assertThat(d.roundsAt(1)).isEqualTo(20);
+    assertThat(d.roundsAt(100)).isEqualTo(2);
+    assertThat(d.roundsAt(1000)).isEqualTo(1);
+    E2eSettings s = E2eSettings.parse(new String[] {"--levels=1, 3", "--chunks=5", "--interval-ms=7", "--warmup=0", "--rounds=2"});
+    assertThat(s.levels()).containsExactly(1, 3);
+    assertThat(s.maxLevel()).isEqualTo(3);
+    assertThat(s.chunks()).isEqualTo(5);
+    assertThat(s.intervalMs()).isEqualTo(7);
+    assertThat(s.warmup()).isZero();
+    assertThat(s.roundsAt(3)).isEqualTo(2);
+  }
+
+  @Test
+  void helpAndBadOptions() {
+    assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--help"})).isInstanceOf(E2eSettings.HelpRequested.class)
+        .hasMessageContaining("usage: bench gateway-e2e");
+    assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--nope=1"})).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("unknown option --nope=1").hasMessageContaining("usage:");
+    assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--levels"})).hasMessageStartingWith("expected --name=value");
+  }
+}

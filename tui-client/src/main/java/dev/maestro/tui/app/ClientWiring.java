@@ -1,0 +1,390 @@
+package dev.maestro.tui.app;
+
+import dev.maestro.tui.app.command.CommandContext;
+import dev.maestro.tui.app.command.CommandTable;
+import dev.maestro.tui.cli.ClientSettings;
+import dev.maestro.tui.client.GatewayClient;
+import dev.maestro.tui.client.LiveSocket;
+import dev.maestro.tui.view.ChatModel;
+import dev.maestro.tui.view.SessionList;
+import dev.maestro.tui.view.SlashCommands;
+import dev.maestro.tui.view.Tone;
+import dev.maestro.tui.view.ToolsView;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * The client's wiring between the view state and the gateway: the LiveSocket (on one Vert.x
+ * context, only called there), the HTTP API, opening sessions without losing events, sending,
+ * approvals and questions. Every callback from the network comes back through {@code uiThread};
+ * every other method runs on the UI thread.
+ */
+final class ClientWiring implements KeyActions, CommandContext {
+  private final Vertx vertx;
+  private final GatewayClient api;
+  private final ClientSettings settings;
+  private final Executor uiThread;
+  private final Context loop;
+  private final UiState state;
+  private final CommandTable commands = CommandTable.standard();
+  private LiveSocket socket;
+  private List<Object[]> bufferedEvents; // events that arrived while the session was loading
+  private String noticeAfterLoad;
+
+  ClientWiring(Vertx vertx, GatewayClient api, ClientSettings settings, UiState state, Executor uiThread) {
+    this.vertx = vertx;
+    this.api = api;
+    this.settings = settings;
+    this.state = state;
+    this.uiThread = uiThread;
+    this.loop = vertx.getOrCreateContext();
+  }
+
+  @Override
+  public UiState state() {
+    return state;
+  }
+
+  @Override
+  public GatewayClient api() {
+    return api;
+  }
+
+  private void onLoop(Runnable r) {
+    loop.runOnContext(v -> r.run());
+  }
+
+  @Override
+  public <T> void onUi(Future<T> f, Consumer<T> ok) {
+    f.onComplete(ar -> uiThread.execute(() -> {
+      if (ar.succeeded()) {
+        ok.accept(ar.result());
+      } else {
+        state.error(ar.cause().getMessage());
+      }
+    }));
+  }
+
+  // ---------------------------------------------------------------- start and stop
+
+  void start(String initialSession) {
+    onLoop(() -> {
+      socket = new LiveSocket(vertx, settings.url(), settings.token(), new LiveSocket.Listener() {
+        @Override
+        public void onEvent(String sid, long seq, JsonObject event) {
+          uiThread.execute(() -> onSessionEvent(sid, seq, event));
+        }
+
+        @Override
+        public void onUnsequencedEvent(String sid, JsonObject event) {
+          uiThread.execute(() -> {
+            if (sid.equals(state.sessionId)) {
+              state.chat.applyUnsequenced(event);
+            }
+          });
+        }
+
+        @Override
+        public void onState(LiveSocket.State s, String detail) {
+          uiThread.execute(() -> state.connection = s == LiveSocket.State.RECONNECTING || s == LiveSocket.State.CLOSED
+              ? s.name().toLowerCase() + " (" + detail + ")" : s.name().toLowerCase());
+        }
+
+        @Override
+        public void onServerError(String code, String message) {
+          uiThread.execute(() -> {
+            state.chat.localMessageRefused();
+            state.error(code + " " + message);
+          });
+        }
+      });
+      socket.connect().onFailure(t -> uiThread.execute(() -> state.flash = t.getMessage()));
+    });
+    state.chat.addNotice("connecting to " + settings.url() + "…", Tone.DIM);
+    // an unsandboxed command tool is said at once, not only when someone types /tools
+    api.listTools().onSuccess(tools -> uiThread.execute(() -> sandboxWarning(ToolsView.sandboxWarning(tools))));
+    if (initialSession != null) {
+      openSession(initialSession);
+    } else {
+      onUi(api.listSessions(null), items -> {
+        if (!items.isEmpty()) {
+          openSession(items.get(0).getString("id"));
+        } else {
+          state.chat.addNotice("No sessions yet. Create one with /new PROVIDER MODEL, or /template NAME. /help for more.",
+              Tone.SYSTEM);
+        }
+      });
+    }
+  }
+
+  void stop() {
+    onLoop(() -> {
+      if (socket != null) {
+        socket.close();
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  void openSession(String id) {
+    if (state.sessionId != null && !state.sessionId.equals(id)) {
+      String old = state.sessionId;
+      onLoop(() -> socket.unsubscribe(old));
+    }
+    state.sessionId = id;
+    state.chat = new ChatModel();
+    state.chat.addNotice("loading session " + SessionList.shortId(id) + "…", Tone.DIM);
+    state.scrollFromBottom = 0;
+    bufferedEvents = new ArrayList<>();
+    // afterSeq 0: every held event is replayed, so nothing between the GET and the subscription is lost;
+    // ChatModel folds replays of stored messages idempotently
+    onLoop(() -> socket.subscribe(id, 0L));
+    api.getSession(id).onComplete(ar -> uiThread.execute(() -> {
+      if (!id.equals(state.sessionId)) {
+        return;
+      }
+      if (ar.failed()) {
+        state.chat = new ChatModel();
+        bufferedEvents = null;
+        state.error("cannot open session " + id + ": " + ar.cause().getMessage());
+        return;
+      }
+      state.chat.loadSession(ar.result());
+      if (noticeAfterLoad != null) {
+        state.chat.addNotice(noticeAfterLoad, Tone.SYSTEM);
+        noticeAfterLoad = null;
+      }
+      List<Object[]> held = bufferedEvents;
+      bufferedEvents = null;
+      for (Object[] e : held) {
+        state.chat.apply((Long) e[0], (JsonObject) e[1]);
+      }
+      state.chat.takeTurnStartedElsewhere(); // replayed turns: their messages came with the history
+    }));
+  }
+
+  private void onSessionEvent(String sid, long seq, JsonObject event) {
+    if (!sid.equals(state.sessionId)) {
+      return;
+    }
+    if (bufferedEvents != null) {
+      bufferedEvents.add(new Object[] {seq, event});
+      return;
+    }
+    state.chat.apply(seq, event);
+    if ("turn_started".equals(event.getString("type")) && state.chat.takeTurnStartedElsewhere()) {
+      // another client sent this turn's message: fetch its text
+      ChatModel target = state.chat;
+      api.getSession(sid).onSuccess(s -> uiThread.execute(() -> {
+        if (state.chat == target) {
+          state.chat.addMissingUserMessages(s.getJsonArray("messages", new JsonArray()));
+        }
+      }));
+    }
+    if ("approval_required".equals(event.getString("type"))) {
+      state.flash = "approval required: y allow, n deny";
+      state.scrollFromBottom = 0;
+    }
+    if ("elicitation_required".equals(event.getString("type"))) {
+      state.flash = "a tool asks: a accept, d decline";
+      state.scrollFromBottom = 0;
+    }
+  }
+
+  private void refreshSessionList() {
+    String q = state.sessions.query();
+    onUi(api.listSessions(q), items -> {
+      if (!q.equals(state.sessions.query())) {
+        return; // a newer search is on its way
+      }
+      if (!q.isBlank()) {
+        items.forEach(s -> s.put("_serverHit", true));
+      }
+      state.sessions.setItems(items);
+    });
+  }
+
+  @Override
+  public void createSession(JsonObject body) {
+    onUi(api.createSession(body), s -> {
+      openSession(s.getString("id"));
+      noticeAfterLoad = "created session " + s.getString("id");
+      state.flash = "new session " + SessionList.shortId(s.getString("id"));
+      state.mode = Mode.CHAT;
+    });
+  }
+
+  @Override
+  public void rename(String id, String title) {
+    onUi(api.patchSession(id, new JsonObject().put("title", title)), s -> {
+      if (id.equals(state.sessionId)) {
+        state.chat.updateSession(new JsonObject().put("title", title));
+      }
+      state.flash = "renamed to " + title;
+      if (state.mode == Mode.SESSIONS) {
+        refreshSessionList();
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- what keys do
+
+  @Override
+  public void quit() {
+    state.running = false;
+  }
+
+  @Override
+  public void submit() {
+    String text = state.input.submit();
+    if (text.isBlank()) {
+      return;
+    }
+    state.scrollFromBottom = 0;
+    SlashCommands.Invocation cmd = SlashCommands.parse(text);
+    if (cmd != null) {
+      commands.run(cmd, this);
+      return;
+    }
+    String message = text.startsWith("//") ? text.substring(1) : text;
+    if (state.sessionId == null) {
+      state.error("no session open: /new PROVIDER MODEL or /sessions");
+      return;
+    }
+    String sid = state.sessionId;
+    state.chat.addLocalUserMessage(message);
+    onLoop(() -> {
+      if (socket.state() == LiveSocket.State.CONNECTED) {
+        socket.send(sid, message).onFailure(t -> onUi(api.sendMessage(sid, message), ack -> { }));
+      } else {
+        // offline WebSocket: post over HTTP; the reply arrives after reconnection via afterSeq
+        onUi(api.sendMessage(sid, message), ack -> { });
+      }
+    });
+  }
+
+  @Override
+  public void answerApproval(boolean allow) {
+    ChatModel.ToolBlock t = state.chat.pendingApproval();
+    if (t == null) {
+      return;
+    }
+    String sid = state.sessionId;
+    state.chat.markApproval(t.callId, allow);
+    state.flash = (allow ? "allowed " : "denied ") + t.name;
+    onLoop(() -> socket.approve(sid, t.callId, allow)
+        .onFailure(e -> uiThread.execute(() -> state.error("approval not sent: " + e.getMessage()))));
+  }
+
+  @Override
+  public void answerQuestion(boolean accept) {
+    ChatModel.ElicitationBlock question = state.chat.pendingElicitation();
+    if (question != null) {
+      answerElicitation(question, accept ? "accept" : "decline", List.of());
+    }
+  }
+
+  /** accept with the defaults (the server fills every field left out) or with some fields changed; or decline. */
+  @Override
+  public void answerElicitation(ChatModel.ElicitationBlock e, String action, List<String> assignments) {
+    JsonObject content;
+    try {
+      content = "accept".equals(action) ? e.content(assignments) : null;
+    } catch (IllegalArgumentException bad) {
+      state.error(bad.getMessage());
+      return;
+    }
+    String sid = state.sessionId;
+    state.chat.markElicitation(e.elicitationId, action);
+    state.flash = ("accept".equals(action) ? "accepted " : "declined ") + e.server + "'s question";
+    onLoop(() -> socket.elicit(sid, e.elicitationId, action, content)
+        .onFailure(err -> uiThread.execute(() -> state.error("answer not sent: " + err.getMessage()))));
+  }
+
+  @Override
+  public void cancelTurn() {
+    String sid = state.sessionId;
+    onLoop(() -> socket.cancel(sid).onFailure(t -> onUi(api.cancel(sid), v -> { })));
+  }
+
+  @Override
+  public void openSessionList() {
+    state.mode = Mode.SESSIONS;
+    refreshSessionList();
+  }
+
+  @Override
+  public void searchChanged() {
+    refreshSessionList();
+  }
+
+  @Override
+  public void openSelectedSession() {
+    String id = state.sessions.selectedId();
+    if (id != null) {
+      openSession(id);
+      state.mode = Mode.CHAT;
+    }
+  }
+
+  @Override
+  public void newSession() {
+    commands.run(new SlashCommands.Invocation("/new", ""), this);
+  }
+
+  @Override
+  public void renameSelectedSession() {
+    JsonObject s = state.sessions.selected();
+    if (s == null) {
+      return;
+    }
+    String id = s.getString("id");
+    state.prompt("rename to", s.getString("title", ""), false, title -> {
+      if (!title.isBlank()) {
+        rename(id, title.strip());
+      }
+    });
+  }
+
+  @Override
+  public void deleteSelectedSession() {
+    JsonObject s = state.sessions.selected();
+    if (s == null) {
+      return;
+    }
+    String id = s.getString("id");
+    state.prompt("delete \"" + s.getString("title", SessionList.shortId(id)) + "\"? y/n", "", true, answer -> {
+      if (answer.equals("y")) {
+        onUi(api.deleteSession(id), v -> {
+          state.flash = "deleted " + SessionList.shortId(id);
+          if (id.equals(state.sessionId)) {
+            onLoop(() -> socket.unsubscribe(id));
+            state.sessionId = null;
+            state.chat = new ChatModel();
+          }
+          refreshSessionList();
+        });
+      }
+    });
+  }
+
+  @Override
+  public void sandboxWarning(String warning) {
+    state.sandboxWarning = warning;
+  }
+
+  @Override
+  public Future<Void> writeFile(Path path, Buffer data) {
+    return vertx.fileSystem().writeFile(path.toString(), data);
+  }
+}

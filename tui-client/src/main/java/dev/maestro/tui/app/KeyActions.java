@@ -1,0 +1,31 @@
+package dev.maestro.tui.app;
+
+/**
+ * What a key can do. {@link KeyBindings} decides which key does what; the client wiring carries it
+ * out. Keys that only edit text work on {@link #state()} directly.
+ */
+public interface KeyActions {
+  UiState state();
+
+  void quit();
+
+  /** Enter in the chat: a slash command, or a message to the open session. */
+  void submit();
+
+  void answerApproval(boolean allow);
+
+  void answerQuestion(boolean accept);
+
+  void openSessionList();
+
+  /** The search text of the session list changed: filter now, ask the server too. */
+  void searchChanged();
+
+  void openSelectedSession();
+
+  void newSession();
+
+  void renameSelectedSession();
+
+  void deleteSelectedSession();
+}
