@@ -28,7 +28,7 @@ public class HealthCheck {
     this.redis = redis;
   }
 
-  /** → {status: UP|DEGRADED, services:{...}, postgres, redis}. Never fails. */
+  /** → {status: UP|DEGRADED, services:{...}, postgres, redis, sandbox: bubblewrap|none|unavailable|unknown}. Never fails. */
   public Future<JsonObject> check() {
     JsonObject services = new JsonObject();
     JsonObject result = new JsonObject();
@@ -40,7 +40,11 @@ public class HealthCheck {
       }
       all.add(vertx.eventBus().request(Addresses.health(service), new JsonObject(),
               new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
-          .map(m -> "UP").otherwise("DOWN").onSuccess(s -> services.put(service, s)));
+          .map(m -> {
+            // tool-service says which sandbox runs commands: "none" (unconfined) must show in /health
+            if (m.body() instanceof JsonObject b && b.getString("sandbox") != null) result.put("sandbox", b.getString("sandbox"));
+            return "UP";
+          }).otherwise("DOWN").onSuccess(s -> services.put(service, s)));
     }
     all.add(pool.query("SELECT 1").execute().map("UP").timeout(TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
         .otherwise("DOWN").onSuccess(s -> result.put("postgres", s)));
@@ -52,7 +56,8 @@ public class HealthCheck {
       boolean up = ordered.stream().allMatch(e -> "UP".equals(e.getValue()))
           && "UP".equals(result.getString("postgres")) && "UP".equals(result.getString("redis"));
       return new JsonObject().put("status", up ? "UP" : "DEGRADED").put("services", ordered)
-          .put("postgres", result.getString("postgres", "DOWN")).put("redis", result.getString("redis", "DOWN"));
+          .put("postgres", result.getString("postgres", "DOWN")).put("redis", result.getString("redis", "DOWN"))
+          .put("sandbox", result.getString("sandbox", "unknown"));
     });
   }
 }

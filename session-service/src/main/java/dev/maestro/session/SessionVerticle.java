@@ -184,7 +184,7 @@ public class SessionVerticle extends VerticleBase {
       // shutting down mid-turn: the turn is stored as interrupted, not left running
       Turn t = turn;
       if (t.streamId != null) provider.cancel(t.streamId);
-      t.pendingCalls.keySet().forEach(tools::cancelCall);
+      t.pendingCalls.keySet().forEach(callId -> tools.cancelCall(sessionId, callId));
       endTurn = finishTurn(t, SessionEvents.INTERRUPTED, null);
     }
     long exact = events == null ? -1 : events.lastSeq();
@@ -600,7 +600,7 @@ public class SessionVerticle extends VerticleBase {
     Turn t = turn;
     if (t == null || t.finished) return Future.succeededFuture();
     if (t.streamId != null && t.stream != null) provider.cancel(t.streamId);
-    t.pendingCalls.keySet().forEach(callId -> tools.cancelCall(callId));
+    t.pendingCalls.keySet().forEach(callId -> tools.cancelCall(sessionId, callId));
     return finishTurn(t, SessionEvents.CANCELLED, null);
   }
 

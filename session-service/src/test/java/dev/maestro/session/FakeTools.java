@@ -95,7 +95,7 @@ public class FakeTools implements ToolService {
   }
 
   @Override
-  public Future<Void> cancelCall(String callId) {
+  public Future<Void> cancelCall(String sessionId, String callId) {
     cancelled.add(callId);
     Promise<JsonObject> p = blocked.remove(callId);
     if (p != null) {

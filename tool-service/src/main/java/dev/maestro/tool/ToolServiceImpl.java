@@ -40,7 +40,10 @@ public final class ToolServiceImpl implements ToolService {
   private final McpManager mcp;
   private final Sandbox sandbox;
   private final ArgumentValidator validator = new ArgumentValidator();
-  private final Map<String, CallContext> running = new ConcurrentHashMap<>();
+  /** Calls in flight by (sessionId, callId): the model picks call ids, so they are unique within a session only. */
+  private final Map<CallKey, CallContext> running = new ConcurrentHashMap<>();
+
+  record CallKey(String sessionId, String callId) {}
 
   public ToolServiceImpl(Vertx vertx, ToolRegistry registry, BuiltinTools builtins, McpManager mcp, Sandbox sandbox) {
     this.vertx = vertx;
@@ -70,7 +73,7 @@ public final class ToolServiceImpl implements ToolService {
     return j;
   }
 
-  /** {kind: bubblewrap|rlimits, reason}: which isolation run_command has on this host. */
+  /** {kind: bubblewrap|none|unavailable, reason}: which isolation run_command has on this host. */
   public JsonObject sandboxInfo() {
     return new JsonObject().put("kind", sandbox.describe()).put("reason", sandbox.reason());
   }
@@ -157,7 +160,8 @@ public final class ToolServiceImpl implements ToolService {
     CallContext ctx = new CallContext(callId, sessionId, timeout, progressAddress == null ? null
         : text -> vertx.eventBus().send(progressAddress,
             new JsonObject().put("callId", callId).put("type", "progress").put("text", text)));
-    if (callId != null) running.put(callId, ctx);
+    CallKey key = callId == null ? null : new CallKey(sessionId, callId);
+    if (key != null) running.put(key, ctx);
 
     Future<ToolResult> work = tool.builtin() ? builtins.execute(tool.name(), args, ctx) : mcp.call(tool, args, ctx);
     // run_command enforces its own timeout (it knows the per-command value); this one bounds the rest.
@@ -171,7 +175,7 @@ public final class ToolServiceImpl implements ToolService {
       result.tryComplete(ar.succeeded() ? ar.result() : ToolResult.error("tool '" + name + "' failed: " + ar.cause().getMessage()));
     });
     return result.future().onComplete(ar -> {
-      if (callId != null) running.remove(callId, ctx);
+      if (key != null) running.remove(key, ctx);
     });
   }
 
@@ -180,8 +184,8 @@ public final class ToolServiceImpl implements ToolService {
   }
 
   @Override
-  public Future<Void> cancelCall(String callId) {
-    CallContext ctx = callId == null ? null : running.get(callId);
+  public Future<Void> cancelCall(String sessionId, String callId) {
+    CallContext ctx = callId == null ? null : running.get(new CallKey(sessionId, callId));
     if (ctx != null) ctx.cancel();
     return Future.succeededFuture();
   }

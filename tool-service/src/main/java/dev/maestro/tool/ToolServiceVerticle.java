@@ -4,13 +4,13 @@ import dev.maestro.contracts.session.ElicitationForm;
 import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.platform.ServiceFailures;
 import dev.maestro.platform.Database;
-import dev.maestro.platform.HealthResponder;
 import dev.maestro.platform.MaestroConfig;
 import dev.maestro.tool.builtin.BuiltinTools;
 import dev.maestro.tool.builtin.CommandRunner;
 import dev.maestro.tool.builtin.Sandbox;
 import dev.maestro.tool.mcp.ElicitationBridge;
 import dev.maestro.tool.mcp.McpManager;
+import dev.maestro.tool.mcp.McpSandbox;
 import dev.maestro.tool.mcp.McpServerStore;
 import dev.maestro.tool.mcp.McpSettings;
 import dev.maestro.tool.registry.ToolDef;
@@ -35,14 +35,14 @@ public class ToolServiceVerticle extends VerticleBase {
     MaestroConfig cfg = MaestroConfig.of(config());
     ToolConfig toolCfg = ToolConfig.from(config());
     return Database.migrate(vertx, cfg, SCHEMA)
-        .compose(applied -> vertx.executeBlocking(() -> Sandbox.detect(toolCfg.sandbox()), false))
+        .compose(applied -> vertx.executeBlocking(() -> Sandbox.detect(toolCfg.sandbox(), cfg.dataDir().resolve("sandbox-probe")), false))
         .compose(sandbox -> {
           pool = Database.pool(vertx, cfg, SCHEMA, 8);
           ToolRegistry registry = new ToolRegistry(pool);
-          CommandRunner runner = new CommandRunner(sandbox, toolCfg.outputCap(), System::getenv, cfg.dataDir());
-          BuiltinTools builtins = new BuiltinTools(vertx, cfg.dataDir(), runner);
+          CommandRunner runner = new CommandRunner(sandbox, toolCfg.outputCap(), System::getenv);
+          BuiltinTools builtins = new BuiltinTools(vertx, cfg.dataDir(), runner, toolCfg.glob());
           mcp = new McpManager(vertx, context, new McpServerStore(pool), registry, McpSettings.from(config()),
-              ElicitationBridge.viaSessions(vertx, ElicitationForm.timeoutMs(config())));
+              ElicitationBridge.viaSessions(vertx, ElicitationForm.timeoutMs(config())), new McpSandbox(sandbox, cfg.dataDir()));
           service = new ToolServiceImpl(vertx, registry, builtins, mcp, sandbox);
           return registry.load()
               .compose(v -> registry.replaceSource(ToolDef.BUILTIN, BuiltinTools.definitions()))
@@ -52,7 +52,15 @@ public class ToolServiceVerticle extends VerticleBase {
                 return binding.completion();
               });
         })
-        .compose(v -> HealthResponder.register(vertx, SCHEMA));
+        .compose(v -> health());
+  }
+
+  /** The health ping's answer also says which sandbox runs commands ("none" must be visible in /health). */
+  private Future<?> health() {
+    String sandbox = service.sandboxInfo().getString("kind");
+    MessageConsumer<Object> consumer = vertx.eventBus().consumer(dev.maestro.contracts.Addresses.health(SCHEMA),
+        msg -> msg.reply(new JsonObject().put("status", "UP").put("service", SCHEMA).put("sandbox", sandbox)));
+    return consumer.completion();
   }
 
   /** For tests and one-JVM runs. */

@@ -63,7 +63,10 @@ class ToolServicePolicyTest {
       assertThat(t.getString("name")).matches("^[a-zA-Z0-9_-]{1,64}$");
     }
     JsonObject run = list.stream().filter(t -> t.getString("name").equals("run_command")).findFirst().orElseThrow();
-    assertThat(run.getString("sandbox")).isIn("bubblewrap", "rlimits");
+    assertThat(run.getString("sandbox")).isEqualTo("bubblewrap");
+    JsonObject health = (JsonObject) vertx.eventBus().request(dev.maestro.contracts.Addresses.health("tool"), new JsonObject())
+        .await(10, TimeUnit.SECONDS).body();
+    assertThat(health.getString("sandbox")).isEqualTo("bubblewrap");
   }
 
   @Test
@@ -149,9 +152,39 @@ class ToolServicePolicyTest {
     assertThat(events.get(0).getString("callId")).isEqualTo(callId);
     assertThat(events.get(0).getString("type")).isEqualTo("progress");
     assertThat(events.get(0).getString("text")).contains("first-line");
-    tools.cancelCall(callId).await(10, TimeUnit.SECONDS);
+    tools.cancelCall("pol", callId).await(10, TimeUnit.SECONDS);
     JsonObject result = pending.await(20, TimeUnit.SECONDS);
     assertThat(result.getBoolean("isError")).isTrue();
     assertThat(text(result)).contains("first-line", "cancelled").doesNotContain("never");
+  }
+
+  /** Hostile: call ids are chosen by the model, so another session can know or guess them. */
+  @Test
+  void aCallIdIsScopedToItsSession() throws Exception {
+    String callId = "call_1";   // what every model names its first call
+    String markerA = "6" + (System.nanoTime() % 100000) + ".5";
+    String markerB = "7" + (System.nanoTime() % 100000) + ".5";
+    var victim = tools.execute(new JsonObject().put("callId", callId).put("sessionId", "victim").put("name", "run_command")
+        .put("arguments", new JsonObject().put("command", "sleep " + markerA + "; echo victim-finished").put("timeoutSeconds", 20)));
+    var attacker = tools.execute(new JsonObject().put("callId", callId).put("sessionId", "attacker").put("name", "run_command")
+        .put("arguments", new JsonObject().put("command", "sleep " + markerB + "; echo attacker-finished")));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while ((processes("sleep " + markerA) == 0 || processes("sleep " + markerB) == 0) && System.nanoTime() < deadline) Thread.sleep(20);
+    assertThat(processes("sleep " + markerA)).as("victim's command running").isPositive();
+    // The attacker cancels "its" call_1 and a made-up session's: only its own command stops.
+    tools.cancelCall("attacker", callId).await(10, TimeUnit.SECONDS);
+    tools.cancelCall("nobody", callId).await(10, TimeUnit.SECONDS);
+    tools.cancelCall(null, callId).await(10, TimeUnit.SECONDS);
+    JsonObject stopped = attacker.await(20, TimeUnit.SECONDS);
+    assertThat(text(stopped)).contains("cancelled").doesNotContain("attacker-finished");
+    assertThat(processes("sleep " + markerA)).as("the victim's command survived another session's cancel").isPositive();
+    // The victim's own session can still cancel it: the entry was not overwritten by the attacker's call.
+    tools.cancelCall("victim", callId).await(10, TimeUnit.SECONDS);
+    JsonObject victimResult = victim.await(20, TimeUnit.SECONDS);
+    assertThat(text(victimResult)).contains("cancelled").doesNotContain("victim-finished");
+  }
+
+  static long processes(String commandLine) {
+    return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(commandLine)).count();
   }
 }

@@ -120,7 +120,8 @@ final class SetupPages {
           })
           .forEach(t -> bySource.computeIfAbsent(t.getString("source", "builtin"), k -> new JsonArray())
               .add(t.copy().put("policies", options(POLICIES, t.getString("policy", "ask")))
-                  .put("slug", t.getString("name", "").replaceAll("[^A-Za-z0-9_-]", "_"))));
+                  .put("slug", t.getString("name", "").replaceAll("[^A-Za-z0-9_-]", "_"))
+                  .put("sandboxConfined", "bubblewrap".equals(t.getString("sandbox")))));
       JsonArray groups = new JsonArray();
       bySource.forEach((source, items) -> groups.add(new JsonObject()
           .put("source", source)

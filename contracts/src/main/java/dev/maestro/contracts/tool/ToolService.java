@@ -41,8 +41,11 @@ public interface ToolService {
    */
   Future<JsonObject> execute(JsonObject call);
 
-  /** Stops a running call (process tree killed, MCP notifications/cancelled sent). */
-  Future<Void> cancelCall(String callId);
+  /**
+   * Stops a running call of that session (process tree killed, MCP notifications/cancelled sent). Calls are
+   * keyed by (sessionId, callId): the callId is chosen by the model, so another session may use the same one.
+   */
+  Future<Void> cancelCall(String sessionId, String callId);
 
   Future<List<JsonObject>> listMcpServers();
 

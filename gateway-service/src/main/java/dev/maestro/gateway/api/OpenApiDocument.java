@@ -160,6 +160,9 @@ public final class OpenApiDocument {
         .put("args", new JsonObject().put("type", "array").put("maxItems", 200).put("items", str(5000)))
         .put("env", stringMap()).put("url", url()).put("headers", stringMap())
         .put("enabled", new JsonObject().put("type", "boolean"))
+        // stdio servers run under bubblewrap: the host's network only with network:true, host paths only as mounts
+        .put("network", new JsonObject().put("type", "boolean"))
+        .put("mounts", new JsonObject().put("type", "array").put("maxItems", 32).put("items", str(4096).put("pattern", "^/")))
         // A client registered by hand at the server's authorization server; null removes it.
         .put("oauthClient", new JsonObject().put("type", new JsonArray().add("object").add("null")).put("additionalProperties", false)
             .put("properties", new JsonObject().put("clientId", str(500).put("minLength", 1))

@@ -22,11 +22,13 @@ public final class BuiltinTools {
   private final Vertx vertx;
   private final Path dataDir;
   private final CommandRunner commands;
+  private final FileTools.GlobLimits globLimits;
 
-  public BuiltinTools(Vertx vertx, Path dataDir, CommandRunner commands) {
+  public BuiltinTools(Vertx vertx, Path dataDir, CommandRunner commands, FileTools.GlobLimits globLimits) {
     this.vertx = vertx;
     this.dataDir = dataDir;
     this.commands = commands;
+    this.globLimits = globLimits;
   }
 
   public static List<ToolDef> definitions() {
@@ -50,7 +52,7 @@ public final class BuiltinTools {
         def("grep", "Search workspace text files for a Java regular expression; prints path:line: text.", Policy.ALLOW,
             props().put("pattern", str("Regular expression")).put("path", str("File or directory to search (default '.')")),
             "pattern"),
-        def("run_command", "Run a bash command in the session workspace (no network when sandboxed). "
+        def("run_command", "Run a bash command in the session workspace (sandboxed: no network, only the workspace is writable). "
             + "Output (stdout+stderr) is capped; the process tree is killed on timeout.", Policy.ASK,
             props().put("command", str("The bash command line"))
                 .put("timeoutSeconds", integer("Wall-clock limit in seconds (default " + DEFAULT_COMMAND_TIMEOUT
@@ -62,7 +64,7 @@ public final class BuiltinTools {
     if (name.equals("run_command")) {
       Workspace ws;
       try {
-        ws = Workspace.forSession(dataDir, ctx.sessionId());
+        ws = Workspace.forSession(dataDir, ctx.sessionId(), commands.sandbox());
       } catch (ToolError e) {
         return Future.succeededFuture(ToolResult.error(e.getMessage()));
       }
@@ -73,13 +75,13 @@ public final class BuiltinTools {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ctx.timeoutSeconds());
     return vertx.executeBlocking(() -> {
       try {
-        Workspace ws = Workspace.forSession(dataDir, ctx.sessionId());
+        Workspace ws = Workspace.forSession(dataDir, ctx.sessionId(), commands.sandbox());
         String text = switch (name) {
           case "read_file" -> FileTools.readFile(ws, args);
           case "write_file" -> FileTools.writeFile(ws, args);
           case "edit_file" -> FileTools.editFile(ws, args);
           case "list_dir" -> FileTools.listDir(ws, args);
-          case "glob" -> FileTools.glob(ws, args);
+          case "glob" -> FileTools.glob(ws, args, globLimits);
           case "grep" -> FileTools.grep(ws, args, deadline);
           default -> throw new ToolError("unknown built-in tool " + name);
         };

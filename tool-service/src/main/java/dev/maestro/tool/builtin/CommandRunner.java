@@ -1,6 +1,7 @@
 package dev.maestro.tool.builtin;
 
 import dev.maestro.tool.exec.CallContext;
+import dev.maestro.tool.exec.ToolError;
 import dev.maestro.tool.exec.ToolResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -11,14 +12,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
- * run_command: bash in the workspace under the {@link Sandbox}, stdout+stderr merged, streamed as
+ * run_command: bash in the workspace under the {@link Sandbox} (refused when it cannot run), stdout+stderr merged, streamed as
  * progress, capped, with a wall-clock timeout. The command runs in its own session (setsid), so
  * on timeout, cancel, or when the main process ends, the whole process group is SIGKILLed along
  * with every descendant: nothing it started is left behind. Output is read on a dedicated thread,
@@ -30,13 +32,11 @@ public final class CommandRunner {
   private final Sandbox sandbox;
   private final int outputCap;
   private final Supplier<Map<String, String>> baseEnv;
-  private final Path dataDir;
 
-  public CommandRunner(Sandbox sandbox, int outputCap, Supplier<Map<String, String>> baseEnv, Path dataDir) {
+  public CommandRunner(Sandbox sandbox, int outputCap, Supplier<Map<String, String>> baseEnv) {
     this.sandbox = sandbox;
     this.outputCap = outputCap;
     this.baseEnv = baseEnv;
-    this.dataDir = dataDir;
   }
 
   public Sandbox sandbox() {
@@ -47,16 +47,21 @@ public final class CommandRunner {
 
   public Future<ToolResult> run(Workspace ws, String command, int timeoutSeconds, CallContext ctx) {
     Promise<ToolResult> promise = Promise.promise();
-    Path home = Path.of(System.getProperty("user.home"));
-    ProcessBuilder pb = new ProcessBuilder(sandbox.wrap(command, ws.root(), dataDir, home))
-        .directory(ws.root().toFile()).redirectErrorStream(true);
+    List<String> argv = new ArrayList<>(List.of("setsid"));
+    try {
+      argv.addAll(sandbox.wrap(Sandbox.View.workspace(ws.root()), List.of("bash", "-c", command)));
+    } catch (ToolError refused) {
+      return Future.succeededFuture(ToolResult.error("run_command " + refused.getMessage()));
+    }
+    ProcessBuilder pb = new ProcessBuilder(argv).directory(ws.root().toFile()).redirectErrorStream(true);
     pb.environment().clear();
     pb.environment().putAll(EnvScrubber.scrub(baseEnv.get()));
     pb.environment().put("HOME", ws.root().toString());
     pb.environment().put("PWD", ws.root().toString());
+    sandbox.environment(pb.environment());
     Process process;
     try {
-      process = pb.start();
+      process = ProcessLauncher.start(pb);
     } catch (IOException e) {
       return Future.succeededFuture(ToolResult.error("could not start the command: " + e.getMessage()));
     }

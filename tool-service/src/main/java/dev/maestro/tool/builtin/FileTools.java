@@ -4,29 +4,29 @@ import dev.maestro.tool.exec.ToolError;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
-import java.nio.file.SimpleFileVisitor;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-import java.util.stream.Stream;
 
 /**
- * read_file, write_file, edit_file, list_dir, glob, grep. Each method validates its paths through
- * {@link Workspace}, does blocking I/O (call from a worker thread) and returns the text for the
- * model, or throws {@link ToolError}. Symlinks are never followed while walking directories.
+ * read_file, write_file, edit_file, list_dir, glob, grep. Every path is opened through
+ * {@link Workspace#open} (component by component, O_NOFOLLOW, no check-then-open); directory walks
+ * open each directory relative to its parent the same way and never enter or read a symlink.
+ * Blocking I/O (call from a worker thread); returns the text for the model or throws {@link ToolError}.
  */
 public final class FileTools {
   public static final long MAX_FILE_BYTES = 5L * 1024 * 1024;
@@ -34,14 +34,24 @@ public final class FileTools {
   static final int MAX_MATCHES = 200;
   static final long GREP_FILE_LIMIT = 1024 * 1024;
   static final int DEFAULT_LINES = 2000;
+  /** Names read from one directory at most (list_dir sorts them, so it must hold them). */
+  static final int MAX_SCAN = 100_000;
+  static final int MAX_DEPTH = 32;
+
+  /** How long a glob may walk and how many matches it collects before it stops (MAESTRO_TOOL_GLOB_*). */
+  public record GlobLimits(long deadlineMillis, int maxResults) {
+    public static final GlobLimits DEFAULT = new GlobLimits(5000, 1000);
+  }
 
   private FileTools() {}
 
   public static String readFile(Workspace ws, JsonObject args) {
     String userPath = args.getString("path");
-    Path real = ws.resolve(userPath);
-    ws.requireRegularFile(real, userPath, MAX_FILE_BYTES);
-    byte[] bytes = read(real, userPath);
+    byte[] bytes;
+    try (Workspace.Entry e = ws.open(userPath, false)) {
+      Workspace.requireRegularFile(e, MAX_FILE_BYTES);
+      bytes = read(e.dir, e.name, userPath, MAX_FILE_BYTES);
+    }
     for (int i = 0; i < Math.min(bytes.length, 8192); i++) {
       if (bytes[i] == 0) throw new ToolError("'" + userPath + "' looks like a binary file; read_file returns text only");
     }
@@ -65,15 +75,14 @@ public final class FileTools {
     if (content == null) throw new ToolError("content is required");
     byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
     if (bytes.length > MAX_FILE_BYTES) throw new ToolError("content is " + bytes.length + " bytes, over the " + MAX_FILE_BYTES + "-byte limit");
-    Path real = ws.resolve(userPath);
-    if (real.equals(ws.root())) throw new ToolError("'" + userPath + "' is the workspace directory itself");
-    if (Files.exists(real, LinkOption.NOFOLLOW_LINKS)) {
-      BasicFileAttributes a = ws.attributes(real, userPath);
-      if (a.isDirectory()) throw new ToolError("'" + userPath + "' is a directory, not a file");
-      if (!a.isRegularFile()) throw new ToolError("'" + userPath + "' is not a regular file (device, FIFO or socket)");
+    try (Workspace.Entry e = ws.open(userPath, true)) {
+      if (e.name == null) throw new ToolError("'" + userPath + "' is the workspace directory itself");
+      BasicFileAttributes a = e.attributesOrNull();
+      if (a != null && a.isDirectory()) throw new ToolError("'" + userPath + "' is a directory, not a file");
+      if (a != null && !a.isRegularFile()) throw new ToolError("'" + userPath + "' is not a regular file (device, FIFO or socket)");
+      ws.writeFile(e, bytes, a);
+      return "Wrote " + bytes.length + " bytes to " + ws.display(e.path());
     }
-    write(ws, real, userPath, bytes);
-    return "Wrote " + bytes.length + " bytes to " + ws.display(real);
   }
 
   public static String editFile(Workspace ws, JsonObject args) {
@@ -82,46 +91,53 @@ public final class FileTools {
     String replacement = args.getString("new");
     if (old == null || old.isEmpty()) throw new ToolError("old must be a non-empty string to find");
     if (replacement == null) throw new ToolError("new is required");
-    Path real = ws.resolve(userPath);
-    ws.requireRegularFile(real, userPath, MAX_FILE_BYTES);
-    String text;
-    try {
-      text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(read(real, userPath))).toString();
-    } catch (CharacterCodingException e) {
-      throw new ToolError("'" + userPath + "' is not UTF-8 text; edit_file edits text files only");
+    try (Workspace.Entry e = ws.open(userPath, false)) {
+      BasicFileAttributes a = Workspace.requireRegularFile(e, MAX_FILE_BYTES);
+      String text;
+      try {
+        text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(read(e.dir, e.name, userPath, MAX_FILE_BYTES))).toString();
+      } catch (CharacterCodingException ex) {
+        throw new ToolError("'" + userPath + "' is not UTF-8 text; edit_file edits text files only");
+      }
+      int first = text.indexOf(old);
+      if (first < 0) throw new ToolError("old text was not found in '" + userPath + "'; it must match exactly, including whitespace");
+      int count = 0;
+      for (int i = first; i >= 0; i = text.indexOf(old, i + 1)) count++;
+      if (count > 1) throw new ToolError("old text matches " + count + " times in '" + userPath + "'; include more context so it matches once");
+      String updated = text.substring(0, first) + replacement + text.substring(first + old.length());
+      byte[] bytes = updated.getBytes(StandardCharsets.UTF_8);
+      if (bytes.length > MAX_FILE_BYTES) throw new ToolError("the edited file would exceed the " + MAX_FILE_BYTES + "-byte limit");
+      ws.writeFile(e, bytes, a);
+      return "Edited " + ws.display(e.path()) + " (1 replacement)";
     }
-    int first = text.indexOf(old);
-    if (first < 0) throw new ToolError("old text was not found in '" + userPath + "'; it must match exactly, including whitespace");
-    int count = 0;
-    for (int i = first; i >= 0; i = text.indexOf(old, i + 1)) count++;
-    if (count > 1) throw new ToolError("old text matches " + count + " times in '" + userPath + "'; include more context so it matches once");
-    String updated = text.substring(0, first) + replacement + text.substring(first + old.length());
-    byte[] bytes = updated.getBytes(StandardCharsets.UTF_8);
-    if (bytes.length > MAX_FILE_BYTES) throw new ToolError("the edited file would exceed the " + MAX_FILE_BYTES + "-byte limit");
-    write(ws, real, userPath, bytes);
-    return "Edited " + ws.display(real) + " (1 replacement)";
   }
 
   public static String listDir(Workspace ws, JsonObject args) {
     String userPath = args.getString("path", ".");
-    Path real = ws.resolve(userPath);
-    BasicFileAttributes a = ws.attributes(real, userPath);
-    if (!a.isDirectory()) throw new ToolError("'" + userPath + "' is not a directory");
     List<String> out = new ArrayList<>();
     int total = 0;
-    try (Stream<Path> s = Files.list(real)) {
-      for (Path p : (Iterable<Path>) s.sorted()::iterator) {
-        total++;
-        if (out.size() >= MAX_ENTRIES) continue;
-        BasicFileAttributes e = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        String name = p.getFileName().toString();
-        if (e.isDirectory()) out.add(name + "/");
-        else if (e.isSymbolicLink()) out.add(name + "@");
-        else if (e.isRegularFile()) out.add(name + "  (" + e.size() + " bytes)");
-        else out.add(name + "  (special file)");
+    try (Workspace.Entry e = ws.open(userPath, false)) {
+      if (!e.attributes().isDirectory()) throw new ToolError("'" + userPath + "' is not a directory");
+      try (SecureDirectoryStream<Path> dir = e.openDirectory()) {
+        List<Path> names = new ArrayList<>();
+        for (Path p : dir) {
+          if (names.size() >= MAX_SCAN) break;
+          names.add(p.getFileName());
+        }
+        names.sort(null);
+        for (Path name : names) {
+          total++;
+          if (out.size() >= MAX_ENTRIES) continue;
+          BasicFileAttributes a = attributes(dir, name);
+          if (a == null) continue;
+          if (a.isDirectory()) out.add(name + "/");
+          else if (a.isSymbolicLink()) out.add(name + "@");
+          else if (a.isRegularFile()) out.add(name + "  (" + a.size() + " bytes)");
+          else out.add(name + "  (special file)");
+        }
+      } catch (IOException ex) {
+        throw new ToolError("cannot list '" + userPath + "': " + ex.getMessage());
       }
-    } catch (IOException e) {
-      throw new ToolError("cannot list '" + userPath + "': " + e.getMessage());
     }
     if (out.isEmpty()) return "(empty directory)";
     String listing = String.join("\n", out);
@@ -129,6 +145,10 @@ public final class FileTools {
   }
 
   public static String glob(Workspace ws, JsonObject args) {
+    return glob(ws, args, GlobLimits.DEFAULT);
+  }
+
+  public static String glob(Workspace ws, JsonObject args, GlobLimits limits) {
     String pattern = args.getString("pattern");
     if (pattern == null || pattern.isEmpty()) throw new ToolError("pattern is required");
     if (pattern.indexOf('\0') >= 0) throw new ToolError("pattern contains a NUL byte");
@@ -142,20 +162,28 @@ public final class FileTools {
     } catch (IllegalArgumentException e) {
       throw new ToolError("invalid glob pattern '" + pattern + "': " + e.getMessage());
     }
+    long deadline = System.nanoTime() + limits.deadlineMillis() * 1_000_000L;
     List<String> out = new ArrayList<>();
-    int[] total = {0};
-    walk(ws.root(), (file, attrs) -> {
-      Path rel = ws.root().relativize(file);
-      if (matcher.matches(rel)) {
-        total[0]++;
-        if (out.size() < MAX_ENTRIES) out.add(rel + (attrs.isDirectory() ? "/" : ""));
-      }
-      return true;
-    });
+    long[] visited = {0};
+    boolean complete;
+    try (Workspace.Entry root = ws.open(".", false)) {
+      complete = walk(root.openDirectory(), Path.of(""), 0, (dir, rel, a) -> {
+        if (++visited[0] % 256 == 0 && System.nanoTime() > deadline) {
+          throw new ToolError("glob '" + pattern + "' stopped after " + limits.deadlineMillis() + " ms (" + visited[0]
+              + " entries looked at, " + out.size() + " matches so far): the tree is too large; use a narrower pattern "
+              + "such as 'src/**/*.java'");
+        }
+        if (matcher.matches(rel)) {
+          out.add(rel + (a.isDirectory() ? "/" : ""));
+          return out.size() < limits.maxResults();
+        }
+        return true;
+      });
+    }
     if (out.isEmpty()) return "No files match '" + pattern + "'";
     out.sort(String::compareTo);
     String listing = String.join("\n", out);
-    return total[0] > out.size() ? listing + "\n[... " + (total[0] - out.size()) + " more matches]" : listing;
+    return complete ? listing : listing + "\n[stopped at " + limits.maxResults() + " matches; use a narrower pattern]";
   }
 
   public static String grep(Workspace ws, JsonObject args, long deadlineNanos) {
@@ -169,16 +197,15 @@ public final class FileTools {
       throw new ToolError("invalid regular expression: " + e.getDescription());
     }
     String userPath = args.getString("path", ".");
-    Path start = ws.resolve(userPath);
-    ws.attributes(start, userPath);
     List<String> out = new ArrayList<>();
     int[] total = {0};
-    walk(start, (file, attrs) -> {
-      if (!attrs.isRegularFile() || attrs.size() > GREP_FILE_LIMIT) return true;
+    Visitor visitor = (dir, rel, a) -> {
+      if (System.nanoTime() > deadlineNanos) throw new ToolError("grep took too long (the tree is too large or the regular expression backtracks badly)");
+      if (!a.isRegularFile() || a.size() > GREP_FILE_LIMIT) return true;
       byte[] bytes;
       try {
-        bytes = Files.readAllBytes(file);
-      } catch (IOException e) {
+        bytes = read(dir, rel.getFileName(), rel.toString(), GREP_FILE_LIMIT);
+      } catch (ToolError e) {
         return true;
       }
       for (int i = 0; i < Math.min(bytes.length, 8192); i++) if (bytes[i] == 0) return true;
@@ -188,66 +215,90 @@ public final class FileTools {
           total[0]++;
           if (out.size() < MAX_MATCHES) {
             String line = lines[i].length() > 300 ? lines[i].substring(0, 300) + "…" : lines[i];
-            out.add(ws.display(file) + ":" + (i + 1) + ": " + line);
+            out.add(rel + ":" + (i + 1) + ": " + line);
           }
         }
       }
       return true;
-    });
+    };
+    try (Workspace.Entry e = ws.open(userPath, false)) {
+      BasicFileAttributes a = e.attributes();
+      Path rel = Path.of(ws.display(e.path()));
+      if (a.isDirectory()) {
+        walk(e.openDirectory(), e.name == null ? Path.of("") : rel, 0, visitor);
+      } else {
+        visitor.visit(e.dir, rel, a);
+      }
+    }
     if (out.isEmpty()) return "No matches for /" + regex + "/";
     String listing = String.join("\n", out);
     return total[0] > out.size() ? listing + "\n[... " + (total[0] - out.size()) + " more matches]" : listing;
   }
 
   interface Visitor {
-    boolean visit(Path file, BasicFileAttributes attrs);
+    /** {@code dir}: the opened directory holding the entry; {@code rel}: its workspace path. False stops the walk. */
+    boolean visit(SecureDirectoryStream<Path> dir, Path rel, BasicFileAttributes attrs);
   }
 
-  /** Walks without following symlinks (they are neither entered nor read), depth-capped. */
-  private static void walk(Path start, Visitor v) {
-    try {
-      Files.walkFileTree(start, EnumSet.noneOf(java.nio.file.FileVisitOption.class), 32, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-          if (!dir.equals(start) && !v.visit(dir, attrs)) return FileVisitResult.TERMINATE;
-          return FileVisitResult.CONTINUE;
+  /**
+   * Depth-first walk of an opened directory (closed at the end): sub-directories are opened relative to it
+   * with O_NOFOLLOW, symlinks are visited as entries but never entered or read. False when stopped early.
+   */
+  private static boolean walk(SecureDirectoryStream<Path> dir, Path rel, int depth, Visitor v) {
+    try (dir) {
+      List<Path> names = new ArrayList<>();
+      for (Path p : dir) {
+        if (names.size() >= MAX_SCAN) break;
+        names.add(p.getFileName());
+      }
+      for (Path name : names) {
+        BasicFileAttributes a = attributes(dir, name);
+        if (a == null) continue;
+        Path child = rel.resolve(name);
+        if (!v.visit(dir, child, a)) return false;
+        if (a.isDirectory() && depth < MAX_DEPTH) {
+          SecureDirectoryStream<Path> sub;
+          try {
+            sub = (SecureDirectoryStream<Path>) dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
+          } catch (IOException e) {
+            continue;   // gone, or swapped for a link: not entered
+          }
+          if (!walk(sub, child, depth + 1, v)) return false;
         }
-
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-          return v.visit(file, attrs) ? FileVisitResult.CONTINUE : FileVisitResult.TERMINATE;
-        }
-
-        @Override
-        public FileVisitResult visitFileFailed(Path file, IOException exc) {
-          return FileVisitResult.CONTINUE;
-        }
-      });
+      }
+      return true;
     } catch (IOException e) {
       throw new ToolError("cannot walk the workspace: " + e.getMessage());
     }
   }
 
-  private static byte[] read(Path real, String userPath) {
+  private static BasicFileAttributes attributes(SecureDirectoryStream<Path> dir, Path name) {
     try {
-      return Files.readAllBytes(real);
+      return dir.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
     } catch (IOException e) {
-      throw new ToolError("cannot read '" + userPath + "': " + e.getMessage());
+      return null;
     }
   }
 
-  /** O_NOFOLLOW on the last component: a symlink swapped in after the checks is not written through. */
-  private static void write(Workspace ws, Path real, String userPath, byte[] bytes) {
-    try {
-      Path parent = real.getParent();
-      Files.createDirectories(parent);
-      if (!parent.toRealPath().startsWith(ws.root())) throw new ToolError("path '" + userPath + "' is outside the workspace");
-      try (OutputStream os = Files.newOutputStream(real, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-          StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-        os.write(bytes);
+  /** Reads a file opened relative to {@code dir} with O_NOFOLLOW, at most {@code max} bytes. */
+  private static byte[] read(SecureDirectoryStream<Path> dir, Path name, String userPath, long max) {
+    try (SeekableByteChannel ch = dir.newByteChannel(name, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+      ByteBuffer buf = ByteBuffer.allocate((int) Math.min(max + 1, Math.max(ch.size() + 1, 8192)));
+      while (true) {
+        if (!buf.hasRemaining()) {
+          if (buf.capacity() > max) throw new ToolError("'" + userPath + "' is over the " + max + "-byte limit");
+          ByteBuffer bigger = ByteBuffer.allocate((int) Math.min(max + 1, buf.capacity() * 2L));
+          buf.flip();
+          bigger.put(buf);
+          buf = bigger;
+        }
+        if (ch.read(buf) < 0) break;
       }
+      byte[] out = new byte[buf.position()];
+      buf.flip().get(out);
+      return out;
     } catch (IOException e) {
-      throw new ToolError("cannot write '" + userPath + "': " + e.getMessage());
+      throw new ToolError("cannot read '" + userPath + "': " + e.getMessage());
     }
   }
 

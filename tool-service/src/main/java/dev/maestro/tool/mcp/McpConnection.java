@@ -9,13 +9,10 @@ import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.transport.HttpClientSseClientTransport;
 import io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException;
-import io.modelcontextprotocol.client.transport.ServerParameters;
-import io.modelcontextprotocol.client.transport.StdioClientTransport;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.spec.McpClientTransport;
 import io.modelcontextprotocol.spec.McpSchema;
-import io.modelcontextprotocol.spec.ProtocolVersions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -64,6 +61,7 @@ final class McpConnection {
   /** Each live client's transport wrapper, which can send notifications/cancelled for its calls. */
   private final Map<McpAsyncClient, CancellableTransport> cancellers = new ConcurrentHashMap<>();
   private final McpTokens tokens;
+  private final McpSandbox sandbox;
   private volatile String authChallenge;
 
   private JsonObject config;
@@ -78,6 +76,13 @@ final class McpConnection {
 
   McpConnection(Vertx vertx, Context context, McpSettings settings, JsonObject config, McpTokens tokens,
                 Consumer<List<McpSchema.Tool>> onTools, BiConsumer<String, String> onStatus) {
+    this(vertx, context, settings, config, tokens, onTools, onStatus, null);
+  }
+
+  /** sandbox: how stdio servers are launched (null: stdio servers are refused). */
+  McpConnection(Vertx vertx, Context context, McpSettings settings, JsonObject config, McpTokens tokens,
+                Consumer<List<McpSchema.Tool>> onTools, BiConsumer<String, String> onStatus, McpSandbox sandbox) {
+    this.sandbox = sandbox;
     this.tokens = tokens;
     this.vertx = vertx;
     this.context = context;
@@ -131,11 +136,9 @@ final class McpConnection {
     boolean http = "http".equals(config.getString("transport"));
     Future<McpAsyncClient> opened;
     if (!http) {
-      if (!commandExists(config.getString("command"))) {
-        // The SDK drops a failed process start inside Reactor and only times out later: say it now.
-        return Future.failedFuture(new IllegalStateException("command not found or not executable: " + config.getString("command")));
-      }
-      opened = initialize(gen, stdio());
+      // Sandboxed (or refused, with the reason and the fix); a command the sandbox cannot see fails here, not at a timeout.
+      if (sandbox == null) return Future.failedFuture(new IllegalStateException("stdio servers are not available here"));
+      opened = vertx.executeBlocking(() -> sandbox.launch(config), false).compose(launch -> initialize(gen, stdio(launch)));
     } else {
       boolean ownAuthorization = headers().keySet().stream().anyMatch(k -> k.equalsIgnoreCase("authorization"));
       String serverId = config.getString("id");
@@ -292,7 +295,8 @@ final class McpConnection {
       return Future.succeededFuture(ToolResult.error("MCP server '" + name() + "' is not connected (status "
           + status + (error != null ? ": " + error : "") + "); try again later"));
     }
-    String token = ctx.callId() != null ? ctx.callId() : java.util.UUID.randomUUID().toString();
+    // Our own token per call, never the model-chosen callId: two sessions may pick the same one.
+    String token = java.util.UUID.randomUUID().toString();
     progress.put(token, ctx);
     McpSchema.CallToolRequest req = McpSchema.CallToolRequest.builder().name(remoteName).arguments(args.getMap())
         .progressToken(token).build();
@@ -434,44 +438,14 @@ final class McpConnection {
     return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
   }
 
-  static boolean commandExists(String command) {
-    if (command == null || command.isBlank()) return false;
-    if (command.contains("/")) return java.nio.file.Files.isExecutable(java.nio.file.Path.of(command));
-    String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-    for (String dir : path.split(java.io.File.pathSeparator)) {
-      if (!dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, command))) return true;
-    }
-    return false;
-  }
-
-  private McpClientTransport stdio() {
-    ServerParameters.Builder params = ServerParameters.builder(config.getString("command"));
-    JsonArray args = config.getJsonArray("args", new JsonArray());
-    List<String> list = new ArrayList<>();
-    for (Object a : args) list.add(String.valueOf(a));
-    params.args(list);
-    Map<String, String> env = new java.util.HashMap<>();
+  /** The server under the sandbox, with a scrubbed environment plus its own HOME and configured env. */
+  private McpClientTransport stdio(McpSandbox.Launch launch) {
+    Map<String, String> env = new java.util.TreeMap<>(EnvScrubber.scrub(System.getenv()));
+    env.put("HOME", launch.home().toString());
     config.getJsonObject("env", new JsonObject()).forEach(e -> env.put(e.getKey(), String.valueOf(e.getValue())));
-    params.env(env);
-    StdioClientTransport t = new StdioClientTransport(params.build(), mapper) {
-      /** The SDK's stdio transport only offers 2024-11-05; the servers speak the newer revisions too. */
-      @Override
-      public List<String> protocolVersions() {
-        return List.of(ProtocolVersions.MCP_2024_11_05, ProtocolVersions.MCP_2025_03_26,
-            ProtocolVersions.MCP_2025_06_18, ProtocolVersions.MCP_2025_11_25);
-      }
-
-      @Override
-      protected ProcessBuilder getProcessBuilder() {
-        // Start from a scrubbed environment: a server gets only the secrets it was configured with.
-        ProcessBuilder pb = new ProcessBuilder();
-        pb.environment().clear();
-        pb.environment().putAll(EnvScrubber.scrub(System.getenv()));
-        return pb;
-      }
-    };
-    t.setStdErrorHandler(line -> LOG.debug("MCP server {} stderr: {}", name(), line));
-    return t;
+    sandbox.sandbox().environment(env);
+    return new StdioServerTransport(launch.argv(), env, launch.home(), mapper,
+        line -> LOG.debug("MCP server {} stderr: {}", name(), line));
   }
 
   /** Our own Streamable HTTP transport: the SDK's ignores SSE retry/Last-Event-ID (see the class). */

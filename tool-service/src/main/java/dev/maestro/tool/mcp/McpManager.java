@@ -47,11 +47,16 @@ public class McpManager {
   private final McpOAuthClients oauthClients;
 
   private final ElicitationBridge.Asker elicitations;
+  private final McpSandbox sandbox;
 
-  /** elicitations: who answers a server's elicitation/create during a call (the session's user). */
+  /**
+   * elicitations: who answers a server's elicitation/create during a call (the session's user);
+   * sandbox: how stdio servers are launched.
+   */
   public McpManager(Vertx vertx, Context context, McpServerStore store, ToolRegistry registry, McpSettings settings,
-                    ElicitationBridge.Asker elicitations) {
+                    ElicitationBridge.Asker elicitations, McpSandbox sandbox) {
     this.elicitations = elicitations;
+    this.sandbox = sandbox;
     this.vertx = vertx;
     this.context = context;
     this.store = store;
@@ -91,7 +96,7 @@ public class McpManager {
     McpConnection c = new McpConnection(vertx, context, settings, server, tokens,
         tools -> registry.replaceSource("mcp:" + name, toDefs(self[0], name, tools)),
         (status, error) -> vertx.eventBus().publish(Addresses.MCP_STATUS, new JsonObject().put("serverId", id)
-            .put("name", name).put("status", status).put("error", error)));
+            .put("name", name).put("status", status).put("error", error)), sandbox);
     self[0] = c;
     c.elicitation().asker(elicitations);
     connections.put(id, c);
@@ -139,7 +144,8 @@ public class McpManager {
 
   public Future<JsonObject> create(JsonObject input) {
     JsonObject server = new JsonObject().put("id", UUID.randomUUID().toString()).put("enabled", true)
-        .put("args", new JsonArray()).put("env", new JsonObject()).put("headers", new JsonObject());
+        .put("args", new JsonArray()).put("env", new JsonObject()).put("headers", new JsonObject())
+        .put("network", false).put("mounts", new JsonArray());
     JsonObject in = input == null ? new JsonObject() : input;
     return apply(server, in, null)
         .compose(s -> saveOAuthClient(s, in))
@@ -215,7 +221,8 @@ public class McpManager {
         .put("transport", s.getString("transport")).put("enabled", s.getBoolean("enabled", true));
     if ("stdio".equals(s.getString("transport"))) {
       v.put("command", s.getString("command")).put("args", s.getJsonArray("args", new JsonArray()).copy())
-          .put("env", redact(s.getJsonObject("env", new JsonObject())));
+          .put("env", redact(s.getJsonObject("env", new JsonObject())))
+          .put("network", s.getBoolean("network", false)).put("mounts", s.getJsonArray("mounts", new JsonArray()).copy());
     } else {
       v.put("url", s.getString("url")).put("headers", redact(s.getJsonObject("headers", new JsonObject())));
       if (s.getJsonObject("oauthClient") != null) v.put("oauthClient", McpOAuthClients.view(s.getJsonObject("oauthClient")));
@@ -280,6 +287,15 @@ public class McpManager {
         case "enabled" -> {
           if (v instanceof Boolean b) server.put("enabled", b);
           else errors.add(err("enabled", "must be true or false"));
+        }
+        case "network" -> {   // stdio only: the host's network inside the sandbox (default none)
+          if (v instanceof Boolean b) server.put("network", b);
+          else errors.add(err("network", "must be true or false"));
+        }
+        case "mounts" -> {    // stdio only: host paths the sandboxed server sees
+          String problem = sandbox == null ? null : sandbox.checkMounts(v);
+          if (problem == null && v instanceof JsonArray a) server.put("mounts", a.copy());
+          else errors.add(err("mounts", problem != null ? problem : "must be an array of strings"));
         }
         case "oauthClient" -> McpOAuthClients.validate(v, errors);   // stored by saveOAuthClient
         case "id", "status", "error" -> { /* read-only, ignored */ }

@@ -13,7 +13,7 @@ import java.util.List;
 
 /** Table tool.mcp_server: the configured servers (full values, secrets included; never returned raw). */
 public final class McpServerStore {
-  private static final String COLUMNS = "id, name, transport, command, args, env, url, headers, enabled, oauth_client";
+  private static final String COLUMNS = "id, name, transport, command, args, env, url, headers, enabled, oauth_client, network, mounts";
   private final Pool pool;
 
   public McpServerStore(Pool pool) {
@@ -30,13 +30,14 @@ public final class McpServerStore {
   }
 
   public Future<Void> insert(JsonObject s) {
-    return pool.preparedQuery("INSERT INTO mcp_server (" + COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+    return pool.preparedQuery("INSERT INTO mcp_server (" + COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
         .execute(tuple(s)).mapEmpty();
   }
 
   public Future<Void> update(JsonObject s) {
     return pool.preparedQuery("UPDATE mcp_server SET name = $2, transport = $3, command = $4, args = $5, env = $6, "
-        + "url = $7, headers = $8, enabled = $9, oauth_client = $10 WHERE id = $1").execute(tuple(s)).mapEmpty();
+        + "url = $7, headers = $8, enabled = $9, oauth_client = $10, "
+        + "network = $11, mounts = $12 WHERE id = $1").execute(tuple(s)).mapEmpty();
   }
 
   public Future<Void> delete(String id) {
@@ -51,7 +52,9 @@ public final class McpServerStore {
         .addValue(s.getString("url"))
         .addValue(s.getJsonObject("headers", new JsonObject()))
         .addValue(s.getBoolean("enabled", true))
-        .addValue(s.getJsonObject("oauthClient"));
+        .addValue(s.getJsonObject("oauthClient"))
+        .addValue(s.getBoolean("network", false))
+        .addValue(s.getJsonArray("mounts", new JsonArray()));
   }
 
   private static List<JsonObject> rows(RowSet<Row> rows) {
@@ -64,6 +67,7 @@ public final class McpServerStore {
       j.put("args", json(r.getValue("args"), new JsonArray()));
       j.put("env", json(r.getValue("env"), new JsonObject()));
       j.put("headers", json(r.getValue("headers"), new JsonObject()));
+      j.put("network", r.getBoolean("network")).put("mounts", json(r.getValue("mounts"), new JsonArray()));
       if (r.getValue("oauth_client") != null) j.put("oauthClient", json(r.getValue("oauth_client"), new JsonObject()));
       out.add(j);
     }

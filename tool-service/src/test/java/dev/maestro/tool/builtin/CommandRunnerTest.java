@@ -25,7 +25,6 @@ class CommandRunnerTest {
 
   @BeforeAll
   static void setUp() {
-    ws = Workspace.forSession(dataDir, "cmd");
     Map<String, String> env = new HashMap<>(System.getenv());
     // What a real service process would carry: these must never reach the command.
     env.put("MAESTRO_MASTER_KEY", "master-key-value-123");
@@ -35,7 +34,8 @@ class CommandRunnerTest {
     env.put("DB_PASSWORD", "hunter2");
     env.put("AWS_SECRET_ACCESS_KEY", "aws-secret-000");
     env.put("SAFE_SETTING", "visible");
-    runner = new CommandRunner(Sandbox.detect("auto"), CAP, () -> env, dataDir);
+    runner = new CommandRunner(Sandbox.detect(SandboxSettings.defaults(), dataDir.resolve("probe")), CAP, () -> env);
+    ws = Workspace.forSession(dataDir, "cmd", runner.sandbox());
   }
 
   static ToolResult run(String command, int timeout, CallContext ctx) throws Exception {
@@ -131,8 +131,7 @@ class CommandRunnerTest {
 
   @Test
   void bubblewrapIsolatesTheCommand() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(runner.sandbox().kind() == Sandbox.Kind.BUBBLEWRAP,
-        "bubblewrap is not available here: " + runner.sandbox().reason());
+    assertThat(runner.sandbox().kind()).as(runner.sandbox().reason()).isEqualTo(Sandbox.Kind.BUBBLEWRAP);
     Path secret = java.nio.file.Files.writeString(dataDir.resolve("secret-outside.txt"), "outside secret");
     String home = System.getProperty("user.home");
     ToolResult r = run("echo inside > mine.txt && cat mine.txt; "

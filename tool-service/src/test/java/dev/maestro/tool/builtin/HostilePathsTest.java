@@ -37,6 +37,18 @@ class HostilePathsTest {
     Files.createSymbolicLink(ws.root().resolve("secret-link.txt"), outsideSecret);  // file symlink out
     Files.createSymbolicLink(ws.root().resolve("dangling"), dataDir.resolve("nope/nothing.txt"));
     Files.createSymbolicLink(ws.root().resolve("zero"), Path.of("/dev/zero"));
+    Files.createSymbolicLink(ws.root().resolve("chain-1"), Path.of("chain-2"));                 // link → link → out
+    Files.createSymbolicLink(ws.root().resolve("chain-2"), outsideSecret);
+    Files.createSymbolicLink(ws.root().resolve("loop-a"), Path.of("loop-b"));                   // a → b → a
+    Files.createSymbolicLink(ws.root().resolve("loop-b"), Path.of("loop-a"));
+    Files.createSymbolicLink(ws.root().resolve("etc-link"), Path.of("/etc"));
+    Files.createSymbolicLink(ws.root().resolve("other-link"), Path.of("../other/secret.txt"));  // relative, into another session
+    Files.createSymbolicLink(ws.root().resolve("inner-link"), Path.of("sub/ok.txt"));           // stays inside: followed
+    Path huge = Files.createDirectories(ws.root().resolve("huge"));
+    for (int d = 0; d < 30; d++) {
+      Path dir = Files.createDirectories(huge.resolve("d" + d));
+      for (int f = 0; f < 100; f++) Files.writeString(dir.resolve("f" + f + ".log"), "");
+    }
     Process p = new ProcessBuilder("mkfifo", ws.root().resolve("pipe").toString()).start();
     p.waitFor(5, TimeUnit.SECONDS);
     byte[] big = new byte[(int) FileTools.MAX_FILE_BYTES + 1];
@@ -52,6 +64,8 @@ class HostilePathsTest {
   static BiFunction<Workspace, JsonObject, String> EDIT = FileTools::editFile;
   static BiFunction<Workspace, JsonObject, String> LIST = FileTools::listDir;
   static BiFunction<Workspace, JsonObject, String> GLOB = FileTools::glob;
+  /** A glob whose deadline has already passed: a walk over a big tree must stop with a clear message. */
+  static BiFunction<Workspace, JsonObject, String> GLOB_NO_TIME = (w, a) -> FileTools.glob(w, a, new FileTools.GlobLimits(0, 1000));
   static BiFunction<Workspace, JsonObject, String> GREP = (w, a) -> FileTools.grep(w, a, System.nanoTime() + 5_000_000_000L);
 
   record Row(String label, BiFunction<Workspace, JsonObject, String> tool, JsonObject args, String expected) {}
@@ -96,6 +110,14 @@ class HostilePathsTest {
         row("glob parent", GLOB, new JsonObject().put("pattern", "../*"), "uses '..'"),
         row("grep outside", GREP, new JsonObject().put("pattern", "secret").put("path", "../other"), "outside the workspace"),
         row("grep bad regex", GREP, new JsonObject().put("pattern", "(unclosed"), "invalid regular expression"),
+        row("link chain out", READ, path("chain-1"), "outside the workspace"),
+        row("link loop", READ, path("loop-a"), "too many symbolic links"),
+        row("list through a link to /etc", LIST, path("etc-link"), "outside the workspace"),
+        row("grep through a link to /etc", GREP, new JsonObject().put("pattern", "root").put("path", "etc-link"), "outside the workspace"),
+        row("edit through a link out", EDIT, path("secret-link.txt").put("old", "top").put("new", "pwned"), "outside the workspace"),
+        row("relative link into another session", READ, path("other-link"), "outside the workspace"),
+        row("write below a file", WRITE, path("sub/ok.txt/x.txt").put("content", "x"), "is not a directory"),
+        row("glob over a huge tree", GLOB_NO_TIME, new JsonObject().put("pattern", "**/*.log"), "stopped after 0 ms"),
         row("bad session id", (BiFunction<Workspace, JsonObject, String>) (w, a) ->
             FileTools.readFile(Workspace.forSession(dataDir, "../s1"), a), path("sub/ok.txt"), "invalid session id"));
   }
@@ -114,6 +136,10 @@ class HostilePathsTest {
     assertThat(Files.readString(outsideSecret)).isEqualTo("top secret");
     assertThat(Files.exists(dataDir.resolve("new.txt"))).isFalse();
     assertThat(Files.exists(dataDir.resolve("nope"))).isFalse();
+    assertThatThrownBy(() -> FileTools.editFile(ws, path("secret-link.txt").put("old", "top").put("new", "pwned")));
+    assertThatThrownBy(() -> FileTools.writeFile(ws, path("escape/made-by-tool/x.txt").put("content", "x")));
+    assertThat(Files.readString(outsideSecret)).isEqualTo("top secret");
+    assertThat(Files.exists(dataDir.resolve("made-by-tool"))).as("no directory made outside").isFalse();
   }
 
   @Test
@@ -129,6 +155,10 @@ class HostilePathsTest {
         .doesNotContain("outside.txt");
     assertThat(FileTools.grep(ws, new JsonObject().put("pattern", "th.re"), System.nanoTime() + 5_000_000_000L))
         .isEqualTo("a/b/c.txt:2: there");
+    assertThat(FileTools.readFile(ws, path("inner-link"))).isEqualTo("fine\n");   // a link that stays inside is followed
+    assertThat(FileTools.glob(ws, new JsonObject().put("pattern", "huge/**/*.log"), new FileTools.GlobLimits(5000, 7)))
+        .endsWith("[stopped at 7 matches; use a narrower pattern]").hasLineCount(8);
+    assertThat(FileTools.glob(ws, new JsonObject().put("pattern", "huge/d1/*.log"))).hasLineCount(100);
   }
 
   @Test

@@ -59,7 +59,8 @@ class McpCancellationTest {
       Thread.sleep(50);
     }
     connect(new JsonObject().put("name", "slowstdio").put("transport", "stdio").put("command", "node")
-        .put("args", new JsonArray().add(NODE_DIR.resolve("slow-server.mjs").toString())));
+        .put("args", new JsonArray().add(NODE_DIR.resolve("slow-server.mjs").toString()))
+        .put("mounts", new JsonArray().add(NODE_DIR.toString())));
     connect(new JsonObject().put("name", "slowhttp").put("transport", "http").put("url", "http://127.0.0.1:" + httpPort + "/mcp"));
   }
 
@@ -114,7 +115,7 @@ class McpCancellationTest {
         "slow call started on " + server), "started", label);
     assertThat(started).as("the slow call did not start: %s", result.result()).isNotNull();
     long t0 = System.nanoTime();
-    if (cancel) tools.cancelCall(callId).await(10, TimeUnit.SECONDS);
+    if (cancel) tools.cancelCall("mcp-cancel", callId).await(10, TimeUnit.SECONDS);
     JsonObject r = result.await(timeoutSeconds + 10, TimeUnit.SECONDS);
     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     assertThat(r.getBoolean("isError")).as(r.encode()).isTrue();
@@ -156,8 +157,9 @@ class McpCancellationTest {
     context.runOnContext(v -> {
       conn[0] = new McpConnection(vertx, context, new McpSettings(60_000, 60_000, 60_000, 2),
           new JsonObject().put("id", "sdk-timeout").put("name", "sdktimeout").put("transport", "stdio").put("command", "node")
-              .put("args", new JsonArray().add(NODE_DIR.resolve("slow-server.mjs").toString())),
-          null, listed::complete, (status, error) -> { });
+              .put("args", new JsonArray().add(NODE_DIR.resolve("slow-server.mjs").toString()))
+              .put("mounts", new JsonArray().add(NODE_DIR.toString())),
+          null, listed::complete, (status, error) -> { }, McpServersTest.sandbox(vertx));
       conn[0].connect();
     });
     listed.get(30, TimeUnit.SECONDS);

@@ -55,7 +55,8 @@ class McpElicitationTest {
     vertx.deployVerticle(new ToolServiceVerticle(), new DeploymentOptions().setConfig(config)).await(60, TimeUnit.SECONDS);
     tools = ToolService.createProxy(vertx);
     tools.createMcpServer(new JsonObject().put("name", "everything").put("transport", "stdio").put("command", "node")
-        .put("args", new JsonArray().add(McpServersTest.everything().toString()).add("stdio"))).await(20, TimeUnit.SECONDS);
+        .put("args", new JsonArray().add(McpServersTest.everything().toString()).add("stdio"))
+        .put("mounts", new JsonArray().add(McpServersTest.NODE_DIR.toString()))).await(20, TimeUnit.SECONDS);
     McpServersTest.tools = tools;
     McpServersTest.waitForTool(TOOL, true);
   }

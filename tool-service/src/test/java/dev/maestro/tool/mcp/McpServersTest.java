@@ -44,7 +44,10 @@ class McpServersTest {
     TestEnv.dropSchema(vertx, ToolServiceVerticle.SCHEMA).await(30, TimeUnit.SECONDS);
     JsonObject config = TestEnv.config().put("MAESTRO_MCP_PING_MS", "300").put("MAESTRO_MCP_BACKOFF_MS", "1500")
         .put("MAESTRO_MCP_MAX_BACKOFF_MS", "3000").put("MAESTRO_MCP_REQUEST_TIMEOUT_SECONDS", "20");
-    fsRoot = Files.createDirectories(Path.of(config.getString("MAESTRO_DATA_DIR"), "fs-root"));
+    // Outside the data dir: a sandboxed server never sees the data dir, and a mount into it is refused.
+    fsRoot = Files.createTempDirectory("maestro-fs-root");
+    // When the tests run as root, sandboxed servers run as an unprivileged uid: let it in.
+    Files.setPosixFilePermissions(fsRoot, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
     Files.writeString(fsRoot.resolve("hello.txt"), "hello from the filesystem server");
     vertx.deployVerticle(new ToolServiceVerticle(), new DeploymentOptions().setConfig(config)).await(60, TimeUnit.SECONDS);
     tools = ToolService.createProxy(vertx);
@@ -68,6 +71,18 @@ class McpServersTest {
       httpServer.destroyForcibly();
     }
     if (vertx != null) vertx.close().await(30, TimeUnit.SECONDS);
+  }
+
+  /** The test servers live here; a sandboxed server sees only what is mounted. */
+  static JsonArray nodeDir() {
+    return new JsonArray().add(NODE_DIR.toString());
+  }
+
+  /** The sandbox the service itself detects, for connections built by hand. */
+  static McpSandbox sandbox(Vertx vertx) {
+    Path dataDir = Path.of(TestEnv.config().getString("MAESTRO_DATA_DIR"));
+    return new McpSandbox(dev.maestro.tool.builtin.Sandbox.detect(dev.maestro.tool.builtin.SandboxSettings.defaults(),
+        dataDir.resolve("sandbox-probe")), dataDir);
   }
 
   static Path everything() {
@@ -136,7 +151,7 @@ class McpServersTest {
   @Test
   void everythingOverStdio() throws Exception {
     JsonObject s = create(new JsonObject().put("name", "everything").put("transport", "stdio").put("command", "node")
-        .put("args", new JsonArray().add(everything().toString()).add("stdio")));
+        .put("args", new JsonArray().add(everything().toString()).add("stdio")).put("mounts", nodeDir()));
     waitForServer(s.getString("id"), McpServersTest::connected, "stdio connected");
     JsonObject echo = waitForTool("everything__echo", true);
     assertThat(echo.getString("source")).isEqualTo("mcp:everything");
@@ -175,7 +190,7 @@ class McpServersTest {
   void filesystemServer() throws Exception {
     JsonObject s = create(new JsonObject().put("name", "fs").put("transport", "stdio").put("command", "node")
         .put("args", new JsonArray().add(NODE_DIR.resolve("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js").toString())
-            .add(fsRoot.toString())));
+            .add(fsRoot.toString())).put("mounts", nodeDir().add(fsRoot + ":rw")));
     waitForServer(s.getString("id"), McpServersTest::connected, "fs connected");
     JsonObject read = waitForTool("fs__read_text_file", true);
     assertThat(read.getString("policy")).isEqualTo("allow");   // readOnlyHint
@@ -189,7 +204,7 @@ class McpServersTest {
   @Test
   void listChangedIsPickedUp() throws Exception {
     JsonObject s = create(new JsonObject().put("name", "dyn").put("transport", "stdio").put("command", "node")
-        .put("args", new JsonArray().add(NODE_DIR.resolve("list-changed-server.mjs").toString())));
+        .put("args", new JsonArray().add(NODE_DIR.resolve("list-changed-server.mjs").toString())).put("mounts", nodeDir()));
     waitForServer(s.getString("id"), McpServersTest::connected, "dyn connected");
     waitForTool("dyn__first", true);
     assertThat(waitForTool("dyn__second", false)).isNull();
@@ -207,7 +222,8 @@ class McpServersTest {
   @Test
   void killedServerFailsThenReconnectsByItself() throws Exception {
     JsonObject s = create(new JsonObject().put("name", "phoenix").put("transport", "stdio").put("command", "node")
-        .put("args", new JsonArray().add(NODE_DIR.resolve("list-changed-server.mjs").toString()).add("phoenix-marker")));
+        .put("args", new JsonArray().add(NODE_DIR.resolve("list-changed-server.mjs").toString()).add("phoenix-marker"))
+        .put("mounts", nodeDir()));
     String id = s.getString("id");
     waitForServer(id, McpServersTest::connected, "phoenix connected");
     waitForTool("phoenix__first", true);
