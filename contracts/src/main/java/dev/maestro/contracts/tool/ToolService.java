@@ -44,6 +44,16 @@ public interface ToolService {
   /** Stops a running call (process tree killed, MCP notifications/cancelled sent). */
   Future<Void> cancelCall(String callId);
 
+  /**
+   * Stops a running call of one session: a call id is chosen by the model, so it names a call only
+   * together with its session (the {@code sessionId} that {@link #execute} was given); a call of
+   * another session with the same id is left alone. session-service cancels only through this
+   * method. Default, until tool-service scopes its calls by session: {@link #cancelCall}.
+   */
+  default Future<Void> cancelSessionCall(String sessionId, String callId) {
+    return cancelCall(callId);
+  }
+
   Future<List<JsonObject>> listMcpServers();
 
   Future<JsonObject> createMcpServer(JsonObject server);
