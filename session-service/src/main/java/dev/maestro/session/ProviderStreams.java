@@ -44,8 +44,16 @@ final class ProviderStreams {
 
   /** Asks provider-service to stop the stream and ends it here at once with failure (late events are ignored). */
   void cancel(ProviderStream s, ProviderFailure failure) {
-    provider.cancel(s.id);
+    stopUpstream(s);
     s.fail(failure);
+  }
+
+  /**
+   * Only asks provider-service to stop the stream; the caller ends it here itself (a turn being
+   * cancelled records its own end first, so the stream's failure is not taken for the turn's).
+   */
+  void stopUpstream(ProviderStream s) {
+    provider.cancel(s.id);
   }
 
   /** Cancels a stream silent for longer than ms: it ends with {@code timeout}. */

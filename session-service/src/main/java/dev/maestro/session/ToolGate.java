@@ -212,7 +212,8 @@ final class ToolGate {
 
   /** Asks tool-service to stop every call still running (the turn is being cancelled or interrupted). */
   void cancelRunning() {
-    pending.keySet().forEach(callId -> tools.cancelSessionCall(sessionId, callId));
+    // (a copy: a call may end, and leave the map, while its cancel is being sent)
+    new ArrayList<>(pending.keySet()).forEach(callId -> tools.cancelSessionCall(sessionId, callId));
   }
 
   /**
@@ -230,7 +231,7 @@ final class ToolGate {
       pending.keySet().forEach(id -> p.add(Messages.toolResultPart(id,
           Messages.textContent("The tool call was " + status + " before it finished."), true)));
     }
-    approvals.values().forEach(p -> p.tryComplete("deny"));
+    new ArrayList<>(approvals.values()).forEach(p -> p.tryComplete("deny"));
     new ArrayList<>(elicitations.values()).forEach(e -> resolve(e, ElicitationForm.CANCEL, null));
     return parts;
   }

@@ -135,7 +135,8 @@ final class TurnLoop {
   private Future<Void> stop(String status) {
     Turn t = turn;
     if (t == null || t.finished) return Future.succeededFuture();
-    if (t.stream != null) streams.cancel(t.stream, new ProviderFailure(ProviderEvents.CANCELLED, status));
+    // finish ends the stream here after marking the turn finished, so its failure is not a turn error
+    if (t.stream != null) streams.stopUpstream(t.stream);
     t.gate.cancelRunning();
     return finish(t, status, null);
   }

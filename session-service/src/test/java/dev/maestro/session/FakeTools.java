@@ -26,6 +26,8 @@ public class FakeTools implements ToolService {
   public final Map<String, String> policies = new ConcurrentHashMap<>();
   public final List<JsonObject> executed = new CopyOnWriteArrayList<>();
   public final List<String> cancelled = new CopyOnWriteArrayList<>();
+  /** "sessionId/callId" of every cancel that named its session (the session-scoped contract method). */
+  public final List<String> cancelledInSession = new CopyOnWriteArrayList<>();
   public final AtomicInteger running = new AtomicInteger();
   public final AtomicInteger maxRunning = new AtomicInteger();
   private final Map<String, Promise<JsonObject>> blocked = new ConcurrentHashMap<>();
@@ -92,6 +94,12 @@ public class FakeTools implements ToolService {
       default -> p.tryComplete(ok);
     }
     return p.future().andThen(ar -> running.decrementAndGet());
+  }
+
+  @Override
+  public Future<Void> cancelSessionCall(String sessionId, String callId) {
+    cancelledInSession.add(sessionId + "/" + callId);
+    return cancelCall(callId);
   }
 
   @Override
