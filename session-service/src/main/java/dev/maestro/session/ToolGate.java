@@ -213,7 +213,7 @@ final class ToolGate {
   /** Asks tool-service to stop every call still running (the turn is being cancelled or interrupted). */
   void cancelRunning() {
     // (a copy: a call may end, and leave the map, while its cancel is being sent)
-    new ArrayList<>(pending.keySet()).forEach(callId -> tools.cancelSessionCall(sessionId, callId));
+    new ArrayList<>(pending.keySet()).forEach(callId -> tools.cancelCall(sessionId, callId));
   }
 
   /**

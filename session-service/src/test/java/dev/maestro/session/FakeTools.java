@@ -26,7 +26,7 @@ public class FakeTools implements ToolService {
   public final Map<String, String> policies = new ConcurrentHashMap<>();
   public final List<JsonObject> executed = new CopyOnWriteArrayList<>();
   public final List<String> cancelled = new CopyOnWriteArrayList<>();
-  /** "sessionId/callId" of every cancel that named its session (the session-scoped contract method). */
+  /** "sessionId/callId" of every cancel (call ids are scoped by session). */
   public final List<String> cancelledInSession = new CopyOnWriteArrayList<>();
   public final AtomicInteger running = new AtomicInteger();
   public final AtomicInteger maxRunning = new AtomicInteger();
@@ -97,13 +97,8 @@ public class FakeTools implements ToolService {
   }
 
   @Override
-  public Future<Void> cancelSessionCall(String sessionId, String callId) {
+  public Future<Void> cancelCall(String sessionId, String callId) {
     cancelledInSession.add(sessionId + "/" + callId);
-    return cancelCall(callId);
-  }
-
-  @Override
-  public Future<Void> cancelCall(String callId) {
     cancelled.add(callId);
     Promise<JsonObject> p = blocked.remove(callId);
     if (p != null) {

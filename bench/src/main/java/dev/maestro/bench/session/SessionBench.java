@@ -272,7 +272,7 @@ public final class SessionBench {
     @Override public Future<List<JsonObject>> toolsForSession(String sessionId, List<String> names) { return Future.succeededFuture(List.of()); }
     @Override public Future<JsonObject> updateTool(String name, JsonObject patch) { return Future.succeededFuture(new JsonObject()); }
     @Override public Future<JsonObject> execute(JsonObject call) { return Future.succeededFuture(new JsonObject()); }
-    @Override public Future<Void> cancelCall(String callId) { return Future.succeededFuture(); }
+    @Override public Future<Void> cancelCall(String sessionId, String callId) { return Future.succeededFuture(); }
     @Override public Future<List<JsonObject>> listMcpServers() { return Future.succeededFuture(List.of()); }
     @Override public Future<JsonObject> createMcpServer(JsonObject server) { return Future.succeededFuture(server); }
     @Override public Future<JsonObject> getMcpServer(String serverId) { return Future.succeededFuture(new JsonObject()); }

@@ -41,18 +41,11 @@ public interface ToolService {
    */
   Future<JsonObject> execute(JsonObject call);
 
-  /** Stops a running call (process tree killed, MCP notifications/cancelled sent). */
-  Future<Void> cancelCall(String callId);
-
   /**
-   * Stops a running call of one session: a call id is chosen by the model, so it names a call only
-   * together with its session (the {@code sessionId} that {@link #execute} was given); a call of
-   * another session with the same id is left alone. session-service cancels only through this
-   * method. Default, until tool-service scopes its calls by session: {@link #cancelCall}.
+   * Stops a running call of that session (process tree killed, MCP notifications/cancelled sent). Calls are
+   * keyed by (sessionId, callId): the callId is chosen by the model, so another session may use the same one.
    */
-  default Future<Void> cancelSessionCall(String sessionId, String callId) {
-    return cancelCall(callId);
-  }
+  Future<Void> cancelCall(String sessionId, String callId);
 
   Future<List<JsonObject>> listMcpServers();
 

@@ -46,7 +46,7 @@ public class FakeToolService implements ToolService {
   }
 
   @Override
-  public Future<Void> cancelCall(String callId) {
+  public Future<Void> cancelCall(String sessionId, String callId) {
     return Future.succeededFuture();
   }
 

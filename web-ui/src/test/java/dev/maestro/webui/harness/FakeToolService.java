@@ -61,7 +61,7 @@ public final class FakeToolService implements ToolService {
   }
 
   @Override
-  public Future<Void> cancelCall(String callId) {
+  public Future<Void> cancelCall(String sessionId, String callId) {
     return Future.succeededFuture();
   }
 
