@@ -11,9 +11,11 @@ import java.util.Deque;
 import java.util.function.LongConsumer;
 
 /**
- * The seq counter and the held events of one live session. Every event of the turn in flight is
- * kept; events of finished turns are kept up to {@code capacity} (oldest dropped first), so a
- * client resuming with afterSeq gets every later event that is still held, with no gap.
+ * The seq counter and the held events of one live session. The events of the turn in flight are
+ * kept up to {@code turnCapacity}; events of finished turns up to {@code capacity} (oldest dropped
+ * first), so a client resuming with afterSeq gets every later event that is still held, with no gap.
+ * A turn that outgrows its cap loses its oldest events (older turns' go first): a resuming client
+ * then gets a {@code truncated} marker first, and stored messages are unaffected.
  * Seq numbers are reserved in blocks in PostgreSQL ({@code seq_ceiling}) so that a later owner
  * never reuses a number a client may have seen.
  */
@@ -24,20 +26,28 @@ final class EventLog {
   private final EventBus bus;
   private final String address;
   private final int capacity;
+  private final int turnCapacity;
   private final LongConsumer reserve;
   private final Deque<JsonObject> held = new ArrayDeque<>();
   private long seq;
   private long ceiling;
   private int turnStartIndexFloor;
+  /** The last seq dropped from a turn in flight (0: none): what a resuming client may have missed. */
+  private long truncatedThrough;
+
+  EventLog(String sessionId, EventBus bus, long seqStart, long ceiling, int capacity, LongConsumer reserve) {
+    this(sessionId, bus, seqStart, ceiling, capacity, Integer.MAX_VALUE, reserve);
+  }
 
   /** seqStart: the first seq this log may use (the stored ceiling); reserve: persists a new ceiling. */
-  EventLog(String sessionId, EventBus bus, long seqStart, long ceiling, int capacity, LongConsumer reserve) {
+  EventLog(String sessionId, EventBus bus, long seqStart, long ceiling, int capacity, int turnCapacity, LongConsumer reserve) {
     this.sessionId = sessionId;
     this.bus = bus;
     this.address = Addresses.sessionEvents(sessionId);
     this.seq = seqStart;
     this.ceiling = ceiling;
     this.capacity = capacity;
+    this.turnCapacity = Math.max(1, turnCapacity);
     this.reserve = reserve;
   }
 
@@ -67,12 +77,20 @@ final class EventLog {
       held.removeFirst();
       turnStartIndexFloor--;
     }
+    while (held.size() - turnStartIndexFloor > turnCapacity) {
+      JsonObject dropped = held.removeFirst();
+      if (turnStartIndexFloor > 0) turnStartIndexFloor--;
+      else truncatedThrough = dropped.getLong("seq");
+    }
     bus.publish(address, envelope);
     return envelope;
   }
 
   JsonArray after(long afterSeq) {
     JsonArray items = new JsonArray();
+    if (afterSeq < truncatedThrough) {
+      items.add(SessionEvents.envelope(sessionId, truncatedThrough, SessionEvents.truncated(truncatedThrough)));
+    }
     for (JsonObject e : held) {
       if (e.getLong("seq") > afterSeq) items.add(e);
     }

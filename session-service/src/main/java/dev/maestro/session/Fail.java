@@ -25,6 +25,11 @@ final class Fail {
     return ServiceException.fail(ErrorCodes.CONFLICT, message);
   }
 
+  /** A per-user limit is reached (the gateway answers 429). */
+  static <T> Future<T> tooMany(String message) {
+    return ServiceException.fail(ErrorCodes.TOO_MANY, message);
+  }
+
   static <T> Future<T> unavailable(String message) {
     return ServiceException.fail(ErrorCodes.UNAVAILABLE, message);
   }

@@ -1,6 +1,7 @@
 package dev.maestro.session;
 
 import dev.maestro.contracts.ErrorCodes;
+import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.contracts.tool.ToolService;
 import io.vertx.core.Context;
@@ -43,6 +44,7 @@ public class SessionRouter {
   private final SessionStore store;
   private final ProviderService provider;
   private final ToolService tools;
+  private final AuthService auth;
   private final ModelTable models;
   private final SessionSettings settings;
   private final String ownerId;
@@ -55,12 +57,13 @@ public class SessionRouter {
   private final Map<String, Future<Void>> leaving = new HashMap<>();
 
   public SessionRouter(Vertx vertx, Context context, SessionStore store, ProviderService provider, ToolService tools,
-                       ModelTable models, SessionSettings settings) {
+                       AuthService auth, ModelTable models, SessionSettings settings) {
     this.vertx = vertx;
     this.context = context;
     this.store = store;
     this.provider = provider;
     this.tools = tools;
+    this.auth = auth;
     this.models = models;
     this.settings = settings;
     this.cluster = ((VertxInternal) vertx).clusterManager();
@@ -101,13 +104,13 @@ public class SessionRouter {
   }
 
   /** Runs a command on the session's live owner, activating it (here) when it has none. */
-  public Future<JsonObject> call(String sessionId, JsonObject command) {
-    return call(sessionId, command, FORWARD_TIMEOUT_MS, 0);
+  Future<JsonObject> call(String sessionId, LiveCommand command) {
+    return call(sessionId, LiveCommand.toJson(command), FORWARD_TIMEOUT_MS, 0);
   }
 
   /** The same for a command whose answer may take long (an elicitation waits for its user). */
-  public Future<JsonObject> call(String sessionId, JsonObject command, long timeoutMs) {
-    return call(sessionId, command, Math.max(timeoutMs, FORWARD_TIMEOUT_MS), 0);
+  Future<JsonObject> call(String sessionId, LiveCommand command, long timeoutMs) {
+    return call(sessionId, LiveCommand.toJson(command), Math.max(timeoutMs, FORWARD_TIMEOUT_MS), 0);
   }
 
   private Future<JsonObject> call(String sessionId, JsonObject command, long timeoutMs, int attempt) {
@@ -144,7 +147,8 @@ public class SessionRouter {
         : owners.putIfAbsent(sessionId, ownerId).map(prev -> prev == null ? ownerId : prev));
   }
 
-  private boolean alive(String owner) {
+  /** Whether an owner id names this router or a router on a node still in the cluster. */
+  boolean alive(String owner) {
     if (owner.equals(ownerId)) return true;
     String node = owner.substring(0, Math.max(0, owner.indexOf('/')));
     if (cluster == null) return false;
@@ -172,8 +176,8 @@ public class SessionRouter {
     Future<Void> gone = leaving.get(sessionId);
     if (gone != null) return gone.transform(ar -> onContext(() -> activate(sessionId)));
     long t0 = System.nanoTime();
-    SessionVerticle verticle = new SessionVerticle(sessionId, ownerId, store, provider, tools, models, settings,
-        () -> context.runOnContext(v -> passivate(sessionId)));
+    SessionVerticle verticle = new SessionVerticle(sessionId, ownerId, store, provider, tools, auth, models, settings,
+        this::alive, () -> context.runOnContext(v -> passivate(sessionId)));
     Future<String> f0 = vertx.deployVerticle(verticle, new DeploymentOptions());
     live.put(sessionId, f0);
     return f0.onSuccess(id -> LOG.debug("session {}: activated in {} ms", sessionId, (System.nanoTime() - t0) / 1_000_000))

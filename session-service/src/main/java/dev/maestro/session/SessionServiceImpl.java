@@ -22,10 +22,12 @@ public class SessionServiceImpl implements SessionService {
 
   private final SessionStore store;
   private final SessionRouter router;
+  private final CredentialCheck credentials;
 
-  public SessionServiceImpl(SessionStore store, SessionRouter router) {
+  public SessionServiceImpl(SessionStore store, SessionRouter router, CredentialCheck credentials) {
     this.store = store;
     this.router = router;
+    this.credentials = credentials;
   }
 
   // ------------------------------------------------------------------ sessions
@@ -51,7 +53,8 @@ public class SessionServiceImpl implements SessionService {
           .put("params", t.getJsonObject("params", new JsonObject()).copy().mergeIn(obj(s, "params")));
       String problem = validateSession(merged, true);
       if (problem != null) return Fail.invalid(problem.substring(0, problem.indexOf(':')), problem.substring(problem.indexOf(':') + 2));
-      return store.insertSession(userId, merged).map(SessionServiceImpl::publicSession);
+      return credentials.owned(userId, merged.getString("credentialId"))
+          .compose(v -> store.insertSession(userId, merged)).map(SessionServiceImpl::publicSession);
     });
   }
 
@@ -86,7 +89,10 @@ public class SessionServiceImpl implements SessionService {
     }
     String problem = validateSession(p, false);
     if (problem != null) return Fail.invalid(problem.substring(0, problem.indexOf(':')), problem.substring(problem.indexOf(':') + 2));
-    return store.updateSession(userId, sessionId, p).map(SessionServiceImpl::publicSession);
+    // the session is looked up first, so another user's session answers NOT_FOUND before any credential is checked
+    Future<Void> checked = !p.containsKey("credentialId") ? Future.succeededFuture()
+        : store.session(userId, sessionId).compose(s -> credentials.owned(userId, p.getString("credentialId")));
+    return checked.compose(v -> store.updateSession(userId, sessionId, p)).map(SessionServiceImpl::publicSession);
   }
 
   @Override
@@ -96,7 +102,7 @@ public class SessionServiceImpl implements SessionService {
     return store.session(userId, sessionId)
         .compose(s -> router.currentOwner(sessionId))
         .compose(owner -> owner == null ? Future.succeededFuture()
-            : router.call(sessionId, new JsonObject().put("op", "evict")).<Void>mapEmpty().recover(e -> Future.succeededFuture()))
+            : router.call(sessionId, new LiveCommand.Evict()).<Void>mapEmpty().recover(e -> Future.succeededFuture()))
         .compose(v -> store.deleteSession(userId, sessionId));
   }
 
@@ -113,7 +119,10 @@ public class SessionServiceImpl implements SessionService {
         if (end < 0) return Fail.notFound("message " + atMessageId + " in session " + sessionId);
       }
       String title = s.getString("title", "").isEmpty() ? "Fork" : s.getString("title") + " (fork)";
-      return store.copySession(userId, s, msgs.subList(0, end), title);
+      List<JsonObject> copied = msgs.subList(0, end);
+      // a credential that is not (or no longer) the user's is not carried into the copy
+      return credentials.stillOwned(userId, s.getString("credentialId")).compose(keep ->
+          store.copySession(userId, keep ? s : s.copy().putNull("credentialId"), copied, title));
     })).compose(copy -> get(userId, copy.getString("id")));
   }
 
@@ -124,19 +133,19 @@ public class SessionServiceImpl implements SessionService {
     if (blank(userId)) return Fail.invalid("userId", "is required");
     if (text == null || text.isBlank()) return Fail.invalid("text", "must not be empty");
     if (text.length() > MAX_TEXT) return Fail.invalid("text", "is longer than " + MAX_TEXT + " characters");
-    return live(userId, sessionId, new JsonObject().put("op", "send").put("text", text));
+    return live(userId, sessionId, new LiveCommand.Send(text));
   }
 
   @Override
   public Future<Void> cancel(String userId, String sessionId) {
     if (blank(userId)) return Fail.invalid("userId", "is required");
-    return live(userId, sessionId, new JsonObject().put("op", "cancel")).mapEmpty();
+    return live(userId, sessionId, new LiveCommand.Cancel()).mapEmpty();
   }
 
   @Override
   public Future<Void> compact(String userId, String sessionId) {
     if (blank(userId)) return Fail.invalid("userId", "is required");
-    return live(userId, sessionId, new JsonObject().put("op", "compact")).mapEmpty();
+    return live(userId, sessionId, new LiveCommand.Compact()).mapEmpty();
   }
 
   @Override
@@ -144,7 +153,7 @@ public class SessionServiceImpl implements SessionService {
     if (blank(userId)) return Fail.invalid("userId", "is required");
     if (blank(callId)) return Fail.invalid("callId", "is required");
     if (!"allow".equals(decision) && !"deny".equals(decision)) return Fail.invalid("decision", "must be allow or deny");
-    return live(userId, sessionId, new JsonObject().put("op", "approve").put("callId", callId).put("decision", decision)).mapEmpty();
+    return live(userId, sessionId, new LiveCommand.Approve(callId, decision)).mapEmpty();
   }
 
   /**
@@ -156,8 +165,7 @@ public class SessionServiceImpl implements SessionService {
     if (Fail.uuidOrNull(sessionId) == null) return Fail.notFound("session " + sessionId);
     if (request == null || blank(request.getString("callId"))) return Fail.invalid("callId", "is required");
     if (!(request.getValue("schema") instanceof JsonObject)) return Fail.invalid("schema", "must be an object");
-    return router.call(sessionId, new JsonObject().put("op", "elicit").put("request", request),
-        router.elicitationTimeoutMs() + 5_000);
+    return router.call(sessionId, new LiveCommand.Elicit(request), router.elicitationTimeoutMs() + 5_000);
   }
 
   @Override
@@ -165,22 +173,21 @@ public class SessionServiceImpl implements SessionService {
     if (blank(userId)) return Fail.invalid("userId", "is required");
     if (blank(elicitationId)) return Fail.invalid("elicitationId", "is required");
     if (!ElicitationForm.isAction(action)) return Fail.invalid("action", "must be accept, decline or cancel");
-    return live(userId, sessionId, new JsonObject().put("op", "answerElicitation").put("elicitationId", elicitationId)
-        .put("action", action).put("content", content)).mapEmpty();
+    return live(userId, sessionId, new LiveCommand.AnswerElicitation(elicitationId, action, content)).mapEmpty();
   }
 
   @Override
   public Future<JsonObject> events(String userId, String sessionId, long afterSeq) {
     if (blank(userId)) return Fail.invalid("userId", "is required");
-    return live(userId, sessionId, new JsonObject().put("op", "events").put("afterSeq", afterSeq));
+    return live(userId, sessionId, new LiveCommand.Events(afterSeq));
   }
 
   /** Live state of a session: {lastSeq, turnId, owner, heldEvents} (activates it when needed). */
   public Future<JsonObject> state(String userId, String sessionId) {
-    return live(userId, sessionId, new JsonObject().put("op", "state"));
+    return live(userId, sessionId, new LiveCommand.State());
   }
 
-  private Future<JsonObject> live(String userId, String sessionId, JsonObject command) {
+  private Future<JsonObject> live(String userId, String sessionId, LiveCommand command) {
     return store.session(userId, sessionId).compose(s -> router.call(s.getString("id"), command));
   }
 

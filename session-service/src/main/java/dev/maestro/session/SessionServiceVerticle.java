@@ -1,5 +1,6 @@
 package dev.maestro.session;
 
+import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.tool.ToolService;
@@ -32,6 +33,7 @@ public class SessionServiceVerticle extends VerticleBase {
   public Future<?> start() {
     MaestroConfig cfg = MaestroConfig.of(config());
     SessionSettings settings = SessionSettings.from(config());
+    AuthService auth = AuthService.createProxy(vertx);
     // the price table may come from a file: read it off the event loop, like the migrations
     return vertx.executeBlocking(() -> ModelTable.load(settings.modelsFile()), false)
         .compose(models -> Database.migrate(vertx, cfg, SCHEMA).map(models))
@@ -39,12 +41,13 @@ public class SessionServiceVerticle extends VerticleBase {
           pool = Database.pool(vertx, cfg, SCHEMA, poolSize());
           SessionStore store = new SessionStore(pool);
           router = new SessionRouter(vertx, context, store, ProviderService.createProxy(vertx), ToolService.createProxy(vertx),
-              models, settings);
+              auth, models, settings);
           return router.start().map(store);
         })
         .compose(store -> {
           binding = new ServiceBinder(vertx).setAddress(SessionService.ADDRESS)
-              .register(SessionService.class, ServiceFailures.guarded(SessionService.class, new SessionServiceImpl(store, router), "session-service"));
+              .register(SessionService.class, ServiceFailures.guarded(SessionService.class,
+                  new SessionServiceImpl(store, router, new CredentialCheck(auth)), "session-service"));
           return binding.completion();
         })
         .compose(v -> HealthResponder.register(vertx, SCHEMA));

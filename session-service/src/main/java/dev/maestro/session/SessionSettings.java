@@ -6,7 +6,7 @@ import io.vertx.core.json.JsonObject;
 /** Tunables of the live sessions (config keys are the env var names, like every Maestro setting). */
 record SessionSettings(long idleTimeoutMs, int maxToolRounds, long streamIdleTimeoutMs, int heldEvents,
                        long toolTimeoutSeconds, double compactThreshold, int keepRecentMessages, String modelsFile,
-                       long elicitationTimeoutMs) {
+                       long elicitationTimeoutMs, int heldTurnEvents, int maxTurnsPerUser, int maxLivePerUser) {
 
   static final String IDLE_TIMEOUT = "MAESTRO_SESSION_IDLE_SECONDS";
   static final String MAX_TOOL_ROUNDS = "MAESTRO_SESSION_MAX_TOOL_ROUNDS";
@@ -16,6 +16,9 @@ record SessionSettings(long idleTimeoutMs, int maxToolRounds, long streamIdleTim
   static final String COMPACT_THRESHOLD = "MAESTRO_SESSION_COMPACT_THRESHOLD";
   static final String KEEP_RECENT = "MAESTRO_SESSION_COMPACT_KEEP_MESSAGES";
   static final String MODELS_FILE = "MAESTRO_SESSION_MODELS_FILE";
+  static final String HELD_TURN_EVENTS = "MAESTRO_SESSION_HELD_TURN_EVENTS";
+  static final String MAX_TURNS_PER_USER = "MAESTRO_SESSION_MAX_TURNS_PER_USER";
+  static final String MAX_LIVE_PER_USER = "MAESTRO_SESSION_MAX_LIVE_PER_USER";
 
   static SessionSettings from(JsonObject config) {
     return new SessionSettings(
@@ -27,7 +30,16 @@ record SessionSettings(long idleTimeoutMs, int maxToolRounds, long streamIdleTim
         num(config, COMPACT_THRESHOLD, 0.8),
         (int) num(config, KEEP_RECENT, 6),
         str(config, MODELS_FILE),
-        elicitationTimeout(config));
+        elicitationTimeout(config),
+        atLeastOne(config, HELD_TURN_EVENTS, 10_000),
+        atLeastOne(config, MAX_TURNS_PER_USER, 8),
+        atLeastOne(config, MAX_LIVE_PER_USER, 100));
+  }
+
+  private static int atLeastOne(JsonObject config, String key, int def) {
+    double v = num(config, key, def);
+    if (v < 1 || v > Integer.MAX_VALUE) throw new dev.maestro.platform.StartupException(key + " must be at least 1, got '" + str(config, key) + "'");
+    return (int) v;
   }
 
   private static long elicitationTimeout(JsonObject config) {

@@ -16,6 +16,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Every SQL statement of schema {@code session}. Ownership checks live here: a row of another user
@@ -34,10 +35,6 @@ public class SessionStore {
 
   public SessionStore(Pool pool) {
     this.pool = pool;
-  }
-
-  public Pool pool() {
-    return pool;
   }
 
   // ---------------------------------------------------------------- sessions
@@ -157,7 +154,7 @@ public class SessionStore {
         });
   }
 
-  public static Future<Void> insertMessage(SqlClient client, String sessionId, JsonObject m) {
+  private static Future<Void> insertMessage(SqlClient client, String sessionId, JsonObject m) {
     JsonArray content = m.getJsonArray("content", new JsonArray());
     return client.preparedQuery("INSERT INTO message (id, session_id, ordinal, turn_id, role, content, status, usage,"
             + " compacted, text_content) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)")
@@ -182,16 +179,84 @@ public class SessionStore {
         .mapEmpty();
   }
 
-  public Future<Void> markCompacted(String sessionId, int throughOrdinal) {
-    return pool.preparedQuery("UPDATE message SET compacted = true WHERE session_id = $1 AND ordinal <= $2 AND role <> 'summary'")
-        .execute(Tuple.of(UUID.fromString(sessionId), throughOrdinal)).mapEmpty();
+  /**
+   * Stores the user message and opens its turn in one transaction, unless the user already has
+   * maxTurns turns running (counted across the cluster, ignoring turns whose owner is gone): then
+   * TOO_MANY and nothing is stored. The user's rows are locked for the count (an advisory lock per
+   * user), so two sends at once cannot both pass it.
+   */
+  public Future<Void> insertUserMessageAndTurn(String sessionId, String userId, JsonObject message, String turnId, String owner,
+                                               int maxTurns, Predicate<String> ownerAlive) {
+    return pool.withTransaction(conn -> lockUser(conn, userId)
+        .compose(v -> conn.preparedQuery("SELECT t.owner_node FROM turn t JOIN session s ON s.id = t.session_id"
+                + " WHERE s.user_id = $1 AND t.status = 'running'").execute(Tuple.of(userId)))
+        .compose(rows -> {
+          int running = countAlive(rows, "owner_node", ownerAlive);
+          if (running >= maxTurns) {
+            return Fail.<Void>tooMany("too many turns running: " + running + " of your sessions are answering (the limit is "
+                + maxTurns + "); wait for one to complete or cancel it");
+          }
+          return insertMessage(conn, sessionId, message);
+        })
+        .compose(v -> conn.preparedQuery("INSERT INTO turn (id, session_id, status, owner_node) VALUES ($1, $2, 'running', $3)")
+            .execute(Tuple.of(UUID.fromString(turnId), UUID.fromString(sessionId), owner)))
+        .mapEmpty());
   }
 
-  /** Stores the user message and opens its turn in one transaction. */
-  public Future<Void> insertUserMessageAndTurn(String sessionId, JsonObject message, String turnId, String node) {
-    return pool.withTransaction(conn -> insertMessage(conn, sessionId, message)
-        .compose(v -> conn.preparedQuery("INSERT INTO turn (id, session_id, status, owner_node) VALUES ($1, $2, 'running', $3)")
-            .execute(Tuple.of(UUID.fromString(turnId), UUID.fromString(sessionId), node)))
+  /**
+   * Marks the session live at owner, unless its user already has maxLive other sessions live
+   * (counted like {@link #insertUserMessageAndTurn}'s turns): then TOO_MANY.
+   */
+  public Future<Void> claimLive(String userId, String sessionId, String owner, int maxLive, Predicate<String> ownerAlive) {
+    UUID id = UUID.fromString(sessionId);
+    return pool.withTransaction(conn -> lockUser(conn, userId)
+        .compose(v -> conn.preparedQuery("SELECT live_owner FROM session WHERE user_id = $1 AND live_owner IS NOT NULL AND id <> $2")
+            .execute(Tuple.of(userId, id)))
+        .compose(rows -> {
+          int live = countAlive(rows, "live_owner", ownerAlive);
+          if (live >= maxLive) {
+            return Fail.<Void>tooMany("too many open sessions: " + live + " of yours are live (the limit is " + maxLive
+                + "); a session is let go after a while without use, or when it is deleted");
+          }
+          return conn.preparedQuery("UPDATE session SET live_owner = $2 WHERE id = $1").execute(Tuple.of(id, owner)).mapEmpty();
+        }));
+  }
+
+  /** The session is no longer live at owner (a takeover by another owner is left alone). */
+  public Future<Void> releaseLive(String sessionId, String owner) {
+    return pool.preparedQuery("UPDATE session SET live_owner = NULL WHERE id = $1 AND live_owner = $2")
+        .execute(Tuple.of(UUID.fromString(sessionId), owner)).mapEmpty();
+  }
+
+  /** Serializes the counting transactions of one user (released at commit or rollback). */
+  private static Future<Void> lockUser(SqlClient conn, String userId) {
+    return conn.preparedQuery("SELECT pg_advisory_xact_lock(hashtext('maestro.session.user'), hashtext($1))")
+        .execute(Tuple.of(userId)).mapEmpty();
+  }
+
+  private static int countAlive(RowSet<Row> rows, String column, Predicate<String> ownerAlive) {
+    int n = 0;
+    for (Row r : rows) {
+      String owner = r.getString(column);
+      if (owner != null && ownerAlive.test(owner)) n++;
+    }
+    return n;
+  }
+
+  /**
+   * A passivating owner writes back its exact last seq, so the session continues at lastSeq + 1 —
+   * unless another owner reserved numbers meanwhile (the ceiling is no longer the one it reserved).
+   */
+  public Future<Void> releaseSeqCeiling(String sessionId, long lastSeq, long reservedCeiling) {
+    return pool.preparedQuery("UPDATE session SET seq_ceiling = $2 WHERE id = $1 AND seq_ceiling = $3")
+        .execute(Tuple.of(UUID.fromString(sessionId), lastSeq, reservedCeiling)).mapEmpty();
+  }
+
+  /** Stores a compaction summary and marks the messages it replaces compacted, in one transaction. */
+  public Future<Void> insertSummary(String sessionId, JsonObject summary, List<UUID> replaced) {
+    return pool.withTransaction(conn -> insertMessage(conn, sessionId, summary)
+        .compose(v -> conn.preparedQuery("UPDATE message SET compacted = true WHERE id = ANY($1)")
+            .execute(Tuple.of(replaced.toArray(new UUID[0]))))
         .mapEmpty());
   }
 

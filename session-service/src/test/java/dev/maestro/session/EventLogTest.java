@@ -47,4 +47,30 @@ class EventLogTest {
       vertx.close();
     }
   }
+
+  @Test
+  void aTurnPastItsCapDropsItsOldestEventsAndAResumingClientIsToldSo() {
+    Vertx vertx = Vertx.vertx();
+    try {
+      EventLog log = new EventLog("s", vertx.eventBus(), 0, 1000, 100, 10, s -> { });
+      log.turnStarted();
+      for (int i = 1; i <= 3; i++) log.publish(SessionEvents.delta("old" + i));
+      log.turnEnded();
+      log.turnStarted();
+      for (int i = 1; i <= 25; i++) log.publish(SessionEvents.delta("d" + i));
+      // the older turn went first, then the oldest of the running turn: 10 held, seqs 19..28
+      assertThat(log.heldCount()).isEqualTo(10);
+      JsonArray fromStart = log.after(0);
+      assertThat(fromStart).hasSize(11);
+      assertThat(fromStart.getJsonObject(0).getJsonObject("event").getString("type")).isEqualTo(SessionEvents.TRUNCATED);
+      assertThat(fromStart.getJsonObject(0).getLong("seq")).isEqualTo(18);
+      assertThat(fromStart.getJsonObject(0).getJsonObject("event").getLong("throughSeq")).isEqualTo(18);
+      assertThat(fromStart.getJsonObject(1).getLong("seq")).isEqualTo(19);
+      // a client that has seen everything dropped gets no marker
+      assertThat(log.after(18)).hasSize(10);
+      assertThat(log.after(18).getJsonObject(0).getJsonObject("event").getString("text")).isEqualTo("d16");
+    } finally {
+      vertx.close();
+    }
+  }
 }

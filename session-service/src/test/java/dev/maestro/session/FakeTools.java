@@ -26,6 +26,8 @@ public class FakeTools implements ToolService {
   public final Map<String, String> policies = new ConcurrentHashMap<>();
   public final List<JsonObject> executed = new CopyOnWriteArrayList<>();
   public final List<String> cancelled = new CopyOnWriteArrayList<>();
+  /** "sessionId/callId" of every cancel (call ids are scoped by session). */
+  public final List<String> cancelledInSession = new CopyOnWriteArrayList<>();
   public final AtomicInteger running = new AtomicInteger();
   public final AtomicInteger maxRunning = new AtomicInteger();
   private final Map<String, Promise<JsonObject>> blocked = new ConcurrentHashMap<>();
@@ -96,6 +98,7 @@ public class FakeTools implements ToolService {
 
   @Override
   public Future<Void> cancelCall(String sessionId, String callId) {
+    cancelledInSession.add(sessionId + "/" + callId);
     cancelled.add(callId);
     Promise<JsonObject> p = blocked.remove(callId);
     if (p != null) {

@@ -64,6 +64,15 @@ final class Harness {
     return new Harness(vertx, provider, tools, verticle);
   }
 
+  /** The same with the real auth-service deployed first (credential ownership is checked against it). */
+  static Harness startWithAuth(JsonObject extraConfig) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    JsonObject config = TestEnv.config().mergeIn(extraConfig == null ? new JsonObject() : extraConfig);
+    vertx.deployVerticle(new dev.maestro.auth.AuthServiceVerticle(), new DeploymentOptions().setConfig(config))
+        .await(60, TimeUnit.SECONDS);
+    return start(vertx, extraConfig, true);
+  }
+
   /** A node with only the fakes (no session-service). */
   static Harness startFakesOnly(Vertx vertx) throws Exception {
     FakeProvider provider = new FakeProvider(vertx);
@@ -81,6 +90,11 @@ final class Harness {
 
   static <T> T await(Future<T> f) throws Exception {
     return f.await(20, TimeUnit.SECONDS);
+  }
+
+  /** A call expected to fail (for assertThatThrownBy over checked calls). */
+  interface ThrowingCall {
+    void run() throws Exception;
   }
 
   static String newUser() {

@@ -23,7 +23,10 @@ class ManySessionsTest {
   @BeforeAll
   static void start() throws Exception {
     Harness.resetSchema();
-    h = Harness.start(new JsonObject().put(SessionSettings.IDLE_TIMEOUT, "1"));
+    // one user runs all of them at once: the per-user caps are raised to fit
+    h = Harness.start(new JsonObject().put(SessionSettings.IDLE_TIMEOUT, "1")
+        .put(SessionSettings.MAX_TURNS_PER_USER, String.valueOf(SESSIONS))
+        .put(SessionSettings.MAX_LIVE_PER_USER, String.valueOf(SESSIONS + 1)));
     // every stream echoes the user's text in numbered deltas, so each event says which session it belongs to
     h.provider.fallback = request -> {
       JsonArray msgs = request.getJsonArray("messages");

@@ -76,7 +76,7 @@ class OwnerFailoverTest {
     Harness alive = dead == a ? b : a;
     assertThat(owner).isEqualTo(dead.verticle.router().ownerId());
     // the other node forwards to the owner instead of activating a second copy
-    JsonObject viaOther = await(alive.verticle.router().call(id, new JsonObject().put("op", "state")));
+    JsonObject viaOther = await(alive.verticle.router().call(id, new LiveCommand.State()));
     assertThat(viaOther.getString("owner")).isEqualTo(owner);
     assertThat(viaOther.getString("turnId")).isEqualTo(ack.getString("turnId"));
     assertThat(alive.verticle.router().liveCount()).isZero();

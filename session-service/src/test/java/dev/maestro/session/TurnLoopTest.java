@@ -276,6 +276,9 @@ class TurnLoopTest {
     JsonObject completed = rec.awaitTurnCompleted(1);
     assertThat(completed.getJsonObject("event").getString("status")).isEqualTo("cancelled");
     assertThat(h.tools.cancelled).contains("b1");
+    // the cancel names the session: tool-service scopes the model-chosen call ids by session
+    assertThat(h.tools.cancelledInSession).contains(s.getString("id") + "/b1");
+    assertThat(h.tools.executed.get(0).getString("sessionId")).isEqualTo(s.getString("id"));
     JsonArray msgs = await(h.sessions.get(user, s.getString("id"))).getJsonArray("messages");
     assertThat(msgs.getJsonObject(msgs.size() - 1).getString("role")).isEqualTo("tool");
     assertThat(msgs.getJsonObject(msgs.size() - 1).getJsonArray("content").getJsonObject(0).getBoolean("isError")).isTrue();

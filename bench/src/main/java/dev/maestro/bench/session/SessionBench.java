@@ -52,7 +52,9 @@ public final class SessionBench {
     TimestampProvider provider = new TimestampProvider(vertx);
     new ServiceBinder(vertx).setAddress(ProviderService.ADDRESS).register(ProviderService.class, provider).completion().await(20, TimeUnit.SECONDS);
     new ServiceBinder(vertx).setAddress(ToolService.ADDRESS).register(ToolService.class, new NoTools()).completion().await(20, TimeUnit.SECONDS);
-    JsonObject config = TestEnv.config().put(MaestroConfig.PG_URL, pgUrl).put("MAESTRO_SESSION_IDLE_SECONDS", "3600");
+    // every session belongs to one user and stays live: the per-user live-session cap must fit them all
+    JsonObject config = TestEnv.config().put(MaestroConfig.PG_URL, pgUrl).put("MAESTRO_SESSION_IDLE_SECONDS", "3600")
+        .put("MAESTRO_SESSION_MAX_LIVE_PER_USER", String.valueOf(smallSessions + 2 * bigSessions + 10));
     vertx.deployVerticle(VERTICLE, new DeploymentOptions().setConfig(config)).await(60, TimeUnit.SECONDS);
     SessionService sessions = SessionService.createProxy(vertx);
     String user = "bench-" + UUID.randomUUID();

@@ -31,6 +31,13 @@ public final class SessionEvents {
   public static final String COMPACTED = "compacted";
   /** Added by session-service: a compaction the user asked for did not succeed. */
   public static final String COMPACTION_FAILED = "compaction_failed";
+  /**
+   * Added by session-service, only in answers to {@code events(afterSeq)} (never published): the
+   * held events of a very long turn were capped and those up to {@code throughSeq} dropped, so the
+   * streaming message cannot be rebuilt from them; stored messages are complete (reload the session
+   * once the turn's message_completed comes).
+   */
+  public static final String TRUNCATED = "truncated";
 
   /** Message statuses. */
   public static final String COMPLETE = "complete";
@@ -114,6 +121,11 @@ public final class SessionEvents {
 
   public static JsonObject compactionFailed(String code, String message) {
     return new JsonObject().put("type", COMPACTION_FAILED).put("code", code).put("message", message);
+  }
+
+  public static JsonObject truncated(long throughSeq) {
+    return new JsonObject().put("type", TRUNCATED).put("throughSeq", throughSeq)
+        .put("message", "earlier events of this turn are no longer held; stored messages are complete");
   }
 
   public static JsonObject presence(JsonArray openIn) {

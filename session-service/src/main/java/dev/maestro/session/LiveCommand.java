@@ -1,0 +1,69 @@
+package dev.maestro.session;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * What {@link SessionServiceImpl} asks a session's live owner to do. Typed on both ends; the JSON
+ * form exists only because a command may cross the cluster to the owner's node
+ * ({@link SessionRouter}), so {@link #toJson} and {@link #fromJson} are the one place that knows the
+ * wire names.
+ */
+sealed interface LiveCommand {
+  /** Starts a turn with the user's text; refused (CONFLICT) while one runs. */
+  record Send(String text) implements LiveCommand {}
+
+  record Cancel() implements LiveCommand {}
+
+  /** decision: allow | deny. */
+  record Approve(String callId, String decision) implements LiveCommand {}
+
+  /** From tool-service: {callId, server, message, schema}; answered when the user is. */
+  record Elicit(JsonObject request) implements LiveCommand {}
+
+  record AnswerElicitation(String elicitationId, String action, JsonObject content) implements LiveCommand {}
+
+  record Events(long afterSeq) implements LiveCommand {}
+
+  record Compact() implements LiveCommand {}
+
+  /** {lastSeq, turnId, owner, heldEvents}: for tests and operations. */
+  record State() implements LiveCommand {}
+
+  /** Cancels any turn and lets the session go (before it is deleted). */
+  record Evict() implements LiveCommand {}
+
+  static JsonObject toJson(LiveCommand c) {
+    // (Java 17: no pattern switch yet, so one instanceof per kind)
+    JsonObject j = new JsonObject();
+    if (c instanceof Send s) return j.put("op", "send").put("text", s.text());
+    if (c instanceof Cancel) return j.put("op", "cancel");
+    if (c instanceof Approve a) return j.put("op", "approve").put("callId", a.callId()).put("decision", a.decision());
+    if (c instanceof Elicit e) return j.put("op", "elicit").put("request", e.request());
+    if (c instanceof AnswerElicitation a) {
+      return j.put("op", "answerElicitation").put("elicitationId", a.elicitationId()).put("action", a.action())
+          .put("content", a.content());
+    }
+    if (c instanceof Events e) return j.put("op", "events").put("afterSeq", e.afterSeq());
+    if (c instanceof Compact) return j.put("op", "compact");
+    if (c instanceof State) return j.put("op", "state");
+    if (c instanceof Evict) return j.put("op", "evict");
+    throw new IllegalArgumentException("unknown live command " + c);
+  }
+
+  /** The command of a JSON form this service wrote; unknown ops are a programming error between versions. */
+  static LiveCommand fromJson(JsonObject j) {
+    return switch (j.getString("op", "")) {
+      case "send" -> new Send(j.getString("text"));
+      case "cancel" -> new Cancel();
+      case "approve" -> new Approve(j.getString("callId"), j.getString("decision"));
+      case "elicit" -> new Elicit(j.getJsonObject("request"));
+      case "answerElicitation" -> new AnswerElicitation(j.getString("elicitationId"), j.getString("action"),
+          j.getJsonObject("content"));
+      case "events" -> new Events(j.getLong("afterSeq", 0L));
+      case "compact" -> new Compact();
+      case "state" -> new State();
+      case "evict" -> new Evict();
+      default -> throw new IllegalArgumentException("unknown live command '" + j.getString("op") + "'");
+    };
+  }
+}

@@ -1,0 +1,33 @@
+package dev.maestro.session;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.function.Predicate;
+
+/**
+ * What the parts of one live session share: its stored row (re-read before each turn and
+ * compaction, so edits apply), the history sent to the model, and the event log.
+ */
+final class LiveState {
+  final String sessionId;
+  final String ownerId;
+  JsonObject session;
+  final LiveHistory history;
+  final EventLog events;
+  /** Whether an owner id (this one or another node's) is still alive: stale claims of dead owners do not count. */
+  final Predicate<String> ownerAlive;
+
+  LiveState(String sessionId, String ownerId, JsonObject session, LiveHistory history, EventLog events,
+            Predicate<String> ownerAlive) {
+    this.sessionId = sessionId;
+    this.ownerId = ownerId;
+    this.session = session;
+    this.history = history;
+    this.events = events;
+    this.ownerAlive = ownerAlive;
+  }
+
+  void publish(JsonObject event) {
+    events.publish(event);
+  }
+}

@@ -1,0 +1,69 @@
+package dev.maestro.session;
+
+import dev.maestro.contracts.provider.ProviderEvents;
+import dev.maestro.contracts.provider.ProviderService;
+import io.vertx.core.json.JsonObject;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The provider streams of one live session: opens them with the session's reply address, routes each
+ * arriving event to its stream by {@code streamId} (events of a stream that ended or is unknown are
+ * dropped), and cancels them. Used on the session's context only.
+ */
+final class ProviderStreams {
+  private final ProviderService provider;
+  private final String replyAddress;
+  private final LongSupplier clock;
+  private final Map<String, ProviderStream> open = new HashMap<>();
+
+  ProviderStreams(ProviderService provider, String replyAddress, LongSupplier clock) {
+    this.provider = provider;
+    this.replyAddress = replyAddress;
+    this.clock = clock;
+  }
+
+  /** Starts a stream for request (the JSON of a ChatRequest); content events go to content. */
+  ProviderStream open(JsonObject request, Consumer<JsonObject> content) {
+    ProviderStream s = new ProviderStream(UUID.randomUUID().toString(), content, clock.getAsLong());
+    open.put(s.id, s);
+    s.end().onComplete(ar -> open.remove(s.id));
+    provider.stream(request, replyAddress, s.id).onFailure(err -> s.fail(ProviderFailure.of(err)));
+    return s;
+  }
+
+  /** An event from provider-service. */
+  void dispatch(JsonObject event) {
+    ProviderStream s = open.get(event.getString("streamId"));
+    if (s != null) s.accept(event, clock.getAsLong());
+  }
+
+  /** Asks provider-service to stop the stream and ends it here at once with failure (late events are ignored). */
+  void cancel(ProviderStream s, ProviderFailure failure) {
+    stopUpstream(s);
+    s.fail(failure);
+  }
+
+  /**
+   * Only asks provider-service to stop the stream; the caller ends it here itself (a turn being
+   * cancelled records its own end first, so the stream's failure is not taken for the turn's).
+   */
+  void stopUpstream(ProviderStream s) {
+    provider.cancel(s.id);
+  }
+
+  /** Cancels a stream silent for longer than ms: it ends with {@code timeout}. */
+  void cancelIfSilent(ProviderStream s, long ms) {
+    if (s != null && s.silentFor(ms, clock.getAsLong())) {
+      cancel(s, new ProviderFailure(ProviderEvents.TIMEOUT, "the provider sent nothing for " + ms / 1000 + " s"));
+    }
+  }
+
+  int openCount() {
+    return open.size();
+  }
+}

@@ -1,0 +1,242 @@
+package dev.maestro.session;
+
+import dev.maestro.contracts.ErrorCodes;
+import dev.maestro.contracts.session.ElicitationForm;
+import dev.maestro.contracts.session.SessionEvents;
+import dev.maestro.contracts.tool.ToolService;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The tool calls of one turn: each call's policy (allow runs it, ask waits for the user's approval,
+ * deny answers an error), the questions a running call asks its user (MCP elicitation), and what is
+ * left when the turn ends early. Every call passes the session id to tool-service, which scopes call
+ * ids by session. Lives on the session's context.
+ */
+final class ToolGate {
+  private static final Logger LOG = LoggerFactory.getLogger(ToolGate.class);
+
+  private final String sessionId;
+  private final ToolService tools;
+  private final Vertx vertx;
+  private final SessionSettings settings;
+  private final Consumer<JsonObject> publish;
+  /** Recently resolved elicitations of the session (id → action), shared by its turns: a late answer gets CONFLICT. */
+  private final Map<String, String> resolved;
+
+  private List<JsonObject> offered = List.of();
+  private boolean closed;
+  private final Map<String, Promise<String>> approvals = new LinkedHashMap<>();
+  private final Map<String, Elicitation> elicitations = new LinkedHashMap<>();
+  private final Map<String, JsonObject> pending = new LinkedHashMap<>();
+  private final Map<String, JsonObject> results = new LinkedHashMap<>();
+
+  /** A question of a running tool call to the user; answered once, by the user, the timeout or the turn's end. */
+  private static final class Elicitation {
+    final String id;
+    final JsonObject schema;
+    final Promise<JsonObject> answer = Promise.promise();
+    long timer = -1;
+
+    Elicitation(String id, JsonObject schema) {
+      this.id = id;
+      this.schema = schema;
+    }
+  }
+
+  ToolGate(String sessionId, ToolService tools, Vertx vertx, SessionSettings settings, Consumer<JsonObject> publish,
+           Map<String, String> resolved) {
+    this.sessionId = sessionId;
+    this.tools = tools;
+    this.vertx = vertx;
+    this.settings = settings;
+    this.publish = publish;
+    this.resolved = resolved;
+  }
+
+  /** A bounded map for {@code resolved}: the session's recently resolved elicitations. */
+  static Map<String, String> resolvedLedger() {
+    return new LinkedHashMap<>() {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+        return size() > 256;
+      }
+    };
+  }
+
+  void offer(List<JsonObject> tools) {
+    offered = tools;
+  }
+
+  List<JsonObject> offered() {
+    return offered;
+  }
+
+  /**
+   * Runs every call of one model response at once (each waits for approval first when its policy says
+   * ask) → their tool_result parts in call order, or null when the turn ended meanwhile.
+   */
+  Future<JsonArray> run(List<JsonObject> calls) {
+    List<Future<JsonObject>> all = new ArrayList<>();
+    for (JsonObject call : calls) {
+      String callId = call.getString("callId");
+      pending.put(callId, call);
+      all.add(runOne(call).map(result -> {
+        pending.remove(callId);
+        if (!closed) {
+          results.put(callId, result);
+          publish.accept(SessionEvents.toolResult(callId, result.getJsonArray("content"), result.getBoolean("isError", false)));
+        }
+        return result;
+      }));
+    }
+    return Future.join(all).transform(ar -> {
+      if (closed) return Future.succeededFuture(null);
+      JsonArray parts = new JsonArray();
+      for (JsonObject call : calls) {
+        JsonObject r = results.get(call.getString("callId"));
+        parts.add(Messages.toolResultPart(call.getString("callId"), r.getJsonArray("content"), r.getBoolean("isError", false)));
+      }
+      results.clear();
+      return Future.succeededFuture(parts);
+    });
+  }
+
+  private Future<JsonObject> runOne(JsonObject call) {
+    String callId = call.getString("callId");
+    String name = call.getString("name");
+    JsonObject tool = offered.stream().filter(x -> name.equals(x.getString("name"))).findFirst().orElse(null);
+    if (tool == null || !tool.getBoolean("enabled", true)) {
+      return Future.succeededFuture(errorResult(callId, "Unknown or disabled tool: " + name));
+    }
+    String policy = tool.getString("policy", "ask");
+    if ("deny".equals(policy)) return Future.succeededFuture(errorResult(callId, "The tool " + name + " is denied by policy."));
+    Future<String> decision;
+    if ("allow".equals(policy)) {
+      decision = Future.succeededFuture("allow");
+    } else {
+      Promise<String> p = Promise.promise();
+      approvals.put(callId, p);
+      publish.accept(SessionEvents.approvalRequired(callId, name, call.getJsonObject("arguments", new JsonObject())));
+      decision = p.future().andThen(ar -> approvals.remove(callId));
+    }
+    return decision.compose(d -> {
+      if (closed) return Future.succeededFuture(errorResult(callId, "The turn was cancelled."));
+      if (!"allow".equals(d)) return Future.succeededFuture(errorResult(callId, "The user denied this tool call."));
+      JsonObject exec = new JsonObject().put("callId", callId).put("sessionId", sessionId).put("name", name)
+          .put("arguments", call.getJsonObject("arguments", new JsonObject()))
+          .put("timeoutSeconds", settings.toolTimeoutSeconds());
+      return tools.execute(exec).recover(err -> Future.succeededFuture(
+          errorResult(callId, "The tool could not run: " + err.getMessage())));
+    });
+  }
+
+  static JsonObject errorResult(String callId, String text) {
+    return new JsonObject().put("callId", callId).put("content", Messages.textContent(text)).put("isError", true);
+  }
+
+  Future<JsonObject> approve(String callId, String decision) {
+    Promise<String> p = approvals.get(callId);
+    if (p == null) return Fail.notFound("pending approval " + callId);
+    p.tryComplete(decision);
+    return Future.succeededFuture(new JsonObject());
+  }
+
+  /**
+   * A running call of this turn asks its user something: published as elicitation_required, answered
+   * when the user does. A call that is not (or no longer) running here gets cancel at once.
+   */
+  Future<JsonObject> elicit(JsonObject request) {
+    String callId = request.getString("callId");
+    if (closed || !pending.containsKey(callId)) return cancelAnswer();
+    Elicitation e = new Elicitation(UUID.randomUUID().toString(), request.getJsonObject("schema"));
+    elicitations.put(e.id, e);
+    e.timer = vertx.setTimer(settings.elicitationTimeoutMs(), x -> {
+      LOG.info("session {}: elicitation {} got no answer within {} ms; cancelled", sessionId, e.id, settings.elicitationTimeoutMs());
+      resolve(e, ElicitationForm.CANCEL, null);
+    });
+    publish.accept(SessionEvents.elicitationRequired(callId, e.id, request.getString("server"), request.getString("message", ""),
+        e.schema));
+    return e.answer.future();
+  }
+
+  static Future<JsonObject> cancelAnswer() {
+    return Future.succeededFuture(new JsonObject().put("action", ElicitationForm.CANCEL));
+  }
+
+  Future<JsonObject> answer(String elicitationId, String action, JsonObject content) {
+    Elicitation e = elicitations.get(elicitationId);
+    if (e == null) return unknownElicitation(resolved, elicitationId);
+    JsonObject filled = null;
+    if (ElicitationForm.ACCEPT.equals(action)) {
+      filled = ElicitationForm.applyDefaults(e.schema, content);
+      JsonArray errors = ElicitationForm.validate(e.schema, filled);
+      if (!errors.isEmpty()) {
+        return Future.failedFuture(new ServiceException(ErrorCodes.BAD_REQUEST,
+            "content does not match the requested schema: " + ElicitationForm.describe(errors), new JsonObject().put("errors", errors)));
+      }
+    }
+    resolve(e, action, filled);
+    return Future.succeededFuture(new JsonObject());
+  }
+
+  /** An answer to an elicitation that is not open: CONFLICT when it was resolved lately, else NOT_FOUND. */
+  static Future<JsonObject> unknownElicitation(Map<String, String> resolved, String elicitationId) {
+    String earlier = resolved.get(elicitationId);
+    if (earlier != null) return Fail.conflict("elicitation " + elicitationId + " was already resolved (" + earlier + ")");
+    return Fail.notFound("pending elicitation " + elicitationId);
+  }
+
+  private void resolve(Elicitation e, String action, JsonObject content) {
+    JsonObject answer = new JsonObject().put("action", action);
+    if (content != null) answer.put("content", content);
+    if (!e.answer.tryComplete(answer)) return;
+    if (e.timer >= 0) vertx.cancelTimer(e.timer);
+    elicitations.remove(e.id);
+    resolved.put(e.id, action);
+    publish.accept(SessionEvents.elicitationResolved(e.id, action));
+  }
+
+  /** Asks tool-service to stop every call still running (the turn is being cancelled or interrupted). */
+  void cancelRunning() {
+    // (a copy: a call may end, and leave the map, while its cancel is being sent)
+    new ArrayList<>(pending.keySet()).forEach(callId -> tools.cancelCall(sessionId, callId));
+  }
+
+  /**
+   * The turn ended (status): no result is taken any more. → the tool_result parts to store (results of
+   * calls that finished, the others recorded as not run), or null when there are none. Open approvals
+   * are denied and open elicitations cancelled (each publishing elicitation_resolved).
+   */
+  JsonArray close(String status) {
+    closed = true;
+    JsonArray parts = null;
+    if (!pending.isEmpty() || !results.isEmpty()) {
+      parts = new JsonArray();
+      JsonArray p = parts;
+      results.forEach((id, r) -> p.add(Messages.toolResultPart(id, r.getJsonArray("content"), r.getBoolean("isError", false))));
+      pending.keySet().forEach(id -> p.add(Messages.toolResultPart(id,
+          Messages.textContent("The tool call was " + status + " before it finished."), true)));
+    }
+    new ArrayList<>(approvals.values()).forEach(p -> p.tryComplete("deny"));
+    new ArrayList<>(elicitations.values()).forEach(e -> resolve(e, ElicitationForm.CANCEL, null));
+    return parts;
+  }
+
+  boolean closed() {
+    return closed;
+  }
+}
