@@ -28,7 +28,7 @@ public final class RequestValidator {
   }
 
   public RequestValidator(String operationId, JsonObject schema) {
-    this.strictness = STORAGE_SAFE_ONLY.contains(operationId) ? TextRules.Strictness.STORAGE_SAFE : TextRules.Strictness.STRICT;
+    this.strictness = operationId != null && STORAGE_SAFE_ONLY.contains(operationId) ? TextRules.Strictness.STORAGE_SAFE : TextRules.Strictness.STRICT;
     this.validator = Validator.create(JsonSchema.of(schema),
         new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri("https://maestro.invalid/api/v1")
             .setOutputFormat(OutputFormat.Basic));
