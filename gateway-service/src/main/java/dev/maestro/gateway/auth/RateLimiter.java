@@ -81,21 +81,33 @@ public class RateLimiter {
 
   static final String LOGIN_PREFIX = "maestro:login:";
 
-  /** KEYS: counters; ARGV[1]: window seconds; ARGV[2..]: each key's limit. */
+  /**
+   * KEYS: counters; ARGV[1]: window seconds; ARGV[2..]: each key's limit. An attempt refused
+   * because some key is already at its limit is not counted anywhere: it reaches no hash, so it is
+   * no guess, and it must not use up the budget of the other keys (a user locked out on one
+   * address must not also drain that address's budget for everybody else behind it).
+   */
   static final String RESERVE_SCRIPT = """
       local blocked = 0
       local window = tonumber(ARGV[1])
       for i, k in ipairs(KEYS) do
-        local n = redis.call('INCR', k)
-        local ttl = redis.call('TTL', k)
-        if n == 1 or ttl < 0 then
-          redis.call('EXPIRE', k, window)
-          ttl = window
+        local n = tonumber(redis.call('GET', k) or '0')
+        if n >= tonumber(ARGV[i + 1]) then
+          local ttl = redis.call('TTL', k)
+          if ttl < 0 then
+            redis.call('EXPIRE', k, window)
+            ttl = window
+          end
+          if ttl < 1 then ttl = 1 end
+          if ttl > blocked then blocked = ttl end
         end
-        if n > tonumber(ARGV[i + 1]) and ttl > blocked then blocked = ttl end
       end
-      if blocked > 0 and blocked < 1 then blocked = 1 end
-      return blocked
+      if blocked > 0 then return blocked end
+      for i, k in ipairs(KEYS) do
+        local n = redis.call('INCR', k)
+        if n == 1 or redis.call('TTL', k) < 0 then redis.call('EXPIRE', k, window) end
+      end
+      return 0
       """;
 
   /** KEYS: the first ARGV[1] are deleted, the rest decremented (never below zero). */
