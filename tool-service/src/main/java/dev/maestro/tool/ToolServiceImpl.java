@@ -1,5 +1,6 @@
 package dev.maestro.tool;
 
+import dev.maestro.contracts.Timeouts;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.tool.builtin.BuiltinTools;
@@ -31,8 +32,8 @@ import java.util.stream.Collectors;
  */
 public final class ToolServiceImpl implements ToolService {
   private static final Logger LOG = LoggerFactory.getLogger(ToolServiceImpl.class);
-  public static final int DEFAULT_TIMEOUT = 120;
-  public static final int MAX_TIMEOUT = 3600;
+  public static final int DEFAULT_TIMEOUT = Timeouts.DEFAULT_CALL_SECONDS;
+  public static final int MAX_TIMEOUT = Timeouts.MAX_TOOL_SECONDS;
 
   private final Vertx vertx;
   private final ToolRegistry registry;
@@ -165,7 +166,7 @@ public final class ToolServiceImpl implements ToolService {
 
     Future<ToolResult> work = tool.builtin() ? builtins.execute(tool.name(), args, ctx) : mcp.call(tool, args, ctx);
     // run_command enforces its own timeout (it knows the per-command value); this one bounds the rest.
-    int hardLimit = tool.name().equals("run_command") && tool.builtin() ? MAX_TIMEOUT + 30 : timeout;
+    int hardLimit = tool.name().equals("run_command") && tool.builtin() ? Timeouts.TOOL_HARD_LIMIT_SECONDS : timeout;
     Promise<ToolResult> result = Promise.promise();
     long timer = vertx.setTimer(hardLimit * 1000L, id -> {
       if (result.tryComplete(ToolResult.error("tool '" + name + "' timed out after " + hardLimit + " s"))) ctx.cancel();
