@@ -1,5 +1,6 @@
 package dev.maestro.gateway.api;
 
+import dev.maestro.contracts.provider.Providers;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
@@ -43,7 +44,7 @@ import java.util.regex.Pattern;
  * {@link Problems}.
  */
 public class ApiRoutes {
-  private static final Pattern PROVIDER = Pattern.compile("anthropic|openai|gemini|openai-compatible");
+  private static final Pattern PROVIDER = Pattern.compile(Providers.PATTERN);
   private static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
 
   private final Vertx vertx;
@@ -308,7 +309,7 @@ public class ApiRoutes {
   }
 
   private Future<Reply> listModels(Call c) {
-    String provider = c.query().matching("provider", PROVIDER, "one of anthropic, openai, gemini, openai-compatible");
+    String provider = c.query().matching("provider", PROVIDER, "one of " + Providers.ONE_OF);
     String credentialId = c.query().string("credentialId", 100);
     if (credentialId != null && !Ids.valid(credentialId)) c.query().error("credentialId", "must be a UUID");
     c.query().check();
