@@ -1,5 +1,6 @@
 package dev.maestro.tool;
 
+import dev.maestro.contracts.tool.ToolResults;
 import dev.maestro.contracts.Timeouts;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.tool.ToolService;
@@ -127,11 +128,11 @@ public final class ToolServiceImpl implements ToolService {
     String sessionId = call.getString("sessionId");
     ToolDef tool = registry.get(name);
     if (tool == null) {
-      String known = registry.all().stream().filter(ToolDef::enabled).map(ToolDef::name).collect(Collectors.joining(", "));
-      return done(ToolResult.error("unknown tool '" + name + "'. Available tools: " + known));
+      List<String> known = registry.all().stream().filter(ToolDef::enabled).map(ToolDef::name).toList();
+      return done(ToolResult.error(ToolResults.unknownTool(name, known)));
     }
-    if (!tool.enabled()) return done(ToolResult.error("tool '" + name + "' is disabled"));
-    if (tool.policy() == Policy.DENY) return done(ToolResult.error("tool '" + name + "' is denied by policy; it cannot be run"));
+    if (!tool.enabled()) return done(ToolResult.error(ToolResults.disabled(name)));
+    if (tool.policy() == Policy.DENY) return done(ToolResult.error(ToolResults.deniedByPolicy(name)));
     Object rawArgs = call.getValue("arguments");
     JsonObject args;
     if (rawArgs == null) {
@@ -169,11 +170,11 @@ public final class ToolServiceImpl implements ToolService {
     int hardLimit = tool.name().equals("run_command") && tool.builtin() ? Timeouts.TOOL_HARD_LIMIT_SECONDS : timeout;
     Promise<ToolResult> result = Promise.promise();
     long timer = vertx.setTimer(hardLimit * 1000L, id -> {
-      if (result.tryComplete(ToolResult.error("tool '" + name + "' timed out after " + hardLimit + " s"))) ctx.cancel();
+      if (result.tryComplete(ToolResult.error(ToolResults.timedOut(name, hardLimit)))) ctx.cancel();
     });
     work.onComplete(ar -> {
       vertx.cancelTimer(timer);
-      result.tryComplete(ar.succeeded() ? ar.result() : ToolResult.error("tool '" + name + "' failed: " + ar.cause().getMessage()));
+      result.tryComplete(ar.succeeded() ? ar.result() : ToolResult.error(ToolResults.failed(name, ar.cause().getMessage())));
     });
     return result.future().onComplete(ar -> {
       if (key != null) running.remove(key, ctx);

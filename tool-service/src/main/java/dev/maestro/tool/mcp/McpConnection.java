@@ -1,5 +1,6 @@
 package dev.maestro.tool.mcp;
 
+import dev.maestro.contracts.tool.ToolResults;
 import dev.maestro.contracts.Timeouts;
 import dev.maestro.platform.net.OutboundHttp;
 import dev.maestro.platform.net.OutboundRefusedException;
@@ -319,7 +320,7 @@ final class McpConnection {
     ctx.onCancel(() -> {
       sub.dispose();
       cancelOnServer(c, token, "cancelled by the client (user cancel or timeout)");
-      context.runOnContext(v -> promise.tryComplete(ToolResult.error("call cancelled")));
+      context.runOnContext(v -> promise.tryComplete(ToolResult.error(ToolResults.CALL_CANCELLED)));
     });
     return promise.future().onComplete(ar -> {
       progress.remove(token);
