@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
  * The timeouts around a tool call, which must nest or someone gives up while the work runs on.
  * From the inside out:
  * <pre>
+ *   elicitation wait  &lt;  its proxy (+ ELICITATION_PROXY_MARGIN: session-service's own timeout answers first)
  *   elicitation wait  &lt;  session tool timeout (input, ≤ MAX_TOOL_SECONDS)
  *                     ≤  MAX_TOOL_SECONDS                 (tool-service clamps every call to it)
  *                     &lt;  TOOL_HARD_LIMIT_SECONDS          (+ RUN_COMMAND_GRACE: run_command's own kill, then the answer)
@@ -35,6 +36,13 @@ public final class Timeouts {
   public static final long TOOL_PROXY_SEND_TIMEOUT_MS = (TOOL_HARD_LIMIT_SECONDS + PROXY_MARGIN_SECONDS) * 1000L;
   /** The MCP SDK's timeout for a tools/call: above everything, the call is timed by tool-service, not by the SDK. */
   public static final int MCP_CALL_CEILING_SECONDS = 3700;
+
+  /** tool-service's proxy to session-service waits this much past the elicitation timeout, so the session answers first. */
+  public static final long ELICITATION_PROXY_MARGIN_MS = 30_000;
+
+  public static long elicitationProxySendTimeoutMs(long elicitationTimeoutMs) {
+    return elicitationTimeoutMs + ELICITATION_PROXY_MARGIN_MS;
+  }
 
   /** The SDK request timeout for an MCP connection: the configured one for initialize/list, never below the call ceiling. */
   public static int mcpRequestTimeoutSeconds(int configuredSeconds) {

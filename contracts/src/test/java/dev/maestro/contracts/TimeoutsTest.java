@@ -21,6 +21,7 @@ class TimeoutsTest {
     assertTrue(Timeouts.TOOL_PROXY_SEND_TIMEOUT_MS < Timeouts.MCP_CALL_CEILING_SECONDS * 1000L);
     assertTrue(Timeouts.mcpRequestTimeoutSeconds(20) >= Timeouts.MCP_CALL_CEILING_SECONDS);
     assertEquals(5000, Timeouts.mcpRequestTimeoutSeconds(5000));
+    assertTrue(Timeouts.elicitationProxySendTimeoutMs(300_000) > 300_000);
   }
 
   /** The old fixed 15-minute proxy gave up on a tool still running: every accepted value now fits inside. */
