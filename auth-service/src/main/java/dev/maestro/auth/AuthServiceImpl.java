@@ -1,5 +1,6 @@
 package dev.maestro.auth;
 
+import dev.maestro.contracts.provider.Providers;
 import dev.maestro.platform.ServiceFailures;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.auth.AuthService;
@@ -52,7 +53,7 @@ public final class AuthServiceImpl implements AuthService {
       String apiKey = f.requiredString("apiKey", 4000);
       if (apiKey != null && apiKey.chars().anyMatch(Character::isWhitespace)) f.error("apiKey", "must not contain spaces or line breaks");
       String baseUrl = f.url("baseUrl", false);
-      if ("openai-compatible".equals(provider) && baseUrl == null) f.error("baseUrl", "is required for openai-compatible (e.g. http://localhost:11434/v1)");
+      if (Providers.OPENAI_COMPATIBLE.equals(provider) && baseUrl == null) f.error("baseUrl", "is required for openai-compatible (e.g. http://localhost:11434/v1)");
       boolean validate = f.bool("validate");
       f.check("credential");
       // link-local, metadata and unlisted private addresses are refused here; provider-service checks again on each use

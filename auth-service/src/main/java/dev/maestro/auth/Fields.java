@@ -1,5 +1,6 @@
 package dev.maestro.auth;
 
+import dev.maestro.contracts.provider.Providers;
 import dev.maestro.contracts.ErrorCodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -8,11 +9,9 @@ import io.vertx.serviceproxy.ServiceException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /** Collects field errors so one BAD_REQUEST lists everything wrong with an input at once. */
 final class Fields {
-  static final Set<String> PROVIDERS = Set.of("anthropic", "openai", "gemini", "openai-compatible");
 
   private final List<JsonObject> errors = new ArrayList<>();
   private final JsonObject input;
@@ -53,8 +52,8 @@ final class Fields {
 
   String provider(String field) {
     String p = requiredString(field, 40);
-    if (p != null && !PROVIDERS.contains(p)) {
-      error(field, "must be one of anthropic, openai, gemini, openai-compatible");
+    if (p != null && !Providers.isKnown(p)) {
+      error(field, "must be one of " + Providers.ONE_OF);
       return null;
     }
     return p;

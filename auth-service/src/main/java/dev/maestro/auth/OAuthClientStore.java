@@ -1,5 +1,6 @@
 package dev.maestro.auth;
 
+import dev.maestro.contracts.provider.Providers;
 import dev.maestro.auth.crypto.SecretBox;
 import dev.maestro.auth.oauth.OAuthClientConfig;
 import dev.maestro.contracts.ErrorCodes;
@@ -37,7 +38,7 @@ public final class OAuthClientStore {
   public static List<JsonObject> presets() {
     return List.of(new JsonObject()
         .put("preset", "google-gemini")
-        .put("provider", "gemini")
+        .put("provider", Providers.GEMINI)
         .put("name", "Google (Gemini API)")
         .put("authorizeUrl", "https://accounts.google.com/o/oauth2/v2/auth")
         .put("tokenUrl", "https://oauth2.googleapis.com/token")

@@ -1,5 +1,6 @@
 package dev.maestro.auth;
 
+import dev.maestro.contracts.provider.Providers;
 import dev.maestro.auth.crypto.SecretBox;
 import dev.maestro.auth.oauth.OAuthClientConfig;
 import dev.maestro.auth.oauth.OAuth2Client;
@@ -61,7 +62,7 @@ public final class OAuthFlows {
     String redirect = f.url("redirectUri", true);
     // Same meaning as on an API-key credential: a proxy, gateway or compatible server in front of the provider.
     String baseUrl = f.url("baseUrl", false);
-    if ("openai-compatible".equals(p) && baseUrl == null) f.error("baseUrl", "is required for openai-compatible (e.g. http://localhost:11434/v1)");
+    if (Providers.OPENAI_COMPATIBLE.equals(p) && baseUrl == null) f.error("baseUrl", "is required for openai-compatible (e.g. http://localhost:11434/v1)");
     if (oauthClientId != null) {
       try {
         UUID.fromString(oauthClientId);

@@ -1,6 +1,9 @@
 package dev.maestro.contracts;
 
-/** Every event-bus address Maestro uses, in one place. */
+/**
+ * Every event-bus address Maestro uses, in one place (and the one cluster-wide map name). No main
+ * code writes a {@code "maestro."} address literal anywhere else; {@code AddressesTest} checks that.
+ */
 public final class Addresses {
   private Addresses() {}
 
@@ -14,6 +17,15 @@ public final class Addresses {
   /** Published by tool-service when an MCP server changes status: {@code {serverId, name, status, error?}}. */
   public static final String MCP_STATUS = "maestro.tool.mcp-status";
 
+  /**
+   * Published by a gateway instance when open sockets must close at once: {@code {tokenId}} (token
+   * revoked), {@code {userId}} (user deleted or password changed) or {@code {webSession}} (browser signed out).
+   */
+  public static final String GATEWAY_REVOKED = "maestro.gateway.revoked";
+
+  /** Cluster-wide AsyncMap (not an address) of session id → live owner, kept by session-service's routers. */
+  public static final String SESSION_OWNERS_MAP = "maestro.session.owners";
+
   /** Services answered by a health ping, in the order /health lists them. */
   public static final String[] SERVICES = {"gateway", "session", "provider", "tool", "auth"};
 
@@ -25,5 +37,25 @@ public final class Addresses {
   /** Session events are published here (see {@link dev.maestro.contracts.session.SessionEvents}). */
   public static String sessionEvents(String sessionId) {
     return "maestro.session." + sessionId + ".events";
+  }
+
+  /** Node-local: commands to the live copy of one session (session-service). */
+  public static String sessionCommand(String sessionId) {
+    return "maestro.session." + sessionId + ".command";
+  }
+
+  /** Provider events for one live copy of a session; names the owner so a stale registration never splits the stream. */
+  public static String sessionProviderStream(String sessionId, String ownerId) {
+    return "maestro.session." + sessionId + ".provider-stream." + ownerId;
+  }
+
+  /** One session router's inbox: requests forwarded to the owner of a session. */
+  public static String sessionRouter(String ownerId) {
+    return "maestro.session.router." + ownerId;
+  }
+
+  /** Where a running provider stream listens for cancellation, on whichever node runs it. */
+  public static String providerStreamCancel(String streamId) {
+    return "maestro.provider.stream." + streamId + ".cancel";
   }
 }

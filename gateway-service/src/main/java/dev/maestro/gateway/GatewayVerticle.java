@@ -1,5 +1,6 @@
 package dev.maestro.gateway;
 
+import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.contracts.session.SessionService;
@@ -98,8 +99,8 @@ public class GatewayVerticle extends VerticleBase {
         sessions, credentials, ToolService.createProxy(vertx), ProviderService.createProxy(vertx),
         cfg.publicUrl() + "/oauth/callback");
     webSockets = new WsGateway(vertx, auth, api1.operations(), presence, settings);
-    accounts.onSignedOut(key -> vertx.eventBus().publish(GatewayAddresses.REVOKED, new JsonObject().put("webSession", key)));
-    accounts.onUserRevoked(id -> vertx.eventBus().publish(GatewayAddresses.REVOKED, new JsonObject().put("userId", id)));
+    accounts.onSignedOut(key -> vertx.eventBus().publish(Addresses.GATEWAY_REVOKED, new JsonObject().put("webSession", key)));
+    accounts.onUserRevoked(id -> vertx.eventBus().publish(Addresses.GATEWAY_REVOKED, new JsonObject().put("userId", id)));
     router.get("/api/v1/ws").handler(webSockets::handle);
     api1.mount();
     router.get("/oauth/callback").handler(rc -> oauthCallback(rc, credentials));

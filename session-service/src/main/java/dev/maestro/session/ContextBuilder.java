@@ -1,5 +1,6 @@
 package dev.maestro.session;
 
+import dev.maestro.contracts.tool.ToolResults;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -18,7 +19,7 @@ import java.util.Set;
 final class ContextBuilder {
   private ContextBuilder() {}
 
-  static final String NOT_RUN = "The tool call did not run: the turn was cancelled or interrupted.";
+  static final String NOT_RUN = ToolResults.NOT_RUN;
 
   static JsonArray build(List<JsonObject> history) {
     List<JsonObject> out = new ArrayList<>();

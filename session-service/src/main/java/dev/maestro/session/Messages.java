@@ -24,7 +24,7 @@ final class Messages {
   }
 
   static JsonArray textContent(String text) {
-    return new JsonArray().add(new JsonObject().put("type", "text").put("text", text));
+    return dev.maestro.contracts.tool.ToolResults.textContent(text);
   }
 
   /** The words full-text search indexes: text parts, thinking excluded, tool results included. */

@@ -1,5 +1,6 @@
 package dev.maestro.session;
 
+import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
@@ -36,7 +37,7 @@ import java.util.UUID;
  */
 public class SessionRouter {
   private static final Logger LOG = LoggerFactory.getLogger(SessionRouter.class);
-  static final String OWNERS = "maestro.session.owners";
+  static final String OWNERS = Addresses.SESSION_OWNERS_MAP;
   private static final long FORWARD_TIMEOUT_MS = 12_000;
 
   private final Vertx vertx;
@@ -80,7 +81,7 @@ public class SessionRouter {
   }
 
   static String nodeAddress(String ownerId) {
-    return "maestro.session.router." + ownerId;
+    return Addresses.sessionRouter(ownerId);
   }
 
   public Future<Void> start() {

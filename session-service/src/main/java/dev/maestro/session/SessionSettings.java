@@ -1,5 +1,6 @@
 package dev.maestro.session;
 
+import dev.maestro.contracts.Timeouts;
 import dev.maestro.contracts.session.ElicitationForm;
 import io.vertx.core.json.JsonObject;
 
@@ -12,7 +13,7 @@ record SessionSettings(long idleTimeoutMs, int maxToolRounds, long streamIdleTim
   static final String MAX_TOOL_ROUNDS = "MAESTRO_SESSION_MAX_TOOL_ROUNDS";
   static final String STREAM_IDLE_TIMEOUT = "MAESTRO_SESSION_STREAM_IDLE_SECONDS";
   static final String HELD_EVENTS = "MAESTRO_SESSION_HELD_EVENTS";
-  static final String TOOL_TIMEOUT = "MAESTRO_SESSION_TOOL_TIMEOUT_SECONDS";
+  static final String TOOL_TIMEOUT = Timeouts.TOOL_TIMEOUT;
   static final String COMPACT_THRESHOLD = "MAESTRO_SESSION_COMPACT_THRESHOLD";
   static final String KEEP_RECENT = "MAESTRO_SESSION_COMPACT_KEEP_MESSAGES";
   static final String MODELS_FILE = "MAESTRO_SESSION_MODELS_FILE";
@@ -21,16 +22,23 @@ record SessionSettings(long idleTimeoutMs, int maxToolRounds, long streamIdleTim
   static final String MAX_LIVE_PER_USER = "MAESTRO_SESSION_MAX_LIVE_PER_USER";
 
   static SessionSettings from(JsonObject config) {
+    long toolSeconds = toolTimeout(config);
+    long elicitationMs = elicitationTimeout(config);
+    try {
+      Timeouts.checkElicitation(toolSeconds, elicitationMs);
+    } catch (IllegalArgumentException e) {
+      throw new dev.maestro.platform.StartupException(e.getMessage());
+    }
     return new SessionSettings(
         (long) (num(config, IDLE_TIMEOUT, 300) * 1000),
         (int) num(config, MAX_TOOL_ROUNDS, 25),
         (long) (num(config, STREAM_IDLE_TIMEOUT, 180) * 1000),
         (int) num(config, HELD_EVENTS, 5000),
-        (long) num(config, TOOL_TIMEOUT, 600),
+        toolSeconds,
         num(config, COMPACT_THRESHOLD, 0.8),
         (int) num(config, KEEP_RECENT, 6),
         str(config, MODELS_FILE),
-        elicitationTimeout(config),
+        elicitationMs,
         atLeastOne(config, HELD_TURN_EVENTS, 10_000),
         atLeastOne(config, MAX_TURNS_PER_USER, 8),
         atLeastOne(config, MAX_LIVE_PER_USER, 100));
@@ -40,6 +48,14 @@ record SessionSettings(long idleTimeoutMs, int maxToolRounds, long streamIdleTim
     double v = num(config, key, def);
     if (v < 1 || v > Integer.MAX_VALUE) throw new dev.maestro.platform.StartupException(key + " must be at least 1, got '" + str(config, key) + "'");
     return (int) v;
+  }
+
+  private static long toolTimeout(JsonObject config) {
+    try {
+      return Timeouts.toolSeconds(config);
+    } catch (IllegalArgumentException e) {
+      throw new dev.maestro.platform.StartupException(e.getMessage());
+    }
   }
 
   private static long elicitationTimeout(JsonObject config) {

@@ -1,5 +1,6 @@
 package dev.maestro.session;
 
+import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
@@ -29,7 +30,7 @@ public class SessionVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(SessionVerticle.class);
 
   static String commandAddress(String sessionId) {
-    return "maestro.session." + sessionId + ".command";
+    return Addresses.sessionCommand(sessionId);
   }
 
   /**
@@ -38,7 +39,7 @@ public class SessionVerticle extends VerticleBase {
    * map, and point-to-point sends to a shared address would be split between the two copies.
    */
   static String streamAddress(String sessionId, String ownerId) {
-    return "maestro.session." + sessionId + ".provider-stream." + ownerId;
+    return Addresses.sessionProviderStream(sessionId, ownerId);
   }
 
   private final String sessionId;

@@ -1,5 +1,6 @@
 package dev.maestro.session;
 
+import dev.maestro.contracts.tool.ToolResults;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.session.ElicitationForm;
 import dev.maestro.contracts.session.SessionEvents;
@@ -119,11 +120,13 @@ final class ToolGate {
     String callId = call.getString("callId");
     String name = call.getString("name");
     JsonObject tool = offered.stream().filter(x -> name.equals(x.getString("name"))).findFirst().orElse(null);
-    if (tool == null || !tool.getBoolean("enabled", true)) {
-      return Future.succeededFuture(errorResult(callId, "Unknown or disabled tool: " + name));
+    if (tool == null) {
+      List<String> available = offered.stream().filter(x -> x.getBoolean("enabled", true)).map(x -> x.getString("name")).toList();
+      return Future.succeededFuture(errorResult(callId, ToolResults.unknownTool(name, available)));
     }
+    if (!tool.getBoolean("enabled", true)) return Future.succeededFuture(errorResult(callId, ToolResults.disabled(name)));
     String policy = tool.getString("policy", "ask");
-    if ("deny".equals(policy)) return Future.succeededFuture(errorResult(callId, "The tool " + name + " is denied by policy."));
+    if ("deny".equals(policy)) return Future.succeededFuture(errorResult(callId, ToolResults.deniedByPolicy(name)));
     Future<String> decision;
     if ("allow".equals(policy)) {
       decision = Future.succeededFuture("allow");
@@ -134,18 +137,18 @@ final class ToolGate {
       decision = p.future().andThen(ar -> approvals.remove(callId));
     }
     return decision.compose(d -> {
-      if (closed) return Future.succeededFuture(errorResult(callId, "The turn was cancelled."));
-      if (!"allow".equals(d)) return Future.succeededFuture(errorResult(callId, "The user denied this tool call."));
+      if (closed) return Future.succeededFuture(errorResult(callId, ToolResults.TURN_CANCELLED));
+      if (!"allow".equals(d)) return Future.succeededFuture(errorResult(callId, ToolResults.USER_DENIED));
       JsonObject exec = new JsonObject().put("callId", callId).put("sessionId", sessionId).put("name", name)
           .put("arguments", call.getJsonObject("arguments", new JsonObject()))
           .put("timeoutSeconds", settings.toolTimeoutSeconds());
       return tools.execute(exec).recover(err -> Future.succeededFuture(
-          errorResult(callId, "The tool could not run: " + err.getMessage())));
+          errorResult(callId, ToolResults.couldNotRun(err.getMessage()))));
     });
   }
 
   static JsonObject errorResult(String callId, String text) {
-    return new JsonObject().put("callId", callId).put("content", Messages.textContent(text)).put("isError", true);
+    return ToolResults.error(callId, text);
   }
 
   Future<JsonObject> approve(String callId, String decision) {
@@ -229,7 +232,7 @@ final class ToolGate {
       JsonArray p = parts;
       results.forEach((id, r) -> p.add(Messages.toolResultPart(id, r.getJsonArray("content"), r.getBoolean("isError", false))));
       pending.keySet().forEach(id -> p.add(Messages.toolResultPart(id,
-          Messages.textContent("The tool call was " + status + " before it finished."), true)));
+          ToolResults.textContent(ToolResults.endedBefore(status)), true)));
     }
     new ArrayList<>(approvals.values()).forEach(p -> p.tryComplete("deny"));
     new ArrayList<>(elicitations.values()).forEach(e -> resolve(e, ElicitationForm.CANCEL, null));

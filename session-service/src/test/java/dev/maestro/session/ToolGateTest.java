@@ -58,6 +58,22 @@ class ToolGateTest {
     assertThat(types()).containsExactly("tool_result", "tool_result", "tool_result");
   }
 
+  /** The session's own gate answers a denied, disabled or unknown tool in tool-service's words (contracts ToolResults). */
+  @Test
+  void gatedCallsAnswerWithTheSameTextsAsToolService() {
+    List<JsonObject> offered = new ArrayList<>(List.of(
+        new JsonObject().put("name", "echo").put("policy", "allow").put("enabled", true),
+        new JsonObject().put("name", "rm").put("policy", "deny").put("enabled", true),
+        new JsonObject().put("name", "off").put("policy", "allow").put("enabled", false)));
+    gate.offer(offered);
+    JsonArray parts = gate.run(List.of(call("b", "rm"), call("c", "nope"), call("d", "off"))).result();
+    assertThat(parts).extracting(p -> ((JsonObject) p).getJsonArray("content").getJsonObject(0).getString("text")).containsExactly(
+        "tool 'rm' is denied by policy; it cannot be run",
+        "unknown tool 'nope'. Available tools: echo, rm",
+        "tool 'off' is disabled");
+    assertThat(tools.executed).isEmpty();
+  }
+
   @Test
   void anAskCallWaitsForTheUsersDecision() {
     offer("echo", "ask");

@@ -1,5 +1,7 @@
 package dev.maestro.tool;
 
+import dev.maestro.contracts.tool.ToolResults;
+import dev.maestro.contracts.Timeouts;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.tool.builtin.BuiltinTools;
@@ -31,8 +33,8 @@ import java.util.stream.Collectors;
  */
 public final class ToolServiceImpl implements ToolService {
   private static final Logger LOG = LoggerFactory.getLogger(ToolServiceImpl.class);
-  public static final int DEFAULT_TIMEOUT = 120;
-  public static final int MAX_TIMEOUT = 3600;
+  public static final int DEFAULT_TIMEOUT = Timeouts.DEFAULT_CALL_SECONDS;
+  public static final int MAX_TIMEOUT = Timeouts.MAX_TOOL_SECONDS;
 
   private final Vertx vertx;
   private final ToolRegistry registry;
@@ -126,11 +128,11 @@ public final class ToolServiceImpl implements ToolService {
     String sessionId = call.getString("sessionId");
     ToolDef tool = registry.get(name);
     if (tool == null) {
-      String known = registry.all().stream().filter(ToolDef::enabled).map(ToolDef::name).collect(Collectors.joining(", "));
-      return done(ToolResult.error("unknown tool '" + name + "'. Available tools: " + known));
+      List<String> known = registry.all().stream().filter(ToolDef::enabled).map(ToolDef::name).toList();
+      return done(ToolResult.error(ToolResults.unknownTool(name, known)));
     }
-    if (!tool.enabled()) return done(ToolResult.error("tool '" + name + "' is disabled"));
-    if (tool.policy() == Policy.DENY) return done(ToolResult.error("tool '" + name + "' is denied by policy; it cannot be run"));
+    if (!tool.enabled()) return done(ToolResult.error(ToolResults.disabled(name)));
+    if (tool.policy() == Policy.DENY) return done(ToolResult.error(ToolResults.deniedByPolicy(name)));
     Object rawArgs = call.getValue("arguments");
     JsonObject args;
     if (rawArgs == null) {
@@ -165,14 +167,14 @@ public final class ToolServiceImpl implements ToolService {
 
     Future<ToolResult> work = tool.builtin() ? builtins.execute(tool.name(), args, ctx) : mcp.call(tool, args, ctx);
     // run_command enforces its own timeout (it knows the per-command value); this one bounds the rest.
-    int hardLimit = tool.name().equals("run_command") && tool.builtin() ? MAX_TIMEOUT + 30 : timeout;
+    int hardLimit = tool.name().equals("run_command") && tool.builtin() ? Timeouts.TOOL_HARD_LIMIT_SECONDS : timeout;
     Promise<ToolResult> result = Promise.promise();
     long timer = vertx.setTimer(hardLimit * 1000L, id -> {
-      if (result.tryComplete(ToolResult.error("tool '" + name + "' timed out after " + hardLimit + " s"))) ctx.cancel();
+      if (result.tryComplete(ToolResult.error(ToolResults.timedOut(name, hardLimit)))) ctx.cancel();
     });
     work.onComplete(ar -> {
       vertx.cancelTimer(timer);
-      result.tryComplete(ar.succeeded() ? ar.result() : ToolResult.error("tool '" + name + "' failed: " + ar.cause().getMessage()));
+      result.tryComplete(ar.succeeded() ? ar.result() : ToolResult.error(ToolResults.failed(name, ar.cause().getMessage())));
     });
     return result.future().onComplete(ar -> {
       if (key != null) running.remove(key, ctx);

@@ -1,5 +1,6 @@
 package dev.maestro.webui;
 
+import dev.maestro.contracts.provider.Providers;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -15,7 +16,7 @@ import java.util.Map;
  * is refused to a member by the operation itself (a 403 page), not by a check here.
  */
 final class SetupPages {
-  static final List<String> PROVIDERS = List.of("anthropic", "openai", "gemini", "openai-compatible");
+  static final List<String> PROVIDERS = Providers.ALL;
   static final List<String> POLICIES = List.of("allow", "ask", "deny");
 
   private final WebUiGateway gateway;

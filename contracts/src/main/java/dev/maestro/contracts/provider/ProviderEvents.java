@@ -61,7 +61,7 @@ public final class ProviderEvents {
    * ({@link ProviderService#cancel} sends there when the stream is not local).
    */
   public static String cancelAddress(String streamId) {
-    return "maestro.provider.stream." + streamId + ".cancel";
+    return dev.maestro.contracts.Addresses.providerStreamCancel(streamId);
   }
 
   public static JsonObject toolCall(String streamId, String id, String name, JsonObject arguments) {

@@ -1,6 +1,7 @@
 package dev.maestro.contracts.tool;
 
 import dev.maestro.contracts.Addresses;
+import dev.maestro.contracts.Timeouts;
 import io.vertx.codegen.annotations.ProxyGen;
 import io.vertx.codegen.annotations.VertxGen;
 import io.vertx.core.Future;
@@ -23,7 +24,7 @@ public interface ToolService {
 
   static ToolService createProxy(Vertx vertx) {
     return new ServiceProxyBuilder(vertx).setAddress(ADDRESS)
-        .setOptions(new DeliveryOptions().setSendTimeout(15 * 60_000)).build(ToolService.class);
+        .setOptions(new DeliveryOptions().setSendTimeout(Timeouts.TOOL_PROXY_SEND_TIMEOUT_MS)).build(ToolService.class);
   }
 
   /** → every tool {name, source, description, inputSchema, enabled, policy}. */

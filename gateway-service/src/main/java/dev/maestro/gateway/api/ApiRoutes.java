@@ -1,11 +1,12 @@
 package dev.maestro.gateway.api;
 
+import dev.maestro.contracts.Addresses;
+import dev.maestro.contracts.provider.Providers;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.tool.ToolService;
-import dev.maestro.gateway.GatewayAddresses;
 import dev.maestro.gateway.GatewaySettings;
 import dev.maestro.gateway.auth.Accounts;
 import dev.maestro.gateway.auth.Ids;
@@ -43,7 +44,7 @@ import java.util.regex.Pattern;
  * {@link Problems}.
  */
 public class ApiRoutes {
-  private static final Pattern PROVIDER = Pattern.compile("anthropic|openai|gemini|openai-compatible");
+  private static final Pattern PROVIDER = Pattern.compile(Providers.PATTERN);
   private static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
 
   private final Vertx vertx;
@@ -100,7 +101,7 @@ public class ApiRoutes {
     op("createToken", this::createToken);
     op("listTokens", c -> tokens.list(c.userId(), c.query().limit(), c.query().string("cursor", 500)).map(Reply::ok));
     op("revokeToken", c -> tokens.revoke(c.userId(), c.path("id"))
-        .onSuccess(v -> vertx.eventBus().publish(GatewayAddresses.REVOKED, new JsonObject().put("tokenId", c.path("id"))))
+        .onSuccess(v -> vertx.eventBus().publish(Addresses.GATEWAY_REVOKED, new JsonObject().put("tokenId", c.path("id"))))
         .map(v -> Reply.noContent()));
 
     // credentials and OAuth
@@ -308,7 +309,7 @@ public class ApiRoutes {
   }
 
   private Future<Reply> listModels(Call c) {
-    String provider = c.query().matching("provider", PROVIDER, "one of anthropic, openai, gemini, openai-compatible");
+    String provider = c.query().matching("provider", PROVIDER, "one of " + Providers.ONE_OF);
     String credentialId = c.query().string("credentialId", 100);
     if (credentialId != null && !Ids.valid(credentialId)) c.query().error("credentialId", "must be a UUID");
     c.query().check();
@@ -335,7 +336,7 @@ public class ApiRoutes {
       return ServiceException.fail(ErrorCodes.CONFLICT, "you cannot delete yourself", new JsonObject());
     }
     return users.delete(id)
-        .onSuccess(v -> vertx.eventBus().publish(GatewayAddresses.REVOKED, new JsonObject().put("userId", id)))
+        .onSuccess(v -> vertx.eventBus().publish(Addresses.GATEWAY_REVOKED, new JsonObject().put("userId", id)))
         .map(v -> Reply.noContent());
   }
 

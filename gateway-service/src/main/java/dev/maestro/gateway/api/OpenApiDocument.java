@@ -1,5 +1,6 @@
 package dev.maestro.gateway.api;
 
+import dev.maestro.contracts.provider.Providers;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -17,7 +18,7 @@ public final class OpenApiDocument {
   private final JsonObject paths = new JsonObject();
   private final JsonObject doc;
 
-  private static final JsonArray PROVIDERS = new JsonArray().add("anthropic").add("openai").add("gemini").add("openai-compatible");
+  private static final JsonArray PROVIDERS = new JsonArray(new java.util.ArrayList<>(Providers.ALL));
   private static final JsonObject UUID = str(36).put("format", "uuid")
       .put("pattern", "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
 

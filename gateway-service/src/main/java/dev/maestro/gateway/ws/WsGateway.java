@@ -1,6 +1,6 @@
 package dev.maestro.gateway.ws;
 
-import dev.maestro.gateway.GatewayAddresses;
+import dev.maestro.contracts.Addresses;
 import dev.maestro.gateway.GatewaySettings;
 import dev.maestro.gateway.api.ApiAuth;
 import dev.maestro.gateway.api.Operations;
@@ -51,7 +51,7 @@ public class WsGateway {
   }
 
   public Future<Void> start() {
-    revocations = vertx.eventBus().consumer(GatewayAddresses.REVOKED, m -> revoked(m.body()));
+    revocations = vertx.eventBus().consumer(Addresses.GATEWAY_REVOKED, m -> revoked(m.body()));
     timer = vertx.setPeriodic(settings.wsHeartbeatSeconds() * 1000L, t -> heartbeat());
     presence.onRecovered(this::presenceRecovered);
     return revocations.completion();

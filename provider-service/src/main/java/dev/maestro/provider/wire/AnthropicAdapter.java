@@ -1,5 +1,6 @@
 package dev.maestro.provider.wire;
 
+import dev.maestro.contracts.provider.Providers;
 import dev.maestro.contracts.Parts;
 import dev.maestro.contracts.provider.ChatRequest;
 import io.vertx.core.MultiMap;
@@ -23,7 +24,7 @@ public final class AnthropicAdapter implements WireAdapter {
 
   @Override
   public String name() {
-    return "anthropic";
+    return Providers.ANTHROPIC;
   }
 
   @Override

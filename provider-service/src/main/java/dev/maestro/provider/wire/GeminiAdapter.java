@@ -1,5 +1,6 @@
 package dev.maestro.provider.wire;
 
+import dev.maestro.contracts.provider.Providers;
 import dev.maestro.contracts.Parts;
 import dev.maestro.contracts.provider.ChatRequest;
 import dev.maestro.provider.sse.SseEvent;
@@ -27,7 +28,7 @@ public final class GeminiAdapter implements WireAdapter {
 
   @Override
   public String name() {
-    return "gemini";
+    return Providers.GEMINI;
   }
 
   @Override

@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /** The built-in tools: their definitions (schema, default policy) and how each one runs. */
 public final class BuiltinTools {
-  public static final int MAX_COMMAND_TIMEOUT = 3600;
-  public static final int DEFAULT_COMMAND_TIMEOUT = 120;
+  public static final int MAX_COMMAND_TIMEOUT = dev.maestro.contracts.Timeouts.MAX_TOOL_SECONDS;
+  public static final int DEFAULT_COMMAND_TIMEOUT = dev.maestro.contracts.Timeouts.DEFAULT_CALL_SECONDS;
 
   private final Vertx vertx;
   private final Path dataDir;

@@ -1,5 +1,6 @@
 package dev.maestro.tool.exec;
 
+import dev.maestro.contracts.tool.ToolResults;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -11,7 +12,7 @@ public record ToolResult(JsonArray content, boolean isError) {
   }
 
   public static ToolResult error(String text) {
-    return new ToolResult(new JsonArray().add(block(text)), true);
+    return new ToolResult(ToolResults.textContent(text), true);
   }
 
   public static JsonObject block(String text) {

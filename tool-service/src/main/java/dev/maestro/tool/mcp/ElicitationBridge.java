@@ -44,7 +44,7 @@ public final class ElicitationBridge {
    * timeout answers first) is a cancel.
    */
   public static Asker viaSessions(Vertx vertx, long timeoutMs) {
-    SessionService sessions = SessionService.createLongProxy(vertx, timeoutMs + 30_000);
+    SessionService sessions = SessionService.createLongProxy(vertx, dev.maestro.contracts.Timeouts.elicitationProxySendTimeoutMs(timeoutMs));
     return (call, server, message, schema) -> {
       if (call.sessionId() == null || call.callId() == null) return NOBODY.ask(call, server, message, schema);
       JsonObject request = new JsonObject().put("callId", call.callId()).put("server", server).put("message", message)

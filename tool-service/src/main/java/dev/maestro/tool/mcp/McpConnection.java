@@ -1,5 +1,7 @@
 package dev.maestro.tool.mcp;
 
+import dev.maestro.contracts.tool.ToolResults;
+import dev.maestro.contracts.Timeouts;
 import dev.maestro.platform.net.OutboundHttp;
 import dev.maestro.platform.net.OutboundRefusedException;
 import dev.maestro.tool.builtin.EnvScrubber;
@@ -46,8 +48,6 @@ final class McpConnection {
   static final String CONNECTED = "connected";
   static final String CONNECTING = "connecting";
   static final String FAILED = "failed";
-  /** Above the longest call ToolServiceImpl allows (3600 s): calls are timed by it, not by the SDK. */
-  static final int CALL_TIMEOUT_CEILING_SECONDS = 3700;
 
   private final Vertx vertx;
   private final Context context;
@@ -213,7 +213,7 @@ final class McpConnection {
         // The SDK bounds every request with this, tools/call too: a call waiting on the user (elicitation)
         // or a long tool must live as long as its own timeoutSeconds (enforced by ToolServiceImpl), so
         // only the other requests get the short bound (initializationTimeout, ping, listTools).
-        .requestTimeout(Duration.ofSeconds(Math.max(settings.requestTimeoutSeconds(), CALL_TIMEOUT_CEILING_SECONDS)))
+        .requestTimeout(Duration.ofSeconds(Timeouts.mcpRequestTimeoutSeconds(settings.requestTimeoutSeconds())))
         .initializationTimeout(Duration.ofSeconds(settings.requestTimeoutSeconds()))
         .toolsChangeConsumer(tools -> {
           // The SDK hands over one page; re-list every page ourselves.
@@ -320,7 +320,7 @@ final class McpConnection {
     ctx.onCancel(() -> {
       sub.dispose();
       cancelOnServer(c, token, "cancelled by the client (user cancel or timeout)");
-      context.runOnContext(v -> promise.tryComplete(ToolResult.error("call cancelled")));
+      context.runOnContext(v -> promise.tryComplete(ToolResult.error(ToolResults.CALL_CANCELLED)));
     });
     return promise.future().onComplete(ar -> {
       progress.remove(token);
