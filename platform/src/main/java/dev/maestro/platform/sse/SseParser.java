@@ -63,10 +63,12 @@ public final class SseParser {
     return maxLineBytes;
   }
 
-  /** Reads the buffer in place: no copy per network chunk on the streaming hot path. */
+  /**
+   * One bulk copy per chunk, then a plain array loop: measured faster than reading the buffer byte by
+   * byte through its bounds-checked {@code getByte} on the provider streaming path.
+   */
   public void feed(Buffer chunk) {
-    checkSpent();
-    for (int i = 0, n = chunk.length(); i < n; i++) step(chunk.getByte(i));
+    feed(chunk.getBytes());
   }
 
   public void feed(byte[] bytes) {
