@@ -75,5 +75,19 @@ public final class ElicitationForm {
     return sb.toString();
   }
 
+  /** The elicitation timeout from a service's config (env var name as key, like every Maestro setting). */
+  public static long timeoutMs(JsonObject config) {
+    Object v = config == null ? null : config.getValue(TIMEOUT);
+    if (v == null) v = System.getProperty(TIMEOUT, System.getenv(TIMEOUT));
+    if (v == null || String.valueOf(v).isBlank()) return DEFAULT_TIMEOUT_MS;
+    try {
+      long ms = Long.parseLong(String.valueOf(v).trim());
+      if (ms <= 0) throw new NumberFormatException();
+      return ms;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(TIMEOUT + " must be a positive number of milliseconds, got '" + v + "'");
+    }
+  }
+
 
 }

@@ -58,11 +58,6 @@ public final class SseParser {
     this.maxLineBytes = maxLineBytes;
   }
 
-  /** The cap this parser enforces. */
-  public int maxLineBytes() {
-    return maxLineBytes;
-  }
-
   /**
    * One bulk copy per chunk, then a plain array loop: measured faster than reading the buffer byte by
    * byte through its bounds-checked {@code getByte} on the provider streaming path.

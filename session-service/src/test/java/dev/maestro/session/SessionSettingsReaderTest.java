@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** session-service settings go through the common reader: fractional seconds, and one start-up message for bad values. */
-class SessionSettingsTest {
+class SessionSettingsReaderTest {
   @Test
   void secondsMayBeFractional() {
     SessionSettings s = SessionSettings.from(new JsonObject().put(SessionSettings.IDLE_TIMEOUT, "0.5"));
