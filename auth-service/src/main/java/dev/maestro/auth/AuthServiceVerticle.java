@@ -9,6 +9,7 @@ import dev.maestro.platform.ServiceFailures;
 import dev.maestro.platform.Database;
 import dev.maestro.platform.HealthResponder;
 import dev.maestro.platform.MaestroConfig;
+import dev.maestro.platform.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -45,9 +46,10 @@ public class AuthServiceVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     MaestroConfig cfg = MaestroConfig.of(config());
-    long period = longSetting(REFRESH_PERIOD_MS, 10_000);
-    double margin = longSetting(REFRESH_MARGIN_SECONDS, 300);
-    int workers = (int) longSetting(REFRESH_WORKERS, 4);
+    Settings settings = Settings.of(config());
+    long period = settings.whole(REFRESH_PERIOD_MS, 10_000, 1, Long.MAX_VALUE);
+    double margin = settings.whole(REFRESH_MARGIN_SECONDS, 300, 0, Long.MAX_VALUE);
+    int workers = settings.integer(REFRESH_WORKERS, 4, 1, Integer.MAX_VALUE);
     RefreshPolicy policy = new RefreshPolicy(margin, RefreshPolicy.DEFAULT.backoffBaseSeconds(), RefreshPolicy.DEFAULT.backoffMaxSeconds());
     return vertx.executeBlocking(() -> MasterKeySource.load(cfg), false)
         .compose(keys -> Database.migrate(vertx, cfg, SCHEMA).map(applied -> keys))
@@ -85,16 +87,6 @@ public class AuthServiceVerticle extends VerticleBase {
           if (!stopping) LOG.warn("refresh round failed: {}", err.getMessage());
         })
         .onComplete(ar -> refreshRunning = false);
-  }
-
-  private long longSetting(String name, long def) {
-    Object v = config().getValue(name, System.getProperty(name, System.getenv(name)));
-    if (v == null || String.valueOf(v).isBlank()) return def;
-    try {
-      return Long.parseLong(String.valueOf(v).trim());
-    } catch (NumberFormatException e) {
-      throw new dev.maestro.platform.StartupException(name + " must be a number, got '" + v + "'");
-    }
   }
 
   @Override

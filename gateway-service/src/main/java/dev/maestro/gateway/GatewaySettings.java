@@ -1,10 +1,12 @@
 package dev.maestro.gateway;
 
+import dev.maestro.platform.Settings;
 import io.vertx.core.json.JsonObject;
 
 /**
- * The gateway's own knobs (beyond {@link dev.maestro.platform.MaestroConfig}). Each is read from the
- * verticle config, then a same-named system property, then the environment, then the default.
+ * The gateway's own knobs (beyond {@link dev.maestro.platform.MaestroConfig}), read through
+ * {@link Settings}: verticle config, then a same-named system property, then the environment, then the
+ * default; a value that is not a whole number of at least 1 fails start-up naming the variable.
  */
 public record GatewaySettings(
     int bodyLimitBytes,
@@ -36,30 +38,20 @@ public record GatewaySettings(
   public static final String WS_FRAME_BURST = "MAESTRO_WS_FRAME_BURST";
 
   public static GatewaySettings from(JsonObject config) {
+    Settings s = Settings.of(config);
     return new GatewaySettings(
-        read(config, BODY_LIMIT, 1 << 20),
-        read(config, API_PER_MINUTE, 1200),
-        read(config, SENDS_PER_MINUTE, 60),
-        read(config, LOGIN_MAX_PER_USER, 10),
-        read(config, LOGIN_MAX_PER_ADDRESS, 50),
-        read(config, LOGIN_WINDOW, 300),
-        read(config, WS_MAX_QUEUED, 4096),
-        read(config, WS_HEARTBEAT, 20),
-        read(config, PRESENCE_TTL, 60),
-        read(config, ARGON2_MEMORY_KB, 19 * 1024),
-        read(config, ARGON2_ITERATIONS, 2),
-        read(config, WS_FRAMES_PER_SECOND, 20),
-        read(config, WS_FRAME_BURST, 40));
-  }
-
-  private static int read(JsonObject config, String name, int def) {
-    Object v = config == null ? null : config.getValue(name);
-    String s = v != null ? String.valueOf(v) : System.getProperty(name, System.getenv(name));
-    if (s == null || s.isBlank()) return def;
-    try {
-      return Integer.parseInt(s.trim());
-    } catch (NumberFormatException e) {
-      throw new dev.maestro.platform.StartupException(name + " must be a number, got '" + s + "'");
-    }
+        s.integer(BODY_LIMIT, 1 << 20, 1, Integer.MAX_VALUE),
+        s.integer(API_PER_MINUTE, 1200, 1, Integer.MAX_VALUE),
+        s.integer(SENDS_PER_MINUTE, 60, 1, Integer.MAX_VALUE),
+        s.integer(LOGIN_MAX_PER_USER, 10, 1, Integer.MAX_VALUE),
+        s.integer(LOGIN_MAX_PER_ADDRESS, 50, 1, Integer.MAX_VALUE),
+        s.integer(LOGIN_WINDOW, 300, 1, Integer.MAX_VALUE),
+        s.integer(WS_MAX_QUEUED, 4096, 1, Integer.MAX_VALUE),
+        s.integer(WS_HEARTBEAT, 20, 1, Integer.MAX_VALUE),
+        s.integer(PRESENCE_TTL, 60, 1, Integer.MAX_VALUE),
+        s.integer(ARGON2_MEMORY_KB, 19 * 1024, 8, Integer.MAX_VALUE),
+        s.integer(ARGON2_ITERATIONS, 2, 1, Integer.MAX_VALUE),
+        s.integer(WS_FRAMES_PER_SECOND, 20, 1, Integer.MAX_VALUE),
+        s.integer(WS_FRAME_BURST, 40, 1, Integer.MAX_VALUE));
   }
 }

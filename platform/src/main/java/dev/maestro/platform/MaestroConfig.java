@@ -114,13 +114,9 @@ public final class MaestroConfig {
     return v == null ? null : String.valueOf(v);
   }
 
+  /** A whole number from 0 up (ports, seconds); anything else fails start-up like {@link Settings}. */
   public int getInt(String name) {
-    String v = get(name);
-    try {
-      return Integer.parseInt(v.trim());
-    } catch (RuntimeException e) {
-      throw new StartupException(name + " must be a number, got '" + v + "'");
-    }
+    return Settings.of(values).integer(name, 0, 0, Integer.MAX_VALUE);
   }
 
   public String pgUrl() { return get(PG_URL); }

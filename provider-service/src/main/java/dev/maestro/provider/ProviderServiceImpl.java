@@ -24,7 +24,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,11 +48,6 @@ public final class ProviderServiceImpl implements ProviderService {
     this.settings = settings;
     this.credentials = credentials;
     this.clients = clients;
-  }
-
-  /** Streams in flight on this node. */
-  public int activeStreams() {
-    return running.size();
   }
 
   @Override
@@ -273,10 +267,5 @@ public final class ProviderServiceImpl implements ProviderService {
           }
           return Future.failedFuture(err);
         });
-  }
-
-  /** Used by tests and the benchmark: all in-flight stream ids. */
-  List<String> runningIds() {
-    return new ArrayList<>(running.keySet());
   }
 }

@@ -1,10 +1,12 @@
 package dev.maestro.provider;
 
+import dev.maestro.platform.Settings;
 import io.vertx.core.json.JsonObject;
 
 /**
- * provider-service tuning. Each value comes from the verticle config, else a same-named system
- * property, else the environment variable, else the default shown in the README.
+ * provider-service tuning, read through {@link Settings}: the verticle config, else a same-named system
+ * property, else the environment variable, else the default shown in the README; a bad value fails
+ * start-up naming the variable.
  */
 public record ProviderSettings(int maxRetries, long retryBaseMs, long retryMaxMs, long maxRetryAfterMs,
                                int connectTimeoutMs, long firstByteTimeoutMs, long idleTimeoutMs, int poolSize,
@@ -28,30 +30,20 @@ public record ProviderSettings(int maxRetries, long retryBaseMs, long retryMaxMs
   }
 
   public static ProviderSettings from(JsonObject config) {
+    Settings s = Settings.of(config);
+    long forever = Long.MAX_VALUE;
     return new ProviderSettings(
-        (int) get(config, MAX_RETRIES, 2),
-        get(config, RETRY_BASE_MS, 500),
-        get(config, RETRY_MAX_MS, 8_000),
-        get(config, MAX_RETRY_AFTER_MS, 60_000),
-        (int) get(config, CONNECT_TIMEOUT_MS, 10_000),
-        get(config, FIRST_BYTE_TIMEOUT_MS, 120_000),
-        get(config, IDLE_TIMEOUT_MS, 120_000),
-        (int) get(config, POOL_SIZE, 200),
-        (int) get(config, BREAKER_MAX_FAILURES, 5),
-        get(config, BREAKER_RESET_MS, 30_000),
-        (int) Math.min(Integer.MAX_VALUE - 8, Math.max(1, get(config, MAX_SSE_LINE_BYTES, 1 << 20))),
-        Math.max(1, get(config, MAX_RESPONSE_BYTES, 32L << 20)));
-  }
-
-  private static long get(JsonObject config, String name, long def) {
-    Object v = config == null ? null : config.getValue(name);
-    if (v == null) v = System.getProperty(name);
-    if (v == null) v = System.getenv(name);
-    if (v == null || String.valueOf(v).isBlank()) return def;
-    try {
-      return Long.parseLong(String.valueOf(v).trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " must be a number, got '" + v + "'");
-    }
+        s.integer(MAX_RETRIES, 2, 0, 100),
+        s.whole(RETRY_BASE_MS, 500, 0, forever),
+        s.whole(RETRY_MAX_MS, 8_000, 0, forever),
+        s.whole(MAX_RETRY_AFTER_MS, 60_000, 0, forever),
+        s.integer(CONNECT_TIMEOUT_MS, 10_000, 1, Integer.MAX_VALUE),
+        s.whole(FIRST_BYTE_TIMEOUT_MS, 120_000, 1, forever),
+        s.whole(IDLE_TIMEOUT_MS, 120_000, 1, forever),
+        s.integer(POOL_SIZE, 200, 1, Integer.MAX_VALUE),
+        s.integer(BREAKER_MAX_FAILURES, 5, 1, Integer.MAX_VALUE),
+        s.whole(BREAKER_RESET_MS, 30_000, 0, forever),
+        (int) s.bytes(MAX_SSE_LINE_BYTES, 1 << 20, 1, Integer.MAX_VALUE - 8),
+        s.bytes(MAX_RESPONSE_BYTES, 32L << 20, 1, forever));
   }
 }

@@ -5,7 +5,7 @@ import dev.maestro.contracts.provider.ProviderEvents;
 import dev.maestro.platform.net.OutboundHttp;
 import dev.maestro.platform.net.OutboundPolicy;
 import dev.maestro.platform.net.OutboundRefusedException;
-import dev.maestro.provider.sse.SseParser;
+import dev.maestro.platform.sse.SseParser;
 import dev.maestro.provider.wire.Credential;
 import dev.maestro.provider.wire.ErrorClassifier;
 import dev.maestro.provider.wire.EventSink;

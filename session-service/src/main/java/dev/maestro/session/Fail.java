@@ -43,9 +43,4 @@ final class Fail {
       return null;
     }
   }
-
-  static ServiceException invalidException(String field, String message) {
-    return new ServiceException(ErrorCodes.BAD_REQUEST, field + ": " + message, new JsonObject()
-        .put("errors", new JsonArray().add(new JsonObject().put("field", field).put("message", message))));
-  }
 }

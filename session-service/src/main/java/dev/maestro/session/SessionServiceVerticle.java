@@ -8,6 +8,7 @@ import dev.maestro.platform.ServiceFailures;
 import dev.maestro.platform.Database;
 import dev.maestro.platform.HealthResponder;
 import dev.maestro.platform.MaestroConfig;
+import dev.maestro.platform.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -61,12 +62,7 @@ public class SessionServiceVerticle extends VerticleBase {
   }
 
   private int poolSize() {
-    Object v = config().getValue(POOL_SIZE);
-    try {
-      return v == null ? 16 : Integer.parseInt(String.valueOf(v).trim());
-    } catch (NumberFormatException e) {
-      throw new dev.maestro.platform.StartupException(POOL_SIZE + " must be a number, got '" + v + "'");
-    }
+    return Settings.of(config()).integer(POOL_SIZE, 16, 1, Integer.MAX_VALUE);
   }
 
   /** For tests and benchmarks on the same node. */

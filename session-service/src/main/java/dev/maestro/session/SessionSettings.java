@@ -2,9 +2,10 @@ package dev.maestro.session;
 
 import dev.maestro.contracts.Timeouts;
 import dev.maestro.contracts.session.ElicitationForm;
+import dev.maestro.platform.Settings;
 import io.vertx.core.json.JsonObject;
 
-/** Tunables of the live sessions (config keys are the env var names, like every Maestro setting). */
+/** Tunables of the live sessions, read through {@link Settings} (config keys are the env var names). */
 record SessionSettings(long idleTimeoutMs, int maxToolRounds, long streamIdleTimeoutMs, int heldEvents,
                        long toolTimeoutSeconds, double compactThreshold, int keepRecentMessages, String modelsFile,
                        long elicitationTimeoutMs, int heldTurnEvents, int maxTurnsPerUser, int maxLivePerUser) {
@@ -22,63 +23,37 @@ record SessionSettings(long idleTimeoutMs, int maxToolRounds, long streamIdleTim
   static final String MAX_LIVE_PER_USER = "MAESTRO_SESSION_MAX_LIVE_PER_USER";
 
   static SessionSettings from(JsonObject config) {
+    Settings s = Settings.of(config);
     long toolSeconds = toolTimeout(config);
-    long elicitationMs = elicitationTimeout(config);
+    long elicitationMs = s.whole(ElicitationForm.TIMEOUT, ElicitationForm.DEFAULT_TIMEOUT_MS, 1, Long.MAX_VALUE);
     try {
       Timeouts.checkElicitation(toolSeconds, elicitationMs);
     } catch (IllegalArgumentException e) {
       throw new dev.maestro.platform.StartupException(e.getMessage());
     }
+    double forever = Double.MAX_VALUE;
+    int most = Integer.MAX_VALUE;
     return new SessionSettings(
-        (long) (num(config, IDLE_TIMEOUT, 300) * 1000),
-        (int) num(config, MAX_TOOL_ROUNDS, 25),
-        (long) (num(config, STREAM_IDLE_TIMEOUT, 180) * 1000),
-        (int) num(config, HELD_EVENTS, 5000),
+        (long) (s.decimal(IDLE_TIMEOUT, 300, 0, forever) * 1000),
+        s.integer(MAX_TOOL_ROUNDS, 25, 1, most),
+        (long) (s.decimal(STREAM_IDLE_TIMEOUT, 180, 0, forever) * 1000),
+        s.integer(HELD_EVENTS, 5000, 1, most),
         toolSeconds,
-        num(config, COMPACT_THRESHOLD, 0.8),
-        (int) num(config, KEEP_RECENT, 6),
-        str(config, MODELS_FILE),
+        s.decimal(COMPACT_THRESHOLD, 0.8, 0, forever),
+        s.integer(KEEP_RECENT, 6, 0, most),
+        s.raw(MODELS_FILE),
         elicitationMs,
-        atLeastOne(config, HELD_TURN_EVENTS, 10_000),
-        atLeastOne(config, MAX_TURNS_PER_USER, 8),
-        atLeastOne(config, MAX_LIVE_PER_USER, 100));
+        s.integer(HELD_TURN_EVENTS, 10_000, 1, most),
+        s.integer(MAX_TURNS_PER_USER, 8, 1, most),
+        s.integer(MAX_LIVE_PER_USER, 100, 1, most));
   }
 
-  private static int atLeastOne(JsonObject config, String key, int def) {
-    double v = num(config, key, def);
-    if (v < 1 || v > Integer.MAX_VALUE) throw new dev.maestro.platform.StartupException(key + " must be at least 1, got '" + str(config, key) + "'");
-    return (int) v;
-  }
-
+  /** The tool timeout is the input every other timeout nests around ({@link Timeouts}). */
   private static long toolTimeout(JsonObject config) {
     try {
       return Timeouts.toolSeconds(config);
     } catch (IllegalArgumentException e) {
       throw new dev.maestro.platform.StartupException(e.getMessage());
     }
-  }
-
-  private static long elicitationTimeout(JsonObject config) {
-    try {
-      return ElicitationForm.timeoutMs(config);
-    } catch (IllegalArgumentException e) {
-      throw new dev.maestro.platform.StartupException(e.getMessage());
-    }
-  }
-
-  private static double num(JsonObject config, String key, double def) {
-    String v = str(config, key);
-    if (v == null) return def;
-    try {
-      return Double.parseDouble(v.trim());
-    } catch (NumberFormatException e) {
-      throw new dev.maestro.platform.StartupException(key + " must be a number, got '" + v + "'");
-    }
-  }
-
-  private static String str(JsonObject config, String key) {
-    Object v = config == null ? null : config.getValue(key);
-    if (v == null) v = System.getProperty(key, System.getenv(key));
-    return v == null || String.valueOf(v).isBlank() ? null : String.valueOf(v);
   }
 }

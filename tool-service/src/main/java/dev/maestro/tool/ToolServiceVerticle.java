@@ -5,6 +5,7 @@ import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.platform.ServiceFailures;
 import dev.maestro.platform.Database;
 import dev.maestro.platform.MaestroConfig;
+import dev.maestro.platform.Settings;
 import dev.maestro.tool.builtin.BuiltinTools;
 import dev.maestro.tool.builtin.CommandRunner;
 import dev.maestro.tool.builtin.Sandbox;
@@ -34,6 +35,7 @@ public class ToolServiceVerticle extends VerticleBase {
   public Future<?> start() {
     MaestroConfig cfg = MaestroConfig.of(config());
     ToolConfig toolCfg = ToolConfig.from(config());
+    long elicitationMs = Settings.of(config()).whole(ElicitationForm.TIMEOUT, ElicitationForm.DEFAULT_TIMEOUT_MS, 1, Long.MAX_VALUE);
     return Database.migrate(vertx, cfg, SCHEMA)
         .compose(applied -> vertx.executeBlocking(() -> Sandbox.detect(toolCfg.sandbox(), cfg.dataDir().resolve("sandbox-probe")), false))
         .compose(sandbox -> {
@@ -42,7 +44,7 @@ public class ToolServiceVerticle extends VerticleBase {
           CommandRunner runner = new CommandRunner(sandbox, toolCfg.outputCap(), System::getenv);
           BuiltinTools builtins = new BuiltinTools(vertx, cfg.dataDir(), runner, toolCfg.glob());
           mcp = new McpManager(vertx, context, new McpServerStore(pool), registry, McpSettings.from(config()),
-              ElicitationBridge.viaSessions(vertx, ElicitationForm.timeoutMs(config())), new McpSandbox(sandbox, cfg.dataDir()));
+              ElicitationBridge.viaSessions(vertx, elicitationMs), new McpSandbox(sandbox, cfg.dataDir()));
           service = new ToolServiceImpl(vertx, registry, builtins, mcp, sandbox);
           return registry.load()
               .compose(v -> registry.replaceSource(ToolDef.BUILTIN, BuiltinTools.definitions()))

@@ -144,10 +144,4 @@ final class Pages {
       return rfc3339;
     }
   }
-
-  /** Only for what the navigation shows; the gateway's operations decide what an admin may do. */
-  static boolean isAdmin(RoutingContext rc) {
-    JsonObject u = principal(rc);
-    return u != null && "admin".equals(u.getString("role"));
-  }
 }

@@ -22,8 +22,4 @@ public class TokenGrantException extends RuntimeException {
   public String error() {
     return error;
   }
-
-  public boolean invalidGrant() {
-    return "invalid_grant".equals(error);
-  }
 }

@@ -6,7 +6,7 @@ import dev.maestro.provider.Credentials;
 import dev.maestro.provider.ProviderServiceImpl;
 import dev.maestro.provider.ProviderSettings;
 import dev.maestro.provider.UpstreamClients;
-import dev.maestro.provider.sse.SseParser;
+import dev.maestro.platform.sse.SseParser;
 import dev.maestro.provider.wire.AnthropicAdapter;
 import dev.maestro.provider.wire.EventSink;
 import dev.maestro.provider.wire.GeminiAdapter;

@@ -36,9 +36,4 @@ public final class Problems {
     if (status == 401) res.putHeader("WWW-Authenticate", "Bearer");
     res.end(problem.encode());
   }
-
-  /** A 400 with {@code errors:[{field, message}]}. */
-  public static JsonObject validation(String detail, io.vertx.core.json.JsonArray errors) {
-    return ServiceFailures.problem(400, detail).put("errors", errors);
-  }
 }

@@ -119,11 +119,6 @@ public class UserStore {
         .compose(rows -> rows.rowCount() == 0 ? notFound() : Future.succeededFuture());
   }
 
-  public Future<Long> countAdmins() {
-    return pool.query("SELECT count(*) FROM app_user WHERE role = 'admin'").execute()
-        .map(rows -> rows.iterator().next().getLong(0));
-  }
-
   private static <T> Future<T> notFound() {
     return ServiceException.fail(ErrorCodes.NOT_FOUND, "no such user", new JsonObject());
   }

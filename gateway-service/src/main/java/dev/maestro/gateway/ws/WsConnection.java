@@ -121,10 +121,6 @@ public class WsConnection {
     return list;
   }
 
-  List<String> sessionIds() {
-    return new ArrayList<>(subs.keySet());
-  }
-
   void close(short code, String reason) {
     if (closed) return;
     ws.close(code, reason).onComplete(ar -> cleanup());

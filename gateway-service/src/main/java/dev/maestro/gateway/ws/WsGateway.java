@@ -136,9 +136,4 @@ public class WsGateway {
     entries.forEach(e -> ids.add(e.sessionId()));
     presence.refresh(entries).onSuccess(ok -> ids.forEach(presence::announce));
   }
-
-  /** For tests: runs one heartbeat now. */
-  public void heartbeatNow() {
-    heartbeat();
-  }
 }

@@ -3,7 +3,6 @@ package dev.maestro.platform.net;
 import dev.maestro.platform.net.OutboundRefusedException.Rule;
 
 import java.net.IDN;
-import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
@@ -60,11 +59,7 @@ public final class OutboundPolicy {
   }
 
   /** A URL that passed the syntax rules: normalised host (IPv6 without brackets), port, and the literal address if it is one. */
-  public record Target(String url, String scheme, String host, int port, InetAddress literal) {
-    public boolean ssl() {
-      return "https".equals(scheme);
-    }
-  }
+  public record Target(String url, String scheme, String host, int port, InetAddress literal) {}
 
   /** A target and the one address (checked, like every other address of the name) to connect to. */
   public record Checked(Target target, InetAddress address) {}
@@ -84,10 +79,6 @@ public final class OutboundPolicy {
 
   public OutboundPolicy withResolver(Resolver r) {
     return new OutboundPolicy(allowed, r);
-  }
-
-  public AllowList allowList() {
-    return allowed;
   }
 
   /** The syntax rules and the rules that need no lookup (literal addresses, metadata names). Never blocks. */
@@ -262,11 +253,6 @@ public final class OutboundPolicy {
     return new OutboundRefusedException(Rule.MALFORMED, what);
   }
 
-  /** Renders any address as a URL authority host (brackets for IPv6). */
-  public static String hostForUrl(InetAddress a) {
-    return a instanceof Inet6Address ? "[" + a.getHostAddress() + "]" : a.getHostAddress();
-  }
-
   /** For tests and diagnostics: the class of an address. */
   public static String classify(InetAddress a) {
     return AddressClass.of(a).name().toLowerCase(Locale.ROOT);
@@ -277,9 +263,5 @@ public final class OutboundPolicy {
     if (spec == null) return out;
     for (String s : spec.split(",")) if (!s.isBlank()) out.add(s.trim());
     return out;
-  }
-
-  static boolean isV4(InetAddress a) {
-    return a instanceof Inet4Address;
   }
 }

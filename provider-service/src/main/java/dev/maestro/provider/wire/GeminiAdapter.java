@@ -3,7 +3,7 @@ package dev.maestro.provider.wire;
 import dev.maestro.contracts.provider.Providers;
 import dev.maestro.contracts.Parts;
 import dev.maestro.contracts.provider.ChatRequest;
-import dev.maestro.provider.sse.SseEvent;
+import dev.maestro.platform.sse.SseEvent;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;

@@ -1,6 +1,6 @@
 package dev.maestro.provider.wire;
 
-import dev.maestro.provider.sse.SseEvent;
+import dev.maestro.platform.sse.SseEvent;
 
 /** Turns one provider's SSE events into normalized events; one instance per stream attempt. */
 public interface StreamDecoder {

@@ -1,6 +1,6 @@
 package dev.maestro.provider.wire;
 
-import dev.maestro.provider.sse.SseEvent;
+import dev.maestro.platform.sse.SseEvent;
 
 /**
  * What every wire's decoder shares: a stream ends exactly once, with usage (when reported) then

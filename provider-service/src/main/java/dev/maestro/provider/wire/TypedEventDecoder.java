@@ -1,6 +1,6 @@
 package dev.maestro.provider.wire;
 
-import dev.maestro.provider.sse.SseEvent;
+import dev.maestro.platform.sse.SseEvent;
 import io.vertx.core.json.JsonObject;
 
 /**

@@ -1,6 +1,6 @@
 package dev.maestro.provider.wire;
 
-import dev.maestro.provider.sse.SseParser;
+import dev.maestro.platform.sse.SseParser;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,10 @@
 package dev.maestro.tool.builtin;
 
-import dev.maestro.platform.StartupException;
+import dev.maestro.platform.Settings;
 import io.vertx.core.json.JsonObject;
 
 /**
- * How commands and stdio MCP servers are confined, read from the verticle config or the environment:
+ * How commands and stdio MCP servers are confined, read through {@link Settings} (verticle config or environment):
  * <ul>
  *   <li>{@code MAESTRO_SANDBOX}: {@code bubblewrap} (default; when it cannot run, nothing runs) or
  *       {@code none} (the admin accepts unconfined commands; logged as a warning and reported).</li>
@@ -26,14 +26,13 @@ public record SandboxSettings(boolean none, String bwrap, long memoryMb, long cp
   }
 
   public static SandboxSettings from(JsonObject config) {
-    String mode = value(config, MODE, "bubblewrap").trim().toLowerCase(java.util.Locale.ROOT);
-    if (!mode.equals("bubblewrap") && !mode.equals("none")) {
-      throw new StartupException(MODE + " must be 'bubblewrap' (the default) or 'none', got '" + mode + "'");
-    }
-    return new SandboxSettings(mode.equals("none"), value(config, "MAESTRO_SANDBOX_BWRAP", "bwrap"),
-        num(config, "MAESTRO_SANDBOX_MEMORY_MB", 4096), num(config, "MAESTRO_SANDBOX_CPU_SECONDS", 1800),
-        num(config, "MAESTRO_SANDBOX_MAX_PROCESSES", 1024), num(config, "MAESTRO_SANDBOX_FILE_SIZE_MB", 2048),
-        num(config, "MAESTRO_SANDBOX_OPEN_FILES", 4096), (int) num(config, "MAESTRO_SANDBOX_UID", 65534));
+    Settings s = Settings.of(config);
+    String mode = s.oneOf(MODE, "bubblewrap", "none");
+    long most = Long.MAX_VALUE;
+    return new SandboxSettings(mode.equals("none"), s.string("MAESTRO_SANDBOX_BWRAP", "bwrap"),
+        s.whole("MAESTRO_SANDBOX_MEMORY_MB", 4096, 1, most), s.whole("MAESTRO_SANDBOX_CPU_SECONDS", 1800, 1, most),
+        s.whole("MAESTRO_SANDBOX_MAX_PROCESSES", 1024, 1, most), s.whole("MAESTRO_SANDBOX_FILE_SIZE_MB", 2048, 1, most),
+        s.whole("MAESTRO_SANDBOX_OPEN_FILES", 4096, 1, most), s.integer("MAESTRO_SANDBOX_UID", 65534, 1, Integer.MAX_VALUE));
   }
 
   public SandboxSettings withBwrap(String path) {
@@ -46,22 +45,5 @@ public record SandboxSettings(boolean none, String bwrap, long memoryMb, long cp
 
   public SandboxSettings unconfined() {
     return new SandboxSettings(true, bwrap, memoryMb, cpuSeconds, maxProcesses, fileSizeMb, openFiles, rootUid);
-  }
-
-  private static String value(JsonObject config, String name, String def) {
-    Object v = config == null ? null : config.getValue(name);
-    if (v == null) v = System.getProperty(name, System.getenv(name));
-    return v == null || String.valueOf(v).isBlank() ? def : String.valueOf(v);
-  }
-
-  private static long num(JsonObject config, String name, long def) {
-    String v = value(config, name, String.valueOf(def));
-    try {
-      long n = Long.parseLong(v.trim());
-      if (n < 1) throw new NumberFormatException();
-      return n;
-    } catch (NumberFormatException e) {
-      throw new StartupException(name + " must be a positive whole number, got '" + v + "'");
-    }
   }
 }

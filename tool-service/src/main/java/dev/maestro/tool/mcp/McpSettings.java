@@ -1,6 +1,7 @@
 package dev.maestro.tool.mcp;
 
 import dev.maestro.platform.MaestroConfig;
+import dev.maestro.platform.Settings;
 import dev.maestro.platform.net.OutboundPolicy;
 import io.vertx.core.json.JsonObject;
 
@@ -19,19 +20,10 @@ public record McpSettings(int pingMillis, int backoffMillis, int maxBackoffMilli
   }
 
   public static McpSettings from(JsonObject config) {
-    return new McpSettings(num(config, "MAESTRO_MCP_PING_MS", 15000), num(config, "MAESTRO_MCP_BACKOFF_MS", 1000),
-        num(config, "MAESTRO_MCP_MAX_BACKOFF_MS", 60000), num(config, "MAESTRO_MCP_REQUEST_TIMEOUT_SECONDS", 60),
+    Settings s = Settings.of(config);
+    int most = Integer.MAX_VALUE;
+    return new McpSettings(s.integer("MAESTRO_MCP_PING_MS", 15000, 1, most), s.integer("MAESTRO_MCP_BACKOFF_MS", 1000, 1, most),
+        s.integer("MAESTRO_MCP_MAX_BACKOFF_MS", 60000, 1, most), s.integer("MAESTRO_MCP_REQUEST_TIMEOUT_SECONDS", 60, 1, most),
         MaestroConfig.of(config).outboundPolicy());
-  }
-
-  private static int num(JsonObject config, String name, int def) {
-    Object v = config == null ? null : config.getValue(name);
-    if (v == null) v = System.getProperty(name, System.getenv(name));
-    if (v == null) return def;
-    try {
-      return Math.max(1, Integer.parseInt(String.valueOf(v).trim()));
-    } catch (NumberFormatException e) {
-      throw new dev.maestro.platform.StartupException(name + " must be a number, got '" + v + "'");
-    }
   }
 }

@@ -1,5 +1,7 @@
 package dev.maestro.tool.mcp;
 
+import dev.maestro.platform.sse.SseEvent;
+import dev.maestro.platform.sse.SseLines;
 import io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.TypeRef;
@@ -391,7 +393,7 @@ final class StreamableHttpTransport implements McpClientTransport {
   /** One HTTP response of a {@link Stream}: parses its SSE lines and reports its end exactly once. */
   private final class Connection {
     final Stream stream;
-    final SseEventParser parser = new SseEventParser(MAX_EVENT_CHARS);
+    final SseLines parser = new SseLines(MAX_EVENT_CHARS);
     final AtomicBoolean over = new AtomicBoolean();
     volatile Flow.Subscription subscription;
     volatile boolean sawData;
@@ -414,7 +416,7 @@ final class StreamableHttpTransport implements McpClientTransport {
         public void onNext(String line) {
           try {
             if (!line.isEmpty()) sawData = true;
-            SseEventParser.Event e = parser.line(line);
+            SseEvent e = parser.line(line);
             if (parser.lastEventId() != null) stream.lastEventId = parser.lastEventId();
             if (parser.retryMillis() >= 0) stream.retryMillis = parser.retryMillis();
             if (e != null && "message".equals(e.type())) deliver(e.data());

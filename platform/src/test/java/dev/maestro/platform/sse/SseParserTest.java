@@ -1,4 +1,4 @@
-package dev.maestro.provider.sse;
+package dev.maestro.platform.sse;
 
 import org.junit.jupiter.api.Test;
 
@@ -9,6 +9,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** The byte-level SSE parser provider streams go through (moved from provider-service). */
 class SseParserTest {
 
   private static List<SseEvent> parse(byte[] bytes, int... cuts) {
@@ -105,5 +106,16 @@ class SseParserTest {
     SseParser p = new SseParser(out::add, 64);
     p.feed(("data: " + "x".repeat(58) + "\n\n").getBytes(StandardCharsets.UTF_8));
     assertThat(out).containsExactly(new SseEvent(null, "x".repeat(58)));
+  }
+
+  @Test
+  void idAndRetryAreKeptForResumingAndAVertxBufferIsReadInPlace() {
+    List<SseEvent> out = new ArrayList<>();
+    SseParser p = new SseParser(out::add);
+    p.feed(io.vertx.core.buffer.Buffer.buffer("id: a\nretry: 250\ndata: 1\n\nid: b\0c\ndata: 2\n\nretry: x\n\n"));
+    assertThat(out).containsExactly(new SseEvent(null, "1"), new SseEvent(null, "2"));
+    assertThat(p.lastEventId()).isEqualTo("a");
+    assertThat(p.retryMillis()).isEqualTo(250);
+    assertThat(p.events()).isEqualTo(2);
   }
 }
