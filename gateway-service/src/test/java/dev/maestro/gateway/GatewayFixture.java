@@ -1,10 +1,10 @@
 package dev.maestro.gateway;
 
+import dev.maestro.testkit.services.FakeAuthService;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.tool.ToolService;
-import dev.maestro.gateway.fakes.FakeAuthService;
 import dev.maestro.gateway.fakes.FakeProviderService;
 import dev.maestro.gateway.fakes.FakeSessionService;
 import dev.maestro.gateway.fakes.FakeToolService;
@@ -45,7 +45,7 @@ public class GatewayFixture implements AutoCloseable {
 
   public final Vertx vertx = Vertx.vertx();
   public final FakeSessionService sessions = new FakeSessionService(vertx);
-  public final FakeAuthService auth = new FakeAuthService();
+  public final FakeAuthService auth = FakeAuthService.leakingSecrets().authorizeAt("https://auth.example/authorize");
   public final FakeToolService tools = new FakeToolService();
   public final FakeProviderService providers = new FakeProviderService();
   public final List<GatewayVerticle> gateways = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.maestro.bench.provider;
 
+import dev.maestro.testkit.services.FakeAuthService;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.provider.Credentials;
@@ -180,7 +181,7 @@ public final class ProviderBench {
   private static JsonArray latency(int chunks, long delayMs, int[] levels) throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions());
     FakeUpstream fake = FakeUpstream.start(vertx, 0).await(10, TimeUnit.SECONDS).recording(false);
-    BenchAuthService auth = new BenchAuthService();
+    FakeAuthService auth = FakeAuthService.likeTheRealService();
     new ServiceBinder(vertx).setAddress(AuthService.ADDRESS).register(AuthService.class, auth).completion().await(10, TimeUnit.SECONDS);
     int maxLevel = Arrays.stream(levels).max().orElse(1);
     ProviderSettings settings = ProviderSettings.from(new JsonObject().put(ProviderSettings.POOL_SIZE, String.valueOf(maxLevel + 50))

@@ -1,5 +1,6 @@
 package dev.maestro.provider.support;
 
+import dev.maestro.testkit.services.FakeAuthService;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.provider.ProviderServiceVerticle;
@@ -20,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Harness implements AutoCloseable {
   public final Vertx vertx;
-  public final FakeAuthService auth = new FakeAuthService();
+  public final FakeAuthService auth = FakeAuthService.likeTheRealService();
   public final ProviderService service;
 
   private Harness(Vertx vertx, JsonObject settings) throws Exception {

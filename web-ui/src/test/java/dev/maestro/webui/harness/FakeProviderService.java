@@ -1,5 +1,6 @@
 package dev.maestro.webui.harness;
 
+import dev.maestro.testkit.services.FakeAuthService;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.provider.ProviderService;
 import io.vertx.core.Future;

@@ -1,5 +1,6 @@
 package dev.maestro.webui.harness;
 
+import dev.maestro.testkit.services.FakeAuthService;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
@@ -45,7 +46,7 @@ public final class WebUiHarness {
   public WebUiHarness(Vertx vertx) {
     this.vertx = vertx;
     this.sessions = new FakeSessionService(vertx);
-    this.auth = new FakeAuthService();
+    this.auth = FakeAuthService.likeTheRealService();
     this.providers = new FakeProviderService(auth);
     this.tools = new FakeToolService();
     this.api = new FakeGatewayApi(vertx);
