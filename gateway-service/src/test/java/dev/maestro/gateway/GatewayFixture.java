@@ -1,14 +1,14 @@
 package dev.maestro.gateway;
 
-import dev.maestro.testkit.services.FakeAuthService;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.tool.ToolService;
-import dev.maestro.gateway.fakes.FakeProviderService;
 import dev.maestro.gateway.fakes.FakeSessionService;
 import dev.maestro.gateway.fakes.FakeToolService;
 import dev.maestro.testkit.TestEnv;
+import dev.maestro.testkit.services.FakeAuthService;
+import dev.maestro.testkit.services.FakeProviderService;
 import dev.maestro.webui.WebUi;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -25,6 +25,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.serviceproxy.ServiceBinder;
+import org.awaitility.Awaitility;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +48,7 @@ public class GatewayFixture implements AutoCloseable {
   public final FakeSessionService sessions = new FakeSessionService(vertx);
   public final FakeAuthService auth = FakeAuthService.leakingSecrets().authorizeAt("https://auth.example/authorize");
   public final FakeToolService tools = new FakeToolService();
-  public final FakeProviderService providers = new FakeProviderService();
+  public final FakeProviderService providers = FakeProviderService.acceptingEveryKey();
   public final List<GatewayVerticle> gateways = new ArrayList<>();
   public final WebClient client;
   public io.vertx.core.eventbus.MessageConsumer<JsonObject> sessionBinding;
@@ -200,9 +201,7 @@ public class GatewayFixture implements AutoCloseable {
     }
 
     public short awaitClose(Duration timeout) throws InterruptedException {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (closeCode == null && System.nanoTime() < deadline) Thread.sleep(10);
-      if (closeCode == null) throw new AssertionError("socket still open after " + timeout);
+      Awaitility.await("socket closed").atMost(timeout).pollInterval(Duration.ofMillis(10)).until(() -> closeCode != null);
       return closeCode;
     }
   }

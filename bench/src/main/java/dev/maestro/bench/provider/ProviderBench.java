@@ -1,6 +1,5 @@
 package dev.maestro.bench.provider;
 
-import dev.maestro.testkit.services.FakeAuthService;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.provider.Credentials;
@@ -19,6 +18,7 @@ import dev.maestro.provider.wire.WireAdapter;
 import dev.maestro.testkit.fake.FakeReply;
 import dev.maestro.testkit.fake.FakeTurn;
 import dev.maestro.testkit.fake.FakeUpstream;
+import dev.maestro.testkit.services.FakeAuthService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;

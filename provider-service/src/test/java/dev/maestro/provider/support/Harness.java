@@ -1,11 +1,11 @@
 package dev.maestro.provider.support;
 
-import dev.maestro.testkit.services.FakeAuthService;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.provider.ProviderServiceVerticle;
 import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeUpstream;
+import dev.maestro.testkit.services.FakeAuthService;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

@@ -1,12 +1,13 @@
 package dev.maestro.webui.harness;
 
-import dev.maestro.testkit.services.FakeAuthService;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.testkit.TestEnv;
+import dev.maestro.testkit.services.FakeAuthService;
+import dev.maestro.testkit.services.FakeProviderService;
 import dev.maestro.webui.WebUi;
 import dev.maestro.webui.WebUiGateway;
 import io.vertx.core.Future;
@@ -47,7 +48,9 @@ public final class WebUiHarness {
     this.vertx = vertx;
     this.sessions = new FakeSessionService(vertx);
     this.auth = FakeAuthService.likeTheRealService();
-    this.providers = new FakeProviderService(auth);
+    this.providers = FakeProviderService.checkingKeys(auth, key -> key.startsWith("sk-"))
+        .models(new JsonObject().put("id", "fake-small").put("displayName", "Fake Small"),
+            new JsonObject().put("id", "fake-large").put("displayName", "Fake Large <b>beta</b>"));
     this.tools = new FakeToolService();
     this.api = new FakeGatewayApi(vertx);
     this.gateway = new FakeOperations(vertx, this);
