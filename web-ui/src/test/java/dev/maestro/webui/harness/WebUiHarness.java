@@ -8,6 +8,7 @@ import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.services.FakeAuthService;
 import dev.maestro.testkit.services.FakeProviderService;
+import dev.maestro.testkit.services.FakeToolService;
 import dev.maestro.webui.WebUi;
 import dev.maestro.webui.WebUiGateway;
 import io.vertx.core.Future;
@@ -51,7 +52,7 @@ public final class WebUiHarness {
     this.providers = FakeProviderService.checkingKeys(auth, key -> key.startsWith("sk-"))
         .models(new JsonObject().put("id", "fake-small").put("displayName", "Fake Small"),
             new JsonObject().put("id", "fake-large").put("displayName", "Fake Large <b>beta</b>"));
-    this.tools = new FakeToolService();
+    this.tools = FakeToolService.demo();
     this.api = new FakeGatewayApi(vertx);
     this.gateway = new FakeOperations(vertx, this);
   }
