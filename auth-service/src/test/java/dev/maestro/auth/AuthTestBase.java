@@ -19,9 +19,11 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Tuple;
 import io.vertx.sqlclient.Row;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -135,12 +137,7 @@ abstract class AuthTestBase {
   }
 
   static void eventually(String what, long timeoutMs, BooleanSupplier check) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + timeoutMs;
-    while (System.currentTimeMillis() < deadline) {
-      if (check.getAsBoolean()) return;
-      Thread.sleep(50);
-    }
-    fail("timed out waiting for: " + what);
+    Awaitility.await(what).atMost(Duration.ofMillis(timeoutMs)).pollInterval(Duration.ofMillis(50)).until(check::getAsBoolean);
   }
 
   /** Every row of every table of schema auth, as text (bytea shows as \x hex). */

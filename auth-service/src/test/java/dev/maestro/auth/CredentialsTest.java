@@ -1,7 +1,9 @@
 package dev.maestro.auth;
 
 import dev.maestro.contracts.ErrorCodes;
+import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
+import dev.maestro.testkit.services.FakeProviderService;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceBinder;
@@ -17,6 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** API-key credentials, validation through provider-service, OAuth client settings, encryption at rest. */
 class CredentialsTest extends AuthTestBase {
   static final String KEY = "sk-ant-api03-secretvalue-abcdefghijklmnop-wxyz";
+  /** The one key the stand-in provider-service accepts. */
+  static final String GOOD_KEY = "sk-good-0123456789abcdefWXYZ";
 
   static JsonObject apiKey(String provider, String key) {
     return new JsonObject().put("provider", provider).put("kind", "api_key").put("label", "mine").put("apiKey", key);
@@ -63,14 +67,14 @@ class CredentialsTest extends AuthTestBase {
     Instance i = start();
     BlockingQueue<JsonObject> events = statusEvents(i);
     // provider-service not running yet: the key is kept, validation says so
-    JsonObject unchecked = await(i.auth().createCredential("alice", apiKey("openai", FakeProviderService.GOOD_KEY).put("validate", true)));
+    JsonObject unchecked = await(i.auth().createCredential("alice", apiKey("openai", GOOD_KEY).put("validate", true)));
     assertThat(unchecked.getJsonObject("validation")).isEqualTo(new JsonObject().put("ok", false)
         .put("message", "could not validate: provider-service unavailable"));
     assertThat(unchecked.getString("status")).isEqualTo("active");
 
     await(new ServiceBinder(i.vertx()).setAddress(ProviderService.ADDRESS)
-        .register(ProviderService.class, new FakeProviderService(i.vertx())).completion());
-    JsonObject good = await(i.auth().createCredential("alice", apiKey("openai", FakeProviderService.GOOD_KEY).put("validate", true)));
+        .register(ProviderService.class, FakeProviderService.checkingKeys(AuthService.createProxy(i.vertx()), GOOD_KEY::equals)).completion());
+    JsonObject good = await(i.auth().createCredential("alice", apiKey("openai", GOOD_KEY).put("validate", true)));
     assertThat(good.getJsonObject("validation").getBoolean("ok")).isTrue();
     assertThat(good.getString("status")).isEqualTo("active");
 

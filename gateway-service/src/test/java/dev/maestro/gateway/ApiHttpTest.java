@@ -6,11 +6,13 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.time.Duration;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -173,11 +175,8 @@ class ApiHttpTest {
     assertProblem(fx.get("/api/v1/sessions/" + id + "/export?format=pdf", t()), 400);
     Resp imported = fx.post("/api/v1/sessions/import", t(), json.json());
     assertThat(imported.status()).isEqualTo(201);
-    long deadline = System.currentTimeMillis() + 5000;
-    Resp events;
-    do {
-      events = fx.get("/api/v1/sessions/" + id + "/events?afterSeq=2", t());
-    } while (events.json().getJsonArray("items").size() < 4 && System.currentTimeMillis() < deadline);
+    Resp events = Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+        .until(() -> fx.get("/api/v1/sessions/" + id + "/events?afterSeq=2", t()), r -> r.json().getJsonArray("items").size() >= 4);
     assertThat(events.json().getJsonArray("items").getJsonObject(0).getLong("seq")).isEqualTo(3);
     assertProblem(fx.get("/api/v1/sessions/" + id + "/events?afterSeq=abc", t()), 400);
     assertThat(fx.call(HttpMethod.DELETE, "/api/v1/sessions/" + id, t(), null).status()).isEqualTo(204);

@@ -7,11 +7,13 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -111,12 +113,8 @@ class AuthAndUsersTest {
     assertThat(soon.status()).isEqualTo(201);
     String t = soon.json().getString("token");
     assertThat(fx.get("/api/v1/sessions", t).status()).isEqualTo(200);
-    long deadline = System.currentTimeMillis() + 10_000;
-    int status = 200;
-    while (status == 200 && System.currentTimeMillis() < deadline) {
-      status = fx.get("/api/v1/sessions", t).status();
-      if (status == 200) Thread.sleep(100);
-    }
+    int status = Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+        .until(() -> fx.get("/api/v1/sessions", t).status(), s -> s != 200);
     assertThat(status).isEqualTo(401);
   }
 

@@ -4,11 +4,11 @@ import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.tool.ToolService;
-import dev.maestro.gateway.fakes.FakeAuthService;
-import dev.maestro.gateway.fakes.FakeProviderService;
 import dev.maestro.gateway.fakes.FakeSessionService;
-import dev.maestro.gateway.fakes.FakeToolService;
 import dev.maestro.testkit.TestEnv;
+import dev.maestro.testkit.services.FakeAuthService;
+import dev.maestro.testkit.services.FakeProviderService;
+import dev.maestro.testkit.services.FakeToolService;
 import dev.maestro.webui.WebUi;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -25,6 +25,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.serviceproxy.ServiceBinder;
+import org.awaitility.Awaitility;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,9 +46,9 @@ public class GatewayFixture implements AutoCloseable {
 
   public final Vertx vertx = Vertx.vertx();
   public final FakeSessionService sessions = new FakeSessionService(vertx);
-  public final FakeAuthService auth = new FakeAuthService();
-  public final FakeToolService tools = new FakeToolService();
-  public final FakeProviderService providers = new FakeProviderService();
+  public final FakeAuthService auth = FakeAuthService.leakingSecrets().authorizeAt("https://auth.example/authorize");
+  public final FakeToolService tools = FakeToolService.minimal();
+  public final FakeProviderService providers = FakeProviderService.acceptingEveryKey();
   public final List<GatewayVerticle> gateways = new ArrayList<>();
   public final WebClient client;
   public io.vertx.core.eventbus.MessageConsumer<JsonObject> sessionBinding;
@@ -200,9 +201,7 @@ public class GatewayFixture implements AutoCloseable {
     }
 
     public short awaitClose(Duration timeout) throws InterruptedException {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (closeCode == null && System.nanoTime() < deadline) Thread.sleep(10);
-      if (closeCode == null) throw new AssertionError("socket still open after " + timeout);
+      Awaitility.await("socket closed").atMost(timeout).pollInterval(Duration.ofMillis(10)).until(() -> closeCode != null);
       return closeCode;
     }
   }

@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,13 +69,8 @@ class RedisOutageTest {
     assertThat(fx.get("/health", null).json().getString("redis")).isEqualTo("DOWN");
 
     proxy.restart();
-    long deadline = System.currentTimeMillis() + 20_000;
-    JsonArray open = null;
-    while (System.currentTimeMillis() < deadline) {
-      open = openIn(token, session);
-      if (open != null && !open.isEmpty()) break;
-      Thread.sleep(200);
-    }
+    JsonArray open = Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+        .until(() -> openIn(token, session), o -> o != null && !o.isEmpty());
     assertThat(open).isEqualTo(new JsonArray().add("tui"));
     JsonObject presence = ws.next(f -> "event".equals(f.getString("type")) && "presence".equals(f.getJsonObject("event").getString("type")),
         Duration.ofSeconds(10));
@@ -101,12 +97,9 @@ class RedisOutageTest {
     } finally {
       proxy.restart();
     }
-    long deadline = System.currentTimeMillis() + 20_000;
-    int status = 0;
-    while (System.currentTimeMillis() < deadline && (status = fx.call(fx.port(), HttpMethod.GET, "/api/v1/sessions", null, null, cookie).status()) != 200) {
-      Thread.sleep(200);
-    }
-    assertThat(status).as("the browser session survives the outage").isEqualTo(200);
+    Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+        assertThat(fx.call(fx.port(), HttpMethod.GET, "/api/v1/sessions", null, null, cookie).status())
+            .as("the browser session survives the outage").isEqualTo(200));
   }
 
   @Test
@@ -130,12 +123,9 @@ class RedisOutageTest {
     } finally {
       proxy.restart();
     }
-    long deadline = System.currentTimeMillis() + 20_000;
-    int status = 0;
-    while (System.currentTimeMillis() < deadline && (status = fx.post("/api/v1/auth/token", null, new JsonObject().put("username", "admin")
-        .put("password", GatewayFixture.ADMIN_PASSWORD).put("name", "after outage")).status()) != 201) {
-      Thread.sleep(200);
-    }
-    assertThat(status).as("sign-in works again once Redis is back").isEqualTo(201);
+    Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+        assertThat(fx.post("/api/v1/auth/token", null, new JsonObject().put("username", "admin")
+            .put("password", GatewayFixture.ADMIN_PASSWORD).put("name", "after outage")).status())
+            .as("sign-in works again once Redis is back").isEqualTo(201));
   }
 }

@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -257,8 +258,8 @@ class WebSocketTest {
       fx.sessions.emit(session, SessionEvents.delta(chunk));
       if (i % 100 == 99) Thread.sleep(5);
     }
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (fx.gateways.get(0).openSockets() >= before && System.currentTimeMillis() < deadline) Thread.sleep(20);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+        .until(() -> fx.gateways.get(0).openSockets() < before);
     assertThat(fx.gateways.get(0).openSockets()).isLessThan(before);
     ws.socket.resume();
     assertThat(ws.awaitClose(Duration.ofSeconds(20))).isEqualTo(CloseCodes.SLOW_CONSUMER);

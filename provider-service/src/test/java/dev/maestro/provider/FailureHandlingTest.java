@@ -1,5 +1,9 @@
 package dev.maestro.provider;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.provider.ProviderEvents;
 import dev.maestro.provider.support.Harness;
@@ -16,14 +20,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Retries (Retry-After, backoff, never after the first delta), the circuit breaker, cancel, cuts,
@@ -76,12 +83,23 @@ class FailureHandlingTest {
     return target.equals("openai-responses") ? "openai" : target;
   }
 
-  private static void waitUntil(BooleanSupplier cond, Duration max) throws InterruptedException {
-    long deadline = System.nanoTime() + max.toNanos();
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("condition not met within " + max);
-      Thread.sleep(10);
-    }
+  private static void waitUntil(BooleanSupplier cond, Duration max) {
+    await().atMost(max).pollInterval(Duration.ofMillis(10)).until(cond::getAsBoolean);
+  }
+
+  /**
+   * Runs a control stream whose first attempt fails retryably, started now, and waits until its retry has
+   * arrived: any retry scheduled earlier with the same backoff would have arrived by then too, so a
+   * "no further request" check made afterwards cannot pass just because it looked too early.
+   */
+  private static void awaitAControlRetry(FakeReply firstAnswer, Duration max) throws Exception {
+    FakeUpstream control = h.fake();
+    control.enqueue(firstAnswer);
+    StreamHandle c = h.stream(request("anthropic", h.credential("anthropic", control), "control"));
+    c.awaitEnd(max);
+    assertThat(control.requests()).as("the control stream was retried").hasSize(2);
+    assertThat(c.text()).isEqualTo("Echo: control");
+    control.close();
   }
 
   private static long terminals(StreamHandle s) {
@@ -149,7 +167,9 @@ class FailureHandlingTest {
     assertThat(s.text()).doesNotContain("Echo");
     assertThat(s.last().getString("type")).isEqualTo("error");
     assertThat(s.last().getString("code")).isIn(ProviderEvents.OVERLOADED, ProviderEvents.UPSTREAM_UNAVAILABLE);
-    Thread.sleep(200); // a retry would have been scheduled ~20 ms after the failure
+    // a retry would have been scheduled ~20 ms after the failure; a control stream's retry shows that time passed
+    awaitAControlRetry(FakeReply.stream(FakeTurn.create().text("never", "sent")).midStreamError(1, "overloaded"),
+        Duration.ofSeconds(5));
     assertThat(fake.requests()).hasSize(1);
     assertThat(terminals(s)).isEqualTo(1);
     fake.close();
@@ -225,8 +245,13 @@ class FailureHandlingTest {
     s.awaitEnd(Duration.ofSeconds(2));
     assertThat(s.last().getString("code")).isEqualTo(ProviderEvents.CANCELLED);
     int count = s.events.size();
-    Thread.sleep(300); // the slow stream would send a chunk every 150 ms
+    // the slow stream would send a chunk every 150 ms: wait until a second slow stream got two more
+    StreamHandle control = h.stream(request(target, h.credential(provider(target), fake), "another slow one"));
+    waitUntil(() -> !control.ofType("text").isEmpty(), Duration.ofSeconds(5));
+    int controlChunks = control.ofType("text").size();
+    waitUntil(() -> control.ofType("text").size() >= controlChunks + 2, Duration.ofSeconds(5));
     assertThat(s.events).hasSize(count);
+    h.service.cancel(control.streamId).await(5, TimeUnit.SECONDS);
     assertThat(terminals(s)).isEqualTo(1);
     // cancelling again (or an unknown stream) is a harmless no-op
     h.service.cancel(s.streamId).await(5, TimeUnit.SECONDS);
@@ -237,18 +262,52 @@ class FailureHandlingTest {
   void cancelDuringARetryBackoffEndsAtOnceWithoutAnotherRequest() throws Exception {
     FakeUpstream fake = h.fake();
     fake.enqueue(FakeReply.error(429).retryAfter("3"));
+    RetryLog retryLog = new RetryLog("in 3000 ms");
     StreamHandle s = h.stream(request("anthropic", h.credential("anthropic", fake), "hello"));
     waitUntil(() -> fake.requests().size() == 1, Duration.ofSeconds(5));
-    Thread.sleep(100); // the 429 answer arrives and the 3 s backoff starts
+    retryLog.awaitBackoff(); // the 429 answer arrived and the 3 s backoff started
     long t0 = System.nanoTime();
     h.service.cancel(s.streamId).await(5, TimeUnit.SECONDS);
     s.awaitEnd(Duration.ofSeconds(2));
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
     assertThat(s.events).hasSize(1);
     assertThat(s.last().getString("code")).isEqualTo(ProviderEvents.CANCELLED);
-    Thread.sleep(3200);
+    // a control stream started after the cancel, with the same 3 s backoff, was retried: so would this one have been
+    awaitAControlRetry(FakeReply.error(429).retryAfter("3"), Duration.ofSeconds(8));
     assertThat(fake.requests()).hasSize(1);
+    retryLog.close();
     fake.close();
+  }
+
+  /** Watches StreamCall's "retry N/M in D ms" log line: the moment a backoff timer is set. */
+  private static final class RetryLog extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+    private final Logger logger = (Logger) LoggerFactory.getLogger(StreamCall.class);
+    private final Level levelBefore = logger.getLevel();
+    private final String delay;
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+
+    RetryLog(String delay) {
+      this.delay = delay;
+      if (!logger.isInfoEnabled()) logger.setLevel(Level.INFO);
+      start();
+      logger.addAppender(this);
+    }
+
+    @Override
+    protected void append(ILoggingEvent e) {
+      lines.add(e.getFormattedMessage());
+    }
+
+    void awaitBackoff() {
+      await().atMost(Duration.ofSeconds(5)).until(() -> lines.stream().anyMatch(l -> l.contains("retry 1/") && l.contains(delay)));
+    }
+
+    @Override
+    public void close() {
+      logger.detachAppender(this);
+      logger.setLevel(levelBefore);
+      stop();
+    }
   }
 
   @Test

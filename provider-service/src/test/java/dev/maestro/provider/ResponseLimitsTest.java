@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Hostile provider output: a line without end (5 MiB of one SSE line) and a response without end
@@ -46,12 +47,8 @@ class ResponseLimitsTest {
     return Harness.request(provider, cred, model, text);
   }
 
-  private static void waitUntil(BooleanSupplier cond, Duration max) throws InterruptedException {
-    long deadline = System.nanoTime() + max.toNanos();
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("condition not met within " + max);
-      Thread.sleep(10);
-    }
+  private static void waitUntil(BooleanSupplier cond, Duration max) {
+    await().atMost(max).pollInterval(Duration.ofMillis(10)).until(cond::getAsBoolean);
   }
 
   @ParameterizedTest

@@ -11,9 +11,13 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceBinder;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -119,14 +123,15 @@ final class Harness {
     final List<JsonObject> events = new CopyOnWriteArrayList<>();
     MessageConsumer<JsonObject> consumer;
 
-    /** Polls (with a deadline) until an event matches; returns it. */
+    /** Waits (with a deadline) until an event matches; returns it. */
     JsonObject await(Predicate<JsonObject> match, long timeoutMs) throws InterruptedException {
-      long deadline = System.currentTimeMillis() + timeoutMs;
-      while (System.currentTimeMillis() < deadline) {
-        for (JsonObject e : events) if (match.test(e.getJsonObject("event"))) return e;
-        Thread.sleep(10);
+      try {
+        return Awaitility.await().atMost(Duration.ofMillis(timeoutMs)).pollInterval(Duration.ofMillis(10))
+            .until(() -> events.stream().filter(e -> match.test(e.getJsonObject("event"))).findFirst(), Optional::isPresent)
+            .orElseThrow();
+      } catch (ConditionTimeoutException e) {
+        throw new AssertionError("no matching event within " + timeoutMs + " ms; got " + types(), e);
       }
-      throw new AssertionError("no matching event within " + timeoutMs + " ms; got " + types());
     }
 
     JsonObject awaitType(String type) throws InterruptedException {
@@ -135,13 +140,12 @@ final class Harness {
 
     /** Waits for the n-th turn_completed (1-based). */
     JsonObject awaitTurnCompleted(int n) throws InterruptedException {
-      long deadline = System.currentTimeMillis() + 10_000;
-      while (System.currentTimeMillis() < deadline) {
-        List<JsonObject> done = ofType("turn_completed");
-        if (done.size() >= n) return done.get(n - 1);
-        Thread.sleep(10);
+      try {
+        return Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+            .until(() -> ofType("turn_completed"), done -> done.size() >= n).get(n - 1);
+      } catch (ConditionTimeoutException e) {
+        throw new AssertionError("turn_completed #" + n + " did not come; got " + types(), e);
       }
-      throw new AssertionError("turn_completed #" + n + " did not come; got " + types());
     }
 
     List<JsonObject> ofType(String type) {

@@ -3,10 +3,12 @@ package dev.maestro.session;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -89,10 +91,8 @@ class ManySessionsTest {
     rec.awaitTurnCompleted(1);
     long lastSeq = rec.events.get(rec.events.size() - 1).getLong("seq");
     SessionRouter router = h.verticle.router();
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (router.currentOwner(id).await(5, java.util.concurrent.TimeUnit.SECONDS) != null && System.currentTimeMillis() < deadline) {
-      Thread.sleep(50);
-    }
+    Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+        .until(() -> router.currentOwner(id).await(5, java.util.concurrent.TimeUnit.SECONDS) == null);
     assertThat(router.currentOwner(id).await(5, java.util.concurrent.TimeUnit.SECONDS)).isNull();
     await(h.sessions.send(user, id, "second"));
     rec.awaitTurnCompleted(2);

@@ -7,10 +7,12 @@ import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -130,17 +132,9 @@ class OwnerFailoverTest {
     assertThat(await(viaAlive.get(user, id)).getJsonArray("messages")).hasSize(4);
   }
 
-  private static <T> T retry(Callable<T> call) throws Exception {
-    long deadline = System.currentTimeMillis() + 45_000;
-    Exception last = null;
-    while (System.currentTimeMillis() < deadline) {
-      try {
-        return call.call();
-      } catch (Exception e) {
-        last = e;
-        Thread.sleep(200);
-      }
-    }
-    throw last;
+  /** Calls until it answers without an exception (an AssertionError fails at once), within 45 s. */
+  private static <T> T retry(Callable<T> call) {
+    return Awaitility.await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(200)).pollDelay(Duration.ZERO)
+        .ignoreExceptionsInstanceOf(Exception.class).until(call, answer -> true);
   }
 }

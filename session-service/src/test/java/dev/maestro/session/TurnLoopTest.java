@@ -4,11 +4,13 @@ import dev.maestro.contracts.ErrorCodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 
 import static dev.maestro.session.FakeProvider.*;
@@ -270,8 +272,8 @@ class TurnLoopTest {
     h.provider.script(toolCall("b1", "block", new JsonObject()), done("tool_use"));
     await(h.sessions.send(user, s.getString("id"), "block"));
     rec.awaitType("tool_call");
-    long deadline = System.currentTimeMillis() + 5000;
-    while (h.tools.executed.isEmpty() && System.currentTimeMillis() < deadline) Thread.sleep(10);
+    Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+        .until(() -> !h.tools.executed.isEmpty());
     await(h.sessions.cancel(user, s.getString("id")));
     JsonObject completed = rec.awaitTurnCompleted(1);
     assertThat(completed.getJsonObject("event").getString("status")).isEqualTo("cancelled");

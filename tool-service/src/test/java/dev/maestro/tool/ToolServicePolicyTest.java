@@ -6,10 +6,12 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -146,8 +148,7 @@ class ToolServicePolicyTest {
     var pending = tools.execute(new JsonObject().put("callId", callId).put("sessionId", "pol").put("name", "run_command")
         .put("arguments", new JsonObject().put("command", "echo first-line; sleep 30; echo never"))
         .put("progressAddress", address));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (events.isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);
+    Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20)).until(() -> !events.isEmpty());
     assertThat(events).isNotEmpty();
     assertThat(events.get(0).getString("callId")).isEqualTo(callId);
     assertThat(events.get(0).getString("type")).isEqualTo("progress");
@@ -168,8 +169,8 @@ class ToolServicePolicyTest {
         .put("arguments", new JsonObject().put("command", "sleep " + markerA + "; echo victim-finished").put("timeoutSeconds", 20)));
     var attacker = tools.execute(new JsonObject().put("callId", callId).put("sessionId", "attacker").put("name", "run_command")
         .put("arguments", new JsonObject().put("command", "sleep " + markerB + "; echo attacker-finished")));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while ((processes("sleep " + markerA) == 0 || processes("sleep " + markerB) == 0) && System.nanoTime() < deadline) Thread.sleep(20);
+    Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20))
+        .until(() -> processes("sleep " + markerA) > 0 && processes("sleep " + markerB) > 0);
     assertThat(processes("sleep " + markerA)).as("victim's command running").isPositive();
     // The attacker cancels "its" call_1 and a made-up session's: only its own command stops.
     tools.cancelCall("attacker", callId).await(10, TimeUnit.SECONDS);

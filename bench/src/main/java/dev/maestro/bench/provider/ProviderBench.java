@@ -18,6 +18,7 @@ import dev.maestro.provider.wire.WireAdapter;
 import dev.maestro.testkit.fake.FakeReply;
 import dev.maestro.testkit.fake.FakeTurn;
 import dev.maestro.testkit.fake.FakeUpstream;
+import dev.maestro.testkit.services.FakeAuthService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -180,7 +181,7 @@ public final class ProviderBench {
   private static JsonArray latency(int chunks, long delayMs, int[] levels) throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions());
     FakeUpstream fake = FakeUpstream.start(vertx, 0).await(10, TimeUnit.SECONDS).recording(false);
-    BenchAuthService auth = new BenchAuthService();
+    FakeAuthService auth = FakeAuthService.likeTheRealService();
     new ServiceBinder(vertx).setAddress(AuthService.ADDRESS).register(AuthService.class, auth).completion().await(10, TimeUnit.SECONDS);
     int maxLevel = Arrays.stream(levels).max().orElse(1);
     ProviderSettings settings = ProviderSettings.from(new JsonObject().put(ProviderSettings.POOL_SIZE, String.valueOf(maxLevel + 50))

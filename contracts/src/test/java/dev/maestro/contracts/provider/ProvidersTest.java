@@ -4,11 +4,12 @@ import org.junit.jupiter.api.Test;
 
 import java.util.regex.Pattern;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The one provider list, and the message and pattern made from it. */
+/** The one provider list, the message and pattern made from it, and the default endpoints. */
 class ProvidersTest {
 
   @Test
@@ -23,5 +24,24 @@ class ProvidersTest {
       assertFalse(Providers.isKnown(bad), String.valueOf(bad));
       if (bad != null) assertFalse(p.matcher(bad).matches(), bad);
     }
+  }
+
+  @Test
+  void openAiStyleDefaultsIncludeTheVersionPathOthersDoNot() {
+    assertThat(Providers.defaultBaseUrl(Providers.OPENAI)).isEqualTo("https://api.openai.com/v1");
+    assertThat(Providers.defaultBaseUrl(Providers.ANTHROPIC)).isEqualTo("https://api.anthropic.com");
+    assertThat(Providers.defaultBaseUrl(Providers.GEMINI)).isEqualTo("https://generativelanguage.googleapis.com");
+  }
+
+  @Test
+  void openAiCompatibleUnknownAndMissingProvidersHaveNoDefault() {
+    assertThat(Providers.defaultBaseUrl(Providers.OPENAI_COMPATIBLE)).isNull();
+    assertThat(Providers.defaultBaseUrl("nope")).isNull();
+    assertThat(Providers.defaultBaseUrl(null)).isNull();
+  }
+
+  @Test
+  void theListHoldsEachProviderOnce() {
+    assertThat(Providers.ALL).containsExactly("anthropic", "openai", "gemini", "openai-compatible");
   }
 }

@@ -5,6 +5,7 @@ import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.provider.ProviderServiceVerticle;
 import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeUpstream;
+import dev.maestro.testkit.services.FakeAuthService;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -20,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Harness implements AutoCloseable {
   public final Vertx vertx;
-  public final FakeAuthService auth = new FakeAuthService();
+  public final FakeAuthService auth = FakeAuthService.likeTheRealService();
   public final ProviderService service;
 
   private Harness(Vertx vertx, JsonObject settings) throws Exception {

@@ -2,11 +2,14 @@ package dev.maestro.tool.builtin;
 
 import dev.maestro.tool.exec.CallContext;
 import dev.maestro.tool.exec.ToolResult;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -105,8 +108,8 @@ class CommandRunnerTest {
     String marker = "41" + (System.nanoTime() % 1000) + ".5";
     CallContext ctx = ctx(null);
     var future = runner.run(ws, "(sleep " + marker + " &); sleep " + marker, 60, ctx);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (count("sleep " + marker) < 2 && System.nanoTime() < deadline) Thread.onSpinWait();
+    Awaitility.await("both sleeps running").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+        .until(() -> count("sleep " + marker) >= 2);
     ctx.cancel();
     ToolResult r = future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     assertThat(r.isError()).isTrue();
@@ -149,9 +152,11 @@ class CommandRunnerTest {
 
   /** Polls (the kill is asynchronous) and returns how many such processes are still alive. */
   static long waitUntilNoProcess(String commandLine) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    long n;
-    while ((n = count(commandLine)) > 0 && System.nanoTime() < deadline) Thread.onSpinWait();
-    return n;
+    try {
+      return Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).pollDelay(Duration.ZERO)
+          .until(() -> count(commandLine), n -> n == 0);
+    } catch (ConditionTimeoutException e) {
+      return count(commandLine);
+    }
   }
 }

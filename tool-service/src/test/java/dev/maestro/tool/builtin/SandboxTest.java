@@ -2,6 +2,7 @@ package dev.maestro.tool.builtin;
 
 import dev.maestro.tool.exec.CallContext;
 import dev.maestro.tool.exec.ToolResult;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,7 @@ import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -148,8 +150,7 @@ class SandboxTest {
     try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
       assertThat(s.isConnected()).isTrue();
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (accepted.get() < 1 && System.nanoTime() < deadline) Thread.sleep(20);
+    Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> accepted.get() >= 1);
     assertThat(accepted.get()).as("only the test's own connection was accepted").isEqualTo(1);
   }
 

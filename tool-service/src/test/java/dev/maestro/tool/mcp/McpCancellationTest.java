@@ -13,11 +13,14 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Callable;
@@ -53,11 +56,8 @@ class McpCancellationTest {
     httpPort = McpServersTest.freePort();
     httpServer = new ProcessBuilder("node", NODE_DIR.resolve("slow-server.mjs").toString(), "http", String.valueOf(httpPort))
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!McpServersTest.listening(httpPort)) {
-      assertThat(System.nanoTime()).as("slow-server http did not start").isLessThan(deadline);
-      Thread.sleep(50);
-    }
+    Awaitility.await("slow-server http listening").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+        .until(() -> McpServersTest.listening(httpPort));
     connect(new JsonObject().put("name", "slowstdio").put("transport", "stdio").put("command", "node")
         .put("args", new JsonArray().add(NODE_DIR.resolve("slow-server.mjs").toString()))
         .put("mounts", new JsonArray().add(NODE_DIR.toString())));
@@ -78,13 +78,8 @@ class McpCancellationTest {
   }
 
   static <T> T waitFor(Callable<T> get, Predicate<T> ok, String what) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    T last;
-    while (!ok.test(last = get.call())) {
-      assertThat(System.nanoTime()).as("waiting for %s, last: %s", what, last).isLessThan(deadline);
-      Thread.sleep(50);
-    }
-    return last;
+    return Awaitility.await(what).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).pollDelay(Duration.ZERO)
+        .until(get, ok::test);
   }
 
   static JsonObject call(String callId, String name, JsonObject args, int timeoutSeconds) {
@@ -168,15 +163,15 @@ class McpCancellationTest {
     CallContext ctx = new CallContext(UUID.randomUUID().toString(), "mcp-cancel", 30, null);
     context.runOnContext(v -> conn[0].call("slow", new JsonObject().put("label", label), ctx)
         .onComplete(ar -> result.complete(ar.result())));
-    long startDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    JsonObject started;
-    while ((started = entry(seenOver(context, conn[0]), "started", label)) == null) {
-      assertThat(result).as("the slow call ended before it started: %s", result.getNow(null)).isNotDone();
-      assertThat(System.nanoTime()).as("the slow call never started").isLessThan(startDeadline);
-      Thread.sleep(50);
-    }
-    // Deliberately past the 2 s request timeout: the point is that nothing happens in this window.
-    Thread.sleep(3_000);
+    JsonObject started = Awaitility.await("the slow call started").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+        .until(() -> {
+          assertThat(result).as("the slow call ended before it started: %s", result.getNow(null)).isNotDone();
+          return entry(seenOver(context, conn[0]), "started", label);
+        }, Objects::nonNull);
+    // The server saw the call, so the 2 s request timeout is running: the call must stay open for the whole
+    // window past it (checked all along, failing the moment it ends), not merely be open at its end.
+    Awaitility.await("a call living past the MCP request timeout").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(50)).until(() -> !result.isDone());
     assertThat(result).as("a call must live as long as its own timeoutSeconds, not the MCP request timeout").isNotDone();
     long t0 = System.nanoTime();
     context.runOnContext(v -> ctx.cancel());
@@ -184,12 +179,8 @@ class McpCancellationTest {
     assertThat(r.isError()).isTrue();
     assertThat(r.text()).contains("call cancelled");
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(3_000);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    JsonObject aborted;
-    while ((aborted = entry(seenOver(context, conn[0]), "aborted", label)) == null) {
-      assertThat(System.nanoTime()).as("server never saw the cancellation").isLessThan(deadline);
-      Thread.sleep(50);
-    }
+    JsonObject aborted = Awaitility.await("the server saw the cancellation").atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(50)).until(() -> entry(seenOver(context, conn[0]), "aborted", label), Objects::nonNull);
     assertThat(aborted.getValue("requestId")).isEqualTo(started.getValue("requestId"));
     assertThat(aborted.getString("reason")).contains("cancelled");
     context.runOnContext(v -> conn[0].close());

@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,11 +59,8 @@ class McpServersTest {
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
     pb.environment().put("PORT", String.valueOf(httpPort));
     httpServer = pb.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!listening(httpPort)) {
-      assertThat(System.nanoTime()).as("server-everything streamableHttp did not start").isLessThan(deadline);
-      Thread.sleep(100);
-    }
+    Awaitility.await("server-everything streamableHttp listening").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+        .until(() -> listening(httpPort));
   }
 
   @AfterAll
@@ -108,24 +107,14 @@ class McpServersTest {
   }
 
   static JsonObject waitForServer(String id, Predicate<JsonObject> p, String what) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    JsonObject s;
-    while (!p.test(s = tools.getMcpServer(id).await(10, TimeUnit.SECONDS))) {
-      assertThat(System.nanoTime()).as("waiting for %s, last: %s", what, s.encode()).isLessThan(deadline);
-      Thread.sleep(50);
-    }
-    return s;
+    return Awaitility.await(what).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).pollDelay(Duration.ZERO)
+        .until(() -> tools.getMcpServer(id).await(10, TimeUnit.SECONDS), p::test);
   }
 
   static JsonObject waitForTool(String name, boolean present) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      JsonObject t = tools.listTools().await(10, TimeUnit.SECONDS).stream()
-          .filter(j -> j.getString("name").equals(name)).findFirst().orElse(null);
-      if ((t != null) == present) return t;
-      assertThat(System.nanoTime()).as("waiting for tool %s present=%s", name, present).isLessThan(deadline);
-      Thread.sleep(50);
-    }
+    return Awaitility.await("tool " + name + " present=" + present).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        .pollDelay(Duration.ZERO).until(() -> tools.listTools().await(10, TimeUnit.SECONDS).stream()
+            .filter(j -> j.getString("name").equals(name)).findFirst(), t -> t.isPresent() == present).orElse(null);
   }
 
   static JsonObject call(String name, JsonObject args, String progressAddress) throws Exception {
@@ -340,11 +329,8 @@ class McpServersTest {
     pb.environment().put("PORT", String.valueOf(port));
     Process legacy = pb.start();
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (!listening(port)) {
-        assertThat(System.nanoTime()).as("server-everything sse did not start").isLessThan(deadline);
-        Thread.sleep(100);
-      }
+      Awaitility.await("server-everything sse listening").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+          .until(() -> listening(port));
       JsonObject s = create(new JsonObject().put("name", "old").put("transport", "http")
           .put("url", "http://127.0.0.1:" + port + "/sse"));
       waitForServer(s.getString("id"), McpServersTest::connected, "legacy sse connected");

@@ -6,6 +6,9 @@ import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.testkit.TestEnv;
+import dev.maestro.testkit.services.FakeAuthService;
+import dev.maestro.testkit.services.FakeProviderService;
+import dev.maestro.testkit.services.FakeToolService;
 import dev.maestro.webui.WebUi;
 import dev.maestro.webui.WebUiGateway;
 import io.vertx.core.Future;
@@ -45,9 +48,11 @@ public final class WebUiHarness {
   public WebUiHarness(Vertx vertx) {
     this.vertx = vertx;
     this.sessions = new FakeSessionService(vertx);
-    this.auth = new FakeAuthService();
-    this.providers = new FakeProviderService(auth);
-    this.tools = new FakeToolService();
+    this.auth = FakeAuthService.likeTheRealService();
+    this.providers = FakeProviderService.checkingKeys(auth, key -> key.startsWith("sk-"))
+        .models(new JsonObject().put("id", "fake-small").put("displayName", "Fake Small"),
+            new JsonObject().put("id", "fake-large").put("displayName", "Fake Large <b>beta</b>"));
+    this.tools = FakeToolService.demo();
     this.api = new FakeGatewayApi(vertx);
     this.gateway = new FakeOperations(vertx, this);
   }
