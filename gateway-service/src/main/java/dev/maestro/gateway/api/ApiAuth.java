@@ -53,7 +53,8 @@ public class ApiAuth {
     return authenticate(rc);
   }
 
-  private static JsonObject safeUser(RoutingContext rc) {
+  /** The cookie session's principal, or null (also when the session store cannot be read). */
+  static JsonObject safeUser(RoutingContext rc) {
     try {
       return WebUi.user(rc);
     } catch (RuntimeException e) {
@@ -61,7 +62,8 @@ public class ApiAuth {
     }
   }
 
-  private static boolean csrfOk(RoutingContext rc) {
+  /** The request carries the browser session's CSRF token (false when it cannot be checked). */
+  static boolean csrfOk(RoutingContext rc) {
     try {
       return WebUi.csrfOk(rc);
     } catch (RuntimeException e) {

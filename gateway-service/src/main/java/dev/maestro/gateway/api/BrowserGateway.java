@@ -69,7 +69,7 @@ public final class BrowserGateway implements WebUiGateway {
     if (operations.changesState(operationId)) {
       // Pages change state only from a form post of this origin with this session's token.
       boolean post = rc.request().method() == HttpMethod.POST;
-      if (!post || !ApiAuth.sameOrigin(rc) || !csrfOk(rc)) {
+      if (!post || !ApiAuth.sameOrigin(rc) || !ApiAuth.csrfOk(rc)) {
         return failed(new ServiceException(ErrorCodes.FORBIDDEN, "missing or wrong CSRF token", new JsonObject()));
       }
     }
@@ -102,20 +102,8 @@ public final class BrowserGateway implements WebUiGateway {
   }
 
   private static String cookieUserId(RoutingContext rc) {
-    try {
-      JsonObject u = WebUi.user(rc);
-      return u == null ? null : u.getString("userId");
-    } catch (RuntimeException e) {
-      return null;
-    }
-  }
-
-  private static boolean csrfOk(RoutingContext rc) {
-    try {
-      return WebUi.csrfOk(rc);
-    } catch (RuntimeException e) {
-      return false;
-    }
+    JsonObject u = ApiAuth.safeUser(rc);
+    return u == null ? null : u.getString("userId");
   }
 
   /** The one failure mapping (the API's), logged like {@link Problems#fail} when it is our fault. */
