@@ -6,7 +6,6 @@ import dev.maestro.gateway.auth.Principal;
 import dev.maestro.gateway.auth.UserStore;
 import dev.maestro.platform.ServiceFailures;
 import dev.maestro.webui.OperationFailed;
-import dev.maestro.webui.WebUi;
 import dev.maestro.webui.WebUiGateway;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
