@@ -71,7 +71,9 @@ class ElicitationEndToEndTest {
 
     HttpResponse<Buffer> server = post("/api/v1/mcp-servers", new JsonObject().put("name", "everything").put("transport", "stdio")
         .put("command", "node").put("args", new JsonArray()
-            .add(NODE_DIR.resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js").toString()).add("stdio")));
+            .add(NODE_DIR.resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js").toString()).add("stdio"))
+        // stdio servers run in the sandbox: the server's own files must be mounted (read-only) by the admin
+        .put("mounts", new JsonArray().add(NODE_DIR.toString())));
     assertThat(server.statusCode()).as(server.bodyAsString()).isEqualTo(201);
     String serverId = server.bodyAsJsonObject().getString("id");
     poll("MCP server connected", () -> get("/api/v1/mcp-servers/" + serverId).bodyAsJsonObject(),
