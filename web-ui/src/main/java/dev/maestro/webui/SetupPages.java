@@ -153,7 +153,8 @@ final class SetupPages {
             .put("isStdio", "stdio".equals(s.getString("transport")))
             .put("isFailed", "failed".equals(status))
             .put("isConnected", "connected".equals(status))
-            .put("argsText", s.getJsonArray("args") == null ? "" : String.join(" ", s.getJsonArray("args").stream().map(String::valueOf).toList())));
+            .put("argsText", s.getJsonArray("args") == null ? "" : String.join(" ", s.getJsonArray("args").stream().map(String::valueOf).toList()))
+            .put("mountsText", s.getJsonArray("mounts") == null ? "" : String.join(" ", s.getJsonArray("mounts").stream().map(String::valueOf).toList())));
       }
       pages.render(rc, 200, "mcp", "MCP servers", new JsonObject().put("servers", items));
     }).onFailure(err -> pages.error(rc, err));
@@ -167,6 +168,9 @@ final class SetupPages {
       put(server, "command", Forms.field(rc, "command"));
       server.put("args", Forms.lines(rc.request().getFormAttribute("args")));
       server.put("env", Forms.pairs(rc.request().getFormAttribute("env"), '='));
+      // the sandbox's two openings, both the admin's explicit choice (tool-service checks the paths)
+      server.put("network", "true".equals(Forms.field(rc, "network")));
+      server.put("mounts", Forms.lines(rc.request().getFormAttribute("mounts")));
     } else {
       put(server, "url", Forms.field(rc, "url"));
       server.put("headers", Forms.pairs(rc.request().getFormAttribute("headers"), ':'));

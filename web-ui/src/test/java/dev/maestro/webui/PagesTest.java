@@ -352,4 +352,27 @@ class PagesTest {
         .contains("action=\"/mcp/" + id + "/restart\"").contains("action=\"/mcp/" + id + "/delete\"");
     assertThat(b.get("/tools").send().await().bodyAsString()).contains("class=\"tool-form\"");
   }
+
+  @Test
+  void anAdminGivesAStdioServerNetworkAndMountsFromTheForm() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    HttpResponse<Buffer> r = b.post("/mcp").sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", csrf(b))
+        .add("name", "sandboxed").add("transport", "stdio").add("command", "npx").add("args", "-y\nsome-server")
+        .add("network", "true").add("mounts", "/opt/mcp/one\n/srv/data:rw\n")).await();
+    assertThat(r.statusCode()).isEqualTo(303);
+    JsonObject created = harness.tools.listMcpServers().await().stream()
+        .filter(s -> "sandboxed".equals(s.getString("name"))).findFirst().orElseThrow();
+    assertThat(created.getBoolean("network")).isTrue();
+    assertThat(created.getJsonArray("mounts")).containsExactly("/opt/mcp/one", "/srv/data:rw");
+    String page = b.get("/mcp").send().await().bodyAsString();
+    assertThat(page).contains("id=\"mcp-network\"").contains("/opt/mcp/one /srv/data:rw");
+    // unticked: no network
+    b.post("/mcp").sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", csrf(b))
+        .add("name", "closed").add("transport", "stdio").add("command", "node")).await();
+    JsonObject closed = harness.tools.listMcpServers().await().stream()
+        .filter(s -> "closed".equals(s.getString("name"))).findFirst().orElseThrow();
+    assertThat(closed.getBoolean("network")).isFalse();
+    assertThat(closed.getJsonArray("mounts")).isEmpty();
+  }
 }
