@@ -45,10 +45,7 @@ class McpCancellationTest {
 
   @BeforeAll
   static void start() throws Exception {
-    NodeDeps.ensureInstalled(NODE_DIR);
-    vertx = Vertx.vertx();
-    TestEnv.ensureDatabase(vertx).await(30, TimeUnit.SECONDS);
-    TestEnv.dropSchema(vertx, ToolServiceVerticle.SCHEMA).await(30, TimeUnit.SECONDS);
+    vertx = McpServersTest.freshToolSchema();
     JsonObject config = TestEnv.config().put("MAESTRO_MCP_PING_MS", "2000").put("MAESTRO_MCP_REQUEST_TIMEOUT_SECONDS", "20");
     vertx.deployVerticle(new ToolServiceVerticle(), new DeploymentOptions().setConfig(config)).await(60, TimeUnit.SECONDS);
     tools = ToolService.createProxy(vertx);

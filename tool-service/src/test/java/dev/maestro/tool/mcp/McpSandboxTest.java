@@ -39,10 +39,7 @@ class McpSandboxTest {
 
   @BeforeAll
   static void start() throws Exception {
-    NodeDeps.ensureInstalled(NODE_DIR);
-    vertx = Vertx.vertx();
-    TestEnv.ensureDatabase(vertx).await(30, TimeUnit.SECONDS);
-    TestEnv.dropSchema(vertx, ToolServiceVerticle.SCHEMA).await(30, TimeUnit.SECONDS);
+    vertx = McpServersTest.freshToolSchema();
     JsonObject config = TestEnv.config();
     dataDir = Path.of(config.getString("MAESTRO_DATA_DIR"));
     Files.createDirectories(dataDir.resolve("workspaces/victim"));

@@ -40,10 +40,7 @@ class McpServersTest {
 
   @BeforeAll
   static void start() throws Exception {
-    NodeDeps.ensureInstalled(NODE_DIR);
-    vertx = Vertx.vertx();
-    TestEnv.ensureDatabase(vertx).await(30, TimeUnit.SECONDS);
-    TestEnv.dropSchema(vertx, ToolServiceVerticle.SCHEMA).await(30, TimeUnit.SECONDS);
+    vertx = freshToolSchema();
     JsonObject config = TestEnv.config().put("MAESTRO_MCP_PING_MS", "300").put("MAESTRO_MCP_BACKOFF_MS", "1500")
         .put("MAESTRO_MCP_MAX_BACKOFF_MS", "3000").put("MAESTRO_MCP_REQUEST_TIMEOUT_SECONDS", "20");
     // Outside the data dir: a sandboxed server never sees the data dir, and a mount into it is refused.
@@ -73,6 +70,18 @@ class McpServersTest {
   }
 
   /** The test servers live here; a sandboxed server sees only what is mounted. */
+  /**
+   * What every MCP test class starts with: the node servers installed, a Vert.x, and the tool schema
+   * dropped so the service under test migrates it from scratch.
+   */
+  static Vertx freshToolSchema() throws Exception {
+    NodeDeps.ensureInstalled(NODE_DIR);
+    Vertx v = Vertx.vertx();
+    TestEnv.ensureDatabase(v).await(30, TimeUnit.SECONDS);
+    TestEnv.dropSchema(v, ToolServiceVerticle.SCHEMA).await(30, TimeUnit.SECONDS);
+    return v;
+  }
+
   static JsonArray nodeDir() {
     return new JsonArray().add(NODE_DIR.toString());
   }
