@@ -196,6 +196,11 @@ class AuthAndUsersTest {
         .put("apiKey", "sk-secret-123456")).json().getString("id");
     assertThat(fx.get("/api/v1/models?provider=openai&credentialId=" + cred, bob.getString("token")).status()).isEqualTo(404);
     assertThat(fx.get("/api/v1/models?provider=openai&credentialId=" + cred, alice.getString("token")).status()).isEqualTo(200);
+    // the credential operations added for the web pages: another member's id is answered like a missing one
+    assertThat(fx.get("/api/v1/credentials/" + cred, bob.getString("token")).status()).isEqualTo(404);
+    assertThat(fx.post("/api/v1/credentials/" + cred + "/validate", bob.getString("token"), null).status()).isEqualTo(404);
+    assertThat(fx.call(HttpMethod.DELETE, "/api/v1/credentials/" + cred, bob.getString("token"), null).status()).isEqualTo(404);
+    assertThat(fx.get("/api/v1/credentials/" + cred, alice.getString("token")).status()).isEqualTo(200);
   }
 
   @Test
