@@ -2,6 +2,7 @@ package dev.maestro.session;
 
 import dev.maestro.contracts.session.ElicitationForm;
 import dev.maestro.contracts.session.SessionService;
+import dev.maestro.session.subagent.SubagentStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -76,7 +77,7 @@ public class SessionServiceImpl implements SessionService {
           JsonArray items = new JsonArray();
           msgs.forEach(m -> items.add(publicMessage(m)));
           return publicSession(s).put("activeTurnId", turnId).put("messages", items);
-        })));
+        })).compose(full -> new SubagentStore(store.pool()).family(sessionId).map(full::mergeIn)));
   }
 
   @Override

@@ -8,7 +8,8 @@ import io.vertx.core.json.JsonObject;
 /** Tunables of the live sessions, read through {@link Settings} (config keys are the env var names). */
 record SessionSettings(long idleTimeoutMs, int maxToolRounds, long streamIdleTimeoutMs, int heldEvents,
                        long toolTimeoutSeconds, double compactThreshold, int keepRecentMessages, String modelsFile,
-                       long elicitationTimeoutMs, int heldTurnEvents, int maxTurnsPerUser, int maxLivePerUser) {
+                       long elicitationTimeoutMs, int heldTurnEvents, int maxTurnsPerUser, int maxLivePerUser,
+                       dev.maestro.session.subagent.SubagentLimits subagents) {
 
   static final String IDLE_TIMEOUT = "MAESTRO_SESSION_IDLE_SECONDS";
   static final String MAX_TOOL_ROUNDS = "MAESTRO_SESSION_MAX_TOOL_ROUNDS";
@@ -45,7 +46,8 @@ record SessionSettings(long idleTimeoutMs, int maxToolRounds, long streamIdleTim
         elicitationMs,
         s.integer(HELD_TURN_EVENTS, 10_000, 1, most),
         s.integer(MAX_TURNS_PER_USER, 8, 1, most),
-        s.integer(MAX_LIVE_PER_USER, 100, 1, most));
+        s.integer(MAX_LIVE_PER_USER, 100, 1, most),
+        dev.maestro.session.subagent.SubagentLimits.from(s));
   }
 
   /** The tool timeout is the input every other timeout nests around ({@link Timeouts}). */

@@ -37,6 +37,11 @@ public class SessionStore {
     this.pool = pool;
   }
 
+  /** For the stores of features with their own SQL class (sub-agents). */
+  public Pool pool() {
+    return pool;
+  }
+
   // ---------------------------------------------------------------- sessions
 
   public Future<JsonObject> insertSession(String userId, JsonObject s) {
@@ -65,7 +70,8 @@ public class SessionStore {
   public Future<JsonObject> list(String userId, String q, int limit, String cursor) {
     List<Object> params = new ArrayList<>();
     params.add(userId);
-    StringBuilder sql = new StringBuilder("SELECT " + SESSION_COLUMNS + " FROM session s WHERE user_id = $1");
+    // sub-agent sessions are listed under their parent ("children"), not here
+    StringBuilder sql = new StringBuilder("SELECT " + SESSION_COLUMNS + " FROM session s WHERE user_id = $1 AND parent_session_id IS NULL");
     String tsquery = q == null ? null : prefixQuery(q);
     if (q != null && !q.isBlank()) {
       if (tsquery == null) return Future.succeededFuture(new JsonObject().put("items", new JsonArray()).putNull("nextCursor"));

@@ -5,6 +5,7 @@ import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.session.ElicitationForm;
 import dev.maestro.contracts.session.SessionEvents;
 import dev.maestro.contracts.tool.ToolService;
+import dev.maestro.session.subagent.Subagents;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -39,6 +40,7 @@ final class ToolGate {
   private final Map<String, String> resolved;
 
   private List<JsonObject> offered = List.of();
+  private Subagents subagents;
   private boolean closed;
   private final Map<String, Promise<String>> approvals = new LinkedHashMap<>();
   private final Map<String, Elicitation> elicitations = new LinkedHashMap<>();
@@ -76,6 +78,12 @@ final class ToolGate {
         return size() > 256;
       }
     };
+  }
+
+  /** Runs {@code task} calls and says where the session's tools work (a child: its parent's workspace). */
+  ToolGate subagents(Subagents subagents) {
+    this.subagents = subagents;
+    return this;
   }
 
   void offer(List<JsonObject> tools) {
@@ -139,10 +147,12 @@ final class ToolGate {
     return decision.compose(d -> {
       if (closed) return Future.succeededFuture(errorResult(callId, ToolResults.TURN_CANCELLED));
       if (!"allow".equals(d)) return Future.succeededFuture(errorResult(callId, ToolResults.USER_DENIED));
+      if (subagents != null && Subagents.isTask(name)) return subagents.run(call);
       JsonObject exec = new JsonObject().put("callId", callId).put("sessionId", sessionId).put("name", name)
           .put("arguments", call.getJsonObject("arguments", new JsonObject()))
           .put("timeoutSeconds", settings.toolTimeoutSeconds());
-      return tools.execute(exec).recover(err -> Future.succeededFuture(
+      Future<String> workspace = subagents == null ? Future.succeededFuture(sessionId) : subagents.workspaceId();
+      return workspace.compose(ws -> tools.execute(exec.put("workspaceId", ws))).recover(err -> Future.succeededFuture(
           errorResult(callId, ToolResults.couldNotRun(err.getMessage()))));
     });
   }

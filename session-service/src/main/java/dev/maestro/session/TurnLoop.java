@@ -3,6 +3,9 @@ package dev.maestro.session;
 import dev.maestro.contracts.provider.ChatRequest;
 import dev.maestro.contracts.provider.ProviderEvents;
 import dev.maestro.contracts.session.SessionEvents;
+import dev.maestro.contracts.session.SessionService;
+import dev.maestro.session.subagent.SubagentStore;
+import dev.maestro.session.subagent.Subagents;
 import dev.maestro.contracts.tool.ToolService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -36,6 +39,7 @@ final class TurnLoop {
   private final Runnable touched;
   private final Map<String, String> resolvedElicitations = ToolGate.resolvedLedger();
   private Turn turn;
+  private final Subagents subagents;
 
   /** One turn in flight: what cancel has to stop and what late events must be checked against. */
   private final class Turn {
@@ -49,6 +53,7 @@ final class TurnLoop {
     Turn(String id) {
       this.id = id;
       this.gate = new ToolGate(live.sessionId, tools, vertx, settings, live::publish, resolvedElicitations);
+      gate.subagents(subagents);
     }
   }
 
@@ -64,6 +69,8 @@ final class TurnLoop {
     this.settings = settings;
     this.vertx = vertx;
     this.touched = touched;
+    this.subagents = new Subagents(live.sessionId, () -> live.session, live::publish, new SubagentStore(store.pool()),
+        SessionService.createProxy(vertx), settings.subagents(), vertx);
   }
 
   /** The id of the turn in flight, or null. */
@@ -106,6 +113,8 @@ final class TurnLoop {
   }
 
   Future<JsonObject> approve(String callId, String decision) {
+    Future<JsonObject> child = subagents.approve(callId, decision);
+    if (child != null) return child;
     if (turn == null) return Fail.notFound("pending approval " + callId);
     return turn.gate.approve(callId, decision);
   }
@@ -138,6 +147,7 @@ final class TurnLoop {
     // finish ends the stream here after marking the turn finished, so its failure is not a turn error
     if (t.stream != null) streams.stopUpstream(t.stream);
     t.gate.cancelRunning();
+    subagents.cancelAll();
     return finish(t, status, null);
   }
 
@@ -154,6 +164,7 @@ final class TurnLoop {
         .onSuccess(s -> live.session = s)
         .compose(s -> credentials.checkForTurn(s))
         .compose(v -> offeredTools(live.session))
+        .map(subagents::withTaskTool)
         .onSuccess(t.gate::offer)
         .compose(v -> round(t))
         .onFailure(err -> fail(t, err));

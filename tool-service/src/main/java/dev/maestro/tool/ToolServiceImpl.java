@@ -162,6 +162,7 @@ public final class ToolServiceImpl implements ToolService {
     CallContext ctx = new CallContext(callId, sessionId, timeout, progressAddress == null ? null
         : text -> vertx.eventBus().send(progressAddress,
             new JsonObject().put("callId", callId).put("type", "progress").put("text", text)));
+    ctx.useWorkspace(call.getString("workspaceId"));
     CallKey key = callId == null ? null : new CallKey(sessionId, callId);
     if (key != null) running.put(key, ctx);
 

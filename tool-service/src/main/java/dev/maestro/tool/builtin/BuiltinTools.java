@@ -64,7 +64,7 @@ public final class BuiltinTools {
     if (name.equals("run_command")) {
       Workspace ws;
       try {
-        ws = Workspace.forSession(dataDir, ctx.sessionId(), commands.sandbox());
+        ws = Workspace.forSession(dataDir, ctx.workspaceId(), commands.sandbox());
       } catch (ToolError e) {
         return Future.succeededFuture(ToolResult.error(e.getMessage()));
       }
@@ -75,7 +75,7 @@ public final class BuiltinTools {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ctx.timeoutSeconds());
     return vertx.executeBlocking(() -> {
       try {
-        Workspace ws = Workspace.forSession(dataDir, ctx.sessionId(), commands.sandbox());
+        Workspace ws = Workspace.forSession(dataDir, ctx.workspaceId(), commands.sandbox());
         String text = switch (name) {
           case "read_file" -> FileTools.readFile(ws, args);
           case "write_file" -> FileTools.writeFile(ws, args);

@@ -15,6 +15,7 @@ public final class CallContext {
   private final Consumer<String> progress;
   private final AtomicReference<Runnable> canceller = new AtomicReference<>();
   private volatile boolean cancelled;
+  private volatile String workspaceId;
 
   public CallContext(String callId, String sessionId, int timeoutSeconds, Consumer<String> progress) {
     this.callId = callId;
@@ -25,6 +26,14 @@ public final class CallContext {
 
   public String callId() { return callId; }
   public String sessionId() { return sessionId; }
+  /** Whose workspace the built-in tools use: the session's own, or (a sub-agent's call) its parent's. */
+  public String workspaceId() { return workspaceId == null ? sessionId : workspaceId; }
+
+  /** Set by tool-service from the call's {@code workspaceId} (sent by session-service, never by a model). */
+  public CallContext useWorkspace(String id) {
+    this.workspaceId = id;
+    return this;
+  }
   public int timeoutSeconds() { return timeoutSeconds; }
   public boolean cancelled() { return cancelled; }
 
