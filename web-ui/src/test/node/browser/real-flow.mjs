@@ -7,6 +7,7 @@
 //   "call tool N with {..}" → a tool call (run_command / write_file have policy "ask" → approval prompt);
 //                             after the result → "Tool N returned: ..."
 //   "... slow ..."          → 40 chunks 150 ms apart (long enough to cancel)
+//   "call tool task with {"description","prompt":P}" → a sub-agent whose own request is P
 //
 // Environment:
 //   MAESTRO_URL            base URL of the gateway, e.g. http://127.0.0.1:8080 (required)
@@ -227,6 +228,41 @@ try {
     await waitAnswer('Tool read_file returned:', 'read_file ran without a prompt');
     const check = (await chatState()).text.replace(/\s+/g, ' ').trim();
     expect(!check.includes('must not be written'), 'the denied write_file did not write the file', check.slice(0, 200));
+  });
+
+  // ---- sub-agent (the built-in task tool): a collapsed block, its approval answered here, the parent's workspace ----
+  await soft('sub-agent', async () => {
+    const child = `call tool run_command with {"command":"echo from-child-${RUN} | tee sub-${RUN}.txt"}`;
+    await send('call tool task with ' + JSON.stringify({ description: 'child writes a file', prompt: child }));
+    await page.waitForSelector('details.subagent', { state: 'attached', timeout: T })
+      .catch(() => fail('sub-agent block appears', 'no details.subagent in the chat'));
+    const block = await page.evaluate(() => { const d = Array.from(document.querySelectorAll('details.subagent')).pop();
+      const a = d.querySelector('a.subagent-link');
+      return { open: d.open, desc: d.querySelector('.subagent-desc').textContent, href: a && a.getAttribute('href') }; });
+    expect(!block.open && block.desc === 'child writes a file' && /^\/sessions\/[0-9a-f-]{36}$/.test(block.href || ''),
+      'the sub-agent shows as a collapsed block with its description and a link to its session', JSON.stringify(block));
+    // the child's run_command (policy ask) is approved through the parent's page
+    await page.waitForSelector('.approval button.allow', { timeout: T })
+      .catch(() => fail('sub-agent approval in the parent', 'no Allow button appeared'));
+    const q = await page.textContent('.approval');
+    expect(/sub-agent/i.test(q) && /run_command/.test(q), 'the child\'s approval prompt shows in the parent', q.trim().replace(/\s+/g, ' ').slice(0, 120));
+    await shot(page, 'chat-subagent-approval-390');
+    await page.click('.approval button.allow');
+    await waitTurn();
+    await waitAnswer('Tool task returned:', 'the parent answered with the sub-agent\'s result');
+    const done = await page.evaluate(() => { const d = Array.from(document.querySelectorAll('details.subagent')).pop();
+      return d && { status: d.getAttribute('data-status'), text: d.querySelector('.subagent-text').textContent }; });
+    expect(done && done.status === 'complete' && done.text.includes('Tool run_command returned:'),
+      'the block streamed the child\'s text and ends complete', JSON.stringify(done));
+    const answer = (await chatState()).text;
+    expect(answer.includes(`from-child-${RUN}`), 'the child\'s final answer came back as the task result', answer.replace(/\s+/g, ' ').trim().slice(-200));
+    await page.evaluate(() => { const d = Array.from(document.querySelectorAll('details.subagent')).pop(); d.open = true; });
+    await shot(page, 'chat-subagent-390');
+    // the child worked in the parent's workspace: the parent reads the file it wrote
+    await send(`call tool read_file with {"path":"sub-${RUN}.txt"}`);
+    await waitTurn();
+    await waitAnswer('Tool read_file returned:', 'the parent reads the sub-agent\'s file');
+    expect((await chatState()).text.includes(`Tool read_file returned: from-child-${RUN}`), 'the sub-agent wrote into the parent\'s workspace');
   });
 
   // ---- cancel while streaming ----

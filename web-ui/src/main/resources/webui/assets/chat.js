@@ -130,7 +130,7 @@
     var qid = 'approval-' + ev.callId;
     var q = node.querySelector('.approval-q');
     q.id = qid;
-    q.textContent = 'Allow the tool “' + (ev.name || 'tool') + '” to run with these arguments?';
+    q.textContent = (ev.childSessionId ? 'A sub-agent asks: allow' : 'Allow') + ' the tool “' + (ev.name || 'tool') + '” to run with these arguments?';
     node.setAttribute('aria-labelledby', qid);
     var decide = function (decision) {
       if (!send({ type: 'approve', sessionId: sessionId, callId: ev.callId, decision: decision })) {
@@ -277,6 +277,40 @@
     box.appendChild(el('pre', 'result' + (ev.isError ? ' error' : ''), text));
   }
 
+  // Sub-agents (the task tool): a collapsed block inside the task call's box, with the child's streamed
+  // text and a link to the child session; its events arrive on this (the parent) session.
+  function subagentBlock(ev) {
+    var found = messages.querySelector('details.subagent[data-child-session-id="' + cssEscape(ev.childSessionId) + '"]');
+    if (found || !ev.callId) return found;
+    var box = toolBox(ev.callId, 'task', null);
+    var d = el('details', 'subagent');   // collapsed: opened by the user
+    d.setAttribute('data-child-session-id', ev.childSessionId);
+    d.setAttribute('data-status', 'running');
+    var sum = el('summary', null, 'Sub-agent ');
+    sum.appendChild(el('span', 'subagent-desc', ev.description || ''));
+    sum.appendChild(document.createTextNode(' · '));
+    sum.appendChild(el('span', 'subagent-state', 'running'));
+    d.appendChild(sum);
+    var link = el('a', 'subagent-link', 'Open the sub-agent’s session');
+    link.href = '/sessions/' + encodeURIComponent(ev.childSessionId);
+    d.appendChild(link);
+    d.appendChild(el('div', 'streaming-text subagent-text'));
+    box.appendChild(d);
+    return d;
+  }
+
+  function subagentText(ev, text) {
+    var d = subagentBlock(ev);
+    if (d) d.querySelector('.subagent-text').textContent += text;   // text, never HTML
+  }
+
+  function subagentFinished(ev) {
+    var d = subagentBlock(ev);
+    if (!d) return;
+    d.setAttribute('data-status', ev.status || 'complete');
+    d.querySelector('.subagent-state').textContent = ev.status || 'complete';
+  }
+
   function completeMessage(ev) {
     var c = current;
     var id = ev.messageId;
@@ -354,6 +388,18 @@
         break;
       case 'elicitation_resolved':
         elicitationResolved(ev);
+        break;
+      case 'subagent_started':
+        subagentBlock(ev);
+        break;
+      case 'subagent_delta':
+        subagentText(ev, ev.text || '');
+        break;
+      case 'subagent_progress':
+        subagentText(ev, '\n[' + (ev.text || '') + ']\n');
+        break;
+      case 'subagent_finished':
+        subagentFinished(ev);
         break;
       case 'tool_result':
         if (current && current.skip) break;
