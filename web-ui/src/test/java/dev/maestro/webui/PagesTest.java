@@ -4,6 +4,7 @@ import dev.maestro.webui.harness.WebUiHarness;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -139,6 +140,24 @@ class PagesTest {
         .doesNotContain("<b>bold</b>");
     // The model list comes from the provider and is escaped as well.
     assertThat(chat).contains("Fake Large &lt;b&gt;beta&lt;/b&gt;");
+  }
+
+  @Test
+  void aSessionPageListsItsSubAgentsAndAChildPageLinksToItsParent() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    JsonObject spec = new JsonObject().put("provider", "openai").put("model", "m");
+    String parent = harness.sessions.create("u-admin", spec.copy().put("title", "parent")).await().getString("id");
+    String child = harness.sessions.create("u-admin", spec.copy().put("title", "<i>child</i>")).await().getString("id");
+    harness.sessions.setFamily(parent, null, new JsonArray().add(new JsonObject().put("id", child).put("title", "<i>child</i>")
+        .put("status", "complete")));
+    harness.sessions.setFamily(child, parent, new JsonArray());
+    String page = b.get("/sessions/" + parent).send().await().bodyAsString();
+    assertThat(page).contains("id=\"subagents\"").contains("href=\"/sessions/" + child + "\"")
+        .contains("&lt;i&gt;child&lt;/i&gt;").doesNotContain("<i>child</i>").doesNotContain("id=\"parent-session\"");
+    String childPage = b.get("/sessions/" + child).send().await().bodyAsString();
+    assertThat(childPage).contains("id=\"parent-session\"").contains("href=\"/sessions/" + parent + "\"")
+        .doesNotContain("id=\"subagents\"");
   }
 
   @Test

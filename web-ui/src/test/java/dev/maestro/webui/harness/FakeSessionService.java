@@ -85,6 +85,11 @@ public final class FakeSessionService implements SessionService {
     return Future.succeededFuture(view(s));
   }
 
+  /** Sub-agents: what session-service reports for a session made by (or making) task calls. */
+  public void setFamily(String sessionId, String parentSessionId, JsonArray children) {
+    sessions.get(sessionId).put("parentSessionId", parentSessionId).put("children", children);
+  }
+
   private JsonObject view(JsonObject s) {
     JsonObject v = s.copy();
     v.remove("userId");
