@@ -45,6 +45,11 @@ public final class ChatModel {
     public String result;
     public boolean isError;
     public Approval approval = Approval.NONE;
+    /** A task call's sub-agent (subagent_* events): its session, label, state and how much it has said. */
+    public String subagentSessionId;
+    public String subagentDescription;
+    public String subagentStatus;
+    public int subagentChars;
 
     ToolBlock(String callId) {
       this.callId = callId;
@@ -412,6 +417,26 @@ public final class ChatModel {
         }
       }
       case "elicitation_required" -> elicitationRequired(event);
+      case "subagent_started" -> {
+        ToolBlock t = toolOrNew(event.getString("callId"));
+        if (t.name == null) {
+          t.name = "task";
+        }
+        t.subagentSessionId = event.getString("childSessionId");
+        t.subagentDescription = event.getString("description", "");
+        t.subagentStatus = "running";
+      }
+      case "subagent_delta", "subagent_finished" -> {
+        for (Block b : blocks) {
+          if (b instanceof ToolBlock t && t.subagentSessionId != null && t.subagentSessionId.equals(event.getString("childSessionId"))) {
+            if ("subagent_delta".equals(event.getString("type"))) {
+              t.subagentChars += event.getString("text", "").length();
+            } else {
+              t.subagentStatus = event.getString("status", "complete");
+            }
+          }
+        }
+      }
       case "elicitation_resolved" -> {
         ElicitationBlock e = elicitations.get(event.getString("elicitationId", ""));
         if (e != null) {

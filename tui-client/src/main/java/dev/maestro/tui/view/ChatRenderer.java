@@ -92,6 +92,12 @@ public final class ChatRenderer {
     List<Span> head = List.of(Span.bold("  tool ", Tone.TOOL), Span.bold(t.name == null ? "?" : t.name, Tone.TOOL),
         Span.of(" ", Tone.TOOL), Span.of(t.arguments, Tone.DIM));
     out.addAll(Wrapper.wrap(head, width, List.of(), List.of(Span.of("    ", Tone.NORMAL))));
+    if (t.subagentSessionId != null) {
+      // one collapsed line: the child's own view is its session (maestro can open it by id)
+      String line = "▸ sub-agent “" + t.subagentDescription + "” · " + t.subagentStatus + " · " + t.subagentChars
+          + " chars · session " + t.subagentSessionId;
+      out.addAll(Wrapper.wrap(List.of(Span.of(line, Tone.DIM)), width, INDENT, INDENT));
+    }
     switch (t.approval) {
       case PENDING -> out.addAll(Wrapper.wrap(List.of(Span.bold("! approval required: [y] allow  [n] deny",
           Tone.APPROVAL)), width, INDENT, INDENT));

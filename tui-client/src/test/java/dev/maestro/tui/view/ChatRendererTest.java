@@ -43,6 +43,22 @@ class ChatRendererTest {
   }
 
   @Test
+  void aSubAgentIsOneCollapsedLineUnderItsTaskCall() {
+    ChatModel m = new ChatModel();
+    m.apply(1, new JsonObject().put("type", "tool_call").put("callId", "t1").put("name", "task")
+        .put("arguments", new JsonObject().put("description", "look around")));
+    m.apply(2, new JsonObject().put("type", "subagent_started").put("callId", "t1").put("childSessionId", "child-1")
+        .put("description", "look around"));
+    m.apply(3, new JsonObject().put("type", "subagent_delta").put("childSessionId", "child-1").put("text", "secret child text"));
+    String running = text(ChatRenderer.render(m, 120, false));
+    assertThat(running).contains("  ▸ sub-agent “look around” · running · 17 chars · session child-1")
+        .doesNotContain("secret child text");
+    m.apply(4, new JsonObject().put("type", "subagent_finished").put("childSessionId", "child-1").put("callId", "t1")
+        .put("status", "complete"));
+    assertThat(text(ChatRenderer.render(m, 120, false))).contains("▸ sub-agent “look around” · complete · 17 chars");
+  }
+
+  @Test
   void longToolResultsAreCut() {
     ChatModel m = new ChatModel();
     m.apply(1, new JsonObject().put("type", "tool_call").put("callId", "c").put("name", "read_file"));
