@@ -32,6 +32,13 @@ class OpenApiDocumentTest {
   }
 
   @Test
+  void subAgentsAreDescribedAsSchemas() {
+    JsonObject schemas = new dev.maestro.gateway.api.OpenApiDocument().json().getJsonObject("components").getJsonObject("schemas");
+    assertThat(schemas.fieldNames()).contains("Problem", "SessionFamily", "TaskToolArguments", "SubagentEvent");
+    assertThat(schemas.getJsonObject("TaskToolArguments").getJsonArray("required")).containsExactly("description", "prompt");
+  }
+
+  @Test
   void theDocumentAndTheRouterListTheSameOperations() {
     Resp r = fx.get("/api/v1/openapi.json", null);
     assertThat(r.status()).isEqualTo(200);

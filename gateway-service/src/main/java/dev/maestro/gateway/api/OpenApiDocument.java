@@ -17,6 +17,8 @@ public final class OpenApiDocument {
   private final Map<String, JsonObject> operations = new LinkedHashMap<>();
   private final JsonObject paths = new JsonObject();
   private final JsonObject doc;
+  /** Schemas that sections add beside Problem (components.schemas). */
+  private final JsonObject schemas = new JsonObject();
 
   private static final JsonArray PROVIDERS = new JsonArray(new java.util.ArrayList<>(Providers.ALL));
   private static final JsonObject UUID = str(36).put("format", "uuid")
@@ -45,6 +47,37 @@ public final class OpenApiDocument {
                         .put("properties", new JsonObject().put("field", str(500)).put("message", str(500))))))
                 .put("required", new JsonArray().add("type").add("title").add("status").add("detail")))))
         .put("security", new JsonArray().add(new JsonObject().put("bearer", new JsonArray())).add(new JsonObject().put("cookie", new JsonArray())));
+    subagents();
+    doc.getJsonObject("components").getJsonObject("schemas").mergeIn(schemas);
+  }
+
+  /**
+   * Sub-agents (issue 16) add no route: the built-in tool {@code task} makes child sessions, which getSession
+   * shows as {@code parentSessionId} and {@code children}, listSessions leaves out, and whose progress arrives
+   * on the parent as subagent_* events. Described here as schemas.
+   */
+  private void subagents() {
+    schemas.put("SessionFamily", obj(true).put("description", "Fields of getSession: the session's parent (a sub-agent's) "
+            + "and the sub-agents its task calls started; children are not in listSessions")
+        .put("properties", new JsonObject().put("parentSessionId", new JsonObject().put("type", new JsonArray().add("string").add("null")))
+            .put("children", new JsonObject().put("type", "array").put("items", obj(true).put("properties", new JsonObject()
+                .put("id", UUID.copy()).put("title", str(500)).put("createdAt", str(40))
+                .put("status", enumOf(new JsonArray().add("pending").add("running").add("complete").add("cancelled").add("error")
+                    .add("interrupted"))))))));
+    schemas.put("TaskToolArguments", obj(false).put("description", "Arguments of the built-in tool task (offered to the model): "
+            + "runs a child session to completion and returns its final answer as the tool result")
+        .put("properties", new JsonObject().put("description", str(200)).put("prompt", str(1 << 20))
+            .put("template", str(200).put("description", "name or id of one of the user's templates"))
+            .put("model", str(200).put("description", "a model of the same provider and credential")))
+        .put("required", req("description", "prompt")));
+    schemas.put("SubagentEvent", obj(true).put("description", "Session events on the parent: subagent_started "
+            + "{childSessionId, callId, description}, subagent_delta {childSessionId, text}, subagent_progress {childSessionId, text}, "
+            + "subagent_finished {childSessionId, callId, status}; a child's approval_required is re-published with childSessionId "
+            + "and answered with approveToolCall on the parent")
+        .put("properties", new JsonObject().put("type", enumOf(new JsonArray().add("subagent_started").add("subagent_delta")
+                .add("subagent_progress").add("subagent_finished")))
+            .put("childSessionId", UUID.copy()).put("callId", str(200)).put("description", str(200)).put("text", str(1 << 20))
+            .put("status", str(20))));
   }
 
   public JsonObject json() {
