@@ -126,6 +126,8 @@ final class TurnLoop {
   }
 
   Future<JsonObject> answerElicitation(String elicitationId, String action, JsonObject content) {
+    Future<JsonObject> child = subagents.answerElicitation(elicitationId, action, content);
+    if (child != null) return child;
     Turn t = turn;
     if (t == null) return ToolGate.unknownElicitation(resolvedElicitations, elicitationId);
     return t.gate.answer(elicitationId, action, content);

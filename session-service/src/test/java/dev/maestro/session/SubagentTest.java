@@ -48,6 +48,7 @@ class SubagentTest {
     h.provider.fallback = null;
     h.tools.executed.clear();
     h.tools.policies.put("echo", "allow");
+    h.tools.policies.remove("elicit");
   }
 
   static JsonObject task(String description, String prompt) {
@@ -272,5 +273,33 @@ class SubagentTest {
     JsonObject exec = h.tools.executed.get(0);
     assertThat(exec.getString("sessionId")).isEqualTo(childId);
     assertThat(exec.getString("workspaceId")).isEqualTo(parentId);
+  }
+
+  @Test
+  void aChildsToolQuestionIsAnsweredThroughTheParent() throws Exception {
+    h.tools.policies.put("elicit", "allow");
+    String user = Harness.newUser();
+    String parentId = h.newSession(user, null).getString("id");
+    Harness.Recorder rec = h.record(parentId);
+    h.provider.fallback = req -> {
+      String first = firstText(req);
+      int n = req.getJsonArray("messages").size();
+      if (first.startsWith("parent")) {
+        return n == 1 ? List.of(toolCall("t1", "task", task("ask", "child: ask the user")), done("tool_use"))
+            : List.of(text("parent done"), done("end_turn"));
+      }
+      return n == 1 ? List.of(toolCall("q1", "elicit", new JsonObject()), done("tool_use"))
+          : List.of(text("got " + resultText(toolResults(req).get("q1"))), done("end_turn"));
+    };
+    await(h.sessions.send(user, parentId, "parent: ask through a child"));
+
+    JsonObject asked = rec.awaitType("elicitation_required").getJsonObject("event");
+    assertThat(asked.getString("childSessionId")).isNotBlank();
+    await(h.sessions.answerElicitation(user, parentId, asked.getString("elicitationId"), "accept",
+        new JsonObject().put("name", "Ada")));
+    rec.awaitTurnCompleted(1);
+    assertThat(rec.awaitType("elicitation_resolved").getJsonObject("event").getString("action")).isEqualTo("accept");
+    JsonObject last = h.provider.requestsCopy().get(h.provider.requests.size() - 1);
+    assertThat(resultText(toolResults(last).get("t1"))).startsWith("got ").contains("\"name\":\"Ada\"");
   }
 }

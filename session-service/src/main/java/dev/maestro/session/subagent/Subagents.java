@@ -42,6 +42,8 @@ public final class Subagents {
   private final Map<String, ChildRun> running = new LinkedHashMap<>();
   /** Approvals a child waits for (its call id → the child), answered through this session. */
   private final Map<String, ChildRun> approvals = new HashMap<>();
+  /** Elicitations a child's MCP tool waits for (elicitation id → the child), answered through this session. */
+  private final Map<String, ChildRun> elicitations = new HashMap<>();
   private Future<JsonObject> lineage;
 
   /** session: this session's stored row as last read (id, userId, provider, model, ...); publish: onto this session. */
@@ -203,6 +205,16 @@ public final class Subagents {
         if (!forwarded.containsKey("childSessionId")) forwarded.put("childSessionId", run.childId);
         publish.accept(forwarded);
       }
+      case SessionEvents.ELICITATION_REQUIRED -> {
+        elicitations.put(e.getString("elicitationId"), run);
+        JsonObject forwarded = e.copy();
+        if (!forwarded.containsKey("childSessionId")) forwarded.put("childSessionId", run.childId);
+        publish.accept(forwarded);
+      }
+      case SessionEvents.ELICITATION_RESOLVED -> {
+        elicitations.remove(e.getString("elicitationId"), run);
+        publish.accept(e.copy().put("childSessionId", run.childId));
+      }
       case SessionEvents.TOOL_RESULT -> approvals.remove(e.getString("callId"), run);
       case SessionEvents.TURN_ERROR -> run.error = e.getString("message");
       case SessionEvents.TURN_COMPLETED -> finish(run, e.getString("status", SessionEvents.COMPLETE));
@@ -218,6 +230,7 @@ public final class Subagents {
     run.finished = true;
     running.remove(run.callId, run);
     approvals.values().removeIf(r -> r == run);
+    elicitations.values().removeIf(r -> r == run);
     if (run.relay != null) run.relay.unregister();
     publish.accept(SubagentEvents.finished(run.childId, run.callId, status));
     if (!SessionEvents.COMPLETE.equals(status)) {
@@ -255,6 +268,13 @@ public final class Subagents {
     ChildRun run = approvals.remove(callId);
     if (run == null) return null;
     return sessions.approve(run.userId, run.childId, callId, decision).map(v -> new JsonObject());
+  }
+
+  /** Answers an elicitation a child's tool waits for, through the child; null when no child waits for it. */
+  public Future<JsonObject> answerElicitation(String elicitationId, String action, JsonObject content) {
+    ChildRun run = elicitations.get(elicitationId);
+    if (run == null) return null;
+    return sessions.answerElicitation(run.userId, run.childId, elicitationId, action, content).map(v -> new JsonObject());
   }
 
   private static Future<JsonObject> error(String callId, String text) {
