@@ -283,6 +283,7 @@
     var found = messages.querySelector('details.subagent[data-child-session-id="' + cssEscape(ev.childSessionId) + '"]');
     if (found || !ev.callId) return found;
     var box = toolBox(ev.callId, 'task', null);
+    box.open = true;
     var d = el('details', 'subagent');   // collapsed: opened by the user
     d.setAttribute('data-child-session-id', ev.childSessionId);
     d.setAttribute('data-status', 'running');
@@ -341,6 +342,12 @@
           // Keep live-only state (pending approvals) if the stored copy lags behind.
           if (target.querySelector('.approval, .elicitation')) return;
           if (!fresh.querySelector('.parts > *')) { target.remove(); return; }
+          // Sub-agent blocks are live-only: carry them into the stored copy's task box (kept open).
+          target.querySelectorAll('details.subagent').forEach(function (d) {
+            var box = d.closest('details.tool');
+            var to = box && fresh.querySelector('details.tool[data-call-id="' + cssEscape(box.getAttribute('data-call-id')) + '"]');
+            if (to) { to.open = true; to.appendChild(d); }
+          });
           target.replaceWith(fresh);
           if (current && current.el === target) current.el = fresh;
         })
