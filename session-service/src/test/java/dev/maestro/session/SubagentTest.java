@@ -302,4 +302,31 @@ class SubagentTest {
     JsonObject last = h.provider.requestsCopy().get(h.provider.requests.size() - 1);
     assertThat(resultText(toolResults(last).get("t1"))).startsWith("got ").contains("\"name\":\"Ada\"");
   }
+
+  @Test
+  void aNamedTemplateAndACheaperModelShapeTheChildButAnotherUsersTemplateIsNotFound() throws Exception {
+    String user = Harness.newUser();
+    String parentId = h.newSession(user, null).getString("id");
+    await(h.sessions.createTemplate(user, new JsonObject().put("name", "reviewer").put("provider", "anthropic")
+        .put("model", "claude-sonnet-4-5").put("systemPrompt", "You review code.")));
+    String foreign = await(h.sessions.createTemplate(Harness.newUser(), new JsonObject().put("name", "theirs")
+        .put("provider", "anthropic").put("model", "claude-sonnet-4-5").put("systemPrompt", "secret"))).getString("id");
+    Harness.Recorder rec = h.record(parentId);
+    h.provider.fallback = byPrompt(
+        List.of(toolCall("t1", "task", task("review", "child review").put("template", "reviewer").put("model", "claude-haiku-4-5")),
+            toolCall("t2", "task", task("steal", "child steal").put("template", foreign)), done("tool_use")),
+        Map.of("child review", List.of(text("looks fine"), done("end_turn")),
+            "child steal", List.of(text("must not run"), done("end_turn"))));
+    await(h.sessions.send(user, parentId, "parent: review"));
+    rec.awaitTurnCompleted(1);
+
+    List<JsonObject> children = childRequests();
+    assertThat(children).hasSize(1);
+    assertThat(children.get(0).getString("model")).isEqualTo("claude-haiku-4-5");
+    assertThat(children.get(0).getString("system")).isEqualTo("You review code.");
+    JsonObject last = h.provider.requestsCopy().get(h.provider.requests.size() - 1);
+    assertThat(resultText(toolResults(last).get("t1"))).isEqualTo("looks fine");
+    assertThat(toolResults(last).get("t2").getBoolean("isError")).isTrue();
+    assertThat(resultText(toolResults(last).get("t2"))).contains("no agent template named '" + foreign + "'");
+  }
 }
