@@ -159,6 +159,22 @@ class ToolServicePolicyTest {
     assertThat(text(result)).contains("first-line", "cancelled").doesNotContain("never");
   }
 
+  /** Sub-agents: session-service sends a child's calls with its parent's workspaceId; the call stays the child's. */
+  @Test
+  void aCallWithAWorkspaceIdUsesThatWorkspace() throws Exception {
+    String file = "from-child-" + UUID.randomUUID() + ".txt";
+    JsonObject written = tools.execute(new JsonObject().put("callId", "w1").put("sessionId", "child-ws").put("workspaceId", "parent-ws")
+        .put("name", "write_file").put("arguments", new JsonObject().put("path", file).put("content", "hello parent")))
+        .await(60, TimeUnit.SECONDS);
+    assertThat(written.getBoolean("isError")).as(text(written)).isFalse();
+    JsonObject inParent = tools.execute(new JsonObject().put("callId", "r1").put("sessionId", "parent-ws").put("name", "read_file")
+        .put("arguments", new JsonObject().put("path", file))).await(60, TimeUnit.SECONDS);
+    assertThat(text(inParent)).contains("hello parent");
+    JsonObject inChild = tools.execute(new JsonObject().put("callId", "r2").put("sessionId", "child-ws").put("name", "read_file")
+        .put("arguments", new JsonObject().put("path", file))).await(60, TimeUnit.SECONDS);
+    assertThat(inChild.getBoolean("isError")).isTrue();
+  }
+
   /** Hostile: call ids are chosen by the model, so another session can know or guess them. */
   @Test
   void aCallIdIsScopedToItsSession() throws Exception {
