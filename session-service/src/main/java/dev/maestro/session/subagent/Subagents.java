@@ -137,8 +137,7 @@ public final class Subagents {
           return start(run, req);
         })
         .onFailure(err -> {
-          String why = err instanceof IllegalArgumentException ? err.getMessage()
-              : "the sub-agent could not start: " + err.getMessage();
+          String why = err instanceof IllegalArgumentException ? err.getMessage() : "the sub-agent could not start: " + reason(err);
           if (run.childId == null) {
             running.remove(callId, run);
             run.result.tryComplete(ToolResults.error(callId, why));
@@ -275,6 +274,13 @@ public final class Subagents {
     ChildRun run = elicitations.get(elicitationId);
     if (run == null) return null;
     return sessions.answerElicitation(run.userId, run.childId, elicitationId, action, content).map(v -> new JsonObject());
+  }
+
+  /** What the model may read about a failure: a service's own message, never an internal one (that goes to the log). */
+  private String reason(Throwable err) {
+    if (err instanceof io.vertx.serviceproxy.ServiceException) return err.getMessage();
+    LOG.warn("session {}: a sub-agent could not start", sessionId, err);
+    return "an internal error (see the session-service log)";
   }
 
   private static Future<JsonObject> error(String callId, String text) {
