@@ -168,6 +168,11 @@ class FrontDoorAuthorizationTest {
         .put("tokenUrl", "https://as.example/token").put("clientId", "cid");
   }
 
+  String webhook() {
+    return fx.post("/api/v1/webhooks", adminToken, new JsonObject().put("url", "https://hooks.example/" + UUID.randomUUID()))
+        .json().getString("id");
+  }
+
   String someUser() {
     return fx.newUser(adminToken, "member").getString("id");
   }
@@ -269,6 +274,10 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("PATCH /api/v1/users/:id", c -> api(PA, "/api/v1/users/" + someUser(), new JsonObject().put("role", "member")),
         200, 403, 401, 401));
     t.add(new Row("DELETE /api/v1/users/:id", c -> api(D, "/api/v1/users/" + someUser(), null), 204, 403, 401, 401));
+    t.add(new Row("GET /api/v1/webhooks", c -> get("/api/v1/webhooks"), 200, 403, 401, 401));
+    t.add(new Row("POST /api/v1/webhooks", c -> api(P, "/api/v1/webhooks", new JsonObject().put("url", "https://hooks.example/x")),
+        201, 403, 401, 401));
+    t.add(new Row("DELETE /api/v1/webhooks/:id", c -> api(D, "/api/v1/webhooks/" + webhook(), null), 204, 403, 401, 401));
     // Not an operation: the WebSocket upgrade (a plain GET without upgrade headers past authentication).
     t.add(new Row("GET /api/v1/ws", c -> get("/api/v1/ws"), 400, 400, 401, 401));
     return t;
