@@ -107,7 +107,7 @@ public final class IntegrationEvents {
     return envelope(CREDENTIAL_STATUS, userId, null, new JsonObject().put("credentialId", credentialId).put("status", status));
   }
 
-  /** status: connected | connecting | failed | disabled; MCP servers are shared, so userId is null. */
+  /** status: connecting | connected | failed; MCP servers are shared, so userId is null. */
   public static JsonObject mcpStatus(String serverId, String name, String status) {
     return envelope(MCP_STATUS, null, null, new JsonObject().put("serverId", serverId).put("name", name).put("status", status));
   }
