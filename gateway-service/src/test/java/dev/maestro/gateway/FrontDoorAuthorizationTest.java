@@ -335,6 +335,9 @@ class FrontDoorAuthorizationTest {
         "authorizeUrl", "https://as.example/a", "tokenUrl", "https://as.example/t", "clientId", "cid"), 303, 403, 401, 401));
     t.add(new Row("POST /settings/oauth-clients/:id/delete", c -> form("/settings/oauth-clients/" + client() + "/delete"),
         303, 403, 401, 401));
+    t.add(new Row("GET /webhooks", c -> get("/webhooks"), 200, 403, LOGIN, LOGIN));
+    t.add(new Row("POST /webhooks", c -> form("/webhooks", "url", "https://hooks.example/p"), 200, 403, 401, 401));
+    t.add(new Row("POST /webhooks/:id/delete", c -> form("/webhooks/" + webhook() + "/delete"), 303, 403, 401, 401));
     return t;
   }
 

@@ -179,4 +179,31 @@ class WebhooksTest {
     assertThat(fx.post("/api/v1/webhooks", member, new JsonObject().put("url", "https://example.com/h")).status()).isEqualTo(403);
     assertThat(fx.get("/api/v1/webhooks", member).status()).isEqualTo(403);
   }
+  /** The admin page: the secret is in the answer to the form only; the list shows delivery status; remove works. */
+  @Test
+  void theAdminPageAddsShowsTheSecretOnceListsStatusAndRemoves() throws Exception {
+    io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> login = fx.client.post(fx.port(), "127.0.0.1", "/login")
+        .sendForm(MultiMap.caseInsensitiveMultiMap().add("username", "admin").add("password", GatewayFixture.ADMIN_PASSWORD)).await();
+    String cookie = login.cookies().stream().filter(c -> c.startsWith("maestro_session=")).map(c -> c.substring(0, c.indexOf(';')))
+        .findFirst().orElseThrow();
+    String page = fx.client.get(fx.port(), "127.0.0.1", "/webhooks").putHeader("Cookie", cookie).send().await().bodyAsString();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(page);
+    assertThat(m.find()).as(page).isTrue();
+    String url = "https://hooks.example/page-" + UUID.randomUUID();
+    var added = fx.client.post(fx.port(), "127.0.0.1", "/webhooks").putHeader("Cookie", cookie)
+        .sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", m.group(1)).add("url", url).add("types", "turn.completed")).await();
+    assertThat(added.statusCode()).isEqualTo(200);
+    java.util.regex.Matcher secret = java.util.regex.Pattern.compile("id=\"webhook-secret\">(whsec_[A-Za-z0-9_-]+)<").matcher(added.bodyAsString());
+    assertThat(secret.find()).as(added.bodyAsString()).isTrue();
+    String again = fx.client.get(fx.port(), "127.0.0.1", "/webhooks").putHeader("Cookie", cookie).send().await().bodyAsString();
+    assertThat(again).contains(url).contains("turn.completed").contains("0 pending").doesNotContain(secret.group(1)).doesNotContain("whsec_");
+    String id = null;
+    for (Object o : fx.get("/api/v1/webhooks", admin).json().getJsonArray("items")) {
+      if (url.equals(((JsonObject) o).getString("url"))) id = ((JsonObject) o).getString("id");
+    }
+    var removed = fx.client.post(fx.port(), "127.0.0.1", "/webhooks/" + id + "/delete").putHeader("Cookie", cookie)
+        .sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", m.group(1))).await();
+    assertThat(removed.statusCode()).isEqualTo(303);
+    assertThat(listed(id)).isNull();
+  }
 }

@@ -72,7 +72,10 @@ class BusIntegrationTest {
 
   @AfterAll
   static void stop() throws Exception {
-    for (Vertx v : new Vertx[] {integration, services, local}) if (v != null) v.close().await(30, TimeUnit.SECONDS);
+    // the members leave at once (each Hazelcast shutdown takes seconds)
+    List<io.vertx.core.Future<Void>> closing = new java.util.ArrayList<>();
+    for (Vertx v : new Vertx[] {integration, services, local}) if (v != null) closing.add(v.close());
+    io.vertx.core.Future.join(closing).await(60, TimeUnit.SECONDS);
   }
 
   @Test
