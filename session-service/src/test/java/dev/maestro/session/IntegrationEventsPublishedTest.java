@@ -82,4 +82,26 @@ class IntegrationEventsPublishedTest {
     assertThat(done.getJsonObject("usage").getLong("outputTokens")).isEqualTo(60);
     c.unregister();
   }
+
+  @Test
+  void aForkIsACreatedSessionAndAFailedDeleteIsNothing() throws Exception {
+    List<JsonObject> seen = new CopyOnWriteArrayList<>();
+    MessageConsumer<JsonObject> c = h.vertx.eventBus().consumer(Addresses.EVENTS, m -> seen.add(m.body()));
+    await(c.completion());
+    String user = Harness.newUser();
+    JsonObject s = h.newSession(user, null);
+    String fork = await(h.sessions.fork(user, s.getString("id"), null)).getString("id");
+    // another user's delete of it fails (404) and announces nothing
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> await(h.sessions.delete(Harness.newUser(), fork)));
+    JsonObject created = Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> seen.stream()
+        .filter(e -> fork.equals(e.getString("sessionId"))).findFirst(), java.util.Optional::isPresent).get();
+    assertThat(created.getString("type")).isEqualTo(IntegrationEvents.SESSION_CREATED);
+    assertThat(created.getString("userId")).isEqualTo(user);
+    assertThat(IntegrationEvents.problem(created)).isNull();
+    await(h.sessions.delete(user, s.getString("id")));
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> seen.stream().anyMatch(e -> s.getString("id").equals(e.getString("sessionId"))
+        && IntegrationEvents.SESSION_DELETED.equals(e.getString("type"))));
+    assertThat(seen).filteredOn(e -> fork.equals(e.getString("sessionId"))).hasSize(1);
+    c.unregister();
+  }
 }
