@@ -23,6 +23,13 @@ public final class Addresses {
    */
   public static final String GATEWAY_REVOKED = "maestro.gateway.revoked";
 
+  /**
+   * The public cluster-wide stream of lifecycle events for integrators (see BUS.md): one envelope per
+   * event, {@code {"type","version","id","time","userId","sessionId"?,"data"}}, built by
+   * {@link dev.maestro.contracts.events.IntegrationEvents} and published by the service that owns it.
+   */
+  public static final String EVENTS = "maestro.events";
+
   /** Cluster-wide AsyncMap (not an address) of session id → live owner, kept by session-service's routers. */
   public static final String SESSION_OWNERS_MAP = "maestro.session.owners";
 

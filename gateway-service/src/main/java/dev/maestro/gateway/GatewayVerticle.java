@@ -17,7 +17,12 @@ import dev.maestro.gateway.auth.SessionGuard;
 import dev.maestro.gateway.auth.TokenStore;
 import dev.maestro.gateway.auth.UserStore;
 import dev.maestro.gateway.presence.Presence;
+import dev.maestro.gateway.webhooks.WebhookDispatcher;
+import dev.maestro.gateway.webhooks.WebhookOperations;
+import dev.maestro.gateway.webhooks.WebhookSettings;
+import dev.maestro.gateway.webhooks.WebhookStore;
 import dev.maestro.gateway.ws.WsGateway;
+import dev.maestro.platform.net.OutboundHttp;
 import dev.maestro.platform.Database;
 import dev.maestro.platform.HealthResponder;
 import dev.maestro.platform.MaestroConfig;
@@ -54,6 +59,7 @@ public class GatewayVerticle extends VerticleBase {
   private WsGateway webSockets;
   private Router router;
   private Accounts accounts;
+  private WebhookDispatcher webhooks;
 
   @Override
   public Future<?> start() {
@@ -102,6 +108,10 @@ public class GatewayVerticle extends VerticleBase {
     accounts.onSignedOut(key -> vertx.eventBus().publish(Addresses.GATEWAY_REVOKED, new JsonObject().put("webSession", key)));
     accounts.onUserRevoked(id -> vertx.eventBus().publish(Addresses.GATEWAY_REVOKED, new JsonObject().put("userId", id)));
     router.get("/api/v1/ws").handler(webSockets::handle);
+    OutboundHttp outbound = new OutboundHttp(vertx, cfg.outboundPolicy());
+    WebhookStore hooks = new WebhookStore(pool);
+    webhooks = new WebhookDispatcher(vertx, hooks, outbound, WebhookSettings.from(config()));
+    api1.with(new WebhookOperations(hooks, outbound)::register);
     api1.mount();
     router.get("/oauth/callback").handler(rc -> oauthCallback(rc, credentials));
     router.get(ClientMetadataDocument.PATH).handler(
@@ -116,7 +126,7 @@ public class GatewayVerticle extends VerticleBase {
     router.errorHandler(413, rc -> Problems.send(rc, 413, "the body is larger than " + settings.bodyLimitBytes() + " bytes"));
     router.errorHandler(400, rc -> Problems.send(rc, 400, "bad request"));
     router.errorHandler(500, rc -> Problems.fail(rc, rc.failure() == null ? new RuntimeException("unknown") : rc.failure()));
-    return webSockets.start().map(router);
+    return webSockets.start().compose(v -> webhooks.start()).map(router);
   }
 
   /**
@@ -205,6 +215,7 @@ public class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     return Future.join(webSockets == null ? Future.succeededFuture() : webSockets.stop(),
+            webhooks == null ? Future.succeededFuture() : webhooks.stop(),
             server == null ? Future.succeededFuture() : server.close())
         .eventually(() -> Future.join(pool == null ? Future.succeededFuture() : pool.close(),
             redis == null ? Future.succeededFuture() : redis.close()));

@@ -168,6 +168,11 @@ class FrontDoorAuthorizationTest {
         .put("tokenUrl", "https://as.example/token").put("clientId", "cid");
   }
 
+  String webhook() {
+    return fx.post("/api/v1/webhooks", adminToken, new JsonObject().put("url", "https://hooks.example/" + UUID.randomUUID()))
+        .json().getString("id");
+  }
+
   String someUser() {
     return fx.newUser(adminToken, "member").getString("id");
   }
@@ -269,6 +274,10 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("PATCH /api/v1/users/:id", c -> api(PA, "/api/v1/users/" + someUser(), new JsonObject().put("role", "member")),
         200, 403, 401, 401));
     t.add(new Row("DELETE /api/v1/users/:id", c -> api(D, "/api/v1/users/" + someUser(), null), 204, 403, 401, 401));
+    t.add(new Row("GET /api/v1/webhooks", c -> get("/api/v1/webhooks"), 200, 403, 401, 401));
+    t.add(new Row("POST /api/v1/webhooks", c -> api(P, "/api/v1/webhooks", new JsonObject().put("url", "https://hooks.example/x")),
+        201, 403, 401, 401));
+    t.add(new Row("DELETE /api/v1/webhooks/:id", c -> api(D, "/api/v1/webhooks/" + webhook(), null), 204, 403, 401, 401));
     // Not an operation: the WebSocket upgrade (a plain GET without upgrade headers past authentication).
     t.add(new Row("GET /api/v1/ws", c -> get("/api/v1/ws"), 400, 400, 401, 401));
     return t;
@@ -326,6 +335,9 @@ class FrontDoorAuthorizationTest {
         "authorizeUrl", "https://as.example/a", "tokenUrl", "https://as.example/t", "clientId", "cid"), 303, 403, 401, 401));
     t.add(new Row("POST /settings/oauth-clients/:id/delete", c -> form("/settings/oauth-clients/" + client() + "/delete"),
         303, 403, 401, 401));
+    t.add(new Row("GET /webhooks", c -> get("/webhooks"), 200, 403, LOGIN, LOGIN));
+    t.add(new Row("POST /webhooks", c -> form("/webhooks", "url", "https://hooks.example/p"), 200, 403, 401, 401));
+    t.add(new Row("POST /webhooks/:id/delete", c -> form("/webhooks/" + webhook() + "/delete"), 303, 403, 401, 401));
     return t;
   }
 

@@ -51,6 +51,10 @@ final class EventLog {
     this.reserve = reserve;
   }
 
+  EventBus bus() {
+    return bus;
+  }
+
   long lastSeq() {
     return seq;
   }

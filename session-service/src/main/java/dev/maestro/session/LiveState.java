@@ -16,6 +16,8 @@ final class LiveState {
   final EventLog events;
   /** Whether an owner id (this one or another node's) is still alive: stale claims of dead owners do not count. */
   final Predicate<String> ownerAlive;
+  /** The public lifecycle events (maestro.events) derived from what this session publishes. */
+  final TurnLifecycleEvents lifecycle;
 
   LiveState(String sessionId, String ownerId, JsonObject session, LiveHistory history, EventLog events,
             Predicate<String> ownerAlive) {
@@ -25,9 +27,11 @@ final class LiveState {
     this.history = history;
     this.events = events;
     this.ownerAlive = ownerAlive;
+    this.lifecycle = new TurnLifecycleEvents(events.bus(), sessionId, () -> this.session.getString("userId"));
   }
 
   void publish(JsonObject event) {
     events.publish(event);
+    lifecycle.observe(event);
   }
 }

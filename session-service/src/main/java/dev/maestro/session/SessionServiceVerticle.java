@@ -48,7 +48,8 @@ public class SessionServiceVerticle extends VerticleBase {
         .compose(store -> {
           binding = new ServiceBinder(vertx).setAddress(SessionService.ADDRESS)
               .register(SessionService.class, ServiceFailures.guarded(SessionService.class,
-                  new SessionServiceImpl(store, router, new CredentialCheck(auth)), "session-service"));
+                  SessionLifecycleEvents.publishing(vertx.eventBus(), new SessionServiceImpl(store, router, new CredentialCheck(auth))),
+                  "session-service"));
           return binding.completion();
         })
         .compose(v -> HealthResponder.register(vertx, SCHEMA));

@@ -175,7 +175,9 @@ public class SessionVerticle extends VerticleBase {
   private Future<JsonObject> run(LiveCommand cmd) {
     if (cmd instanceof LiveCommand.Send s) return turns.send(s.text());
     if (cmd instanceof LiveCommand.Cancel) return turns.cancel().map(new JsonObject());
-    if (cmd instanceof LiveCommand.Approve a) return turns.approve(a.callId(), a.decision());
+    if (cmd instanceof LiveCommand.Approve a) {
+      return turns.approve(a.callId(), a.decision()).onSuccess(r -> live.lifecycle.approvalAnswered(a.callId(), a.decision()));
+    }
     if (cmd instanceof LiveCommand.Elicit e) return turns.elicit(e.request());
     if (cmd instanceof LiveCommand.AnswerElicitation a) return turns.answerElicitation(a.elicitationId(), a.action(), a.content());
     if (cmd instanceof LiveCommand.Events e) return Future.succeededFuture(new JsonObject().put("items", live.events.after(e.afterSeq())));

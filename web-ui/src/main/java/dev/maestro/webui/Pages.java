@@ -72,6 +72,11 @@ final class Pages {
     get(router, gateway, "/settings", setup::settings);
     post(router, gateway, "/settings/oauth-clients", setup::addOAuthClient);
     post(router, gateway, "/settings/oauth-clients/:id/delete", setup::deleteOAuthClient);
+
+    WebhookPages webhooks = new WebhookPages(gateway, renderer);
+    get(router, gateway, "/webhooks", webhooks::list);
+    post(router, gateway, "/webhooks", webhooks::add);
+    post(router, gateway, "/webhooks/:id/delete", webhooks::delete);
   }
 
   private static BodyHandler body() {

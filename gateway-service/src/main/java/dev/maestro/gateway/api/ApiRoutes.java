@@ -64,6 +64,7 @@ public class ApiRoutes {
   private final String oauthRedirectUri;
   private final BodyHandler bodyHandler;
   private final Operations operations;
+  private final List<java.util.function.Consumer<Operations>> sections = new ArrayList<>();
 
   /** Kept so handlers read the same as before; the same shape as {@link Operations.Handler}. */
   public interface Handler {
@@ -182,8 +183,15 @@ public class ApiRoutes {
     op("updateUser", this::updateUser);
     op("deleteUser", this::deleteUser);
 
+    sections.forEach(section -> section.accept(operations));
     operations.checkComplete();
     for (String id : operations.specs().keySet()) route(id);
+  }
+
+  /** Operations registered by their own classes (e.g. webhooks); call before {@link #mount}. */
+  public ApiRoutes with(java.util.function.Consumer<Operations> section) {
+    sections.add(section);
+    return this;
   }
 
   /** The operation layer the WebSocket and the web pages call too. */

@@ -30,6 +30,7 @@ public final class OpenApiDocument {
     sessions();
     tools();
     users();
+    webhooks();
     op("get", "/api/v1/openapi.json", "getOpenApi", "This document (public)", null, 200, "meta", true, false);
     doc = new JsonObject()
         .put("openapi", "3.1.0")
@@ -224,6 +225,20 @@ public final class OpenApiDocument {
     op("patch", "/api/v1/users/{id}", "updateUser", "Change a user (admin)",
         obj(false).put("minProperties", 1).put("properties", props.copy()), 200, "users", false, true);
     op("delete", "/api/v1/users/{id}", "deleteUser", "Delete a user (admin)", null, 204, "users", false, true);
+  }
+
+  /** Webhooks for integrators (BUS.md): the events of maestro.events as signed POSTs; admin only. */
+  private void webhooks() {
+    JsonArray types = new JsonArray(new java.util.ArrayList<>(dev.maestro.contracts.events.IntegrationEvents.DATA.keySet()));
+    op("get", "/api/v1/webhooks", "listWebhooks", "Webhooks with their delivery status: pending, delivered and failed (given up) "
+        + "counts, last delivery, last error (admin)", null, 200, "webhooks", false, true);
+    op("post", "/api/v1/webhooks", "createWebhook", "Add a webhook: url (checked like every outbound URL), types (none: all) "
+        + "→ 201 with its signing secret, shown only this once (admin)",
+        obj(false).put("properties", new JsonObject().put("url", url())
+            .put("types", new JsonObject().put("type", "array").put("maxItems", 50).put("items", enumOf(types))))
+            .put("required", req("url")), 201, "webhooks", false, true);
+    op("delete", "/api/v1/webhooks/{id}", "deleteWebhook", "Remove a webhook and its queued deliveries (admin)", null, 204,
+        "webhooks", false, true);
   }
 
   private void op(String method, String path, String id, String summary, JsonObject body, int status, String tag,

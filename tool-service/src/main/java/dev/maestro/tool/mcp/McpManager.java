@@ -3,6 +3,7 @@ package dev.maestro.tool.mcp;
 import dev.maestro.platform.net.OutboundHttp;
 import dev.maestro.platform.net.OutboundRefusedException;
 import dev.maestro.contracts.Addresses;
+import dev.maestro.contracts.events.IntegrationEvents;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.tool.builtin.EnvScrubber;
 import dev.maestro.tool.exec.CallContext;
@@ -95,8 +96,12 @@ public class McpManager {
     McpConnection[] self = new McpConnection[1];
     McpConnection c = new McpConnection(vertx, context, settings, server, tokens,
         tools -> registry.replaceSource("mcp:" + name, toDefs(self[0], name, tools)),
-        (status, error) -> vertx.eventBus().publish(Addresses.MCP_STATUS, new JsonObject().put("serverId", id)
-            .put("name", name).put("status", status).put("error", error)), sandbox);
+        (status, error) -> {
+          vertx.eventBus().publish(Addresses.MCP_STATUS, new JsonObject().put("serverId", id)
+              .put("name", name).put("status", status).put("error", error));
+          // the public envelope carries no error text (it may name a URL or a token): see BUS.md
+          IntegrationEvents.publish(vertx.eventBus(), IntegrationEvents.mcpStatus(id, name, status));
+        }, sandbox);
     self[0] = c;
     c.elicitation().asker(elicitations);
     connections.put(id, c);

@@ -352,4 +352,22 @@ class McpServersTest {
     }
   }
 
+  /** mcp.status goes to integrators on maestro.events (BUS.md): documented envelope, userId null, no error text or env. */
+  @Test
+  void statusChangesArePublishedForIntegratorsWithoutErrorText() throws Exception {
+    List<JsonObject> seen = new CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(dev.maestro.contracts.Addresses.EVENTS, m -> seen.add(m.body())).completion()
+        .await(10, TimeUnit.SECONDS);
+    JsonObject s = create(new JsonObject().put("name", "broken2").put("transport", "stdio")
+        .put("command", "/nonexistent/mcp-server").put("env", new JsonObject().put("API_TOKEN", "t0ken-secret")));
+    JsonObject failed = Awaitility.await("mcp.status failed").atMost(Duration.ofSeconds(30)).until(() -> seen.stream()
+        .filter(e -> "mcp.status".equals(e.getString("type")) && s.getString("id").equals(e.getJsonObject("data").getString("serverId"))
+            && "failed".equals(e.getJsonObject("data").getString("status"))).findFirst(), java.util.Optional::isPresent).get();
+    assertThat(dev.maestro.contracts.events.IntegrationEvents.problem(failed)).isNull();
+    assertThat(failed.getJsonObject("data")).isEqualTo(new JsonObject().put("serverId", s.getString("id")).put("name", "broken2")
+        .put("status", "failed"));
+    assertThat(failed.getValue("userId")).isNull();
+    assertThat(failed.encode()).doesNotContain("nonexistent").doesNotContain("t0ken-secret");
+    tools.deleteMcpServer(s.getString("id")).await(10, TimeUnit.SECONDS);
+  }
 }

@@ -1,0 +1,135 @@
+package dev.maestro.gateway.webhooks;
+
+import dev.maestro.contracts.Addresses;
+import dev.maestro.platform.Retry;
+import dev.maestro.platform.net.OutboundHttp;
+import dev.maestro.platform.net.OutboundRefusedException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Moves the public events of {@code maestro.events} to the webhooks: every event is first written to
+ * the outbox ({@link WebhookStore#enqueue}), then sent from there, so a receiver that is down gets
+ * its events later, in order. A send is a signed JSON POST ({@link WebhookSigner}) to the address the
+ * outbound policy checked (the URL is checked again on every attempt: its name may resolve elsewhere
+ * by then); any 2xx is delivered, anything else is retried with exponential backoff until the
+ * attempts run out. Nothing a receiver answers is kept or shown but its status code.
+ */
+public final class WebhookDispatcher {
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookDispatcher.class);
+
+  private final Vertx vertx;
+  private final WebhookStore store;
+  private final OutboundHttp outbound;
+  private final WebhookSettings settings;
+  private HttpClient client;
+  private MessageConsumer<JsonObject> consumer;
+  private long pollTimer = -1;
+  private long purgeTimer = -1;
+  private boolean running;
+  private boolean again;
+  private boolean stopped;
+  private Future<?> queued = Future.succeededFuture();
+
+  public WebhookDispatcher(Vertx vertx, WebhookStore store, OutboundHttp outbound, WebhookSettings settings) {
+    this.vertx = vertx;
+    this.store = store;
+    this.outbound = outbound;
+    this.settings = settings;
+  }
+
+  public Future<Void> start() {
+    client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(Math.min(settings.timeoutMs(), 10_000))
+        .setVerifyHost(true).setKeepAlive(true));
+    consumer = vertx.eventBus().consumer(Addresses.EVENTS, m -> {
+      JsonObject e = m.body();
+      if (e == null || e.getString("id") == null || e.getString("type") == null) return;
+      // one insert at a time, so the outbox's order (its ids) is the order the events arrived in
+      queued = queued.transform(x -> store.enqueue(e).onSuccess(n -> {
+        if (n > 0) kick();
+      }).onFailure(err -> LOG.warn("webhooks: event {} could not be queued: {}", e.getString("id"), Retry.describe(err))));
+    });
+    pollTimer = vertx.setPeriodic(settings.pollMs(), t -> kick());
+    purgeTimer = vertx.setPeriodic(3_600_000, t -> store.purge(settings.retentionHours())
+        .onFailure(err -> LOG.warn("webhooks: purge failed: {}", Retry.describe(err))));
+    return consumer.completion();
+  }
+
+  /** Sends whatever is due now; one round at a time (a kick during a round runs another after it). */
+  void kick() {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    store.claimDue().compose(due -> {
+          List<Future<Void>> sends = new ArrayList<>();
+          for (WebhookStore.Due d : due) sends.add(send(d));
+          return Future.join(sends).map(due.size());
+        })
+        .onComplete(ar -> {
+          running = false;
+          if (ar.failed()) LOG.warn("webhooks: cannot read the outbox: {}", Retry.describe(ar.cause()));
+          // a webhook's next event may be due as soon as its head went: go on while there was work
+          if (again || (ar.succeeded() && ar.result() > 0)) {
+            again = false;
+            kick();
+          }
+        });
+  }
+
+  private Future<Void> send(WebhookStore.Due d) {
+    long ts = System.currentTimeMillis() / 1000;
+    RequestOptions base = new RequestOptions().setMethod(HttpMethod.POST).setTimeout(settings.timeoutMs())
+        .putHeader("Content-Type", "application/json").putHeader("User-Agent", "Maestro-Webhooks/1")
+        .putHeader(WebhookSigner.EVENT, d.eventType()).putHeader(WebhookSigner.DELIVERY, d.eventId())
+        .putHeader(WebhookSigner.TIMESTAMP, String.valueOf(ts))
+        .putHeader(WebhookSigner.SIGNATURE, WebhookSigner.sign(d.secret(), ts, d.payload()));
+    return outbound.options(d.url(), base)
+        .compose(opts -> client.request(opts))
+        .compose(req -> req.send(Buffer.buffer(d.payload())))
+        // the body is read and dropped: only the status counts, a receiver's text is never kept
+        .compose(resp -> resp.body().map(b -> resp.statusCode()))
+        .transform(ar -> {
+          if (ar.succeeded() && ar.result() / 100 == 2) return store.delivered(d.id());
+          String error = ar.succeeded() ? "HTTP " + ar.result()
+              : ar.cause() instanceof OutboundRefusedException r ? "refused: " + r.getMessage() : "cannot reach: " + Retry.describe(ar.cause());
+          int made = d.attempts() + 1;
+          OffsetDateTime next = made >= settings.maxAttempts() ? null
+              : OffsetDateTime.now(ZoneOffset.UTC).plusNanos(settings.backoffAfter(made) * 1_000_000L);
+          if (next == null) LOG.warn("webhooks: gave up delivering event {} to webhook {} after {} attempts ({})", d.eventId(), d.webhookId(), made, error);
+          return store.attemptFailed(d.id(), truncate(error), next);
+        })
+        .recover(err -> {
+          LOG.warn("webhooks: cannot record delivery {}: {}", d.id(), Retry.describe(err));
+          return Future.succeededFuture();
+        });
+  }
+
+  private static String truncate(String s) {
+    return s.length() > 300 ? s.substring(0, 300) : s;
+  }
+
+  public Future<Void> stop() {
+    stopped = true;
+    if (pollTimer >= 0) vertx.cancelTimer(pollTimer);
+    if (purgeTimer >= 0) vertx.cancelTimer(purgeTimer);
+    Future<Void> unreg = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return unreg.eventually(() -> client == null ? Future.succeededFuture() : client.close());
+  }
+}
