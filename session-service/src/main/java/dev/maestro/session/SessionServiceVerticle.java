@@ -49,7 +49,7 @@ public class SessionServiceVerticle extends VerticleBase {
           binding = new ServiceBinder(vertx).setAddress(SessionService.ADDRESS)
               .register(SessionService.class, ServiceFailures.guarded(SessionService.class,
                   new SessionServiceImpl(store, router, new CredentialCheck(auth)), "session-service"));
-          return binding.completion();
+          return binding.completion().compose(v -> Budgets.start(vertx, pool, config()));
         })
         .compose(v -> HealthResponder.register(vertx, SCHEMA));
   }

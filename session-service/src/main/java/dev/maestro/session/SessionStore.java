@@ -37,6 +37,11 @@ public class SessionStore {
     this.pool = pool;
   }
 
+  /** The pool, for the other stores of schema session ({@link BudgetLedger}). */
+  Pool pool() {
+    return pool;
+  }
+
   // ---------------------------------------------------------------- sessions
 
   public Future<JsonObject> insertSession(String userId, JsonObject s) {
