@@ -269,6 +269,12 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("PATCH /api/v1/users/:id", c -> api(PA, "/api/v1/users/" + someUser(), new JsonObject().put("role", "member")),
         200, 403, 401, 401));
     t.add(new Row("DELETE /api/v1/users/:id", c -> api(D, "/api/v1/users/" + someUser(), null), 204, 403, 401, 401));
+    // budgets and usage (issue 16): a member reads only their own budget and usage; setting is for admins
+    t.add(new Row("GET /api/v1/users/:id/budget", c -> get("/api/v1/users/" + (c.real() ? c.userId : UUID.randomUUID()) + "/budget"),
+        200, 200, 401, 401));
+    t.add(new Row("PUT /api/v1/users/:id/budget", c -> api(PU, "/api/v1/users/" + someUser() + "/budget",
+        new JsonObject().put("monthlyUsd", 5)), 200, 403, 401, 401));
+    t.add(new Row("GET /api/v1/usage", c -> get("/api/v1/usage?groupBy=model"), 200, 200, 401, 401));
     // Not an operation: the WebSocket upgrade (a plain GET without upgrade headers past authentication).
     t.add(new Row("GET /api/v1/ws", c -> get("/api/v1/ws"), 400, 400, 401, 401));
     return t;

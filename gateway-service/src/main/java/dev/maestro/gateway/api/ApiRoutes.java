@@ -182,6 +182,9 @@ public class ApiRoutes {
     op("updateUser", this::updateUser);
     op("deleteUser", this::deleteUser);
 
+    // budgets and usage (issue 16)
+    BudgetRoutes.mount(operations, dev.maestro.contracts.budget.BudgetService.createProxy(vertx), users);
+
     operations.checkComplete();
     for (String id : operations.specs().keySet()) route(id);
   }
