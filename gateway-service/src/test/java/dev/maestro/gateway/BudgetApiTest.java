@@ -133,4 +133,47 @@ class BudgetApiTest {
     assertThat(r.json().getJsonArray("errors").encode()).contains("groupBy").contains("from");
     assertProblem(fx.get("/api/v1/usage?to=2026-13-45", token), 400);
   }
+
+  /** Signs in through the login form → {cookie, csrf}. */
+  private String[] browserLogin(String username, String password) {
+    var r = fx.client.post(fx.port(), "127.0.0.1", "/login").sendForm(io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+        .add("username", username).add("password", password)).await();
+    assertThat(r.statusCode()).isEqualTo(303);
+    String cookie = r.cookies().stream().filter(c -> c.startsWith("maestro_session=")).map(c -> c.substring(0, c.indexOf(';')))
+        .findFirst().orElseThrow();
+    String html = fx.client.get(fx.port(), "127.0.0.1", "/usage").putHeader("Cookie", cookie).send().await().bodyAsString();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"csrf-token\" content=\"([^\"]+)\"").matcher(html);
+    assertThat(m.find()).isTrue();
+    return new String[] {cookie, m.group(1)};
+  }
+
+  private String page(String cookie, String path) {
+    var r = fx.client.get(fx.port(), "127.0.0.1", path).putHeader("Cookie", cookie).send().await();
+    assertThat(r.statusCode()).as(path).isEqualTo(200);
+    return r.bodyAsString();
+  }
+
+  @Test
+  void theUsagePageShowsAMemberTheirOwnTableAndAnAdminSetsBudgetsThere() {
+    String[] a = browserLogin(alice.getString("username"), "password-" + alice.getString("username"));
+    String html = page(a[0], "/usage?groupBy=model");
+    assertThat(html).contains("id=\"usage-table\"").contains("anthropic / claude-haiku-4-5").contains("openai / gpt-4o-mini")
+        .contains("$0.2600").doesNotContain("$2.5000").doesNotContain("id=\"set-budget\"");
+    // asking for every user's rows still shows only hers
+    assertThat(page(a[0], "/usage?groupBy=user")).contains(alice.getString("username")).doesNotContain(bob.getString("username"));
+
+    String[] adm = browserLogin("admin", GatewayFixture.ADMIN_PASSWORD);
+    assertThat(page(adm[0], "/usage?groupBy=user")).contains(bob.getString("username")).contains("$2.5000").contains("id=\"set-budget\"");
+    var set = fx.client.post(fx.port(), "127.0.0.1", "/usage/budget").putHeader("Cookie", adm[0])
+        .sendForm(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("_csrf", adm[1]).add("userId", bob.getString("id"))
+            .add("monthlyUsd", "12.5")).await();
+    assertThat(set.statusCode()).isEqualTo(303);
+    assertThat(fx.budgets.budgets.get(bob.getString("id"))).isEqualTo(12.5);
+    // the member's own form post is refused by the operation itself
+    var refused = fx.client.post(fx.port(), "127.0.0.1", "/usage/budget").putHeader("Cookie", a[0])
+        .sendForm(io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("_csrf", a[1]).add("userId", alice.getString("id"))
+            .add("monthlyUsd", "1000")).await();
+    assertThat(refused.statusCode()).isEqualTo(403);
+    assertThat(fx.budgets.budgets.get(alice.getString("id"))).isNotEqualTo(1000.0);
+  }
 }

@@ -327,6 +327,8 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("POST /templates/:id", c -> form("/templates/" + tpl(c), tplForm), 303, 303, 401, 401));
     t.add(new Row("POST /templates/:id/delete", c -> form("/templates/" + tpl(c) + "/delete"), 303, 303, 401, 401));
     t.add(new Row("POST /templates/:id/start", c -> form("/templates/" + tpl(c) + "/start"), 303, 303, 401, 401));
+    t.add(new Row("GET /usage", c -> get("/usage"), 200, 200, LOGIN, LOGIN));
+    t.add(new Row("POST /usage/budget", c -> form("/usage/budget", "userId", someUser(), "monthlyUsd", "5"), 303, 403, 401, 401));
     t.add(new Row("GET /settings", c -> get("/settings"), 200, 403, LOGIN, LOGIN));
     t.add(new Row("POST /settings/oauth-clients", c -> form("/settings/oauth-clients", "provider", "openai", "name", "C",
         "authorizeUrl", "https://as.example/a", "tokenUrl", "https://as.example/t", "clientId", "cid"), 303, 403, 401, 401));

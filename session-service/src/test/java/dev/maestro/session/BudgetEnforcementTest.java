@@ -66,12 +66,14 @@ class BudgetEnforcementTest {
     await(budgets.setUserBudget(user, new JsonObject().put("monthlyUsd", 1.00)));
     // every admitted request uses its whole output allowance and stays in flight until released
     h.provider.fallback = request -> List.of(text("ok"), usage(10, MAX_TOKENS), hold("budget-100"), done("end_turn"));
+    List<Future<JsonObject>> created = new ArrayList<>();
+    for (int i = 0; i < TURNS; i++) created.add(h.sessions.create(user, spec(null).put("provider", "anthropic")));
+    await(Future.all(created));
     List<String> ids = new ArrayList<>();
     List<Harness.Recorder> recs = new ArrayList<>();
-    for (int i = 0; i < TURNS; i++) {
-      String id = h.newSession(user, spec(null)).getString("id");
-      ids.add(id);
-      recs.add(h.record(id));
+    for (Future<JsonObject> f : created) {
+      ids.add(f.result().getString("id"));
+      recs.add(h.record(f.result().getString("id")));
     }
     List<Future<JsonObject>> sends = new ArrayList<>();
     for (String id : ids) sends.add(h.sessions.send(user, id, "hi"));
