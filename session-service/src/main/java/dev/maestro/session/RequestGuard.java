@@ -65,6 +65,16 @@ final class RequestGuard {
                 + "); nothing was sent, try again")));
   }
 
+  /** Settles r with what a request to the session's own model (no fallbacks: a compaction summary) used. */
+  void settle(BudgetLedger.Reservation r, JsonObject session, JsonObject used) {
+    ModelChoice own = ModelChoice.chain(session).get(0);
+    JsonObject usage = priced(own, used);
+    boolean any = usage.getLong("inputTokens") + usage.getLong("outputTokens") > 0;
+    ledger.settle(r, any ? new BudgetLedger.Charge(own.provider(), own.model(), usage, BudgetLedger.toMicros(usage.getDouble("costUsd")),
+            models.priced(own.model())) : null)
+        .onFailure(e -> LOG.warn("session {}: cannot settle a budget reservation: {}", sessionId, e.getMessage()));
+  }
+
   /** Gives back a reservation whose request was never sent (the turn was cancelled first). Safe to call twice. */
   void release(BudgetLedger.Reservation r) {
     ledger.settle(r, null).onFailure(e -> LOG.warn("session {}: cannot release a budget reservation: {}", sessionId, e.getMessage()));

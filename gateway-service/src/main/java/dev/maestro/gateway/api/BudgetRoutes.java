@@ -58,7 +58,10 @@ final class BudgetRoutes {
       JsonObject q = new JsonObject().put("groupBy", groupBy == null ? "day" : groupBy).put("from", from).put("to", to);
       if (id != null) q.put("userId", id);
       return budgets.usage(q);
-    }).compose(this::withUsernames).map(Reply::ok);
+    }).compose(this::withUsernames)
+        // the caller's own budget rides along, so a client needs no user id to show it
+        .compose(u -> budgets.getUserBudget(c.userId()).map(b -> u.put("budget", b)))
+        .map(Reply::ok);
   }
 
   private static String date(Query q, String name) {

@@ -205,7 +205,8 @@ public final class OpenApiDocument {
         200, "budgets", false, true);
     op("get", "/api/v1/usage", "getUsage", "Usage and cost per user, model or day (a member sees only their own)"
         + " → {from, to, groupBy, items:[{userId|provider+model|day, requests, inputTokens, outputTokens, cacheReadTokens,"
-        + " cacheWriteTokens, costUsd, unpricedRequests}], total}", null, 200, "budgets", false, false);
+        + " cacheWriteTokens, costUsd, unpricedRequests}], total, budget: the caller's own budget as getUserBudget}",
+        null, 200, "budgets", false, false);
     JsonObject date = str(10).put("format", "date").put("pattern", "^\\d{4}-\\d{2}-\\d{2}$");
     paths.getJsonObject("/api/v1/usage").getJsonObject("get").put("parameters", new JsonArray()
         .add(qp("from", date.copy())).add(qp("to", date.copy()))
