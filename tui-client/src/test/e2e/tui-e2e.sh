@@ -203,6 +203,28 @@ RUN
   wait_for "quit after login" "TUI-EXIT:0"
 fi
 
+# budgets and usage (issue 16), against the real system only (E2E_BUDGET=1, set by deploy/tests/tui.sh):
+# a session whose own budget cannot cover one request is refused before the provider, and /usage shows
+# the usage table and the caller's budget
+if [ -n "${E2E_BUDGET:-}" ]; then
+  BMODEL=${E2E_BUDGET_MODEL:-gpt-4o}
+  BSID=$(api POST /api/v1/sessions "{\"title\":\"tui-budget\",\"provider\":\"$PROVIDER\",\"model\":\"$BMODEL\",\"budgetUsd\":0${E2E_CREDENTIAL:+,\"credentialId\":\"$E2E_CREDENTIAL\"}}" | json_id)
+  if [ -z "$BSID" ]; then
+    fail "could not create a session with budgetUsd 0"
+  else
+    start_tui "$BSID"
+    wait_for "budget session open" "tui-budget [${BSID:0:8}] · connected"
+    type_line "over budget"
+    wait_for "a turn over the session budget is refused before the provider" "Error [budget_exceeded]: This session's budget does not cover"
+    type_line "/usage model"
+    wait_for_re "/usage shows usage by model with a total" '^  total +[0-9]+ req'
+    wait_for_re "/usage shows the caller's budget" 'budget.*(left in|spent)'
+    type_line "/quit"
+    wait_for "quit after the budget check" "TUI-EXIT:0"
+    api DELETE "/api/v1/sessions/$BSID" >/dev/null
+  fi
+fi
+
 api DELETE "/api/v1/sessions/$SID" >/dev/null
 [ -n "${NEW_SID:-}" ] && api DELETE "/api/v1/sessions/$NEW_SID" >/dev/null
 

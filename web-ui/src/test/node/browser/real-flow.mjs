@@ -363,6 +363,43 @@ try {
     expect((await page.textContent('#user-list')).includes(USER), '/settings: user list loads and shows the admin');
   });
 
+  // ---- budgets (issue 16): the admin sets their own monthly budget to $0 on /usage; the next turn is
+  // refused before any provider request, saying what remains; the usage page works at 390 px ----
+  await soft('budget refusal and usage page', async () => {
+    const setBudget = async (amount) => {
+      await page.goto(new URL('/usage', BASE).href);
+      const me = await page.evaluate(u => {
+        const o = Array.from(document.querySelectorAll('#b-user option')).find(x => x.textContent.trim() === u);
+        return o ? o.value : null;
+      }, USER);
+      expect(!!me, '/usage: the budget form offers the signed-in admin', me);
+      await page.selectOption('#b-user', me);
+      await page.fill('#b-amount', amount);
+      await Promise.all([page.waitForURL(u => u.pathname === '/usage', { timeout: T }), page.click('#set-budget button[type=submit]')]);
+      return (await page.textContent('.flash').catch(() => '')) || '';
+    };
+    await page.goto(new URL('/usage?groupBy=model', BASE).href);
+    await page.waitForSelector('#usage-table', { timeout: T }).catch(() => fail('/usage shows its table', 'no #usage-table'));
+    const table = await page.textContent('#usage-table');
+    expect(/\$\d+\.\d{4}/.test(await page.textContent('#usage-total')) && /\//.test(table),
+      '/usage: the table lists the models used this month with a total cost', table.replace(/\s+/g, ' ').trim().slice(0, 160));
+    await noHorizontalScroll(page, '/usage at 390');
+    await shot(page, 'usage-390');
+    const flash = await setBudget('0');
+    expect(/Monthly budget set to \$0\.0000/.test(flash), '/usage: the admin sets a monthly budget of $0', flash.trim());
+    expect(/\$0\.0000 of \$0\.0000 left/.test(await page.textContent('#budget')), '/usage: the budget card shows it');
+    await page.goto(sessionUrl);
+    await page.waitForFunction(() => document.getElementById('conn').textContent === 'live', null, { timeout: T });
+    await send('this message is over budget and must never reach the model');
+    await waitTurn('error');
+    const err = (await page.textContent('#turn-error')) || '';
+    expect(/monthly budget does not cover this request/.test(err) && /remain/.test(err) && await page.isVisible('#turn-error'),
+      'a turn over the budget is refused before the provider, saying what remains', err.trim().slice(0, 200));
+    await shot(page, 'chat-budget-refused-390');
+    const removed = await setBudget('');
+    expect(/Monthly budget removed/.test(removed), '/usage: the budget is removed again', removed.trim());
+  });
+
   // ---- sign out ----
   await soft('sign out', async () => {
     await page.goto(new URL('/sessions', BASE).href);

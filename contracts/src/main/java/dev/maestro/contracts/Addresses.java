@@ -11,6 +11,8 @@ public final class Addresses {
   public static final String PROVIDER_SERVICE = "maestro.provider.service";
   public static final String TOOL_SERVICE = "maestro.tool.service";
   public static final String AUTH_SERVICE = "maestro.auth.service";
+  /** Budgets and usage ({@link dev.maestro.contracts.budget.BudgetService}), served by session-service. */
+  public static final String BUDGET_SERVICE = "maestro.session.budget";
 
   /** Published by auth-service when a credential changes status: {@code {credentialId, userId, status}}. */
   public static final String CREDENTIAL_STATUS = "maestro.auth.credential-status";

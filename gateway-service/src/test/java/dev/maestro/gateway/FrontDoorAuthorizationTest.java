@@ -278,6 +278,12 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("POST /api/v1/webhooks", c -> api(P, "/api/v1/webhooks", new JsonObject().put("url", "https://hooks.example/x")),
         201, 403, 401, 401));
     t.add(new Row("DELETE /api/v1/webhooks/:id", c -> api(D, "/api/v1/webhooks/" + webhook(), null), 204, 403, 401, 401));
+    // budgets and usage (issue 16): a member reads only their own budget and usage; setting is for admins
+    t.add(new Row("GET /api/v1/users/:id/budget", c -> get("/api/v1/users/" + (c.real() ? c.userId : UUID.randomUUID()) + "/budget"),
+        200, 200, 401, 401));
+    t.add(new Row("PUT /api/v1/users/:id/budget", c -> api(PU, "/api/v1/users/" + someUser() + "/budget",
+        new JsonObject().put("monthlyUsd", 5)), 200, 403, 401, 401));
+    t.add(new Row("GET /api/v1/usage", c -> get("/api/v1/usage?groupBy=model"), 200, 200, 401, 401));
     // Not an operation: the WebSocket upgrade (a plain GET without upgrade headers past authentication).
     t.add(new Row("GET /api/v1/ws", c -> get("/api/v1/ws"), 400, 400, 401, 401));
     return t;
@@ -330,6 +336,8 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("POST /templates/:id", c -> form("/templates/" + tpl(c), tplForm), 303, 303, 401, 401));
     t.add(new Row("POST /templates/:id/delete", c -> form("/templates/" + tpl(c) + "/delete"), 303, 303, 401, 401));
     t.add(new Row("POST /templates/:id/start", c -> form("/templates/" + tpl(c) + "/start"), 303, 303, 401, 401));
+    t.add(new Row("GET /usage", c -> get("/usage"), 200, 200, LOGIN, LOGIN));
+    t.add(new Row("POST /usage/budget", c -> form("/usage/budget", "userId", someUser(), "monthlyUsd", "5"), 303, 403, 401, 401));
     t.add(new Row("GET /settings", c -> get("/settings"), 200, 403, LOGIN, LOGIN));
     t.add(new Row("POST /settings/oauth-clients", c -> form("/settings/oauth-clients", "provider", "openai", "name", "C",
         "authorizeUrl", "https://as.example/a", "tokenUrl", "https://as.example/t", "clientId", "cid"), 303, 403, 401, 401));

@@ -29,6 +29,8 @@ final class Compactor {
   private final SessionSettings settings;
   private final Vertx vertx;
   private final Runnable touched;
+  /** A summary is a model request too: reserved against the budgets before it is sent. */
+  private final RequestGuard guard;
   private boolean running;
 
   Compactor(LiveState live, SessionStore store, ProviderStreams streams, ModelTable models, SessionSettings settings,
@@ -40,6 +42,8 @@ final class Compactor {
     this.settings = settings;
     this.vertx = vertx;
     this.touched = touched;
+    this.guard = new RequestGuard(live.sessionId, streams, new BudgetLedger(store.pool(), java.time.Clock.systemUTC()), models,
+        null, live::publish);
   }
 
   boolean running() {
@@ -116,13 +120,21 @@ final class Compactor {
     old.forEach(m -> oldIds.add(UUID.fromString(m.getString("id"))));
     ChatRequest request = ChatRequests.build(live.session, models, Compaction.request(ContextBuilder.build(old)), List.of())
         .setSystem(Compaction.SYSTEM).setMaxTokens(Compaction.MAX_SUMMARY_TOKENS);
+    return guard.reserve(live.session, old, request).compose(held -> summarize(history, cut, old, oldIds, request, held));
+  }
+
+  private Future<Boolean> summarize(List<JsonObject> history, int cut, List<JsonObject> old, List<UUID> oldIds, ChatRequest request,
+                                    BudgetLedger.Reservation held) {
     StringBuilder text = new StringBuilder();
     ProviderStream stream = streams.open(request.toJson(), e -> {
       if (ProviderEvents.TEXT.equals(e.getString("type"))) text.append(e.getString("text", ""));
     });
     long timer = vertx.setTimer(settings.streamIdleTimeoutMs(), x ->
         streams.cancel(stream, new ProviderFailure(ProviderEvents.TIMEOUT, "summary timed out")));
-    return stream.end().andThen(ar -> vertx.cancelTimer(timer)).compose(stop -> {
+    return stream.end().andThen(ar -> {
+      vertx.cancelTimer(timer);
+      guard.settle(held, live.session, stream.usage());
+    }).compose(stop -> {
       String summaryText = text.toString().trim();
       if (summaryText.isEmpty()) return Future.failedFuture(new ProviderFailure("empty_summary", "the model returned an empty summary"));
       JsonObject usage = ChatRequests.priced(live.session, models, stream.usage());

@@ -83,4 +83,23 @@ public final class ModelTable {
         + p.getDouble("cacheWrite", 0.0) * usage.getLong("cacheWriteTokens", 0L);
     return perM / 1_000_000.0;
   }
+
+  /**
+   * Whether the table prices model: an entry with an input and an output price (0 is a price: a
+   * local model an admin lists at 0 is known and free).
+   */
+  public boolean priced(String model) {
+    JsonObject p = entry(model);
+    return p.getValue("input") instanceof Number && p.getValue("output") instanceof Number;
+  }
+
+  /**
+   * The most one request can cost, in micro-USD (rounded up): every input token at the dearer of the
+   * input and cache-write prices, plus maxOutputTokens at the output price.
+   */
+  public long worstCaseMicros(String model, long inputTokens, long maxOutputTokens) {
+    JsonObject p = entry(model);
+    double in = Math.max(p.getDouble("input", 0.0), p.getDouble("cacheWrite", 0.0));
+    return (long) Math.ceil(in * inputTokens + p.getDouble("output", 0.0) * maxOutputTokens);
+  }
 }

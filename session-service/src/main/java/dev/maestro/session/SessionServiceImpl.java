@@ -52,6 +52,9 @@ public class SessionServiceImpl implements SessionService {
           .put("systemPrompt", s.getString("systemPrompt", t.getString("systemPrompt", "")))
           .put("tools", s.containsKey("tools") ? s.getValue("tools") : t.getJsonArray("tools"))
           .put("params", t.getJsonObject("params", new JsonObject()).copy().mergeIn(obj(s, "params")));
+      String budgetProblem = SessionBudget.problem(s.getValue(SessionBudget.KEY));
+      if (budgetProblem != null) return Fail.invalid(SessionBudget.KEY, budgetProblem.substring(SessionBudget.KEY.length() + 2));
+      SessionBudget.onCreate(s, merged);
       String problem = validateSession(merged, true);
       if (problem != null) return Fail.invalid(problem.substring(0, problem.indexOf(':')), problem.substring(problem.indexOf(':') + 2));
       return credentials.owned(userId, merged.getString("credentialId"))
@@ -89,7 +92,16 @@ public class SessionServiceImpl implements SessionService {
       if (patch.containsKey(k)) p.put(k, patch.getValue(k));
     }
     String problem = validateSession(p, false);
+    if (problem == null) problem = SessionBudget.problem(patch.getValue(SessionBudget.KEY));
     if (problem != null) return Fail.invalid(problem.substring(0, problem.indexOf(':')), problem.substring(problem.indexOf(':') + 2));
+    if (patch.containsKey(SessionBudget.KEY)) {
+      // budgetUsd lives in params: the stored params (or the patch's) with the new value
+      JsonObject budgetPatch = patch;
+      return store.session(userId, sessionId).compose(s -> {
+        p.put("params", SessionBudget.patchedParams(budgetPatch, s));
+        return update(userId, sessionId, p);
+      });
+    }
     // the session is looked up first, so another user's session answers NOT_FOUND before any credential is checked
     Future<Void> checked = !p.containsKey("credentialId") ? Future.succeededFuture()
         : store.session(userId, sessionId).compose(s -> credentials.owned(userId, p.getString("credentialId")));
@@ -290,7 +302,7 @@ public class SessionServiceImpl implements SessionService {
     copy.remove("userId");
     copy.remove("seqCeiling");
     copy.put("openIn", new JsonArray());
-    return copy;
+    return SessionBudget.expose(copy);
   }
 
   static JsonObject publicMessage(JsonObject m) {
@@ -324,6 +336,7 @@ public class SessionServiceImpl implements SessionService {
       if (params.getValue("maxTokens") != null && !(params.getValue("maxTokens") instanceof Number)) return "params.maxTokens: must be a number";
       if (params.getValue("temperature") != null && !(params.getValue("temperature") instanceof Number)) return "params.temperature: must be a number";
       if (params.getValue("maxToolRounds") != null && !(params.getValue("maxToolRounds") instanceof Number)) return "params.maxToolRounds: must be a number";
+      if (FallbackModels.problem(params) != null) return FallbackModels.problem(params);
     }
     return null;
   }

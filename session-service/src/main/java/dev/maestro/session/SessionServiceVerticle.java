@@ -50,7 +50,7 @@ public class SessionServiceVerticle extends VerticleBase {
               .register(SessionService.class, ServiceFailures.guarded(SessionService.class,
                   SessionLifecycleEvents.publishing(vertx.eventBus(), new SessionServiceImpl(store, router, new CredentialCheck(auth))),
                   "session-service"));
-          return binding.completion();
+          return binding.completion().compose(v -> Budgets.start(vertx, pool, config()));
         })
         .compose(v -> HealthResponder.register(vertx, SCHEMA));
   }

@@ -37,7 +37,7 @@ public class SessionStore {
     this.pool = pool;
   }
 
-  /** For the stores of features with their own SQL class (sub-agents). */
+  /** For the stores of features with their own SQL class (sub-agents, budgets). */
   public Pool pool() {
     return pool;
   }

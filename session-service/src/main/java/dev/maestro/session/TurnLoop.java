@@ -38,6 +38,8 @@ final class TurnLoop {
   private final Vertx vertx;
   private final Runnable touched;
   private final Map<String, String> resolvedElicitations = ToolGate.resolvedLedger();
+  /** Budgets and fallback models around each provider request. */
+  private final RequestGuard guard;
   private Turn turn;
   private final Subagents subagents;
 
@@ -71,6 +73,8 @@ final class TurnLoop {
     this.touched = touched;
     this.subagents = new Subagents(live.sessionId, () -> live.session, live::publish, new SubagentStore(store.pool()),
         SessionService.createProxy(vertx), settings.subagents(), vertx);
+    this.guard = new RequestGuard(live.sessionId, streams, new BudgetLedger(store.pool(), java.time.Clock.systemUTC()), models,
+        credentials, live::publish);
   }
 
   /** The id of the turn in flight, or null. */
@@ -187,11 +191,15 @@ final class TurnLoop {
   private Future<Void> round(Turn t) {
     if (t.finished) return Future.succeededFuture();
     t.round++;
-    return compactor.fit(t.gate.offered()).compose(request -> stream(t, request));
+    return compactor.fit(t.gate.offered())
+        .compose(request -> guard.reserve(live.session, live.history.messages, request).compose(held -> stream(t, request, held)));
   }
 
-  private Future<Void> stream(Turn t, ChatRequest request) {
-    if (t.finished) return Future.succeededFuture();
+  private Future<Void> stream(Turn t, ChatRequest request, BudgetLedger.Reservation held) {
+    if (t.finished) {
+      guard.release(held);
+      return Future.succeededFuture();
+    }
     JsonObject assistant = live.history.newMessage(Messages.ASSISTANT, t.id, new JsonArray(), SessionEvents.STREAMING);
     t.assistant = new StreamedMessage(assistant, live::publish);
     return store.insertMessage(live.sessionId, assistant).compose(v -> {
@@ -199,21 +207,25 @@ final class TurnLoop {
       if (t.finished) {
         // cancelled while the row was being written: it must not stay 'streaming'
         if (SessionEvents.STREAMING.equals(assistant.getString("status"))) assistant.put("status", SessionEvents.CANCELLED);
+        guard.release(held);
         return store.updateMessage(assistant);
       }
       live.publish(SessionEvents.messageStarted(assistant.getString("id"), Messages.ASSISTANT));
       StreamedMessage message = t.assistant;
-      t.stream = streams.open(request.toJson(), message::accept);
-      return t.stream.end().compose(stopReason -> roundDone(t));
+      return guard.send(live.session, request, held, message::accept, s -> t.stream = s, () -> t.finished)
+          .compose(answered -> roundDone(t, answered));
+    }, err -> {
+      guard.release(held);
+      return Future.failedFuture(err);
     });
   }
 
-  private Future<Void> roundDone(Turn t) {
+  private Future<Void> roundDone(Turn t, JsonObject answered) {
     if (t.finished) return Future.succeededFuture();
     StreamedMessage message = t.assistant;
     JsonObject assistant = message.message;
     message.close();
-    JsonObject usage = ChatRequests.priced(live.session, models, t.stream.usage());
+    JsonObject usage = answered;
     assistant.put("status", SessionEvents.COMPLETE).put("usage", usage);
     t.stream = null;
     return store.updateMessage(assistant).compose(v -> store.addUsage(live.sessionId, usage)).compose(v -> {

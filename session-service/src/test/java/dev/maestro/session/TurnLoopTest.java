@@ -63,7 +63,8 @@ class TurnLoopTest {
     assertThat(rec.ofType("turn_completed").get(0).getJsonObject("event").getString("status")).isEqualTo("complete");
     JsonObject liveUsage = rec.ofType("message_completed").get(0).getJsonObject("event").getJsonObject("usage");
     assertThat(liveUsage.copy().put("costUsd", 0.0))
-        .isEqualTo(new JsonObject().put("inputTokens", 1000).put("outputTokens", 200).put("costUsd", 0.0));
+        .isEqualTo(new JsonObject().put("inputTokens", 1000).put("outputTokens", 200).put("costUsd", 0.0)
+            .put("provider", "anthropic").put("model", "claude-sonnet-4-5"));
 
     JsonObject got = await(h.sessions.get(user, s.getString("id")));
     JsonArray msgs = got.getJsonArray("messages");

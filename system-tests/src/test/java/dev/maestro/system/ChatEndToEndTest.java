@@ -205,4 +205,70 @@ class ChatEndToEndTest {
     assertThat(assistant.getString("status")).isEqualTo("complete");
     assertThat(text(all)).isEqualTo(assistant.getJsonArray("content").getJsonObject(0).getString("text"));
   }
+
+  // ---- issue 16: fallback models and budgets, through the real provider-service and the fake upstream ----
+
+  @Test
+  void aModelAnswering529ThenOneAnswering429FallBackInOrderToOneThatAnswers() throws Exception {
+    HttpResponse<Buffer> cred = post(portA, "/api/v1/credentials", new JsonObject().put("provider", "openai")
+        .put("kind", "api_key").put("label", "fallbacks").put("apiKey", "sk-e2e-fallback-1234").put("baseUrl", upstream.openAiBaseUrl()));
+    HttpResponse<Buffer> template = post(portA, "/api/v1/templates", new JsonObject().put("name", "fallbacks").put("provider", "openai")
+        .put("model", "gpt-4o").put("tools", new JsonArray()).put("params", new JsonObject().put("fallbackModels", new JsonArray()
+            .add(new JsonObject().put("model", "o3")).add(new JsonObject().put("model", "gpt-4o-mini")))));
+    assertThat(template.statusCode()).as(template.bodyAsString()).isEqualTo(201);
+    HttpResponse<Buffer> session = post(portA, "/api/v1/sessions", new JsonObject().put("templateId",
+        template.bodyAsJsonObject().getString("id")).put("credentialId", cred.bodyAsJsonObject().getString("id")));
+    String sessionId = session.bodyAsJsonObject().getString("id");
+    upstream.clearRequests();
+    // provider-service retries each model (2 retries, Retry-After 0) before the session falls back
+    for (int i = 0; i < 3; i++) upstream.enqueue(dev.maestro.testkit.fake.FakeReply.error(529).retryAfter("0"));
+    for (int i = 0; i < 3; i++) upstream.enqueue(dev.maestro.testkit.fake.FakeReply.error(429).retryAfter("0"));
+    upstream.enqueue(dev.maestro.testkit.fake.FakeReply.stream(dev.maestro.testkit.fake.FakeTurn.create()
+        .text("answered ", "by the fallback").usage(40, 4, 0, 0)));
+    try {
+      Socket socket = new Socket(portA);
+      socket.send(new JsonObject().put("type", "subscribe").put("sessionId", sessionId));
+      socket.send(new JsonObject().put("type", "send").put("sessionId", sessionId).put("text", "who answers?"));
+      List<JsonObject> events = socket.eventsUntilTurnCompleted(30_000);
+      socket.close();
+      List<String> models = upstream.requests().stream().filter(r -> r.body() != null && r.body().getString("model") != null)
+          .map(r -> r.body().getString("model")).toList();
+      assertThat(models).containsExactly("gpt-4o", "gpt-4o", "gpt-4o", "o3", "o3", "o3", "gpt-4o-mini");
+      List<JsonObject> fallbacks = events.stream().map(e -> e.getJsonObject("event"))
+          .filter(e -> "model_fallback".equals(e.getString("type"))).toList();
+      assertThat(fallbacks).extracting(e -> e.getJsonObject("from").getString("model") + "→" + e.getJsonObject("to").getString("model")
+          + " " + e.getString("code")).containsExactly("gpt-4o→o3 overloaded", "o3→gpt-4o-mini rate_limited");
+      assertThat(text(events)).isEqualTo("answered by the fallback");
+      JsonObject done = events.stream().map(e -> e.getJsonObject("event")).filter(e -> "message_completed".equals(e.getString("type")))
+          .findFirst().orElseThrow();
+      assertThat(done.getJsonObject("usage").getString("model")).isEqualTo("gpt-4o-mini");
+      // the answer is counted in the usage, at the model that answered
+      JsonObject usage = get(portA, "/api/v1/usage?groupBy=model").bodyAsJsonObject();
+      assertThat(usage.getJsonArray("items").stream().map(o -> (JsonObject) o)
+          .filter(i -> "gpt-4o-mini".equals(i.getString("model"))).mapToLong(i -> i.getLong("requests")).sum()).isGreaterThanOrEqualTo(1);
+      assertThat(usage.getJsonObject("budget").getString("month")).isNotBlank();
+    } finally {
+      upstream.clearQueue();
+    }
+  }
+
+  @Test
+  void aTurnOverItsSessionBudgetIsRefusedAndNeverReachesTheUpstream() throws Exception {
+    String sessionId = createSession();
+    HttpResponse<Buffer> patched = http.patch(portA, "127.0.0.1", "/api/v1/sessions/" + sessionId).bearerTokenAuthentication(token)
+        .sendJsonObject(new JsonObject().put("budgetUsd", 0.0001)).await(20, TimeUnit.SECONDS);
+    assertThat(patched.statusCode()).as(patched.bodyAsString()).isEqualTo(200);
+    assertThat(patched.bodyAsJsonObject().getDouble("budgetUsd")).isEqualTo(0.0001);
+    int before = upstream.requests().size();
+    Socket socket = new Socket(portA);
+    socket.send(new JsonObject().put("type", "subscribe").put("sessionId", sessionId));
+    socket.send(new JsonObject().put("type", "send").put("sessionId", sessionId).put("text", "too dear"));
+    List<JsonObject> events = socket.eventsUntilTurnCompleted(30_000);
+    socket.close();
+    JsonObject error = events.stream().map(e -> e.getJsonObject("event")).filter(e -> "turn_error".equals(e.getString("type")))
+        .findFirst().orElseThrow();
+    assertThat(error.getString("code")).isEqualTo("budget_exceeded");
+    assertThat(error.getString("message")).contains("$0.0001 of $0.0001 remain");
+    assertThat(upstream.requests()).hasSize(before);
+  }
 }

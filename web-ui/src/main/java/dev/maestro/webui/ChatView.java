@@ -88,7 +88,9 @@ final class ChatView {
     if (!"complete".equals(status)) view.put("statusNote", status);
     JsonObject usage = m.getJsonObject("usage");
     if (usage != null && (usage.containsKey("inputTokens") || usage.containsKey("outputTokens"))) {
-      view.put("usage", new JsonObject().put("inputTokens", usage.getLong("inputTokens", 0L)).put("outputTokens", usage.getLong("outputTokens", 0L)));
+      view.put("usage", new JsonObject().put("inputTokens", usage.getLong("inputTokens", 0L)).put("outputTokens", usage.getLong("outputTokens", 0L))
+          // which model answered (a fallback model may have taken the request)
+          .put("model", usage.getString("model")));
     }
     return view;
   }

@@ -69,6 +69,10 @@ final class Pages {
     post(router, gateway, "/templates/:id/delete", setup::deleteTemplate);
     post(router, gateway, "/templates/:id/start", setup::startFromTemplate);
 
+    UsagePages usage = new UsagePages(gateway, renderer);
+    get(router, gateway, "/usage", usage::usage);
+    post(router, gateway, "/usage/budget", usage::setBudget);
+
     get(router, gateway, "/settings", setup::settings);
     post(router, gateway, "/settings/oauth-clients", setup::addOAuthClient);
     post(router, gateway, "/settings/oauth-clients/:id/delete", setup::deleteOAuthClient);

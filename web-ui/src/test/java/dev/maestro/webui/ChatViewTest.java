@@ -86,4 +86,11 @@ class ChatViewTest {
       java.util.Locale.setDefault(before);
     }
   }
+
+  @Test
+  void anAnswerNamesTheModelThatAnsweredIt() {
+    JsonObject answered = msg("m1", "assistant", "complete", text("hi")).put("usage", new JsonObject().put("inputTokens", 3)
+        .put("outputTokens", 1).put("provider", "openai").put("model", "gpt-4o-mini"));
+    assertThat(ChatView.message(answered, java.util.Map.of()).getJsonObject("usage").getString("model")).isEqualTo("gpt-4o-mini");
+  }
 }

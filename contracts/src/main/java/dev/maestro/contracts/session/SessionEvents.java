@@ -27,6 +27,8 @@ public final class SessionEvents {
   public static final String TURN_ERROR = "turn_error";
   public static final String TURN_COMPLETED = "turn_completed";
   public static final String PRESENCE = "presence";
+  /** A model answered overloaded/5xx/429 before its first delta; the next fallback model of the session takes the request. */
+  public static final String MODEL_FALLBACK = "model_fallback";
   /** Added by session-service: older messages were replaced by a summary (compact or automatic). */
   public static final String COMPACTED = "compacted";
   /** Added by session-service: a compaction the user asked for did not succeed. */
@@ -103,6 +105,10 @@ public final class SessionEvents {
     if (storedUsage.getValue("costUsd") instanceof Number cost) {
       event.getJsonObject("usage").put("costUsd", cost.doubleValue());
     }
+    // which model answered (a fallback model may have taken the request)
+    if (storedUsage.getString("model") != null) {
+      event.getJsonObject("usage").put("provider", storedUsage.getString("provider")).put("model", storedUsage.getString("model"));
+    }
     return event;
   }
 
@@ -130,5 +136,10 @@ public final class SessionEvents {
 
   public static JsonObject presence(JsonArray openIn) {
     return new JsonObject().put("type", PRESENCE).put("openIn", openIn);
+  }
+
+  /** from, to: {provider, model}; code and message: why the first one did not answer. */
+  public static JsonObject modelFallback(JsonObject from, JsonObject to, String code, String message) {
+    return new JsonObject().put("type", MODEL_FALLBACK).put("from", from).put("to", to).put("code", code).put("message", message);
   }
 }

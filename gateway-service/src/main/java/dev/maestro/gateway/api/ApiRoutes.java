@@ -184,6 +184,9 @@ public class ApiRoutes {
     op("deleteUser", this::deleteUser);
 
     sections.forEach(section -> section.accept(operations));
+    // budgets and usage (issue 16)
+    BudgetRoutes.mount(operations, dev.maestro.contracts.budget.BudgetService.createProxy(vertx), users);
+
     operations.checkComplete();
     for (String id : operations.specs().keySet()) route(id);
   }

@@ -31,6 +31,7 @@ public final class OpenApiDocument {
     tools();
     users();
     webhooks();
+    budgets();
     op("get", "/api/v1/openapi.json", "getOpenApi", "This document (public)", null, 200, "meta", true, false);
     doc = new JsonObject()
         .put("openapi", "3.1.0")
@@ -239,6 +240,27 @@ public final class OpenApiDocument {
             .put("required", req("url")), 201, "webhooks", false, true);
     op("delete", "/api/v1/webhooks/{id}", "deleteWebhook", "Remove a webhook and its queued deliveries (admin)", null, 204,
         "webhooks", false, true);
+  /** Issue 16 part 5: budgets held before each provider request, and the usage they are counted from. */
+  private void budgets() {
+    JsonObject money = new JsonObject().put("type", new JsonArray().add("number").add("null")).put("minimum", 0).put("maximum", 1_000_000);
+    op("get", "/api/v1/users/{id}/budget", "getUserBudget", "A user's monthly budget and this month's spend"
+        + " (admin: anyone; a member: only their own) → {userId, monthlyUsd, month, spentUsd, reservedUsd, remainingUsd}",
+        null, 200, "budgets", false, false);
+    op("put", "/api/v1/users/{id}/budget", "setUserBudget", "Set a user's monthly budget in USD (UTC month; null: no limit) (admin)",
+        obj(false).put("properties", new JsonObject().put("monthlyUsd", money.copy())).put("required", req("monthlyUsd")),
+        200, "budgets", false, true);
+    op("get", "/api/v1/usage", "getUsage", "Usage and cost per user, model or day (a member sees only their own)"
+        + " → {from, to, groupBy, items:[{userId|provider+model|day, requests, inputTokens, outputTokens, cacheReadTokens,"
+        + " cacheWriteTokens, costUsd, unpricedRequests}], total, budget: the caller's own budget as getUserBudget}",
+        null, 200, "budgets", false, false);
+    JsonObject date = str(10).put("format", "date").put("pattern", "^\\d{4}-\\d{2}-\\d{2}$");
+    paths.getJsonObject("/api/v1/usage").getJsonObject("get").put("parameters", new JsonArray()
+        .add(qp("from", date.copy())).add(qp("to", date.copy()))
+        .add(qp("groupBy", enumOf(new JsonArray().add("user").add("model").add("day"))))
+        .add(qp("userId", UUID.copy())));
+    // a session's own budget, on create and PATCH (shown as "budgetUsd" on the session)
+    operations.get("createSession").getJsonObject("body").getJsonObject("properties").put("budgetUsd", money.copy());
+    operations.get("updateSession").getJsonObject("body").getJsonObject("properties").put("budgetUsd", money.copy());
   }
 
   private void op(String method, String path, String id, String summary, JsonObject body, int status, String tag,

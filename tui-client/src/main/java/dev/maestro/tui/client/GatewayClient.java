@@ -106,6 +106,12 @@ public final class GatewayClient {
     return get("/api/v1/models" + q).map(GatewayClient::items);
   }
 
+  /** GET /api/v1/usage (from/to null: the server's defaults) → {from, to, groupBy, items, total, budget}. */
+  public Future<JsonObject> usage(String groupBy, String from, String to) {
+    String q = "?groupBy=" + enc(groupBy) + (from == null ? "" : "&from=" + enc(from)) + (to == null ? "" : "&to=" + enc(to));
+    return get("/api/v1/usage" + q).map(GatewayClient::json);
+  }
+
   private Future<HttpResponse<Buffer>> get(String path) {
     return call(HttpMethod.GET, path, null);
   }

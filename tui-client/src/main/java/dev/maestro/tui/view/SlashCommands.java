@@ -22,6 +22,7 @@ public final class SlashCommands {
       new Command("/export", "/export [file.md|file.json]", "export this session to a file"),
       new Command("/rename", "/rename title", "rename this session"),
       new Command("/thinking", "/thinking", "show or collapse thinking (also Ctrl+T)"),
+      new Command("/usage", "/usage [day|model|user] [from] [to]", "usage and cost (yours; all users for an admin) and your budget"),
       new Command("/help", "/help", "keys and commands"),
       new Command("/quit", "/quit", "leave (also Ctrl+C)"));
 

@@ -69,6 +69,7 @@ public final class CommandTable {
           }
         }),
         SlashCommand.of("/thinking", List.of(), (args, ctx) -> ctx.state().showThinking = !ctx.state().showThinking),
+        new UsageCommand(),
         SlashCommand.of("/help", List.of(), (args, ctx) -> ctx.state().chat.addNotice(help(), Tone.SYSTEM)),
         SlashCommand.of("/quit", List.of("/exit", "/q"), (args, ctx) -> ctx.quit())));
   }
