@@ -240,6 +240,8 @@ public final class OpenApiDocument {
             .put("required", req("url")), 201, "webhooks", false, true);
     op("delete", "/api/v1/webhooks/{id}", "deleteWebhook", "Remove a webhook and its queued deliveries (admin)", null, 204,
         "webhooks", false, true);
+  }
+
   /** Issue 16 part 5: budgets held before each provider request, and the usage they are counted from. */
   private void budgets() {
     JsonObject money = new JsonObject().put("type", new JsonArray().add("number").add("null")).put("minimum", 0).put("maximum", 1_000_000);
