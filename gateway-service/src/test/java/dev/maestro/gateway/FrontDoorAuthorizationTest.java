@@ -92,7 +92,7 @@ class FrontDoorAuthorizationTest {
     Caller deleted = user(Kind.DELETED);
     // Many unused browser sessions of the user to be deleted: each page row gets one never seen
     // by the gateway since the deletion (the first request of a deleted user ends its session).
-    for (int i = 0; i < 42; i++) deleted.spareCookies.add(browserLogin(deleted.username, deleted.password));
+    for (int i = 0, n = pageRows().size(); i < n; i++) deleted.spareCookies.add(browserLogin(deleted.username, deleted.password));
     assertThat(fx.call(HttpMethod.DELETE, "/api/v1/users/" + deleted.userId, adminToken, null).status()).isEqualTo(204);
     String[] first = browserLogin(admin.username, admin.password);
     admin.cookie = first[0];
