@@ -41,7 +41,7 @@ public class ToolServiceVerticle extends VerticleBase {
         .compose(sandbox -> {
           pool = Database.pool(vertx, cfg, SCHEMA, 8);
           ToolRegistry registry = new ToolRegistry(pool);
-          CommandRunner runner = new CommandRunner(sandbox, toolCfg.outputCap(), System::getenv);
+          CommandRunner runner = new CommandRunner(vertx, sandbox, toolCfg.outputCap(), System::getenv);
           BuiltinTools builtins = new BuiltinTools(vertx, cfg.dataDir(), runner, toolCfg.glob());
           mcp = new McpManager(vertx, context, new McpServerStore(pool), registry, McpSettings.from(config()),
               ElicitationBridge.viaSessions(vertx, elicitationMs), new McpSandbox(sandbox, cfg.dataDir()));
