@@ -1,6 +1,7 @@
 package dev.maestro.system;
 
 import dev.maestro.auth.AuthServiceVerticle;
+import dev.maestro.gateway.GatewayVerticle;
 import dev.maestro.platform.MaestroConfig;
 import dev.maestro.provider.ProviderServiceVerticle;
 import dev.maestro.session.SessionServiceVerticle;
@@ -10,12 +11,17 @@ import dev.maestro.tool.ToolServiceVerticle;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The services of a system test, each on its own clustered Vert.x as in production (one member per
@@ -28,6 +34,40 @@ final class ServiceNodes {
 
   ServiceNodes(JsonObject config) {
     this.config = config;
+  }
+
+  /**
+   * The start of an end-to-end test: the test database exists (created through the test's own
+   * {@code client}), then the backends run, each on its own member, from empty schemas.
+   */
+  static ServiceNodes startBackends(Vertx client, JsonObject config) throws Exception {
+    TestEnv.ensureDatabase(client).await(30, TimeUnit.SECONDS);
+    ServiceNodes services = new ServiceNodes(config);
+    services.deployBackends(client);
+    return services;
+  }
+
+  /** Deploys a gateway on a new member and answers its HTTP port. */
+  int deployGateway() throws Exception {
+    GatewayVerticle gateway = new GatewayVerticle();
+    deploy(() -> gateway);
+    return gateway.actualPort();
+  }
+
+  /** Signs in as the configured admin at the gateway on {@code port} and answers a new API token named {@code name}. */
+  String adminToken(WebClient http, int port, String name) throws Exception {
+    HttpResponse<Buffer> minted = http.post(port, "127.0.0.1", "/api/v1/auth/token")
+        .sendJsonObject(new JsonObject().put("username", "admin")
+            .put("password", config.getString(MaestroConfig.ADMIN_PASSWORD)).put("name", name))
+        .await(20, TimeUnit.SECONDS);
+    assertThat(minted.statusCode()).as(minted.bodyAsString()).isEqualTo(201);
+    return minted.bodyAsJsonObject().getString("token");
+  }
+
+  /** The end of an end-to-end test: every member, then the test's client (either may be null if the start failed). */
+  static void stop(ServiceNodes services, Vertx client) throws Exception {
+    if (services != null) services.close();
+    if (client != null) client.close().await(10, TimeUnit.SECONDS);
   }
 
   /** A member of the cluster with nothing deployed (for the test's proxies, consumers and fakes). */
