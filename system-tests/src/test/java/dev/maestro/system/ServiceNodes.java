@@ -3,6 +3,7 @@ package dev.maestro.system;
 import dev.maestro.auth.AuthServiceVerticle;
 import dev.maestro.gateway.GatewayVerticle;
 import dev.maestro.platform.MaestroConfig;
+import dev.maestro.platform.Observability;
 import dev.maestro.provider.ProviderServiceVerticle;
 import dev.maestro.session.SessionServiceVerticle;
 import dev.maestro.testkit.ClusterNodes;
@@ -96,6 +97,20 @@ final class ServiceNodes {
     Vertx node = member();
     node.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).await(90, TimeUnit.SECONDS);
     return node;
+  }
+
+  /**
+   * Deploys a service verticle on a new member with metrics (on a free loopback port) and, when
+   * {@code otlpEndpoint} is not null, traces exported there, as {@link dev.maestro.platform.ServiceMain}
+   * sets them up; answers the member's metrics port.
+   */
+  int deployObserved(String service, Supplier<? extends Deployable> verticle, String otlpEndpoint) throws Exception {
+    Observability observability = Observability.of(Observability.Settings.forTest(service, otlpEndpoint));
+    Vertx node = ClusterNodes.start(config.getString(MaestroConfig.CLUSTER_NAME), observability);
+    nodes.add(node);
+    int port = observability.serve(node).await(10, TimeUnit.SECONDS);
+    node.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).await(90, TimeUnit.SECONDS);
+    return port;
   }
 
   void close() throws Exception {
