@@ -16,7 +16,7 @@ public final class MetricNames {
   public static final String TURNS_STARTED = "maestro.turns.started";
   /** session: a turn ended, label {@code status} (complete, cancelled, error, …) (counter). */
   public static final String TURNS_COMPLETED = "maestro.turns.completed";
-  /** session: from the turn's start to the first streamed text or thinking (timer). */
+  /** session: from the turn's start to its first streamed output: text, thinking or a tool call (timer). */
   public static final String TIME_TO_FIRST_TOKEN = "maestro.turn.first.token";
   /** session: sessions live on this node (gauge). */
   public static final String LIVE_SESSIONS = "maestro.sessions.live";

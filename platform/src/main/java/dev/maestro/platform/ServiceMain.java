@@ -31,7 +31,7 @@ public final class ServiceMain {
       long t0 = System.nanoTime();
       log.info("starting {} service (cluster '{}' on {}, members {})", service, config.get(MaestroConfig.CLUSTER_NAME),
           config.get(MaestroConfig.CLUSTER_HOST), config.get(MaestroConfig.CLUSTER_MEMBERS));
-      Observability observability = Observability.of(Observability.Settings.from(service, System::getenv));
+      Observability observability = Observability.of(Observability.Settings.from(service, name -> System.getProperty(name, System.getenv(name))));
       vertx = clustered(config, observability);
       observability.serve(vertx).await(30, TimeUnit.SECONDS);
       Vertx v = vertx;
