@@ -1,7 +1,5 @@
 package dev.maestro.system;
 
-import dev.maestro.gateway.GatewayVerticle;
-import dev.maestro.platform.MaestroConfig;
 import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeUpstream;
 import io.vertx.core.Vertx;

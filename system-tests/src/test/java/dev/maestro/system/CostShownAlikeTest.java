@@ -2,7 +2,6 @@ package dev.maestro.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.maestro.gateway.GatewayVerticle;
 import dev.maestro.platform.MaestroConfig;
 import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeReply;

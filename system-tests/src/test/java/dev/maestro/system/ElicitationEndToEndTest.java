@@ -2,8 +2,6 @@ package dev.maestro.system;
 
 import java.time.Duration;
 import org.awaitility.Awaitility;
-import dev.maestro.gateway.GatewayVerticle;
-import dev.maestro.platform.MaestroConfig;
 import dev.maestro.testkit.NodeDeps;
 import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeUpstream;

@@ -1,7 +1,5 @@
 package dev.maestro.system;
 
-import dev.maestro.gateway.GatewayVerticle;
-import dev.maestro.platform.MaestroConfig;
 import dev.maestro.platform.net.OutboundPolicy;
 import dev.maestro.testkit.HostileUrls;
 import dev.maestro.testkit.TestEnv;
