@@ -12,6 +12,8 @@ export MAESTRO_DEMO_PORT="${SMOKE_DEMO_PORT:-18089}"
 export MAESTRO_PG_URL="${SMOKE_PG_URL:-postgresql://postgres@127.0.0.1:5432/maestro_smoke}"
 export MAESTRO_REDIS_URL="${MAESTRO_TEST_REDIS_URL:-redis://127.0.0.1:6379/7}"
 export MAESTRO_ADMIN_PASSWORD="smoke-admin-password"
+# metrics ports of their own too (the five follow this one), derived from the smoke port so parallel runs differ
+export MAESTRO_METRICS_PORT="${SMOKE_METRICS_PORT:-$(( MAESTRO_HTTP_PORT + 321 ))}"
 URL="http://127.0.0.1:$MAESTRO_HTTP_PORT"
 fail() { echo "smoke: FAILED: $*" >&2; "$ROOT/deploy/maestro" logs >&2 || true; "$ROOT/deploy/maestro" down || true; exit 1; }
 cleanup() { "$ROOT/deploy/maestro" down >/dev/null 2>&1 || true; }
@@ -46,6 +48,14 @@ for s in auth provider tool session gateway; do
   rss=$(ps -o rss= -p "$(cat "$MAESTRO_DATA_DIR/run/$s.pid")" | tr -d ' ')
   echo "smoke: $s-service rss $((rss/1024)) MiB"
 done
+# each service's Prometheus metrics on its own port (gateway, session, provider, tool, auth in that order)
+i=0
+for s in gateway session provider tool auth; do
+  curl -sf "http://127.0.0.1:$(( MAESTRO_METRICS_PORT + i ))/metrics" | grep -q "^jvm_memory_used_bytes{.*service=\"$s\"" \
+    || fail "$s-service serves no metrics on port $(( MAESTRO_METRICS_PORT + i ))"
+  i=$(( i + 1 ))
+done
+echo "smoke: every service serves /metrics (ports $MAESTRO_METRICS_PORT-$(( MAESTRO_METRICS_PORT + 4 )))"
 
 # end-to-end clients against the real system: JSON API, browser (Playwright), terminal (tmux)
 for t in chat.sh browser.sh tui.sh; do

@@ -71,7 +71,7 @@ public class AuthServiceVerticle extends VerticleBase {
     OAuth2Client tokens = new OAuth2Client(vertx, outboundHttp);
     OAuthClientStore clients = new OAuthClientStore(pool, box);
     CredentialStore credentials = new CredentialStore(pool, box, policy);
-    refresher = new TokenRefresher(pool, box, tokens, clients, events, policy);
+    refresher = new TokenRefresher(pool, box, tokens, clients, events, policy).metrics(dev.maestro.platform.Observability.registry(vertx));
     flows = new OAuthFlows(vertx, pool, box, clients, credentials, tokens, outbound);
     McpAuth mcp = new McpAuth(pool, outbound, box, clients, flows, refresher, MaestroConfig.of(config()).oauthClientMetadataUrl());
     return new AuthServiceImpl(vertx, credentials, clients, flows, refresher, events, mcp, outbound);

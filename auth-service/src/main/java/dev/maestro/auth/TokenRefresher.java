@@ -60,6 +60,18 @@ public final class TokenRefresher {
     this.policy = policy;
   }
 
+  private io.micrometer.core.instrument.Counter refreshes = new io.micrometer.core.instrument.composite.CompositeMeterRegistry().counter("unused"); // a no-op until metrics()
+  private io.micrometer.core.instrument.Counter failures = refreshes;
+
+  /** Counts refreshes and failed refreshes in the service's registry ({@link dev.maestro.platform.MetricNames}). */
+  public TokenRefresher metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+    refreshes = io.micrometer.core.instrument.Counter.builder(dev.maestro.platform.MetricNames.CREDENTIAL_REFRESHES)
+        .description("OAuth credential refreshes attempted").register(registry);
+    failures = io.micrometer.core.instrument.Counter.builder(dev.maestro.platform.MetricNames.CREDENTIAL_REFRESH_FAILURES)
+        .description("OAuth credential refreshes that failed").register(registry);
+    return this;
+  }
+
   /** What happened to one locked row; failures are values so the transaction still commits. */
   private record Outcome(JsonObject resolved, ServiceException failure, String userId, String newStatus) {
     static Outcome ok(JsonObject resolved) {
@@ -153,6 +165,14 @@ public final class TokenRefresher {
 
   /** Requests new tokens for a locked row and writes the result through the same connection. */
   private Future<Outcome> refreshRow(SqlConnection conn, Row row) {
+    refreshes.increment();
+    Future<Outcome> outcome = attemptRefresh(conn, row);
+    return outcome.andThen(ar -> {
+      if (ar.failed() || ar.result().failure() != null) failures.increment();
+    });
+  }
+
+  private Future<Outcome> attemptRefresh(SqlConnection conn, Row row) {
     String id = row.getUUID("id").toString();
     String refreshToken;
     try {

@@ -4,7 +4,7 @@ import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.tool.ToolService;
-import dev.maestro.gateway.fakes.FakeSessionService;
+import dev.maestro.testkit.services.FakeSessionService;
 import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.services.FakeAuthService;
 import dev.maestro.testkit.services.FakeProviderService;
@@ -45,7 +45,7 @@ public class GatewayFixture implements AutoCloseable {
   public static final String ADMIN_PASSWORD = "admin-test-password";
 
   public final Vertx vertx = Vertx.vertx();
-  public final FakeSessionService sessions = new FakeSessionService(vertx);
+  public final FakeSessionService sessions = FakeSessionService.recording(vertx);
   public final FakeAuthService auth = FakeAuthService.leakingSecrets().authorizeAt("https://auth.example/authorize");
   public final FakeToolService tools = FakeToolService.minimal();
   public final FakeProviderService providers = FakeProviderService.acceptingEveryKey();

@@ -31,7 +31,9 @@ public final class ServiceMain {
       long t0 = System.nanoTime();
       log.info("starting {} service (cluster '{}' on {}, members {})", service, config.get(MaestroConfig.CLUSTER_NAME),
           config.get(MaestroConfig.CLUSTER_HOST), config.get(MaestroConfig.CLUSTER_MEMBERS));
-      vertx = clustered(config);
+      Observability observability = Observability.of(Observability.Settings.from(service, name -> System.getProperty(name, System.getenv(name))));
+      vertx = clustered(config, observability);
+      observability.serve(vertx).await(30, TimeUnit.SECONDS);
       Vertx v = vertx;
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
@@ -59,11 +61,11 @@ public final class ServiceMain {
   }
 
   /** Joins the cluster with the cluster key (without it: a StartupException naming ./deploy/maestro up). */
-  static Vertx clustered(MaestroConfig config) throws Exception {
+  static Vertx clustered(MaestroConfig config, Observability observability) throws Exception {
     ClusterKey key = ClusterKey.load(config);
     VertxOptions options = ClusterSetup.vertx(config.get(MaestroConfig.CLUSTER_HOST), config.getInt(MaestroConfig.CLUSTER_BUS_PORT), key);
     try {
-      return Vertx.builder().with(options)
+      return observability.applyTo(Vertx.builder(), options)
           .withClusterManager(new HazelcastClusterManager(ClusterSetup.hazelcast(config, key)))
           .buildClustered().await(60, TimeUnit.SECONDS);
     } catch (Exception e) {

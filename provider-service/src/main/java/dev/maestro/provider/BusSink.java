@@ -47,7 +47,24 @@ final class BusSink {
   }
 
   void error(String code, String message) {
+    if (!terminated) errors(vertx, code).increment();
     terminal(ProviderEvents.error(streamId, code, message));
+  }
+
+  /** Provider errors by code ({@link dev.maestro.platform.MetricNames#PROVIDER_ERRORS}). */
+  static io.micrometer.core.instrument.Counter errors(Vertx vertx, String code) {
+    return io.micrometer.core.instrument.Counter.builder(dev.maestro.platform.MetricNames.PROVIDER_ERRORS)
+        .description("provider streams ended in an error, by code").tag("code", code == null ? "unknown" : code)
+        .register(dev.maestro.platform.Observability.registry(vertx));
+  }
+
+  /** The stable codes from zero, so /metrics shows them before the first error. */
+  static void registerErrorCodes(Vertx vertx) {
+    for (String code : java.util.List.of(ProviderEvents.AUTH_FAILED, ProviderEvents.RATE_LIMITED, ProviderEvents.OVERLOADED,
+        ProviderEvents.CONTEXT_TOO_LONG, ProviderEvents.BAD_REQUEST, ProviderEvents.UPSTREAM_UNAVAILABLE, ProviderEvents.TIMEOUT,
+        ProviderEvents.CANCELLED)) {
+      errors(vertx, code);
+    }
   }
 
   private void terminal(JsonObject event) {

@@ -23,6 +23,7 @@ public class ProviderServiceVerticle extends VerticleBase {
   public Future<?> start() {
     MaestroConfig cfg = MaestroConfig.of(config());
     ProviderSettings settings = ProviderSettings.from(config());
+    BusSink.registerErrorCodes(vertx);
     clients = new UpstreamClients(vertx, settings, cfg.outboundPolicy());
     ProviderServiceImpl impl = new ProviderServiceImpl(vertx, settings, new Credentials(AuthService.createProxy(vertx)), clients);
     return Database.migrate(vertx, cfg, SCHEMA)

@@ -70,6 +70,9 @@ public class SessionRouter {
     this.cluster = ((VertxInternal) vertx).clusterManager();
     String node = cluster == null ? "local" : cluster.getNodeId();
     this.ownerId = node + "/" + UUID.randomUUID();
+    // read off the event loop by the scrape: a stale size is fine for a gauge
+    io.micrometer.core.instrument.Gauge.builder(dev.maestro.platform.MetricNames.LIVE_SESSIONS, live, Map::size)
+        .description("sessions live on this node").register(dev.maestro.platform.Observability.registry(vertx));
   }
 
   long elicitationTimeoutMs() {
@@ -216,7 +219,10 @@ public class SessionRouter {
   }
 
   private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
-    if (Vertx.currentContext() == context) return action.get();
+    // a duplicate of the router's context (a message handler's) is the same event loop, and keeps the
+    // handler's trace: hopping to the root context would start the live session's work in no trace
+    io.vertx.core.Context current = Vertx.currentContext();
+    if (current == context || current instanceof io.vertx.core.internal.ContextInternal ci && ci.unwrap() == context) return action.get();
     io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
     context.runOnContext(v -> action.get().onComplete(p));
     return p.future();

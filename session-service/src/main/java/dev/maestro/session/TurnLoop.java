@@ -37,6 +37,7 @@ final class TurnLoop {
   private final SessionSettings settings;
   private final Vertx vertx;
   private final Runnable touched;
+  private final SessionMetrics metrics;
   private final Map<String, String> resolvedElicitations = ToolGate.resolvedLedger();
   /** Budgets and fallback models around each provider request. */
   private final RequestGuard guard;
@@ -51,6 +52,8 @@ final class TurnLoop {
     boolean finished;
     ProviderStream stream;
     StreamedMessage assistant;
+    final long startedNanos = System.nanoTime();
+    boolean tokenSeen;
 
     Turn(String id) {
       this.id = id;
@@ -75,6 +78,7 @@ final class TurnLoop {
         SessionService.createProxy(vertx), settings.subagents(), vertx);
     this.guard = new RequestGuard(live.sessionId, streams, new BudgetLedger(store.pool(), java.time.Clock.systemUTC()), models,
         credentials, live::publish);
+    this.metrics = SessionMetrics.of(vertx);
   }
 
   /** The id of the turn in flight, or null. */
@@ -104,8 +108,9 @@ final class TurnLoop {
           live.history.add(user);
           live.events.turnStarted();
           live.publish(SessionEvents.turnStarted(turnId));
-          // the reply goes out first; the turn continues on this context
-          vertx.runOnContext(x -> start(t));
+          metrics.turnStarted();
+          // the reply goes out first; the turn continues on this context's event loop, in the send's trace
+          dev.maestro.platform.Observability.continuingTrace(vertx).runOnContext(x -> start(t));
           return new JsonObject().put("messageId", user.getString("id")).put("turnId", turnId);
         });
   }
@@ -201,7 +206,13 @@ final class TurnLoop {
       return Future.succeededFuture();
     }
     JsonObject assistant = live.history.newMessage(Messages.ASSISTANT, t.id, new JsonArray(), SessionEvents.STREAMING);
-    t.assistant = new StreamedMessage(assistant, live::publish);
+    t.assistant = new StreamedMessage(assistant, event -> {
+      if (!t.tokenSeen) {
+        t.tokenSeen = true;
+        metrics.firstToken(t.startedNanos);
+      }
+      live.publish(event);
+    });
     return store.insertMessage(live.sessionId, assistant).compose(v -> {
       live.history.add(assistant);
       if (t.finished) {
@@ -293,6 +304,7 @@ final class TurnLoop {
         })
         .onComplete(ar -> {
           live.publish(SessionEvents.turnCompleted(t.id, status));
+          metrics.turnCompleted(status);
           live.events.turnEnded();
           if (turn == t) turn = null;
           touched.run();

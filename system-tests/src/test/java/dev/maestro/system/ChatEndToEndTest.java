@@ -1,7 +1,5 @@
 package dev.maestro.system;
 
-import dev.maestro.gateway.GatewayVerticle;
-import dev.maestro.platform.MaestroConfig;
 import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeUpstream;
 import io.vertx.core.Vertx;
@@ -42,30 +40,18 @@ class ChatEndToEndTest {
   @BeforeAll
   static void startSystem() throws Exception {
     client = Vertx.vertx();
-    TestEnv.ensureDatabase(client).await(30, TimeUnit.SECONDS);
     config = TestEnv.config();
-    services = new ServiceNodes(config);
     upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
-    services.deployBackends(client);
-    GatewayVerticle a = new GatewayVerticle();
-    GatewayVerticle b = new GatewayVerticle();
-    services.deploy(() -> a);
-    services.deploy(() -> b);
-    portA = a.actualPort();
-    portB = b.actualPort();
+    services = ServiceNodes.startBackends(client, config);
+    portA = services.deployGateway();
+    portB = services.deployGateway();
     http = WebClient.create(client);
-    HttpResponse<Buffer> minted = http.post(portA, "127.0.0.1", "/api/v1/auth/token")
-        .sendJsonObject(new JsonObject().put("username", "admin")
-            .put("password", config.getString(MaestroConfig.ADMIN_PASSWORD)).put("name", "e2e"))
-        .await(20, TimeUnit.SECONDS);
-    assertThat(minted.statusCode()).as(minted.bodyAsString()).isEqualTo(201);
-    token = minted.bodyAsJsonObject().getString("token");
+    token = services.adminToken(http, portA, "e2e");
   }
 
   @AfterAll
   static void stopSystem() throws Exception {
-    if (services != null) services.close();
-    if (client != null) client.close().await(10, TimeUnit.SECONDS);
+    ServiceNodes.stop(services, client);
   }
 
   static HttpResponse<Buffer> post(int port, String path, JsonObject body) throws Exception {

@@ -1,5 +1,7 @@
 package dev.maestro.system;
 
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import dev.maestro.auth.AuthServiceVerticle;
 import dev.maestro.gateway.GatewayVerticle;
 import dev.maestro.platform.MaestroConfig;
@@ -73,13 +75,8 @@ class ClusterHealthTest {
   }
 
   HttpResponse<Buffer> awaitHealth(Predicate<HttpResponse<Buffer>> condition, long withinMs) throws Exception {
-    long deadline = System.currentTimeMillis() + withinMs;
-    HttpResponse<Buffer> last = health();
-    while (!condition.test(last) && System.currentTimeMillis() < deadline) {
-      Thread.sleep(200); // polling interval, the deadline decides
-      last = health();
-    }
-    return last;
+    return Awaitility.await("/health").atMost(Duration.ofMillis(withinMs)).pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(200)).until(this::health, condition);
   }
 
   @Test

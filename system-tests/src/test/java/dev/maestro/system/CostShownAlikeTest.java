@@ -2,7 +2,6 @@ package dev.maestro.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.maestro.gateway.GatewayVerticle;
 import dev.maestro.platform.MaestroConfig;
 import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeReply;
@@ -46,7 +45,6 @@ class CostShownAlikeTest {
   @BeforeAll
   static void startSystem() throws Exception {
     client = Vertx.vertx();
-    TestEnv.ensureDatabase(client).await(30, TimeUnit.SECONDS);
     config = TestEnv.config();
     // the operator's own prices, unlike any list price a client could carry: only the server knows them
     java.nio.file.Path prices = java.nio.file.Files.createTempFile("maestro-prices-", ".json");
@@ -54,24 +52,17 @@ class CostShownAlikeTest {
         .put(MODEL, new JsonObject().put("input", 700.0).put("output", 1100.0))).encode());
     prices.toFile().deleteOnExit();
     config.put("MAESTRO_SESSION_MODELS_FILE", prices.toString());
-    services = new ServiceNodes(config);
     upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
-    services.deployBackends(client);
-    GatewayVerticle gateway = new GatewayVerticle();
-    services.deploy(() -> gateway);
-    port = gateway.actualPort();
+    services = ServiceNodes.startBackends(client, config);
+    port = services.deployGateway();
     http = WebClient.create(client, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port)
         .setFollowRedirects(false));
-    HttpResponse<Buffer> minted = http.post("/api/v1/auth/token").sendJsonObject(new JsonObject().put("username", "admin")
-        .put("password", config.getString(MaestroConfig.ADMIN_PASSWORD)).put("name", "cost")).await(20, TimeUnit.SECONDS);
-    assertThat(minted.statusCode()).as(minted.bodyAsString()).isEqualTo(201);
-    token = minted.bodyAsJsonObject().getString("token");
+    token = services.adminToken(http, port, "cost");
   }
 
   @AfterAll
   static void stopSystem() throws Exception {
-    if (services != null) services.close();
-    if (client != null) client.close().await(10, TimeUnit.SECONDS);
+    ServiceNodes.stop(services, client);
   }
 
   static JsonObject api(HttpResponse<Buffer> r, int status) {

@@ -1,7 +1,7 @@
 package dev.maestro.system;
 
-import dev.maestro.gateway.GatewayVerticle;
-import dev.maestro.platform.MaestroConfig;
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import dev.maestro.testkit.NodeDeps;
 import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeUpstream;
@@ -53,21 +53,12 @@ class ElicitationEndToEndTest {
   static void startSystem() throws Exception {
     NodeDeps.ensureInstalled(NODE_DIR);
     client = Vertx.vertx();
-    TestEnv.ensureDatabase(client).await(30, TimeUnit.SECONDS);
     config = TestEnv.config();
-    services = new ServiceNodes(config);
     upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
-    services.deployBackends(client);
-    GatewayVerticle gateway = new GatewayVerticle();
-    services.deploy(() -> gateway);
-    port = gateway.actualPort();
+    services = ServiceNodes.startBackends(client, config);
+    port = services.deployGateway();
     http = WebClient.create(client);
-    HttpResponse<Buffer> minted = http.post(port, "127.0.0.1", "/api/v1/auth/token")
-        .sendJsonObject(new JsonObject().put("username", "admin")
-            .put("password", config.getString(MaestroConfig.ADMIN_PASSWORD)).put("name", "elicitation-e2e"))
-        .await(20, TimeUnit.SECONDS);
-    assertThat(minted.statusCode()).as(minted.bodyAsString()).isEqualTo(201);
-    token = minted.bodyAsJsonObject().getString("token");
+    token = services.adminToken(http, port, "elicitation-e2e");
 
     HttpResponse<Buffer> server = post("/api/v1/mcp-servers", new JsonObject().put("name", "everything").put("transport", "stdio")
         .put("command", "node").put("args", new JsonArray()
@@ -94,8 +85,7 @@ class ElicitationEndToEndTest {
 
   @AfterAll
   static void stopSystem() throws Exception {
-    if (services != null) services.close();
-    if (client != null) client.close().await(10, TimeUnit.SECONDS);
+    ServiceNodes.stop(services, client);
   }
 
   @AfterEach
@@ -122,13 +112,8 @@ class ElicitationEndToEndTest {
   }
 
   static JsonObject poll(String what, Fetch fetch, Predicate<JsonObject> done) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      JsonObject last = fetch.get();
-      if (done.test(last)) return last;
-      assertThat(System.nanoTime()).as("waiting for %s, last: %s", what, last.encode()).isLessThan(deadline);
-      Thread.sleep(100);
-    }
+    return Awaitility.await(what).atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+        .until(fetch::get, done);
   }
 
   /** One chat whose model calls the elicitation tool, watched over the gateway's WebSocket. */

@@ -1,5 +1,7 @@
 package dev.maestro.system;
 
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import dev.maestro.auth.AuthServiceVerticle;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderEvents;
@@ -166,11 +168,8 @@ class OAuthProviderCallTest {
     boolean holds() throws Exception;
   }
 
-  static void eventually(String what, long timeoutMs, Check check) throws Exception {
-    long deadline = System.currentTimeMillis() + timeoutMs;
-    while (!check.holds()) {
-      if (System.currentTimeMillis() > deadline) fail("timed out waiting for: " + what);
-      Thread.sleep(100);
-    }
+  static void eventually(String what, long timeoutMs, Check check) {
+    Awaitility.await(what).atMost(Duration.ofMillis(timeoutMs)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+        .until(check::holds);
   }
 }

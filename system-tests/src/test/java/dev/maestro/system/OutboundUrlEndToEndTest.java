@@ -1,7 +1,5 @@
 package dev.maestro.system;
 
-import dev.maestro.gateway.GatewayVerticle;
-import dev.maestro.platform.MaestroConfig;
 import dev.maestro.platform.net.OutboundPolicy;
 import dev.maestro.testkit.HostileUrls;
 import dev.maestro.testkit.TestEnv;
@@ -34,26 +32,15 @@ class OutboundUrlEndToEndTest {
   @BeforeAll
   static void startSystem() throws Exception {
     client = Vertx.vertx();
-    TestEnv.ensureDatabase(client).await(30, TimeUnit.SECONDS);
-    JsonObject config = TestEnv.config().put(OutboundPolicy.ENV, "localhost:*");
-    services = new ServiceNodes(config);
-    services.deployBackends(client);
-    GatewayVerticle g = new GatewayVerticle();
-    services.deploy(() -> g);
-    port = g.actualPort();
+    services = ServiceNodes.startBackends(client, TestEnv.config().put(OutboundPolicy.ENV, "localhost:*"));
+    port = services.deployGateway();
     http = WebClient.create(client);
-    HttpResponse<Buffer> minted = http.post(port, "127.0.0.1", "/api/v1/auth/token")
-        .sendJsonObject(new JsonObject().put("username", "admin")
-            .put("password", config.getString(MaestroConfig.ADMIN_PASSWORD)).put("name", "ssrf"))
-        .await(20, TimeUnit.SECONDS);
-    assertThat(minted.statusCode()).as(minted.bodyAsString()).isEqualTo(201);
-    token = minted.bodyAsJsonObject().getString("token");
+    token = services.adminToken(http, port, "ssrf");
   }
 
   @AfterAll
   static void stopSystem() throws Exception {
-    if (services != null) services.close();
-    if (client != null) client.close().await(10, TimeUnit.SECONDS);
+    ServiceNodes.stop(services, client);
   }
 
   static HttpResponse<Buffer> post(String path, JsonObject body) throws Exception {

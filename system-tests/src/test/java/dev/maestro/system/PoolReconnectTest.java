@@ -1,5 +1,7 @@
 package dev.maestro.system;
 
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import dev.maestro.gateway.GatewayVerticle;
 import dev.maestro.testkit.TestEnv;
 import io.vertx.core.DeploymentOptions;
@@ -35,12 +37,10 @@ class PoolReconnectTest {
           + "WHERE application_name = 'maestro-gateway'").execute().await(10, TimeUnit.SECONDS).iterator().next().getLong(0);
       assertThat(killed).as("gateway connections terminated").isPositive();
 
-      long deadline = System.currentTimeMillis() + 10_000;
-      String postgres = "DOWN";
-      while (System.currentTimeMillis() < deadline && !"UP".equals(postgres)) {
-        postgres = client.get(gateway.actualPort(), "127.0.0.1", "/health").send()
-            .await(10, TimeUnit.SECONDS).bodyAsJsonObject().getString("postgres");
-      }
+      String postgres = Awaitility.await("postgres UP again in /health").atMost(Duration.ofSeconds(10))
+          .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+          .until(() -> client.get(gateway.actualPort(), "127.0.0.1", "/health").send()
+              .await(10, TimeUnit.SECONDS).bodyAsJsonObject().getString("postgres"), "UP"::equals);
       assertThat(postgres).isEqualTo("UP");
       long reconnected = admin.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'maestro-gateway'")
           .execute().await(10, TimeUnit.SECONDS).iterator().next().getLong(0);

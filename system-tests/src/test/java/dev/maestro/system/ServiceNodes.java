@@ -1,7 +1,9 @@
 package dev.maestro.system;
 
 import dev.maestro.auth.AuthServiceVerticle;
+import dev.maestro.gateway.GatewayVerticle;
 import dev.maestro.platform.MaestroConfig;
+import dev.maestro.platform.Observability;
 import dev.maestro.provider.ProviderServiceVerticle;
 import dev.maestro.session.SessionServiceVerticle;
 import dev.maestro.testkit.ClusterNodes;
@@ -10,12 +12,17 @@ import dev.maestro.tool.ToolServiceVerticle;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The services of a system test, each on its own clustered Vert.x as in production (one member per
@@ -28,6 +35,40 @@ final class ServiceNodes {
 
   ServiceNodes(JsonObject config) {
     this.config = config;
+  }
+
+  /**
+   * The start of an end-to-end test: the test database exists (created through the test's own
+   * {@code client}), then the backends run, each on its own member, from empty schemas.
+   */
+  static ServiceNodes startBackends(Vertx client, JsonObject config) throws Exception {
+    TestEnv.ensureDatabase(client).await(30, TimeUnit.SECONDS);
+    ServiceNodes services = new ServiceNodes(config);
+    services.deployBackends(client);
+    return services;
+  }
+
+  /** Deploys a gateway on a new member and answers its HTTP port. */
+  int deployGateway() throws Exception {
+    GatewayVerticle gateway = new GatewayVerticle();
+    deploy(() -> gateway);
+    return gateway.actualPort();
+  }
+
+  /** Signs in as the configured admin at the gateway on {@code port} and answers a new API token named {@code name}. */
+  String adminToken(WebClient http, int port, String name) throws Exception {
+    HttpResponse<Buffer> minted = http.post(port, "127.0.0.1", "/api/v1/auth/token")
+        .sendJsonObject(new JsonObject().put("username", "admin")
+            .put("password", config.getString(MaestroConfig.ADMIN_PASSWORD)).put("name", name))
+        .await(20, TimeUnit.SECONDS);
+    assertThat(minted.statusCode()).as(minted.bodyAsString()).isEqualTo(201);
+    return minted.bodyAsJsonObject().getString("token");
+  }
+
+  /** The end of an end-to-end test: every member, then the test's client (either may be null if the start failed). */
+  static void stop(ServiceNodes services, Vertx client) throws Exception {
+    if (services != null) services.close();
+    if (client != null) client.close().await(10, TimeUnit.SECONDS);
   }
 
   /** A member of the cluster with nothing deployed (for the test's proxies, consumers and fakes). */
@@ -56,6 +97,20 @@ final class ServiceNodes {
     Vertx node = member();
     node.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).await(90, TimeUnit.SECONDS);
     return node;
+  }
+
+  /**
+   * Deploys a service verticle on a new member with metrics (on a free loopback port) and, when
+   * {@code otlpEndpoint} is not null, traces exported there, as {@link dev.maestro.platform.ServiceMain}
+   * sets them up; answers the member's metrics port.
+   */
+  int deployObserved(String service, Supplier<? extends Deployable> verticle, String otlpEndpoint) throws Exception {
+    Observability observability = Observability.of(Observability.Settings.forTest(service, otlpEndpoint));
+    Vertx node = ClusterNodes.start(config.getString(MaestroConfig.CLUSTER_NAME), observability);
+    nodes.add(node);
+    int port = observability.serve(node).await(10, TimeUnit.SECONDS);
+    node.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).await(90, TimeUnit.SECONDS);
+    return port;
   }
 
   void close() throws Exception {

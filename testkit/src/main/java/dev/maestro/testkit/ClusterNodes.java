@@ -2,6 +2,7 @@ package dev.maestro.testkit;
 
 import dev.maestro.platform.ClusterKey;
 import dev.maestro.platform.ClusterSetup;
+import dev.maestro.platform.Observability;
 import io.vertx.core.Vertx;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
@@ -16,6 +17,15 @@ public final class ClusterNodes {
 
   public static Vertx start(String clusterName) throws Exception {
     return start(clusterName, TestClusterKey.shared());
+  }
+
+  /** A member whose metrics and traces are set up as a service's are ({@link Observability}). */
+  public static Vertx start(String clusterName, Observability observability) throws Exception {
+    ClusterKey key = TestClusterKey.shared();
+    return observability.applyTo(Vertx.builder(), ClusterSetup.vertx("127.0.0.1", key))
+        .withClusterManager(new HazelcastClusterManager(
+            ClusterSetup.hazelcast(key.hazelcastClusterName(clusterName), "127.0.0.1", 15701, "127.0.0.1")))
+        .buildClustered().await(60, TimeUnit.SECONDS);
   }
 
   /** A member holding the given key (the Hazelcast cluster name is derived from it, see ClusterKey). */

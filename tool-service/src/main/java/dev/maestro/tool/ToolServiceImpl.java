@@ -177,9 +177,18 @@ public final class ToolServiceImpl implements ToolService {
       vertx.cancelTimer(timer);
       result.tryComplete(ar.succeeded() ? ar.result() : ToolResult.error(ToolResults.failed(name, ar.cause().getMessage())));
     });
+    long started = System.nanoTime();
     return result.future().onComplete(ar -> {
       if (key != null) running.remove(key, ctx);
+      callDuration(vertx, name).record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
     });
+  }
+
+  /** Tool call durations by tool ({@link dev.maestro.platform.MetricNames#TOOL_CALL_DURATION}). */
+  static io.micrometer.core.instrument.Timer callDuration(Vertx vertx, String tool) {
+    return io.micrometer.core.instrument.Timer.builder(dev.maestro.platform.MetricNames.TOOL_CALL_DURATION)
+        .description("tool calls from start to result, by tool").tag("tool", tool)
+        .register(dev.maestro.platform.Observability.registry(vertx));
   }
 
   private static Future<ToolResult> done(ToolResult r) {

@@ -41,11 +41,13 @@ public class ToolServiceVerticle extends VerticleBase {
         .compose(sandbox -> {
           pool = Database.pool(vertx, cfg, SCHEMA, 8);
           ToolRegistry registry = new ToolRegistry(pool);
-          CommandRunner runner = new CommandRunner(sandbox, toolCfg.outputCap(), System::getenv);
+          CommandRunner runner = new CommandRunner(vertx, sandbox, toolCfg.outputCap(), System::getenv);
           BuiltinTools builtins = new BuiltinTools(vertx, cfg.dataDir(), runner, toolCfg.glob());
           mcp = new McpManager(vertx, context, new McpServerStore(pool), registry, McpSettings.from(config()),
               ElicitationBridge.viaSessions(vertx, elicitationMs), new McpSandbox(sandbox, cfg.dataDir()));
           service = new ToolServiceImpl(vertx, registry, builtins, mcp, sandbox);
+          // the built-in tools' durations are on /metrics from the start (MCP tools appear with their first call)
+          BuiltinTools.definitions().forEach(d -> ToolServiceImpl.callDuration(vertx, d.name()));
           return registry.load()
               .compose(v -> registry.replaceSource(ToolDef.BUILTIN, BuiltinTools.definitions()))
               .compose(v -> mcp.start())

@@ -1,5 +1,9 @@
 package dev.maestro.tui;
 
+import java.util.concurrent.atomic.AtomicReference;
+import java.time.Duration;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.Awaitility;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.maestro.tui.fake.FakeGateway;
@@ -38,16 +42,16 @@ class TuiReconnectTmuxTest {
   }
 
   private String waitForScreen(Predicate<String> ok, String what) throws Exception {
-    long deadline = System.currentTimeMillis() + 90_000;
-    String screen = "";
-    while (System.currentTimeMillis() < deadline) {
-      screen = tmux("capture-pane", "-p", "-t", "r");
-      if (ok.test(screen)) {
-        return screen;
-      }
-      Thread.sleep(100);
+    AtomicReference<String> screen = new AtomicReference<>("");
+    try {
+      return Awaitility.await(what).atMost(Duration.ofSeconds(90)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+          .until(() -> {
+            screen.set(tmux("capture-pane", "-p", "-t", "r"));
+            return screen.get();
+          }, ok);
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("timed out waiting for " + what + "; screen:\n" + screen.get(), e);
     }
-    throw new AssertionError("timed out waiting for " + what + "; screen:\n" + screen);
   }
 
   @AfterEach

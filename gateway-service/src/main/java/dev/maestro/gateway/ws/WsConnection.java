@@ -63,10 +63,19 @@ public class WsConnection {
     }
   }
 
+  private final io.micrometer.core.instrument.Timer relayLatency;
+
+  static io.micrometer.core.instrument.Timer relayLatency(Vertx vertx) {
+    return io.micrometer.core.instrument.Timer.builder(dev.maestro.platform.MetricNames.RELAY_CHUNK_LATENCY)
+        .description("from a session event's arrival at the gateway to its frame handed to the socket")
+        .register(dev.maestro.platform.Observability.registry(vertx));
+  }
+
   WsConnection(Vertx vertx, ServerWebSocket ws, Principal principal, String client, Operations operations,
                Presence presence, int maxQueued, Runnable onClose) {
     this.vertx = vertx;
     this.ws = ws;
+    this.relayLatency = relayLatency(vertx);
     this.principal = principal;
     this.client = client;
     this.operations = operations;
@@ -275,21 +284,24 @@ public class WsConnection {
 
   private void onEvent(Subscription sub, JsonObject body) {
     if (closed || body == null) return;
+    long arrived = System.nanoTime();
     if (!sub.ready) {
       sub.pending.add(body);
       if (sub.pending.size() > maxQueued) close(CloseCodes.SLOW_CONSUMER, "slow consumer");
       return;
     }
-    deliver(sub, body);
+    if (deliver(sub, body)) relayLatency.record(System.nanoTime() - arrived, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
-  private void deliver(Subscription sub, JsonObject envelope) {
+  /** False when the envelope was already delivered (by seq). */
+  private boolean deliver(Subscription sub, JsonObject envelope) {
     Long seq = envelope.getLong("seq");
     if (seq != null) {
-      if (seq <= sub.lastSeq) return;
+      if (seq <= sub.lastSeq) return false;
       sub.lastSeq = seq;
     }
     send(envelope);
+    return true;
   }
 
   private static JsonObject envelope(String sessionId, JsonObject item) {

@@ -48,6 +48,7 @@ public class WsGateway {
     this.operations = operations;
     this.presence = presence;
     this.settings = settings;
+    WsConnection.relayLatency(vertx); // on /metrics from the start, before the first socket
   }
 
   public Future<Void> start() {

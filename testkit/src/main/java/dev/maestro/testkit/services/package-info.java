@@ -10,7 +10,9 @@
  *   <li>{@link dev.maestro.testkit.services.FakeProviderService}: a model list and a key check
  *       (accept everything, or look the secret up and accept only good keys);</li>
  *   <li>{@link dev.maestro.testkit.services.FakeToolService}: a tool catalogue and MCP server list
- *       ({@code minimal()} without validation of its own, {@code demo()} to render).</li>
+ *       ({@code minimal()} without validation of its own, {@code demo()} to render);</li>
+ *   <li>{@link dev.maestro.testkit.services.FakeSessionService}: sessions, events and templates
+ *       ({@code demo()} scripts turns for the web UI, {@code recording()} echoes and records for the gateway).</li>
  * </ul>
  * Provider clouds are faked over real HTTP by {@link dev.maestro.testkit.fake.FakeUpstream} instead.
  */

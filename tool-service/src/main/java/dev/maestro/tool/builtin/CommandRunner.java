@@ -4,7 +4,8 @@ import dev.maestro.tool.exec.CallContext;
 import dev.maestro.tool.exec.ToolError;
 import dev.maestro.tool.exec.ToolResult;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,17 +24,28 @@ import java.util.function.Supplier;
  * run_command: bash in the workspace under the {@link Sandbox} (refused when it cannot run), stdout+stderr merged, streamed as
  * progress, capped, with a wall-clock timeout. The command runs in its own session (setsid), so
  * on timeout, cancel, or when the main process ends, the whole process group is SIGKILLed along
- * with every descendant: nothing it started is left behind. Output is read on a dedicated thread,
- * never on the event loop.
+ * with every descendant: nothing it started is left behind.
+ *
+ * <p>Nothing here blocks the caller's event loop: starting the process, reading its output (a blocking
+ * stream for the command's whole life) and the kill (which waits for {@code kill}) run on a Vert.x worker
+ * pool of its own, and the timeout is a Vert.x timer. The pool is separate from the default worker pool
+ * because each running command holds one of its threads until it ends, and its execute-time limit is
+ * long so that a command legitimately running for minutes is not reported as a blocked thread.
  */
 public final class CommandRunner {
   private static final Logger LOG = LoggerFactory.getLogger(CommandRunner.class);
+  /** Commands that can run at once before further ones queue for a reader thread. */
+  static final int MAX_RUNNING = 64;
 
+  private final Vertx vertx;
+  private final WorkerExecutor io;
   private final Sandbox sandbox;
   private final int outputCap;
   private final Supplier<Map<String, String>> baseEnv;
 
-  public CommandRunner(Sandbox sandbox, int outputCap, Supplier<Map<String, String>> baseEnv) {
+  public CommandRunner(Vertx vertx, Sandbox sandbox, int outputCap, Supplier<Map<String, String>> baseEnv) {
+    this.vertx = vertx;
+    this.io = vertx.createSharedWorkerExecutor("maestro-run-command", MAX_RUNNING, 1, TimeUnit.DAYS);
     this.sandbox = sandbox;
     this.outputCap = outputCap;
     this.baseEnv = baseEnv;
@@ -45,8 +57,9 @@ public final class CommandRunner {
 
   private enum End { EXITED, TIMEOUT, CANCELLED }
 
+  private record Output(ByteArrayOutputStream kept, long total, int exit) {}
+
   public Future<ToolResult> run(Workspace ws, String command, int timeoutSeconds, CallContext ctx) {
-    Promise<ToolResult> promise = Promise.promise();
     List<String> argv = new ArrayList<>(List.of("setsid"));
     try {
       argv.addAll(sandbox.wrap(Sandbox.View.workspace(ws.root()), List.of("bash", "-c", command)));
@@ -59,73 +72,72 @@ public final class CommandRunner {
     pb.environment().put("HOME", ws.root().toString());
     pb.environment().put("PWD", ws.root().toString());
     sandbox.environment(pb.environment());
-    Process process;
-    try {
-      process = ProcessLauncher.start(pb);
-    } catch (IOException e) {
-      return Future.succeededFuture(ToolResult.error("could not start the command: " + e.getMessage()));
-    }
+    return io.executeBlocking(() -> start(pb), false).transform(started -> started.succeeded()
+        ? supervise(started.result(), timeoutSeconds, ctx)
+        : Future.succeededFuture(ToolResult.error("could not start the command: " + started.cause().getMessage())));
+  }
+
+  private static Process start(ProcessBuilder pb) throws IOException {
+    Process process = ProcessLauncher.start(pb);
     try {
       process.getOutputStream().close(); // no stdin: a command waiting for input sees EOF
     } catch (IOException ignored) {
       // already closed
     }
+    return process;
+  }
+
+  private Future<ToolResult> supervise(Process process, int timeoutSeconds, CallContext ctx) {
     AtomicReference<End> end = new AtomicReference<>();
-    Runnable killTree = () -> killTree(process);
     ctx.onCancel(() -> {
-      if (end.compareAndSet(null, End.CANCELLED)) killTree.run();
+      if (end.compareAndSet(null, End.CANCELLED)) killTreeOffLoop(process);
     });
     // The main process ending also ends its group: background children would otherwise outlive the call.
     process.onExit().thenRun(() -> {
       end.compareAndSet(null, End.EXITED);
-      killTree.run();
+      killTreeOffLoop(process);
     });
-    Thread watchdog = new Thread(() -> {
-      try {
-        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS) && end.compareAndSet(null, End.TIMEOUT)) killTree.run();
-      } catch (InterruptedException ignored) {
-        Thread.currentThread().interrupt();
-      }
-    }, "run_command-timeout-" + ctx.callId());
-    watchdog.setDaemon(true);
-    watchdog.start();
-    Thread reader = new Thread(() -> {
-      ByteArrayOutputStream kept = new ByteArrayOutputStream();
-      long total = 0;
-      byte[] buf = new byte[8192];
-      try (InputStream in = process.getInputStream()) {
-        int n;
-        while ((n = in.read(buf)) > 0) {
-          total += n;
-          int room = outputCap - kept.size();
-          if (room > 0) {
-            int take = Math.min(room, n);
-            kept.write(buf, 0, take);
-            ctx.progress(new String(buf, 0, take, StandardCharsets.UTF_8));
-          }
-        }
-      } catch (IOException e) {
-        LOG.debug("run_command {} output closed: {}", ctx.callId(), e.getMessage());
-      }
-      int exit;
-      try {
-        exit = process.waitFor();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        exit = -1;
-      }
-      watchdog.interrupt();
-      promise.complete(result(kept, total, exit, end.get(), timeoutSeconds));
-    }, "run_command-output-" + ctx.callId());
-    reader.setDaemon(true);
-    reader.start();
-    return promise.future();
+    long timer = vertx.setTimer(Math.max(1L, timeoutSeconds * 1000L), id -> {
+      if (end.compareAndSet(null, End.TIMEOUT)) killTreeOffLoop(process);
+    });
+    return io.executeBlocking(() -> readAll(process, ctx), false)
+        .onComplete(ar -> vertx.cancelTimer(timer))
+        .map(out -> result(out, end.get(), timeoutSeconds));
   }
 
-  private ToolResult result(ByteArrayOutputStream kept, long total, int exit, End end, int timeoutSeconds) {
-    StringBuilder sb = new StringBuilder(kept.toString(StandardCharsets.UTF_8));
-    if (total > kept.size()) {
-      sb.append("\n[output truncated: ").append(total).append(" bytes, only the first ").append(outputCap).append(" kept]");
+  /** Blocking: reads until the output closes (the tree is dead), keeping at most outputCap bytes. */
+  private Output readAll(Process process, CallContext ctx) {
+    ByteArrayOutputStream kept = new ByteArrayOutputStream();
+    long total = 0;
+    byte[] buf = new byte[8192];
+    try (InputStream in = process.getInputStream()) {
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        total += n;
+        int room = outputCap - kept.size();
+        if (room > 0) {
+          int take = Math.min(room, n);
+          kept.write(buf, 0, take);
+          ctx.progress(new String(buf, 0, take, StandardCharsets.UTF_8));
+        }
+      }
+    } catch (IOException e) {
+      LOG.debug("run_command {} output closed: {}", ctx.callId(), e.getMessage());
+    }
+    int exit;
+    try {
+      exit = process.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      exit = -1;
+    }
+    return new Output(kept, total, exit);
+  }
+
+  private ToolResult result(Output out, End end, int timeoutSeconds) {
+    StringBuilder sb = new StringBuilder(out.kept().toString(StandardCharsets.UTF_8));
+    if (out.total() > out.kept().size()) {
+      sb.append("\n[output truncated: ").append(out.total()).append(" bytes, only the first ").append(outputCap).append(" kept]");
     }
     if (end == End.TIMEOUT) {
       sb.append("\n[command timed out after ").append(timeoutSeconds).append(" s; the process tree was killed]");
@@ -135,8 +147,19 @@ public final class CommandRunner {
       sb.append("\n[command cancelled; the process tree was killed]");
       return ToolResult.error(sb.toString().stripLeading());
     }
-    sb.append("\n[exit code ").append(exit).append("]");
-    return exit == 0 ? ToolResult.text(sb.toString()) : ToolResult.error(sb.toString());
+    sb.append("\n[exit code ").append(out.exit()).append("]");
+    return out.exit() == 0 ? ToolResult.text(sb.toString()) : ToolResult.error(sb.toString());
+  }
+
+  /**
+   * The kill waits for the {@code kill} process, so it runs on a worker, never on the caller's thread; on the
+   * default worker pool, not the readers' one, so that a full reader pool cannot hold up the kill that would free it.
+   */
+  private void killTreeOffLoop(Process process) {
+    vertx.executeBlocking(() -> {
+      killTree(process);
+      return null;
+    }, false);
   }
 
   /** SIGKILL to the process group (setsid made pid == pgid), then to any descendant that left it. */

@@ -65,6 +65,19 @@ public class McpManager {
     this.settings = settings;
     this.tokens = new McpTokens(vertx);
     this.oauthClients = new McpOAuthClients(vertx);
+    for (String status : List.of(McpConnection.CONNECTED, McpConnection.CONNECTING, McpConnection.FAILED)) {
+      io.micrometer.core.instrument.Gauge.builder(dev.maestro.platform.MetricNames.MCP_SERVERS, this, m -> m.countWithStatus(status))
+          .description("MCP servers by status").tag("status", status).register(dev.maestro.platform.Observability.registry(vertx));
+    }
+  }
+
+  /** For the gauge, read off the event loop: a map changing meanwhile gives no figure this scrape, not an error. */
+  private double countWithStatus(String status) {
+    try {
+      return connections.values().stream().filter(c -> status.equals(c.status())).count();
+    } catch (RuntimeException changedMeanwhile) {
+      return Double.NaN;
+    }
   }
 
   public Future<Void> start() {

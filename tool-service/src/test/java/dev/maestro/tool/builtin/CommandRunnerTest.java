@@ -4,6 +4,9 @@ import dev.maestro.tool.exec.CallContext;
 import dev.maestro.tool.exec.ToolResult;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -23,6 +27,7 @@ class CommandRunnerTest {
   @TempDir
   static Path dataDir;
   static Workspace ws;
+  static Vertx vertx;
   static CommandRunner runner;
   static final int CAP = 4096;
 
@@ -37,8 +42,14 @@ class CommandRunnerTest {
     env.put("DB_PASSWORD", "hunter2");
     env.put("AWS_SECRET_ACCESS_KEY", "aws-secret-000");
     env.put("SAFE_SETTING", "visible");
-    runner = new CommandRunner(Sandbox.detect(SandboxSettings.defaults(), dataDir.resolve("probe")), CAP, () -> env);
+    vertx = Vertx.vertx();
+    runner = new CommandRunner(vertx, Sandbox.detect(SandboxSettings.defaults(), dataDir.resolve("probe")), CAP, () -> env);
     ws = Workspace.forSession(dataDir, "cmd", runner.sandbox());
+  }
+
+  @AfterAll
+  static void tearDown() {
+    vertx.close().await();
   }
 
   static ToolResult run(String command, int timeout, CallContext ctx) throws Exception {
@@ -123,6 +134,41 @@ class CommandRunnerTest {
     ToolResult r = run("(sleep " + marker + " >/dev/null 2>&1 &); echo done", 30, ctx(null));
     assertThat(r.text()).contains("done", "[exit code 0]");
     assertThat(waitUntilNoProcess("sleep " + marker)).isZero();
+  }
+
+  /**
+   * The command is started, read, cancelled and killed while a timer on the caller's event loop keeps
+   * firing on time: no step of it runs on that loop (and none on a raw thread of its own).
+   */
+  @Test
+  void theCallersEventLoopKeepsTurningWhileACommandRunsAndIsKilled() throws Exception {
+    String marker = "61" + (System.nanoTime() % 1000) + ".5";
+    Context loop = vertx.getOrCreateContext();
+    List<Long> ticks = new CopyOnWriteArrayList<>();
+    List<Boolean> progressOnLoop = new CopyOnWriteArrayList<>();
+    CallContext call = new CallContext(UUID.randomUUID().toString(), "cmd", 60,
+        text -> progressOnLoop.add(Context.isOnEventLoopThread()));
+    CompletableFuture<ToolResult> done = new CompletableFuture<>();
+    loop.runOnContext(v -> {
+      long timer = vertx.setPeriodic(10, id -> ticks.add(System.nanoTime()));
+      runner.run(ws, "echo started; sleep " + marker, 60, call).onComplete(ar -> {
+        vertx.cancelTimer(timer);
+        if (ar.succeeded()) done.complete(ar.result()); else done.completeExceptionally(ar.cause());
+      });
+    });
+    Awaitility.await("the command runs").atMost(Duration.ofSeconds(10)).until(() -> count("sleep " + marker) >= 1);
+    int before = ticks.size();
+    Awaitility.await("the loop's timer fires while the command runs").atMost(Duration.ofSeconds(5))
+        .until(() -> ticks.size() >= before + 20);
+    loop.runOnContext(v -> call.cancel());
+    ToolResult r = done.get(20, TimeUnit.SECONDS);
+    assertThat(r.text()).contains("started", "cancelled");
+    assertThat(waitUntilNoProcess("sleep " + marker)).isZero();
+    long longestGapMs = 0;
+    for (int i = 1; i < ticks.size(); i++) longestGapMs = Math.max(longestGapMs, (ticks.get(i) - ticks.get(i - 1)) / 1_000_000);
+    assertThat(longestGapMs).as("longest pause of a 10 ms timer on the caller's loop").isLessThan(500);
+    assertThat(progressOnLoop).isNotEmpty().doesNotContain(true);
+    assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName).noneMatch(n -> n.startsWith("run_command-"));
   }
 
   @Test

@@ -31,6 +31,7 @@ class SandboxTest {
   @TempDir
   static Path dataDir;
   static Sandbox sandbox;
+  static io.vertx.core.Vertx vertx;
   static CommandRunner runner;
   static Workspace ws;
   static Path masterKey;
@@ -40,9 +41,10 @@ class SandboxTest {
 
   @BeforeAll
   static void setUp() throws Exception {
+    vertx = io.vertx.core.Vertx.vertx();
     sandbox = Sandbox.detect(SandboxSettings.defaults(), dataDir.resolve("sandbox-probe"));
     assertThat(sandbox.kind()).as("bubblewrap must work on the test machine: %s", sandbox.reason()).isEqualTo(Sandbox.Kind.BUBBLEWRAP);
-    runner = new CommandRunner(sandbox, 65536, System::getenv);
+    runner = new CommandRunner(vertx, sandbox, 65536, System::getenv);
     ws = Workspace.forSession(dataDir, "sbx", sandbox);
     masterKey = Files.writeString(dataDir.resolve("master.key"), "MASTER-KEY-BYTES");
     Workspace other = Workspace.forSession(dataDir, "other-session", sandbox);
@@ -68,6 +70,7 @@ class SandboxTest {
   @AfterAll
   static void tearDown() throws IOException {
     listener.close();
+    vertx.close();
   }
 
   static ToolResult run(CommandRunner r, Workspace w, String command) throws Exception {
@@ -181,7 +184,7 @@ class SandboxTest {
   /** Tight limits; only the one a test is about is tight enough to be hit by it. */
   static CommandRunner limited(long memoryMb, long cpuSeconds, long processes, long fileMb) {
     SandboxSettings tight = SandboxSettings.defaults().withLimits(memoryMb, cpuSeconds, processes, fileMb);
-    return new CommandRunner(Sandbox.detect(tight, dataDir.resolve("sandbox-probe-limited")), 65536, System::getenv);
+    return new CommandRunner(vertx, Sandbox.detect(tight, dataDir.resolve("sandbox-probe-limited")), 65536, System::getenv);
   }
 
   /** Node reserves ~10 GiB of address space for WebAssembly (its fetch parser) unless told not to. */
@@ -233,7 +236,7 @@ class SandboxTest {
     Sandbox broken = Sandbox.detect(SandboxSettings.defaults().withBwrap("/nonexistent/bwrap"), dataDir.resolve("probe-broken"));
     assertThat(broken.kind()).isEqualTo(Sandbox.Kind.UNAVAILABLE);
     assertThat(broken.describe()).isEqualTo("unavailable");
-    CommandRunner refused = new CommandRunner(broken, 65536, System::getenv);
+    CommandRunner refused = new CommandRunner(vertx, broken, 65536, System::getenv);
     Path marker = ws.root().resolve("must-not-exist");
     ToolResult r = run(refused, ws, "touch " + marker);
     assertThat(r.isError()).isTrue();
@@ -251,7 +254,7 @@ class SandboxTest {
     assertThat(none.kind()).isEqualTo(Sandbox.Kind.NONE);
     assertThat(none.describe()).isEqualTo("none");
     assertThat(none.reason()).contains("WITHOUT isolation");
-    ToolResult r = run(new CommandRunner(none, 65536, System::getenv), ws, "cat " + masterKey);
+    ToolResult r = run(new CommandRunner(vertx, none, 65536, System::getenv), ws, "cat " + masterKey);
     assertThat(r.text()).contains("MASTER-KEY-BYTES");   // exactly why "none" must be loud
   }
 

@@ -8,6 +8,7 @@ import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.services.FakeAuthService;
 import dev.maestro.testkit.services.FakeProviderService;
+import dev.maestro.testkit.services.FakeSessionService;
 import dev.maestro.testkit.services.FakeToolService;
 import dev.maestro.webui.WebUi;
 import dev.maestro.webui.WebUiGateway;
@@ -47,7 +48,7 @@ public final class WebUiHarness {
 
   public WebUiHarness(Vertx vertx) {
     this.vertx = vertx;
-    this.sessions = new FakeSessionService(vertx);
+    this.sessions = FakeSessionService.demo(vertx);
     this.auth = FakeAuthService.likeTheRealService();
     this.providers = FakeProviderService.checkingKeys(auth, key -> key.startsWith("sk-"))
         .models(new JsonObject().put("id", "fake-small").put("displayName", "Fake Small"),

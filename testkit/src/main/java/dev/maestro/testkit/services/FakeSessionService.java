@@ -1,4 +1,4 @@
-package dev.maestro.webui.harness;
+package dev.maestro.testkit.services;
 
 import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.ErrorCodes;
@@ -19,28 +19,67 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * In-memory SessionService with scripted turns, publishing real session-event envelopes:
+ * In-memory SessionService with the ownership rule of the contract (another member's session or template
+ * answers like a missing one), publishing real session-event envelopes. Two ways to answer a turn:
  * <ul>
- *   <li>a text containing "tool" asks for approval of a {@code read_file} call, then answers;</li>
- *   <li>a text containing "slow" streams for a long time (to be cancelled);</li>
- *   <li>anything else is echoed back in several steps with a code block.</li>
+ *   <li>{@link #demo(Vertx)} (the web UI's pages and demo) scripts turns with timers:
+ *   <ul>
+ *     <li>a text containing "tool" asks for approval of a {@code read_file} call, then answers;</li>
+ *     <li>"elicit" has an MCP tool ask the user a form; "think" thinks first;</li>
+ *     <li>a text containing "slow" streams for a long time (to be cancelled);</li>
+ *     <li>anything else is echoed back in several steps with a code block.</li>
+ *   </ul>
+ *   approve, cancel and answerElicitation act on the running turn;</li>
+ *   <li>{@link #recording(Vertx)} (the gateway's tests) echoes "echo: " + the text at once (or nothing with
+ *   {@link #quietSend}) and records approve, cancel and answerElicitation in {@link #calls}, the
+ *   pending elicitations being the ones a test puts in {@link #elicitations}.</li>
  * </ul>
  */
 public final class FakeSessionService implements SessionService {
   public static final long STEP_MS = 80;
 
+  private final boolean scripted;
+  /** Every create, list, cancel, approve and answerElicitation, as {"op": …, …}. */
+  public final List<JsonObject> calls = new CopyOnWriteArrayList<>();
+  /** Runs inside {@link #events} before it answers: lets a test publish "in between". */
+  public volatile Runnable beforeEventsReply;
+  /** When true, send() (recording) does not stream a reply. */
+  public volatile boolean quietSend;
+  /** Pending elicitations a test sets up (recording): elicitationId → requestedSchema. */
+  public final Map<String, JsonObject> elicitations = new ConcurrentHashMap<>();
+  private final Map<String, String> resolvedElicitations = new ConcurrentHashMap<>();
+
   private final Vertx vertx;
-  final Map<String, JsonObject> sessions = new ConcurrentHashMap<>();
-  final Map<String, List<JsonObject>> events = new ConcurrentHashMap<>();
-  final Map<String, JsonObject> templates = new LinkedHashMap<>();
+  public final Map<String, JsonObject> sessions = new ConcurrentHashMap<>();
+  public final Map<String, List<JsonObject>> events = new ConcurrentHashMap<>();
+  public final Map<String, JsonObject> templates = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
   private final Map<String, Turn> turns = new ConcurrentHashMap<>();
   /** When true, get() omits lastSeq (a session service that does not report it). */
   public volatile boolean hideLastSeq;
 
-  public FakeSessionService(Vertx vertx) {
+  private FakeSessionService(Vertx vertx, boolean scripted) {
     this.vertx = vertx;
+    this.scripted = scripted;
+  }
+
+  /** Scripted turns that stream, ask for approval or a form, and can be cancelled (see the class comment). */
+  public static FakeSessionService demo(Vertx vertx) {
+    return new FakeSessionService(vertx, true);
+  }
+
+  /** An immediate echo per turn; approve, cancel and answerElicitation recorded (see the class comment). */
+  public static FakeSessionService recording(Vertx vertx) {
+    return new FakeSessionService(vertx, false);
+  }
+
+  /** The recorded calls of one op, in order. */
+  public List<JsonObject> callsOf(String op) {
+    List<JsonObject> out = new ArrayList<>();
+    for (JsonObject c : calls) if (op.equals(c.getString("op"))) out.add(c);
+    return out;
   }
 
   private static final class Turn {
@@ -67,6 +106,7 @@ public final class FakeSessionService implements SessionService {
 
   @Override
   public Future<JsonObject> create(String userId, JsonObject spec) {
+    calls.add(new JsonObject().put("op", "create").put("userId", userId).put("spec", spec));
     if (spec.getString("provider") == null || spec.getString("model") == null) {
       return ServiceException.fail(ErrorCodes.BAD_REQUEST, "provider and model are required",
           new JsonObject().put("errors", new JsonArray().add(new JsonObject().put("field", "model").put("message", "required"))));
@@ -104,6 +144,7 @@ public final class FakeSessionService implements SessionService {
 
   @Override
   public Future<JsonObject> list(String userId, JsonObject query) {
+    calls.add(new JsonObject().put("op", "list").put("userId", userId).put("query", query));
     String q = query.getString("q");
     JsonArray items = new JsonArray();
     sessions.values().stream()
@@ -162,6 +203,7 @@ public final class FakeSessionService implements SessionService {
   public Future<JsonObject> send(String userId, String sessionId, String text) {
     JsonObject s = owned(userId, sessionId);
     if (s == null) return notFound("session");
+    if (!scripted) return echo(s, text);
     if (turns.containsKey(sessionId)) return ServiceException.fail(ErrorCodes.CONFLICT, "a turn is already running");
     JsonObject user = message("user", "complete");
     user.getJsonArray("content").add(new JsonObject().put("type", "text").put("text", text));
@@ -175,6 +217,27 @@ public final class FakeSessionService implements SessionService {
     // The reply starts after the acknowledgement, as the real session verticle's does.
     vertx.setTimer(STEP_MS, t -> script(s, turn, text));
     return Future.succeededFuture(new JsonObject().put("messageId", user.getString("id")).put("turnId", turn.turnId));
+  }
+
+  /** recording: the user's message is stored and, unless {@link #quietSend}, "echo: " + text streams back at once. */
+  private Future<JsonObject> echo(JsonObject s, String text) {
+    String sessionId = s.getString("id");
+    JsonObject user = message("user", "complete");
+    user.getJsonArray("content").add(new JsonObject().put("type", "text").put("text", text));
+    s.getJsonArray("messages").add(user);
+    String turnId = UUID.randomUUID().toString();
+    if (!quietSend) {
+      vertx.runOnContext(v -> {
+        String reply = UUID.randomUUID().toString();
+        emit(sessionId, SessionEvents.turnStarted(turnId));
+        emit(sessionId, SessionEvents.messageStarted(reply, "assistant"));
+        emit(sessionId, SessionEvents.delta("echo: "));
+        emit(sessionId, SessionEvents.delta(text));
+        emit(sessionId, SessionEvents.messageCompleted(reply, 3, 4));
+        emit(sessionId, SessionEvents.turnCompleted(turnId, "complete"));
+      });
+    }
+    return Future.succeededFuture(new JsonObject().put("messageId", user.getString("id")).put("turnId", turnId));
   }
 
   private static JsonObject message(String role, String status) {
@@ -299,6 +362,7 @@ public final class FakeSessionService implements SessionService {
   @Override
   public Future<Void> cancel(String userId, String sessionId) {
     if (owned(userId, sessionId) == null) return notFound("session");
+    calls.add(new JsonObject().put("op", "cancel").put("sessionId", sessionId));
     Turn turn = turns.get(sessionId);
     if (turn == null) return Future.succeededFuture();
     turn.cancelled = true;
@@ -336,6 +400,7 @@ public final class FakeSessionService implements SessionService {
   @Override
   public Future<Void> answerElicitation(String userId, String sessionId, String elicitationId, String action, JsonObject content) {
     if (owned(userId, sessionId) == null) return notFound("session");
+    if (!scripted) return answerRecorded(sessionId, elicitationId, action, content);
     Turn turn = turns.get(sessionId);
     if (turn == null || turn.elicitation == null || !elicitationId.equals(turn.elicitationId)) return notFound("pending elicitation");
     JsonObject answer = new JsonObject().put("action", action);
@@ -351,9 +416,32 @@ public final class FakeSessionService implements SessionService {
     return Future.succeededFuture();
   }
 
+  /** recording: the same rules as session-service: unknown → 404, answered → 409, content checked by ElicitationForm. */
+  private Future<Void> answerRecorded(String sessionId, String elicitationId, String action, JsonObject content) {
+    if (resolvedElicitations.containsKey(elicitationId)) return ServiceException.fail(ErrorCodes.CONFLICT, "already resolved");
+    JsonObject schema = elicitations.get(elicitationId);
+    if (schema == null) return notFound("pending elicitation");
+    JsonObject filled = null;
+    if (ElicitationForm.ACCEPT.equals(action)) {
+      filled = ElicitationForm.applyDefaults(schema, content);
+      JsonArray errors = ElicitationForm.validate(schema, filled);
+      if (!errors.isEmpty()) {
+        return ServiceException.fail(ErrorCodes.BAD_REQUEST, "content does not match the requested schema: "
+            + ElicitationForm.describe(errors), new JsonObject().put("errors", errors));
+      }
+    }
+    elicitations.remove(elicitationId);
+    resolvedElicitations.put(elicitationId, action);
+    calls.add(new JsonObject().put("op", "answerElicitation").put("sessionId", sessionId).put("elicitationId", elicitationId)
+        .put("action", action).put("content", filled));
+    return Future.succeededFuture();
+  }
+
   @Override
   public Future<Void> approve(String userId, String sessionId, String callId, String decision) {
     if (owned(userId, sessionId) == null) return notFound("session");
+    calls.add(new JsonObject().put("op", "approve").put("sessionId", sessionId).put("callId", callId).put("decision", decision));
+    if (!scripted) return Future.succeededFuture();
     Turn turn = turns.get(sessionId);
     if (turn == null || turn.approval == null || !callId.equals(turn.approvalCallId)) return notFound("pending approval");
     turn.approval.tryComplete(decision);
@@ -363,6 +451,8 @@ public final class FakeSessionService implements SessionService {
   @Override
   public Future<JsonObject> events(String userId, String sessionId, long afterSeq) {
     if (owned(userId, sessionId) == null) return notFound("session");
+    Runnable hook = beforeEventsReply;
+    if (hook != null) hook.run();
     JsonArray items = new JsonArray();
     synchronized (this) {
       for (JsonObject e : events.getOrDefault(sessionId, List.of())) if (e.getLong("seq") > afterSeq) items.add(e);
@@ -370,11 +460,13 @@ public final class FakeSessionService implements SessionService {
     return Future.succeededFuture(new JsonObject().put("items", items));
   }
 
-  private synchronized void emit(String sessionId, JsonObject event) {
+  /** Publishes an event with the session's next seq and keeps it for events(). */
+  public synchronized JsonObject emit(String sessionId, JsonObject event) {
     List<JsonObject> held = events.computeIfAbsent(sessionId, k -> new ArrayList<>());
     JsonObject envelope = SessionEvents.envelope(sessionId, held.size() + 1L, event);
     held.add(envelope);
     vertx.eventBus().publish(Addresses.sessionEvents(sessionId), envelope);
+    return envelope;
   }
 
   @Override
@@ -396,7 +488,8 @@ public final class FakeSessionService implements SessionService {
 
   @Override
   public Future<JsonObject> importSession(String userId, JsonObject export) {
-    return ServiceException.fail(ErrorCodes.BAD_REQUEST, "not supported by the fake");
+    return create(userId, new JsonObject().put("title", export.getString("title", "imported"))
+        .put("provider", export.getString("provider", "openai")).put("model", export.getString("model", "m")));
   }
 
   @Override
