@@ -11,6 +11,8 @@ public final class Addresses {
   public static final String PROVIDER_SERVICE = "maestro.provider.service";
   public static final String TOOL_SERVICE = "maestro.tool.service";
   public static final String AUTH_SERVICE = "maestro.auth.service";
+  /** session-service's runtime contract (issue 16): queue and steer, running now, allow for the session. */
+  public static final String SESSION_RUNTIME = "maestro.session.runtime";
 
   /** Published by auth-service when a credential changes status: {@code {credentialId, userId, status}}. */
   public static final String CREDENTIAL_STATUS = "maestro.auth.credential-status";

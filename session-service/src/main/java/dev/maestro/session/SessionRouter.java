@@ -50,6 +50,8 @@ public class SessionRouter {
   private final SessionSettings settings;
   private final String ownerId;
   private final ClusterManager cluster;
+  /** Issue 16: what every live session of this node shares for queue, steer and plan mode. */
+  private SessionRuntimeParts.Shared runtime;
   private AsyncMap<String, String> owners;
   private MessageConsumer<JsonObject> nodeConsumer;
   /** Sessions live here: activation future (deployment id) per session. Touched only on this context. */
@@ -70,6 +72,10 @@ public class SessionRouter {
     this.cluster = ((VertxInternal) vertx).clusterManager();
     String node = cluster == null ? "local" : cluster.getNodeId();
     this.ownerId = node + "/" + UUID.randomUUID();
+  }
+
+  void runtime(SessionRuntimeParts.Shared shared) {
+    this.runtime = shared;
   }
 
   long elicitationTimeoutMs() {
@@ -179,6 +185,7 @@ public class SessionRouter {
     long t0 = System.nanoTime();
     SessionVerticle verticle = new SessionVerticle(sessionId, ownerId, store, provider, tools, auth, models, settings,
         this::alive, () -> context.runOnContext(v -> passivate(sessionId)));
+    verticle.runtime(runtime);
     Future<String> f0 = vertx.deployVerticle(verticle, new DeploymentOptions());
     live.put(sessionId, f0);
     return f0.onSuccess(id -> LOG.debug("session {}: activated in {} ms", sessionId, (System.nanoTime() - t0) / 1_000_000))
