@@ -46,6 +46,7 @@ public class GatewayFixture implements AutoCloseable {
 
   public final Vertx vertx = Vertx.vertx();
   public final FakeSessionService sessions = new FakeSessionService(vertx);
+  public final dev.maestro.gateway.fakes.FakeSessionRuntime runtime = new dev.maestro.gateway.fakes.FakeSessionRuntime(sessions);
   public final FakeAuthService auth = FakeAuthService.leakingSecrets().authorizeAt("https://auth.example/authorize");
   public final FakeToolService tools = FakeToolService.minimal();
   public final FakeProviderService providers = FakeProviderService.acceptingEveryKey();
@@ -68,6 +69,8 @@ public class GatewayFixture implements AutoCloseable {
     binder.setAddress(AuthService.ADDRESS).register(AuthService.class, auth);
     binder.setAddress(ToolService.ADDRESS).register(ToolService.class, tools);
     binder.setAddress(ProviderService.ADDRESS).register(ProviderService.class, providers);
+    binder.setAddress(dev.maestro.contracts.session.SessionRuntime.ADDRESS)
+        .register(dev.maestro.contracts.session.SessionRuntime.class, runtime);
     long t0 = System.currentTimeMillis();
     addGateway();
     System.out.println("fixture: gateway started in " + (System.currentTimeMillis() - t0) + " ms");

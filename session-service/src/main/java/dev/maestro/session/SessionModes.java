@@ -15,7 +15,7 @@ final class SessionModes {
   static final String PLAN = "plan";
   static final String BUILD = "build";
   static final Set<String> ALL = Set.of(PLAN, BUILD);
-  private static final Set<String> BUILTIN_READ_ONLY = Set.of("read_file", "list_dir");
+  private static final Set<String> BUILTIN_READ_ONLY = Set.of("read_file", "list_dir", "glob", "grep");
 
   private SessionModes() {}
 
