@@ -333,6 +333,7 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("POST /mcp/:id/restart", c -> form("/mcp/" + mcp() + "/restart"), 303, 403, 401, 401));
     t.add(new Row("POST /mcp/:id/delete", c -> form("/mcp/" + mcp() + "/delete"), 303, 403, 401, 401));
     t.add(new Row("GET /templates", c -> get("/templates"), 200, 200, LOGIN, LOGIN));
+    t.add(new Row("GET /runs", c -> get("/runs"), 200, 200, LOGIN, LOGIN));
     String[] tplForm = {"name", "t", "provider", "openai", "model", "m", "tools", "read_file"};
     t.add(new Row("POST /templates", c -> form("/templates", tplForm), 303, 303, 401, 401));
     t.add(new Row("POST /templates/:id", c -> form("/templates/" + tpl(c), tplForm), 303, 303, 401, 401));

@@ -103,7 +103,11 @@ final class MessageQueue {
       if (row == null) return Future.succeededFuture();
       String id = row.getString("id");
       return turns.send(row.getString("text"), id)
-          .compose(started -> store.done(id))
+          .compose(started -> {
+            // clients that were not there when it was queued learn its text here (after turn_started)
+            live.publish(SessionEvents.messageStarted(id, Messages.USER).put("mode", row.getString("mode")).put("text", row.getString("text")));
+            return store.done(id);
+          })
           .recover(err -> store.unclaim(id).transform(ar -> {
             // busy (a turn started meanwhile, the user's turn limit): it waits; anything else is retried later too
             boolean busy = err instanceof ServiceException se && se.failureCode() == ErrorCodes.CONFLICT;

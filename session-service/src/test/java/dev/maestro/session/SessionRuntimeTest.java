@@ -105,6 +105,10 @@ class SessionRuntimeTest {
     rec.awaitTurnCompleted(1);
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> rec.ofType("turn_started").size() == 2);
     assertThat(userTexts(await(h.sessions.get(user, id)))).containsExactly("first", "q1");
+    // the usual events when it starts: turn_started, then the user message with its text
+    JsonObject userStarted = rec.await(e -> "message_started".equals(e.getString("type")) && "user".equals(e.getString("role")), 5_000);
+    assertThat(userStarted.getJsonObject("event").getString("messageId")).isEqualTo(ids.get(0));
+    assertThat(userStarted.getJsonObject("event").getString("text")).isEqualTo("q1");
     assertThatThrownBy(() -> await(runtime.editQueued(user, id, ids.get(0), "too late")))
         .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.failureCode()).isEqualTo(ErrorCodes.NOT_FOUND));
 
