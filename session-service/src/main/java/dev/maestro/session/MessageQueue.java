@@ -23,6 +23,8 @@ import java.util.function.BooleanSupplier;
 final class MessageQueue {
   private static final Logger LOG = LoggerFactory.getLogger(MessageQueue.class);
   private static final long RETRY_MS = 2_000;
+  /** Messages that may wait in one session: a client cannot pile up rows without end. */
+  static final int MAX_WAITING = 100;
 
   private final LiveState live;
   private final SessionStore sessions;
@@ -50,12 +52,15 @@ final class MessageQueue {
 
   /** Stores the message (acknowledged once stored), publishes message_queued and starts it when the session is idle. */
   Future<JsonObject> submit(String text, String mode) {
-    return store.enqueue(live.sessionId, live.session.getString("userId"), mode, text).map(row -> {
+    return store.enqueue(live.sessionId, live.session.getString("userId"), mode, text, MAX_WAITING).compose(row -> {
+      if (row == null) {
+        return Fail.<JsonObject>tooMany(MAX_WAITING + " messages already wait in this session; remove some or wait for them to start");
+      }
       String id = row.getString("id");
       live.publish(new JsonObject().put("type", "message_queued").put("messageId", id).put("mode", mode));
       // (after the reply: a session idle now starts the message at once, through the queue so order holds)
       vertx.runOnContext(v -> drain());
-      return new JsonObject().put("messageId", id).put("mode", mode).put("queued", true);
+      return Future.succeededFuture(new JsonObject().put("messageId", id).put("mode", mode).put("queued", true));
     });
   }
 

@@ -31,12 +31,15 @@ final class RuntimeStore {
 
   // ---------------------------------------------------------------- queue
 
-  /** Stores a queued/steered message; once this completes the message is acknowledged. */
-  Future<JsonObject> enqueue(String sessionId, String userId, String mode, String text) {
-    return pool.preparedQuery("INSERT INTO queued_message (id, session_id, user_id, mode, text) VALUES ($1,$2,$3,$4,$5)"
-            + " RETURNING " + QUEUED_COLUMNS)
-        .execute(Tuple.of(UUID.randomUUID(), UUID.fromString(sessionId), userId, mode, text))
-        .map(rows -> queuedJson(rows.iterator().next()));
+  /**
+   * Stores a queued/steered message unless the session already has max waiting (→ null); once this
+   * completes the message is acknowledged. (Only the session's owner inserts, so the count holds.)
+   */
+  Future<JsonObject> enqueue(String sessionId, String userId, String mode, String text, int max) {
+    return pool.preparedQuery("INSERT INTO queued_message (id, session_id, user_id, mode, text) SELECT $1,$2,$3,$4,$5"
+            + " WHERE (SELECT count(*) FROM queued_message WHERE session_id = $2) < $6 RETURNING " + QUEUED_COLUMNS)
+        .execute(Tuple.of(UUID.randomUUID(), UUID.fromString(sessionId), userId, mode, text, max))
+        .map(rows -> rows.size() == 0 ? null : queuedJson(rows.iterator().next()));
   }
 
   /** The messages waiting to start, oldest first (claimed ones are starting and no longer editable). */

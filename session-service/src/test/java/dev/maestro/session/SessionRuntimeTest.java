@@ -292,5 +292,15 @@ class SessionRuntimeTest {
     // (removed first: it would otherwise start after the cancel and take the next test's script)
     await(runtime.removeQueued(owner, id, messageId));
     await(h.sessions.cancel(owner, id));
+
+    // a session holds at most MAX_WAITING waiting messages: the next is refused (429), nothing stored
+    String full = h.newSession(owner, null).getString("id");
+    h.provider.script(hold("full"), text("x"), done("end_turn"));
+    await(h.sessions.send(owner, full, "busy"));
+    for (int i = 0; i < MessageQueue.MAX_WAITING; i++) await(runtime.submit(owner, full, "m" + i, "queue"));
+    assertThatThrownBy(() -> await(runtime.submit(owner, full, "one too many", "queue"))).isInstanceOfSatisfying(ServiceException.class,
+        e -> assertThat(e.failureCode()).isEqualTo(ErrorCodes.TOO_MANY));
+    assertThat(await(runtime.listQueue(owner, full)).getJsonArray("items")).hasSize(MessageQueue.MAX_WAITING);
+    await(h.sessions.delete(owner, full));
   }
 }
