@@ -321,7 +321,7 @@ try {
   const sid = new URL(sessionUrl).pathname;
   const pages = [['sessions', '/sessions', '#session-list'], ['chat', sid, '#messages'], ['credentials', '/credentials', '#credential-list'],
                  ['tools', '/tools', 'form[action^="/tools/"]'], ['mcp', '/mcp', '#add-mcp'], ['templates', '/templates', '#new-template'],
-                 ['settings', '/settings', '#user-list'], ['runs', '/runs', '#run-list']];
+                 ['settings', '/settings', '#user-list'], ['runs', '/runs', '#no-runs, #run-list .run-item']];
   for (const [name, p, sel] of pages) {
     await soft(`page ${p}`, async () => {
       const resp = await page.goto(new URL(p, BASE).href);
