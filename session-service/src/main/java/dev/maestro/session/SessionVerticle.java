@@ -119,7 +119,11 @@ public class SessionVerticle extends VerticleBase {
           idleTimer = vertx.setPeriodic(Math.max(250, period), t -> checkIdle());
           return Future.all(commands.completion(), stream.completion());
         })
-        .compose(v -> runtime == null ? Future.succeededFuture() : runtime.start())
+        .onSuccess(v -> {
+          touch();
+          // not part of the start: an activation must not take longer (the idle check runs already)
+          if (runtime != null) runtime.start().onFailure(e -> LOG.warn("session {}: cannot load its queue: {}", sessionId, e.getMessage()));
+        })
         .recover(err -> {
           // a failed activation must not keep its claim on one of the user's live slots
           Future<Void> release = claimed ? store.releaseLive(sessionId, ownerId) : Future.succeededFuture();
