@@ -200,6 +200,12 @@ class SessionRuntimeTest {
           .containsExactlyInAnyOrder("read_file", "write_file", "run_command", "read_file");
       assertThatThrownBy(() -> await(h.sessions.update(user, id, new JsonObject().put("mode", "yolo"))))
           .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.failureCode()).isEqualTo(ErrorCodes.BAD_REQUEST));
+      // a template starts its sessions in plan mode; a request may say so too
+      String template = await(h.sessions.createTemplate(user, new JsonObject().put("name", "planner").put("provider", "anthropic")
+          .put("model", "claude-sonnet-4-5").put("params", new JsonObject().put("mode", "plan")))).getString("id");
+      assertThat(await(h.sessions.create(user, new JsonObject().put("templateId", template))).getString("mode")).isEqualTo("plan");
+      assertThat(h.newSession(user, new JsonObject().put("mode", "plan")).getString("mode")).isEqualTo("plan");
+      assertThat(h.newSession(user, null).getString("mode")).isEqualTo("build");
     } finally {
       for (String t : List.of("read_file", "write_file", "run_command")) h.tools.policies.remove(t);
     }
