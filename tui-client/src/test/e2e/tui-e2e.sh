@@ -157,6 +157,25 @@ wait_for "approval answered with a key" "approval: allowed"
 wait_for_re "tool result shown" '^  (→|✗) '
 wait_gone "turn finished" " · working"
 
+if [ "${E2E_RUNTIME:-0}" = 1 ]; then
+  # issue 16 (real system only): Enter queues while a turn runs, /runs lists it, "a" allows the tool for the
+  # session, the queued message runs after the turn; /plan and /build
+  type_line 'call tool write_file with {"path":"tui-queue.txt","content":"held"}'
+  wait_for "approval prompt for the queue check" "! approval required: [y] allow  [n] deny"
+  type_line "queued-by-tui-$$"
+  wait_for "Enter queues while a turn runs" "queued: queued-by-tui-$$"
+  type_line "/runs"
+  wait_for_re "/runs lists the run waiting for approval" "waiting_approval +tui-e2e"
+  tm send-keys -t "$PANE" a
+  wait_for "a allows the tool for the session" "allowed write_file for this session"
+  wait_for "the queued message runs as the next turn" "Echo: queued-by-tui-$$"
+  wait_gone "queued turn finished" " · working"
+  type_line "/plan"
+  wait_for "/plan switches to plan mode" "plan mode: only read-only tools run"
+  type_line "/build"
+  wait_for "/build switches back" "build mode: tools run as their policies say"
+fi
+
 tm send-keys -t "$PANE" -l -- "/ne"; tm send-keys -t "$PANE" Tab
 wait_for_re "Tab completes /ne to /new" '^> /new ?$'
 tm send-keys -t "$PANE" Enter

@@ -290,12 +290,74 @@ try {
     ok('a new message works after a cancel');
   });
 
+  // ---- issue 16: queue while a turn runs (edit, remove), the Running page, plan mode ----
+  await soft('queue while running', async () => {
+    // the turn waits for an approval (run_command asks) while messages are queued behind it
+    await send('call tool run_command with {"command":"echo held"}');
+    await page.waitForSelector('.approval button.allow-session', { timeout: T })
+      .catch(() => fail('approval with allow for this session', 'no "Allow for this session" button appeared'));
+    expect(await page.isVisible('#steer'), 'Steer is offered while a turn runs');
+    for (const text of ['queued one', 'queued two', 'queued three']) {
+      await page.fill('textarea[name="text"]', text);
+      await page.press('textarea[name="text"]', 'Enter');
+      await page.waitForFunction(t => Array.from(document.querySelectorAll('#queue-list .queued-text')).some(e => e.textContent === t),
+        text, { timeout: T }).catch(() => fail('queued message listed', `${text} not in the queue list`));
+    }
+    ok('three messages queued during the turn are listed');
+    await shot(page, 'chat-queued-390');
+    // edit the second, remove the third
+    await page.click('#queue-list li:nth-child(2) button.edit');
+    await page.fill('#queue-list li:nth-child(2) input.queued-edit', 'queued two edited');
+    await page.click('#queue-list li:nth-child(2) button.save');
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#queue-list .queued-text')).some(e => e.textContent === 'queued two edited'),
+      null, { timeout: T }).catch(() => fail('queued message edited', 'the edit is not shown'));
+    await page.click('#queue-list li:nth-child(3) button.remove');
+    await page.waitForFunction(() => document.querySelectorAll('#queue-list li').length === 2, null, { timeout: T })
+      .catch(() => fail('queued message removed', 'still listed'));
+    ok('a queued message is edited and another removed');
+    // the Running page lists the session while its turn runs; the navigation shows a badge
+    const other = await ctx.newPage();
+    watch(other);
+    await other.goto(new URL('/runs', BASE).href);
+    const runs = await other.evaluate(() => Array.from(document.querySelectorAll('#run-list .run-item')).map(e => e.getAttribute('data-status') + ' ' + e.textContent.replace(/\s+/g, ' ').trim()));
+    expect(runs.some(r => /Real chat/.test(r) && /^waiting_approval/.test(r) && /2 queued/.test(r)),
+      'the Running page lists the session as waiting for approval with 2 queued', runs.join(' | '));
+    await other.waitForFunction(() => { const b = document.getElementById('runs-badge'); return b && !b.hidden && Number(b.textContent) >= 1; },
+      null, { timeout: T }).catch(() => fail('running badge', 'the navigation badge never showed a running turn'));
+    ok('the navigation badge counts the running turn');
+    await shot(other, 'runs-390');
+    await other.close();
+    await page.click('.approval button.allow-session');
+    await page.waitForFunction(() => document.getElementById('messages').textContent.includes('Tool run_command returned:'), null, { timeout: T })
+      .catch(() => fail('allowed for the session', 'the tool never ran'));
+    ok('"Allow for this session" lets the waiting tool run');
+    // the queued messages run as the next turns, in order, and leave the queue
+    await page.waitForFunction(() => { const t = document.getElementById('messages').textContent;
+      return t.includes('Echo: queued one') && t.includes('Echo: queued two edited'); }, null, { timeout: 3 * T })
+      .catch(async () => fail('queued turns ran', (await chatState()).all.slice(-300)));
+    const order = await page.evaluate(() => Array.from(document.querySelectorAll('#messages .msg-user')).map(e => e.textContent.trim()).slice(-2));
+    expect(/queued one/.test(order[0]) && /queued two edited/.test(order[1]), 'queued messages ran in order', JSON.stringify(order));
+    expect(!(await page.textContent('#messages')).includes('queued three'), 'the removed message never ran');
+    await page.waitForFunction(() => document.getElementById('queue').hidden, null, { timeout: T })
+      .catch(() => fail('queue emptied', 'the queue list is still shown'));
+    ok('the queue is empty once its messages started');
+    // plan mode toggle
+    await page.check('#plan-mode');
+    await page.waitForFunction(() => document.getElementById('chat').getAttribute('data-mode') === 'plan', null, { timeout: T })
+      .catch(() => fail('plan mode', 'data-mode never became plan'));
+    await page.reload();
+    expect(await page.isChecked('#plan-mode'), 'plan mode is stored (checked after a reload)');
+    await page.uncheck('#plan-mode');
+    await page.waitForFunction(() => document.getElementById('chat').getAttribute('data-mode') === 'build', null, { timeout: T });
+    ok('plan mode toggles and is stored');
+  });
+
   // ---- every page loads and works at 390 px, no horizontal scroll, screenshots ----
   await page.setViewportSize({ width: 390, height: 844 });
   const sid = new URL(sessionUrl).pathname;
   const pages = [['sessions', '/sessions', '#session-list'], ['chat', sid, '#messages'], ['credentials', '/credentials', '#credential-list'],
                  ['tools', '/tools', 'form[action^="/tools/"]'], ['mcp', '/mcp', '#add-mcp'], ['templates', '/templates', '#new-template'],
-                 ['settings', '/settings', '#user-list']];
+                 ['settings', '/settings', '#user-list'], ['runs', '/runs', '#no-runs, #run-list .run-item']];
   for (const [name, p, sel] of pages) {
     await soft(`page ${p}`, async () => {
       const resp = await page.goto(new URL(p, BASE).href);

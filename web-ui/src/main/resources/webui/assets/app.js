@@ -112,4 +112,57 @@
     });
     render();
   }
+
+  // Issue 16: the running-now badge in the navigation and notifications when a run of yours finishes or
+  // waits for approval (browser Notification API, once allowed on the Running page). Polls /api/v1/runs.
+  var badge = document.getElementById('runs-badge');
+  if (badge && window.fetch) {
+    var known = null;   // sessionId → status at the last poll
+    var notify = function (title, body, sessionId) {
+      if (!('Notification' in window) || Notification.permission !== 'granted') return;
+      try {
+        var n = new Notification(title, { body: body, tag: 'maestro-' + sessionId });
+        n.onclick = function () { window.focus(); location.href = '/sessions/' + encodeURIComponent(sessionId); };
+      } catch (e) { /* some browsers allow notifications only from a service worker */ }
+    };
+    var poll = function () {
+      fetch('/api/v1/runs', { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : null; }).then(function (page) {
+        if (!page) return;
+        var now = {};
+        (page.items || []).forEach(function (r) { now[r.sessionId] = r; });
+        var active = (page.items || []).filter(function (r) { return r.status !== 'queued'; }).length;
+        badge.textContent = String(active);
+        badge.hidden = active === 0;
+        badge.setAttribute('aria-label', active + ' running');
+        if (known) {
+          Object.keys(known).forEach(function (id) {
+            var was = known[id], is = now[id];
+            if (was.status !== 'queued' && !is) notify('Run finished', was.title || 'A session', id);
+          });
+          Object.keys(now).forEach(function (id) {
+            var is = now[id], was = known[id];
+            if (is.status === 'waiting_approval' && (!was || was.status !== 'waiting_approval')) {
+              notify('Waiting for your approval', is.title || 'A session', id);
+            }
+          });
+        }
+        known = {};
+        Object.keys(now).forEach(function (id) { known[id] = { status: now[id].status, title: now[id].title }; });
+        document.documentElement.setAttribute('data-runs', String(active));
+      }).catch(function () { /* a hint: tried again at the next poll */ });
+    };
+    poll();
+    setInterval(poll, 5000);
+    var enable = document.getElementById('enable-notifications');
+    var state = document.getElementById('notify-state');
+    if (enable && 'Notification' in window) {
+      var show = function () {
+        enable.hidden = Notification.permission !== 'default';
+        state.textContent = Notification.permission === 'granted' ? 'Notifications are on.'
+          : Notification.permission === 'denied' ? 'Notifications are blocked in this browser.' : '';
+      };
+      enable.addEventListener('click', function () { Notification.requestPermission().then(show); });
+      show();
+    }
+  }
 })();

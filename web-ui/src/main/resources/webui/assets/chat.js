@@ -21,6 +21,11 @@
   var totalsEl = document.getElementById('totals');
   var approvalTpl = document.getElementById('tpl-approval');
   var elicitationTpl = document.getElementById('tpl-elicitation');
+  // issue 16: queue and steer while a turn runs, plan mode
+  var steerBtn = document.getElementById('steer');
+  var queueBox = document.getElementById('queue');
+  var queueList = document.getElementById('queue-list');
+  var planBox = document.getElementById('plan-mode');
 
   var ws = null, backoff = 500, closedOnPurpose = false;
   var turnActive = root.getAttribute('data-streaming') === 'true';
@@ -43,6 +48,9 @@
   function setTurn(active) {
     turnActive = active;
     cancelBtn.hidden = !active;
+    if (steerBtn) steerBtn.hidden = !active;
+    textarea.placeholder = active ? 'Message — Enter queues it after this turn, Steer adds it to this turn'
+      : 'Message — Enter sends, Shift+Enter adds a line';
     root.setAttribute('data-streaming', String(active));
   }
   setTurn(turnActive);
@@ -145,6 +153,14 @@
     };
     node.querySelector('.allow').addEventListener('click', function () { decide('allow'); });
     node.querySelector('.deny').addEventListener('click', function () { decide('deny'); });
+    node.querySelector('.allow-session').addEventListener('click', function () {
+      if (!send({ type: 'approve', sessionId: sessionId, callId: ev.callId, decision: 'allow', forSession: true })) {
+        q.textContent = 'Not connected — try again in a moment.';
+        return;
+      }
+      box.querySelector('.tool-state').textContent = 'allowed for this session, running';
+      node.remove();
+    });
     box.appendChild(node);
     node.querySelector('.allow').focus({ preventScroll: false });
   }
@@ -364,6 +380,18 @@
       case 'message_started':
         if (completed[ev.messageId]) { current = { id: ev.messageId, el: null, skip: true }; break; }
         var existing = messages.querySelector('.msg[data-message-id="' + cssEscape(ev.messageId) + '"]');
+        if (ev.role === 'user' && ev.mode) {
+          // a queued or steered message starts: shown with its text, out of the queue
+          if (!existing) {
+            existing = newBubble('user', ev.messageId);
+            existing.querySelector('.parts').appendChild(el('div', 'streaming-text', ev.text || ''));
+            existing.setAttribute('data-status', 'complete');
+            existing.setAttribute('data-mode', ev.mode);
+          }
+          current = { id: ev.messageId, el: existing, skip: true };
+          refreshQueue();
+          break;
+        }
         if (ev.role === 'user') {
           var mine = existing || pendingUser.shift();
           if (mine) { mine.setAttribute('data-message-id', ev.messageId); current = { id: ev.messageId, el: mine, skip: true }; }
@@ -392,6 +420,17 @@
       case 'elicitation_required':
         if (current && current.skip) break;
         elicitation(ev);
+        break;
+      case 'approval_expired':
+        var expiredBox = messages.querySelector('details.tool[data-call-id="' + cssEscape(ev.callId) + '"]');
+        if (expiredBox) {
+          var pending = expiredBox.querySelector('.approval');
+          if (pending) pending.remove();
+          expiredBox.querySelector('.tool-state').textContent = 'approval expired — denied';
+        }
+        break;
+      case 'message_queued':
+        refreshQueue();
         break;
       case 'elicitation_resolved':
         elicitationResolved(ev);
@@ -509,6 +548,13 @@
     }
     var text = textarea.value;
     if (!text.trim()) { e.preventDefault(); return; }
+    if (turnActive) {
+      // a turn runs: Enter queues the message (stored by the server, shown in the queue until it starts)
+      e.preventDefault();
+      if (send({ type: 'send', sessionId: sessionId, text: text, mode: 'queue' })) textarea.value = '';
+      else note('Not connected — try again in a moment.');
+      return;
+    }
     if (!send({ type: 'send', sessionId: sessionId, text: text })) return; // no socket: plain form post
     e.preventDefault();
     var bubble = newBubble('user', null);
@@ -527,6 +573,80 @@
       if (form.requestSubmit) form.requestSubmit(sendBtn); else sendBtn.click();
     }
   });
+
+  if (steerBtn) {
+    steerBtn.addEventListener('click', function () {
+      var text = textarea.value;
+      if (!text.trim()) return;
+      if (send({ type: 'send', sessionId: sessionId, text: text, mode: 'steer' })) textarea.value = '';
+      else note('Not connected — try again in a moment.');
+    });
+  }
+
+  // The JSON API with the browser's cookie (+CSRF), for the queue and the mode.
+  function api(method, path, body) {
+    var opts = { method: method, credentials: 'same-origin', headers: { 'X-CSRF-Token': (window.maestro && window.maestro.csrf) || '' } };
+    if (body) { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(body); }
+    return fetch(path, opts).then(function (r) {
+      if (r.status === 204) return null;
+      return r.json().then(function (j) {
+        if (!r.ok) throw new Error(j.detail || j.title || ('HTTP ' + r.status));
+        return j;
+      });
+    });
+  }
+  var queuePath = '/api/v1/sessions/' + encodeURIComponent(sessionId) + '/queue';
+
+  function refreshQueue() {
+    if (!queueList) return;
+    api('GET', queuePath).then(function (page) {
+      var items = (page && page.items) || [];
+      queueList.replaceChildren();
+      items.forEach(function (m) { queueList.appendChild(queueItem(m)); });
+      queueBox.hidden = items.length === 0;
+      root.setAttribute('data-queued', String(items.length));
+    }).catch(function () { /* the queue is shown again on the next event */ });
+  }
+
+  function queueItem(m) {
+    var li = el('li', 'queued');
+    li.setAttribute('data-message-id', m.id);
+    li.setAttribute('data-mode', m.mode);
+    var text = el('span', 'queued-text', m.text);
+    var tag = el('span', 'label', m.mode === 'steer' ? 'steer' : 'queued');
+    var edit = el('button', 'link edit', 'Edit'); edit.type = 'button';
+    edit.setAttribute('aria-label', 'Edit queued message');
+    var remove = el('button', 'link danger remove', 'Remove'); remove.type = 'button';
+    remove.setAttribute('aria-label', 'Remove queued message');
+    remove.addEventListener('click', function () {
+      api('DELETE', queuePath + '/' + encodeURIComponent(m.id)).then(refreshQueue, function (e) { note(e.message); refreshQueue(); });
+    });
+    edit.addEventListener('click', function () {
+      var input = el('input', 'queued-edit'); input.value = m.text;
+      input.setAttribute('aria-label', 'Queued message text');
+      var save = el('button', 'save', 'Save'); save.type = 'button';
+      save.addEventListener('click', function () {
+        api('PATCH', queuePath + '/' + encodeURIComponent(m.id), { text: input.value })
+          .then(refreshQueue, function (e) { note(e.message); refreshQueue(); });
+      });
+      input.addEventListener('keydown', function (e) { if (e.key === 'Enter') { e.preventDefault(); save.click(); } });
+      li.replaceChildren(tag, input, save);
+      input.focus();
+    });
+    li.append(tag, text, edit, remove);
+    return li;
+  }
+  refreshQueue();
+
+  if (planBox) {
+    planBox.addEventListener('change', function () {
+      var mode = planBox.checked ? 'plan' : 'build';
+      api('PATCH', '/api/v1/sessions/' + encodeURIComponent(sessionId), { mode: mode }).then(function (s) {
+        root.setAttribute('data-mode', (s && s.mode) || mode);
+        note(mode === 'plan' ? 'Plan mode: only read-only tools run.' : 'Build mode: tools run as their policies say.');
+      }, function (e) { planBox.checked = !planBox.checked; note('Could not change the mode: ' + e.message); });
+    });
+  }
 
   // Hooks for tests and for debugging from the console.
   window.maestroChat = {

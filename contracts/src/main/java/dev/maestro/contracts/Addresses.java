@@ -13,6 +13,8 @@ public final class Addresses {
   public static final String AUTH_SERVICE = "maestro.auth.service";
   /** Budgets and usage ({@link dev.maestro.contracts.budget.BudgetService}), served by session-service. */
   public static final String BUDGET_SERVICE = "maestro.session.budget";
+  /** session-service's runtime contract (issue 16): queue and steer, running now, allow for the session. */
+  public static final String SESSION_RUNTIME = "maestro.session.runtime";
 
   /** Published by auth-service when a credential changes status: {@code {credentialId, userId, status}}. */
   public static final String CREDENTIAL_STATUS = "maestro.auth.credential-status";

@@ -188,6 +188,22 @@ class FrontDoorAuthorizationTest {
     return fx.sessions.send(c.userId, sessionId, "hi").await().getString("messageId");
   }
 
+  /** Issue 16: a message queued in one of the caller's sessions (a random id for the others) → "sessionId/messageId". */
+  String queued(Caller c) {
+    String session = sess(c);
+    if (!c.real()) return session + "/" + UUID.randomUUID();
+    return session + "/" + fx.runtime.submit(c.userId, session, "later", "queue").await().getString("messageId");
+  }
+
+  void runtimeRows(List<Row> t) {
+    t.add(new Row("GET /api/v1/sessions/:id/queue", c -> get("/api/v1/sessions/" + sess(c) + "/queue"), 200, 200, 401, 401));
+    t.add(new Row("PATCH /api/v1/sessions/:id/queue/:messageId", c -> api(HttpMethod.PATCH, "/api/v1/sessions/" + queued(c).replace("/", "/queue/"),
+        new JsonObject().put("text", "edited")), 200, 200, 401, 401));
+    t.add(new Row("DELETE /api/v1/sessions/:id/queue/:messageId", c -> api(HttpMethod.DELETE, "/api/v1/sessions/" + queued(c).replace("/", "/queue/"),
+        null), 204, 204, 401, 401));
+    t.add(new Row("GET /api/v1/runs", c -> get("/api/v1/runs?status=queued"), 200, 200, 401, 401));
+  }
+
   static Req get(String path) {
     return new Req(HttpMethod.GET, path, null, false);
   }
@@ -284,6 +300,7 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("PUT /api/v1/users/:id/budget", c -> api(PU, "/api/v1/users/" + someUser() + "/budget",
         new JsonObject().put("monthlyUsd", 5)), 200, 403, 401, 401));
     t.add(new Row("GET /api/v1/usage", c -> get("/api/v1/usage?groupBy=model"), 200, 200, 401, 401));
+    runtimeRows(t);
     // Not an operation: the WebSocket upgrade (a plain GET without upgrade headers past authentication).
     t.add(new Row("GET /api/v1/ws", c -> get("/api/v1/ws"), 400, 400, 401, 401));
     return t;
@@ -331,6 +348,7 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("POST /mcp/:id/restart", c -> form("/mcp/" + mcp() + "/restart"), 303, 403, 401, 401));
     t.add(new Row("POST /mcp/:id/delete", c -> form("/mcp/" + mcp() + "/delete"), 303, 403, 401, 401));
     t.add(new Row("GET /templates", c -> get("/templates"), 200, 200, LOGIN, LOGIN));
+    t.add(new Row("GET /runs", c -> get("/runs"), 200, 200, LOGIN, LOGIN));
     String[] tplForm = {"name", "t", "provider", "openai", "model", "m", "tools", "read_file"};
     t.add(new Row("POST /templates", c -> form("/templates", tplForm), 303, 303, 401, 401));
     t.add(new Row("POST /templates/:id", c -> form("/templates/" + tpl(c), tplForm), 303, 303, 401, 401));

@@ -46,6 +46,7 @@ public class GatewayFixture implements AutoCloseable {
 
   public final Vertx vertx = Vertx.vertx();
   public final FakeSessionService sessions = FakeSessionService.recording(vertx);
+  public final dev.maestro.gateway.fakes.FakeSessionRuntime runtime = new dev.maestro.gateway.fakes.FakeSessionRuntime(sessions);
   public final FakeAuthService auth = FakeAuthService.leakingSecrets().authorizeAt("https://auth.example/authorize");
   public final FakeToolService tools = FakeToolService.minimal();
   public final FakeProviderService providers = FakeProviderService.acceptingEveryKey();
@@ -70,6 +71,8 @@ public class GatewayFixture implements AutoCloseable {
     binder.setAddress(ToolService.ADDRESS).register(ToolService.class, tools);
     binder.setAddress(ProviderService.ADDRESS).register(ProviderService.class, providers);
     binder.setAddress(dev.maestro.contracts.budget.BudgetService.ADDRESS).register(dev.maestro.contracts.budget.BudgetService.class, budgets);
+    binder.setAddress(dev.maestro.contracts.session.SessionRuntime.ADDRESS)
+        .register(dev.maestro.contracts.session.SessionRuntime.class, runtime);
     long t0 = System.currentTimeMillis();
     addGateway();
     System.out.println("fixture: gateway started in " + (System.currentTimeMillis() - t0) + " ms");

@@ -32,6 +32,9 @@ sealed interface LiveCommand {
   /** Cancels any turn and lets the session go (before it is deleted). */
   record Evict() implements LiveCommand {}
 
+  /** Issue 16: queue and steer, allow for the session ({@link SessionRuntimeParts#handle}). */
+  record Runtime(JsonObject body) implements LiveCommand {}
+
   static JsonObject toJson(LiveCommand c) {
     // (Java 17: no pattern switch yet, so one instanceof per kind)
     JsonObject j = new JsonObject();
@@ -47,6 +50,7 @@ sealed interface LiveCommand {
     if (c instanceof Compact) return j.put("op", "compact");
     if (c instanceof State) return j.put("op", "state");
     if (c instanceof Evict) return j.put("op", "evict");
+    if (c instanceof Runtime r) return j.put("op", "runtime").put("body", r.body());
     throw new IllegalArgumentException("unknown live command " + c);
   }
 
@@ -63,6 +67,7 @@ sealed interface LiveCommand {
       case "compact" -> new Compact();
       case "state" -> new State();
       case "evict" -> new Evict();
+      case "runtime" -> new Runtime(j.getJsonObject("body", new JsonObject()));
       default -> throw new IllegalArgumentException("unknown live command '" + j.getString("op") + "'");
     };
   }

@@ -50,6 +50,8 @@ public class SessionRouter {
   private final SessionSettings settings;
   private final String ownerId;
   private final ClusterManager cluster;
+  /** Issue 16: what every live session of this node shares for queue, steer and plan mode. */
+  private SessionRuntimeParts.Shared runtime;
   private AsyncMap<String, String> owners;
   private MessageConsumer<JsonObject> nodeConsumer;
   /** Sessions live here: activation future (deployment id) per session. Touched only on this context. */
@@ -73,6 +75,10 @@ public class SessionRouter {
     // read off the event loop by the scrape: a stale size is fine for a gauge
     io.micrometer.core.instrument.Gauge.builder(dev.maestro.platform.MetricNames.LIVE_SESSIONS, live, Map::size)
         .description("sessions live on this node").register(dev.maestro.platform.Observability.registry(vertx));
+  }
+
+  void runtime(SessionRuntimeParts.Shared shared) {
+    this.runtime = shared;
   }
 
   long elicitationTimeoutMs() {
@@ -182,6 +188,7 @@ public class SessionRouter {
     long t0 = System.nanoTime();
     SessionVerticle verticle = new SessionVerticle(sessionId, ownerId, store, provider, tools, auth, models, settings,
         this::alive, () -> context.runOnContext(v -> passivate(sessionId)));
+    verticle.runtime(runtime);
     Future<String> f0 = vertx.deployVerticle(verticle, new DeploymentOptions());
     live.put(sessionId, f0);
     return f0.onSuccess(id -> LOG.debug("session {}: activated in {} ms", sessionId, (System.nanoTime() - t0) / 1_000_000))

@@ -24,11 +24,18 @@ public class SessionServiceImpl implements SessionService {
   private final SessionStore store;
   private final SessionRouter router;
   private final CredentialCheck credentials;
+  /** Issue 16: the session's plan/build mode (null: not configured, mode fields are then refused). */
+  private RuntimeStore runtime;
 
   public SessionServiceImpl(SessionStore store, SessionRouter router, CredentialCheck credentials) {
     this.store = store;
     this.router = router;
     this.credentials = credentials;
+  }
+
+  SessionServiceImpl runtime(RuntimeStore runtime) {
+    this.runtime = runtime;
+    return this;
   }
 
   // ------------------------------------------------------------------ sessions
@@ -57,8 +64,14 @@ public class SessionServiceImpl implements SessionService {
       SessionBudget.onCreate(s, merged);
       String problem = validateSession(merged, true);
       if (problem != null) return Fail.invalid(problem.substring(0, problem.indexOf(':')), problem.substring(problem.indexOf(':') + 2));
+      // a session starts in plan mode when the request or its template (params.mode) says so
+      String mode = s.getValue("mode") != null ? String.valueOf(s.getValue("mode")) : merged.getJsonObject("params").getString("mode");
+      if (mode != null && !SessionModes.ALL.contains(mode)) return Fail.invalid("mode", "must be plan or build");
       return credentials.owned(userId, merged.getString("credentialId"))
-          .compose(v -> store.insertSession(userId, merged)).map(SessionServiceImpl::publicSession);
+          .compose(v -> store.insertSession(userId, merged))
+          .compose(created -> mode == null || runtime == null ? Future.succeededFuture(created)
+              : runtime.setMode(userId, created.getString("id"), mode).map(v -> created.put("mode", mode)))
+          .map(SessionServiceImpl::publicSession);
     });
   }
 
@@ -94,6 +107,14 @@ public class SessionServiceImpl implements SessionService {
     String problem = validateSession(p, false);
     if (problem == null) problem = SessionBudget.problem(patch.getValue(SessionBudget.KEY));
     if (problem != null) return Fail.invalid(problem.substring(0, problem.indexOf(':')), problem.substring(problem.indexOf(':') + 2));
+    Object mode = patch.getValue("mode");
+    if (patch.containsKey("mode") && (!SessionModes.ALL.contains(mode) || runtime == null)) return Fail.invalid("mode", "must be plan or build");
+    if (mode != null) {
+      // the mode is stored first, so the answer (re-read by the update) shows it; the turn loop reads it before each round
+      JsonObject rest = patch.copy();
+      rest.remove("mode");
+      return runtime.setMode(userId, sessionId, (String) mode).compose(v -> update(userId, sessionId, rest));
+    }
     if (patch.containsKey(SessionBudget.KEY)) {
       // budgetUsd lives in params: the stored params (or the patch's) with the new value
       JsonObject budgetPatch = patch;

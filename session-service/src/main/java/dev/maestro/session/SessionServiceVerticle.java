@@ -2,6 +2,7 @@ package dev.maestro.session;
 
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
+import dev.maestro.contracts.session.SessionRuntime;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.platform.ServiceFailures;
@@ -29,6 +30,8 @@ public class SessionServiceVerticle extends VerticleBase {
   private Pool pool;
   private SessionRouter router;
   private MessageConsumer<JsonObject> binding;
+  private MessageConsumer<JsonObject> runtimeBinding;
+  private QueueSweeper sweeper;
 
   @Override
   public Future<?> start() {
@@ -46,18 +49,32 @@ public class SessionServiceVerticle extends VerticleBase {
           return router.start().map(store);
         })
         .compose(store -> {
+          // issue 16: queue and steer, plan mode, running now, approvals (SessionRuntime)
+          RuntimeStore runtimeStore = new RuntimeStore(pool);
+          RuntimeSettings runtimeSettings = RuntimeSettings.from(config());
+          router.runtime(new SessionRuntimeParts.Shared(runtimeStore, runtimeSettings));
+          runtimeBinding = new ServiceBinder(vertx).setAddress(SessionRuntime.ADDRESS)
+              .register(SessionRuntime.class, ServiceFailures.guarded(SessionRuntime.class,
+                  new SessionRuntimeImpl(store, runtimeStore, router), "session-service"));
+          sweeper = new QueueSweeper(vertx, runtimeStore, router, runtimeSettings.queueSweepMs());
+          return runtimeBinding.completion().map(store);
+        })
+        .compose(store -> {
           binding = new ServiceBinder(vertx).setAddress(SessionService.ADDRESS)
               .register(SessionService.class, ServiceFailures.guarded(SessionService.class,
-                  SessionLifecycleEvents.publishing(vertx.eventBus(), new SessionServiceImpl(store, router, new CredentialCheck(auth))),
+                  SessionLifecycleEvents.publishing(vertx.eventBus(), new SessionServiceImpl(store, router, new CredentialCheck(auth)).runtime(new RuntimeStore(pool))),
                   "session-service"));
           return binding.completion().compose(v -> Budgets.start(vertx, pool, config()));
         })
-        .compose(v -> HealthResponder.register(vertx, SCHEMA));
+        .compose(v -> HealthResponder.register(vertx, SCHEMA))
+        .onSuccess(v -> sweeper.start());
   }
 
   @Override
   public Future<?> stop() {
+    if (sweeper != null) sweeper.stop();
     Future<Void> unbind = binding == null ? Future.succeededFuture() : binding.unregister();
+    if (runtimeBinding != null) unbind = unbind.transform(ar -> runtimeBinding.unregister());
     return unbind.transform(ar -> router == null ? Future.succeededFuture() : router.stop())
         .transform(ar -> pool == null ? Future.succeededFuture() : pool.close());
   }

@@ -25,7 +25,8 @@ import java.util.function.Predicate;
 public class SessionStore {
   static final String SESSION_COLUMNS = "id, user_id, title, provider, model, credential_id, template_id, system_prompt,"
       + " tools, params, forked_from, message_count, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,"
-      + " cost_usd, seq_ceiling, created_at, updated_at";
+      + " cost_usd, seq_ceiling, created_at, updated_at"
+      + ", mode";
   private static final String MESSAGE_COLUMNS = "id, ordinal, turn_id, role, content, status, usage, compacted, created_at";
   private static final String TEMPLATE_COLUMNS = "id, name, description, provider, model, system_prompt, tools, params, created_at, updated_at";
   private static final String INSERT_SESSION = "INSERT INTO session (id, user_id, title, provider, model, credential_id,"
@@ -469,6 +470,7 @@ public class SessionStore {
             .put("cacheWriteTokens", r.getLong("cache_write_tokens"))
             .put("costUsd", r.getDouble("cost_usd")))
         .put("seqCeiling", r.getLong("seq_ceiling"))
+        .put("mode", r.getString("mode"))
         .put("createdAt", instant(r, "created_at"))
         .put("updatedAt", instant(r, "updated_at"));
   }

@@ -29,6 +29,10 @@ import java.util.function.Predicate;
 public class SessionVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(SessionVerticle.class);
 
+  void runtime(SessionRuntimeParts.Shared shared) {
+    this.runtimeShared = shared;
+  }
+
   static String commandAddress(String sessionId) {
     return Addresses.sessionCommand(sessionId);
   }
@@ -60,6 +64,9 @@ public class SessionVerticle extends VerticleBase {
   private boolean claimed;
   private long lastActivity = System.currentTimeMillis();
   private long idleTimer = -1;
+  /** Issue 16: queue, steer, plan mode, approvals (null shared: not configured, e.g. some unit tests). */
+  private SessionRuntimeParts.Shared runtimeShared;
+  private SessionRuntimeParts runtime;
 
   SessionVerticle(String sessionId, String ownerId, SessionStore store, ProviderService provider, ToolService tools,
                   AuthService auth, ModelTable models, SessionSettings settings, Predicate<String> ownerAlive, Runnable onIdle) {
@@ -100,6 +107,7 @@ public class SessionVerticle extends VerticleBase {
           ProviderStreams streams = new ProviderStreams(provider, streamAddress(sessionId, ownerId), System::currentTimeMillis);
           compactor = new Compactor(live, store, streams, models, settings, vertx, this::touch);
           turns = new TurnLoop(live, store, streams, tools, compactor, new CredentialCheck(auth), models, settings, vertx, this::touch);
+          if (runtimeShared != null) runtime = SessionRuntimeParts.attach(runtimeShared, live, store, turns, compactor::running, vertx);
           // a turn that was in flight on a dead owner ends here, visibly
           for (String turnId : interrupted) {
             LOG.info("session {}: turn {} was interrupted (its owner went away)", sessionId, turnId);
@@ -111,6 +119,11 @@ public class SessionVerticle extends VerticleBase {
           idleTimer = vertx.setPeriodic(Math.max(250, period), t -> checkIdle());
           return Future.all(commands.completion(), stream.completion());
         })
+        .onSuccess(v -> {
+          touch();
+          // not part of the start: an activation must not take longer (the idle check runs already)
+          if (runtime != null) runtime.start().onFailure(e -> LOG.warn("session {}: cannot load its queue: {}", sessionId, e.getMessage()));
+        })
         .recover(err -> {
           // a failed activation must not keep its claim on one of the user's live slots
           Future<Void> release = claimed ? store.releaseLive(sessionId, ownerId) : Future.succeededFuture();
@@ -121,6 +134,7 @@ public class SessionVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     if (idleTimer >= 0) vertx.cancelTimer(idleTimer);
+    if (runtime != null) runtime.stop();
     Future<Void> endTurn = turns == null ? Future.succeededFuture() : turns.interrupt();
     long exact = live == null ? -1 : live.events.lastSeq();
     long reserved = reservedCeiling;
@@ -182,6 +196,7 @@ public class SessionVerticle extends VerticleBase {
     if (cmd instanceof LiveCommand.AnswerElicitation a) return turns.answerElicitation(a.elicitationId(), a.action(), a.content());
     if (cmd instanceof LiveCommand.Events e) return Future.succeededFuture(new JsonObject().put("items", live.events.after(e.afterSeq())));
     if (cmd instanceof LiveCommand.Compact) return turns.compact();
+    if (cmd instanceof LiveCommand.Runtime r) return runtime == null ? Fail.unavailable("no session runtime") : runtime.handle(r.body());
     if (cmd instanceof LiveCommand.State) {
       return Future.succeededFuture(new JsonObject().put("lastSeq", live.events.lastSeq()).put("turnId", turns.turnId())
           .put("owner", ownerId).put("heldEvents", live.events.heldCount()));

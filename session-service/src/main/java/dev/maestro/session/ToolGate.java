@@ -46,6 +46,8 @@ final class ToolGate {
   private final Map<String, Elicitation> elicitations = new LinkedHashMap<>();
   private final Map<String, JsonObject> pending = new LinkedHashMap<>();
   private final Map<String, JsonObject> results = new LinkedHashMap<>();
+  /** Plan mode, tools allowed for the session, approval expiry (issue 16). */
+  private RunRules rules = RunRules.NONE;
 
   /** A question of a running tool call to the user; answered once, by the user, the timeout or the turn's end. */
   private static final class Elicitation {
@@ -84,6 +86,10 @@ final class ToolGate {
   ToolGate subagents(Subagents subagents) {
     this.subagents = subagents;
     return this;
+  }
+
+  void rules(RunRules rules) {
+    this.rules = rules;
   }
 
   void offer(List<JsonObject> tools) {
@@ -133,14 +139,17 @@ final class ToolGate {
       return Future.succeededFuture(errorResult(callId, ToolResults.unknownTool(name, available)));
     }
     if (!tool.getBoolean("enabled", true)) return Future.succeededFuture(errorResult(callId, ToolResults.disabled(name)));
+    String refused = rules.refusal(tool);
+    if (refused != null) return Future.succeededFuture(errorResult(callId, refused));
     String policy = tool.getString("policy", "ask");
     if ("deny".equals(policy)) return Future.succeededFuture(errorResult(callId, ToolResults.deniedByPolicy(name)));
     Future<String> decision;
-    if ("allow".equals(policy)) {
+    if ("allow".equals(policy) || rules.allowedForSession(name)) {
       decision = Future.succeededFuture("allow");
     } else {
       Promise<String> p = Promise.promise();
       approvals.put(callId, p);
+      rules.awaiting(callId, name, p);
       publish.accept(SessionEvents.approvalRequired(callId, name, call.getJsonObject("arguments", new JsonObject())));
       decision = p.future().andThen(ar -> approvals.remove(callId));
     }

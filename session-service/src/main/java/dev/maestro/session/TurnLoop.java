@@ -43,6 +43,10 @@ final class TurnLoop {
   private final RequestGuard guard;
   private Turn turn;
   private final Subagents subagents;
+  /** Issue 16: plan mode and approvals, steered messages before each round, the queue after each turn. */
+  private RunRules rules = RunRules.NONE;
+  private java.util.function.Function<String, Future<Void>> beforeRound = turnId -> Future.succeededFuture();
+  private Runnable afterTurn = () -> {};
 
   /** One turn in flight: what cancel has to stop and what late events must be checked against. */
   private final class Turn {
@@ -59,6 +63,7 @@ final class TurnLoop {
       this.id = id;
       this.gate = new ToolGate(live.sessionId, tools, vertx, settings, live::publish, resolvedElicitations);
       gate.subagents(subagents);
+      gate.rules(rules);
     }
   }
 
@@ -86,8 +91,20 @@ final class TurnLoop {
     return turn == null ? null : turn.id;
   }
 
+  /** Issue 16 (RuntimeParts): what runs before each model round and after each turn. */
+  void runtime(RunRules rules, java.util.function.Function<String, Future<Void>> beforeRound, Runnable afterTurn) {
+    this.rules = rules;
+    this.beforeRound = beforeRound;
+    this.afterTurn = afterTurn;
+  }
+
   /** Refuses (CONFLICT) while a turn runs: one turn at a time, nothing queued behind the user's back. */
   Future<JsonObject> send(String text) {
+    return send(text, null);
+  }
+
+  /** The same with the user message's id given (a queued message keeps its id when it starts). */
+  Future<JsonObject> send(String text, String messageId) {
     if (turn != null) {
       return Fail.conflict("a turn is already running in this session (turn " + turn.id
           + "); wait for turn_completed or cancel it first");
@@ -97,6 +114,7 @@ final class TurnLoop {
     Turn t = new Turn(turnId);
     turn = t;
     JsonObject user = live.history.newMessage(Messages.USER, turnId, Messages.textContent(text), SessionEvents.COMPLETE);
+    if (messageId != null) user.put("id", messageId);
     return store.insertUserMessageAndTurn(live.sessionId, live.session.getString("userId"), user, turnId, live.ownerId,
             settings.maxTurnsPerUser(), live.ownerAlive)
         .recover(err -> {
@@ -196,8 +214,9 @@ final class TurnLoop {
   private Future<Void> round(Turn t) {
     if (t.finished) return Future.succeededFuture();
     t.round++;
-    return compactor.fit(t.gate.offered())
-        .compose(request -> guard.reserve(live.session, live.history.messages, request).compose(held -> stream(t, request, held)));
+    return beforeRound.apply(t.id).compose(v -> t.finished ? Future.succeededFuture()
+        : compactor.fit(t.gate.offered())
+            .compose(request -> guard.reserve(live.session, live.history.messages, request).compose(held -> stream(t, request, held))));
   }
 
   private Future<Void> stream(Turn t, ChatRequest request, BudgetLedger.Reservation held) {
@@ -308,6 +327,7 @@ final class TurnLoop {
           live.events.turnEnded();
           if (turn == t) turn = null;
           touched.run();
+          afterTurn.run();
         });
   }
 }

@@ -63,6 +63,7 @@ final class Pages {
     post(router, gateway, "/mcp/:id/restart", setup::restartMcp);
     post(router, gateway, "/mcp/:id/delete", setup::deleteMcp);
 
+    get(router, gateway, "/runs", new RunsPage(gateway, renderer)::show);
     get(router, gateway, "/templates", setup::templates);
     post(router, gateway, "/templates", setup::createTemplate);
     post(router, gateway, "/templates/:id", setup::updateTemplate);

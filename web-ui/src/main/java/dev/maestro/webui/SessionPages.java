@@ -134,7 +134,8 @@ final class SessionPages {
             // Mid-turn, replay every held event so the message in flight (and any pending
             // approval) is rebuilt; the script skips messages already rendered as complete.
             .put("afterSeq", view.getBoolean("streaming") ? Long.valueOf(0) : afterSeq(session))
-            .put("models", new JsonArray(m));
+            .put("models", new JsonArray(m))
+            .put("planMode", "plan".equals(session.getString("mode")));
         JsonArray openIn = session.getJsonArray("openIn");
         if (openIn != null && !openIn.isEmpty()) data.put("openInText", String.join(", ", openIn.stream().map(String::valueOf).toList()));
         return data;

@@ -48,6 +48,11 @@ public final class SessionEvents {
   public static final String ERROR = "error";
   public static final String CANCELLED = "cancelled";
 
+  /** Issue 16: a message was stored to run later: {messageId, mode: queue | steer}. */
+  public static final String MESSAGE_QUEUED = "message_queued";
+  /** Issue 16: an approval nobody answered in time was denied: {callId, name}. */
+  public static final String APPROVAL_EXPIRED = "approval_expired";
+
   public static JsonObject envelope(String sessionId, long seq, JsonObject event) {
     return new JsonObject().put("type", "event").put("sessionId", sessionId).put("seq", seq).put("event", event);
   }

@@ -5,6 +5,7 @@ import dev.maestro.contracts.provider.Providers;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.auth.AuthService;
 import dev.maestro.contracts.provider.ProviderService;
+import dev.maestro.contracts.session.SessionRuntime;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.gateway.GatewaySettings;
@@ -65,6 +66,7 @@ public class ApiRoutes {
   private final BodyHandler bodyHandler;
   private final Operations operations;
   private final List<java.util.function.Consumer<Operations>> sections = new ArrayList<>();
+  private final SessionRuntime runtime;
 
   /** Kept so handlers read the same as before; the same shape as {@link Operations.Handler}. */
   public interface Handler {
@@ -92,6 +94,7 @@ public class ApiRoutes {
     this.oauthRedirectUri = oauthRedirectUri;
     this.bodyHandler = BodyHandler.create(false).setBodyLimit(settings.bodyLimitBytes());
     this.operations = new Operations(openApi, users, limiter, settings);
+    this.runtime = SessionRuntime.createProxy(vertx);
   }
 
   public void mount() {
@@ -136,11 +139,16 @@ public class ApiRoutes {
     op("updateSession", c -> id(c).compose(id -> sessions.update(c.userId(), id, c.body())).map(Reply::ok));
     op("deleteSession", c -> id(c).compose(id -> sessions.delete(c.userId(), id)).map(v -> Reply.noContent()));
     op("forkSession", c -> id(c).compose(id -> sessions.fork(c.userId(), id, c.body().getString("atMessageId"))).map(Reply::created));
-    op("sendMessage", c -> id(c).compose(id -> sendLimit(c.principal()).compose(v -> sessions.send(c.userId(), id, c.body().getString("text"))))
+    op("sendMessage", c -> id(c).compose(id -> sendLimit(c.principal()).compose(v -> c.body().getString("mode") != null
+            ? runtime.submit(c.userId(), id, c.body().getString("text"), c.body().getString("mode"))
+            : sessions.send(c.userId(), id, c.body().getString("text"))))
         .map(Reply::accepted));
     op("approveToolCall", c -> {
       String callId = c.path("callId");
       if (callId.isEmpty() || callId.length() > 200) return notFound("no such tool call");
+      if (c.body().getBoolean("forSession", false) && "allow".equals(c.body().getString("decision"))) {
+        return id(c).compose(id -> runtime.allowForSession(c.userId(), id, callId)).map(v -> Reply.noContent());
+      }
       return id(c).compose(id -> sessions.approve(c.userId(), id, callId, c.body().getString("decision"))).map(v -> Reply.noContent());
     });
     op("cancelTurn", c -> id(c).compose(id -> sessions.cancel(c.userId(), id)).map(v -> Reply.accepted(null)));
@@ -187,6 +195,7 @@ public class ApiRoutes {
     // budgets and usage (issue 16)
     BudgetRoutes.mount(operations, dev.maestro.contracts.budget.BudgetService.createProxy(vertx), users);
 
+    runtimeOps();
     operations.checkComplete();
     for (String id : operations.specs().keySet()) route(id);
   }
@@ -195,6 +204,23 @@ public class ApiRoutes {
   public ApiRoutes with(java.util.function.Consumer<Operations> section) {
     sections.add(section);
     return this;
+  /** Issue 16: the queue of a session and the running-now list (SessionRuntime). */
+  private void runtimeOps() {
+    op("listQueue", c -> id(c).compose(id -> runtime.listQueue(c.userId(), id)).map(Reply::ok));
+    op("editQueued", c -> id(c).compose(id -> queuedId(c).compose(m -> runtime.editQueued(c.userId(), id, m, c.body().getString("text"))))
+        .map(Reply::ok));
+    op("removeQueued", c -> id(c).compose(id -> queuedId(c).compose(m -> runtime.removeQueued(c.userId(), id, m)))
+        .map(v -> Reply.noContent()));
+    op("listRuns", c -> {
+      String status = c.query().matching("status", Pattern.compile("running|waiting_approval|queued"), "running, waiting_approval or queued");
+      c.query().check();
+      return runtime.runs(c.userId(), status).map(Reply::ok);
+    });
+  }
+
+  private static Future<String> queuedId(Call c) {
+    String id = c.path("messageId");
+    return Ids.valid(id) ? Future.succeededFuture(id) : notFound("no such queued message");
   }
 
   /** The operation layer the WebSocket and the web pages call too. */

@@ -32,6 +32,7 @@ public final class OpenApiDocument {
     users();
     webhooks();
     budgets();
+    runtime();
     op("get", "/api/v1/openapi.json", "getOpenApi", "This document (public)", null, 200, "meta", true, false);
     doc = new JsonObject()
         .put("openapi", "3.1.0")
@@ -263,6 +264,40 @@ public final class OpenApiDocument {
     // a session's own budget, on create and PATCH (shown as "budgetUsd" on the session)
     operations.get("createSession").getJsonObject("body").getJsonObject("properties").put("budgetUsd", money.copy());
     operations.get("updateSession").getJsonObject("body").getJsonObject("properties").put("budgetUsd", money.copy());
+  /**
+   * Issue 16: queue and steer (mode on sendMessage, the queue of a session), plan/build mode on
+   * sessions, "allow for this session" on approvals, the running-now list.
+   */
+  private void runtime() {
+    JsonObject planBuild = enumOf(new JsonArray().add("plan").add("build"));
+    extendBody("sendMessage", "mode", enumOf(new JsonArray().add("queue").add("steer")),
+        "; mode queue: stored at once and run as the next turn after the running one; steer: joins the running turn"
+            + " at its next model round (without mode, a send during a turn is a 409)");
+    extendBody("createSession", "mode", planBuild.copy(), "; mode plan: only read-only tools run (a template starts in plan"
+        + " mode with params.mode = plan)");
+    extendBody("updateSession", "mode", planBuild.copy(), ", or mode (plan: only read-only tools run; build: every tool)");
+    extendBody("approveToolCall", "forSession", new JsonObject().put("type", "boolean"),
+        "; forSession with allow: every later call of this tool in this session runs without asking");
+    op("get", "/api/v1/sessions/{id}/queue", "listQueue", "Messages queued or steered that have not started, oldest first",
+        null, 200, "sessions", false, false);
+    op("patch", "/api/v1/sessions/{id}/queue/{messageId}", "editQueued", "Change the text of a queued message (404 once it started)",
+        obj(false).put("properties", new JsonObject().put("text", str(200_000).put("minLength", 1))).put("required", req("text")),
+        200, "sessions", false, false);
+    op("delete", "/api/v1/sessions/{id}/queue/{messageId}", "removeQueued", "Remove a queued message (404 once it started)",
+        null, 204, "sessions", false, false);
+    op("get", "/api/v1/runs", "listRuns", "The caller's runs: turns running or waiting for an approval, sessions with queued messages",
+        null, 200, "runs", false, false);
+    paths.getJsonObject("/api/v1/runs").getJsonObject("get").put("parameters", new JsonArray()
+        .add(qp("status", enumOf(new JsonArray().add("running").add("waiting_approval").add("queued")))));
+  }
+
+  /** Adds an optional property to an operation's body schema (validation and document alike: they share the object). */
+  private void extendBody(String operationId, String name, JsonObject schema, String summaryNote) {
+    JsonObject body = operations.get(operationId).getJsonObject("body");
+    body.getJsonObject("properties").put(name, schema);
+    JsonObject spec = operations.get(operationId);
+    JsonObject operation = paths.getJsonObject(spec.getString("path")).getJsonObject(spec.getString("method").toLowerCase());
+    operation.put("summary", operation.getString("summary") + summaryNote);
   }
 
   private void op(String method, String path, String id, String summary, JsonObject body, int status, String tag,

@@ -208,7 +208,14 @@ public class WsConnection {
           error(ref, sessionId, "bad_frame", "\"text\" must be a non-empty string of at most 200000 characters");
           return;
         }
-        reply(ref, "send", sessionId, op("sendMessage", sessionId, Map.of(), new JsonObject().put("text", msg)));
+        Object mode = frame.getValue("mode");
+        if (mode != null && !"queue".equals(mode) && !"steer".equals(mode)) {
+          error(ref, sessionId, "bad_frame", "\"mode\" must be queue or steer");
+          return;
+        }
+        JsonObject sendBody = new JsonObject().put("text", msg);
+        if (mode != null) sendBody.put("mode", mode);
+        reply(ref, "send", sessionId, op("sendMessage", sessionId, Map.of(), sendBody));
       }
       case "cancel" -> reply(ref, "cancel", sessionId, op("cancelTurn", sessionId, Map.of(), null).map(v -> new JsonObject()));
       case "approve" -> {
@@ -219,8 +226,9 @@ public class WsConnection {
         } else if (!"allow".equals(decision) && !"deny".equals(decision)) {
           error(ref, sessionId, "bad_frame", "\"decision\" must be allow or deny");
         } else {
-          reply(ref, "approve", sessionId, op("approveToolCall", sessionId, Map.of("callId", c),
-              new JsonObject().put("decision", decision)).map(v -> new JsonObject()));
+          JsonObject approveBody = new JsonObject().put("decision", decision);
+          if (Boolean.TRUE.equals(frame.getValue("forSession"))) approveBody.put("forSession", true);
+          reply(ref, "approve", sessionId, op("approveToolCall", sessionId, Map.of("callId", c), approveBody).map(v -> new JsonObject()));
         }
       }
       case "elicit" -> {

@@ -92,10 +92,13 @@ public final class BuiltinTools {
     }, false);
   }
 
+  /** The built-ins that change nothing: what a session in plan mode may run. */
+  static final java.util.Set<String> READ_ONLY = java.util.Set.of("read_file", "list_dir", "glob", "grep");
+
   private static ToolDef def(String name, String description, Policy policy, JsonObject properties, String... required) {
     JsonObject schema = new JsonObject().put("type", "object").put("properties", properties)
         .put("required", new JsonArray(List.of((Object[]) required))).put("additionalProperties", false);
-    return new ToolDef(name, ToolDef.BUILTIN, description, schema, true, policy, null);
+    return new ToolDef(name, ToolDef.BUILTIN, description, schema, true, policy, null, READ_ONLY.contains(name));
   }
 
   private static JsonObject props() {

@@ -128,7 +128,7 @@ public class McpManager {
       boolean readOnly = t.annotations() != null && Boolean.TRUE.equals(t.annotations().readOnlyHint());
       String description = t.description() != null ? t.description() : t.title() != null ? t.title() : "";
       defs.add(new ToolDef(exposed, "mcp:" + server, description, c.schemaJson(t), true,
-          readOnly ? Policy.ALLOW : Policy.ASK, t.name()));
+          readOnly ? Policy.ALLOW : Policy.ASK, t.name(), readOnly));
     }
     return defs;
   }

@@ -192,7 +192,9 @@ class McpServersTest {
     waitForServer(s.getString("id"), McpServersTest::connected, "fs connected");
     JsonObject read = waitForTool("fs__read_text_file", true);
     assertThat(read.getString("policy")).isEqualTo("allow");   // readOnlyHint
+    assertThat(read.getBoolean("readOnly")).isTrue();            // so a session in plan mode may run it (issue 16)
     assertThat(waitForTool("fs__write_file", true).getString("policy")).isEqualTo("ask");
+    assertThat(waitForTool("fs__write_file", true).getBoolean("readOnly")).isFalse();
     JsonObject r = call("fs__read_text_file", new JsonObject().put("path", fsRoot.resolve("hello.txt").toString()), null);
     assertThat(text(r)).contains("hello from the filesystem server");
     JsonObject outside = call("fs__read_text_file", new JsonObject().put("path", "/etc/passwd"), null);

@@ -39,6 +39,8 @@ final class ClientWiring implements KeyActions, CommandContext {
   private LiveSocket socket;
   private List<Object[]> bufferedEvents; // events that arrived while the session was loading
   private String noticeAfterLoad;
+  /** Issue 16: bell and status line when a run of the user's finishes or waits for approval. */
+  private RunsWatcher runsWatcher;
 
   ClientWiring(Vertx vertx, GatewayClient api, ClientSettings settings, UiState state, Executor uiThread) {
     this.vertx = vertx;
@@ -112,6 +114,8 @@ final class ClientWiring implements KeyActions, CommandContext {
     state.chat.addNotice("connecting to " + settings.url() + "…", Tone.DIM);
     // an unsandboxed command tool is said at once, not only when someone types /tools
     api.listTools().onSuccess(tools -> uiThread.execute(() -> sandboxWarning(ToolsView.sandboxWarning(tools))));
+    runsWatcher = new RunsWatcher(vertx, api, state, uiThread);
+    runsWatcher.start();
     if (initialSession != null) {
       openSession(initialSession);
     } else {
@@ -127,6 +131,9 @@ final class ClientWiring implements KeyActions, CommandContext {
   }
 
   void stop() {
+    if (runsWatcher != null) {
+      runsWatcher.stop();
+    }
     onLoop(() -> {
       if (socket != null) {
         socket.close();
@@ -262,6 +269,14 @@ final class ClientWiring implements KeyActions, CommandContext {
       return;
     }
     String sid = state.sessionId;
+    if (state.chat.turnInFlight()) {
+      // issue 16: a turn runs — the message is queued by the server and starts after it
+      onUi(api.sendMessage(sid, message, "queue"), ack -> {
+        state.chat.addNotice("queued: " + message, Tone.DIM);
+        state.flash = "queued — it runs after this turn";
+      });
+      return;
+    }
     state.chat.addLocalUserMessage(message);
     onLoop(() -> {
       if (socket.state() == LiveSocket.State.CONNECTED) {
@@ -271,6 +286,31 @@ final class ClientWiring implements KeyActions, CommandContext {
         onUi(api.sendMessage(sid, message), ack -> { });
       }
     });
+  }
+
+  @Override
+  public void steerInput() {
+    String text = state.input.submit();
+    if (text.isBlank() || !requireSession()) {
+      return;
+    }
+    String sid = state.sessionId;
+    onUi(api.sendMessage(sid, text, "steer"), ack -> {
+      state.chat.addNotice("steered: " + text, Tone.DIM);
+      state.flash = "steered into the running turn";
+    });
+  }
+
+  @Override
+  public void allowForSession() {
+    ChatModel.ToolBlock t = state.chat.pendingApproval();
+    if (t == null) {
+      return;
+    }
+    String sid = state.sessionId;
+    state.chat.markApproval(t.callId, true);
+    state.flash = "allowed " + t.name + " for this session";
+    onUi(api.allowForSession(sid, t.callId), v -> { });
   }
 
   @Override

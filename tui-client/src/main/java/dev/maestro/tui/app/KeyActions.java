@@ -28,4 +28,12 @@ public interface KeyActions {
   void renameSelectedSession();
 
   void deleteSelectedSession();
+
+  /** Issue 16: Ctrl+S sends the input line as a steer message into the running turn. */
+  default void steerInput() {
+  }
+
+  /** Issue 16: "a" on an approval: allow this call and the tool for the rest of the session. */
+  default void allowForSession() {
+  }
 }

@@ -117,6 +117,12 @@ public final class TuiApp {
         runTask(task);
         dirty = true;
       }
+      if (state.bell) {
+        state.bell = false;
+        if (screen instanceof TerminalScreen ts) {
+          ts.getTerminal().bell();
+        }
+      }
       TerminalSize resized = screen.doResizeIfNecessary();
       if (resized != null || dirty) {
         draw(resized != null);

@@ -30,6 +30,8 @@ public final class UiState {
   public boolean running = true;
   /** Ctrl+L: the next draw repaints every cell. */
   public boolean fullRedraw;
+  /** Issue 16: ring the terminal bell at the next draw (a run finished or waits for approval). */
+  public boolean bell;
 
   /** An error: red in the chat and in the status bar; the view follows the bottom again. */
   public void error(String message) {

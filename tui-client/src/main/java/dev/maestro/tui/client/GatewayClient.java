@@ -80,6 +80,23 @@ public final class GatewayClient {
         .map(GatewayClient::json);
   }
 
+  /** Issue 16: mode queue | steer → {messageId, mode, queued}, once the message is stored. */
+  public Future<JsonObject> sendMessage(String sessionId, String text, String mode) {
+    return call(HttpMethod.POST, "/api/v1/sessions/" + enc(sessionId) + "/messages", new JsonObject().put("text", text).put("mode", mode))
+        .map(GatewayClient::json);
+  }
+
+  /** Issue 16: the caller's runs across sessions (running, waiting_approval, queued). */
+  public Future<List<JsonObject>> runs() {
+    return get("/api/v1/runs").map(GatewayClient::items);
+  }
+
+  /** Issue 16: allow a waiting call, and the tool for the rest of the session. */
+  public Future<Void> allowForSession(String sessionId, String callId) {
+    return call(HttpMethod.POST, "/api/v1/sessions/" + enc(sessionId) + "/approvals/" + enc(callId),
+        new JsonObject().put("decision", "allow").put("forSession", true)).mapEmpty();
+  }
+
   public Future<Void> cancel(String sessionId) {
     return call(HttpMethod.POST, "/api/v1/sessions/" + enc(sessionId) + "/cancel", new JsonObject()).mapEmpty();
   }

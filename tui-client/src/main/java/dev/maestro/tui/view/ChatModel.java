@@ -397,7 +397,21 @@ public final class ChatModel {
           }
         }
       }
-      case "message_started" -> messageStarted(event.getString("messageId"), event.getString("role", "assistant"));
+      case "message_started" -> {
+        if (event.getString("mode") != null && "user".equals(event.getString("role"))) {
+          queuedStarted(event.getString("messageId"), event.getString("text", ""));
+        } else {
+          messageStarted(event.getString("messageId"), event.getString("role", "assistant"));
+        }
+      }
+      case "approval_expired" -> {
+        pendingApprovals.remove(event.getString("callId"));
+        ToolBlock expired = toolOrNew(event.getString("callId"));
+        if (expired.approval == Approval.PENDING) {
+          expired.approval = Approval.NONE;
+        }
+        blocks.add(new NoticeBlock("approval of " + event.getString("name", "a tool") + " expired: denied", Tone.DIM));
+      }
       case "delta" -> delta(event.getString("text", ""));
       case "thinking_delta" -> assistant().thinking.append(event.getString("text", ""));
       case "tool_call" -> {
@@ -521,6 +535,18 @@ public final class ChatModel {
     if (e != null) {
       e.outcome = action;
     }
+  }
+
+  /** Issue 16: a queued or steered message starts; its text comes with the event (nobody typed it here just now). */
+  private void queuedStarted(String messageId, String text) {
+    if (findUser(messageId) != null) {
+      return;
+    }
+    UserBlock u = new UserBlock();
+    u.messageId = messageId;
+    u.text.append(text);
+    blocks.add(u);
+    current = null;
   }
 
   private void messageStarted(String messageId, String role) {

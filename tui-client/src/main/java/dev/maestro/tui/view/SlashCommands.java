@@ -23,6 +23,10 @@ public final class SlashCommands {
       new Command("/rename", "/rename title", "rename this session"),
       new Command("/thinking", "/thinking", "show or collapse thinking (also Ctrl+T)"),
       new Command("/usage", "/usage [day|model|user] [from] [to]", "usage and cost (yours; all users for an admin) and your budget"),
+      new Command("/steer", "/steer text", "add a message to the running turn, after its tool results (also Ctrl+S)"),
+      new Command("/plan", "/plan", "plan mode: only read-only tools run"),
+      new Command("/build", "/build", "build mode: tools run as their policies say"),
+      new Command("/runs", "/runs", "your runs across sessions: running, waiting for approval, queued"),
       new Command("/help", "/help", "keys and commands"),
       new Command("/quit", "/quit", "leave (also Ctrl+C)"));
 

@@ -47,6 +47,16 @@ public final class FakeGatewayApi {
         rc.json(page);
       }).onFailure(e -> problem(rc, 404, e.getMessage()));
     });
+    // issue 16: the harness has no running turns and no queued messages (the real ones are tested in the
+    // gateway and session-service, and by deploy/tests/browser.sh against the real system)
+    router.get("/api/v1/runs").handler(rc -> {
+      if (WebUi.user(rc) == null) { problem(rc, 401, "sign in"); return; }
+      rc.json(new JsonObject().put("items", new JsonArray()).putNull("nextCursor"));
+    });
+    router.get("/api/v1/sessions/:id/queue").handler(rc -> {
+      if (WebUi.user(rc) == null) { problem(rc, 401, "sign in"); return; }
+      rc.json(new JsonObject().put("items", new JsonArray()).putNull("nextCursor"));
+    });
     router.get("/api/v1/users").handler(rc -> {
       if (!admin(rc)) return;
       rc.json(new JsonObject().put("items", new JsonArray(users.values().stream().toList())).putNull("nextCursor"));

@@ -32,7 +32,8 @@ final class FakeOperations implements WebUiGateway {
       "restartMcpServer", "createOAuthClient", "updateOAuthClient", "deleteOAuthClient", "listUsers", "createUser",
       "updateUser", "deleteUser");
   static final Set<String> READS = Set.of("listSessions", "listCredentials", "listTemplates", "getCredential", "getTemplate",
-      "getSession", "exportSession", "listModels", "listOAuthClients", "getOAuthClient", "listTools", "listMcpServers", "listUsers");
+      "getSession", "exportSession", "listModels", "listOAuthClients", "getOAuthClient", "listTools", "listMcpServers", "listUsers",
+      "listRuns");
 
   private final WebUiHarness harness;
   private final SessionService sessions;
@@ -120,6 +121,8 @@ final class FakeOperations implements WebUiGateway {
       case "restartMcpServer" -> tools.restartMcpServer(id);
       case "deleteMcpServer" -> tools.deleteMcpServer(id).map(v -> new JsonObject());
       case "listUsers" -> Future.succeededFuture(new JsonObject().put("items", new JsonArray(List.copyOf(harness.api.users.values()))));
+      // issue 16: the harness has no running turns (the real list is tested in session-service and gateway-service)
+      case "listRuns" -> Future.succeededFuture(new JsonObject().put("items", new JsonArray()).putNull("nextCursor"));
       default -> Future.failedFuture(new ServiceException(404, "no such operation " + op));
     };
   }

@@ -70,6 +70,10 @@ public final class CommandTable {
         }),
         SlashCommand.of("/thinking", List.of(), (args, ctx) -> ctx.state().showThinking = !ctx.state().showThinking),
         new UsageCommand(),
+        RuntimeCommands.steer(),
+        RuntimeCommands.mode("/plan", "plan"),
+        RuntimeCommands.mode("/build", "build"),
+        RuntimeCommands.runs(),
         SlashCommand.of("/help", List.of(), (args, ctx) -> ctx.state().chat.addNotice(help(), Tone.SYSTEM)),
         SlashCommand.of("/quit", List.of("/exit", "/q"), (args, ctx) -> ctx.quit())));
   }
