@@ -204,6 +204,8 @@ public class ApiRoutes {
   public ApiRoutes with(java.util.function.Consumer<Operations> section) {
     sections.add(section);
     return this;
+  }
+
   /** Issue 16: the queue of a session and the running-now list (SessionRuntime). */
   private void runtimeOps() {
     op("listQueue", c -> id(c).compose(id -> runtime.listQueue(c.userId(), id)).map(Reply::ok));

@@ -264,6 +264,8 @@ public final class OpenApiDocument {
     // a session's own budget, on create and PATCH (shown as "budgetUsd" on the session)
     operations.get("createSession").getJsonObject("body").getJsonObject("properties").put("budgetUsd", money.copy());
     operations.get("updateSession").getJsonObject("body").getJsonObject("properties").put("budgetUsd", money.copy());
+  }
+
   /**
    * Issue 16: queue and steer (mode on sendMessage, the queue of a session), plan/build mode on
    * sessions, "allow for this session" on approvals, the running-now list.
