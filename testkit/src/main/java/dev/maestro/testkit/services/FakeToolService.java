@@ -136,4 +136,29 @@ public final class FakeToolService implements ToolService {
     s.put("status", "connected").remove("error");
     return Future.succeededFuture(s.copy());
   }
+
+  @Override
+  public Future<List<JsonObject>> listMcpResources(String serverId) {
+    return Future.succeededFuture(List.of());
+  }
+
+  @Override
+  public Future<JsonObject> readMcpResource(String serverId, String uri, String sessionId) {
+    return io.vertx.serviceproxy.ServiceException.fail(dev.maestro.contracts.ErrorCodes.NOT_FOUND, "no MCP server with id '" + serverId + "'");
+  }
+
+  @Override
+  public Future<List<JsonObject>> listMcpPrompts(String serverId) {
+    return Future.succeededFuture(List.of());
+  }
+
+  @Override
+  public Future<JsonObject> getMcpPrompt(String serverId, String name, JsonObject arguments, String sessionId) {
+    return io.vertx.serviceproxy.ServiceException.fail(dev.maestro.contracts.ErrorCodes.NOT_FOUND, "no MCP server with id '" + serverId + "'");
+  }
+
+  @Override
+  public Future<List<JsonObject>> mcpInstructions(List<String> toolNames) {
+    return Future.succeededFuture(List.of());
+  }
 }

@@ -28,6 +28,18 @@ final class McpClientFactory {
 
     /** elicitation/create during a call. */
     Mono<McpSchema.ElicitResult> elicit(McpSchema.ElicitRequest request);
+
+    /** notifications/resources/list_changed. */
+    void resourcesChanged();
+
+    /** notifications/resources/updated for a subscribed URI. */
+    void resourceUpdated(String uri);
+
+    /** notifications/prompts/list_changed. */
+    void promptsChanged();
+
+    /** The roots to offer from the start (roots/list; later changes go through addRoot/removeRoot). */
+    java.util.List<McpSchema.Root> roots();
   }
 
   private final Vertx vertx;
@@ -60,6 +72,20 @@ final class McpClientFactory {
           events.progress(n);
           return Mono.empty();
         })
+        .resourcesChangeConsumer(list -> {
+          events.resourcesChanged();
+          return Mono.empty();
+        })
+        // the SDK reads the updated resource before calling this: its contents name the URI
+        .resourcesUpdateConsumer(contents -> {
+          contents.forEach(rc -> events.resourceUpdated(rc.uri()));
+          return Mono.empty();
+        })
+        .promptsChangeConsumer(list -> {
+          events.promptsChanged();
+          return Mono.empty();
+        })
+        .roots(events.roots())
         .build();
     LiveClient live = new LiveClient(c, transport);
     return futures.of(c.initialize()).map(r -> live).recover(err -> {

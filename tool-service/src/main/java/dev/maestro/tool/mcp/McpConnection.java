@@ -45,6 +45,11 @@ final class McpConnection {
   private final McpLists lists;
   private final McpToolCalls calls;
   private final MonoFutures futures;
+  private final McpCatalog catalog;
+  private final McpRootsOffer roots = new McpRootsOffer();
+  /** Told when the server's resources or prompts change: (kind, uri or null); see Addresses.MCP_CATALOG. */
+  private volatile BiConsumer<String, String> onCatalog = (kind, uri) -> { };
+  private volatile String instructions;
   /** Who answers the server's elicitation/create for the call in flight (set by the owner; default cancel). */
   private final ElicitationBridge elicitation;
 
@@ -80,7 +85,19 @@ final class McpConnection {
     this.calls = new McpToolCalls(context, name(), auth, results);
     this.elicitation = new ElicitationBridge(calls.inFlight());
     this.futures = new MonoFutures(context);
+    this.catalog = new McpCatalog(context, settings, results);
   }
+
+  /** Instructions (from initialize) longer than this are cut: they go into every system prompt. */
+  static final int MAX_INSTRUCTIONS = 8 * 1024;
+  static final String RESOURCES_CHANGED = "resources_changed";
+  static final String RESOURCE_UPDATED = "resource_updated";
+  static final String PROMPTS_CHANGED = "prompts_changed";
+
+  void onCatalog(BiConsumer<String, String> listener) { this.onCatalog = listener; }
+
+  /** The server's instructions from initialize (bounded), or null. */
+  String instructions() { return instructions; }
 
   String name() { return config.getString("name"); }
   ElicitationBridge elicitation() { return elicitation; }
@@ -127,6 +144,9 @@ final class McpConnection {
     return opener.open(events(gen)).compose(live -> {
       auth.accepted();
       client = live;
+      catalog.reset();
+      String said = live.client().getServerInstructions();
+      instructions = said == null || said.isBlank() ? null : McpCatalog.cut(said.strip(), MAX_INSTRUCTIONS);
       // Some servers let initialize through and refuse tools/list: that is "sign in" as well.
       return lists.tools(live.client()).<Void>map(tools -> {
         if (gen == generation) onTools.accept(tools);
@@ -143,7 +163,66 @@ final class McpConnection {
       @Override public Mono<McpSchema.ElicitResult> elicit(McpSchema.ElicitRequest request) {
         return elicitation.handle(context, name(), request);
       }
+      @Override public void resourcesChanged() { context.runOnContext(v -> changed(gen, RESOURCES_CHANGED, null)); }
+      @Override public void resourceUpdated(String uri) { context.runOnContext(v -> changed(gen, RESOURCE_UPDATED, uri)); }
+      @Override public void promptsChanged() { context.runOnContext(v -> changed(gen, PROMPTS_CHANGED, null)); }
+      @Override public List<McpSchema.Root> roots() { return roots.current(); }
     };
+  }
+
+  private void changed(int gen, String kind, String uri) {
+    if (gen != generation) return;
+    switch (kind) {
+      case RESOURCES_CHANGED -> catalog.resourcesChanged();
+      case RESOURCE_UPDATED -> catalog.resourceUpdated(uri);
+      default -> catalog.promptsChanged();
+    }
+    onCatalog.accept(kind, uri);
+  }
+
+  /** Runs {@code op} on the live client, or fails with 503 when the server is not connected. */
+  private <T> Future<T> live(java.util.function.Function<io.modelcontextprotocol.client.McpAsyncClient, Future<T>> op) {
+    LiveClient c = client;
+    if (c == null || !CONNECTED.equals(status)) {
+      return io.vertx.serviceproxy.ServiceException.fail(dev.maestro.contracts.ErrorCodes.UNAVAILABLE,
+          "MCP server '" + name() + "' is not connected (status " + status + "); try again later");
+    }
+    return op.apply(c.client());
+  }
+
+  Future<List<JsonObject>> resources() { return live(catalog::resources); }
+  Future<JsonObject> readResource(String uri) { return live(c -> catalog.read(c, uri)); }
+  Future<List<JsonObject>> prompts() { return live(catalog::prompts); }
+  Future<JsonObject> prompt(String name, java.util.Map<String, Object> arguments) {
+    return live(c -> catalog.prompt(c, name, arguments));
+  }
+
+  /** The session uses this server: its root is offered (roots/list_changed when that changes the list). */
+  Future<Void> offerRoot(String sessionId, java.nio.file.Path root) {
+    return apply(roots.use(sessionId, root));
+  }
+
+  /** A session's root moved (a project worktree set): told to the server when it offers that session's root. */
+  void rootMoved(String sessionId, java.nio.file.Path root) {
+    apply(roots.moved(sessionId, root));
+  }
+
+  /** Roots offered now (what roots/list answers). */
+  List<McpSchema.Root> roots() { return roots.current(); }
+
+  /** Completes when the changes (and their list_changed) are sent; never fails (roots are best effort). */
+  private Future<Void> apply(List<McpRootsOffer.Change> changes) {
+    LiveClient c = client;
+    if (changes.isEmpty() || c == null) return Future.succeededFuture();   // a client made later starts with roots.current()
+    // the SDK sends notifications/roots/list_changed after each change (we announce roots.listChanged)
+    Mono<Void> all = Mono.empty();
+    for (McpRootsOffer.Change ch : changes) {
+      all = all.then(ch.added() != null ? c.client().addRoot(ch.added()) : c.client().removeRoot(ch.removed()));
+    }
+    return futures.of(all).<Void>mapEmpty().recover(err -> {
+      LOG.debug("MCP server {}: updating roots failed: {}", name(), McpErrors.message(err));
+      return Future.succeededFuture();
+    });
   }
 
   private void refresh(int gen) {
@@ -190,6 +269,11 @@ final class McpConnection {
 
   JsonObject schemaJson(McpSchema.Tool tool) {
     return results.schema(tool);
+  }
+
+  /** The tool's annotations (readOnlyHint...) as the server sent them, or null. */
+  JsonObject annotationsJson(McpSchema.Tool tool) {
+    return results.json(tool.annotations(), null);
   }
 
   void close() {

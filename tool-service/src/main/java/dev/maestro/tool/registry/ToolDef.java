@@ -4,10 +4,16 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * One registered tool. {@code remoteName} is the name the MCP server knows it by (null for built-ins):
- * exposed names are namespaced and sanitised, so the original must be kept.
+ * exposed names are namespaced and sanitised, so the original must be kept. {@code annotations}: an MCP
+ * tool's hints as its server sent them (see {@link dev.maestro.contracts.tool.ToolAnnotations}), or null.
  */
 public record ToolDef(String name, String source, String description, JsonObject inputSchema,
-                      boolean enabled, Policy policy, String remoteName) {
+                      boolean enabled, Policy policy, String remoteName, JsonObject annotations) {
+
+  public ToolDef(String name, String source, String description, JsonObject inputSchema,
+                 boolean enabled, Policy policy, String remoteName) {
+    this(name, source, description, inputSchema, enabled, policy, remoteName, null);
+  }
 
   public static final String BUILTIN = "builtin";
 
@@ -21,11 +27,13 @@ public record ToolDef(String name, String source, String description, JsonObject
   }
 
   public ToolDef withSettings(boolean enabled, Policy policy) {
-    return new ToolDef(name, source, description, inputSchema, enabled, policy, remoteName);
+    return new ToolDef(name, source, description, inputSchema, enabled, policy, remoteName, annotations);
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("name", name).put("source", source).put("description", description)
+    JsonObject j = new JsonObject().put("name", name).put("source", source).put("description", description)
         .put("inputSchema", inputSchema.copy()).put("enabled", enabled).put("policy", policy.wire());
+    if (annotations != null) j.put(dev.maestro.contracts.tool.ToolAnnotations.FIELD, annotations.copy());
+    return j;
   }
 }
