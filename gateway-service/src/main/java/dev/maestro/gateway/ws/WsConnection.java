@@ -199,7 +199,10 @@ public class WsConnection {
           error(ref, sessionId, "bad_frame", "\"text\" must be a non-empty string of at most 200000 characters");
           return;
         }
-        reply(ref, "send", sessionId, op("sendMessage", sessionId, Map.of(), new JsonObject().put("text", msg)));
+        JsonObject body = new JsonObject().put("text", msg);
+        // MCP resources attached ([{serverId, uri}]): checked by sendMessage's schema like the HTTP body
+        if (frame.getValue("attachments") != null) body.put("attachments", frame.getValue("attachments"));
+        reply(ref, "send", sessionId, op("sendMessage", sessionId, Map.of(), body));
       }
       case "cancel" -> reply(ref, "cancel", sessionId, op("cancelTurn", sessionId, Map.of(), null).map(v -> new JsonObject()));
       case "approve" -> {

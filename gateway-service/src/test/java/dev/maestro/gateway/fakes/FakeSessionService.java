@@ -110,6 +110,18 @@ public class FakeSessionService implements SessionService {
   }
 
   @Override
+  public Future<JsonObject> sendWithAttachments(String userId, String sessionId, String text, JsonArray attachments) {
+    // the fake stores the references as parts, so tests see what reached the session
+    return send(userId, sessionId, text).map(r -> {
+      JsonObject s = sessions.get(sessionId);
+      JsonArray messages = s.getJsonArray("messages");
+      JsonArray content = messages.getJsonObject(messages.size() - 1).getJsonArray("content");
+      attachments.forEach(a -> content.add(((JsonObject) a).copy().put("type", "attachment")));
+      return r;
+    });
+  }
+
+  @Override
   public Future<JsonObject> send(String userId, String sessionId, String text) {
     return owned(userId, sessionId).map(s -> {
       String messageId = UUID.randomUUID().toString();

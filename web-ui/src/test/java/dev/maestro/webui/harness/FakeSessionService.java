@@ -154,6 +154,11 @@ public final class FakeSessionService implements SessionService {
   }
 
   @Override
+  public Future<JsonObject> sendWithAttachments(String userId, String sessionId, String text, JsonArray attachments) {
+    return send(userId, sessionId, text);
+  }
+
+  @Override
   public Future<JsonObject> send(String userId, String sessionId, String text) {
     JsonObject s = owned(userId, sessionId);
     if (s == null) return notFound("session");
