@@ -456,7 +456,16 @@
     }
     var text = textarea.value;
     if (!text.trim()) { e.preventDefault(); return; }
-    if (!send({ type: 'send', sessionId: sessionId, text: text })) return; // no socket: plain form post
+    // MCP resources attached in the composer (mcp-composer.js) travel with the message
+    var composer = window.maestroComposer;
+    var attachments = composer ? composer.attachments() : [];
+    var frame = { type: 'send', sessionId: sessionId, text: text };
+    if (attachments.length) frame.attachments = attachments;
+    if (!send(frame)) {
+      if (attachments.length) { e.preventDefault(); note('Not connected — attachments need the live connection; try again in a moment.'); }
+      return; // no socket: plain form post
+    }
+    if (composer) composer.clear();
     e.preventDefault();
     var bubble = newBubble('user', null);
     var body = el('div', 'streaming-text', text);

@@ -112,6 +112,7 @@ final class ClientWiring implements KeyActions, CommandContext {
     state.chat.addNotice("connecting to " + settings.url() + "…", Tone.DIM);
     // an unsandboxed command tool is said at once, not only when someone types /tools
     api.listTools().onSuccess(tools -> uiThread.execute(() -> sandboxWarning(ToolsView.sandboxWarning(tools))));
+    refreshMcp();
     if (initialSession != null) {
       openSession(initialSession);
     } else {
@@ -252,6 +253,10 @@ final class ClientWiring implements KeyActions, CommandContext {
     }
     state.scrollFromBottom = 0;
     SlashCommands.Invocation cmd = SlashCommands.parse(text);
+    if (cmd != null && cmd.name().indexOf(':') > 0 && commands.find(cmd.name()) == null) {
+      runMcpPrompt(text.strip());
+      return;
+    }
     if (cmd != null) {
       commands.run(cmd, this);
       return;
@@ -261,16 +266,70 @@ final class ClientWiring implements KeyActions, CommandContext {
       state.error("no session open: /new PROVIDER MODEL or /sessions");
       return;
     }
+    send(message);
+  }
+
+  private void send(String message) {
     String sid = state.sessionId;
+    // @uri of a known MCP resource attaches it (its content goes to the model as context)
+    io.vertx.core.json.JsonArray attachments = state.mcp.attachments(message);
     state.chat.addLocalUserMessage(message);
+    if (!attachments.isEmpty()) state.flash = "attached " + attachments.size() + " MCP resource(s)";
     onLoop(() -> {
       if (socket.state() == LiveSocket.State.CONNECTED) {
-        socket.send(sid, message).onFailure(t -> onUi(api.sendMessage(sid, message), ack -> { }));
+        socket.send(sid, message, attachments).onFailure(t -> onUi(api.sendMessage(sid, message, attachments), ack -> { }));
       } else {
         // offline WebSocket: post over HTTP; the reply arrives after reconnection via afterSeq
-        onUi(api.sendMessage(sid, message), ack -> { });
+        onUi(api.sendMessage(sid, message, attachments), ack -> { });
       }
     });
+  }
+
+  @Override
+  public void refreshMcp() {
+    onLoop(() -> api.listMcpResources().otherwise(java.util.List.of()).compose(resources -> api.listMcpPrompts()
+        .otherwise(java.util.List.of()).map(prompts -> {
+          uiThread.execute(() -> state.mcp.update(resources, prompts));
+          return null;
+        })));
+  }
+
+  /** "/server:prompt args": missing required arguments are asked for one by one, then the prompt's text is sent. */
+  private void runMcpPrompt(String line) {
+    int sp = line.indexOf(' ');
+    String command = sp < 0 ? line : line.substring(0, sp);
+    JsonObject prompt = state.mcp.prompt(command);
+    if (prompt == null) {
+      state.error("unknown command " + command + " (no MCP prompt by that name; Tab completes /server:prompt)");
+      refreshMcp();
+      return;
+    }
+    if (state.sessionId == null) {
+      state.error("no session open: /new PROVIDER MODEL or /sessions");
+      return;
+    }
+    java.util.Map<String, String> args = dev.maestro.tui.view.McpCompletion.arguments(prompt, sp < 0 ? "" : line.substring(sp + 1));
+    askThenRun(prompt, args);
+  }
+
+  private void askThenRun(JsonObject prompt, java.util.Map<String, String> args) {
+    java.util.List<JsonObject> missing = dev.maestro.tui.view.McpCompletion.missing(prompt, args);
+    if (!missing.isEmpty()) {
+      JsonObject a = missing.get(0);
+      String label = a.getString("name") + (a.getString("description") != null ? " (" + a.getString("description") + ")" : "") + ": ";
+      state.prompt(label, "", false, value -> {
+        if (value.isBlank()) {
+          state.flash = "prompt cancelled";
+          return;
+        }
+        args.put(a.getString("name"), value);
+        askThenRun(prompt, args);
+      });
+      return;
+    }
+    JsonObject arguments = new JsonObject();
+    args.forEach(arguments::put);
+    onUi(api.getMcpPrompt(prompt.getString("serverId"), prompt.getString("name"), arguments), got -> send(got.getString("text", "")));
   }
 
   @Override

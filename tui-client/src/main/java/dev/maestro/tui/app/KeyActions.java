@@ -28,4 +28,7 @@ public interface KeyActions {
   void renameSelectedSession();
 
   void deleteSelectedSession();
+
+  /** Fetches the MCP servers' resources and prompts again (for @ and /server:prompt completion). */
+  default void refreshMcp() { }
 }
