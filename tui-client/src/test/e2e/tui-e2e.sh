@@ -157,6 +157,21 @@ wait_for "approval answered with a key" "approval: allowed"
 wait_for_re "tool result shown" '^  (→|✗) '
 wait_gone "turn finished" " · working"
 
+# MCP (issue 19), when an MCP server named $E2E_MCP_SERVER (server-everything) is connected: Tab completes
+# @resource URIs and /server:prompt; a prompt's missing argument is asked for, its text is sent as the message.
+if [ -n "${E2E_MCP_SERVER:-}" ]; then
+  tm send-keys -t "$PANE" -l -- "see @demo://resource/static/document/archi"; tm send-keys -t "$PANE" Tab
+  wait_for "Tab completes an @ resource URI" "@demo://resource/static/document/architecture.md"
+  tm send-keys -t "$PANE" C-u
+  tm send-keys -t "$PANE" -l -- "/$E2E_MCP_SERVER:args-p"; tm send-keys -t "$PANE" Tab
+  wait_for_re "Tab completes /server:prompt" "^> /$E2E_MCP_SERVER:args-prompt ?\$"
+  tm send-keys -t "$PANE" Enter
+  wait_for "the prompt's missing argument is asked for" "city"
+  type_line "Lisbon"
+  wait_for "the prompt's text is sent and answered" "Echo: What's weather in Lisbon?"
+  wait_gone "prompt turn finished" " · working"
+fi
+
 tm send-keys -t "$PANE" -l -- "/ne"; tm send-keys -t "$PANE" Tab
 wait_for_re "Tab completes /ne to /new" '^> /new ?$'
 tm send-keys -t "$PANE" Enter

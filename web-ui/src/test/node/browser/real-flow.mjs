@@ -135,6 +135,67 @@ try {
   expect(await page.locator('#messages .msg-user').count() === 1, 'user message shown once');
   await shot(page, 'chat-streamed-390');
 
+  // ---- MCP (issue 19): attach a resource of the real server-everything; a prompt as a slash command ----
+  if (process.env.MCP_EVERYTHING) await soft('mcp resources and prompts', async () => {
+    const name = 'bev' + RUN.slice(-6);
+    const created = await page.evaluate(async ({ name, js, dir }) => {
+      const csrf = document.querySelector('meta[name="csrf-token"]').content;
+      const r = await fetch('/api/v1/mcp-servers', { method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+        body: JSON.stringify({ name, transport: 'stdio', command: 'node', args: [js, 'stdio'], mounts: [dir] }) });
+      return r.json();
+    }, { name, js: process.env.MCP_EVERYTHING, dir: process.env.MCP_EVERYTHING_DIR });
+    expect(!!created.id, 'MCP server-everything added', JSON.stringify(created).slice(0, 200));
+    await page.waitForFunction(async id => {
+      const r = await fetch('/api/v1/mcp-servers/' + id, { credentials: 'same-origin' });
+      return (await r.json()).status === 'connected';
+    }, created.id, { timeout: 60000, polling: 300 }).catch(() => fail('MCP server connected', 'never connected'));
+    await page.goto(sessionUrl);
+    await page.waitForFunction(() => document.getElementById('conn').textContent === 'live', null, { timeout: T });
+    // the picker
+    await page.click('#attach');
+    const item = page.locator('#mcp-resources li button', { hasText: name + ': architecture.md' });
+    await item.waitFor({ timeout: T });
+    await shot(page, 'mcp-picker-390');
+    await item.click();
+    expect(await page.locator('#mcp-attached .chip', { hasText: 'architecture.md' }).count() === 1, 'picker: the resource is attached as a chip');
+    // @ completion
+    await page.focus('#text');
+    await page.keyboard.type('@features');
+    await page.waitForSelector('#mcp-suggest:not([hidden]) li', { timeout: T });
+    await page.keyboard.press('Enter');
+    expect(await page.locator('#mcp-attached .chip').count() === 2, '@ completion attaches the chosen resource');
+    expect((await page.inputValue('#text')) === '', '@ completion leaves no @word in the text');
+    await send('what do the attached documents say?');
+    await waitAnswer('Echo: what do the attached documents say?', 'a message with attachments is answered');
+    const stored = await page.evaluate(async sid => {
+      const r = await fetch('/api/v1/sessions/' + sid, { credentials: 'same-origin' });
+      const s = await r.json();
+      return s.messages.filter(m => m.role === 'user').pop().content.filter(p => p.type === 'attachment').map(p => p.uri);
+    }, new URL(sessionUrl).pathname.split('/').pop());
+    expect(stored.length === 2 && stored.some(u => u.endsWith('/architecture.md')), 'the attachments are stored with the message', stored.join(', '));
+    await page.reload();
+    expect(await page.locator('.attachment-chip', { hasText: 'architecture.md' }).count() >= 1, 'the stored message shows its attachment');
+    // a prompt as a slash command; its missing argument is asked for
+    await page.waitForFunction(() => document.getElementById('conn').textContent === 'live', null, { timeout: T });
+    await page.focus('#text');
+    await page.keyboard.type('/' + name + ':args');
+    await page.waitForSelector('#mcp-suggest:not([hidden]) li', { timeout: T });
+    await page.keyboard.press('Enter');
+    expect((await page.inputValue('#text')).startsWith('/' + name + ':args-prompt'), 'slash completion offers the prompt');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#mcp-prompt-args[open] input[name="city"]', { timeout: T });
+    await shot(page, 'mcp-prompt-args-390');
+    await page.fill('#mcp-prompt-args input[name="city"]', 'Lisbon');
+    await page.click('#mcp-args-ok');
+    await waitAnswer("Echo: What's weather in Lisbon?", 'the prompt\'s text is sent as the message and answered');
+    ok('MCP prompt as a slash command');
+    await page.evaluate(async id => {
+      const csrf = document.querySelector('meta[name="csrf-token"]').content;
+      await fetch('/api/v1/mcp-servers/' + id, { method: 'DELETE', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } });
+    }, created.id);
+  });
+
   // ---- a message containing <script> and <b> shows as text ----
   await soft('script and b as text', async () => {
     const evil = '<script>window.__pwned = 1</script> and <b>bold</b> and <img src=x onerror="window.__pwned=2">';
