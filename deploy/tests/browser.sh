@@ -22,6 +22,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
   npm ci --no-audit --no-fund >/dev/null || { echo "browser: FAILED: npm ci in $DIR" >&2; exit 1; }
   touch node_modules
 fi
+# MCP checks (issue 19) use the real server-everything of the tool-service tests when it is installed
+EVERY="$ROOT/tool-service/src/test/node/mcp"
+if [ -f "$EVERY/node_modules/@modelcontextprotocol/server-everything/dist/index.js" ]; then
+  export MCP_EVERYTHING="$EVERY/node_modules/@modelcontextprotocol/server-everything/dist/index.js" MCP_EVERYTHING_DIR="$EVERY"
+fi
 SHOTS="$ROOT/web-ui/target/screenshots-real"
 rm -rf "$SHOTS"
 set +e

@@ -8,5 +8,9 @@ command -v tmux >/dev/null 2>&1 || { echo "tui.sh: tmux is missing (./deploy/mae
 TOKEN="$(curl -sf -H 'Content-Type: application/json' \
   -d "{\"username\":\"admin\",\"password\":\"$MAESTRO_ADMIN_PASSWORD\",\"name\":\"tui-e2e\"}" "$URL/api/v1/auth/token" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
+# MCP (issue 19): the tmux run adds server-everything of the tool-service test servers (when installed) to
+# check @ and /server:prompt completion against a real MCP server
+EVERY="$ROOT/tool-service/src/test/node/mcp"
+[ -f "$EVERY/node_modules/@modelcontextprotocol/server-everything/dist/index.js" ] && export E2E_MCP_DIR="$EVERY"
 TUI_CMD="$ROOT/deploy/maestro tui" E2E_BUDGET=1 E2E_RUNTIME=1 E2E_USER=admin E2E_PASSWORD="$MAESTRO_ADMIN_PASSWORD" \
   "$ROOT/tui-client/src/test/e2e/tui-e2e.sh" "$URL" "$TOKEN"

@@ -175,6 +175,39 @@ if [ "${E2E_RUNTIME:-0}" = 1 ]; then
   type_line "/build"
   wait_for "/build switches back" "build mode: tools run as their policies say"
 fi
+# MCP (issue 19), when E2E_MCP_DIR holds the tool-service test servers: server-everything is added (after the
+# /tools check, whose screen it would crowd), Tab completes @resource URIs and /server:prompt, a prompt's missing
+# argument is asked for and its text is sent as the message; the server is removed again.
+if [ -n "${E2E_MCP_DIR:-}" ]; then
+  MCP_NAME="tuievery$$"
+  MCP_JS="$E2E_MCP_DIR/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
+  MCP_ID=$(api POST /api/v1/mcp-servers "{\"name\":\"$MCP_NAME\",\"transport\":\"stdio\",\"command\":\"node\",\"args\":[\"$MCP_JS\",\"stdio\"],\"mounts\":[\"$E2E_MCP_DIR\"]}" | json_id)
+  deadline=$((SECONDS + WAIT))
+  until api GET "/api/v1/mcp-servers/$MCP_ID" | grep -q '"status":"connected"'; do
+    [ $SECONDS -lt $deadline ] || { fail "MCP server-everything connected"; break; }
+    sleep 0.2
+  done
+  # the client fetches the lists again on each MCP Tab: the first Tab may still see the old (empty) lists
+  completed=""
+  for _ in 1 2 3 4 5; do
+    tm send-keys -t "$PANE" -l -- "see @demo://resource/static/document/archi"; tm send-keys -t "$PANE" Tab
+    for _ in $(seq 1 10); do
+      screen | grep -qF -- "@demo://resource/static/document/architecture.md" && { completed=1; break; }
+      sleep 0.2
+    done
+    tm send-keys -t "$PANE" C-u
+    [ -n "$completed" ] && break
+  done
+  [ -n "$completed" ] && pass "Tab completes an @ resource URI" || fail "Tab completes an @ resource URI"
+  tm send-keys -t "$PANE" -l -- "/$MCP_NAME:args-p"; tm send-keys -t "$PANE" Tab
+  wait_for_re "Tab completes /server:prompt" "^> /$MCP_NAME:args-prompt ?\$"
+  tm send-keys -t "$PANE" Enter
+  wait_for "the prompt's missing argument is asked for" "city"
+  type_line "Lisbon"
+  wait_for "the prompt's text is sent and answered" "Echo: What's weather in Lisbon?"
+  wait_gone "prompt turn finished" " · working"
+  api DELETE "/api/v1/mcp-servers/$MCP_ID" >/dev/null
+fi
 
 tm send-keys -t "$PANE" -l -- "/ne"; tm send-keys -t "$PANE" Tab
 wait_for_re "Tab completes /ne to /new" '^> /new ?$'

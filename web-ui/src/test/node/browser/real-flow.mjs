@@ -136,6 +136,81 @@ try {
   expect(await page.locator('#messages .msg-user').count() === 1, 'user message shown once');
   await shot(page, 'chat-streamed-390');
 
+  // ---- MCP (issue 19): attach a resource of the real server-everything; a prompt as a slash command ----
+  if (process.env.MCP_EVERYTHING) await soft('mcp resources and prompts', async () => {
+    const name = 'bev' + RUN.slice(-6);
+    const created = await page.evaluate(async ({ name, js, dir }) => {
+      const csrf = document.querySelector('meta[name="csrf-token"]').content;
+      const r = await fetch('/api/v1/mcp-servers', { method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+        body: JSON.stringify({ name, transport: 'stdio', command: 'node', args: [js, 'stdio'], mounts: [dir] }) });
+      return r.json();
+    }, { name, js: process.env.MCP_EVERYTHING, dir: process.env.MCP_EVERYTHING_DIR });
+    expect(!!created.id, 'MCP server-everything added', JSON.stringify(created).slice(0, 200));
+    // polled from here (a predicate returning a promise would count as true at once)
+    let status = null;
+    for (const until = Date.now() + 60000; status !== 'connected' && Date.now() < until;) {
+      status = await page.evaluate(async id => (await (await fetch('/api/v1/mcp-servers/' + id, { credentials: 'same-origin' })).json()).status, created.id);
+      if (status !== 'connected') await page.waitForTimeout(300);
+    }
+    expect(status === 'connected', 'MCP server-everything connected', status);
+    await page.goto(sessionUrl);
+    await page.waitForFunction(() => document.getElementById('conn').textContent === 'live', null, { timeout: T });
+    // the picker
+    await page.click('#attach');
+    const item = page.locator('#mcp-resources li button', { hasText: name + ': architecture.md' });
+    await item.waitFor({ timeout: T });
+    await shot(page, 'mcp-picker-390');
+    await item.click();
+    expect(await page.locator('#mcp-attached .chip', { hasText: 'architecture.md' }).count() === 1, 'picker: the resource is attached as a chip');
+    // @ completion
+    await page.focus('#text');
+    await page.keyboard.type('@features');
+    await page.waitForSelector('#mcp-suggest:not([hidden]) li', { timeout: T });
+    await page.keyboard.press('Enter');
+    expect(await page.locator('#mcp-attached .chip').count() === 2, '@ completion attaches the chosen resource');
+    expect((await page.inputValue('#text')) === '', '@ completion leaves no @word in the text');
+    await send('what do the attached documents say?');
+    // the demo model echoes everything it got, the documents too (long): seeing them proves they reached the
+    // model, marked untrusted; then the turn is cancelled rather than waiting for the whole echo
+    await page.waitForFunction(() => {
+      const m = Array.from(document.querySelectorAll('#messages .msg-assistant')).pop();
+      return m && m.textContent.includes('Echo: what do the attached documents say?') && m.textContent.includes('<untrusted-mcp-resource server=');
+    }, null, { timeout: T }).catch(() => fail('the attached resources reach the model as untrusted context', 'not in the echo'));
+    ok('the attached resources reach the model as untrusted context');
+    if (await page.isVisible('#cancel')) {
+      await page.click('#cancel');
+      await page.waitForFunction(() => ['cancelled', 'complete'].includes(document.getElementById('chat').getAttribute('data-turn-status')),
+        null, { timeout: T });
+    }
+    const stored = await page.evaluate(async sid => {
+      const r = await fetch('/api/v1/sessions/' + sid, { credentials: 'same-origin' });
+      const s = await r.json();
+      return s.messages.filter(m => m.role === 'user').pop().content.filter(p => p.type === 'attachment').map(p => p.uri);
+    }, new URL(sessionUrl).pathname.split('/').pop());
+    expect(stored.length === 2 && stored.some(u => u.endsWith('/architecture.md')), 'the attachments are stored with the message', stored.join(', '));
+    await page.reload();
+    expect(await page.locator('.attachment-chip', { hasText: 'architecture.md' }).count() >= 1, 'the stored message shows its attachment');
+    // a prompt as a slash command; its missing argument is asked for
+    await page.waitForFunction(() => document.getElementById('conn').textContent === 'live', null, { timeout: T });
+    await page.focus('#text');
+    await page.keyboard.type('/' + name + ':args');
+    await page.waitForSelector('#mcp-suggest:not([hidden]) li', { timeout: T });
+    await page.keyboard.press('Enter');
+    expect((await page.inputValue('#text')).startsWith('/' + name + ':args-prompt'), 'slash completion offers the prompt');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#mcp-prompt-args[open] input[name="city"]', { timeout: T });
+    await shot(page, 'mcp-prompt-args-390');
+    await page.fill('#mcp-prompt-args input[name="city"]', 'Lisbon');
+    await page.click('#mcp-args-ok');
+    await waitAnswer("Echo: What's weather in Lisbon?", 'the prompt\'s text is sent as the message and answered');
+    ok('MCP prompt as a slash command');
+    await page.evaluate(async id => {
+      const csrf = document.querySelector('meta[name="csrf-token"]').content;
+      await fetch('/api/v1/mcp-servers/' + id, { method: 'DELETE', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } });
+    }, created.id);
+  });
+
   // ---- a message containing <script> and <b> shows as text ----
   await soft('script and b as text', async () => {
     const evil = '<script>window.__pwned = 1</script> and <b>bold</b> and <img src=x onerror="window.__pwned=2">';

@@ -548,14 +548,24 @@
     }
     var text = textarea.value;
     if (!text.trim()) { e.preventDefault(); return; }
+    // MCP resources attached in the composer (mcp-composer.js) travel with the message
+    var composer = window.maestroComposer;
+    var attachments = composer ? composer.attachments() : [];
     if (turnActive) {
-      // a turn runs: Enter queues the message (stored by the server, shown in the queue until it starts)
+      // a turn runs: Enter queues the message (stored by the server, shown in the queue until it starts);
+      // attachments stay in the composer for a message sent when no turn runs (the queue keeps text only)
       e.preventDefault();
       if (send({ type: 'send', sessionId: sessionId, text: text, mode: 'queue' })) textarea.value = '';
       else note('Not connected — try again in a moment.');
       return;
     }
-    if (!send({ type: 'send', sessionId: sessionId, text: text })) return; // no socket: plain form post
+    var frame = { type: 'send', sessionId: sessionId, text: text };
+    if (attachments.length) frame.attachments = attachments;
+    if (!send(frame)) {
+      if (attachments.length) { e.preventDefault(); note('Not connected — attachments need the live connection; try again in a moment.'); }
+      return; // no socket: plain form post
+    }
+    if (composer) composer.clear();
     e.preventDefault();
     var bubble = newBubble('user', null);
     var body = el('div', 'streaming-text', text);

@@ -20,6 +20,12 @@ public final class Addresses {
   public static final String CREDENTIAL_STATUS = "maestro.auth.credential-status";
   /** Published by tool-service when an MCP server changes status: {@code {serverId, name, status, error?}}. */
   public static final String MCP_STATUS = "maestro.tool.mcp-status";
+  /**
+   * Published by tool-service when an MCP server's resources or prompts change:
+   * {@code {serverId, name, kind: resources_changed|resource_updated|prompts_changed, uri?}} (its caches are
+   * already invalidated when this goes out: a list or read after it sees the change).
+   */
+  public static final String MCP_CATALOG = "maestro.tool.mcp-catalog";
 
   /**
    * Published by a gateway instance when open sockets must close at once: {@code {tokenId}} (token

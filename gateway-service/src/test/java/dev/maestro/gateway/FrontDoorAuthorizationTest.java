@@ -284,6 +284,16 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("POST /api/v1/mcp-servers/:id/restart", c -> api(P, "/api/v1/mcp-servers/" + mcp() + "/restart", null),
         200, 403, 401, 401));
     t.add(new Row("DELETE /api/v1/mcp-servers/:id", c -> api(D, "/api/v1/mcp-servers/" + mcp(), null), 204, 403, 401, 401));
+    // MCP resources and prompts (issue 19): every member, like the server list
+    t.add(new Row("GET /api/v1/mcp-resources", c -> get("/api/v1/mcp-resources"), 200, 200, 401, 401));
+    t.add(new Row("GET /api/v1/mcp-servers/:id/resource", c -> {
+      String id = mcp();
+      return get("/api/v1/mcp-servers/" + id + "/resource?uri=" + java.net.URLEncoder.encode("fake://"
+          + fx.tools.servers.get(id).getString("name") + "/readme", java.nio.charset.StandardCharsets.UTF_8));
+    }, 200, 200, 401, 401));
+    t.add(new Row("GET /api/v1/mcp-prompts", c -> get("/api/v1/mcp-prompts"), 200, 200, 401, 401));
+    t.add(new Row("POST /api/v1/mcp-servers/:id/prompts/:name", c -> api(P, "/api/v1/mcp-servers/" + mcp() + "/prompts/hello",
+        new JsonObject().put("arguments", new JsonObject().put("name", "Ada"))), 200, 200, 401, 401));
     t.add(new Row("GET /api/v1/users", c -> get("/api/v1/users"), 200, 403, 401, 401));
     t.add(new Row("POST /api/v1/users", c -> api(P, "/api/v1/users", new JsonObject().put("username", "n" + UUID.randomUUID()
         .toString().substring(0, 8)).put("password", "Correct-Horse-Battery-9731")), 201, 403, 401, 401));

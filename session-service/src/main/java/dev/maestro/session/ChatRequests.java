@@ -21,11 +21,35 @@ final class ChatRequests {
     }
     ChatRequest r = new ChatRequest().setProvider(session.getString("provider"))
         .setCredentialId(session.getString("credentialId")).setModel(session.getString("model"))
-        .setSystem(session.getString("systemPrompt", "")).setMessages(context).setTools(toolSchemas)
+        .setSystem(system(session)).setMessages(context).setTools(toolSchemas)
         .setMaxTokens(params.getInteger("maxTokens", models.maxOutputTokens(session.getString("model"))))
         .setExtras(params.getJsonObject("extras", new JsonObject()));
     if (params.getValue("temperature") instanceof Number n) r.setTemperature(n.doubleValue());
     return r;
+  }
+
+  /**
+   * Where a turn keeps the instructions of the MCP servers whose tools it offers ([{server, instructions}], set
+   * per turn, never stored).
+   */
+  static final String MCP_INSTRUCTIONS = "mcpInstructions";
+
+  /** The session's system prompt, then each offered MCP server's instructions, marked as the server's. */
+  static String system(JsonObject session) {
+    String prompt = session.getString("systemPrompt", "");
+    JsonArray servers = session.getJsonArray(MCP_INSTRUCTIONS);
+    if (servers == null || servers.isEmpty()) return prompt;
+    StringBuilder sb = new StringBuilder(prompt);
+    for (Object o : servers) {
+      if (!(o instanceof JsonObject j)) continue;
+      if (sb.length() > 0) sb.append("\n\n");
+      String server = j.getString("server", "").replace("\"", "'");
+      sb.append("<mcp-server-instructions server=\"").append(server).append("\">\n")
+          .append("How to use the tools of MCP server '").append(server).append("', as that server describes them:\n")
+          .append(j.getString("instructions", "").replace("</mcp-server-instructions>", "</mcp-server-instructions_>"))
+          .append("\n</mcp-server-instructions>");
+    }
+    return sb.toString();
   }
 
   /** The stored usage of a message: the token figures and their cost at the session's model's prices. */

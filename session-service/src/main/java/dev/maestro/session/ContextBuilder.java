@@ -1,5 +1,6 @@
 package dev.maestro.session;
 
+import dev.maestro.contracts.tool.McpAttachments;
 import dev.maestro.contracts.tool.ToolResults;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -60,7 +61,9 @@ final class ContextBuilder {
         closeOpenCalls(out, openCalls);
         for (Object o : m.getJsonArray("content", new JsonArray())) {
           JsonObject p = (JsonObject) o;
-          if (!"text".equals(p.getString("type")) || !p.getString("text", "").isEmpty()) parts.add(p.copy());
+          // an attached MCP resource reaches the model as text marked untrusted (providers know no such part)
+          if (McpAttachments.TYPE.equals(p.getString("type"))) parts.add(Messages.textPart(McpAttachments.forModel(p)));
+          else if (!"text".equals(p.getString("type")) || !p.getString("text", "").isEmpty()) parts.add(p.copy());
         }
         if (!parts.isEmpty()) append(out, "user", parts);
       }

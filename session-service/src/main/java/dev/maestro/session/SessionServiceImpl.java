@@ -171,6 +171,16 @@ public class SessionServiceImpl implements SessionService {
   }
 
   @Override
+  public Future<JsonObject> sendWithAttachments(String userId, String sessionId, String text, io.vertx.core.json.JsonArray attachments) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
+    if (text == null || text.isBlank()) return Fail.invalid("text", "must not be empty");
+    if (text.length() > MAX_TEXT) return Fail.invalid("text", "is longer than " + MAX_TEXT + " characters");
+    String problem = Attachments.check(attachments);
+    if (problem != null) return Fail.invalid("attachments", problem);
+    return live(userId, sessionId, new LiveCommand.Send(text, attachments == null ? new io.vertx.core.json.JsonArray() : attachments.copy()));
+  }
+
+  @Override
   public Future<Void> cancel(String userId, String sessionId) {
     if (blank(userId)) return Fail.invalid("userId", "is required");
     return live(userId, sessionId, new LiveCommand.Cancel()).mapEmpty();

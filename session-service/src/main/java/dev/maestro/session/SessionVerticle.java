@@ -187,7 +187,7 @@ public class SessionVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> run(LiveCommand cmd) {
-    if (cmd instanceof LiveCommand.Send s) return turns.send(s.text());
+    if (cmd instanceof LiveCommand.Send s) return turns.send(s.text(), s.attachments());
     if (cmd instanceof LiveCommand.Cancel) return turns.cancel().map(new JsonObject());
     if (cmd instanceof LiveCommand.Approve a) {
       return turns.approve(a.callId(), a.decision()).onSuccess(r -> live.lifecycle.approvalAnswered(a.callId(), a.decision()));

@@ -100,11 +100,20 @@ final class TurnLoop {
 
   /** Refuses (CONFLICT) while a turn runs: one turn at a time, nothing queued behind the user's back. */
   Future<JsonObject> send(String text) {
-    return send(text, null);
+    return send(text, null, null);
   }
 
   /** The same with the user message's id given (a queued message keeps its id when it starts). */
   Future<JsonObject> send(String text, String messageId) {
+    return send(text, messageId, null);
+  }
+
+  /** As {@link #send(String)}, with MCP resources attached ([{serverId, uri}], read before anything is stored). */
+  Future<JsonObject> send(String text, JsonArray attachments) {
+    return send(text, null, attachments);
+  }
+
+  private Future<JsonObject> send(String text, String messageId, JsonArray attachments) {
     if (turn != null) {
       return Fail.conflict("a turn is already running in this session (turn " + turn.id
           + "); wait for turn_completed or cancel it first");
@@ -113,7 +122,18 @@ final class TurnLoop {
     String turnId = UUID.randomUUID().toString();
     Turn t = new Turn(turnId);
     turn = t;
-    JsonObject user = live.history.newMessage(Messages.USER, turnId, Messages.textContent(text), SessionEvents.COMPLETE);
+    return Attachments.read(tools, live.sessionId, attachments).recover(err -> {
+      turn = null;
+      return Future.failedFuture(err);
+    }).compose(parts -> {
+      JsonArray content = Messages.textContent(text);
+      parts.forEach(content::add);
+      return store(t, turnId, content, messageId);
+    });
+  }
+
+  private Future<JsonObject> store(Turn t, String turnId, JsonArray content, String messageId) {
+    JsonObject user = live.history.newMessage(Messages.USER, turnId, content, SessionEvents.COMPLETE);
     if (messageId != null) user.put("id", messageId);
     return store.insertUserMessageAndTurn(live.sessionId, live.session.getString("userId"), user, turnId, live.ownerId,
             settings.maxTurnsPerUser(), live.ownerAlive)
@@ -194,6 +214,7 @@ final class TurnLoop {
         .compose(s -> credentials.checkForTurn(s))
         .compose(v -> offeredTools(live.session))
         .map(subagents::withTaskTool)
+        .compose(this::withInstructions)
         .onSuccess(t.gate::offer)
         .compose(v -> round(t))
         .onFailure(err -> fail(t, err));
@@ -208,6 +229,17 @@ final class TurnLoop {
       // the conversation goes on without tools rather than failing while tool-service is away
       LOG.warn("session {}: tool-service unavailable, turn runs without tools: {}", live.sessionId, err.getMessage());
       return Future.succeededFuture(List.of());
+    });
+  }
+
+  /** The offered MCP servers' instructions go into this turn's system prompt (tool-service away: none). */
+  private Future<List<JsonObject>> withInstructions(List<JsonObject> offered) {
+    List<String> mcpTools = offered.stream().filter(x -> x.getString("source", "").startsWith("mcp:"))
+        .map(x -> x.getString("name")).toList();
+    if (mcpTools.isEmpty()) return Future.succeededFuture(offered);
+    return tools.mcpInstructions(mcpTools).otherwise(List.of()).map(list -> {
+      live.session.put(ChatRequests.MCP_INSTRUCTIONS, new JsonArray(new ArrayList<>(list)));
+      return offered;
     });
   }
 

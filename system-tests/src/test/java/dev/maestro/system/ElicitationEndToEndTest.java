@@ -252,6 +252,39 @@ class ElicitationEndToEndTest {
     return resultText;
   }
 
+  /**
+   * Issue 19: a resource of the real server-everything, attached to a message through the API, reaches the provider
+   * request as bounded context marked untrusted; the server's instructions reach the system prompt.
+   */
+  @Test
+  void anAttachedResourceReachesTheProviderRequestAsUntrustedContext() throws Exception {
+    JsonObject resources = get("/api/v1/mcp-resources").bodyAsJsonObject();
+    JsonObject doc = resources.getJsonArray("items").stream().map(JsonObject.class::cast)
+        .filter(r -> r.getString("uri").startsWith("demo://resource/static/document/")).findFirst().orElseThrow();
+    String text = get("/api/v1/mcp-servers/" + doc.getString("serverId") + "/resource?uri="
+        + java.net.URLEncoder.encode(doc.getString("uri"), java.nio.charset.StandardCharsets.UTF_8)).bodyAsJsonObject().getString("text");
+    assertThat(text).isNotBlank();
+    HttpResponse<Buffer> session = post("/api/v1/sessions", new JsonObject().put("title", "attachment e2e")
+        .put("provider", "openai").put("model", "gpt-4o-mini").put("credentialId", credentialId));
+    String sessionId = session.bodyAsJsonObject().getString("id");
+    upstream.clearRequests();
+    HttpResponse<Buffer> sent = post("/api/v1/sessions/" + sessionId + "/messages", new JsonObject().put("text", "summarize it")
+        .put("attachments", new JsonArray().add(new JsonObject().put("serverId", doc.getString("serverId")).put("uri", doc.getString("uri")))));
+    assertThat(sent.statusCode()).as(sent.bodyAsString()).isEqualTo(202);
+    poll("the provider request", () -> new JsonObject().put("n", upstream.requests().size()), j -> j.getInteger("n") > 0);
+    String request = upstream.requests().get(0).body().encode();
+    assertThat(request).contains("<untrusted-mcp-resource server=\\\"everything\\\" uri=\\\"" + doc.getString("uri"))
+        .contains(new JsonObject().put("t", text.substring(0, Math.min(40, text.length()))).encode().replaceAll("^\\{\"t\":\"|\"}$", ""))
+        .contains("<mcp-server-instructions server=\\\"everything\\\">");
+    JsonArray stored = get("/api/v1/sessions/" + sessionId).bodyAsJsonObject().getJsonArray("messages").getJsonObject(0).getJsonArray("content");
+    assertThat(stored.getJsonObject(1).getString("type")).isEqualTo("attachment");
+    // the demo model echoes the whole document (long): the turn is cancelled, not waited for
+    post("/api/v1/sessions/" + sessionId + "/cancel", new JsonObject());
+    poll("the turn ended", () -> get("/api/v1/sessions/" + sessionId).bodyAsJsonObject(),
+        s -> s.getJsonArray("messages").size() >= 2 && !"streaming".equals(s.getJsonArray("messages")
+            .getJsonObject(s.getJsonArray("messages").size() - 1).getString("status")));
+  }
+
   @Test
   void anAcceptedAnswerOverHttpReachesTheMcpServerWithTheSchemaDefaults() throws Exception {
     Chat chat = new Chat();

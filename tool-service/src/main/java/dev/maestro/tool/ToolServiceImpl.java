@@ -231,4 +231,34 @@ public final class ToolServiceImpl implements ToolService {
   public Future<JsonObject> restartMcpServer(String serverId) {
     return mcp.restart(serverId);
   }
+
+  @Override
+  public Future<List<JsonObject>> listMcpResources(String serverId) {
+    return mcp.resources(serverId);
+  }
+
+  @Override
+  public Future<JsonObject> readMcpResource(String serverId, String uri, String sessionId) {
+    return mcp.readResource(serverId, uri, sessionId);
+  }
+
+  @Override
+  public Future<List<JsonObject>> listMcpPrompts(String serverId) {
+    return mcp.prompts(serverId);
+  }
+
+  @Override
+  public Future<JsonObject> getMcpPrompt(String serverId, String name, JsonObject arguments, String sessionId) {
+    return mcp.prompt(serverId, name, arguments, sessionId);
+  }
+
+  @Override
+  public Future<List<JsonObject>> mcpInstructions(List<String> toolNames) {
+    return Future.succeededFuture(mcp.instructions(toolNames));
+  }
+
+  /** The MCP servers (for wiring in-process, e.g. a session's root from its project worktree). */
+  public McpManager mcp() {
+    return mcp;
+  }
 }

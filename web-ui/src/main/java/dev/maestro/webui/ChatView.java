@@ -55,6 +55,9 @@ final class ChatView {
           String text = part.getString("text", "");
           if (!text.isEmpty()) parts.add(new JsonObject().put("isText", true).put("html", MarkdownRenderer.render(text)));
         }
+        // an MCP resource the user attached: a chip (its content went to the model, not shown again here)
+        case "attachment" -> parts.add(new JsonObject().put("isAttachment", true).put("server", part.getString("server", ""))
+            .put("uri", part.getString("uri", "")).put("truncated", part.getBoolean("truncated", false)));
         case "thinking" -> parts.add(new JsonObject().put("isThinking", true).put("html", MarkdownRenderer.render(part.getString("text", ""))));
         case "tool_call" -> {
           JsonObject call = new JsonObject().put("isToolCall", true)

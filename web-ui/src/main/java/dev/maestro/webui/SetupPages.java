@@ -111,6 +111,22 @@ final class SetupPages {
 
   // ---- tools ----
 
+  /**
+   * An MCP tool's annotations as badges (read-only, destructive, idempotent, open world): hints from the server,
+   * shown so people know what it claims; null for a tool without annotations.
+   */
+  static JsonArray hints(JsonObject tool) {
+    JsonObject a = tool.getJsonObject(dev.maestro.contracts.tool.ToolAnnotations.FIELD);
+    if (a == null) return null;
+    JsonArray out = new JsonArray();
+    if (dev.maestro.contracts.tool.ToolAnnotations.readOnly(tool)) out.add("read-only");
+    else if (dev.maestro.contracts.tool.ToolAnnotations.destructive(tool)) out.add("destructive");
+    else out.add("not destructive");
+    if (Boolean.TRUE.equals(a.getValue(dev.maestro.contracts.tool.ToolAnnotations.IDEMPOTENT))) out.add("idempotent");
+    if (Boolean.TRUE.equals(a.getValue(dev.maestro.contracts.tool.ToolAnnotations.OPEN_WORLD))) out.add("open world");
+    return out;
+  }
+
   void tools(RoutingContext rc) {
     list(rc, "listTools").onSuccess(list -> {
       Map<String, JsonArray> bySource = new LinkedHashMap<>();
@@ -122,7 +138,8 @@ final class SetupPages {
           .forEach(t -> bySource.computeIfAbsent(t.getString("source", "builtin"), k -> new JsonArray())
               .add(t.copy().put("policies", options(POLICIES, t.getString("policy", "ask")))
                   .put("slug", t.getString("name", "").replaceAll("[^A-Za-z0-9_-]", "_"))
-                  .put("sandboxConfined", "bubblewrap".equals(t.getString("sandbox")))));
+                  .put("sandboxConfined", "bubblewrap".equals(t.getString("sandbox")))
+                  .put("hints", hints(t))));
       JsonArray groups = new JsonArray();
       bySource.forEach((source, items) -> groups.add(new JsonObject()
           .put("source", source)

@@ -37,6 +37,11 @@ public class BenchSessionService implements SessionService {
   }
 
   @Override
+  public Future<JsonObject> sendWithAttachments(String userId, String sessionId, String text, io.vertx.core.json.JsonArray attachments) {
+    return send(userId, sessionId, text);
+  }
+
+  @Override
   public Future<JsonObject> send(String userId, String sessionId, String text) {
     String turnId = UUID.randomUUID().toString();
     vertx.runOnContext(v -> {

@@ -50,6 +50,14 @@ public interface SessionService {
   /** Stores the user message, then starts (or refuses) a turn → {messageId, turnId}. */
   Future<JsonObject> send(String userId, String sessionId, String text);
 
+  /**
+   * {@link #send} with MCP resources attached: attachments [{serverId, uri}] (at most
+   * {@link dev.maestro.contracts.tool.McpAttachments#MAX_PER_MESSAGE}) are read through tool-service and stored
+   * with the message as {@code attachment} parts; the model gets them as bounded, untrusted context. An unknown
+   * server or resource is 404, a server that is down 503, and nothing is stored.
+   */
+  Future<JsonObject> sendWithAttachments(String userId, String sessionId, String text, io.vertx.core.json.JsonArray attachments);
+
   Future<Void> cancel(String userId, String sessionId);
 
   Future<Void> compact(String userId, String sessionId);

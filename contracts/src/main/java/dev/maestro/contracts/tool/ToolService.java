@@ -59,4 +59,32 @@ public interface ToolService {
   Future<Void> deleteMcpServer(String serverId);
 
   Future<JsonObject> restartMcpServer(String serverId);
+
+  /**
+   * Resources of one MCP server ({@code serverId}), or of every connected server when null:
+   * [{serverId, server, uri, name, title?, description?, mimeType?}]. Unknown server 404, not connected 503.
+   */
+  Future<List<JsonObject>> listMcpResources(String serverId);
+
+  /**
+   * resources/read → {serverId, server, uri, mimeType?, text, truncated}: text contents joined and cut to
+   * {@link McpAttachments#MAX_CHARS}; binary contents named, not inlined. {@code sessionId} (nullable): the session
+   * using it (its root is offered to the server). Unknown server or URI 404, bad uri 400, not connected 503.
+   */
+  Future<JsonObject> readMcpResource(String serverId, String uri, String sessionId);
+
+  /** Prompts of one server, or of every connected one when null: [{serverId, server, name, title?, description?, arguments:[{name, description?, required}]}]. */
+  Future<List<JsonObject>> listMcpPrompts(String serverId);
+
+  /**
+   * prompts/get → {serverId, server, name, description?, messages:[{role, text}], text} ({@code text}: what becomes
+   * the user's message). Unknown prompt 404; a required argument missing 400 with {errors, arguments}.
+   */
+  Future<JsonObject> getMcpPrompt(String serverId, String name, JsonObject arguments, String sessionId);
+
+  /**
+   * [{server, instructions}]: the instructions (from initialize, bounded) of connected servers that have one of
+   * {@code toolNames} (every server with instructions when empty), for the session's system prompt.
+   */
+  Future<List<JsonObject>> mcpInstructions(List<String> toolNames);
 }

@@ -139,9 +139,17 @@ public class ApiRoutes {
     op("updateSession", c -> id(c).compose(id -> sessions.update(c.userId(), id, c.body())).map(Reply::ok));
     op("deleteSession", c -> id(c).compose(id -> sessions.delete(c.userId(), id)).map(v -> Reply.noContent()));
     op("forkSession", c -> id(c).compose(id -> sessions.fork(c.userId(), id, c.body().getString("atMessageId"))).map(Reply::created));
-    op("sendMessage", c -> id(c).compose(id -> sendLimit(c.principal()).compose(v -> c.body().getString("mode") != null
-            ? runtime.submit(c.userId(), id, c.body().getString("text"), c.body().getString("mode"))
-            : sessions.send(c.userId(), id, c.body().getString("text"))))
+    op("sendMessage", c -> id(c).compose(id -> sendLimit(c.principal()).compose(v -> {
+          String mode = c.body().getString("mode");
+          JsonArray attachments = c.body().getJsonArray("attachments");
+          if (mode != null && attachments != null) {
+            // the queue stores text only: an attachment would be silently dropped
+            return Future.failedFuture(new ServiceException(ErrorCodes.BAD_REQUEST, "attachments: cannot be queued or steered; send them when no turn runs", new JsonObject()));
+          }
+          return mode != null ? runtime.submit(c.userId(), id, c.body().getString("text"), mode)
+              : attachments == null ? sessions.send(c.userId(), id, c.body().getString("text"))
+              : sessions.sendWithAttachments(c.userId(), id, c.body().getString("text"), attachments);
+        }))
         .map(Reply::accepted));
     op("approveToolCall", c -> {
       String callId = c.path("callId");
@@ -183,6 +191,7 @@ public class ApiRoutes {
     op("restartMcpServer", c -> id(c).compose(tools::restartMcpServer).map(Reply::ok));
     op("updateMcpServer", c -> id(c).compose(id -> tools.updateMcpServer(id, c.body())).map(Reply::ok));
     op("deleteMcpServer", c -> id(c).compose(tools::deleteMcpServer).map(v -> Reply.noContent()));
+    mcpResources();
 
     // users
     op("listUsers", c -> users.list(c.query().limit(), c.query().string("cursor", 500)).map(Reply::ok));
@@ -309,6 +318,37 @@ public class ApiRoutes {
     return accounts.login(b.getString("username"), b.getString("password"), c.remoteAddress())
         .compose(user -> tokens.issue(user.getString("userId"), b.getString("name"), exp))
         .map(Reply::created);
+  }
+
+  /** MCP resources and prompts (issue 19): readable by every member, like the server list. */
+  private void mcpResources() {
+    op("listMcpResources", c -> {
+      String serverId = serverIdQuery(c);
+      return tools.listMcpResources(serverId).map(l -> items(l, Function.identity()));
+    });
+    op("readMcpResource", c -> {
+      String uri = c.query().string("uri", 2000);
+      if (uri == null) c.query().error("uri", "is required");
+      c.query().check();
+      return id(c).compose(id -> tools.readMcpResource(id, uri, null)).map(Reply::ok);
+    });
+    op("listMcpPrompts", c -> {
+      String serverId = serverIdQuery(c);
+      return tools.listMcpPrompts(serverId).map(l -> items(l, Function.identity()));
+    });
+    op("getMcpPrompt", c -> {
+      String name = c.path("name");
+      if (name.isEmpty() || name.length() > 100) return notFound("no such prompt");
+      return id(c).compose(id -> tools.getMcpPrompt(id, name, c.body().getJsonObject("arguments", new JsonObject()), null))
+          .map(Reply::ok);
+    });
+  }
+
+  private static String serverIdQuery(Call c) {
+    String serverId = c.query().string("serverId", 100);
+    if (serverId != null && !Ids.valid(serverId)) c.query().error("serverId", "must be a UUID");
+    c.query().check();
+    return serverId;
   }
 
   private Future<Reply> listSessions(Call c) {

@@ -33,6 +33,7 @@ public final class OpenApiDocument {
     webhooks();
     budgets();
     runtime();
+    mcpResources();
     op("get", "/api/v1/openapi.json", "getOpenApi", "This document (public)", null, 200, "meta", true, false);
     doc = new JsonObject()
         .put("openapi", "3.1.0")
@@ -152,7 +153,8 @@ public final class OpenApiDocument {
     op("post", "/api/v1/sessions/{id}/fork", "forkSession", "Copy a session up to a message",
         obj(false).put("properties", new JsonObject().put("atMessageId", UUID.copy())), 201, "sessions", false, false);
     op("post", "/api/v1/sessions/{id}/messages", "sendMessage", "Send a user message; the reply streams as events",
-        obj(false).put("properties", new JsonObject().put("text", str(200_000).put("minLength", 1))).put("required", req("text")),
+        obj(false).put("properties", new JsonObject().put("text", str(200_000).put("minLength", 1))
+            .put("attachments", McpOps.attachments())).put("required", req("text")),
         202, "sessions", false, false);
     // Answer to tool_approval_required; WebSocket twin: {"type":"approve","sessionId","callId","decision"}.
     op("post", "/api/v1/sessions/{id}/approvals/{callId}", "approveToolCall", "Allow or deny a tool call waiting for approval",
@@ -214,6 +216,34 @@ public final class OpenApiDocument {
     op("post", "/api/v1/mcp-servers/{id}/restart", "restartMcpServer", "Reconnect an MCP server (admin)", empty(), 200,
         "mcp-servers", false, true);
     op("delete", "/api/v1/mcp-servers/{id}", "deleteMcpServer", "Remove an MCP server (admin)", null, 204, "mcp-servers", false, true);
+  }
+
+  /** Resources and prompts of the MCP servers (issue 19): what the composer attaches and offers as slash commands. */
+  private void mcpResources() {
+    op("get", "/api/v1/mcp-resources", "listMcpResources",
+        "Resources of every connected MCP server (serverId: of one server; 503 when it is not connected)", null, 200,
+        "mcp-servers", false, false);
+    query("/api/v1/mcp-resources", "get", qp("serverId", UUID.copy()));
+    op("get", "/api/v1/mcp-servers/{id}/resource", "readMcpResource",
+        "Read one resource → {serverId, server, uri, mimeType, text, truncated} (text cut to 64 KiB; 404 unknown uri)",
+        null, 200, "mcp-servers", false, false);
+    query("/api/v1/mcp-servers/{id}/resource", "get", qp("uri", str(2000).put("minLength", 1)).put("required", true));
+    op("get", "/api/v1/mcp-prompts", "listMcpPrompts",
+        "Prompts of every connected MCP server, with their arguments (serverId: of one server)", null, 200, "mcp-servers", false, false);
+    query("/api/v1/mcp-prompts", "get", qp("serverId", UUID.copy()));
+    op("post", "/api/v1/mcp-servers/{id}/prompts/{name}", "getMcpPrompt",
+        "Get a prompt with arguments → {text, messages, description} (text becomes the user's message); "
+            + "a required argument missing: 400 with errors and the prompt's arguments",
+        obj(false).put("properties", new JsonObject().put("arguments", new JsonObject().put("type", "object")
+            .put("maxProperties", 50).put("additionalProperties", str(10_000)))), 200, "mcp-servers", false, false);
+  }
+
+  /** Adds query parameters to an operation already described. */
+  private void query(String path, String method, JsonObject param) {
+    JsonObject operation = paths.getJsonObject(path).getJsonObject(method);
+    JsonArray params = operation.getJsonArray("parameters");
+    if (params == null) operation.put("parameters", params = new JsonArray());
+    params.add(param);
   }
 
   private void users() {

@@ -215,6 +215,8 @@ public class WsConnection {
         }
         JsonObject sendBody = new JsonObject().put("text", msg);
         if (mode != null) sendBody.put("mode", mode);
+        // MCP resources attached ([{serverId, uri}]): checked by sendMessage's schema like the HTTP body
+        if (frame.getValue("attachments") != null) sendBody.put("attachments", frame.getValue("attachments"));
         reply(ref, "send", sessionId, op("sendMessage", sessionId, Map.of(), sendBody));
       }
       case "cancel" -> reply(ref, "cancel", sessionId, op("cancelTurn", sessionId, Map.of(), null).map(v -> new JsonObject()));

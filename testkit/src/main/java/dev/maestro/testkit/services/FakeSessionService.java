@@ -200,6 +200,17 @@ public final class FakeSessionService implements SessionService {
   }
 
   @Override
+  public Future<JsonObject> sendWithAttachments(String userId, String sessionId, String text, JsonArray attachments) {
+    // the fake stores the references as parts of the user's message, so tests see what reached the session
+    return send(userId, sessionId, text).map(r -> {
+      JsonArray messages = sessions.get(sessionId).getJsonArray("messages");
+      JsonArray content = messages.getJsonObject(messages.size() - 1).getJsonArray("content");
+      attachments.forEach(a -> content.add(((JsonObject) a).copy().put("type", "attachment")));
+      return r;
+    });
+  }
+
+  @Override
   public Future<JsonObject> send(String userId, String sessionId, String text) {
     JsonObject s = owned(userId, sessionId);
     if (s == null) return notFound("session");

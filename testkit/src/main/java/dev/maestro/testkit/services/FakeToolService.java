@@ -136,4 +136,55 @@ public final class FakeToolService implements ToolService {
     s.put("status", "connected").remove("error");
     return Future.succeededFuture(s.copy());
   }
+
+  /** Every known server serves one resource, {@code fake://<server name>/readme}, and one prompt, {@code hello(name)}. */
+  @Override
+  public synchronized Future<List<JsonObject>> listMcpResources(String serverId) {
+    if (serverId != null && !servers.containsKey(serverId)) return notFoundServer(serverId);
+    return Future.succeededFuture(servers.values().stream().filter(s -> serverId == null || serverId.equals(s.getString("id")))
+        .map(s -> new JsonObject().put("serverId", s.getString("id")).put("server", s.getString("name"))
+            .put("uri", "fake://" + s.getString("name") + "/readme").put("name", "readme").put("mimeType", "text/plain")).toList());
+  }
+
+  @Override
+  public synchronized Future<JsonObject> readMcpResource(String serverId, String uri, String sessionId) {
+    JsonObject s = servers.get(serverId);
+    if (s == null) return notFoundServer(serverId);
+    if (!("fake://" + s.getString("name") + "/readme").equals(uri)) {
+      return io.vertx.serviceproxy.ServiceException.fail(dev.maestro.contracts.ErrorCodes.NOT_FOUND, "resource '" + uri + "': no such resource");
+    }
+    return Future.succeededFuture(new JsonObject().put("serverId", serverId).put("server", s.getString("name")).put("uri", uri)
+        .put("mimeType", "text/plain").put("text", "the readme of " + s.getString("name")).put("truncated", false));
+  }
+
+  @Override
+  public synchronized Future<List<JsonObject>> listMcpPrompts(String serverId) {
+    if (serverId != null && !servers.containsKey(serverId)) return notFoundServer(serverId);
+    return Future.succeededFuture(servers.values().stream().filter(s -> serverId == null || serverId.equals(s.getString("id")))
+        .map(s -> new JsonObject().put("serverId", s.getString("id")).put("server", s.getString("name")).put("name", "hello")
+            .put("arguments", new io.vertx.core.json.JsonArray().add(new JsonObject().put("name", "name").put("required", true)))).toList());
+  }
+
+  @Override
+  public synchronized Future<JsonObject> getMcpPrompt(String serverId, String name, JsonObject arguments, String sessionId) {
+    JsonObject s = servers.get(serverId);
+    if (s == null) return notFoundServer(serverId);
+    if (!"hello".equals(name)) return io.vertx.serviceproxy.ServiceException.fail(dev.maestro.contracts.ErrorCodes.NOT_FOUND, "no prompt named '" + name + "'");
+    String who = arguments == null ? null : arguments.getString("name");
+    if (who == null || who.isBlank()) {
+      return io.vertx.serviceproxy.ServiceException.fail(dev.maestro.contracts.ErrorCodes.BAD_REQUEST, "the prompt needs arguments",
+          new JsonObject().put("errors", new io.vertx.core.json.JsonArray().add(new JsonObject().put("field", "arguments.name").put("message", "is required"))));
+    }
+    return Future.succeededFuture(new JsonObject().put("serverId", serverId).put("server", s.getString("name")).put("name", name)
+        .put("text", "Say hello to " + who));
+  }
+
+  private static <T> Future<T> notFoundServer(String serverId) {
+    return io.vertx.serviceproxy.ServiceException.fail(dev.maestro.contracts.ErrorCodes.NOT_FOUND, "no MCP server with id '" + serverId + "'");
+  }
+
+  @Override
+  public Future<List<JsonObject>> mcpInstructions(List<String> toolNames) {
+    return Future.succeededFuture(List.of());
+  }
 }

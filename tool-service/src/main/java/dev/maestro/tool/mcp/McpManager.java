@@ -49,6 +49,7 @@ public class McpManager {
 
   private final ElicitationBridge.Asker elicitations;
   private final McpSandbox sandbox;
+  private final McpRoots roots;
 
   /**
    * elicitations: who answers a server's elicitation/create during a call (the session's user);
@@ -68,7 +69,10 @@ public class McpManager {
     for (String status : List.of(McpConnection.CONNECTED, McpConnection.CONNECTING, McpConnection.FAILED)) {
       io.micrometer.core.instrument.Gauge.builder(dev.maestro.platform.MetricNames.MCP_SERVERS, this, m -> m.countWithStatus(status))
           .description("MCP servers by status").tag("status", status).register(dev.maestro.platform.Observability.registry(vertx));
-    }
+      this.roots = new McpRoots(sandbox == null ? null : sandbox.dataDir());
+    // a session's root moved (project worktree): every server offering it is told, on this context
+    roots.listen((sessionId, root) -> context.runOnContext(v -> connections.values().forEach(c -> c.rootMoved(sessionId, root))));
+  }
   }
 
   /** For the gauge, read off the event loop: a map changing meanwhile gives no figure this scrape, not an error. */
@@ -78,6 +82,14 @@ public class McpManager {
     } catch (RuntimeException changedMeanwhile) {
       return Double.NaN;
     }
+  }
+
+  /**
+   * The roots sessions offer MCP servers: {@code roots().set(sessionId, path)} makes a session offer another
+   * directory (its project worktree) instead of its workspace.
+   */
+  public McpRoots roots() {
+    return roots;
   }
 
   public Future<Void> start() {
@@ -117,6 +129,8 @@ public class McpManager {
         }, sandbox);
     self[0] = c;
     c.elicitation().asker(elicitations);
+    c.onCatalog((kind, uri) -> vertx.eventBus().publish(Addresses.MCP_CATALOG, new JsonObject().put("serverId", id)
+        .put("name", name).put("kind", kind).put("uri", uri)));
     connections.put(id, c);
     c.connect();
   }
@@ -128,7 +142,7 @@ public class McpManager {
       boolean readOnly = t.annotations() != null && Boolean.TRUE.equals(t.annotations().readOnlyHint());
       String description = t.description() != null ? t.description() : t.title() != null ? t.title() : "";
       defs.add(new ToolDef(exposed, "mcp:" + server, description, c.schemaJson(t), true,
-          readOnly ? Policy.ALLOW : Policy.ASK, t.name(), readOnly));
+          readOnly ? Policy.ALLOW : Policy.ASK, t.name(), c.annotationsJson(t)));
     }
     return defs;
   }
@@ -143,7 +157,9 @@ public class McpManager {
     String server = tool.mcpServer();
     McpConnection c = connections.values().stream().filter(x -> x.name().equals(server)).findFirst().orElse(null);
     if (c == null) return Future.succeededFuture(ToolResult.error("MCP server '" + server + "' is not configured or is disabled"));
-    return c.call(tool.remoteName() != null ? tool.remoteName() : tool.name(), args, ctx);
+    // the session's root is announced (list_changed sent) before its call goes out
+    return c.offerRoot(ctx.sessionId(), roots.of(ctx.sessionId()))
+        .compose(v -> c.call(tool.remoteName() != null ? tool.remoteName() : tool.name(), args, ctx));
   }
 
   public Future<List<JsonObject>> list() {
@@ -251,6 +267,8 @@ public class McpManager {
     } else {
       v.put("status", c.status());
       if (c.error() != null) v.put("error", c.error());
+      // what goes into system prompts, shown so people know what the server tells their models
+      if (c.instructions() != null) v.put("instructions", c.instructions());
       if (c.authChallenge() != null) {
         // The UI offers "sign in" (auth-service startMcpOAuth takes this challenge as wwwAuthenticate).
         v.put("authRequired", true).put("wwwAuthenticate", c.authChallenge());
@@ -367,6 +385,88 @@ public class McpManager {
 
   private static JsonObject err(String field, String message) {
     return new JsonObject().put("field", field).put("message", message);
+  }
+
+  /**
+   * Resources of one server ({@code serverId}) or of every connected server (null): each item
+   * {serverId, server, uri, name, title?, description?, mimeType?}. A server that is down is left out of "every".
+   */
+  public Future<List<JsonObject>> resources(String serverId) {
+    return across(serverId, McpConnection::resources);
+  }
+
+  /** Prompts of one server or of every connected one: {serverId, server, name, title?, description?, arguments}. */
+  public Future<List<JsonObject>> prompts(String serverId) {
+    return across(serverId, McpConnection::prompts);
+  }
+
+  /** {serverId, server, uri, mimeType?, text, truncated}; sessionId (may be null): whose use offers its root. */
+  public Future<JsonObject> readResource(String serverId, String uri, String sessionId) {
+    if (uri == null || uri.isBlank() || uri.length() > 2000) {
+      return ServiceException.fail(ErrorCodes.BAD_REQUEST, "invalid resource uri", new JsonObject().put("errors",
+          new JsonArray().add(err("uri", "must be 1-2000 characters"))));
+    }
+    return connection(serverId).compose(c -> {
+      if (sessionId != null) c.offerRoot(sessionId, roots.of(sessionId));
+      return c.readResource(uri).map(r -> r.put("serverId", serverId).put("server", c.name()));
+    });
+  }
+
+  /** prompts/get → {serverId, server, name, description?, messages, text}; missing required arguments: 400. */
+  public Future<JsonObject> prompt(String serverId, String name, JsonObject arguments, String sessionId) {
+    JsonObject args = arguments == null ? new JsonObject() : arguments;
+    if (name == null || name.isBlank() || args.stream().anyMatch(e -> !(e.getValue() instanceof String))) {
+      return ServiceException.fail(ErrorCodes.BAD_REQUEST, "invalid prompt request", new JsonObject().put("errors",
+          new JsonArray().add(err("arguments", "must be an object of string values"))));
+    }
+    return connection(serverId).compose(c -> {
+      if (sessionId != null) c.offerRoot(sessionId, roots.of(sessionId));
+      return c.prompt(name, args.getMap()).map(r -> r.put("serverId", serverId).put("server", c.name()));
+    });
+  }
+
+  /**
+   * {server, instructions} of each connected server that gave instructions and has one of {@code toolNames}
+   * among its tools (all servers with instructions when toolNames is empty).
+   */
+  public List<JsonObject> instructions(java.util.Collection<String> toolNames) {
+    List<JsonObject> out = new ArrayList<>();
+    for (McpConnection c : connections.values()) {
+      if (c.instructions() == null || !McpConnection.CONNECTED.equals(c.status())) continue;
+      boolean used = toolNames == null || toolNames.isEmpty() || registry.all().stream()
+          .anyMatch(t -> c.name().equals(t.mcpServer()) && t.enabled() && toolNames.contains(t.name()));
+      if (used) out.add(new JsonObject().put("server", c.name()).put("instructions", c.instructions()));
+    }
+    out.sort(java.util.Comparator.comparing(j -> j.getString("server")));
+    return out;
+  }
+
+  private Future<McpConnection> connection(String serverId) {
+    return find(serverId).compose(s -> {
+      McpConnection c = connections.get(serverId);
+      return c == null ? ServiceException.fail(ErrorCodes.UNAVAILABLE, "MCP server '" + s.getString("name") + "' is disabled")
+          : Future.succeededFuture(c);
+    });
+  }
+
+  private Future<List<JsonObject>> across(String serverId, java.util.function.Function<McpConnection, Future<List<JsonObject>>> op) {
+    if (serverId != null) {
+      return connection(serverId).compose(c -> op.apply(c).map(l -> tagged(serverId, c, l)));
+    }
+    List<Future<List<JsonObject>>> each = new ArrayList<>();
+    connections.forEach((id, c) -> {
+      if (McpConnection.CONNECTED.equals(c.status())) each.add(op.apply(c).map(l -> tagged(id, c, l)).otherwise(List.of()));
+    });
+    return Future.all(each).map(all -> {
+      List<JsonObject> out = new ArrayList<>();
+      each.forEach(f -> out.addAll(f.result()));
+      out.sort(java.util.Comparator.comparing((JsonObject j) -> j.getString("server")));
+      return out;
+    });
+  }
+
+  private static List<JsonObject> tagged(String serverId, McpConnection c, List<JsonObject> items) {
+    return items.stream().map(j -> j.copy().put("serverId", serverId).put("server", c.name())).toList();
   }
 
   /** For tests: status by server name. */

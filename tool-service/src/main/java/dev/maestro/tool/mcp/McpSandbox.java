@@ -37,6 +37,11 @@ public final class McpSandbox {
     return sandbox;
   }
 
+  /** Maestro's data dir (session workspaces live under it). */
+  Path dataDir() {
+    return dataDir;
+  }
+
   /** One mount as configured: an absolute host path, read-only unless it ends in ":rw". */
   record Mount(Path path, boolean writable) {
     static Mount parse(String spec) {

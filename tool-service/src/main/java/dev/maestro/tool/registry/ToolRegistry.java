@@ -28,14 +28,15 @@ public final class ToolRegistry {
   }
 
   public Future<Void> load() {
-    return pool.query("SELECT name, source, description, input_schema::text AS schema, enabled, policy, remote_name "
-        + "FROM tool ORDER BY source <> 'builtin', name").execute().map(rows -> {
+    return pool.query("SELECT name, source, description, input_schema::text AS schema, enabled, policy, remote_name, "
+        + "annotations::text AS annotations FROM tool ORDER BY source <> 'builtin', name").execute().map(rows -> {
           tools.clear();
           for (Row r : rows) {
             Policy p = Policy.parse(r.getString("policy"));
             tools.put(r.getString("name"), new ToolDef(r.getString("name"), r.getString("source"),
                 r.getString("description"), new JsonObject(r.getString("schema")), r.getBoolean("enabled"),
-                p == null ? Policy.ASK : p, r.getString("remote_name")));
+                p == null ? Policy.ASK : p, r.getString("remote_name"),
+                r.getString("annotations") == null ? null : new JsonObject(r.getString("annotations"))));
           }
           return null;
         });
@@ -63,7 +64,7 @@ public final class ToolRegistry {
       ToolDef merged = existing == null ? d : d.withSettings(existing.enabled(), existing.policy());
       tools.put(d.name(), merged);
       upserts.add(Tuple.of(merged.name(), source, merged.description(), merged.inputSchema(),
-          merged.enabled(), merged.policy().wire(), merged.remoteName()));
+          merged.enabled(), merged.policy().wire(), merged.remoteName(), merged.annotations()));
     }
     List<String> gone = new ArrayList<>();
     tools.values().removeIf(t -> {
@@ -73,9 +74,10 @@ public final class ToolRegistry {
     });
     Future<?> f = Future.succeededFuture();
     if (!upserts.isEmpty()) {
-      f = pool.preparedQuery("INSERT INTO tool (name, source, description, input_schema, enabled, policy, remote_name) "
-          + "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO UPDATE SET source = EXCLUDED.source, "
-          + "description = EXCLUDED.description, input_schema = EXCLUDED.input_schema, remote_name = EXCLUDED.remote_name")
+      f = pool.preparedQuery("INSERT INTO tool (name, source, description, input_schema, enabled, policy, remote_name, annotations) "
+          + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name) DO UPDATE SET source = EXCLUDED.source, "
+          + "description = EXCLUDED.description, input_schema = EXCLUDED.input_schema, remote_name = EXCLUDED.remote_name, "
+          + "annotations = EXCLUDED.annotations")
           .executeBatch(upserts);
     }
     if (!gone.isEmpty()) {

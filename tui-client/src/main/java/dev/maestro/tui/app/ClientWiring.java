@@ -116,6 +116,7 @@ final class ClientWiring implements KeyActions, CommandContext {
     api.listTools().onSuccess(tools -> uiThread.execute(() -> sandboxWarning(ToolsView.sandboxWarning(tools))));
     runsWatcher = new RunsWatcher(vertx, api, state, uiThread);
     runsWatcher.start();
+    refreshMcp();
     if (initialSession != null) {
       openSession(initialSession);
     } else {
@@ -259,6 +260,10 @@ final class ClientWiring implements KeyActions, CommandContext {
     }
     state.scrollFromBottom = 0;
     SlashCommands.Invocation cmd = SlashCommands.parse(text);
+    if (cmd != null && cmd.name().indexOf(':') > 0 && commands.find(cmd.name()) == null) {
+      runMcpPrompt(text.strip());
+      return;
+    }
     if (cmd != null) {
       commands.run(cmd, this);
       return;
@@ -268,6 +273,10 @@ final class ClientWiring implements KeyActions, CommandContext {
       state.error("no session open: /new PROVIDER MODEL or /sessions");
       return;
     }
+    send(message);
+  }
+
+  private void send(String message) {
     String sid = state.sessionId;
     if (state.chat.turnInFlight()) {
       // issue 16: a turn runs — the message is queued by the server and starts after it
@@ -277,13 +286,16 @@ final class ClientWiring implements KeyActions, CommandContext {
       });
       return;
     }
+    // @uri of a known MCP resource attaches it (its content goes to the model as context)
+    io.vertx.core.json.JsonArray attachments = state.mcp.attachments(message);
     state.chat.addLocalUserMessage(message);
+    if (!attachments.isEmpty()) state.flash = "attached " + attachments.size() + " MCP resource(s)";
     onLoop(() -> {
       if (socket.state() == LiveSocket.State.CONNECTED) {
-        socket.send(sid, message).onFailure(t -> onUi(api.sendMessage(sid, message), ack -> { }));
+        socket.send(sid, message, attachments).onFailure(t -> onUi(api.sendMessage(sid, message, attachments), ack -> { }));
       } else {
         // offline WebSocket: post over HTTP; the reply arrives after reconnection via afterSeq
-        onUi(api.sendMessage(sid, message), ack -> { });
+        onUi(api.sendMessage(sid, message, attachments), ack -> { });
       }
     });
   }
@@ -311,6 +323,53 @@ final class ClientWiring implements KeyActions, CommandContext {
     state.chat.markApproval(t.callId, true);
     state.flash = "allowed " + t.name + " for this session";
     onUi(api.allowForSession(sid, t.callId), v -> { });
+  }
+
+  @Override
+  public void refreshMcp() {
+    onLoop(() -> api.listMcpResources().otherwise(java.util.List.of()).compose(resources -> api.listMcpPrompts()
+        .otherwise(java.util.List.of()).map(prompts -> {
+          uiThread.execute(() -> state.mcp.update(resources, prompts));
+          return null;
+        })));
+  }
+
+  /** "/server:prompt args": missing required arguments are asked for one by one, then the prompt's text is sent. */
+  private void runMcpPrompt(String line) {
+    int sp = line.indexOf(' ');
+    String command = sp < 0 ? line : line.substring(0, sp);
+    JsonObject prompt = state.mcp.prompt(command);
+    if (prompt == null) {
+      state.error("unknown command " + command + " (no MCP prompt by that name; Tab completes /server:prompt)");
+      refreshMcp();
+      return;
+    }
+    if (state.sessionId == null) {
+      state.error("no session open: /new PROVIDER MODEL or /sessions");
+      return;
+    }
+    java.util.Map<String, String> args = dev.maestro.tui.view.McpCompletion.arguments(prompt, sp < 0 ? "" : line.substring(sp + 1));
+    askThenRun(prompt, args);
+  }
+
+  private void askThenRun(JsonObject prompt, java.util.Map<String, String> args) {
+    java.util.List<JsonObject> missing = dev.maestro.tui.view.McpCompletion.missing(prompt, args);
+    if (!missing.isEmpty()) {
+      JsonObject a = missing.get(0);
+      String label = a.getString("name") + (a.getString("description") != null ? " (" + a.getString("description") + ")" : "") + ": ";
+      state.prompt(label, "", false, value -> {
+        if (value.isBlank()) {
+          state.flash = "prompt cancelled";
+          return;
+        }
+        args.put(a.getString("name"), value);
+        askThenRun(prompt, args);
+      });
+      return;
+    }
+    JsonObject arguments = new JsonObject();
+    args.forEach(arguments::put);
+    onUi(api.getMcpPrompt(prompt.getString("serverId"), prompt.getString("name"), arguments), got -> send(got.getString("text", "")));
   }
 
   @Override

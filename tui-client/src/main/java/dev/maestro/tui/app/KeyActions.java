@@ -36,4 +36,6 @@ public interface KeyActions {
   /** Issue 16: "a" on an approval: allow this call and the tool for the rest of the session. */
   default void allowForSession() {
   }
+  /** Fetches the MCP servers' resources and prompts again (for @ and /server:prompt completion). */
+  default void refreshMcp() { }
 }

@@ -14,6 +14,17 @@ import java.util.function.Predicate;
  * session list's header come from the same table.
  */
 public final class KeyBindings {
+  private static void completeMcp(KeyActions a, KeyStroke k) {
+    String text = input(a).text();
+    String done = a.state().mcp.complete(text);
+    input(a).setText(done);
+    if (done.equals(text)) {
+      java.util.List<String> c = a.state().mcp.candidates(text);
+      a.state().flash = c.isEmpty() ? "no MCP match" : String.join("  ", c.subList(0, Math.min(6, c.size())));
+    }
+    a.refreshMcp();
+  }
+
   /** Matches a key stroke; {@code alt} also covers an ESC read just before it (Alt sent as two reads). */
   @FunctionalInterface
   public interface Key {
@@ -42,7 +53,15 @@ public final class KeyBindings {
       new Binding(Mode.CHAT, "Up/Down history", type(KeyType.ArrowUp), always(), (a, k) -> input(a).up()),
       new Binding(Mode.CHAT, null, type(KeyType.ArrowDown), always(), (a, k) -> input(a).down()),
       new Binding(Mode.CHAT, "Tab complete", type(KeyType.Tab), s -> SlashCommands.isCommand(s.input.text()),
-          (a, k) -> input(a).setText(SlashCommands.complete(input(a).text()))),
+          (a, k) -> {
+            String text = input(a).text();
+            String done = SlashCommands.complete(text);
+            if (done.equals(text) && dev.maestro.tui.view.McpCompletion.wants(text)) completeMcp(a, k);   // /server:prompt
+            else input(a).setText(done);
+          }),
+      // MCP: @ completes a resource URI, /server:prompt a prompt (the lists are fetched again for the next Tab)
+      new Binding(Mode.CHAT, null, type(KeyType.Tab), s -> dev.maestro.tui.view.McpCompletion.wants(s.input.text()),
+          KeyBindings::completeMcp),
       new Binding(Mode.CHAT, "PgUp/PgDn scroll", type(KeyType.PageUp), always(),
           (a, k) -> a.state().scrollFromBottom += page(a.state())),
       new Binding(Mode.CHAT, null, type(KeyType.PageDown), always(),

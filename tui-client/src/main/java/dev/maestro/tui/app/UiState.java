@@ -16,6 +16,8 @@ public final class UiState {
   public final InputEditor input = new InputEditor();
   public final SessionList sessions = new SessionList();
   public final PromptLine prompt = new PromptLine();
+  /** MCP resources and prompts for @ and /server:prompt completion. */
+  public final dev.maestro.tui.view.McpCompletion mcp = new dev.maestro.tui.view.McpCompletion();
   /** The open session, null when none. */
   public String sessionId;
   public String connection = "connecting";

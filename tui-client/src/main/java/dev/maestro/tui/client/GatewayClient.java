@@ -97,6 +97,29 @@ public final class GatewayClient {
         new JsonObject().put("decision", "allow").put("forSession", true)).mapEmpty();
   }
 
+  /** POST messages with MCP resources attached ([{serverId, uri}]). */
+  public Future<JsonObject> sendMessage(String sessionId, String text, io.vertx.core.json.JsonArray attachments) {
+    JsonObject body = new JsonObject().put("text", text);
+    if (attachments != null && !attachments.isEmpty()) body.put("attachments", attachments);
+    return call(HttpMethod.POST, "/api/v1/sessions/" + enc(sessionId) + "/messages", body).map(GatewayClient::json);
+  }
+
+  /** Resources of every connected MCP server: [{serverId, server, uri, name, ...}]. */
+  public Future<List<JsonObject>> listMcpResources() {
+    return get("/api/v1/mcp-resources").map(GatewayClient::items);
+  }
+
+  /** Prompts of every connected MCP server: [{serverId, server, name, arguments}]. */
+  public Future<List<JsonObject>> listMcpPrompts() {
+    return get("/api/v1/mcp-prompts").map(GatewayClient::items);
+  }
+
+  /** prompts/get → {text, messages, description}. */
+  public Future<JsonObject> getMcpPrompt(String serverId, String name, JsonObject arguments) {
+    return call(HttpMethod.POST, "/api/v1/mcp-servers/" + enc(serverId) + "/prompts/" + enc(name),
+        new JsonObject().put("arguments", arguments)).map(GatewayClient::json);
+  }
+
   public Future<Void> cancel(String sessionId) {
     return call(HttpMethod.POST, "/api/v1/sessions/" + enc(sessionId) + "/cancel", new JsonObject()).mapEmpty();
   }

@@ -110,6 +110,13 @@ public final class LiveSocket {
     return write(new JsonObject().put("type", "send").put("sessionId", sessionId).put("text", text));
   }
 
+  /** A message with MCP resources attached ([{serverId, uri}]). */
+  public Future<Void> send(String sessionId, String text, io.vertx.core.json.JsonArray attachments) {
+    JsonObject frame = new JsonObject().put("type", "send").put("sessionId", sessionId).put("text", text);
+    if (attachments != null && !attachments.isEmpty()) frame.put("attachments", attachments);
+    return write(frame);
+  }
+
   public Future<Void> cancel(String sessionId) {
     return write(new JsonObject().put("type", "cancel").put("sessionId", sessionId));
   }
