@@ -69,10 +69,10 @@ public class McpManager {
     for (String status : List.of(McpConnection.CONNECTED, McpConnection.CONNECTING, McpConnection.FAILED)) {
       io.micrometer.core.instrument.Gauge.builder(dev.maestro.platform.MetricNames.MCP_SERVERS, this, m -> m.countWithStatus(status))
           .description("MCP servers by status").tag("status", status).register(dev.maestro.platform.Observability.registry(vertx));
-      this.roots = new McpRoots(sandbox == null ? null : sandbox.dataDir());
+    }
+    this.roots = new McpRoots(sandbox == null ? null : sandbox.dataDir());
     // a session's root moved (project worktree): every server offering it is told, on this context
     roots.listen((sessionId, root) -> context.runOnContext(v -> connections.values().forEach(c -> c.rootMoved(sessionId, root))));
-  }
   }
 
   /** For the gauge, read off the event loop: a map changing meanwhile gives no figure this scrape, not an error. */
