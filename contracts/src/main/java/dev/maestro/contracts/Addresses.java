@@ -23,6 +23,12 @@ public final class Addresses {
    */
   public static final String GATEWAY_REVOKED = "maestro.gateway.revoked";
 
+  /**
+   * Audit entries ({@link dev.maestro.contracts.audit.AuditEvents}), sent (never published) fire-and-forget:
+   * one gateway's writer stores each entry once.
+   */
+  public static final String AUDIT = "maestro.audit";
+
   /** Cluster-wide AsyncMap (not an address) of session id → live owner, kept by session-service's routers. */
   public static final String SESSION_OWNERS_MAP = "maestro.session.owners";
 

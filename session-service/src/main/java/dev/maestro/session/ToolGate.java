@@ -78,6 +78,19 @@ final class ToolGate {
     };
   }
 
+  private String auditUserId;
+
+  /** Whose tool calls these are, for the audit entries of their execution. */
+  void auditAs(String userId) {
+    this.auditUserId = userId;
+  }
+
+  private Future<JsonObject> audited(JsonObject call, Future<JsonObject> result) {
+    return result.andThen(ar -> SessionAudit.toolCall(vertx, auditUserId, sessionId, call.getString("callId"), call.getString("name"),
+        ar.failed() || ar.result().getBoolean("isError", false) ? dev.maestro.contracts.audit.AuditEvents.FAILURE
+            : dev.maestro.contracts.audit.AuditEvents.SUCCESS));
+  }
+
   void offer(List<JsonObject> tools) {
     offered = tools;
   }
@@ -126,7 +139,10 @@ final class ToolGate {
     }
     if (!tool.getBoolean("enabled", true)) return Future.succeededFuture(errorResult(callId, ToolResults.disabled(name)));
     String policy = tool.getString("policy", "ask");
-    if ("deny".equals(policy)) return Future.succeededFuture(errorResult(callId, ToolResults.deniedByPolicy(name)));
+    if ("deny".equals(policy)) {
+      SessionAudit.toolCall(vertx, auditUserId, sessionId, callId, name, dev.maestro.contracts.audit.AuditEvents.DENIED);
+      return Future.succeededFuture(errorResult(callId, ToolResults.deniedByPolicy(name)));
+    }
     Future<String> decision;
     if ("allow".equals(policy)) {
       decision = Future.succeededFuture("allow");
@@ -138,12 +154,15 @@ final class ToolGate {
     }
     return decision.compose(d -> {
       if (closed) return Future.succeededFuture(errorResult(callId, ToolResults.TURN_CANCELLED));
-      if (!"allow".equals(d)) return Future.succeededFuture(errorResult(callId, ToolResults.USER_DENIED));
+      if (!"allow".equals(d)) {
+        SessionAudit.toolCall(vertx, auditUserId, sessionId, callId, name, dev.maestro.contracts.audit.AuditEvents.DENIED);
+        return Future.succeededFuture(errorResult(callId, ToolResults.USER_DENIED));
+      }
       JsonObject exec = new JsonObject().put("callId", callId).put("sessionId", sessionId).put("name", name)
           .put("arguments", call.getJsonObject("arguments", new JsonObject()))
           .put("timeoutSeconds", settings.toolTimeoutSeconds());
-      return tools.execute(exec).recover(err -> Future.succeededFuture(
-          errorResult(callId, ToolResults.couldNotRun(err.getMessage()))));
+      return audited(call, tools.execute(exec).recover(err -> Future.succeededFuture(
+          errorResult(callId, ToolResults.couldNotRun(err.getMessage())))));
     });
   }
 

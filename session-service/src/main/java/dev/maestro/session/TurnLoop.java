@@ -49,6 +49,7 @@ final class TurnLoop {
     Turn(String id) {
       this.id = id;
       this.gate = new ToolGate(live.sessionId, tools, vertx, settings, live::publish, resolvedElicitations);
+      gate.auditAs(live.session == null ? null : live.session.getString("userId"));
     }
   }
 
@@ -191,6 +192,7 @@ final class TurnLoop {
       live.publish(SessionEvents.messageStarted(assistant.getString("id"), Messages.ASSISTANT));
       StreamedMessage message = t.assistant;
       t.stream = streams.open(request.toJson(), message::accept);
+      SessionAudit.credentialUsed(vertx, live, t.id, request, t.stream.end());
       return t.stream.end().compose(stopReason -> roundDone(t));
     });
   }

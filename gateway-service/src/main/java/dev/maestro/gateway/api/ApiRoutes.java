@@ -182,8 +182,19 @@ public class ApiRoutes {
     op("updateUser", this::updateUser);
     op("deleteUser", this::deleteUser);
 
+    // audit (issue 17)
+    op("listAudit", c -> auditLog == null ? notFound("the audit log is not kept here") : new AuditApi(auditLog).list(c));
+
     operations.checkComplete();
     for (String id : operations.specs().keySet()) route(id);
+  }
+
+  private dev.maestro.gateway.audit.AuditLog auditLog;
+
+  /** Keeps the audit trail: front-door changes and sign-ins are recorded, {@code GET /api/v1/audit} reads it. */
+  public void audit(dev.maestro.gateway.audit.AuditLog log) {
+    this.auditLog = log;
+    operations.auditTo(new dev.maestro.platform.AuditTrail(vertx));
   }
 
   /** The operation layer the WebSocket and the web pages call too. */
@@ -268,7 +279,9 @@ public class ApiRoutes {
     }
     Instant exp = expiresAt;
     return accounts.login(b.getString("username"), b.getString("password"), c.remoteAddress())
-        .compose(user -> tokens.issue(user.getString("userId"), b.getString("name"), exp))
+        .compose(user -> tokens.issue(user.getString("userId"), b.getString("name"), exp)
+            .onSuccess(t -> { if (auditLog != null) new dev.maestro.platform.AuditTrail(vertx).record(user.getString("userId"),
+                "createToken", t.getString("id"), dev.maestro.contracts.audit.AuditEvents.SUCCESS, new JsonObject().put("name", t.getString("name"))); }))
         .map(Reply::created);
   }
 

@@ -28,6 +28,7 @@ public final class OpenApiDocument {
     sessions();
     tools();
     users();
+    audit();
     op("get", "/api/v1/openapi.json", "getOpenApi", "This document (public)", null, 200, "meta", true, false);
     doc = new JsonObject()
         .put("openapi", "3.1.0")
@@ -193,6 +194,12 @@ public final class OpenApiDocument {
     op("delete", "/api/v1/users/{id}", "deleteUser", "Delete a user (admin)", null, 204, "users", false, true);
   }
 
+  /** Issue 17: the audit trail (admin). Filters: user (id or username), action, outcome, from, to (RFC 3339). */
+  private void audit() {
+    op("get", "/api/v1/audit", "listAudit", "Audit entries, newest first (admin): sign-ins, tokens, credential use, "
+        + "admin changes, approvals, tool executions", null, 200, "audit", false, true);
+  }
+
   private void op(String method, String path, String id, String summary, JsonObject body, int status, String tag,
                   boolean isPublic, boolean admin) {
     JsonObject operation = new JsonObject().put("operationId", id).put("summary", summary + (admin ? "" : ""))
@@ -236,6 +243,15 @@ public final class OpenApiDocument {
         q.add(qp("limit", integer(1, 200)));
         q.add(qp("cursor", str(500)));
         if (id.equals("listSessions")) q.add(qp("q", str(500)));
+      }
+      case "listAudit" -> {
+        q.add(qp("user", str(200)));
+        q.add(qp("action", str(100)));
+        q.add(qp("outcome", enumOf(new JsonArray().add("success").add("failure").add("denied"))));
+        q.add(qp("from", str(64).put("format", "date-time")));
+        q.add(qp("to", str(64).put("format", "date-time")));
+        q.add(qp("limit", integer(1, 200)));
+        q.add(qp("cursor", str(30)));
       }
       case "exportSession" -> q.add(qp("format", enumOf(new JsonArray().add("json").add("markdown"))));
       case "sessionEvents" -> q.add(qp("afterSeq", integer(-1, Long.MAX_VALUE)));
