@@ -269,6 +269,12 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("PATCH /api/v1/users/:id", c -> api(PA, "/api/v1/users/" + someUser(), new JsonObject().put("role", "member")),
         200, 403, 401, 401));
     t.add(new Row("DELETE /api/v1/users/:id", c -> api(D, "/api/v1/users/" + someUser(), null), 204, 403, 401, 401));
+    // issue 17: the audit trail (admin) and the OpenAI-compatible door (bearer; an unknown model is a 404 past authorization)
+    t.add(new Row("GET /api/v1/audit", c -> get("/api/v1/audit"), 200, 403, 401, 401));
+    t.add(new Row("POST /v1/chat/completions", c -> api(P, "/v1/chat/completions", new JsonObject().put("model", "gemini/none")
+        .put("messages", new io.vertx.core.json.JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")))),
+        404, 404, 401, 401));
+    t.add(new Row("GET /v1/models", c -> get("/v1/models"), 200, 200, 401, 401));
     // Not an operation: the WebSocket upgrade (a plain GET without upgrade headers past authentication).
     t.add(new Row("GET /api/v1/ws", c -> get("/api/v1/ws"), 400, 400, 401, 401));
     return t;

@@ -185,8 +185,15 @@ public class ApiRoutes {
     // audit (issue 17)
     op("listAudit", c -> auditLog == null ? notFound("the audit log is not kept here") : new AuditApi(auditLog).list(c));
 
+    // the OpenAI-compatible door (issue 17): same operations chain, its own HTTP adapter (OpenAI errors, SSE)
+    var openAi = new dev.maestro.gateway.openai.OpenAiDoor(vertx, auth, operations, sessions, credentials, providers,
+        settings.bodyLimitBytes());
+    op(dev.maestro.gateway.openai.OpenAiDoor.CHAT, openAi::chat);
+    op(dev.maestro.gateway.openai.OpenAiDoor.MODELS, openAi::models);
+
     operations.checkComplete();
-    for (String id : operations.specs().keySet()) route(id);
+    for (String id : operations.specs().keySet()) if (!dev.maestro.gateway.openai.OpenAiDoor.owns(operations.spec(id))) route(id);
+    openAi.mount(router);
   }
 
   private dev.maestro.gateway.audit.AuditLog auditLog;

@@ -29,6 +29,7 @@ public final class OpenApiDocument {
     tools();
     users();
     audit();
+    openAi();
     op("get", "/api/v1/openapi.json", "getOpenApi", "This document (public)", null, 200, "meta", true, false);
     doc = new JsonObject()
         .put("openapi", "3.1.0")
@@ -198,6 +199,24 @@ public final class OpenApiDocument {
   private void audit() {
     op("get", "/api/v1/audit", "listAudit", "Audit entries, newest first (admin): sign-ins, tokens, credential use, "
         + "admin changes, approvals, tool executions", null, 200, "audit", false, true);
+  }
+
+  /**
+   * Issue 17: the OpenAI-compatible door, bearer token only; errors in OpenAI's shape {"error":{message,type,param,code}}
+   * (not problem+json). model = template:<name> or <provider>/<model>; stream:true answers text/event-stream.
+   */
+  private void openAi() {
+    JsonObject message = new JsonObject().put("type", "object").put("properties", new JsonObject()
+            .put("role", enumOf(new JsonArray().add("system").add("developer").add("user").add("assistant").add("tool")))
+            .put("content", new JsonObject().put("type", new JsonArray().add("string").add("array").add("null"))))
+        .put("required", req("role"));
+    op("post", "/v1/chat/completions", "openAiChatCompletions", "OpenAI Chat Completions (stream or not) on a template or a "
+            + "credential's model", obj(true).put("properties", new JsonObject().put("model", str(300).put("minLength", 1))
+            .put("messages", new JsonObject().put("type", "array").put("minItems", 1).put("maxItems", 1000).put("items", message))
+            .put("stream", new JsonObject().put("type", "boolean")))
+            .put("required", req("model", "messages")), 200, "openai", false, false);
+    op("get", "/v1/models", "openAiListModels", "OpenAI model list: template:<name> and <provider>/<model>", null, 200, "openai",
+        false, false);
   }
 
   private void op(String method, String path, String id, String summary, JsonObject body, int status, String tag,
