@@ -330,6 +330,7 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("GET /settings", c -> get("/settings"), 200, 403, LOGIN, LOGIN));
     t.add(new Row("POST /settings/oauth-clients", c -> form("/settings/oauth-clients", "provider", "openai", "name", "C",
         "authorizeUrl", "https://as.example/a", "tokenUrl", "https://as.example/t", "clientId", "cid"), 303, 403, 401, 401));
+    t.add(new Row("GET /audit", c -> get("/audit?outcome=success"), 200, 403, LOGIN, LOGIN));
     t.add(new Row("POST /settings/oauth-clients/:id/delete", c -> form("/settings/oauth-clients/" + client() + "/delete"),
         303, 403, 401, 401));
     return t;

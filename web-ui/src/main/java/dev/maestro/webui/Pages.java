@@ -72,6 +72,8 @@ final class Pages {
     get(router, gateway, "/settings", setup::settings);
     post(router, gateway, "/settings/oauth-clients", setup::addOAuthClient);
     post(router, gateway, "/settings/oauth-clients/:id/delete", setup::deleteOAuthClient);
+
+    get(router, gateway, "/audit", new AuditPage(gateway, renderer)::show);
   }
 
   private static BodyHandler body() {
