@@ -44,6 +44,10 @@ final class SystemFixture {
     for (int i = 0; i < services + 3; i++) members.append(i == 0 ? "" : ",").append("127.0.0.1:").append(CLUSTER_PORT + i);
     env.put("MAESTRO_CLUSTER_MEMBERS", members.toString());
     env.put("MAESTRO_DATA_DIR", data.toString());
+    // the cluster is closed: every service needs the (test) cluster key
+    dev.maestro.testkit.TestClusterKey.settings().forEach(e -> env.put(e.getKey(), String.valueOf(e.getValue())));
+    // the fake upstream runs on loopback (outbound URL policy)
+    env.put("MAESTRO_ALLOWED_PRIVATE_HOSTS", dev.maestro.testkit.TestEnv.ALLOWED_PRIVATE_HOSTS);
     env.put("MAESTRO_ADMIN_PASSWORD", ADMIN_PASSWORD);
     env.put("MAESTRO_RATE_API_PER_MINUTE", "100000000");
     env.put("MAESTRO_RATE_SENDS_PER_MINUTE", "100000000");
