@@ -51,6 +51,9 @@ final class SystemFixture {
     env.put("MAESTRO_ADMIN_PASSWORD", ADMIN_PASSWORD);
     env.put("MAESTRO_RATE_API_PER_MINUTE", "100000000");
     env.put("MAESTRO_RATE_SENDS_PER_MINUTE", "100000000");
+    // every stream of a level is one user's turn at once: lift the per-user limit above the largest level
+    env.put("MAESTRO_SESSION_MAX_TURNS_PER_USER", String.valueOf(Math.max(8, maxLevel * 2 + 16)));
+    env.put("MAESTRO_SESSION_MAX_LIVE_PER_USER", String.valueOf(Math.max(100, maxLevel * 3 + 64)));
     // one upstream connection per concurrent stream (the default pool of 200 would queue the 1,000-stream run)
     env.put("MAESTRO_PROVIDER_POOL_SIZE", String.valueOf(Math.max(200, maxLevel + 64)));
     return env;
