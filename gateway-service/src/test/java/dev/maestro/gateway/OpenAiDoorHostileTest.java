@@ -60,6 +60,12 @@ class OpenAiDoorHostileTest {
     assertThat(error(none, 401).getString("code")).isEqualTo("invalid_api_key");
     assertThat(none.header("WWW-Authenticate")).isEqualTo("Bearer");
     assertThat(error(fx.get("/v1/models", "mst_forged"), 401).getString("type")).isEqualTo("authentication_error");
+    String revoked = fx.adminToken();
+    String revokedId = fx.get("/api/v1/auth/tokens", revoked).json().getJsonArray("items").getJsonObject(0).getString("id");
+    assertThat(fx.call(HttpMethod.DELETE, "/api/v1/auth/tokens/" + revokedId, admin, null).status()).isEqualTo(204);
+    error(fx.post("/v1/chat/completions", revoked, chat("openai/m", user("hi"))), 401);
+    error(fx.call(fx.port(), HttpMethod.GET, "/v1/models", null, null,
+        MultiMap.caseInsensitiveMultiMap().add("Authorization", "Basic YWRtaW46eA==")), 401);
     // a browser's cookie is not a way in (the door takes bearer tokens only, so no CSRF question arises)
     Resp cookie = fx.call(fx.port(), HttpMethod.GET, "/v1/models", null, null,
         MultiMap.caseInsensitiveMultiMap().add("Cookie", "maestro_session=whatever"));
