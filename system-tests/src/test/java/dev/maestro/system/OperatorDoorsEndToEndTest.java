@@ -183,6 +183,37 @@ class OperatorDoorsEndToEndTest {
   }
 
   @Test
+  void aTemplateCallWaitsForItsApprovalAndAnswersOnceSomeoneAllows() throws Exception {
+    assertThat(post("/api/v1/templates", new JsonObject().put("name", "door-waiter").put("provider", "openai")
+        .put("model", "gpt-4o-mini").put("tools", new JsonArray().add("write_file"))).statusCode()).isEqualTo(201);
+    var call = http.post(port, "127.0.0.1", "/v1/chat/completions").bearerTokenAuthentication(token)
+        .sendJsonObject(new JsonObject().put("model", "template:door-waiter").put("messages", new JsonArray().add(new JsonObject()
+            .put("role", "user").put("content", "call tool write_file with {\"path\":\"wait.txt\",\"content\":\"x\"}"))));
+    // the door's session, and the approval it waits for (any Maestro client could give it)
+    String[] found = new String[2];
+    Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> {
+      for (Object o : get("/api/v1/sessions").bodyAsJsonObject().getJsonArray("items")) {
+        if ("openai template:door-waiter".equals(((JsonObject) o).getString("title"))) found[0] = ((JsonObject) o).getString("id");
+      }
+      if (found[0] == null) return false;
+      for (Object o : get("/api/v1/sessions/" + found[0] + "/events?afterSeq=-1").bodyAsJsonObject().getJsonArray("items")) {
+        JsonObject e = ((JsonObject) o).getJsonObject("event");
+        if ("approval_required".equals(e.getString("type"))) found[1] = e.getString("callId");
+      }
+      return found[1] != null;
+    });
+    assertThat(call.isComplete()).as("the call waits for the approval").isFalse();
+    assertThat(post("/api/v1/sessions/" + found[0] + "/approvals/" + found[1], new JsonObject().put("decision", "allow"))
+        .statusCode()).isEqualTo(204);
+    HttpResponse<Buffer> answer = call.await(30, TimeUnit.SECONDS);
+    assertThat(answer.statusCode()).as(answer.bodyAsString()).isEqualTo(200);
+    assertThat(answer.bodyAsJsonObject().getString("object")).isEqualTo("chat.completion");
+    assertThat(answer.bodyAsJsonObject().getJsonArray("choices").getJsonObject(0).getString("finish_reason")).isEqualTo("stop");
+    JsonObject ran = awaitAudit("action=executeTool&outcome=success", e -> found[0].equals(e.getJsonObject("detail").getString("sessionId")));
+    assertThat(ran.getString("target")).isEqualTo("write_file");
+  }
+
+  @Test
   void curlStreamsSseChunksAndGetsOpenAiShapedErrors() throws Exception {
     String url = "http://127.0.0.1:" + port + "/v1/chat/completions";
     String body = new JsonObject().put("model", "openai/gpt-4o-mini").put("stream", true)
