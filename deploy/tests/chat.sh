@@ -22,3 +22,11 @@ if [ -f "$(dirname "$0")/../../tui-client/target/tui-client-0.1.0-SNAPSHOT-fat.j
   [[ "$out" == *"Echo: second message"* ]] || { echo "tui send: unexpected output '$out'" >&2; exit 1; }
   echo "tui send: OK"
 fi
+# issue 17: the OpenAI-compatible door with curl, non-streaming and streaming, on the demo credential's model
+V1='{"model":"openai-compatible/demo-model","messages":[{"role":"user","content":"hello v1"}]'
+out="$(curl -sf "${H[@]}" -d "$V1}" "$URL/v1/chat/completions" | j 'd["object"]+" "+d["choices"][0]["message"]["content"]')"
+[[ "$out" == "chat.completion Echo: hello v1" ]] || { echo "/v1 chat: unexpected '$out'" >&2; exit 1; }
+sse="$(curl -sfN "${H[@]}" -d "$V1,\"stream\":true}" "$URL/v1/chat/completions")"
+[[ "$(printf '%s\n' "$sse" | grep '^data: ' | tail -1)" == "data: [DONE]" && "$sse" == *chat.completion.chunk* ]] \
+  || { echo "/v1 stream: unexpected '$sse'" >&2; exit 1; }
+echo "/v1 chat completions (curl, stream and not): OK"

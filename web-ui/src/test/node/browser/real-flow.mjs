@@ -537,6 +537,19 @@ try {
     expect(/Monthly budget removed/.test(removed), '/usage: the budget is removed again', removed.trim());
   });
 
+  await soft('audit filter', async () => {
+    // issue 17: the admin's Audit page, filtered to tool executions, lists the run_command of the chat above
+    await page.goto(new URL('/audit', BASE).href);
+    await page.fill('#a-action', 'executeTool');
+    await Promise.all([page.waitForURL(u => u.pathname === '/audit' && u.search.includes('action=executeTool'), { timeout: T }),
+      page.click('#audit-filter button[type=submit]')]);
+    const list = (await page.locator('#audit-list').count()) ? await page.textContent('#audit-list') : '';
+    expect(list.includes('run_command') && !list.includes('signIn'), '/audit: the filter shows the tool execution of the chat',
+      list.slice(0, 200));
+    await noHorizontalScroll(page, '/audit at 390');
+    await shot(page, 'audit-390');
+  });
+
   // ---- sign out ----
   await soft('sign out', async () => {
     await page.goto(new URL('/sessions', BASE).href);

@@ -40,6 +40,12 @@ public final class Addresses {
    */
   public static final String EVENTS = "maestro.events";
 
+  /**
+   * Audit entries ({@link dev.maestro.contracts.audit.AuditEvents}), sent (never published) fire-and-forget:
+   * one gateway's writer stores each entry once.
+   */
+  public static final String AUDIT = "maestro.audit";
+
   /** Cluster-wide AsyncMap (not an address) of session id → live owner, kept by session-service's routers. */
   public static final String SESSION_OWNERS_MAP = "maestro.session.owners";
 

@@ -60,6 +60,7 @@ public class GatewayVerticle extends VerticleBase {
   private Router router;
   private Accounts accounts;
   private WebhookDispatcher webhooks;
+  private dev.maestro.gateway.audit.AuditLog auditLog;
 
   @Override
   public Future<?> start() {
@@ -104,6 +105,9 @@ public class GatewayVerticle extends VerticleBase {
     ApiRoutes api1 = new ApiRoutes(vertx, router, new OpenApiDocument(), auth, accounts, users, tokens, limiter, presence, settings,
         sessions, credentials, ToolService.createProxy(vertx), ProviderService.createProxy(vertx),
         cfg.publicUrl() + "/oauth/callback");
+    auditLog = new dev.maestro.gateway.audit.AuditLog(vertx, pool);
+    api1.audit(auditLog);
+    accounts.auditTo(new dev.maestro.platform.AuditTrail(vertx));
     webSockets = new WsGateway(vertx, auth, api1.operations(), presence, settings);
     accounts.onSignedOut(key -> vertx.eventBus().publish(Addresses.GATEWAY_REVOKED, new JsonObject().put("webSession", key)));
     accounts.onUserRevoked(id -> vertx.eventBus().publish(Addresses.GATEWAY_REVOKED, new JsonObject().put("userId", id)));
@@ -126,7 +130,7 @@ public class GatewayVerticle extends VerticleBase {
     router.errorHandler(413, rc -> Problems.send(rc, 413, "the body is larger than " + settings.bodyLimitBytes() + " bytes"));
     router.errorHandler(400, rc -> Problems.send(rc, 400, "bad request"));
     router.errorHandler(500, rc -> Problems.fail(rc, rc.failure() == null ? new RuntimeException("unknown") : rc.failure()));
-    return webSockets.start().compose(v -> webhooks.start()).map(router);
+    return webSockets.start().compose(v -> webhooks.start()).compose(v -> auditLog.start()).map(router);
   }
 
   /**

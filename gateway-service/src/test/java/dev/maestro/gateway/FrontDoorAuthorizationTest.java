@@ -311,6 +311,12 @@ class FrontDoorAuthorizationTest {
         new JsonObject().put("monthlyUsd", 5)), 200, 403, 401, 401));
     t.add(new Row("GET /api/v1/usage", c -> get("/api/v1/usage?groupBy=model"), 200, 200, 401, 401));
     runtimeRows(t);
+    // issue 17: the audit trail (admin) and the OpenAI-compatible door (bearer; an unknown model is a 404 past authorization)
+    t.add(new Row("GET /api/v1/audit", c -> get("/api/v1/audit"), 200, 403, 401, 401));
+    t.add(new Row("POST /v1/chat/completions", c -> api(P, "/v1/chat/completions", new JsonObject().put("model", "gemini/none")
+        .put("messages", new io.vertx.core.json.JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")))),
+        404, 404, 401, 401));
+    t.add(new Row("GET /v1/models", c -> get("/v1/models"), 200, 200, 401, 401));
     // Not an operation: the WebSocket upgrade (a plain GET without upgrade headers past authentication).
     t.add(new Row("GET /api/v1/ws", c -> get("/api/v1/ws"), 400, 400, 401, 401));
     return t;
@@ -369,6 +375,7 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("GET /settings", c -> get("/settings"), 200, 403, LOGIN, LOGIN));
     t.add(new Row("POST /settings/oauth-clients", c -> form("/settings/oauth-clients", "provider", "openai", "name", "C",
         "authorizeUrl", "https://as.example/a", "tokenUrl", "https://as.example/t", "clientId", "cid"), 303, 403, 401, 401));
+    t.add(new Row("GET /audit", c -> get("/audit?outcome=success"), 200, 403, LOGIN, LOGIN));
     t.add(new Row("POST /settings/oauth-clients/:id/delete", c -> form("/settings/oauth-clients/" + client() + "/delete"),
         303, 403, 401, 401));
     t.add(new Row("GET /webhooks", c -> get("/webhooks"), 200, 403, LOGIN, LOGIN));

@@ -92,6 +92,19 @@ final class ToolGate {
     this.rules = rules;
   }
 
+  private String auditUserId;
+
+  /** Whose tool calls these are, for the audit entries of their execution. */
+  void auditAs(String userId) {
+    this.auditUserId = userId;
+  }
+
+  private Future<JsonObject> audited(JsonObject call, Future<JsonObject> result) {
+    return result.andThen(ar -> SessionAudit.toolCall(vertx, auditUserId, sessionId, call.getString("callId"), call.getString("name"),
+        ar.failed() || ar.result().getBoolean("isError", false) ? dev.maestro.contracts.audit.AuditEvents.FAILURE
+            : dev.maestro.contracts.audit.AuditEvents.SUCCESS));
+  }
+
   void offer(List<JsonObject> tools) {
     offered = tools;
   }
@@ -142,7 +155,10 @@ final class ToolGate {
     String refused = rules.refusal(tool);
     if (refused != null) return Future.succeededFuture(errorResult(callId, refused));
     String policy = tool.getString("policy", "ask");
-    if ("deny".equals(policy)) return Future.succeededFuture(errorResult(callId, ToolResults.deniedByPolicy(name)));
+    if ("deny".equals(policy)) {
+      SessionAudit.toolCall(vertx, auditUserId, sessionId, callId, name, dev.maestro.contracts.audit.AuditEvents.DENIED);
+      return Future.succeededFuture(errorResult(callId, ToolResults.deniedByPolicy(name)));
+    }
     Future<String> decision;
     if ("allow".equals(policy) || rules.allowedForSession(name)) {
       decision = Future.succeededFuture("allow");
@@ -155,14 +171,17 @@ final class ToolGate {
     }
     return decision.compose(d -> {
       if (closed) return Future.succeededFuture(errorResult(callId, ToolResults.TURN_CANCELLED));
-      if (!"allow".equals(d)) return Future.succeededFuture(errorResult(callId, ToolResults.USER_DENIED));
+      if (!"allow".equals(d)) {
+        SessionAudit.toolCall(vertx, auditUserId, sessionId, callId, name, dev.maestro.contracts.audit.AuditEvents.DENIED);
+        return Future.succeededFuture(errorResult(callId, ToolResults.USER_DENIED));
+      }
       if (subagents != null && Subagents.isTask(name)) return subagents.run(call);
       JsonObject exec = new JsonObject().put("callId", callId).put("sessionId", sessionId).put("name", name)
           .put("arguments", call.getJsonObject("arguments", new JsonObject()))
           .put("timeoutSeconds", settings.toolTimeoutSeconds());
       Future<String> workspace = subagents == null ? Future.succeededFuture(sessionId) : subagents.workspaceId();
-      return workspace.compose(ws -> tools.execute(exec.put("workspaceId", ws))).recover(err -> Future.succeededFuture(
-          errorResult(callId, ToolResults.couldNotRun(err.getMessage()))));
+      return audited(call, workspace.compose(ws -> tools.execute(exec.put("workspaceId", ws))).recover(err -> Future.succeededFuture(
+          errorResult(callId, ToolResults.couldNotRun(err.getMessage())))));
     });
   }
 

@@ -64,6 +64,7 @@ final class TurnLoop {
       this.gate = new ToolGate(live.sessionId, tools, vertx, settings, live::publish, resolvedElicitations);
       gate.subagents(subagents);
       gate.rules(rules);
+      gate.auditAs(live.session == null ? null : live.session.getString("userId"));
     }
   }
 
@@ -274,7 +275,11 @@ final class TurnLoop {
       }
       live.publish(SessionEvents.messageStarted(assistant.getString("id"), Messages.ASSISTANT));
       StreamedMessage message = t.assistant;
-      return guard.send(live.session, request, held, message::accept, s -> t.stream = s, () -> t.finished)
+      // every stream opened (the model, then each fallback) is one use of a credential, for the audit trail
+      return guard.send(live.session, request, held, message::accept, s -> {
+            t.stream = s;
+            SessionAudit.credentialUsed(vertx, live, t.id, request, s.end());
+          }, () -> t.finished)
           .compose(answered -> roundDone(t, answered));
     }, err -> {
       guard.release(held);

@@ -82,6 +82,7 @@ final class Pages {
     get(router, gateway, "/webhooks", webhooks::list);
     post(router, gateway, "/webhooks", webhooks::add);
     post(router, gateway, "/webhooks/:id/delete", webhooks::delete);
+    get(router, gateway, "/audit", new AuditPage(gateway, renderer)::show);
   }
 
   private static BodyHandler body() {

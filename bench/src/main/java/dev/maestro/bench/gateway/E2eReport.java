@@ -12,7 +12,12 @@ import org.HdrHistogram.Histogram;
 
 /** The tables on stdout and {@code bench/target/gateway-e2e-bench.json}. */
 final class E2eReport {
-  record Level(int streams, Phase baseline, Phase system) {}
+  /** {@code openAi}: the same streams through the gateway's OpenAI-compatible door (issue 17), or null. */
+  record Level(int streams, Phase baseline, Phase system, Phase openAi) {
+    Level(int streams, Phase baseline, Phase system) {
+      this(streams, baseline, system, null);
+    }
+  }
 
   private E2eReport() {}
 
@@ -40,6 +45,11 @@ final class E2eReport {
           .put("baseline", phaseJson(b, s)).put("system", phaseJson(y, s))
           .put("addedMicros", new JsonObject().put("chunkP50", addP50).put("chunkP99", addP99)
               .put("ttftP50", addT50).put("ttftP99", addT99)));
+    }
+    openAiTable(levels, s);
+    for (int i = 0; i < levels.size(); i++) {
+      Level l = levels.get(i);
+      if (l.openAi() != null) json.getJsonObject(i).put("openaiDoor", phaseJson(l.openAi(), s));
     }
     System.out.printf("%nPeak RSS (MiB) sampled every 200 ms during the system phase (idle = after start-up)%n");
     List<String> names = new ArrayList<>(idleRss.keySet());
@@ -76,6 +86,27 @@ final class E2eReport {
         .put("idleRssKb", new JsonObject(new LinkedHashMap<String, Object>(idleRss)))
         .put("levels", json).encodePrettily());
     System.out.println("\nJSON written to " + out);
+  }
+
+  /** The OpenAI-compatible door: the same streams as POST /v1/chat/completions (SSE) to the gateway. */
+  private static void openAiTable(List<Level> levels, E2eSettings s) {
+    if (levels.stream().allMatch(l -> l.openAi() == null)) return;
+    System.out.printf("%nThe OpenAI-compatible door: POST /v1/chat/completions (stream) to the gateway, same path behind it; "
+        + "added = door − baseline%n");
+    String head = "%-8s %9s %9s %10s %10s | %10s %10s %10s | %10s %10s %7s%n";
+    System.out.printf(head, "streams", "door p50", "door p99", "added p50", "added p99", "doorTTFT50", "+TTFT p50", "+TTFT p99",
+        "door ch/s", "chunks", "errors");
+    for (Level l : levels) {
+      Phase b = l.baseline();
+      Phase o = l.openAi();
+      if (o == null) continue;
+      System.out.printf("%-8d %9d %9d %10d %10d | %10d %10d %10d | %10.0f %10s %7d%n", l.streams(),
+          o.chunk.getValueAtPercentile(50), o.chunk.getValueAtPercentile(99),
+          o.chunk.getValueAtPercentile(50) - b.chunk.getValueAtPercentile(50),
+          o.chunk.getValueAtPercentile(99) - b.chunk.getValueAtPercentile(99), o.ttft.getValueAtPercentile(50),
+          o.ttft.getValueAtPercentile(50) - b.ttft.getValueAtPercentile(50), o.ttft.getValueAtPercentile(99) - b.ttft.getValueAtPercentile(99),
+          o.chunksPerSecond(), o.chunks + "/" + (long) l.streams() * s.chunks() * o.rounds, o.errors.get());
+    }
   }
 
   static JsonObject phaseJson(Phase p, E2eSettings s) {

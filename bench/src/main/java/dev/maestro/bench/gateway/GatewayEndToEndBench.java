@@ -92,6 +92,8 @@ public final class GatewayEndToEndBench {
       List<String> sessions = SystemFixture.createSessions(http, httpPort, token, credentialId, Math.max(s.maxLevel(), s.warmup()));
       HttpClient direct = vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true)
           .setDefaultHost("127.0.0.1").setDefaultPort(fake.port()), new PoolOptions().setHttp1MaxSize(Math.max(s.maxLevel(), s.warmup()) + 16));
+      HttpClient door = vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true)
+          .setDefaultHost("127.0.0.1").setDefaultPort(httpPort), new PoolOptions().setHttp1MaxSize(Math.max(s.maxLevel(), s.warmup()) + 16));
       rss.start();
       Map<String, Long> idleRss = rss.snapshotAndReset();
 
@@ -100,11 +102,13 @@ public final class GatewayEndToEndBench {
         for (int r = 0; r < 2; r++) {
           StreamPaths.baseline(direct, fake, s, new Phase("warmup-baseline", s.warmup()));
           StreamPaths.system(vertx, fake, s, new Phase("warmup-system", s.warmup()), httpPort, token, sessions);
+          StreamPaths.openAiDoor(door, fake, s, new Phase("warmup-openai", s.warmup()), token);
         }
       }
       for (int n : s.levels()) {
         Phase b = new Phase("baseline@" + n, n);
         Phase sys = new Phase("system@" + n, n);
+        Phase openAi = new Phase("openai@" + n, n);
         int rounds = s.roundsAt(n);
         System.out.printf("level %d: %d round(s) of baseline then system ...%n", n, rounds);
         for (int r = 0; r < rounds; r++) {
@@ -119,14 +123,20 @@ public final class GatewayEndToEndBench {
           sys.cpu(cpu0, rss.cpuMs());
           sys.peak(rss.snapshotAndReset());
           Thread.sleep(300);
+          cpu0 = rss.cpuMs();
+          StreamPaths.openAiDoor(door, fake, s, openAi, token);
+          openAi.cpu(cpu0, rss.cpuMs());
+          openAi.peak(rss.snapshotAndReset());
+          Thread.sleep(300);
         }
-        results.add(new E2eReport.Level(n, b, sys));
+        results.add(new E2eReport.Level(n, b, sys, openAi));
         System.out.printf("level %d: chunk p50 baseline %d µs, system %d µs (%d/%d chunks, %d errors)%n", n,
             b.chunk.getValueAtPercentile(50), sys.chunk.getValueAtPercentile(50), sys.chunks, (long) n * s.chunks() * rounds,
             sys.errors.get() + b.errors.get());
         Thread.sleep(1000);
       }
       direct.close();
+      door.close();
       E2eReport.write(root, s, results, idleRss, services.flags().javaOpts(System.getenv("MAESTRO_JAVA_OPTS")));
     } catch (Throwable e) {
       e.printStackTrace();

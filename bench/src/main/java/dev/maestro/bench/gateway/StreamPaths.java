@@ -34,18 +34,32 @@ final class StreamPaths {
 
   /** N clients read the fake upstream's SSE stream directly. */
   static Phase baseline(HttpClient client, FakeUpstream fake, E2eSettings s, Phase ph) throws Exception {
+    return chatCompletions(client, fake, s, ph, "/v1/chat/completions", "sk-bench", SystemFixture.MODEL);
+  }
+
+  /**
+   * N clients stream {@code POST /v1/chat/completions} from the gateway's OpenAI-compatible door (issue 17)
+   * with the Maestro token; the call goes gateway → session → provider → fake upstream and back as chunks.
+   */
+  static Phase openAiDoor(HttpClient gateway, FakeUpstream fake, E2eSettings s, Phase ph, String token) throws Exception {
+    return chatCompletions(gateway, fake, s, ph, "/v1/chat/completions", token, "openai/" + SystemFixture.MODEL);
+  }
+
+  /** N clients POST a streaming chat completion to client's host and read the SSE chunks. */
+  private static Phase chatCompletions(HttpClient client, FakeUpstream fake, E2eSettings s, Phase ph, String uri, String bearer,
+                                       String model) throws Exception {
     int n = ph.streams;
     fake.clearQueue();
     for (int i = 0; i < n; i++) fake.enqueue(stampedReply(s));
-    String body = new JsonObject().put("model", SystemFixture.MODEL).put("stream", true)
+    String body = new JsonObject().put("model", model).put("stream", true)
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "go"))).encode();
     ph.beginRound();
     CountDownLatch done = ph.done;
     for (int i = 0; i < n; i++) {
       int idx = i;
       ph.sentAt[idx] = EpochClock.nowMicros();
-      client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/chat/completions")
-              .putHeader("content-type", "application/json").putHeader("authorization", "Bearer sk-bench")
+      client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(uri)
+              .putHeader("content-type", "application/json").putHeader("authorization", "Bearer " + bearer)
               .putHeader("accept", "text/event-stream"))
           .compose(req -> req.send(Buffer.buffer(body)))
           .onSuccess(resp -> {

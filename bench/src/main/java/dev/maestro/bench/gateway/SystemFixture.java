@@ -44,9 +44,16 @@ final class SystemFixture {
     for (int i = 0; i < services + 3; i++) members.append(i == 0 ? "" : ",").append("127.0.0.1:").append(CLUSTER_PORT + i);
     env.put("MAESTRO_CLUSTER_MEMBERS", members.toString());
     env.put("MAESTRO_DATA_DIR", data.toString());
+    // the cluster is closed: every service needs the (test) cluster key
+    dev.maestro.testkit.TestClusterKey.settings().forEach(e -> env.put(e.getKey(), String.valueOf(e.getValue())));
+    // the fake upstream runs on loopback (outbound URL policy)
+    env.put("MAESTRO_ALLOWED_PRIVATE_HOSTS", dev.maestro.testkit.TestEnv.ALLOWED_PRIVATE_HOSTS);
     env.put("MAESTRO_ADMIN_PASSWORD", ADMIN_PASSWORD);
     env.put("MAESTRO_RATE_API_PER_MINUTE", "100000000");
     env.put("MAESTRO_RATE_SENDS_PER_MINUTE", "100000000");
+    // every stream of a level is one user's turn at once: lift the per-user limit above the largest level
+    env.put("MAESTRO_SESSION_MAX_TURNS_PER_USER", String.valueOf(Math.max(8, maxLevel * 2 + 16)));
+    env.put("MAESTRO_SESSION_MAX_LIVE_PER_USER", String.valueOf(Math.max(100, maxLevel * 3 + 64)));
     // one upstream connection per concurrent stream (the default pool of 200 would queue the 1,000-stream run)
     env.put("MAESTRO_PROVIDER_POOL_SIZE", String.valueOf(Math.max(200, maxLevel + 64)));
     return env;

@@ -205,8 +205,26 @@ public class ApiRoutes {
     BudgetRoutes.mount(operations, dev.maestro.contracts.budget.BudgetService.createProxy(vertx), users);
 
     runtimeOps();
+    // audit (issue 17)
+    op("listAudit", c -> auditLog == null ? notFound("the audit log is not kept here") : new AuditApi(auditLog).list(c));
+
+    // the OpenAI-compatible door (issue 17): same operations chain, its own HTTP adapter (OpenAI errors, SSE)
+    var openAi = new dev.maestro.gateway.openai.OpenAiDoor(vertx, auth, operations, sessions, credentials, providers,
+        settings.bodyLimitBytes());
+    op(dev.maestro.gateway.openai.OpenAiDoor.CHAT, openAi::chat);
+    op(dev.maestro.gateway.openai.OpenAiDoor.MODELS, openAi::models);
+
     operations.checkComplete();
-    for (String id : operations.specs().keySet()) route(id);
+    for (String id : operations.specs().keySet()) if (!dev.maestro.gateway.openai.OpenAiDoor.owns(operations.spec(id))) route(id);
+    openAi.mount(router);
+  }
+
+  private dev.maestro.gateway.audit.AuditLog auditLog;
+
+  /** Keeps the audit trail: front-door changes and sign-ins are recorded, {@code GET /api/v1/audit} reads it. */
+  public void audit(dev.maestro.gateway.audit.AuditLog log) {
+    this.auditLog = log;
+    operations.auditTo(new dev.maestro.platform.AuditTrail(vertx));
   }
 
   /** Operations registered by their own classes (e.g. webhooks); call before {@link #mount}. */
@@ -316,7 +334,9 @@ public class ApiRoutes {
     }
     Instant exp = expiresAt;
     return accounts.login(b.getString("username"), b.getString("password"), c.remoteAddress())
-        .compose(user -> tokens.issue(user.getString("userId"), b.getString("name"), exp))
+        .compose(user -> tokens.issue(user.getString("userId"), b.getString("name"), exp)
+            .onSuccess(t -> { if (auditLog != null) new dev.maestro.platform.AuditTrail(vertx).record(user.getString("userId"),
+                "createToken", t.getString("id"), dev.maestro.contracts.audit.AuditEvents.SUCCESS, new JsonObject().put("name", t.getString("name"))); }))
         .map(Reply::created);
   }
 

@@ -34,6 +34,8 @@ public final class OpenApiDocument {
     budgets();
     runtime();
     mcpResources();
+    audit();
+    openAi();
     op("get", "/api/v1/openapi.json", "getOpenApi", "This document (public)", null, 200, "meta", true, false);
     doc = new JsonObject()
         .put("openapi", "3.1.0")
@@ -332,6 +334,47 @@ public final class OpenApiDocument {
     operation.put("summary", operation.getString("summary") + summaryNote);
   }
 
+  /** Issue 17: the audit trail (admin). Filters: user (id or username), action, outcome, from, to (RFC 3339). */
+  private void audit() {
+    op("get", "/api/v1/audit", "listAudit", "Audit entries, newest first (admin): sign-ins, tokens, credential use, "
+        + "admin changes, approvals, tool executions", null, 200, "audit", false, true);
+  }
+
+  /**
+   * Issue 17: the OpenAI-compatible door, bearer token only; errors in OpenAI's shape {"error":{message,type,param,code}}
+   * (not problem+json). model = template:<name> or <provider>/<model>; stream:true answers text/event-stream.
+   */
+  private void openAi() {
+    JsonObject message = new JsonObject().put("type", "object").put("properties", new JsonObject()
+            .put("role", enumOf(new JsonArray().add("system").add("developer").add("user").add("assistant").add("tool")))
+            .put("content", new JsonObject().put("type", new JsonArray().add("string").add("array").add("null"))))
+        .put("required", req("role"));
+    op("post", "/v1/chat/completions", "openAiChatCompletions", "OpenAI Chat Completions (stream: text/event-stream of "
+            + "chat.completion.chunk, then data: [DONE]) on template:<name> or <provider>/<model>; bearer token only; errors are "
+            + "OpenAI-shaped {error:{message,type,param,code}}, not problem+json", obj(true).put("properties", new JsonObject().put("model", str(300).put("minLength", 1))
+            .put("messages", new JsonObject().put("type", "array").put("minItems", 1).put("maxItems", 1000).put("items", message))
+            .put("stream", new JsonObject().put("type", "boolean")))
+            .put("required", req("model", "messages")), 200, "openai", false, false);
+    op("get", "/v1/models", "openAiListModels", "OpenAI model list: template:<name> and <provider>/<model>; "
+        + "bearer token only; errors are OpenAI-shaped", null, 200, "openai",
+        false, false);
+    // their errors are OpenAI's body, not problem+json
+    JsonObject openAiError = new JsonObject().put("content", new JsonObject().put("application/json", new JsonObject()
+        .put("schema", obj(false).put("properties", new JsonObject().put("error", obj(true).put("properties", new JsonObject()
+            .put("message", str(5000)).put("type", str(100)).put("param", new JsonObject().put("type", new JsonArray().add("string").add("null")))
+            .put("code", new JsonObject().put("type", new JsonArray().add("string").add("null")))))).put("required", req("error")))));
+    for (String path : new String[] {"/v1/chat/completions", "/v1/models"}) {
+      for (String m : paths.getJsonObject(path).fieldNames()) {
+        paths.getJsonObject(path).getJsonObject(m).put("security", new JsonArray().add(new JsonObject().put("bearer", new JsonArray())));
+        JsonObject responses = paths.getJsonObject(path).getJsonObject(m).getJsonObject("responses");
+        responses.put("4XX", new JsonObject().put("description", "Bad input, auth, unknown model, rate limit").mergeIn(openAiError.copy()));
+        responses.put("5XX", new JsonObject().put("description", "A service or the model failed").mergeIn(openAiError.copy()));
+      }
+    }
+    paths.getJsonObject("/v1/chat/completions").getJsonObject("post").getJsonObject("responses").getJsonObject("200")
+        .getJsonObject("content").put("text/event-stream", new JsonObject().put("schema", str(100_000_000)));
+  }
+
   private void op(String method, String path, String id, String summary, JsonObject body, int status, String tag,
                   boolean isPublic, boolean admin) {
     JsonObject operation = new JsonObject().put("operationId", id).put("summary", summary + (admin ? "" : ""))
@@ -375,6 +418,15 @@ public final class OpenApiDocument {
         q.add(qp("limit", integer(1, 200)));
         q.add(qp("cursor", str(500)));
         if (id.equals("listSessions")) q.add(qp("q", str(500)));
+      }
+      case "listAudit" -> {
+        q.add(qp("user", str(200)));
+        q.add(qp("action", str(100)));
+        q.add(qp("outcome", enumOf(new JsonArray().add("success").add("failure").add("denied"))));
+        q.add(qp("from", str(64).put("format", "date-time")));
+        q.add(qp("to", str(64).put("format", "date-time")));
+        q.add(qp("limit", integer(1, 200)));
+        q.add(qp("cursor", str(30)));
       }
       case "exportSession" -> q.add(qp("format", enumOf(new JsonArray().add("json").add("markdown"))));
       case "sessionEvents" -> q.add(qp("afterSeq", integer(-1, Long.MAX_VALUE)));

@@ -100,6 +100,7 @@ public final class Operations {
     Entry e = entries.get(operationId);
     if (e == null) return ServiceException.fail(ErrorCodes.NOT_FOUND, "no such operation", new JsonObject());
     Future<Principal> who = e.isPublic() ? Future.succeededFuture(null) : current(caller.principal());
+    JsonObject[] checked = new JsonObject[1];
     return who.compose(p -> {
           if (e.admin() && !p.admin()) {
             return ServiceException.<Principal>fail(ErrorCodes.FORBIDDEN, "only an admin may do this", new JsonObject());
@@ -109,12 +110,23 @@ public final class Operations {
         .compose(p -> {
           InputText.check(path, query);
           JsonObject input = validated(e, body.get());
+          checked[0] = input;
           Call call = new Call(p, input, query, path == null ? Map.of() : path, caller.remoteAddress(), caller.origin());
           return e.handler().handle(call).map(r -> {
             query.check();
             return r;
           });
+        })
+        .andThen(ar -> {
+          if (audit != null) audit.after(operationId, e.spec(), caller, path, checked[0], ar);
         });
+  }
+
+  private FrontDoorAudit audit;
+
+  /** Audits every state-changing operation from now on (issue 17: admin changes, approvals, tokens). */
+  public void auditTo(dev.maestro.platform.AuditTrail trail) {
+    this.audit = new FrontDoorAudit(trail);
   }
 
   /** The caller as the user store has it now; 401 when there is none or the user was deleted. */

@@ -58,6 +58,17 @@ public class Accounts {
    * When the hashing queue is already full the attempt is refused (503) before any of this.
    */
   public Future<JsonObject> login(String username, String password, String remoteAddress) {
+    return checkLogin(username, password, remoteAddress).andThen(ar -> SignInAudit.record(audit, username, remoteAddress, ar));
+  }
+
+  private dev.maestro.platform.AuditTrail audit;
+
+  /** Records every sign-in (success and failure) from now on. */
+  public void auditTo(dev.maestro.platform.AuditTrail trail) {
+    this.audit = trail;
+  }
+
+  private Future<JsonObject> checkLogin(String username, String password, String remoteAddress) {
     if (username == null || password == null || username.isEmpty() || username.length() > 200 || password.length() > 1024) {
       return ServiceException.fail(ErrorCodes.UNAUTHORIZED, "wrong username or password", new JsonObject());
     }

@@ -1,0 +1,206 @@
+package dev.maestro.gateway.openai;
+
+import dev.maestro.contracts.Addresses;
+import dev.maestro.contracts.ErrorCodes;
+import dev.maestro.contracts.session.SessionEvents;
+import dev.maestro.contracts.session.SessionService;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * One {@code /v1/chat/completions} call: the conversation is imported as a fresh session of the caller
+ * (earlier messages as history, system messages as its system prompt), the last user message is sent as
+ * a turn, and the session's events are relayed: deltas as {@code chat.completion.chunk}s (stream) or
+ * gathered into one {@code chat.completion}. A template's tools run server-side in the turn; a call that
+ * needs approval waits for someone to approve it in Maestro (web UI, WebSocket, API), or is denied at
+ * once when the template's params say {@code "openaiApprovals":"deny"}. The session is deleted when the
+ * call ends (the audit trail keeps what it did); a client that goes away cancels the turn.
+ */
+final class ChatRun {
+  private static final Logger LOG = LoggerFactory.getLogger(ChatRun.class);
+  /** The longest a call may run (approvals included) before its turn is cancelled. */
+  static final long MAX_RUN_MS = 10 * 60_000L;
+
+  private final Vertx vertx;
+  private final SessionService sessions;
+  private final String userId;
+  private final String modelName;
+  private final boolean stream;
+  private final boolean includeUsage;
+  private final String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+  private final long created = System.currentTimeMillis() / 1000;
+  private final Promise<JsonObject> done = Promise.promise();
+  private final List<Buffer> pending = new ArrayList<>();
+  private final StringBuilder lastMessage = new StringBuilder();
+  private ChatTarget target;
+  private String sessionId;
+  private MessageConsumer<Object> consumer;
+  private HttpServerResponse out;
+  private long inputTokens;
+  private long outputTokens;
+  private JsonObject turnError;
+  private long timer = -1;
+  private boolean finished;
+
+  ChatRun(Vertx vertx, SessionService sessions, String userId, JsonObject body) {
+    this.vertx = vertx;
+    this.sessions = sessions;
+    this.userId = userId;
+    this.modelName = body.getString("model");
+    this.stream = body.getBoolean("stream", false);
+    this.includeUsage = body.getJsonObject("stream_options", new JsonObject()).getBoolean("include_usage", false);
+  }
+
+  boolean streaming() {
+    return stream;
+  }
+
+  /** The conversation and the target → the session created, subscribed and its turn sent. */
+  Future<Void> start(ChatTarget target, Conversation conversation, java.util.function.Supplier<Future<Void>> sendLimit) {
+    this.target = target;
+    JsonObject export = new JsonObject().put("format", "maestro.session.v1").put("session", new JsonObject()
+            .put("title", "openai " + modelName).put("provider", target.provider()).put("model", target.model())
+            .put("systemPrompt", join(target.systemPrompt(), conversation.system()))
+            .put("tools", target.tools()).put("params", target.params()))
+        .put("messages", conversation.history());
+    return sendLimit.get()
+        .compose(v -> sessions.importSession(userId, export))
+        .compose(s -> {
+          sessionId = s.getString("id");
+          return sessions.update(userId, sessionId, new JsonObject().put("credentialId", target.credentialId()));
+        })
+        .compose(s -> {
+          consumer = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), m -> onEvent(m.body()));
+          return consumer.completion();
+        })
+        .compose(v -> sessions.send(userId, sessionId, conversation.lastUserText()))
+        .<Void>mapEmpty()
+        .onSuccess(v -> timer = vertx.setTimer(MAX_RUN_MS, t -> {
+          LOG.info("openai call {}: no answer within {} ms; cancelling its turn", id, MAX_RUN_MS);
+          sessions.cancel(userId, sessionId);
+        }))
+        .onFailure(err -> cleanUp());
+  }
+
+  private static String join(String a, String b) {
+    if (a == null || a.isEmpty()) return b;
+    if (b == null || b.isEmpty()) return a;
+    return a + "\n\n" + b;
+  }
+
+  /** Non-streaming: completes with the chat.completion (or fails with the turn's error). */
+  Future<JsonObject> completion() {
+    return done.future();
+  }
+
+  /** Streaming: takes the response (headers not yet written) and writes every chunk to it, then [DONE]. */
+  void attach(HttpServerResponse res) {
+    out = res;
+    res.setChunked(true).setStatusCode(200).putHeader("Content-Type", "text/event-stream; charset=utf-8")
+        .putHeader("Cache-Control", "no-store").putHeader("X-Accel-Buffering", "no");
+    res.closeHandler(v -> clientGone());
+    res.write(sse(OpenAiShapes.chunk(id, created, modelName, new JsonObject().put("role", "assistant").put("content", ""), null)));
+    pending.forEach(res::write);
+    pending.clear();
+    if (finished) res.end();
+  }
+
+  /** The client closed the connection before the end: the turn is cancelled (its end then cleans up). */
+  void clientGone() {
+    if (!finished && sessionId != null) {
+      LOG.info("openai call {}: the client went away; cancelling the turn", id);
+      sessions.cancel(userId, sessionId);
+    }
+  }
+
+  private void onEvent(Object body) {
+    if (!(body instanceof JsonObject envelope) || !(envelope.getValue("event") instanceof JsonObject e)) return;
+    switch (e.getString("type", "")) {
+      case SessionEvents.MESSAGE_STARTED -> lastMessage.setLength(0);
+      case SessionEvents.DELTA -> {
+        String text = e.getString("text", "");
+        lastMessage.append(text);
+        if (stream) emit(sse(OpenAiShapes.chunk(id, created, modelName, new JsonObject().put("content", text), null)));
+      }
+      case SessionEvents.APPROVAL_REQUIRED -> {
+        if (target.denyApprovals()) sessions.approve(userId, sessionId, e.getString("callId"), "deny");
+        else LOG.info("openai call {}: tool call {} waits for approval in session {}", id, e.getString("callId"), sessionId);
+      }
+      case SessionEvents.MESSAGE_COMPLETED -> {
+        JsonObject u = e.getJsonObject("usage", new JsonObject());
+        inputTokens += u.getLong("inputTokens", 0L);
+        outputTokens += u.getLong("outputTokens", 0L);
+      }
+      case SessionEvents.TURN_ERROR -> turnError = new JsonObject().put("code", e.getString("code")).put("message", e.getString("message"));
+      case SessionEvents.TURN_COMPLETED -> finish(e.getString("status", SessionEvents.ERROR));
+      default -> { }
+    }
+  }
+
+  private void finish(String status) {
+    if (finished) return;
+    finished = true;
+    JsonObject usage = OpenAiShapes.usage(inputTokens, outputTokens);
+    boolean ok = SessionEvents.COMPLETE.equals(status);
+    if (stream) {
+      if (ok) {
+        emit(sse(OpenAiShapes.chunk(id, created, modelName, new JsonObject(), "stop")));
+        if (includeUsage) emit(sse(OpenAiShapes.chunk(id, created, modelName, null, null).put("choices", new JsonArray()).put("usage", usage)));
+      } else {
+        emit(sse(OpenAiErrors.of(failure(status)).getJsonObject("body")));
+      }
+      emit(Buffer.buffer("data: [DONE]\n\n"));
+      if (out != null) out.end();
+    } else if (ok) {
+      done.tryComplete(OpenAiShapes.completion(id, created, modelName, lastMessage.toString(), "stop", usage));
+    } else {
+      done.tryFail(failure(status));
+    }
+    cleanUp();
+  }
+
+  /** The turn's failure as the front door maps it: an upstream problem is a 502, a cancelled turn a 499-like 408. */
+  private ServiceException failure(String status) {
+    if (turnError != null) {
+      String code = turnError.getString("code", "error");
+      int http = code.contains("rate") || "429".equals(code) ? 429 : "budget_exceeded".equals(code) ? 402 : 502;
+      return new ServiceException(http, "the model failed: " + turnError.getString("message", code), new JsonObject().put("code", code));
+    }
+    return new ServiceException(ErrorCodes.UNAVAILABLE, "the turn ended " + status, new JsonObject().put("code", status));
+  }
+
+  private void emit(Buffer b) {
+    if (out != null) {
+      if (!out.ended()) out.write(b);
+    } else {
+      pending.add(b);
+    }
+  }
+
+  private static Buffer sse(JsonObject data) {
+    return Buffer.buffer("data: " + data.encode() + "\n\n");
+  }
+
+  private void cleanUp() {
+    finished = true;
+    if (timer >= 0) vertx.cancelTimer(timer);
+    if (consumer != null) consumer.unregister();
+    if (sessionId != null) {
+      String sid = sessionId;
+      sessions.delete(userId, sid).onFailure(err -> LOG.info("openai call {}: session {} not deleted: {}", id, sid, err.getMessage()));
+    }
+  }
+}
