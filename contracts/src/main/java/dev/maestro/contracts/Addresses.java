@@ -11,6 +11,8 @@ public final class Addresses {
   public static final String PROVIDER_SERVICE = "maestro.provider.service";
   public static final String TOOL_SERVICE = "maestro.tool.service";
   public static final String AUTH_SERVICE = "maestro.auth.service";
+  /** ProjectService (projects, session worktrees, checkpoints), served by tool-service. */
+  public static final String PROJECT_SERVICE = "maestro.tool.projects";
 
   /** Published by auth-service when a credential changes status: {@code {credentialId, userId, status}}. */
   public static final String CREDENTIAL_STATUS = "maestro.auth.credential-status";
