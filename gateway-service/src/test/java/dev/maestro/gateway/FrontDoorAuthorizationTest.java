@@ -183,6 +183,24 @@ class FrontDoorAuthorizationTest {
     return fx.sessions.send(c.userId, sessionId, "hi").await().getString("messageId");
   }
 
+  /** A project granted to the caller (admins see every project anyway). */
+  String proj(Caller c) {
+    if (!c.real()) return UUID.randomUUID().toString();
+    return fx.projects.project("p" + UUID.randomUUID().toString().substring(0, 8), c.userId).getString("id");
+  }
+
+  /** A session of the caller on a project granted to them. */
+  String projSess(Caller c) {
+    String s = sess(c);
+    if (c.real()) fx.projects.openSession(c.userId, false, s, proj(c), null).await();
+    return s;
+  }
+
+  String checkpoint(String sessionId) {
+    JsonObject s = fx.projects.sessions.get(sessionId);
+    return s == null ? UUID.randomUUID().toString() : s.getString("checkpoint");
+  }
+
   static Req get(String path) {
     return new Req(HttpMethod.GET, path, null, false);
   }
@@ -269,6 +287,25 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("PATCH /api/v1/users/:id", c -> api(PA, "/api/v1/users/" + someUser(), new JsonObject().put("role", "member")),
         200, 403, 401, 401));
     t.add(new Row("DELETE /api/v1/users/:id", c -> api(D, "/api/v1/users/" + someUser(), null), 204, 403, 401, 401));
+    // projects (issue 15): admins manage, members use what they were granted
+    t.add(new Row("GET /api/v1/projects", c -> get("/api/v1/projects"), 200, 200, 401, 401));
+    t.add(new Row("POST /api/v1/projects", c -> api(P, "/api/v1/projects", new JsonObject().put("name", "p" + UUID.randomUUID()
+        .toString().substring(0, 8)).put("path", "/srv/repo")), 201, 403, 401, 401));
+    t.add(new Row("GET /api/v1/projects/:id", c -> get("/api/v1/projects/" + proj(c)), 200, 200, 401, 401));
+    t.add(new Row("PATCH /api/v1/projects/:id", c -> api(PA, "/api/v1/projects/" + proj(c), new JsonObject().put("name", "renamed")),
+        200, 403, 401, 401));
+    t.add(new Row("DELETE /api/v1/projects/:id", c -> api(D, "/api/v1/projects/" + proj(c), null), 204, 403, 401, 401));
+    t.add(new Row("PUT /api/v1/projects/:id/members", c -> api(PU, "/api/v1/projects/" + proj(c) + "/members",
+        new JsonObject().put("userIds", new io.vertx.core.json.JsonArray().add(UUID.randomUUID().toString()))), 200, 403, 401, 401));
+    t.add(new Row("GET /api/v1/sessions/:id/checkpoints", c -> get("/api/v1/sessions/" + projSess(c) + "/checkpoints"), 200, 200, 401, 401));
+    t.add(new Row("POST /api/v1/sessions/:id/checkpoints/:checkpointId/restore", c -> {
+      String s = projSess(c);
+      return api(P, "/api/v1/sessions/" + s + "/checkpoints/" + checkpoint(s) + "/restore", null);
+    }, 200, 200, 401, 401));
+    t.add(new Row("GET /api/v1/sessions/:id/changes", c -> get("/api/v1/sessions/" + projSess(c) + "/changes"), 200, 200, 401, 401));
+    t.add(new Row("POST /api/v1/sessions/:id/commit", c -> api(P, "/api/v1/sessions/" + projSess(c) + "/commit",
+        new JsonObject().put("message", "m")), 200, 200, 401, 401));
+    t.add(new Row("POST /api/v1/sessions/:id/discard", c -> api(P, "/api/v1/sessions/" + projSess(c) + "/discard", null), 200, 200, 401, 401));
     // Not an operation: the WebSocket upgrade (a plain GET without upgrade headers past authentication).
     t.add(new Row("GET /api/v1/ws", c -> get("/api/v1/ws"), 400, 400, 401, 401));
     return t;

@@ -49,6 +49,7 @@ public class GatewayFixture implements AutoCloseable {
   public final FakeAuthService auth = FakeAuthService.leakingSecrets().authorizeAt("https://auth.example/authorize");
   public final FakeToolService tools = FakeToolService.minimal();
   public final FakeProviderService providers = FakeProviderService.acceptingEveryKey();
+  public final dev.maestro.testkit.services.FakeProjectService projects = new dev.maestro.testkit.services.FakeProjectService();
   public final List<GatewayVerticle> gateways = new ArrayList<>();
   public final WebClient client;
   public io.vertx.core.eventbus.MessageConsumer<JsonObject> sessionBinding;
@@ -68,6 +69,8 @@ public class GatewayFixture implements AutoCloseable {
     binder.setAddress(AuthService.ADDRESS).register(AuthService.class, auth);
     binder.setAddress(ToolService.ADDRESS).register(ToolService.class, tools);
     binder.setAddress(ProviderService.ADDRESS).register(ProviderService.class, providers);
+    binder.setAddress(dev.maestro.contracts.project.ProjectService.ADDRESS)
+        .register(dev.maestro.contracts.project.ProjectService.class, projects);
     long t0 = System.currentTimeMillis();
     addGateway();
     System.out.println("fixture: gateway started in " + (System.currentTimeMillis() - t0) + " ms");

@@ -64,6 +64,7 @@ public class ApiRoutes {
   private final String oauthRedirectUri;
   private final BodyHandler bodyHandler;
   private final Operations operations;
+  private final ProjectRoutes projects;
 
   /** Kept so handlers read the same as before; the same shape as {@link Operations.Handler}. */
   public interface Handler {
@@ -91,6 +92,7 @@ public class ApiRoutes {
     this.oauthRedirectUri = oauthRedirectUri;
     this.bodyHandler = BodyHandler.create(false).setBodyLimit(settings.bodyLimitBytes());
     this.operations = new Operations(openApi, users, limiter, settings);
+    this.projects = new ProjectRoutes(dev.maestro.contracts.project.ProjectService.createProxy(vertx), sessions);
   }
 
   public void mount() {
@@ -128,12 +130,13 @@ public class ApiRoutes {
     op("deleteOAuthClient", c -> id(c).compose(credentials::deleteOAuthClient).map(v -> Reply.noContent()));
 
     // sessions
-    op("createSession", c -> sessions.create(c.userId(), c.body()).map(Reply::created));
+    op("createSession", projects::createSession);
     op("listSessions", this::listSessions);
     op("importSession", c -> sessions.importSession(c.userId(), c.body()).map(Reply::created));
-    op("getSession", c -> id(c).compose(id -> sessions.get(c.userId(), id)).map(Reply::ok));
+    op("getSession", c -> projects.getSession(c, id(c).compose(id -> sessions.get(c.userId(), id))));
     op("updateSession", c -> id(c).compose(id -> sessions.update(c.userId(), id, c.body())).map(Reply::ok));
-    op("deleteSession", c -> id(c).compose(id -> sessions.delete(c.userId(), id)).map(v -> Reply.noContent()));
+    op("deleteSession", c -> id(c).compose(id -> sessions.delete(c.userId(), id).compose(v -> projects.sessionDeleted(id)))
+        .map(v -> Reply.noContent()));
     op("forkSession", c -> id(c).compose(id -> sessions.fork(c.userId(), id, c.body().getString("atMessageId"))).map(Reply::created));
     op("sendMessage", c -> id(c).compose(id -> sendLimit(c.principal()).compose(v -> sessions.send(c.userId(), id, c.body().getString("text"))))
         .map(Reply::accepted));
@@ -181,6 +184,8 @@ public class ApiRoutes {
         c.body().getString("role", "member")).map(Reply::created));
     op("updateUser", this::updateUser);
     op("deleteUser", this::deleteUser);
+
+    projects.mount(this::op);
 
     operations.checkComplete();
     for (String id : operations.specs().keySet()) route(id);
