@@ -35,6 +35,7 @@ final class TurnLoop {
   private final Vertx vertx;
   private final Runnable touched;
   private final Map<String, String> resolvedElicitations = ToolGate.resolvedLedger();
+  private final ProjectRules projectRules;
   private Turn turn;
 
   /** One turn in flight: what cancel has to stop and what late events must be checked against. */
@@ -64,6 +65,7 @@ final class TurnLoop {
     this.settings = settings;
     this.vertx = vertx;
     this.touched = touched;
+    this.projectRules = new ProjectRules(dev.maestro.contracts.project.ProjectService.createProxy(vertx), live);
   }
 
   /** The id of the turn in flight, or null. */
@@ -152,6 +154,7 @@ final class TurnLoop {
   private void start(Turn t) {
     store.session(null, live.sessionId)
         .onSuccess(s -> live.session = s)
+        .compose(s -> projectRules.beforeTurn(t.id).map(s))
         .compose(s -> credentials.checkForTurn(s))
         .compose(v -> offeredTools(live.session))
         .onSuccess(t.gate::offer)
@@ -266,6 +269,7 @@ final class TurnLoop {
           LOG.warn("session {}: cannot store the end of turn {}: {}", live.sessionId, t.id, err.getMessage());
           return Future.succeededFuture();
         })
+        .compose(v -> projectRules.afterTurn(t.id))
         .onComplete(ar -> {
           live.publish(SessionEvents.turnCompleted(t.id, status));
           live.events.turnEnded();
