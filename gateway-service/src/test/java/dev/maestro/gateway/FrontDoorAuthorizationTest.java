@@ -92,7 +92,7 @@ class FrontDoorAuthorizationTest {
     Caller deleted = user(Kind.DELETED);
     // Many unused browser sessions of the user to be deleted: each page row gets one never seen
     // by the gateway since the deletion (the first request of a deleted user ends its session).
-    for (int i = 0; i < 42; i++) deleted.spareCookies.add(browserLogin(deleted.username, deleted.password));
+    for (int i = 0; i < 52; i++) deleted.spareCookies.add(browserLogin(deleted.username, deleted.password));
     assertThat(fx.call(HttpMethod.DELETE, "/api/v1/users/" + deleted.userId, adminToken, null).status()).isEqualTo(204);
     String[] first = browserLogin(admin.username, admin.password);
     admin.cookie = first[0];
@@ -363,6 +363,20 @@ class FrontDoorAuthorizationTest {
         "authorizeUrl", "https://as.example/a", "tokenUrl", "https://as.example/t", "clientId", "cid"), 303, 403, 401, 401));
     t.add(new Row("POST /settings/oauth-clients/:id/delete", c -> form("/settings/oauth-clients/" + client() + "/delete"),
         303, 403, 401, 401));
+    // projects (issue 15)
+    t.add(new Row("GET /projects", c -> get("/projects"), 200, 200, LOGIN, LOGIN));
+    t.add(new Row("POST /projects", c -> form("/projects", "name", "p" + UUID.randomUUID().toString().substring(0, 8), "source", "/srv/r"),
+        303, 403, 401, 401));
+    t.add(new Row("POST /projects/:id/members", c -> form("/projects/" + proj(c) + "/members", "userIds", UUID.randomUUID().toString()),
+        303, 403, 401, 401));
+    t.add(new Row("POST /projects/:id/delete", c -> form("/projects/" + proj(c) + "/delete"), 303, 403, 401, 401));
+    t.add(new Row("GET /sessions/:id/changes", c -> get("/sessions/" + projSess(c) + "/changes"), 200, 200, LOGIN, LOGIN));
+    t.add(new Row("POST /sessions/:id/commit", c -> form("/sessions/" + projSess(c) + "/commit", "message", "m"), 303, 303, 401, 401));
+    t.add(new Row("POST /sessions/:id/discard", c -> form("/sessions/" + projSess(c) + "/discard"), 303, 303, 401, 401));
+    t.add(new Row("POST /sessions/:id/checkpoints/:checkpointId/restore", c -> {
+      String s = projSess(c);
+      return form("/sessions/" + s + "/checkpoints/" + checkpoint(s) + "/restore");
+    }, 303, 303, 401, 401));
     return t;
   }
 

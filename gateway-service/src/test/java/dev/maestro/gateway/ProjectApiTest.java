@@ -69,6 +69,51 @@ class ProjectApiTest {
     assertThat(fx.projects.sessions).doesNotContainKey(id);
   }
 
+  /** Signs in through the login form → {cookie, csrf}. */
+  static String[] browser(JsonObject user) {
+    var r = fx.client.post(fx.port(), "127.0.0.1", "/login").sendForm(io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+        .add("username", user.getString("username")).add("password", "password-" + user.getString("username"))).await();
+    String cookie = r.cookies().stream().filter(c -> c.startsWith("maestro_session=")).map(c -> c.substring(0, c.indexOf(';'))).findFirst().orElseThrow();
+    String html = page(cookie, "/sessions");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"csrf-token\" content=\"([^\"]+)\"").matcher(html);
+    assertThat(m.find()).isTrue();
+    return new String[] {cookie, m.group(1)};
+  }
+
+  static String page(String cookie, String path) {
+    return fx.client.get(fx.port(), "127.0.0.1", path).putHeader("Cookie", cookie).send().await().bodyAsString();
+  }
+
+  static int form(String[] b, String path, String... pairs) {
+    io.vertx.core.MultiMap f = io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("_csrf", b[1]);
+    for (int i = 0; i < pairs.length; i += 2) f.add(pairs[i], pairs[i + 1]);
+    return fx.client.post(fx.port(), "127.0.0.1", path).putHeader("Cookie", b[0]).sendForm(f).await().statusCode();
+  }
+
+  @Test
+  void theChatPageShowsTheProjectAndAColouredChangesPanelWithCommitDiscardAndUndo() {
+    String[] b = browser(alice);
+    String pid = fx.projects.project("webshop", alice.getString("id")).getString("id");
+    fx.auth.createCredential(alice.getString("id"), new JsonObject().put("provider", "openai").put("kind", "api_key").put("label", "k")
+        .put("apiKey", "sk-test-1234")).await();
+    assertThat(page(b[0], "/sessions")).contains("name=\"projectId\"").contains(">webshop (main)</option>");
+    assertThat(page(b[0], "/projects")).contains("webshop").doesNotContain("Add a project");
+    String sid = fx.sessions.create(alice.getString("id"), new JsonObject().put("provider", "openai").put("model", "m")).await().getString("id");
+    fx.projects.openSession(alice.getString("id"), false, sid, pid, null).await();
+    String chat = page(b[0], "/sessions/" + sid);
+    assertThat(chat).contains("branch <code>maestro/" + sid.substring(0, 8) + "</code>")
+        .contains("<span class=\"dl dl-del\">-hello world</span>").contains("<span class=\"dl dl-add\">+hello worktree</span>")
+        .contains("id=\"commit\"").contains("id=\"discard\"").contains("Undo this turn");
+    assertThat(page(b[0], "/sessions/" + sid + "/changes")).startsWith("<section class=\"card changes\" id=\"changes\"");
+    assertThat(form(b, "/sessions/" + sid + "/commit", "message", "Ship it")).isEqualTo(303);
+    assertThat(page(b[0], "/sessions/" + sid)).contains("Committed 0123456789 on maestro/").contains("No uncommitted changes.");
+    assertThat(form(b, "/sessions/" + sid + "/checkpoints/" + fx.projects.sessions.get(sid).getString("checkpoint") + "/restore")).isEqualTo(303);
+    assertThat(page(b[0], "/sessions/" + sid)).contains("Undone: hello.txt restored.");
+    // bob's browser gets nothing of it
+    String[] bb = browser(bob);
+    assertThat(form(bb, "/sessions/" + sid + "/discard")).isEqualTo(404);
+  }
+
   @Test
   void membersCannotRegisterPathsAndBadInputIsA400() {
     Resp member = fx.post("/api/v1/projects", alice.getString("token"), new JsonObject().put("name", "mine").put("path", "/etc"));
