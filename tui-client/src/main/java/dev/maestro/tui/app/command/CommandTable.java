@@ -69,6 +69,9 @@ public final class CommandTable {
           }
         }),
         SlashCommand.of("/thinking", List.of(), (args, ctx) -> ctx.state().showThinking = !ctx.state().showThinking),
+        ProjectCommands.diff(),
+        ProjectCommands.undo(),
+        ProjectCommands.commit(),
         SlashCommand.of("/help", List.of(), (args, ctx) -> ctx.state().chat.addNotice(help(), Tone.SYSTEM)),
         SlashCommand.of("/quit", List.of("/exit", "/q"), (args, ctx) -> ctx.quit())));
   }
