@@ -10,3 +10,5 @@ TOKEN="$(curl -sf -H 'Content-Type: application/json' \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
 TUI_CMD="$ROOT/deploy/maestro tui" E2E_USER=admin E2E_PASSWORD="$MAESTRO_ADMIN_PASSWORD" \
   "$ROOT/tui-client/src/test/e2e/tui-e2e.sh" "$URL" "$TOKEN"
+# projects (issue 15): /diff, /undo, /commit and tui send --project in tmux
+TUI_CMD="$ROOT/deploy/maestro tui" "$ROOT/tui-client/src/test/e2e/tui-projects.sh" "$URL" "$TOKEN"
