@@ -87,7 +87,11 @@ final class Git {
     } catch (IOException ignored) {
       // no stdin for git
     }
-    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readErr(p.getErrorStream(), stderrLines));
+    // stderr on its own thread (not a shared pool): a git that fills the stderr pipe must never wait for a free thread
+    CompletableFuture<String> err = new CompletableFuture<>();
+    Thread errReader = new Thread(() -> err.complete(readErr(p.getErrorStream(), stderrLines)), "git-stderr");
+    errReader.setDaemon(true);
+    errReader.start();
     String out;
     try (InputStream in = p.getInputStream()) {
       out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
