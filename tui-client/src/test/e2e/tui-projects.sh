@@ -79,7 +79,8 @@ api GET "/api/v1/sessions/$SID/changes" | grep -q '"files":\[\]' && pass "after 
 
 $TUI_CMD send --url "$URL" --token "$TOKEN" --session "$SID" "$EDIT" >/dev/null 2>&1 || fail "second edit"
 type_line "/commit tmux commit"
-wait_for "/commit reports the commit on the branch" "on $BRANCH"
+wait_for "/commit reports the commit on the branch" "committed " && screen | grep -qE "committed [0-9a-f]{10} on $BRANCH" \
+  || fail "/commit names the commit and the branch"
 if [ "$(git -C "$REPO" log -1 --format=%s "$BRANCH" 2>/dev/null)" = "tmux commit" ] \
    && [ "$(git -C "$REPO" show "$BRANCH:hello.txt")" = "hello tmux" ]; then pass "the commit is on $BRANCH in the repository"
 else fail "commit on $BRANCH"; fi
