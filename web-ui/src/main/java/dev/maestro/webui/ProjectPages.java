@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -164,9 +163,5 @@ final class ProjectPages {
 
   private static void put(JsonObject o, String k, String v) {
     if (v != null) o.put(k, v);
-  }
-
-  static Map<String, String> none() {
-    return new HashMap<>();
   }
 }
