@@ -40,4 +40,18 @@ if [ $rc -ne 0 ]; then
   echo "browser: FAILED (exit $rc): see the FAIL lines above; screenshots in $SHOTS" >&2
   exit 1
 fi
+# projects (issue 15): a real git repository registered from the Projects page, the Changes panel, undo, commit
+REPO="$(mktemp -d /tmp/maestro-browser-repo.XXXXXX)"
+git -C "$REPO" init -q -b main && printf 'hello world\n' > "$REPO/hello.txt" && git -C "$REPO" add -A \
+  && git -C "$REPO" -c user.name=Browser -c user.email=browser@example.com commit -q -m initial
+set +e
+MAESTRO_URL="$URL" MAESTRO_USER="${MAESTRO_ADMIN_USER:-admin}" MAESTRO_PASSWORD="$MAESTRO_ADMIN_PASSWORD" \
+  MAESTRO_PROVIDER=openai-compatible MAESTRO_PROVIDER_URL="http://127.0.0.1:$MAESTRO_DEMO_PORT/v1" \
+  MAESTRO_PROJECT_REPO="$REPO" CHROMIUM="$CHROMIUM" SCREENSHOTS="$SHOTS" node projects-flow.mjs
+rc=$?
+set -e
+if [ $rc -ne 0 ]; then
+  echo "browser: projects FAILED (exit $rc): see the FAIL line above; screenshots in $SHOTS" >&2
+  exit 1
+fi
 echo "browser: OK (screenshots in $SHOTS)"

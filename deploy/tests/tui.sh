@@ -14,3 +14,5 @@ EVERY="$ROOT/tool-service/src/test/node/mcp"
 [ -f "$EVERY/node_modules/@modelcontextprotocol/server-everything/dist/index.js" ] && export E2E_MCP_DIR="$EVERY"
 TUI_CMD="$ROOT/deploy/maestro tui" E2E_BUDGET=1 E2E_RUNTIME=1 E2E_USER=admin E2E_PASSWORD="$MAESTRO_ADMIN_PASSWORD" \
   "$ROOT/tui-client/src/test/e2e/tui-e2e.sh" "$URL" "$TOKEN"
+# projects (issue 15): /diff, /undo, /commit and tui send --project in tmux
+TUI_CMD="$ROOT/deploy/maestro tui" "$ROOT/tui-client/src/test/e2e/tui-projects.sh" "$URL" "$TOKEN"

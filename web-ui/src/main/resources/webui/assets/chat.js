@@ -474,6 +474,9 @@
         current = null;
         root.setAttribute('data-turn-status', ev.status || 'complete');
         break;
+      case 'files_changed':
+        refreshChanges();
+        break;
       case 'compacted':
         note('Older messages were summarised to save context. Reload to see the summary.');
         break;
@@ -486,6 +489,22 @@
       default:
         break;
     }
+  }
+
+  // Projects: the Changes panel is rendered by the server; a turn that changed files fetches it again.
+  function refreshChanges() {
+    var panel = document.getElementById('changes');
+    if (!panel) return;
+    fetch('/sessions/' + encodeURIComponent(sessionId) + '/changes', { credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var tpl = document.createElement('template');
+        tpl.innerHTML = html;     // rendered and escaped by the server
+        var fresh = tpl.content.querySelector('#changes');
+        if (fresh && panel.isConnected) panel.replaceWith(fresh);
+      })
+      .catch(function () { /* keep the panel as it was */ });
   }
 
   function note(text) {

@@ -15,6 +15,8 @@ public final class Addresses {
   public static final String BUDGET_SERVICE = "maestro.session.budget";
   /** session-service's runtime contract (issue 16): queue and steer, running now, allow for the session. */
   public static final String SESSION_RUNTIME = "maestro.session.runtime";
+  /** ProjectService (projects, session worktrees, checkpoints), served by tool-service. */
+  public static final String PROJECT_SERVICE = "maestro.tool.projects";
 
   /** Published by auth-service when a credential changes status: {@code {credentialId, userId, status}}. */
   public static final String CREDENTIAL_STATUS = "maestro.auth.credential-status";

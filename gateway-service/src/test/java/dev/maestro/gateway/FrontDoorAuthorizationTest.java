@@ -204,6 +204,24 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("GET /api/v1/runs", c -> get("/api/v1/runs?status=queued"), 200, 200, 401, 401));
   }
 
+  /** A project granted to the caller (admins see every project anyway). */
+  String proj(Caller c) {
+    if (!c.real()) return UUID.randomUUID().toString();
+    return fx.projects.project("p" + UUID.randomUUID().toString().substring(0, 8), c.userId).getString("id");
+  }
+
+  /** A session of the caller on a project granted to them. */
+  String projSess(Caller c) {
+    String s = sess(c);
+    if (c.real()) fx.projects.openSession(c.userId, false, s, proj(c), null).await();
+    return s;
+  }
+
+  String checkpoint(String sessionId) {
+    JsonObject s = fx.projects.sessions.get(sessionId);
+    return s == null ? UUID.randomUUID().toString() : s.getString("checkpoint");
+  }
+
   static Req get(String path) {
     return new Req(HttpMethod.GET, path, null, false);
   }
@@ -317,6 +335,25 @@ class FrontDoorAuthorizationTest {
         .put("messages", new io.vertx.core.json.JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")))),
         404, 404, 401, 401));
     t.add(new Row("GET /v1/models", c -> get("/v1/models"), 200, 200, 401, 401));
+    // projects (issue 15): admins manage, members use what they were granted
+    t.add(new Row("GET /api/v1/projects", c -> get("/api/v1/projects"), 200, 200, 401, 401));
+    t.add(new Row("POST /api/v1/projects", c -> api(P, "/api/v1/projects", new JsonObject().put("name", "p" + UUID.randomUUID()
+        .toString().substring(0, 8)).put("path", "/srv/repo")), 201, 403, 401, 401));
+    t.add(new Row("GET /api/v1/projects/:id", c -> get("/api/v1/projects/" + proj(c)), 200, 200, 401, 401));
+    t.add(new Row("PATCH /api/v1/projects/:id", c -> api(PA, "/api/v1/projects/" + proj(c), new JsonObject().put("name", "renamed")),
+        200, 403, 401, 401));
+    t.add(new Row("DELETE /api/v1/projects/:id", c -> api(D, "/api/v1/projects/" + proj(c), null), 204, 403, 401, 401));
+    t.add(new Row("PUT /api/v1/projects/:id/members", c -> api(PU, "/api/v1/projects/" + proj(c) + "/members",
+        new JsonObject().put("userIds", new io.vertx.core.json.JsonArray().add(UUID.randomUUID().toString()))), 200, 403, 401, 401));
+    t.add(new Row("GET /api/v1/sessions/:id/checkpoints", c -> get("/api/v1/sessions/" + projSess(c) + "/checkpoints"), 200, 200, 401, 401));
+    t.add(new Row("POST /api/v1/sessions/:id/checkpoints/:checkpointId/restore", c -> {
+      String s = projSess(c);
+      return api(P, "/api/v1/sessions/" + s + "/checkpoints/" + checkpoint(s) + "/restore", null);
+    }, 200, 200, 401, 401));
+    t.add(new Row("GET /api/v1/sessions/:id/changes", c -> get("/api/v1/sessions/" + projSess(c) + "/changes"), 200, 200, 401, 401));
+    t.add(new Row("POST /api/v1/sessions/:id/commit", c -> api(P, "/api/v1/sessions/" + projSess(c) + "/commit",
+        new JsonObject().put("message", "m")), 200, 200, 401, 401));
+    t.add(new Row("POST /api/v1/sessions/:id/discard", c -> api(P, "/api/v1/sessions/" + projSess(c) + "/discard", null), 200, 200, 401, 401));
     // Not an operation: the WebSocket upgrade (a plain GET without upgrade headers past authentication).
     t.add(new Row("GET /api/v1/ws", c -> get("/api/v1/ws"), 400, 400, 401, 401));
     return t;
@@ -381,6 +418,20 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("GET /webhooks", c -> get("/webhooks"), 200, 403, LOGIN, LOGIN));
     t.add(new Row("POST /webhooks", c -> form("/webhooks", "url", "https://hooks.example/p"), 200, 403, 401, 401));
     t.add(new Row("POST /webhooks/:id/delete", c -> form("/webhooks/" + webhook() + "/delete"), 303, 403, 401, 401));
+    // projects (issue 15)
+    t.add(new Row("GET /projects", c -> get("/projects"), 200, 200, LOGIN, LOGIN));
+    t.add(new Row("POST /projects", c -> form("/projects", "name", "p" + UUID.randomUUID().toString().substring(0, 8), "source", "/srv/r"),
+        303, 403, 401, 401));
+    t.add(new Row("POST /projects/:id/members", c -> form("/projects/" + proj(c) + "/members", "userIds", UUID.randomUUID().toString()),
+        303, 403, 401, 401));
+    t.add(new Row("POST /projects/:id/delete", c -> form("/projects/" + proj(c) + "/delete"), 303, 403, 401, 401));
+    t.add(new Row("GET /sessions/:id/changes", c -> get("/sessions/" + projSess(c) + "/changes"), 200, 200, LOGIN, LOGIN));
+    t.add(new Row("POST /sessions/:id/commit", c -> form("/sessions/" + projSess(c) + "/commit", "message", "m"), 303, 303, 401, 401));
+    t.add(new Row("POST /sessions/:id/discard", c -> form("/sessions/" + projSess(c) + "/discard"), 303, 303, 401, 401));
+    t.add(new Row("POST /sessions/:id/checkpoints/:checkpointId/restore", c -> {
+      String s = projSess(c);
+      return form("/sessions/" + s + "/checkpoints/" + checkpoint(s) + "/restore");
+    }, 303, 303, 401, 401));
     return t;
   }
 

@@ -51,6 +51,7 @@ public class GatewayFixture implements AutoCloseable {
   public final FakeToolService tools = FakeToolService.minimal();
   public final FakeProviderService providers = FakeProviderService.acceptingEveryKey();
   public final dev.maestro.testkit.services.FakeBudgetService budgets = new dev.maestro.testkit.services.FakeBudgetService();
+  public final dev.maestro.testkit.services.FakeProjectService projects = new dev.maestro.testkit.services.FakeProjectService();
   public final List<GatewayVerticle> gateways = new ArrayList<>();
   public final WebClient client;
   public io.vertx.core.eventbus.MessageConsumer<JsonObject> sessionBinding;
@@ -73,6 +74,8 @@ public class GatewayFixture implements AutoCloseable {
     binder.setAddress(dev.maestro.contracts.budget.BudgetService.ADDRESS).register(dev.maestro.contracts.budget.BudgetService.class, budgets);
     binder.setAddress(dev.maestro.contracts.session.SessionRuntime.ADDRESS)
         .register(dev.maestro.contracts.session.SessionRuntime.class, runtime);
+    binder.setAddress(dev.maestro.contracts.project.ProjectService.ADDRESS)
+        .register(dev.maestro.contracts.project.ProjectService.class, projects);
     long t0 = System.currentTimeMillis();
     addGateway();
     System.out.println("fixture: gateway started in " + (System.currentTimeMillis() - t0) + " ms");

@@ -41,6 +41,7 @@ final class TurnLoop {
   private final Map<String, String> resolvedElicitations = ToolGate.resolvedLedger();
   /** Budgets and fallback models around each provider request. */
   private final RequestGuard guard;
+  private final ProjectRules projectRules;
   private Turn turn;
   private final Subagents subagents;
   /** Issue 16: plan mode and approvals, steered messages before each round, the queue after each turn. */
@@ -85,6 +86,7 @@ final class TurnLoop {
     this.guard = new RequestGuard(live.sessionId, streams, new BudgetLedger(store.pool(), java.time.Clock.systemUTC()), models,
         credentials, live::publish);
     this.metrics = SessionMetrics.of(vertx);
+    this.projectRules = new ProjectRules(dev.maestro.contracts.project.ProjectService.createProxy(vertx), live);
   }
 
   /** The id of the turn in flight, or null. */
@@ -212,6 +214,7 @@ final class TurnLoop {
   private void start(Turn t) {
     store.session(null, live.sessionId)
         .onSuccess(s -> live.session = s)
+        .compose(s -> projectRules.beforeTurn(t.id).map(s))
         .compose(s -> credentials.checkForTurn(s))
         .compose(v -> offeredTools(live.session))
         .map(subagents::withTaskTool)
@@ -358,6 +361,7 @@ final class TurnLoop {
           LOG.warn("session {}: cannot store the end of turn {}: {}", live.sessionId, t.id, err.getMessage());
           return Future.succeededFuture();
         })
+        .compose(v -> projectRules.afterTurn(t.id))
         .onComplete(ar -> {
           live.publish(SessionEvents.turnCompleted(t.id, status));
           metrics.turnCompleted(status);

@@ -30,6 +30,8 @@ public class ToolServiceVerticle extends VerticleBase {
   private McpManager mcp;
   private MessageConsumer<JsonObject> binding;
   private ToolServiceImpl service;
+  private dev.maestro.tool.project.ProjectServiceImpl projects;
+  private MessageConsumer<JsonObject> projectBinding;
 
   @Override
   public Future<?> start() {
@@ -42,7 +44,10 @@ public class ToolServiceVerticle extends VerticleBase {
           pool = Database.pool(vertx, cfg, SCHEMA, 8);
           ToolRegistry registry = new ToolRegistry(pool);
           CommandRunner runner = new CommandRunner(vertx, sandbox, toolCfg.outputCap(), System::getenv);
-          BuiltinTools builtins = new BuiltinTools(vertx, cfg.dataDir(), runner, toolCfg.glob());
+          dev.maestro.tool.project.ProjectViews views = new dev.maestro.tool.project.ProjectViews();
+          BuiltinTools builtins = new BuiltinTools(vertx, cfg.dataDir(), runner, toolCfg.glob(), views);
+          projects = new dev.maestro.tool.project.ProjectServiceImpl(vertx, new dev.maestro.tool.project.ProjectStore(pool), views,
+              cfg.dataDir(), sandbox, cfg.outboundPolicy());
           mcp = new McpManager(vertx, context, new McpServerStore(pool), registry, McpSettings.from(config()),
               ElicitationBridge.viaSessions(vertx, elicitationMs), new McpSandbox(sandbox, cfg.dataDir()));
           service = new ToolServiceImpl(vertx, registry, builtins, mcp, sandbox);
@@ -51,6 +56,13 @@ public class ToolServiceVerticle extends VerticleBase {
           return registry.load()
               .compose(v -> registry.replaceSource(ToolDef.BUILTIN, BuiltinTools.definitions()))
               .compose(v -> mcp.start())
+              .compose(v -> projects.start())
+              .compose(v -> {
+                projectBinding = new ServiceBinder(vertx).setAddress(dev.maestro.contracts.project.ProjectService.ADDRESS)
+                    .register(dev.maestro.contracts.project.ProjectService.class,
+                        ServiceFailures.guarded(dev.maestro.contracts.project.ProjectService.class, projects, "tool-service"));
+                return projectBinding.completion();
+              })
               .compose(v -> {
                 binding = new ServiceBinder(vertx).setAddress(ToolService.ADDRESS).register(ToolService.class, ServiceFailures.guarded(ToolService.class, service, "tool-service"));
                 return binding.completion();
@@ -75,6 +87,7 @@ public class ToolServiceVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     Future<?> f = binding == null ? Future.succeededFuture() : binding.unregister();
+    if (projectBinding != null) f = f.compose(v -> projectBinding.unregister()).compose(v -> projects.stop());
     return f.compose(v -> mcp == null ? Future.succeededFuture() : mcp.stop())
         .eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
   }

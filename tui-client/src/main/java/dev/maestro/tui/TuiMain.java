@@ -81,8 +81,9 @@ public final class TuiMain {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     Promise<Void> done = Promise.promise();
     Context ctx = vertx.getOrCreateContext();
-    ctx.runOnContext(v -> new SendMode(vertx, api, settings.url(), settings.token(), out)
-        .run(args.session(), args.text(), args.approve(), args.timeoutSeconds())
+    ctx.runOnContext(v -> ProjectSession.orExisting(api, args.session(), args.project(), args.model())
+        .compose(sessionId -> new SendMode(vertx, api, settings.url(), settings.token(), out)
+            .run(sessionId, args.text(), args.approve(), args.timeoutSeconds()))
         .onComplete(done));
     try {
       done.future().await(args.timeoutSeconds() + 30L, TimeUnit.SECONDS);

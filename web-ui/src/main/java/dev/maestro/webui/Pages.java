@@ -27,6 +27,8 @@ final class Pages {
     AuthPages login = new AuthPages(gateway, renderer);
     SessionPages chat = new SessionPages(gateway, renderer);
     SetupPages setup = new SetupPages(gateway, renderer);
+    ProjectPages projects = new ProjectPages(gateway, renderer);
+    chat.projects(projects);
 
     router.get("/assets/*").handler(StaticHandler.create("webui/assets")
         .setCachingEnabled(true).setMaxAgeSeconds(3600).setIncludeHidden(false).setDirectoryListing(false));
@@ -83,6 +85,14 @@ final class Pages {
     post(router, gateway, "/webhooks", webhooks::add);
     post(router, gateway, "/webhooks/:id/delete", webhooks::delete);
     get(router, gateway, "/audit", new AuditPage(gateway, renderer)::show);
+    get(router, gateway, "/projects", projects::list);
+    post(router, gateway, "/projects", projects::add);
+    post(router, gateway, "/projects/:id/members", projects::members);
+    post(router, gateway, "/projects/:id/delete", projects::delete);
+    get(router, gateway, "/sessions/:id/changes", projects::fragment);
+    post(router, gateway, "/sessions/:id/commit", projects::commit);
+    post(router, gateway, "/sessions/:id/discard", projects::discard);
+    post(router, gateway, "/sessions/:id/checkpoints/:checkpointId/restore", projects::restore);
   }
 
   private static BodyHandler body() {

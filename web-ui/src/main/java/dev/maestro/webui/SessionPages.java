@@ -17,10 +17,16 @@ import java.util.Map;
 final class SessionPages {
   private final WebUiGateway gateway;
   private final PageRenderer pages;
+  private ProjectPages projects;
 
   SessionPages(WebUiGateway gateway, PageRenderer pages) {
     this.gateway = gateway;
     this.pages = pages;
+  }
+
+  /** Projects add a picker to the new-session form and a Changes panel to a project session's chat. */
+  void projects(ProjectPages projects) {
+    this.projects = projects;
   }
 
   private static Map<String, String> id(RoutingContext rc) {
@@ -39,7 +45,8 @@ final class SessionPages {
     Future<JsonObject> list = gateway.call(rc, "listSessions", Map.of(), query, null);
     Future<List<JsonObject>> creds = items(gateway.call(rc, "listCredentials")).recover(e -> Future.succeededFuture(List.of()));
     Future<JsonObject> templates = gateway.call(rc, "listTemplates").recover(e -> Future.succeededFuture(new JsonObject()));
-    Future.all(list, creds, templates).onSuccess(cf -> {
+    Future<JsonArray> projectChoices = projects.picker(rc);
+    Future.all(list, creds, templates, projectChoices).onSuccess(cf -> {
       JsonArray items = new JsonArray();
       for (Object o : list.result().getJsonArray("items", new JsonArray())) {
         JsonObject s = ((JsonObject) o).copy();
@@ -56,7 +63,8 @@ final class SessionPages {
           .put("q", q)
           .put("credentials", credentials)
           .put("hasCredentials", !credentials.isEmpty())
-          .put("templates", templates.result().getJsonArray("items", new JsonArray())));
+          .put("templates", templates.result().getJsonArray("items", new JsonArray()))
+          .put("projects", projectChoices.result()));
     }).onFailure(err -> pages.error(rc, err));
   }
 
@@ -70,6 +78,8 @@ final class SessionPages {
     put(spec, "credentialId", credentialId);
     put(spec, "templateId", templateId);
     put(spec, "systemPrompt", Forms.field(rc, "systemPrompt"));
+    put(spec, "projectId", Forms.field(rc, "projectId"));
+    if (spec.containsKey("projectId")) put(spec, "baseRef", Forms.field(rc, "baseRef"));
     Future<JsonObject> fromCredential = credentialId == null ? Future.succeededFuture(null)
         : gateway.call(rc, "getCredential", id(credentialId), null);
     Future<JsonObject> fromTemplate = templateId == null ? Future.succeededFuture(null) : gateway.call(rc, "getTemplate", id(templateId), null);
@@ -124,7 +134,9 @@ final class SessionPages {
       if (session.getString("credentialId") != null) mq.put("credentialId", session.getString("credentialId"));
       Future<List<JsonObject>> models = items(gateway.call(rc, "listModels", Map.of(), mq, null))
           .recover(e -> Future.succeededFuture(List.of()));
-      return models.map(m -> {
+      Future<JsonObject> changes = session.getJsonObject("project") == null ? Future.succeededFuture(null)
+          : projects.panel(rc, session.getString("id")).recover(e -> Future.succeededFuture(null));
+      return Future.all(models, changes).map(cf -> models.result()).map(m -> {
         JsonObject view = ChatView.of(session);
         JsonObject data = new JsonObject()
             .put("session", session.copy().put("title", blank(session.getString("title")) ? "Untitled session" : session.getString("title")))
@@ -136,6 +148,7 @@ final class SessionPages {
             .put("afterSeq", view.getBoolean("streaming") ? Long.valueOf(0) : afterSeq(session))
             .put("models", new JsonArray(m))
             .put("planMode", "plan".equals(session.getString("mode")));
+        if (changes.result() != null) data.put("changes", changes.result());
         JsonArray openIn = session.getJsonArray("openIn");
         if (openIn != null && !openIn.isEmpty()) data.put("openInText", String.join(", ", openIn.stream().map(String::valueOf).toList()));
         return data;

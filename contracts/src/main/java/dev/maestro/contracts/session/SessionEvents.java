@@ -40,6 +40,10 @@ public final class SessionEvents {
    * once the turn's message_completed comes).
    */
   public static final String TRUNCATED = "truncated";
+  /** Added by session-service after a turn that changed files of a project worktree: {turnId, files:[path]}. */
+  public static final String FILES_CHANGED = "files_changed";
+  /** Added by session-service when a turn of a project session starts with AGENTS.md rules: {turnId, files:[path]}. */
+  public static final String RULES_LOADED = "rules_loaded";
 
   /** Message statuses. */
   public static final String COMPLETE = "complete";
@@ -146,5 +150,13 @@ public final class SessionEvents {
   /** from, to: {provider, model}; code and message: why the first one did not answer. */
   public static JsonObject modelFallback(JsonObject from, JsonObject to, String code, String message) {
     return new JsonObject().put("type", MODEL_FALLBACK).put("from", from).put("to", to).put("code", code).put("message", message);
+  }
+
+  public static JsonObject filesChanged(String turnId, JsonArray files) {
+    return new JsonObject().put("type", FILES_CHANGED).put("turnId", turnId).put("files", files);
+  }
+
+  public static JsonObject rulesLoaded(String turnId, JsonArray files) {
+    return new JsonObject().put("type", RULES_LOADED).put("turnId", turnId).put("files", files);
   }
 }

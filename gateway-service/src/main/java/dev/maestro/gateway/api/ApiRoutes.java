@@ -67,6 +67,7 @@ public class ApiRoutes {
   private final Operations operations;
   private final List<java.util.function.Consumer<Operations>> sections = new ArrayList<>();
   private final SessionRuntime runtime;
+  private final ProjectRoutes projects;
 
   /** Kept so handlers read the same as before; the same shape as {@link Operations.Handler}. */
   public interface Handler {
@@ -95,6 +96,7 @@ public class ApiRoutes {
     this.bodyHandler = BodyHandler.create(false).setBodyLimit(settings.bodyLimitBytes());
     this.operations = new Operations(openApi, users, limiter, settings);
     this.runtime = SessionRuntime.createProxy(vertx);
+    this.projects = new ProjectRoutes(dev.maestro.contracts.project.ProjectService.createProxy(vertx), sessions);
   }
 
   public void mount() {
@@ -132,12 +134,13 @@ public class ApiRoutes {
     op("deleteOAuthClient", c -> id(c).compose(credentials::deleteOAuthClient).map(v -> Reply.noContent()));
 
     // sessions
-    op("createSession", c -> sessions.create(c.userId(), c.body()).map(Reply::created));
+    op("createSession", projects::createSession);
     op("listSessions", this::listSessions);
     op("importSession", c -> sessions.importSession(c.userId(), c.body()).map(Reply::created));
-    op("getSession", c -> id(c).compose(id -> sessions.get(c.userId(), id)).map(Reply::ok));
+    op("getSession", c -> projects.getSession(c, id(c).compose(id -> sessions.get(c.userId(), id))));
     op("updateSession", c -> id(c).compose(id -> sessions.update(c.userId(), id, c.body())).map(Reply::ok));
-    op("deleteSession", c -> id(c).compose(id -> sessions.delete(c.userId(), id)).map(v -> Reply.noContent()));
+    op("deleteSession", c -> id(c).compose(id -> sessions.delete(c.userId(), id).compose(v -> projects.sessionDeleted(id)))
+        .map(v -> Reply.noContent()));
     op("forkSession", c -> id(c).compose(id -> sessions.fork(c.userId(), id, c.body().getString("atMessageId"))).map(Reply::created));
     op("sendMessage", c -> id(c).compose(id -> sendLimit(c.principal()).compose(v -> {
           String mode = c.body().getString("mode");
@@ -213,6 +216,7 @@ public class ApiRoutes {
         settings.bodyLimitBytes());
     op(dev.maestro.gateway.openai.OpenAiDoor.CHAT, openAi::chat);
     op(dev.maestro.gateway.openai.OpenAiDoor.MODELS, openAi::models);
+    projects.mount(this::op);
 
     operations.checkComplete();
     for (String id : operations.specs().keySet()) if (!dev.maestro.gateway.openai.OpenAiDoor.owns(operations.spec(id))) route(id);

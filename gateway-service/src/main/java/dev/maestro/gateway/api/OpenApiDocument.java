@@ -36,6 +36,7 @@ public final class OpenApiDocument {
     mcpResources();
     audit();
     openAi();
+    projects();
     op("get", "/api/v1/openapi.json", "getOpenApi", "This document (public)", null, 200, "meta", true, false);
     doc = new JsonObject()
         .put("openapi", "3.1.0")
@@ -142,7 +143,8 @@ public final class OpenApiDocument {
     op("post", "/api/v1/sessions", "createSession", "Create a session",
         obj(false).put("properties", new JsonObject().put("title", str(500)).put("provider", enumOf(PROVIDERS))
             .put("model", str(200).put("minLength", 1)).put("credentialId", UUID.copy()).put("templateId", UUID.copy())
-            .put("systemPrompt", str(200_000)).put("tools", tools.copy()).put("params", new JsonObject().put("type", "object")))
+            .put("systemPrompt", str(200_000)).put("tools", tools.copy()).put("params", new JsonObject().put("type", "object"))
+            .put("projectId", UUID.copy()).put("baseRef", str(200).put("minLength", 1)))
             .put("anyOf", new JsonArray().add(new JsonObject().put("required", req("provider", "model")))
                 .add(new JsonObject().put("required", req("templateId")))), 201, "sessions", false, false);
     op("get", "/api/v1/sessions", "listSessions", "The caller's sessions (q: full-text search), with openIn", null, 200, "sessions", false, false);
@@ -373,6 +375,47 @@ public final class OpenApiDocument {
     }
     paths.getJsonObject("/v1/chat/completions").getJsonObject("post").getJsonObject("responses").getJsonObject("200")
         .getJsonObject("content").put("text/event-stream", new JsonObject().put("schema", str(100_000_000)));
+  }
+
+  /**
+   * Projects (issue 15): git repositories on the tool-service host that admins register and grant; a session
+   * created with projectId works in its own worktree on branch maestro/&lt;first 8 of the session id&gt;.
+   * Session events of a project session: rules_loaded {turnId, files} and files_changed {turnId, files}.
+   */
+  private void projects() {
+    JsonObject name = str(64).put("pattern", "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
+    JsonObject branch = str(200).put("minLength", 1);
+    op("get", "/api/v1/projects", "listProjects", "Projects: every one for an admin, the granted ones for a member", null, 200,
+        "projects", false, false);
+    op("post", "/api/v1/projects", "createProject", "Register a repository (path on the tool-service host) or clone one "
+            + "(gitUrl: file://, http(s):// under the outbound policy; status cloning with progress until ready) (admin)",
+        obj(false).put("properties", new JsonObject().put("name", name.copy()).put("path", str(4096).put("pattern", "^/"))
+            .put("gitUrl", str(2000).put("minLength", 1)).put("defaultBranch", branch.copy())).put("required", req("name")),
+        201, "projects", false, true);
+    op("get", "/api/v1/projects/{id}", "getProject", "One project (404 unless granted)", null, 200, "projects", false, false);
+    op("patch", "/api/v1/projects/{id}", "updateProject", "Rename a project or change its default branch (admin)",
+        obj(false).put("minProperties", 1).put("properties", new JsonObject().put("name", name.copy()).put("defaultBranch", branch.copy())),
+        200, "projects", false, true);
+    op("delete", "/api/v1/projects/{id}", "deleteProject", "Remove a project (a clone in progress is cancelled; 409 while sessions use it) (admin)",
+        null, 204, "projects", false, true);
+    op("put", "/api/v1/projects/{id}/members", "setProjectMembers", "Replace the members granted the project (admin)",
+        obj(false).put("properties", new JsonObject().put("userIds", new JsonObject().put("type", "array").put("maxItems", 1000)
+            .put("items", UUID.copy()))).put("required", req("userIds")), 200, "projects", false, true);
+    op("get", "/api/v1/sessions/{id}/checkpoints", "listCheckpoints", "Checkpoints of a project session, newest first: "
+        + "{id, turnId, createdAt, filesChanged}", null, 200, "projects", false, false);
+    op("post", "/api/v1/sessions/{id}/checkpoints/{checkpointId}/restore", "restoreCheckpoint",
+        "Put the worktree back exactly as it was at the checkpoint (undo a turn: its checkpoint)", empty(), 200, "projects", false, false);
+    op("get", "/api/v1/sessions/{id}/changes", "sessionChanges", "Uncommitted changes of the session's worktree against its branch: "
+        + "{baseRef, branch, files:[{path,status,additions,deletions}], diff}", null, 200, "projects", false, false);
+    op("post", "/api/v1/sessions/{id}/commit", "commitSession", "Commit the worktree on the session's branch → {commit, branch}",
+        obj(false).put("properties", new JsonObject().put("message", str(10_000).put("minLength", 1))).put("required", req("message")),
+        200, "projects", false, false);
+    op("post", "/api/v1/sessions/{id}/discard", "discardSession", "Put the worktree back to the branch's last commit", empty(), 200,
+        "projects", false, false);
+    for (String[] m : new String[][] {{"/api/v1/sessions/{id}/checkpoints/{checkpointId}/restore", "post"},
+        {"/api/v1/sessions/{id}/discard", "post"}}) {
+      paths.getJsonObject(m[0]).getJsonObject(m[1]).getJsonObject("requestBody").put("required", false);
+    }
   }
 
   private void op(String method, String path, String id, String summary, JsonObject body, int status, String tag,

@@ -23,12 +23,32 @@ public final class BuiltinTools {
   private final Path dataDir;
   private final CommandRunner commands;
   private final FileTools.GlobLimits globLimits;
+  private final SessionViews views;
+
+  /**
+   * What one session's commands see besides its workspace, and extra environment for them (a project session's
+   * worktree needs its repository's git directory). The default: the workspace alone.
+   */
+  public interface SessionViews {
+    Sandbox.View view(String sessionId, Path workspace);
+
+    default java.util.Map<String, String> environment(String sessionId) {
+      return java.util.Map.of();
+    }
+
+    SessionViews WORKSPACE_ONLY = (sessionId, workspace) -> Sandbox.View.workspace(workspace);
+  }
 
   public BuiltinTools(Vertx vertx, Path dataDir, CommandRunner commands, FileTools.GlobLimits globLimits) {
+    this(vertx, dataDir, commands, globLimits, SessionViews.WORKSPACE_ONLY);
+  }
+
+  public BuiltinTools(Vertx vertx, Path dataDir, CommandRunner commands, FileTools.GlobLimits globLimits, SessionViews views) {
     this.vertx = vertx;
     this.dataDir = dataDir;
     this.commands = commands;
     this.globLimits = globLimits;
+    this.views = views;
   }
 
   public static List<ToolDef> definitions() {
@@ -70,7 +90,8 @@ public final class BuiltinTools {
       }
       int timeout = Math.min(args.getInteger("timeoutSeconds", Math.min(ctx.timeoutSeconds(), DEFAULT_COMMAND_TIMEOUT)),
           MAX_COMMAND_TIMEOUT);
-      return commands.run(ws, args.getString("command"), timeout, ctx);
+      return commands.run(ws, views.view(ctx.sessionId(), ws.root()), views.environment(ctx.sessionId()),
+          args.getString("command"), timeout, ctx);
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ctx.timeoutSeconds());
     return vertx.executeBlocking(() -> {

@@ -60,9 +60,15 @@ public final class CommandRunner {
   private record Output(ByteArrayOutputStream kept, long total, int exit) {}
 
   public Future<ToolResult> run(Workspace ws, String command, int timeoutSeconds, CallContext ctx) {
+    return run(ws, Sandbox.View.workspace(ws.root()), Map.of(), command, timeoutSeconds, ctx);
+  }
+
+  /** As above with the session's own view (a project worktree adds its git directory) and extra environment. */
+  public Future<ToolResult> run(Workspace ws, Sandbox.View view, Map<String, String> extraEnv, String command, int timeoutSeconds,
+                                CallContext ctx) {
     List<String> argv = new ArrayList<>(List.of("setsid"));
     try {
-      argv.addAll(sandbox.wrap(Sandbox.View.workspace(ws.root()), List.of("bash", "-c", command)));
+      argv.addAll(sandbox.wrap(view, List.of("bash", "-c", command)));
     } catch (ToolError refused) {
       return Future.succeededFuture(ToolResult.error("run_command " + refused.getMessage()));
     }
@@ -71,6 +77,7 @@ public final class CommandRunner {
     pb.environment().putAll(EnvScrubber.scrub(baseEnv.get()));
     pb.environment().put("HOME", ws.root().toString());
     pb.environment().put("PWD", ws.root().toString());
+    pb.environment().putAll(extraEnv);
     sandbox.environment(pb.environment());
     return io.executeBlocking(() -> start(pb), false).transform(started -> started.succeeded()
         ? supervise(started.result(), timeoutSeconds, ctx)

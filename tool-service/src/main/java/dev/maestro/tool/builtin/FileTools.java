@@ -77,6 +77,7 @@ public final class FileTools {
     if (bytes.length > MAX_FILE_BYTES) throw new ToolError("content is " + bytes.length + " bytes, over the " + MAX_FILE_BYTES + "-byte limit");
     try (Workspace.Entry e = ws.open(userPath, true)) {
       if (e.name == null) throw new ToolError("'" + userPath + "' is the workspace directory itself");
+      ws.refuseGitMetadata(e.path(), userPath);
       BasicFileAttributes a = e.attributesOrNull();
       if (a != null && a.isDirectory()) throw new ToolError("'" + userPath + "' is a directory, not a file");
       if (a != null && !a.isRegularFile()) throw new ToolError("'" + userPath + "' is not a regular file (device, FIFO or socket)");
@@ -92,6 +93,7 @@ public final class FileTools {
     if (old == null || old.isEmpty()) throw new ToolError("old must be a non-empty string to find");
     if (replacement == null) throw new ToolError("new is required");
     try (Workspace.Entry e = ws.open(userPath, false)) {
+      ws.refuseGitMetadata(e.path(), userPath);
       BasicFileAttributes a = Workspace.requireRegularFile(e, MAX_FILE_BYTES);
       String text;
       try {
@@ -276,6 +278,17 @@ public final class FileTools {
     try {
       return dir.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
     } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** A regular file of the workspace (opened as every file tool opens it), or null when missing, unreachable or larger than max. */
+  public static byte[] readBytesOrNull(Workspace ws, String userPath, long max) {
+    try (Workspace.Entry e = ws.open(userPath, false)) {
+      BasicFileAttributes a = e.attributesOrNull();
+      if (a == null || !a.isRegularFile() || a.size() > max) return null;
+      return read(e.dir, e.name, userPath, max);
+    } catch (ToolError refused) {
       return null;
     }
   }

@@ -105,6 +105,19 @@ public final class Workspace {
     return candidate;
   }
 
+  /**
+   * File tools never write git's metadata: a worktree's {@code .git} file names the git directory that
+   * Maestro's own git commands and the repository's main checkout rely on, and a {@code .git} directory holds
+   * HEAD, config and hooks. (Maestro's git never reads the worktree's {@code .git}; this keeps the model from trying.)
+   */
+  public void refuseGitMetadata(Path inside, String userPath) {
+    for (Path name : root.relativize(inside)) {
+      if (name.toString().equalsIgnoreCase(".git")) {
+        throw new ToolError("path '" + userPath + "' is git metadata (.git); file tools do not write it");
+      }
+    }
+  }
+
   static ToolError outside(String userPath) {
     return new ToolError("path '" + userPath + "' is outside the workspace; only files under the session workspace are allowed");
   }

@@ -176,6 +176,9 @@ public final class TuiScreen {
       case APPROVAL -> TextColor.ANSI.YELLOW_BRIGHT;
       case ERROR -> TextColor.ANSI.RED_BRIGHT;
       case SYSTEM -> TextColor.ANSI.YELLOW;
+      case DIFF_ADD -> TextColor.ANSI.GREEN;
+      case DIFF_DEL -> TextColor.ANSI.RED;
+      case DIFF_HUNK -> TextColor.ANSI.CYAN;
       default -> TextColor.ANSI.DEFAULT;
     };
   }

@@ -5,14 +5,16 @@ import java.util.List;
 
 /**
  * {@code tui [--url URL] [--token TOKEN] [--session ID] [--config FILE]} and
- * {@code tui send --session ID [--approve allow|deny] [--timeout SECONDS] "text"}.
+ * {@code tui send --session ID [--approve allow|deny] [--timeout SECONDS] "text"}, or
+ * {@code tui send --project NAME [--model MODEL] ...}: a new session on that project (its id goes to stderr).
  */
 public record CliArgs(String mode, String url, String token, String session, String configFile, String approve,
-    int timeoutSeconds, String text, boolean help) {
+    int timeoutSeconds, String text, boolean help, String project, String model) {
 
   public static final String USAGE = """
       usage: tui [--url URL] [--token TOKEN] [--session ID] [--config FILE]
              tui send --session ID [--url URL] [--token TOKEN] [--approve allow|deny] [--timeout SECONDS] TEXT
+             tui send --project NAME [--model MODEL] [...] TEXT   (a new session in its own worktree of the project)
       environment: MAESTRO_URL, MAESTRO_TOKEN, MAESTRO_CONFIG (default ~/.config/maestro/config.json)""";
 
   public static CliArgs parse(String[] argv) {
@@ -22,6 +24,8 @@ public record CliArgs(String mode, String url, String token, String session, Str
     String session = null;
     String config = null;
     String approve = null;
+    String project = null;
+    String model = null;
     int timeout = 300;
     boolean help = false;
     List<String> rest = new ArrayList<>();
@@ -43,6 +47,8 @@ public record CliArgs(String mode, String url, String token, String session, Str
         case "--token" -> token = value != null ? value : next(argv, ++i, a);
         case "--session" -> session = value != null ? value : next(argv, ++i, a);
         case "--config" -> config = value != null ? value : next(argv, ++i, a);
+        case "--project" -> project = value != null ? value : next(argv, ++i, a);
+        case "--model" -> model = value != null ? value : next(argv, ++i, a);
         case "--approve" -> {
           approve = value != null ? value : next(argv, ++i, a);
           if (!approve.equals("allow") && !approve.equals("deny")) {
@@ -74,8 +80,8 @@ public record CliArgs(String mode, String url, String token, String session, Str
     String text = null;
     if ("send".equals(mode)) {
       if (!help) {
-        if (session == null) {
-          throw new IllegalArgumentException("send needs --session ID");
+        if (session == null && project == null) {
+          throw new IllegalArgumentException("send needs --session ID or --project NAME");
         }
         if (rest.isEmpty()) {
           throw new IllegalArgumentException("send needs the message text");
@@ -85,7 +91,7 @@ public record CliArgs(String mode, String url, String token, String session, Str
     } else if (!rest.isEmpty()) {
       throw new IllegalArgumentException("unexpected argument " + rest.get(0));
     }
-    return new CliArgs(mode, url, token, session, config, approve, timeout, text, help);
+    return new CliArgs(mode, url, token, session, config, approve, timeout, text, help, project, model);
   }
 
   private static String next(String[] argv, int i, String option) {

@@ -152,6 +152,38 @@ public final class GatewayClient {
     return get("/api/v1/usage" + q).map(GatewayClient::json);
   }
 
+  // ---- projects (issue 15)
+
+  public Future<List<JsonObject>> listProjects() {
+    return get("/api/v1/projects").map(GatewayClient::items);
+  }
+
+  public Future<List<JsonObject>> listCredentials() {
+    return get("/api/v1/credentials").map(GatewayClient::items);
+  }
+
+  public Future<List<JsonObject>> listModels(String provider, String credentialId) {
+    return get("/api/v1/models?provider=" + enc(provider) + "&credentialId=" + enc(credentialId)).map(GatewayClient::items);
+  }
+
+  public Future<JsonObject> changes(String sessionId) {
+    return get("/api/v1/sessions/" + enc(sessionId) + "/changes").map(GatewayClient::json);
+  }
+
+  public Future<List<JsonObject>> checkpoints(String sessionId) {
+    return get("/api/v1/sessions/" + enc(sessionId) + "/checkpoints").map(GatewayClient::items);
+  }
+
+  public Future<JsonObject> restore(String sessionId, String checkpointId) {
+    return call(HttpMethod.POST, "/api/v1/sessions/" + enc(sessionId) + "/checkpoints/" + enc(checkpointId) + "/restore", new JsonObject())
+        .map(GatewayClient::json);
+  }
+
+  public Future<JsonObject> commit(String sessionId, String message) {
+    return call(HttpMethod.POST, "/api/v1/sessions/" + enc(sessionId) + "/commit", new JsonObject().put("message", message))
+        .map(GatewayClient::json);
+  }
+
   private Future<HttpResponse<Buffer>> get(String path) {
     return call(HttpMethod.GET, path, null);
   }

@@ -496,6 +496,8 @@ public final class ChatModel {
         }
         current = null;
       }
+      case "files_changed" -> blocks.add(new NoticeBlock("files changed: " + String.join(", ", strings(event.getJsonArray("files",
+          new JsonArray()))) + " (/diff to review, /undo to revert, /commit MESSAGE to keep)", Tone.SYSTEM));
       case "presence" -> {
         JsonArray open = event.getJsonArray("openIn");
         openIn = open == null ? List.of() : strings(open);

@@ -10,7 +10,7 @@ public final class SlashCommands {
   public record Invocation(String name, String args) {}
 
   public static final List<Command> ALL = List.of(
-      new Command("/new", "/new [provider] [model]", "create a session (defaults: this session's provider and model)"),
+      new Command("/new", "/new [provider] [model] [--project NAME]", "create a session (defaults: this session's provider and model)"),
       new Command("/sessions", "/sessions", "list, search, switch, rename and delete sessions"),
       new Command("/model", "/model [name]", "show the provider's models, or switch this session's model"),
       new Command("/template", "/template [name]", "list templates, or create a session from one"),
@@ -27,6 +27,9 @@ public final class SlashCommands {
       new Command("/plan", "/plan", "plan mode: only read-only tools run"),
       new Command("/build", "/build", "build mode: tools run as their policies say"),
       new Command("/runs", "/runs", "your runs across sessions: running, waiting for approval, queued"),
+      new Command("/diff", "/diff", "a project session's uncommitted changes, coloured (scroll with PgUp/PgDn)"),
+      new Command("/undo", "/undo", "undo the file changes of the last turn that changed files"),
+      new Command("/commit", "/commit message", "commit the worktree on the session's branch"),
       new Command("/help", "/help", "keys and commands"),
       new Command("/quit", "/quit", "leave (also Ctrl+C)"));
 

@@ -19,6 +19,10 @@ public final class StatusLine {
     String tokens = "in " + chat.inputTokens() + " out " + chat.outputTokens() + " tok";
     String presence = chat.openIn().size() > 1 ? " · open in " + chat.openIn().size() : "";
     String turn = chat.turnInFlight() ? " · working" : "";
+    JsonObject project = s.getJsonObject("project");
+    if (project != null && project.getString("branch") != null) {
+      turn += " · " + project.getString("name", "project") + "@" + project.getString("branch");
+    }
     String left = " " + title + " [" + (sessionId == null ? "-" : SessionList.shortId(sessionId)) + "] · "
         + connection + turn + presence + " · " + s.getString("provider", "?") + "/" + s.getString("model", "?") + " · "
         + tokens + " · " + cost(chat.costUsd()) + " ";

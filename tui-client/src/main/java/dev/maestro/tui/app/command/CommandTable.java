@@ -74,6 +74,9 @@ public final class CommandTable {
         RuntimeCommands.mode("/plan", "plan"),
         RuntimeCommands.mode("/build", "build"),
         RuntimeCommands.runs(),
+        ProjectCommands.diff(),
+        ProjectCommands.undo(),
+        ProjectCommands.commit(),
         SlashCommand.of("/help", List.of(), (args, ctx) -> ctx.state().chat.addNotice(help(), Tone.SYSTEM)),
         SlashCommand.of("/quit", List.of("/exit", "/q"), (args, ctx) -> ctx.quit())));
   }

@@ -1,8 +1,13 @@
 package dev.maestro.tui.app.command;
 
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 
-/** {@code /new [provider] [model]}: a new session; what is left out is copied from the open session. */
+/**
+ * {@code /new [provider] [model] [--project NAME]}: a new session; what is left out is copied from the open
+ * session. With {@code --project} the session works in its own git worktree of that project.
+ */
 final class NewSessionCommand implements SlashCommand {
   @Override
   public String name() {
@@ -12,7 +17,19 @@ final class NewSessionCommand implements SlashCommand {
   @Override
   public void run(String args, CommandContext ctx) {
     JsonObject current = ctx.state().chat.session();
-    String[] a = args.isBlank() ? new String[0] : args.split("\\s+");
+    List<String> words = new ArrayList<>(List.of(args.isBlank() ? new String[0] : args.split("\\s+")));
+    String project = null;
+    int at = words.indexOf("--project");
+    if (at >= 0) {
+      if (at + 1 >= words.size()) {
+        ctx.state().error("usage: /new [PROVIDER MODEL] --project NAME");
+        return;
+      }
+      project = words.get(at + 1);
+      words.remove(at + 1);
+      words.remove(at);
+    }
+    String[] a = words.toArray(new String[0]);
     String provider = a.length > 0 ? a[0] : current.getString("provider");
     String model = a.length > 1 ? a[1] : current.getString("model");
     if (provider == null || model == null) {
@@ -24,6 +41,10 @@ final class NewSessionCommand implements SlashCommand {
     if (a.length == 0 && current.getString("credentialId") != null) {
       body.put("credentialId", current.getString("credentialId"));
     }
-    ctx.createSession(body);
+    if (project == null) {
+      ctx.createSession(body);
+      return;
+    }
+    ctx.onUi(ProjectCommands.projectId(ctx.api(), project), id -> ctx.createSession(body.put("projectId", id)));
   }
 }
