@@ -33,6 +33,8 @@ class AddressesTest {
           for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
             scanned++;
             if (f.endsWith(Path.of("dev/maestro/contracts/Addresses.java"))) continue;
+            // Micrometer metric names ("maestro.turns.started"), not bus addresses
+            if (f.endsWith(Path.of("dev/maestro/platform/MetricNames.java"))) continue;
             Matcher m = LITERAL.matcher(Files.readString(f));
             while (m.find()) {
               if (!NOT_ADDRESSES.contains(m.group(1))) found.add(root.relativize(f) + ": \"" + m.group(1) + "\"");
