@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * the public API a token, a credential pointing at the fake upstream and one session per stream.
  */
 final class SystemFixture {
-  static final int CLUSTER_PORT = 28701;
+  /** MAESTRO_BENCH_CLUSTER_PORT, default 28701: several engineers share a machine. */
+  static final int CLUSTER_PORT = Integer.parseInt(GatewayEndToEndBench.env("MAESTRO_BENCH_CLUSTER_PORT", "28701"));
   static final String ADMIN_PASSWORD = "bench-" + UUID.randomUUID();
   static final String MODEL = "gpt-4o-mini";
 
