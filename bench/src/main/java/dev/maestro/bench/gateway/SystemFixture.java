@@ -36,6 +36,8 @@ final class SystemFixture {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("MAESTRO_PG_URL", pgUrl);
     env.put("MAESTRO_REDIS_URL", redisUrl);
+    // the services refuse to start without a cluster key: the testkit's shared one (created once per user)
+    dev.maestro.testkit.TestClusterKey.settings().forEach(e -> env.put(e.getKey(), String.valueOf(e.getValue())));
     env.put("MAESTRO_HTTP_HOST", "127.0.0.1");
     env.put("MAESTRO_HTTP_PORT", String.valueOf(httpPort));
     env.put("MAESTRO_CLUSTER_NAME", "bench-" + UUID.randomUUID());
