@@ -89,7 +89,9 @@ public final class GatewayEndToEndBench {
     try {
       System.out.println("services (jars of " + jarsRoot + "): logs in " + data);
       long t = System.currentTimeMillis();
-      services.startAll(SystemFixture.serviceEnv(pgUrl, redisUrl, httpPort, data, s.maxLevel(), ServiceLauncher.SERVICES.size()));
+      Map<String, String> env = SystemFixture.serviceEnv(pgUrl, redisUrl, httpPort, data, s.maxLevel(), ServiceLauncher.SERVICES.size());
+      env.put("MAESTRO_ALLOWED_PRIVATE_HOSTS", "127.0.0.1:" + fake.port());   // the fake upstream is on loopback
+      services.startAll(env);
       services.processes().forEach((svc, p) -> rss.watch(svc, p.pid()));
       rss.watch("bench+fake", ProcessHandle.current().pid());
       WebClient http = WebClient.wrap(vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(32)));
