@@ -91,6 +91,7 @@ public final class GatewayEndToEndBench {
       long t = System.currentTimeMillis();
       Map<String, String> env = SystemFixture.serviceEnv(pgUrl, redisUrl, httpPort, data, s.maxLevel(), ServiceLauncher.SERVICES.size());
       env.put("MAESTRO_ALLOWED_PRIVATE_HOSTS", "127.0.0.1:" + fake.port());   // the fake upstream is on loopback
+      env.put("MAESTRO_SESSION_MAX_TURNS_PER_USER", String.valueOf(Math.max(s.maxLevel(), s.warmup()) + 16)); // one bench user
       services.startAll(env);
       services.processes().forEach((svc, p) -> rss.watch(svc, p.pid()));
       rss.watch("bench+fake", ProcessHandle.current().pid());
