@@ -104,7 +104,7 @@ public final class AuthServiceImpl implements AuthService {
 
   @Override
   public Future<Void> deleteCredential(String userId, String credentialId) {
-    return guarded(() -> credentials.delete(userId, credentialId));
+    return guarded(() -> credentials.delete(userId, credentialId).onSuccess(v -> events.changed(credentialId, "deleted")));
   }
 
   @Override

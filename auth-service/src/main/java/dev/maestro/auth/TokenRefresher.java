@@ -73,7 +73,11 @@ public final class TokenRefresher {
   }
 
   /** What happened to one locked row; failures are values so the transaction still commits. */
-  private record Outcome(JsonObject resolved, ServiceException failure, String userId, String newStatus) {
+  private record Outcome(JsonObject resolved, ServiceException failure, String userId, String newStatus, boolean refreshed) {
+    Outcome(JsonObject resolved, ServiceException failure, String userId, String newStatus) {
+      this(resolved, failure, userId, newStatus, false);
+    }
+
     static Outcome ok(JsonObject resolved) {
       return new Outcome(resolved, null, null, null);
     }
@@ -155,6 +159,7 @@ public final class TokenRefresher {
 
   private Future<JsonObject> finish(Outcome o) {
     if (o.newStatus() != null) events.publish(o.resolved() != null ? o.resolved().getString("id") : failureId(o), o.userId(), o.newStatus());
+    if (o.refreshed()) events.changed(o.resolved().getString("id"), "refreshed");   // finish runs after the commit
     return o.failure() != null ? Future.failedFuture(o.failure()) : Future.succeededFuture(o.resolved());
   }
 
@@ -214,7 +219,7 @@ public final class TokenRefresher {
         .map(rows -> {
           JsonObject resolved = resolvedJson(row, tr.accessToken(), OAuthClientStore.time(rows.iterator().next().getOffsetDateTime("expires_at")));
           boolean changed = !"active".equals(row.getString("status"));
-          return new Outcome(resolved, null, changed ? row.getString("user_id") : null, changed ? "active" : null);
+          return new Outcome(resolved, null, changed ? row.getString("user_id") : null, changed ? "active" : null, true);
         });
   }
 

@@ -136,6 +136,14 @@ abstract class AuthTestBase {
     return q;
   }
 
+  /** What {@link Addresses#CREDENTIAL_CHANGED} announces (provider-service drops its cached secret on it). */
+  static BlockingQueue<JsonObject> changeEvents(Instance i) throws Exception {
+    BlockingQueue<JsonObject> q = new LinkedBlockingQueue<>();
+    i.vertx().eventBus().<JsonObject>consumer(Addresses.CREDENTIAL_CHANGED, m -> q.add(m.body())).completion()
+        .await(T, TimeUnit.SECONDS);
+    return q;
+  }
+
   static void eventually(String what, long timeoutMs, BooleanSupplier check) throws InterruptedException {
     Awaitility.await(what).atMost(Duration.ofMillis(timeoutMs)).pollInterval(Duration.ofMillis(50)).until(check::getAsBoolean);
   }

@@ -50,6 +50,18 @@ class CredentialsTest extends AuthTestBase {
   }
 
   @Test
+  void deletingACredentialAnnouncesTheChangeOnlyWhenItHappened() throws Exception {
+    Instance i = start();
+    java.util.concurrent.BlockingQueue<JsonObject> changes = changeEvents(i);
+    JsonObject c = await(i.auth().createCredential("alice", apiKey("anthropic", KEY)));
+    failure(i.auth().deleteCredential("bob", c.getString("id")));
+    await(i.auth().deleteCredential("alice", c.getString("id")));
+    assertThat(changes.poll(10, java.util.concurrent.TimeUnit.SECONDS))
+        .isEqualTo(new JsonObject().put("credentialId", c.getString("id")).put("reason", "deleted"));
+    assertThat(changes).isEmpty();   // bob's refused delete announced nothing
+  }
+
+  @Test
   void badInputNamesEveryWrongField() throws Exception {
     Instance i = start();
     ServiceException e = failure(i.auth().createCredential("alice", new JsonObject()

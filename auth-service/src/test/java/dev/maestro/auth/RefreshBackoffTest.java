@@ -16,6 +16,7 @@ class RefreshBackoffTest extends OidcTestBase {
   void networkErrorsBackOffBeforeExpiryAndRecover() throws Exception {
     Instance i = start();
     BlockingQueue<JsonObject> events = statusEvents(i);
+    BlockingQueue<JsonObject> changes = changeEvents(i);
     String clientId = await(i.auth().createOAuthClient(oauthClientFor(oidc))).getString("id");
     JsonObject cred = signIn(i.auth(), "alice", clientId, "backoff-account");
     String token = await(i.auth().resolveSecret(cred.getString("id"))).getString("secret");
@@ -39,6 +40,9 @@ class RefreshBackoffTest extends OidcTestBase {
     assertThat(events.poll(20, TimeUnit.SECONDS)).isEqualTo(new JsonObject().put("credentialId", cred.getString("id"))
         .put("userId", "alice").put("status", "active"));
     assertThat(oidc.stats().getInteger("refreshGrants")).isEqualTo(grants + 1);
+    // a new access token: provider-service's cached one is dropped
+    assertThat(changes.poll(10, TimeUnit.SECONDS)).isEqualTo(new JsonObject().put("credentialId", cred.getString("id"))
+        .put("reason", "refreshed"));
     String fresh = await(i.auth().resolveSecret(cred.getString("id"))).getString("secret");
     assertThat(fresh).isNotEqualTo(token);
     assertThat(oidc.userinfo(fresh).statusCode()).isEqualTo(200);

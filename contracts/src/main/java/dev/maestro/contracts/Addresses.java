@@ -20,6 +20,11 @@ public final class Addresses {
 
   /** Published by auth-service when a credential changes status: {@code {credentialId, userId, status}}. */
   public static final String CREDENTIAL_STATUS = "maestro.auth.credential-status";
+  /**
+   * Published by auth-service after a credential's usable secret changed or the credential is gone:
+   * {@code {credentialId, reason}} (reason: deleted, refreshed). Holders of a cached secret drop it.
+   */
+  public static final String CREDENTIAL_CHANGED = "maestro.auth.credential-changed";
   /** Published by tool-service when an MCP server changes status: {@code {serverId, name, status, error?}}. */
   public static final String MCP_STATUS = "maestro.tool.mcp-status";
   /**

@@ -16,6 +16,7 @@ import io.vertx.serviceproxy.ServiceBinder;
 public class ProviderServiceVerticle extends VerticleBase {
   public static final String SCHEMA = "provider";
   private UpstreamClients clients;
+  private Credentials credentials;
   private ServiceBinder binder;
   private MessageConsumer<JsonObject> consumer;
 
@@ -25,8 +26,9 @@ public class ProviderServiceVerticle extends VerticleBase {
     ProviderSettings settings = ProviderSettings.from(config());
     BusSink.registerErrorCodes(vertx);
     clients = new UpstreamClients(vertx, settings, cfg.outboundPolicy());
-    ProviderServiceImpl impl = new ProviderServiceImpl(vertx, settings, new Credentials(AuthService.createProxy(vertx)), clients);
-    return Database.migrate(vertx, cfg, SCHEMA)
+    credentials = new Credentials(AuthService.createProxy(vertx), ProviderSettings.credentialTtlMillis(config()), System::currentTimeMillis);
+    ProviderServiceImpl impl = new ProviderServiceImpl(vertx, settings, credentials, clients);
+    return credentials.listen(vertx).compose(v -> Database.migrate(vertx, cfg, SCHEMA))
         .compose(applied -> {
           binder = new ServiceBinder(vertx).setAddress(ProviderService.ADDRESS);
           consumer = binder.register(ProviderService.class, ServiceFailures.guarded(ProviderService.class, impl, "provider-service"));
@@ -38,6 +40,7 @@ public class ProviderServiceVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     if (binder != null && consumer != null) binder.unregister(consumer);
+    if (credentials != null) credentials.close();
     return clients == null ? Future.succeededFuture() : clients.close();
   }
 }

@@ -25,6 +25,13 @@ public record ProviderSettings(int maxRetries, long retryBaseMs, long retryMaxMs
   public static final String MAX_SSE_LINE_BYTES = "MAESTRO_PROVIDER_MAX_SSE_LINE_BYTES";
   public static final String MAX_RESPONSE_BYTES = "MAESTRO_PROVIDER_MAX_RESPONSE_BYTES";
 
+  public static final String CREDENTIAL_TTL_MS = "MAESTRO_PROVIDER_CREDENTIAL_TTL_MS";
+
+  /** How long a resolved credential may be served from memory (0: ask auth-service every time). */
+  public static long credentialTtlMillis(JsonObject config) {
+    return Settings.of(config).whole(CREDENTIAL_TTL_MS, Credentials.DEFAULT_TTL_MILLIS, 0, 3_600_000);
+  }
+
   public static ProviderSettings defaults() {
     return from(new JsonObject());
   }

@@ -12,16 +12,30 @@ import org.HdrHistogram.Histogram;
 
 /** The tables on stdout and {@code bench/target/gateway-e2e-bench.json}. */
 final class E2eReport {
-  /** {@code openAi}: the same streams through the gateway's OpenAI-compatible door (issue 17), or null. */
-  record Level(int streams, Phase baseline, Phase system, Phase openAi) {
-    Level(int streams, Phase baseline, Phase system) {
-      this(streams, baseline, system, null);
+  /** {@code turns}: the one-chunk turns phase; {@code openAi}: the same streams through the OpenAI-compatible door, or null. */
+  record Level(int streams, Phase baseline, Phase system, Phase turns, Phase openAi) {
+    Level(int streams, Phase baseline, Phase system, Phase turns) {
+      this(streams, baseline, system, turns, null);
+    }
+
+    /** Service CPU (sum of the five processes) per turn, µs: the one-chunk turns phase. */
+    double cpuPerTurnMicros() {
+      long n = (long) streams * turns.rounds;
+      return n == 0 ? 0 : turns.serviceCpuMs() * 1000.0 / n;
+    }
+
+    /** Service CPU per relayed chunk, µs: the system phase per turn minus a one-chunk turn, per extra chunk. */
+    double cpuPerChunkMicros(int chunks) {
+      long n = (long) streams * system.rounds;
+      if (n == 0 || chunks < 2) return 0;
+      return Math.max(0, (system.serviceCpuMs() * 1000.0 / n - cpuPerTurnMicros()) / (chunks - 1));
     }
   }
 
   private E2eReport() {}
 
-  static void write(Path root, E2eSettings s, List<Level> levels, Map<String, Long> idleRss, String javaOpts) throws Exception {
+  static void write(Path root, E2eSettings s, List<Level> levels, Map<String, Long> idleRss, Map<String, Double> idleCpu,
+      long upMs, String jars, String javaOpts) throws Exception {
     System.out.printf("%nEnd-to-end streaming overhead: client → gateway WS → session → provider → fake upstream (OpenAI SSE),%n"
         + "%d chunks per stream, one every %d ms; latency = client receive − upstream write, µs; added = system − baseline%n%n",
         s.chunks(), s.intervalMs());
@@ -32,8 +46,9 @@ final class E2eReport {
     for (Level l : levels) {
       Phase b = l.baseline();
       Phase y = l.system();
-      long addP50 = y.chunk.getValueAtPercentile(50) - b.chunk.getValueAtPercentile(50);
-      long addP99 = y.chunk.getValueAtPercentile(99) - b.chunk.getValueAtPercentile(99);
+      Histogram added = y.addedOver(b);
+      long addP50 = added.getValueAtPercentile(50);
+      long addP99 = added.getValueAtPercentile(99);
       long addT50 = y.ttft.getValueAtPercentile(50) - b.ttft.getValueAtPercentile(50);
       long addT99 = y.ttft.getValueAtPercentile(99) - b.ttft.getValueAtPercentile(99);
       System.out.printf("%-8d %9d %9d %9d %9d %10d %10d | %10d %10d %10d %10d %10.0f | %10.0f %10s %7d%n", l.streams(),
@@ -43,8 +58,11 @@ final class E2eReport {
           y.errors.get() + b.errors.get());
       json.add(new JsonObject().put("streams", l.streams())
           .put("baseline", phaseJson(b, s)).put("system", phaseJson(y, s))
+          .put("turns", phaseJson(l.turns(), s.withChunks(1)))
           .put("addedMicros", new JsonObject().put("chunkP50", addP50).put("chunkP99", addP99)
-              .put("ttftP50", addT50).put("ttftP99", addT99)));
+              .put("ttftP50", addT50).put("ttftP99", addT99))
+          .put("serviceCpuMicros", new JsonObject().put("perTurn", Math.round(l.cpuPerTurnMicros()))
+              .put("perChunk", Math.round(l.cpuPerChunkMicros(s.chunks())))));
     }
     openAiTable(levels, s);
     for (int i = 0; i < levels.size(); i++) {
@@ -75,13 +93,29 @@ final class E2eReport {
       }
       System.out.println();
     }
-    Path out = root.resolve("bench/target/gateway-e2e-bench.json");
+    System.out.printf("%nService CPU (sum of the five processes; /proc utime+stime, 10 ms ticks): per turn = one-chunk%n"
+        + "turns phase / turns; per chunk = (system phase per turn - one-chunk turn) / (chunks - 1)%n");
+    System.out.printf("%-8s %14s %14s %12s%n", "streams", "µs per turn", "µs per chunk", "sys ms");
+    for (Level l : levels) {
+      System.out.printf("%-8d %14.0f %14.1f %12d%n", l.streams(), l.cpuPerTurnMicros(), l.cpuPerChunkMicros(s.chunks()),
+          l.system().serviceCpuMs());
+    }
+    double idleTotal = idleCpu.entrySet().stream().filter(e -> !e.getKey().startsWith("bench")).mapToDouble(Map.Entry::getValue).sum();
+    long rssTotal = idleRss.entrySet().stream().filter(e -> !e.getKey().startsWith("bench")).mapToLong(Map.Entry::getValue).sum();
+    System.out.printf("%nIdle (after warm-up, %d s): CPU ms per second %s; services total %.1f ms/s; RSS total %d MiB; UP in %d ms%n",
+        s.idleSeconds(), fmt(idleCpu), idleTotal, rssTotal / 1024, upMs);
+    Path out = root.resolve("bench/target/gateway-e2e-bench" + (s.label().isEmpty() ? "" : "-" + s.label()) + ".json");
     Files.createDirectories(out.getParent());
     Files.writeString(out, new JsonObject()
         .put("benchmark", "gateway-e2e")
         .put("chunksPerStream", s.chunks()).put("intervalMs", s.intervalMs()).put("warmupStreams", s.warmup())
         .put("clock", "epoch microseconds of the bench JVM (fake upstream and clients share it)")
         .put("javaOpts", javaOpts)
+        .put("serviceJars", jars)
+        .put("upMillis", upMs)
+        .put("idleCpuMsPerSecond", new JsonObject(new LinkedHashMap<String, Object>(idleCpu)))
+        .put("idleCpuMsPerSecondServices", idleTotal)
+        .put("idleRssKbServices", rssTotal)
         .put("cpus", Runtime.getRuntime().availableProcessors())
         .put("idleRssKb", new JsonObject(new LinkedHashMap<String, Object>(idleRss)))
         .put("levels", json).encodePrettily());
@@ -107,6 +141,12 @@ final class E2eReport {
           o.ttft.getValueAtPercentile(50) - b.ttft.getValueAtPercentile(50), o.ttft.getValueAtPercentile(99) - b.ttft.getValueAtPercentile(99),
           o.chunksPerSecond(), o.chunks + "/" + (long) l.streams() * s.chunks() * o.rounds, o.errors.get());
     }
+  }
+
+  private static String fmt(Map<String, Double> m) {
+    StringBuilder b = new StringBuilder();
+    m.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(' ').append(String.format("%.1f", v)));
+    return b.toString();
   }
 
   static JsonObject phaseJson(Phase p, E2eSettings s) {

@@ -2,17 +2,31 @@ package dev.maestro.bench.gateway;
 
 import java.util.Arrays;
 
-/** The options of {@link GatewayEndToEndBench}: {@code --name=value}, or {@code --help}. */
-record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int rounds) {
+/**
+ * The options of {@link GatewayEndToEndBench}: {@code --name=value}, {@code --quick}, {@code --jfr}, or
+ * {@code --help}. {@code jars}: another checkout whose service jars run (a before/after pair in one
+ * run of the same bench code); {@code label}: names the JSON file and the JFR directory.
+ */
+record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int rounds, String jars, boolean jfr,
+    int idleSeconds, String label) {
   static final String USAGE = """
-      usage: bench gateway-e2e [--levels=1,100,1000] [--chunks=20] [--interval-ms=20] [--warmup=100] [--rounds=N]
+      usage: bench e2e [--quick] [--levels=1,100,1000] [--chunks=20] [--interval-ms=20] [--warmup=100] [--rounds=N]
+                       [--jars=DIR] [--jfr] [--idle-seconds=5] [--label=NAME]
+        --quick        a small run for a loaded machine: --levels=1,10 --chunks=10 --interval-ms=10 --warmup=0
+                       --rounds=3 --idle-seconds=3 (options after it still apply)
         --levels       concurrent streams per level, comma-separated
         --chunks       text chunks per streamed reply
         --interval-ms  pause between chunks at the fake upstream
-        --warmup       streams of the unrecorded warm-up on each path (0: none)
+        --warmup       extra unrecorded warm-up streams on each path; every session used by a level is
+                       always warmed (one turn) before anything is measured
         --rounds       rounds per level (default 200/N, between 1 and 20)
+        --jars=DIR     run the service jars of another checkout DIR (DIR/<svc>-service/target/*-fat.jar)
+        --jfr          a JFR recording per service: bench/target/jfr/<label>/<svc>.jfr
+        --idle-seconds the window in which idle CPU per second is measured
+        --label        names the output: bench/target/gateway-e2e-bench[-<label>].json
       environment: MAESTRO_BENCH_PG_URL (its Maestro schemas are dropped first), MAESTRO_BENCH_REDIS_URL,
-      MAESTRO_JAVA_OPTS (as for deploy/maestro); the services get deploy/jvm-flags like the launcher.""";
+      MAESTRO_BENCH_CLUSTER_PORT (default 28701), MAESTRO_JAVA_OPTS (as for deploy/maestro); the services
+      get deploy/jvm-flags like the launcher.""";
 
   /** Asked for the usage, not a run. */
   static final class HelpRequested extends RuntimeException {
@@ -34,14 +48,36 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
     return 180 + chunks * intervalMs / 1000;
   }
 
+  /** The same settings with {@code n} chunks per reply (the turn-cost phase uses 1). */
+  E2eSettings withChunks(int n) {
+    return new E2eSettings(levels, n, intervalMs, warmup, rounds, jars, jfr, idleSeconds, label);
+  }
+
   static E2eSettings parse(String[] args) {
     int[] levels = {1, 100, 1000};
     int chunks = 20;
     long interval = 20;
     int warmup = 100;
     int rounds = 0;
+    String jars = null;
+    boolean jfr = false;
+    int idle = 5;
+    String label = "";
     for (String a : args) {
       if (a.equals("--help") || a.equals("-h")) throw new HelpRequested();
+      if (a.equals("--quick")) {
+        levels = new int[] {1, 10};
+        chunks = 10;
+        interval = 10;
+        warmup = 0;
+        rounds = 3;
+        idle = 3;
+        continue;
+      }
+      if (a.equals("--jfr")) {
+        jfr = true;
+        continue;
+      }
       String[] kv = a.replaceFirst("^--", "").split("=", 2);
       if (kv.length != 2) throw new IllegalArgumentException("expected --name=value, got " + a + "\n" + USAGE);
       switch (kv[0]) {
@@ -50,9 +86,13 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
         case "interval-ms" -> interval = Long.parseLong(kv[1]);
         case "warmup" -> warmup = Integer.parseInt(kv[1]);
         case "rounds" -> rounds = Integer.parseInt(kv[1]);
+        case "jars" -> jars = kv[1];
+        case "idle-seconds" -> idle = Integer.parseInt(kv[1]);
+        case "label" -> label = kv[1].replaceAll("[^A-Za-z0-9_.-]", "");
         default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
       }
     }
-    return new E2eSettings(levels, chunks, interval, warmup, rounds);
+    if (chunks < 2) throw new IllegalArgumentException("--chunks must be 2 or more (turn cost is measured with 1)\n" + USAGE);
+    return new E2eSettings(levels, chunks, interval, warmup, rounds, jars, jfr, idle, label);
   }
 }

@@ -60,7 +60,8 @@ public final class GatewayEndToEndBench {
       return;
     }
     Path root = ServiceLauncher.findRoot();
-    ServiceLauncher.ensureJars(root);
+    Path jarsRoot = s.jars() == null ? root : Path.of(s.jars()).toAbsolutePath().normalize();
+    ServiceLauncher.ensureJars(jarsRoot);
     String pgUrl = env("MAESTRO_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/maestro_bench");
     String redisUrl = env("MAESTRO_BENCH_REDIS_URL", "redis://127.0.0.1:6379/10");
 
@@ -72,31 +73,46 @@ public final class GatewayEndToEndBench {
 
     Path data = Files.createTempDirectory("maestro-e2e-bench-");
     int httpPort = freePort();
-    ServiceLauncher services = new ServiceLauncher(root, data);
+    ServiceLauncher services = new ServiceLauncher(root, data).jarsFrom(jarsRoot);
+    if (s.jfr()) {
+      Path jfrDir = root.resolve("bench/target/jfr/" + (s.label().isEmpty() ? "run" : s.label()));
+      Files.createDirectories(jfrDir);
+      System.out.println("JFR recordings (written when the services stop): " + jfrDir);
+      services.extraJvmOptions(svc -> List.of("-XX:StartFlightRecording=filename=" + jfrDir.resolve(svc + ".jfr")
+          + ",settings=profile,dumponexit=true"));
+    }
     Thread stopper = new Thread(services::stopAll, "bench-stop-services");
     Runtime.getRuntime().addShutdownHook(stopper);
     ProcessSampler rss = new ProcessSampler();
     List<E2eReport.Level> results = new ArrayList<>();
     int exit = 0;
     try {
-      System.out.println("services: logs in " + data);
-      services.startAll(SystemFixture.serviceEnv(pgUrl, redisUrl, httpPort, data, s.maxLevel(), ServiceLauncher.SERVICES.size()));
+      System.out.println("services (jars of " + jarsRoot + "): logs in " + data);
+      long t = System.currentTimeMillis();
+      Map<String, String> env = SystemFixture.serviceEnv(pgUrl, redisUrl, httpPort, data, s.maxLevel(), ServiceLauncher.SERVICES.size());
+      env.put("MAESTRO_ALLOWED_PRIVATE_HOSTS", "127.0.0.1:" + fake.port());   // the fake upstream is on loopback
+      env.put("MAESTRO_SESSION_MAX_TURNS_PER_USER", String.valueOf(Math.max(s.maxLevel(), s.warmup()) + 16)); // one bench user
+      services.startAll(env);
       services.processes().forEach((svc, p) -> rss.watch(svc, p.pid()));
       rss.watch("bench+fake", ProcessHandle.current().pid());
       WebClient http = WebClient.wrap(vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(32)));
-      long t = System.currentTimeMillis();
       services.awaitHealthy(http, httpPort);
-      System.out.printf("system UP in %d ms%n", System.currentTimeMillis() - t);
+      long upMs = System.currentTimeMillis() - t;
+      System.out.printf("system UP in %d ms%n", upMs);
       String token = SystemFixture.mintToken(http, httpPort);
       String credentialId = SystemFixture.createCredential(http, httpPort, token, fake.openAiBaseUrl());
-      List<String> sessions = SystemFixture.createSessions(http, httpPort, token, credentialId, Math.max(s.maxLevel(), s.warmup()));
+      int sessionCount = Math.max(s.maxLevel(), s.warmup());
+      List<String> sessions = SystemFixture.createSessions(http, httpPort, token, credentialId, sessionCount);
       HttpClient direct = vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true)
-          .setDefaultHost("127.0.0.1").setDefaultPort(fake.port()), new PoolOptions().setHttp1MaxSize(Math.max(s.maxLevel(), s.warmup()) + 16));
+          .setDefaultHost("127.0.0.1").setDefaultPort(fake.port()), new PoolOptions().setHttp1MaxSize(sessionCount + 16));
       HttpClient door = vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true)
-          .setDefaultHost("127.0.0.1").setDefaultPort(httpPort), new PoolOptions().setHttp1MaxSize(Math.max(s.maxLevel(), s.warmup()) + 16));
+          .setDefaultHost("127.0.0.1").setDefaultPort(httpPort), new PoolOptions().setHttp1MaxSize(sessionCount + 16));
       rss.start();
-      Map<String, Long> idleRss = rss.snapshotAndReset();
 
+      // every session a level uses has had a turn (activated, owner known, JIT warmed on its path)
+      System.out.printf("warming all %d sessions (one turn each) ...%n", sessionCount);
+      StreamPaths.baseline(direct, fake, s, new Phase("warm-baseline", sessionCount));
+      StreamPaths.system(vertx, fake, s, new Phase("warm-sessions", sessionCount), httpPort, token, sessions);
       if (s.warmup() > 0) {
         System.out.printf("warm-up: %d streams on each path, twice ...%n", s.warmup());
         for (int r = 0; r < 2; r++) {
@@ -105,12 +121,23 @@ public final class GatewayEndToEndBench {
           StreamPaths.openAiDoor(door, fake, s, new Phase("warmup-openai", s.warmup()), token);
         }
       }
+      Thread.sleep(1000);
+      Map<String, Long> idleRss = rss.snapshotAndReset();
+      Map<String, Long> idle0 = rss.cpuMs();
+      long i0 = System.nanoTime();
+      Thread.sleep(s.idleSeconds() * 1000L);
+      Map<String, Long> idle1 = rss.cpuMs();
+      double idleSec = (System.nanoTime() - i0) / 1e9;
+      Map<String, Double> idleCpu = new java.util.LinkedHashMap<>();
+      idle1.forEach((k, v) -> idleCpu.put(k, (v - idle0.getOrDefault(k, v)) / idleSec));
+
       for (int n : s.levels()) {
         Phase b = new Phase("baseline@" + n, n);
         Phase sys = new Phase("system@" + n, n);
         Phase openAi = new Phase("openai@" + n, n);
+        Phase turns = new Phase("turns@" + n, n);
         int rounds = s.roundsAt(n);
-        System.out.printf("level %d: %d round(s) of baseline then system ...%n", n, rounds);
+        System.out.printf("level %d: %d round(s) of baseline, system, then one-chunk turns ...%n", n, rounds);
         for (int r = 0; r < rounds; r++) {
           rss.snapshotAndReset();
           Map<String, Long> cpu0 = rss.cpuMs();
@@ -123,21 +150,28 @@ public final class GatewayEndToEndBench {
           sys.cpu(cpu0, rss.cpuMs());
           sys.peak(rss.snapshotAndReset());
           Thread.sleep(300);
+          // the same turns with one chunk: what a turn costs apart from its chunks
+          cpu0 = rss.cpuMs();
+          StreamPaths.system(vertx, fake, s.withChunks(1), turns, httpPort, token, sessions);
+          turns.cpu(cpu0, rss.cpuMs());
+          turns.peak(rss.snapshotAndReset());
+          Thread.sleep(300);
           cpu0 = rss.cpuMs();
           StreamPaths.openAiDoor(door, fake, s, openAi, token);
           openAi.cpu(cpu0, rss.cpuMs());
           openAi.peak(rss.snapshotAndReset());
           Thread.sleep(300);
         }
-        results.add(new E2eReport.Level(n, b, sys, openAi));
+        results.add(new E2eReport.Level(n, b, sys, turns, openAi));
         System.out.printf("level %d: chunk p50 baseline %d µs, system %d µs (%d/%d chunks, %d errors)%n", n,
             b.chunk.getValueAtPercentile(50), sys.chunk.getValueAtPercentile(50), sys.chunks, (long) n * s.chunks() * rounds,
-            sys.errors.get() + b.errors.get());
+            sys.errors.get() + b.errors.get() + turns.errors.get());
         Thread.sleep(1000);
       }
       direct.close();
       door.close();
-      E2eReport.write(root, s, results, idleRss, services.flags().javaOpts(System.getenv("MAESTRO_JAVA_OPTS")));
+      E2eReport.write(root, s, results, idleRss, idleCpu, upMs, jarsRoot.toString(),
+          services.flags().javaOpts(System.getenv("MAESTRO_JAVA_OPTS")));
     } catch (Throwable e) {
       e.printStackTrace();
       System.err.println("service logs: " + data);

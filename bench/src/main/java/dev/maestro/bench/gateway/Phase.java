@@ -21,6 +21,9 @@ final class Phase {
   final Map<String, Long> cpuMs = new LinkedHashMap<>();
   int rounds;
   long chunks;
+  /** Every chunk latency recorded (µs), so the baseline can be subtracted chunk by chunk. */
+  private long[] samples = new long[1024];
+  private int sampleCount;
   long unparsed;
   long t0;
   long lastChunk;
@@ -69,10 +72,29 @@ final class Phase {
       return;
     }
     chunk.recordValue(clamp(now - stamp, chunk));
+    if (sampleCount == samples.length) samples = Arrays.copyOf(samples, samples.length * 2);
+    samples[sampleCount++] = now - stamp;
     if (!firstSeen[idx]) {
       firstSeen[idx] = true;
       ttft.recordValue(clamp(now - sentAt[idx], ttft));
     }
+  }
+
+  /**
+   * Added latency chunk by chunk: each chunk's latency minus the baseline's median chunk latency (what
+   * the client and the loopback cost anyway), negatives as 0. Percentiles of differences, not the
+   * difference of percentiles (which mixes the tails of two distributions).
+   */
+  synchronized Histogram addedOver(Phase baseline) {
+    long floor = baseline.chunk.getTotalCount() == 0 ? 0 : baseline.chunk.getValueAtPercentile(50);
+    Histogram added = new Histogram(120_000_000L, 3);
+    for (int i = 0; i < sampleCount; i++) added.recordValue(clamp(samples[i] - floor, added));
+    return added;
+  }
+
+  /** CPU ms of the services (every watched process but the bench's own). */
+  long serviceCpuMs() {
+    return cpuMs.entrySet().stream().filter(e -> !e.getKey().startsWith("bench")).mapToLong(Map.Entry::getValue).sum();
   }
 
   void error(String what) {

@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * the public API a token, a credential pointing at the fake upstream and one session per stream.
  */
 final class SystemFixture {
-  static final int CLUSTER_PORT = 28701;
+  /** MAESTRO_BENCH_CLUSTER_PORT, default 28701: several engineers share a machine. */
+  static final int CLUSTER_PORT = Integer.parseInt(GatewayEndToEndBench.env("MAESTRO_BENCH_CLUSTER_PORT", "28701"));
   static final String ADMIN_PASSWORD = "bench-" + UUID.randomUUID();
   static final String MODEL = "gpt-4o-mini";
 
@@ -35,6 +36,8 @@ final class SystemFixture {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("MAESTRO_PG_URL", pgUrl);
     env.put("MAESTRO_REDIS_URL", redisUrl);
+    // the services refuse to start without a cluster key: the testkit's shared one (created once per user)
+    dev.maestro.testkit.TestClusterKey.settings().forEach(e -> env.put(e.getKey(), String.valueOf(e.getValue())));
     env.put("MAESTRO_HTTP_HOST", "127.0.0.1");
     env.put("MAESTRO_HTTP_PORT", String.valueOf(httpPort));
     env.put("MAESTRO_CLUSTER_NAME", "bench-" + UUID.randomUUID());

@@ -26,11 +26,25 @@ public final class ServiceLauncher {
   private final JvmFlags flags;
   private final Path logs;
   private final Map<String, Process> processes = new LinkedHashMap<>();
+  private Path jarsRoot;
+  private java.util.function.Function<String, List<String>> extraJvmOptions = svc -> List.of();
 
   public ServiceLauncher(Path root, Path logs) {
     this.root = root;
     this.flags = JvmFlags.read(root);
     this.logs = logs;
+  }
+
+  /** Runs the service jars of another checkout (a "before" build), with this checkout's flags. */
+  public ServiceLauncher jarsFrom(Path otherRoot) {
+    this.jarsRoot = otherRoot;
+    return this;
+  }
+
+  /** JVM options added after the flags for one service (e.g. a JFR recording per service). */
+  public ServiceLauncher extraJvmOptions(java.util.function.Function<String, List<String>> perService) {
+    this.extraJvmOptions = perService;
+    return this;
   }
 
   public JvmFlags flags() {
@@ -45,8 +59,10 @@ public final class ServiceLauncher {
   /** Starts every service with only {@code env} as its MAESTRO_* environment (the caller's are dropped). */
   public void startAll(Map<String, String> env) throws Exception {
     for (String svc : SERVICES) {
-      ProcessBuilder pb = new ProcessBuilder(flags.command(System.getenv("MAESTRO_JAVA_OPTS"), serviceJar(root, svc)))
-          .directory(root.toFile());
+      List<String> cmd = new ArrayList<>(flags.command(System.getenv("MAESTRO_JAVA_OPTS"),
+          serviceJar(jarsRoot == null ? root : jarsRoot, svc)));
+      cmd.addAll(1, extraJvmOptions.apply(svc));
+      ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile());
       pb.environment().keySet().removeIf(k -> k.startsWith("MAESTRO_"));
       pb.environment().putAll(env);
       pb.redirectErrorStream(true).redirectOutput(log(svc).toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

@@ -23,9 +23,21 @@ class E2eSettingsTest {
   }
 
   @Test
+  void quickIsSmallAndLaterOptionsStillApply() {
+    E2eSettings q = E2eSettings.parse(new String[] {"--quick", "--chunks=4", "--jfr", "--jars=/tmp/before", "--label=before"});
+    assertThat(q.levels()).containsExactly(1, 10);
+    assertThat(q.chunks()).isEqualTo(4);
+    assertThat(q.roundsAt(10)).isEqualTo(3);
+    assertThat(q.jfr()).isTrue();
+    assertThat(q.jars()).isEqualTo("/tmp/before");
+    assertThat(q.label()).isEqualTo("before");
+    assertThat(q.withChunks(1).chunks()).isEqualTo(1);
+  }
+
+  @Test
   void helpAndBadOptions() {
     assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--help"})).isInstanceOf(E2eSettings.HelpRequested.class)
-        .hasMessageContaining("usage: bench gateway-e2e");
+        .hasMessageContaining("usage: bench e2e");
     assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--nope=1"})).isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("unknown option --nope=1").hasMessageContaining("usage:");
     assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--levels"})).hasMessageStartingWith("expected --name=value");
