@@ -32,6 +32,9 @@ public final class ServiceMain {
       log.info("starting {} service (cluster '{}' on {}, members {})", service, config.get(MaestroConfig.CLUSTER_NAME),
           config.get(MaestroConfig.CLUSTER_HOST), config.get(MaestroConfig.CLUSTER_MEMBERS));
       vertx = clustered(config);
+      // the node id is what session ownership records (session.live_owner): operators map it to a host by this line
+      log.info("{} service joined the cluster as node {}", service,
+          ((io.vertx.core.internal.VertxInternal) vertx).clusterManager().getNodeId());
       Vertx v = vertx;
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
