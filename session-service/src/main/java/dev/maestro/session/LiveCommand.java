@@ -10,7 +10,11 @@ import io.vertx.core.json.JsonObject;
  */
 sealed interface LiveCommand {
   /** Starts a turn with the user's text; refused (CONFLICT) while one runs. */
-  record Send(String text) implements LiveCommand {}
+  record Send(String text, String idempotencyKey) implements LiveCommand {
+    Send(String text) {
+      this(text, null);
+    }
+  }
 
   record Cancel() implements LiveCommand {}
 
@@ -35,7 +39,7 @@ sealed interface LiveCommand {
   static JsonObject toJson(LiveCommand c) {
     // (Java 17: no pattern switch yet, so one instanceof per kind)
     JsonObject j = new JsonObject();
-    if (c instanceof Send s) return j.put("op", "send").put("text", s.text());
+    if (c instanceof Send s) return j.put("op", "send").put("text", s.text()).put("idempotencyKey", s.idempotencyKey());
     if (c instanceof Cancel) return j.put("op", "cancel");
     if (c instanceof Approve a) return j.put("op", "approve").put("callId", a.callId()).put("decision", a.decision());
     if (c instanceof Elicit e) return j.put("op", "elicit").put("request", e.request());
@@ -53,7 +57,7 @@ sealed interface LiveCommand {
   /** The command of a JSON form this service wrote; unknown ops are a programming error between versions. */
   static LiveCommand fromJson(JsonObject j) {
     return switch (j.getString("op", "")) {
-      case "send" -> new Send(j.getString("text"));
+      case "send" -> new Send(j.getString("text"), j.getString("idempotencyKey"));
       case "cancel" -> new Cancel();
       case "approve" -> new Approve(j.getString("callId"), j.getString("decision"));
       case "elicit" -> new Elicit(j.getJsonObject("request"));

@@ -57,6 +57,7 @@ public class SessionVerticle extends VerticleBase {
   private long reservedCeiling;
   private Compactor compactor;
   private TurnLoop turns;
+  private SendKeys sendKeys;
   private boolean claimed;
   private long lastActivity = System.currentTimeMillis();
   private long idleTimer = -1;
@@ -100,6 +101,7 @@ public class SessionVerticle extends VerticleBase {
           ProviderStreams streams = new ProviderStreams(provider, streamAddress(sessionId, ownerId), System::currentTimeMillis);
           compactor = new Compactor(live, store, streams, models, settings, vertx, this::touch);
           turns = new TurnLoop(live, store, streams, tools, compactor, new CredentialCheck(auth), models, settings, vertx, this::touch);
+          sendKeys = new SendKeys(store.pool(), sessionId);
           // a turn that was in flight on a dead owner ends here, visibly
           for (String turnId : interrupted) {
             LOG.info("session {}: turn {} was interrupted (its owner went away)", sessionId, turnId);
@@ -173,6 +175,9 @@ public class SessionVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> run(LiveCommand cmd) {
+    if (cmd instanceof LiveCommand.Send s && s.idempotencyKey() != null) {
+      return sendKeys.send(s.idempotencyKey(), () -> turns.send(s.text(), s.idempotencyKey()));
+    }
     if (cmd instanceof LiveCommand.Send s) return turns.send(s.text());
     if (cmd instanceof LiveCommand.Cancel) return turns.cancel().map(new JsonObject());
     if (cmd instanceof LiveCommand.Approve a) {

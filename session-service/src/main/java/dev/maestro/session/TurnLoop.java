@@ -80,6 +80,11 @@ final class TurnLoop {
 
   /** Refuses (CONFLICT) while a turn runs: one turn at a time, nothing queued behind the user's back. */
   Future<JsonObject> send(String text) {
+    return send(text, null);
+  }
+
+  /** As {@link #send(String)}, recording idempotencyKey (null: none) with the message ({@link SendKeys}). */
+  Future<JsonObject> send(String text, String idempotencyKey) {
     if (turn != null) {
       return Fail.conflict("a turn is already running in this session (turn " + turn.id
           + "); wait for turn_completed or cancel it first");
@@ -90,7 +95,7 @@ final class TurnLoop {
     turn = t;
     JsonObject user = live.history.newMessage(Messages.USER, turnId, Messages.textContent(text), SessionEvents.COMPLETE);
     return store.insertUserMessageAndTurn(live.sessionId, live.session.getString("userId"), user, turnId, live.ownerId,
-            settings.maxTurnsPerUser(), live.ownerAlive)
+            settings.maxTurnsPerUser(), live.ownerAlive, idempotencyKey)
         .recover(err -> {
           turn = null;
           live.history.unreserve();

@@ -136,7 +136,7 @@ public class ApiRoutes {
     op("updateSession", c -> id(c).compose(id -> sessions.update(c.userId(), id, c.body())).map(Reply::ok));
     op("deleteSession", c -> id(c).compose(id -> sessions.delete(c.userId(), id)).map(v -> Reply.noContent()));
     op("forkSession", c -> id(c).compose(id -> sessions.fork(c.userId(), id, c.body().getString("atMessageId"))).map(Reply::created));
-    op("sendMessage", c -> id(c).compose(id -> sendLimit(c.principal()).compose(v -> sessions.send(c.userId(), id, c.body().getString("text"))))
+    op("sendMessage", c -> id(c).compose(id -> sendLimit(c.principal()).compose(v -> SendOnce.send(sessions, c.userId(), id, c.body())))
         .map(Reply::accepted));
     op("approveToolCall", c -> {
       String callId = c.path("callId");

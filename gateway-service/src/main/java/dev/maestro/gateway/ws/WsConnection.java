@@ -6,6 +6,7 @@ import dev.maestro.contracts.session.SessionEvents;
 import dev.maestro.gateway.api.Caller;
 import dev.maestro.gateway.api.Operations;
 import dev.maestro.gateway.api.Query;
+import dev.maestro.gateway.api.SendOnce;
 import dev.maestro.gateway.auth.Ids;
 import dev.maestro.gateway.auth.Principal;
 import dev.maestro.gateway.presence.Presence;
@@ -199,7 +200,14 @@ public class WsConnection {
           error(ref, sessionId, "bad_frame", "\"text\" must be a non-empty string of at most 200000 characters");
           return;
         }
-        reply(ref, "send", sessionId, op("sendMessage", sessionId, Map.of(), new JsonObject().put("text", msg)));
+        Object key = frame.getValue("idempotencyKey");
+        if (key != null && (!(key instanceof String k) || k.isEmpty() || k.length() > SendOnce.MAX_KEY)) {
+          error(ref, sessionId, "bad_frame", "\"idempotencyKey\" must be a string of 1 to " + SendOnce.MAX_KEY + " characters");
+          return;
+        }
+        JsonObject body = new JsonObject().put("text", msg);
+        if (key != null) body.put("idempotencyKey", key);
+        reply(ref, "send", sessionId, op("sendMessage", sessionId, Map.of(), body));
       }
       case "cancel" -> reply(ref, "cancel", sessionId, op("cancelTurn", sessionId, Map.of(), null).map(v -> new JsonObject()));
       case "approve" -> {

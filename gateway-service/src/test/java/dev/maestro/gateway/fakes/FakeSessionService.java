@@ -259,4 +259,9 @@ public class FakeSessionService implements SessionService {
     for (JsonObject c : calls) if (op.equals(c.getString("op"))) out.add(c);
     return out;
   }
+
+  @Override
+  public Future<JsonObject> sendIdempotent(String userId, String sessionId, String text, String idempotencyKey) {
+    return send(userId, sessionId, text);
+  }
 }
