@@ -28,6 +28,7 @@ public class SessionServiceVerticle extends VerticleBase {
 
   private Pool pool;
   private SessionRouter router;
+  private OrphanedTurns orphans;
   private MessageConsumer<JsonObject> binding;
 
   @Override
@@ -43,7 +44,8 @@ public class SessionServiceVerticle extends VerticleBase {
           SessionStore store = new SessionStore(pool);
           router = new SessionRouter(vertx, context, store, ProviderService.createProxy(vertx), ToolService.createProxy(vertx),
               auth, models, settings);
-          return router.start().map(store);
+          return router.start().map(store)
+              .onSuccess(st -> orphans = new OrphanedTurns(context, router, pool).start(vertx));
         })
         .compose(store -> {
           binding = new ServiceBinder(vertx).setAddress(SessionService.ADDRESS)
@@ -57,6 +59,7 @@ public class SessionServiceVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (orphans != null) orphans.stop();
     Future<Void> unbind = binding == null ? Future.succeededFuture() : binding.unregister();
     return unbind.transform(ar -> router == null ? Future.succeededFuture() : router.stop())
         .transform(ar -> pool == null ? Future.succeededFuture() : pool.close());
