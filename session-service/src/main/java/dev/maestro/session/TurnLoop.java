@@ -209,6 +209,7 @@ final class TurnLoop {
       live.publish(SessionEvents.messageStarted(assistant.getString("id"), Messages.ASSISTANT));
       StreamedMessage message = t.assistant;
       t.stream = streams.open(request.toJson(), message::accept);
+      StreamCheckpoints.during(vertx, store.pool(), message, t.stream.end());
       return t.stream.end().compose(stopReason -> roundDone(t));
     });
   }

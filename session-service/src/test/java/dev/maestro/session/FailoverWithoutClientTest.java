@@ -69,6 +69,12 @@ class FailoverWithoutClientTest {
     Harness alive = dead == a ? b : a;
     assertThat(alive.verticle.router().liveCount()).isZero();
 
+    // what has streamed is checkpointed while the round is still streaming (StreamCheckpoints)
+    SessionService viaAlive = SessionService.createProxy(alive.vertx);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+        .until(() -> await(viaAlive.get(user, id)).getJsonArray("messages"),
+            m -> m.size() == 2 && "before the crash ".equals(partText(m.getJsonObject(1))));
+
     long t0 = System.nanoTime();
     ((HazelcastClusterManager) ((VertxInternal) dead.vertx).clusterManager()).getHazelcastInstance()
         .getLifecycleService().terminate();
@@ -81,6 +87,7 @@ class FailoverWithoutClientTest {
             m -> m.size() == 2 && "interrupted".equals(m.getJsonObject(1).getString("status")));
     long recoveredMs = (System.nanoTime() - t0) / 1_000_000;
     assertThat(msgs.getJsonObject(0).getString("id")).isEqualTo(ack.getString("messageId"));
+    assertThat(partText(msgs.getJsonObject(1))).as("the interrupted message keeps what had streamed").isEqualTo("before the crash ");
     String newOwner = fakesNode.sharedData().<String, String>getAsyncMap(SessionRouter.OWNERS)
         .compose(m -> m.get(id)).await(10, TimeUnit.SECONDS);
     assertThat(newOwner).isEqualTo(alive.verticle.router().ownerId());
@@ -91,5 +98,10 @@ class FailoverWithoutClientTest {
         .map(e -> e.getString("status"))).containsExactly("interrupted");
     System.out.println("failover without client action: session re-activated and turn stored as interrupted "
         + recoveredMs + " ms after the owner's member was terminated");
+  }
+
+  private static String partText(JsonObject message) {
+    JsonArray content = message.getJsonArray("content");
+    return content == null || content.isEmpty() ? "" : content.getJsonObject(0).getString("text", "");
   }
 }
