@@ -2,7 +2,9 @@
 # Two hosts over a real network path: `cluster up --hosts 2 --demo` (network namespaces, veth + bridge),
 # one chat turn sent through host 2's gateway to a session whose live owner is the session node on
 # host 1, every listener bound to its host's address (or its namespace's loopback), then `cluster down`
-# and nothing left: no process, namespace, veth or bridge. Needs root (or sudo -n) for `ip netns`.
+# then kill -9 of host 1's session node mid-reply: host 2 takes the session over with no client action and
+# stores the turn as interrupted with what had streamed; `cluster down` and nothing left: no process,
+# namespace, veth or bridge. Needs root (or sudo -n) for `ip netns`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export MAESTRO_DATA_DIR="$(mktemp -d /tmp/maestro-cluster.XXXXXX)"
@@ -78,7 +80,30 @@ for attempt in 1 2 3 4; do
 done
 [ -n "$crossed" ] || fail "no session became live on host 1 in 4 attempts"
 
+# failover without client action, over the network: kill -9 host 1's session node mid-reply; host 2's
+# session node takes the session over by itself and stores the turn as interrupted with what had streamed
+q() { PGOPTIONS="-c search_path=session" psql "$MAESTRO_PG_URL" -tAc "$1" 2>/dev/null || true; }
 pids=(); for f in "$RUN"/*.pid; do pids+=("$(cat "$f")"); done
+curl -sf "${H[@]}" -d '{"text":"slow please, across hosts"}' "$URL2/api/v1/sessions/$SID/messages" >/dev/null || fail "slow send"
+for _ in $(seq 1 40); do
+  [ -n "$(q "SELECT 1 FROM message WHERE session_id = '$SID' AND status = 'streaming' AND text_content LIKE 'Echo:%'")" ] && break
+  sleep 0.25
+done
+[ -n "$(q "SELECT 1 FROM message WHERE session_id = '$SID' AND status = 'streaming' AND text_content LIKE 'Echo:%'")" ] \
+  || fail "no partial text checkpointed while streaming"
+kill -KILL "$(cat "$RUN/h1-session.pid")"; tk=$(date +%s%N)
+for _ in $(seq 1 80); do
+  [ "$(q "SELECT status FROM turn WHERE session_id = '$SID' ORDER BY started_at DESC LIMIT 1")" = interrupted ] && break
+  sleep 0.25
+done
+[ "$(q "SELECT status FROM turn WHERE session_id = '$SID' ORDER BY started_at DESC LIMIT 1")" = interrupted ] \
+  || fail "the turn of the killed owner was not taken over within 20 s"
+owner="$(q "SELECT live_owner FROM session WHERE id = '$SID'")"
+[ "${owner%%/*}" = "$N2" ] || fail "after the kill the session is owned by '$owner', not host 2's session node"
+partial="$(q "SELECT text_content FROM message WHERE session_id = '$SID' AND status = 'interrupted' ORDER BY ordinal DESC LIMIT 1")"
+[[ "$partial" == Echo:* ]] || fail "the interrupted message lost what had streamed ('$partial')"
+echo "cluster: kill -9 of host 1's session node mid-reply: host 2 took over with no client action in $(( ($(date +%s%N)-tk)/1000000 )) ms, kept '${partial:0:40}...'"
+
 [ "${#pids[@]}" -ge 10 ] || fail "expected 7 services, the demo upstream and 2 forwarders, found ${#pids[@]} pid files"
 "$M" cluster down || fail "cluster down"
 trap - EXIT
