@@ -34,6 +34,9 @@ public final class ServiceMain {
       Observability observability = Observability.of(Observability.Settings.from(service, name -> System.getProperty(name, System.getenv(name))));
       vertx = clustered(config, observability);
       observability.serve(vertx).await(30, TimeUnit.SECONDS);
+      // the node id is what session ownership records (session.live_owner): operators map it to a host by this line
+      log.info("{} service joined the cluster as node {}", service,
+          ((io.vertx.core.internal.VertxInternal) vertx).clusterManager().getNodeId());
       Vertx v = vertx;
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {

@@ -11,11 +11,19 @@ import io.vertx.core.json.JsonObject;
 sealed interface LiveCommand {
   /**
    * Starts a turn with the user's text; refused (CONFLICT) while one runs. attachments: MCP resources to attach,
-   * [{serverId, uri}] (empty when none), read by the owner.
+   * [{serverId, uri}] (empty when none), read by the owner; idempotencyKey: the client's key (null: none), see SendKeys.
    */
-  record Send(String text, io.vertx.core.json.JsonArray attachments) implements LiveCommand {
+  record Send(String text, io.vertx.core.json.JsonArray attachments, String idempotencyKey) implements LiveCommand {
     Send(String text) {
-      this(text, new io.vertx.core.json.JsonArray());
+      this(text, new io.vertx.core.json.JsonArray(), null);
+    }
+
+    Send(String text, io.vertx.core.json.JsonArray attachments) {
+      this(text, attachments, null);
+    }
+
+    Send(String text, String idempotencyKey) {
+      this(text, new io.vertx.core.json.JsonArray(), idempotencyKey);
     }
   }
 
@@ -45,7 +53,8 @@ sealed interface LiveCommand {
   static JsonObject toJson(LiveCommand c) {
     // (Java 17: no pattern switch yet, so one instanceof per kind)
     JsonObject j = new JsonObject();
-    if (c instanceof Send s) return j.put("op", "send").put("text", s.text()).put("attachments", s.attachments());
+    if (c instanceof Send s) return j.put("op", "send").put("text", s.text()).put("attachments", s.attachments())
+        .put("idempotencyKey", s.idempotencyKey());
     if (c instanceof Cancel) return j.put("op", "cancel");
     if (c instanceof Approve a) return j.put("op", "approve").put("callId", a.callId()).put("decision", a.decision());
     if (c instanceof Elicit e) return j.put("op", "elicit").put("request", e.request());
@@ -64,7 +73,8 @@ sealed interface LiveCommand {
   /** The command of a JSON form this service wrote; unknown ops are a programming error between versions. */
   static LiveCommand fromJson(JsonObject j) {
     return switch (j.getString("op", "")) {
-      case "send" -> new Send(j.getString("text"), j.getJsonArray("attachments", new io.vertx.core.json.JsonArray()));
+      case "send" -> new Send(j.getString("text"), j.getJsonArray("attachments", new io.vertx.core.json.JsonArray()),
+          j.getString("idempotencyKey"));
       case "cancel" -> new Cancel();
       case "approve" -> new Approve(j.getString("callId"), j.getString("decision"));
       case "elicit" -> new Elicit(j.getJsonObject("request"));

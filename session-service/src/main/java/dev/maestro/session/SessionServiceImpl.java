@@ -400,4 +400,16 @@ public class SessionServiceImpl implements SessionService {
   private static boolean blank(String s) {
     return s == null || s.isBlank();
   }
+
+  @Override
+  public Future<JsonObject> sendIdempotent(String userId, String sessionId, String text, String idempotencyKey) {
+    if (idempotencyKey == null || idempotencyKey.isBlank()) return Fail.invalid("idempotencyKey", "must not be empty");
+    if (idempotencyKey.length() > SendKeys.MAX_KEY) {
+      return Fail.invalid("idempotencyKey", "is longer than " + SendKeys.MAX_KEY + " characters");
+    }
+    if (blank(userId)) return Fail.invalid("userId", "is required");
+    if (text == null || text.isBlank()) return Fail.invalid("text", "must not be empty");
+    if (text.length() > MAX_TEXT) return Fail.invalid("text", "is longer than " + MAX_TEXT + " characters");
+    return live(userId, sessionId, new LiveCommand.Send(text, idempotencyKey));
+  }
 }

@@ -29,6 +29,7 @@ public class SessionServiceVerticle extends VerticleBase {
 
   private Pool pool;
   private SessionRouter router;
+  private OrphanedTurns orphans;
   private MessageConsumer<JsonObject> binding;
   private MessageConsumer<JsonObject> runtimeBinding;
   private QueueSweeper sweeper;
@@ -46,7 +47,8 @@ public class SessionServiceVerticle extends VerticleBase {
           SessionStore store = new SessionStore(pool);
           router = new SessionRouter(vertx, context, store, ProviderService.createProxy(vertx), ToolService.createProxy(vertx),
               auth, models, settings);
-          return router.start().map(store);
+          return router.start().map(store)
+              .onSuccess(st -> orphans = new OrphanedTurns(context, router, pool).start(vertx));
         })
         .compose(store -> {
           // issue 16: queue and steer, plan mode, running now, approvals (SessionRuntime)
@@ -73,6 +75,7 @@ public class SessionServiceVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     if (sweeper != null) sweeper.stop();
+    if (orphans != null) orphans.stop();
     Future<Void> unbind = binding == null ? Future.succeededFuture() : binding.unregister();
     if (runtimeBinding != null) unbind = unbind.transform(ar -> runtimeBinding.unregister());
     return unbind.transform(ar -> router == null ? Future.succeededFuture() : router.stop())

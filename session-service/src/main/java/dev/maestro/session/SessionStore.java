@@ -194,6 +194,12 @@ public class SessionStore {
    */
   public Future<Void> insertUserMessageAndTurn(String sessionId, String userId, JsonObject message, String turnId, String owner,
                                                int maxTurns, Predicate<String> ownerAlive) {
+    return insertUserMessageAndTurn(sessionId, userId, message, turnId, owner, maxTurns, ownerAlive, null);
+  }
+
+  /** As above, recording the client's idempotencyKey (null: none) in the same transaction ({@link SendKeys}). */
+  public Future<Void> insertUserMessageAndTurn(String sessionId, String userId, JsonObject message, String turnId, String owner,
+                                               int maxTurns, Predicate<String> ownerAlive, String idempotencyKey) {
     return pool.withTransaction(conn -> lockUser(conn, userId)
         .compose(v -> conn.preparedQuery("SELECT t.owner_node FROM turn t JOIN session s ON s.id = t.session_id"
                 + " WHERE s.user_id = $1 AND t.status = 'running'").execute(Tuple.of(userId)))
@@ -207,6 +213,7 @@ public class SessionStore {
         })
         .compose(v -> conn.preparedQuery("INSERT INTO turn (id, session_id, status, owner_node) VALUES ($1, $2, 'running', $3)")
             .execute(Tuple.of(UUID.fromString(turnId), UUID.fromString(sessionId), owner)))
+        .compose(v -> SendKeys.record(conn, sessionId, idempotencyKey, message.getString("id"), turnId))
         .mapEmpty());
   }
 

@@ -61,6 +61,7 @@ public class SessionVerticle extends VerticleBase {
   private long reservedCeiling;
   private Compactor compactor;
   private TurnLoop turns;
+  private SendKeys sendKeys;
   private boolean claimed;
   private long lastActivity = System.currentTimeMillis();
   private long idleTimer = -1;
@@ -108,6 +109,7 @@ public class SessionVerticle extends VerticleBase {
           compactor = new Compactor(live, store, streams, models, settings, vertx, this::touch);
           turns = new TurnLoop(live, store, streams, tools, compactor, new CredentialCheck(auth), models, settings, vertx, this::touch);
           if (runtimeShared != null) runtime = SessionRuntimeParts.attach(runtimeShared, live, store, turns, compactor::running, vertx);
+          sendKeys = new SendKeys(store.pool(), sessionId);
           // a turn that was in flight on a dead owner ends here, visibly
           for (String turnId : interrupted) {
             LOG.info("session {}: turn {} was interrupted (its owner went away)", sessionId, turnId);
@@ -187,6 +189,9 @@ public class SessionVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> run(LiveCommand cmd) {
+    if (cmd instanceof LiveCommand.Send s && s.idempotencyKey() != null) {
+      return sendKeys.send(s.idempotencyKey(), () -> turns.sendKeyed(s.text(), s.idempotencyKey()));
+    }
     if (cmd instanceof LiveCommand.Send s) return turns.send(s.text(), s.attachments());
     if (cmd instanceof LiveCommand.Cancel) return turns.cancel().map(new JsonObject());
     if (cmd instanceof LiveCommand.Approve a) {

@@ -103,20 +103,25 @@ final class TurnLoop {
 
   /** Refuses (CONFLICT) while a turn runs: one turn at a time, nothing queued behind the user's back. */
   Future<JsonObject> send(String text) {
-    return send(text, null, null);
+    return send(text, null, null, null);
   }
 
   /** The same with the user message's id given (a queued message keeps its id when it starts). */
   Future<JsonObject> send(String text, String messageId) {
-    return send(text, messageId, null);
+    return send(text, messageId, null, null);
   }
 
   /** As {@link #send(String)}, with MCP resources attached ([{serverId, uri}], read before anything is stored). */
   Future<JsonObject> send(String text, JsonArray attachments) {
-    return send(text, null, attachments);
+    return send(text, null, attachments, null);
   }
 
-  private Future<JsonObject> send(String text, String messageId, JsonArray attachments) {
+  /** As {@link #send(String)}, recording idempotencyKey (null: none) with the message ({@link SendKeys}). */
+  Future<JsonObject> sendKeyed(String text, String idempotencyKey) {
+    return send(text, null, null, idempotencyKey);
+  }
+
+  private Future<JsonObject> send(String text, String messageId, JsonArray attachments, String idempotencyKey) {
     if (turn != null) {
       return Fail.conflict("a turn is already running in this session (turn " + turn.id
           + "); wait for turn_completed or cancel it first");
@@ -131,15 +136,15 @@ final class TurnLoop {
     }).compose(parts -> {
       JsonArray content = Messages.textContent(text);
       parts.forEach(content::add);
-      return store(t, turnId, content, messageId);
+      return store(t, turnId, content, messageId, idempotencyKey);
     });
   }
 
-  private Future<JsonObject> store(Turn t, String turnId, JsonArray content, String messageId) {
+  private Future<JsonObject> store(Turn t, String turnId, JsonArray content, String messageId, String idempotencyKey) {
     JsonObject user = live.history.newMessage(Messages.USER, turnId, content, SessionEvents.COMPLETE);
     if (messageId != null) user.put("id", messageId);
     return store.insertUserMessageAndTurn(live.sessionId, live.session.getString("userId"), user, turnId, live.ownerId,
-            settings.maxTurnsPerUser(), live.ownerAlive)
+            settings.maxTurnsPerUser(), live.ownerAlive, idempotencyKey)
         .recover(err -> {
           turn = null;
           live.history.unreserve();
@@ -278,10 +283,12 @@ final class TurnLoop {
       }
       live.publish(SessionEvents.messageStarted(assistant.getString("id"), Messages.ASSISTANT));
       StreamedMessage message = t.assistant;
-      // every stream opened (the model, then each fallback) is one use of a credential, for the audit trail
+      // every stream opened (the model, then each fallback) is one use of a credential, for the audit trail;
+      // the partial text is checkpointed while it streams (a node killed mid-turn loses at most a second of it)
       return guard.send(live.session, request, held, message::accept, s -> {
             t.stream = s;
             SessionAudit.credentialUsed(vertx, live, t.id, request, s.end());
+            StreamCheckpoints.during(vertx, store.pool(), message, s.end());
           }, () -> t.finished)
           .compose(answered -> roundDone(t, answered));
     }, err -> {

@@ -256,5 +256,36 @@ class ChatEndToEndTest {
     assertThat(error.getString("code")).isEqualTo("budget_exceeded");
     assertThat(error.getString("message")).contains("$0.0001 of $0.0001 remain");
     assertThat(upstream.requests()).hasSize(before);
+  @Test
+  void aResentMessageWithTheSameIdempotencyKeyStartsNoSecondTurnOverApiAndWebSocket() throws Exception {
+    String sessionId = createSession();
+    Socket socket = new Socket(portB);
+    socket.send(new JsonObject().put("type", "subscribe").put("sessionId", sessionId));
+    JsonObject body = new JsonObject().put("text", "slow please, then stop").put("idempotencyKey", "retry-me-1");
+    HttpResponse<Buffer> first = post(portA, "/api/v1/sessions/" + sessionId + "/messages", body);
+    assertThat(first.statusCode()).as(first.bodyAsString()).isEqualTo(202);
+    // the answer was lost, the gateway gone: the client resends through the other gateway, over REST and WS
+    HttpResponse<Buffer> resent = post(portB, "/api/v1/sessions/" + sessionId + "/messages", body);
+    assertThat(resent.statusCode()).as(resent.bodyAsString()).isEqualTo(202);
+    assertThat(resent.bodyAsJsonObject().getString("messageId")).isEqualTo(first.bodyAsJsonObject().getString("messageId"));
+    assertThat(resent.bodyAsJsonObject().getBoolean("duplicate")).isTrue();
+    socket.send(new JsonObject().put("type", "send").put("sessionId", sessionId).put("text", "slow please, then stop")
+        .put("idempotencyKey", "retry-me-1").put("ref", "r1"));
+    JsonObject ack = socket.next(f -> "ack".equals(f.getString("type")) && "send".equals(f.getString("action")), 20_000);
+    assertThat(ack.getString("messageId")).isEqualTo(first.bodyAsJsonObject().getString("messageId"));
+    assertThat(ack.getBoolean("duplicate")).isTrue();
+    socket.next(f -> isSessionEvent(f) && "turn_completed".equals(f.getJsonObject("event").getString("type")), 60_000);
+
+    // hostile: a key of the wrong type or size is a documented 400 / bad_frame, never a 5xx
+    HttpResponse<Buffer> bad = post(portA, "/api/v1/sessions/" + sessionId + "/messages",
+        new JsonObject().put("text", "x").put("idempotencyKey", "k".repeat(201)));
+    assertThat(bad.statusCode()).as(bad.bodyAsString()).isEqualTo(400);
+    assertThat(bad.getHeader("Content-Type")).startsWith("application/problem+json");
+    socket.send(new JsonObject().put("type", "send").put("sessionId", sessionId).put("text", "x").put("idempotencyKey", 42));
+    assertThat(socket.next(f -> "error".equals(f.getString("type")), 20_000).toString()).contains("bad_frame");
+    socket.close();
+    JsonArray messages = get(portA, "/api/v1/sessions/" + sessionId).bodyAsJsonObject().getJsonArray("messages");
+    // one user message and one answer: no second turn ran
+    assertThat(messages.stream().map(m -> ((JsonObject) m).getString("role")).toList()).containsExactly("user", "assistant");
   }
 }

@@ -92,4 +92,9 @@ public class BenchSessionService implements SessionService {
   @Override public Future<JsonObject> getTemplate(String userId, String templateId) { return unsupported(); }
   @Override public Future<JsonObject> updateTemplate(String userId, String templateId, JsonObject template) { return unsupported(); }
   @Override public Future<Void> deleteTemplate(String userId, String templateId) { return unsupported(); }
+
+  @Override
+  public Future<JsonObject> sendIdempotent(String userId, String sessionId, String text, String idempotencyKey) {
+    return send(userId, sessionId, text);
+  }
 }

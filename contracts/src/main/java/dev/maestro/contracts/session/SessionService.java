@@ -100,4 +100,11 @@ public interface SessionService {
   Future<JsonObject> updateTemplate(String userId, String templateId, JsonObject template);
 
   Future<Void> deleteTemplate(String userId, String templateId);
+
+  /**
+   * As {@link #send}, idempotent under the client's key (1..200 characters): when this session already
+   * has a message sent with idempotencyKey, no second turn starts and the answer is the first send's
+   * {messageId, turnId, duplicate: true}.
+   */
+  Future<JsonObject> sendIdempotent(String userId, String sessionId, String text, String idempotencyKey);
 }

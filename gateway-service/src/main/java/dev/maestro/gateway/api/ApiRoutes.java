@@ -149,9 +149,13 @@ public class ApiRoutes {
             // the queue stores text only: an attachment would be silently dropped
             return Future.failedFuture(new ServiceException(ErrorCodes.BAD_REQUEST, "attachments: cannot be queued or steered; send them when no turn runs", new JsonObject()));
           }
+          if (c.body().getString("idempotencyKey") != null && (mode != null || attachments != null)) {
+            return Future.failedFuture(new ServiceException(ErrorCodes.BAD_REQUEST,
+                "idempotencyKey: not supported yet with mode or attachments; send those without a key", new JsonObject()));
+          }
           return mode != null ? runtime.submit(c.userId(), id, c.body().getString("text"), mode)
-              : attachments == null ? sessions.send(c.userId(), id, c.body().getString("text"))
-              : sessions.sendWithAttachments(c.userId(), id, c.body().getString("text"), attachments);
+              : attachments != null ? sessions.sendWithAttachments(c.userId(), id, c.body().getString("text"), attachments)
+              : SendOnce.send(sessions, c.userId(), id, c.body());
         }))
         .map(Reply::accepted));
     op("approveToolCall", c -> {

@@ -158,7 +158,7 @@ public final class OpenApiDocument {
         obj(false).put("properties", new JsonObject().put("atMessageId", UUID.copy())), 201, "sessions", false, false);
     op("post", "/api/v1/sessions/{id}/messages", "sendMessage", "Send a user message; the reply streams as events",
         obj(false).put("properties", new JsonObject().put("text", str(200_000).put("minLength", 1))
-            .put("attachments", McpOps.attachments())).put("required", req("text")),
+            .put("attachments", McpOps.attachments()).put("idempotencyKey", SendOnce.schema())).put("required", req("text")),
         202, "sessions", false, false);
     // Answer to tool_approval_required; WebSocket twin: {"type":"approve","sessionId","callId","decision"}.
     op("post", "/api/v1/sessions/{id}/approvals/{callId}", "approveToolCall", "Allow or deny a tool call waiting for approval",

@@ -6,6 +6,7 @@ import dev.maestro.contracts.session.SessionEvents;
 import dev.maestro.gateway.api.Caller;
 import dev.maestro.gateway.api.Operations;
 import dev.maestro.gateway.api.Query;
+import dev.maestro.gateway.api.SendOnce;
 import dev.maestro.gateway.auth.Ids;
 import dev.maestro.gateway.auth.Principal;
 import dev.maestro.gateway.presence.Presence;
@@ -213,8 +214,14 @@ public class WsConnection {
           error(ref, sessionId, "bad_frame", "\"mode\" must be queue or steer");
           return;
         }
+        Object key = frame.getValue("idempotencyKey");
+        if (key != null && (!(key instanceof String k) || k.isEmpty() || k.length() > SendOnce.MAX_KEY)) {
+          error(ref, sessionId, "bad_frame", "\"idempotencyKey\" must be a string of 1 to " + SendOnce.MAX_KEY + " characters");
+          return;
+        }
         JsonObject sendBody = new JsonObject().put("text", msg);
         if (mode != null) sendBody.put("mode", mode);
+        if (key != null) sendBody.put("idempotencyKey", key);
         // MCP resources attached ([{serverId, uri}]): checked by sendMessage's schema like the HTTP body
         if (frame.getValue("attachments") != null) sendBody.put("attachments", frame.getValue("attachments"));
         reply(ref, "send", sessionId, op("sendMessage", sessionId, Map.of(), sendBody));

@@ -540,4 +540,9 @@ public final class FakeSessionService implements SessionService {
     templates.remove(templateId);
     return Future.succeededFuture();
   }
+
+  @Override
+  public Future<JsonObject> sendIdempotent(String userId, String sessionId, String text, String idempotencyKey) {
+    return send(userId, sessionId, text);
+  }
 }

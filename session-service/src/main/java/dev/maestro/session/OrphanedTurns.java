@@ -1,0 +1,109 @@
+package dev.maestro.session;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Failover without client action: when a node leaves the cluster (a Hazelcast membership event: a
+ * crash, kill -9, a partition), every surviving session node looks up the sessions whose turn was
+ * running on that node and re-activates them through its {@link SessionRouter}. Activation takes the
+ * ownership over (one survivor wins; the others forward to it), stores the running turn and its
+ * streaming message as interrupted and publishes turn_completed(interrupted), so subscribed clients
+ * see the end of the turn and the session is live again before anyone sends. Vert.x's own node
+ * listener slot is left alone (the event bus uses it): this registers a second Hazelcast listener.
+ */
+final class OrphanedTurns {
+  private static final Logger LOG = LoggerFactory.getLogger(OrphanedTurns.class);
+  /** The member attribute under which vertx-hazelcast stores the Vert.x node id. */
+  static final String VERTX_NODE_ID = "__vertx.nodeId";
+
+  private final Context context;
+  private final SessionRouter router;
+  private final Pool pool;
+  private HazelcastInstance hazelcast;
+  private UUID registration;
+
+  OrphanedTurns(Context context, SessionRouter router, Pool pool) {
+    this.context = context;
+    this.router = router;
+    this.pool = pool;
+  }
+
+  /** Starts listening to membership (no-op on a plain, non-clustered Vert.x). */
+  OrphanedTurns start(Vertx vertx) {
+    ClusterManager cm = ((VertxInternal) vertx).clusterManager();
+    if (cm instanceof HazelcastClusterManager hz && hz.getHazelcastInstance() != null) {
+      hazelcast = hz.getHazelcastInstance();
+      registration = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+        @Override
+        public void memberAdded(MembershipEvent event) {
+          // nothing to recover
+        }
+
+        @Override
+        public void memberRemoved(MembershipEvent event) {
+          // Vert.x's node id (what owner ids start with) is a member attribute, not the member's uuid
+          String node = event.getMember().getAttribute(VERTX_NODE_ID);
+          if (node == null) return;
+          // called on a Hazelcast thread: the router is used on its own context only
+          context.runOnContext(v -> recover(node));
+        }
+      });
+    }
+    return this;
+  }
+
+  void stop() {
+    if (hazelcast != null && registration != null) {
+      try {
+        hazelcast.getCluster().removeMembershipListener(registration);
+      } catch (RuntimeException ignored) {
+        // Hazelcast already shut down
+      }
+    }
+  }
+
+  /** Re-activates here (or at whichever survivor won) every session with a turn running on node → their ids. */
+  Future<List<String>> recover(String node) {
+    return sessionsRunningOn(node).compose(ids -> {
+      if (!ids.isEmpty()) LOG.info("node {} left with {} turn(s) running: re-activating their sessions", node, ids.size());
+      List<Future<String>> all = new ArrayList<>();
+      for (String id : ids) {
+        all.add(router.call(id, new LiveCommand.State()).map(id)
+            .onFailure(err -> LOG.warn("session {}: could not re-activate after node {} left: {}", id, node, err.getMessage())));
+      }
+      return Future.join(all).transform(ar -> {
+        List<String> done = new ArrayList<>();
+        for (Future<String> f : all) if (f.succeeded()) done.add(f.result());
+        return Future.succeededFuture(done);
+      });
+    }).onFailure(err -> LOG.warn("cannot look up the turns of node {} that left: {}", node, err.getMessage()));
+  }
+
+  /** Owner ids are "nodeId/routerId" (SessionRouter): the turns whose owner ran on node. */
+  private Future<List<String>> sessionsRunningOn(String node) {
+    return pool.preparedQuery("SELECT DISTINCT session_id FROM turn WHERE status = 'running' AND starts_with(owner_node, $1)")
+        .execute(Tuple.of(node + "/"))
+        .map(rows -> {
+          List<String> ids = new ArrayList<>();
+          for (Row r : rows) ids.add(r.getUUID("session_id").toString());
+          return ids;
+        });
+  }
+}
