@@ -256,6 +256,8 @@ class ChatEndToEndTest {
     assertThat(error.getString("code")).isEqualTo("budget_exceeded");
     assertThat(error.getString("message")).contains("$0.0001 of $0.0001 remain");
     assertThat(upstream.requests()).hasSize(before);
+  }
+
   @Test
   void aResentMessageWithTheSameIdempotencyKeyStartsNoSecondTurnOverApiAndWebSocket() throws Exception {
     String sessionId = createSession();
