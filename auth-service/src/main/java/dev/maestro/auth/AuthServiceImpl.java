@@ -161,6 +161,13 @@ public final class AuthServiceImpl implements AuthService {
   }
 
   @Override
+  public Future<JsonObject> completeOAuthCallback(String userId, JsonObject callback) {
+    JsonObject cb = callback == null ? new JsonObject() : callback;
+    return guarded(() -> flows.complete(userId, cb.getValue("state") instanceof String s ? s : null,
+        cb.getValue("code") instanceof String c ? c : null, cb.getValue("iss") instanceof String i ? i : null, true));
+  }
+
+  @Override
   public Future<JsonObject> startMcpOAuth(String userId, String serverId, JsonObject body, String redirectUri) {
     return guarded(() -> {
       requireUser(userId);

@@ -57,7 +57,7 @@ public final class McpAuth {
     this.refresher = refresher;
   }
 
-  private record Discovery(String resource, String issuer, JsonObject as, JsonArray scopes) {}
+  record Discovery(String resource, String issuer, JsonObject as, JsonArray scopes) {}
 
   public Future<JsonObject> start(String userId, String serverId, JsonObject body, String redirectUri) {
     JsonObject in = (body == null ? new JsonObject() : body.copy()).put("serverId", serverId).put("redirectUri", redirectUri);
@@ -81,9 +81,18 @@ public final class McpAuth {
           // Step-up after 403 insufficient_scope: keep what the current login has and add what is missing.
           Future<JsonArray> requested = stepUp ? previousScopes(serverId).map(old -> union(old, wanted)) : Future.succeededFuture(wanted);
           return requested.compose(sc -> clients.config(pool, (String) pair[1]).compose(cfg -> flows.begin(userId, "mcp",
-                  label == null ? "MCP " + serverId : label, cfg, redirect, serverId, d.resource(), sc)
+                  label == null ? "MCP " + serverId : label, cfg, redirect, serverId, d.resource(), sc, null,
+                  metadataIssuer(d), Boolean.TRUE.equals(d.as().getValue("authorization_response_iss_parameter_supported")))
               .map(r -> r.put("authorizationServer", d.issuer()))));
         });
+  }
+
+  /**
+   * The issuer the callback's {@code iss} must equal (RFC 9207 §2.4: the metadata's {@code issuer},
+   * compared as a string), falling back to the issuer URL discovery used when the metadata has none.
+   */
+  static String metadataIssuer(Discovery d) {
+    return d.as().getValue("issuer") instanceof String s && !s.isBlank() ? s : d.issuer();
   }
 
   /** The scopes of the challenge's scope= (space separated), or null when it has none. */

@@ -91,15 +91,26 @@ public final class OAuthFlows {
   /** Stores a single-use state with the encrypted PKCE verifier → {authorizeUrl, state}. */
   Future<JsonObject> begin(String userId, String provider, String label, OAuthClientConfig cfg, String redirect,
                            String mcpServerId, String resource, io.vertx.core.json.JsonArray scopes, String baseUrl) {
+    return begin(userId, provider, label, cfg, redirect, mcpServerId, resource, scopes, baseUrl, null, false);
+  }
+
+  /**
+   * {@code issuer}: the authorization server's metadata issuer the callback's {@code iss} must equal
+   * (RFC 9207), or null when unknown; {@code issRequired}: that server always sends {@code iss}.
+   */
+  Future<JsonObject> begin(String userId, String provider, String label, OAuthClientConfig cfg, String redirect,
+                           String mcpServerId, String resource, io.vertx.core.json.JsonArray scopes, String baseUrl,
+                           String issuer, boolean issRequired) {
     String state = randomToken();
     String verifier = randomToken();
     byte[] vct = box.encrypt(verifier, verifierContext(state));
     return pool.preparedQuery("INSERT INTO oauth_state (state, user_id, provider, label, oauth_client_id, redirect_uri,"
-            + " verifier_ct, key_id, expires_at, mcp_server_id, resource, scopes, base_url) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,"
-            + " clock_timestamp() + make_interval(secs => $9::float8), $10, $11, $12, $13)")
+            + " verifier_ct, key_id, expires_at, mcp_server_id, resource, scopes, base_url, issuer, iss_required) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,"
+            + " clock_timestamp() + make_interval(secs => $9::float8), $10, $11, $12, $13, $14, $15)")
         .execute(Tuple.of(state, userId, provider, label, UUID.fromString(cfg.id()), redirect,
             Buffer.buffer(vct), box.keys().current().idHex()).addValue((double) STATE_TTL_SECONDS)
-            .addValue(mcpServerId).addValue(resource).addValue(scopes == null ? null : scopes.copy()).addValue(baseUrl))
+            .addValue(mcpServerId).addValue(resource).addValue(scopes == null ? null : scopes.copy()).addValue(baseUrl)
+            .addValue(issuer).addValue(issRequired))
         .map(x -> new JsonObject().put("authorizeUrl", tokens.authorizeUrl(cfg, redirect, state, challenge(verifier), resource, scopes))
             .put("state", state));
   }
@@ -111,6 +122,15 @@ public final class OAuthFlows {
    * and a later attempt by the starter with the same state fails too.
    */
   public Future<JsonObject> complete(String userId, String state, String code) {
+    return complete(userId, state, code, null, false);
+  }
+
+  /**
+   * {@code checkIss}: the caller relays the browser's callback, whose {@code iss} (null when absent)
+   * is checked against the issuer stored at the start (RFC 9207) after the state is consumed and
+   * before the code is exchanged, so a mixed-up code never reaches any token endpoint.
+   */
+  public Future<JsonObject> complete(String userId, String state, String code, String iss, boolean checkIss) {
     if (userId == null || userId.isBlank()) {
       return Future.failedFuture(new ServiceException(ErrorCodes.FORBIDDEN, "sign in to Maestro in this browser first"));
     }
@@ -118,9 +138,12 @@ public final class OAuthFlows {
     if (code == null || code.isBlank()) return Future.failedFuture(bad("the sign-in callback has no authorization code"));
     return pool.preparedQuery("UPDATE oauth_state SET used_at = clock_timestamp() WHERE state=$1 AND used_at IS NULL"
             + " AND expires_at > clock_timestamp() RETURNING user_id, provider, label, oauth_client_id, redirect_uri, verifier_ct, mcp_server_id, resource, scopes,"
-            + " base_url")
+            + " base_url, issuer, iss_required")
         .execute(Tuple.of(state))
         .compose(rows -> rows.size() == 1 ? Future.succeededFuture(rows.iterator().next()) : explainUnusableState(state))
+        .compose(row -> !userId.equals(row.getString("user_id")) || !checkIss ? Future.succeededFuture(row)
+            : IssuerCheck.problem(row.getString("issuer"), Boolean.TRUE.equals(row.getBoolean("iss_required")), iss)
+                .map(p -> Future.<Row>failedFuture(bad(p))).orElse(Future.succeededFuture(row)))
         .compose(row -> userId.equals(row.getString("user_id")) ? exchange(state, code, row)
             : Future.failedFuture(new ServiceException(ErrorCodes.FORBIDDEN, "this sign-in was started by another Maestro user,"
                 + " so it cannot finish in your session; it has been cancelled (start a sign-in from your own account)")));

@@ -25,6 +25,8 @@ class FakeMcpAuthorizationServer {
   final List<String> authorizeClientIds = new CopyOnWriteArrayList<>();
   final List<JsonObject> registrations = new CopyOnWriteArrayList<>();
   final List<TokenRequest> tokenRequests = new CopyOnWriteArrayList<>();
+  /** The iss the authorize endpoint puts on its redirect (RFC 9207); null: none. Tests play a mix-up with it. */
+  volatile String authorizeIss;
   final HttpServer server;
   final String origin;
 
@@ -58,7 +60,8 @@ class FakeMcpAuthorizationServer {
       authorizeScopes.add(ctx.request().getParam("scope", ""));
       authorizeClientIds.add(ctx.request().getParam("client_id", ""));
       ctx.response().setStatusCode(302).putHeader("Location", ctx.request().getParam("redirect_uri")
-          + "?code=test-code&state=" + ctx.request().getParam("state")).end();
+          + "?code=test-code&state=" + ctx.request().getParam("state")
+          + (authorizeIss == null ? "" : "&iss=" + java.net.URLEncoder.encode(authorizeIss, java.nio.charset.StandardCharsets.UTF_8))).end();
     });
     r.post("/token").handler(ctx -> {
       tokenRequests.add(new TokenRequest(ctx.request().getHeader("Authorization"), MultiMap.caseInsensitiveMultiMap().addAll(ctx.request().formAttributes())));

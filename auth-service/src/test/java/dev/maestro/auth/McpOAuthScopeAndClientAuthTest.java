@@ -140,4 +140,73 @@ class McpOAuthScopeAndClientAuthTest extends AuthTestBase {
     assertThat(McpAuth.challengeScopes("Bearer realm=\"x\",scope=files:read")).containsExactly("files:read");
     assertThat(McpAuth.union(new JsonArray().add("a").add("b"), new JsonArray().add("b").add("c"))).containsExactly("a", "b", "c");
   }
+
+  /** startMcpOAuth, the authorize redirect followed → the callback's query parameters (state, code, iss?). */
+  static Map<String, String> authorize(Instance i, FakeMcpAuthorizationServer as) throws Exception {
+    JsonObject started = await(i.auth().startMcpOAuth("alice", "srv", new JsonObject().put("serverUrl", as.mcpUrl())
+        .put("wwwAuthenticate", as.challenge("")), OidcServer.REDIRECT_URI));
+    HttpResponse<String> redirect = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(started.getString("authorizeUrl")))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    return LoginDriver.query(URI.create(redirect.headers().firstValue("Location").orElseThrow()));
+  }
+
+  static JsonObject callback(Map<String, String> q) {
+    JsonObject cb = new JsonObject().put("state", q.get("state")).put("code", q.get("code"));
+    if (q.get("iss") != null) cb.put("iss", q.get("iss"));
+    return cb;
+  }
+
+  @Test
+  void rfc9207IssMustBeTheAuthorizationServersIssuerAndAMixUpNeverReachesTheTokenEndpoint() throws Exception {
+    FakeMcpAuthorizationServer as = new FakeMcpAuthorizationServer(testVertx, null, null,
+        new JsonObject().put("client_id", "c-iss").put("token_endpoint_auth_method", "none"),
+        new JsonObject().put("authorization_response_iss_parameter_supported", true));
+    Instance i = start();
+
+    // The honest answer: iss is exactly the metadata's issuer → exchanged.
+    as.authorizeIss = as.origin;
+    JsonObject cred = await(i.auth().completeOAuthCallback("alice", callback(authorize(i, as))));
+    assertThat(cred.getString("mcpServerId")).isEqualTo("srv");
+    assertThat(as.tokenRequests).hasSize(1);
+
+    // A mix-up: the code comes back labelled with another server's issuer → refused, no token request.
+    as.authorizeIss = "https://attacker.example";
+    io.vertx.serviceproxy.ServiceException mixUp = failure(i.auth().completeOAuthCallback("alice", callback(authorize(i, as))));
+    assertThat(mixUp.failureCode()).isEqualTo(dev.maestro.contracts.ErrorCodes.BAD_REQUEST);
+    assertThat(mixUp.getMessage()).contains("https://attacker.example").contains(as.origin).contains("mix-up");
+    // Not even a near miss: a trailing slash is another string (exact compare).
+    as.authorizeIss = as.origin + "/";
+    assertThat(failure(i.auth().completeOAuthCallback("alice", callback(authorize(i, as)))).getMessage()).contains("mix-up");
+
+    // The server promised iss (authorization_response_iss_parameter_supported) but the callback has none → refused.
+    as.authorizeIss = null;
+    Map<String, String> q = authorize(i, as);
+    assertThat(q).doesNotContainKey("iss");
+    assertThat(failure(i.auth().completeOAuthCallback("alice", callback(q))).getMessage()).contains("no iss parameter");
+    // ... and the refused state is consumed: it cannot be replayed with a forged iss afterwards
+    assertThat(failure(i.auth().completeOAuthCallback("alice", callback(q).put("iss", as.origin))).getMessage())
+        .contains("already completed");
+    assertThat(as.tokenRequests).hasSize(1);
+  }
+
+  @Test
+  void aServerThatDoesNotPromiseIssMayOmitItButAWrongOneIsStillRefused() throws Exception {
+    FakeMcpAuthorizationServer as = new FakeMcpAuthorizationServer(testVertx, null, null,
+        new JsonObject().put("client_id", "c-no-iss").put("token_endpoint_auth_method", "none"), new JsonObject());
+    Instance i = start();
+    await(i.auth().completeOAuthCallback("alice", callback(authorize(i, as))));
+    assertThat(as.tokenRequests).hasSize(1);
+    as.authorizeIss = "https://attacker.example";
+    assertThat(failure(i.auth().completeOAuthCallback("alice", callback(authorize(i, as)))).getMessage()).contains("mix-up");
+    assertThat(as.tokenRequests).hasSize(1);
+  }
+
+  @Test
+  void issuerCheckRules() {
+    assertThat(IssuerCheck.problem(null, true, "https://x")).isEmpty();
+    assertThat(IssuerCheck.problem("https://as", false, null)).isEmpty();
+    assertThat(IssuerCheck.problem("https://as", true, null)).isPresent();
+    assertThat(IssuerCheck.problem("https://as", false, "https://as")).isEmpty();
+    assertThat(IssuerCheck.problem("https://as", false, "https://AS")).isPresent();
+  }
 }

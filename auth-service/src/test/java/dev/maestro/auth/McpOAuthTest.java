@@ -41,7 +41,11 @@ class McpOAuthTest extends OidcTestBase {
         .contains("scope=mcp%3Atools");
     LoginDriver.Callback cb = LoginDriver.login(started.getString("authorizeUrl"), "mcp-user");
     assertThat(cb.error()).isNull();
-    JsonObject cred = await(i.auth().completeOAuth("alice", cb.state(), cb.code()));
+    // oidc-provider identifies itself (RFC 9207); the callback relayed as the gateway does passes the iss check.
+    String iss = LoginDriver.query(cb.uri()).get("iss");
+    assertThat(iss).isEqualTo(oidc.issuer());
+    JsonObject cred = await(i.auth().completeOAuthCallback("alice", new JsonObject().put("state", cb.state())
+        .put("code", cb.code()).put("iss", iss)));
     assertThat(cred.getString("provider")).isEqualTo("mcp");
     assertThat(cred.getString("mcpServerId")).isEqualTo("srv-1");
 

@@ -151,7 +151,15 @@ public class GatewayVerticle extends VerticleBase {
       redirect(rc, "/credentials?error=" + URLEncoder.encode(error != null ? truncate(error) : "missing code or state", StandardCharsets.UTF_8));
       return;
     }
-    credentials.completeOAuth(signedIn.getString("userId"), state, code)
+    // RFC 9207: the authorization server's iss travels on, auth-service compares it with the issuer the flow went to.
+    String iss = rc.request().getParam("iss");
+    if (iss != null && (iss.length() > 2000 || dev.maestro.platform.TextRules.problem(iss) != null)) {
+      redirect(rc, "/credentials?error=" + URLEncoder.encode("the iss parameter of the sign-in callback is not valid", StandardCharsets.UTF_8));
+      return;
+    }
+    JsonObject callback = new JsonObject().put("state", state).put("code", code);
+    if (iss != null) callback.put("iss", iss);
+    credentials.completeOAuthCallback(signedIn.getString("userId"), callback)
         .onSuccess(c -> redirect(rc, "/credentials?connected=" + URLEncoder.encode(String.valueOf(c.getString("id")), StandardCharsets.UTF_8)))
         .onFailure(err -> {
           JsonObject problem = dev.maestro.platform.ServiceFailures.toProblem(err);

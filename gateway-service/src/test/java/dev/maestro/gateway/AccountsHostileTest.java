@@ -260,4 +260,24 @@ class AccountsHostileTest {
     assertThat(anonymous.header("Content-Type")).isEqualTo("application/problem+json");
     assertThat(fx.auth.completedBy).hasSize(calls);
   }
+
+  @Test
+  void theCallbacksIssParameterTravelsToAuthServiceAndABrokenOneIsRefusedAtTheDoor() {
+    JsonObject client = fx.post("/api/v1/oauth-clients", admin, new JsonObject().put("provider", "anthropic").put("name", "c-iss")
+        .put("authorizeUrl", "https://a.example/authorize").put("tokenUrl", "https://a.example/token").put("clientId", "cid")).json();
+    JsonObject member = fx.newUser(admin, "member");
+    String state = fx.post("/api/v1/credentials/oauth/anthropic/start", member.getString("token"),
+        new JsonObject().put("label", "iss").put("oauthClientId", client.getString("id"))).json().getString("state");
+    MultiMap browser = MultiMap.caseInsensitiveMultiMap().add("Cookie",
+        fx.browserLogin(member.getString("username"), "password-" + member.getString("username")).getString("cookie"));
+    int before = fx.auth.callbacks.size();
+    // a control character in iss: refused by the gateway, auth-service never sees the callback
+    Resp bad = fx.call(fx.port(), HttpMethod.GET, "/oauth/callback?code=c&state=" + state + "&iss=https%3A%2F%2Fa.example%00", null, null, browser);
+    assertThat(bad.header("Location")).startsWith("/credentials?error=");
+    assertThat(fx.auth.callbacks).hasSize(before);
+    Resp ok = fx.call(fx.port(), HttpMethod.GET, "/oauth/callback?code=c&state=" + state + "&iss=https%3A%2F%2Fa.example", null, null, browser);
+    assertThat(ok.header("Location")).as(ok.body()).startsWith("/credentials?connected=");
+    assertThat(fx.auth.callbacks.get(fx.auth.callbacks.size() - 1))
+        .isEqualTo(new JsonObject().put("state", state).put("code", "c").put("iss", "https://a.example"));
+  }
 }

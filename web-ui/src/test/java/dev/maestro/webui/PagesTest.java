@@ -394,4 +394,13 @@ class PagesTest {
     assertThat(closed.getBoolean("network")).isFalse();
     assertThat(closed.getJsonArray("mounts")).isEmpty();
   }
+
+  @Test
+  void theMcpPageShowsTheNegotiatedProtocolVersion() {
+    harness.tools.createMcpServer(new JsonObject().put("name", "versioned").put("transport", "http").put("url", "http://x.example/mcp")
+        .put("protocolVersion", "2025-06-18")).await();
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    assertThat(b.get("/mcp").send().await().bodyAsString()).contains("class=\"badge mcp-protocol\"").contains("MCP 2025-06-18");
+  }
 }

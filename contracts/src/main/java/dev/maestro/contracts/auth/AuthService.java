@@ -77,6 +77,19 @@ public interface AuthService {
   Future<JsonObject> completeOAuth(String userId, String state, String code);
 
   /**
+   * Like {@link #completeOAuth}, for the browser callback as it arrived: {@code callback} =
+   * {state, code, iss?}. RFC 9207: when the flow went to an MCP authorization server, a callback
+   * {@code iss} that differs from that server's metadata {@code issuer} (exact string compare) is
+   * refused with BAD_REQUEST before any token exchange (mix-up attack); a missing {@code iss} is
+   * refused the same way when the server's metadata says
+   * {@code authorization_response_iss_parameter_supported: true}. {@link #completeOAuth} is this
+   * without {@code iss} checks, for callers that never saw the browser's callback (tests, tools).
+   */
+  default Future<JsonObject> completeOAuthCallback(String userId, JsonObject callback) {
+    return notImplemented("completeOAuthCallback");
+  }
+
+  /**
    * OAuth sign-in to an HTTP MCP server after it answered 401 (for tool-service and the gateway).
    * body: {serverUrl, wwwAuthenticate?: the 401's WWW-Authenticate header, label?, scopes?}.
    * Discovers the protected-resource and authorization-server metadata, registers Maestro

@@ -211,7 +211,7 @@ public final class OpenApiDocument {
             .put("properties", new JsonObject().put("clientId", str(500).put("minLength", 1))
                 .put("clientSecret", new JsonObject().put("type", new JsonArray().add("string").add("null")).put("maxLength", 2000)))
             .put("required", req("clientId")));
-    op("get", "/api/v1/mcp-servers", "listMcpServers", "MCP servers and their status", null, 200, "mcp-servers", false, false);
+    op("get", "/api/v1/mcp-servers", "listMcpServers", "MCP servers and their status (protocolVersion: the MCP revision negotiated with each)", null, 200, "mcp-servers", false, false);
     op("post", "/api/v1/mcp-servers", "createMcpServer", "Add an MCP server (admin)",
         obj(false).put("properties", props.copy()).put("required", req("name", "transport")), 201, "mcp-servers", false, true);
     op("get", "/api/v1/mcp-servers/{id}", "getMcpServer", "One MCP server", null, 200, "mcp-servers", false, false);

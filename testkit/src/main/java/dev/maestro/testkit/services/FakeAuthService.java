@@ -42,6 +42,8 @@ public final class FakeAuthService implements AuthService {
   public final AtomicInteger resolves = new AtomicInteger();
   /** Who the caller said completed each OAuth callback (null: it passed no user). */
   public final List<String> completedBy = new CopyOnWriteArrayList<>();
+  /** The callbacks ({state, code, iss?}) the gateway relayed through completeOAuthCallback. */
+  public final List<JsonObject> callbacks = new CopyOnWriteArrayList<>();
   /** The body of the last startOAuth (what the form or API client sent). */
   public volatile JsonObject lastOAuthStart;
   /** The next createCredential fails with this (thrown when a plain RuntimeException): failure-policy tests. */
@@ -228,6 +230,12 @@ public final class FakeAuthService implements AuthService {
     }
     return createCredential(starter, new JsonObject().put("provider", "anthropic").put("kind", "oauth").put("label", "oauth")
         .put("apiKey", "oauth-token-" + code));
+  }
+
+  @Override
+  public Future<JsonObject> completeOAuthCallback(String userId, JsonObject callback) {
+    callbacks.add(callback.copy());
+    return completeOAuth(userId, callback.getString("state"), callback.getString("code"));
   }
 
   @Override

@@ -50,6 +50,8 @@ final class McpConnection {
   /** Told when the server's resources or prompts change: (kind, uri or null); see Addresses.MCP_CATALOG. */
   private volatile BiConsumer<String, String> onCatalog = (kind, uri) -> { };
   private volatile String instructions;
+  /** The protocol version negotiated in the last successful initialize (e.g. 2025-11-25), or null before one. */
+  private volatile String protocolVersion;
   /** Who answers the server's elicitation/create for the call in flight (set by the owner; default cancel). */
   private final ElicitationBridge elicitation;
 
@@ -99,6 +101,9 @@ final class McpConnection {
   /** The server's instructions from initialize (bounded), or null. */
   String instructions() { return instructions; }
 
+  /** The protocol version this server agreed to in its last initialize, or null while never connected. */
+  String protocolVersion() { return protocolVersion; }
+
   String name() { return config.getString("name"); }
   ElicitationBridge elicitation() { return elicitation; }
   String status() { return status; }
@@ -147,12 +152,23 @@ final class McpConnection {
       catalog.reset();
       String said = live.client().getServerInstructions();
       instructions = said == null || said.isBlank() ? null : McpCatalog.cut(said.strip(), MAX_INSTRUCTIONS);
+      protocolVersion = negotiatedVersion(live.client().getCurrentInitializationResult());
       // Some servers let initialize through and refuse tools/list: that is "sign in" as well.
       return lists.tools(live.client()).<Void>map(tools -> {
         if (gen == generation) onTools.accept(tools);
         return null;
       }).recover(err -> Future.failedFuture(auth.explain(err, " on tools/list")));
     });
+  }
+
+  /**
+   * The version from the initialize result (the SDK has already refused one it does not support);
+   * bounded because it comes from an untrusted server and is shown on pages.
+   */
+  static String negotiatedVersion(McpSchema.InitializeResult result) {
+    String v = result == null ? null : result.protocolVersion();
+    if (v == null || v.isBlank()) return null;
+    return v.length() > 40 ? v.substring(0, 40) : v;
   }
 
   /** What the server tells us, for the client of generation {@code gen}. */

@@ -269,6 +269,8 @@ public class McpManager {
       if (c.error() != null) v.put("error", c.error());
       // what goes into system prompts, shown so people know what the server tells their models
       if (c.instructions() != null) v.put("instructions", c.instructions());
+      // the MCP revision this server speaks with us (negotiated per server in initialize)
+      if (c.protocolVersion() != null) v.put("protocolVersion", c.protocolVersion());
       if (c.authChallenge() != null) {
         // The UI offers "sign in" (auth-service startMcpOAuth takes this challenge as wwwAuthenticate).
         v.put("authRequired", true).put("wwwAuthenticate", c.authChallenge());

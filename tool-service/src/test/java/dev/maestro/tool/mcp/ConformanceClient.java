@@ -204,7 +204,10 @@ public final class ConformanceClient {
               i < 0 ? "" : URLDecoder.decode(kv.substring(i + 1), StandardCharsets.UTF_8));
         }
         if (q.containsKey("error")) throw new IllegalStateException("authorization refused: " + q);
-        auth.completeOAuth("conformance", q.get("state"), q.get("code")).await(30, TimeUnit.SECONDS);
+        // as the gateway relays a browser callback: with the RFC 9207 iss when the server sent one
+        JsonObject cb = new JsonObject().put("state", q.get("state")).put("code", q.get("code"));
+        if (q.get("iss") != null) cb.put("iss", q.get("iss"));
+        auth.completeOAuthCallback("conformance", cb).await(30, TimeUnit.SECONDS);
         return;
       }
     }

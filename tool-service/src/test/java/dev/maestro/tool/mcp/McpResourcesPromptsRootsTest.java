@@ -137,6 +137,9 @@ class McpResourcesPromptsRootsTest {
     List<JsonObject> instructions = tools.mcpInstructions(List.of()).await(20, TimeUnit.SECONDS);
     assertThat(instructions).anyMatch(i -> "every".equals(i.getString("server")) && !i.getString("instructions").isBlank());
     assertThat(tools.getMcpServer(serverId).await(10, TimeUnit.SECONDS).getString("instructions")).isNotBlank();
+    // the version negotiated in initialize, per server: server-everything speaks the SDK's latest with us
+    assertThat(tools.getMcpServer(serverId).await(10, TimeUnit.SECONDS).getString("protocolVersion")).isEqualTo("2025-11-25");
+    assertThat(tools.listMcpServers().await(10, TimeUnit.SECONDS)).anyMatch(s -> "2025-11-25".equals(s.getString("protocolVersion")));
     assertThat(tools.mcpInstructions(List.of("read_file")).await(20, TimeUnit.SECONDS)).isEmpty();
     JsonObject roots = tools.listTools().await(20, TimeUnit.SECONDS).stream()
         .filter(t -> "every__get-roots-list".equals(t.getString("name"))).findFirst().orElseThrow();
