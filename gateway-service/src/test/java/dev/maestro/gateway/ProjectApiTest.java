@@ -173,4 +173,31 @@ class ProjectApiTest {
     assertThat(page(b[0], "/projects")).contains(fx.projects.projects.get(pid).getString("name")).doesNotContain(hostPath);
     assertThat(page(b[0], "/sessions")).doesNotContain(hostPath);
   }
+
+  @Test
+  void aForkOfAProjectSessionGetsItsOwnWorktreeStartedAtTheParentsBranch() {
+    String pid = fx.projects.project("forked-" + UUID.randomUUID().toString().substring(0, 6), alice.getString("id")).getString("id");
+    String parent = fx.post("/api/v1/sessions", alice.getString("token"), session(pid)).json().getString("id");
+    Resp fork = fx.post("/api/v1/sessions/" + parent + "/fork", alice.getString("token"), new JsonObject());
+    assertThat(fork.status()).as(fork.body()).isEqualTo(201);
+    String id = fork.json().getString("id");
+    assertThat(id).isNotEqualTo(parent);
+    JsonObject project = fork.json().getJsonObject("project");
+    assertThat(project.getString("projectId")).isEqualTo(pid);
+    assertThat(project.getString("branch")).isEqualTo("maestro/" + id.substring(0, 8));
+    assertThat(project.getString("baseRef")).isEqualTo("maestro/" + parent.substring(0, 8));
+    assertThat(fx.projects.sessions).containsKeys(parent, id);
+    // a session without a project forks as before (no worktree)
+    String plain = fx.post("/api/v1/sessions", alice.getString("token"), new JsonObject().put("provider", "openai").put("model", "m"))
+        .json().getString("id");
+    Resp plainFork = fx.post("/api/v1/sessions/" + plain + "/fork", alice.getString("token"), new JsonObject());
+    assertThat(plainFork.status()).isEqualTo(201);
+    assertThat(plainFork.json().containsKey("project")).isFalse();
+    // the grant is gone: the fork is refused like a new session on the project, and none is left behind
+    fx.projects.projects.get(pid).put("members", new JsonArray());
+    int before = fx.sessions.sessions.size();
+    assertThat(fx.post("/api/v1/sessions/" + parent + "/fork", alice.getString("token"), new JsonObject()).status()).isEqualTo(404);
+    assertThat(fx.sessions.sessions.size()).isEqualTo(before);
+    assertThat(fx.post("/api/v1/sessions/" + parent + "/fork", bob.getString("token"), new JsonObject()).status()).isEqualTo(404);
+  }
 }

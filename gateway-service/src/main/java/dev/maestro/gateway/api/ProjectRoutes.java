@@ -71,6 +71,22 @@ final class ProjectRoutes {
             .recover(err -> sessions.delete(c.userId(), s.getString("id")).transform(x -> Future.failedFuture(err))));
   }
 
+  /**
+   * forkSession: a fork of a project session gets its own worktree on its own branch, started at the parent's
+   * branch (its last commit: the parent's uncommitted changes stay with the parent). The grant is checked again
+   * as the caller; when the worktree cannot be made the fork is deleted and the failure answered.
+   */
+  Future<Reply> forkSession(Call c) {
+    String id = c.path("id");
+    if (!Ids.valid(id)) return notFound("no such resource");
+    return sessions.fork(c.userId(), id, c.body().getString("atMessageId")).compose(copy -> projects.sessionProject(id)
+        .compose(p -> p == null || p.isEmpty() ? Future.succeededFuture(copy)
+            : projects.openSession(c.userId(), c.admin(), copy.getString("id"), p.getString("projectId"), p.getString("branch"))
+                .map(project -> copy.put("project", project)))
+        .recover(err -> sessions.delete(c.userId(), copy.getString("id")).transform(x -> Future.failedFuture(err))))
+        .map(Reply::created);
+  }
+
   /** getSession plus {project} for a project session (left out when tool-service does not answer). */
   Future<Reply> getSession(Call c, Future<JsonObject> session) {
     return session.compose(s -> projects.sessionProject(s.getString("id"))
