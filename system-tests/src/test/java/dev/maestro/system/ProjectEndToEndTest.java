@@ -210,6 +210,17 @@ class ProjectEndToEndTest {
     assertThat(git(repo, "rev-parse", "HEAD").strip()).as("main did not move").isNotEqualTo(commit.getString("commit"));
     assertThat(ok(call(HttpMethod.GET, "/api/v1/sessions/" + sid + "/changes", memberToken, null), 200).getJsonArray("files")).isEmpty();
 
+    // a fork gets its own worktree on its own branch, started at the parent's branch (with the commit above)
+    JsonObject fork = ok(call(HttpMethod.POST, "/api/v1/sessions/" + sid + "/fork", memberToken, new JsonObject()), 201);
+    String forkId = fork.getString("id");
+    assertThat(fork.getJsonObject("project").getString("branch")).isEqualTo("maestro/" + forkId.substring(0, 8));
+    assertThat(Files.readString(worktree.resolveSibling(forkId).resolve("hello.txt"))).isEqualTo("hello branch\n");
+    assertThat(git(repo, "rev-parse", "maestro/" + forkId.substring(0, 8)).strip()).isEqualTo(commit.getString("commit"));
+    assertThat(call(HttpMethod.DELETE, "/api/v1/sessions/" + forkId, memberToken, null).statusCode()).isEqualTo(204);
+    assertThat(Files.exists(worktree.resolveSibling(forkId))).isFalse();
+    // the member's project view carries no host path
+    assertThat(ok(call(HttpMethod.GET, "/api/v1/projects/" + projectId, memberToken, null), 200).containsKey("path")).isFalse();
+
     // a second session on the project starts from main: the first one's work is not there
     String second = ok(call(HttpMethod.POST, "/api/v1/sessions", memberToken, newSession.copy().put("credentialId", credentialId)), 201).getString("id");
     Path secondTree = worktree.resolveSibling(second);
