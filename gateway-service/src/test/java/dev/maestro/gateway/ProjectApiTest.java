@@ -132,4 +132,72 @@ class ProjectApiTest {
     Resp badId = fx.post("/api/v1/sessions", alice.getString("token"), session("not-a-uuid"));
     assertThat(badId.status()).isEqualTo(400);
   }
+
+  @Test
+  void restoreCommitAndDiscardAreRefusedWithA409WhileATurnRuns() {
+    String pid = fx.projects.project("busy-" + UUID.randomUUID().toString().substring(0, 6), alice.getString("id")).getString("id");
+    Resp created = fx.post("/api/v1/sessions", alice.getString("token"), session(pid));
+    String id = created.json().getString("id");
+    String cid = fx.projects.sessions.get(id).getString("checkpoint");
+    fx.sessions.sessions.get(id).put("activeTurnId", UUID.randomUUID().toString());
+    Resp[] refused = {
+        fx.post("/api/v1/sessions/" + id + "/checkpoints/" + cid + "/restore", alice.getString("token"), new JsonObject()),
+        fx.post("/api/v1/sessions/" + id + "/commit", alice.getString("token"), new JsonObject().put("message", "x")),
+        fx.post("/api/v1/sessions/" + id + "/discard", alice.getString("token"), new JsonObject())};
+    for (Resp r : refused) {
+      assertThat(r.status()).as(r.body()).isEqualTo(409);
+      assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+      assertThat(r.json().getString("detail")).contains("turn of this session is running");
+    }
+    assertThat(fx.projects.sessions.get(id).getBoolean("changed")).as("tool-service was never asked to touch the worktree").isTrue();
+    // reading stays allowed while the turn runs; once it ends the same calls go through
+    assertThat(fx.get("/api/v1/sessions/" + id + "/changes", alice.getString("token")).status()).isEqualTo(200);
+    fx.sessions.sessions.get(id).remove("activeTurnId");
+    assertThat(fx.post("/api/v1/sessions/" + id + "/discard", alice.getString("token"), new JsonObject()).status()).isEqualTo(200);
+    assertThat(fx.projects.sessions.get(id).getBoolean("changed")).isFalse();
+    // bob gets 404 for it either way (ownership first)
+    fx.sessions.sessions.get(id).put("activeTurnId", UUID.randomUUID().toString());
+    assertThat(fx.post("/api/v1/sessions/" + id + "/discard", bob.getString("token"), new JsonObject()).status()).isEqualTo(404);
+  }
+
+  @Test
+  void membersNeverSeeTheProjectsHostPathAdminsDo() {
+    String pid = fx.projects.project("hidden-" + UUID.randomUUID().toString().substring(0, 6), alice.getString("id")).getString("id");
+    String hostPath = fx.projects.projects.get(pid).getString("path");
+    assertThat(fx.get("/api/v1/projects/" + pid, admin).json().getString("path")).isEqualTo(hostPath);
+    JsonObject one = fx.get("/api/v1/projects/" + pid, alice.getString("token")).json();
+    assertThat(one.getString("id")).isEqualTo(pid);
+    assertThat(one.containsKey("path")).isFalse();
+    assertThat(fx.get("/api/v1/projects", alice.getString("token")).body()).doesNotContain(hostPath).doesNotContain("\"path\"");
+    String[] b = browser(alice);
+    assertThat(page(b[0], "/projects")).contains(fx.projects.projects.get(pid).getString("name")).doesNotContain(hostPath);
+    assertThat(page(b[0], "/sessions")).doesNotContain(hostPath);
+  }
+
+  @Test
+  void aForkOfAProjectSessionGetsItsOwnWorktreeStartedAtTheParentsBranch() {
+    String pid = fx.projects.project("forked-" + UUID.randomUUID().toString().substring(0, 6), alice.getString("id")).getString("id");
+    String parent = fx.post("/api/v1/sessions", alice.getString("token"), session(pid)).json().getString("id");
+    Resp fork = fx.post("/api/v1/sessions/" + parent + "/fork", alice.getString("token"), new JsonObject());
+    assertThat(fork.status()).as(fork.body()).isEqualTo(201);
+    String id = fork.json().getString("id");
+    assertThat(id).isNotEqualTo(parent);
+    JsonObject project = fork.json().getJsonObject("project");
+    assertThat(project.getString("projectId")).isEqualTo(pid);
+    assertThat(project.getString("branch")).isEqualTo("maestro/" + id.substring(0, 8));
+    assertThat(project.getString("baseRef")).isEqualTo("maestro/" + parent.substring(0, 8));
+    assertThat(fx.projects.sessions).containsKeys(parent, id);
+    // a session without a project forks as before (no worktree)
+    String plain = fx.post("/api/v1/sessions", alice.getString("token"), new JsonObject().put("provider", "openai").put("model", "m"))
+        .json().getString("id");
+    Resp plainFork = fx.post("/api/v1/sessions/" + plain + "/fork", alice.getString("token"), new JsonObject());
+    assertThat(plainFork.status()).isEqualTo(201);
+    assertThat(plainFork.json().containsKey("project")).isFalse();
+    // the grant is gone: the fork is refused like a new session on the project, and none is left behind
+    fx.projects.projects.get(pid).put("members", new JsonArray());
+    int before = fx.sessions.sessions.size();
+    assertThat(fx.post("/api/v1/sessions/" + parent + "/fork", alice.getString("token"), new JsonObject()).status()).isEqualTo(404);
+    assertThat(fx.sessions.sessions.size()).isEqualTo(before);
+    assertThat(fx.post("/api/v1/sessions/" + parent + "/fork", bob.getString("token"), new JsonObject()).status()).isEqualTo(404);
+  }
 }

@@ -210,6 +210,41 @@ class ProjectEndToEndTest {
     assertThat(git(repo, "rev-parse", "HEAD").strip()).as("main did not move").isNotEqualTo(commit.getString("commit"));
     assertThat(ok(call(HttpMethod.GET, "/api/v1/sessions/" + sid + "/changes", memberToken, null), 200).getJsonArray("files")).isEmpty();
 
+    // a fork gets its own worktree on its own branch, started at the parent's branch (with the commit above)
+    JsonObject fork = ok(call(HttpMethod.POST, "/api/v1/sessions/" + sid + "/fork", memberToken, new JsonObject()), 201);
+    String forkId = fork.getString("id");
+    assertThat(fork.getJsonObject("project").getString("branch")).isEqualTo("maestro/" + forkId.substring(0, 8));
+    assertThat(Files.readString(worktree.resolveSibling(forkId).resolve("hello.txt"))).isEqualTo("hello branch\n");
+    assertThat(git(repo, "rev-parse", "maestro/" + forkId.substring(0, 8)).strip()).isEqualTo(commit.getString("commit"));
+    assertThat(call(HttpMethod.DELETE, "/api/v1/sessions/" + forkId, memberToken, null).statusCode()).isEqualTo(204);
+    assertThat(Files.exists(worktree.resolveSibling(forkId))).isFalse();
+    // the member's project view carries no host path
+    assertThat(ok(call(HttpMethod.GET, "/api/v1/projects/" + projectId, memberToken, null), 200).containsKey("path")).isFalse();
+
+    // while a turn runs (held deterministically: its write_file waits for an approval) the worktree is not
+    // restored, committed or discarded under the agent: 409 from the real session-service's activeTurnId
+    ok(call(HttpMethod.PATCH, "/api/v1/tools/write_file", admin, new JsonObject().put("policy", "ask")), 200);
+    String held = ok(call(HttpMethod.POST, "/api/v1/sessions/" + sid + "/messages", memberToken, new JsonObject()
+        .put("text", "call tool write_file with {\"path\":\"held.txt\",\"content\":\"x\"}")), 202).getString("turnId");
+    String[] waiting = new String[1];
+    Awaitility.await("approval asked").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+      for (Object o : ok(call(HttpMethod.GET, "/api/v1/sessions/" + sid + "/events?afterSeq=-1", memberToken, null), 200).getJsonArray("items")) {
+        JsonObject e = ((JsonObject) o).getJsonObject("event");
+        if ("approval_required".equals(e.getString("type")) && held.equals(e.getString("turnId", held))) waiting[0] = e.getString("callId");
+      }
+      return waiting[0] != null;
+    });
+    var busy = call(HttpMethod.POST, "/api/v1/sessions/" + sid + "/discard", memberToken, null);
+    assertThat(busy.statusCode()).isEqualTo(409);
+    assertThat(busy.bodyAsString()).contains("turn of this session is running");
+    assertThat(call(HttpMethod.POST, "/api/v1/sessions/" + sid + "/commit", memberToken, new JsonObject().put("message", "x")).statusCode())
+        .isEqualTo(409);
+    assertThat(call(HttpMethod.POST, "/api/v1/sessions/" + sid + "/approvals/" + waiting[0], memberToken,
+        new JsonObject().put("decision", "deny")).statusCode()).isEqualTo(204);
+    Awaitility.await("held turn ended").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+        .until(() -> ok(call(HttpMethod.GET, "/api/v1/sessions/" + sid, memberToken, null), 200).getString("activeTurnId") == null);
+    ok(call(HttpMethod.PATCH, "/api/v1/tools/write_file", admin, new JsonObject().put("policy", "allow")), 200);
+
     // a second session on the project starts from main: the first one's work is not there
     String second = ok(call(HttpMethod.POST, "/api/v1/sessions", memberToken, newSession.copy().put("credentialId", credentialId)), 201).getString("id");
     Path secondTree = worktree.resolveSibling(second);

@@ -141,7 +141,7 @@ public class ApiRoutes {
     op("updateSession", c -> id(c).compose(id -> sessions.update(c.userId(), id, c.body())).map(Reply::ok));
     op("deleteSession", c -> id(c).compose(id -> sessions.delete(c.userId(), id).compose(v -> projects.sessionDeleted(id)))
         .map(v -> Reply.noContent()));
-    op("forkSession", c -> id(c).compose(id -> sessions.fork(c.userId(), id, c.body().getString("atMessageId"))).map(Reply::created));
+    op("forkSession", projects::forkSession);
     op("sendMessage", c -> id(c).compose(id -> sendLimit(c.principal()).compose(v -> {
           String mode = c.body().getString("mode");
           JsonArray attachments = c.body().getJsonArray("attachments");

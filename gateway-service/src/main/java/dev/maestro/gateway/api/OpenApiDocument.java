@@ -404,18 +404,21 @@ public final class OpenApiDocument {
     op("get", "/api/v1/sessions/{id}/checkpoints", "listCheckpoints", "Checkpoints of a project session, newest first: "
         + "{id, turnId, createdAt, filesChanged}", null, 200, "projects", false, false);
     op("post", "/api/v1/sessions/{id}/checkpoints/{checkpointId}/restore", "restoreCheckpoint",
-        "Put the worktree back exactly as it was at the checkpoint (undo a turn: its checkpoint)", empty(), 200, "projects", false, false);
+        "Put the worktree back exactly as it was at the checkpoint (undo a turn: its checkpoint; 409 while a turn runs)", empty(), 200, "projects", false, false);
     op("get", "/api/v1/sessions/{id}/changes", "sessionChanges", "Uncommitted changes of the session's worktree against its branch: "
         + "{baseRef, branch, files:[{path,status,additions,deletions}], diff}", null, 200, "projects", false, false);
-    op("post", "/api/v1/sessions/{id}/commit", "commitSession", "Commit the worktree on the session's branch → {commit, branch}",
+    op("post", "/api/v1/sessions/{id}/commit", "commitSession", "Commit the worktree on the session's branch → {commit, branch} (409 while a turn runs)",
         obj(false).put("properties", new JsonObject().put("message", str(10_000).put("minLength", 1))).put("required", req("message")),
         200, "projects", false, false);
-    op("post", "/api/v1/sessions/{id}/discard", "discardSession", "Put the worktree back to the branch's last commit", empty(), 200,
+    op("post", "/api/v1/sessions/{id}/discard", "discardSession", "Put the worktree back to the branch's last commit (409 while a turn runs)", empty(), 200,
         "projects", false, false);
     for (String[] m : new String[][] {{"/api/v1/sessions/{id}/checkpoints/{checkpointId}/restore", "post"},
         {"/api/v1/sessions/{id}/discard", "post"}}) {
       paths.getJsonObject(m[0]).getJsonObject(m[1]).getJsonObject("requestBody").put("required", false);
     }
+    paths.getJsonObject("/api/v1/sessions/{id}/fork").getJsonObject("post").put("description", "A fork of a project session gets its own "
+        + "worktree on branch maestro/<first 8 of the fork's id>, started at the parent's branch (uncommitted changes stay with the "
+        + "parent); 404 when the caller is no longer granted the project. Members' project objects never carry path, gitUrl or members.");
   }
 
   private void op(String method, String path, String id, String summary, JsonObject body, int status, String tag,

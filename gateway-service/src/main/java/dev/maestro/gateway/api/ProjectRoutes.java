@@ -44,15 +44,15 @@ final class ProjectRoutes {
     }).map(Reply::ok));
     op.accept("listCheckpoints", c -> owned(c).compose(projects::checkpoints)
         .map(l -> Reply.ok(new JsonObject().put("items", new JsonArray(new ArrayList<>(l))).put("nextCursor", null))));
-    op.accept("restoreCheckpoint", c -> owned(c).compose(id -> {
+    op.accept("restoreCheckpoint", c -> idle(c).compose(id -> {
       String cid = c.path("checkpointId");
       if (!Ids.valid(cid)) return notFound("no such checkpoint");
       return projects.restore(id, cid);
     }).map(Reply::ok));
     op.accept("sessionChanges", c -> owned(c).compose(projects::changes).map(Reply::ok));
-    op.accept("commitSession", c -> owned(c).compose(id -> projects.commit(id, c.body().getString("message"),
+    op.accept("commitSession", c -> idle(c).compose(id -> projects.commit(id, c.body().getString("message"),
         new JsonObject().put("name", c.principal().username()).put("email", c.principal().username() + "@maestro.local"))).map(Reply::ok));
-    op.accept("discardSession", c -> owned(c).compose(projects::discard).map(Reply::ok));
+    op.accept("discardSession", c -> idle(c).compose(projects::discard).map(Reply::ok));
   }
 
   /** createSession: without projectId as before; with it, the grant is checked first and the worktree made after. */
@@ -69,6 +69,22 @@ final class ProjectRoutes {
         .compose(s -> projects.openSession(c.userId(), c.admin(), s.getString("id"), projectId, baseRef)
             .map(project -> Reply.created(s.put("project", project)))
             .recover(err -> sessions.delete(c.userId(), s.getString("id")).transform(x -> Future.failedFuture(err))));
+  }
+
+  /**
+   * forkSession: a fork of a project session gets its own worktree on its own branch, started at the parent's
+   * branch (its last commit: the parent's uncommitted changes stay with the parent). The grant is checked again
+   * as the caller; when the worktree cannot be made the fork is deleted and the failure answered.
+   */
+  Future<Reply> forkSession(Call c) {
+    String id = c.path("id");
+    if (!Ids.valid(id)) return notFound("no such resource");
+    return sessions.fork(c.userId(), id, c.body().getString("atMessageId")).compose(copy -> projects.sessionProject(id)
+        .compose(p -> p == null || p.isEmpty() ? Future.succeededFuture(copy)
+            : projects.openSession(c.userId(), c.admin(), copy.getString("id"), p.getString("projectId"), p.getString("branch"))
+                .map(project -> copy.put("project", project)))
+        .recover(err -> sessions.delete(c.userId(), copy.getString("id")).transform(x -> Future.failedFuture(err))))
+        .map(Reply::created);
   }
 
   /** getSession plus {project} for a project session (left out when tool-service does not answer). */
@@ -95,6 +111,19 @@ final class ProjectRoutes {
     return sessions.get(c.userId(), id).map(s -> id);
   }
 
+  /**
+   * Restore, commit and discard change (or record) the worktree as a whole: while a turn of the session runs, its
+   * agent is editing that worktree, so they are refused with 409 rather than racing the agent's tools.
+   * session-service's {@code activeTurnId} is the one place that knows a turn is in flight.
+   */
+  private Future<String> idle(Call c) {
+    String id = c.path("id");
+    if (!Ids.valid(id)) return notFound("no such resource");
+    return sessions.get(c.userId(), id).compose(s -> s.getString("activeTurnId") == null ? Future.succeededFuture(id)
+        : ServiceException.fail(ErrorCodes.CONFLICT, "a turn of this session is running and changing its worktree;"
+            + " wait for it to finish (or cancel it) first", new JsonObject().put("activeTurnId", s.getString("activeTurnId"))));
+  }
+
   /** Members see who else was granted only as a count; the host path is an admin's business. */
   private static JsonObject view(JsonObject p, boolean admin) {
     if (admin || p == null) return p;
@@ -102,6 +131,7 @@ final class ProjectRoutes {
     v.put("memberCount", v.getJsonArray("members", new JsonArray()).size());
     v.remove("members");
     v.remove("gitUrl");
+    v.remove("path");
     return v;
   }
 

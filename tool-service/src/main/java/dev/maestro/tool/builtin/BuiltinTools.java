@@ -90,7 +90,9 @@ public final class BuiltinTools {
       }
       int timeout = Math.min(args.getInteger("timeoutSeconds", Math.min(ctx.timeoutSeconds(), DEFAULT_COMMAND_TIMEOUT)),
           MAX_COMMAND_TIMEOUT);
-      return commands.run(ws, views.view(ctx.sessionId(), ws.root()), views.environment(ctx.sessionId()),
+      // the view follows the workspace, not the caller: a sub-agent works in its parent's worktree and needs
+      // that worktree's git directories (keyed by the parent session), not a plain view of its own id
+      return commands.run(ws, views.view(ctx.workspaceId(), ws.root()), views.environment(ctx.workspaceId()),
           args.getString("command"), timeout, ctx);
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ctx.timeoutSeconds());

@@ -56,6 +56,24 @@ public final class ProjectServiceImpl implements ProjectService {
     volatile Process process;
     volatile String progress = "starting";
     volatile boolean cancelled;
+    /** Completes once the clone has ended and, when cancelled or failed, its directory is gone. */
+    final io.vertx.core.Promise<Void> finished = io.vertx.core.Promise.promise();
+
+    /**
+     * Stops git and everything it started: a clone's transport (git-remote-http, upload-pack, index-pack)
+     * runs in child processes that would otherwise keep downloading and writing into the directory, and keep
+     * git's pipes open so the worker never returns.
+     */
+    void cancel() {
+      cancelled = true;
+      Process p = process;
+      if (p != null) kill(p);
+    }
+
+    static void kill(Process p) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
   }
 
   public ProjectServiceImpl(Vertx vertx, ProjectStore store, ProjectViews views, Path dataDir, Sandbox sandbox, OutboundPolicy outbound) {
@@ -84,10 +102,7 @@ public final class ProjectServiceImpl implements ProjectService {
   }
 
   public Future<Void> stop() {
-    clones.values().forEach(c -> {
-      c.cancelled = true;
-      if (c.process != null) c.process.destroyForcibly();
-    });
+    clones.values().forEach(Clone::cancel);
     return git.close();
   }
 
@@ -214,7 +229,7 @@ public final class ProjectServiceImpl implements ProjectService {
       args.addAll(List.of("--", url, dest.toString()));
       Git.Result r = Git.exec(null, null, args, line -> c.progress = line.length() > 200 ? line.substring(0, 200) : line, pr -> {
         c.process = pr;
-        if (c.cancelled) pr.destroyForcibly();
+        if (c.cancelled) Clone.kill(pr);
       });
       if (c.cancelled) throw new Git.GitException(-1, "cancelled");
       if (r.exit() != 0) throw new Git.GitException(r.exit(), "git clone failed: " + Git.firstLines(r.err()));
@@ -225,16 +240,17 @@ public final class ProjectServiceImpl implements ProjectService {
         git.executeBlocking(() -> {
           Worktrees.deleteTree(dest);
           return null;
-        }, false);
+        }, false).<Void>mapEmpty().onComplete(c.finished);
         return;
       }
       if (ar.succeeded()) {
         store.status(id, "ready", null, ar.result());
+        c.finished.tryComplete();
       } else {
         git.executeBlocking(() -> {
           Worktrees.deleteTree(dest);
           return null;
-        }, false);
+        }, false).onComplete(x -> c.finished.tryComplete());
         store.status(id, "failed", ar.cause().getMessage(), null);
       }
     });
@@ -264,12 +280,11 @@ public final class ProjectServiceImpl implements ProjectService {
     return getProject(null, true, projectId).compose(p -> store.sessionCount(projectId).compose(n -> {
       if (n > 0) return ServiceException.<Void>fail(ErrorCodes.CONFLICT, n + " session(s) still work in this project; delete them first", new JsonObject());
       Clone c = clones.get(projectId);
-      if (c != null) {
-        c.cancelled = true;
-        if (c.process != null) c.process.destroyForcibly();
-      }
-      Future<Void> removed = p.getBoolean("cloned", false) && c == null
-          ? git.executeBlocking(() -> {
+      if (c != null) c.cancel();
+      // a cancelled clone removes its own directory once git has died: the answer waits for that, so a 204
+      // means no git runs and nothing is left on disk
+      Future<Void> removed = c != null ? c.finished.future()
+          : p.getBoolean("cloned", false) ? git.executeBlocking(() -> {
             Worktrees.deleteTree(Path.of(p.getString("path")));
             return null;
           }, false) : Future.succeededFuture();

@@ -92,6 +92,14 @@ class ProjectWorktreesTest {
         "echo made-by-command > made.txt && git status --short && git add made.txt && git diff --cached --stat"));
     assertThat(cmd.getBoolean("isError")).as(text(cmd)).isFalse();
     assertThat(text(cmd)).contains("hello.txt").contains("made.txt");
+    // a sub-agent (README "Sub-agents") runs in the parent's worktree: same files, same git view, same branch
+    JsonObject child = tools.execute(new JsonObject().put("callId", UUID.randomUUID().toString()).put("sessionId", UUID.randomUUID().toString())
+        .put("workspaceId", session).put("name", "run_command").put("arguments", new JsonObject().put("command",
+            "git rev-parse --abbrev-ref HEAD && git status --short && echo by-child > child.txt")).put("timeoutSeconds", 60))
+        .await(90, TimeUnit.SECONDS);
+    assertThat(child.getBoolean("isError")).as(text(child)).isFalse();
+    assertThat(text(child)).contains("maestro/" + session.substring(0, 8)).contains("hello.txt").contains("made.txt");
+    Files.delete(Path.of(worktreeOf(session)).resolve("child.txt"));
     JsonObject after = projects.afterTurn(session, "turn-1").await(60, TimeUnit.SECONDS);
     assertThat(after.getJsonArray("files").getList()).containsExactlyInAnyOrder("hello.txt", "made.txt");
 
@@ -205,5 +213,36 @@ class ProjectWorktreesTest {
     assertThatThrownBy(() -> projects.createProject(new JsonObject().put("name", "notarepo").put("path", "/etc")).await(30, TimeUnit.SECONDS))
         .matches(e -> ((ServiceException) e).failureCode() == 400);
     projects.deleteProject(id).await(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * A clone held open deterministically: an HTTP "git server" that takes the first request and never answers, so
+   * git (and its git-remote-http child) is mid-clone until cancelled. Deleting the project must kill both (the
+   * server sees the connection close) and answer only once the directory is gone.
+   */
+  @Test
+  void deletingAProjectWhileItClonesStopsGitAndLeavesNoDirectory() throws Exception {
+    io.vertx.core.Promise<Void> asked = io.vertx.core.Promise.promise();
+    io.vertx.core.Promise<Void> hungUp = io.vertx.core.Promise.promise();
+    io.vertx.core.http.HttpServer server = vertx.createHttpServer().requestHandler(req -> {
+      req.connection().closeHandler(v -> hungUp.tryComplete());
+      asked.tryComplete();
+    }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    try {
+      String id = projects.createProject(new JsonObject().put("name", "slow-" + UUID.randomUUID().toString().substring(0, 6))
+          .put("gitUrl", "http://127.0.0.1:" + server.actualPort() + "/slow.git")).await(30, TimeUnit.SECONDS).getString("id");
+      asked.future().await(30, TimeUnit.SECONDS);
+      Path dest = Path.of(config.getString("MAESTRO_DATA_DIR")).resolve("projects").resolve(id);
+      assertThat(projects.getProject(null, true, id).await(10, TimeUnit.SECONDS).getString("status")).isEqualTo("cloning");
+      assertThat(Files.isDirectory(dest)).as("git made the directory before asking the server").isTrue();
+
+      projects.deleteProject(id).await(30, TimeUnit.SECONDS);
+      assertThat(Files.exists(dest)).as("no directory left behind").isFalse();
+      hungUp.future().await(10, TimeUnit.SECONDS);
+      assertThatThrownBy(() -> projects.getProject(null, true, id).await(10, TimeUnit.SECONDS))
+          .matches(e -> ((ServiceException) e).failureCode() == 404);
+    } finally {
+      server.close().await(10, TimeUnit.SECONDS);
+    }
   }
 }
