@@ -51,7 +51,8 @@ done
 # each service's Prometheus metrics on its own port (gateway, session, provider, tool, auth in that order)
 i=0
 for s in gateway session provider tool auth; do
-  curl -sf "http://127.0.0.1:$(( MAESTRO_METRICS_PORT + i ))/metrics" | grep -q "^jvm_memory_used_bytes{.*service=\"$s\"" \
+  # grep reads the whole page (not -q): under pipefail, -q's early exit fails curl with SIGPIPE on a large page
+  curl -sf "http://127.0.0.1:$(( MAESTRO_METRICS_PORT + i ))/metrics" | grep -c "^jvm_memory_used_bytes{.*service=\"$s\"" >/dev/null \
     || fail "$s-service serves no metrics on port $(( MAESTRO_METRICS_PORT + i ))"
   i=$(( i + 1 ))
 done

@@ -174,6 +174,12 @@ if [ "${E2E_RUNTIME:-0}" = 1 ]; then
   wait_for "/plan switches to plan mode" "plan mode: only read-only tools run"
   type_line "/build"
   wait_for "/build switches back" "build mode: tools run as their policies say"
+  # a task call runs a sub-agent (the demo upstream echoes the child's prompt): its collapsed line ends complete
+  type_line 'call tool task with {"description":"tui child","prompt":"hello from the tui child"}'
+  wait_for "the sub-agent line is shown" "▸ sub-agent “tui child”"
+  wait_for "the sub-agent line ends complete" "▸ sub-agent “tui child” · complete"
+  wait_for "the task result returns to the parent" "Tool task returned: Echo: hello from the tui child"
+  wait_gone "task turn finished" " · working"
 fi
 # MCP (issue 19), when E2E_MCP_DIR holds the tool-service test servers: server-everything is added (after the
 # /tools check, whose screen it would crowd), Tab completes @resource URIs and /server:prompt, a prompt's missing

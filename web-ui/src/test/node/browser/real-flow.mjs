@@ -427,6 +427,43 @@ try {
     ok('plan mode toggles and is stored');
   });
 
+  // ---- issue 16: a browser Notification when a run finishes while the user is on another page ----
+  await soft('run finished notification', async () => {
+    // the permission is granted to the context and window.Notification recorded (in pages opened from now on)
+    await ctx.grantPermissions(['notifications'], { origin: new URL(BASE).origin });
+    await ctx.addInitScript(() => {
+      const Real = window.Notification;
+      window.__notifications = [];
+      function Recorded(title, options) {
+        window.__notifications.push({ title: String(title), body: options && options.body });
+        try { return new Real(title, options); } catch (e) { return {}; }
+      }
+      Object.defineProperty(Recorded, 'permission', { get: () => (Real ? Real.permission : 'denied') });
+      Recorded.requestPermission = (...a) => Real.requestPermission(...a);
+      window.Notification = Recorded;
+    });
+    // a turn that waits for approval stays running until answered: the other page's first poll sees it
+    // (write_file: run_command was allowed for this whole session above, so it would not wait)
+    await send(`call tool write_file with {"path":"notify-${RUN}.txt","content":"notify"}`);
+    await page.waitForSelector('.approval button.allow', { timeout: T })
+      .catch(() => fail('notification: turn waits', 'no Allow button appeared'));
+    const other = await ctx.newPage();
+    watch(other);
+    await other.goto(new URL('/sessions', BASE).href);
+    expect(await other.evaluate(() => Notification.permission) === 'granted', 'the notification permission is granted in the context');
+    await other.waitForFunction(() => Number(document.documentElement.getAttribute('data-runs')) >= 1, null, { timeout: T })
+      .catch(() => fail('notification: run seen', 'the other page never saw the run as running'));
+    await page.click('.approval button.allow');
+    await waitTurn();
+    // the next poll (every 5 s) finds the run gone: "Run finished", named after the session
+    await other.waitForFunction(() => window.__notifications.some(n => n.title === 'Run finished'), null, { timeout: T })
+      .catch(async () => fail('run finished notification', JSON.stringify(await other.evaluate(() => window.__notifications))));
+    const shown = await other.evaluate(() => window.__notifications.find(n => n.title === 'Run finished'));
+    expect(/Real chat/.test(shown.body || ''), 'a Notification "Run finished" named the session while the user was on another page',
+      JSON.stringify(shown));
+    await other.close();
+  });
+
   // ---- every page loads and works at 390 px, no horizontal scroll, screenshots ----
   await page.setViewportSize({ width: 390, height: 844 });
   const sid = new URL(sessionUrl).pathname;

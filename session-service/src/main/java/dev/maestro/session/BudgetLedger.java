@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -26,7 +27,14 @@ import java.util.UUID;
  */
 final class BudgetLedger {
   /** A request's hold on the budgets until it is settled. */
-  record Reservation(UUID id, String userId, String userAccount, String sessionAccount, long amountMicros) {}
+  record Reservation(UUID id, String userId, String userAccount, String sessionAccount, List<String> ancestorAccounts,
+                     long amountMicros) {}
+
+  /** An ancestor session (a sub-agent's parent, its parent, ...) whose budget the request also counts against. */
+  private record Ancestor(String sessionId, Long limitMicros) {}
+
+  /** Deeper than any sub-agent may nest (MAESTRO_SUBAGENT_MAX_DEPTH is bounded far below): stops a corrupt cycle. */
+  private static final int MAX_ANCESTORS = 32;
 
   /** What a request really used: tokens, its cost, and which model answered. */
   record Charge(String provider, String model, JsonObject usage, long costMicros, boolean priced) {}
@@ -66,7 +74,9 @@ final class BudgetLedger {
 
   /**
    * Holds amountMicros against userId's monthly budget and the session's budget (sessionLimitMicros,
-   * null: none); fails with {@link Refused} when either would be passed. unpricedModel (non-null):
+   * null: none) and, for a sub-agent, against the session budget of each of its ancestors (a child's
+   * spend counts as its parent's: the parent's budgetUsd bounds its whole tree); fails with {@link Refused}
+   * when any would be passed. unpricedModel (non-null):
    * the request goes to a model the price table does not know, refused when any budget applies (its
    * cost could not be held).
    */
@@ -77,21 +87,64 @@ final class BudgetLedger {
     return pool.withTransaction(conn -> conn
         .preparedQuery("INSERT INTO budget_account (account) VALUES ($1), ($2) ON CONFLICT (account) DO NOTHING")
         .execute(Tuple.of(ua, sa))
-        .compose(v -> conn.preparedQuery("SELECT monthly_micros FROM budget_user WHERE user_id = $1").execute(Tuple.of(userId)))
+        .compose(v -> ancestors(conn, sessionId))
+        .compose(ancestors -> conn.preparedQuery("SELECT monthly_micros FROM budget_user WHERE user_id = $1").execute(Tuple.of(userId))
         .compose(rows -> {
           Long userLimit = rows.size() == 0 ? null : rows.iterator().next().getLong(0);
-          if (unpricedModel != null && (userLimit != null || sessionLimitMicros != null)) {
+          boolean ancestorLimit = ancestors.stream().anyMatch(a -> a.limitMicros() != null);
+          if (unpricedModel != null && (userLimit != null || sessionLimitMicros != null || ancestorLimit)) {
             return Future.failedFuture(new Refused(UNPRICED_MODEL, "the model " + unpricedModel + " has no price in the price"
                 + " table, so a budget cannot be held for it; an admin can add its prices (MAESTRO_SESSION_MODELS_FILE,"
                 + " 0 for a free model), or choose a priced model"));
           }
-          // user first, then session: every transaction takes the two row locks in the same order (no deadlock)
-          return hold(conn, ua, userLimit, amountMicros, "your monthly budget")
-              .compose(x -> hold(conn, sa, sessionLimitMicros, amountMicros, "this session's budget"))
-              .compose(x -> conn.preparedQuery("INSERT INTO budget_reservation (id, user_account, session_account, amount_micros)"
-                  + " VALUES ($1, $2, $3, $4)").execute(Tuple.of(id, ua, sa, amountMicros)));
-        }))
-        .map(v -> new Reservation(id, userId, ua, sa, amountMicros));
+          // user first, then session, then its ancestors nearest first: all of one user's requests lock the
+          // user's row first, so they are serialized on it and never deadlock on the rows after it
+          Future<Void> held = hold(conn, ua, userLimit, amountMicros, "your monthly budget")
+              .compose(x -> hold(conn, sa, sessionLimitMicros, amountMicros, "this session's budget"));
+          List<String> aa = new ArrayList<>();
+          for (Ancestor a : ancestors) {
+            String account = sessionAccount(a.sessionId());
+            aa.add(account);
+            held = held.compose(x -> hold(conn, account, a.limitMicros(), amountMicros,
+                "the budget of parent session " + a.sessionId() + " (a sub-agent spends from its parents' budgets)"));
+          }
+          return held.compose(x -> conn.preparedQuery("INSERT INTO budget_reservation (id, user_account, session_account,"
+                  + " amount_micros, ancestor_accounts) VALUES ($1, $2, $3, $4, $5)")
+              .execute(Tuple.of(id, ua, sa, amountMicros, aa.toArray(new String[0]))))
+              .map(x -> List.copyOf(aa));
+        })))
+        .map(aa -> new Reservation(id, userId, ua, sa, aa, amountMicros));
+  }
+
+  /**
+   * The session's ancestors, nearest first, with their session budgets (params.budgetUsd), their
+   * budget_account rows made. None for a top-level session (or an id that is not a session's).
+   */
+  private static Future<List<Ancestor>> ancestors(SqlConnection conn, String sessionId) {
+    UUID id;
+    try {
+      id = UUID.fromString(sessionId);
+    } catch (IllegalArgumentException e) {
+      return Future.succeededFuture(List.of());
+    }
+    return conn.preparedQuery("WITH RECURSIVE up(id, lvl) AS ("
+            + " SELECT parent_session_id, 1 FROM session WHERE id = $1 AND parent_session_id IS NOT NULL"
+            + " UNION ALL SELECT s.parent_session_id, up.lvl + 1 FROM session s JOIN up ON s.id = up.id"
+            + " WHERE s.parent_session_id IS NOT NULL AND up.lvl < $2)"
+            + " SELECT s.id, CASE WHEN jsonb_typeof(s.params -> 'budgetUsd') = 'number' THEN (s.params ->> 'budgetUsd')::float8 END AS budget"
+            + " FROM up JOIN session s ON s.id = up.id ORDER BY up.lvl")
+        .execute(Tuple.of(id, MAX_ANCESTORS))
+        .compose(rows -> {
+          List<Ancestor> out = new ArrayList<>();
+          for (Row r : rows) {
+            Double b = r.getDouble("budget");
+            out.add(new Ancestor(r.getUUID("id").toString(), b == null ? null : toMicros(b)));
+          }
+          if (out.isEmpty()) return Future.succeededFuture(out);
+          Tuple accounts = Tuple.of((Object) out.stream().map(a -> sessionAccount(a.sessionId())).toArray(String[]::new));
+          return conn.preparedQuery("INSERT INTO budget_account (account) SELECT unnest($1::text[]) ON CONFLICT (account) DO NOTHING")
+              .execute(accounts).map(v -> out);
+        });
   }
 
   /** The conditional UPDATE: passes only while spent + reserved + amount stays within limit (null: no limit). */
@@ -123,7 +176,9 @@ final class BudgetLedger {
         .compose(rows -> {
           // swept already (a very long request): nothing is held any more, the cost still counts
           long held = rows.size() == 0 ? 0 : rows.iterator().next().getLong(0);
-          return charge(conn, r.userAccount(), held, cost).compose(v -> charge(conn, r.sessionAccount(), held, cost));
+          Future<Void> f = charge(conn, r.userAccount(), held, cost).compose(v -> charge(conn, r.sessionAccount(), held, cost));
+          for (String a : r.ancestorAccounts()) f = f.compose(v -> charge(conn, a, held, cost));
+          return f;
         })
         .compose(v -> charge == null ? Future.succeededFuture() : recordUsage(conn, r.userId(), day, charge)));
   }
@@ -152,7 +207,7 @@ final class BudgetLedger {
   Future<Integer> sweep(long ttlSeconds) {
     return pool.withTransaction(conn -> conn
         .preparedQuery("DELETE FROM budget_reservation WHERE created_at < now() - make_interval(secs => $1)"
-            + " RETURNING user_account, session_account, amount_micros")
+            + " RETURNING user_account, session_account, amount_micros, ancestor_accounts")
         .execute(Tuple.of((double) ttlSeconds))
         .compose(rows -> {
           Future<Void> f = Future.succeededFuture();
@@ -161,6 +216,7 @@ final class BudgetLedger {
             String sa = row.getString(1);
             long held = row.getLong(2);
             f = f.compose(v -> charge(conn, ua, held, 0)).compose(v -> charge(conn, sa, held, 0));
+            for (String a : row.getArrayOfStrings(3)) f = f.compose(v -> charge(conn, a, held, 0));
           }
           return f.map(rows.size());
         }));

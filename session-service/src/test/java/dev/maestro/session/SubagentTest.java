@@ -329,4 +329,31 @@ class SubagentTest {
     assertThat(toolResults(last).get("t2").getBoolean("isError")).isTrue();
     assertThat(resultText(toolResults(last).get("t2"))).contains("no agent template named '" + foreign + "'");
   }
+
+  @Test
+  void aChildSpendsFromItsParentsBudgetAndIsRefusedWhenItsRequestDoesNotFitWhatRemains() throws Exception {
+    String user = Harness.newUser();
+    // claude-haiku-4-5 ($1 / $5 per million), 20000 output tokens at most: each request holds ~$0.10 before it is sent
+    JsonObject parent = h.newSession(user, new JsonObject().put("model", "claude-haiku-4-5").put("budgetUsd", 0.15)
+        .put("params", new JsonObject().put("maxTokens", 20_000)));
+    String parentId = parent.getString("id");
+    Harness.Recorder rec = h.record(parentId);
+    // the parent's first request costs $0.06001: $0.08999 of its $0.15 remain, less than a child's worst case.
+    // The child gets its own account (its copied budgetUsd alone would let it through): only the parent's bounds it
+    h.provider.fallback = byPrompt(
+        List.of(toolCall("b1", "task", task("costly", "child budget: spend")), usage(10, 12_000), done("tool_use")),
+        Map.of("child budget: spend", List.of(text("should never be asked"), usage(10, 5), done("end_turn"))));
+
+    await(h.sessions.send(user, parentId, "parent: delegate"));
+    rec.awaitTurnCompleted(1);
+
+    // the child's request never reached the provider
+    assertThat(childRequests()).isEmpty();
+    JsonObject result = rec.ofType("tool_result").stream().map(e -> e.getJsonObject("event"))
+        .filter(e -> "b1".equals(e.getString("callId"))).findFirst().orElseThrow();
+    assertThat(result.getBoolean("isError")).isTrue();
+    assertThat(dev.maestro.contracts.Parts.resultText(result.getValue("content")))
+        .contains("budget_exceeded").contains("parent session " + parentId).contains("of $0.1500");
+    assertThat(rec.ofType("subagent_finished").get(0).getJsonObject("event").getString("status")).isEqualTo("error");
+  }
 }

@@ -80,6 +80,10 @@ final class SessionPages {
     put(spec, "systemPrompt", Forms.field(rc, "systemPrompt"));
     put(spec, "projectId", Forms.field(rc, "projectId"));
     if (spec.containsKey("projectId")) put(spec, "baseRef", Forms.field(rc, "baseRef"));
+    // optional budget in USD: a number goes as a number; anything else goes as typed, so session-service's
+    // documented 400 ("budgetUsd: must be a number of USD …") comes back as the form's error
+    String budget = Forms.field(rc, "budgetUsd");
+    if (budget != null) spec.put("budgetUsd", budgetValue(budget));
     Future<JsonObject> fromCredential = credentialId == null ? Future.succeededFuture(null)
         : gateway.call(rc, "getCredential", id(credentialId), null);
     Future<JsonObject> fromTemplate = templateId == null ? Future.succeededFuture(null) : gateway.call(rc, "getTemplate", id(templateId), null);
@@ -92,6 +96,20 @@ final class SessionPages {
       return gateway.call(rc, "createSession", Map.of(), spec);
     }).onSuccess(s -> PageRenderer.redirect(rc, "/sessions/" + s.getString("id")))
         .onFailure(err -> back(rc, "/sessions", err));
+  }
+
+  private static Object budgetValue(String typed) {
+    try {
+      return Double.parseDouble(typed.startsWith("$") ? typed.substring(1) : typed);
+    } catch (NumberFormatException e) {
+      return typed;
+    }
+  }
+
+  /** "$2.50" for a session's budgetUsd, null when it has none. */
+  static String budgetLabel(JsonObject session) {
+    Object v = session.getValue("budgetUsd");
+    return v instanceof Number n ? String.format(java.util.Locale.ROOT, "$%.2f", n.doubleValue()) : null;
   }
 
   void rename(RoutingContext rc) {
@@ -147,7 +165,8 @@ final class SessionPages {
             // approval) is rebuilt; the script skips messages already rendered as complete.
             .put("afterSeq", view.getBoolean("streaming") ? Long.valueOf(0) : afterSeq(session))
             .put("models", new JsonArray(m))
-            .put("planMode", "plan".equals(session.getString("mode")));
+            .put("planMode", "plan".equals(session.getString("mode")))
+            .put("budgetLabel", budgetLabel(session));
         if (changes.result() != null) data.put("changes", changes.result());
         JsonArray openIn = session.getJsonArray("openIn");
         if (openIn != null && !openIn.isEmpty()) data.put("openInText", String.join(", ", openIn.stream().map(String::valueOf).toList()));

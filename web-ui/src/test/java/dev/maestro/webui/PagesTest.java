@@ -161,6 +161,29 @@ class PagesTest {
   }
 
   @Test
+  void theNewSessionFormSetsABudgetAndTheChatPageShowsIt() {
+    WebClientSession b = browser();
+    login(b, WebUiHarness.ADMIN, WebUiHarness.ADMIN_PASSWORD);
+    String cred = harness.auth.createCredential("u-admin", new JsonObject().put("provider", "openai").put("label", "budget key")
+        .put("apiKey", "sk-budget-1234")).await().getString("id");
+    String form = b.get("/sessions").send().await().bodyAsString();
+    assertThat(form).contains("name=\"budgetUsd\"");
+    int before = harness.sessions.callsOf("create").size();
+    HttpResponse<Buffer> r = b.post("/sessions").sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", csrf(b))
+        .add("credentialId", cred).add("model", "m").add("title", "budgeted").add("budgetUsd", "2.5")).await();
+    assertThat(r.statusCode()).isEqualTo(303);
+    JsonObject sent = harness.sessions.callsOf("create").get(before).getJsonObject("spec");
+    assertThat(sent.getValue("budgetUsd")).isEqualTo(2.5);
+    String chat = b.get(r.getHeader("Location")).send().await().bodyAsString();
+    assertThat(chat).contains("id=\"budget\"").contains("budget $2.50");
+    // left empty: no budget is sent, and the page shows none
+    HttpResponse<Buffer> none = b.post("/sessions").sendForm(MultiMap.caseInsensitiveMultiMap().add("_csrf", csrf(b))
+        .add("credentialId", cred).add("model", "m").add("budgetUsd", "")).await();
+    assertThat(harness.sessions.callsOf("create").get(before + 1).getJsonObject("spec").containsKey("budgetUsd")).isFalse();
+    assertThat(b.get(none.getHeader("Location")).send().await().bodyAsString()).doesNotContain("id=\"budget\"");
+  }
+
+  @Test
   void anotherUsersSessionIsNotFound() {
     String id = harness.sessions.create("u-admin", new JsonObject().put("title", "admin only").put("provider", "openai").put("model", "m")).await().getString("id");
     WebClientSession b = browser();

@@ -215,7 +215,9 @@ public final class Subagents {
         publish.accept(e.copy().put("childSessionId", run.childId));
       }
       case SessionEvents.TOOL_RESULT -> approvals.remove(e.getString("callId"), run);
-      case SessionEvents.TURN_ERROR -> run.error = e.getString("message");
+      // the code leads, so the model (and whoever reads the tool result) can tell e.g. budget_exceeded apart
+      case SessionEvents.TURN_ERROR -> run.error = e.getString("code") == null ? e.getString("message")
+          : e.getString("code") + ": " + e.getString("message");
       case SessionEvents.TURN_COMPLETED -> finish(run, e.getString("status", SessionEvents.COMPLETE));
       default -> {
         // a grandchild's progress shows in the child's own view; the parent sees the child's text

@@ -120,6 +120,7 @@ public final class FakeSessionService implements SessionService {
         .put("createdAt", now).put("updatedAt", now)
         .put("openIn", new JsonArray())
         .put("messages", new JsonArray());
+    if (spec.getValue("budgetUsd") instanceof Number n) s.put("budgetUsd", n.doubleValue());
     sessions.put(id, s);
     events.put(id, new ArrayList<>());
     return Future.succeededFuture(view(s));
