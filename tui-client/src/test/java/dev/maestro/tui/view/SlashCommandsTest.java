@@ -25,8 +25,11 @@ class SlashCommandsTest {
     assertThat(SlashCommands.matches("/t")).extracting(SlashCommands.Command::name)
         .containsExactly("/template", "/tools", "/thinking");
     assertThat(SlashCommands.complete("/t")).isEqualTo("/t");
-    assertThat(SlashCommands.complete("/co")).isEqualTo("/compact ");
-    assertThat(SlashCommands.matches("/c")).hasSize(2);
+    // /compact and /commit share "/com"; one more letter settles it
+    assertThat(SlashCommands.complete("/co")).isEqualTo("/com");
+    assertThat(SlashCommands.complete("/comp")).isEqualTo("/compact ");
+    assertThat(SlashCommands.matches("/c")).extracting(SlashCommands.Command::name)
+        .containsExactly("/cancel", "/compact", "/commit");
     assertThat(SlashCommands.complete("/c")).isEqualTo("/c");
   }
 
