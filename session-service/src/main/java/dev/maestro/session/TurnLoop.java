@@ -82,7 +82,7 @@ final class TurnLoop {
     this.vertx = vertx;
     this.touched = touched;
     this.subagents = new Subagents(live.sessionId, () -> live.session, live::publish, new SubagentStore(store.pool()),
-        SessionService.createProxy(vertx), settings.subagents(), vertx);
+        SessionService.createProxy(vertx), settings.subagents(), dev.maestro.contracts.project.ProjectService.createProxy(vertx), vertx);
     this.guard = new RequestGuard(live.sessionId, streams, new BudgetLedger(store.pool(), java.time.Clock.systemUTC()), models,
         credentials, live::publish);
     this.metrics = SessionMetrics.of(vertx);

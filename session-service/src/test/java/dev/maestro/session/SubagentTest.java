@@ -356,4 +356,53 @@ class SubagentTest {
         .contains("budget_exceeded").contains("parent session " + parentId).contains("of $0.1500");
     assertThat(rec.ofType("subagent_finished").get(0).getJsonObject("event").getString("status")).isEqualTo("error");
   }
+
+  @Test
+  void aTemplateAskingForItsOwnWorkspaceGetsAChildWorktreeOnTheParentsProjectWhileAPlainChildSharesTheParents() throws Exception {
+    var fakeProjects = new dev.maestro.testkit.services.FakeProjectService();
+    var binding = new io.vertx.serviceproxy.ServiceBinder(h.vertx).setAddress(dev.maestro.contracts.project.ProjectService.ADDRESS)
+        .register(dev.maestro.contracts.project.ProjectService.class, fakeProjects);
+    try {
+      await(binding.completion());
+      String user = Harness.newUser();
+      String parentId = h.newSession(user, null).getString("id");
+      String projectId = fakeProjects.project("repo", user).getString("id");
+      String parentBranch = await(fakeProjects.openSession(user, false, parentId, projectId, null)).getString("branch");
+      await(h.sessions.createTemplate(user, new JsonObject().put("name", "coder").put("provider", "anthropic")
+          .put("model", "claude-sonnet-4-5").put("systemPrompt", "You code.")
+          .put("params", new JsonObject().put("subagentWorkspace", "own"))));
+      Harness.Recorder rec = h.record(parentId);
+      h.provider.fallback = req -> {
+        String first = firstText(req);
+        int n = req.getJsonArray("messages").size();
+        if (first.startsWith("parent")) {
+          return n == 1 ? List.of(toolCall("t1", "task", task("code", "child own").put("template", "coder")),
+              toolCall("t2", "task", task("look", "child shared")), done("tool_use"))
+              : List.of(text("parent done"), done("end_turn"));
+        }
+        return n == 1 ? List.of(toolCall(first.endsWith("own") ? "w1" : "w2", "echo", new JsonObject().put("write", first)), done("tool_use"))
+            : List.of(text("wrote"), done("end_turn"));
+      };
+      await(h.sessions.send(user, parentId, "parent: two children"));
+      rec.awaitTurnCompleted(1);
+
+      JsonObject last = h.provider.requestsCopy().get(h.provider.requests.size() - 1);
+      assertThat(resultText(toolResults(last).get("t1"))).isEqualTo("wrote");
+      assertThat(resultText(toolResults(last).get("t2"))).isEqualTo("wrote");
+      Map<String, JsonObject> byCall = new java.util.HashMap<>();
+      for (JsonObject e : new ArrayList<>(h.tools.executed)) byCall.put(e.getString("callId"), e);
+      String ownChild = byCall.get("w1").getString("sessionId");
+      // the own-workspace child writes in its own worktree (tool-service's workspace of its own id), not the parent's
+      assertThat(byCall.get("w1").getString("workspaceId")).isEqualTo(ownChild).isNotEqualTo(parentId);
+      JsonObject childProject = fakeProjects.sessions.get(ownChild);
+      assertThat(childProject.getString("projectId")).isEqualTo(projectId);
+      assertThat(childProject.getString("baseRef")).isEqualTo(parentBranch);
+      assertThat(childProject.getString("branch")).isEqualTo("maestro/" + ownChild.substring(0, 8));
+      // without the param, a child works in its parent's workspace as before
+      assertThat(byCall.get("w2").getString("workspaceId")).isEqualTo(parentId);
+      assertThat(fakeProjects.sessions).containsOnlyKeys(parentId, ownChild);
+    } finally {
+      await(binding.unregister());
+    }
+  }
 }

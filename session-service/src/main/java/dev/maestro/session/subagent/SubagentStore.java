@@ -51,8 +51,8 @@ public final class SubagentStore {
         });
   }
 
-  /** Inserts a child of parent (same user, depth + 1, the parent's workspace) → its id. */
-  public Future<String> insertChild(JsonObject parent, JsonObject lineage, JsonObject spec) {
+  /** Inserts a child of parent (same user, depth + 1, the parent's workspace or, ownWorkspace, its own) → its id. */
+  public Future<String> insertChild(JsonObject parent, JsonObject lineage, JsonObject spec, boolean ownWorkspace) {
     UUID id = UUID.randomUUID();
     return pool.preparedQuery("INSERT INTO session (id, user_id, title, provider, model, credential_id, template_id, system_prompt,"
             + " tools, params, parent_session_id, depth, workspace_session_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)")
@@ -64,7 +64,7 @@ public final class SubagentStore {
             .addValue(spec.getJsonObject("params", new JsonObject()))
             .addValue(UUID.fromString(parent.getString("id")))
             .addValue(lineage.getInteger("depth") + 1)
-            .addValue(UUID.fromString(lineage.getString("workspaceId"))))
+            .addValue(ownWorkspace ? null : UUID.fromString(lineage.getString("workspaceId"))))
         .map(r -> id.toString());
   }
 

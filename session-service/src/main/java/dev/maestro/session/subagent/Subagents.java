@@ -1,6 +1,7 @@
 package dev.maestro.session.subagent;
 
 import dev.maestro.contracts.Addresses;
+import dev.maestro.contracts.project.ProjectService;
 import dev.maestro.contracts.session.SessionEvents;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.session.SubagentEvents;
@@ -37,6 +38,7 @@ public final class Subagents {
   private final SubagentStore store;
   private final SessionService sessions;
   private final SubagentLimits limits;
+  private final ProjectService projects;
   private final Vertx vertx;
   /** Running children by the task call that started them. */
   private final Map<String, ChildRun> running = new LinkedHashMap<>();
@@ -48,13 +50,14 @@ public final class Subagents {
 
   /** session: this session's stored row as last read (id, userId, provider, model, ...); publish: onto this session. */
   public Subagents(String sessionId, Supplier<JsonObject> session, Consumer<JsonObject> publish, SubagentStore store,
-                   SessionService sessions, SubagentLimits limits, Vertx vertx) {
+                   SessionService sessions, SubagentLimits limits, ProjectService projects, Vertx vertx) {
     this.sessionId = sessionId;
     this.session = session;
     this.publish = publish;
     this.store = store;
     this.sessions = sessions;
     this.limits = limits;
+    this.projects = projects;
     this.vertx = vertx;
   }
 
@@ -130,7 +133,15 @@ public final class Subagents {
                 + " deep (" + SubagentLimits.MAX_DEPTH + ") and this session is at depth " + l.getInteger("depth")
                 + ", so it cannot start another; do this task yourself"));
           }
-          return childSpec(parent, req).compose(spec -> store.insertChild(parent, l, spec));
+          return childSpec(parent, req).compose(spec -> ownWorktree(l, spec).compose(project -> store.insertChild(parent, l, spec, project != null)
+              .compose(childId -> project == null ? Future.succeededFuture(childId)
+                  // like a fork: the child's own worktree on its own branch, started at the parent's branch's last commit
+                  : projects.openSession(run.userId, false, childId, project.getString("projectId"), project.getString("branch"))
+                      .map(p -> childId)
+                      .recover(err -> {
+                        run.childId = childId;
+                        return Future.failedFuture(err);
+                      }))));
         })
         .compose(childId -> {
           run.childId = childId;
@@ -171,6 +182,20 @@ public final class Subagents {
           .put("params", from.getJsonObject("params", new JsonObject()));
       return Future.succeededFuture(spec);
     });
+  }
+
+  /** The template's params value that gives a child its own worktree (when the parent's workspace is a project's). */
+  public static final String WORKSPACE_PARAM = "subagentWorkspace";
+  public static final String OWN_WORKSPACE = "own";
+
+  /**
+   * The project whose worktree the parent's tools use ({projectId, branch, ...}) when the child's template asks
+   * for its own worktree; null when it does not ask, or when the parent's workspace is not a project's (the
+   * child then shares the parent's workspace, as without the param).
+   */
+  private Future<JsonObject> ownWorktree(JsonObject lineage, JsonObject spec) {
+    if (!OWN_WORKSPACE.equals(spec.getJsonObject("params", new JsonObject()).getValue(WORKSPACE_PARAM))) return Future.succeededFuture(null);
+    return projects.sessionProject(lineage.getString("workspaceId")).map(p -> p == null || p.isEmpty() ? null : p);
   }
 
   private Future<Void> start(ChildRun run, TaskTool.Request req) {
