@@ -33,6 +33,14 @@ public class SessionServiceImpl implements SessionService {
     this.credentials = credentials;
   }
 
+  /** tool-service's projects: the worktrees of sub-agents that had their own go with their parent. */
+  SessionServiceImpl worktrees(dev.maestro.contracts.project.ProjectService projects) {
+    this.projects = projects;
+    return this;
+  }
+
+  private dev.maestro.contracts.project.ProjectService projects;
+
   SessionServiceImpl runtime(RuntimeStore runtime) {
     this.runtime = runtime;
     return this;
@@ -137,7 +145,23 @@ public class SessionServiceImpl implements SessionService {
         .compose(s -> router.currentOwner(sessionId))
         .compose(owner -> owner == null ? Future.succeededFuture()
             : router.call(sessionId, new LiveCommand.Evict()).<Void>mapEmpty().recover(e -> Future.succeededFuture()))
-        .compose(v -> store.deleteSession(userId, sessionId));
+        .compose(v -> ownWorktreeChildren(sessionId))
+        .compose(children -> store.deleteSession(userId, sessionId).onSuccess(v -> closeWorktrees(sessionId, children)));
+  }
+
+  /**
+   * The sub-agents below sessionId that had their own worktree: the rows go with the parent (ON DELETE CASCADE),
+   * so their worktrees are removed here (the gateway removes only the deleted session's own).
+   */
+  private Future<List<String>> ownWorktreeChildren(String sessionId) {
+    return projects == null ? Future.succeededFuture(List.of()) : new SubagentStore(store.pool()).ownWorkspaceDescendants(sessionId);
+  }
+
+  private void closeWorktrees(String sessionId, List<String> children) {
+    for (String child : children) {
+      projects.closeSession(child).onFailure(err -> org.slf4j.LoggerFactory.getLogger(SessionServiceImpl.class)
+          .warn("session {}: the worktree of its sub-agent {} was not removed: {}", sessionId, child, err.getMessage()));
+    }
   }
 
   @Override

@@ -64,7 +64,8 @@ public class SessionServiceVerticle extends VerticleBase {
         .compose(store -> {
           binding = new ServiceBinder(vertx).setAddress(SessionService.ADDRESS)
               .register(SessionService.class, ServiceFailures.guarded(SessionService.class,
-                  SessionLifecycleEvents.publishing(vertx.eventBus(), new SessionServiceImpl(store, router, new CredentialCheck(auth)).runtime(new RuntimeStore(pool))),
+                  SessionLifecycleEvents.publishing(vertx.eventBus(), new SessionServiceImpl(store, router, new CredentialCheck(auth)).runtime(new RuntimeStore(pool))
+                      .worktrees(dev.maestro.contracts.project.ProjectService.createProxy(vertx))),
                   "session-service"));
           return binding.completion().compose(v -> Budgets.start(vertx, pool, config()));
         })

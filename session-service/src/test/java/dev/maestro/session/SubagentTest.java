@@ -401,6 +401,10 @@ class SubagentTest {
       // without the param, a child works in its parent's workspace as before
       assertThat(byCall.get("w2").getString("workspaceId")).isEqualTo(parentId);
       assertThat(fakeProjects.sessions).containsOnlyKeys(parentId, ownChild);
+
+      // the child's rows go with its parent's, and so does its worktree
+      await(h.sessions.delete(user, parentId));
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !fakeProjects.sessions.containsKey(ownChild));
     } finally {
       await(binding.unregister());
     }

@@ -10,6 +10,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.UUID;
+import java.util.List;
 
 /** The SQL of sub-agents (columns of migration V5): lineage, making a child, listing children, its answer. */
 public final class SubagentStore {
@@ -66,6 +67,20 @@ public final class SubagentStore {
             .addValue(lineage.getInteger("depth") + 1)
             .addValue(ownWorkspace ? null : UUID.fromString(lineage.getString("workspaceId"))))
         .map(r -> id.toString());
+  }
+
+  /** The ids of the sessions below sessionId (any depth) whose tools use their own workspace (a sub-agent's own worktree). */
+  public Future<List<String>> ownWorkspaceDescendants(String sessionId) {
+    return pool.preparedQuery("WITH RECURSIVE below(id, workspace_session_id) AS ("
+            + " SELECT id, workspace_session_id FROM session WHERE parent_session_id = $1"
+            + " UNION ALL SELECT s.id, s.workspace_session_id FROM session s JOIN below b ON s.parent_session_id = b.id)"
+            + " SELECT id FROM below WHERE workspace_session_id IS NULL OR workspace_session_id = id")
+        .execute(Tuple.of(UUID.fromString(sessionId)))
+        .map(rows -> {
+          List<String> ids = new java.util.ArrayList<>();
+          rows.forEach(r -> ids.add(r.getUUID("id").toString()));
+          return ids;
+        });
   }
 
   /**
