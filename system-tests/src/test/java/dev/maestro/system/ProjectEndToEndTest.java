@@ -251,8 +251,24 @@ class ProjectEndToEndTest {
     assertThat(Files.readAllBytes(secondTree.resolve("hello.txt"))).isEqualTo(original);
     assertThat(ok(call(HttpMethod.GET, "/api/v1/sessions/" + second + "/changes", memberToken, null), 200).getJsonArray("files")).isEmpty();
 
+    // a sub-agent whose template asks for its own workspace writes in its own worktree (at the parent branch's commit)
+    ok(call(HttpMethod.POST, "/api/v1/templates", memberToken, new JsonObject().put("name", "coder").put("provider", "openai")
+        .put("model", "gpt-4o-mini").put("params", new JsonObject().put("subagentWorkspace", "own"))), 201);
+    turn(memberToken, sid, "call tool task with {\"description\":\"write\",\"template\":\"coder\",\"prompt\":"
+        + "\"call tool write_file with {\\\"path\\\":\\\"child.txt\\\",\\\"content\\\":\\\"from child\\\"}\"}");
+    JsonArray children = ok(call(HttpMethod.GET, "/api/v1/sessions/" + sid, memberToken, null), 200).getJsonArray("children");
+    assertThat(children).hasSize(1);
+    String childId = children.getJsonObject(0).getString("id");
+    Path childTree = worktree.resolveSibling(childId);
+    assertThat(Files.readString(childTree.resolve("child.txt"))).isEqualTo("from child");
+    assertThat(Files.readString(childTree.resolve("hello.txt"))).isEqualTo("hello branch\n");
+    assertThat(Files.exists(worktree.resolve("child.txt"))).as("not in the parent's worktree").isFalse();
+    assertThat(git(repo, "rev-parse", "maestro/" + childId.substring(0, 8)).strip()).isEqualTo(commit.getString("commit"));
+
     assertThat(call(HttpMethod.DELETE, "/api/v1/sessions/" + sid, memberToken, null).statusCode()).isEqualTo(204);
     assertThat(Files.exists(worktree)).isFalse();
+    Awaitility.await("the sub-agent's worktree goes with its parent").atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100)).until(() -> !Files.exists(childTree));
     assertThat(git(repo, "rev-parse", branch).strip()).as("the branch with its commit stays").isEqualTo(commit.getString("commit"));
     assertThat(call(HttpMethod.DELETE, "/api/v1/projects/" + projectId, admin, null).statusCode())
         .as("a project in use is not removed").isEqualTo(409);
