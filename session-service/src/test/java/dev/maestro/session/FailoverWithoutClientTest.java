@@ -40,6 +40,7 @@ class FailoverWithoutClientTest {
     fakes = Harness.startFakesOnly(fakesNode);
     a = Harness.start(ClusterNodes.start(cluster), null, false);
     b = Harness.start(ClusterNodes.start(cluster), null, false);
+    Harness.awaitSessionServiceFrom(fakesNode);
   }
 
   @AfterAll

@@ -49,6 +49,25 @@ final class Harness {
     }
   }
 
+  /**
+   * Waits until {@code node} can reach session-service over the clustered bus: a handler registered on
+   * another member is known to this one only once Hazelcast has spread the subscription, so a first
+   * call right after start-up can fail with NO_HANDLERS. Any answer (even a refusal) means reachable.
+   */
+  static void awaitSessionServiceFrom(Vertx node) {
+    Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
+      try {
+        node.eventBus().request(Addresses.SESSION_SERVICE, new JsonObject(),
+            new io.vertx.core.eventbus.DeliveryOptions().addHeader("action", "list").setSendTimeout(5_000)).await(10, TimeUnit.SECONDS);
+        return true;
+      } catch (Exception e) {
+        Throwable c = e;
+        while (c != null && !(c instanceof io.vertx.core.eventbus.ReplyException)) c = c.getCause();
+        return c == null || ((io.vertx.core.eventbus.ReplyException) c).failureType() != io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS;
+      }
+    });
+  }
+
   static Harness start(JsonObject extraConfig) throws Exception {
     return start(Vertx.vertx(), extraConfig, true);
   }

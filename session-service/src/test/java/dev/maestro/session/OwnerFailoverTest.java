@@ -42,6 +42,7 @@ class OwnerFailoverTest {
     fakes = Harness.startFakesOnly(fakesNode);
     a = Harness.start(nodeA, null, false);
     b = Harness.start(nodeB, null, false);
+    Harness.awaitSessionServiceFrom(fakesNode);
   }
 
   @AfterAll
