@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * when a test puts its policy) when the session's user answered its elicitation. Records calls, cancels and
  * the highest number of calls running at once.
  */
-public class FakeTools implements ToolService {
+public class FakeTools implements dev.maestro.testkit.services.NoMcpServers {
   private final Vertx vertx;
   public final Map<String, String> policies = new ConcurrentHashMap<>();
   public final List<JsonObject> executed = new CopyOnWriteArrayList<>();
@@ -114,29 +114,4 @@ public class FakeTools implements ToolService {
   @Override public Future<JsonObject> updateMcpServer(String serverId, JsonObject patch) { return Future.succeededFuture(patch); }
   @Override public Future<Void> deleteMcpServer(String serverId) { return Future.succeededFuture(); }
   @Override public Future<JsonObject> restartMcpServer(String serverId) { return Future.succeededFuture(new JsonObject()); }
-
-  @Override
-  public Future<List<JsonObject>> listMcpResources(String serverId) {
-    return Future.succeededFuture(List.of());
-  }
-
-  @Override
-  public Future<JsonObject> readMcpResource(String serverId, String uri, String sessionId) {
-    return io.vertx.serviceproxy.ServiceException.fail(dev.maestro.contracts.ErrorCodes.NOT_FOUND, "no MCP server with id '" + serverId + "'");
-  }
-
-  @Override
-  public Future<List<JsonObject>> listMcpPrompts(String serverId) {
-    return Future.succeededFuture(List.of());
-  }
-
-  @Override
-  public Future<JsonObject> getMcpPrompt(String serverId, String name, JsonObject arguments, String sessionId) {
-    return io.vertx.serviceproxy.ServiceException.fail(dev.maestro.contracts.ErrorCodes.NOT_FOUND, "no MCP server with id '" + serverId + "'");
-  }
-
-  @Override
-  public Future<List<JsonObject>> mcpInstructions(List<String> toolNames) {
-    return Future.succeededFuture(List.of());
-  }
 }

@@ -267,31 +267,11 @@ public final class SessionBench {
     @Override public Future<JsonObject> validateCredential(String credentialId) { return Future.succeededFuture(new JsonObject()); }
   }
 
-  static final class NoTools implements ToolService {
-    @Override
-    public Future<List<JsonObject>> listMcpResources(String serverId) {
-      return Future.succeededFuture(List.of());
-    }
+  static final class NoTools implements dev.maestro.testkit.services.NoMcpServers {
   
-    @Override
-    public Future<JsonObject> readMcpResource(String serverId, String uri, String sessionId) {
-      return io.vertx.serviceproxy.ServiceException.fail(dev.maestro.contracts.ErrorCodes.NOT_FOUND, "no MCP server with id '" + serverId + "'");
-    }
   
-    @Override
-    public Future<List<JsonObject>> listMcpPrompts(String serverId) {
-      return Future.succeededFuture(List.of());
-    }
   
-    @Override
-    public Future<JsonObject> getMcpPrompt(String serverId, String name, JsonObject arguments, String sessionId) {
-      return io.vertx.serviceproxy.ServiceException.fail(dev.maestro.contracts.ErrorCodes.NOT_FOUND, "no MCP server with id '" + serverId + "'");
-    }
   
-    @Override
-    public Future<List<JsonObject>> mcpInstructions(List<String> toolNames) {
-      return Future.succeededFuture(List.of());
-    }
   
     @Override public Future<List<JsonObject>> listTools() { return Future.succeededFuture(List.of()); }
     @Override public Future<List<JsonObject>> toolsForSession(String sessionId, List<String> names) { return Future.succeededFuture(List.of()); }
