@@ -25,7 +25,7 @@ const SHOTS = process.env.SCREENSHOTS || './screenshots';
 // Sections that need scripted model behaviour can be skipped against a real provider:
 // MAESTRO_FLOW_SKIP=thinking,tools,cancel
 const SKIP = new Set((process.env.MAESTRO_FLOW_SKIP || '').split(',').map(x => x.trim()).filter(Boolean));
-const T = 15000;
+const T = Number(process.env.BROWSER_TIMEOUT_MS || 15000);
 
 const { checks, ok, fail, expect } = checklist();
 const { browser, foreign, pageErrors, watch } = await launch(CHROMIUM, BASE);
@@ -223,6 +223,34 @@ try {
   await waitTurn();
   const resumed = await page.evaluate(() => Array.from(document.querySelectorAll('#messages .msg-assistant')).pop().textContent);
   expect(resumed.includes('hello after a reconnect') && resumed.includes('Done.'), 'answer is complete after a reconnect');
+
+  // ---- a message whose acknowledgement is lost with the connection is resent once, same key ----
+  await page.evaluate(() => {
+    window.__sendFrames = [];
+    const orig = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) {
+      orig.call(this, data);
+      const f = JSON.parse(data);
+      if (f.type !== 'send') return;
+      window.__sendFrames.push(f);
+      // the first copy reaches the server; the socket closes before its ack can be read
+      if (window.__sendFrames.length === 1) window.maestroChat.dropConnection();
+    };
+  });
+  const beforeResend = await send('sent once despite a drop');
+  await page.waitForFunction(() => window.__sendFrames.length >= 2, null, { timeout: T })
+    .catch(async () => fail('the send is resent after the reconnect', JSON.stringify(await page.evaluate(() => ({ frames: window.__sendFrames, conn: document.getElementById('conn').textContent })))));
+  await waitTurn();
+  await page.waitForFunction(() => window.maestroChat.unacknowledged() === 0, null, { timeout: T })
+    .catch(() => fail('the resent message is acknowledged'));
+  const frames = await page.evaluate(() => window.__sendFrames);
+  expect(frames.length === 2 && frames[0].idempotencyKey && frames[0].idempotencyKey === frames[1].idempotencyKey,
+    'a send that lost its ack is resent after the reconnect with the same idempotencyKey', frames.length + ' frames');
+  await page.reload();
+  await page.waitForFunction(() => document.getElementById('conn').textContent === 'live', null, { timeout: T });
+  const stored = await page.evaluate(() => Array.from(document.querySelectorAll('#messages .msg-user')).filter(b => b.textContent.includes('sent once despite a drop')).length);
+  expect(stored === 1, 'the resent message is stored once (one turn)', stored + ' stored');
+  void beforeResend;
 
   // ---- model switch ----
   await page.click('.session-tools summary');

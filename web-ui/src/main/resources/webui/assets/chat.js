@@ -519,6 +519,24 @@
     return false;
   }
 
+  // Messages sent but not yet acknowledged, by idempotency key. After a reconnect they are sent again
+  // with the same key: a message whose acknowledgement was lost with the connection (a gateway that
+  // died mid-request) starts exactly one turn — the server answers a known key with duplicate: true.
+  var unacked = {};
+  function newKey() {
+    var b = new Uint8Array(16);
+    window.crypto.getRandomValues(b);   // randomUUID needs a secure context; this works over plain http
+    return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+  }
+  function settled(ref, outcome) {
+    if (typeof ref !== 'string' || ref.indexOf('send:') !== 0) return;
+    var key = ref.slice('send:'.length);
+    var pending = unacked[key];
+    if (!pending) return;
+    delete unacked[key];
+    if (pending.bubble) pending.bubble.setAttribute('data-delivery', outcome);
+  }
+
   function connect() {
     var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/ws';
     conn.textContent = 'connecting…';
@@ -531,6 +549,7 @@
       var sub = { type: 'subscribe', sessionId: sessionId };
       if (lastSeq !== null) sub.afterSeq = lastSeq;
       ws.send(JSON.stringify(sub));
+      Object.keys(unacked).forEach(function (k) { ws.send(JSON.stringify(unacked[k].frame)); });
     };
     ws.onmessage = function (m) {
       var msg;
@@ -542,7 +561,10 @@
           root.setAttribute('data-last-seq', String(lastSeq));
         }
         handle(msg.event || {});
+      } else if (msg.type === 'ack') {
+        settled(msg.id, 'delivered');
       } else if (msg.type === 'error') {
+        settled(msg.id, 'refused');
         if (typeof msg.id === 'string' && msg.id.indexOf('elicit:') === 0 && elicitationRefused(msg.id, msg)) return;
         errorBox.textContent = msg.message || msg.code || 'The server refused that request.';
         errorBox.hidden = false;
@@ -579,7 +601,9 @@
       return;
     }
     var frame = { type: 'send', sessionId: sessionId, text: text };
+    var key = null;
     if (attachments.length) frame.attachments = attachments;
+    else { key = newKey(); frame.id = 'send:' + key; frame.idempotencyKey = key; }
     if (!send(frame)) {
       if (attachments.length) { e.preventDefault(); note('Not connected — attachments need the live connection; try again in a moment.'); }
       return; // no socket: plain form post
@@ -590,6 +614,7 @@
     var body = el('div', 'streaming-text', text);
     bubble.querySelector('.parts').appendChild(body);
     bubble.setAttribute('data-status', 'complete');
+    if (key) { bubble.setAttribute('data-delivery', 'sending'); unacked[key] = { frame: frame, bubble: bubble }; }
     pendingUser.push(bubble);
     textarea.value = '';
     setTurn(true);
@@ -680,7 +705,8 @@
   // Hooks for tests and for debugging from the console.
   window.maestroChat = {
     lastSeq: function () { return lastSeq; },
-    dropConnection: function () { if (ws) ws.close(4000, 'test'); }
+    dropConnection: function () { if (ws) ws.close(4000, 'test'); },
+    unacknowledged: function () { return Object.keys(unacked).length; }
   };
   connect();
 })();

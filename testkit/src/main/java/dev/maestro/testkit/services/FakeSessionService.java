@@ -57,6 +57,7 @@ public final class FakeSessionService implements SessionService {
   public final Map<String, List<JsonObject>> events = new ConcurrentHashMap<>();
   public final Map<String, JsonObject> templates = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
   private final Map<String, Turn> turns = new ConcurrentHashMap<>();
+  private final Map<String, JsonObject> sentKeys = new ConcurrentHashMap<>();
   /** When true, get() omits lastSeq (a session service that does not report it). */
   public volatile boolean hideLastSeq;
 
@@ -543,7 +544,11 @@ public final class FakeSessionService implements SessionService {
   }
 
   @Override
-  public Future<JsonObject> sendIdempotent(String userId, String sessionId, String text, String idempotencyKey) {
-    return send(userId, sessionId, text);
+  public synchronized Future<JsonObject> sendIdempotent(String userId, String sessionId, String text, String idempotencyKey) {
+    // as session-service's send_key table: a known key answers with the first send's ids, no second turn
+    String k = sessionId + "/" + idempotencyKey;
+    JsonObject first = sentKeys.get(k);
+    if (first != null && owned(userId, sessionId) != null) return Future.succeededFuture(first.copy().put("duplicate", true));
+    return send(userId, sessionId, text).onSuccess(r -> sentKeys.put(k, r.copy()));
   }
 }

@@ -12,6 +12,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The gateway WebSocket ({@code /api/v1/ws}) with automatic reconnection.
@@ -51,6 +52,9 @@ public final class LiveSocket {
   private long backoffMs = 200;
   private long pingTimer = -1;
   private int attempts;
+  /** idempotency key → send frame not yet acknowledged, in send order. */
+  private final Map<String, JsonObject> unacked = new LinkedHashMap<>();
+  private static final String SEND_REF = "send:";
   private Promise<Void> firstConnect = Promise.promise();
 
   public LiveSocket(Vertx vertx, String baseUrl, String token, Listener listener) {
@@ -106,8 +110,22 @@ public final class LiveSocket {
     return subscriptions.get(sessionId);
   }
 
+  /**
+   * Sends a message with a fresh idempotency key. Until the gateway acknowledges it, the frame is kept
+   * and sent again (same key) after a reconnect: a send whose acknowledgement was lost with the
+   * connection (a gateway killed mid-request) starts exactly one turn, never zero or two.
+   */
   public Future<Void> send(String sessionId, String text) {
-    return write(new JsonObject().put("type", "send").put("sessionId", sessionId).put("text", text));
+    String key = UUID.randomUUID().toString();
+    JsonObject frame = new JsonObject().put("type", "send").put("id", SEND_REF + key).put("sessionId", sessionId)
+        .put("text", text).put("idempotencyKey", key);
+    unacked.put(key, frame);
+    return write(frame);
+  }
+
+  /** Sends waiting for the gateway's acknowledgement (resent after a reconnect). */
+  public int unacknowledgedSends() {
+    return unacked.size();
   }
 
   /** A message with MCP resources attached ([{serverId, uri}]). */
@@ -210,6 +228,9 @@ public final class LiveSocket {
     for (Map.Entry<String, Long> e : subscriptions.entrySet()) {
       socket.writeTextMessage(subscribeFrame(e.getKey(), e.getValue()).encode());
     }
+    for (JsonObject frame : unacked.values()) {
+      socket.writeTextMessage(frame.encode());
+    }
     if (pingTimer < 0) {
       pingTimer = vertx.setPeriodic(PING_MS, id -> write(new JsonObject().put("type", "ping")));
     }
@@ -252,8 +273,18 @@ public final class LiveSocket {
         subscriptions.put(sessionId, seq);
         listener.onEvent(sessionId, seq, event);
       }
-      case "error" -> listener.onServerError(frame.getString("code"), frame.getString("message"));
+      case "ack" -> forget(frame.getValue("id"));
+      case "error" -> {
+        forget(frame.getValue("id")); // refused (not lost): sending it again would be refused again
+        listener.onServerError(frame.getString("code"), frame.getString("message"));
+      }
       default -> { }
+    }
+  }
+
+  private void forget(Object ref) {
+    if (ref instanceof String r && r.startsWith(SEND_REF)) {
+      unacked.remove(r.substring(SEND_REF.length()));
     }
   }
 

@@ -145,6 +145,43 @@ class LiveSocketTest {
     until(() -> fake.framesReceived().stream().anyMatch(f -> "cancel".equals(f.getString("type"))), "cancel frame");
   }
 
+  @Test
+  void aSendWhoseAcknowledgementIsLostIsResentOnceWithTheSameKey() throws Exception {
+    String sid = fake.on(() -> fake.createSession("s", "p", "m")).await(10, TimeUnit.SECONDS);
+    onCtx(() -> {
+      socket.subscribe(sid, 0L);
+      return null;
+    });
+    until(() -> !presence.isEmpty(), "subscribed");
+    fake.on(() -> {
+      fake.loseNextSendAck();
+      return null;
+    }).await(10, TimeUnit.SECONDS);
+    onCtx(() -> socket.send(sid, "hello once")).await(10, TimeUnit.SECONDS);
+    until(() -> states.contains(LiveSocket.State.RECONNECTING), "the connection dropped before the ack");
+    until(() -> onCtxQuiet(() -> socket.unacknowledgedSends()) == 0, "the resent frame acknowledged");
+    List<JsonObject> sends = fake.framesReceived().stream().filter(f -> "send".equals(f.getString("type"))).toList();
+    assertThat(sends).as("sent, then resent after the reconnect").hasSize(2);
+    assertThat(sends.get(1).getString("idempotencyKey")).isNotBlank().isEqualTo(sends.get(0).getString("idempotencyKey"));
+    assertThat(fake.on(() -> fake.turnsStarted(sid)).await(10, TimeUnit.SECONDS)).as("one turn").isEqualTo(1);
+    until(() -> events.stream().filter(e -> "turn_completed".equals(e.getString("type"))).count() == 1, "the turn completed");
+    // acknowledged: a later reconnect does not send it again
+    fake.on(() -> {
+      fake.dropSockets();
+      return null;
+    }).await(10, TimeUnit.SECONDS);
+    until(() -> fake.framesReceived().stream().filter(f -> "subscribe".equals(f.getString("type"))).count() == 3, "resubscribed");
+    assertThat(fake.framesReceived().stream().filter(f -> "send".equals(f.getString("type")))).hasSize(2);
+  }
+
+  private <T> T onCtxQuiet(java.util.function.Supplier<T> s) {
+    try {
+      return onCtx(s);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private String text() {
     StringBuilder sb = new StringBuilder();
     for (JsonObject e : events) {

@@ -45,6 +45,8 @@ public final class FakeGateway {
   private final Map<String, FakeSession> sessions = new LinkedHashMap<>();
   private final List<ServerWebSocket> sockets = new ArrayList<>();
   private final Map<ServerWebSocket, Set<String>> subscriptions = new HashMap<>();
+  private final Set<String> sendKeys = new HashSet<>();
+  private boolean loseNextSendAck;
   private final List<JsonObject> framesReceived = new java.util.concurrent.CopyOnWriteArrayList<>();
   private HttpServer server;
   private Context context;
@@ -139,6 +141,17 @@ public final class FakeGateway {
 
   public int openSockets() {
     return sockets.size();
+  }
+
+  /** The next send starts its turn, then the socket closes before the acknowledgement is written. */
+  public void loseNextSendAck() {
+    loseNextSendAck = true;
+  }
+
+  /** Turns started by send frames (a duplicate key does not start one). */
+  public long turnsStarted(String sessionId) {
+    return framesReceived.stream().filter(f -> "send".equals(f.getString("type")) && sessionId.equals(f.getString("sessionId")))
+        .map(f -> f.getString("idempotencyKey", UUID.randomUUID().toString())).distinct().count();
   }
 
   public List<JsonObject> framesReceived() {
@@ -393,9 +406,26 @@ public final class FakeGateway {
         case "send" -> {
           if (s == null) {
             ws.writeTextMessage(error("not_found", "no session " + sid));
-          } else {
+            return;
+          }
+          // like session-service's send_key table: a resent key answers without a second turn
+          String key = f.getString("idempotencyKey");
+          boolean duplicate = key != null && !sendKeys.add(sid + "/" + key);
+          if (!duplicate) {
             startTurn(s, f.getString("text", ""));
           }
+          if (loseNextSendAck) {
+            // the gateway dies after starting the turn, before its answer leaves
+            loseNextSendAck = false;
+            ws.close();
+            return;
+          }
+          JsonObject ack = new JsonObject().put("type", "ack").put("action", "send").put("sessionId", sid)
+              .put("duplicate", duplicate);
+          if (f.getValue("id") != null) {
+            ack.put("id", f.getValue("id"));
+          }
+          ws.writeTextMessage(ack.encode());
         }
         case "cancel" -> {
           if (s != null) {

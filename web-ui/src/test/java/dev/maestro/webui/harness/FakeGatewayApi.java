@@ -127,7 +127,8 @@ public final class FakeGatewayApi {
         String sid = msg.getString("sessionId");
         Future<?> op = switch (msg.getString("type", "")) {
           case "subscribe" -> subscribe(ws, subs, userId, sid, msg.getLong("afterSeq"), connectionId);
-          case "send" -> sessions.send(userId, sid, msg.getString("text"));
+          case "send" -> msg.getString("idempotencyKey") == null ? sessions.send(userId, sid, msg.getString("text"))
+              : sessions.sendIdempotent(userId, sid, msg.getString("text"), msg.getString("idempotencyKey"));
           case "cancel" -> sessions.cancel(userId, sid);
           case "approve" -> sessions.approve(userId, sid, msg.getString("callId"), msg.getString("decision"));
           case "elicit" -> sessions.answerElicitation(userId, sid, msg.getString("elicitationId"), msg.getString("action"),
@@ -135,7 +136,14 @@ public final class FakeGatewayApi {
           case "ping" -> { ws.writeTextMessage("{\"type\":\"pong\"}"); yield Future.succeededFuture(); }
           default -> Future.failedFuture("unknown type");
         };
-        // like the gateway: the error frame carries the id of the frame it answers
+        // like the gateway: the ack or error frame carries the id of the frame it answers
+        op.onSuccess(r -> {
+          if ("ping".equals(msg.getString("type"))) return;
+          JsonObject ack = new JsonObject().put("type", "ack").put("action", msg.getString("type")).put("sessionId", sid);
+          if (r instanceof JsonObject body) ack.mergeIn(body);
+          if (msg.getValue("id") != null) ack.put("id", msg.getValue("id"));
+          ws.writeTextMessage(ack.encode());
+        });
         op.onFailure(e -> ws.writeTextMessage(new JsonObject().put("type", "error").put("code", "failed").put("message", e.getMessage())
             .put("id", msg.getValue("id")).encode()));
       });
