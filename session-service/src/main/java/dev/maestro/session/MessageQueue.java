@@ -82,7 +82,7 @@ final class MessageQueue {
     }
     JsonObject user = live.history.newMessage(Messages.USER, turnId, Messages.textContent(row.getString("text")), SessionEvents.COMPLETE);
     user.put("id", row.getString("id"));
-    return sessions.insertMessage(live.sessionId, user)
+    return sessions.insertMessage(live.sessionId, user, live.fence)
         .recover(err -> {
           live.history.unreserve();
           return store.unclaim(row.getString("id")).transform(ar -> Future.failedFuture(err));
