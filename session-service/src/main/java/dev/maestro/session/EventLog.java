@@ -112,6 +112,11 @@ final class EventLog {
     }
   }
 
+  /** A reservation failed for another reason than staleness: the next event asks again (nothing waits for a lost answer). */
+  void reservationFailed() {
+    ceiling = confirmed;
+  }
+
   /** → the envelope published (or held back until its seq is confirmed); null once fenced. */
   JsonObject publish(JsonObject event) {
     if (fenced) return null;

@@ -95,6 +95,7 @@ public class SessionVerticle extends VerticleBase {
             .map(claim -> {
               claimed = true;
               fence = new OwnerFence(sessionId, claim.epoch());
+              LOG.debug("session {}: claimed by {} with owner epoch {}", sessionId, ownerId, claim.epoch());
               reservedCeiling = claim.seqStart() + EventLog.RESERVE;
               return s;
             }))
@@ -105,8 +106,10 @@ public class SessionVerticle extends VerticleBase {
                   settings.heldTurnEvents(), c -> {
                     reservedCeiling = c;
                     // refused once another owner has a newer epoch: the events past the old ceiling never go out
-                    store.setSeqCeiling(sessionId, c, fence).onSuccess(v -> live.events.confirmed(c))
-                        .onFailure(e -> LOG.warn("session {}: cannot reserve seq numbers: {}", sessionId, e.getMessage()));
+                    store.setSeqCeiling(sessionId, c, fence).onSuccess(v -> live.events.confirmed(c)).onFailure(e -> {
+                      if (!OwnerFence.isStale(e)) live.events.reservationFailed();
+                      LOG.warn("session {}: cannot reserve seq numbers: {}", sessionId, e.getMessage());
+                    });
                   }, fence.epoch);
               live = new LiveState(sessionId, ownerId, s, new LiveHistory(stored), events, ownerAlive, fence);
               return interrupted;

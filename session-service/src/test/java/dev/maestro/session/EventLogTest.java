@@ -76,7 +76,7 @@ class EventLogTest {
   }
 
   @Test
-  void everyEnvelopeCarriesTheEpochAndAFencedLogPublishesNothing() {
+  void everyEnvelopeCarriesTheEpochAndAFencedLogPublishesNothing() throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
       List<JsonObject> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -95,7 +95,7 @@ class EventLogTest {
   }
 
   @Test
-  void eventsPastTheConfirmedCeilingWaitForTheReservationAndAreDroppedWhenItIsRefused() {
+  void eventsPastTheConfirmedCeilingWaitForTheReservationAndAreDroppedWhenItIsRefused() throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
       List<JsonObject> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
