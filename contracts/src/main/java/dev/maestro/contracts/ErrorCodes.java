@@ -13,6 +13,12 @@ public final class ErrorCodes {
   public static final int NOT_FOUND = 404;
   public static final int CONFLICT = 409;
   public static final int GONE = 410;
+  /**
+   * The live copy of a session that answered is no longer its owner: another node took the session
+   * over (its owner epoch in PostgreSQL is newer), so nothing was written or run. Retry: the request
+   * reaches the current owner (421 Misdirected Request).
+   */
+  public static final int STALE_OWNER = 421;
   public static final int TOO_MANY = 429;
   public static final int UNAVAILABLE = 503;
   public static final int UPSTREAM = 502;

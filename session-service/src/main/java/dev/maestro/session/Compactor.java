@@ -140,8 +140,8 @@ final class Compactor {
       JsonObject usage = ChatRequests.priced(live.session, models, stream.usage());
       JsonObject summary = live.history.newMessage(Messages.SUMMARY, null, Messages.textContent(summaryText), SessionEvents.COMPLETE)
           .put("usage", usage);
-      return store.insertSummary(live.sessionId, summary, oldIds)
-          .compose(v -> store.addUsage(live.sessionId, usage))
+      return store.insertSummary(live.sessionId, summary, oldIds, live.fence)
+          .compose(v -> store.addUsage(live.sessionId, usage, live.fence))
           .map(v -> {
             old.forEach(m -> m.put("compacted", true));
             // the summary stands where the compacted messages were, ahead of the kept ones

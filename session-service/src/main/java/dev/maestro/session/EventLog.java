@@ -18,6 +18,10 @@ import java.util.function.LongConsumer;
  * then gets a {@code truncated} marker first, and stored messages are unaffected.
  * Seq numbers are reserved in blocks in PostgreSQL ({@code seq_ceiling}) so that a later owner
  * never reuses a number a client may have seen.
+ * <p>Fencing (issue 17): every envelope carries the owner epoch of this live copy; an event whose seq
+ * lies past the last ceiling PostgreSQL confirmed waits (it is not published) until the reservation
+ * is confirmed — a stale owner's reservation is refused, so it never publishes a number the new owner
+ * also uses. Once {@link #fence()}d, the log publishes nothing more.
  */
 final class EventLog {
   static final long RESERVE = 1000;
@@ -28,6 +32,11 @@ final class EventLog {
   private final int capacity;
   private final int turnCapacity;
   private final LongConsumer reserve;
+  private final long epoch;
+  /** The highest ceiling PostgreSQL has confirmed for this owner: seqs above it are held back. */
+  private long confirmed;
+  private final Deque<JsonObject> unconfirmed = new ArrayDeque<>();
+  private boolean fenced;
   private final Deque<JsonObject> held = new ArrayDeque<>();
   private long seq;
   private long ceiling;
@@ -41,6 +50,17 @@ final class EventLog {
 
   /** seqStart: the first seq this log may use (the stored ceiling); reserve: persists a new ceiling. */
   EventLog(String sessionId, EventBus bus, long seqStart, long ceiling, int capacity, int turnCapacity, LongConsumer reserve) {
+    this(sessionId, bus, seqStart, ceiling, capacity, turnCapacity, reserve, 0);
+  }
+
+  /**
+   * epoch: the owner epoch stamped on every envelope. ceiling is taken as confirmed (it was reserved
+   * with the activation); a later reservation is confirmed with {@link #confirmed(long)}.
+   */
+  EventLog(String sessionId, EventBus bus, long seqStart, long ceiling, int capacity, int turnCapacity, LongConsumer reserve,
+           long epoch) {
+    this.epoch = epoch;
+    this.confirmed = ceiling;
     this.sessionId = sessionId;
     this.bus = bus;
     this.address = Addresses.sessionEvents(sessionId);
@@ -69,13 +89,43 @@ final class EventLog {
     turnStartIndexFloor = held.size();
   }
 
+  long epoch() {
+    return epoch;
+  }
+
+  /** This copy is stale (another owner took the session): nothing more is published, held-back events are dropped. */
+  void fence() {
+    fenced = true;
+    unconfirmed.clear();
+  }
+
+  boolean fenced() {
+    return fenced;
+  }
+
+  /** PostgreSQL stored a reservation up to ceiling: the held-back events up to it go out. */
+  void confirmed(long ceiling) {
+    if (fenced || ceiling <= confirmed) return;
+    confirmed = ceiling;
+    while (!unconfirmed.isEmpty() && unconfirmed.peekFirst().getLong("seq") <= confirmed) {
+      bus.publish(address, unconfirmed.removeFirst());
+    }
+  }
+
+  /** A reservation failed for another reason than staleness: the next event asks again (nothing waits for a lost answer). */
+  void reservationFailed() {
+    ceiling = confirmed;
+  }
+
+  /** → the envelope published (or held back until its seq is confirmed); null once fenced. */
   JsonObject publish(JsonObject event) {
+    if (fenced) return null;
     long s = ++seq;
     if (s > ceiling - RESERVE / 2) {
       ceiling = s + RESERVE;
       reserve.accept(ceiling);
     }
-    JsonObject envelope = SessionEvents.envelope(sessionId, s, event);
+    JsonObject envelope = SessionEvents.envelope(sessionId, s, epoch, event);
     held.addLast(envelope);
     while (held.size() > capacity && turnStartIndexFloor > 0) {
       held.removeFirst();
@@ -86,7 +136,8 @@ final class EventLog {
       if (turnStartIndexFloor > 0) turnStartIndexFloor--;
       else truncatedThrough = dropped.getLong("seq");
     }
-    bus.publish(address, envelope);
+    if (s > confirmed || !unconfirmed.isEmpty()) unconfirmed.addLast(envelope);
+    else bus.publish(address, envelope);
     return envelope;
   }
 
@@ -96,7 +147,9 @@ final class EventLog {
       items.add(SessionEvents.envelope(sessionId, truncatedThrough, SessionEvents.truncated(truncatedThrough)));
     }
     for (JsonObject e : held) {
-      if (e.getLong("seq") > afterSeq) items.add(e);
+      long s = e.getLong("seq");
+      // (numbers not yet confirmed are not handed out: they may still be refused)
+      if (s > afterSeq && s <= confirmed) items.add(e);
     }
     return items;
   }

@@ -18,10 +18,13 @@ final class LiveState {
   final Predicate<String> ownerAlive;
   /** The public lifecycle events (maestro.events) derived from what this session publishes. */
   final TurnLifecycleEvents lifecycle;
+  /** This copy's owner epoch: every write that matters is guarded by it (issue 17). */
+  final OwnerFence fence;
 
   LiveState(String sessionId, String ownerId, JsonObject session, LiveHistory history, EventLog events,
-            Predicate<String> ownerAlive) {
+            Predicate<String> ownerAlive, OwnerFence fence) {
     this.sessionId = sessionId;
+    this.fence = fence;
     this.ownerId = ownerId;
     this.session = session;
     this.history = history;
@@ -31,7 +34,7 @@ final class LiveState {
   }
 
   void publish(JsonObject event) {
-    events.publish(event);
-    lifecycle.observe(event);
+    // a fenced (stale) copy publishes nothing, integration events included
+    if (events.publish(event) != null) lifecycle.observe(event);
   }
 }

@@ -47,7 +47,7 @@ final class MessageQueue {
 
   /** At activation: what a previous owner left half-done is settled, then waiting messages start. */
   Future<Void> recover() {
-    return store.recover(live.sessionId).onSuccess(v -> drain());
+    return store.recover(live.sessionId, live.fence.epoch).onSuccess(v -> drain());
   }
 
   /** Stores the message (acknowledged once stored), publishes message_queued and starts it when the session is idle. */
@@ -70,7 +70,7 @@ final class MessageQueue {
    */
   Future<Void> injectSteers(String turnId) {
     if (stopped) return Future.succeededFuture();
-    return store.claimSteers(live.sessionId).compose(rows -> inject(turnId, rows, 0));
+    return store.claimSteers(live.sessionId, live.fence.epoch).compose(rows -> inject(turnId, rows, 0));
   }
 
   private Future<Void> inject(String turnId, List<JsonObject> rows, int i) {
@@ -78,14 +78,14 @@ final class MessageQueue {
     JsonObject row = rows.get(i);
     if (!turnId.equals(turns.turnId())) {
       // the turn ended meanwhile: the rest wait for a turn of their own
-      return Future.join(rows.subList(i, rows.size()).stream().map(r -> store.unclaim(r.getString("id"))).toList()).mapEmpty();
+      return Future.join(rows.subList(i, rows.size()).stream().map(r -> store.unclaim(r.getString("id"), live.fence.epoch)).toList()).mapEmpty();
     }
     JsonObject user = live.history.newMessage(Messages.USER, turnId, Messages.textContent(row.getString("text")), SessionEvents.COMPLETE);
     user.put("id", row.getString("id"));
-    return sessions.insertMessage(live.sessionId, user)
+    return sessions.insertMessage(live.sessionId, user, live.fence)
         .recover(err -> {
           live.history.unreserve();
-          return store.unclaim(row.getString("id")).transform(ar -> Future.failedFuture(err));
+          return store.unclaim(row.getString("id"), live.fence.epoch).transform(ar -> Future.failedFuture(err));
         })
         .compose(v -> {
           live.history.add(user);
@@ -104,7 +104,7 @@ final class MessageQueue {
       return;
     }
     draining = true;
-    store.claimNext(live.sessionId).compose(row -> {
+    store.claimNext(live.sessionId, live.fence.epoch).compose(row -> {
       if (row == null) return Future.succeededFuture();
       String id = row.getString("id");
       return turns.send(row.getString("text"), id)
@@ -113,7 +113,7 @@ final class MessageQueue {
             live.publish(SessionEvents.messageStarted(id, Messages.USER).put("mode", row.getString("mode")).put("text", row.getString("text")));
             return store.done(id);
           })
-          .recover(err -> store.unclaim(id).transform(ar -> {
+          .recover(err -> store.unclaim(id, live.fence.epoch).transform(ar -> {
             // busy (a turn started meanwhile, the user's turn limit): it waits; anything else is retried later too
             boolean busy = err instanceof ServiceException se && se.failureCode() == ErrorCodes.CONFLICT;
             if (!busy) {

@@ -77,27 +77,33 @@ final class RuntimeStore {
    * Run by a new owner before it drains: rows whose user message exists were started (their delete
    * was lost with the old owner) and go; rows claimed but never started are waiting again.
    */
-  Future<Void> recover(String sessionId) {
+  Future<Void> recover(String sessionId, long epoch) {
     UUID id = UUID.fromString(sessionId);
     return pool.preparedQuery("DELETE FROM queued_message q WHERE q.session_id = $1 AND EXISTS (SELECT 1 FROM message m WHERE m.id = q.id)")
         .execute(Tuple.of(id))
-        .compose(r -> pool.preparedQuery("UPDATE queued_message SET started = false WHERE session_id = $1 AND started").execute(Tuple.of(id)))
+        .compose(r -> pool.preparedQuery("UPDATE queued_message SET started = false WHERE session_id = $1 AND started" + CURRENT_OWNER)
+            .execute(Tuple.of(id, epoch)))
         .mapEmpty();
   }
 
-  /** Claims the oldest waiting message (any mode) → it, or null when none waits. */
-  Future<JsonObject> claimNext(String sessionId) {
+  /** The session is still at owner epoch $2 (issue 17): a stale copy claims and unclaims nothing. */
+  private static final String CURRENT_OWNER = " AND EXISTS (SELECT 1 FROM session s WHERE s.id = queued_message.session_id"
+      + " AND s.owner_epoch = $2)";
+
+  /** Claims the oldest waiting message (any mode) → it, or null when none waits (or epoch is stale). */
+  Future<JsonObject> claimNext(String sessionId, long epoch) {
     return pool.preparedQuery("UPDATE queued_message SET started = true WHERE id = (SELECT id FROM queued_message"
-            + " WHERE session_id = $1 AND NOT started ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " + QUEUED_COLUMNS)
-        .execute(Tuple.of(UUID.fromString(sessionId)))
+            + " WHERE session_id = $1 AND NOT started ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED)" + CURRENT_OWNER
+            + " RETURNING " + QUEUED_COLUMNS)
+        .execute(Tuple.of(UUID.fromString(sessionId), epoch))
         .map(rows -> rows.size() == 0 ? null : queuedJson(rows.iterator().next()));
   }
 
   /** Claims every waiting steered message, oldest first. */
-  Future<List<JsonObject>> claimSteers(String sessionId) {
+  Future<List<JsonObject>> claimSteers(String sessionId, long epoch) {
     return pool.preparedQuery("UPDATE queued_message SET started = true WHERE session_id = $1 AND mode = 'steer' AND NOT started"
-            + " RETURNING " + QUEUED_COLUMNS)
-        .execute(Tuple.of(UUID.fromString(sessionId)))
+            + CURRENT_OWNER + " RETURNING " + QUEUED_COLUMNS)
+        .execute(Tuple.of(UUID.fromString(sessionId), epoch))
         .map(rows -> {
           List<JsonObject> list = new ArrayList<>();
           rows.forEach(r -> list.add(queuedJson(r)));
@@ -106,9 +112,10 @@ final class RuntimeStore {
         });
   }
 
-  Future<Void> unclaim(String messageId) {
-    return pool.preparedQuery("UPDATE queued_message SET started = false WHERE id = $1").execute(Tuple.of(UUID.fromString(messageId)))
-        .mapEmpty();
+  /** Guarded like the claims: a stale copy must not undo a claim of the session's new owner. */
+  Future<Void> unclaim(String messageId, long epoch) {
+    return pool.preparedQuery("UPDATE queued_message SET started = false WHERE id = $1" + CURRENT_OWNER)
+        .execute(Tuple.of(UUID.fromString(messageId), epoch)).mapEmpty();
   }
 
   Future<Void> done(String messageId) {

@@ -118,19 +118,22 @@ public class SessionStore {
     return pool.preparedQuery("SELECT 1 FROM session WHERE id = $1").execute(Tuple.of(id)).map(r -> r.size() > 0);
   }
 
-  /** Reserves seq numbers up to ceiling: a later owner starts above anything ever published. */
-  public Future<Void> setSeqCeiling(String sessionId, long ceiling) {
-    return pool.preparedQuery("UPDATE session SET seq_ceiling = GREATEST(seq_ceiling, $2) WHERE id = $1")
-        .execute(Tuple.of(UUID.fromString(sessionId), ceiling)).mapEmpty();
+  /**
+   * Reserves seq numbers up to ceiling: a later owner starts above anything ever published. Only while
+   * fence's epoch is current (a stale owner must not extend its block into the new owner's numbers).
+   */
+  public Future<Void> setSeqCeiling(String sessionId, long ceiling, OwnerFence fence) {
+    return pool.preparedQuery("UPDATE session SET seq_ceiling = GREATEST(seq_ceiling, $2) WHERE id = $1 AND owner_epoch = $3")
+        .execute(Tuple.of(UUID.fromString(sessionId), ceiling, fence.epoch)).compose(r -> fence.check(r.rowCount()));
   }
 
-  public Future<Void> addUsage(String sessionId, JsonObject usage) {
+  public Future<Void> addUsage(String sessionId, JsonObject usage, OwnerFence fence) {
     return pool.preparedQuery("UPDATE session SET input_tokens = input_tokens + $2, output_tokens = output_tokens + $3,"
             + " cache_read_tokens = cache_read_tokens + $4, cache_write_tokens = cache_write_tokens + $5,"
-            + " cost_usd = cost_usd + $6, updated_at = now() WHERE id = $1")
+            + " cost_usd = cost_usd + $6, updated_at = now() WHERE id = $1 AND owner_epoch = $7")
         .execute(Tuple.of(UUID.fromString(sessionId), usage.getLong("inputTokens", 0L), usage.getLong("outputTokens", 0L),
-            usage.getLong("cacheReadTokens", 0L), usage.getLong("cacheWriteTokens", 0L), usage.getDouble("costUsd", 0.0)))
-        .mapEmpty();
+            usage.getLong("cacheReadTokens", 0L), usage.getLong("cacheWriteTokens", 0L), usage.getDouble("costUsd", 0.0), fence.epoch))
+        .compose(r -> fence.check(r.rowCount()));
   }
 
   // ---------------------------------------------------------------- messages and turns
@@ -161,29 +164,46 @@ public class SessionStore {
         });
   }
 
-  private static Future<Void> insertMessage(SqlClient client, String sessionId, JsonObject m) {
+  /**
+   * One statement: the session's count is bumped only while fence's epoch is current, and the message
+   * is inserted only when that happened (a stale owner inserts nothing: STALE_OWNER).
+   */
+  private static Future<Void> insertMessage(SqlClient client, String sessionId, JsonObject m, OwnerFence fence) {
     JsonArray content = m.getJsonArray("content", new JsonArray());
-    return client.preparedQuery("INSERT INTO message (id, session_id, ordinal, turn_id, role, content, status, usage,"
-            + " compacted, text_content) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)")
+    return client.preparedQuery("WITH owner AS (UPDATE session SET message_count = message_count + 1, updated_at = now()"
+            + " WHERE id = $2 AND owner_epoch = $11 RETURNING id)"
+            + " INSERT INTO message (id, session_id, ordinal, turn_id, role, content, status, usage, compacted, text_content)"
+            + " SELECT $1::uuid, owner.id, $3::int, $4::uuid, $5::text, $6::jsonb, $7::text, $8::jsonb, $9::boolean, $10::text FROM owner")
         .execute(Tuple.of(UUID.fromString(m.getString("id")), UUID.fromString(sessionId), m.getInteger("ordinal"),
             Fail.uuidOrNull(m.getString("turnId")), m.getString("role"), content)
             .addValue(m.getString("status")).addValue(m.getJsonObject("usage"))
-            .addValue(m.getBoolean("compacted", false)).addValue(Messages.searchText(content)))
-        .compose(r -> client.preparedQuery("UPDATE session SET message_count = message_count + 1, updated_at = now() WHERE id = $1")
-            .execute(Tuple.of(UUID.fromString(sessionId))))
-        .mapEmpty();
+            .addValue(m.getBoolean("compacted", false)).addValue(Messages.searchText(content)).addValue(fence.epoch))
+        .compose(r -> fence.check(r.rowCount()));
   }
 
-  public Future<Void> insertMessage(String sessionId, JsonObject m) {
-    return insertMessage(pool, sessionId, m);
+  public Future<Void> insertMessage(String sessionId, JsonObject m, OwnerFence fence) {
+    return insertMessage(pool, sessionId, m, fence);
   }
 
-  public Future<Void> updateMessage(JsonObject m) {
+  /** Guarded like {@link #insertMessage}: the message's session must still be at fence's epoch. */
+  public Future<Void> updateMessage(JsonObject m, OwnerFence fence) {
     JsonArray content = m.getJsonArray("content", new JsonArray());
-    return pool.preparedQuery("UPDATE message SET content = $2, status = $3, usage = $4, text_content = $5 WHERE id = $1")
+    return pool.preparedQuery("UPDATE message SET content = $2, status = $3, usage = $4, text_content = $5 WHERE id = $1"
+            + " AND EXISTS (SELECT 1 FROM session s WHERE s.id = message.session_id AND s.owner_epoch = $6)")
         .execute(Tuple.of(UUID.fromString(m.getString("id")), content, m.getString("status"), m.getJsonObject("usage"),
-            Messages.searchText(content)))
-        .mapEmpty();
+            Messages.searchText(content), fence.epoch))
+        .compose(r -> fence.check(r.rowCount()));
+  }
+
+  /**
+   * Records that a tool call is about to run, in the statement that checks fence's epoch: a stale owner
+   * records nothing and gets STALE_OWNER, so it never sends the call to tool-service.
+   */
+  public Future<Void> recordToolRun(String sessionId, String turnId, String callId, OwnerFence fence) {
+    return pool.preparedQuery("INSERT INTO tool_run (session_id, call_id, turn_id, owner_epoch)"
+            + " SELECT id, $2::text, $3::uuid, owner_epoch FROM session WHERE id = $1 AND owner_epoch = $4")
+        .execute(Tuple.of(UUID.fromString(sessionId), callId, Fail.uuidOrNull(turnId), fence.epoch))
+        .compose(r -> fence.check(r.rowCount()));
   }
 
   /**
@@ -193,13 +213,16 @@ public class SessionStore {
    * user), so two sends at once cannot both pass it.
    */
   public Future<Void> insertUserMessageAndTurn(String sessionId, String userId, JsonObject message, String turnId, String owner,
-                                               int maxTurns, Predicate<String> ownerAlive) {
-    return insertUserMessageAndTurn(sessionId, userId, message, turnId, owner, maxTurns, ownerAlive, null);
+                                               int maxTurns, Predicate<String> ownerAlive, OwnerFence fence) {
+    return insertUserMessageAndTurn(sessionId, userId, message, turnId, owner, maxTurns, ownerAlive, null, fence);
   }
 
-  /** As above, recording the client's idempotencyKey (null: none) in the same transaction ({@link SendKeys}). */
+  /**
+   * As above, recording the client's idempotencyKey (null: none) in the same transaction ({@link SendKeys}).
+   * The message insert is guarded by fence's epoch: a stale owner's transaction rolls back (STALE_OWNER).
+   */
   public Future<Void> insertUserMessageAndTurn(String sessionId, String userId, JsonObject message, String turnId, String owner,
-                                               int maxTurns, Predicate<String> ownerAlive, String idempotencyKey) {
+                                               int maxTurns, Predicate<String> ownerAlive, String idempotencyKey, OwnerFence fence) {
     return pool.withTransaction(conn -> lockUser(conn, userId)
         .compose(v -> conn.preparedQuery("SELECT t.owner_node FROM turn t JOIN session s ON s.id = t.session_id"
                 + " WHERE s.user_id = $1 AND t.status = 'running'").execute(Tuple.of(userId)))
@@ -209,7 +232,7 @@ public class SessionStore {
             return Fail.<Void>tooMany("too many turns running: " + running + " of your sessions are answering (the limit is "
                 + maxTurns + "); wait for one to complete or cancel it");
           }
-          return insertMessage(conn, sessionId, message);
+          return insertMessage(conn, sessionId, message, fence);
         })
         .compose(v -> conn.preparedQuery("INSERT INTO turn (id, session_id, status, owner_node) VALUES ($1, $2, 'running', $3)")
             .execute(Tuple.of(UUID.fromString(turnId), UUID.fromString(sessionId), owner)))
@@ -217,11 +240,17 @@ public class SessionStore {
         .mapEmpty());
   }
 
+  /** What an activation claimed: its owner epoch and the first seq of the block of seqReserve numbers it reserved. */
+  public record Claim(long epoch, long seqStart) {}
+
   /**
    * Marks the session live at owner, unless its user already has maxLive other sessions live
-   * (counted like {@link #insertUserMessageAndTurn}'s turns): then TOO_MANY.
+   * (counted like {@link #insertUserMessageAndTurn}'s turns): then TOO_MANY. The same statement takes
+   * the next owner epoch and reserves the next seqReserve seq numbers (issue 17): two nodes activating
+   * the same session at once (a partition) get different epochs and disjoint seq blocks.
    */
-  public Future<Void> claimLive(String userId, String sessionId, String owner, int maxLive, Predicate<String> ownerAlive) {
+  public Future<Claim> claimLive(String userId, String sessionId, String owner, int maxLive, Predicate<String> ownerAlive,
+                                 long seqReserve) {
     UUID id = UUID.fromString(sessionId);
     return pool.withTransaction(conn -> lockUser(conn, userId)
         .compose(v -> conn.preparedQuery("SELECT live_owner FROM session WHERE user_id = $1 AND live_owner IS NOT NULL AND id <> $2")
@@ -229,11 +258,14 @@ public class SessionStore {
         .compose(rows -> {
           int live = countAlive(rows, "live_owner", ownerAlive);
           if (live >= maxLive) {
-            return Fail.<Void>tooMany("too many open sessions: " + live + " of yours are live (the limit is " + maxLive
+            return Fail.<JsonObject>tooMany("too many open sessions: " + live + " of yours are live (the limit is " + maxLive
                 + "); a session is let go after a while without use, or when it is deleted");
           }
-          return conn.preparedQuery("UPDATE session SET live_owner = $2 WHERE id = $1").execute(Tuple.of(id, owner)).mapEmpty();
-        }));
+          return conn.preparedQuery("UPDATE session SET live_owner = $2, owner_epoch = owner_epoch + 1, seq_ceiling = seq_ceiling + $3"
+                  + " WHERE id = $1 RETURNING owner_epoch, seq_ceiling").execute(Tuple.of(id, owner, seqReserve))
+              .compose(r -> firstOrNotFound(r, "session " + sessionId,
+                  row -> new JsonObject().put("epoch", row.getLong("owner_epoch")).put("ceiling", row.getLong("seq_ceiling"))));
+        }).map(c -> new Claim(c.getLong("epoch"), c.getLong("ceiling") - seqReserve)));
   }
 
   /** The session is no longer live at owner (a takeover by another owner is left alone). */
@@ -259,37 +291,42 @@ public class SessionStore {
 
   /**
    * A passivating owner writes back its exact last seq, so the session continues at lastSeq + 1 —
-   * unless another owner reserved numbers meanwhile (the ceiling is no longer the one it reserved).
+   * unless another owner reserved numbers meanwhile (the ceiling is no longer the one it reserved, or
+   * the epoch is no longer its own).
    */
-  public Future<Void> releaseSeqCeiling(String sessionId, long lastSeq, long reservedCeiling) {
-    return pool.preparedQuery("UPDATE session SET seq_ceiling = $2 WHERE id = $1 AND seq_ceiling = $3")
-        .execute(Tuple.of(UUID.fromString(sessionId), lastSeq, reservedCeiling)).mapEmpty();
+  public Future<Void> releaseSeqCeiling(String sessionId, long lastSeq, long reservedCeiling, long epoch) {
+    return pool.preparedQuery("UPDATE session SET seq_ceiling = $2 WHERE id = $1 AND seq_ceiling = $3 AND owner_epoch = $4")
+        .execute(Tuple.of(UUID.fromString(sessionId), lastSeq, reservedCeiling, epoch)).mapEmpty();
   }
 
-  /** Stores a compaction summary and marks the messages it replaces compacted, in one transaction. */
-  public Future<Void> insertSummary(String sessionId, JsonObject summary, List<UUID> replaced) {
-    return pool.withTransaction(conn -> insertMessage(conn, sessionId, summary)
+  /** Stores a compaction summary and marks the messages it replaces compacted, in one transaction (guarded by fence). */
+  public Future<Void> insertSummary(String sessionId, JsonObject summary, List<UUID> replaced, OwnerFence fence) {
+    return pool.withTransaction(conn -> insertMessage(conn, sessionId, summary, fence)
         .compose(v -> conn.preparedQuery("UPDATE message SET compacted = true WHERE id = ANY($1)")
             .execute(Tuple.of(replaced.toArray(new UUID[0]))))
         .mapEmpty());
   }
 
-  public Future<Void> finishTurn(String turnId, String status, JsonObject error) {
-    return pool.preparedQuery("UPDATE turn SET status = $2, error = $3, ended_at = now() WHERE id = $1")
-        .execute(Tuple.of(UUID.fromString(turnId), status, error)).mapEmpty();
+  /** Guarded by fence: a stale owner cannot end a turn (the new owner stored it as interrupted). */
+  public Future<Void> finishTurn(String turnId, String status, JsonObject error, OwnerFence fence) {
+    return pool.preparedQuery("UPDATE turn SET status = $2, error = $3, ended_at = now() WHERE id = $1"
+            + " AND EXISTS (SELECT 1 FROM session s WHERE s.id = turn.session_id AND s.owner_epoch = $4)")
+        .execute(Tuple.of(UUID.fromString(turnId), status, error, fence.epoch)).compose(r -> fence.check(r.rowCount()));
   }
 
   /**
    * Run by a new owner before it serves: turns still 'running' belonged to a dead or passivated
    * owner, so they and their streaming messages become 'interrupted'. Returns the turn ids.
    */
-  public Future<List<String>> interruptRunning(String sessionId) {
+  public Future<List<String>> interruptRunning(String sessionId, OwnerFence fence) {
     UUID id = UUID.fromString(sessionId);
+    // guarded too: an activation that lost the race to a newer one must not interrupt the newer one's turn
+    String current = " AND EXISTS (SELECT 1 FROM session s WHERE s.id = $1 AND s.owner_epoch = $2)";
     return pool.withTransaction(conn -> conn.preparedQuery(
-            "UPDATE turn SET status = 'interrupted', ended_at = now() WHERE session_id = $1 AND status = 'running' RETURNING id")
-        .execute(Tuple.of(id))
-        .compose(turns -> conn.preparedQuery("UPDATE message SET status = 'interrupted' WHERE session_id = $1 AND status = 'streaming'")
-            .execute(Tuple.of(id))
+            "UPDATE turn SET status = 'interrupted', ended_at = now() WHERE session_id = $1 AND status = 'running'" + current + " RETURNING id")
+        .execute(Tuple.of(id, fence.epoch))
+        .compose(turns -> conn.preparedQuery("UPDATE message SET status = 'interrupted' WHERE session_id = $1 AND status = 'streaming'" + current)
+            .execute(Tuple.of(id, fence.epoch))
             .map(x -> {
               List<String> ids = new ArrayList<>();
               turns.forEach(r -> ids.add(r.getUUID("id").toString()));

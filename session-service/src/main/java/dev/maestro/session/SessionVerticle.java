@@ -63,6 +63,8 @@ public class SessionVerticle extends VerticleBase {
   private TurnLoop turns;
   private SendKeys sendKeys;
   private boolean claimed;
+  /** This copy's owner epoch (set by the claim, before anything is loaded). */
+  private OwnerFence fence;
   private long lastActivity = System.currentTimeMillis();
   private long idleTimer = -1;
   /** Issue 16: queue, steer, plan mode, approvals (null shared: not configured, e.g. some unit tests). */
@@ -87,22 +89,30 @@ public class SessionVerticle extends VerticleBase {
   public Future<?> start() {
     return store.session(null, sessionId)
         // the user's live sessions are counted (and this one claimed) before anything is loaded
-        .compose(s -> store.claimLive(s.getString("userId"), sessionId, ownerId, settings.maxLivePerUser(), ownerAlive)
-            .map(v -> {
+        // the claim takes the next owner epoch and reserves the first block of seq numbers (issue 17)
+        .compose(s -> store.claimLive(s.getString("userId"), sessionId, ownerId, settings.maxLivePerUser(), ownerAlive,
+                EventLog.RESERVE)
+            .map(claim -> {
               claimed = true;
+              fence = new OwnerFence(sessionId, claim.epoch());
+              LOG.debug("session {}: claimed by {} with owner epoch {}", sessionId, ownerId, claim.epoch());
+              reservedCeiling = claim.seqStart() + EventLog.RESERVE;
               return s;
             }))
-        .compose(s -> store.interruptRunning(sessionId)
-            .compose(interrupted -> store.liveHistory(sessionId).compose(stored -> {
-              long start = s.getLong("seqCeiling");
-              reservedCeiling = start + EventLog.RESERVE;
+        .compose(s -> store.interruptRunning(sessionId, fence)
+            .compose(interrupted -> store.liveHistory(sessionId).map(stored -> {
+              long start = reservedCeiling - EventLog.RESERVE;
               EventLog events = new EventLog(sessionId, vertx.eventBus(), start, reservedCeiling, settings.heldEvents(),
                   settings.heldTurnEvents(), c -> {
                     reservedCeiling = c;
-                    store.setSeqCeiling(sessionId, c).onFailure(e -> LOG.warn("session {}: cannot reserve seq numbers: {}", sessionId, e.getMessage()));
-                  });
-              live = new LiveState(sessionId, ownerId, s, new LiveHistory(stored), events, ownerAlive);
-              return store.setSeqCeiling(sessionId, reservedCeiling).map(interrupted);
+                    // refused once another owner has a newer epoch: the events past the old ceiling never go out
+                    store.setSeqCeiling(sessionId, c, fence).onSuccess(v -> live.events.confirmed(c)).onFailure(e -> {
+                      if (!OwnerFence.isStale(e)) live.events.reservationFailed();
+                      LOG.warn("session {}: cannot reserve seq numbers: {}", sessionId, e.getMessage());
+                    });
+                  }, fence.epoch);
+              live = new LiveState(sessionId, ownerId, s, new LiveHistory(stored), events, ownerAlive, fence);
+              return interrupted;
             })))
         .compose(interrupted -> {
           ProviderStreams streams = new ProviderStreams(provider, streamAddress(sessionId, ownerId), System::currentTimeMillis);
@@ -110,6 +120,7 @@ public class SessionVerticle extends VerticleBase {
           turns = new TurnLoop(live, store, streams, tools, compactor, new CredentialCheck(auth), models, settings, vertx, this::touch);
           if (runtimeShared != null) runtime = SessionRuntimeParts.attach(runtimeShared, live, store, turns, compactor::running, vertx);
           sendKeys = new SendKeys(store.pool(), sessionId);
+          fence.onStale(this::fenced);
           // a turn that was in flight on a dead owner ends here, visibly
           for (String turnId : interrupted) {
             LOG.info("session {}: turn {} was interrupted (its owner went away)", sessionId, turnId);
@@ -142,13 +153,25 @@ public class SessionVerticle extends VerticleBase {
     long reserved = reservedCeiling;
     // the next owner continues at lastSeq + 1, unless another owner took over meanwhile
     return endTurn.recover(e -> Future.succeededFuture())
-        .compose(v -> exact < 0 ? Future.succeededFuture() : store.releaseSeqCeiling(sessionId, exact, reserved))
+        .compose(v -> exact < 0 ? Future.succeededFuture() : store.releaseSeqCeiling(sessionId, exact, reserved, fence.epoch))
         .recover(e -> Future.succeededFuture())
         .compose(v -> claimed ? store.releaseLive(sessionId, ownerId) : Future.succeededFuture())
         .recover(e -> {
           LOG.warn("session {}: cannot release its live slot: {}", sessionId, e.getMessage());
           return Future.succeededFuture();
         });
+  }
+
+  /**
+   * Another node activated this session (a newer owner epoch): this copy publishes nothing more, stops
+   * its provider stream and running tools and undeploys. Its remaining writes are refused in SQL.
+   */
+  private void fenced() {
+    live.events.fence();
+    // (first: the end of the interrupted turn must not start a queued message)
+    if (runtime != null) runtime.stop();
+    if (turns != null) turns.interrupt();
+    onIdle.run();
   }
 
   private void touch() {
@@ -170,7 +193,8 @@ public class SessionVerticle extends VerticleBase {
     LiveCommand cmd = null;
     try {
       cmd = LiveCommand.fromJson(msg.body());
-      result = run(cmd);
+      // a copy that learnt it is stale answers nothing while it undeploys
+      result = fence.stale() ? OwnerFence.staleOwner() : run(cmd);
     } catch (IllegalArgumentException e) {
       result = cmd == null ? Fail.invalid("op", "unknown command") : Future.failedFuture(e);
     } catch (RuntimeException e) {
@@ -204,7 +228,7 @@ public class SessionVerticle extends VerticleBase {
     if (cmd instanceof LiveCommand.Runtime r) return runtime == null ? Fail.unavailable("no session runtime") : runtime.handle(r.body());
     if (cmd instanceof LiveCommand.State) {
       return Future.succeededFuture(new JsonObject().put("lastSeq", live.events.lastSeq()).put("turnId", turns.turnId())
-          .put("owner", ownerId).put("heldEvents", live.events.heldCount()));
+          .put("owner", ownerId).put("epoch", fence.epoch).put("heldEvents", live.events.heldCount()));
     }
     if (cmd instanceof LiveCommand.Evict) {
       return turns.cancel().map(v -> {

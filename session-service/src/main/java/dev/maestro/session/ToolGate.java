@@ -93,6 +93,12 @@ final class ToolGate {
   }
 
   private String auditUserId;
+  /** Records a call's start under the owner epoch before it runs; fails (STALE_OWNER) for a stale copy (issue 17). */
+  private java.util.function.Function<String, Future<Void>> recordRun = callId -> Future.succeededFuture();
+
+  void recordRuns(java.util.function.Function<String, Future<Void>> record) {
+    this.recordRun = record;
+  }
 
   /** Whose tool calls these are, for the audit entries of their execution. */
   void auditAs(String userId) {
@@ -175,14 +181,21 @@ final class ToolGate {
         SessionAudit.toolCall(vertx, auditUserId, sessionId, callId, name, dev.maestro.contracts.audit.AuditEvents.DENIED);
         return Future.succeededFuture(errorResult(callId, ToolResults.USER_DENIED));
       }
-      if (subagents != null && Subagents.isTask(name)) return subagents.run(call);
-      JsonObject exec = new JsonObject().put("callId", callId).put("sessionId", sessionId).put("name", name)
-          .put("arguments", call.getJsonObject("arguments", new JsonObject()))
-          .put("timeoutSeconds", settings.toolTimeoutSeconds());
-      Future<String> workspace = subagents == null ? Future.succeededFuture(sessionId) : subagents.workspaceId();
-      return audited(call, workspace.compose(ws -> tools.execute(exec.put("workspaceId", ws))).recover(err -> Future.succeededFuture(
-          errorResult(callId, ToolResults.couldNotRun(err.getMessage())))));
+      // nothing runs (here or in tool-service) unless the start is recorded under a current owner epoch
+      return recordRun.apply(callId).compose(v -> execute(call, callId, name),
+          err -> Future.succeededFuture(errorResult(callId, ToolResults.couldNotRun(OwnerFence.isStale(err)
+              ? "the session moved to another node before the tool could start" : "its start could not be recorded"))));
     });
+  }
+
+  private Future<JsonObject> execute(JsonObject call, String callId, String name) {
+    if (subagents != null && Subagents.isTask(name)) return subagents.run(call);
+    JsonObject exec = new JsonObject().put("callId", callId).put("sessionId", sessionId).put("name", name)
+        .put("arguments", call.getJsonObject("arguments", new JsonObject()))
+        .put("timeoutSeconds", settings.toolTimeoutSeconds());
+    Future<String> workspace = subagents == null ? Future.succeededFuture(sessionId) : subagents.workspaceId();
+    return audited(call, workspace.compose(ws -> tools.execute(exec.put("workspaceId", ws))).recover(err -> Future.succeededFuture(
+        errorResult(callId, ToolResults.couldNotRun(err.getMessage())))));
   }
 
   static JsonObject errorResult(String callId, String text) {

@@ -66,6 +66,8 @@ final class TurnLoop {
       gate.subagents(subagents);
       gate.rules(rules);
       gate.auditAs(live.session == null ? null : live.session.getString("userId"));
+      // a tool runs only after its start is recorded under this copy's owner epoch (issue 17)
+      gate.recordRuns(callId -> store.recordToolRun(live.sessionId, id, callId, live.fence));
     }
   }
 
@@ -144,7 +146,7 @@ final class TurnLoop {
     JsonObject user = live.history.newMessage(Messages.USER, turnId, content, SessionEvents.COMPLETE);
     if (messageId != null) user.put("id", messageId);
     return store.insertUserMessageAndTurn(live.sessionId, live.session.getString("userId"), user, turnId, live.ownerId,
-            settings.maxTurnsPerUser(), live.ownerAlive, idempotencyKey)
+            settings.maxTurnsPerUser(), live.ownerAlive, idempotencyKey, live.fence)
         .recover(err -> {
           turn = null;
           live.history.unreserve();
@@ -273,13 +275,13 @@ final class TurnLoop {
       }
       live.publish(event);
     });
-    return store.insertMessage(live.sessionId, assistant).compose(v -> {
+    return store.insertMessage(live.sessionId, assistant, live.fence).compose(v -> {
       live.history.add(assistant);
       if (t.finished) {
         // cancelled while the row was being written: it must not stay 'streaming'
         if (SessionEvents.STREAMING.equals(assistant.getString("status"))) assistant.put("status", SessionEvents.CANCELLED);
         guard.release(held);
-        return store.updateMessage(assistant);
+        return store.updateMessage(assistant, live.fence);
       }
       live.publish(SessionEvents.messageStarted(assistant.getString("id"), Messages.ASSISTANT));
       StreamedMessage message = t.assistant;
@@ -288,7 +290,7 @@ final class TurnLoop {
       return guard.send(live.session, request, held, message::accept, s -> {
             t.stream = s;
             SessionAudit.credentialUsed(vertx, live, t.id, request, s.end());
-            StreamCheckpoints.during(vertx, store.pool(), message, s.end());
+            StreamCheckpoints.during(vertx, store.pool(), message, s.end(), live.fence);
           }, () -> t.finished)
           .compose(answered -> roundDone(t, answered));
     }, err -> {
@@ -305,7 +307,7 @@ final class TurnLoop {
     JsonObject usage = answered;
     assistant.put("status", SessionEvents.COMPLETE).put("usage", usage);
     t.stream = null;
-    return store.updateMessage(assistant).compose(v -> store.addUsage(live.sessionId, usage)).compose(v -> {
+    return store.updateMessage(assistant, live.fence).compose(v -> store.addUsage(live.sessionId, usage, live.fence)).compose(v -> {
       if (t.finished) return Future.succeededFuture();
       live.publish(SessionEvents.messageCompleted(assistant.getString("id"), usage));
       List<JsonObject> calls = message.toolCalls();
@@ -326,7 +328,7 @@ final class TurnLoop {
     return t.gate.run(calls).compose(parts -> {
       if (parts == null || t.finished) return Future.succeededFuture();
       JsonObject toolMessage = live.history.newMessage(Messages.TOOL, t.id, parts, SessionEvents.COMPLETE);
-      return store.insertMessage(live.sessionId, toolMessage).map(v -> {
+      return store.insertMessage(live.sessionId, toolMessage, live.fence).map(v -> {
         live.history.add(toolMessage);
         return null;
       });
@@ -351,19 +353,19 @@ final class TurnLoop {
       t.assistant.flush();
       JsonObject usage = ChatRequests.priced(live.session, models, t.stream == null ? new JsonObject() : t.stream.usage());
       assistant.put("status", status).put("usage", usage);
-      writes.add(store.updateMessage(assistant).compose(v -> store.addUsage(live.sessionId, usage)));
+      writes.add(store.updateMessage(assistant, live.fence).compose(v -> store.addUsage(live.sessionId, usage, live.fence)));
     }
     JsonArray parts = t.gate.close(status);
     if (parts != null) {
       JsonObject toolMessage = live.history.newMessage(Messages.TOOL, t.id, parts, status);
       live.history.add(toolMessage);
-      writes.add(store.insertMessage(live.sessionId, toolMessage));
+      writes.add(store.insertMessage(live.sessionId, toolMessage, live.fence));
     }
     if (t.stream != null) t.stream.fail(new ProviderFailure(ProviderEvents.CANCELLED, status));
     JsonObject errorJson = error == null ? null : new JsonObject().put("code", error.code).put("message", error.getMessage());
     if (error != null) live.publish(SessionEvents.turnError(error.code, error.getMessage()));
     return Future.join(writes)
-        .transform(ar -> store.finishTurn(t.id, status, errorJson))
+        .transform(ar -> store.finishTurn(t.id, status, errorJson, live.fence))
         .recover(err -> {
           LOG.warn("session {}: cannot store the end of turn {}: {}", live.sessionId, t.id, err.getMessage());
           return Future.succeededFuture();

@@ -3,6 +3,7 @@ package dev.maestro.session;
 import dev.maestro.contracts.session.SessionEvents;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -69,6 +70,56 @@ class EventLogTest {
       // a client that has seen everything dropped gets no marker
       assertThat(log.after(18)).hasSize(10);
       assertThat(log.after(18).getJsonObject(0).getJsonObject("event").getString("text")).isEqualTo("d16");
+    } finally {
+      vertx.close();
+    }
+  }
+
+  @Test
+  void everyEnvelopeCarriesTheEpochAndAFencedLogPublishesNothing() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      List<JsonObject> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      vertx.eventBus().<JsonObject>consumer(dev.maestro.contracts.Addresses.sessionEvents("s"), m -> seen.add(m.body()))
+          .completion().await(10, java.util.concurrent.TimeUnit.SECONDS);
+      EventLog log = new EventLog("s", vertx.eventBus(), 0, 1000, 100, 100, c -> { }, 7);
+      assertThat(log.publish(SessionEvents.delta("a")).getLong(SessionEvents.EPOCH)).isEqualTo(7);
+      log.fence();
+      assertThat(log.publish(SessionEvents.delta("b"))).isNull();
+      assertThat(log.lastSeq()).isEqualTo(1);
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> seen.size() == 1);
+      assertThat(seen.get(0).getLong("seq")).isEqualTo(1);
+    } finally {
+      vertx.close();
+    }
+  }
+
+  @Test
+  void eventsPastTheConfirmedCeilingWaitForTheReservationAndAreDroppedWhenItIsRefused() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      List<JsonObject> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      vertx.eventBus().<JsonObject>consumer(dev.maestro.contracts.Addresses.sessionEvents("s"), m -> seen.add(m.body()))
+          .completion().await(10, java.util.concurrent.TimeUnit.SECONDS);
+      List<Long> reserved = new ArrayList<>();
+      EventLog log = new EventLog("s", vertx.eventBus(), 0, 10, 1000, 1000, reserved::add, 1);
+      for (int i = 0; i < 12; i++) log.publish(SessionEvents.delta("x" + i));
+      // 1..10 were confirmed with the activation; 11 and 12 wait for the new reservation
+      assertThat(reserved).isNotEmpty();
+      assertThat(log.after(0)).hasSize(10);
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> seen.size() == 10);
+      log.confirmed(reserved.get(0));
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> seen.size() == 12);
+      assertThat(seen.stream().map(e -> e.getLong("seq")).toList()).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L);
+
+      // a stale owner's reservation is refused: what it held back never goes out
+      EventLog stale = new EventLog("s", vertx.eventBus(), 100, 102, 1000, 1000, c -> { }, 1);
+      seen.clear();
+      for (int i = 0; i < 4; i++) stale.publish(SessionEvents.delta("y" + i));
+      stale.fence();
+      stale.confirmed(10_000);
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> seen.size() == 2);
+      assertThat(seen.stream().map(e -> e.getLong("seq")).toList()).containsExactly(101L, 102L);
     } finally {
       vertx.close();
     }

@@ -61,6 +61,18 @@ public final class SessionEvents {
     return new JsonObject().put("type", "event").put("sessionId", sessionId).put("seq", seq).put("event", event);
   }
 
+  /** The envelope's field naming the owner epoch of the live copy that published it (see {@link #envelope(String, long, long, JsonObject)}). */
+  public static final String EPOCH = "epoch";
+
+  /**
+   * An envelope stamped with the publisher's owner epoch (issue 17): each activation of a session takes
+   * a higher epoch from PostgreSQL, so a follower that has seen epoch n drops anything stamped below n —
+   * what a stale owner (a partitioned node still streaming) publishes after the takeover.
+   */
+  public static JsonObject envelope(String sessionId, long seq, long epoch, JsonObject event) {
+    return envelope(sessionId, seq, event).put(EPOCH, epoch);
+  }
+
   public static JsonObject turnStarted(String turnId) {
     return new JsonObject().put("type", TURN_STARTED).put("turnId", turnId);
   }

@@ -55,6 +55,8 @@ public class WsConnection {
     final String sessionId;
     MessageConsumer<JsonObject> consumer;
     long lastSeq;
+    /** Drops what a stale owner of the session publishes after a newer owner was heard (issue 17). */
+    final StaleEpochFilter epochs = new StaleEpochFilter();
     boolean ready;
     List<JsonObject> pending = new ArrayList<>();
 
@@ -310,8 +312,9 @@ public class WsConnection {
     if (deliver(sub, body)) relayLatency.record(System.nanoTime() - arrived, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
-  /** False when the envelope was already delivered (by seq). */
+  /** False when the envelope was already delivered (by seq) or comes from a stale owner (by epoch). */
   private boolean deliver(Subscription sub, JsonObject envelope) {
+    if (!sub.epochs.accept(envelope)) return false;
     Long seq = envelope.getLong("seq");
     if (seq != null) {
       if (seq <= sub.lastSeq) return false;
