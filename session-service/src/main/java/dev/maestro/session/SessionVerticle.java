@@ -68,6 +68,8 @@ public class SessionVerticle extends VerticleBase {
   /** Issue 16: queue, steer, plan mode, approvals (null shared: not configured, e.g. some unit tests). */
   private SessionRuntimeParts.Shared runtimeShared;
   private SessionRuntimeParts runtime;
+  /** The node drains and this session is idle: it is about to be released, every command goes to the next owner. */
+  private boolean handedOff;
 
   SessionVerticle(String sessionId, String ownerId, SessionStore store, ProviderService provider, ToolService tools,
                   AuthService auth, ModelTable models, SessionSettings settings, Predicate<String> ownerAlive, Runnable onIdle) {
@@ -105,7 +107,8 @@ public class SessionVerticle extends VerticleBase {
               return store.setSeqCeiling(sessionId, reservedCeiling).map(interrupted);
             })))
         .compose(interrupted -> {
-          ProviderStreams streams = new ProviderStreams(provider, streamAddress(sessionId, ownerId), System::currentTimeMillis);
+          ProviderStreams streams = new ProviderStreams(provider, streamAddress(sessionId, ownerId), System::currentTimeMillis)
+              .requester(dev.maestro.platform.DeadRequesterWatch.localNode(vertx));
           compactor = new Compactor(live, store, streams, models, settings, vertx, this::touch);
           turns = new TurnLoop(live, store, streams, tools, compactor, new CredentialCheck(auth), models, settings, vertx, this::touch);
           if (runtimeShared != null) runtime = SessionRuntimeParts.attach(runtimeShared, live, store, turns, compactor::running, vertx);
@@ -170,7 +173,7 @@ public class SessionVerticle extends VerticleBase {
     LiveCommand cmd = null;
     try {
       cmd = LiveCommand.fromJson(msg.body());
-      result = run(cmd);
+      result = handedOff && !(cmd instanceof LiveCommand.Hold) ? SessionDrain.moved(sessionId) : run(cmd);
     } catch (IllegalArgumentException e) {
       result = cmd == null ? Fail.invalid("op", "unknown command") : Future.failedFuture(e);
     } catch (RuntimeException e) {
@@ -201,6 +204,7 @@ public class SessionVerticle extends VerticleBase {
     if (cmd instanceof LiveCommand.AnswerElicitation a) return turns.answerElicitation(a.elicitationId(), a.action(), a.content());
     if (cmd instanceof LiveCommand.Events e) return Future.succeededFuture(new JsonObject().put("items", live.events.after(e.afterSeq())));
     if (cmd instanceof LiveCommand.Compact) return turns.compact();
+    if (cmd instanceof LiveCommand.Hold) return hold();
     if (cmd instanceof LiveCommand.Runtime r) return runtime == null ? Fail.unavailable("no session runtime") : runtime.handle(r.body());
     if (cmd instanceof LiveCommand.State) {
       return Future.succeededFuture(new JsonObject().put("lastSeq", live.events.lastSeq()).put("turnId", turns.turnId())
@@ -213,6 +217,14 @@ public class SessionVerticle extends VerticleBase {
       });
     }
     return Fail.invalid("op", "unknown command");
+  }
+
+  /** See {@link LiveCommand.Hold}: a running turn may finish; nothing new starts. */
+  private Future<JsonObject> hold() {
+    if (runtime != null) runtime.queue.stop();
+    boolean busy = turns.turnId() != null || compactor.running();
+    if (!busy) handedOff = true;
+    return Future.succeededFuture(new JsonObject().put("busy", busy).put("turnId", turns.turnId()));
   }
 
 
