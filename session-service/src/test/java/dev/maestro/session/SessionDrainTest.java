@@ -86,13 +86,13 @@ class SessionDrainTest {
     fakes.provider.release("slow");
     JsonObject first = rec.awaitTurnCompleted(1).getJsonObject("event");
     assertThat(first.getString("turnId")).isEqualTo(ack.getString("turnId"));
-    assertThat(first.getString("status")).isEqualTo("completed");
+    assertThat(first.getString("status")).isEqualTo(dev.maestro.contracts.session.SessionEvents.COMPLETE);
     drain.await(30, TimeUnit.SECONDS);
     assertThat(drained.verticle.router().liveCount()).isZero();
 
     // the queued message starts on the other node, which now owns the session
     JsonObject second = rec.awaitTurnCompleted(2).getJsonObject("event");
-    assertThat(second.getString("status")).isEqualTo("completed");
+    assertThat(second.getString("status")).isEqualTo(dev.maestro.contracts.session.SessionEvents.COMPLETE);
     assertThat(owner(id)).isEqualTo(other.verticle.router().ownerId());
 
     // a next send is served there too
