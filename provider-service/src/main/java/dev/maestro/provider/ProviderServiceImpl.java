@@ -90,7 +90,7 @@ public final class ProviderServiceImpl implements ProviderService {
     });
     // nobody reads a stream whose requester died (kill -9): the upstream connection is closed, not left generating
     if (requesters != null) {
-      r.unwatch = requesters.watch(req.getRequesterNode(), () -> {
+      r.unwatch = requesters.watch(requestJson.getString(dev.maestro.platform.DeadRequesterWatch.FIELD), () -> {
         if (running.get(streamId) == r) cancelLocal(streamId, r, sink);
       });
     }
