@@ -141,11 +141,14 @@ public class SessionVerticle extends VerticleBase {
     if (idleTimer >= 0) vertx.cancelTimer(idleTimer);
     if (runtime != null) runtime.stop();
     Future<Void> endTurn = turns == null ? Future.succeededFuture() : turns.interrupt();
-    long exact = live == null ? -1 : live.events.lastSeq();
     long reserved = reservedCeiling;
-    // the next owner continues at lastSeq + 1, unless another owner took over meanwhile
+    // the next owner continues at lastSeq + 1, unless another owner took over meanwhile; lastSeq is read once
+    // the turn has ended: its turn_completed(interrupted) is published after the message is stored
     return endTurn.recover(e -> Future.succeededFuture())
-        .compose(v -> exact < 0 ? Future.succeededFuture() : store.releaseSeqCeiling(sessionId, exact, reserved))
+        .compose(v -> {
+          long exact = live == null ? -1 : live.events.lastSeq();
+          return exact < 0 ? Future.succeededFuture() : store.releaseSeqCeiling(sessionId, exact, reserved);
+        })
         .recover(e -> Future.succeededFuture())
         .compose(v -> claimed ? store.releaseLive(sessionId, ownerId) : Future.succeededFuture())
         .recover(e -> {
