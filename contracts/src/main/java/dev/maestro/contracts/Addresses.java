@@ -53,6 +53,12 @@ public final class Addresses {
    */
   public static final String AUDIT = "maestro.audit";
 
+  /**
+   * Any session router that takes new sessions (point-to-point: one of them gets each request). A draining
+   * node has left it and hands here the requests for sessions it no longer owns.
+   */
+  public static final String SESSION_ROUTERS = "maestro.session.routers";
+
   /** Cluster-wide AsyncMap (not an address) of session id → live owner, kept by session-service's routers. */
   public static final String SESSION_OWNERS_MAP = "maestro.session.owners";
 

@@ -45,7 +45,9 @@ public final class ServiceMain {
           // exiting anyway
         }
       }, "maestro-shutdown"));
-      vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config.toJson()))
+      Deployable[] deployed = new Deployable[1];
+      onSigterm(service, v, () -> deployed[0], log);
+      vertx.deployVerticle(() -> deployed[0] = verticle.get(), new DeploymentOptions().setConfig(config.toJson()))
           .await(config.startupTimeoutSeconds() + 60L, TimeUnit.SECONDS);
       log.info("{} service is UP in {} ms", service, (System.nanoTime() - t0) / 1_000_000);
     } catch (Throwable e) {
@@ -60,6 +62,42 @@ public final class ServiceMain {
         }
       }
       System.exit(1);
+    }
+  }
+
+  /**
+   * SIGTERM (./deploy/maestro down, docker stop, Kubernetes) drains a {@link Drainable} service first:
+   * it hands its work on to the other nodes, then the node leaves the cluster and the process exits 0.
+   * The JVM's default SIGTERM handling would only run the shutdown hook (close at once, exit 143).
+   * Without the JDK's signal API (jdk.unsupported) the shutdown hook alone stays.
+   */
+  private static void onSigterm(String service, Vertx vertx, Supplier<Deployable> deployed, Logger log) {
+    Runnable drainAndExit = () -> {
+      long t0 = System.nanoTime();
+      try {
+        if (deployed.get() instanceof Drainable d) {
+          log.info("{} service: SIGTERM, draining", service);
+          // the drain bounds itself (its own timeout); this only guards against a hang
+          d.drain().await(10, TimeUnit.MINUTES);
+          log.info("{} service drained in {} ms; leaving the cluster", service, (System.nanoTime() - t0) / 1_000_000);
+        }
+      } catch (Exception e) {
+        log.warn("{} service: drain did not complete ({}); leaving the cluster anyway", service, Retry.describe(e));
+      }
+      try {
+        vertx.close().await(30, TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // exiting anyway
+      }
+      System.exit(0);
+    };
+    try {
+      java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+      sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> {
+        if (once.compareAndSet(false, true)) new Thread(drainAndExit, "maestro-drain").start();
+      });
+    } catch (Throwable e) {
+      log.debug("no SIGTERM handler ({}); the shutdown hook closes at once", e.toString());
     }
   }
 

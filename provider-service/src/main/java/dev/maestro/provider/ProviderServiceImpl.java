@@ -36,14 +36,23 @@ public final class ProviderServiceImpl implements ProviderService {
   private final UpstreamClients clients;
   private final Adapters adapters = new Adapters();
   private final Map<String, Running> running = new ConcurrentHashMap<>();
+  private final dev.maestro.platform.DeadRequesterWatch requesters;
 
   private static final class Running {
     volatile StreamCall call;
     volatile boolean cancelled;
     MessageConsumer<Object> cancelConsumer;
+    volatile Runnable unwatch;
   }
 
   public ProviderServiceImpl(Vertx vertx, ProviderSettings settings, Credentials credentials, UpstreamClients clients) {
+    this(vertx, settings, credentials, clients, null);
+  }
+
+  /** requesters: stops the streams of a requesting node that left the cluster (null: never). */
+  public ProviderServiceImpl(Vertx vertx, ProviderSettings settings, Credentials credentials, UpstreamClients clients,
+                             dev.maestro.platform.DeadRequesterWatch requesters) {
+    this.requesters = requesters;
     this.vertx = vertx;
     this.settings = settings;
     this.credentials = credentials;
@@ -79,6 +88,12 @@ public final class ProviderServiceImpl implements ProviderService {
       cancelLocal(streamId, r, sink);
       msg.reply(null);
     });
+    // nobody reads a stream whose requester died (kill -9): the upstream connection is closed, not left generating
+    if (requesters != null) {
+      r.unwatch = requesters.watch(requestJson.getString(dev.maestro.platform.DeadRequesterWatch.FIELD), () -> {
+        if (running.get(streamId) == r) cancelLocal(streamId, r, sink);
+      });
+    }
     credentials.resolve(req.getCredentialId()).onComplete(ar -> {
       if (r.cancelled || sink.terminated()) return;
       if (ar.failed()) {
@@ -151,6 +166,7 @@ public final class ProviderServiceImpl implements ProviderService {
   private void finished(String streamId, Running r) {
     running.remove(streamId, r);
     if (r.cancelConsumer != null) r.cancelConsumer.unregister();
+    if (r.unwatch != null) r.unwatch.run();
   }
 
   private void cancelLocal(String streamId, Running r, BusSink sink) {

@@ -19,6 +19,7 @@ public class ProviderServiceVerticle extends VerticleBase {
   private Credentials credentials;
   private ServiceBinder binder;
   private MessageConsumer<JsonObject> consumer;
+  private dev.maestro.platform.DeadRequesterWatch requesters;
 
   @Override
   public Future<?> start() {
@@ -27,7 +28,8 @@ public class ProviderServiceVerticle extends VerticleBase {
     BusSink.registerErrorCodes(vertx);
     clients = new UpstreamClients(vertx, settings, cfg.outboundPolicy());
     credentials = new Credentials(AuthService.createProxy(vertx), ProviderSettings.credentialTtlMillis(config()), System::currentTimeMillis);
-    ProviderServiceImpl impl = new ProviderServiceImpl(vertx, settings, credentials, clients);
+    requesters = dev.maestro.platform.DeadRequesterWatch.start(vertx);
+    ProviderServiceImpl impl = new ProviderServiceImpl(vertx, settings, credentials, clients, requesters);
     return credentials.listen(vertx).compose(v -> Database.migrate(vertx, cfg, SCHEMA))
         .compose(applied -> {
           binder = new ServiceBinder(vertx).setAddress(ProviderService.ADDRESS);
@@ -41,6 +43,7 @@ public class ProviderServiceVerticle extends VerticleBase {
   public Future<?> stop() {
     if (binder != null && consumer != null) binder.unregister(consumer);
     if (credentials != null) credentials.close();
+    if (requesters != null) requesters.stop();
     return clients == null ? Future.succeededFuture() : clients.close();
   }
 }

@@ -47,6 +47,13 @@ sealed interface LiveCommand {
   /** Cancels any turn and lets the session go (before it is deleted). */
   record Evict() implements LiveCommand {}
 
+  /**
+   * The node drains (SessionDrain): queued messages no longer start here; once no turn or compaction runs,
+   * the session refuses every further command as moved, so nothing new starts before it is released.
+   * Answers {busy, turnId}.
+   */
+  record Hold() implements LiveCommand {}
+
   /** Issue 16: queue and steer, allow for the session ({@link SessionRuntimeParts#handle}). */
   record Runtime(JsonObject body) implements LiveCommand {}
 
@@ -66,6 +73,7 @@ sealed interface LiveCommand {
     if (c instanceof Compact) return j.put("op", "compact");
     if (c instanceof State) return j.put("op", "state");
     if (c instanceof Evict) return j.put("op", "evict");
+    if (c instanceof Hold) return j.put("op", "hold");
     if (c instanceof Runtime r) return j.put("op", "runtime").put("body", r.body());
     throw new IllegalArgumentException("unknown live command " + c);
   }
@@ -84,6 +92,7 @@ sealed interface LiveCommand {
       case "compact" -> new Compact();
       case "state" -> new State();
       case "evict" -> new Evict();
+      case "hold" -> new Hold();
       case "runtime" -> new Runtime(j.getJsonObject("body", new JsonObject()));
       default -> throw new IllegalArgumentException("unknown live command '" + j.getString("op") + "'");
     };

@@ -20,6 +20,8 @@ final class ProviderStreams {
   private final String replyAddress;
   private final LongSupplier clock;
   private final Map<String, ProviderStream> open = new HashMap<>();
+  /** This node's cluster id, sent with each stream: provider-service stops it if the node dies (null: not clustered). */
+  private String requesterNode;
 
   ProviderStreams(ProviderService provider, String replyAddress, LongSupplier clock) {
     this.provider = provider;
@@ -27,11 +29,17 @@ final class ProviderStreams {
     this.clock = clock;
   }
 
+  ProviderStreams requester(String node) {
+    this.requesterNode = node;
+    return this;
+  }
+
   /** Starts a stream for request (the JSON of a ChatRequest); content events go to content. */
   ProviderStream open(JsonObject request, Consumer<JsonObject> content) {
     ProviderStream s = new ProviderStream(UUID.randomUUID().toString(), content, clock.getAsLong());
     open.put(s.id, s);
     s.end().onComplete(ar -> open.remove(s.id));
+    if (requesterNode != null) request.put(dev.maestro.platform.DeadRequesterWatch.FIELD, requesterNode);
     provider.stream(request, replyAddress, s.id).onFailure(err -> s.fail(ProviderFailure.of(err)));
     return s;
   }

@@ -58,6 +58,8 @@ public class SessionRouter {
   private final Map<String, Future<String>> live = new HashMap<>();
   /** Sessions being undeployed: a new activation waits, so two verticles never share an address. */
   private final Map<String, Future<Void>> leaving = new HashMap<>();
+  /** Set while this node drains (SessionDrain): nothing new is activated here, requests are handed on. */
+  private volatile SessionDrain drain;
 
   public SessionRouter(Vertx vertx, Context context, SessionStore store, ProviderService provider, ToolService tools,
                        AuthService auth, ModelTable models, SessionSettings settings) {
@@ -123,7 +125,14 @@ public class SessionRouter {
     return call(sessionId, LiveCommand.toJson(command), Math.max(timeoutMs, FORWARD_TIMEOUT_MS), 0);
   }
 
+  /** A command in its JSON form (what another router hands on, see SessionDrain). */
+  Future<JsonObject> call(String sessionId, JsonObject command, long timeoutMs) {
+    return call(sessionId, command, timeoutMs, 0);
+  }
+
   private Future<JsonObject> call(String sessionId, JsonObject command, long timeoutMs, int attempt) {
+    SessionDrain d = drain;
+    if (d != null) return d.route(sessionId, command, timeoutMs).recover(err -> Future.failedFuture(asServiceException(err)));
     return owner(sessionId).compose(owner -> {
       Future<JsonObject> f = owner.equals(ownerId) ? local(sessionId, command, timeoutMs) : forward(owner, sessionId, command, timeoutMs);
       return f.recover(err -> {
@@ -165,7 +174,7 @@ public class SessionRouter {
     return cluster.getNodes().contains(node);
   }
 
-  private Future<JsonObject> forward(String owner, String sessionId, JsonObject command, long timeoutMs) {
+  Future<JsonObject> forward(String owner, String sessionId, JsonObject command, long timeoutMs) {
     return vertx.eventBus().<JsonObject>request(nodeAddress(owner),
             new JsonObject().put("sessionId", sessionId).put("command", command).put("timeoutMs", timeoutMs),
             new DeliveryOptions().setSendTimeout(timeoutMs))
@@ -174,10 +183,41 @@ public class SessionRouter {
 
   /** Runs on this router's context: map access is single-threaded. */
   Future<JsonObject> local(String sessionId, JsonObject command, long timeoutMs) {
-    return onContext(() -> activate(sessionId)).compose(deploymentId -> vertx.eventBus()
-        .<JsonObject>request(SessionVerticle.commandAddress(sessionId), command,
+    SessionDrain d = drain;
+    if (d != null) return onContext(() -> d.local(sessionId, command, timeoutMs));
+    return onContext(() -> activate(sessionId)).compose(deploymentId -> deliver(sessionId, command, timeoutMs));
+  }
+
+  /** To the live copy here (which must exist). */
+  Future<JsonObject> deliver(String sessionId, JsonObject command, long timeoutMs) {
+    return vertx.eventBus().<JsonObject>request(SessionVerticle.commandAddress(sessionId), command,
             new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeoutMs))
-        .map(m -> m.body()));
+        .map(m -> m.body());
+  }
+
+  // ------------------------------------------------------------------ for SessionDrain (router context only)
+
+  void draining(SessionDrain d) {
+    this.drain = d;
+  }
+
+  /** Sessions live (or activating) here. */
+  List<String> liveIds() {
+    return new ArrayList<>(live.keySet());
+  }
+
+  boolean isLive(String sessionId) {
+    return live.containsKey(sessionId);
+  }
+
+  /** Completes when the session is not being undeployed here any more. */
+  Future<Void> left(String sessionId) {
+    Future<Void> gone = leaving.get(sessionId);
+    return gone == null ? Future.succeededFuture() : gone;
+  }
+
+  <T> Future<T> onRouterContext(java.util.function.Supplier<Future<T>> action) {
+    return onContext(action);
   }
 
   private Future<String> activate(String sessionId) {

@@ -22,7 +22,7 @@ import io.vertx.sqlclient.Pool;
  * registers {@link SessionService}. Deploy one instance per Vert.x node: each instance is its own
  * owner of the sessions it activates.
  */
-public class SessionServiceVerticle extends VerticleBase {
+public class SessionServiceVerticle extends VerticleBase implements dev.maestro.platform.Drainable {
   public static final String SCHEMA = "session";
   /** PostgreSQL pool size of this node (every live session shares it). */
   public static final String POOL_SIZE = "MAESTRO_SESSION_PG_POOL_SIZE";
@@ -33,6 +33,7 @@ public class SessionServiceVerticle extends VerticleBase {
   private MessageConsumer<JsonObject> binding;
   private MessageConsumer<JsonObject> runtimeBinding;
   private QueueSweeper sweeper;
+  private SessionDrain drain;
 
   @Override
   public Future<?> start() {
@@ -59,7 +60,8 @@ public class SessionServiceVerticle extends VerticleBase {
               .register(SessionRuntime.class, ServiceFailures.guarded(SessionRuntime.class,
                   new SessionRuntimeImpl(store, runtimeStore, router), "session-service"));
           sweeper = new QueueSweeper(vertx, runtimeStore, router, runtimeSettings.queueSweepMs());
-          return runtimeBinding.completion().map(store);
+          drain = new SessionDrain(vertx, router, runtimeStore, config());
+          return runtimeBinding.completion().compose(v -> drain.open()).map(store);
         })
         .compose(store -> {
           binding = new ServiceBinder(vertx).setAddress(SessionService.ADDRESS)
@@ -71,6 +73,20 @@ public class SessionServiceVerticle extends VerticleBase {
         })
         .compose(v -> HealthResponder.register(vertx, SCHEMA))
         .onSuccess(v -> sweeper.start());
+  }
+
+  /**
+   * SIGTERM (ServiceMain) and tests: this node stops being a destination of session requests (the service
+   * bindings go; the other nodes answer), then hands its live sessions on ({@link SessionDrain}).
+   */
+  @Override
+  public Future<Void> drain() {
+    if (drain == null) return Future.succeededFuture();
+    if (sweeper != null) sweeper.stop();
+    if (orphans != null) orphans.stop();
+    Future<Void> unbind = binding == null ? Future.succeededFuture() : binding.unregister();
+    if (runtimeBinding != null) unbind = unbind.transform(ar -> runtimeBinding.unregister());
+    return unbind.transform(ar -> drain.drain());
   }
 
   @Override

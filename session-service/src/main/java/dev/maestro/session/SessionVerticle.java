@@ -70,6 +70,8 @@ public class SessionVerticle extends VerticleBase {
   /** Issue 16: queue, steer, plan mode, approvals (null shared: not configured, e.g. some unit tests). */
   private SessionRuntimeParts.Shared runtimeShared;
   private SessionRuntimeParts runtime;
+  /** The node drains and this session is idle: it is about to be released, every command goes to the next owner. */
+  private boolean handedOff;
 
   SessionVerticle(String sessionId, String ownerId, SessionStore store, ProviderService provider, ToolService tools,
                   AuthService auth, ModelTable models, SessionSettings settings, Predicate<String> ownerAlive, Runnable onIdle) {
@@ -115,7 +117,8 @@ public class SessionVerticle extends VerticleBase {
               return interrupted;
             })))
         .compose(interrupted -> {
-          ProviderStreams streams = new ProviderStreams(provider, streamAddress(sessionId, ownerId), System::currentTimeMillis);
+          ProviderStreams streams = new ProviderStreams(provider, streamAddress(sessionId, ownerId), System::currentTimeMillis)
+              .requester(dev.maestro.platform.DeadRequesterWatch.localNode(vertx));
           compactor = new Compactor(live, store, streams, models, settings, vertx, this::touch);
           turns = new TurnLoop(live, store, streams, tools, compactor, new CredentialCheck(auth), models, settings, vertx, this::touch);
           if (runtimeShared != null) runtime = SessionRuntimeParts.attach(runtimeShared, live, store, turns, compactor::running, vertx);
@@ -149,11 +152,14 @@ public class SessionVerticle extends VerticleBase {
     if (idleTimer >= 0) vertx.cancelTimer(idleTimer);
     if (runtime != null) runtime.stop();
     Future<Void> endTurn = turns == null ? Future.succeededFuture() : turns.interrupt();
-    long exact = live == null ? -1 : live.events.lastSeq();
     long reserved = reservedCeiling;
-    // the next owner continues at lastSeq + 1, unless another owner took over meanwhile
+    // the next owner continues at lastSeq + 1, unless another owner took over meanwhile; lastSeq is read once
+    // the turn has ended: its turn_completed(interrupted) is published after the message is stored
     return endTurn.recover(e -> Future.succeededFuture())
-        .compose(v -> exact < 0 ? Future.succeededFuture() : store.releaseSeqCeiling(sessionId, exact, reserved, fence.epoch))
+        .compose(v -> {
+          long exact = live == null ? -1 : live.events.lastSeq();
+          return exact < 0 ? Future.succeededFuture() : store.releaseSeqCeiling(sessionId, exact, reserved, fence.epoch);
+        })
         .recover(e -> Future.succeededFuture())
         .compose(v -> claimed ? store.releaseLive(sessionId, ownerId) : Future.succeededFuture())
         .recover(e -> {
@@ -193,8 +199,9 @@ public class SessionVerticle extends VerticleBase {
     LiveCommand cmd = null;
     try {
       cmd = LiveCommand.fromJson(msg.body());
-      // a copy that learnt it is stale answers nothing while it undeploys
-      result = fence.stale() ? OwnerFence.staleOwner() : run(cmd);
+      // a copy that learnt it is stale answers nothing while it undeploys; one handed off by a drain says where
+      result = fence.stale() ? OwnerFence.staleOwner()
+          : handedOff && !(cmd instanceof LiveCommand.Hold) ? SessionDrain.moved(sessionId) : run(cmd);
     } catch (IllegalArgumentException e) {
       result = cmd == null ? Fail.invalid("op", "unknown command") : Future.failedFuture(e);
     } catch (RuntimeException e) {
@@ -225,6 +232,7 @@ public class SessionVerticle extends VerticleBase {
     if (cmd instanceof LiveCommand.AnswerElicitation a) return turns.answerElicitation(a.elicitationId(), a.action(), a.content());
     if (cmd instanceof LiveCommand.Events e) return Future.succeededFuture(new JsonObject().put("items", live.events.after(e.afterSeq())));
     if (cmd instanceof LiveCommand.Compact) return turns.compact();
+    if (cmd instanceof LiveCommand.Hold) return hold();
     if (cmd instanceof LiveCommand.Runtime r) return runtime == null ? Fail.unavailable("no session runtime") : runtime.handle(r.body());
     if (cmd instanceof LiveCommand.State) {
       return Future.succeededFuture(new JsonObject().put("lastSeq", live.events.lastSeq()).put("turnId", turns.turnId())
@@ -237,6 +245,14 @@ public class SessionVerticle extends VerticleBase {
       });
     }
     return Fail.invalid("op", "unknown command");
+  }
+
+  /** See {@link LiveCommand.Hold}: a running turn may finish; nothing new starts. */
+  private Future<JsonObject> hold() {
+    if (runtime != null) runtime.queue.stop();
+    boolean busy = turns.turnId() != null || compactor.running();
+    if (!busy) handedOff = true;
+    return Future.succeededFuture(new JsonObject().put("busy", busy).put("turnId", turns.turnId()));
   }
 
 

@@ -192,7 +192,9 @@ final class ToolGate {
     if (subagents != null && Subagents.isTask(name)) return subagents.run(call);
     JsonObject exec = new JsonObject().put("callId", callId).put("sessionId", sessionId).put("name", name)
         .put("arguments", call.getJsonObject("arguments", new JsonObject()))
-        .put("timeoutSeconds", settings.toolTimeoutSeconds());
+        .put("timeoutSeconds", settings.toolTimeoutSeconds())
+        // tool-service kills the call if this node dies mid-call (DeadRequesterWatch)
+        .put(dev.maestro.platform.DeadRequesterWatch.FIELD, dev.maestro.platform.DeadRequesterWatch.localNode(vertx));
     Future<String> workspace = subagents == null ? Future.succeededFuture(sessionId) : subagents.workspaceId();
     return audited(call, workspace.compose(ws -> tools.execute(exec.put("workspaceId", ws))).recover(err -> Future.succeededFuture(
         errorResult(callId, ToolResults.couldNotRun(err.getMessage())))));

@@ -16,7 +16,7 @@ class LiveCommandTest {
         new LiveCommand.Elicit(new JsonObject().put("callId", "c1").put("schema", new JsonObject())),
         new LiveCommand.AnswerElicitation("e1", "accept", new JsonObject().put("name", "x")),
         new LiveCommand.AnswerElicitation("e2", "decline", null),
-        new LiveCommand.Events(42), new LiveCommand.Compact(), new LiveCommand.State(), new LiveCommand.Evict());
+        new LiveCommand.Events(42), new LiveCommand.Compact(), new LiveCommand.State(), new LiveCommand.Evict(), new LiveCommand.Hold());
     for (LiveCommand c : all) {
       JsonObject wire = new JsonObject(LiveCommand.toJson(c).encode());
       assertThat(LiveCommand.fromJson(wire)).isEqualTo(c);

@@ -32,6 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 final class ServiceNodes {
   private final JsonObject config;
   private final List<Vertx> nodes = new ArrayList<>();
+  /** The session-service verticles deployed (a test may drain one). */
+  final List<SessionServiceVerticle> sessionNodes = new ArrayList<>();
 
   ServiceNodes(JsonObject config) {
     this.config = config;
@@ -89,7 +91,15 @@ final class ServiceNodes {
     deploy(AuthServiceVerticle::new);
     deploy(ProviderServiceVerticle::new);
     deploy(ToolServiceVerticle::new);
-    deploy(SessionServiceVerticle::new);
+    deploySession();
+  }
+
+  /** Deploys one more session node on a new member and answers its verticle. */
+  SessionServiceVerticle deploySession() throws Exception {
+    SessionServiceVerticle session = new SessionServiceVerticle();
+    deploy(() -> session);
+    sessionNodes.add(session);
+    return session;
   }
 
   /** Deploys a service verticle with the test's config on a new member, and returns that member. */

@@ -47,12 +47,20 @@ public final class ToolServiceImpl implements ToolService {
 
   record CallKey(String sessionId, String callId) {}
 
+  /** Stops the calls of a requesting node that left the cluster (set by the verticle; null: never). */
+  private dev.maestro.platform.DeadRequesterWatch requesters;
+
   public ToolServiceImpl(Vertx vertx, ToolRegistry registry, BuiltinTools builtins, McpManager mcp, Sandbox sandbox) {
     this.vertx = vertx;
     this.registry = registry;
     this.builtins = builtins;
     this.mcp = mcp;
     this.sandbox = sandbox;
+  }
+
+  public ToolServiceImpl requesters(dev.maestro.platform.DeadRequesterWatch watch) {
+    this.requesters = watch;
+    return this;
   }
 
   @Override
@@ -165,6 +173,11 @@ public final class ToolServiceImpl implements ToolService {
     ctx.useWorkspace(call.getString("workspaceId"));
     CallKey key = callId == null ? null : new CallKey(sessionId, callId);
     if (key != null) running.put(key, ctx);
+    // a command running for a session node that died (kill -9) would run for nobody: its tree is killed
+    Runnable unwatch = requesters == null ? () -> {} : requesters.watch(call.getString(dev.maestro.platform.DeadRequesterWatch.FIELD), () -> {
+      LOG.info("tool call {} ({}): its requesting node left the cluster; cancelling it", callId, name);
+      ctx.cancel();
+    });
 
     Future<ToolResult> work = tool.builtin() ? builtins.execute(tool.name(), args, ctx) : mcp.call(tool, args, ctx);
     // run_command enforces its own timeout (it knows the per-command value); this one bounds the rest.
@@ -180,6 +193,7 @@ public final class ToolServiceImpl implements ToolService {
     long started = System.nanoTime();
     return result.future().onComplete(ar -> {
       if (key != null) running.remove(key, ctx);
+      unwatch.run();
       callDuration(vertx, name).record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
     });
   }

@@ -30,6 +30,7 @@ public class ToolServiceVerticle extends VerticleBase {
   private McpManager mcp;
   private MessageConsumer<JsonObject> binding;
   private ToolServiceImpl service;
+  private dev.maestro.platform.DeadRequesterWatch requesters;
   private dev.maestro.tool.project.ProjectServiceImpl projects;
   private MessageConsumer<JsonObject> projectBinding;
 
@@ -50,7 +51,8 @@ public class ToolServiceVerticle extends VerticleBase {
               cfg.dataDir(), sandbox, cfg.outboundPolicy());
           mcp = new McpManager(vertx, context, new McpServerStore(pool), registry, McpSettings.from(config()),
               ElicitationBridge.viaSessions(vertx, elicitationMs), new McpSandbox(sandbox, cfg.dataDir()));
-          service = new ToolServiceImpl(vertx, registry, builtins, mcp, sandbox);
+          requesters = dev.maestro.platform.DeadRequesterWatch.start(vertx);
+          service = new ToolServiceImpl(vertx, registry, builtins, mcp, sandbox).requesters(requesters);
           // the built-in tools' durations are on /metrics from the start (MCP tools appear with their first call)
           BuiltinTools.definitions().forEach(d -> ToolServiceImpl.callDuration(vertx, d.name()));
           return registry.load()
@@ -86,6 +88,7 @@ public class ToolServiceVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (requesters != null) requesters.stop();
     Future<?> f = binding == null ? Future.succeededFuture() : binding.unregister();
     if (projectBinding != null) f = f.compose(v -> projectBinding.unregister()).compose(v -> projects.stop());
     return f.compose(v -> mcp == null ? Future.succeededFuture() : mcp.stop())

@@ -28,6 +28,8 @@ public class ChatRequest {
   private Integer maxTokens;
   private Double temperature;
   private JsonObject extras = new JsonObject();
+  /** The requesting node's cluster node id: provider-service stops the stream when that node leaves the cluster. */
+  private String requesterNode;
 
   public ChatRequest() {}
 
@@ -57,6 +59,8 @@ public class ChatRequest {
   public ChatRequest setMaxTokens(Integer maxTokens) { this.maxTokens = maxTokens; return this; }
   public Double getTemperature() { return temperature; }
   public ChatRequest setTemperature(Double temperature) { this.temperature = temperature; return this; }
+  public String getRequesterNode() { return requesterNode; }
+  public ChatRequest setRequesterNode(String requesterNode) { this.requesterNode = requesterNode; return this; }
   public JsonObject getExtras() { return extras; }
   public ChatRequest setExtras(JsonObject extras) { this.extras = extras; return this; }
 }

@@ -37,7 +37,8 @@ public interface ToolService {
   Future<JsonObject> updateTool(String name, JsonObject patch);
 
   /**
-   * call: {callId, sessionId, name, arguments, timeoutSeconds?, progressAddress?} →
+   * call: {callId, sessionId, name, arguments, timeoutSeconds?, progressAddress?, requesterNode?} → (requesterNode: the
+   * calling node's cluster node id; the call is cancelled if that node leaves the cluster)
    * {callId, content:[{type:text,text}], isError}.
    */
   Future<JsonObject> execute(JsonObject call);

@@ -38,6 +38,11 @@ public final class Harness implements AutoCloseable {
     return new Harness(Vertx.vertx(), settings);
   }
 
+  /** The same on a given Vert.x (a cluster member). */
+  public static Harness start(Vertx vertx, JsonObject settings) throws Exception {
+    return new Harness(vertx, settings);
+  }
+
   public FakeUpstream fake() throws Exception {
     return FakeUpstream.start(vertx, 0).await(10, TimeUnit.SECONDS);
   }

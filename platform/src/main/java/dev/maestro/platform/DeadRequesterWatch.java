@@ -1,0 +1,113 @@
+package dev.maestro.platform;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Work done on behalf of another cluster node (a provider stream, a running command) that nobody will
+ * read once that node is gone (kill -9, a partition): the requester's node id travels with the request
+ * ({@link #FIELD}), the serving service watches it here and stops the work when the node leaves the
+ * cluster (a Hazelcast membership event), or at once when it had left before the request was registered.
+ * Vert.x's own node-listener slot is left to the event bus: this registers a Hazelcast listener of its own.
+ * On a plain (non-clustered) Vert.x nothing is ever gone.
+ */
+public final class DeadRequesterWatch {
+  private static final Logger LOG = LoggerFactory.getLogger(DeadRequesterWatch.class);
+  /** The request field carrying the requesting node's cluster node id (absent: not watched). */
+  public static final String FIELD = "requesterNode";
+  /** The member attribute under which vertx-hazelcast stores the Vert.x node id. */
+  static final String VERTX_NODE_ID = "__vertx.nodeId";
+
+  private final ClusterManager cluster;
+  private final Map<String, Set<Watch>> watches = new ConcurrentHashMap<>();
+  private HazelcastInstance hazelcast;
+  private UUID registration;
+
+  private record Watch(Context context, Runnable onGone) {}
+
+  private DeadRequesterWatch(ClusterManager cluster) {
+    this.cluster = cluster;
+  }
+
+  /** This process's cluster node id, what requests carry in {@link #FIELD}; null when not clustered. */
+  public static String localNode(Vertx vertx) {
+    ClusterManager cm = ((VertxInternal) vertx).clusterManager();
+    return cm == null ? null : cm.getNodeId();
+  }
+
+  /** Starts listening to the cluster's membership (nothing to listen to on a plain Vert.x). */
+  public static DeadRequesterWatch start(Vertx vertx) {
+    ClusterManager cm = ((VertxInternal) vertx).clusterManager();
+    DeadRequesterWatch w = new DeadRequesterWatch(cm);
+    if (cm instanceof HazelcastClusterManager hz && hz.getHazelcastInstance() != null) {
+      w.hazelcast = hz.getHazelcastInstance();
+      w.registration = w.hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+        @Override
+        public void memberAdded(MembershipEvent event) {
+          // nothing to stop
+        }
+
+        @Override
+        public void memberRemoved(MembershipEvent event) {
+          String node = event.getMember().getAttribute(VERTX_NODE_ID);
+          if (node != null) w.nodeLeft(node);
+        }
+      });
+    }
+    return w;
+  }
+
+  /**
+   * Runs onGone (on the caller's context) once node leaves the cluster; at once if it is not a member now.
+   * A null node (a request without {@link #FIELD}) is not watched. → what ends the watch (call it when the work ends).
+   */
+  public Runnable watch(String node, Runnable onGone) {
+    if (node == null || node.isBlank() || cluster == null) return () -> {};
+    Watch w = new Watch(Vertx.currentContext(), onGone);
+    watches.computeIfAbsent(node, k -> ConcurrentHashMap.newKeySet()).add(w);
+    if (!cluster.getNodes().contains(node)) nodeLeft(node);
+    return () -> watches.computeIfPresent(node, (k, set) -> {
+      set.remove(w);
+      return set.isEmpty() ? null : set;
+    });
+  }
+
+  /** The node left: every work done for it is stopped. */
+  void nodeLeft(String node) {
+    Set<Watch> gone = watches.remove(node);
+    if (gone == null || gone.isEmpty()) return;
+    LOG.info("node {} left the cluster: stopping {} piece(s) of work it had requested", node, gone.size());
+    for (Watch w : gone) {
+      if (w.context() != null) w.context().runOnContext(v -> w.onGone().run());
+      else w.onGone().run();
+    }
+  }
+
+  /** Work watched now (tests, metrics). */
+  public int watching() {
+    return watches.values().stream().mapToInt(Set::size).sum();
+  }
+
+  public void stop() {
+    if (hazelcast != null && registration != null) {
+      try {
+        hazelcast.getCluster().removeMembershipListener(registration);
+      } catch (RuntimeException ignored) {
+        // Hazelcast already shut down
+      }
+    }
+  }
+}

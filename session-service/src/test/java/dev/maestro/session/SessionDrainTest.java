@@ -1,0 +1,162 @@
+package dev.maestro.session;
+
+import dev.maestro.contracts.session.SessionRuntime;
+import dev.maestro.contracts.session.SessionService;
+import dev.maestro.testkit.ClusterNodes;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static dev.maestro.session.FakeProvider.*;
+import static dev.maestro.session.Harness.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Graceful drain ({@link SessionDrain}, what SIGTERM runs): two session nodes, a turn streaming on one of
+ * them. The drain lets the turn finish (completed, not interrupted), the subscriber sees one contiguous seq
+ * run with no error, a message queued meanwhile starts on the other node, and the next send is served there.
+ * A second session, idle, is released at once. The clients only use the bus from a third member.
+ */
+class SessionDrainTest {
+  static Vertx clientNode;
+  static Harness fakes;
+  static Harness a;
+  static Harness b;
+  /** A node whose drain timeout is short: a turn that does not end in time is stored as interrupted. */
+  static Harness c;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Harness.resetSchema();
+    String cluster = "session-drain-" + UUID.randomUUID();
+    clientNode = ClusterNodes.start(cluster);
+    fakes = Harness.startFakesOnly(clientNode);
+    a = Harness.start(ClusterNodes.start(cluster), null, false);
+    b = Harness.start(ClusterNodes.start(cluster), null, false);
+    c = Harness.start(ClusterNodes.start(cluster), new JsonObject().put(SessionDrain.TIMEOUT, "0.3"), false);
+    Harness.awaitSessionServiceFrom(clientNode);
+  }
+
+  @AfterAll
+  static void stop() {
+    for (Vertx v : new Vertx[] {a.vertx, b.vertx, c.vertx, clientNode}) {
+      try {
+        v.close().await(15, TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // closing anyway
+      }
+    }
+  }
+
+  @Test
+  void aRunningTurnFinishesAndTheSessionMovesWithoutAnError() throws Exception {
+    String user = Harness.newUser();
+    SessionService sessions = SessionService.createProxy(clientNode);
+    JsonObject spec = new JsonObject().put("title", "drain").put("provider", "anthropic").put("model", "claude-sonnet-4-5");
+    String id = await(sessions.create(user, spec)).getString("id");
+    Harness drained = a;
+    // live on a (its router activates a session without owner there); the client's requests reach it from any node
+    await(drained.verticle.router().call(id, new LiveCommand.State()));
+    Harness.Recorder rec = fakes.record(id);
+    fakes.provider.script(text("before the drain "), hold("slow"), text("after it"), usage(10, 5), done("end_turn"));
+    JsonObject ack = await(sessions.send(user, id, "a slow answer please"));
+    rec.awaitType("delta");
+
+    assertThat(owner(id)).isEqualTo(drained.verticle.router().ownerId());
+    // an idle session on the same node goes at once
+    String idle = idleSessionOn(drained, user, spec);
+
+    Future<Void> drain = drained.verticle.drain();
+    Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> owner(idle) == null);
+    assertThat(drain.isComplete()).as("the turn is still running: the drain waits for it").isFalse();
+    assertThat(owner(id)).isEqualTo(drained.verticle.router().ownerId());
+
+    // a message sent meanwhile is queued as usual (through the node that drains: it still owns the session)
+    SessionRuntime runtime = SessionRuntime.createProxy(clientNode);
+    JsonObject queued = await(runtime.submit(user, id, "and then this", RuntimeStore.QUEUE));
+    assertThat(queued.getBoolean("queued")).isTrue();
+    fakes.provider.script(text("queued answer"), done("end_turn"));
+
+    fakes.provider.release("slow");
+    JsonObject first = rec.awaitTurnCompleted(1).getJsonObject("event");
+    assertThat(first.getString("turnId")).isEqualTo(ack.getString("turnId"));
+    assertThat(first.getString("status")).isEqualTo(dev.maestro.contracts.session.SessionEvents.COMPLETE);
+    drain.await(30, TimeUnit.SECONDS);
+    assertThat(drained.verticle.router().liveCount()).isZero();
+
+    // the queued message starts on another node, which now owns the session
+    JsonObject second = rec.awaitTurnCompleted(2).getJsonObject("event");
+    assertThat(second.getString("status")).isEqualTo(dev.maestro.contracts.session.SessionEvents.COMPLETE);
+    String other = owner(id);
+    assertThat(other).isNotNull().isNotEqualTo(drained.verticle.router().ownerId());
+
+    // a next send is served there too
+    JsonObject next = await(sessions.send(user, id, "one more"));
+    assertThat(rec.awaitTurnCompleted(3).getJsonObject("event").getString("turnId")).isEqualTo(next.getString("turnId"));
+    assertThat(owner(id)).isEqualTo(other);
+
+    List<JsonObject> events = rec.events;
+    assertThat(rec.types()).doesNotContain("error");
+    long seq = events.get(0).getLong("seq");
+    for (JsonObject e : events) assertThat(e.getLong("seq")).as("contiguous seq in %s", rec.types()).isEqualTo(seq++);
+    JsonArray messages = await(sessions.get(user, id)).getJsonArray("messages");
+    assertThat(messages.getJsonObject(1).getString("status")).isEqualTo("complete");
+    assertThat(messages.getJsonObject(1).getJsonArray("content").getJsonObject(0).getString("text")).isEqualTo("before the drain after it");
+  }
+
+  @Test
+  void atTheDrainTimeoutATurnIsStoredAsInterruptedAndTheNextOwnerContinues() throws Exception {
+    String user = Harness.newUser();
+    JsonObject spec = new JsonObject().put("title", "drain timeout").put("provider", "anthropic").put("model", "claude-sonnet-4-5");
+    String id = await(SessionService.createProxy(clientNode).create(user, spec)).getString("id");
+    Harness.Recorder rec = fakes.record(id);
+    fakes.provider.script(text("what streamed "), hold("never"));
+    // the turn runs on c (its router activates a session without owner here)
+    JsonObject ack = await(c.verticle.router().call(id, new LiveCommand.Send("a long one")));
+    rec.awaitType("delta");
+    assertThat(owner(id)).isEqualTo(c.verticle.router().ownerId());
+
+    c.verticle.drain().await(30, TimeUnit.SECONDS);
+    JsonObject ended = rec.awaitTurnCompleted(1).getJsonObject("event");
+    assertThat(ended.getString("turnId")).isEqualTo(ack.getString("turnId"));
+    assertThat(ended.getString("status")).isEqualTo(dev.maestro.contracts.session.SessionEvents.INTERRUPTED);
+    assertThat(c.verticle.router().liveCount()).isZero();
+    assertThat(owner(id)).isNull();
+    SessionService sessions = SessionService.createProxy(clientNode);
+    JsonArray messages = await(sessions.get(user, id)).getJsonArray("messages");
+    assertThat(messages.getJsonObject(1).getString("status")).isEqualTo("interrupted");
+    assertThat(messages.getJsonObject(1).getJsonArray("content").getJsonObject(0).getString("text")).isEqualTo("what streamed ");
+
+    // the next owner continues (another node: c takes nothing any more)
+    fakes.provider.script(text("going on"), done("end_turn"));
+    JsonObject next = await(sessions.send(user, id, "go on"));
+    assertThat(rec.awaitTurnCompleted(2).getJsonObject("event").getString("turnId")).isEqualTo(next.getString("turnId"));
+    assertThat(owner(id)).isNotNull().isNotEqualTo(c.verticle.router().ownerId());
+    assertThat(rec.types()).doesNotContain("error");
+    long seq = rec.events.get(0).getLong("seq");
+    for (JsonObject e : rec.events) assertThat(e.getLong("seq")).as("contiguous seq in %s", rec.types()).isEqualTo(seq++);
+  }
+
+  /** A session activated on node h and left idle there. */
+  private static String idleSessionOn(Harness h, String user, JsonObject spec) throws Exception {
+    String idle = await(h.sessions.create(user, spec.copy().put("title", "idle"))).getString("id");
+    await(h.verticle.router().call(idle, new LiveCommand.State()));
+    assertThat(owner(idle)).isEqualTo(h.verticle.router().ownerId());
+    return idle;
+  }
+
+  private static String owner(String sessionId) throws Exception {
+    return clientNode.sharedData().<String, String>getAsyncMap(SessionRouter.OWNERS).compose(m -> m.get(sessionId))
+        .await(10, TimeUnit.SECONDS);
+  }
+}
