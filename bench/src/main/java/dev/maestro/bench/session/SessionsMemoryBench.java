@@ -39,7 +39,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SessionsMemoryBench {
   private static final String VERTICLE = "dev.maestro.session.SessionServiceVerticle";
-  private static final int TOP = 15;
+  /** Classes printed; the JSON has {@link #TOP_JSON}. */
+  private static final int TOP = 10;
+  private static final int TOP_JSON = 40;
 
   public static void main(String[] args) throws Exception {
     int sessions = 2000;
@@ -98,16 +100,20 @@ public final class SessionsMemoryBench {
     long perGb = (1L << 30) / Math.max(1, perSession);
     List<Map.Entry<String, long[]>> diff = new ArrayList<>();
     long histTotal = 0;
+    Map<String, Long> groups = new java.util.TreeMap<>();
     for (Map.Entry<String, long[]> e : histAfter.entrySet()) {
       long[] b = histBefore.getOrDefault(e.getKey(), new long[2]);
       long[] d = {e.getValue()[0] - b[0], e.getValue()[1] - b[1]};
       histTotal += d[1];
+      groups.merge(group(e.getKey()), d[1], Long::sum);
       if (d[1] > 0) diff.add(Map.entry(e.getKey(), d));
     }
+    JsonObject byGroup = new JsonObject();
+    groups.forEach((g, bytes) -> byGroup.put(g, bytes / live));
     diff.sort((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]));
 
     JsonArray top = new JsonArray();
-    for (Map.Entry<String, long[]> e : diff.subList(0, Math.min(TOP, diff.size()))) {
+    for (Map.Entry<String, long[]> e : diff.subList(0, Math.min(TOP_JSON, diff.size()))) {
       top.add(new JsonObject().put("class", e.getKey()).put("instancesPerSession", (double) e.getValue()[0] / live)
           .put("bytesPerSession", e.getValue()[1] / live));
     }
@@ -115,7 +121,8 @@ public final class SessionsMemoryBench {
         .put("historyJsonBytesPerSession", exportBytes).put("activationMillis", activationMs)
         .put("usedHeapBefore", before).put("usedHeapAfter", after)
         .put("bytesPerLiveSession", perSession).put("liveSessionsPerGB", perGb)
-        .put("histogramBytesPerLiveSession", histTotal / live).put("topClassesPerSession", top)
+        .put("histogramBytesPerLiveSession", histTotal / live)
+        .put("bytesPerSessionByGroup", byGroup).put("topClassesPerSession", top)
         .put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"))
         .put("gc", ManagementFactory.getGarbageCollectorMXBeans().stream().map(g -> g.getName()).toList().toString());
 
@@ -126,9 +133,10 @@ public final class SessionsMemoryBench {
     System.out.printf("heap per live session          %,10d bytes  -> %,8d live sessions per GB (histogram: %,d B)%n",
         perSession, perGb, histTotal / live);
     System.out.printf("activation of %d sessions     %,10d ms%n", live, activationMs);
+    System.out.println("by kind of object (bytes per live session): " + byGroup.encode());
     System.out.println("top classes per live session (live objects, after - before):");
-    for (Object o : top) {
-      JsonObject t = (JsonObject) o;
+    for (int i = 0; i < Math.min(TOP, top.size()); i++) {
+      JsonObject t = top.getJsonObject(i);
       System.out.printf("  %,9d B  %7.1f x  %s%n", t.getLong("bytesPerSession"), t.getDouble("instancesPerSession"), t.getString("class"));
     }
     Path out = Path.of("bench/target");
@@ -139,6 +147,17 @@ public final class SessionsMemoryBench {
     // no orderly close: passivating thousands of sessions at once only floods the pool's wait queue,
     // and the next run drops the schema anyway
     System.exit(0);
+  }
+
+  /** Which part of a live session a class belongs to, roughly (JDK collections count as "java"). */
+  static String group(String cls) {
+    if (cls.equals("[B")) return "byte[] (text, held messages, strings)";
+    if (cls.startsWith("dev.maestro.")) return "dev.maestro (session parts)";
+    if (cls.startsWith("io.vertx.core.json.")) return "io.vertx JSON trees";
+    if (cls.startsWith("io.vertx.core.eventbus.")) return "io.vertx event bus (consumers)";
+    if (cls.startsWith("io.vertx.")) return "io.vertx other (deployment, context, timers)";
+    if (cls.startsWith("io.netty.")) return "io.netty (timers, buffers)";
+    return "java (maps, lists, strings, boxes)";
   }
 
   /** A coding conversation: questions ~200 chars, answers ~800, a tool call and result every third exchange. */
