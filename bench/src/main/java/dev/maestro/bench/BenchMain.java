@@ -4,10 +4,11 @@ import dev.maestro.bench.gateway.GatewayEndToEndBench;
 import dev.maestro.bench.gateway.GatewayStreamBench;
 import dev.maestro.bench.provider.ProviderBench;
 import dev.maestro.bench.session.SessionBench;
+import dev.maestro.bench.session.SessionsMemoryBench;
 
 import java.util.Arrays;
 
-/** {@code java -jar bench-fat.jar <provider|session|gateway|gateway-e2e> [args]}: runs one benchmark. */
+/** {@code java -jar bench-fat.jar <provider|session|sessions-memory|gateway|e2e> [args]}: runs one benchmark. */
 public final class BenchMain {
   private BenchMain() {}
 
@@ -17,10 +18,11 @@ public final class BenchMain {
     switch (which) {
       case "provider" -> ProviderBench.main(rest);
       case "session" -> SessionBench.main(rest);
+      case "sessions-memory" -> SessionsMemoryBench.main(rest);
       case "gateway" -> GatewayStreamBench.main(rest);
       case "e2e", "gateway-e2e" -> GatewayEndToEndBench.main(rest); // "e2e": issue 14's name; the old one kept
       default -> {
-        System.err.println("usage: bench <provider|session|gateway|e2e> [args]  (see bench/README.md)");
+        System.err.println("usage: bench <provider|session|sessions-memory|gateway|e2e> [args]  (see bench/README.md)");
         System.exit(2);
       }
     }

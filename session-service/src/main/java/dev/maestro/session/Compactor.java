@@ -64,6 +64,7 @@ final class Compactor {
         })
         .onComplete(ar -> {
           running = false;
+          live.history.settle(); // no turn runs: the decoded messages are not needed any more
           touched.run();
           if (ar.failed()) {
             ProviderFailure pf = ProviderFailure.of(ar.cause());
@@ -84,8 +85,9 @@ final class Compactor {
     JsonObject session = live.session;
     String model = session.getString("model");
     long window = models.contextWindow(model);
-    ChatRequest request = ChatRequests.build(session, models, ContextBuilder.build(live.history.messages), offered);
-    long estimate = Compaction.estimate(live.history.messages, request);
+    List<JsonObject> history = live.history.messages();
+    ChatRequest request = ChatRequests.build(session, models, ContextBuilder.build(history), offered);
+    long estimate = Compaction.estimate(history, request);
     if (estimate + request.getMaxTokens() <= window * settings.compactThreshold()) return Future.succeededFuture(request);
     running = true;
     return summarize().eventually(() -> {
@@ -95,8 +97,9 @@ final class Compactor {
       LOG.warn("session {}: automatic compaction failed: {}", live.sessionId, err.getMessage());
       return Future.succeededFuture(false);
     }).compose(done -> {
-      ChatRequest again = ChatRequests.build(live.session, models, ContextBuilder.build(live.history.messages), offered);
-      long size = Compaction.estimate(live.history.messages, again);
+      List<JsonObject> now = live.history.messages();
+      ChatRequest again = ChatRequests.build(live.session, models, ContextBuilder.build(now), offered);
+      long size = Compaction.estimate(now, again);
       if (size + again.getMaxTokens() > window) {
         return Future.failedFuture(new ProviderFailure(ProviderEvents.CONTEXT_TOO_LONG, "the conversation needs about "
             + size + " tokens plus " + again.getMaxTokens() + " for the answer, more than the " + window
@@ -112,7 +115,7 @@ final class Compactor {
    * {@code compacted} and are no longer sent. Answers false when there is nothing old enough.
    */
   Future<Boolean> summarize() {
-    List<JsonObject> history = live.history.messages;
+    List<JsonObject> history = live.history.messages();
     int cut = Compaction.cutIndex(history, settings.keepRecentMessages());
     if (cut <= 0) return Future.succeededFuture(false);
     List<JsonObject> old = new ArrayList<>(history.subList(0, cut));
@@ -120,10 +123,10 @@ final class Compactor {
     old.forEach(m -> oldIds.add(UUID.fromString(m.getString("id"))));
     ChatRequest request = ChatRequests.build(live.session, models, Compaction.request(ContextBuilder.build(old)), List.of())
         .setSystem(Compaction.SYSTEM).setMaxTokens(Compaction.MAX_SUMMARY_TOKENS);
-    return guard.reserve(live.session, old, request).compose(held -> summarize(history, cut, old, oldIds, request, held));
+    return guard.reserve(live.session, old, request).compose(held -> summarize(cut, old, oldIds, request, held));
   }
 
-  private Future<Boolean> summarize(List<JsonObject> history, int cut, List<JsonObject> old, List<UUID> oldIds, ChatRequest request,
+  private Future<Boolean> summarize(int cut, List<JsonObject> old, List<UUID> oldIds, ChatRequest request,
                                     BudgetLedger.Reservation held) {
     StringBuilder text = new StringBuilder();
     ProviderStream stream = streams.open(request.toJson(), e -> {
@@ -143,9 +146,8 @@ final class Compactor {
       return store.insertSummary(live.sessionId, summary, oldIds, live.fence)
           .compose(v -> store.addUsage(live.sessionId, usage, live.fence))
           .map(v -> {
-            old.forEach(m -> m.put("compacted", true));
             // the summary stands where the compacted messages were, ahead of the kept ones
-            history.add(cut, summary);
+            live.history.compacted(cut, summary);
             live.publish(SessionEvents.compacted(summary.getString("id"), old.size()));
             LOG.info("session {}: compacted {} messages into a summary", live.sessionId, cut);
             return true;

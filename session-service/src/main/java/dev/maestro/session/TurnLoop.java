@@ -259,7 +259,7 @@ final class TurnLoop {
     t.round++;
     return beforeRound.apply(t.id).compose(v -> t.finished ? Future.succeededFuture()
         : compactor.fit(t.gate.offered())
-            .compose(request -> guard.reserve(live.session, live.history.messages, request).compose(held -> stream(t, request, held))));
+            .compose(request -> guard.reserve(live.session, live.history.messages(), request).compose(held -> stream(t, request, held))));
   }
 
   private Future<Void> stream(Turn t, ChatRequest request, BudgetLedger.Reservation held) {
@@ -375,6 +375,8 @@ final class TurnLoop {
           live.publish(SessionEvents.turnCompleted(t.id, status));
           metrics.turnCompleted(status);
           live.events.turnEnded();
+          // every message of the turn is final now: held as bytes from here on
+          live.history.settle();
           if (turn == t) turn = null;
           touched.run();
           afterTurn.run();

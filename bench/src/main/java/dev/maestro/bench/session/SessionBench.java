@@ -220,7 +220,7 @@ public final class SessionBench {
         r.getLong("addedLatencyP50Micros"), r.getLong("addedLatencyP99Micros"));
   }
 
-  private static void ensureDatabase(Vertx vertx, String pgUrl) throws Exception {
+  static void ensureDatabase(Vertx vertx, String pgUrl) throws Exception {
     PgConnectOptions target = PgConnectOptions.fromUri(pgUrl);
     Pool admin = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
         .connectingTo(new PgConnectOptions(target).setDatabase("postgres")).using(vertx).build();
@@ -233,7 +233,7 @@ public final class SessionBench {
     }
   }
 
-  private static void dropSchema(Vertx vertx, String pgUrl) throws Exception {
+  static void dropSchema(Vertx vertx, String pgUrl) throws Exception {
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(PgConnectOptions.fromUri(pgUrl)).using(vertx).build();
     try {
       pool.query("DROP SCHEMA IF EXISTS session CASCADE").execute().await(20, TimeUnit.SECONDS);
