@@ -115,11 +115,17 @@ final class StatelessHttpClient {
    */
   Mono<Map<String, Object>> request(String method, String name, Map<String, Object> params,
                                     Consumer<Map<String, Object>> notifications) {
+    return request(method, name, params, Map.of(), notifications);
+  }
+
+  /** {@code extraHeaders}: e.g. the Mcp-Param-* headers of a tools/call ({@link McpParamHeaders}). */
+  Mono<Map<String, Object>> request(String method, String name, Map<String, Object> params, Map<String, String> extraHeaders,
+                                    Consumer<Map<String, Object>> notifications) {
     return Mono.create(sink -> {
       Exchange ex = new Exchange(ids.incrementAndGet(), sink, notifications);
       sink.onDispose(ex::cancel);
       try {
-        ex.start(method, name, params);
+        ex.start(method, name, params, extraHeaders);
       } catch (RuntimeException | IOException e) {
         sink.error(e);
       }
@@ -166,7 +172,7 @@ final class StatelessHttpClient {
       this.notifications = notifications == null ? n -> { } : notifications;
     }
 
-    void start(String method, String name, Map<String, Object> params) throws IOException {
+    void start(String method, String name, Map<String, Object> params, Map<String, String> extraHeaders) throws IOException {
       String json = mapper.writeValueAsString(body(id, method, params));
       urlCheck.run();
       HttpRequest.Builder b = HttpRequest.newBuilder(uri);
@@ -174,6 +180,7 @@ final class StatelessHttpClient {
       b.header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
           .header("MCP-Protocol-Version", VERSION).header("Mcp-Method", method);
       if (name != null) b.header("Mcp-Name", headerValue(name));
+      extraHeaders.forEach(b::header);
       CompletableFuture<HttpResponse<Void>> f = http.sendAsync(b.POST(HttpRequest.BodyPublishers.ofString(json)).build(), this::answer);
       sent = f;
       f.whenComplete((r, err) -> {

@@ -29,8 +29,11 @@ final class StatelessPeer implements McpPeer {
     }
   }
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StatelessPeer.class);
   private final StatelessHttpClient http;
   private volatile Discovery discovery;
+  /** Tool name → its x-mcp-header annotations (header name → property path), from the last tools/list. */
+  private final Map<String, Map<String, List<String>>> paramHeaders = new java.util.concurrent.ConcurrentHashMap<>();
 
   StatelessPeer(StatelessHttpClient http) {
     this.http = http;
@@ -63,8 +66,35 @@ final class StatelessPeer implements McpPeer {
     return d == null ? null : d.capabilities();
   }
 
+  /** Tools whose x-mcp-header annotations break the rules are left out (the spec's MUST), with a warning. */
   @Override public Mono<McpSchema.ListToolsResult> listTools(String cursor) {
-    return complete("tools/list", null, page(cursor), McpSchema.ListToolsResult.class);
+    return complete("tools/list", null, page(cursor), Map.class).map(raw -> {
+      List<Object> kept = new java.util.ArrayList<>();
+      if (raw.get("tools") instanceof List<?> l) {
+        for (Object t : l) {
+          if (!(t instanceof Map<?, ?> tool)) continue;
+          String name = String.valueOf(tool.get("name"));
+          try {
+            Map<String, List<String>> h = McpParamHeaders.of(tool.get("inputSchema"));
+            if (h.isEmpty()) paramHeaders.remove(name);
+            else paramHeaders.put(name, h);
+            kept.add(t);
+          } catch (IllegalArgumentException e) {
+            LOG.warn("MCP tool '{}' left out: {}", name.length() > 128 ? name.substring(0, 128) : name, e.getMessage());
+          }
+        }
+      }
+      Map<String, Object> r = new HashMap<>();
+      raw.forEach((k, v) -> r.put(String.valueOf(k), v));
+      r.put("tools", kept);
+      return http.mapper().convertValue(r, McpSchema.ListToolsResult.class);
+    });
+  }
+
+  /** The Mcp-Param-* headers a tools/call of {@code tool} with these arguments carries. */
+  Map<String, String> paramHeaders(String tool, Map<String, Object> arguments) {
+    Map<String, List<String>> h = paramHeaders.get(tool);
+    return h == null ? Map.of() : McpParamHeaders.headers(h, arguments);
   }
 
   @Override public Mono<McpSchema.ListResourcesResult> listResources(String cursor) {

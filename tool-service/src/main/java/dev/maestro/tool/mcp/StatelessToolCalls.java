@@ -62,7 +62,7 @@ final class StatelessToolCalls {
     Promise<ToolResult> promise = Promise.promise();
     Call call = new Call();
     Map<String, Object> params = Map.of("name", remoteName, "arguments", args.getMap(), "_meta", Map.of("progressToken", token));
-    call.request = peer.http().request("tools/call", remoteName, params, n -> {
+    call.request = peer.http().request("tools/call", remoteName, params, peer.paramHeaders(remoteName, args.getMap()), n -> {
           if ("notifications/progress".equals(n.get("method")) && n.get("params") != null) {
             progress.accept(peer.http().mapper().convertValue(n.get("params"), McpSchema.ProgressNotification.class));
           }

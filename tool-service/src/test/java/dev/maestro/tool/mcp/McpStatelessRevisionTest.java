@@ -169,6 +169,18 @@ class McpStatelessRevisionTest {
   }
 
   @Test
+  void xMcpHeaderParametersAreMirroredAndInvalidToolsLeftOut() throws Exception {
+    List<String> names = tools.listTools().await(10, TimeUnit.SECONDS).stream().map(t -> t.getString("name")).toList();
+    assertThat(names).contains("new__regional").doesNotContain("new__bad_header");
+    JsonObject r = tools.execute(call(UUID.randomUUID().toString(), "new__regional",
+        new JsonObject().put("region", "Zürich").put("query", "x"), null)).await(30, TimeUnit.SECONDS);
+    assertThat(McpServersTest.text(r)).as(r.encode()).isEqualTo("region Zürich");
+    Stateless2026Server.Seen seenCall = server.seen("tools/call").stream()
+        .filter(c -> "regional".equals(c.params().getString("name"))).findFirst().orElseThrow();
+    assertThat(seenCall.header("Mcp-Param-Region")).isEqualTo("=?base64?WsO8cmljaA==?=");
+  }
+
+  @Test
   void headerValuesOutsidePlainAsciiAreBase64Encoded() {
     assertThat(StatelessHttpClient.headerValue("get_weather")).isEqualTo("get_weather");
     assertThat(StatelessHttpClient.headerValue("Hello, 世界")).isEqualTo("=?base64?SGVsbG8sIOS4lueVjA==?=");

@@ -109,6 +109,13 @@ final class Stateless2026Server {
       error(req.response(), 400, id, -32020, "Header mismatch: Mcp-Name does not match the body", null);
       return;
     }
+    // x-mcp-header: the tool "regional" mirrors arguments.region into Mcp-Param-Region
+    String region = "tools/call".equals(method) && "regional".equals(params.getString("name"))
+        ? params.getJsonObject("arguments", new JsonObject()).getString("region") : null;
+    if (region != null && !region.equals(decode(req.getHeader("Mcp-Param-Region")))) {
+      error(req.response(), 400, id, -32020, "Header mismatch: Mcp-Param-Region does not match the body", null);
+      return;
+    }
     if (!VERSION.equals(version)) {
       error(req.response(), 400, id, -32022, "Unsupported protocol version",
           new JsonObject().put("supported", new JsonArray().add(VERSION)).put("requested", version));
@@ -129,7 +136,12 @@ final class Stateless2026Server {
           .add(tool("echo", "Repeats the message", new JsonObject().put("message", new JsonObject().put("type", "string"))))
           .add(tool("count", "Counts to two with progress", new JsonObject()))
           .add(tool("long_job", "A long job run as a task", new JsonObject().put("steps", new JsonObject().put("type", "integer"))))
-          .add(tool("stuck_job", "A task that only ends when cancelled", new JsonObject())))
+          .add(tool("stuck_job", "A task that only ends when cancelled", new JsonObject()))
+          .add(tool("regional", "Mirrors region into Mcp-Param-Region", new JsonObject()
+              .put("region", new JsonObject().put("type", "string").put("x-mcp-header", "Region"))
+              .put("query", new JsonObject().put("type", "string"))))
+          .add(tool("bad_header", "x-mcp-header on a number: invalid, must be left out", new JsonObject()
+              .put("ratio", new JsonObject().put("type", "number").put("x-mcp-header", "Ratio")))))
           .put("ttlMs", 0).put("cacheScope", "private"));
       case "tools/call" -> call(resp, id, params, tasksOk);
       case "tasks/get" -> taskGet(resp, id, params.getString("taskId"));
@@ -169,6 +181,7 @@ final class Stateless2026Server {
     JsonObject args = params.getJsonObject("arguments", new JsonObject());
     switch (name) {
       case "echo" -> result(resp, id, text("echo: " + args.getString("message")));
+      case "regional" -> result(resp, id, text("region " + args.getString("region")));
       case "count" -> {
         Object token = params.getJsonObject("_meta", new JsonObject()).getValue("progressToken");
         resp.setChunked(true).putHeader("Content-Type", "text/event-stream").putHeader("X-Accel-Buffering", "no");
