@@ -118,9 +118,26 @@ final class StatelessHttpClient {
     return request(method, name, params, Map.of(), notifications);
   }
 
-  /** {@code extraHeaders}: e.g. the Mcp-Param-* headers of a tools/call ({@link McpParamHeaders}). */
+  /**
+   * {@code extraHeaders}: e.g. the Mcp-Param-* headers of a tools/call ({@link McpParamHeaders}). A request
+   * refused with UnsupportedProtocolVersion while our version is among the {@code supported} ones is sent
+   * once more (versioning.mdx: retry with a mutually supported version; ours is the only one we speak here).
+   */
   Mono<Map<String, Object>> request(String method, String name, Map<String, Object> params, Map<String, String> extraHeaders,
                                     Consumer<Map<String, Object>> notifications) {
+    return once(method, name, params, extraHeaders, notifications).onErrorResume(
+        e -> e instanceof RpcError r && r.code == UNSUPPORTED_VERSION && supports(r.data),
+        e -> once(method, name, params, extraHeaders, notifications));
+  }
+
+  /** Whether an UnsupportedProtocolVersion error's data lists our version. */
+  static boolean supports(Object data) {
+    return data instanceof Map<?, ?> d && d.get("supported") instanceof java.util.List<?> l
+        && l.stream().anyMatch(v -> VERSION.equals(String.valueOf(v)));
+  }
+
+  private Mono<Map<String, Object>> once(String method, String name, Map<String, Object> params, Map<String, String> extraHeaders,
+                                         Consumer<Map<String, Object>> notifications) {
     return Mono.create(sink -> {
       Exchange ex = new Exchange(ids.incrementAndGet(), sink, notifications);
       sink.onDispose(ex::cancel);
@@ -163,6 +180,9 @@ final class StatelessHttpClient {
     final MonoSink<Map<String, Object>> sink;
     final Consumer<Map<String, Object>> notifications;
     final AtomicBoolean done = new AtomicBoolean();
+    /** Answered (result or error): nothing to cancel. Mono.create disposes after completion too, and aborting an
+     *  exchange whose connection has gone back to the pool would break the next request on it. */
+    volatile boolean settled;
     volatile CompletableFuture<HttpResponse<Void>> sent;
     volatile Flow.Subscription body;
 
@@ -234,7 +254,10 @@ final class StatelessHttpClient {
         return;
       }
       Object result = msg.get("result");
-      if (done.compareAndSet(false, true)) sink.success(result instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of());
+      if (done.compareAndSet(false, true)) {
+        settled = true;
+        sink.success(result instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of());
+      }
     }
 
     @SuppressWarnings("unchecked")
@@ -249,11 +272,15 @@ final class StatelessHttpClient {
     }
 
     void fail(Throwable err) {
-      if (done.compareAndSet(false, true)) sink.error(err);
+      if (done.compareAndSet(false, true)) {
+        settled = true;
+        sink.error(err);
+      }
     }
 
     /** Closes the stream: the server treats that as cancellation of the request. */
     void cancel() {
+      if (settled) return;
       done.set(true);
       Flow.Subscription s = body;
       if (s != null) s.cancel();

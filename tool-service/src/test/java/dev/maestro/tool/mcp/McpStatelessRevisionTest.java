@@ -99,6 +99,16 @@ class McpStatelessRevisionTest {
   }
 
   @Test
+  void unsupportedVersionNamingOursIsRetriedOnce() throws Exception {
+    server.refuseVersionNext.set(1);
+    int calls = server.seen("tools/call").size();
+    JsonObject r = tools.execute(call(UUID.randomUUID().toString(), "new__echo", new JsonObject().put("message", "again"), null))
+        .await(30, TimeUnit.SECONDS);
+    assertThat(McpServersTest.text(r)).as(r.encode()).isEqualTo("echo: again");
+    assertThat(server.seen("tools/call")).hasSize(calls + 2);
+  }
+
+  @Test
   void progressOnTheRequestStream() throws Exception {
     String address = "test.progress." + UUID.randomUUID();
     List<String> progress = progressOn(address);

@@ -46,6 +46,8 @@ final class Stateless2026Server {
 
   final List<Seen> seen = new CopyOnWriteArrayList<>();
   final AtomicInteger failNextPolls = new AtomicInteger();
+  /** The next requests refused with UnsupportedProtocolVersion (supported: 2026-07-28), as a version-switching server would. */
+  final AtomicInteger refuseVersionNext = new AtomicInteger();
   /** taskId → {status, polls, steps, message}; cancelled ones stay for the test to see. */
   final Map<String, JsonObject> tasks = new ConcurrentHashMap<>();
   private HttpServer server;
@@ -116,7 +118,7 @@ final class Stateless2026Server {
       error(req.response(), 400, id, -32020, "Header mismatch: Mcp-Param-Region does not match the body", null);
       return;
     }
-    if (!VERSION.equals(version)) {
+    if (!VERSION.equals(version) || refuseVersionNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       error(req.response(), 400, id, -32022, "Unsupported protocol version",
           new JsonObject().put("supported", new JsonArray().add(VERSION)).put("requested", version));
       return;
