@@ -58,11 +58,6 @@ final class McpOpener {
     });
   }
 
-  /** The revision this server was found to speak, or null before an open succeeded (see the class). */
-  Boolean stateless() {
-    return stateless;
-  }
-
   /** server/discover first unless this server is known to speak a 2025 revision. */
   private Future<LiveClient> http(String token, McpClientFactory.Events events) {
     if (Boolean.FALSE.equals(stateless)) return sdkHttp(token, events);
