@@ -2,7 +2,6 @@ package dev.maestro.tool.mcp;
 
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.tool.McpAttachments;
-import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.vertx.core.Context;
@@ -63,8 +62,8 @@ final class McpCatalog {
   }
 
   /** {uri, name, title?, description?, mimeType?} of every resource (empty for a server without resources). */
-  Future<List<JsonObject>> resources(McpAsyncClient c) {
-    McpSchema.ServerCapabilities caps = c.getServerCapabilities();
+  Future<List<JsonObject>> resources(McpPeer c) {
+    McpSchema.ServerCapabilities caps = c.capabilities();
     if (caps == null || caps.resources() == null) return Future.succeededFuture(List.of());
     Future<List<JsonObject>> cached = resources;
     if (cached != null && !cached.failed()) return cached;
@@ -73,7 +72,7 @@ final class McpCatalog {
     return f;
   }
 
-  private Future<List<JsonObject>> resourcePage(McpAsyncClient c, String cursor, List<JsonObject> all, int pages) {
+  private Future<List<JsonObject>> resourcePage(McpPeer c, String cursor, List<JsonObject> all, int pages) {
     if (pages >= MAX_PAGES || all.size() >= MAX_ITEMS) return Future.succeededFuture(all);
     return futures.of(c.listResources(cursor).timeout(bound())).compose(r -> {
       for (McpSchema.Resource res : r.resources()) {
@@ -92,22 +91,22 @@ final class McpCatalog {
    * inlined), cut to {@link McpAttachments#MAX_CHARS}. Subscribes to the URI first when the server can tell us
    * about changes, so the cached copy is dropped when it changes.
    */
-  Future<JsonObject> read(McpAsyncClient c, String uri) {
+  Future<JsonObject> read(McpPeer c, String uri) {
     JsonObject cached = reads.get(uri);
     if (cached != null) return Future.succeededFuture(cached.copy());
-    McpSchema.ServerCapabilities caps = c.getServerCapabilities();
+    McpSchema.ServerCapabilities caps = c.capabilities();
     if (caps == null || caps.resources() == null) {
       return ServiceException.fail(ErrorCodes.NOT_FOUND, "this MCP server has no resources");
     }
     Future<Void> sub = Future.succeededFuture();
     if (Boolean.TRUE.equals(caps.resources().subscribe()) && subscribed.add(uri)) {
-      sub = futures.of(c.subscribeResource(new McpSchema.SubscribeRequest(uri)).timeout(bound()))
+      sub = futures.of(c.subscribeResource(uri).timeout(bound()))
           .<Void>mapEmpty().recover(err -> {
             subscribed.remove(uri);
             return Future.succeededFuture();   // reading still works; it is just not kept fresh
           });
     }
-    return sub.compose(v -> futures.of(c.readResource(new McpSchema.ReadResourceRequest(uri)).timeout(bound())))
+    return sub.compose(v -> futures.of(c.readResource(uri).timeout(bound())))
         .recover(err -> Future.failedFuture(notFound(err, "resource '" + cut(uri, 200) + "'")))
         .map(r -> {
           StringBuilder text = new StringBuilder();
@@ -131,8 +130,8 @@ final class McpCatalog {
   }
 
   /** {name, title?, description?, arguments:[{name, description?, required}]} of every prompt. */
-  Future<List<JsonObject>> prompts(McpAsyncClient c) {
-    McpSchema.ServerCapabilities caps = c.getServerCapabilities();
+  Future<List<JsonObject>> prompts(McpPeer c) {
+    McpSchema.ServerCapabilities caps = c.capabilities();
     if (caps == null || caps.prompts() == null) return Future.succeededFuture(List.of());
     Future<List<JsonObject>> cached = prompts;
     if (cached != null && !cached.failed()) return cached;
@@ -141,7 +140,7 @@ final class McpCatalog {
     return f;
   }
 
-  private Future<List<JsonObject>> promptPage(McpAsyncClient c, String cursor, List<JsonObject> all, int pages) {
+  private Future<List<JsonObject>> promptPage(McpPeer c, String cursor, List<JsonObject> all, int pages) {
     if (pages >= MAX_PAGES || all.size() >= MAX_ITEMS) return Future.succeededFuture(all);
     return futures.of(c.listPrompts(cursor).timeout(bound())).compose(r -> {
       for (McpSchema.Prompt p : r.prompts()) {
@@ -165,7 +164,7 @@ final class McpCatalog {
    * prompts/get → {name, description?, messages:[{role, text}], text}: {@code text} is what becomes the user's
    * message (the messages' text joined; an embedded resource as its text; images named).
    */
-  Future<JsonObject> prompt(McpAsyncClient c, String name, Map<String, Object> arguments) {
+  Future<JsonObject> prompt(McpPeer c, String name, Map<String, Object> arguments) {
     return prompts(c).compose(list -> {
       JsonObject known = list.stream().filter(p -> name.equals(p.getString("name"))).findFirst().orElse(null);
       if (known == null) return ServiceException.fail(ErrorCodes.NOT_FOUND, "no prompt named '" + cut(name, 100) + "'");

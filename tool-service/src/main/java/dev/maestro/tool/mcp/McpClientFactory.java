@@ -98,6 +98,7 @@ final class McpClientFactory {
   void close(LiveClient live) {
     if (live == null) return;
     live.markClosed();
+    if (live.client() == null) return;   // stateless: no session, no connection to end
     vertx.executeBlocking(() -> {
       try {
         live.client().closeGracefully().block(Duration.ofSeconds(5));

@@ -81,7 +81,7 @@ final class McpConnection {
     McpJsonMapper mapper = McpJsonDefaults.getMapper();
     this.results = new McpResults(mapper);
     this.clients = new McpClientFactory(vertx, context, settings);
-    this.opener = new McpOpener(vertx, settings, config, tokens, new McpTransports(vertx, settings, config, sandbox, mapper),
+    this.opener = new McpOpener(vertx, context, settings, config, tokens, new McpTransports(vertx, settings, config, sandbox, mapper),
         clients, auth);
     this.lists = new McpLists(context, settings);
     this.calls = new McpToolCalls(context, name(), auth, results);
@@ -150,11 +150,12 @@ final class McpConnection {
       auth.accepted();
       client = live;
       catalog.reset();
-      String said = live.client().getServerInstructions();
+      String said = live.stateless() != null ? live.stateless().discovery().instructions() : live.client().getServerInstructions();
       instructions = said == null || said.isBlank() ? null : McpCatalog.cut(said.strip(), MAX_INSTRUCTIONS);
-      protocolVersion = negotiatedVersion(live.client().getCurrentInitializationResult());
+      protocolVersion = live.stateless() != null ? StatelessHttpClient.VERSION
+          : negotiatedVersion(live.client().getCurrentInitializationResult());
       // Some servers let initialize through and refuse tools/list: that is "sign in" as well.
-      return lists.tools(live.client()).<Void>map(tools -> {
+      return lists.tools(live.peer()).<Void>map(tools -> {
         if (gen == generation) onTools.accept(tools);
         return null;
       }).recover(err -> Future.failedFuture(auth.explain(err, " on tools/list")));
@@ -197,13 +198,13 @@ final class McpConnection {
   }
 
   /** Runs {@code op} on the live client, or fails with 503 when the server is not connected. */
-  private <T> Future<T> live(java.util.function.Function<io.modelcontextprotocol.client.McpAsyncClient, Future<T>> op) {
+  private <T> Future<T> live(java.util.function.Function<McpPeer, Future<T>> op) {
     LiveClient c = client;
     if (c == null || !CONNECTED.equals(status)) {
       return io.vertx.serviceproxy.ServiceException.fail(dev.maestro.contracts.ErrorCodes.UNAVAILABLE,
           "MCP server '" + name() + "' is not connected (status " + status + "); try again later");
     }
-    return op.apply(c.client());
+    return op.apply(c.peer());
   }
 
   Future<List<JsonObject>> resources() { return live(catalog::resources); }
@@ -230,6 +231,9 @@ final class McpConnection {
   private Future<Void> apply(List<McpRootsOffer.Change> changes) {
     LiveClient c = client;
     if (changes.isEmpty() || c == null) return Future.succeededFuture();   // a client made later starts with roots.current()
+    // 2026-07-28 has no roots/list_changed and asks for roots only inside a request (input requests), which
+    // Maestro does not announce on that path: nothing to tell a stateless server.
+    if (c.client() == null) return Future.succeededFuture();
     // the SDK sends notifications/roots/list_changed after each change (we announce roots.listChanged)
     Mono<Void> all = Mono.empty();
     for (McpRootsOffer.Change ch : changes) {
@@ -244,7 +248,7 @@ final class McpConnection {
   private void refresh(int gen) {
     LiveClient c = client;
     if (gen != generation || c == null) return;
-    lists.tools(c.client()).onComplete(ar -> {
+    lists.tools(c.peer()).onComplete(ar -> {
       if (gen != generation) return;
       if (ar.succeeded()) onTools.accept(ar.result());
       else LOG.warn("MCP server {}: re-listing tools failed: {}", name(), ar.cause().getMessage());
@@ -254,7 +258,9 @@ final class McpConnection {
   private void ping(int gen) {
     LiveClient c = client;
     if (gen != generation || c == null) return;
-    futures.of(c.client().ping().timeout(Duration.ofMillis(Math.max(1000, settings.pingMillis() * 2L)))).onFailure(err -> {
+    // the 2026-07-28 revision has no ping: server/discover (cheap, cacheable) tells the same
+    reactor.core.publisher.Mono<?> alive = c.stateless() != null ? c.stateless().discover() : c.client().ping();
+    futures.of(alive.timeout(Duration.ofMillis(Math.max(1000, settings.pingMillis() * 2L)))).onFailure(err -> {
       if (gen == generation) failed(gen, new IllegalStateException("server stopped answering: " + McpErrors.message(err)));
     });
   }

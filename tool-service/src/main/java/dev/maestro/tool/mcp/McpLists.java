@@ -1,6 +1,5 @@
 package dev.maestro.tool.mcp;
 
-import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -21,14 +20,14 @@ final class McpLists {
     this.futures = new MonoFutures(context);
   }
 
-  Future<List<McpSchema.Tool>> tools(McpAsyncClient c) {
+  Future<List<McpSchema.Tool>> tools(McpPeer c) {
     List<McpSchema.Tool> all = new ArrayList<>();
-    McpSchema.ServerCapabilities caps = c.getServerCapabilities();
+    McpSchema.ServerCapabilities caps = c.capabilities();
     if (caps == null || caps.tools() == null) return Future.succeededFuture(all);   // a server without tools
     return toolPage(c, null, all, 0);
   }
 
-  private Future<List<McpSchema.Tool>> toolPage(McpAsyncClient c, String cursor, List<McpSchema.Tool> all, int pages) {
+  private Future<List<McpSchema.Tool>> toolPage(McpPeer c, String cursor, List<McpSchema.Tool> all, int pages) {
     if (pages > MAX_PAGES) return Future.succeededFuture(all);
     return futures.of((cursor == null ? c.listTools(null) : c.listTools(cursor)).timeout(bound())).compose(r -> {
       all.addAll(r.tools());

@@ -9,7 +9,12 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Opens one server: stdio under the sandbox, or HTTP with its URL checked first, the user's OAuth token
- * (refreshed once when refused), Streamable HTTP with a fallback to HTTP+SSE for older servers.
+ * (refreshed once when refused), then the revision: {@code server/discover} of the stateless 2026-07-28
+ * revision first, and when the server does not know it (an HTTP 4xx without a modern JSON-RPC error, e.g.
+ * 400 "not initialized" or -32601), {@code initialize} over Streamable HTTP with a fallback to HTTP+SSE
+ * for older servers. The answer is remembered for this server (spec: basic/versioning.mdx, "the era
+ * determination is a property of the server"): a reconnect goes straight to what it spoke, and a failed
+ * open forgets it so the next attempt probes again.
  */
 final class McpOpener {
   private final Vertx vertx;
@@ -19,9 +24,13 @@ final class McpOpener {
   private final McpTransports transports;
   private final McpClientFactory clients;
   private final McpAuthState auth;
+  private final MonoFutures futures;
+  /** What this server spoke when last opened: true 2026-07-28, false a 2025 revision, null not known. */
+  private volatile Boolean stateless;
 
-  McpOpener(Vertx vertx, McpSettings settings, JsonObject config, McpTokens tokens, McpTransports transports,
-            McpClientFactory clients, McpAuthState auth) {
+  McpOpener(Vertx vertx, io.vertx.core.Context context, McpSettings settings, JsonObject config, McpTokens tokens,
+            McpTransports transports, McpClientFactory clients, McpAuthState auth) {
+    this.futures = new MonoFutures(context);
     this.vertx = vertx;
     this.settings = settings;
     this.config = config;
@@ -43,11 +52,45 @@ final class McpOpener {
       // A refused token: ask auth-service to refresh it once, then try again.
       if (McpErrors.authStatus(err) == null || tok == null) return Future.failedFuture(err);
       return tokens.refresh(serverId).compose(fresh -> fresh == null ? Future.failedFuture(err) : http(fresh, events));
-    })).recover(err -> Future.failedFuture(auth.explain(err, "")));
+    })).recover(err -> {
+      stateless = null;
+      return Future.failedFuture(auth.explain(err, ""));
+    });
+  }
+
+  /** server/discover first unless this server is known to speak a 2025 revision. */
+  private Future<LiveClient> http(String token, McpClientFactory.Events events) {
+    if (Boolean.FALSE.equals(stateless)) return sdkHttp(token, events);
+    StatelessPeer peer = new StatelessPeer(transports.stateless(token));
+    long bound = Math.max(1, Math.min(10, settings.requestTimeoutSeconds() / 2));
+    return futures.of(peer.discover().timeout(java.time.Duration.ofSeconds(bound))).compose(d -> {
+      if (d.speaksOurs()) {
+        stateless = true;
+        return Future.succeededFuture(new LiveClient(peer));
+      }
+      stateless = false;   // a server of both eras that does not take 2026-07-28: its 2025 side
+      return sdkHttp(token, events);
+    }, err -> {
+      McpUrls.Refused refused = McpUrls.refusal(err);
+      if (refused != null) return Future.failedFuture(new IllegalStateException(refused.getMessage()));
+      if (McpErrors.authStatus(err) != null) return Future.failedFuture(err);
+      if (err instanceof StatelessHttpClient.RpcError r && r.modern() && !legacyOffered(r)) {
+        return Future.failedFuture(err);   // a modern server refusing us for a reason falling back would not cure
+      }
+      stateless = false;
+      return sdkHttp(token, events);
+    });
+  }
+
+  /** UnsupportedProtocolVersion naming a 2025 revision among the supported ones: initialize can still work. */
+  private static boolean legacyOffered(StatelessHttpClient.RpcError r) {
+    return r.code == StatelessHttpClient.UNSUPPORTED_VERSION && r.data instanceof java.util.Map<?, ?> d
+        && d.get("supported") instanceof java.util.List<?> l
+        && l.stream().anyMatch(v -> StreamableHttpTransport.PROTOCOL_VERSIONS.contains(String.valueOf(v)));
   }
 
   /** Streamable HTTP first; older servers speak HTTP+SSE (2024-11-05), tried when Streamable HTTP is refused. */
-  private Future<LiveClient> http(String token, McpClientFactory.Events events) {
+  private Future<LiveClient> sdkHttp(String token, McpClientFactory.Events events) {
     return init(transports.streamable(token), events).recover(err -> {
       // a URL the policy refuses is refused to the fallback too: say why instead of the SDK's wrapper
       McpUrls.Refused refused = McpUrls.refusal(err);

@@ -31,12 +31,15 @@ final class McpToolCalls {
   private final McpResults results;
   /** The calls in flight by progress token (shared with the elicitation bridge). */
   private final Map<Object, CallContext> inFlight = new ConcurrentHashMap<>();
+  /** Calls to servers of the stateless 2026-07-28 revision (task handles, tasks/cancel). */
+  private final StatelessToolCalls stateless;
 
   McpToolCalls(Context context, String server, McpAuthState auth, McpResults results) {
     this.context = context;
     this.server = server;
     this.auth = auth;
     this.results = results;
+    this.stateless = new StatelessToolCalls(context, server, auth, results);
   }
 
   Map<Object, CallContext> inFlight() {
@@ -57,6 +60,10 @@ final class McpToolCalls {
     // Our own token per call, never the model-chosen callId: two sessions may pick the same one.
     String token = UUID.randomUUID().toString();
     inFlight.put(token, ctx);
+    if (live.stateless() != null) {
+      return stateless.call(live.stateless(), remoteName, args, token, ctx, this::progress, onFailure)
+          .onComplete(ar -> inFlight.remove(token));
+    }
     McpSchema.CallToolRequest req = McpSchema.CallToolRequest.builder().name(remoteName).arguments(args.getMap())
         .progressToken(token).build();
     Promise<ToolResult> promise = Promise.promise();

@@ -69,6 +69,13 @@ final class McpTransports {
         () -> McpUrls.check(settings.outbound(), uri));
   }
 
+  /** The wire of the stateless 2026-07-28 revision (tried first: server/discover). */
+  StatelessHttpClient stateless(String token) {
+    URI uri = URI.create(config.getString("url"));
+    return new StatelessHttpClient(uri, requestHeaders(token), mapper, Duration.ofSeconds(10),
+        () -> McpUrls.check(settings.outbound(), uri));
+  }
+
   /** The 2024-11-05 HTTP+SSE transport, for older servers. */
   McpClientTransport legacySse(String token) {
     URI uri = URI.create(config.getString("url"));

@@ -111,6 +111,27 @@ public final class ConformanceClient {
       System.err.println("tool " + wanted + " → isError=" + r.isError() + " " + r.text());
       if (r.isError()) return 1;
     }
+    // Scenarios that name their calls (MCP_CONFORMANCE_CONTEXT.toolCalls, e.g. the 2026-07-28 header scenarios of
+    // the 0.2 line): call each tool the client kept, as a model would; a tool left out is not called.
+    String raw = System.getenv("MCP_CONFORMANCE_CONTEXT");
+    io.vertx.core.json.JsonArray named = raw == null || raw.isBlank() ? null : new JsonObject(raw).getJsonArray("toolCalls");
+    if (named != null) {
+      for (Object o : named) {
+        JsonObject c = (JsonObject) o;
+        if (list.stream().noneMatch(t -> t.name().equals(c.getString("name")))) continue;
+        ToolResult r = call(context, conn[0], c.getString("name"), c.getJsonObject("arguments", new JsonObject()));
+        System.err.println("tool " + c.getString("name") + " → isError=" + r.isError() + " " + r.text());
+      }
+    }
+    // http-invalid-tool-headers (0.2 line): every tool the client kept is called (the invalid ones must have been left out)
+    if (scenario.equals("http-invalid-tool-headers")) {
+      for (McpSchema.Tool t : list) {
+        JsonObject arguments = new JsonObject();
+        if (t.inputSchema() != null && t.inputSchema().required() != null) t.inputSchema().required().forEach(k -> arguments.put(k, "us-west1"));
+        ToolResult r = call(context, conn[0], t.name(), arguments);
+        System.err.println("tool " + t.name() + " → isError=" + r.isError() + " " + r.text());
+      }
+    }
     CompletableFuture<Void> closed = new CompletableFuture<>();
     context.runOnContext(v -> {
       conn[0].close();

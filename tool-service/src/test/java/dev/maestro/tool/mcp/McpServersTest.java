@@ -178,6 +178,8 @@ class McpServersTest {
         .put("url", "http://127.0.0.1:" + httpPort + "/mcp").put("headers", new JsonObject().put("X-Api-Key", "secret-h")));
     JsonObject up = waitForServer(s.getString("id"), McpServersTest::connected, "http connected");
     assertThat(up.getJsonObject("headers").getString("X-Api-Key")).isEqualTo("********");
+    // server/discover (2026-07-28) went first and was refused: the client fell back to initialize
+    assertThat(up.getString("protocolVersion")).isEqualTo("2025-11-25");
     waitForTool("web__get-sum", true);
     JsonObject r = call("web__get-sum", new JsonObject().put("a", 2).put("b", 3), null);
     assertThat(r.getBoolean("isError")).as(r.encode()).isFalse();

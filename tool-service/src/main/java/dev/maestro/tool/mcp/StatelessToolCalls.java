@@ -1,0 +1,186 @@
+package dev.maestro.tool.mcp;
+
+import dev.maestro.contracts.tool.ToolResults;
+import dev.maestro.tool.exec.CallContext;
+import dev.maestro.tool.exec.ToolResult;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.scheduler.Schedulers;
+
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * tools/call on a server of the 2026-07-28 revision, with the Tasks extension
+ * (github.com/modelcontextprotocol/ext-tasks, specification/draft/tasks.md, schema/draft/schema.ts):
+ * the server may answer a call with a task handle ({@code resultType: "task"}); then the call is polled
+ * with {@code tasks/get} at the server's {@code pollIntervalMs} (its {@code statusMessage} goes to the user
+ * as progress) until {@code completed} (the tool's result), {@code failed} or {@code cancelled}. A poll
+ * that fails (the server restarting, the network) is retried with the same task id, which stays valid on
+ * the server: the call resumes where it was. A cancelled call (user, session, timeout) sends
+ * {@code tasks/cancel} for a task, or closes the request's stream for a plain call (this revision's
+ * cancellation on HTTP).
+ */
+final class StatelessToolCalls {
+  private static final Logger LOG = LoggerFactory.getLogger(StatelessToolCalls.class);
+  static final long MIN_POLL_MS = 50;
+  static final long MAX_POLL_MS = 5_000;
+  static final long DEFAULT_POLL_MS = 1_000;
+  /** Failed polls in a row before the call is given up (each waits longer). */
+  static final int MAX_POLL_FAILURES = 5;
+
+  private final Context context;
+  private final String server;
+  private final McpAuthState auth;
+  private final McpResults results;
+
+  StatelessToolCalls(Context context, String server, McpAuthState auth, McpResults results) {
+    this.context = context;
+    this.server = server;
+    this.auth = auth;
+    this.results = results;
+  }
+
+  /** One call in flight. Touched on the owning context only. */
+  private static final class Call {
+    Disposable request;
+    String taskId;
+    String lastMessage;
+    long timer = -1;
+    int failures;
+  }
+
+  /** {@code progress}: notifications/progress on the call's stream; {@code token} is the call's progress token. */
+  Future<ToolResult> call(StatelessPeer peer, String remoteName, JsonObject args, String token, CallContext ctx,
+                          Consumer<McpSchema.ProgressNotification> progress, Runnable onFailure) {
+    Promise<ToolResult> promise = Promise.promise();
+    Call call = new Call();
+    Map<String, Object> params = Map.of("name", remoteName, "arguments", args.getMap(), "_meta", Map.of("progressToken", token));
+    call.request = peer.http().request("tools/call", remoteName, params, peer.paramHeaders(remoteName, args.getMap()), n -> {
+          if ("notifications/progress".equals(n.get("method")) && n.get("params") != null) {
+            progress.accept(peer.http().mapper().convertValue(n.get("params"), McpSchema.ProgressNotification.class));
+          }
+        })
+        .subscribeOn(Schedulers.boundedElastic()).subscribe(
+            r -> context.runOnContext(v -> answered(peer, call, r, ctx, promise)),
+            err -> context.runOnContext(v -> failed(err, promise, onFailure)));
+    ctx.onCancel(() -> context.runOnContext(v -> {
+      if (promise.future().isComplete()) return;
+      stop(call);
+      if (call.taskId != null) cancelTask(peer, call.taskId);
+      promise.tryComplete(ToolResult.error(ToolResults.CALL_CANCELLED));
+    }));
+    return promise.future().onComplete(ar -> stop(call));
+  }
+
+  private void answered(StatelessPeer peer, Call call, Map<String, Object> r, CallContext ctx, Promise<ToolResult> promise) {
+    if (promise.future().isComplete()) return;
+    String type = StatelessPeer.resultType(r);
+    if ("task".equals(type) && r.get("taskId") instanceof String id) {
+      call.taskId = id;
+      task(peer, call, r, ctx, promise);
+    } else if ("complete".equals(type)) {
+      promise.tryComplete(toolResult(peer, r));
+    } else {
+      promise.tryComplete(ToolResult.error("MCP server '" + server + "' answered the call with resultType '" + cut(type)
+          + "', which Maestro does not take"));
+    }
+  }
+
+  /** A task's state (from the call's answer or a tasks/get): finished, or poll again. */
+  private void task(StatelessPeer peer, Call call, Map<String, Object> t, CallContext ctx, Promise<ToolResult> promise) {
+    if (promise.future().isComplete()) return;
+    call.failures = 0;
+    if (t.get("statusMessage") instanceof String msg && !msg.equals(call.lastMessage)) {
+      call.lastMessage = msg;
+      ctx.progress(cut(msg));
+    }
+    String status = String.valueOf(t.get("status"));
+    switch (status) {
+      case "completed" -> promise.tryComplete(t.get("result") instanceof Map<?, ?> m ? toolResult(peer, m)
+          : ToolResult.error("MCP server '" + server + "' completed the task without a result"));
+      case "failed" -> promise.tryComplete(ToolResult.error("MCP server '" + server + "' failed the call: "
+          + (t.get("error") instanceof Map<?, ?> e ? cut(String.valueOf(e.get("message"))) : "task failed")));
+      case "cancelled" -> promise.tryComplete(ToolResult.error("MCP server '" + server + "' cancelled the task"
+          + (call.lastMessage != null ? ": " + cut(call.lastMessage) : "")));
+      case "input_required" -> {
+        // Answering input requests (tasks/update) needs elicitation over this revision, not offered yet.
+        cancelTask(peer, call.taskId);
+        promise.tryComplete(ToolResult.error("MCP server '" + server + "' asked for input during the task, which Maestro "
+            + "does not answer over MCP " + StatelessHttpClient.VERSION + " yet; the task was cancelled"));
+      }
+      default -> poll(peer, call, interval(t.get("pollIntervalMs")), ctx, promise);   // working (or a status we do not know)
+    }
+  }
+
+  private void poll(StatelessPeer peer, Call call, long delay, CallContext ctx, Promise<ToolResult> promise) {
+    call.timer = context.owner().setTimer(delay, id -> {
+      call.timer = -1;
+      if (promise.future().isComplete()) return;
+      call.request = peer.http().request("tasks/get", call.taskId, Map.of("taskId", call.taskId), null)
+          .subscribeOn(Schedulers.boundedElastic()).subscribe(
+              r -> context.runOnContext(v -> task(peer, call, r, ctx, promise)),
+              err -> context.runOnContext(v -> pollFailed(peer, call, err, ctx, promise)));
+    });
+  }
+
+  /** The task lives on at the server: poll it again (resume) unless refused or failing for too long. */
+  private void pollFailed(StatelessPeer peer, Call call, Throwable err, CallContext ctx, Promise<ToolResult> promise) {
+    if (promise.future().isComplete()) return;
+    Integer status = auth.refused(err);
+    boolean unknownTask = err instanceof StatelessHttpClient.RpcError r && r.code == -32602;
+    if (status != null || unknownTask || ++call.failures > MAX_POLL_FAILURES) {
+      promise.tryComplete(ToolResult.error("MCP server '" + server + "' lost task " + cut(call.taskId) + ": " + McpErrors.message(err)));
+      return;
+    }
+    LOG.debug("MCP server {}: polling task {} failed ({}), polling again", server, call.taskId, McpErrors.message(err));
+    poll(peer, call, Math.min(MAX_POLL_MS, DEFAULT_POLL_MS / 4 * (1L << call.failures)), ctx, promise);
+  }
+
+  private void failed(Throwable err, Promise<ToolResult> promise, Runnable onFailure) {
+    if (promise.future().isComplete()) return;
+    Integer status = auth.refused(err);
+    if (status != null) {
+      promise.tryComplete(ToolResult.error("MCP server '" + server + "' refused the call with HTTP " + status
+          + ": it requires (more) authorization; sign in to this MCP server again"));
+      return;
+    }
+    promise.tryComplete(ToolResult.error("MCP server '" + server + "' failed the call: " + McpErrors.message(err)));
+    onFailure.run();
+  }
+
+  /** tasks/cancel; the server acknowledges and stops when it can (cooperative). We do not wait for it. */
+  private void cancelTask(StatelessPeer peer, String taskId) {
+    peer.http().request("tasks/cancel", taskId, Map.of("taskId", taskId), null)
+        .subscribeOn(Schedulers.boundedElastic()).subscribe(r -> { },
+            err -> LOG.debug("MCP server {}: tasks/cancel for {} failed: {}", server, taskId, McpErrors.message(err)));
+  }
+
+  private void stop(Call call) {
+    if (call.timer >= 0) context.owner().cancelTimer(call.timer);
+    call.timer = -1;
+    Disposable d = call.request;
+    if (d != null) d.dispose();   // an open request stream closed: for a plain call, the server's cancel signal
+  }
+
+  private ToolResult toolResult(StatelessPeer peer, Map<?, ?> r) {
+    return results.toolResult(peer.http().mapper().convertValue(r, McpSchema.CallToolResult.class));
+  }
+
+  /** The server's poll interval, kept within bounds (a server asking for 0 ms must not make us spin). */
+  static long interval(Object pollIntervalMs) {
+    long ms = pollIntervalMs instanceof Number n ? n.longValue() : DEFAULT_POLL_MS;
+    return Math.max(MIN_POLL_MS, Math.min(MAX_POLL_MS, ms));
+  }
+
+  /** Server text is untrusted and shown: bounded. */
+  private static String cut(String s) {
+    return s == null ? null : s.length() > 500 ? s.substring(0, 500) + "…" : s;
+  }
+}

@@ -1,0 +1,288 @@
+package dev.maestro.tool.mcp;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A small MCP server speaking only the stateless 2026-07-28 revision over Streamable HTTP, written from
+ * the spec repo (modelcontextprotocol/modelcontextprotocol @ b0f60ba):
+ * docs/specification/2026-07-28/basic/transports/streamable-http.mdx (POST only, GET/DELETE 405, the
+ * MCP-Protocol-Version / Mcp-Method / Mcp-Name headers checked against the body with 400 + -32020,
+ * unknown methods 404 + -32601, JSON or SSE answers), basic/versioning.mdx (400 + -32022 with
+ * {@code supported} for a version it does not speak), server/discover.mdx (the discover result), and the
+ * Tasks extension (modelcontextprotocol/ext-tasks @ e434597, specification/draft/tasks.md: a
+ * {@code resultType:"task"} answer, tasks/get with statusMessage and the final result, tasks/cancel).
+ * Every request is recorded (method, headers, params) for the tests to check what the client sent.
+ *
+ * <p>Tools: {@code echo} (JSON answer), {@code count} (SSE answer: two notifications/progress, then the
+ * result), {@code long_job} (a task completed after {@code steps} polls, each with a statusMessage),
+ * {@code stuck_job} (a task that works until cancelled). {@link #failNextPolls} makes the next tasks/get
+ * answers HTTP 503 (the server "restarting") while the task lives on.
+ */
+final class Stateless2026Server {
+  static final String VERSION = "2026-07-28";
+
+  /** One request as the server saw it. */
+  record Seen(String method, Map<String, String> headers, JsonObject params) {
+    String header(String name) {
+      return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+    }
+  }
+
+  final List<Seen> seen = new CopyOnWriteArrayList<>();
+  final AtomicInteger failNextPolls = new AtomicInteger();
+  /** The next requests refused with UnsupportedProtocolVersion (supported: 2026-07-28), as a version-switching server would. */
+  final AtomicInteger refuseVersionNext = new AtomicInteger();
+  /** taskId → {status, polls, steps, message}; cancelled ones stay for the test to see. */
+  final Map<String, JsonObject> tasks = new ConcurrentHashMap<>();
+  private HttpServer server;
+
+  Future<Integer> start(Vertx vertx) {
+    server = vertx.createHttpServer().requestHandler(req -> {
+      if (req.method() != io.vertx.core.http.HttpMethod.POST) {
+        req.response().setStatusCode(405).end();
+        return;
+      }
+      req.body().onSuccess(b -> handle(req, b.toString(StandardCharsets.UTF_8)));
+    });
+    return server.listen(0, "127.0.0.1").map(HttpServer::actualPort);
+  }
+
+  Future<Void> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  List<Seen> seen(String method) {
+    return seen.stream().filter(s -> method.equals(s.method())).toList();
+  }
+
+  private void handle(HttpServerRequest req, String text) {
+    JsonObject msg;
+    try {
+      msg = new JsonObject(text);
+    } catch (RuntimeException e) {
+      error(req.response(), 400, null, -32700, "Parse error", null);
+      return;
+    }
+    Object id = msg.getValue("id");
+    String method = msg.getString("method");
+    JsonObject params = msg.getJsonObject("params", new JsonObject());
+    Map<String, String> headers = new ConcurrentHashMap<>();
+    req.headers().forEach(e -> headers.put(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue()));
+    seen.add(new Seen(method, headers, params));
+    if (id == null) {   // no client notifications in this revision over HTTP
+      req.response().setStatusCode(202).end();
+      return;
+    }
+    JsonObject meta = params.getJsonObject("_meta", new JsonObject());
+    String version = meta.getString("io.modelcontextprotocol/protocolVersion");
+    String header = req.getHeader("MCP-Protocol-Version");
+    if ("initialize".equals(method) && version == null) {
+      error(req.response(), 400, id, -32022, "This server speaks only MCP " + VERSION + " (no initialize)",
+          new JsonObject().put("supported", new JsonArray().add(VERSION)).put("requested", params.getString("protocolVersion")));
+      return;
+    }
+    if (header == null || !header.equals(version) || !method.equals(req.getHeader("Mcp-Method"))) {
+      error(req.response(), 400, id, -32020, "Header mismatch: MCP-Protocol-Version/Mcp-Method do not match the body", null);
+      return;
+    }
+    String nameField = switch (method) {
+      case "tools/call", "prompts/get" -> params.getString("name");
+      case "resources/read" -> params.getString("uri");
+      case "tasks/get", "tasks/update", "tasks/cancel" -> params.getString("taskId");
+      default -> null;
+    };
+    if (nameField != null && !nameField.equals(decode(req.getHeader("Mcp-Name")))) {
+      error(req.response(), 400, id, -32020, "Header mismatch: Mcp-Name does not match the body", null);
+      return;
+    }
+    // x-mcp-header: the tool "regional" mirrors arguments.region into Mcp-Param-Region
+    String region = "tools/call".equals(method) && "regional".equals(params.getString("name"))
+        ? params.getJsonObject("arguments", new JsonObject()).getString("region") : null;
+    if (region != null && !region.equals(decode(req.getHeader("Mcp-Param-Region")))) {
+      error(req.response(), 400, id, -32020, "Header mismatch: Mcp-Param-Region does not match the body", null);
+      return;
+    }
+    if (!VERSION.equals(version) || refuseVersionNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      error(req.response(), 400, id, -32022, "Unsupported protocol version",
+          new JsonObject().put("supported", new JsonArray().add(VERSION)).put("requested", version));
+      return;
+    }
+    boolean tasksOk = meta.getJsonObject("io.modelcontextprotocol/clientCapabilities", new JsonObject())
+        .getJsonObject("extensions", new JsonObject()).containsKey("io.modelcontextprotocol/tasks");
+    HttpServerResponse resp = req.response();
+    switch (method) {
+      case "server/discover" -> result(resp, id, new JsonObject()
+          .put("supportedVersions", new JsonArray().add(VERSION))
+          .put("capabilities", new JsonObject().put("tools", new JsonObject()).put("resources", new JsonObject())
+              .put("prompts", new JsonObject())
+              .put("extensions", new JsonObject().put("io.modelcontextprotocol/tasks", new JsonObject())))
+          .put("_meta", serverInfo()).put("instructions", "Use echo to repeat things.")
+          .put("ttlMs", 60000).put("cacheScope", "public"));
+      case "tools/list" -> result(resp, id, new JsonObject().put("tools", new JsonArray()
+          .add(tool("echo", "Repeats the message", new JsonObject().put("message", new JsonObject().put("type", "string"))))
+          .add(tool("count", "Counts to two with progress", new JsonObject()))
+          .add(tool("long_job", "A long job run as a task", new JsonObject().put("steps", new JsonObject().put("type", "integer"))))
+          .add(tool("stuck_job", "A task that only ends when cancelled", new JsonObject()))
+          .add(tool("regional", "Mirrors region into Mcp-Param-Region", new JsonObject()
+              .put("region", new JsonObject().put("type", "string").put("x-mcp-header", "Region"))
+              .put("query", new JsonObject().put("type", "string"))))
+          .add(tool("bad_header", "x-mcp-header on a number: invalid, must be left out", new JsonObject()
+              .put("ratio", new JsonObject().put("type", "number").put("x-mcp-header", "Ratio")))))
+          .put("ttlMs", 0).put("cacheScope", "private"));
+      case "tools/call" -> call(resp, id, params, tasksOk);
+      case "tasks/get" -> taskGet(resp, id, params.getString("taskId"));
+      case "tasks/cancel" -> {
+        JsonObject t = tasks.get(params.getString("taskId"));
+        if (t == null) {
+          error(resp, 400, id, -32602, "Unknown task", null);
+          return;
+        }
+        if (!terminal(t.getString("status"))) t.put("status", "cancelled").put("message", "cancelled by the client");
+        result(resp, id, new JsonObject());
+      }
+      case "resources/list" -> result(resp, id, new JsonObject().put("resources", new JsonArray()
+          .add(new JsonObject().put("uri", "note://hello").put("name", "hello").put("mimeType", "text/plain")))
+          .put("ttlMs", 0).put("cacheScope", "private"));
+      case "resources/read" -> {
+        if (!"note://hello".equals(params.getString("uri"))) {
+          error(resp, 400, id, -32602, "Resource not found", new JsonObject().put("uri", params.getString("uri")));
+          return;
+        }
+        result(resp, id, new JsonObject().put("contents", new JsonArray().add(new JsonObject().put("uri", "note://hello")
+            .put("mimeType", "text/plain").put("text", "hello from 2026"))).put("ttlMs", 0).put("cacheScope", "private"));
+      }
+      case "prompts/list" -> result(resp, id, new JsonObject().put("prompts", new JsonArray().add(new JsonObject()
+          .put("name", "greet").put("description", "Greets someone")
+          .put("arguments", new JsonArray().add(new JsonObject().put("name", "who").put("required", true)))))
+          .put("ttlMs", 0).put("cacheScope", "private"));
+      case "prompts/get" -> result(resp, id, new JsonObject().put("messages", new JsonArray().add(new JsonObject()
+          .put("role", "user").put("content", new JsonObject().put("type", "text")
+              .put("text", "Say hello to " + params.getJsonObject("arguments", new JsonObject()).getString("who"))))));
+      default -> error(resp, 404, id, -32601, "Method not found: " + method, null);
+    }
+  }
+
+  private void call(HttpServerResponse resp, Object id, JsonObject params, boolean tasksOk) {
+    String name = params.getString("name");
+    JsonObject args = params.getJsonObject("arguments", new JsonObject());
+    switch (name) {
+      case "echo" -> result(resp, id, text("echo: " + args.getString("message")));
+      case "regional" -> result(resp, id, text("region " + args.getString("region")));
+      case "count" -> {
+        Object token = params.getJsonObject("_meta", new JsonObject()).getValue("progressToken");
+        resp.setChunked(true).putHeader("Content-Type", "text/event-stream").putHeader("X-Accel-Buffering", "no");
+        for (int i = 1; i <= 2; i++) {
+          event(resp, new JsonObject().put("jsonrpc", "2.0").put("method", "notifications/progress").put("params",
+              new JsonObject().put("progressToken", token).put("progress", i).put("total", 2).put("message", "counted " + i)));
+        }
+        event(resp, response(id, text("counted to 2")));
+        resp.end();
+      }
+      case "long_job", "stuck_job" -> {
+        if (!tasksOk) {
+          result(resp, id, text("ran without a task"));
+          return;
+        }
+        String taskId = UUID.randomUUID().toString();
+        JsonObject t = new JsonObject().put("status", "working").put("polls", 0)
+            .put("steps", "long_job".equals(name) ? args.getInteger("steps", 3) : -1).put("message", "started")
+            .put("createdAt", Instant.now().toString());
+        tasks.put(taskId, t);
+        result(resp, id, task(taskId, t).put("resultType", "task"));
+      }
+      default -> error(resp, 400, id, -32602, "Unknown tool: " + name, null);
+    }
+  }
+
+  private void taskGet(HttpServerResponse resp, Object id, String taskId) {
+    JsonObject t = tasks.get(taskId);
+    if (t == null) {
+      error(resp, 400, id, -32602, "Unknown task", null);
+      return;
+    }
+    if (failNextPolls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      resp.setStatusCode(503).end("restarting");   // the task lives on: a later poll finds it
+      return;
+    }
+    if (!terminal(t.getString("status"))) {
+      int polls = t.getInteger("polls") + 1;
+      int steps = t.getInteger("steps");
+      t.put("polls", polls).put("message", "step " + polls + (steps > 0 ? "/" + steps : ""));
+      if (steps > 0 && polls >= steps) t.put("status", "completed").put("message", "done after " + steps + " steps");
+    }
+    JsonObject r = task(taskId, t);
+    if ("completed".equals(t.getString("status"))) r.put("result", text("long job finished in " + t.getInteger("steps") + " steps")
+        .put("resultType", "complete"));
+    result(resp, id, r);
+  }
+
+  private static boolean terminal(String status) {
+    return "completed".equals(status) || "failed".equals(status) || "cancelled".equals(status);
+  }
+
+  private static JsonObject task(String taskId, JsonObject t) {
+    return new JsonObject().put("taskId", taskId).put("status", t.getString("status")).put("statusMessage", t.getString("message"))
+        .put("createdAt", t.getString("createdAt")).put("lastUpdatedAt", Instant.now().toString())
+        .put("ttlMs", 60000).put("pollIntervalMs", 60);
+  }
+
+  private static JsonObject tool(String name, String description, JsonObject properties) {
+    return new JsonObject().put("name", name).put("description", description)
+        .put("inputSchema", new JsonObject().put("type", "object").put("properties", properties));
+  }
+
+  private static JsonObject text(String text) {
+    return new JsonObject().put("content", new JsonArray().add(new JsonObject().put("type", "text").put("text", text)));
+  }
+
+  private static JsonObject serverInfo() {
+    return new JsonObject().put("io.modelcontextprotocol/serverInfo", new JsonObject().put("name", "stateless-test").put("version", "1.0.0"));
+  }
+
+  private static JsonObject response(Object id, JsonObject result) {
+    if (!result.containsKey("resultType")) result.put("resultType", "complete");
+    JsonObject meta = result.getJsonObject("_meta", new JsonObject());
+    meta.mergeIn(serverInfo());
+    result.put("_meta", meta);
+    return new JsonObject().put("jsonrpc", "2.0").put("id", id).put("result", result);
+  }
+
+  private static void result(HttpServerResponse resp, Object id, JsonObject result) {
+    resp.putHeader("Content-Type", "application/json").end(response(id, result).encode());
+  }
+
+  private static void error(HttpServerResponse resp, int status, Object id, int code, String message, JsonObject data) {
+    JsonObject err = new JsonObject().put("code", code).put("message", message);
+    if (data != null) err.put("data", data);
+    resp.setStatusCode(status).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("jsonrpc", "2.0").put("id", id).put("error", err).encode());
+  }
+
+  private static void event(HttpServerResponse resp, JsonObject msg) {
+    resp.write("event: message\ndata: " + msg.encode() + "\n\n");
+  }
+
+  /** Mcp-Name may carry the Base64 sentinel form. */
+  static String decode(String header) {
+    if (header != null && header.startsWith("=?base64?") && header.endsWith("?=")) {
+      return new String(Base64.getDecoder().decode(header.substring(9, header.length() - 2)), StandardCharsets.UTF_8);
+    }
+    return header;
+  }
+}
