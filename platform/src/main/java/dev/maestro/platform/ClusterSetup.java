@@ -67,10 +67,17 @@ public final class ClusterSetup {
 
   /** As {@link #vertx(String, ClusterKey)} on a fixed event bus port (0: a free one), for firewalls. */
   public static VertxOptions vertx(String host, int busPort, ClusterKey key) {
-    VertxOptions options = new VertxOptions();
+    // event loops sized to the cores (Vert.x's default is twice that): a service verticle is one instance on
+    // one loop, so more loops only add threads; -Dmaestro.eventLoops=N (deploy/jvm-flags) for another size
+    VertxOptions options = new VertxOptions().setEventLoopPoolSize(eventLoops());
     String address = address(host);
     key.applyTo(options.getEventBusOptions().setHost(address).setPort(busPort).setClusterPublicHost(address).setTcpNoDelay(true));
     return options;
+  }
+
+  /** {@code -Dmaestro.eventLoops}, else the number of cores. */
+  static int eventLoops() {
+    return Math.max(1, Integer.getInteger("maestro.eventLoops", Runtime.getRuntime().availableProcessors()));
   }
 
   /** The IP address of a host name (compose gives services by name); the literal when it is one. */
