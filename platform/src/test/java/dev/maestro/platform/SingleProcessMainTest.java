@@ -45,7 +45,7 @@ class SingleProcessMainTest {
   private final Vertx vertx = Vertx.vertx();
 
   @AfterEach
-  void close() {
+  void close() throws Exception {
     vertx.close().await(10, TimeUnit.SECONDS);
     SEEN.clear();
   }
@@ -58,7 +58,7 @@ class SingleProcessMainTest {
   }
 
   @Test
-  void deploysEveryNamedVerticleWithTheConfigAndUndeploysThemTogether() {
+  void deploysEveryNamedVerticleWithTheConfigAndUndeploysThemTogether() throws Exception {
     String id = vertx.deployVerticle(new SingleProcessMain.AllServices(List.of(First.class.getName(), Second.class.getName())),
         new DeploymentOptions().setConfig(new JsonObject().put("marker", "cfg"))).await(10, TimeUnit.SECONDS);
     assertThat(SEEN).containsEntry("First", "cfg").containsEntry("Second", "cfg");
