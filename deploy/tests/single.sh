@@ -33,10 +33,12 @@ for s in auth provider tool session gateway; do [[ "$h" == *"\"$s\":\"UP\""* ]] 
 for s in auth provider tool session gateway; do [ -f "$RUN/$s.pid" ] && fail "a $s process beside the single one"; done
 pid="$(cat "$RUN/single.pid")"
 echo "single: one process, pid $pid, rss $(( $(ps -o rss= -p "$pid" | tr -d ' ') / 1024 )) MiB"
-"$ROOT/deploy/maestro" up --single 2>&1 | grep -q "already running" || fail "a second up --single did not say it runs"
+# outputs captured whole first: under pipefail, grep -q's early exit would fail the writer with SIGPIPE
+out="$("$ROOT/deploy/maestro" up --single 2>&1)"; [[ "$out" == *"already running"* ]] || fail "a second up --single did not say it runs: $out"
 if "$ROOT/deploy/maestro" up >/dev/null 2>&1; then fail "up (five processes) started beside the single process"; fi
-"$ROOT/deploy/maestro" status | grep -q "single .*running  pid $pid" || fail "status does not show the single process"
-"$ROOT/deploy/maestro" logs single | grep -q "GatewayVerticle deployed" || fail "logs single does not show the start"
+out="$("$ROOT/deploy/maestro" status)"; echo "$out"
+grep -qE "single +running  pid $pid " <<<"$out" || fail "status does not show the single process"
+out="$("$ROOT/deploy/maestro" logs single)"; [[ "$out" == *"GatewayVerticle deployed"* ]] || fail "logs single does not show the start"
 curl -sf "http://127.0.0.1:$MAESTRO_METRICS_PORT/metrics" | grep -c '^jvm_memory_used_bytes{.*service="single"' >/dev/null \
   || fail "no metrics on port $MAESTRO_METRICS_PORT"
 
