@@ -38,7 +38,7 @@ public final class SingleProcessMain {
    * launcher starts five processes: each service already tolerates the others coming up later.
    */
   static final class AllServices extends VerticleBase {
-    private static final Logger LOG = LoggerFactory.getLogger("maestro.single");
+    private static final Logger LOG = LoggerFactory.getLogger(SingleProcessMain.class);
     private final List<String> classNames;
 
     AllServices(List<String> classNames) {
