@@ -67,11 +67,26 @@ public final class ClusterSetup {
 
   /** As {@link #vertx(String, ClusterKey)} on a fixed event bus port (0: a free one), for firewalls. */
   public static VertxOptions vertx(String host, int busPort, ClusterKey key) {
-    VertxOptions options = new VertxOptions();
+    // event loops sized to the cores (Vert.x's default is twice that): a service verticle is one instance on
+    // one loop, so more loops only add threads; MAESTRO_EVENT_LOOPS=N (environment or -D) for another size
+    VertxOptions options = new VertxOptions().setEventLoopPoolSize(eventLoops());
     String address = address(host);
     key.applyTo(options.getEventBusOptions().setHost(address).setPort(busPort).setClusterPublicHost(address).setTcpNoDelay(true));
     return options;
   }
+
+  /** MAESTRO_EVENT_LOOPS (a system property, else the environment), else the number of cores. */
+  static int eventLoops() {
+    String v = System.getProperty(EVENT_LOOPS, System.getenv(EVENT_LOOPS));
+    if (v == null || v.isBlank()) return Runtime.getRuntime().availableProcessors();
+    try {
+      return Math.max(1, Integer.parseInt(v.trim()));
+    } catch (NumberFormatException e) {
+      throw new StartupException(EVENT_LOOPS + " must be a number of event loops; got '" + v + "'");
+    }
+  }
+
+  public static final String EVENT_LOOPS = "MAESTRO_EVENT_LOOPS";
 
   /** The IP address of a host name (compose gives services by name); the literal when it is one. */
   static String address(String host) {

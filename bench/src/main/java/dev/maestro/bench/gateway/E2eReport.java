@@ -13,9 +13,13 @@ import org.HdrHistogram.Histogram;
 /** The tables on stdout and {@code bench/target/gateway-e2e-bench.json}. */
 final class E2eReport {
   /** {@code turns}: the one-chunk turns phase; {@code openAi}: the same streams through the OpenAI-compatible door, or null. */
-  record Level(int streams, Phase baseline, Phase system, Phase turns, Phase openAi) {
+  record Level(int streams, Phase baseline, Phase system, Phase turns, Phase openAi, Phase relay) {
     Level(int streams, Phase baseline, Phase system, Phase turns) {
-      this(streams, baseline, system, turns, null);
+      this(streams, baseline, system, turns, null, null);
+    }
+
+    Level(int streams, Phase baseline, Phase system, Phase turns, Phase openAi) {
+      this(streams, baseline, system, turns, openAi, null);
     }
 
     /** Service CPU (sum of the five processes) per turn, µs: the one-chunk turns phase. */
@@ -68,6 +72,7 @@ final class E2eReport {
     for (int i = 0; i < levels.size(); i++) {
       Level l = levels.get(i);
       if (l.openAi() != null) json.getJsonObject(i).put("openaiDoor", phaseJson(l.openAi(), s));
+      if (l.relay() != null) json.getJsonObject(i).put("bareRelayFloor", phaseJson(l.relay(), s));
     }
     System.out.printf("%nPeak RSS (MiB) sampled every 200 ms during the system phase (idle = after start-up)%n");
     List<String> names = new ArrayList<>(idleRss.keySet());

@@ -1,6 +1,7 @@
 package dev.maestro.bench.gateway;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The options of {@link GatewayEndToEndBench}: {@code --name=value}, {@code --quick}, {@code --jfr}, or
@@ -8,13 +9,19 @@ import java.util.Arrays;
  * run of the same bench code); {@code label}: names the JSON file and the JFR directory.
  */
 record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int rounds, String jars, boolean jfr,
-    int idleSeconds, String label) {
+    int idleSeconds, String label, List<String> modes) {
+  /** The two ways to run the services: five processes ({@code up}) and one ({@code up --single}). */
+  static final List<String> MODES = List.of("five", "single");
+
   static final String USAGE = """
       usage: bench e2e [--quick] [--levels=1,100,1000] [--chunks=20] [--interval-ms=20] [--warmup=100] [--rounds=N]
-                       [--jars=DIR] [--jfr] [--idle-seconds=5] [--label=NAME]
+                       [--jars=DIR] [--jfr] [--idle-seconds=5] [--label=NAME] [--modes=five,single]
         --quick        a small run for a loaded machine: --levels=1,10 --chunks=10 --interval-ms=10 --warmup=0
                        --rounds=3 --idle-seconds=3 (options after it still apply)
-        --levels       concurrent streams per level, comma-separated
+        --levels       concurrent streams per level, comma-separated (1000 × --interval-ms=20 is the goal's
+                       1,000 streams × 50 chunks/s: slow on a 2-core machine)
+        --modes        five (one process per service, as up) and/or single (one JVM, as up --single); each
+                       mode starts its own system; the goal table compares them
         --chunks       text chunks per streamed reply
         --interval-ms  pause between chunks at the fake upstream
         --warmup       extra unrecorded warm-up streams on each path; every session used by a level is
@@ -23,7 +30,8 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
         --jars=DIR     run the service jars of another checkout DIR (DIR/<svc>-service/target/*-fat.jar)
         --jfr          a JFR recording per service: bench/target/jfr/<label>/<svc>.jfr
         --idle-seconds the window in which idle CPU per second is measured
-        --label        names the output: bench/target/gateway-e2e-bench[-<label>].json
+        --label        names the output: bench/target/gateway-e2e-bench[-<label>]-<mode>.json and
+                       bench/target/e2e-goal-table[-<label>].json
       environment: MAESTRO_BENCH_PG_URL (its Maestro schemas are dropped first), MAESTRO_BENCH_REDIS_URL,
       MAESTRO_BENCH_CLUSTER_PORT (default 28701), MAESTRO_JAVA_OPTS (as for deploy/maestro); the services
       get deploy/jvm-flags like the launcher.""";
@@ -50,7 +58,16 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
 
   /** The same settings with {@code n} chunks per reply (the turn-cost phase uses 1). */
   E2eSettings withChunks(int n) {
-    return new E2eSettings(levels, n, intervalMs, warmup, rounds, jars, jfr, idleSeconds, label);
+    return new E2eSettings(levels, n, intervalMs, warmup, rounds, jars, jfr, idleSeconds, label, modes);
+  }
+
+  E2eSettings withLabel(String l) {
+    return new E2eSettings(levels, chunks, intervalMs, warmup, rounds, jars, jfr, idleSeconds, l, modes);
+  }
+
+  /** The JSON and JFR name of one mode's run. */
+  String labelOf(String mode) {
+    return label.isEmpty() ? mode : label + "-" + mode;
   }
 
   static E2eSettings parse(String[] args) {
@@ -63,6 +80,7 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
     boolean jfr = false;
     int idle = 5;
     String label = "";
+    List<String> modes = MODES;
     for (String a : args) {
       if (a.equals("--help") || a.equals("-h")) throw new HelpRequested();
       if (a.equals("--quick")) {
@@ -89,10 +107,17 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
         case "jars" -> jars = kv[1];
         case "idle-seconds" -> idle = Integer.parseInt(kv[1]);
         case "label" -> label = kv[1].replaceAll("[^A-Za-z0-9_.-]", "");
+        case "modes" -> {
+          modes = Arrays.stream(kv[1].split(",")).map(String::trim).filter(m -> !m.isEmpty()).distinct().toList();
+          for (String m : modes) {
+            if (!MODES.contains(m)) throw new IllegalArgumentException("--modes: five or single, got " + m + "\n" + USAGE);
+          }
+          if (modes.isEmpty()) throw new IllegalArgumentException("--modes: five or single\n" + USAGE);
+        }
         default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
       }
     }
     if (chunks < 2) throw new IllegalArgumentException("--chunks must be 2 or more (turn cost is measured with 1)\n" + USAGE);
-    return new E2eSettings(levels, chunks, interval, warmup, rounds, jars, jfr, idle, label);
+    return new E2eSettings(levels, chunks, interval, warmup, rounds, jars, jfr, idle, label, modes);
   }
 }

@@ -17,7 +17,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * End-to-end streaming overhead of the whole system. Starts the five service fat jars as separate
+ * End-to-end streaming overhead of the whole system, in each mode of {@code --modes} (five processes as
+ * {@code up}, one JVM as {@code up --single}), ending with issue 14's goal table ({@link GoalTable}) next to
+ * a bare relay hop's floor ({@link BareRelay}). Starts the five service fat jars as separate
  * processes exactly as {@code deploy/maestro} does ({@link ServiceLauncher}: the flags of {@code deploy/jvm-flags}), clustered on a random cluster
  * name, with real PostgreSQL and Redis; this JVM runs the testkit {@link FakeUpstream} (OpenAI Chat
  * Completions, paced, every text chunk stamped at write time with epoch microseconds) and the
@@ -65,17 +67,47 @@ public final class GatewayEndToEndBench {
     String pgUrl = env("MAESTRO_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/maestro_bench");
     String redisUrl = env("MAESTRO_BENCH_REDIS_URL", "redis://127.0.0.1:6379/10");
 
-    // the fake upstream on its own Vert.x (one event loop), the clients on another
+    // the fake upstream on its own Vert.x (one event loop), the floor relay on another, the clients on a third
     Vertx upstreamVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    Vertx relayVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     Vertx vertx = Vertx.vertx();
     FakeUpstream fake = FakeUpstream.start(upstreamVertx, 0).await(20, TimeUnit.SECONDS).recording(false);
-    SystemFixture.freshDatabase(vertx, pgUrl);
+    int relayPort = BareRelay.start(relayVertx, fake.port(), Math.max(s.maxLevel(), s.warmup())).await(20, TimeUnit.SECONDS).actualPort();
+    List<GoalTable.ModeRun> runs = new ArrayList<>();
+    int exit = 0;
+    try {
+      for (String mode : s.modes()) {
+        GoalTable.ModeRun run = runMode(mode, s, root, jarsRoot, pgUrl, redisUrl, vertx, fake, relayPort);
+        if (run == null) {
+          exit = 1;
+          break;
+        }
+        runs.add(run);
+      }
+      if (!runs.isEmpty()) GoalTable.print(root, s, runs);
+    } finally {
+      vertx.close().await(20, TimeUnit.SECONDS);
+      relayVertx.close().await(20, TimeUnit.SECONDS);
+      upstreamVertx.close().await(20, TimeUnit.SECONDS);
+    }
+    System.exit(exit);
+  }
 
+  /**
+   * One mode's whole run: a fresh database and system (five processes, or one for {@code single}),
+   * warm-up, the levels, its own table and JSON; answers null when it failed (after stopping the system).
+   */
+  static GoalTable.ModeRun runMode(String mode, E2eSettings all, Path root, Path jarsRoot, String pgUrl, String redisUrl, Vertx vertx,
+                                   FakeUpstream fake, int relayPort) throws Exception {
+    E2eSettings s = all.withLabel(all.labelOf(mode));
+    System.out.printf("%n===== mode %s: %s =====%n", mode, "single".equals(mode) ? "the five services in one JVM (up --single)"
+        : "five service processes (up)");
+    SystemFixture.freshDatabase(vertx, pgUrl);
     Path data = Files.createTempDirectory("maestro-e2e-bench-");
     int httpPort = freePort();
     ServiceLauncher services = new ServiceLauncher(root, data).jarsFrom(jarsRoot);
     if (s.jfr()) {
-      Path jfrDir = root.resolve("bench/target/jfr/" + (s.label().isEmpty() ? "run" : s.label()));
+      Path jfrDir = root.resolve("bench/target/jfr/" + s.label());
       Files.createDirectories(jfrDir);
       System.out.println("JFR recordings (written when the services stop): " + jfrDir);
       services.extraJvmOptions(svc -> List.of("-XX:StartFlightRecording=filename=" + jfrDir.resolve(svc + ".jfr")
@@ -85,14 +117,14 @@ public final class GatewayEndToEndBench {
     Runtime.getRuntime().addShutdownHook(stopper);
     ProcessSampler rss = new ProcessSampler();
     List<E2eReport.Level> results = new ArrayList<>();
-    int exit = 0;
     try {
       System.out.println("services (jars of " + jarsRoot + "): logs in " + data);
       long t = System.currentTimeMillis();
       Map<String, String> env = SystemFixture.serviceEnv(pgUrl, redisUrl, httpPort, data, s.maxLevel(), ServiceLauncher.SERVICES.size());
       env.put("MAESTRO_ALLOWED_PRIVATE_HOSTS", "127.0.0.1:" + fake.port());   // the fake upstream is on loopback
       env.put("MAESTRO_SESSION_MAX_TURNS_PER_USER", String.valueOf(Math.max(s.maxLevel(), s.warmup()) + 16)); // one bench user
-      services.startAll(env);
+      if ("single".equals(mode)) services.startSingle(env);
+      else services.startAll(env);
       services.processes().forEach((svc, p) -> rss.watch(svc, p.pid()));
       rss.watch("bench+fake", ProcessHandle.current().pid());
       WebClient http = WebClient.wrap(vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(32)));
@@ -105,6 +137,8 @@ public final class GatewayEndToEndBench {
       List<String> sessions = SystemFixture.createSessions(http, httpPort, token, credentialId, sessionCount);
       HttpClient direct = vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true)
           .setDefaultHost("127.0.0.1").setDefaultPort(fake.port()), new PoolOptions().setHttp1MaxSize(sessionCount + 16));
+      HttpClient relay = vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true)
+          .setDefaultHost("127.0.0.1").setDefaultPort(relayPort), new PoolOptions().setHttp1MaxSize(sessionCount + 16));
       HttpClient door = vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true)
           .setDefaultHost("127.0.0.1").setDefaultPort(httpPort), new PoolOptions().setHttp1MaxSize(sessionCount + 16));
       rss.start();
@@ -112,6 +146,7 @@ public final class GatewayEndToEndBench {
       // every session a level uses has had a turn (activated, owner known, JIT warmed on its path)
       System.out.printf("warming all %d sessions (one turn each) ...%n", sessionCount);
       StreamPaths.baseline(direct, fake, s, new Phase("warm-baseline", sessionCount));
+      StreamPaths.relay(relay, fake, s, new Phase("warm-relay", sessionCount));
       StreamPaths.system(vertx, fake, s, new Phase("warm-sessions", sessionCount), httpPort, token, sessions);
       if (s.warmup() > 0) {
         System.out.printf("warm-up: %d streams on each path, twice ...%n", s.warmup());
@@ -133,11 +168,12 @@ public final class GatewayEndToEndBench {
 
       for (int n : s.levels()) {
         Phase b = new Phase("baseline@" + n, n);
+        Phase floor = new Phase("relay@" + n, n);
         Phase sys = new Phase("system@" + n, n);
         Phase openAi = new Phase("openai@" + n, n);
         Phase turns = new Phase("turns@" + n, n);
         int rounds = s.roundsAt(n);
-        System.out.printf("level %d: %d round(s) of baseline, system, then one-chunk turns ...%n", n, rounds);
+        System.out.printf("level %d: %d round(s) of baseline, relay floor, system, then one-chunk turns ...%n", n, rounds);
         for (int r = 0; r < rounds; r++) {
           rss.snapshotAndReset();
           Map<String, Long> cpu0 = rss.cpuMs();
@@ -145,6 +181,9 @@ public final class GatewayEndToEndBench {
           b.cpu(cpu0, rss.cpuMs());
           b.peak(rss.snapshotAndReset());
           Thread.sleep(300);
+          StreamPaths.relay(relay, fake, s, floor);
+          Thread.sleep(300);
+          rss.snapshotAndReset();
           cpu0 = rss.cpuMs();
           StreamPaths.system(vertx, fake, s, sys, httpPort, token, sessions);
           sys.cpu(cpu0, rss.cpuMs());
@@ -162,20 +201,22 @@ public final class GatewayEndToEndBench {
           openAi.peak(rss.snapshotAndReset());
           Thread.sleep(300);
         }
-        results.add(new E2eReport.Level(n, b, sys, turns, openAi));
-        System.out.printf("level %d: chunk p50 baseline %d µs, system %d µs (%d/%d chunks, %d errors)%n", n,
-            b.chunk.getValueAtPercentile(50), sys.chunk.getValueAtPercentile(50), sys.chunks, (long) n * s.chunks() * rounds,
-            sys.errors.get() + b.errors.get() + turns.errors.get());
+        results.add(new E2eReport.Level(n, b, sys, turns, openAi, floor));
+        System.out.printf("level %d: chunk p50 baseline %d µs, relay %d µs, system %d µs (%d/%d chunks, %d errors)%n", n,
+            b.chunk.getValueAtPercentile(50), floor.chunk.getValueAtPercentile(50), sys.chunk.getValueAtPercentile(50), sys.chunks,
+            (long) n * s.chunks() * rounds, sys.errors.get() + b.errors.get() + turns.errors.get());
         Thread.sleep(1000);
       }
       direct.close();
+      relay.close();
       door.close();
       E2eReport.write(root, s, results, idleRss, idleCpu, upMs, jarsRoot.toString(),
-          services.flags().javaOpts(System.getenv("MAESTRO_JAVA_OPTS")));
+          services.flags().javaOpts("single".equals(mode) ? "single" : "session", System.getenv("MAESTRO_JAVA_OPTS")));
+      return new GoalTable.ModeRun(mode, results, idleRss, idleCpu, upMs);
     } catch (Throwable e) {
       e.printStackTrace();
       System.err.println("service logs: " + data);
-      exit = 1;
+      return null;
     } finally {
       rss.stop();
       services.stopAll();
@@ -184,10 +225,7 @@ public final class GatewayEndToEndBench {
       } catch (IllegalStateException ignored) {
         // already shutting down
       }
-      vertx.close().await(20, TimeUnit.SECONDS);
-      upstreamVertx.close().await(20, TimeUnit.SECONDS);
     }
-    System.exit(exit);
   }
 
   static String env(String name, String def) {

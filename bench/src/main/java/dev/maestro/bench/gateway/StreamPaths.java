@@ -37,6 +37,11 @@ final class StreamPaths {
     return chatCompletions(client, fake, s, ph, "/v1/chat/completions", "sk-bench", SystemFixture.MODEL);
   }
 
+  /** The floor: N clients read the same stream through one bare Vert.x relay hop ({@link BareRelay}). */
+  static Phase relay(HttpClient relay, FakeUpstream fake, E2eSettings s, Phase ph) throws Exception {
+    return chatCompletions(relay, fake, s, ph, "/v1/chat/completions", "sk-bench", SystemFixture.MODEL);
+  }
+
   /**
    * N clients stream {@code POST /v1/chat/completions} from the gateway's OpenAI-compatible door (issue 17)
    * with the Maestro token; the call goes gateway → session → provider → fake upstream and back as chunks.

@@ -41,7 +41,7 @@ public final class JvmFlags {
       if (!m.matches()) throw new IllegalStateException(file + ":" + (i + 1) + ": expected NAME=\"value\", got " + line);
       values.put(m.group(1), m.group(2));
     }
-    for (String required : List.of("JAVA_OPTS_DEFAULT", "HZ_FLAGS")) {
+    for (String required : List.of("JAVA_OPTS_DEFAULT", "JAVA_OPTS_HOT", "JAVA_OPTS_SINGLE", "HZ_FLAGS")) {
       if (!values.containsKey(required)) throw new IllegalStateException(file + " does not set " + required);
     }
     return new JvmFlags(values);
@@ -52,16 +52,49 @@ public final class JvmFlags {
     return maestroJavaOpts == null || maestroJavaOpts.isBlank() ? values.get("JAVA_OPTS_DEFAULT") : maestroJavaOpts.strip();
   }
 
-  /** {@code java <opts> <HZ_FLAGS> -jar <jar>}, word-split as the launcher's unquoted expansion does. */
+  /**
+   * As the launcher's {@code java_opts <process>}: {@code JAVA_OPTS_HOT} for gateway, session and provider
+   * (the chunk path), {@code JAVA_OPTS_SINGLE} for {@code single}, else {@code JAVA_OPTS_DEFAULT};
+   * {@code MAESTRO_JAVA_OPTS} replaces each.
+   */
+  public String javaOpts(String process, String maestroJavaOpts) {
+    if (maestroJavaOpts != null && !maestroJavaOpts.isBlank()) return maestroJavaOpts.strip();
+    return switch (process) {
+      case "gateway", "session", "provider" -> values.get("JAVA_OPTS_HOT");
+      case "single" -> values.get("JAVA_OPTS_SINGLE");
+      default -> values.get("JAVA_OPTS_DEFAULT");
+    };
+  }
+
+  /** {@code java <opts> <HZ_FLAGS> -jar <jar>} with the default flags (auth, tool). */
   public List<String> command(String maestroJavaOpts, Path jar) {
+    return command("auth", maestroJavaOpts, jar);
+  }
+
+  /** {@code java <opts of process> <HZ_FLAGS> -jar <jar>}, word-split as the launcher's unquoted expansion does. */
+  public List<String> command(String process, String maestroJavaOpts, Path jar) {
     List<String> cmd = new ArrayList<>();
     cmd.add("java");
-    cmd.addAll(words(javaOpts(maestroJavaOpts)));
+    cmd.addAll(words(javaOpts(process, maestroJavaOpts)));
     cmd.addAll(words(values.get("HZ_FLAGS")));
     cmd.add("-jar");
     cmd.add(jar.toString());
     return cmd;
   }
+
+  /** The launcher's {@code start_single}: {@code java <single opts> <HZ_FLAGS> -cp <jars> SingleProcessMain}. */
+  public List<String> singleCommand(String maestroJavaOpts, List<Path> jars) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add("java");
+    cmd.addAll(words(javaOpts("single", maestroJavaOpts)));
+    cmd.addAll(words(values.get("HZ_FLAGS")));
+    cmd.add("-cp");
+    cmd.add(String.join(":", jars.stream().map(Path::toString).toList()));
+    cmd.add(SINGLE_MAIN);
+    return cmd;
+  }
+
+  public static final String SINGLE_MAIN = "dev.maestro.platform.SingleProcessMain";
 
   private static List<String> words(String s) {
     return s.isBlank() ? List.of() : List.of(s.strip().split("\\s+"));

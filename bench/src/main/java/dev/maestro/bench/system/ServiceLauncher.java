@@ -59,15 +59,27 @@ public final class ServiceLauncher {
   /** Starts every service with only {@code env} as its MAESTRO_* environment (the caller's are dropped). */
   public void startAll(Map<String, String> env) throws Exception {
     for (String svc : SERVICES) {
-      List<String> cmd = new ArrayList<>(flags.command(System.getenv("MAESTRO_JAVA_OPTS"),
-          serviceJar(jarsRoot == null ? root : jarsRoot, svc)));
-      cmd.addAll(1, extraJvmOptions.apply(svc));
-      ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile());
-      pb.environment().keySet().removeIf(k -> k.startsWith("MAESTRO_"));
-      pb.environment().putAll(env);
-      pb.redirectErrorStream(true).redirectOutput(log(svc).toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-      processes.put(svc, pb.start());
+      start(svc, flags.command(svc, System.getenv("MAESTRO_JAVA_OPTS"), serviceJar(jarsRoot == null ? root : jarsRoot, svc)), env);
     }
+  }
+
+  /**
+   * As {@code up --single}: one process "single" running every service's verticle, the five jars on its
+   * class path, the single-process flags.
+   */
+  public void startSingle(Map<String, String> env) throws Exception {
+    List<Path> jars = SERVICES.stream().map(svc -> serviceJar(jarsRoot == null ? root : jarsRoot, svc)).toList();
+    start("single", flags.singleCommand(System.getenv("MAESTRO_JAVA_OPTS"), jars), env);
+  }
+
+  private void start(String name, List<String> command, Map<String, String> env) throws Exception {
+    List<String> cmd = new ArrayList<>(command);
+    cmd.addAll(1, extraJvmOptions.apply(name));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile());
+    pb.environment().keySet().removeIf(k -> k.startsWith("MAESTRO_"));
+    pb.environment().putAll(env);
+    pb.redirectErrorStream(true).redirectOutput(log(name).toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    processes.put(name, pb.start());
   }
 
   public Path log(String svc) {
@@ -81,7 +93,7 @@ public final class ServiceLauncher {
     while (System.currentTimeMillis() < deadline) {
       for (Map.Entry<String, Process> e : processes.entrySet()) {
         if (!e.getValue().isAlive()) {
-          throw new IllegalStateException(e.getKey() + "-service exited during start-up (exit " + e.getValue().exitValue()
+          throw new IllegalStateException(e.getKey() + " exited during start-up (exit " + e.getValue().exitValue()
               + "); log: " + log(e.getKey()) + "\n" + tail(log(e.getKey())));
         }
       }

@@ -13,6 +13,10 @@ class E2eSettingsTest {
     assertThat(d.roundsAt(1)).isEqualTo(20);
     assertThat(d.roundsAt(100)).isEqualTo(2);
     assertThat(d.roundsAt(1000)).isEqualTo(1);
+    assertThat(d.modes()).containsExactly("five", "single");
+    assertThat(d.labelOf("single")).isEqualTo("single");
+    assertThat(E2eSettings.parse(new String[] {"--modes=single", "--label=x"}).modes()).containsExactly("single");
+    assertThat(E2eSettings.parse(new String[] {"--modes=single", "--label=x"}).labelOf("single")).isEqualTo("x-single");
     E2eSettings s = E2eSettings.parse(new String[] {"--levels=1, 3", "--chunks=5", "--interval-ms=7", "--warmup=0", "--rounds=2"});
     assertThat(s.levels()).containsExactly(1, 3);
     assertThat(s.maxLevel()).isEqualTo(3);
@@ -41,5 +45,6 @@ class E2eSettingsTest {
     assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--nope=1"})).isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("unknown option --nope=1").hasMessageContaining("usage:");
     assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--levels"})).hasMessageStartingWith("expected --name=value");
+    assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--modes=three"})).hasMessageStartingWith("--modes: five or single");
   }
 }

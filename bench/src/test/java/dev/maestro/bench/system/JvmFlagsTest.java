@@ -17,7 +17,11 @@ class JvmFlagsTest {
 
   /** What deploy/maestro's start_service runs: java ${MAESTRO_JAVA_OPTS:-$JAVA_OPTS_DEFAULT} $HZ_FLAGS -jar JAR. */
   static List<String> launcherCommand(String javaOpts) throws Exception {
-    String script = ". \"$1/deploy/jvm-flags\"; for w in java ${MAESTRO_JAVA_OPTS:-$JAVA_OPTS_DEFAULT} $HZ_FLAGS -jar x.jar; do echo \"$w\"; done";
+    return launcherCommand(javaOpts, "JAVA_OPTS_DEFAULT");
+  }
+
+  static List<String> launcherCommand(String javaOpts, String variable) throws Exception {
+    String script = ". \"$1/deploy/jvm-flags\"; for w in java ${MAESTRO_JAVA_OPTS:-$" + variable + "} $HZ_FLAGS -jar x.jar; do echo \"$w\"; done";
     ProcessBuilder pb = new ProcessBuilder("bash", "-c", script, "bash", ROOT.toString());
     pb.environment().remove("MAESTRO_JAVA_OPTS");
     if (javaOpts != null) pb.environment().put("MAESTRO_JAVA_OPTS", javaOpts);
@@ -35,6 +39,22 @@ class JvmFlagsTest {
         .contains("-XX:+UseSerialGC", "--add-opens", "java.base/java.lang=ALL-UNNAMED");
     assertThat(flags.command("-Xmx1g  -XX:+UseG1GC", Path.of("x.jar"))).isEqualTo(launcherCommand("-Xmx1g  -XX:+UseG1GC"))
         .doesNotContain("-XX:+UseSerialGC");
+    assertThat(flags.command("session", null, Path.of("x.jar"))).isEqualTo(launcherCommand(null, "JAVA_OPTS_HOT"));
+    assertThat(flags.command("tool", null, Path.of("x.jar"))).isEqualTo(launcherCommand(null, "JAVA_OPTS_DEFAULT"));
+    List<String> single = flags.singleCommand(null, List.of(Path.of("a.jar"), Path.of("b.jar")));
+    List<String> expected = new ArrayList<>(launcherCommand(null, "JAVA_OPTS_SINGLE"));
+    expected.subList(expected.size() - 2, expected.size()).clear();
+    expected.addAll(List.of("-cp", "a.jar:b.jar", JvmFlags.SINGLE_MAIN));
+    assertThat(single).isEqualTo(expected);
+  }
+
+  @Test
+  void theLauncherPicksTheSameFlagsPerProcess() throws Exception {
+    String launcher = Files.readString(ROOT.resolve("deploy/maestro"));
+    assertThat(launcher).contains("gateway|session|provider) echo \"${MAESTRO_JAVA_OPTS:-$JAVA_OPTS_HOT}\"")
+        .contains("single) echo \"${MAESTRO_JAVA_OPTS:-$JAVA_OPTS_SINGLE}\"")
+        .contains("*) echo \"${MAESTRO_JAVA_OPTS:-$JAVA_OPTS_DEFAULT}\"")
+        .contains(JvmFlags.SINGLE_MAIN);
   }
 
   @Test
@@ -47,11 +67,12 @@ class JvmFlagsTest {
   void anythingAShellWouldExpandIsRefusedRatherThanReadDifferently(@TempDir Path root) throws Exception {
     Files.createDirectories(root.resolve("deploy"));
     for (String line : List.of("HZ_FLAGS=\"$(id)\"", "HZ_FLAGS=\"${X}\"", "HZ_FLAGS=`id`", "export HZ_FLAGS=\"a\"", "HZ_FLAGS=a b")) {
-      Files.writeString(root.resolve("deploy/jvm-flags"), "# flags\nJAVA_OPTS_DEFAULT=\"-Xmx1m\"\n" + line + "\n");
+      Files.writeString(root.resolve("deploy/jvm-flags"), "# flags\nJAVA_OPTS_DEFAULT=\"-Xmx1m\"\n" + line + "\n"
+          + "JAVA_OPTS_HOT=\"-Xmx1m\"\nJAVA_OPTS_SINGLE=\"-Xmx1m\"\n");
       assertThatThrownBy(() -> JvmFlags.read(root)).as(line).isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("jvm-flags:3");
     }
-    Files.writeString(root.resolve("deploy/jvm-flags"), "JAVA_OPTS_DEFAULT=\"-Xmx1m\"\n");
+    Files.writeString(root.resolve("deploy/jvm-flags"), "JAVA_OPTS_DEFAULT=\"-Xmx1m\"\nJAVA_OPTS_HOT=\"-Xmx1m\"\nJAVA_OPTS_SINGLE=\"-Xmx1m\"\n");
     assertThatThrownBy(() -> JvmFlags.read(root)).hasMessageContaining("does not set HZ_FLAGS");
   }
 }

@@ -1,0 +1,97 @@
+package dev.maestro.bench.gateway;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.HdrHistogram.Histogram;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Issue 14's goal table: per level, the goal, then each mode's measured row (five processes as
+ * {@code up}, one as {@code up --single}) and the floor of that run (a bare Vert.x relay hop, {@link BareRelay}).
+ * Added latency = each chunk's latency − the direct baseline's median (µs); CPU = the services' processes.
+ */
+final class GoalTable {
+  /** One mode's run: its levels, idle figures and start time. */
+  record ModeRun(String mode, List<E2eReport.Level> levels, Map<String, Long> idleRss, Map<String, Double> idleCpu, long upMs) {}
+
+  /** Issue 14's goals (µs) by level; chunk p50, chunk p99, TTFT p50 (-1: none set). */
+  static long[] goal(int streams) {
+    return switch (streams) {
+      case 1 -> new long[] {300, 1_000, 1_000};
+      case 100 -> new long[] {500, 2_000, 5_000};
+      case 1000 -> new long[] {1_000, 10_000, -1};
+      default -> new long[] {-1, -1, -1};
+    };
+  }
+
+  static final long GOAL_CPU_PER_CHUNK_MICROS = 25;
+  static final long GOAL_CPU_PER_TURN_MICROS = 1_000;
+  static final double GOAL_IDLE_CPU_MS_PER_SECOND = 10;
+
+  private GoalTable() {}
+
+  static void print(Path root, E2eSettings s, List<ModeRun> runs) throws Exception {
+    System.out.printf("%n=== Goal table (issue 14): %d chunks per stream, one every %d ms; µs unless said; added = chunk latency"
+        + " − direct baseline median;%n    CPU = sum over the service processes (/proc, 10 ms ticks) per relayed chunk and per"
+        + " one-chunk turn; RSS = services' peak in the phase.%n    floor = a bare Vert.x relay hop (HTTP → HTTP, no parsing) in"
+        + " the same run. The machine is shared: read the figures as noisy upper bounds.%n%n", s.chunks(), s.intervalMs());
+    String head = "%-7s %-14s %10s %10s %10s %10s %10s %9s %12s%n";
+    System.out.printf(head, "streams", "row", "added p50", "added p99", "+TTFT p50", "CPU/chunk", "CPU/turn", "RSS MiB", "delivered");
+    JsonArray rows = new JsonArray();
+    for (int n : s.levels()) {
+      long[] g = goal(n);
+      System.out.printf(head, n, "goal", dash(g[0]), dash(g[1]), dash(g[2]), GOAL_CPU_PER_CHUNK_MICROS, GOAL_CPU_PER_TURN_MICROS, "", "all");
+      rows.add(new JsonObject().put("streams", n).put("row", "goal").put("addedChunkP50", g[0]).put("addedChunkP99", g[1])
+          .put("addedTtftP50", g[2]).put("cpuPerChunkMicros", GOAL_CPU_PER_CHUNK_MICROS).put("cpuPerTurnMicros", GOAL_CPU_PER_TURN_MICROS));
+      for (ModeRun run : runs) {
+        E2eReport.Level l = run.levels().stream().filter(x -> x.streams() == n).findFirst().orElse(null);
+        if (l == null) continue;
+        Histogram added = l.system().addedOver(l.baseline());
+        long t50 = l.system().ttft.getValueAtPercentile(50) - l.baseline().ttft.getValueAtPercentile(50);
+        long rss = l.system().peakRssKb.entrySet().stream().filter(e -> !e.getKey().startsWith("bench"))
+            .mapToLong(Map.Entry::getValue).sum() / 1024;
+        String delivered = l.system().chunks + "/" + (long) n * s.chunks() * l.system().rounds;
+        System.out.printf(head, "", run.mode(), added.getValueAtPercentile(50), added.getValueAtPercentile(99), t50,
+            Math.round(l.cpuPerChunkMicros(s.chunks())), Math.round(l.cpuPerTurnMicros()), rss, delivered);
+        rows.add(new JsonObject().put("streams", n).put("row", run.mode())
+            .put("addedChunkP50", added.getValueAtPercentile(50)).put("addedChunkP99", added.getValueAtPercentile(99))
+            .put("addedTtftP50", t50).put("cpuPerChunkMicros", Math.round(l.cpuPerChunkMicros(s.chunks())))
+            .put("cpuPerTurnMicros", Math.round(l.cpuPerTurnMicros())).put("peakRssMiB", rss)
+            .put("chunksDelivered", l.system().chunks).put("chunksExpected", (long) n * s.chunks() * l.system().rounds)
+            .put("errors", l.system().errors.get()));
+        if (l.relay() != null) {
+          Histogram floor = l.relay().addedOver(l.baseline());
+          long f50 = l.relay().ttft.getValueAtPercentile(50) - l.baseline().ttft.getValueAtPercentile(50);
+          System.out.printf(head, "", "floor(" + run.mode() + ")", floor.getValueAtPercentile(50), floor.getValueAtPercentile(99), f50,
+              "", "", "", l.relay().chunks + "/" + (long) n * s.chunks() * l.relay().rounds);
+          rows.add(new JsonObject().put("streams", n).put("row", "floor-" + run.mode())
+              .put("addedChunkP50", floor.getValueAtPercentile(50)).put("addedChunkP99", floor.getValueAtPercentile(99))
+              .put("addedTtftP50", f50));
+        }
+      }
+    }
+    System.out.printf("%n%-8s %12s %14s %10s%n", "mode", "UP in ms", "idle CPU ms/s", "idle RSS");
+    System.out.printf("%-8s %12s %14s %10s%n", "goal", "", dash(Math.round(GOAL_IDLE_CPU_MS_PER_SECOND)), "");
+    JsonArray modes = new JsonArray();
+    for (ModeRun run : runs) {
+      double idle = run.idleCpu().entrySet().stream().filter(e -> !e.getKey().startsWith("bench")).mapToDouble(Map.Entry::getValue).sum();
+      long rss = run.idleRss().entrySet().stream().filter(e -> !e.getKey().startsWith("bench")).mapToLong(Map.Entry::getValue).sum() / 1024;
+      System.out.printf("%-8s %12d %14.1f %7d MiB%n", run.mode(), run.upMs(), idle, rss);
+      modes.add(new JsonObject().put("mode", run.mode()).put("upMillis", run.upMs()).put("idleCpuMsPerSecond", idle).put("idleRssMiB", rss));
+    }
+    Path out = root.resolve("bench/target/e2e-goal-table" + (s.label().isEmpty() ? "" : "-" + s.label()) + ".json");
+    Files.createDirectories(out.getParent());
+    Files.writeString(out, new JsonObject().put("benchmark", "e2e-goal-table").put("chunksPerStream", s.chunks())
+        .put("intervalMs", s.intervalMs()).put("cpus", Runtime.getRuntime().availableProcessors())
+        .put("rows", rows).put("modes", modes).encodePrettily());
+    System.out.println("\nGoal table JSON written to " + out);
+  }
+
+  private static String dash(long v) {
+    return v < 0 ? "—" : String.valueOf(v);
+  }
+}
