@@ -34,6 +34,12 @@ final class LiveHistory {
     nextOrdinal--;
   }
 
+  /** Forgets every message from ordinal on and hands that ordinal out next (a turn start whose commit failed). */
+  void rollbackTo(int ordinal) {
+    messages.removeIf(m -> m.getInteger("ordinal", -1) >= ordinal);
+    nextOrdinal = ordinal;
+  }
+
   void add(JsonObject message) {
     messages.add(message);
   }
