@@ -42,6 +42,8 @@ final class TurnLoop {
   /** Budgets and fallback models around each provider request. */
   private final RequestGuard guard;
   private final ProjectRules projectRules;
+  /** Issue 14: the tool list kept between turns until tool-service announces a change. */
+  private final ToolListCache toolLists;
   private Turn turn;
   private final Subagents subagents;
   /** Issue 16: plan mode and approvals, steered messages before each round, the queue after each turn. */
@@ -98,6 +100,7 @@ final class TurnLoop {
     this.guard = new RequestGuard(live.sessionId, streams, new BudgetLedger(store.pool(), java.time.Clock.systemUTC()), models,
         credentials, this::publish);
     this.metrics = SessionMetrics.of(vertx);
+    this.toolLists = new ToolListCache(tools, live.sessionId, ToolListCache.generation(vertx));
     this.projectRules = new ProjectRules(dev.maestro.contracts.project.ProjectService.createProxy(vertx), live, this::publish);
   }
 
@@ -288,7 +291,7 @@ final class TurnLoop {
     if (names != null && names.isEmpty()) return Future.succeededFuture(List.of());
     List<String> list = new ArrayList<>();
     if (names != null) names.forEach(n -> list.add(String.valueOf(n)));
-    return tools.toolsForSession(live.sessionId, list).recover(err -> {
+    return toolLists.tools(list).recover(err -> {
       // the conversation goes on without tools rather than failing while tool-service is away
       LOG.warn("session {}: tool-service unavailable, turn runs without tools: {}", live.sessionId, err.getMessage());
       return Future.succeededFuture(List.of());
@@ -300,7 +303,7 @@ final class TurnLoop {
     List<String> mcpTools = offered.stream().filter(x -> x.getString("source", "").startsWith("mcp:"))
         .map(x -> x.getString("name")).toList();
     if (mcpTools.isEmpty()) return Future.succeededFuture(offered);
-    return tools.mcpInstructions(mcpTools).otherwise(List.of()).map(list -> {
+    return toolLists.instructions(mcpTools).otherwise(List.of()).map(list -> {
       live.session.put(ChatRequests.MCP_INSTRUCTIONS, new JsonArray(new ArrayList<>(list)));
       return offered;
     });
