@@ -106,6 +106,12 @@ public class SessionServiceImpl implements SessionService {
   }
 
   @Override
+  public Future<Void> checkAccess(String userId, String sessionId) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
+    return store.owned(userId, sessionId);
+  }
+
+  @Override
   public Future<JsonObject> update(String userId, String sessionId, JsonObject patch) {
     if (blank(userId)) return Fail.invalid("userId", "is required");
     if (patch == null) patch = new JsonObject();

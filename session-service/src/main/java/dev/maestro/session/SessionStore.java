@@ -68,6 +68,14 @@ public class SessionStore {
         .compose(rows -> firstOrNotFound(rows, "session " + sessionId, SessionStore::sessionJson));
   }
 
+  /** Succeeds when the session belongs to userId, else NOT_FOUND: one index lookup, no columns. */
+  public Future<Void> owned(String userId, String sessionId) {
+    UUID id = Fail.uuidOrNull(sessionId);
+    if (id == null) return Fail.notFound("session " + sessionId);
+    return pool.preparedQuery("SELECT 1 FROM session WHERE id = $1 AND user_id = $2").execute(Tuple.of(id, userId))
+        .compose(rows -> rows.size() == 0 ? Fail.notFound("session " + sessionId) : Future.succeededFuture());
+  }
+
   public Future<JsonObject> list(String userId, String q, int limit, String cursor) {
     List<Object> params = new ArrayList<>();
     params.add(userId);
