@@ -124,6 +124,8 @@ final class MessageQueue {
         return Future.succeededFuture();
       }
       String id = row.getString("id");
+      // the owner let go while the claim ran: the message waits for the next owner
+      if (stopped) return store.unclaim(id);
       return turns.send(row.getString("text"), id)
           .compose(started -> {
             // clients that were not there when it was queued learn its text here (after turn_started)

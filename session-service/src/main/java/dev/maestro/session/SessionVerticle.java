@@ -217,6 +217,8 @@ public class SessionVerticle extends VerticleBase {
           .put("owner", ownerId).put("heldEvents", live.events.heldCount()));
     }
     if (cmd instanceof LiveCommand.Evict) {
+      // nothing queued starts while it goes (a turn start now sends its request before the rows are checked)
+      if (runtime != null) runtime.stop();
       return turns.cancel().map(v -> {
         onIdle.run();
         return new JsonObject();
