@@ -33,6 +33,13 @@ public final class Addresses {
    * already invalidated when this goes out: a list or read after it sees the change).
    */
   public static final String MCP_CATALOG = "maestro.tool.mcp-catalog";
+  /**
+   * Published by tool-service after the offered tools changed (a tool enabled, disabled or its policy
+   * changed; an MCP server's tool list changed, or the server was added, renamed, disabled or removed):
+   * {@code {reason, source?, tool?}}. Live sessions drop their cached tool list and ask again at their
+   * next turn.
+   */
+  public static final String TOOLS_CHANGED = "maestro.tool.tools-changed";
 
   /**
    * Published by a gateway instance when open sockets must close at once: {@code {tokenId}} (token

@@ -283,6 +283,7 @@ class FrontDoorAuthorizationTest {
     t.add(new Row("POST /api/v1/sessions/import", c -> api(P, "/api/v1/sessions/import", new JsonObject().put("title", "i")),
         201, 201, 401, 401));
     t.add(new Row("GET /api/v1/sessions/:id/events", c -> get("/api/v1/sessions/" + sess(c) + "/events"), 200, 200, 401, 401));
+    t.add(new Row("GET /api/v1/sessions/:id/access", c -> get("/api/v1/sessions/" + sess(c) + "/access"), 204, 204, 401, 401));
     t.add(new Row("GET /api/v1/templates", c -> get("/api/v1/templates"), 200, 200, 401, 401));
     JsonObject template = new JsonObject().put("name", "t").put("provider", "openai").put("model", "m");
     t.add(new Row("POST /api/v1/templates", c -> api(P, "/api/v1/templates", template), 201, 201, 401, 401));

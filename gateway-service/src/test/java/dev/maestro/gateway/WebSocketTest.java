@@ -148,6 +148,20 @@ class WebSocketTest {
     assertThat(ws.closeCode).isNull();
   }
 
+  /** Issue 14: subscribe checks access with checkAccess, not by loading the session with its whole history. */
+  @Test
+  void subscribeChecksAccessWithoutLoadingTheHistory() throws Exception {
+    String session = fx.newSession(a());
+    Ws ws = fx.ws(a());
+    int before = fx.sessions.historyLoads.get();
+    ws.send(new JsonObject().put("type", "subscribe").put("sessionId", session));
+    assertThat(ws.next("ack").getString("action")).isEqualTo("subscribe");
+    Ws other = fx.ws(bob.getString("token"));
+    other.send(new JsonObject().put("type", "subscribe").put("sessionId", session));
+    assertThat(other.next("error").getString("code")).isEqualTo("not_found");
+    assertThat(fx.sessions.historyLoads.get()).isEqualTo(before);
+  }
+
   @Test
   void anotherUsersSessionIsNotFoundOverTheSocket() throws Exception {
     String session = fx.newSession(a());

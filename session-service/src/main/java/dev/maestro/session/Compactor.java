@@ -57,11 +57,9 @@ final class Compactor {
   Future<JsonObject> onRequest() {
     if (running) return Fail.conflict("a compaction is already running");
     running = true;
-    store.session(null, live.sessionId)
-        .compose(s -> {
-          live.session = s;
-          return summarize();
-        })
+    // the live row, kept current by SessionChanged (no re-read)
+    live.session = live.stored.copy();
+    Future.<Void>succeededFuture().compose(v -> summarize())
         .onComplete(ar -> {
           running = false;
           live.history.settle(); // no turn runs: the decoded messages are not needed any more

@@ -57,9 +57,23 @@ sealed interface LiveCommand {
   /** Issue 16: queue and steer, allow for the session ({@link SessionRuntimeParts#handle}). */
   record Runtime(JsonObject body) implements LiveCommand {}
 
+  /**
+   * Issue 14: the session was edited (its stored row, as updated): the live owner keeps it, so a turn
+   * neither re-reads the row nor asks who may use the session.
+   */
+  record SessionChanged(JsonObject session) implements LiveCommand {}
+
+  /**
+   * command on behalf of userId: the live owner answers from the row it keeps whether userId may use the
+   * session (NOT_FOUND otherwise, exactly like a missing session), so a live session needs no SELECT.
+   */
+  record AsUser(String userId, LiveCommand command) implements LiveCommand {}
+
   static JsonObject toJson(LiveCommand c) {
     // (Java 17: no pattern switch yet, so one instanceof per kind)
     JsonObject j = new JsonObject();
+    if (c instanceof AsUser a) return toJson(a.command()).put("asUser", a.userId());
+    if (c instanceof SessionChanged sc) return j.put("op", "sessionChanged").put("session", sc.session());
     if (c instanceof Send s) return j.put("op", "send").put("text", s.text()).put("attachments", s.attachments())
         .put("idempotencyKey", s.idempotencyKey());
     if (c instanceof Cancel) return j.put("op", "cancel");
@@ -80,7 +94,14 @@ sealed interface LiveCommand {
 
   /** The command of a JSON form this service wrote; unknown ops are a programming error between versions. */
   static LiveCommand fromJson(JsonObject j) {
+    String asUser = j.getString("asUser");
+    LiveCommand c = parse(j);
+    return asUser == null ? c : new AsUser(asUser, c);
+  }
+
+  private static LiveCommand parse(JsonObject j) {
     return switch (j.getString("op", "")) {
+      case "sessionChanged" -> new SessionChanged(j.getJsonObject("session"));
       case "send" -> new Send(j.getString("text"), j.getJsonArray("attachments", new io.vertx.core.json.JsonArray()),
           j.getString("idempotencyKey"));
       case "cancel" -> new Cancel();

@@ -48,6 +48,19 @@ final class LiveHistory {
     nextOrdinal--;
   }
 
+  /** Forgets every message from ordinal on and hands that ordinal out next (a turn start whose commit failed). */
+  void rollbackTo(int ordinal) {
+    // the messages of a failed start are the last ones: drop from the tail (decoding a settled one is rare here)
+    while (!entries.isEmpty()) {
+      Object last = entries.get(entries.size() - 1);
+      JsonObject m = last instanceof byte[] b ? new JsonObject(Buffer.buffer(b)) : (JsonObject) last;
+      if (m.getInteger("ordinal", -1) < ordinal) break;
+      entries.remove(entries.size() - 1);
+    }
+    decoded = null;
+    nextOrdinal = ordinal;
+  }
+
   /**
    * Appends a stored message. A streaming one stays the same tree (the turn keeps writing into it)
    * until {@link #settle()}; any other is encoded now, so later changes to the object are not seen.

@@ -5,12 +5,16 @@ import io.vertx.core.json.JsonObject;
 import java.util.function.Predicate;
 
 /**
- * What the parts of one live session share: its stored row (re-read before each turn and
- * compaction, so edits apply), the history sent to the model, and the event log.
+ * What the parts of one live session share: its stored row, the history sent to the model, and the
+ * event log. The row is read once, at activation, and kept: an edit made on any node is pushed here
+ * ({@link LiveCommand.SessionChanged}), so a turn neither re-reads it nor asks who may use it.
  */
 final class LiveState {
   final String sessionId;
   final String ownerId;
+  /** The session as stored (replaced when it is edited); its userId answers who may use the live session. */
+  JsonObject stored;
+  /** What the running turn or compaction works with: a copy of {@link #stored} taken when it began (plus project rules). */
   JsonObject session;
   final LiveHistory history;
   final EventLog events;
@@ -26,11 +30,12 @@ final class LiveState {
     this.sessionId = sessionId;
     this.fence = fence;
     this.ownerId = ownerId;
-    this.session = session;
+    this.stored = session;
+    this.session = session.copy();
     this.history = history;
     this.events = events;
     this.ownerAlive = ownerAlive;
-    this.lifecycle = new TurnLifecycleEvents(events.bus(), sessionId, () -> this.session.getString("userId"));
+    this.lifecycle = new TurnLifecycleEvents(events.bus(), sessionId, () -> this.stored.getString("userId"));
   }
 
   void publish(JsonObject event) {

@@ -35,6 +35,13 @@ final class MessageQueue {
   private boolean draining;
   private boolean stopped;
   private long retryTimer = -1;
+  /**
+   * Issue 14: whether a message may wait (any mode) / a steered one may wait. Only this owner stores
+   * them (submit), so after the claim found none nothing is read per turn or per round until the next
+   * submit; true at activation (a previous owner's rows) and whenever a claimed row goes back.
+   */
+  private boolean mayWait = true;
+  private boolean steersMayWait = true;
 
   MessageQueue(LiveState live, SessionStore sessions, RuntimeStore store, TurnLoop turns, BooleanSupplier compacting, Vertx vertx) {
     this.live = live;
@@ -57,6 +64,8 @@ final class MessageQueue {
         return Fail.<JsonObject>tooMany(MAX_WAITING + " messages already wait in this session; remove some or wait for them to start");
       }
       String id = row.getString("id");
+      mayWait = true;
+      if (RuntimeStore.STEER.equals(mode)) steersMayWait = true;
       live.publish(new JsonObject().put("type", "message_queued").put("messageId", id).put("mode", mode));
       // (after the reply: a session idle now starts the message at once, through the queue so order holds)
       vertx.runOnContext(v -> drain());
@@ -69,8 +78,9 @@ final class MessageQueue {
    * oldest first, after what the turn has so far (the tool results of the last round).
    */
   Future<Void> injectSteers(String turnId) {
-    if (stopped) return Future.succeededFuture();
-    return store.claimSteers(live.sessionId, live.fence.epoch).compose(rows -> inject(turnId, rows, 0));
+    if (stopped || !steersMayWait) return Future.succeededFuture();
+    steersMayWait = false;
+    return store.claimSteers(live.sessionId, live.fence.epoch).onFailure(e -> steersMayWait = true).compose(rows -> inject(turnId, rows, 0));
   }
 
   private Future<Void> inject(String turnId, List<JsonObject> rows, int i) {
@@ -78,6 +88,8 @@ final class MessageQueue {
     JsonObject row = rows.get(i);
     if (!turnId.equals(turns.turnId())) {
       // the turn ended meanwhile: the rest wait for a turn of their own
+      mayWait = true;
+      steersMayWait = true;
       return Future.join(rows.subList(i, rows.size()).stream().map(r -> store.unclaim(r.getString("id"), live.fence.epoch)).toList()).mapEmpty();
     }
     JsonObject user = live.history.newMessage(Messages.USER, turnId, Messages.textContent(row.getString("text")), SessionEvents.COMPLETE);
@@ -85,6 +97,8 @@ final class MessageQueue {
     return sessions.insertMessage(live.sessionId, user, live.fence)
         .recover(err -> {
           live.history.unreserve();
+          mayWait = true;
+          steersMayWait = true;
           return store.unclaim(row.getString("id"), live.fence.epoch).transform(ar -> Future.failedFuture(err));
         })
         .compose(v -> {
@@ -98,15 +112,20 @@ final class MessageQueue {
 
   /** Starts the oldest waiting message as a turn when the session is idle (after each turn, and on submit). */
   void drain() {
-    if (stopped || draining || turns.turnId() != null) return;
+    if (stopped || draining || !mayWait || turns.turnId() != null) return;
     if (compacting.getAsBoolean()) {
       retryLater();
       return;
     }
     draining = true;
     store.claimNext(live.sessionId, live.fence.epoch).compose(row -> {
-      if (row == null) return Future.succeededFuture();
+      if (row == null) {
+        mayWait = false;
+        return Future.succeededFuture();
+      }
       String id = row.getString("id");
+      // the owner let go while the claim ran: the message waits for the next owner
+      if (stopped) return store.unclaim(id, live.fence.epoch);
       return turns.send(row.getString("text"), id)
           .compose(started -> {
             // clients that were not there when it was queued learn its text here (after turn_started)
@@ -114,6 +133,7 @@ final class MessageQueue {
             return store.done(id);
           })
           .recover(err -> store.unclaim(id, live.fence.epoch).transform(ar -> {
+            mayWait = true;
             // busy (a turn started meanwhile, the user's turn limit): it waits; anything else is retried later too
             boolean busy = err instanceof ServiceException se && se.failureCode() == ErrorCodes.CONFLICT;
             if (!busy) {

@@ -19,10 +19,13 @@ final class ProjectRules {
   private static final Logger LOG = LoggerFactory.getLogger(ProjectRules.class);
   private final ProjectService projects;
   private final LiveState live;
+  /** The turn loop's publish (held while a turn start commits). */
+  private final java.util.function.Consumer<JsonObject> publish;
 
-  ProjectRules(ProjectService projects, LiveState live) {
+  ProjectRules(ProjectService projects, LiveState live, java.util.function.Consumer<JsonObject> publish) {
     this.projects = projects;
     this.live = live;
+    this.publish = publish;
   }
 
   Future<Void> beforeTurn(String turnId) {
@@ -32,7 +35,7 @@ final class ProjectRules {
       live.session = live.session.copy().put("systemPrompt", withRules(live.session.getString("systemPrompt", ""), rules));
       JsonArray paths = new JsonArray();
       rules.forEach(o -> paths.add(((JsonObject) o).getString("path")));
-      live.publish(SessionEvents.rulesLoaded(turnId, paths));
+      publish.accept(SessionEvents.rulesLoaded(turnId, paths));
       return null;
     }).recover(err -> {
       LOG.warn("session {}: no checkpoint or project rules for turn {}: {}", live.sessionId, turnId, err.getMessage());
@@ -43,7 +46,7 @@ final class ProjectRules {
   Future<Void> afterTurn(String turnId) {
     return projects.afterTurn(live.sessionId, turnId).<Void>map(r -> {
       JsonArray files = r == null ? null : r.getJsonArray("files");
-      if (files != null && !files.isEmpty()) live.publish(SessionEvents.filesChanged(turnId, files));
+      if (files != null && !files.isEmpty()) publish.accept(SessionEvents.filesChanged(turnId, files));
       return null;
     }).recover(err -> {
       LOG.warn("session {}: files changed by turn {} unknown: {}", live.sessionId, turnId, err.getMessage());

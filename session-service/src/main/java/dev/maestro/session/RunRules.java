@@ -16,7 +16,7 @@ import java.util.Set;
 
 /**
  * What decides, beside a tool's policy, whether one live session's tool call runs (issue 16): the
- * session's plan/build mode (re-read before every model round, so a switch applies at the next
+ * session's plan/build mode (from the live row, which an edit on any node updates, so a switch applies at the next
  * round), the tools its user allowed "for this session", and the expiry of unanswered approvals (to
  * deny, after {@link RuntimeSettings#approvalTimeoutMs}). While an approval is open the session's
  * running turn is marked waiting, for the "running now" list. Lives on the session's context.
@@ -58,22 +58,25 @@ final class RunRules {
     });
   }
 
-  /** Re-reads the mode (before each model round: a PATCH on any node applies at the next round). */
-  Future<Void> refresh() {
-    if (store == null) return Future.succeededFuture();
-    return store.mode(sessionId).map(m -> {
-      mode = m;
-      return null;
-    });
+  /**
+   * The session's mode from its live row (issue 14: no re-read per round; a PATCH on any node is pushed
+   * to the live session, so it applies at the next round), or the mode set here when there is none.
+   */
+  private java.util.function.Supplier<String> liveMode;
+
+  RunRules liveMode(java.util.function.Supplier<String> liveMode) {
+    this.liveMode = liveMode;
+    return this;
   }
 
   String mode() {
-    return mode;
+    String m = liveMode == null ? null : liveMode.get();
+    return m == null ? mode : m;
   }
 
   /** The tool error for a call this mode refuses, or null when it may run (policy permitting). */
   String refusal(JsonObject tool) {
-    if (SessionModes.PLAN.equals(mode) && !SessionModes.readOnly(tool)) return SessionModes.planModeRefusal(tool.getString("name"));
+    if (SessionModes.PLAN.equals(mode()) && !SessionModes.readOnly(tool)) return SessionModes.planModeRefusal(tool.getString("name"));
     return null;
   }
 

@@ -26,9 +26,10 @@ final class SessionRuntimeParts {
 
   static SessionRuntimeParts attach(Shared shared, LiveState live, SessionStore sessions, TurnLoop turns,
                                     BooleanSupplier compacting, Vertx vertx) {
-    RunRules rules = new RunRules(live.sessionId, shared.store(), shared.settings(), vertx, live::publish);
+    RunRules rules = new RunRules(live.sessionId, shared.store(), shared.settings(), vertx, live::publish)
+        .liveMode(() -> live.stored.getString("mode"));
     MessageQueue queue = new MessageQueue(live, sessions, shared.store(), turns, compacting, vertx);
-    turns.runtime(rules, turnId -> rules.refresh().compose(v -> queue.injectSteers(turnId)), queue::drain);
+    turns.runtime(rules, queue::injectSteers, queue::drain);
     return new SessionRuntimeParts(queue, rules);
   }
 

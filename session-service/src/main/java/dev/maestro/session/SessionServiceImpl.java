@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * The SessionService contract. Stored data (CRUD, fork, export/import, search, templates) is
@@ -105,6 +106,12 @@ public class SessionServiceImpl implements SessionService {
   }
 
   @Override
+  public Future<Void> checkAccess(String userId, String sessionId) {
+    if (blank(userId)) return Fail.invalid("userId", "is required");
+    return store.owned(userId, sessionId);
+  }
+
+  @Override
   public Future<JsonObject> update(String userId, String sessionId, JsonObject patch) {
     if (blank(userId)) return Fail.invalid("userId", "is required");
     if (patch == null) patch = new JsonObject();
@@ -134,7 +141,7 @@ public class SessionServiceImpl implements SessionService {
     // the session is looked up first, so another user's session answers NOT_FOUND before any credential is checked
     Future<Void> checked = !p.containsKey("credentialId") ? Future.succeededFuture()
         : store.session(userId, sessionId).compose(s -> credentials.owned(userId, p.getString("credentialId")));
-    return checked.compose(v -> store.updateSession(userId, sessionId, p)).map(SessionServiceImpl::publicSession);
+    return checked.compose(v -> store.updateSession(userId, sessionId, p)).compose(this::toLiveOwner).map(SessionServiceImpl::publicSession);
   }
 
   @Override
@@ -255,8 +262,32 @@ public class SessionServiceImpl implements SessionService {
     return live(userId, sessionId, new LiveCommand.State());
   }
 
+  /**
+   * Issue 14: a live session answers from the row it keeps whether userId may use it (no SELECT per
+   * command); only a session without a live owner is looked up first, so nobody activates another
+   * user's session.
+   */
   private Future<JsonObject> live(String userId, String sessionId, LiveCommand command) {
-    return store.session(userId, sessionId).compose(s -> router.call(s.getString("id"), command));
+    UUID id = Fail.uuidOrNull(sessionId);
+    if (id == null) return Fail.notFound("session " + sessionId);
+    String canonical = id.toString();
+    LiveCommand asUser = new LiveCommand.AsUser(userId, command);
+    return router.currentOwner(canonical).compose(owner -> owner != null ? router.call(canonical, asUser)
+        : store.session(userId, canonical).compose(s -> router.call(canonical, asUser)));
+  }
+
+  /** Hands the edited row to the session's live owner, if it has one (best effort: logged when it cannot). */
+  private Future<JsonObject> toLiveOwner(JsonObject row) {
+    String sessionId = row.getString("id");
+    return router.currentOwner(sessionId)
+        .compose(owner -> owner == null ? Future.succeededFuture() : router.call(sessionId, new LiveCommand.SessionChanged(row)))
+        .transform(ar -> {
+          if (ar.failed()) {
+            org.slf4j.LoggerFactory.getLogger(SessionServiceImpl.class)
+                .warn("session {}: its live owner did not take the edit: {}", sessionId, ar.cause().getMessage());
+          }
+          return Future.succeededFuture(row);
+        });
   }
 
   // ------------------------------------------------------------------ export / import

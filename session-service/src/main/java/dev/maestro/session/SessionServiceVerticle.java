@@ -34,6 +34,7 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
   private MessageConsumer<JsonObject> runtimeBinding;
   private QueueSweeper sweeper;
   private SessionDrain drain;
+  private MessageConsumer<JsonObject> toolsChanged;
 
   @Override
   public Future<?> start() {
@@ -45,6 +46,8 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
         .compose(models -> Database.migrate(vertx, cfg, SCHEMA).map(models))
         .compose(models -> {
           pool = Database.pool(vertx, cfg, SCHEMA, poolSize());
+          // one consumer per node for tool-service's change announcements (the sessions' tool lists)
+          toolsChanged = ToolListCache.listen(vertx);
           SessionStore store = new SessionStore(pool);
           router = new SessionRouter(vertx, context, store, ProviderService.createProxy(vertx), ToolService.createProxy(vertx),
               auth, models, settings);
@@ -71,6 +74,7 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
                   "session-service"));
           return binding.completion().compose(v -> Budgets.start(vertx, pool, config()));
         })
+        .compose(v -> toolsChanged.completion())
         .compose(v -> HealthResponder.register(vertx, SCHEMA))
         .onSuccess(v -> sweeper.start());
   }

@@ -68,6 +68,14 @@ public class SessionStore {
         .compose(rows -> firstOrNotFound(rows, "session " + sessionId, SessionStore::sessionJson));
   }
 
+  /** Succeeds when the session belongs to userId, else NOT_FOUND: one index lookup, no columns. */
+  public Future<Void> owned(String userId, String sessionId) {
+    UUID id = Fail.uuidOrNull(sessionId);
+    if (id == null) return Fail.notFound("session " + sessionId);
+    return pool.preparedQuery("SELECT 1 FROM session WHERE id = $1 AND user_id = $2").execute(Tuple.of(id, userId))
+        .compose(rows -> rows.size() == 0 ? Fail.notFound("session " + sessionId) : Future.succeededFuture());
+  }
+
   public Future<JsonObject> list(String userId, String q, int limit, String cursor) {
     List<Object> params = new ArrayList<>();
     params.add(userId);
@@ -242,6 +250,104 @@ public class SessionStore {
 
   /** What an activation claimed: its owner epoch and the first seq of the block of seqReserve numbers it reserved. */
   public record Claim(long epoch, long seqStart) {}
+
+  /**
+   * The one transaction of a turn start (issue 14): the same user-limit check as
+   * {@link #insertUserMessageAndTurn}, then the user message and the assistant placeholder (status
+   * streaming) in one INSERT, the turn, the message count and the idempotency key. Either all of it
+   * is stored or none of it; the provider request is sent while this runs (see TurnLoop).
+   */
+  public Future<Void> startTurn(String sessionId, String userId, JsonObject user, JsonObject assistant, String turnId,
+                                String owner, int maxTurns, Predicate<String> ownerAlive, String idempotencyKey, OwnerFence fence) {
+    UUID sid = UUID.fromString(sessionId);
+    return pool.withTransaction(conn -> lockUser(conn, userId)
+        .compose(v -> conn.preparedQuery("SELECT t.owner_node FROM turn t JOIN session s ON s.id = t.session_id"
+                + " WHERE s.user_id = $1 AND t.status = 'running'").execute(Tuple.of(userId)))
+        .compose(rows -> {
+          int running = countAlive(rows, "owner_node", ownerAlive);
+          if (running >= maxTurns) {
+            return Fail.<Void>tooMany("too many turns running: " + running + " of your sessions are answering (the limit is "
+                + maxTurns + "); wait for one to complete or cancel it");
+          }
+          return conn.preparedQuery("INSERT INTO message (id, session_id, ordinal, turn_id, role, content, status, usage,"
+                  + " compacted, text_content) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10), ($11,$2,$12,$4,$13,$14,$15,$16,$17,$18)")
+              .execute(messageValues(sid, user).addValue(UUID.fromString(assistant.getString("id")))
+                  .addValue(assistant.getInteger("ordinal")).addValue(assistant.getString("role"))
+                  .addValue(assistant.getJsonArray("content", new JsonArray())).addValue(assistant.getString("status"))
+                  .addValue(assistant.getJsonObject("usage")).addValue(assistant.getBoolean("compacted", false))
+                  .addValue(Messages.searchText(assistant.getJsonArray("content", new JsonArray()))))
+              .<Void>mapEmpty();
+        })
+        // guarded by fence's epoch: a stale owner's whole transaction rolls back (STALE_OWNER)
+        .compose(v -> conn.preparedQuery("WITH t AS (INSERT INTO turn (id, session_id, status, owner_node) VALUES ($1, $2, 'running', $3))"
+                + " UPDATE session SET message_count = message_count + 2, updated_at = now() WHERE id = $2 AND owner_epoch = $4")
+            .execute(Tuple.of(UUID.fromString(turnId), sid, owner, fence.epoch)))
+        .compose(r -> fence.check(r.rowCount()))
+        .compose(v -> SendKeys.record(conn, sessionId, idempotencyKey, user.getString("id"), turnId))
+        .mapEmpty());
+  }
+
+  /** $1..$10 of a message row ($2 the session). */
+  private static Tuple messageValues(UUID sessionId, JsonObject m) {
+    JsonArray content = m.getJsonArray("content", new JsonArray());
+    return Tuple.of(UUID.fromString(m.getString("id")), sessionId, m.getInteger("ordinal"),
+            Fail.uuidOrNull(m.getString("turnId")), m.getString("role"), content)
+        .addValue(m.getString("status")).addValue(m.getJsonObject("usage"))
+        .addValue(m.getBoolean("compacted", false)).addValue(Messages.searchText(content));
+  }
+
+  /**
+   * The end of a turn in one statement (issue 14): the turn's status, and the last assistant message's
+   * final content, status and usage with the session's usage totals (assistant null: no message to
+   * write). A tool message of calls cut short (rare: a cancel while tools run) makes it a transaction
+   * of two.
+   */
+  public Future<Void> endTurn(String sessionId, JsonObject assistant, JsonObject usage, JsonObject toolMessage, String turnId,
+                              String status, JsonObject error, String unusedPlaceholder, OwnerFence fence) {
+    // every write below is guarded by fence's epoch (data-modifying CTEs run whatever the outer statement
+    // does, so each one checks the owner CTE); the outer UPDATE's row count says whether the epoch held
+    if (unusedPlaceholder != null) {
+      // the turn ended before its first request: the assistant row stored with its start goes, as if never written
+      return pool.preparedQuery("WITH owner AS (SELECT id FROM session WHERE id = $5 AND owner_epoch = $6),"
+              + " t AS (UPDATE turn SET status = $2, error = $3, ended_at = now() WHERE id = $1 AND EXISTS (SELECT 1 FROM owner)),"
+              + " m AS (DELETE FROM message WHERE id = $4 AND EXISTS (SELECT 1 FROM owner))"
+              + " UPDATE session SET message_count = message_count - 1 WHERE id IN (SELECT id FROM owner)")
+          .execute(Tuple.of(UUID.fromString(turnId), status, error, UUID.fromString(unusedPlaceholder), UUID.fromString(sessionId),
+              fence.epoch))
+          .compose(r -> fence.check(r.rowCount()));
+    }
+    if (toolMessage != null) {
+      return pool.withTransaction(conn -> insertMessage(conn, sessionId, toolMessage, fence)
+          .compose(v -> endTurn(conn, sessionId, assistant, usage, turnId, status, error, fence)));
+    }
+    return endTurn(pool, sessionId, assistant, usage, turnId, status, error, fence);
+  }
+
+  private static Future<Void> endTurn(SqlClient client, String sessionId, JsonObject assistant, JsonObject usage, String turnId,
+                                      String status, JsonObject error, OwnerFence fence) {
+    Tuple turn = Tuple.of(UUID.fromString(turnId), status, error);
+    if (assistant == null) {
+      return client.preparedQuery("UPDATE turn SET status = $2, error = $3, ended_at = now() WHERE id = $1"
+              + " AND EXISTS (SELECT 1 FROM session s WHERE s.id = turn.session_id AND s.owner_epoch = $4)")
+          .execute(turn.addValue(fence.epoch)).compose(r -> fence.check(r.rowCount()));
+    }
+    JsonArray content = assistant.getJsonArray("content", new JsonArray());
+    JsonObject u = usage == null ? new JsonObject() : usage;
+    // data-modifying CTEs run whether or not the outer statement reads them: three rows, one statement
+    return client.preparedQuery("WITH owner AS (SELECT id FROM session WHERE id = $9 AND owner_epoch = $15),"
+            + " t AS (UPDATE turn SET status = $2, error = $3, ended_at = now() WHERE id = $1 AND EXISTS (SELECT 1 FROM owner)),"
+            + " m AS (UPDATE message SET content = $5, status = $6, usage = $7, text_content = $8 WHERE id = $4"
+            + " AND EXISTS (SELECT 1 FROM owner))"
+            + " UPDATE session SET input_tokens = input_tokens + $10, output_tokens = output_tokens + $11,"
+            + " cache_read_tokens = cache_read_tokens + $12, cache_write_tokens = cache_write_tokens + $13,"
+            + " cost_usd = cost_usd + $14, updated_at = now() WHERE id IN (SELECT id FROM owner)")
+        .execute(turn.addValue(UUID.fromString(assistant.getString("id"))).addValue(content).addValue(assistant.getString("status"))
+            .addValue(assistant.getJsonObject("usage")).addValue(Messages.searchText(content)).addValue(UUID.fromString(sessionId))
+            .addValue(u.getLong("inputTokens", 0L)).addValue(u.getLong("outputTokens", 0L))
+            .addValue(u.getLong("cacheReadTokens", 0L)).addValue(u.getLong("cacheWriteTokens", 0L))
+            .addValue(u.getDouble("costUsd", 0.0)).addValue(fence.epoch))
+        .compose(r -> fence.check(r.rowCount()));
+  }
 
   /**
    * Marks the session live at owner, unless its user already has maxLive other sessions live

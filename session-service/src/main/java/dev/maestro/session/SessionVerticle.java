@@ -220,6 +220,16 @@ public class SessionVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> run(LiveCommand cmd) {
+    if (cmd instanceof LiveCommand.AsUser a) {
+      // the row kept live answers who may use it (a session's user never changes); another user's: as if missing
+      if (!a.userId().equals(live.stored.getString("userId"))) return Fail.notFound("session " + sessionId);
+      return run(a.command());
+    }
+    if (cmd instanceof LiveCommand.SessionChanged c) {
+      // a running turn keeps the copy it began with; the next turn (and the next round's mode) uses this
+      if (c.session() != null && sessionId.equals(c.session().getString("id"))) live.stored = c.session();
+      return Future.succeededFuture(new JsonObject());
+    }
     if (cmd instanceof LiveCommand.Send s && s.idempotencyKey() != null) {
       return sendKeys.send(s.idempotencyKey(), () -> turns.sendKeyed(s.text(), s.idempotencyKey()));
     }
@@ -239,6 +249,8 @@ public class SessionVerticle extends VerticleBase {
           .put("owner", ownerId).put("epoch", fence.epoch).put("heldEvents", live.events.heldCount()));
     }
     if (cmd instanceof LiveCommand.Evict) {
+      // nothing queued starts while it goes (a turn start now sends its request before the rows are checked)
+      if (runtime != null) runtime.stop();
       return turns.cancel().map(v -> {
         onIdle.run();
         return new JsonObject();

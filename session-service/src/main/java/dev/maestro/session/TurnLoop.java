@@ -42,6 +42,8 @@ final class TurnLoop {
   /** Budgets and fallback models around each provider request. */
   private final RequestGuard guard;
   private final ProjectRules projectRules;
+  /** Issue 14: the tool list kept between turns until tool-service announces a change. */
+  private final ToolListCache toolLists;
   private Turn turn;
   private final Subagents subagents;
   /** Issue 16: plan mode and approvals, steered messages before each round, the queue after each turn. */
@@ -59,13 +61,25 @@ final class TurnLoop {
     StreamedMessage assistant;
     final long startedNanos = System.nanoTime();
     boolean tokenSeen;
+    /**
+     * The turn's events while its start is being committed (null once committed): the request is
+     * already on its way, but nothing of the turn is announced before turn_started, and nothing at
+     * all when the commit fails.
+     */
+    List<JsonObject> held = new ArrayList<>();
+    /** The first round's assistant message, stored with the turn start (null once that round has it). */
+    JsonObject placeholder;
+    /** The last assistant message, complete, written with the end of the turn (null: none waits). */
+    JsonObject unsaved;
+    /** The turn start's commit: the end of the turn is written only after it (and not at all when it failed). */
+    Future<Void> committed = Future.succeededFuture();
 
     Turn(String id) {
       this.id = id;
-      this.gate = new ToolGate(live.sessionId, tools, vertx, settings, live::publish, resolvedElicitations);
+      this.gate = new ToolGate(live.sessionId, tools, vertx, settings, TurnLoop.this::publish, resolvedElicitations);
       gate.subagents(subagents);
       gate.rules(rules);
-      gate.auditAs(live.session == null ? null : live.session.getString("userId"));
+      gate.auditAs(live.stored == null ? null : live.stored.getString("userId"));
       // a tool runs only after its start is recorded under this copy's owner epoch (issue 17)
       gate.recordRuns(callId -> store.recordToolRun(live.sessionId, id, callId, live.fence));
     }
@@ -86,9 +100,10 @@ final class TurnLoop {
     this.subagents = new Subagents(live.sessionId, () -> live.session, live::publish, new SubagentStore(store.pool()),
         SessionService.createProxy(vertx), settings.subagents(), dev.maestro.contracts.project.ProjectService.createProxy(vertx), vertx);
     this.guard = new RequestGuard(live.sessionId, streams, new BudgetLedger(store.pool(), java.time.Clock.systemUTC()), models,
-        credentials, live::publish);
+        credentials, this::publish);
     this.metrics = SessionMetrics.of(vertx);
-    this.projectRules = new ProjectRules(dev.maestro.contracts.project.ProjectService.createProxy(vertx), live);
+    this.toolLists = new ToolListCache(tools, live.sessionId, ToolListCache.generation(vertx));
+    this.projectRules = new ProjectRules(dev.maestro.contracts.project.ProjectService.createProxy(vertx), live, this::publish);
   }
 
   /** The id of the turn in flight, or null. */
@@ -142,25 +157,69 @@ final class TurnLoop {
     });
   }
 
+  /**
+   * Issue 14: the turn start is ONE transaction (user message, turn, assistant placeholder, message
+   * count, idempotency key), and the provider request is prepared and sent while it commits; the
+   * answer (the acknowledgement) still waits for the commit. A failed commit stops the request and
+   * forgets the turn: the send fails with the cause, no event of the turn is published (they are
+   * held until the commit), and no row of it exists.
+   */
   private Future<JsonObject> store(Turn t, String turnId, JsonArray content, String messageId, String idempotencyKey) {
+    // the row kept live (an edit is pushed here): no re-read per turn
+    live.session = live.stored.copy();
     JsonObject user = live.history.newMessage(Messages.USER, turnId, content, SessionEvents.COMPLETE);
     if (messageId != null) user.put("id", messageId);
-    return store.insertUserMessageAndTurn(live.sessionId, live.session.getString("userId"), user, turnId, live.ownerId,
-            settings.maxTurnsPerUser(), live.ownerAlive, idempotencyKey, live.fence)
-        .recover(err -> {
-          turn = null;
-          live.history.unreserve();
-          return Future.failedFuture(err);
-        })
-        .map(v -> {
-          live.history.add(user);
-          live.events.turnStarted();
-          live.publish(SessionEvents.turnStarted(turnId));
-          metrics.turnStarted();
-          // the reply goes out first; the turn continues on this context's event loop, in the send's trace
-          dev.maestro.platform.Observability.continuingTrace(vertx).runOnContext(x -> start(t));
-          return new JsonObject().put("messageId", user.getString("id")).put("turnId", turnId);
-        });
+    int firstOrdinal = user.getInteger("ordinal");
+    t.placeholder = live.history.newMessage(Messages.ASSISTANT, turnId, new JsonArray(), SessionEvents.STREAMING);
+    // the request is built from the history, so the user message is in it before the commit ends
+    live.history.add(user);
+    Future<Void> committed;
+    try {
+      committed = store.startTurn(live.sessionId, live.stored.getString("userId"), user, t.placeholder, turnId, live.ownerId,
+          settings.maxTurnsPerUser(), live.ownerAlive, idempotencyKey, live.fence);
+    } catch (RuntimeException e) {
+      committed = Future.failedFuture(e);
+    }
+    t.committed = committed;
+    Future<JsonObject> answer = committed.transform(ar -> {
+      if (ar.failed()) {
+        abortStart(t, firstOrdinal, ar.cause());
+        return Future.failedFuture(ar.cause());
+      }
+      // (a turn that ended meanwhile, e.g. cancelled or refused by its budget, was started all the same:
+      // its end is written after this and its events follow turn_started)
+      List<JsonObject> held = t.held;
+      t.held = null;
+      live.events.turnStarted();
+      live.publish(SessionEvents.turnStarted(turnId));
+      metrics.turnStarted();
+      held.forEach(live::publish);
+      return Future.succeededFuture(new JsonObject().put("messageId", user.getString("id")).put("turnId", turnId));
+    });
+    // registered after the answer's handler, so the start is announced before anything of the turn
+    if (!committed.failed()) start(t);
+    return answer;
+  }
+
+  /** The turn start was not stored: its request is stopped, its events dropped, the history as before. */
+  private void abortStart(Turn t, int firstOrdinal, Throwable cause) {
+    LOG.info("session {}: turn {} not started (its start was not stored): {}", live.sessionId, t.id, cause.getMessage());
+    t.finished = true;
+    t.held = null;
+    if (t.stream != null) {
+      streams.stopUpstream(t.stream);
+      t.stream.fail(new ProviderFailure(ProviderEvents.CANCELLED, "the turn start was not stored"));
+    }
+    t.gate.cancelRunning();
+    live.history.rollbackTo(firstOrdinal);
+    if (turn == t) turn = null;
+  }
+
+  /** Every event of the turn loop goes out here: held while the turn start commits. */
+  private void publish(JsonObject event) {
+    Turn t = turn;
+    if (t != null && t.held != null) t.held.add(event);
+    else live.publish(event);
   }
 
   /** A user's compaction request: refused while a turn runs. */
@@ -219,10 +278,8 @@ final class TurnLoop {
   // ------------------------------------------------------------------ the loop
 
   private void start(Turn t) {
-    store.session(null, live.sessionId)
-        .onSuccess(s -> live.session = s)
-        .compose(s -> projectRules.beforeTurn(t.id).map(s))
-        .compose(s -> credentials.checkForTurn(s))
+    projectRules.beforeTurn(t.id)
+        .compose(v -> credentials.checkForTurn(live.session))
         .compose(v -> offeredTools(live.session))
         .map(subagents::withTaskTool)
         .compose(this::withInstructions)
@@ -236,7 +293,7 @@ final class TurnLoop {
     if (names != null && names.isEmpty()) return Future.succeededFuture(List.of());
     List<String> list = new ArrayList<>();
     if (names != null) names.forEach(n -> list.add(String.valueOf(n)));
-    return tools.toolsForSession(live.sessionId, list).recover(err -> {
+    return toolLists.tools(list).recover(err -> {
       // the conversation goes on without tools rather than failing while tool-service is away
       LOG.warn("session {}: tool-service unavailable, turn runs without tools: {}", live.sessionId, err.getMessage());
       return Future.succeededFuture(List.of());
@@ -248,7 +305,7 @@ final class TurnLoop {
     List<String> mcpTools = offered.stream().filter(x -> x.getString("source", "").startsWith("mcp:"))
         .map(x -> x.getString("name")).toList();
     if (mcpTools.isEmpty()) return Future.succeededFuture(offered);
-    return tools.mcpInstructions(mcpTools).otherwise(List.of()).map(list -> {
+    return toolLists.instructions(mcpTools).otherwise(List.of()).map(list -> {
       live.session.put(ChatRequests.MCP_INSTRUCTIONS, new JsonArray(new ArrayList<>(list)));
       return offered;
     });
@@ -257,7 +314,9 @@ final class TurnLoop {
   private Future<Void> round(Turn t) {
     if (t.finished) return Future.succeededFuture();
     t.round++;
-    return beforeRound.apply(t.id).compose(v -> t.finished ? Future.succeededFuture()
+    // the first round's request leaves while the start commits: steered messages join from the second round
+    Future<Void> before = t.placeholder != null ? Future.succeededFuture() : beforeRound.apply(t.id);
+    return before.compose(v -> t.finished ? Future.succeededFuture()
         : compactor.fit(t.gate.offered())
             .compose(request -> guard.reserve(live.session, live.history.messages(), request).compose(held -> stream(t, request, held))));
   }
@@ -267,15 +326,20 @@ final class TurnLoop {
       guard.release(held);
       return Future.succeededFuture();
     }
-    JsonObject assistant = live.history.newMessage(Messages.ASSISTANT, t.id, new JsonArray(), SessionEvents.STREAMING);
+    JsonObject placeholder = t.placeholder;
+    t.placeholder = null;
+    JsonObject assistant = placeholder != null ? placeholder
+        : live.history.newMessage(Messages.ASSISTANT, t.id, new JsonArray(), SessionEvents.STREAMING);
     t.assistant = new StreamedMessage(assistant, event -> {
       if (!t.tokenSeen) {
         t.tokenSeen = true;
         metrics.firstToken(t.startedNanos);
       }
-      live.publish(event);
+      publish(event);
     });
-    return store.insertMessage(live.sessionId, assistant, live.fence).compose(v -> {
+    // the first round's row is part of the turn start's transaction
+    Future<Void> stored = placeholder != null ? Future.succeededFuture() : store.insertMessage(live.sessionId, assistant, live.fence);
+    return stored.compose(v -> {
       live.history.add(assistant);
       if (t.finished) {
         // cancelled while the row was being written: it must not stay 'streaming'
@@ -283,7 +347,7 @@ final class TurnLoop {
         guard.release(held);
         return store.updateMessage(assistant, live.fence);
       }
-      live.publish(SessionEvents.messageStarted(assistant.getString("id"), Messages.ASSISTANT));
+      publish(SessionEvents.messageStarted(assistant.getString("id"), Messages.ASSISTANT));
       StreamedMessage message = t.assistant;
       // every stream opened (the model, then each fallback) is one use of a credential, for the audit trail;
       // the partial text is checkpointed while it streams (a node killed mid-turn loses at most a second of it)
@@ -307,9 +371,15 @@ final class TurnLoop {
     JsonObject usage = answered;
     assistant.put("status", SessionEvents.COMPLETE).put("usage", usage);
     t.stream = null;
+    List<JsonObject> calls0 = message.toolCalls();
+    if (calls0.isEmpty()) {
+      // the answer: stored with the end of the turn, in its one statement
+      t.unsaved = assistant;
+      return finish(t, SessionEvents.COMPLETE, null);
+    }
     return store.updateMessage(assistant, live.fence).compose(v -> store.addUsage(live.sessionId, usage, live.fence)).compose(v -> {
       if (t.finished) return Future.succeededFuture();
-      live.publish(SessionEvents.messageCompleted(assistant.getString("id"), usage));
+      publish(SessionEvents.messageCompleted(assistant.getString("id"), usage));
       List<JsonObject> calls = message.toolCalls();
       if (calls.isEmpty()) return finish(t, SessionEvents.COMPLETE, null);
       if (t.round >= maxToolRounds()) {
@@ -347,32 +417,48 @@ final class TurnLoop {
   private Future<Void> finish(Turn t, String status, ProviderFailure error) {
     if (t.finished) return Future.succeededFuture();
     t.finished = true;
-    List<Future<?>> writes = new ArrayList<>();
+    if (t.stream != null) t.stream.fail(new ProviderFailure(ProviderEvents.CANCELLED, status));
+    if (error != null) publish(SessionEvents.turnError(error.code, error.getMessage()));
+    // a turn may end while its start commits: its end is written after the start, and not at all when that fails
+    return t.committed.transform(ar -> ar.failed() ? Future.succeededFuture() : end(t, status, error));
+  }
+
+  private Future<Void> end(Turn t, String status, ProviderFailure error) {
+    JsonObject write = t.unsaved;
     JsonObject assistant = t.assistant == null ? null : t.assistant.message;
-    if (assistant != null && SessionEvents.STREAMING.equals(assistant.getString("status"))) {
+    if (write == null && assistant != null && SessionEvents.STREAMING.equals(assistant.getString("status"))) {
       t.assistant.flush();
       JsonObject usage = ChatRequests.priced(live.session, models, t.stream == null ? new JsonObject() : t.stream.usage());
       assistant.put("status", status).put("usage", usage);
-      writes.add(store.updateMessage(assistant, live.fence).compose(v -> store.addUsage(live.sessionId, usage, live.fence)));
+      write = assistant;
     }
+    JsonObject toolMessage = null;
     JsonArray parts = t.gate.close(status);
     if (parts != null) {
-      JsonObject toolMessage = live.history.newMessage(Messages.TOOL, t.id, parts, status);
+      toolMessage = live.history.newMessage(Messages.TOOL, t.id, parts, status);
       live.history.add(toolMessage);
-      writes.add(store.insertMessage(live.sessionId, toolMessage, live.fence));
     }
-    if (t.stream != null) t.stream.fail(new ProviderFailure(ProviderEvents.CANCELLED, status));
     JsonObject errorJson = error == null ? null : new JsonObject().put("code", error.code).put("message", error.getMessage());
-    if (error != null) live.publish(SessionEvents.turnError(error.code, error.getMessage()));
-    return Future.join(writes)
-        .transform(ar -> store.finishTurn(t.id, status, errorJson, live.fence))
+    JsonObject written = write;
+    // the first round's placeholder, stored with the start, when the turn ended before its request: it goes
+    String unused = t.placeholder == null ? null : t.placeholder.getString("id");
+    t.placeholder = null;
+    // the end of the turn is one statement (a tool message cut short makes it a transaction of two)
+    return store.endTurn(live.sessionId, write, write == null ? null : write.getJsonObject("usage"), toolMessage, t.id, status, errorJson,
+            unused, live.fence)
         .recover(err -> {
           LOG.warn("session {}: cannot store the end of turn {}: {}", live.sessionId, t.id, err.getMessage());
           return Future.succeededFuture();
         })
+        .onComplete(ar -> {
+          // the answer is announced complete once it is stored, as before
+          if (written != null && written == t.unsaved) {
+            publish(SessionEvents.messageCompleted(written.getString("id"), written.getJsonObject("usage")));
+          }
+        })
         .compose(v -> projectRules.afterTurn(t.id))
         .onComplete(ar -> {
-          live.publish(SessionEvents.turnCompleted(t.id, status));
+          publish(SessionEvents.turnCompleted(t.id, status));
           metrics.turnCompleted(status);
           live.events.turnEnded();
           // every message of the turn is final now: held as bytes from here on

@@ -29,6 +29,8 @@ public class FakeTools implements dev.maestro.testkit.services.NoMcpServers {
   /** "sessionId/callId" of every cancel (call ids are scoped by session). */
   public final List<String> cancelledInSession = new CopyOnWriteArrayList<>();
   public final AtomicInteger running = new AtomicInteger();
+  /** How many times a session asked for its tool list (issue 14: once, then after each change announcement). */
+  public final AtomicInteger listed = new AtomicInteger();
   public final AtomicInteger maxRunning = new AtomicInteger();
   private final Map<String, Promise<JsonObject>> blocked = new ConcurrentHashMap<>();
 
@@ -62,6 +64,7 @@ public class FakeTools implements dev.maestro.testkit.services.NoMcpServers {
 
   @Override
   public Future<List<JsonObject>> toolsForSession(String sessionId, List<String> names) {
+    listed.incrementAndGet();
     List<JsonObject> all = new ArrayList<>();
     policies.keySet().stream().sorted().filter(n -> names == null || names.isEmpty() || names.contains(n)).forEach(n -> all.add(tool(n)));
     return Future.succeededFuture(all);

@@ -43,7 +43,9 @@ public class ToolServiceVerticle extends VerticleBase {
         .compose(applied -> vertx.executeBlocking(() -> Sandbox.detect(toolCfg.sandbox(), cfg.dataDir().resolve("sandbox-probe")), false))
         .compose(sandbox -> {
           pool = Database.pool(vertx, cfg, SCHEMA, 8);
-          ToolRegistry registry = new ToolRegistry(pool);
+          // sessions cache their tool lists (issue 14): every change is announced so they drop them
+          ToolRegistry registry = new ToolRegistry(pool)
+              .onChange(change -> vertx.eventBus().publish(dev.maestro.contracts.Addresses.TOOLS_CHANGED, change));
           CommandRunner runner = new CommandRunner(vertx, sandbox, toolCfg.outputCap(), System::getenv);
           dev.maestro.tool.project.ProjectViews views = new dev.maestro.tool.project.ProjectViews();
           BuiltinTools builtins = new BuiltinTools(vertx, cfg.dataDir(), runner, toolCfg.glob(), views);

@@ -121,6 +121,21 @@ class ToolServicePolicyTest {
         .extracting(j -> j.getString("name")).containsExactlyInAnyOrder("grep", "glob");
   }
 
+  /** Issue 14: sessions cache their tool lists, so every change of a tool's settings is announced on the bus. */
+  @Test
+  void aToolsSettingsChangeIsAnnouncedForTheSessionsCaches() throws Exception {
+    List<JsonObject> heard = new CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(dev.maestro.contracts.Addresses.TOOLS_CHANGED, m -> heard.add(m.body()))
+        .completion().await(10, TimeUnit.SECONDS);
+    tools.updateTool("list_dir", new JsonObject().put("enabled", false)).await(10, TimeUnit.SECONDS);
+    tools.updateTool("list_dir", new JsonObject().put("enabled", true).put("policy", "allow")).await(10, TimeUnit.SECONDS);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> heard.size() >= 2);
+    assertThat(heard).allSatisfy(c -> {
+      assertThat(c.getString("reason")).isEqualTo("tool_updated");
+      assertThat(c.getString("tool")).isEqualTo("list_dir");
+    });
+  }
+
   @Test
   void badUpdatesAreRejectedAndSettingsPersist() throws Exception {
     assertThatThrownBy(() -> tools.updateTool("read_file", new JsonObject().put("policy", "sometimes")).await(10, TimeUnit.SECONDS))

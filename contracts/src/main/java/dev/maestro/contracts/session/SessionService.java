@@ -81,6 +81,14 @@ public interface SessionService {
    */
   Future<Void> answerElicitation(String userId, String sessionId, String elicitationId, String action, JsonObject content);
 
+  /**
+   * Succeeds when userId may read the session, NOT_FOUND otherwise (exactly like a missing one): an access
+   * check that loads no messages and activates nothing (the WebSocket's {@code subscribe}).
+   */
+  default Future<Void> checkAccess(String userId, String sessionId) {
+    return get(userId, sessionId).mapEmpty();
+  }
+
   /** → {items:[{sessionId, seq, event}]} for every held event with seq &gt; afterSeq. */
   Future<JsonObject> events(String userId, String sessionId, long afterSeq);
 

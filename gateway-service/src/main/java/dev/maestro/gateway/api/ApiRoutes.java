@@ -171,6 +171,7 @@ public class ApiRoutes {
         c.body().getString("action"), c.body().getJsonObject("content"))).map(v -> Reply.noContent()));
     op("compactSession", c -> id(c).compose(id -> sessions.compact(c.userId(), id)).map(v -> Reply.accepted(null)));
     op("exportSession", this::exportSession);
+    op("checkSessionAccess", c -> id(c).compose(id -> sessions.checkAccess(c.userId(), id)).map(v -> Reply.noContent()));
     op("sessionEvents", c -> {
       Long after = c.query().integer("afterSeq", -1, Long.MAX_VALUE);
       c.query().check();

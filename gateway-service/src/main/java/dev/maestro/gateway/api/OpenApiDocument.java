@@ -177,6 +177,8 @@ public final class OpenApiDocument {
     op("post", "/api/v1/sessions/{id}/compact", "compactSession", "Compact the session's history", empty(), 202, "sessions", false, false);
     op("get", "/api/v1/sessions/{id}/export", "exportSession", "Export as json or markdown", null, 200, "sessions", false, false);
     op("post", "/api/v1/sessions/import", "importSession", "Import a JSON export", new JsonObject().put("type", "object"), 201, "sessions", false, false);
+    op("get", "/api/v1/sessions/{id}/access", "checkSessionAccess", "204 when the caller may read the session (404 otherwise);"
+        + " loads nothing", null, 204, "sessions", false, false);
     op("get", "/api/v1/sessions/{id}/events", "sessionEvents", "Events after afterSeq still held by the server", null, 200, "sessions", false, false);
     JsonObject template = obj(false).put("properties", new JsonObject().put("name", str(200).put("minLength", 1))
         .put("description", str(5000)).put("provider", enumOf(PROVIDERS)).put("model", str(200).put("minLength", 1))

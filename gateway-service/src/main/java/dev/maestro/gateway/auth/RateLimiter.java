@@ -5,7 +5,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
 import io.vertx.redis.client.RedisAPI;
-import io.vertx.redis.client.Response;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,16 +26,18 @@ public class RateLimiter {
     this.redis = redis;
   }
 
-  /** Counts one hit → 0 when allowed, else the seconds until the window ends. */
+  /**
+   * Counts one hit → 0 when allowed, else the seconds until the window ends. One Redis round trip per
+   * request (issue 14): the INCR and, on a window's first hit, its EXPIRE run as one script.
+   */
   public Future<Long> hit(String key, int limit, int windowSeconds) {
     long now = System.currentTimeMillis() / 1000;
     long window = now / windowSeconds;
     String k = "maestro:rl:" + key + ":" + window;
-    return redis.incr(k)
-        .compose(count -> {
+    return redis.eval(List.of(HIT_SCRIPT, "1", k, String.valueOf(windowSeconds + 1)))
+        .map(count -> {
           long n = count.toLong();
-          Future<Response> expire = n == 1 ? redis.expire(List.of(k, String.valueOf(windowSeconds + 1))) : Future.succeededFuture();
-          return expire.map(x -> n > limit ? Math.max(1, (window + 1) * windowSeconds - now) : 0L);
+          return n > limit ? Math.max(1, (window + 1) * windowSeconds - now) : 0L;
         })
         .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
         .otherwise(0L);
@@ -78,6 +79,9 @@ public class RateLimiter {
     return redis.eval(args).<Void>mapEmpty()
         .timeout(LOGIN_REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS).otherwise((Void) null);
   }
+
+  /** KEYS[1]: the window's counter; ARGV[1]: its lifetime in seconds, set on the first hit. */
+  static final String HIT_SCRIPT = "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n";
 
   static final String LOGIN_PREFIX = "maestro:login:";
 

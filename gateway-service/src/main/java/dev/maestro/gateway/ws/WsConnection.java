@@ -276,7 +276,8 @@ public class WsConnection {
     sub.consumer = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), m -> onEvent(sub, m.body()));
     sub.consumer.completion()
         .compose(v -> afterSeq == null
-            ? op("getSession", sessionId, Map.of(), null).map(s -> new JsonArray())
+            // only the access: the session's history is not loaded, nor the session activated (issue 14)
+            ? op("checkSessionAccess", sessionId, Map.of(), null).map(s -> new JsonArray())
             : op("sessionEvents", sessionId, Map.of("afterSeq", String.valueOf(afterSeq)), null)
                 .map(j -> j.getJsonArray("items", new JsonArray())))
         .onSuccess(items -> {

@@ -161,8 +161,17 @@ public final class FakeSessionService implements SessionService {
     return Future.succeededFuture(new JsonObject().put("items", items).putNull("nextCursor"));
   }
 
+  /** How many times a session with its messages was loaded (get): the WebSocket's subscribe must not need it. */
+  public final java.util.concurrent.atomic.AtomicInteger historyLoads = new java.util.concurrent.atomic.AtomicInteger();
+
+  @Override
+  public Future<Void> checkAccess(String userId, String sessionId) {
+    return owned(userId, sessionId) == null ? notFound("session") : Future.succeededFuture();
+  }
+
   @Override
   public Future<JsonObject> get(String userId, String sessionId) {
+    historyLoads.incrementAndGet();
     JsonObject s = owned(userId, sessionId);
     return s == null ? notFound("session") : Future.succeededFuture(view(s));
   }

@@ -23,8 +23,22 @@ public final class ToolRegistry {
   private final Pool pool;
   private final Map<String, ToolDef> tools = new LinkedHashMap<>();
 
+  /** Told after every change of the offered tools, with {reason, source?, tool?} (see Addresses.TOOLS_CHANGED). */
+  private java.util.function.Consumer<JsonObject> onChange = c -> {};
+
   public ToolRegistry(Pool pool) {
     this.pool = pool;
+  }
+
+  /** Who hears of changes (tool-service publishes them, so sessions drop their cached tool lists). */
+  public ToolRegistry onChange(java.util.function.Consumer<JsonObject> onChange) {
+    this.onChange = onChange;
+    return this;
+  }
+
+  /** After the write (whatever its outcome: memory changed already), so a reader that hears of it sees the change. */
+  private <T> Future<T> told(Future<T> write, JsonObject change) {
+    return write.andThen(ar -> onChange.accept(change));
   }
 
   public Future<Void> load() {
@@ -84,12 +98,13 @@ public final class ToolRegistry {
       f = f.compose(v -> pool.preparedQuery("DELETE FROM tool WHERE source = $1 AND name = ANY($2)")
           .execute(Tuple.of(source, gone.toArray(new String[0]))));
     }
-    return f.mapEmpty();
+    return told(f.mapEmpty(), new JsonObject().put("reason", "source_changed").put("source", source));
   }
 
   public Future<Void> removeSource(String source) {
     tools.values().removeIf(t -> t.source().equals(source));
-    return pool.preparedQuery("DELETE FROM tool WHERE source = $1").execute(Tuple.of(source)).mapEmpty();
+    return told(pool.preparedQuery("DELETE FROM tool WHERE source = $1").execute(Tuple.of(source)).mapEmpty(),
+        new JsonObject().put("reason", "source_removed").put("source", source));
   }
 
   public Future<ToolDef> update(String name, Boolean enabled, Policy policy) {
@@ -97,7 +112,8 @@ public final class ToolRegistry {
     if (t == null) return Future.failedFuture(new IllegalArgumentException("unknown tool " + name));
     ToolDef updated = t.withSettings(enabled == null ? t.enabled() : enabled, policy == null ? t.policy() : policy);
     tools.put(name, updated);
-    return pool.preparedQuery("UPDATE tool SET enabled = $2, policy = $3 WHERE name = $1")
-        .execute(Tuple.of(name, updated.enabled(), updated.policy().wire())).map(updated);
+    return told(pool.preparedQuery("UPDATE tool SET enabled = $2, policy = $3 WHERE name = $1")
+        .execute(Tuple.of(name, updated.enabled(), updated.policy().wire())).map(updated),
+        new JsonObject().put("reason", "tool_updated").put("tool", name));
   }
 }
