@@ -204,7 +204,7 @@ cmd_chaos() {
   done
   [[ "$CHAOS_SESSIONS" =~ ^[0-9]+$ ]] && [ "$CHAOS_SESSIONS" -ge 1 ] || die "chaos: --sessions needs a positive number"
   local s; for s in $scenarios; do [[ " $CHAOS_ALL " == *" $s "* ]] || die "chaos: unknown scenario '$s' (${CHAOS_ALL// /, })"; done
-  CHAOS_WARM=2; CHAOS_SETTLE=20; [ -n "$quick" ] && { CHAOS_WARM=1; CHAOS_SETTLE=12; }
+  CHAOS_WARM=2; CHAOS_SETTLE=20; [ -n "$quick" ] && { CHAOS_WARM=1; CHAOS_SETTLE=8; }
   # the load sends far more than a person: the per-user send and API rate limits must not be what is measured
   export MAESTRO_RATE_SENDS_PER_MINUTE="${MAESTRO_RATE_SENDS_PER_MINUTE:-100000}"
   export MAESTRO_RATE_API_PER_MINUTE="${MAESTRO_RATE_API_PER_MINUTE:-100000}"
