@@ -52,12 +52,30 @@ chaos_wait_exit() { # name seconds
   return 1
 }
 
+# A process is started again exactly as it ran: its command line and environment are saved (from /proc)
+# before the fault, so an attached cluster needs none of the settings it was started with.
+chaos_save() { # name
+  local pid; pid="$(chaos_pid "$1")"
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || die "chaos: $1 is not running"
+  cp "/proc/$pid/cmdline" "$CHAOS_DIR/$1.cmdline"; cp "/proc/$pid/environ" "$CHAOS_DIR/$1.environ"
+}
+
+chaos_respawn() { # name [namespace]
+  local name="$1" ns="${2:-}" args envs
+  [ -f "$CHAOS_DIR/$name.cmdline" ] || return 0
+  hpid_alive "$name" && return 0
+  mapfile -d '' args <"$CHAOS_DIR/$name.cmdline"; mapfile -d '' envs <"$CHAOS_DIR/$name.environ"
+  if [ -n "$ns" ]; then run_in_ns "$ns" env -i "${envs[@]}" "${args[@]}" >"$HOSTS_RUN/$name.log" 2>&1 </dev/null &
+  else env -i "${envs[@]}" "${args[@]}" >"$HOSTS_RUN/$name.log" 2>&1 </dev/null & fi
+  echo $! >"$HOSTS_RUN/$name.pid"
+}
+
 # starts a killed service of host i again and waits until it serves (session: joined; gateway: /health)
 chaos_restart() { # host service
   local i="$1" svc="$2"
   hpid_alive "h$i-$svc" && return 0
-  start_host_service "$i" "$svc"
-  for _ in $(seq 1 480); do
+  chaos_respawn "h$i-$svc" "$(host_ns "$i")"
+  for _ in $(seq 1 960); do
     case "$svc" in
       gateway) curl -s -m 2 "$(host_url "$i")/health" 2>/dev/null | grep -q '"status"' && return 0 ;;
       *) grep -aq "joined the cluster as node" "$HOSTS_RUN/h$i-$svc.log" 2>/dev/null && return 0 ;;
@@ -72,14 +90,17 @@ chaos_restart() { # host service
 chaos_cut_forwarder() { # name
   local pid; pid="$(chaos_pid "$1")"
   [ -n "$pid" ] || return 0
+  chaos_save "$1"
   kill -KILL "$pid" 2>/dev/null || true
   pkill -KILL -P "$pid" 2>/dev/null || true
   rm -f "$HOSTS_RUN/$1.pid"
 }
 
-chaos_start_forwarder() { # name url default-port
-  local p; p="$(url_port "$2" "$3")"
-  start_forwarder "$1" "$p" "$(url_host "$2")" "$p"
+# redis-cli against the cluster's Redis db, as the services use it (their MAESTRO_REDIS_URL, from /proc)
+chaos_redis() {
+  local url; url="$(tr '\0' '\n' <"/proc/$(chaos_pid h1-gateway)/environ" | sed -n 's/^MAESTRO_REDIS_URL=//p')"
+  [ -n "$url" ] || url="$MAESTRO_REDIS_URL"
+  redis-cli -h "$(url_host "$url")" -p "$(url_port "$url" 6379)" -n "$(url_db "$url" | grep -E '^[0-9]+$' || echo 0)" "$@"
 }
 
 chaos_pg_version() { ls /etc/postgresql 2>/dev/null | sort -V | tail -1; }
@@ -89,8 +110,8 @@ chaos_fault() { # scenario control-dir
   local name="$1" ctl="$2" n t0 t1; n="$(hosts_count)"
   t0="$(chaos_now)"
   case "$name" in
-    session-kill) chaos_kill KILL "h$n-session"; t1="$t0" ;;
-    gateway-kill) chaos_kill KILL "h$n-gateway"; t1="$t0" ;;
+    session-kill) chaos_save "h$n-session"; t0="$(chaos_now)"; chaos_kill KILL "h$n-session"; t1="$t0" ;;
+    gateway-kill) chaos_save "h$n-gateway"; t0="$(chaos_now)"; chaos_kill KILL "h$n-gateway"; t1="$t0" ;;
     partition)
       as_root ip link set "$(host_ns "$n")-h" down
       sleep "${MAESTRO_CHAOS_PARTITION_SECONDS:-8}"
@@ -103,15 +124,16 @@ chaos_fault() { # scenario control-dir
         else as_root systemctl restart postgresql; fi
       else
         chaos_cut_forwarder fwd-postgres; sleep 3
-        chaos_start_forwarder fwd-postgres "$MAESTRO_PG_URL" 5432
+        chaos_respawn fwd-postgres
       fi
       t1="$(chaos_now)" ;;
     redis-loss)
-      redis-cli -u "$MAESTRO_REDIS_URL" FLUSHDB >/dev/null
+      chaos_redis FLUSHDB >/dev/null
       chaos_cut_forwarder fwd-redis; sleep 3
-      chaos_start_forwarder fwd-redis "$MAESTRO_REDIS_URL" 6379
+      chaos_respawn fwd-redis
       t1="$(chaos_now)" ;;
     drain)
+      chaos_save "h$n-session"; t0="$(chaos_now)"
       chaos_kill TERM "h$n-session"
       chaos_wait_exit "h$n-session" 90 || say "chaos: the draining session node has not exited after 90 s"
       t1="$(chaos_now)" ;;
@@ -126,8 +148,8 @@ chaos_restore() { # scenario
     session-kill|drain) chaos_restart "$n" session ;;
     gateway-kill) chaos_restart "$n" gateway ;;
     partition) as_root ip link set "$(host_ns "$n")-h" up 2>/dev/null || true ;;
-    pg-restart) hpid_alive fwd-postgres || chaos_start_forwarder fwd-postgres "$MAESTRO_PG_URL" 5432 ;;
-    redis-loss) hpid_alive fwd-redis || chaos_start_forwarder fwd-redis "$MAESTRO_REDIS_URL" 6379 ;;
+    pg-restart) chaos_respawn fwd-postgres ;;
+    redis-loss) chaos_respawn fwd-redis ;;
   esac
 }
 
@@ -206,8 +228,11 @@ cmd_chaos() {
   local s; for s in $scenarios; do [[ " $CHAOS_ALL " == *" $s "* ]] || die "chaos: unknown scenario '$s' (${CHAOS_ALL// /, })"; done
   CHAOS_WARM=2; CHAOS_SETTLE=20; [ -n "$quick" ] && { CHAOS_WARM=1; CHAOS_SETTLE=8; }
   # the load sends far more than a person: the per-user send and API rate limits must not be what is measured
+  # (these apply to a cluster chaos starts; an attached one needs them set when it was started)
   export MAESTRO_RATE_SENDS_PER_MINUTE="${MAESTRO_RATE_SENDS_PER_MINUTE:-100000}"
   export MAESTRO_RATE_API_PER_MINUTE="${MAESTRO_RATE_API_PER_MINUTE:-100000}"
+  # every session is the admin's: more turns at once than a person's default limit (8), or most sends wait
+  export MAESTRO_SESSION_MAX_TURNS_PER_USER="${MAESTRO_SESSION_MAX_TURNS_PER_USER:-10000}"
   local own=""
   if [ "$(cat "$MAESTRO_DATA_DIR/hosts/count" 2>/dev/null || echo 0)" = 0 ]; then
     own=1

@@ -19,7 +19,7 @@ export MAESTRO_PG_URL="${CLUSTER_TEST_PG_URL:-postgresql://postgres@127.0.0.1:54
 export MAESTRO_REDIS_URL="${MAESTRO_TEST_REDIS_URL:-redis://127.0.0.1:6379/7}"
 export MAESTRO_ADMIN_PASSWORD="cluster-admin-password"
 # the chaos step's load sends faster than a person: the per-user rate limits must not be what it measures
-export MAESTRO_RATE_SENDS_PER_MINUTE=100000 MAESTRO_RATE_API_PER_MINUTE=100000
+export MAESTRO_RATE_SENDS_PER_MINUTE=100000 MAESTRO_RATE_API_PER_MINUTE=100000 MAESTRO_SESSION_MAX_TURNS_PER_USER=1000
 M="$ROOT/deploy/maestro"
 RUN="$MAESTRO_DATA_DIR/hosts/run"
 H1="${MAESTRO_HOSTS_SUBNET}.11"; H2="${MAESTRO_HOSTS_SUBNET}.12"

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -29,7 +30,8 @@ final class ChaosClient {
   final String sessionId;
   final int index;
   final SessionLedger ledger = new SessionLedger();
-  private final AtomicLong clientErrors;
+  /** What the client saw go wrong, by kind: error frame codes, "close", "connect", "bad_json". */
+  private final ConcurrentMap<String, AtomicLong> errors;
 
   private int gw;
   private WebSocket ws;
@@ -47,7 +49,7 @@ final class ChaosClient {
   boolean started;
 
   ChaosClient(Vertx vertx, WebSocketClient wsc, List<URI> gateways, String token, String sessionId, int index,
-      AtomicLong clientErrors) {
+      ConcurrentMap<String, AtomicLong> errors) {
     this.vertx = vertx;
     this.wsc = wsc;
     this.gateways = gateways;
@@ -55,7 +57,7 @@ final class ChaosClient {
     this.sessionId = sessionId;
     this.index = index;
     this.gw = index % gateways.size();
-    this.clientErrors = clientErrors;
+    this.errors = errors;
   }
 
   synchronized void start() {
@@ -84,6 +86,7 @@ final class ChaosClient {
         .onComplete(ar -> {
           synchronized (this) {
             if (ar.failed()) {
+              count("connect_failed");
               gw = (gw + 1) % gateways.size();
               vertx.setTimer(300, t -> { synchronized (this) { connect(); } });
               return;
@@ -108,7 +111,7 @@ final class ChaosClient {
     if (ws != s) return;
     ws = null;
     if (stopping && key == null) return;
-    clientErrors.incrementAndGet();
+    count("closed_" + (s.closeStatusCode() == null ? "abnormally" : s.closeStatusCode()));
     reconnects++;
     resendOnSubscribe = key != null || ledger.lastSeq() >= 0;
     gw = (gw + 1) % gateways.size();
@@ -121,7 +124,7 @@ final class ChaosClient {
     try {
       f = new JsonObject(frame);
     } catch (RuntimeException e) {
-      clientErrors.incrementAndGet();
+      count("bad_json");
       return;
     }
     switch (f.getString("type", "")) {
@@ -165,7 +168,7 @@ final class ChaosClient {
   }
 
   private void onError(JsonObject f) {
-    clientErrors.incrementAndGet();
+    count(f.getString("code", "error"));
     String id = f.getString("id", "");
     if (id.startsWith("send:") || id.startsWith("re:send:")) {
       String k = id.substring(id.indexOf("send:") + 5);
@@ -212,6 +215,10 @@ final class ChaosClient {
         .put("idempotencyKey", key).put("id", (resend ? "re:" : "") + "send:" + key).encode());
   }
 
+  private void count(String kind) {
+    errors.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
+  }
+
   /** Called every few seconds: a turn silent for 30 s gets a reconnect, three of them give it up. */
   synchronized void watchdog(long now) {
     if (key == null || now - lastEventMs < STALL_MS) return;
@@ -222,6 +229,7 @@ final class ChaosClient {
       next();
       return;
     }
+    count("watchdog_reconnect");
     if (ws != null) ws.close(); // onClose reconnects to the next gateway and resends
   }
 }

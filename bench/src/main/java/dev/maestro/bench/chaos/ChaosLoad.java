@@ -17,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -89,23 +91,22 @@ public final class ChaosLoad {
       ids.add(call(() -> http.post(g.getPort(), g.getHost(), "/api/v1/sessions").bearerTokenAuthentication(token).sendJson(body), 201)
           .getString("id"));
     }
-    AtomicLong clientErrors = new AtomicLong();
+    ConcurrentMap<String, AtomicLong> errors = new ConcurrentHashMap<>();
     WebSocketClient wsc = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(n * 2 + 16)
         .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20).setConnectTimeout(10_000));
     List<ChaosClient> clients = new ArrayList<>();
-    for (int i = 0; i < n; i++) clients.add(new ChaosClient(vertx, wsc, gateways, token, ids.get(i), i, clientErrors));
+    for (int i = 0; i < n; i++) clients.add(new ChaosClient(vertx, wsc, gateways, token, ids.get(i), i, errors));
     long watchdog = vertx.setPeriodic(2_000, t -> { long now = System.currentTimeMillis(); clients.forEach(c -> c.watchdog(now)); });
     clients.forEach(ChaosClient::start);
     long deadline = System.currentTimeMillis() + 120_000;
     while (clients.stream().anyMatch(c -> c.ledger.lastSeq() < 0) && System.currentTimeMillis() < deadline) Thread.sleep(100);
     long streaming = clients.stream().filter(c -> c.ledger.lastSeq() >= 0).count();
     Files.writeString(control.resolve("ready"), streaming + "\n");
-    long errorsBefore = clientErrors.get();
+    errors.clear(); // set-up hiccups are not the fault's
     System.out.println("chaos: " + scenario + ": " + streaming + " of " + n + " sessions streaming");
     Path stop = control.resolve("stop");
     while (!Files.exists(stop)) Thread.sleep(100);
     long[] fault = readFault(control.resolve("fault"));
-    clients.forEach(c -> c.ledger.faultStartedAt(fault[0]));
     clients.forEach(ChaosClient::stop);
     deadline = System.currentTimeMillis() + 150_000;
     while (clients.stream().anyMatch(c -> !c.idle()) && System.currentTimeMillis() < deadline) Thread.sleep(200);
@@ -118,6 +119,8 @@ public final class ChaosLoad {
     long neverRecovered = 0;
     long stalled = unfinished;
     long reconnects = 0;
+    long seqJumps = 0;
+    JsonArray recoverBySession = new JsonArray();
     for (ChaosClient c : clients) {
       JsonObject stored = null;
       for (int a = 0; stored == null; a++) {
@@ -132,17 +135,22 @@ public final class ChaosLoad {
       total = total.plus(c.ledger.verify(stored));
       stalled += c.stalled;
       reconnects += c.reconnects;
-      Long r = c.ledger.recoveredAtMs();
+      seqJumps += c.ledger.seqJumps();
+      Long r = c.ledger.recoveredAtMs(fault[0]);
       if (r == null) neverRecovered++;
       else recoveredAt = Math.max(recoveredAt, r);
+      recoverBySession.add(r == null ? null : (r - fault[0]) / 1000.0);
     }
     http.close();
     wsc.close();
     return total.toJson().put("scenario", scenario).put("sessions", n).put("streamingAtFault", streaming)
-        .put("clientErrors", clientErrors.get() - errorsBefore).put("reconnects", reconnects)
+        .put("clientErrors", errors.values().stream().mapToLong(AtomicLong::get).sum())
+        .put("errorsByKind", new JsonObject(new java.util.TreeMap<String, Object>(errors.entrySet().stream()
+            .collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, e -> e.getValue().get())))))
+        .put("reconnects", reconnects).put("seqJumpsAtOwnerChange", seqJumps)
         .put("stalled", stalled).put("neverRecovered", neverRecovered)
         .put("recoverSeconds", neverRecovered > 0 ? null : (recoveredAt - fault[0]) / 1000.0)
-        .put("faultStartMs", fault[0]).put("faultEndMs", fault[1]);
+        .put("recoverSecondsBySession", recoverBySession).put("faultStartMs", fault[0]).put("faultEndMs", fault[1]);
   }
 
   private static long[] readFault(Path f) throws Exception {

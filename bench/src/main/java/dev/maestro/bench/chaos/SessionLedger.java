@@ -3,9 +3,11 @@ package dev.maestro.bench.chaos;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -29,13 +31,9 @@ public final class SessionLedger {
   private String currentTurn;
   /** turnId → final status (turn_completed, or turn_error when no completion followed). */
   private final Map<String, String> turnStatus = new LinkedHashMap<>();
-  /** turnId → time of its first streamed event (delta, tool call/result) after the fault. */
-  private final Map<String, Long> firstAfterFault = new HashMap<>();
-  private long faultStartMs = Long.MAX_VALUE;
-
-  public void faultStartedAt(long ms) {
-    faultStartMs = ms;
-  }
+  /** turnId → when its streamed events (delta, tool call/result) arrived, in order. */
+  private final Map<String, List<Long>> streamed = new HashMap<>();
+  private long seqJumps;
 
   /** One {@code {"type":"event","seq",...}} envelope as received (presence has no seq: ignored). */
   public void onEvent(JsonObject envelope, long nowMs) {
@@ -46,10 +44,18 @@ public final class SessionLedger {
       dupSeq++;
       return;
     }
-    if (maxSeq >= 0 && seq > maxSeq + 1) missingSeq += seq - maxSeq - 1;
+    String type = event.getString("type", "");
+    if (maxSeq >= 0 && seq > maxSeq + 1) {
+      // a new owner (takeover, drain) numbers above the old one's ceiling: the skip lands on the turn it
+      // ends as interrupted or on the next turn's start; any other skip is events the client never got
+      if ("turn_started".equals(type) || ("turn_completed".equals(type) && "interrupted".equals(event.getString("status")))) {
+        seqJumps++;
+      } else {
+        missingSeq += seq - maxSeq - 1;
+      }
+    }
     if (seq < maxSeq) missingSeq--; // a late arrival fills a gap counted before
     maxSeq = Math.max(maxSeq, seq);
-    String type = event.getString("type", "");
     switch (type) {
       case "turn_started" -> currentTurn = event.getString("turnId");
       case "turn_completed" -> {
@@ -60,7 +66,7 @@ public final class SessionLedger {
         if (currentTurn != null) turnStatus.putIfAbsent(currentTurn, "error");
       }
       case "delta", "tool_call", "tool_result", "message_started" -> {
-        if (currentTurn != null && nowMs >= faultStartMs) firstAfterFault.putIfAbsent(currentTurn, nowMs);
+        if (currentTurn != null) streamed.computeIfAbsent(currentTurn, t -> new ArrayList<>()).add(nowMs);
       }
       default -> { }
     }
@@ -130,13 +136,22 @@ public final class SessionLedger {
    * When this session streamed again after the fault: the first event after the fault of a turn that
    * ended complete (null: none did).
    */
-  public Long recoveredAtMs() {
+  public Long recoveredAtMs(long faultStartMs) {
     Long best = null;
-    for (var e : firstAfterFault.entrySet()) {
+    for (var e : streamed.entrySet()) {
       if (!"complete".equals(turnStatus.get(e.getKey()))) continue;
-      if (best == null || e.getValue() < best) best = e.getValue();
+      for (long t : e.getValue()) {
+        if (t < faultStartMs) continue;
+        if (best == null || t < best) best = t;
+        break;
+      }
     }
     return best;
+  }
+
+  /** Seq skips at an owner change (see onEvent), not counted as missing. */
+  public long seqJumps() {
+    return seqJumps;
   }
 
   public record Counts(long acked, long turns, long ackedLost, long dupMessages, long dupSeq, long missingSeq,

@@ -90,22 +90,23 @@ class SessionLedgerTest {
     SessionLedger l = new SessionLedger();
     l.onEvent(ev(1, type("turn_started").put("turnId", "t1")), 100);
     l.onEvent(ev(2, type("delta")), 100);
-    l.faultStartedAt(1_000);
     l.onEvent(ev(3, type("delta")), 1_200);               // t1 goes on after the fault, but ends interrupted
     l.onEvent(ev(4, type("turn_completed").put("turnId", "t1").put("status", "interrupted")), 5_000);
     assertThat(l.turnEnded("t1")).isTrue();
-    assertThat(l.recoveredAtMs()).isNull();
+    assertThat(l.recoveredAtMs(1_000)).isNull();
     l.onEvent(ev(10, type("turn_started").put("turnId", "t2")), 6_000);
     l.onEvent(ev(11, type("delta")), 6_100);
     l.onEvent(ev(12, type("turn_completed").put("turnId", "t2").put("status", "complete")), 6_200);
     l.onEvent(ev(13, type("turn_started").put("turnId", "t3")), 7_000);
     l.onEvent(ev(14, type("turn_error").put("code", "x")), 7_100);
     l.onEvent(ev(15, type("turn_completed").put("turnId", "t3").put("status", "error")), 7_200);
-    assertThat(l.recoveredAtMs()).isEqualTo(6_100);
+    assertThat(l.recoveredAtMs(1_000)).isEqualTo(6_100);
+    assertThat(l.recoveredAtMs(0)).isEqualTo(6_100);       // t1 streamed before, but ended interrupted
     SessionLedger.Counts c = l.verify(new JsonObject());
     assertThat(c.turns()).isEqualTo(3);
     assertThat(c.interrupted()).isEqualTo(1);
     assertThat(c.failed()).isEqualTo(1);
-    assertThat(c.missingSeq()).isEqualTo(5);               // 5..9: the new owner started above the ceiling
+    assertThat(c.missingSeq()).isZero();                   // 5..9: the new owner started above the ceiling
+    assertThat(l.seqJumps()).isEqualTo(1);
   }
 }
