@@ -19,7 +19,8 @@
 #                 MAESTRO_CHAOS_PG=restart: pg_ctlcluster restart (as ensure_postgres starts it) or systemctl
 #   redis-loss    FLUSHDB of the cluster's Redis db and every connection to Redis cut for 3 s
 #   drain         SIGTERM on host n's session node (graceful drain)
-# Each killed or stopped process is started again after its scenario, so the next one has every host.
+# Each killed or stopped process is started again after its scenario, so the next one has every host
+# (MAESTRO_CHAOS_RESTORE=0: not, for a test that tears its cluster down next).
 #
 # Without a cluster of test hosts up, chaos starts its own (`cluster up --hosts 3 --demo`, data under
 # $MAESTRO_DATA_DIR/chaos, database MAESTRO_CHAOS_PG_URL, default .../maestro_chaos, dropped first: it
@@ -144,6 +145,8 @@ chaos_fault() { # scenario control-dir
 
 chaos_restore() { # scenario
   local n; n="$(hosts_count)"
+  # MAESTRO_CHAOS_RESTORE=0: leave killed services down (a test tearing its cluster down right after)
+  [ "${MAESTRO_CHAOS_RESTORE:-1}" = 0 ] && [[ "$1" == *-kill || "$1" == drain ]] && return 0
   case "$1" in
     session-kill|drain) chaos_restart "$n" session ;;
     gateway-kill) chaos_restart "$n" gateway ;;

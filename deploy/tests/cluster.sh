@@ -112,7 +112,7 @@ echo "cluster: kill -9 of host 1's session node mid-reply: host 2 took over with
 # reconnect to host 1's, resume with afterSeq and resend with the same idempotencyKey): nothing acknowledged
 # lost, no message stored twice, no seq repeated, no tool run twice, no resend starting a second turn
 tc=$(date +%s%N)
-MAESTRO_CHAOS_OUT="$MAESTRO_DATA_DIR/chaos-small.json" "$M" chaos --sessions 5 --scenario pg-restart,gateway-kill --quick \
+MAESTRO_CHAOS_RESTORE=0 MAESTRO_CHAOS_OUT="$MAESTRO_DATA_DIR/chaos-small.json" "$M" chaos --sessions 5 --scenario pg-restart,gateway-kill --quick \
   || fail "chaos at small load (table above)"
 python3 - "$MAESTRO_DATA_DIR/chaos-small.json" <<'EOF' || fail "chaos at small load: the faults were not exercised as expected"
 import json, sys
