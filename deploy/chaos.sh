@@ -255,6 +255,12 @@ cmd_chaos() {
     # a fresh data dir each time would not decrypt an older run's credentials: the chaos database starts empty
     psql "${MAESTRO_PG_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS \"$(url_db "$MAESTRO_PG_URL")\" WITH (FORCE)" >/dev/null 2>&1 || true
     rm -rf "$MAESTRO_DATA_DIR/hosts"
+    # any host's gateway may be the one creating the admin: a password known in advance, kept for the user
+    if [ -z "${MAESTRO_ADMIN_PASSWORD:-}" ]; then
+      MAESTRO_ADMIN_PASSWORD="$(head -c 18 /dev/urandom | base64 | tr -d '/+=\n')"
+      ( umask 077; printf '%s\n' "$MAESTRO_ADMIN_PASSWORD" >"$MAESTRO_DATA_DIR/admin-password" )
+    fi
+    export MAESTRO_ADMIN_PASSWORD
     trap 'cluster_down >/dev/null 2>&1 || true' EXIT
     cluster_up --hosts "${MAESTRO_CHAOS_HOSTS:-3}" --demo
   fi
