@@ -126,10 +126,12 @@ public final class ChaosLoad {
       for (int a = 0; stored == null; a++) {
         URI g = gateways.get((c.index + a) % gateways.size());
         try {
-          stored = call(() -> http.get(g.getPort(), g.getHost(), "/api/v1/sessions/" + c.sessionId).bearerTokenAuthentication(token).send(), 200);
+          // a short try per gateway: the scenario's killed gateway refuses, the next one answers
+          stored = call(() -> http.get(g.getPort(), g.getHost(), "/api/v1/sessions/" + c.sessionId).bearerTokenAuthentication(token).send(),
+              200, 2_000);
         } catch (Exception e) {
-          if (a > 60) throw new IllegalStateException("cannot read session " + c.sessionId + " back: " + e.getMessage());
-          Thread.sleep(1_000);
+          if (a > 60 * gateways.size()) throw new IllegalStateException("cannot read session " + c.sessionId + " back: " + e.getMessage());
+          if (a % gateways.size() == gateways.size() - 1) Thread.sleep(1_000);
         }
       }
       total = total.plus(c.ledger.verify(stored));
@@ -169,11 +171,15 @@ public final class ChaosLoad {
 
   /** One API call, retried for up to 30 s while the cluster is still settling; the expected status or a failure. */
   private static JsonObject call(Req req, int expected) throws Exception {
-    long deadline = System.currentTimeMillis() + 30_000;
+    return call(req, expected, 30_000);
+  }
+
+  private static JsonObject call(Req req, int expected, long retryMs) throws Exception {
+    long deadline = System.currentTimeMillis() + retryMs;
     String last = "";
     while (true) {
       try {
-        HttpResponse<Buffer> r = req.send().await(15, TimeUnit.SECONDS);
+        HttpResponse<Buffer> r = req.send().await(Math.min(15_000, Math.max(retryMs, 5_000)), TimeUnit.MILLISECONDS);
         if (r.statusCode() == expected) return r.bodyAsJsonObject();
         last = r.statusCode() + " " + r.bodyAsString();
         if (r.statusCode() < 500 && r.statusCode() != 429) throw new IllegalStateException(last);
