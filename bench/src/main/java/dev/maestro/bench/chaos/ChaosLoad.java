@@ -85,11 +85,19 @@ public final class ChaosLoad {
     if (cred == null) throw new IllegalStateException("no 'demo' credential: start the cluster with --demo");
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      URI g = gateways.get(i % gateways.size());
       JsonObject body = new JsonObject().put("title", "chaos " + scenario + " " + i).put("provider", "openai-compatible")
           .put("model", "demo-model").put("credentialId", cred);
-      ids.add(call(() -> http.post(g.getPort(), g.getHost(), "/api/v1/sessions").bearerTokenAuthentication(token).sendJson(body), 201)
-          .getString("id"));
+      // spread over the gateways; one that does not answer (a host left down) is skipped
+      for (int a = 0; ; a++) {
+        URI g = gateways.get((i + a) % gateways.size());
+        try {
+          ids.add(call(() -> http.post(g.getPort(), g.getHost(), "/api/v1/sessions").bearerTokenAuthentication(token).sendJson(body),
+              201, 2_000).getString("id"));
+          break;
+        } catch (IllegalStateException e) {
+          if (a >= 3 * gateways.size()) throw e;
+        }
+      }
     }
     ConcurrentMap<String, AtomicLong> errors = new ConcurrentHashMap<>();
     WebSocketClient wsc = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(n * 2 + 16)
