@@ -132,7 +132,15 @@ cluster_up() {
     echo $! >"$HOSTS_RUN/h1-fake-upstream.pid"
   fi
   local i s
-  for i in $(seq 1 "$n"); do for s in $(host_services "$i"); do start_host_service "$i" "$s"; done; done
+  # one member first: on a busy machine, nine members starting at once can all still be electing a master
+  # when their 60 s join timeout ends; the others then join a formed cluster
+  start_host_service 1 auth
+  for _ in $(seq 1 480); do
+    grep -aq "joined the cluster as node" "$HOSTS_RUN/h1-auth.log" 2>/dev/null && break
+    hpid_alive h1-auth || break
+    sleep 0.25
+  done
+  for i in $(seq 1 "$n"); do for s in $(host_services "$i"); do [ "$i-$s" = 1-auth ] || start_host_service "$i" "$s"; done; done
   local deadline=$(( $(date +%s) + ${MAESTRO_UP_TIMEOUT:-240} )) up
   while :; do
     up=0

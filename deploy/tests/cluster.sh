@@ -3,7 +3,8 @@
 # one chat turn sent through host 2's gateway to a session whose live owner is the session node on
 # host 1, every listener bound to its host's address (or its namespace's loopback), then `cluster down`
 # then kill -9 of host 1's session node mid-reply: host 2 takes the session over with no client action and
-# stores the turn as interrupted with what had streamed; `cluster down` and nothing left: no process,
+# stores the turn as interrupted with what had streamed; chaos at small load (PostgreSQL connections cut,
+# gateway kill with idempotent resends: deploy/chaos.sh); `cluster down` and nothing left: no process,
 # namespace, veth or bridge. Needs root (or sudo -n) for `ip netns`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -17,6 +18,8 @@ export MAESTRO_CLUSTER_NAME="cluster-test-$$-$RANDOM"
 export MAESTRO_PG_URL="${CLUSTER_TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432/maestro_cluster}"
 export MAESTRO_REDIS_URL="${MAESTRO_TEST_REDIS_URL:-redis://127.0.0.1:6379/7}"
 export MAESTRO_ADMIN_PASSWORD="cluster-admin-password"
+# the chaos step's load sends faster than a person: the per-user rate limits must not be what it measures
+export MAESTRO_RATE_SENDS_PER_MINUTE=100000 MAESTRO_RATE_API_PER_MINUTE=100000 MAESTRO_SESSION_MAX_TURNS_PER_USER=1000
 M="$ROOT/deploy/maestro"
 RUN="$MAESTRO_DATA_DIR/hosts/run"
 H1="${MAESTRO_HOSTS_SUBNET}.11"; H2="${MAESTRO_HOSTS_SUBNET}.12"
@@ -103,6 +106,22 @@ owner="$(q "SELECT live_owner FROM session WHERE id = '$SID'")"
 partial="$(q "SELECT text_content FROM message WHERE session_id = '$SID' AND status = 'interrupted' ORDER BY ordinal DESC LIMIT 1")"
 [[ "$partial" == Echo:* ]] || fail "the interrupted message lost what had streamed ('$partial')"
 echo "cluster: kill -9 of host 1's session node mid-reply: host 2 took over with no client action in $(( ($(date +%s%N)-tk)/1000000 )) ms, kept '${partial:0:40}...'"
+
+# chaos at small load (issue 17; ./deploy/maestro chaos on this cluster): 5 sessions streaming with tool calls
+# while every connection to PostgreSQL is cut for 3 s, then while host 2's gateway is killed (its clients
+# reconnect to host 1's, resume with afterSeq and resend with the same idempotencyKey): nothing acknowledged
+# lost, no message stored twice, no seq repeated, no tool run twice, no resend starting a second turn
+tc=$(date +%s%N)
+MAESTRO_CHAOS_RESTORE=0 MAESTRO_CHAOS_OUT="$MAESTRO_DATA_DIR/chaos-small.json" "$M" chaos --sessions 5 --scenario pg-restart,gateway-kill --quick \
+  || fail "chaos at small load (table above)"
+python3 - "$MAESTRO_DATA_DIR/chaos-small.json" <<'EOF' || fail "chaos at small load: the faults were not exercised as expected"
+import json, sys
+rows = {r["scenario"]: r for r in json.load(open(sys.argv[1]))["scenarios"]}
+gk, pg = rows["gateway-kill"], rows["pg-restart"]
+assert gk["reconnects"] >= 1 and gk["resends"] >= 1, "no client reconnected and resent after the gateway kill: %s" % gk
+assert all(r["acked"] >= 5 and r["stalled"] == 0 for r in (gk, pg)), "too few sends acknowledged or a turn stalled: %s" % rows
+EOF
+echo "cluster: chaos at small load (PostgreSQL connections cut, gateway kill -9 + idempotent resends, 5 sessions) in $(( ($(date +%s%N)-tc)/1000000 )) ms"
 
 [ "${#pids[@]}" -ge 10 ] || fail "expected 7 services, the demo upstream and 2 forwarders, found ${#pids[@]} pid files"
 "$M" cluster down || fail "cluster down"

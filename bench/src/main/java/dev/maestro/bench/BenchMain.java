@@ -1,5 +1,6 @@
 package dev.maestro.bench;
 
+import dev.maestro.bench.chaos.ChaosLoad;
 import dev.maestro.bench.gateway.GatewayEndToEndBench;
 import dev.maestro.bench.gateway.GatewayStreamBench;
 import dev.maestro.bench.provider.ProviderBench;
@@ -21,8 +22,9 @@ public final class BenchMain {
       case "sessions-memory" -> SessionsMemoryBench.main(rest);
       case "gateway" -> GatewayStreamBench.main(rest);
       case "e2e", "gateway-e2e" -> GatewayEndToEndBench.main(rest); // "e2e": issue 14's name; the old one kept
+      case "chaos" -> ChaosLoad.main(rest); // the load driver of ./deploy/maestro chaos (deploy/chaos.sh)
       default -> {
-        System.err.println("usage: bench <provider|session|sessions-memory|gateway|e2e> [args]  (see bench/README.md)");
+        System.err.println("usage: bench <provider|session|sessions-memory|gateway|e2e|chaos> [args]  (see bench/README.md)");
         System.exit(2);
       }
     }

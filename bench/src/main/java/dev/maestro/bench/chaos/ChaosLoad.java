@@ -1,0 +1,203 @@
+package dev.maestro.bench.chaos;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.core.buffer.Buffer;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The load driver of {@code ./deploy/maestro chaos} (deploy/chaos.sh runs the faults):
+ * {@code bench chaos --gateways URL,URL,.. --password PW --sessions N --scenario NAME --control DIR --out FILE}.
+ * Creates N sessions on the demo credential, runs one {@link ChaosClient} per session (spread over the
+ * gateways), writes {@code DIR/ready} once every session streams, keeps the load on until {@code DIR/stop}
+ * appears (the fault's times are in {@code DIR/fault}: start and end epoch ms), lets the turns in flight
+ * end, then checks every session against what the API (PostgreSQL) stores and writes the scenario's
+ * row as JSON to FILE.
+ */
+public final class ChaosLoad {
+  private ChaosLoad() {}
+
+  public static void main(String[] args) throws Exception {
+    List<URI> gateways = new ArrayList<>();
+    String password = System.getenv().getOrDefault("MAESTRO_ADMIN_PASSWORD", "");
+    int sessions = 50;
+    String scenario = "load";
+    Path control = null;
+    Path out = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--gateways" -> { for (String g : args[++i].split(",")) if (!g.isBlank()) gateways.add(URI.create(g.trim())); }
+        case "--password" -> password = args[++i];
+        case "--sessions" -> sessions = Integer.parseInt(args[++i]);
+        case "--scenario" -> scenario = args[++i];
+        case "--control" -> control = Path.of(args[++i]);
+        case "--out" -> out = Path.of(args[++i]);
+        default -> {
+          System.err.println("usage: bench chaos --gateways URL[,URL..] --password PW --sessions N --scenario NAME --control DIR --out FILE");
+          System.exit(2);
+        }
+      }
+    }
+    if (gateways.isEmpty() || control == null || out == null || sessions < 1) {
+      System.err.println("bench chaos: --gateways, --control and --out are required (run it through ./deploy/maestro chaos)");
+      System.exit(2);
+    }
+    Vertx vertx = Vertx.vertx();
+    try {
+      JsonObject row = run(vertx, gateways, password, sessions, scenario, control);
+      Files.writeString(out, row.encodePrettily());
+      System.out.println("chaos: " + scenario + ": " + row.encode());
+    } finally {
+      vertx.close().await(20, TimeUnit.SECONDS);
+    }
+    System.exit(0);
+  }
+
+  static JsonObject run(Vertx vertx, List<URI> gateways, String password, int n, String scenario, Path control) throws Exception {
+    WebClient http = WebClient.wrap(vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000),
+        new PoolOptions().setHttp1MaxSize(16)));
+    URI g0 = gateways.get(0);
+    JsonObject tok = call(() -> http.post(g0.getPort(), g0.getHost(), "/api/v1/auth/token")
+        .sendJson(new JsonObject().put("username", "admin").put("password", password).put("name", "chaos-" + scenario)), 201);
+    String token = tok.getString("token");
+    JsonObject creds = call(() -> http.get(g0.getPort(), g0.getHost(), "/api/v1/credentials").bearerTokenAuthentication(token).send(), 200);
+    String cred = null;
+    for (Object o : creds.getJsonArray("items", new JsonArray())) {
+      if (o instanceof JsonObject c && "demo".equals(c.getString("label"))) cred = c.getString("id");
+    }
+    if (cred == null) throw new IllegalStateException("no 'demo' credential: start the cluster with --demo");
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      JsonObject body = new JsonObject().put("title", "chaos " + scenario + " " + i).put("provider", "openai-compatible")
+          .put("model", "demo-model").put("credentialId", cred);
+      // spread over the gateways; one that does not answer (a host left down) is skipped
+      for (int a = 0; ; a++) {
+        URI g = gateways.get((i + a) % gateways.size());
+        try {
+          ids.add(call(() -> http.post(g.getPort(), g.getHost(), "/api/v1/sessions").bearerTokenAuthentication(token).sendJson(body),
+              201, 2_000).getString("id"));
+          break;
+        } catch (IllegalStateException e) {
+          if (a >= 3 * gateways.size()) throw e;
+        }
+      }
+    }
+    ConcurrentMap<String, AtomicLong> errors = new ConcurrentHashMap<>();
+    WebSocketClient wsc = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(n * 2 + 16)
+        .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20).setConnectTimeout(10_000));
+    List<ChaosClient> clients = new ArrayList<>();
+    for (int i = 0; i < n; i++) clients.add(new ChaosClient(vertx, wsc, gateways, token, ids.get(i), i, errors));
+    long watchdog = vertx.setPeriodic(2_000, t -> { long now = System.currentTimeMillis(); clients.forEach(c -> c.watchdog(now)); });
+    clients.forEach(ChaosClient::start);
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (clients.stream().anyMatch(c -> c.ledger.lastSeq() < 0) && System.currentTimeMillis() < deadline) Thread.sleep(100);
+    long streaming = clients.stream().filter(c -> c.ledger.lastSeq() >= 0).count();
+    Files.writeString(control.resolve("ready"), streaming + "\n");
+    errors.clear(); // set-up hiccups are not the fault's
+    System.out.println("chaos: " + scenario + ": " + streaming + " of " + n + " sessions streaming");
+    Path stop = control.resolve("stop");
+    while (!Files.exists(stop)) Thread.sleep(100);
+    long[] fault = readFault(control.resolve("fault"));
+    clients.forEach(ChaosClient::stop);
+    deadline = System.currentTimeMillis() + 150_000;
+    while (clients.stream().anyMatch(c -> !c.idle()) && System.currentTimeMillis() < deadline) Thread.sleep(200);
+    long unfinished = clients.stream().filter(c -> !c.idle()).count();
+    vertx.cancelTimer(watchdog);
+    clients.forEach(ChaosClient::close);
+
+    SessionLedger.Counts total = SessionLedger.Counts.zero();
+    long recoveredAt = fault[0];
+    long neverRecovered = 0;
+    long stalled = unfinished;
+    long reconnects = 0;
+    long seqJumps = 0;
+    JsonArray recoverBySession = new JsonArray();
+    for (ChaosClient c : clients) {
+      JsonObject stored = null;
+      for (int a = 0; stored == null; a++) {
+        URI g = gateways.get((c.index + a) % gateways.size());
+        try {
+          // a short try per gateway: the scenario's killed gateway refuses, the next one answers
+          stored = call(() -> http.get(g.getPort(), g.getHost(), "/api/v1/sessions/" + c.sessionId).bearerTokenAuthentication(token).send(),
+              200, 2_000);
+        } catch (Exception e) {
+          if (a > 60 * gateways.size()) throw new IllegalStateException("cannot read session " + c.sessionId + " back: " + e.getMessage());
+          if (a % gateways.size() == gateways.size() - 1) Thread.sleep(1_000);
+        }
+      }
+      total = total.plus(c.ledger.verify(stored));
+      stalled += c.stalled;
+      reconnects += c.reconnects;
+      seqJumps += c.ledger.seqJumps();
+      Long r = c.ledger.recoveredAtMs(fault[0]);
+      if (r == null) neverRecovered++;
+      else recoveredAt = Math.max(recoveredAt, r);
+      recoverBySession.add(r == null ? null : (r - fault[0]) / 1000.0);
+    }
+    http.close();
+    wsc.close();
+    return total.toJson().put("scenario", scenario).put("sessions", n).put("streamingAtFault", streaming)
+        .put("clientErrors", errors.values().stream().mapToLong(AtomicLong::get).sum())
+        .put("errorsByKind", new JsonObject(new java.util.TreeMap<String, Object>(errors.entrySet().stream()
+            .collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, e -> e.getValue().get())))))
+        .put("reconnects", reconnects).put("seqJumpsAtOwnerChange", seqJumps)
+        .put("stalled", stalled).put("neverRecovered", neverRecovered)
+        .put("recoverSeconds", neverRecovered > 0 ? null : (recoveredAt - fault[0]) / 1000.0)
+        .put("recoverSecondsBySession", recoverBySession).put("faultStartMs", fault[0]).put("faultEndMs", fault[1]);
+  }
+
+  private static long[] readFault(Path f) throws Exception {
+    if (!Files.exists(f)) {
+      long now = System.currentTimeMillis();
+      return new long[] {now, now};
+    }
+    String[] p = Files.readString(f).trim().split("\\s+");
+    long start = Long.parseLong(p[0]);
+    return new long[] {start, p.length > 1 ? Long.parseLong(p[1]) : start};
+  }
+
+  interface Req {
+    Future<HttpResponse<Buffer>> send();
+  }
+
+  /** One API call, retried for up to 30 s while the cluster is still settling; the expected status or a failure. */
+  private static JsonObject call(Req req, int expected) throws Exception {
+    return call(req, expected, 30_000);
+  }
+
+  private static JsonObject call(Req req, int expected, long retryMs) throws Exception {
+    long deadline = System.currentTimeMillis() + retryMs;
+    String last = "";
+    while (true) {
+      try {
+        HttpResponse<Buffer> r = req.send().await(Math.min(15_000, Math.max(retryMs, 5_000)), TimeUnit.MILLISECONDS);
+        if (r.statusCode() == expected) return r.bodyAsJsonObject();
+        last = r.statusCode() + " " + r.bodyAsString();
+        if (r.statusCode() < 500 && r.statusCode() != 429) throw new IllegalStateException(last);
+      } catch (IllegalStateException e) {
+        throw e;
+      } catch (Exception e) {
+        last = String.valueOf(e.getMessage());
+      }
+      if (System.currentTimeMillis() > deadline) throw new IllegalStateException("API call failed: " + last);
+      Thread.sleep(500);
+    }
+  }
+}

@@ -1,0 +1,179 @@
+package dev.maestro.bench.chaos;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What one chaos client saw of its session, and what PostgreSQL holds of it afterwards (through the
+ * API). Pure bookkeeping, no I/O: the client feeds it every event envelope and every send ack; the
+ * driver hands it the stored session at the end and reads the counts. Not thread-safe: one client
+ * calls it under its own lock.
+ */
+public final class SessionLedger {
+  /** A send the gateway acknowledged: the message must be in PostgreSQL afterwards. */
+  public record Ack(String key, String text, String messageId, String turnId, long atMs) {}
+
+  private final Set<Long> seen = new HashSet<>();
+  private long maxSeq = -1;
+  private long dupSeq;
+  private long missingSeq;
+  private final Map<String, Ack> acks = new LinkedHashMap<>();
+  private long secondTurns;
+  private long resends;
+  private String currentTurn;
+  /** turnId → final status (turn_completed, or turn_error when no completion followed). */
+  private final Map<String, String> turnStatus = new LinkedHashMap<>();
+  /** turnId → when its streamed events (delta, tool call/result) arrived, in order. */
+  private final Map<String, List<Long>> streamed = new HashMap<>();
+  private long seqJumps;
+
+  /** One {@code {"type":"event","seq",...}} envelope as received (presence has no seq: ignored). */
+  public void onEvent(JsonObject envelope, long nowMs) {
+    Long seq = envelope.getLong("seq");
+    JsonObject event = envelope.getJsonObject("event", new JsonObject());
+    if (seq == null) return;
+    if (!seen.add(seq)) {
+      dupSeq++;
+      return;
+    }
+    String type = event.getString("type", "");
+    if (maxSeq >= 0 && seq > maxSeq + 1) {
+      // a new owner (takeover, drain) numbers above the old one's ceiling: the skip lands on the turn it
+      // ends as interrupted or on the next turn's start; any other skip is events the client never got
+      if ("turn_started".equals(type) || ("turn_completed".equals(type) && "interrupted".equals(event.getString("status")))) {
+        seqJumps++;
+      } else {
+        missingSeq += seq - maxSeq - 1;
+      }
+    }
+    if (seq < maxSeq) missingSeq--; // a late arrival fills a gap counted before
+    maxSeq = Math.max(maxSeq, seq);
+    switch (type) {
+      case "turn_started" -> currentTurn = event.getString("turnId");
+      case "turn_completed" -> {
+        String t = event.getString("turnId", currentTurn);
+        if (t != null) turnStatus.put(t, event.getString("status", "complete"));
+      }
+      case "turn_error" -> {
+        if (currentTurn != null) turnStatus.putIfAbsent(currentTurn, "error");
+      }
+      case "delta", "tool_call", "tool_result", "message_started" -> {
+        if (currentTurn != null) streamed.computeIfAbsent(currentTurn, t -> new ArrayList<>()).add(nowMs);
+      }
+      default -> { }
+    }
+  }
+
+  /** Highest seq received: the {@code afterSeq} of the next subscribe (-1: none yet). */
+  public long lastSeq() {
+    return maxSeq;
+  }
+
+  public boolean turnEnded(String turnId) {
+    return turnId != null && turnStatus.containsKey(turnId);
+  }
+
+  /**
+   * A send's ack. {@code resend}: the same key was sent again (after a reconnect); a key acknowledged
+   * before must come back {@code duplicate} with the same turn, anything else started a second turn.
+   */
+  public void onAck(String key, String text, JsonObject ack, boolean resend, long nowMs) {
+    String messageId = ack.getString("messageId");
+    String turnId = ack.getString("turnId");
+    Ack before = acks.get(key);
+    if (resend) resends++;
+    if (before != null) {
+      if (!Boolean.TRUE.equals(ack.getBoolean("duplicate")) || !before.turnId().equals(turnId)) secondTurns++;
+      return;
+    }
+    if (messageId != null && turnId != null) acks.put(key, new Ack(key, text, messageId, turnId, nowMs));
+  }
+
+  public Ack ack(String key) {
+    return acks.get(key);
+  }
+
+  /** The counts of this session: the client's own, plus those checked against the stored session. */
+  public Counts verify(JsonObject stored) {
+    Set<String> ids = new HashSet<>();
+    Map<String, Integer> userTexts = new HashMap<>();
+    Map<String, Integer> toolResults = new HashMap<>();
+    long interruptedWithText = 0;
+    JsonArray messages = stored.getJsonArray("messages", new JsonArray());
+    for (Object o : messages) {
+      if (!(o instanceof JsonObject m)) continue;
+      ids.add(m.getString("id"));
+      StringBuilder text = new StringBuilder();
+      for (Object p : m.getJsonArray("content", new JsonArray())) {
+        if (!(p instanceof JsonObject part)) continue;
+        if ("text".equals(part.getString("type"))) text.append(part.getString("text", ""));
+        if ("tool_result".equals(part.getString("type"))) toolResults.merge(part.getString("callId", "?"), 1, Integer::sum);
+      }
+      if ("user".equals(m.getString("role"))) userTexts.merge(text.toString(), 1, Integer::sum);
+      if ("assistant".equals(m.getString("role")) && "interrupted".equals(m.getString("status")) && !text.isEmpty()) {
+        interruptedWithText++;
+      }
+    }
+    long lost = acks.values().stream().filter(a -> !ids.contains(a.messageId())).count();
+    // the driver's texts are unique per send: the same user text twice is one message written twice
+    long dupMessages = userTexts.values().stream().filter(n -> n > 1).mapToLong(n -> n - 1).sum();
+    long toolsTwice = toolResults.values().stream().filter(n -> n > 1).count();
+    long interrupted = turnStatus.values().stream().filter("interrupted"::equals).count();
+    long failed = turnStatus.values().stream().filter(s -> "error".equals(s)).count();
+    return new Counts(acks.size(), turnStatus.size(), lost, dupMessages, dupSeq, Math.max(0, missingSeq), toolsTwice,
+        secondTurns, resends, interrupted, interruptedWithText, failed, toolResults.size());
+  }
+
+  /**
+   * When this session streamed again after the fault: the first event after the fault of a turn that
+   * ended complete (null: none did).
+   */
+  public Long recoveredAtMs(long faultStartMs) {
+    Long best = null;
+    for (var e : streamed.entrySet()) {
+      if (!"complete".equals(turnStatus.get(e.getKey()))) continue;
+      for (long t : e.getValue()) {
+        if (t < faultStartMs) continue;
+        if (best == null || t < best) best = t;
+        break;
+      }
+    }
+    return best;
+  }
+
+  /** Seq skips at an owner change (see onEvent), not counted as missing. */
+  public long seqJumps() {
+    return seqJumps;
+  }
+
+  public record Counts(long acked, long turns, long ackedLost, long dupMessages, long dupSeq, long missingSeq,
+      long toolsRunTwice, long secondTurns, long resends, long interrupted, long interruptedWithText, long failed,
+      long toolCalls) {
+    public Counts plus(Counts o) {
+      return new Counts(acked + o.acked, turns + o.turns, ackedLost + o.ackedLost, dupMessages + o.dupMessages,
+          dupSeq + o.dupSeq, missingSeq + o.missingSeq, toolsRunTwice + o.toolsRunTwice, secondTurns + o.secondTurns,
+          resends + o.resends, interrupted + o.interrupted, interruptedWithText + o.interruptedWithText,
+          failed + o.failed, toolCalls + o.toolCalls);
+    }
+
+    public static Counts zero() {
+      return new Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    }
+
+    public JsonObject toJson() {
+      return new JsonObject().put("acked", acked).put("turns", turns).put("ackedLost", ackedLost)
+          .put("dupMessages", dupMessages).put("dupSeq", dupSeq).put("missingSeq", missingSeq)
+          .put("toolsRunTwice", toolsRunTwice).put("secondTurns", secondTurns).put("resends", resends)
+          .put("interrupted", interrupted).put("interruptedWithText", interruptedWithText).put("failed", failed)
+          .put("toolCalls", toolCalls);
+    }
+  }
+}
