@@ -1,7 +1,7 @@
 package dev.maestro.session;
 
-import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.session.SessionEvents;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -18,17 +18,18 @@ import java.util.function.LongConsumer;
  * then gets a {@code truncated} marker first, and stored messages are unaffected.
  * Seq numbers are reserved in blocks in PostgreSQL ({@code seq_ceiling}) so that a later owner
  * never reuses a number a client may have seen.
+ * Each envelope is serialized once, when it is published: the bus carries those bytes (the gateway
+ * writes them to its sockets as they are) and the log holds the same bytes, not a JSON tree.
  */
 final class EventLog {
   static final long RESERVE = 1000;
 
   private final String sessionId;
   private final EventBus bus;
-  private final String address;
   private final int capacity;
   private final int turnCapacity;
   private final LongConsumer reserve;
-  private final Deque<JsonObject> held = new ArrayDeque<>();
+  private final Deque<Held> held = new ArrayDeque<>();
   private long seq;
   private long ceiling;
   private int turnStartIndexFloor;
@@ -43,7 +44,6 @@ final class EventLog {
   EventLog(String sessionId, EventBus bus, long seqStart, long ceiling, int capacity, int turnCapacity, LongConsumer reserve) {
     this.sessionId = sessionId;
     this.bus = bus;
-    this.address = Addresses.sessionEvents(sessionId);
     this.seq = seqStart;
     this.ceiling = ceiling;
     this.capacity = capacity;
@@ -69,25 +69,29 @@ final class EventLog {
     turnStartIndexFloor = held.size();
   }
 
-  JsonObject publish(JsonObject event) {
+  /** An envelope as published: its seq and its JSON bytes. */
+  record Held(long seq, Buffer bytes) { }
+
+  /** Publishes the event as the next seq; returns the bytes published (and held). */
+  Buffer publish(JsonObject event) {
     long s = ++seq;
     if (s > ceiling - RESERVE / 2) {
       ceiling = s + RESERVE;
       reserve.accept(ceiling);
     }
-    JsonObject envelope = SessionEvents.envelope(sessionId, s, event);
-    held.addLast(envelope);
+    Buffer bytes = SessionEvents.encode(SessionEvents.envelope(sessionId, s, event));
+    held.addLast(new Held(s, bytes));
     while (held.size() > capacity && turnStartIndexFloor > 0) {
       held.removeFirst();
       turnStartIndexFloor--;
     }
     while (held.size() - turnStartIndexFloor > turnCapacity) {
-      JsonObject dropped = held.removeFirst();
+      Held dropped = held.removeFirst();
       if (turnStartIndexFloor > 0) turnStartIndexFloor--;
-      else truncatedThrough = dropped.getLong("seq");
+      else truncatedThrough = dropped.seq();
     }
-    bus.publish(address, envelope);
-    return envelope;
+    SessionEvents.publish(bus, sessionId, s, bytes);
+    return bytes;
   }
 
   JsonArray after(long afterSeq) {
@@ -95,10 +99,18 @@ final class EventLog {
     if (afterSeq < truncatedThrough) {
       items.add(SessionEvents.envelope(sessionId, truncatedThrough, SessionEvents.truncated(truncatedThrough)));
     }
-    for (JsonObject e : held) {
-      if (e.getLong("seq") > afterSeq) items.add(e);
+    // decoded only here: a resume is rare, a published chunk is not
+    for (Held e : held) {
+      if (e.seq() > afterSeq) items.add(new JsonObject(e.bytes()));
     }
     return items;
+  }
+
+  /** The held envelopes after afterSeq as published (bytes), without a truncated marker. */
+  java.util.List<Held> heldAfter(long afterSeq) {
+    java.util.List<Held> out = new java.util.ArrayList<>();
+    for (Held e : held) if (e.seq() > afterSeq) out.add(e);
+    return out;
   }
 
   int heldCount() {

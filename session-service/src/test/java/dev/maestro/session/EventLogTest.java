@@ -2,11 +2,16 @@ package dev.maestro.session;
 
 import dev.maestro.contracts.session.SessionEvents;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -69,6 +74,41 @@ class EventLogTest {
       // a client that has seen everything dropped gets no marker
       assertThat(log.after(18)).hasSize(10);
       assertThat(log.after(18).getJsonObject(0).getJsonObject("event").getString("text")).isEqualTo("d16");
+    } finally {
+      vertx.close();
+    }
+  }
+
+  @Test
+  void eachEnvelopeIsSerializedOncePublishedAsThoseBytesWithItsSeqInAHeaderAndHeldAsBytes() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      List<Message<Object>> received = new CopyOnWriteArrayList<>();
+      vertx.eventBus().<Object>consumer(dev.maestro.contracts.Addresses.sessionEvents("s"), received::add)
+          .completion().await(10, TimeUnit.SECONDS);
+      EventLog log = new EventLog("s", vertx.eventBus(), 41, 1000, 10, s -> { });
+      log.turnStarted();
+      List<Buffer> published = new ArrayList<>();
+      published.add(log.publish(SessionEvents.delta("héllo \"wörld\" \uD83D\uDE00")));
+      published.add(log.publish(SessionEvents.toolCall("c1", "read", new JsonObject().put("path", "a.txt"))));
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> received.size() == 2);
+      for (int i = 0; i < 2; i++) {
+        Message<Object> m = received.get(i);
+        assertThat(m.body()).isInstanceOf(Buffer.class);
+        assertThat(((Buffer) m.body()).getBytes()).isEqualTo(published.get(i).getBytes());
+        assertThat(m.headers().get(SessionEvents.SEQ_HEADER)).isEqualTo(String.valueOf(42 + i));
+        JsonObject envelope = SessionEvents.read(m.body());
+        assertThat(envelope.getLong("seq")).isEqualTo(42L + i);
+        assertThat(envelope.getString("sessionId")).isEqualTo("s");
+      }
+      assertThat(SessionEvents.read(received.get(0).body()).getJsonObject("event").getString("text")).isEqualTo("héllo \"wörld\" \uD83D\uDE00");
+      // held: the very bytes published (no tree), decoded only for an afterSeq answer
+      List<EventLog.Held> held = log.heldAfter(41);
+      assertThat(held).extracting(EventLog.Held::seq).containsExactly(42L, 43L);
+      assertThat(held.get(1).bytes().getBytes()).isEqualTo(published.get(1).getBytes());
+      JsonArray resumed = log.after(42);
+      assertThat(resumed).hasSize(1);
+      assertThat(resumed.getJsonObject(0).getJsonObject("event").getJsonObject("arguments").getString("path")).isEqualTo("a.txt");
     } finally {
       vertx.close();
     }
