@@ -51,6 +51,8 @@ public class WsConnection {
   private final int maxQueued;
   private final Runnable onClose;
   private final String remoteAddress;
+  /** The socket's context (its event loop): where frames are handled and written. */
+  private final io.vertx.core.Context context;
   private final Map<String, Subscription> subs = new HashMap<>();
   private int inflight;
   private boolean closed;
@@ -97,6 +99,7 @@ public class WsConnection {
     this.maxQueued = maxQueued;
     this.onClose = onClose;
     this.remoteAddress = ws.remoteAddress() == null ? null : ws.remoteAddress().hostAddress();
+    this.context = vertx.getOrCreateContext();
   }
 
   /** Caps the frames this client may send per second ({@link FrameRateLimit}). */
@@ -290,26 +293,34 @@ public class WsConnection {
             ? op("getSession", sessionId, Map.of(), null).map(s -> new JsonArray())
             : op("sessionEvents", sessionId, Map.of("afterSeq", String.valueOf(afterSeq)), null)
                 .map(j -> j.getJsonArray("items", new JsonArray())))
-        .onSuccess(items -> {
-          if (closed || subs.get(sessionId) != sub) return;
-          ack(ref, "subscribe", sessionId, new JsonObject().put("afterSeq", afterSeq));
-          List<JsonObject> backlog = new ArrayList<>();
-          for (Object o : items) if (o instanceof JsonObject j) backlog.add(envelope(sessionId, j));
-          backlog.sort(Comparator.comparingLong(j -> j.getLong("seq", 0L)));
-          sub.ready = true;
-          for (JsonObject e : backlog) deliver(sub, new Relayed(e.getLong("seq", -1L), e.toBuffer()));
-          List<Relayed> pending = sub.pending;
-          sub.pending = null;
-          for (Relayed e : pending) deliver(sub, e);
-          presence.join(new Presence.Entry(sessionId, id, client));
-        })
-        .onFailure(err -> {
-          if (subs.get(sessionId) == sub) {
-            subs.remove(sessionId);
-            sub.consumer.unregister();
-          }
-          error(ref, sessionId, err);
-        });
+        // the answer may complete on another thread (a pool's, Redis'): back to the socket's loop, where
+        // the relay consumer runs too, so pending/subs see one thread and ack + backlog are one tick (one flush)
+        .onComplete(ar -> context.runOnContext(x -> {
+          if (ar.succeeded()) backlogReady(ref, sessionId, afterSeq, sub, ar.result());
+          else subscribeFailed(ref, sessionId, sub, ar.cause());
+        }));
+  }
+
+  private void backlogReady(Object ref, String sessionId, Long afterSeq, Subscription sub, JsonArray items) {
+    if (closed || subs.get(sessionId) != sub) return;
+    ack(ref, "subscribe", sessionId, new JsonObject().put("afterSeq", afterSeq));
+    List<JsonObject> backlog = new ArrayList<>();
+    for (Object o : items) if (o instanceof JsonObject j) backlog.add(envelope(sessionId, j));
+    backlog.sort(Comparator.comparingLong(j -> j.getLong("seq", 0L)));
+    sub.ready = true;
+    for (JsonObject e : backlog) deliver(sub, new Relayed(e.getLong("seq", -1L), e.toBuffer()));
+    List<Relayed> pending = sub.pending;
+    sub.pending = null;
+    for (Relayed e : pending) deliver(sub, e);
+    presence.join(new Presence.Entry(sessionId, id, client));
+  }
+
+  private void subscribeFailed(Object ref, String sessionId, Subscription sub, Throwable err) {
+    if (subs.get(sessionId) == sub) {
+      subs.remove(sessionId);
+      sub.consumer.unregister();
+    }
+    error(ref, sessionId, err);
   }
 
   private void onEvent(Subscription sub, Message<Object> m) {
