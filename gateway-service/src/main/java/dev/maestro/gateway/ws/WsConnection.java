@@ -51,8 +51,6 @@ public class WsConnection {
   private final int maxQueued;
   private final Runnable onClose;
   private final String remoteAddress;
-  /** The socket's context (its event loop): where frames are handled and written. */
-  private final io.vertx.core.Context context;
   private final Map<String, Subscription> subs = new HashMap<>();
   private int inflight;
   private boolean closed;
@@ -99,7 +97,6 @@ public class WsConnection {
     this.maxQueued = maxQueued;
     this.onClose = onClose;
     this.remoteAddress = ws.remoteAddress() == null ? null : ws.remoteAddress().hostAddress();
-    this.context = vertx.getOrCreateContext();
   }
 
   /** Caps the frames this client may send per second ({@link FrameRateLimit}). */
@@ -287,6 +284,9 @@ public class WsConnection {
     if (old != null) old.consumer.unregister();
     Subscription sub = new Subscription(sessionId, afterSeq == null ? Long.MIN_VALUE : afterSeq);
     subs.put(sessionId, sub);
+    // called from the socket's frame handler: this is the socket's context (its event loop), where the
+    // consumer below delivers too
+    io.vertx.core.Context socketContext = vertx.getOrCreateContext();
     sub.consumer = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), m -> onEvent(sub, m));
     sub.consumer.completion()
         .compose(v -> afterSeq == null
@@ -295,7 +295,7 @@ public class WsConnection {
                 .map(j -> j.getJsonArray("items", new JsonArray())))
         // the answer may complete on another thread (a pool's, Redis'): back to the socket's loop, where
         // the relay consumer runs too, so pending/subs see one thread and ack + backlog are one tick (one flush)
-        .onComplete(ar -> context.runOnContext(x -> {
+        .onComplete(ar -> socketContext.runOnContext(x -> {
           if (ar.succeeded()) backlogReady(ref, sessionId, afterSeq, sub, ar.result());
           else subscribeFailed(ref, sessionId, sub, ar.cause());
         }));
