@@ -361,4 +361,91 @@ class WebSocketTest {
     assertThat(pong).isNotNull();
     assertThat(ws.closeCode).isNull();
   }
+
+  @Test
+  void aRelayedEventReachesTheSocketAsTheVeryBytesPublishedNeverReEncoded() throws Exception {
+    String session = fx.newSession(a());
+    java.util.concurrent.LinkedBlockingQueue<String> raw = new java.util.concurrent.LinkedBlockingQueue<>();
+    Ws ws = fx.ws(a());
+    ws.socket.textMessageHandler(raw::add);
+    ws.send(new JsonObject().put("type", "subscribe").put("sessionId", session));
+    assertThat(new JsonObject(raw.poll(10, java.util.concurrent.TimeUnit.SECONDS)).getString("type")).isEqualTo("ack");
+    // spacing, escapes, key order and a 1.50 that any JSON encoder would rewrite: only a byte relay keeps them
+    String published = "{ \"type\":\"event\",  \"sessionId\":\"" + session + "\", \"seq\":1,"
+        + "\"event\":{\"text\":\"caf\\u00e9 \\ud83d\\ude00\", \"type\":\"delta\"}, \"x\": [1.50] }";
+    SessionEvents.publish(fx.vertx.eventBus(), session, 1, Buffer.buffer(published));
+    // a long one goes out as continuation frames and still arrives as one identical message
+    String longText = "é".repeat(70_000);
+    String longEvent = "{\"type\":\"event\",\"sessionId\":\"" + session + "\",\"seq\":2,\"event\":{\"type\":\"delta\",\"text\":\"" + longText + "\"}}";
+    SessionEvents.publish(fx.vertx.eventBus(), session, 2, Buffer.buffer(longEvent));
+    // the seq header is what the gateway dedups by: a repeat of seq 2 is not written again
+    SessionEvents.publish(fx.vertx.eventBus(), session, 2, Buffer.buffer(longEvent));
+    SessionEvents.publish(fx.vertx.eventBus(), session, 3, Buffer.buffer("{\"type\":\"event\",\"seq\":3}"));
+    List<String> got = new ArrayList<>();
+    while (got.size() < 3) {
+      String f = raw.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(f).as("frame").isNotNull();
+      if (f.contains("\"presence\"")) continue;
+      got.add(f);
+    }
+    assertThat(got.get(0)).isEqualTo(published);
+    assertThat(got.get(1)).isEqualTo(longEvent);
+    assertThat(got.get(2)).isEqualTo("{\"type\":\"event\",\"seq\":3}");
+  }
+
+  @Test
+  void framesWrittenInOneEventLoopTickReachTheKernelInOneFlush() throws Exception {
+    String session = fx.newSession(a());
+    for (int i = 1; i <= 5; i++) fx.sessions.emit(session, SessionEvents.delta("d" + i));
+    io.vertx.core.net.NetSocket socket = fx.vertx.createNetClient().connect(fx.port(), "127.0.0.1").await(10, java.util.concurrent.TimeUnit.SECONDS);
+    java.util.concurrent.LinkedBlockingQueue<Buffer> reads = new java.util.concurrent.LinkedBlockingQueue<>();
+    socket.handler(reads::add);
+    socket.write("GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer " + a() + "\r\n\r\n").await();
+    Buffer handshake = Buffer.buffer();
+    while (!handshake.toString().contains("\r\n\r\n")) handshake.appendBuffer(reads.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+    assertThat(handshake.toString()).startsWith("HTTP/1.1 101");
+    Buffer afterHandshake = handshake.slice(handshake.toString().indexOf("\r\n\r\n") + 4, handshake.length());
+    // the subscribe's answer is written in one tick: the ack, then the 5 held events (the backlog)
+    socket.write(maskedText(new JsonObject().put("type", "subscribe").put("sessionId", session).put("afterSeq", 0).encode())).await();
+    Buffer first = afterHandshake.length() > 0 ? afterHandshake : reads.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+    List<JsonObject> frames = textFrames(first);
+    // skipping a ping the heartbeat may have sent first
+    while (frames.isEmpty()) frames = textFrames(reads.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+    assertThat(frames.get(0).getString("type")).isEqualTo("ack");
+    // one flush, one read: all six frames came in the same TCP read
+    assertThat(frames).hasSize(6);
+    assertThat(frames.subList(1, 6)).extracting(f -> f.getLong("seq")).containsExactly(1L, 2L, 3L, 4L, 5L);
+    socket.close();
+  }
+
+  private static Buffer maskedText(String text) {
+    byte[] payload = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] mask = {1, 2, 3, 4};
+    Buffer b = Buffer.buffer().appendByte((byte) 0x81);
+    if (payload.length < 126) b.appendByte((byte) (0x80 | payload.length));
+    else b.appendByte((byte) (0x80 | 126)).appendShort((short) payload.length);
+    b.appendBytes(mask);
+    for (int i = 0; i < payload.length; i++) b.appendByte((byte) (payload[i] ^ mask[i % 4]));
+    return b;
+  }
+
+  /** The whole text frames in one read (server frames are unmasked and small here); pings are skipped. */
+  private static List<JsonObject> textFrames(Buffer read) {
+    List<JsonObject> out = new ArrayList<>();
+    int pos = 0;
+    while (read != null && pos + 2 <= read.length()) {
+      int op = read.getByte(pos) & 0x0f;
+      int len = read.getByte(pos + 1) & 0x7f;
+      int start = pos + 2;
+      if (len == 126) {
+        len = read.getUnsignedShort(pos + 2);
+        start = pos + 4;
+      }
+      if (start + len > read.length()) break;
+      if (op == 1) out.add(new JsonObject(read.getString(start, start + len)));
+      pos = start + len;
+    }
+    return out;
+  }
 }

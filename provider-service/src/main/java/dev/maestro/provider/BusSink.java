@@ -1,12 +1,14 @@
 package dev.maestro.provider;
 
 import dev.maestro.contracts.provider.ProviderEvents;
+import dev.maestro.contracts.provider.StreamEventCodec;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 /**
  * Sends a stream's normalized events to its reply address (point-to-point, in order) and guarantees
- * exactly one terminal {@code done} / {@code error}, after which nothing more goes out.
+ * exactly one terminal {@code done} / {@code error}, after which nothing more goes out. The events
+ * travel in the binary {@link StreamEventCodec}, not as JSON text.
  */
 final class BusSink {
   private final Vertx vertx;
@@ -39,7 +41,7 @@ final class BusSink {
   void emit(JsonObject event) {
     if (terminated) return;
     forwarded = true;
-    vertx.eventBus().send(address, event);
+    vertx.eventBus().send(address, event, StreamEventCodec.options());
   }
 
   void done(String stopReason, String raw) {
@@ -70,7 +72,7 @@ final class BusSink {
   private void terminal(JsonObject event) {
     if (terminated) return;
     terminated = true;
-    vertx.eventBus().send(address, event);
+    vertx.eventBus().send(address, event, StreamEventCodec.options());
     onTerminal.run();
   }
 }

@@ -53,6 +53,8 @@ public final class ProviderServiceImpl implements ProviderService {
   public ProviderServiceImpl(Vertx vertx, ProviderSettings settings, Credentials credentials, UpstreamClients clients,
                              dev.maestro.platform.DeadRequesterWatch requesters) {
     this.requesters = requesters;
+    // stream events go out in the binary codec (session-service registers it too)
+    dev.maestro.contracts.provider.StreamEventCodec.register(vertx);
     this.vertx = vertx;
     this.settings = settings;
     this.credentials = credentials;

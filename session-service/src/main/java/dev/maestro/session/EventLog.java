@@ -1,7 +1,7 @@
 package dev.maestro.session;
 
-import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.session.SessionEvents;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,22 +22,23 @@ import java.util.function.LongConsumer;
  * lies past the last ceiling PostgreSQL confirmed waits (it is not published) until the reservation
  * is confirmed — a stale owner's reservation is refused, so it never publishes a number the new owner
  * also uses. Once {@link #fence()}d, the log publishes nothing more.
+ * Each envelope is serialized once, when it is published: the bus carries those bytes (the gateway
+ * writes them to its sockets as they are) and the log holds the same bytes, not a JSON tree.
  */
 final class EventLog {
   static final long RESERVE = 1000;
 
   private final String sessionId;
   private final EventBus bus;
-  private final String address;
   private final int capacity;
   private final int turnCapacity;
   private final LongConsumer reserve;
   private final long epoch;
   /** The highest ceiling PostgreSQL has confirmed for this owner: seqs above it are held back. */
   private long confirmed;
-  private final Deque<JsonObject> unconfirmed = new ArrayDeque<>();
+  private final Deque<Held> unconfirmed = new ArrayDeque<>();
   private boolean fenced;
-  private final Deque<JsonObject> held = new ArrayDeque<>();
+  private final Deque<Held> held = new ArrayDeque<>();
   private long seq;
   private long ceiling;
   private int turnStartIndexFloor;
@@ -63,7 +64,6 @@ final class EventLog {
     this.confirmed = ceiling;
     this.sessionId = sessionId;
     this.bus = bus;
-    this.address = Addresses.sessionEvents(sessionId);
     this.seq = seqStart;
     this.ceiling = ceiling;
     this.capacity = capacity;
@@ -107,8 +107,9 @@ final class EventLog {
   void confirmed(long ceiling) {
     if (fenced || ceiling <= confirmed) return;
     confirmed = ceiling;
-    while (!unconfirmed.isEmpty() && unconfirmed.peekFirst().getLong("seq") <= confirmed) {
-      bus.publish(address, unconfirmed.removeFirst());
+    while (!unconfirmed.isEmpty() && unconfirmed.peekFirst().seq() <= confirmed) {
+      Held e = unconfirmed.removeFirst();
+      SessionEvents.publish(bus, sessionId, e.seq(), epoch, e.bytes());
     }
   }
 
@@ -117,28 +118,32 @@ final class EventLog {
     ceiling = confirmed;
   }
 
-  /** → the envelope published (or held back until its seq is confirmed); null once fenced. */
-  JsonObject publish(JsonObject event) {
+  /** An envelope as published: its seq and its JSON bytes. */
+  record Held(long seq, Buffer bytes) { }
+
+  /** → the bytes published (or held back until its seq is confirmed), also held for resume; null once fenced. */
+  Buffer publish(JsonObject event) {
     if (fenced) return null;
     long s = ++seq;
     if (s > ceiling - RESERVE / 2) {
       ceiling = s + RESERVE;
       reserve.accept(ceiling);
     }
-    JsonObject envelope = SessionEvents.envelope(sessionId, s, epoch, event);
+    Buffer bytes = SessionEvents.encode(SessionEvents.envelope(sessionId, s, epoch, event));
+    Held envelope = new Held(s, bytes);
     held.addLast(envelope);
     while (held.size() > capacity && turnStartIndexFloor > 0) {
       held.removeFirst();
       turnStartIndexFloor--;
     }
     while (held.size() - turnStartIndexFloor > turnCapacity) {
-      JsonObject dropped = held.removeFirst();
+      Held dropped = held.removeFirst();
       if (turnStartIndexFloor > 0) turnStartIndexFloor--;
-      else truncatedThrough = dropped.getLong("seq");
+      else truncatedThrough = dropped.seq();
     }
     if (s > confirmed || !unconfirmed.isEmpty()) unconfirmed.addLast(envelope);
-    else bus.publish(address, envelope);
-    return envelope;
+    else SessionEvents.publish(bus, sessionId, s, epoch, bytes);
+    return bytes;
   }
 
   JsonArray after(long afterSeq) {
@@ -146,12 +151,19 @@ final class EventLog {
     if (afterSeq < truncatedThrough) {
       items.add(SessionEvents.envelope(sessionId, truncatedThrough, SessionEvents.truncated(truncatedThrough)));
     }
-    for (JsonObject e : held) {
-      long s = e.getLong("seq");
+    // decoded only here: a resume is rare, a published chunk is not
+    for (Held e : held) {
       // (numbers not yet confirmed are not handed out: they may still be refused)
-      if (s > afterSeq && s <= confirmed) items.add(e);
+      if (e.seq() > afterSeq && e.seq() <= confirmed) items.add(new JsonObject(e.bytes()));
     }
     return items;
+  }
+
+  /** The held envelopes after afterSeq as published (bytes), without a truncated marker. */
+  java.util.List<Held> heldAfter(long afterSeq) {
+    java.util.List<Held> out = new java.util.ArrayList<>();
+    for (Held e : held) if (e.seq() > afterSeq) out.add(e);
+    return out;
   }
 
   int heldCount() {

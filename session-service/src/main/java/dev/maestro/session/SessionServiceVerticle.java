@@ -40,6 +40,8 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
   public Future<?> start() {
     MaestroConfig cfg = MaestroConfig.of(config());
     SessionSettings settings = SessionSettings.from(config());
+    // provider-service sends stream events in this binary codec: this node must be able to decode them
+    dev.maestro.contracts.provider.StreamEventCodec.register(vertx);
     AuthService auth = AuthService.createProxy(vertx);
     // the price table may come from a file: read it off the event loop, like the migrations
     return vertx.executeBlocking(() -> ModelTable.load(settings.modelsFile()), false)

@@ -2,12 +2,16 @@ package dev.maestro.session;
 
 import dev.maestro.contracts.session.SessionEvents;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -80,15 +84,20 @@ class EventLogTest {
     Vertx vertx = Vertx.vertx();
     try {
       List<JsonObject> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-      vertx.eventBus().<JsonObject>consumer(dev.maestro.contracts.Addresses.sessionEvents("s"), m -> seen.add(m.body()))
+      List<Long> epochHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
+      vertx.eventBus().<Object>consumer(dev.maestro.contracts.Addresses.sessionEvents("s"), m -> {
+        seen.add(SessionEvents.read(m.body()));
+        epochHeaders.add(SessionEvents.epochHeader(m.headers()));
+      })
           .completion().await(10, java.util.concurrent.TimeUnit.SECONDS);
       EventLog log = new EventLog("s", vertx.eventBus(), 0, 1000, 100, 100, c -> { }, 7);
-      assertThat(log.publish(SessionEvents.delta("a")).getLong(SessionEvents.EPOCH)).isEqualTo(7);
+      assertThat(SessionEvents.read(log.publish(SessionEvents.delta("a"))).getLong(SessionEvents.EPOCH)).isEqualTo(7);
       log.fence();
       assertThat(log.publish(SessionEvents.delta("b"))).isNull();
       assertThat(log.lastSeq()).isEqualTo(1);
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> seen.size() == 1);
       assertThat(seen.get(0).getLong("seq")).isEqualTo(1);
+      assertThat(epochHeaders).containsExactly(7L);
     } finally {
       vertx.close();
     }
@@ -99,7 +108,11 @@ class EventLogTest {
     Vertx vertx = Vertx.vertx();
     try {
       List<JsonObject> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-      vertx.eventBus().<JsonObject>consumer(dev.maestro.contracts.Addresses.sessionEvents("s"), m -> seen.add(m.body()))
+      List<Long> epochHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
+      vertx.eventBus().<Object>consumer(dev.maestro.contracts.Addresses.sessionEvents("s"), m -> {
+        seen.add(SessionEvents.read(m.body()));
+        epochHeaders.add(SessionEvents.epochHeader(m.headers()));
+      })
           .completion().await(10, java.util.concurrent.TimeUnit.SECONDS);
       List<Long> reserved = new ArrayList<>();
       EventLog log = new EventLog("s", vertx.eventBus(), 0, 10, 1000, 1000, reserved::add, 1);
@@ -120,6 +133,41 @@ class EventLogTest {
       stale.confirmed(10_000);
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> seen.size() == 2);
       assertThat(seen.stream().map(e -> e.getLong("seq")).toList()).containsExactly(101L, 102L);
+    } finally {
+      vertx.close();
+    }
+  }
+
+  @Test
+  void eachEnvelopeIsSerializedOncePublishedAsThoseBytesWithItsSeqInAHeaderAndHeldAsBytes() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      List<Message<Object>> received = new CopyOnWriteArrayList<>();
+      vertx.eventBus().<Object>consumer(dev.maestro.contracts.Addresses.sessionEvents("s"), received::add)
+          .completion().await(10, TimeUnit.SECONDS);
+      EventLog log = new EventLog("s", vertx.eventBus(), 41, 1000, 10, s -> { });
+      log.turnStarted();
+      List<Buffer> published = new ArrayList<>();
+      published.add(log.publish(SessionEvents.delta("héllo \"wörld\" \uD83D\uDE00")));
+      published.add(log.publish(SessionEvents.toolCall("c1", "read", new JsonObject().put("path", "a.txt"))));
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> received.size() == 2);
+      for (int i = 0; i < 2; i++) {
+        Message<Object> m = received.get(i);
+        assertThat(m.body()).isInstanceOf(Buffer.class);
+        assertThat(((Buffer) m.body()).getBytes()).isEqualTo(published.get(i).getBytes());
+        assertThat(m.headers().get(SessionEvents.SEQ_HEADER)).isEqualTo(String.valueOf(42 + i));
+        JsonObject envelope = SessionEvents.read(m.body());
+        assertThat(envelope.getLong("seq")).isEqualTo(42L + i);
+        assertThat(envelope.getString("sessionId")).isEqualTo("s");
+      }
+      assertThat(SessionEvents.read(received.get(0).body()).getJsonObject("event").getString("text")).isEqualTo("héllo \"wörld\" \uD83D\uDE00");
+      // held: the very bytes published (no tree), decoded only for an afterSeq answer
+      List<EventLog.Held> held = log.heldAfter(41);
+      assertThat(held).extracting(EventLog.Held::seq).containsExactly(42L, 43L);
+      assertThat(held.get(1).bytes().getBytes()).isEqualTo(published.get(1).getBytes());
+      JsonArray resumed = log.after(42);
+      assertThat(resumed).hasSize(1);
+      assertThat(resumed.getJsonObject(0).getJsonObject("event").getJsonObject("arguments").getString("path")).isEqualTo("a.txt");
     } finally {
       vertx.close();
     }

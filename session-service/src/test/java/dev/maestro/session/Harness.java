@@ -1,6 +1,7 @@
 package dev.maestro.session;
 
 import dev.maestro.contracts.Addresses;
+import dev.maestro.contracts.session.SessionEvents;
 import dev.maestro.contracts.provider.ProviderService;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.tool.ToolService;
@@ -133,14 +134,16 @@ final class Harness {
   /** Records every event published for one session. */
   Recorder record(String sessionId) throws Exception {
     Recorder r = new Recorder();
-    r.consumer = vertx.eventBus().<JsonObject>consumer(Addresses.sessionEvents(sessionId), m -> r.events.add(m.body()));
+    r.consumer = vertx.eventBus().<Object>consumer(Addresses.sessionEvents(sessionId), m -> {
+      r.events.add(SessionEvents.read(m.body()));
+    });
     await(r.consumer.completion());
     return r;
   }
 
   static final class Recorder {
     final List<JsonObject> events = new CopyOnWriteArrayList<>();
-    MessageConsumer<JsonObject> consumer;
+    MessageConsumer<Object> consumer;
 
     /** Waits (with a deadline) until an event matches; returns it. */
     JsonObject await(Predicate<JsonObject> match, long timeoutMs) throws InterruptedException {

@@ -108,8 +108,8 @@ public final class SessionBench {
         .put("tools", new JsonArray())).await(10, TimeUnit.SECONDS).getString("id");
     Histogram session = new Histogram(3);
     CountDownLatch done = new CountDownLatch(1);
-    MessageConsumer<JsonObject> sub = vertx.eventBus().consumer(Addresses.sessionEvents(id), m -> {
-      JsonObject e = m.body().getJsonObject("event");
+    MessageConsumer<Object> sub = vertx.eventBus().consumer(Addresses.sessionEvents(id), m -> {
+      JsonObject e = dev.maestro.contracts.session.SessionEvents.read(m.body()).getJsonObject("event");
       if ("delta".equals(e.getString("type"))) session.recordValue((System.nanoTime() - Long.parseLong(e.getString("text"))) / 1000);
       if ("turn_completed".equals(e.getString("type"))) done.countDown();
     });

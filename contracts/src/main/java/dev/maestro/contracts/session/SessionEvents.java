@@ -1,6 +1,9 @@
 package dev.maestro.contracts.session;
 
 import dev.maestro.contracts.Addresses;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -8,6 +11,12 @@ import io.vertx.core.json.JsonObject;
  * The session events of API.md. The session verticle publishes
  * {@code {"type":"event","sessionId","seq","event":{...}}} to {@link Addresses#sessionEvents};
  * the gateway forwards those envelopes to WebSocket subscribers unchanged.
+ *
+ * <p>On the bus an envelope is serialized once by its publisher: the message body is a
+ * {@link Buffer} holding the envelope's JSON text (UTF-8), with its {@code seq} in the
+ * {@link #SEQ_HEADER} header (events without a seq, like {@code presence}, have none), so a relay
+ * such as the gateway writes the bytes to its sockets as they are, without parsing them. Read a body
+ * with {@link #read(Object)}.
  */
 public final class SessionEvents {
   private SessionEvents() {}
@@ -56,6 +65,67 @@ public final class SessionEvents {
   public static final String MESSAGE_QUEUED = "message_queued";
   /** Issue 16: an approval nobody answered in time was denied: {callId, name}. */
   public static final String APPROVAL_EXPIRED = "approval_expired";
+
+  /** The message header holding a published envelope's seq (decimal), absent for events without one. */
+  public static final String SEQ_HEADER = "seq";
+  /** The header with the publishing owner's epoch (the envelope's {@code epoch} field too). */
+  public static final String EPOCH_HEADER = "epoch";
+
+  /** The bytes published for an envelope: its JSON text, UTF-8 (what a WebSocket client receives). */
+  public static Buffer encode(JsonObject envelope) {
+    return envelope.toBuffer();
+  }
+
+  /**
+   * Publishes an envelope already serialized by {@link #encode} to {@link Addresses#sessionEvents};
+   * seq &lt; 0: none (presence). The bytes are not copied: do not change them afterwards.
+   */
+  public static void publish(EventBus bus, String sessionId, long seq, Buffer envelope) {
+    publish(bus, sessionId, seq, -1, envelope);
+  }
+
+  /**
+   * As {@link #publish(EventBus, String, long, Buffer)}, with the publisher's owner epoch (issue 17) in
+   * the {@link #EPOCH_HEADER} header too (epoch &lt; 0: none), so a relay can drop a stale owner's events
+   * without parsing them.
+   */
+  public static void publish(EventBus bus, String sessionId, long seq, long epoch, Buffer envelope) {
+    DeliveryOptions options = new DeliveryOptions();
+    if (seq >= 0) options.addHeader(SEQ_HEADER, Long.toString(seq));
+    if (epoch >= 0) options.addHeader(EPOCH_HEADER, Long.toString(epoch));
+    bus.publish(Addresses.sessionEvents(sessionId), envelope, options);
+  }
+
+  /**
+   * A session event as received from the bus: the body is a Buffer of JSON text (a JsonObject from a
+   * publisher older than issue 14 is accepted too); null when it is neither.
+   */
+  public static JsonObject read(Object body) {
+    if (body instanceof Buffer b) return new JsonObject(b);
+    if (body instanceof JsonObject j) return j;
+    if (body instanceof String s) return new JsonObject(s);
+    return null;
+  }
+
+  /** The seq of a received session event from its header, or -1 when it has none (or it is not a number). */
+  public static long seqHeader(io.vertx.core.MultiMap headers) {
+    return longHeader(headers, SEQ_HEADER);
+  }
+
+  /** The owner epoch of a received session event from its header, or -1 when it has none. */
+  public static long epochHeader(io.vertx.core.MultiMap headers) {
+    return longHeader(headers, EPOCH_HEADER);
+  }
+
+  private static long longHeader(io.vertx.core.MultiMap headers, String name) {
+    String s = headers == null ? null : headers.get(name);
+    if (s == null) return -1;
+    try {
+      return Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
 
   public static JsonObject envelope(String sessionId, long seq, JsonObject event) {
     return new JsonObject().put("type", "event").put("sessionId", sessionId).put("seq", seq).put("event", event);

@@ -127,7 +127,8 @@ final class ChatRun {
   }
 
   private void onEvent(Object body) {
-    if (!(body instanceof JsonObject envelope) || !(envelope.getValue("event") instanceof JsonObject e)) return;
+    JsonObject envelope = SessionEvents.read(body);
+    if (envelope == null || !(envelope.getValue("event") instanceof JsonObject e)) return;
     switch (e.getString("type", "")) {
       case SessionEvents.MESSAGE_STARTED -> lastMessage.setLength(0);
       case SessionEvents.DELTA -> {

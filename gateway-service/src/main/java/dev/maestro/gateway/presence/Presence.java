@@ -127,8 +127,8 @@ public class Presence {
     return openIn(List.of(sessionId)).map(m -> {
       JsonArray open = m.get(sessionId);
       if (open != null) {
-        vertx.eventBus().publish(Addresses.sessionEvents(sessionId), new JsonObject().put("type", "event")
-            .put("sessionId", sessionId).put("event", SessionEvents.presence(open)));
+        SessionEvents.publish(vertx.eventBus(), sessionId, -1, SessionEvents.encode(new JsonObject().put("type", "event")
+            .put("sessionId", sessionId).put("event", SessionEvents.presence(open))));
       }
       return null;
     });

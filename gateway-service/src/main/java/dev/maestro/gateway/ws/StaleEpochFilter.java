@@ -16,7 +16,12 @@ final class StaleEpochFilter {
   /** False when the envelope comes from an owner older than one already seen. */
   boolean accept(JsonObject envelope) {
     Long epoch = envelope.getLong(SessionEvents.EPOCH);
-    if (epoch == null) return true;
+    return accept(epoch == null ? -1 : epoch);
+  }
+
+  /** As {@link #accept(JsonObject)} for an epoch read from the event's header; &lt; 0: none (passes). */
+  boolean accept(long epoch) {
+    if (epoch < 0) return true;
     if (epoch < highest) return false;
     highest = epoch;
     return true;

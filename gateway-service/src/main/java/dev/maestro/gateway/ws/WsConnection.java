@@ -15,8 +15,13 @@ import dev.maestro.platform.TextRules;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -32,6 +37,8 @@ import java.util.UUID;
  * so no state here needs locking. Outbound frames are counted until the kernel has them; past
  * {@code maxQueued} the client is too slow and is closed with {@link CloseCodes#SLOW_CONSUMER}
  * instead of letting memory grow.
+ * Session events arrive as the bytes their publisher serialized (with the seq in a header) and are
+ * written to the socket as those bytes: the gateway never parses or re-encodes a relayed event.
  */
 public class WsConnection {
   final String id = UUID.randomUUID().toString();
@@ -50,15 +57,21 @@ public class WsConnection {
   private FrameRateLimit frameLimit;
   long lastSeen = System.currentTimeMillis();
 
+  /** The largest frame written; a longer event goes out as continuation frames (clients' frame limit, 64 KiB by default). */
+  static final int MAX_FRAME = 65_536;
+
+  /** A session event as relayed: its seq (-1: none, e.g. presence) and its JSON bytes. */
+  record Relayed(long seq, long epoch, Buffer bytes) { }
+
   /** Live events arriving while the backlog is fetched wait in {@code pending}. */
   private static final class Subscription {
     final String sessionId;
-    MessageConsumer<JsonObject> consumer;
+    MessageConsumer<Object> consumer;
     long lastSeq;
     /** Drops what a stale owner of the session publishes after a newer owner was heard (issue 17). */
     final StaleEpochFilter epochs = new StaleEpochFilter();
     boolean ready;
-    List<JsonObject> pending = new ArrayList<>();
+    List<Relayed> pending = new ArrayList<>();
 
     Subscription(String sessionId, long lastSeq) {
       this.sessionId = sessionId;
@@ -273,38 +286,59 @@ public class WsConnection {
     if (old != null) old.consumer.unregister();
     Subscription sub = new Subscription(sessionId, afterSeq == null ? Long.MIN_VALUE : afterSeq);
     subs.put(sessionId, sub);
-    sub.consumer = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), m -> onEvent(sub, m.body()));
+    // called from the socket's frame handler: this is the socket's context (its event loop), where the
+    // consumer below delivers too
+    io.vertx.core.Context socketContext = vertx.getOrCreateContext();
+    sub.consumer = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), m -> onEvent(sub, m));
     sub.consumer.completion()
         .compose(v -> afterSeq == null
             // only the access: the session's history is not loaded, nor the session activated (issue 14)
             ? op("checkSessionAccess", sessionId, Map.of(), null).map(s -> new JsonArray())
             : op("sessionEvents", sessionId, Map.of("afterSeq", String.valueOf(afterSeq)), null)
                 .map(j -> j.getJsonArray("items", new JsonArray())))
-        .onSuccess(items -> {
-          if (closed || subs.get(sessionId) != sub) return;
-          ack(ref, "subscribe", sessionId, new JsonObject().put("afterSeq", afterSeq));
-          List<JsonObject> backlog = new ArrayList<>();
-          for (Object o : items) if (o instanceof JsonObject j) backlog.add(envelope(sessionId, j));
-          backlog.sort(Comparator.comparingLong(j -> j.getLong("seq", 0L)));
-          sub.ready = true;
-          for (JsonObject e : backlog) deliver(sub, e);
-          List<JsonObject> pending = sub.pending;
-          sub.pending = null;
-          for (JsonObject e : pending) deliver(sub, e);
-          presence.join(new Presence.Entry(sessionId, id, client));
-        })
-        .onFailure(err -> {
-          if (subs.get(sessionId) == sub) {
-            subs.remove(sessionId);
-            sub.consumer.unregister();
-          }
-          error(ref, sessionId, err);
-        });
+        // the answer may complete on another thread (a pool's, Redis'): back to the socket's loop, where
+        // the relay consumer runs too, so pending/subs see one thread and ack + backlog are one tick (one flush)
+        .onComplete(ar -> socketContext.runOnContext(x -> {
+          if (ar.succeeded()) backlogReady(ref, sessionId, afterSeq, sub, ar.result());
+          else subscribeFailed(ref, sessionId, sub, ar.cause());
+        }));
   }
 
-  private void onEvent(Subscription sub, JsonObject body) {
-    if (closed || body == null) return;
+  private void backlogReady(Object ref, String sessionId, Long afterSeq, Subscription sub, JsonArray items) {
+    if (closed || subs.get(sessionId) != sub) return;
+    ack(ref, "subscribe", sessionId, new JsonObject().put("afterSeq", afterSeq));
+    List<JsonObject> backlog = new ArrayList<>();
+    for (Object o : items) if (o instanceof JsonObject j) backlog.add(envelope(sessionId, j));
+    backlog.sort(Comparator.comparingLong(j -> j.getLong("seq", 0L)));
+    sub.ready = true;
+    for (JsonObject e : backlog) deliver(sub, new Relayed(e.getLong("seq", -1L), e.getLong(SessionEvents.EPOCH, -1L), e.toBuffer()));
+    List<Relayed> pending = sub.pending;
+    sub.pending = null;
+    for (Relayed e : pending) deliver(sub, e);
+    presence.join(new Presence.Entry(sessionId, id, client));
+  }
+
+  private void subscribeFailed(Object ref, String sessionId, Subscription sub, Throwable err) {
+    if (subs.get(sessionId) == sub) {
+      subs.remove(sessionId);
+      sub.consumer.unregister();
+    }
+    error(ref, sessionId, err);
+  }
+
+  private void onEvent(Subscription sub, Message<Object> m) {
+    if (closed) return;
     long arrived = System.nanoTime();
+    Relayed body;
+    if (m.body() instanceof Buffer bytes) {
+      body = new Relayed(SessionEvents.seqHeader(m.headers()), SessionEvents.epochHeader(m.headers()), bytes);
+    } else if (m.body() instanceof JsonObject j) {
+      // a publisher older than issue 14 (a JSON tree): encoded here once
+      body = new Relayed(j.getValue("seq") instanceof Number n ? n.longValue() : -1L,
+          j.getValue(SessionEvents.EPOCH) instanceof Number e ? e.longValue() : -1L, j.toBuffer());
+    } else {
+      return;
+    }
     if (!sub.ready) {
       sub.pending.add(body);
       if (sub.pending.size() > maxQueued) close(CloseCodes.SLOW_CONSUMER, "slow consumer");
@@ -314,14 +348,14 @@ public class WsConnection {
   }
 
   /** False when the envelope was already delivered (by seq) or comes from a stale owner (by epoch). */
-  private boolean deliver(Subscription sub, JsonObject envelope) {
-    if (!sub.epochs.accept(envelope)) return false;
-    Long seq = envelope.getLong("seq");
-    if (seq != null) {
+  private boolean deliver(Subscription sub, Relayed envelope) {
+    if (!sub.epochs.accept(envelope.epoch())) return false;
+    long seq = envelope.seq();
+    if (seq >= 0) {
       if (seq <= sub.lastSeq) return false;
       sub.lastSeq = seq;
     }
-    send(envelope);
+    sendText(envelope.bytes());
     return true;
   }
 
@@ -397,6 +431,35 @@ public class WsConnection {
     }
     inflight++;
     ws.writeTextMessage(frame.encode()).onComplete(ar -> inflight--);
+  }
+
+  /**
+   * Writes bytes that already are a JSON text as one text message, as they are (no decode, no
+   * encode). Vert.x has no public "text message from a Buffer", hence its frame class; a message
+   * longer than {@link #MAX_FRAME} is split into continuation frames like writeTextMessage does.
+   */
+  void sendText(Buffer json) {
+    if (closed) return;
+    if (inflight >= maxQueued) {
+      close(CloseCodes.SLOW_CONSUMER, "slow consumer");
+      return;
+    }
+    inflight++;
+    int len = json.length();
+    if (len <= MAX_FRAME) {
+      ws.writeFrame(frame(WebSocketFrameType.TEXT, json, true)).onComplete(ar -> inflight--);
+      return;
+    }
+    for (int from = 0; from < len; from += MAX_FRAME) {
+      int to = Math.min(len, from + MAX_FRAME);
+      Future<Void> written = ws.writeFrame(frame(from == 0 ? WebSocketFrameType.TEXT : WebSocketFrameType.CONTINUATION,
+          json.slice(from, to), to == len));
+      if (to == len) written.onComplete(ar -> inflight--);
+    }
+  }
+
+  private static WebSocketFrameImpl frame(WebSocketFrameType type, Buffer data, boolean last) {
+    return new WebSocketFrameImpl(type, ((BufferInternal) data).getByteBuf(), last);
   }
 
   void ping() {

@@ -81,6 +81,7 @@ public class WsGateway {
       String client = requested != null && CLIENT.matcher(requested).matches() ? requested : p.cookie() ? "web" : "tui";
       String browserSession = p.cookie() && rc.session() != null ? dev.maestro.webui.WebUi.sessionKey(rc.session()) : null;
       rc.request().toWebSocket().onSuccess(ws -> {
+        FlushPerTick.install(rc.request().connection());
         WsConnection[] holder = new WsConnection[1];
         WsConnection c = new WsConnection(vertx, ws, p, client, operations, presence, settings.wsMaxQueuedFrames(),
             () -> {

@@ -68,7 +68,7 @@ public final class Subagents {
     final Promise<JsonObject> result = Promise.promise();
     String childId;
     String userId;
-    io.vertx.core.eventbus.MessageConsumer<JsonObject> relay;
+    io.vertx.core.eventbus.MessageConsumer<Object> relay;
     boolean sent;
     boolean cancelled;
     boolean finished;
@@ -199,7 +199,10 @@ public final class Subagents {
   }
 
   private Future<Void> start(ChildRun run, TaskTool.Request req) {
-    run.relay = vertx.eventBus().consumer(Addresses.sessionEvents(run.childId), m -> onChildEvent(run, m.body()));
+    run.relay = vertx.eventBus().consumer(Addresses.sessionEvents(run.childId), m -> {
+      JsonObject envelope = SessionEvents.read(m.body());
+      if (envelope != null) onChildEvent(run, envelope);
+    });
     // subscribed before the child's turn starts, so none of its events is missed
     return run.relay.completion().compose(v -> {
       publish.accept(SubagentEvents.started(run.childId, run.callId, run.description));

@@ -487,7 +487,8 @@ public final class FakeSessionService implements SessionService {
     List<JsonObject> held = events.computeIfAbsent(sessionId, k -> new ArrayList<>());
     JsonObject envelope = SessionEvents.envelope(sessionId, held.size() + 1L, event);
     held.add(envelope);
-    vertx.eventBus().publish(Addresses.sessionEvents(sessionId), envelope);
+    // serialized once and published as bytes with the seq header, like session-service's EventLog
+    SessionEvents.publish(vertx.eventBus(), sessionId, envelope.getLong("seq"), SessionEvents.encode(envelope));
     return envelope;
   }
 
