@@ -214,46 +214,14 @@ public class SessionStore {
         .compose(r -> fence.check(r.rowCount()));
   }
 
-  /**
-   * Stores the user message and opens its turn in one transaction, unless the user already has
-   * maxTurns turns running (counted across the cluster, ignoring turns whose owner is gone): then
-   * TOO_MANY and nothing is stored. The user's rows are locked for the count (an advisory lock per
-   * user), so two sends at once cannot both pass it.
-   */
-  public Future<Void> insertUserMessageAndTurn(String sessionId, String userId, JsonObject message, String turnId, String owner,
-                                               int maxTurns, Predicate<String> ownerAlive, OwnerFence fence) {
-    return insertUserMessageAndTurn(sessionId, userId, message, turnId, owner, maxTurns, ownerAlive, null, fence);
-  }
-
-  /**
-   * As above, recording the client's idempotencyKey (null: none) in the same transaction ({@link SendKeys}).
-   * The message insert is guarded by fence's epoch: a stale owner's transaction rolls back (STALE_OWNER).
-   */
-  public Future<Void> insertUserMessageAndTurn(String sessionId, String userId, JsonObject message, String turnId, String owner,
-                                               int maxTurns, Predicate<String> ownerAlive, String idempotencyKey, OwnerFence fence) {
-    return pool.withTransaction(conn -> lockUser(conn, userId)
-        .compose(v -> conn.preparedQuery("SELECT t.owner_node FROM turn t JOIN session s ON s.id = t.session_id"
-                + " WHERE s.user_id = $1 AND t.status = 'running'").execute(Tuple.of(userId)))
-        .compose(rows -> {
-          int running = countAlive(rows, "owner_node", ownerAlive);
-          if (running >= maxTurns) {
-            return Fail.<Void>tooMany("too many turns running: " + running + " of your sessions are answering (the limit is "
-                + maxTurns + "); wait for one to complete or cancel it");
-          }
-          return insertMessage(conn, sessionId, message, fence);
-        })
-        .compose(v -> conn.preparedQuery("INSERT INTO turn (id, session_id, status, owner_node) VALUES ($1, $2, 'running', $3)")
-            .execute(Tuple.of(UUID.fromString(turnId), UUID.fromString(sessionId), owner)))
-        .compose(v -> SendKeys.record(conn, sessionId, idempotencyKey, message.getString("id"), turnId))
-        .mapEmpty());
-  }
-
   /** What an activation claimed: its owner epoch and the first seq of the block of seqReserve numbers it reserved. */
   public record Claim(long epoch, long seqStart) {}
 
   /**
-   * The one transaction of a turn start (issue 14): the same user-limit check as
-   * {@link #insertUserMessageAndTurn}, then the user message and the assistant placeholder (status
+   * The one transaction of a turn start (issue 14): unless the user already has maxTurns turns running
+   * (counted across the cluster, ignoring turns whose owner is gone: then TOO_MANY and nothing is
+   * stored; the user's rows are locked for the count by an advisory lock per user, so two sends at once
+   * cannot both pass it), the user message and the assistant placeholder (status
    * streaming) in one INSERT, the turn, the message count and the idempotency key. Either all of it
    * is stored or none of it; the provider request is sent while this runs (see TurnLoop).
    */
@@ -351,7 +319,7 @@ public class SessionStore {
 
   /**
    * Marks the session live at owner, unless its user already has maxLive other sessions live
-   * (counted like {@link #insertUserMessageAndTurn}'s turns): then TOO_MANY. The same statement takes
+   * (counted like {@link #startTurn}'s turns): then TOO_MANY. The same statement takes
    * the next owner epoch and reserves the next seqReserve seq numbers (issue 17): two nodes activating
    * the same session at once (a partition) get different epochs and disjoint seq blocks.
    */
@@ -411,13 +379,6 @@ public class SessionStore {
         .compose(v -> conn.preparedQuery("UPDATE message SET compacted = true WHERE id = ANY($1)")
             .execute(Tuple.of(replaced.toArray(new UUID[0]))))
         .mapEmpty());
-  }
-
-  /** Guarded by fence: a stale owner cannot end a turn (the new owner stored it as interrupted). */
-  public Future<Void> finishTurn(String turnId, String status, JsonObject error, OwnerFence fence) {
-    return pool.preparedQuery("UPDATE turn SET status = $2, error = $3, ended_at = now() WHERE id = $1"
-            + " AND EXISTS (SELECT 1 FROM session s WHERE s.id = turn.session_id AND s.owner_epoch = $4)")
-        .execute(Tuple.of(UUID.fromString(turnId), status, error, fence.epoch)).compose(r -> fence.check(r.rowCount()));
   }
 
   /**

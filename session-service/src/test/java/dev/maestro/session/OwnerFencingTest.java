@@ -194,34 +194,42 @@ class OwnerFencingTest {
 
     String turnId = UUID.randomUUID().toString();
     JsonObject user0 = message(turnId, 0, "user");
-    await(store.insertUserMessageAndTurn(id, user, user0, turnId, "node-b/r", 10, o -> false, current));
-    JsonObject assistant = message(turnId, 1, "assistant").put("status", "streaming");
+    // the turn start: the user message and the assistant placeholder, in one transaction
+    JsonObject placeholder = message(turnId, 1, "assistant").put("status", "streaming");
+    await(store.startTurn(id, user, user0, placeholder, turnId, "node-b/r", 10, o -> false, null, current));
+    JsonObject assistant = message(turnId, 2, "assistant").put("status", "streaming");
 
     refused(store.insertMessage(id, assistant, stale));
     refused(store.updateMessage(user0.copy().put("status", "error"), stale));
+    refused(store.endTurn(id, placeholder.copy().put("status", "complete"), new JsonObject().put("inputTokens", 5L), null, turnId,
+        "complete", null, null, stale));
     refused(store.addUsage(id, new JsonObject().put("inputTokens", 5L), stale));
-    refused(store.finishTurn(turnId, "complete", null, stale));
     refused(store.setSeqCeiling(id, second.seqStart() + 10 * EventLog.RESERVE, stale));
     refused(store.recordToolRun(id, turnId, "c1", stale));
-    refused(store.insertUserMessageAndTurn(id, user, message(UUID.randomUUID().toString(), 1, "user"), UUID.randomUUID().toString(),
-        "node-a/r", 10, o -> false, stale));
+    String staleTurn = UUID.randomUUID().toString();
+    refused(store.startTurn(id, user, message(staleTurn, 3, "user"), message(staleTurn, 4, "assistant"), staleTurn,
+        "node-a/r", 10, o -> false, null, stale));
     assertThat(stops).hasValue(1);
     assertThat(stale.stale()).isTrue();
     assertThat(await(store.interruptRunning(id, stale))).isEmpty();
 
     JsonObject row = rows("SELECT message_count, input_tokens, seq_ceiling FROM session WHERE id = $1", UUID.fromString(id)).get(0).toJson();
-    assertThat(row.getInteger("message_count")).isEqualTo(1);
+    assertThat(row.getInteger("message_count")).isEqualTo(2);
     assertThat(row.getLong("input_tokens")).isZero();
     assertThat(row.getLong("seq_ceiling")).isEqualTo(second.seqStart() + EventLog.RESERVE);
-    assertThat(rows("SELECT status FROM message WHERE session_id = $1", UUID.fromString(id)).get(0).getString("status")).isEqualTo("complete");
+    assertThat(rows("SELECT status FROM message WHERE session_id = $1 ORDER BY ordinal", UUID.fromString(id)).stream()
+        .map(r -> r.getString("status")).toList()).containsExactly("complete", "streaming");
     assertThat(rows("SELECT status FROM turn WHERE id = $1", UUID.fromString(turnId)).get(0).getString("status")).isEqualTo("running");
 
     // the current owner's writes go through
     await(store.insertMessage(id, assistant, current));
     await(store.updateMessage(assistant.copy().put("status", "complete"), current));
     await(store.recordToolRun(id, turnId, "c1", current));
-    await(store.finishTurn(turnId, "complete", null, current));
-    assertThat(rows("SELECT count(*) AS n FROM message WHERE session_id = $1", UUID.fromString(id)).get(0).getLong("n")).isEqualTo(2L);
+    await(store.endTurn(id, placeholder.copy().put("status", "complete"), new JsonObject().put("inputTokens", 5L), null, turnId,
+        "complete", null, null, current));
+    assertThat(rows("SELECT count(*) AS n FROM message WHERE session_id = $1", UUID.fromString(id)).get(0).getLong("n")).isEqualTo(3L);
+    assertThat(rows("SELECT input_tokens FROM session WHERE id = $1", UUID.fromString(id)).get(0).getLong("input_tokens")).isEqualTo(5L);
+    assertThat(rows("SELECT status FROM turn WHERE id = $1", UUID.fromString(turnId)).get(0).getString("status")).isEqualTo("complete");
   }
 
   private static JsonObject message(String turnId, int ordinal, String role) {
