@@ -377,7 +377,12 @@ final class TurnLoop {
       t.unsaved = assistant;
       return finish(t, SessionEvents.COMPLETE, null);
     }
-    return store.updateMessage(assistant, live.fence).compose(v -> store.addUsage(live.sessionId, usage, live.fence)).compose(v -> {
+    // the first round's row comes with the turn start's transaction, which may still be committing (the
+    // request left meanwhile): it is updated once that commit is done. Before, the update found no row,
+    // and the owner fence took "no row" for a newer owner. A failed commit has ended the turn already.
+    Future<Void> rowStored = t.committed == null ? Future.succeededFuture() : t.committed.transform(ar -> Future.<Void>succeededFuture());
+    return rowStored.compose(c -> t.finished ? Future.<Void>succeededFuture()
+        : store.updateMessage(assistant, live.fence).compose(v -> store.addUsage(live.sessionId, usage, live.fence))).compose(v -> {
       if (t.finished) return Future.succeededFuture();
       publish(SessionEvents.messageCompleted(assistant.getString("id"), usage));
       List<JsonObject> calls = message.toolCalls();

@@ -133,6 +133,50 @@ class TurnStartTest {
     assertThat(rows("SELECT message_count FROM session.session WHERE id = $1", sid).get(0).getInteger("message_count")).isEqualTo(2);
   }
 
+  /**
+   * The model answers (here with a tool call) while the turn start is still committing: the answer's
+   * row, written by that transaction, is updated only after the commit, and the turn goes on. (Updating
+   * it earlier found no row, which the owner fence took for a newer owner: the turn stopped.)
+   */
+  @Test
+  void anAnswerArrivingBeforeTheStartCommitsIsStoredAfterItAndTheTurnGoesOn() throws Exception {
+    String user = Harness.newUser();
+    String id = h.newSession(user, null).getString("id");
+    Harness.Recorder rec = h.record(id);
+    pool.query("CREATE OR REPLACE FUNCTION session.ts_slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        + " IF NEW.text_content LIKE '%a slow commit%' THEN PERFORM pg_advisory_xact_lock(914015); END IF; RETURN NULL; END $$")
+        .execute().await(10, TimeUnit.SECONDS);
+    pool.query("DROP TRIGGER IF EXISTS ts_slow_commit ON session.message").execute().await(10, TimeUnit.SECONDS);
+    pool.query("CREATE CONSTRAINT TRIGGER ts_slow_commit AFTER INSERT ON session.message DEFERRABLE INITIALLY DEFERRED"
+        + " FOR EACH ROW EXECUTE FUNCTION session.ts_slow_commit()").execute().await(10, TimeUnit.SECONDS);
+    SqlConnection gate = pool.getConnection().await(10, TimeUnit.SECONDS);
+    try {
+      gate.query("SELECT pg_advisory_lock(914015)").execute().await(10, TimeUnit.SECONDS);
+      h.provider.script(FakeProvider.toolCall("c1", "echo", new JsonObject().put("text", "hi")), usage(10, 5), done("tool_use"));
+      h.provider.script(text("all done"), usage(20, 5), done("end_turn"));
+      io.vertx.core.Future<JsonObject> sent = h.sessions.send(user, id, "a slow commit");
+      Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> h.provider.requests.size() == 1);
+      // the whole first answer is in meanwhile; nothing of it runs before the start is stored
+      Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> h.tools.executed.isEmpty());
+      assertThat(sent.isComplete()).isFalse();
+      gate.query("SELECT pg_advisory_unlock(914015)").execute().await(10, TimeUnit.SECONDS);
+      await(sent);
+    } finally {
+      gate.close();
+      pool.query("DROP TRIGGER IF EXISTS ts_slow_commit ON session.message").execute().await(10, TimeUnit.SECONDS);
+    }
+    JsonObject end = rec.awaitTurnCompleted(1);
+    assertThat(end.getJsonObject("event").getString("status")).isEqualTo("complete");
+    assertThat(h.tools.executed).hasSize(1);
+    UUID sid = UUID.fromString(id);
+    assertThat(rows("SELECT status FROM session.message WHERE session_id = $1 ORDER BY ordinal", sid).stream()
+        .map(r -> r.getString("status")).toList()).containsExactly("complete", "complete", "complete", "complete");
+    // still the owner: the next turn runs here
+    h.provider.script(text("again"), done("end_turn"));
+    await(h.sessions.send(user, id, "next"));
+    rec.awaitTurnCompleted(2);
+  }
+
   /** The live session keeps its row: an edit (here the system prompt and the title) applies at the next turn. */
   @Test
   void anEditedSessionTakesEffectOnTheNextTurnAndItsLiveRowAnswersWhoMayUseIt() throws Exception {
