@@ -204,10 +204,15 @@ class SubagentTest {
 
     Map<String, JsonObject> results = toolResults(h.provider.requestsCopy().stream()
         .filter(r -> firstText(r).startsWith("parent") && r.getJsonArray("messages").size() > 1).findFirst().orElseThrow());
-    assertThat(resultText(results.get("t1"))).isEqualTo("one");
-    assertThat(resultText(results.get("t2"))).isEqualTo("two");
-    assertThat(results.get("t3").getBoolean("isError")).isTrue();
-    assertThat(resultText(results.get("t3"))).contains("too many sub-agents", "the limit is 2", SubagentLimits.MAX_CONCURRENT);
+    // the three calls start concurrently (each after its start is recorded under the owner epoch), so which
+    // one finds both slots taken is not fixed: two ran with their own child's answer, one got the clear error
+    Map<String, String> expected = Map.of("t1", "one", "t2", "two", "t3", "three");
+    List<String> refused = results.entrySet().stream().filter(e -> e.getValue().getBoolean("isError", false)).map(Map.Entry::getKey).toList();
+    assertThat(refused).hasSize(1);
+    assertThat(resultText(results.get(refused.get(0)))).contains("too many sub-agents", "the limit is 2", SubagentLimits.MAX_CONCURRENT);
+    expected.forEach((call, answer) -> {
+      if (!refused.contains(call)) assertThat(resultText(results.get(call))).isEqualTo(answer);
+    });
     assertThat(childRequests()).hasSize(2);
   }
 
