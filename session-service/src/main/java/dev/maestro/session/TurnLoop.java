@@ -196,8 +196,14 @@ final class TurnLoop {
       held.forEach(live::publish);
       return Future.succeededFuture(new JsonObject().put("messageId", user.getString("id")).put("turnId", turnId));
     });
-    // registered after the answer's handler, so the start is announced before anything of the turn
-    if (!committed.failed()) start(t);
+    // registered after the answer's handler, so the start is announced before anything of the turn. The
+    // turn runs in the send's trace: that message's scope ends once it is answered, so the work goes on in
+    // a context carrying the trace (without it the provider and auth calls of the turn fell out of it)
+    if (!committed.failed()) {
+      dev.maestro.platform.Observability.continuingTrace(vertx).runOnContext(x -> {
+        if (!t.finished) start(t);
+      });
+    }
     return answer;
   }
 

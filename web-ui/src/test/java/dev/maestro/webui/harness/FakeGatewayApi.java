@@ -1,6 +1,7 @@
 package dev.maestro.webui.harness;
 
 import dev.maestro.contracts.Addresses;
+import dev.maestro.contracts.session.SessionEvents;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.webui.WebUi;
 import io.vertx.core.Future;
@@ -115,7 +116,7 @@ public final class FakeGatewayApi {
     String userId = user.getString("userId");
     String connectionId = UUID.randomUUID().toString();
     rc.request().toWebSocket().onSuccess(ws -> {
-      Map<String, MessageConsumer<JsonObject>> subs = new HashMap<>();
+      Map<String, MessageConsumer<Object>> subs = new HashMap<>();
       ws.textMessageHandler(text -> {
         JsonObject msg;
         try {
@@ -158,18 +159,21 @@ public final class FakeGatewayApi {
   }
 
   /** Live consumer first, then the held events after afterSeq; nothing twice, no gap. */
-  private Future<Void> subscribe(ServerWebSocket ws, Map<String, MessageConsumer<JsonObject>> subs, String userId, String sid, Long afterSeq,
+  private Future<Void> subscribe(ServerWebSocket ws, Map<String, MessageConsumer<Object>> subs, String userId, String sid, Long afterSeq,
                                  String connectionId) {
     // Like the gateway: without afterSeq only live events, no backlog.
     long[] sent = {afterSeq == null ? Long.MIN_VALUE : afterSeq};
     boolean[] replaying = {true};
     java.util.List<JsonObject> buffered = new java.util.ArrayList<>();
-    MessageConsumer<JsonObject> c = vertx.eventBus().consumer(Addresses.sessionEvents(sid));
+    // the session service publishes each envelope as its JSON bytes (SessionEvents.publish)
+    MessageConsumer<Object> c = vertx.eventBus().consumer(Addresses.sessionEvents(sid));
     c.handler(m -> {
-      if (replaying[0]) { buffered.add(m.body()); return; }
-      forward(ws, m.body(), sent);
+      JsonObject body = SessionEvents.read(m.body());
+      if (body == null) return;
+      if (replaying[0]) { buffered.add(body); return; }
+      forward(ws, body, sent);
     });
-    MessageConsumer<JsonObject> old = subs.put(sid, c);
+    MessageConsumer<Object> old = subs.put(sid, c);
     if (old != null) old.unregister();
     return c.completion().compose(v -> afterSeq == null
         ? sessions.get(userId, sid).map(x -> new JsonObject().put("items", new JsonArray()))
