@@ -56,6 +56,8 @@ class OAuthProviderCallTest {
     config = TestEnv.config().put(AuthServiceVerticle.REFRESH_PERIOD_MS, "200");
     services = new ServiceNodes(config);
     client = services.member();
+    // this node receives the provider's stream like session-service does: in the binary stream codec
+    dev.maestro.contracts.provider.StreamEventCodec.register(client);
     TestEnv.ensureDatabase(client).await(T, TimeUnit.SECONDS);
     for (String schema : List.of("auth", "provider")) TestEnv.dropSchema(client, schema).await(T, TimeUnit.SECONDS);
     upstream = FakeUpstream.start(client, 0).await(T, TimeUnit.SECONDS);
