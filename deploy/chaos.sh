@@ -236,6 +236,10 @@ cmd_chaos() {
   export MAESTRO_RATE_API_PER_MINUTE="${MAESTRO_RATE_API_PER_MINUTE:-100000}"
   # every session is the admin's: more turns at once than a person's default limit (8), or most sends wait
   export MAESTRO_SESSION_MAX_TURNS_PER_USER="${MAESTRO_SESSION_MAX_TURNS_PER_USER:-10000}"
+  # and every scenario opens N new sessions of that user while the earlier ones are still live (idle
+  # ones are let go after MAESTRO_SESSION_IDLE_TIMEOUT): past the default 100 live sessions per user
+  # every send was refused (429) and the third scenario measured only that
+  export MAESTRO_SESSION_MAX_LIVE_PER_USER="${MAESTRO_SESSION_MAX_LIVE_PER_USER:-10000}"
   local own=""
   if [ "$(cat "$MAESTRO_DATA_DIR/hosts/count" 2>/dev/null || echo 0)" = 0 ]; then
     own=1

@@ -484,11 +484,24 @@ public final class FakeSessionService implements SessionService {
 
   /** Publishes an event with the session's next seq and keeps it for events(). */
   public synchronized JsonObject emit(String sessionId, JsonObject event) {
+    JsonObject envelope = hold(sessionId, event);
+    // serialized once and published as bytes with the seq header, like session-service's EventLog
+    SessionEvents.publish(vertx.eventBus(), sessionId, envelope.getLong("seq"), SessionEvents.encode(envelope));
+    return envelope;
+  }
+
+  /**
+   * Numbers and holds an event (a resume gets it) without publishing it: what a subscriber sees when
+   * a delivery does not reach it (e.g. its cluster registration was not yet known to the publisher).
+   */
+  public synchronized JsonObject emitUnpublished(String sessionId, JsonObject event) {
+    return hold(sessionId, event);
+  }
+
+  private JsonObject hold(String sessionId, JsonObject event) {
     List<JsonObject> held = events.computeIfAbsent(sessionId, k -> new ArrayList<>());
     JsonObject envelope = SessionEvents.envelope(sessionId, held.size() + 1L, event);
     held.add(envelope);
-    // serialized once and published as bytes with the seq header, like session-service's EventLog
-    SessionEvents.publish(vertx.eventBus(), sessionId, envelope.getLong("seq"), SessionEvents.encode(envelope));
     return envelope;
   }
 
