@@ -162,7 +162,7 @@ chaos_scenario() { # name
   for i in $(seq 1 "$n"); do gws="${gws:+$gws,}$(host_url "$i")"; done
   say "chaos: $name: $CHAOS_SESSIONS sessions over $n gateways ..."
   t0=$(date +%s)
-  java -Xmx768m -jar "$(jar_of bench)" chaos --gateways "$gws" --password "$CHAOS_PASSWORD" \
+  java -Xmx768m -jar "$(run_jar "$(jar_of bench)")" chaos --gateways "$gws" --password "$CHAOS_PASSWORD" \
     --sessions "$CHAOS_SESSIONS" --scenario "$name" --control "$ctl" --out "$CHAOS_DIR/$name.json" >"$ctl/driver.log" 2>&1 &
   dpid=$!
   while [ ! -f "$ctl/ready" ]; do

@@ -78,7 +78,7 @@ start_forwarder() { # name listen-port target-host target-port
 
 start_host_service() { # host-index service
   local i="$1" svc="$2" jar addr members="" k
-  jar="$(service_jar "$svc")"; [ -f "$jar" ] || die "missing $jar; build failed?"
+  jar="$(run_jar "$(service_jar "$svc")")"
   addr="$(host_addr "$i")"
   for k in $(seq 1 "$(hosts_count)"); do members="${members:+$members,}$(host_addr "$k")"; done
   mkdir -p "$HOSTS_BASE/h$i"; chmod 700 "$HOSTS_BASE/h$i"
@@ -129,7 +129,7 @@ cluster_up() {
   local demo_port="${MAESTRO_DEMO_PORT:-8089}"
   if [ -n "$demo" ]; then
     export MAESTRO_ALLOWED_PRIVATE_HOSTS="${MAESTRO_ALLOWED_PRIVATE_HOSTS:-127.0.0.1:11434,[::1]:11434,localhost:11434,127.0.0.1:1234,[::1]:1234,localhost:1234},127.0.0.1:$demo_port"
-    run_in_ns "$(host_ns 1)" nohup java -Xmx128m -cp "$(jar_of testkit)" dev.maestro.testkit.fake.FakeUpstreamMain \
+    run_in_ns "$(host_ns 1)" nohup java -Xmx128m -cp "$(run_jar "$(jar_of testkit)")" dev.maestro.testkit.fake.FakeUpstreamMain \
       --port "$demo_port" >"$HOSTS_RUN/h1-fake-upstream.log" 2>&1 </dev/null &
     echo $! >"$HOSTS_RUN/h1-fake-upstream.pid"
   disown $! 2>/dev/null || true  # a process chaos kills must not be reported as a "Killed" job
