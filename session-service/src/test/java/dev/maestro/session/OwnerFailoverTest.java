@@ -1,6 +1,8 @@
 package dev.maestro.session;
 
+import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.session.SessionService;
+import io.vertx.core.Future;
 import dev.maestro.testkit.ClusterNodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
@@ -83,8 +85,23 @@ class OwnerFailoverTest {
     assertThat(viaOther.getString("owner")).isEqualTo(owner);
     assertThat(viaOther.getString("turnId")).isEqualTo(ack.getString("turnId"));
     assertThat(alive.verticle.router().liveCount()).isZero();
+    // a command the owner's node took but never answered (it dies mid-answer): see below
+    String deadNode = ((VertxInternal) dead.vertx).clusterManager().getNodeId();
+    String frozenOwner = deadNode + "/" + UUID.randomUUID();
+    dead.vertx.eventBus().consumer(Addresses.sessionRouter(frozenOwner), m -> { }).completion().await(10, TimeUnit.SECONDS);
+    Future<JsonObject> unanswered = alive.verticle.router().forward(frozenOwner, id, new JsonObject().put("op", "state"), 60_000);
+    long killedAt = System.nanoTime();
     ((HazelcastClusterManager) ((VertxInternal) dead.vertx).clusterManager()).getHazelcastInstance()
         .getLifecycleService().terminate();
+    // chaos session-kill (issue 17): that command fails when the node leaves, not at its (here 60-s) timeout
+    Throwable left = null;
+    try {
+      unanswered.await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      left = e;
+    }
+    assertThat(left).isInstanceOf(SessionRouter.OwnerLeft.class);
+    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killedAt)).isLessThan(30);
 
     // the next request reaches the survivor, which takes the session over
     SessionService viaAlive = SessionService.createProxy(alive.vertx);
