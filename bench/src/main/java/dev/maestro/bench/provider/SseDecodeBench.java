@@ -1,7 +1,9 @@
 package dev.maestro.bench.provider;
 
 import dev.maestro.platform.sse.SseParser;
+import dev.maestro.platform.sse.SseEvent;
 import dev.maestro.provider.wire.AnthropicAdapter;
+import dev.maestro.provider.wire.ByteSseParser;
 import dev.maestro.provider.wire.EventSink;
 import dev.maestro.provider.wire.GeminiAdapter;
 import dev.maestro.provider.wire.OpenAiChatAdapter;
@@ -31,16 +33,19 @@ import java.util.Random;
  * <ul>
  *   <li>{@code tree}: the platform {@code SseParser} (a String per line) and {@code StreamDecoder.onEvent}
  *       (a {@code JsonObject} tree per event), what provider-service did before;</li>
- *   <li>{@code fast}: what {@code StreamCall} runs now (see {@link Paths}).</li>
+ *   <li>{@code bytes}: provider-service's {@code ByteSseParser} (no String per line) but every event
+ *       still decoded as a String and a tree: the SSE parser's share;</li>
+ *   <li>{@code fast}: what {@code StreamCall} runs now: {@code ByteSseParser} and the decoders'
+ *       streaming-JSON fast path for text deltas (tree for the rest).</li>
  * </ul>
  * Prints a table and writes {@code bench/target/sse-decode-bench.json}. Run
- * {@code ./deploy/maestro bench sse-decode [events=100000] [rounds=7] [paths=tree,fast]}.
+ * {@code ./deploy/maestro bench sse-decode [events=100000] [rounds=7] [paths=tree,bytes,fast]}.
  */
 public final class SseDecodeBench {
   private SseDecodeBench() {}
 
   /** One way of turning network buffers into decoder calls. */
-  interface Path2 {
+  interface DecodePath {
     Feeder start(StreamDecoder decoder);
   }
 
@@ -81,7 +86,7 @@ public final class SseDecodeBench {
       java.util.Arrays.fill(bestAlloc, Long.MAX_VALUE);
       for (int r = -3; r < rounds; r++) { // 3 warm-up rounds
         for (int p = 0; p < paths.length; p++) {
-          Path2 path = Paths.of(paths[p]);
+          DecodePath path = Paths.of(paths[p]);
           Counting sink = new Counting();
           long cpu0 = mx.getCurrentThreadCpuTime();
           long alloc0 = mx.getCurrentThreadAllocatedBytes();
@@ -126,7 +131,7 @@ public final class SseDecodeBench {
     System.out.println("written " + out.resolve("sse-decode-bench.json").toAbsolutePath());
   }
 
-  private static void run(Path2 path, WireAdapter adapter, List<Buffer> chunks, Counting sink) {
+  static void run(DecodePath path, WireAdapter adapter, List<Buffer> chunks, Counting sink) {
     StreamDecoder decoder = adapter.decoder(sink);
     Feeder feeder = path.start(decoder);
     for (int i = 0, n = chunks.size(); i < n; i++) feeder.feed(chunks.get(i));
@@ -225,9 +230,9 @@ public final class SseDecodeBench {
 
   /** The paths measured. */
   static final class Paths {
-    static final String[] NAMES = {"tree"};
+    static final String[] NAMES = {"tree", "bytes", "fast"};
 
-    static Path2 of(String name) {
+    static DecodePath of(String name) {
       return switch (name) {
         case "tree" -> decoder -> {
           SseParser parser = new SseParser(decoder::onEvent);
@@ -236,7 +241,23 @@ public final class SseDecodeBench {
             @Override public void end() { parser.end(); }
           };
         };
-        default -> throw new IllegalArgumentException("unknown path " + name + " (tree, fast)");
+        // the byte SSE parser, but every event decoded as a String and a tree (the SSE parser's share of the gain)
+        case "bytes" -> decoder -> {
+          ByteSseParser parser = new ByteSseParser((event, data, length) ->
+              decoder.onEvent(new SseEvent(event, new String(data, 0, length, StandardCharsets.UTF_8))));
+          return new Feeder() {
+            @Override public void feed(Buffer chunk) { parser.feed(chunk); }
+            @Override public void end() { parser.end(); }
+          };
+        };
+        case "fast" -> decoder -> {
+          ByteSseParser parser = new ByteSseParser(decoder::onEvent);
+          return new Feeder() {
+            @Override public void feed(Buffer chunk) { parser.feed(chunk); }
+            @Override public void end() { parser.end(); }
+          };
+        };
+        default -> throw new IllegalArgumentException("unknown path " + name + " (tree, bytes, fast)");
       };
     }
   }

@@ -3,6 +3,9 @@ package dev.maestro.provider.wire;
 import dev.maestro.platform.sse.SseParser;
 import io.vertx.core.buffer.Buffer;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -26,6 +29,10 @@ public final class ByteSseParser {
     void onEvent(String event, byte[] data, int length);
   }
 
+  /** Reads 8 bytes of an array as one long, to look for line ends a word at a time. */
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
   private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
   private static final byte[] DATA = {'d', 'a', 't', 'a'};
   private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't'};
@@ -92,14 +99,29 @@ public final class ByteSseParser {
           continue;
         }
       }
-      int j = i;
-      while (j < end && b[j] != '\n' && b[j] != '\r') j++;
+      int j = lineEnd(b, i, end);
       append(b, i, j - i);
       if (j == end) return;
       lastWasCr = b[j] == '\r';
       endLine();
       i = j + 1;
     }
+  }
+
+  /**
+   * The first CR or LF in {@code b[from, end)}, or end. Eight bytes at a time (a word has a zero byte
+   * after XOR with a terminator repeated when it holds that terminator): lines are mostly long JSON.
+   */
+  static int lineEnd(byte[] b, int from, int end) {
+    int j = from;
+    for (; j + 8 <= end; j += 8) {
+      long x = (long) LONGS.get(b, j);
+      long lf = x ^ 0x0A0A0A0A0A0A0A0AL;
+      long cr = x ^ 0x0D0D0D0D0D0D0D0DL;
+      if (((((lf - ONES) & ~lf) | ((cr - ONES) & ~cr)) & HIGHS) != 0) break;
+    }
+    while (j < end && b[j] != '\n' && b[j] != '\r') j++;
+    return j;
   }
 
   /**

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.vertx.core.json.jackson.JacksonCodec;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * The streaming-JSON half of the decoders' fast path: a Jackson {@link JsonParser} straight over an
@@ -31,6 +34,9 @@ final class FastJson {
   private FastJson() {}
 
   private static final JsonFactory FACTORY = factory();
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long HIGHS = 0x8080808080808080L;
+  private static final long SPACES = 0x2020202020202020L;
 
   private static JsonFactory factory() {
     StreamReadConstraints vertx;
@@ -73,6 +79,14 @@ final class FastJson {
   static boolean eligible(byte[] b, int length) {
     int i = 0;
     while (i < length) {
+      // eight ASCII bytes at a time: no high bit set, and none below 0x20 (no borrow out of any byte)
+      if (i + 8 <= length) {
+        long x = (long) LONGS.get(b, i);
+        if ((x & HIGHS) == 0 && ((x - SPACES) & ~x & HIGHS) == 0) {
+          i += 8;
+          continue;
+        }
+      }
       int c = b[i];
       if (c >= 0x20) {
         i++;

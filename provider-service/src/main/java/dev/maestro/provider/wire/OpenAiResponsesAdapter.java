@@ -1,9 +1,9 @@
 package dev.maestro.provider.wire;
 
-import dev.maestro.contracts.Parts;
-import dev.maestro.contracts.provider.ChatRequest;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.maestro.contracts.Parts;
+import dev.maestro.contracts.provider.ChatRequest;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
