@@ -45,7 +45,8 @@ final class FastJson {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    JsonFactory f = JsonFactory.builder().streamReadConstraints(vertx).build();
+    // the data is UTF-8 (eligible checked it) and starts with '{': no encoding or BOM detection per event
+    JsonFactory f = JsonFactory.builder().streamReadConstraints(vertx).disable(JsonFactory.Feature.CHARSET_DETECTION).build();
     f.configure(JsonParser.Feature.ALLOW_COMMENTS, true); // as JacksonCodec's factory
     return f;
   }
