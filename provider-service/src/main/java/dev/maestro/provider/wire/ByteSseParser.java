@@ -1,7 +1,9 @@
 package dev.maestro.provider.wire;
 
 import dev.maestro.platform.sse.SseParser;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -14,7 +16,7 @@ import java.util.Arrays;
  * (WHATWG: LF, CR or CRLF line ends, even split across buffers; {@code :} comments / keep-alives;
  * several {@code data:} lines joined with LF; dispatch on a blank line; a leading UTF-8 BOM skipped;
  * the same caps and {@link SseParser.TooLarge}), but without a String per line: network buffers are
- * copied in bulk into one reused line array, field names are compared as bytes, and an event's data
+ * read in place and copied in bulk into one reused line array, field names are compared as bytes, and an event's data
  * reaches the {@link Events} sink as the UTF-8 bytes of a reused array, so a decoder can read the
  * fields it needs straight from them (see {@link StreamDecoder#onEvent(String, byte[], int)}). A
  * UTF-8 sequence split across buffers is never cut: nothing is decoded before a line is whole.
@@ -39,8 +41,8 @@ public final class ByteSseParser {
 
   private final Events sink;
   private final int maxLineBytes;
-  /** The network buffer's bytes (one bulk copy per buffer into a reused array). */
-  private byte[] in = new byte[2048];
+  /** A network buffer's bytes when it has no array to read in place (one bulk copy into a reused array). */
+  private byte[] in = new byte[0];
   private byte[] line = new byte[512];
   private int len;
   private boolean lastWasCr;
@@ -66,7 +68,18 @@ public final class ByteSseParser {
     this.maxLineBytes = maxLineBytes;
   }
 
+  /**
+   * The HTTP client's buffers are heap buffers: their bytes are read in place (no copy); any other
+   * buffer is copied once into a reused array.
+   */
   public void feed(Buffer chunk) {
+    if (chunk instanceof BufferInternal internal) {
+      ByteBuf bytes = internal.getByteBuf();
+      if (bytes.hasArray()) {
+        feed(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes());
+        return;
+      }
+    }
     int n = chunk.length();
     if (in.length < n) in = new byte[Math.max(n, in.length * 2)];
     chunk.getBytes(0, n, in, 0);

@@ -79,6 +79,24 @@ class ByteSseParserTest {
   }
 
   @Test
+  void buffersAreReadInPlaceFromSlicesAndCopiedFromDirectMemory() {
+    byte[] body = utf8("xxdata: é☀️\n\nyy");
+    List<SseEvent> out = new ArrayList<>();
+    ByteSseParser parser = new ByteSseParser((e, d, n) -> out.add(new SseEvent(e, new String(d, 0, n, StandardCharsets.UTF_8))));
+    Buffer whole = Buffer.buffer(body);
+    parser.feed(whole.slice(2, 10)); // a heap buffer whose bytes start inside its array
+    io.netty.buffer.ByteBuf direct = io.netty.buffer.Unpooled.directBuffer(16);
+    direct.writeBytes(body, 10, body.length - 12);
+    try {
+      parser.feed(io.vertx.core.internal.buffer.BufferInternal.buffer(direct));
+    } finally {
+      direct.release();
+    }
+    parser.end();
+    assertThat(out).containsExactly(new SseEvent(null, "é☀️"));
+  }
+
+  @Test
   void multiLineDataJoinsWithLf() {
     assertThat(parse(utf8("data: {\"a\":\ndata: 1}\n\n"))).containsExactly(new SseEvent(null, "{\"a\":\n1}"));
   }
