@@ -345,6 +345,31 @@ class FastPathTest {
     assertEdges(GeminiAdapter::new, "", "data: ", "\r\n", end, List.of(utf8(hot)));
   }
 
+  /** Malformed JSON is skipped as before, and a stream that then ends without its terminal event is a cut. */
+  @Test
+  void malformedJsonEndsWithTheSameClearErrorAsBefore() {
+    String anthropic = DecoderTest.ANTHROPIC.substring(0, DecoderTest.ANTHROPIC.indexOf("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}"))
+        + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"text_delta\",\"text\":\"cut he\n\n";
+    String chat = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\ndata: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\n\n";
+    String responses = "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"a\"}\n\n"
+        + "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"b\"} trailing\n\n";
+    String gemini = "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]}}]}\r\n\r\ndata: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"b\"}]},\"finishReason\":\"STOP\"}]\r\n\r\n";
+    Object[][] cases = {
+        {new AnthropicAdapter(), anthropic, "anthropic stream ended before message_stop"},
+        {new OpenAiChatAdapter(false), chat, "chat completions stream ended before finish_reason"},
+        {new OpenAiResponsesAdapter(), responses, "responses stream ended before response.completed"},
+        {new GeminiAdapter(), gemini, "gemini stream ended without finishReason"}};
+    for (Object[] c : cases) {
+      WireAdapter adapter = (WireAdapter) c[0];
+      byte[] body = utf8((String) c[1]);
+      List<JsonObject> ev = fast(adapter, body);
+      assertThat(ev).as(adapter.name()).isEqualTo(tree(adapter, body));
+      assertThat(ev.get(ev.size() - 2).getString("type")).isEqualTo("text");
+      assertThat(ev.get(ev.size() - 1)).isEqualTo(new JsonObject().put("type", "fail").put("status", 0)
+          .put("errType", UpstreamError.STREAM_CUT).put("message", c[2]));
+    }
+  }
+
   // ---- property: long hot streams with rare other events, cut at random ----
 
   @Test
