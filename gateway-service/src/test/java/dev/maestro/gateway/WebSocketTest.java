@@ -150,6 +150,20 @@ class WebSocketTest {
         .isEqualTo("pong");
   }
 
+  /** A stale owner's refusal (421, nothing done) is a retryable "unavailable" on the socket, never "internal". */
+  @Test
+  void aSendRefusedByAStaleOwnerIsUnavailableToRetry() throws Exception {
+    String session = fx.newSession(a());
+    Ws ws = fx.ws(a());
+    fx.subscribe(ws, session, null);
+    fx.sessions.failNextSend = new io.vertx.serviceproxy.ServiceException(dev.maestro.contracts.ErrorCodes.STALE_OWNER,
+        "this copy of the session is no longer its owner");
+    ws.send(new JsonObject().put("type", "send").put("sessionId", session).put("text", "hello").put("id", "s1"));
+    JsonObject error = ws.next("error");
+    assertThat(error.getString("id")).isEqualTo("s1");
+    assertThat(error.getString("code")).isEqualTo("unavailable");
+  }
+
   @Test
   void badFramesGetAnErrorFrameAndTheSocketStaysOpen() throws Exception {
     Ws ws = fx.ws(a());

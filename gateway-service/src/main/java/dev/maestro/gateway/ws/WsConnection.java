@@ -430,6 +430,7 @@ public class WsConnection {
       case 404 -> "not_found";
       case 409 -> "conflict";
       case 410 -> "gone";
+      case 421 -> "unavailable"; // a stale owner refused it, nothing was done: the same frame again reaches the current one
       case 429 -> "rate_limited";
       case 502 -> "upstream";
       case 503 -> "unavailable";

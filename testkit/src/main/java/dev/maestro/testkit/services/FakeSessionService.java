@@ -48,6 +48,8 @@ public final class FakeSessionService implements SessionService {
   public volatile Runnable beforeEventsReply;
   /** When true, send() (recording) does not stream a reply. */
   public volatile boolean quietSend;
+  /** When set, the next send fails with it (e.g. 421: a stale owner refused it), once. */
+  public volatile ServiceException failNextSend;
   /** Pending elicitations a test sets up (recording): elicitationId → requestedSchema. */
   public final Map<String, JsonObject> elicitations = new ConcurrentHashMap<>();
   private final Map<String, String> resolvedElicitations = new ConcurrentHashMap<>();
@@ -225,6 +227,11 @@ public final class FakeSessionService implements SessionService {
   public Future<JsonObject> send(String userId, String sessionId, String text) {
     JsonObject s = owned(userId, sessionId);
     if (s == null) return notFound("session");
+    ServiceException planned = failNextSend;
+    if (planned != null) {
+      failNextSend = null;
+      return Future.failedFuture(planned);
+    }
     if (!scripted) return echo(s, text);
     if (turns.containsKey(sessionId)) return ServiceException.fail(ErrorCodes.CONFLICT, "a turn is already running");
     JsonObject user = message("user", "complete");
