@@ -80,4 +80,6 @@ for entry in "${pids[@]}"; do
   kill -0 "${entry#*:}" 2>/dev/null && fail "${entry%%:*} (pid ${entry#*:}) still running after down"
 done
 trap - EXIT
+# (a failed run keeps its data dir, logs included, for a look)
+rm -rf "$MAESTRO_DATA_DIR"
 echo "smoke: OK"
