@@ -53,8 +53,14 @@ final class StatelessHttpClient {
   static final Set<Integer> MODERN_ERRORS = Set.of(-32020, -32021, -32022);
   static final int UNSUPPORTED_VERSION = -32022;
   private static final Map<String, Object> CLIENT_INFO = Map.of("name", "maestro", "title", "Maestro", "version", "0.1.0");
-  /** We take task handles for long calls; no elicitation/sampling/roots (input requests) over this path. */
-  private static final Map<String, Object> CAPABILITIES = Map.of("extensions", Map.of(TASKS_EXTENSION, Map.of()));
+  /** We take task handles for long calls, and answer elicitation (form) and roots input requests ({@link InputRequests}). */
+  private static final Map<String, Object> CAPABILITIES = capabilities();
+
+  private static Map<String, Object> capabilities() {
+    Map<String, Object> c = new LinkedHashMap<>(InputRequests.capabilities());
+    c.put("extensions", Map.of(TASKS_EXTENSION, Map.of()));
+    return Map.copyOf(c);
+  }
   private static final int MAX_EVENT_CHARS = 32 * 1024 * 1024;
   private static final int MAX_ERROR_BODY = 300;
 

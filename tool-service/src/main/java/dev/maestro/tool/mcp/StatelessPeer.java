@@ -34,6 +34,7 @@ final class StatelessPeer implements McpPeer {
   private volatile Discovery discovery;
   /** Tool name → its x-mcp-header annotations (header name → property path), from the last tools/list. */
   private final Map<String, Map<String, List<String>>> paramHeaders = new java.util.concurrent.ConcurrentHashMap<>();
+  private final RawToolSchemas schemas = new RawToolSchemas();
 
   StatelessPeer(StatelessHttpClient http) {
     this.http = http;
@@ -87,8 +88,14 @@ final class StatelessPeer implements McpPeer {
       Map<String, Object> r = new HashMap<>();
       raw.forEach((k, v) -> r.put(String.valueOf(k), v));
       r.put("tools", kept);
+      schemas.keep(r);
       return http.mapper().convertValue(r, McpSchema.ListToolsResult.class);
     });
+  }
+
+  /** The tool's input schema as the server last listed it, or null. */
+  Map<String, Object> rawSchema(String tool) {
+    return schemas.get(tool);
   }
 
   /** The Mcp-Param-* headers a tools/call of {@code tool} with these arguments carries. */
@@ -104,6 +111,10 @@ final class StatelessPeer implements McpPeer {
   /** No resources/subscribe in this revision (subscriptions/listen replaces it): reads are simply not cached as fresh. */
   @Override public Mono<Void> subscribeResource(String uri) {
     return Mono.error(new McpTransportException("resources/subscribe is not part of MCP " + StatelessHttpClient.VERSION));
+  }
+
+  @Override public Mono<Void> unsubscribeResource(String uri) {
+    return subscribeResource(uri);
   }
 
   @Override public Mono<McpSchema.ReadResourceResult> readResource(String uri) {
