@@ -22,13 +22,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * resource reads (cached per URI and subscribed to with {@code resources/subscribe} when the server
  * advertises {@code resources.subscribe}; {@code notifications/resources/updated} replaces the cached copy
  * with the server's current content), prompts/get. Subscriptions are bounded: the least recently read URI
- * beyond {@link #MAX_SUBSCRIPTIONS}, and a URI the server no longer lists, get {@code resources/unsubscribe}.
+ * beyond {@link McpSettings#maxSubscriptions()}, and a URI the server no longer lists, get {@code resources/unsubscribe}.
  * Everything the server sends is bounded before it leaves here: it is untrusted and ends up in a model's context.
  */
 final class McpCatalog {
   static final int MAX_ITEMS = 1000;
-  /** Resources kept subscribed (and cached) per server. */
-  static final int MAX_SUBSCRIPTIONS = 100;
   private static final int MAX_PAGES = 50;
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(McpCatalog.class);
 
@@ -45,14 +43,10 @@ final class McpCatalog {
   private McpPeer subscribedOn;
 
   McpCatalog(Context context, McpSettings settings, McpResults results) {
-    this(context, settings, results, MAX_SUBSCRIPTIONS);
-  }
-
-  McpCatalog(Context context, McpSettings settings, McpResults results, int maxSubscriptions) {
     this.settings = settings;
     this.futures = new MonoFutures(context);
     this.results = results;
-    this.maxSubscriptions = maxSubscriptions;
+    this.maxSubscriptions = settings.maxSubscriptions();
   }
 
   /** A new client (reconnect): everything cached may be stale and subscriptions are gone. */
@@ -155,7 +149,8 @@ final class McpCatalog {
       return ServiceException.fail(ErrorCodes.NOT_FOUND, "this MCP server has no resources");
     }
     Future<Void> sub = Future.succeededFuture();
-    if (Boolean.TRUE.equals(caps.resources().subscribe()) && !subscribed.contains(uri)) {
+    boolean subscribing = Boolean.TRUE.equals(caps.resources().subscribe()) && !subscribed.contains(uri);
+    if (subscribing) {
       subscribed.add(uri);
       subscribedOn = c;
       while (subscribed.size() > maxSubscriptions) unsubscribe(subscribed.iterator().next());
@@ -166,7 +161,10 @@ final class McpCatalog {
           });
     }
     return sub.compose(v -> futures.of(c.readResource(uri).timeout(bound())))
-        .recover(err -> Future.failedFuture(notFound(err, "resource '" + cut(uri, 200) + "'")))
+        .recover(err -> {
+          if (subscribing && subscribed.contains(uri)) unsubscribe(uri);   // no such resource: nothing to follow
+          return Future.failedFuture(notFound(err, "resource '" + cut(uri, 200) + "'"));
+        })
         .map(r -> {
           JsonObject out = contents(uri, r.contents());
           if (subscribed.contains(uri)) reads.put(uri, out.copy());
