@@ -237,6 +237,13 @@ class McpStatelessRevisionTest {
   }
 
   @Test
+  void inputSchemasKeepEveryJsonSchemaKeyword() throws Exception {
+    JsonObject tool = tools.listTools().await(10, TimeUnit.SECONDS).stream().filter(t -> t.getString("name").equals("new__schema2020"))
+        .findFirst().orElseThrow();
+    assertThat(tool.getJsonObject("inputSchema")).isEqualTo(Stateless2026Server.SCHEMA_2020);
+  }
+
+  @Test
   void aDeclinedQuestionIsSentBackAsDeclined() throws Exception {
     answer = new JsonObject().put("action", "decline");
     JsonObject r = tools.execute(call(UUID.randomUUID().toString(), "new__ask", new JsonObject(), null)).await(30, TimeUnit.SECONDS);

@@ -146,6 +146,7 @@ final class Stateless2026Server {
               .put("region", new JsonObject().put("type", "string").put("x-mcp-header", "Region"))
               .put("query", new JsonObject().put("type", "string"))))
           .add(tool("ask", "Asks who you are, then greets you", new JsonObject()))
+          .add(new JsonObject().put("name", "schema2020").put("description", "JSON Schema 2020-12 keywords").put("inputSchema", SCHEMA_2020))
           .add(tool("sample", "Asks the client's model (sampling)", new JsonObject()))
           .add(tool("bad_header", "x-mcp-header on a number: invalid, must be left out", new JsonObject()
               .put("ratio", new JsonObject().put("type", "number").put("x-mcp-header", "Ratio")))))
@@ -219,6 +220,15 @@ final class Stateless2026Server {
       default -> error(resp, 400, id, -32602, "Unknown tool: " + name, null);
     }
   }
+
+  /** An input schema using JSON Schema 2020-12 beyond what the SDK's typed schema keeps. */
+  static final JsonObject SCHEMA_2020 = new JsonObject("""
+      {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object",
+       "$defs":{"address":{"$anchor":"addr","type":"object","properties":{"city":{"type":"string"}}}},
+       "properties":{"kind":{"type":"string"},"home":{"$ref":"#/$defs/address"}},
+       "allOf":[{"anyOf":[{"required":["kind"]},{"required":["home"]}]}],
+       "if":{"properties":{"kind":{"const":"home"}}},"then":{"required":["home"]},"else":{"required":[]},
+       "additionalProperties":false}""");
 
   /** requestState handed out by ask, not yet answered. */
   final List<String> states = new CopyOnWriteArrayList<>();
