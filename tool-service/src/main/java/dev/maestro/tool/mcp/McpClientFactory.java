@@ -99,7 +99,14 @@ final class McpClientFactory {
   void close(LiveClient live) {
     if (live == null) return;
     live.markClosed();
-    if (live.client() == null) return;   // stateless: no session, no connection to end
+    if (live.client() == null) {
+      // stateless: no session to end; a stdio server's process is stopped
+      vertx.executeBlocking(() -> {
+        live.stateless().close();
+        return null;
+      }, false);
+      return;
+    }
     vertx.executeBlocking(() -> {
       try {
         live.client().closeGracefully().block(Duration.ofSeconds(5));

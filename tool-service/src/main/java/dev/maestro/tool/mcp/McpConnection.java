@@ -49,6 +49,7 @@ final class McpConnection {
   private final McpRootsOffer roots = new McpRootsOffer();
   /** Told when the server's resources or prompts change: (kind, uri or null); see Addresses.MCP_CATALOG. */
   private volatile BiConsumer<String, String> onCatalog = (kind, uri) -> { };
+  private volatile Consumer<String> onProtocolVersion = v -> { };
   private volatile String instructions;
   /** The protocol version negotiated in the last successful initialize (e.g. 2025-11-25), or null before one. */
   private volatile String protocolVersion;
@@ -97,6 +98,9 @@ final class McpConnection {
   static final String PROMPTS_CHANGED = "prompts_changed";
 
   void onCatalog(BiConsumer<String, String> listener) { this.onCatalog = listener; }
+
+  /** Told the revision the server spoke when it differs from the one stored with its configuration (to persist it). */
+  void onProtocolVersion(Consumer<String> listener) { this.onProtocolVersion = listener; }
 
   /** The server's instructions from initialize (bounded), or null. */
   String instructions() { return instructions; }
@@ -154,6 +158,10 @@ final class McpConnection {
       instructions = said == null || said.isBlank() ? null : McpCatalog.cut(said.strip(), MAX_INSTRUCTIONS);
       protocolVersion = live.stateless() != null ? StatelessHttpClient.VERSION
           : negotiatedVersion(live.client().getCurrentInitializationResult());
+      if (protocolVersion != null && !protocolVersion.equals(config.getString("protocolVersion"))) {
+        config.put("protocolVersion", protocolVersion);
+        onProtocolVersion.accept(protocolVersion);
+      }
       // Some servers let initialize through and refuse tools/list: that is "sign in" as well.
       return lists.tools(live.peer()).<Void>map(tools -> {
         if (gen == generation) onTools.accept(tools);

@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * A server of the 2026-07-28 revision as a {@link McpPeer}: what {@code server/discover} said (versions,
  * capabilities, instructions) and the list/read/get requests, each standing alone on the
- * {@link StatelessHttpClient}. Results are the SDK's types (its records ignore the new fields such as
+ * {@link StatelessWire} (HTTP or stdio). Results are the SDK's types (its records ignore the new fields such as
  * {@code resultType}, {@code ttlMs}, {@code cacheScope}).
  */
 final class StatelessPeer implements McpPeer {
@@ -30,18 +30,23 @@ final class StatelessPeer implements McpPeer {
   }
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StatelessPeer.class);
-  private final StatelessHttpClient http;
+  private final StatelessWire http;
   private volatile Discovery discovery;
   /** Tool name → its x-mcp-header annotations (header name → property path), from the last tools/list. */
   private final Map<String, Map<String, List<String>>> paramHeaders = new java.util.concurrent.ConcurrentHashMap<>();
   private final RawToolSchemas schemas = new RawToolSchemas();
 
-  StatelessPeer(StatelessHttpClient http) {
-    this.http = http;
+  StatelessPeer(StatelessWire wire) {
+    this.http = wire;
   }
 
-  StatelessHttpClient http() {
+  StatelessWire wire() {
     return http;
+  }
+
+  /** Ends what the wire holds open (a stdio server's process); nothing for HTTP. */
+  void close() {
+    http.close();
   }
 
   Discovery discovery() {

@@ -106,9 +106,9 @@ final class StatelessToolCalls {
     params.put("_meta", Map.of("progressToken", call.token));
     if (inputResponses != null) params.put("inputResponses", inputResponses);
     if (requestState != null) params.put("requestState", requestState);
-    call.request = peer.http().request("tools/call", call.remoteName, params, peer.paramHeaders(call.remoteName, arguments), n -> {
+    call.request = peer.wire().request("tools/call", call.remoteName, params, peer.paramHeaders(call.remoteName, arguments), n -> {
           if ("notifications/progress".equals(n.get("method")) && n.get("params") != null) {
-            call.progress.accept(peer.http().mapper().convertValue(n.get("params"), McpSchema.ProgressNotification.class));
+            call.progress.accept(peer.wire().mapper().convertValue(n.get("params"), McpSchema.ProgressNotification.class));
           }
         })
         .subscribeOn(Schedulers.boundedElastic()).subscribe(
@@ -177,7 +177,7 @@ final class StatelessToolCalls {
     call.timer = context.owner().setTimer(delay, id -> {
       call.timer = -1;
       if (promise.future().isComplete()) return;
-      call.request = peer.http().request("tasks/get", call.taskId, Map.of("taskId", call.taskId), null)
+      call.request = peer.wire().request("tasks/get", call.taskId, Map.of("taskId", call.taskId), null)
           .subscribeOn(Schedulers.boundedElastic()).subscribe(
               r -> context.runOnContext(v -> task(peer, call, r, ctx, promise)),
               err -> context.runOnContext(v -> pollFailed(peer, call, err, ctx, promise)));
@@ -206,7 +206,7 @@ final class StatelessToolCalls {
 
   /** tasks/cancel; the server acknowledges and stops when it can (cooperative). We do not wait for it. */
   private void cancelTask(StatelessPeer peer, String taskId) {
-    peer.http().request("tasks/cancel", taskId, Map.of("taskId", taskId), null)
+    peer.wire().request("tasks/cancel", taskId, Map.of("taskId", taskId), null)
         .subscribeOn(Schedulers.boundedElastic()).subscribe(r -> { },
             err -> LOG.debug("MCP server {}: tasks/cancel for {} failed: {}", server, taskId, McpErrors.message(err)));
   }
@@ -219,7 +219,7 @@ final class StatelessToolCalls {
   }
 
   private ToolResult toolResult(StatelessPeer peer, Map<?, ?> r) {
-    return results.toolResult(peer.http().mapper().convertValue(r, McpSchema.CallToolResult.class));
+    return results.toolResult(peer.wire().mapper().convertValue(r, McpSchema.CallToolResult.class));
   }
 
   /** The server's poll interval, kept within bounds (a server asking for 0 ms must not make us spin). */
