@@ -53,6 +53,7 @@ final class CancellableTransport implements McpClientTransport {
   @Override
   public synchronized Mono<Void> sendMessage(JSONRPCMessage message) {
     if (message instanceof McpSchema.JSONRPCRequest r && McpSchema.METHOD_TOOLS_LIST.equals(r.method())) {
+      if (toolLists.size() >= MAX_EARLY) toolLists.clear();   // requests never answered (timed out) do not pile up
       toolLists.add(String.valueOf(r.id()));
     }
     if (message instanceof McpSchema.JSONRPCRequest r && McpSchema.METHOD_TOOLS_CALL.equals(r.method())) {

@@ -130,7 +130,8 @@ final class McpConnection {
     setStatus(CONNECTING, null);
     // The SDK's own timeouts do not cover every failure (e.g. an Error inside Reactor): bound it here too.
     Promise<Void> opened = Promise.promise();
-    long guard = vertx.setTimer((settings.requestTimeoutSeconds() + 5) * 1000L,
+    // twice the request timeout: the revision probe (server/discover) may come first
+    long guard = vertx.setTimer((settings.requestTimeoutSeconds() * 2L + 5) * 1000L,
         id -> opened.tryFail(new IllegalStateException("no answer to initialize within " + settings.requestTimeoutSeconds() + " s")));
     open(gen).onComplete(ar -> {
       vertx.cancelTimer(guard);

@@ -12,8 +12,9 @@ import io.vertx.core.json.JsonObject;
  * (refreshed once when refused), then the revision: {@code server/discover} of the stateless 2026-07-28
  * revision first, and when the server does not know it (an HTTP 4xx without a modern JSON-RPC error, e.g.
  * 400 "not initialized" or -32601), {@code initialize} over Streamable HTTP with a fallback to HTTP+SSE
- * for older servers. A stdio server is asked {@code server/discover} the same way; one that does not take it
- * is stopped and started afresh for {@code initialize} (a 2025 server's session starts with it). The answer
+ * for older servers. A stdio server is asked {@code server/discover} the same way; one that answers it with an
+ * error (a 2025 server) gets {@code initialize} on the same process, one that does not answer in time is
+ * stopped and started afresh for {@code initialize}. The answer
  * is remembered for this server (spec: basic/versioning.mdx, "the era determination is a property of the
  * server"), starting from the revision stored with its configuration ({@code protocolVersion}, persisted by
  * the owner): a reconnect, or a restart, goes straight to what it spoke, and a failed open forgets it so the
@@ -82,22 +83,25 @@ final class McpOpener {
           stateless = true;
           return Future.succeededFuture(new LiveClient(peer));
         }
-        return initializeAfresh(peer, events);
+        stateless = false;
+        return clients.initialize(t, events);   // the SDK's client takes the probed process over
       }, err -> {
-        if (err instanceof StatelessHttpClient.RpcError r && r.modern() && !legacyOffered(r)) {
-          stop(peer);
-          return Future.failedFuture(err);
+        if (err instanceof StatelessHttpClient.RpcError r) {
+          if (r.modern() && !legacyOffered(r)) {
+            stop(peer);
+            return Future.failedFuture(err);
+          }
+          // it answered (e.g. -32601): a 2025 server, still waiting for initialize on the same process
+          stateless = false;
+          return clients.initialize(t, events);   // the SDK's client takes the probed process over
         }
-        return initializeAfresh(peer, events);
+        // no answer (a server that ignores what it does not know, or died): a fresh process gets initialize
+        stateless = false;
+        return stop(peer).compose(v -> transports.stdio()).compose(fresh -> clients.initialize(fresh, events));
       });
     });
   }
 
-  /** The probed process is stopped (off the loop) and a new one gets initialize. */
-  private Future<LiveClient> initializeAfresh(StatelessPeer probed, McpClientFactory.Events events) {
-    stateless = false;
-    return stop(probed).compose(v -> transports.stdio()).compose(t -> clients.initialize(t, events));
-  }
 
   private Future<Void> stop(StatelessPeer peer) {
     return vertx.executeBlocking(() -> {
@@ -106,8 +110,9 @@ final class McpOpener {
     }, false);
   }
 
+  /** How long a stdio server may take to answer the probe: its start is part of it. */
   private long probeSeconds() {
-    return Math.max(1, Math.min(10, settings.requestTimeoutSeconds() / 2));
+    return Math.max(1, Math.min(10, settings.requestTimeoutSeconds()));
   }
 
   /** server/discover first unless this server is known to speak a 2025 revision. */

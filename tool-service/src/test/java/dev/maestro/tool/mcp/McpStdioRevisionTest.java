@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The revision probe for stdio servers ({@code era-server.mjs}, which logs every method it receives): a
  * 2026-07-28 server is found with server/discover and used statelessly (never initialize); a 2025 server
- * (the official SDK's) is probed once, then initialized in a fresh process; the revision is stored with the
+ * (the official SDK's) is probed once, then initialized on the same process (it answered the probe); the revision is stored with the
  * server, shown while it is not connected, and a reconnect of the 2025 server does not probe again.
  */
 class McpStdioRevisionTest {
