@@ -41,6 +41,8 @@ final class McpCatalog {
   private final int maxSubscriptions;
   /** The peer the subscriptions were made on (unsubscribe goes there); null before the first one. */
   private McpPeer subscribedOn;
+  /** The URIs of the last complete list (a subscription to one that leaves the list ends). */
+  private Set<String> wasListed = Set.of();
 
   McpCatalog(Context context, McpSettings settings, McpResults results) {
     this.settings = settings;
@@ -56,6 +58,7 @@ final class McpCatalog {
     reads.clear();
     subscribed.clear();
     subscribedOn = null;
+    wasListed = Set.of();
   }
 
   void resourcesChanged() {
@@ -104,9 +107,6 @@ final class McpCatalog {
     resources = f;
     return f;
   }
-
-  /** The URIs of the last complete list (a subscription to one that leaves the list ends). */
-  private Set<String> wasListed = Set.of();
 
   /** resources/unsubscribe and the cached copy dropped; best effort (the server may be gone). */
   private void unsubscribe(String uri) {

@@ -13,8 +13,7 @@ import io.vertx.core.json.JsonObject;
  * revision first, and when the server does not know it (an HTTP 4xx without a modern JSON-RPC error, e.g.
  * 400 "not initialized" or -32601), {@code initialize} over Streamable HTTP with a fallback to HTTP+SSE
  * for older servers. A stdio server is asked {@code server/discover} the same way; one that answers it with an
- * error (a 2025 server) gets {@code initialize} on the same process, one that does not answer in time is
- * stopped and started afresh for {@code initialize}. The answer
+ * error or not in time (a 2025 server) gets {@code initialize} on the same process. The answer
  * is remembered for this server (spec: basic/versioning.mdx, "the era determination is a property of the
  * server"), starting from the revision stored with its configuration ({@code protocolVersion}, persisted by
  * the owner): a reconnect, or a restart, goes straight to what it spoke, and a failed open forgets it so the
@@ -86,18 +85,15 @@ final class McpOpener {
         stateless = false;
         return clients.initialize(t, events);   // the SDK's client takes the probed process over
       }, err -> {
-        if (err instanceof StatelessHttpClient.RpcError r) {
-          if (r.modern() && !legacyOffered(r)) {
-            stop(peer);
-            return Future.failedFuture(err);
-          }
-          // it answered (e.g. -32601): a 2025 server, still waiting for initialize on the same process
-          stateless = false;
-          return clients.initialize(t, events);   // the SDK's client takes the probed process over
+        if (err instanceof StatelessHttpClient.RpcError r && r.modern() && !legacyOffered(r)) {
+          stop(peer);
+          return Future.failedFuture(err);
         }
-        // no answer (a server that ignores what it does not know, or died): a fresh process gets initialize
+        // it answered with an error (e.g. -32601), or not in time (a slow start, or a server that ignores what it
+        // does not know): a 2025 server, still waiting for initialize on the same process (a late answer to the
+        // probe is a response the SDK does not wait for, and drops); a process that died fails initialize
         stateless = false;
-        return stop(peer).compose(v -> transports.stdio()).compose(fresh -> clients.initialize(fresh, events));
+        return clients.initialize(t, events);   // the SDK's client takes the probed process over
       });
     });
   }
