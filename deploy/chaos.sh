@@ -162,7 +162,7 @@ chaos_scenario() { # name
   for i in $(seq 1 "$n"); do gws="${gws:+$gws,}$(host_url "$i")"; done
   say "chaos: $name: $CHAOS_SESSIONS sessions over $n gateways ..."
   t0=$(date +%s)
-  java -Xmx768m -jar "$(jar_of bench)" chaos --gateways "$gws" --password "$CHAOS_PASSWORD" \
+  java -Xmx768m -jar "$(run_jar "$(jar_of bench)")" chaos --gateways "$gws" --password "$CHAOS_PASSWORD" \
     --sessions "$CHAOS_SESSIONS" --scenario "$name" --control "$ctl" --out "$CHAOS_DIR/$name.json" >"$ctl/driver.log" 2>&1 &
   dpid=$!
   while [ ! -f "$ctl/ready" ]; do
@@ -236,6 +236,10 @@ cmd_chaos() {
   export MAESTRO_RATE_API_PER_MINUTE="${MAESTRO_RATE_API_PER_MINUTE:-100000}"
   # every session is the admin's: more turns at once than a person's default limit (8), or most sends wait
   export MAESTRO_SESSION_MAX_TURNS_PER_USER="${MAESTRO_SESSION_MAX_TURNS_PER_USER:-10000}"
+  # and every scenario opens N new sessions of that user while the earlier ones are still live (idle
+  # ones are let go after MAESTRO_SESSION_IDLE_TIMEOUT): past the default 100 live sessions per user
+  # every send was refused (429) and the third scenario measured only that
+  export MAESTRO_SESSION_MAX_LIVE_PER_USER="${MAESTRO_SESSION_MAX_LIVE_PER_USER:-10000}"
   local own=""
   if [ "$(cat "$MAESTRO_DATA_DIR/hosts/count" 2>/dev/null || echo 0)" = 0 ]; then
     own=1

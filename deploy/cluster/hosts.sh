@@ -73,11 +73,12 @@ hosts_network_down() {
 start_forwarder() { # name listen-port target-host target-port
   nohup socat "TCP-LISTEN:$2,bind=$HOSTS_GW,reuseaddr,fork" "TCP:$3:$4" >"$HOSTS_RUN/$1.log" 2>&1 </dev/null &
   echo $! >"$HOSTS_RUN/$1.pid"
+  disown $! 2>/dev/null || true  # a process chaos kills must not be reported as a "Killed" job
 }
 
 start_host_service() { # host-index service
   local i="$1" svc="$2" jar addr members="" k
-  jar="$(service_jar "$svc")"; [ -f "$jar" ] || die "missing $jar; build failed?"
+  jar="$(run_jar "$(service_jar "$svc")")"
   addr="$(host_addr "$i")"
   for k in $(seq 1 "$(hosts_count)"); do members="${members:+$members,}$(host_addr "$k")"; done
   mkdir -p "$HOSTS_BASE/h$i"; chmod 700 "$HOSTS_BASE/h$i"
@@ -88,6 +89,7 @@ start_host_service() { # host-index service
     MAESTRO_PG_URL="$HOSTS_PG_URL" MAESTRO_REDIS_URL="$HOSTS_REDIS_URL" \
     nohup java ${MAESTRO_JAVA_OPTS:-$JAVA_OPTS_DEFAULT} $HZ_FLAGS -jar "$jar" >"$HOSTS_RUN/h$i-$svc.log" 2>&1 </dev/null &
   echo $! >"$HOSTS_RUN/h$i-$svc.pid"
+  disown $! 2>/dev/null || true  # a process chaos kills must not be reported as a "Killed" job
 }
 
 # the URL with its host:port replaced by the forwarder's
@@ -127,9 +129,10 @@ cluster_up() {
   local demo_port="${MAESTRO_DEMO_PORT:-8089}"
   if [ -n "$demo" ]; then
     export MAESTRO_ALLOWED_PRIVATE_HOSTS="${MAESTRO_ALLOWED_PRIVATE_HOSTS:-127.0.0.1:11434,[::1]:11434,localhost:11434,127.0.0.1:1234,[::1]:1234,localhost:1234},127.0.0.1:$demo_port"
-    run_in_ns "$(host_ns 1)" nohup java -Xmx128m -cp "$(jar_of testkit)" dev.maestro.testkit.fake.FakeUpstreamMain \
+    run_in_ns "$(host_ns 1)" nohup java -Xmx128m -cp "$(run_jar "$(jar_of testkit)")" dev.maestro.testkit.fake.FakeUpstreamMain \
       --port "$demo_port" >"$HOSTS_RUN/h1-fake-upstream.log" 2>&1 </dev/null &
     echo $! >"$HOSTS_RUN/h1-fake-upstream.pid"
+  disown $! 2>/dev/null || true  # a process chaos kills must not be reported as a "Killed" job
   fi
   local i s
   # one member first: on a busy machine, nine members starting at once can all still be electing a master

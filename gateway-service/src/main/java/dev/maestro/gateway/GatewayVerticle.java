@@ -61,6 +61,7 @@ public class GatewayVerticle extends VerticleBase {
   private Accounts accounts;
   private WebhookDispatcher webhooks;
   private dev.maestro.gateway.audit.AuditLog auditLog;
+  private dev.maestro.platform.DeadRequesterWatch members;
 
   @Override
   public Future<?> start() {
@@ -100,7 +101,11 @@ public class GatewayVerticle extends VerticleBase {
     WebUi.installSessions(vertx, router, redis);
     router.route().handler(new SessionGuard(users));
 
-    SessionService sessions = SessionService.createProxy(vertx);
+    // a read or keyed send handed to a session node killed outright is sent again once the cluster sees
+    // the node leave, instead of waiting out its timeout (issue 17)
+    members = dev.maestro.platform.DeadRequesterWatch.start(vertx);
+    SessionService sessions = dev.maestro.platform.RetryOnMemberLoss.wrap(vertx, SessionService.class, SessionService.createProxy(vertx),
+        SAFE_TO_REPEAT, members);
     AuthService credentials = AuthService.createProxy(vertx);
     ApiRoutes api1 = new ApiRoutes(vertx, router, new OpenApiDocument(), auth, accounts, users, tokens, limiter, presence, settings,
         sessions, credentials, ToolService.createProxy(vertx), ProviderService.createProxy(vertx),
@@ -224,8 +229,13 @@ public class GatewayVerticle extends VerticleBase {
     return webSockets == null ? 0 : webSockets.openSockets();
   }
 
+  /** SessionService calls that do no harm when run twice: reads, and the send with an idempotency key. */
+  static final java.util.Set<String> SAFE_TO_REPEAT = java.util.Set.of("get", "list", "events", "checkAccess", "export",
+      "listTemplates", "getTemplate", "sendIdempotent");
+
   @Override
   public Future<?> stop() {
+    if (members != null) members.stop();
     return Future.join(webSockets == null ? Future.succeededFuture() : webSockets.stop(),
             webhooks == null ? Future.succeededFuture() : webhooks.stop(),
             server == null ? Future.succeededFuture() : server.close())

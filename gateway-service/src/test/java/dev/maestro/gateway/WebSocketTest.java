@@ -125,6 +125,45 @@ class WebSocketTest {
     assertThat(seqs).containsExactly(3L, 4L, 5L, 6L);
   }
 
+  /**
+   * Chaos gateway-kill (issue 17) showed clients missing events after a resume: deliveries published
+   * before the owner knew the new subscription never reached it. A live event numbered past the next
+   * one makes the gateway fetch what lies between, so the client still sees every seq once, in order.
+   */
+  @Test
+  void eventsThatNeverReachedTheGatewayAreFetchedWhenALaterOneShowsTheGap() throws Exception {
+    String session = fx.newSession(a());
+    Ws ws = fx.ws(a());
+    fx.subscribe(ws, session, null);
+    fx.sessions.emit(session, SessionEvents.delta("one"));
+    assertThat(seqEvent(ws).getLong("seq")).isEqualTo(1L);
+    fx.sessions.emitUnpublished(session, SessionEvents.delta("lost two"));
+    fx.sessions.emitUnpublished(session, SessionEvents.delta("lost three"));
+    fx.sessions.emit(session, SessionEvents.delta("four"));
+    fx.sessions.emit(session, SessionEvents.delta("five"));
+    List<JsonObject> got = new ArrayList<>();
+    while (got.size() < 4) got.add(seqEvent(ws));
+    assertThat(got.stream().map(e -> e.getLong("seq")).toList()).containsExactly(2L, 3L, 4L, 5L);
+    assertThat(got.get(0).getJsonObject("event").getString("text")).isEqualTo("lost two");
+    ws.send(new JsonObject().put("type", "ping"));
+    assertThat(ws.next(x -> !"event".equals(x.getString("type")) || x.getLong("seq") != null, Duration.ofSeconds(5)).getString("type"))
+        .isEqualTo("pong");
+  }
+
+  /** A stale owner's refusal (421, nothing done) is a retryable "unavailable" on the socket, never "internal". */
+  @Test
+  void aSendRefusedByAStaleOwnerIsUnavailableToRetry() throws Exception {
+    String session = fx.newSession(a());
+    Ws ws = fx.ws(a());
+    fx.subscribe(ws, session, null);
+    fx.sessions.failNextSend = new io.vertx.serviceproxy.ServiceException(dev.maestro.contracts.ErrorCodes.STALE_OWNER,
+        "this copy of the session is no longer its owner");
+    ws.send(new JsonObject().put("type", "send").put("sessionId", session).put("text", "hello").put("id", "s1"));
+    JsonObject error = ws.next("error");
+    assertThat(error.getString("id")).isEqualTo("s1");
+    assertThat(error.getString("code")).isEqualTo("unavailable");
+  }
+
   @Test
   void badFramesGetAnErrorFrameAndTheSocketStaysOpen() throws Exception {
     Ws ws = fx.ws(a());

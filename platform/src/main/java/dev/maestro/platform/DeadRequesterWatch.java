@@ -11,6 +11,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -33,6 +34,8 @@ public final class DeadRequesterWatch {
 
   private final ClusterManager cluster;
   private final Map<String, Set<Watch>> watches = new ConcurrentHashMap<>();
+  /** Run (once) when any member leaves: see {@link #watchAnyLeaving}. */
+  private final Set<Watch> anyLeaving = ConcurrentHashMap.newKeySet();
   private HazelcastInstance hazelcast;
   private UUID registration;
 
@@ -85,8 +88,25 @@ public final class DeadRequesterWatch {
     });
   }
 
+  /**
+   * Runs onGone (on the caller's context) once, when any member leaves the cluster: for a request sent to
+   * an address served by several nodes, where the sender cannot know which node got it.
+   * → what ends the watch. On a plain Vert.x nothing ever leaves.
+   */
+  public Runnable watchAnyLeaving(Runnable onGone) {
+    if (cluster == null) return () -> {};
+    Watch w = new Watch(Vertx.currentContext(), onGone);
+    anyLeaving.add(w);
+    return () -> anyLeaving.remove(w);
+  }
+
   /** The node left: every work done for it is stopped. */
   void nodeLeft(String node) {
+    for (Watch w : new ArrayList<>(anyLeaving)) {
+      if (!anyLeaving.remove(w)) continue;
+      if (w.context() != null) w.context().runOnContext(v -> w.onGone().run());
+      else w.onGone().run();
+    }
     Set<Watch> gone = watches.remove(node);
     if (gone == null || gone.isEmpty()) return;
     LOG.info("node {} left the cluster: stopping {} piece(s) of work it had requested", node, gone.size());

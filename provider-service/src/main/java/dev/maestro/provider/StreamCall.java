@@ -6,6 +6,7 @@ import dev.maestro.platform.net.OutboundHttp;
 import dev.maestro.platform.net.OutboundPolicy;
 import dev.maestro.platform.net.OutboundRefusedException;
 import dev.maestro.platform.sse.SseParser;
+import dev.maestro.provider.wire.ByteSseParser;
 import dev.maestro.provider.wire.Credential;
 import dev.maestro.provider.wire.ErrorClassifier;
 import dev.maestro.provider.wire.EventSink;
@@ -246,8 +247,9 @@ final class StreamCall {
   }
 
   private void pipe(HttpClientResponse resp, StreamDecoder decoder, int gen) {
-    // a fresh parser per attempt: nothing of a broken stream can leak into the next one
-    SseParser parser = new SseParser(decoder::onEvent, settings.maxSseLineBytes());
+    // a fresh parser per attempt: nothing of a broken stream can leak into the next one; it hands the
+    // decoder each event's data as bytes, so text deltas are read without a String per line or a tree
+    ByteSseParser parser = new ByteSseParser(decoder::onEvent, settings.maxSseLineBytes());
     long[] received = {0};
     lastActivity = System.nanoTime();
     arm(settings.idleTimeoutMs(), this::onIdleCheck);

@@ -54,6 +54,8 @@ public class SessionRouter {
   private SessionRuntimeParts.Shared runtime;
   private AsyncMap<String, String> owners;
   private MessageConsumer<JsonObject> nodeConsumer;
+  /** Fails a forward at once when its owner's node leaves the cluster (instead of at its timeout). */
+  private dev.maestro.platform.DeadRequesterWatch members;
   /** Sessions live here: activation future (deployment id) per session. Touched only on this context. */
   private final Map<String, Future<String>> live = new HashMap<>();
   /** Sessions being undeployed: a new activation waits, so two verticles never share an address. */
@@ -96,6 +98,7 @@ public class SessionRouter {
   }
 
   public Future<Void> start() {
+    members = dev.maestro.platform.DeadRequesterWatch.start(vertx);
     return vertx.sharedData().<String, String>getAsyncMap(OWNERS).compose(map -> {
       owners = map;
       nodeConsumer = vertx.eventBus().consumer(nodeAddress(ownerId), msg -> {
@@ -112,6 +115,7 @@ public class SessionRouter {
   public Future<Void> stop() {
     List<Future<?>> all = new ArrayList<>();
     for (String sessionId : new ArrayList<>(live.keySet())) all.add(passivate(sessionId));
+    if (members != null) members.stop();
     return Future.join(all).transform(ar -> nodeConsumer == null ? Future.succeededFuture() : nodeConsumer.unregister());
   }
 
@@ -139,6 +143,14 @@ public class SessionRouter {
         // the owner vanished between lookup and delivery: take over once, then give up visibly
         if (attempt == 0 && err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
           return takeOver(sessionId, owner).compose(x -> call(sessionId, command, timeoutMs, attempt + 1));
+        }
+        if (err instanceof OwnerLeft) {
+          // it may have been carried out before the node died: again only what cannot happen twice
+          if (attempt == 0 && safeToRepeat(command)) {
+            return takeOver(sessionId, owner).compose(x -> call(sessionId, command, timeoutMs, attempt + 1));
+          }
+          return ServiceException.fail(ErrorCodes.UNAVAILABLE, "the node serving this session left the cluster while "
+              + "answering; another one takes it over now: try again");
         }
         return Future.failedFuture(err);
       });
@@ -174,11 +186,43 @@ public class SessionRouter {
     return cluster.getNodes().contains(node);
   }
 
+  /**
+   * To the owner's node. A node killed outright (kill -9) stays in the subscription map until the cluster
+   * notices it left (about two seconds), and what is sent to it meanwhile is never answered: such a
+   * request fails with {@link OwnerLeft} when the node leaves, not at its timeout (chaos session-kill
+   * showed sends waiting the full 12 s).
+   */
   Future<JsonObject> forward(String owner, String sessionId, JsonObject command, long timeoutMs) {
-    return vertx.eventBus().<JsonObject>request(nodeAddress(owner),
+    io.vertx.core.Promise<JsonObject> answer = io.vertx.core.Promise.promise();
+    Runnable unwatch = members == null ? () -> { }
+        : members.watch(owner.substring(0, Math.max(0, owner.indexOf('/'))), () -> answer.tryFail(new OwnerLeft(owner)));
+    vertx.eventBus().<JsonObject>request(nodeAddress(owner),
             new JsonObject().put("sessionId", sessionId).put("command", command).put("timeoutMs", timeoutMs),
             new DeliveryOptions().setSendTimeout(timeoutMs))
-        .map(m -> m.body());
+        .map(m -> m.body())
+        .onComplete(ar -> {
+          unwatch.run();
+          if (ar.succeeded()) answer.tryComplete(ar.result());
+          else answer.tryFail(ar.cause());
+        });
+    return answer.future();
+  }
+
+  /** Commands a new owner may run again after the old one died mid-answer: reads, and sends with a key. */
+  static boolean safeToRepeat(JsonObject command) {
+    // (a command run as another user carries the same op and fields)
+    return switch (command.getString("op", "")) {
+      case "state", "events" -> true;
+      case "send" -> command.getString("idempotencyKey") != null;
+      default -> false;
+    };
+  }
+
+  /** The owner's node left the cluster while a forwarded command waited for its answer. */
+  static final class OwnerLeft extends RuntimeException {
+    OwnerLeft(String owner) {
+      super("the session's owner " + owner + " left the cluster", null, false, false);
+    }
   }
 
   /** Runs on this router's context: map access is single-threaded. */

@@ -1,20 +1,15 @@
 package dev.maestro.session;
 
 import dev.maestro.contracts.session.SessionService;
-import dev.maestro.testkit.ClusterNodes;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import static dev.maestro.session.FakeProvider.*;
 import static dev.maestro.session.Harness.await;
@@ -27,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the owners map) are used to watch.
  */
 class FailoverWithoutClientTest {
+  static SessionCluster cluster;
   static Vertx fakesNode;
   static Harness fakes;
   static Harness a;
@@ -34,24 +30,16 @@ class FailoverWithoutClientTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Harness.resetSchema();
-    String cluster = "session-failover-noclient-" + UUID.randomUUID();
-    fakesNode = ClusterNodes.start(cluster);
-    fakes = Harness.startFakesOnly(fakesNode);
-    a = Harness.start(ClusterNodes.start(cluster), null, false);
-    b = Harness.start(ClusterNodes.start(cluster), null, false);
-    Harness.awaitSessionServiceFrom(fakesNode);
+    cluster = SessionCluster.start("session-failover-noclient", null, null);
+    fakesNode = cluster.clientNode;
+    fakes = cluster.fakes;
+    a = cluster.node(0);
+    b = cluster.node(1);
   }
 
   @AfterAll
   static void stop() {
-    for (Vertx v : new Vertx[] {a.vertx, b.vertx, fakesNode}) {
-      try {
-        v.close().await(15, TimeUnit.SECONDS);
-      } catch (Exception ignored) {
-        // the killed node may not close cleanly
-      }
-    }
+    cluster.close();
   }
 
   @Test
@@ -64,8 +52,7 @@ class FailoverWithoutClientTest {
     fakes.provider.script(text("before the crash "), hold("forever"));
     JsonObject ack = await(viaFakes.send(user, id, "keep going"));
     rec.awaitType("delta");
-    String owner = fakesNode.sharedData().<String, String>getAsyncMap(SessionRouter.OWNERS)
-        .compose(m -> m.get(id)).await(10, TimeUnit.SECONDS);
+    String owner = cluster.owner(id);
     Harness dead = owner.equals(a.verticle.router().ownerId()) ? a : b;
     Harness alive = dead == a ? b : a;
     assertThat(alive.verticle.router().liveCount()).isZero();
@@ -77,8 +64,7 @@ class FailoverWithoutClientTest {
             m -> m.size() == 2 && "before the crash ".equals(partText(m.getJsonObject(1))));
 
     long t0 = System.nanoTime();
-    ((HazelcastClusterManager) ((VertxInternal) dead.vertx).clusterManager()).getHazelcastInstance()
-        .getLifecycleService().terminate();
+    SessionCluster.kill(dead);
 
     // no client call: the survivor re-activates the session by itself
     Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
@@ -89,8 +75,7 @@ class FailoverWithoutClientTest {
     long recoveredMs = (System.nanoTime() - t0) / 1_000_000;
     assertThat(msgs.getJsonObject(0).getString("id")).isEqualTo(ack.getString("messageId"));
     assertThat(partText(msgs.getJsonObject(1))).as("the interrupted message keeps what had streamed").isEqualTo("before the crash ");
-    String newOwner = fakesNode.sharedData().<String, String>getAsyncMap(SessionRouter.OWNERS)
-        .compose(m -> m.get(id)).await(10, TimeUnit.SECONDS);
+    String newOwner = cluster.owner(id);
     assertThat(newOwner).isEqualTo(alive.verticle.router().ownerId());
     // the survivor's own event log ends the turn visibly (what a resuming client reads)
     JsonObject state = await(alive.verticle.router().call(id, new LiveCommand.Events(0)));

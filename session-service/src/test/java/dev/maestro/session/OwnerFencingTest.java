@@ -84,6 +84,7 @@ class OwnerFencingTest {
     assertThat(a.verticle.router().liveCount()).isEqualTo(1);
     int publishedByA = recA.events.size();
     int requestsByA = a.provider.requests.size();
+    int cancelledByA = a.provider.cancelled.size();
 
     // A's copy stores nothing: STALE_OWNER, and it lets go of the session
     assertThatThrownBy(() -> await(a.sessions.send(user, id, "from the stale side")))
@@ -91,7 +92,12 @@ class OwnerFencingTest {
     awaitNotLive(a);
     assertThat(recA.events).hasSize(publishedByA);
     assertThat(rows("SELECT 1 FROM message WHERE session_id = $1 AND text_content LIKE '%stale side%'", UUID.fromString(id))).isEmpty();
-    assertThat(a.provider.requests).hasSize(requestsByA);
+    // the first request of a turn leaves while its start commits (issue 14): if it had left, the refused
+    // commit cancelled it
+    int leftEarly = a.provider.requests.size() - requestsByA;
+    assertThat(leftEarly).isBetween(0, 1);
+    Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+        .until(() -> a.provider.cancelled.size() - cancelledByA == leftEarly);
 
     // B's copy goes on, its ordinals and seq numbers right after A's
     b.provider.script(text("two back"), done("end_turn"));

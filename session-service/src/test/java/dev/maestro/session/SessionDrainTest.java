@@ -2,7 +2,6 @@ package dev.maestro.session;
 
 import dev.maestro.contracts.session.SessionRuntime;
 import dev.maestro.contracts.session.SessionService;
-import dev.maestro.testkit.ClusterNodes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static dev.maestro.session.FakeProvider.*;
@@ -28,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A second session, idle, is released at once. The clients only use the bus from a third member.
  */
 class SessionDrainTest {
+  static SessionCluster cluster;
   static Vertx clientNode;
   static Harness fakes;
   static Harness a;
@@ -37,25 +36,17 @@ class SessionDrainTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Harness.resetSchema();
-    String cluster = "session-drain-" + UUID.randomUUID();
-    clientNode = ClusterNodes.start(cluster);
-    fakes = Harness.startFakesOnly(clientNode);
-    a = Harness.start(ClusterNodes.start(cluster), null, false);
-    b = Harness.start(ClusterNodes.start(cluster), null, false);
-    c = Harness.start(ClusterNodes.start(cluster), new JsonObject().put(SessionDrain.TIMEOUT, "0.3"), false);
-    Harness.awaitSessionServiceFrom(clientNode);
+    cluster = SessionCluster.start("session-drain", null, null, new JsonObject().put(SessionDrain.TIMEOUT, "0.3"));
+    clientNode = cluster.clientNode;
+    fakes = cluster.fakes;
+    a = cluster.node(0);
+    b = cluster.node(1);
+    c = cluster.node(2);
   }
 
   @AfterAll
   static void stop() {
-    for (Vertx v : new Vertx[] {a.vertx, b.vertx, c.vertx, clientNode}) {
-      try {
-        v.close().await(15, TimeUnit.SECONDS);
-      } catch (Exception ignored) {
-        // closing anyway
-      }
-    }
+    cluster.close();
   }
 
   @Test
@@ -156,7 +147,6 @@ class SessionDrainTest {
   }
 
   private static String owner(String sessionId) throws Exception {
-    return clientNode.sharedData().<String, String>getAsyncMap(SessionRouter.OWNERS).compose(m -> m.get(sessionId))
-        .await(10, TimeUnit.SECONDS);
+    return cluster.owner(sessionId);
   }
 }

@@ -129,6 +129,7 @@ public final class ChaosLoad {
     long reconnects = 0;
     long seqJumps = 0;
     JsonArray recoverBySession = new JsonArray();
+    JsonArray secondTurnExamples = new JsonArray();
     for (ChaosClient c : clients) {
       JsonObject stored = null;
       for (int a = 0; stored == null; a++) {
@@ -143,6 +144,7 @@ public final class ChaosLoad {
         }
       }
       total = total.plus(c.ledger.verify(stored));
+      for (JsonObject ex : c.ledger.secondTurnExamples()) secondTurnExamples.add(ex.copy().put("sessionId", c.sessionId));
       stalled += c.stalled;
       reconnects += c.reconnects;
       seqJumps += c.ledger.seqJumps();
@@ -160,7 +162,8 @@ public final class ChaosLoad {
         .put("reconnects", reconnects).put("seqJumpsAtOwnerChange", seqJumps)
         .put("stalled", stalled).put("neverRecovered", neverRecovered)
         .put("recoverSeconds", neverRecovered > 0 ? null : (recoveredAt - fault[0]) / 1000.0)
-        .put("recoverSecondsBySession", recoverBySession).put("faultStartMs", fault[0]).put("faultEndMs", fault[1]);
+        .put("recoverSecondsBySession", recoverBySession).put("faultStartMs", fault[0]).put("faultEndMs", fault[1])
+        .put("secondTurnExamples", secondTurnExamples);
   }
 
   private static long[] readFault(Path f) throws Exception {

@@ -27,6 +27,7 @@ public final class SessionLedger {
   private long missingSeq;
   private final Map<String, Ack> acks = new LinkedHashMap<>();
   private long secondTurns;
+  private final List<JsonObject> secondTurnExamples = new ArrayList<>();
   private long resends;
   private String currentTurn;
   /** turnId → final status (turn_completed, or turn_error when no completion followed). */
@@ -91,10 +92,23 @@ public final class SessionLedger {
     Ack before = acks.get(key);
     if (resend) resends++;
     if (before != null) {
-      if (!Boolean.TRUE.equals(ack.getBoolean("duplicate")) || !before.turnId().equals(turnId)) secondTurns++;
+      if (!Boolean.TRUE.equals(ack.getBoolean("duplicate")) || !before.turnId().equals(turnId)) {
+        secondTurns++;
+        // what an operator needs to find out why: the first answer, the second, and when
+        if (secondTurnExamples.size() < 3) {
+          secondTurnExamples.add(new JsonObject().put("key", key).put("firstTurnId", before.turnId())
+              .put("firstMessageId", before.messageId()).put("firstAckMs", before.atMs()).put("again", ack.copy())
+              .put("againAtMs", nowMs).put("resend", resend));
+        }
+      }
       return;
     }
     if (messageId != null && turnId != null) acks.put(key, new Ack(key, text, messageId, turnId, nowMs));
+  }
+
+  /** Up to three second turns as seen (first ack, second ack), for the results file. */
+  public List<JsonObject> secondTurnExamples() {
+    return secondTurnExamples;
   }
 
   public Ack ack(String key) {

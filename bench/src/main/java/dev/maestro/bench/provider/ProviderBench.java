@@ -6,8 +6,8 @@ import dev.maestro.provider.Credentials;
 import dev.maestro.provider.ProviderServiceImpl;
 import dev.maestro.provider.ProviderSettings;
 import dev.maestro.provider.UpstreamClients;
-import dev.maestro.platform.sse.SseParser;
 import dev.maestro.provider.wire.AnthropicAdapter;
+import dev.maestro.provider.wire.ByteSseParser;
 import dev.maestro.provider.wire.EventSink;
 import dev.maestro.provider.wire.GeminiAdapter;
 import dev.maestro.provider.wire.OpenAiChatAdapter;
@@ -41,8 +41,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * provider-service benchmark (run on demand, not a test):
  * <ol>
- *   <li>parse cost per SSE event per adapter: SseParser + decoder over a synthetic text-delta stream
- *       fed in 1 KiB network chunks;</li>
+ *   <li>parse cost per SSE event per adapter: ByteSseParser + decoder (what StreamCall runs) over a
+ *       synthetic text-delta stream fed in 1 KiB network chunks ({@link SseDecodeBench} compares it with
+ *       the path before);</li>
  *   <li>added latency per chunk at 1, 100 and 1,000 concurrent streams: the fake upstream stamps each
  *       text chunk with {@code System.nanoTime()} as it writes it; the reply consumer subtracts it from
  *       the time the normalized {@code text} event arrives on the bus (same JVM, loopback HTTP).</li>
@@ -82,7 +83,7 @@ public final class ProviderBench {
         {"openai-responses", new OpenAiResponsesAdapter(), responsesStream(events)},
         {"gemini", new GeminiAdapter(), geminiStream(events)}};
     JsonArray rows = new JsonArray();
-    System.out.println("Parse cost per SSE event (SseParser + decoder, 1 KiB network chunks, " + events + " text-delta events)");
+    System.out.println("Parse cost per SSE event (ByteSseParser + decoder, 1 KiB network chunks, " + events + " text-delta events)");
     System.out.printf("%-18s %14s %14s %12s %10s%n", "adapter", "cpu ns/event", "wall ns/event", "cpu MB/s", "bytes/ev");
     for (Object[] c : cases) {
       WireAdapter adapter = (WireAdapter) c[1];
@@ -111,7 +112,7 @@ public final class ProviderBench {
   private static long decode(WireAdapter adapter, byte[] body) {
     AtomicLong texts = new AtomicLong();
     StreamDecoder decoder = adapter.decoder(new CountingSink(texts));
-    SseParser parser = new SseParser(decoder::onEvent);
+    ByteSseParser parser = new ByteSseParser(decoder::onEvent);
     long t0 = System.nanoTime();
     for (int off = 0; off < body.length; off += 1024) {
       parser.feed(Arrays.copyOfRange(body, off, Math.min(body.length, off + 1024)));

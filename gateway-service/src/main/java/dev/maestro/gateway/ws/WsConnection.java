@@ -307,14 +307,7 @@ public class WsConnection {
   private void backlogReady(Object ref, String sessionId, Long afterSeq, Subscription sub, JsonArray items) {
     if (closed || subs.get(sessionId) != sub) return;
     ack(ref, "subscribe", sessionId, new JsonObject().put("afterSeq", afterSeq));
-    List<JsonObject> backlog = new ArrayList<>();
-    for (Object o : items) if (o instanceof JsonObject j) backlog.add(envelope(sessionId, j));
-    backlog.sort(Comparator.comparingLong(j -> j.getLong("seq", 0L)));
-    sub.ready = true;
-    for (JsonObject e : backlog) deliver(sub, new Relayed(e.getLong("seq", -1L), e.getLong(SessionEvents.EPOCH, -1L), e.toBuffer()));
-    List<Relayed> pending = sub.pending;
-    sub.pending = null;
-    for (Relayed e : pending) deliver(sub, e);
+    deliverBacklog(sub, items);
     presence.join(new Presence.Entry(sessionId, id, client));
   }
 
@@ -344,7 +337,44 @@ public class WsConnection {
       if (sub.pending.size() > maxQueued) close(CloseCodes.SLOW_CONSUMER, "slow consumer");
       return;
     }
+    if (sub.lastSeq != Long.MIN_VALUE && body.seq() > sub.lastSeq + 1 && sub.epochs.accept(body.epoch())) {
+      fillGap(sub, body);
+      return;
+    }
     if (deliver(sub, body)) relayLatency.record(System.nanoTime() - arrived, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * An event numbered past the next one: what lies between was published before this subscription
+   * reached the publisher (a cluster registration becomes known to the other members a little after
+   * it completes here) or is a new owner's jump to its own seq block. Either way the held events after
+   * the last one delivered are fetched from the owner and delivered in order, live ones waiting
+   * meanwhile, so a client never sees a gap the server could have filled (chaos gateway-kill, issue 17).
+   */
+  private void fillGap(Subscription sub, Relayed first) {
+    sub.ready = false;
+    sub.pending = new ArrayList<>();
+    sub.pending.add(first);
+    long after = sub.lastSeq;
+    io.vertx.core.Context socketContext = vertx.getOrCreateContext();
+    op("sessionEvents", sub.sessionId, Map.of("afterSeq", String.valueOf(after)), null)
+        .map(j -> j.getJsonArray("items", new JsonArray()))
+        .otherwise(err -> new JsonArray()) // the owner away: what was relayed still goes out, in order
+        .onComplete(ar -> socketContext.runOnContext(x -> {
+          if (closed || subs.get(sub.sessionId) != sub) return;
+          deliverBacklog(sub, ar.result());
+        }));
+  }
+
+  private void deliverBacklog(Subscription sub, JsonArray items) {
+    List<JsonObject> backlog = new ArrayList<>();
+    for (Object o : items) if (o instanceof JsonObject j) backlog.add(envelope(sub.sessionId, j));
+    backlog.sort(Comparator.comparingLong(j -> j.getLong("seq", 0L)));
+    sub.ready = true;
+    for (JsonObject e : backlog) deliver(sub, new Relayed(e.getLong("seq", -1L), e.getLong(SessionEvents.EPOCH, -1L), e.toBuffer()));
+    List<Relayed> pending = sub.pending;
+    sub.pending = null;
+    for (Relayed e : pending) deliver(sub, e);
   }
 
   /** False when the envelope was already delivered (by seq) or comes from a stale owner (by epoch). */
@@ -400,6 +430,7 @@ public class WsConnection {
       case 404 -> "not_found";
       case 409 -> "conflict";
       case 410 -> "gone";
+      case 421 -> "unavailable"; // a stale owner refused it, nothing was done: the same frame again reaches the current one
       case 429 -> "rate_limited";
       case 502 -> "upstream";
       case 503 -> "unavailable";

@@ -1,5 +1,7 @@
 package dev.maestro.provider.wire;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.maestro.contracts.provider.Providers;
 import dev.maestro.contracts.Parts;
 import dev.maestro.contracts.provider.ChatRequest;
@@ -9,6 +11,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -132,6 +135,70 @@ public final class AnthropicAdapter implements WireAdapter {
 
     Decoder(EventSink sink) {
       super(sink);
+    }
+
+    /**
+     * {@code content_block_delta} with a {@code text_delta} or {@code thinking_delta}: reads
+     * {@code type}, {@code index} (only checked: the tree path reads it as a number) and
+     * {@code delta.type} / {@code delta.text} / {@code delta.thinking}; every other event declines.
+     */
+    @Override
+    protected boolean decodeFast(String event, byte[] bytes, int length) throws IOException {
+      String type = null;
+      String deltaType = null;
+      String text = null;
+      String thinking = null;
+      boolean index = false;
+      boolean delta = false;
+      try (JsonParser p = FastJson.open(bytes, length)) {
+        if (p == null) return false;
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          JsonToken v = p.nextToken();
+          switch (name) {
+            case "type" -> {
+              if (type != null || v != JsonToken.VALUE_STRING) return false;
+              type = p.getText();
+            }
+            case "index" -> {
+              if (index || v != JsonToken.VALUE_NUMBER_INT) return false;
+              index = true;
+            }
+            case "delta" -> {
+              if (delta || v != JsonToken.START_OBJECT) return false;
+              delta = true;
+              JsonToken d;
+              while ((d = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken dv = p.nextToken();
+                switch (field) {
+                  case "type" -> {
+                    if (deltaType != null || dv != JsonToken.VALUE_STRING) return false;
+                    deltaType = p.getText();
+                  }
+                  case "text" -> {
+                    if (text != null || dv != JsonToken.VALUE_STRING) return false;
+                    text = p.getText();
+                  }
+                  case "thinking" -> {
+                    if (thinking != null || dv != JsonToken.VALUE_STRING) return false;
+                    thinking = p.getText();
+                  }
+                  default -> FastJson.skip(p);
+                }
+              }
+              if (d != JsonToken.END_OBJECT) return false;
+            }
+            default -> FastJson.skip(p);
+          }
+        }
+        if (!FastJson.end(p, t) || !"content_block_delta".equals(type) || deltaType == null) return false;
+      }
+      if (deltaType.equals("text_delta") && text != null) sink.text(text);
+      else if (deltaType.equals("thinking_delta") && thinking != null) sink.thinking(thinking);
+      else return false;
+      return true;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.maestro.provider.wire;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.maestro.contracts.provider.Providers;
 import dev.maestro.contracts.Parts;
 import dev.maestro.contracts.provider.ChatRequest;
@@ -10,6 +12,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -113,10 +116,156 @@ public final class GeminiAdapter implements WireAdapter {
   static final class Decoder extends TerminatingDecoder {
     private String finishReason;
     private JsonObject usage;
+    /**
+     * The last usageMetadata the fast path saw, as its bytes (length -1: none newer than
+     * {@link #usage}); decoded only at the end, where it is read.
+     */
+    private byte[] usageBytes = new byte[0];
+    private int usageLength = -1;
+    /** The fast path's text parts of one chunk (text, thought?) until the whole chunk is read. */
+    private final List<String> texts = new ArrayList<>();
+    private final List<Boolean> thoughts = new ArrayList<>();
     private boolean sawCall;
 
     Decoder(EventSink sink) {
       super(sink);
+    }
+
+    /**
+     * A chunk of text (or thought) parts: no {@code error} key, a non-empty {@code candidates} whose
+     * first candidate has no (or a null) {@code finishReason}, and whose parts are objects with a
+     * string (or null) {@code text}, an optional boolean {@code thought} and no {@code functionCall};
+     * {@code usageMetadata}, an object or null, is kept as bytes. Everything else declines.
+     */
+    @Override
+    protected boolean decodeFast(String event, byte[] bytes, int length) throws IOException {
+      texts.clear();
+      thoughts.clear();
+      int usageFrom = -1;
+      int usageTo = -1;
+      boolean usageSeen = false;
+      try (JsonParser p = FastJson.open(bytes, length)) {
+        if (p == null) return false;
+        boolean candidates = false;
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          JsonToken v = p.nextToken();
+          switch (name) {
+            case "error" -> {
+              return false;
+            }
+            case "usageMetadata" -> {
+              if (usageSeen) return false;
+              usageSeen = true;
+              if (v == JsonToken.VALUE_NULL) continue;
+              if (v != JsonToken.START_OBJECT) return false;
+              usageFrom = (int) p.currentTokenLocation().getByteOffset();
+              p.skipChildren();
+              usageTo = (int) p.currentTokenLocation().getByteOffset() + 1;
+            }
+            case "candidates" -> {
+              if (candidates || v != JsonToken.START_ARRAY || p.nextToken() != JsonToken.START_OBJECT) return false;
+              candidates = true;
+              if (!firstCandidate(p)) return false;
+              for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                if (e == null) return false;
+                FastJson.skip(p);
+              }
+            }
+            default -> FastJson.skip(p);
+          }
+        }
+        if (!FastJson.end(p, t) || !candidates) return false;
+      }
+      if (usageFrom >= 0) {
+        if (usageFrom >= usageTo || usageTo > length || bytes[usageFrom] != '{' || bytes[usageTo - 1] != '}') return false;
+        usageLength = usageTo - usageFrom;
+        if (usageBytes.length < usageLength) usageBytes = new byte[Math.max(usageLength, 2 * usageBytes.length)];
+        System.arraycopy(bytes, usageFrom, usageBytes, 0, usageLength);
+      }
+      for (int i = 0; i < texts.size(); i++) {
+        String text = texts.get(i);
+        if (text != null && !text.isEmpty()) {
+          if (thoughts.get(i)) sink.thinking(text);
+          else sink.text(text);
+        }
+      }
+      return true;
+    }
+
+    /** The first candidate, from its START_OBJECT to its END_OBJECT, into {@link #texts}; false: decline. */
+    private boolean firstCandidate(JsonParser p) throws IOException {
+      boolean content = false;
+      boolean finish = false;
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken v = p.nextToken();
+        switch (name) {
+          case "finishReason" -> {
+            if (finish || v != JsonToken.VALUE_NULL) return false;
+            finish = true;
+          }
+          case "content" -> {
+            if (content) return false;
+            content = true;
+            if (v == JsonToken.VALUE_NULL) continue;
+            if (v != JsonToken.START_OBJECT || !content(p)) return false;
+          }
+          default -> FastJson.skip(p);
+        }
+      }
+      return t == JsonToken.END_OBJECT;
+    }
+
+    private boolean content(JsonParser p) throws IOException {
+      boolean parts = false;
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken v = p.nextToken();
+        if (!name.equals("parts")) {
+          FastJson.skip(p);
+          continue;
+        }
+        if (parts || v != JsonToken.START_ARRAY) return false;
+        parts = true;
+        for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+          if (e != JsonToken.START_OBJECT || !part(p)) return false;
+        }
+      }
+      return t == JsonToken.END_OBJECT;
+    }
+
+    private boolean part(JsonParser p) throws IOException {
+      boolean textSeen = false;
+      String text = null;
+      Boolean thought = null;
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken v = p.nextToken();
+        switch (name) {
+          case "functionCall" -> {
+            return false;
+          }
+          case "text" -> {
+            if (textSeen || (v != JsonToken.VALUE_STRING && v != JsonToken.VALUE_NULL)) return false;
+            textSeen = true;
+            text = v == JsonToken.VALUE_STRING ? p.getText() : null;
+          }
+          case "thought" -> {
+            if (thought != null || (v != JsonToken.VALUE_TRUE && v != JsonToken.VALUE_FALSE)) return false;
+            thought = v == JsonToken.VALUE_TRUE;
+          }
+          default -> FastJson.skip(p);
+        }
+      }
+      if (t != JsonToken.END_OBJECT) return false;
+      texts.add(text);
+      thoughts.add(thought != null && thought);
+      return true;
     }
 
     @Override
@@ -128,7 +277,10 @@ public final class GeminiAdapter implements WireAdapter {
         fail(UpstreamError.of(err.getInteger("code", 500), err.getString("status"), err.getString("message", "upstream error")));
         return;
       }
-      if (chunk.getJsonObject("usageMetadata") != null) usage = chunk.getJsonObject("usageMetadata");
+      if (chunk.getJsonObject("usageMetadata") != null) {
+        usage = chunk.getJsonObject("usageMetadata");
+        usageLength = -1;
+      }
       JsonArray candidates = chunk.getJsonArray("candidates");
       if (candidates == null || candidates.isEmpty()) {
         JsonObject feedback = chunk.getJsonObject("promptFeedback");
@@ -162,6 +314,7 @@ public final class GeminiAdapter implements WireAdapter {
         cut("gemini stream ended without finishReason");
         return;
       }
+      JsonObject usage = usageLength >= 0 ? Wires.jsonOrNull(new String(usageBytes, 0, usageLength, StandardCharsets.UTF_8)) : this.usage;
       Usage counts = usage == null ? null : new Usage(usage.getLong("promptTokenCount", 0L),
           usage.getLong("candidatesTokenCount", 0L) + usage.getLong("thoughtsTokenCount", 0L),
           usage.getLong("cachedContentTokenCount", 0L), 0);

@@ -1,5 +1,7 @@
 package dev.maestro.provider.wire;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.maestro.contracts.Parts;
 import dev.maestro.contracts.provider.ChatRequest;
 import dev.maestro.platform.sse.SseEvent;
@@ -9,6 +11,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -124,6 +127,98 @@ public final class OpenAiChatAdapter implements WireAdapter {
 
     Decoder(EventSink sink) {
       super(sink);
+    }
+
+    /**
+     * A chunk whose first choice's delta carries at most {@code content} (the tree path reads
+     * {@code error}, {@code usage}, {@code choices[0].delta} and {@code finish_reason}): it is taken
+     * when there is no {@code error} key, {@code usage} and {@code finish_reason} are null or absent,
+     * and reasoning, refusal and tool calls are null or absent; everything else declines.
+     */
+    @Override
+    protected boolean decodeFast(String event, byte[] bytes, int length) throws IOException {
+      if ("error".equals(event)) return false;
+      String content = null;
+      try (JsonParser p = FastJson.open(bytes, length)) {
+        if (p == null) return false;
+        boolean choices = false;
+        boolean usage = false;
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          JsonToken v = p.nextToken();
+          switch (name) {
+            case "error" -> {
+              return false;
+            }
+            case "usage" -> {
+              if (usage || v != JsonToken.VALUE_NULL) return false;
+              usage = true;
+            }
+            case "choices" -> {
+              if (choices || v != JsonToken.START_ARRAY || p.nextToken() != JsonToken.START_OBJECT) return false;
+              choices = true;
+              Object c = firstChoice(p);
+              if (c == DECLINE) return false;
+              content = (String) c;
+              for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                if (e == null) return false;
+                FastJson.skip(p);
+              }
+            }
+            default -> FastJson.skip(p);
+          }
+        }
+        if (!FastJson.end(p, t) || !choices) return false;
+      }
+      if (content != null && !content.isEmpty()) sink.text(content);
+      return true;
+    }
+
+    private static final Object DECLINE = new Object();
+
+    /** The first choice (from its START_OBJECT to its END_OBJECT): its delta's content, null, or DECLINE. */
+    private static Object firstChoice(JsonParser p) throws IOException {
+      String content = null;
+      boolean delta = false;
+      boolean finish = false;
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken v = p.nextToken();
+        switch (name) {
+          case "finish_reason" -> {
+            if (finish || v != JsonToken.VALUE_NULL) return DECLINE;
+            finish = true;
+          }
+          case "delta" -> {
+            if (delta) return DECLINE;
+            delta = true;
+            if (v == JsonToken.VALUE_NULL) continue;
+            if (v != JsonToken.START_OBJECT) return DECLINE;
+            boolean seen = false;
+            JsonToken d;
+            while ((d = p.nextToken()) == JsonToken.FIELD_NAME) {
+              String field = p.currentName();
+              JsonToken dv = p.nextToken();
+              switch (field) {
+                case "content" -> {
+                  if (seen || (dv != JsonToken.VALUE_STRING && dv != JsonToken.VALUE_NULL)) return DECLINE;
+                  seen = true;
+                  content = dv == JsonToken.VALUE_STRING ? p.getText() : null;
+                }
+                case "reasoning_content", "reasoning", "refusal", "tool_calls" -> {
+                  if (dv != JsonToken.VALUE_NULL) return DECLINE;
+                }
+                default -> FastJson.skip(p);
+              }
+            }
+            if (d != JsonToken.END_OBJECT) return DECLINE;
+          }
+          default -> FastJson.skip(p);
+        }
+      }
+      return t == JsonToken.END_OBJECT ? content : DECLINE;
     }
 
     @Override

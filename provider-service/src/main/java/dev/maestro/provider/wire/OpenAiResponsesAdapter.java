@@ -1,5 +1,7 @@
 package dev.maestro.provider.wire;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.maestro.contracts.Parts;
 import dev.maestro.contracts.provider.ChatRequest;
 import io.vertx.core.MultiMap;
@@ -8,6 +10,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -96,6 +99,44 @@ public final class OpenAiResponsesAdapter implements WireAdapter {
 
     Decoder(EventSink sink) {
       super(sink);
+    }
+
+    /**
+     * Text, refusal and reasoning deltas: reads {@code type} and the string {@code delta}; every
+     * other event (and a delta without its string) declines.
+     */
+    @Override
+    protected boolean decodeFast(String event, byte[] bytes, int length) throws IOException {
+      String type = null;
+      String delta = null;
+      try (JsonParser p = FastJson.open(bytes, length)) {
+        if (p == null) return false;
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          JsonToken v = p.nextToken();
+          switch (name) {
+            case "type" -> {
+              if (type != null || v != JsonToken.VALUE_STRING) return false;
+              type = p.getText();
+            }
+            case "delta" -> {
+              if (delta != null || v != JsonToken.VALUE_STRING) return false;
+              delta = p.getText();
+            }
+            default -> FastJson.skip(p);
+          }
+        }
+        if (!FastJson.end(p, t) || type == null || delta == null) return false;
+      }
+      switch (type) {
+        case "response.output_text.delta", "response.refusal.delta" -> sink.text(delta);
+        case "response.reasoning_summary_text.delta", "response.reasoning_text.delta" -> sink.thinking(delta);
+        default -> {
+          return false;
+        }
+      }
+      return true;
     }
 
     @Override

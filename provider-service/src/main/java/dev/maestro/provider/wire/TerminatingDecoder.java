@@ -2,6 +2,9 @@ package dev.maestro.provider.wire;
 
 import dev.maestro.platform.sse.SseEvent;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
 /**
  * What every wire's decoder shares: a stream ends exactly once, with usage (when reported) then
  * done, or with a failure; events after that are ignored, because {@link EventSink} consumers treat
@@ -24,12 +27,33 @@ abstract class TerminatingDecoder implements StreamDecoder {
   }
 
   @Override
+  public final void onEvent(String event, byte[] data, int length) {
+    if (finished) return;
+    boolean decoded;
+    try {
+      decoded = decodeFast(event, data, length);
+    } catch (IOException e) {
+      decoded = false; // not JSON, or not as the fast path reads it: the tree path decides
+    }
+    if (!decoded) decode(new SseEvent(event, new String(data, 0, length, StandardCharsets.UTF_8)));
+  }
+
+  @Override
   public final void onEnd() {
     if (!finished) endedEarly();
   }
 
   /** One SSE event of a stream that has not ended yet. */
   protected abstract void decode(SseEvent ev);
+
+  /**
+   * The fast path ({@link FastJson}): decodes the event from its data bytes and returns true, or
+   * returns false (or throws) having emitted nothing, and {@link #decode(SseEvent)} runs. It must
+   * emit exactly what {@code decode} would for the event it takes.
+   */
+  protected boolean decodeFast(String event, byte[] data, int length) throws IOException {
+    return false;
+  }
 
   /**
    * The body ended before the wire's terminal event: either {@link #complete} (the wire counts what

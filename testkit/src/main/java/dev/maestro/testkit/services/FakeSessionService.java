@@ -48,6 +48,8 @@ public final class FakeSessionService implements SessionService {
   public volatile Runnable beforeEventsReply;
   /** When true, send() (recording) does not stream a reply. */
   public volatile boolean quietSend;
+  /** When set, the next send fails with it (e.g. 421: a stale owner refused it), once. */
+  public volatile ServiceException failNextSend;
   /** Pending elicitations a test sets up (recording): elicitationId → requestedSchema. */
   public final Map<String, JsonObject> elicitations = new ConcurrentHashMap<>();
   private final Map<String, String> resolvedElicitations = new ConcurrentHashMap<>();
@@ -225,6 +227,11 @@ public final class FakeSessionService implements SessionService {
   public Future<JsonObject> send(String userId, String sessionId, String text) {
     JsonObject s = owned(userId, sessionId);
     if (s == null) return notFound("session");
+    ServiceException planned = failNextSend;
+    if (planned != null) {
+      failNextSend = null;
+      return Future.failedFuture(planned);
+    }
     if (!scripted) return echo(s, text);
     if (turns.containsKey(sessionId)) return ServiceException.fail(ErrorCodes.CONFLICT, "a turn is already running");
     JsonObject user = message("user", "complete");
@@ -484,11 +491,24 @@ public final class FakeSessionService implements SessionService {
 
   /** Publishes an event with the session's next seq and keeps it for events(). */
   public synchronized JsonObject emit(String sessionId, JsonObject event) {
+    JsonObject envelope = hold(sessionId, event);
+    // serialized once and published as bytes with the seq header, like session-service's EventLog
+    SessionEvents.publish(vertx.eventBus(), sessionId, envelope.getLong("seq"), SessionEvents.encode(envelope));
+    return envelope;
+  }
+
+  /**
+   * Numbers and holds an event (a resume gets it) without publishing it: what a subscriber sees when
+   * a delivery does not reach it (e.g. its cluster registration was not yet known to the publisher).
+   */
+  public synchronized JsonObject emitUnpublished(String sessionId, JsonObject event) {
+    return hold(sessionId, event);
+  }
+
+  private JsonObject hold(String sessionId, JsonObject event) {
     List<JsonObject> held = events.computeIfAbsent(sessionId, k -> new ArrayList<>());
     JsonObject envelope = SessionEvents.envelope(sessionId, held.size() + 1L, event);
     held.add(envelope);
-    // serialized once and published as bytes with the seq header, like session-service's EventLog
-    SessionEvents.publish(vertx.eventBus(), sessionId, envelope.getLong("seq"), SessionEvents.encode(envelope));
     return envelope;
   }
 

@@ -179,6 +179,8 @@ public final class ConformanceClient {
   }
 
   static final String SERVER_ID = "conformance";
+  /** Set by McpConformanceTest per worker: which of the side-by-side scenario slots this client runs in. */
+  static final String SLOT_ENV = "MAESTRO_CONFORMANCE_SLOT";
   static final int MAX_SIGN_INS = 2;
   static final String REDIRECT_URI = "http://127.0.0.1:1/oauth/callback";
   static final String CLIENT_METADATA_URL = "https://conformance-test.local/client-metadata.json";
@@ -201,7 +203,9 @@ public final class ConformanceClient {
 
   /** auth-service on this Vert.x, in its own database (schema auth dropped first: every scenario signs in afresh). */
   private static AuthService startAuthService(Vertx vertx) throws Exception {
-    String pgUrl = TestEnv.pgUrl().replaceFirst("/([^/?]+)(\\?|$)", "/$1_conformance$2");
+    // a database per runner slot: scenarios running side by side each drop and create schema auth
+    String slot = System.getenv().getOrDefault(SLOT_ENV, "0").replaceAll("[^0-9]", "");
+    String pgUrl = TestEnv.pgUrl().replaceFirst("/([^/?]+)(\\?|$)", "/$1_conformance" + (slot.isEmpty() || slot.equals("0") ? "" : "_" + slot) + "$2");
     PgConnectOptions target = PgConnectOptions.fromUri(pgUrl);
     Pool admin = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
         .connectingTo(new PgConnectOptions(target).setDatabase("postgres")).using(vertx).build();

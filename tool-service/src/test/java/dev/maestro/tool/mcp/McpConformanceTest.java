@@ -9,14 +9,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.LinkedHashMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The official MCP conformance suite (`@modelcontextprotocol/conformance` 0.1.16, client mode,
- * the `core` scenarios) against {@link ConformanceClient}. Scenarios run one at a time (the
- * runner's `--suite` starts them all in parallel, which overloads a small machine), each with the
+ * the `core` scenarios) against {@link ConformanceClient}. Scenarios run two at a time (the
+ * runner's `--suite` starts them all at once, which overloads a small machine), each with the
  * committed expected-failures baseline: the runner exits non-zero on an unexpected failure and
  * also when a baseline entry unexpectedly passes. The summary goes to target/conformance/summary.txt.
  */
@@ -50,37 +57,70 @@ class McpConformanceTest {
     String client = java + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp " + System.getProperty("java.class.path")
         + " " + ConformanceClient.class.getName();
 
-    List<String> passed = new ArrayList<>();
-    List<String> expectedFailures = new ArrayList<>();
-    List<String> broken = new ArrayList<>();
-    StringBuilder summary = new StringBuilder();
     // -Dmaestro.conformance.only=auth/metadata-default,... runs a subset (for working on one scenario).
     String only = System.getProperty("maestro.conformance.only", "");
     List<String> scenarios = only.isBlank() ? CORE : List.of(only.split(","));
-    for (String scenario : scenarios) {
-      Path log = out.resolve(scenario.replace('/', '_') + (spec.isBlank() ? "" : "@" + spec) + ".log");
-      List<String> cmd = new ArrayList<>(List.of(node.toString(), cli.toString(), "client", "--command", client, "--scenario", scenario,
-          "--timeout", "30000", "--expected-failures", DIR.resolve("expected-failures.yml").toString(), "-o", out.toString()));
-      if (!spec.isBlank()) cmd.addAll(List.of("--spec-version", spec));
-      Process p = new ProcessBuilder(cmd).directory(DIR.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      boolean done = p.waitFor(90, TimeUnit.SECONDS);
-      if (!done) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
+    // Two scenarios at a time (most of a scenario is the runner's own start-up), each slot with a database
+    // of its own for the auth scenarios' auth-service (ConformanceClient.SLOT_ENV): sharing one, a scenario
+    // dropped the schema another was signing in with.
+    int slots = Integer.getInteger("maestro.conformance.parallel", 2);
+    BlockingQueue<Integer> free = new LinkedBlockingQueue<>();
+    for (int i = 0; i < slots; i++) free.add(i);
+    ExecutorService pool = Executors.newFixedThreadPool(slots);
+    Map<String, Future<String>> outcomes = new LinkedHashMap<>();
+    try {
+      for (String scenario : scenarios) {
+        outcomes.put(scenario, pool.submit(() -> {
+          int slot = free.take();
+          try {
+            return run(node, cli, spec, client, out, scenario, slot);
+          } finally {
+            free.add(slot);
+          }
+        }));
       }
-      String text = Files.readString(log, StandardCharsets.UTF_8);
-      boolean pass = text.contains("OVERALL: PASSED") && !text.contains("CLIENT EXITED WITH ERROR");
-      if (!done || p.exitValue() != 0) broken.add(scenario);
-      else if (pass) passed.add(scenario);
-      else expectedFailures.add(scenario);
-      summary.append(String.format("%-40s %s%n", scenario, !done ? "TIMEOUT" : p.exitValue() != 0 ? "UNEXPECTED (exit " + p.exitValue() + ")"
-          : pass ? "PASS" : "expected failure (baseline)"));
+      List<String> passed = new ArrayList<>();
+      List<String> expectedFailures = new ArrayList<>();
+      List<String> broken = new ArrayList<>();
+      StringBuilder summary = new StringBuilder();
+      for (var e : outcomes.entrySet()) {
+        String outcome = e.getValue().get(3, TimeUnit.MINUTES);
+        switch (outcome) {
+          case "PASS" -> passed.add(e.getKey());
+          case "expected failure (baseline)" -> expectedFailures.add(e.getKey());
+          default -> broken.add(e.getKey());
+        }
+        summary.append(String.format("%-40s %s%n", e.getKey(), outcome));
+      }
+      summary.append(String.format("%nPASSED %d/%d core client scenarios; %d in the expected-failures baseline%n",
+          passed.size(), scenarios.size(), expectedFailures.size()));
+      Files.writeString(out.resolve(spec.isBlank() ? "summary.txt" : "summary-" + spec + ".txt"), summary);
+      System.out.println(summary);
+      assertThat(broken).as("scenarios that failed unexpectedly or passed while in the baseline; see " + out).isEmpty();
+      if (only.isBlank()) assertThat(passed).contains("initialize", "tools_call");
+    } finally {
+      pool.shutdownNow();
     }
-    summary.append(String.format("%nPASSED %d/%d core client scenarios; %d in the expected-failures baseline%n",
-        passed.size(), scenarios.size(), expectedFailures.size()));
-    Files.writeString(out.resolve(spec.isBlank() ? "summary.txt" : "summary-" + spec + ".txt"), summary);
-    System.out.println(summary);
-    assertThat(broken).as("scenarios that failed unexpectedly or passed while in the baseline; see " + out).isEmpty();
-    if (only.isBlank()) assertThat(passed).contains("initialize", "tools_call");
+  }
+
+  /** One scenario through the official runner → PASS, the baseline's expected failure, or what went wrong. */
+  private static String run(Path node, Path cli, String spec, String client, Path out, String scenario, int slot) throws Exception {
+    Path log = out.resolve(scenario.replace('/', '_') + (spec.isBlank() ? "" : "@" + spec) + ".log");
+    List<String> cmd = new ArrayList<>(List.of(node.toString(), cli.toString(), "client", "--command", client, "--scenario", scenario,
+        "--timeout", "30000", "--expected-failures", DIR.resolve("expected-failures.yml").toString(), "-o", out.toString()));
+    if (!spec.isBlank()) cmd.addAll(List.of("--spec-version", spec));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(DIR.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put(ConformanceClient.SLOT_ENV, String.valueOf(slot));
+    Process p = pb.start();
+    boolean done = p.waitFor(90, TimeUnit.SECONDS);
+    if (!done) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      return "TIMEOUT";
+    }
+    String text = Files.readString(log, StandardCharsets.UTF_8);
+    boolean pass = text.contains("OVERALL: PASSED") && !text.contains("CLIENT EXITED WITH ERROR");
+    if (p.exitValue() != 0) return "UNEXPECTED (exit " + p.exitValue() + ")";
+    return pass ? "PASS" : "expected failure (baseline)";
   }
 }
