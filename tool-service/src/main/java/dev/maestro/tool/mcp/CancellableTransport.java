@@ -24,6 +24,9 @@ import java.util.function.Function;
  * <p>It also serializes sends: the SDK's stdio transport emits into a Reactor sink right in
  * {@code sendMessage} and refuses ("Failed to enqueue message") a message sent while another thread
  * is sending, which concurrent calls, pings and cancellations would otherwise hit.
+ * <p>And it keeps each tool's input schema as the server sent it ({@link #rawSchema}): the SDK's typed
+ * schema keeps only type, properties, required, additionalProperties and $defs, dropping the rest of JSON
+ * Schema 2020-12 ($schema, allOf/anyOf, if/then/else...) that the model must see (SEP-1613, SEP-2106).
  */
 final class CancellableTransport implements McpClientTransport {
   static final String CANCELLED = "notifications/cancelled";
@@ -34,13 +37,25 @@ final class CancellableTransport implements McpClientTransport {
   // Guarded by this: a cancel racing with the send of its request either finds the id or stops the send.
   private final Map<String, Object> requestIds = new ConcurrentHashMap<>();
   private final Set<String> cancelledEarly = ConcurrentHashMap.newKeySet();
+  /** Ids of tools/list requests sent and not answered yet. */
+  private final Set<Object> toolLists = ConcurrentHashMap.newKeySet();
+  private final RawToolSchemas schemas = new RawToolSchemas();
 
   CancellableTransport(McpClientTransport delegate) {
     this.delegate = delegate;
   }
 
+  /** The tool's input schema as the server last listed it, or null. */
+  Map<String, Object> rawSchema(String tool) {
+    return schemas.get(tool);
+  }
+
   @Override
   public synchronized Mono<Void> sendMessage(JSONRPCMessage message) {
+    if (message instanceof McpSchema.JSONRPCRequest r && McpSchema.METHOD_TOOLS_LIST.equals(r.method())) {
+      if (toolLists.size() >= MAX_EARLY) toolLists.clear();   // requests never answered (timed out) do not pile up
+      toolLists.add(String.valueOf(r.id()));
+    }
     if (message instanceof McpSchema.JSONRPCRequest r && McpSchema.METHOD_TOOLS_CALL.equals(r.method())) {
       Object token = progressToken(r.params());
       if (token != null) {
@@ -83,7 +98,11 @@ final class CancellableTransport implements McpClientTransport {
 
   @Override
   public Mono<Void> connect(Function<Mono<JSONRPCMessage>, Mono<JSONRPCMessage>> handler) {
-    return delegate.connect(handler);
+    return delegate.connect(in -> handler.apply(in.doOnNext(this::received)));
+  }
+
+  private void received(JSONRPCMessage message) {
+    if (message instanceof McpSchema.JSONRPCResponse r && toolLists.remove(String.valueOf(r.id()))) schemas.keep(r.result());
   }
 
   @Override

@@ -88,6 +88,16 @@ public final class ElicitationBridge {
     }));
   }
 
+  /**
+   * Asks the person behind a known call (an input request of the 2026-07-28 revision names its call by being
+   * its answer): → {action, content?}; a cancelled call, a failure or no answer is a cancel.
+   */
+  Future<JsonObject> ask(CallContext call, String server, String message, JsonObject schema) {
+    if (call == null || call.cancelled()) return NOBODY.ask(call, server, message, schema);
+    return asker.ask(call, server, message, schema)
+        .recover(err -> Future.succeededFuture(new JsonObject().put("action", ElicitationForm.CANCEL)));
+  }
+
   CallContext callOf(McpSchema.ElicitRequest request) {
     Object token = request.meta() == null ? null : request.meta().get("progressToken");
     if (token != null) {
@@ -110,31 +120,11 @@ public final class ElicitationBridge {
     }
   }
 
-  /** The SDK serializes with Jackson, which does not know Vert.x JSON types: plain maps and lists all the way down. */
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> plain(JsonObject json) {
-    return (Map<String, Object>) plainValue(json);
-  }
-
-  private static Object plainValue(Object v) {
-    if (v instanceof JsonObject o) {
-      Map<String, Object> m = new java.util.LinkedHashMap<>();
-      o.forEach(e -> m.put(e.getKey(), plainValue(e.getValue())));
-      return m;
-    }
-    if (v instanceof io.vertx.core.json.JsonArray a) {
-      List<Object> l = new ArrayList<>();
-      a.forEach(x -> l.add(plainValue(x)));
-      return l;
-    }
-    return v;
-  }
-
   static McpSchema.ElicitResult result(JsonObject answer) {
     String action = answer == null ? ElicitationForm.CANCEL : answer.getString("action", ElicitationForm.CANCEL);
     return switch (action) {
       case ElicitationForm.ACCEPT -> new McpSchema.ElicitResult(McpSchema.ElicitResult.Action.ACCEPT,
-          plain(answer.getJsonObject("content", new JsonObject())));
+          PlainJson.of(answer.getJsonObject("content", new JsonObject())));
       case ElicitationForm.DECLINE -> new McpSchema.ElicitResult(McpSchema.ElicitResult.Action.DECLINE, null);
       default -> new McpSchema.ElicitResult(McpSchema.ElicitResult.Action.CANCEL, null);
     };

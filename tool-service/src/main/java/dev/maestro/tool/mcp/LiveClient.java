@@ -34,6 +34,11 @@ final class LiveClient {
   StatelessPeer stateless() { return stateless; }
   McpPeer peer() { return peer; }
 
+  /** The tool's input schema exactly as the server listed it (every JSON Schema keyword), or null. */
+  java.util.Map<String, Object> rawSchema(String tool) {
+    return stateless != null ? stateless.rawSchema(tool) : transport.rawSchema(tool);
+  }
+
   /** Closed clients send nothing more (no notifications/cancelled to a server we have left). */
   boolean closed() { return closed; }
   void markClosed() { closed = true; }

@@ -19,13 +19,16 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One server's resources and prompts: lists (every page, cached until the server says they changed),
- * resource reads (cached per URI and subscribed to when the server supports subscriptions, so
- * notifications/resources/updated drops the cached copy), prompts/get. Everything the server sends is
- * bounded before it leaves here: it is untrusted and ends up in a model's context.
+ * resource reads (cached per URI and subscribed to with {@code resources/subscribe} when the server
+ * advertises {@code resources.subscribe}; {@code notifications/resources/updated} replaces the cached copy
+ * with the server's current content), prompts/get. Subscriptions are bounded: the least recently read URI
+ * beyond {@link McpSettings#maxSubscriptions()}, and a URI the server no longer lists, get {@code resources/unsubscribe}.
+ * Everything the server sends is bounded before it leaves here: it is untrusted and ends up in a model's context.
  */
 final class McpCatalog {
   static final int MAX_ITEMS = 1000;
   private static final int MAX_PAGES = 50;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(McpCatalog.class);
 
   private final McpSettings settings;
   private final MonoFutures futures;
@@ -33,12 +36,19 @@ final class McpCatalog {
   private volatile Future<List<JsonObject>> resources;
   private volatile Future<List<JsonObject>> prompts;
   private final Map<String, JsonObject> reads = new ConcurrentHashMap<>();
-  private final Set<String> subscribed = ConcurrentHashMap.newKeySet();
+  /** Subscribed URIs, least recently read first. Touched on the owning context only. */
+  private final java.util.LinkedHashSet<String> subscribed = new java.util.LinkedHashSet<>();
+  private final int maxSubscriptions;
+  /** The peer the subscriptions were made on (unsubscribe goes there); null before the first one. */
+  private McpPeer subscribedOn;
+  /** The URIs of the last complete list (a subscription to one that leaves the list ends). */
+  private Set<String> wasListed = Set.of();
 
   McpCatalog(Context context, McpSettings settings, McpResults results) {
     this.settings = settings;
     this.futures = new MonoFutures(context);
     this.results = results;
+    this.maxSubscriptions = settings.maxSubscriptions();
   }
 
   /** A new client (reconnect): everything cached may be stale and subscriptions are gone. */
@@ -47,14 +57,31 @@ final class McpCatalog {
     prompts = null;
     reads.clear();
     subscribed.clear();
+    subscribedOn = null;
+    wasListed = Set.of();
   }
 
   void resourcesChanged() {
     resources = null;
   }
 
-  void resourceUpdated(String uri) {
-    reads.remove(uri);
+  /**
+   * notifications/resources/updated with the resource's content as read again just now (null when that read
+   * failed): the cached copy becomes that content, or is dropped. Returns the fresh copy, or null.
+   */
+  JsonObject resourceUpdated(String uri, List<McpSchema.ResourceContents> fresh) {
+    if (fresh == null || !subscribed.contains(uri)) {
+      reads.remove(uri);
+      return null;
+    }
+    JsonObject out = contents(uri, fresh);
+    reads.put(uri, out.copy());
+    return out;
+  }
+
+  /** URIs subscribed now, least recently read first. */
+  List<String> subscriptions() {
+    return List.copyOf(subscribed);
   }
 
   void promptsChanged() {
@@ -67,9 +94,28 @@ final class McpCatalog {
     if (caps == null || caps.resources() == null) return Future.succeededFuture(List.of());
     Future<List<JsonObject>> cached = resources;
     if (cached != null && !cached.failed()) return cached;
-    Future<List<JsonObject>> f = resourcePage(c, null, new ArrayList<>(), 0);
+    Future<List<JsonObject>> f = resourcePage(c, null, new ArrayList<>(), 0).onSuccess(all -> {
+      if (all.size() >= MAX_ITEMS) return;   // a cut list proves nothing about what is gone
+      Set<String> listed = new java.util.HashSet<>();
+      all.forEach(r -> listed.add(r.getString("uri")));
+      for (String uri : List.copyOf(subscribed)) {
+        // a read URI need not be listed (templates); a listed one that went away is dropped
+        if (!listed.contains(uri) && wasListed.contains(uri)) unsubscribe(uri);
+      }
+      wasListed = listed;
+    });
     resources = f;
     return f;
+  }
+
+  /** resources/unsubscribe and the cached copy dropped; best effort (the server may be gone). */
+  private void unsubscribe(String uri) {
+    subscribed.remove(uri);
+    reads.remove(uri);
+    McpPeer on = subscribedOn;
+    if (on == null) return;
+    futures.of(on.unsubscribeResource(uri).timeout(bound())).onFailure(err ->
+        LOG.debug("resources/unsubscribe of {} failed: {}", cut(uri, 200), McpErrors.message(err)));
   }
 
   private Future<List<JsonObject>> resourcePage(McpPeer c, String cursor, List<JsonObject> all, int pages) {
@@ -93,13 +139,21 @@ final class McpCatalog {
    */
   Future<JsonObject> read(McpPeer c, String uri) {
     JsonObject cached = reads.get(uri);
-    if (cached != null) return Future.succeededFuture(cached.copy());
+    if (cached != null) {
+      subscribed.remove(uri);   // most recently read: last to be evicted
+      subscribed.add(uri);
+      return Future.succeededFuture(cached.copy());
+    }
     McpSchema.ServerCapabilities caps = c.capabilities();
     if (caps == null || caps.resources() == null) {
       return ServiceException.fail(ErrorCodes.NOT_FOUND, "this MCP server has no resources");
     }
     Future<Void> sub = Future.succeededFuture();
-    if (Boolean.TRUE.equals(caps.resources().subscribe()) && subscribed.add(uri)) {
+    boolean subscribing = Boolean.TRUE.equals(caps.resources().subscribe()) && !subscribed.contains(uri);
+    if (subscribing) {
+      subscribed.add(uri);
+      subscribedOn = c;
+      while (subscribed.size() > maxSubscriptions) unsubscribe(subscribed.iterator().next());
       sub = futures.of(c.subscribeResource(uri).timeout(bound()))
           .<Void>mapEmpty().recover(err -> {
             subscribed.remove(uri);
@@ -107,26 +161,34 @@ final class McpCatalog {
           });
     }
     return sub.compose(v -> futures.of(c.readResource(uri).timeout(bound())))
-        .recover(err -> Future.failedFuture(notFound(err, "resource '" + cut(uri, 200) + "'")))
+        .recover(err -> {
+          if (subscribing && subscribed.contains(uri)) unsubscribe(uri);   // no such resource: nothing to follow
+          return Future.failedFuture(notFound(err, "resource '" + cut(uri, 200) + "'"));
+        })
         .map(r -> {
-          StringBuilder text = new StringBuilder();
-          String mime = null;
-          for (McpSchema.ResourceContents rc : r.contents()) {
-            if (text.length() > 0) text.append('\n');
-            if (mime == null) mime = rc.mimeType();
-            if (rc instanceof McpSchema.TextResourceContents t) text.append(t.text());
-            else if (rc instanceof McpSchema.BlobResourceContents b) {
-              text.append("[binary content ").append(rc.mimeType() == null ? "" : rc.mimeType() + ", ")
-                  .append(b.blob() == null ? 0 : b.blob().length() * 3 / 4).append(" bytes, not shown]");
-            }
-            if (text.length() > McpAttachments.MAX_CHARS) break;
-          }
-          boolean truncated = text.length() > McpAttachments.MAX_CHARS;
-          JsonObject out = new JsonObject().put("uri", uri).put("mimeType", cut(mime, 200))
-              .put("text", truncated ? text.substring(0, McpAttachments.MAX_CHARS) : text.toString()).put("truncated", truncated);
+          JsonObject out = contents(uri, r.contents());
           if (subscribed.contains(uri)) reads.put(uri, out.copy());
           return out;
         });
+  }
+
+  /** {uri, mimeType?, text, truncated} of a resource's contents. */
+  private static JsonObject contents(String uri, List<McpSchema.ResourceContents> contents) {
+    StringBuilder text = new StringBuilder();
+    String mime = null;
+    for (McpSchema.ResourceContents rc : contents) {
+      if (text.length() > 0) text.append('\n');
+      if (mime == null) mime = rc.mimeType();
+      if (rc instanceof McpSchema.TextResourceContents t) text.append(t.text());
+      else if (rc instanceof McpSchema.BlobResourceContents b) {
+        text.append("[binary content ").append(rc.mimeType() == null ? "" : rc.mimeType() + ", ")
+            .append(b.blob() == null ? 0 : b.blob().length() * 3 / 4).append(" bytes, not shown]");
+      }
+      if (text.length() > McpAttachments.MAX_CHARS) break;
+    }
+    boolean truncated = text.length() > McpAttachments.MAX_CHARS;
+    return new JsonObject().put("uri", uri).put("mimeType", cut(mime, 200))
+        .put("text", truncated ? text.substring(0, McpAttachments.MAX_CHARS) : text.toString()).put("truncated", truncated);
   }
 
   /** {name, title?, description?, arguments:[{name, description?, required}]} of every prompt. */

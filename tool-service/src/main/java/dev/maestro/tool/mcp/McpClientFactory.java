@@ -32,8 +32,8 @@ final class McpClientFactory {
     /** notifications/resources/list_changed. */
     void resourcesChanged();
 
-    /** notifications/resources/updated for a subscribed URI. */
-    void resourceUpdated(String uri);
+    /** notifications/resources/updated for a subscribed URI, with its content as read again just now. */
+    void resourceUpdated(String uri, java.util.List<McpSchema.ResourceContents> contents);
 
     /** notifications/prompts/list_changed. */
     void promptsChanged();
@@ -76,9 +76,10 @@ final class McpClientFactory {
           events.resourcesChanged();
           return Mono.empty();
         })
-        // the SDK reads the updated resource before calling this: its contents name the URI
+        // the SDK reads the updated resource again before calling this (not at all when that read fails):
+        // its first content names the resource's URI (a resource may hold contents of sub-URIs too)
         .resourcesUpdateConsumer(contents -> {
-          contents.forEach(rc -> events.resourceUpdated(rc.uri()));
+          if (!contents.isEmpty()) events.resourceUpdated(contents.get(0).uri(), contents);
           return Mono.empty();
         })
         .promptsChangeConsumer(list -> {
@@ -98,7 +99,14 @@ final class McpClientFactory {
   void close(LiveClient live) {
     if (live == null) return;
     live.markClosed();
-    if (live.client() == null) return;   // stateless: no session, no connection to end
+    if (live.client() == null) {
+      // stateless: no session to end; a stdio server's process is stopped
+      vertx.executeBlocking(() -> {
+        live.stateless().close();
+        return null;
+      }, false);
+      return;
+    }
     vertx.executeBlocking(() -> {
       try {
         live.client().closeGracefully().block(Duration.ofSeconds(5));

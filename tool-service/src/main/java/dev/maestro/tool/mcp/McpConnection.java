@@ -49,6 +49,7 @@ final class McpConnection {
   private final McpRootsOffer roots = new McpRootsOffer();
   /** Told when the server's resources or prompts change: (kind, uri or null); see Addresses.MCP_CATALOG. */
   private volatile BiConsumer<String, String> onCatalog = (kind, uri) -> { };
+  private volatile Consumer<String> onProtocolVersion = v -> { };
   private volatile String instructions;
   /** The protocol version negotiated in the last successful initialize (e.g. 2025-11-25), or null before one. */
   private volatile String protocolVersion;
@@ -84,8 +85,8 @@ final class McpConnection {
     this.opener = new McpOpener(vertx, context, settings, config, tokens, new McpTransports(vertx, settings, config, sandbox, mapper),
         clients, auth);
     this.lists = new McpLists(context, settings);
-    this.calls = new McpToolCalls(context, name(), auth, results);
-    this.elicitation = new ElicitationBridge(calls.inFlight());
+    this.calls = new McpToolCalls(context, name(), auth, results, roots);
+    this.elicitation = calls.elicitation();
     this.futures = new MonoFutures(context);
     this.catalog = new McpCatalog(context, settings, results);
   }
@@ -97,6 +98,9 @@ final class McpConnection {
   static final String PROMPTS_CHANGED = "prompts_changed";
 
   void onCatalog(BiConsumer<String, String> listener) { this.onCatalog = listener; }
+
+  /** Told the revision the server spoke when it differs from the one stored with its configuration (to persist it). */
+  void onProtocolVersion(Consumer<String> listener) { this.onProtocolVersion = listener; }
 
   /** The server's instructions from initialize (bounded), or null. */
   String instructions() { return instructions; }
@@ -126,7 +130,8 @@ final class McpConnection {
     setStatus(CONNECTING, null);
     // The SDK's own timeouts do not cover every failure (e.g. an Error inside Reactor): bound it here too.
     Promise<Void> opened = Promise.promise();
-    long guard = vertx.setTimer((settings.requestTimeoutSeconds() + 5) * 1000L,
+    // twice the request timeout: the revision probe (server/discover) may come first
+    long guard = vertx.setTimer((settings.requestTimeoutSeconds() * 2L + 5) * 1000L,
         id -> opened.tryFail(new IllegalStateException("no answer to initialize within " + settings.requestTimeoutSeconds() + " s")));
     open(gen).onComplete(ar -> {
       vertx.cancelTimer(guard);
@@ -154,6 +159,10 @@ final class McpConnection {
       instructions = said == null || said.isBlank() ? null : McpCatalog.cut(said.strip(), MAX_INSTRUCTIONS);
       protocolVersion = live.stateless() != null ? StatelessHttpClient.VERSION
           : negotiatedVersion(live.client().getCurrentInitializationResult());
+      if (protocolVersion != null && !protocolVersion.equals(config.getString("protocolVersion"))) {
+        config.put("protocolVersion", protocolVersion);
+        onProtocolVersion.accept(protocolVersion);
+      }
       // Some servers let initialize through and refuse tools/list: that is "sign in" as well.
       return lists.tools(live.peer()).<Void>map(tools -> {
         if (gen == generation) onTools.accept(tools);
@@ -181,7 +190,9 @@ final class McpConnection {
         return elicitation.handle(context, name(), request);
       }
       @Override public void resourcesChanged() { context.runOnContext(v -> changed(gen, RESOURCES_CHANGED, null)); }
-      @Override public void resourceUpdated(String uri) { context.runOnContext(v -> changed(gen, RESOURCE_UPDATED, uri)); }
+      @Override public void resourceUpdated(String uri, List<McpSchema.ResourceContents> contents) {
+        context.runOnContext(v -> updated(gen, uri, contents));
+      }
       @Override public void promptsChanged() { context.runOnContext(v -> changed(gen, PROMPTS_CHANGED, null)); }
       @Override public List<McpSchema.Root> roots() { return roots.current(); }
     };
@@ -189,13 +200,20 @@ final class McpConnection {
 
   private void changed(int gen, String kind, String uri) {
     if (gen != generation) return;
-    switch (kind) {
-      case RESOURCES_CHANGED -> catalog.resourcesChanged();
-      case RESOURCE_UPDATED -> catalog.resourceUpdated(uri);
-      default -> catalog.promptsChanged();
-    }
+    if (RESOURCES_CHANGED.equals(kind)) catalog.resourcesChanged();
+    else catalog.promptsChanged();
     onCatalog.accept(kind, uri);
   }
+
+  /** A subscribed resource changed: the cached copy is now its current content, then listeners are told. */
+  private void updated(int gen, String uri, List<McpSchema.ResourceContents> contents) {
+    if (gen != generation) return;
+    catalog.resourceUpdated(uri, contents);
+    onCatalog.accept(RESOURCE_UPDATED, uri);
+  }
+
+  /** The URIs this server's client is subscribed to now (least recently read first). */
+  List<String> subscriptions() { return catalog.subscriptions(); }
 
   /** Runs {@code op} on the live client, or fails with 503 when the server is not connected. */
   private <T> Future<T> live(java.util.function.Function<McpPeer, Future<T>> op) {
@@ -289,8 +307,11 @@ final class McpConnection {
     return calls.call(c, remoteName, args, ctx, () -> ping(generation));
   }
 
+  /** The tool's input schema for the model: as the server sent it when known (JSON Schema 2020-12 kept whole). */
   JsonObject schemaJson(McpSchema.Tool tool) {
-    return results.schema(tool);
+    LiveClient c = client;
+    java.util.Map<String, Object> raw = c == null ? null : c.rawSchema(tool.name());
+    return raw != null ? new JsonObject(raw).copy() : results.schema(tool);
   }
 
   /** The tool's annotations (readOnlyHint...) as the server sent them, or null. */

@@ -35,6 +35,18 @@ final class McpErrors {
     return null;
   }
 
+  /**
+   * What the model reads when a tools/call to {@code server} failed: a refusal for lack of authorization
+   * ({@code refusedStatus} 401/403, e.g. 403 insufficient_scope: the UI offers "sign in" again), else the failure.
+   */
+  static dev.maestro.tool.exec.ToolResult callFailed(String server, Integer refusedStatus, Throwable err) {
+    if (refusedStatus != null) {
+      return dev.maestro.tool.exec.ToolResult.error("MCP server '" + server + "' refused the call with HTTP " + refusedStatus
+          + ": it requires (more) authorization; sign in to this MCP server again");
+    }
+    return dev.maestro.tool.exec.ToolResult.error("MCP server '" + server + "' failed the call: " + message(err));
+  }
+
   /** The first non-blank message down the cause chain, or the class's simple name. */
   static String message(Throwable err) {
     Throwable t = err;

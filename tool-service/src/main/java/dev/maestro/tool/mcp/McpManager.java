@@ -34,6 +34,7 @@ import java.util.regex.Pattern;
  * {@code <server>__<tool>} with source {@code mcp:<server>}. Runs on the verticle's context.
  */
 public class McpManager {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(McpManager.class);
   static final Pattern NAME = Pattern.compile("^[a-zA-Z0-9-]{1,32}$");
   static final Pattern TOOL_NAME = Pattern.compile("^[a-zA-Z0-9_-]{1,64}$");
   static final String REDACTED = "********";
@@ -129,6 +130,8 @@ public class McpManager {
         }, sandbox);
     self[0] = c;
     c.elicitation().asker(elicitations);
+    c.onProtocolVersion(v -> store.protocolVersion(id, v).onFailure(err ->
+        LOG.warn("MCP server {}: storing its protocol version failed: {}", name, err.getMessage())));
     c.onCatalog((kind, uri) -> vertx.eventBus().publish(Addresses.MCP_CATALOG, new JsonObject().put("serverId", id)
         .put("name", name).put("kind", kind).put("uri", uri)));
     connections.put(id, c);
@@ -194,6 +197,10 @@ public class McpManager {
     JsonObject in = patch == null ? new JsonObject() : patch;
     return find(id).compose(existing -> apply(existing.copy(), in, existing)
         .compose(s -> saveOAuthClient(s, in))
+        .map(s -> {
+          if (!samePlace(existing, s)) s.remove("protocolVersion");   // as the store does: probed afresh
+          return s;
+        })
         .compose(s -> store.update(s).recover(this::conflict).compose(v -> {
           Future<Void> f = Future.succeededFuture();
           if (!existing.getString("name").equals(s.getString("name"))) f = registry.removeSource("mcp:" + existing.getString("name"));
@@ -203,6 +210,14 @@ public class McpManager {
           open(s);
           return view(s);
         })));
+  }
+
+  /** Same program or address: the revision it spoke still holds. */
+  static boolean samePlace(JsonObject a, JsonObject b) {
+    return java.util.Objects.equals(a.getString("transport"), b.getString("transport"))
+        && java.util.Objects.equals(a.getString("command"), b.getString("command"))
+        && java.util.Objects.equals(a.getJsonArray("args"), b.getJsonArray("args"))
+        && java.util.Objects.equals(a.getString("url"), b.getString("url"));
   }
 
   public Future<Void> delete(String id) {
@@ -264,6 +279,7 @@ public class McpManager {
     McpConnection c = connections.get(s.getString("id"));
     if (c == null) {
       v.put("status", McpConnection.FAILED).put("error", "server is disabled");
+      if (s.getString("protocolVersion") != null) v.put("protocolVersion", s.getString("protocolVersion"));   // when last connected
     } else {
       v.put("status", c.status());
       if (c.error() != null) v.put("error", c.error());
@@ -271,6 +287,7 @@ public class McpManager {
       if (c.instructions() != null) v.put("instructions", c.instructions());
       // the MCP revision this server speaks with us (negotiated per server in initialize)
       if (c.protocolVersion() != null) v.put("protocolVersion", c.protocolVersion());
+      else if (s.getString("protocolVersion") != null) v.put("protocolVersion", s.getString("protocolVersion"));   // when last connected
       if (c.authChallenge() != null) {
         // The UI offers "sign in" (auth-service startMcpOAuth takes this challenge as wwwAuthenticate).
         v.put("authRequired", true).put("wwwAuthenticate", c.authChallenge());

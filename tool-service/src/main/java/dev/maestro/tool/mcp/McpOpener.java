@@ -12,9 +12,12 @@ import io.vertx.core.json.JsonObject;
  * (refreshed once when refused), then the revision: {@code server/discover} of the stateless 2026-07-28
  * revision first, and when the server does not know it (an HTTP 4xx without a modern JSON-RPC error, e.g.
  * 400 "not initialized" or -32601), {@code initialize} over Streamable HTTP with a fallback to HTTP+SSE
- * for older servers. The answer is remembered for this server (spec: basic/versioning.mdx, "the era
- * determination is a property of the server"): a reconnect goes straight to what it spoke, and a failed
- * open forgets it so the next attempt probes again.
+ * for older servers. A stdio server is asked {@code server/discover} the same way; one that answers it with an
+ * error or not in time (a 2025 server) gets {@code initialize} on the same process. The answer
+ * is remembered for this server (spec: basic/versioning.mdx, "the era determination is a property of the
+ * server"), starting from the revision stored with its configuration ({@code protocolVersion}, persisted by
+ * the owner): a reconnect, or a restart, goes straight to what it spoke, and a failed open forgets it so the
+ * next attempt probes again.
  */
 final class McpOpener {
   private final Vertx vertx;
@@ -38,10 +41,21 @@ final class McpOpener {
     this.transports = transports;
     this.clients = clients;
     this.auth = auth;
+    this.stateless = known(config.getString("protocolVersion"));
+  }
+
+  /** What a stored revision says about the era: true 2026-07-28, false an earlier one, null nothing stored. */
+  static Boolean known(String protocolVersion) {
+    return protocolVersion == null || protocolVersion.isBlank() ? null : StatelessHttpClient.VERSION.equals(protocolVersion);
   }
 
   Future<LiveClient> open(McpClientFactory.Events events) {
-    if (!transports.http()) return transports.stdio().compose(t -> clients.initialize(t, events));
+    if (!transports.http()) {
+      return stdio(events).recover(err -> {
+        stateless = null;
+        return Future.failedFuture(err);
+      });
+    }
     String serverId = config.getString("id");
     // checked (resolved off the event loop) before anything is sent; each request checks again (McpUrls)
     Future<String> token = new OutboundHttp(vertx, settings.outbound()).check(config.getString("url"))
@@ -56,6 +70,45 @@ final class McpOpener {
       stateless = null;
       return Future.failedFuture(auth.explain(err, ""));
     });
+  }
+
+  /** server/discover on a fresh process unless this server is known to speak a 2025 revision. */
+  private Future<LiveClient> stdio(McpClientFactory.Events events) {
+    if (Boolean.FALSE.equals(stateless)) return transports.stdio().compose(t -> clients.initialize(t, events));
+    return transports.stdio().compose(t -> {
+      StatelessPeer peer = new StatelessPeer(new StatelessStdioClient(t, transports.mapper()));
+      return futures.of(peer.discover().timeout(java.time.Duration.ofSeconds(probeSeconds()))).compose(d -> {
+        if (d.speaksOurs()) {
+          stateless = true;
+          return Future.succeededFuture(new LiveClient(peer));
+        }
+        stateless = false;
+        return clients.initialize(t, events);   // the SDK's client takes the probed process over
+      }, err -> {
+        if (err instanceof StatelessHttpClient.RpcError r && r.modern() && !legacyOffered(r)) {
+          stop(peer);
+          return Future.failedFuture(err);
+        }
+        // it answered with an error (e.g. -32601), or not in time (a slow start, or a server that ignores what it
+        // does not know): a 2025 server, still waiting for initialize on the same process (a late answer to the
+        // probe is a response the SDK does not wait for, and drops); a process that died fails initialize
+        stateless = false;
+        return clients.initialize(t, events);   // the SDK's client takes the probed process over
+      });
+    });
+  }
+
+
+  private Future<Void> stop(StatelessPeer peer) {
+    return vertx.executeBlocking(() -> {
+      peer.close();
+      return null;
+    }, false);
+  }
+
+  /** How long a stdio server may take to answer the probe: its start is part of it. */
+  private long probeSeconds() {
+    return Math.max(1, Math.min(10, settings.requestTimeoutSeconds()));
   }
 
   /** server/discover first unless this server is known to speak a 2025 revision. */

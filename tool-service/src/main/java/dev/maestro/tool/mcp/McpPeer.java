@@ -20,6 +20,9 @@ interface McpPeer {
   /** resources/subscribe (2025); the 2026-07-28 revision has no such method (subscriptions/listen instead). */
   Mono<Void> subscribeResource(String uri);
 
+  /** resources/unsubscribe (2025). */
+  Mono<Void> unsubscribeResource(String uri);
+
   Mono<McpSchema.ReadResourceResult> readResource(String uri);
 
   Mono<McpSchema.ListPromptsResult> listPrompts(String cursor);
@@ -33,6 +36,9 @@ interface McpPeer {
       @Override public Mono<McpSchema.ListToolsResult> listTools(String cursor) { return c.listTools(cursor); }
       @Override public Mono<McpSchema.ListResourcesResult> listResources(String cursor) { return c.listResources(cursor); }
       @Override public Mono<Void> subscribeResource(String uri) { return c.subscribeResource(new McpSchema.SubscribeRequest(uri)); }
+      @Override public Mono<Void> unsubscribeResource(String uri) {
+        return c.unsubscribeResource(new McpSchema.UnsubscribeRequest(uri));
+      }
       @Override public Mono<McpSchema.ReadResourceResult> readResource(String uri) {
         return c.readResource(new McpSchema.ReadResourceRequest(uri));
       }

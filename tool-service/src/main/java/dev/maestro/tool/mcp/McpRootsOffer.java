@@ -47,6 +47,12 @@ final class McpRootsOffer {
     return use(sessionId, root);
   }
 
+  /** The root offered for this session (empty when none is). */
+  synchronized List<McpSchema.Root> of(String sessionId) {
+    McpSchema.Root r = sessionId == null ? null : bySession.get(sessionId);
+    return r == null ? List.of() : List.of(r);
+  }
+
   synchronized List<McpSchema.Root> current() {
     List<McpSchema.Root> out = new ArrayList<>();
     for (McpSchema.Root r : bySession.values()) {

@@ -14,6 +14,7 @@ import java.util.List;
 /** Table tool.mcp_server: the configured servers (full values, secrets included; never returned raw). */
 public final class McpServerStore {
   private static final String COLUMNS = "id, name, transport, command, args, env, url, headers, enabled, oauth_client, network, mounts";
+  private static final String SELECT = COLUMNS + ", protocol_version";
   private final Pool pool;
 
   public McpServerStore(Pool pool) {
@@ -21,11 +22,11 @@ public final class McpServerStore {
   }
 
   public Future<List<JsonObject>> list() {
-    return pool.query("SELECT " + COLUMNS + " FROM mcp_server ORDER BY created_at, name").execute().map(McpServerStore::rows);
+    return pool.query("SELECT " + SELECT + " FROM mcp_server ORDER BY created_at, name").execute().map(McpServerStore::rows);
   }
 
   public Future<JsonObject> get(String id) {
-    return pool.preparedQuery("SELECT " + COLUMNS + " FROM mcp_server WHERE id = $1").execute(Tuple.of(id))
+    return pool.preparedQuery("SELECT " + SELECT + " FROM mcp_server WHERE id = $1").execute(Tuple.of(id))
         .map(rows -> rows.size() == 0 ? null : rows(rows).get(0));
   }
 
@@ -37,7 +38,15 @@ public final class McpServerStore {
   public Future<Void> update(JsonObject s) {
     return pool.preparedQuery("UPDATE mcp_server SET name = $2, transport = $3, command = $4, args = $5, env = $6, "
         + "url = $7, headers = $8, enabled = $9, oauth_client = $10, "
-        + "network = $11, mounts = $12 WHERE id = $1").execute(tuple(s)).mapEmpty();
+        + "network = $11, mounts = $12, "
+        // another program or address may speak another revision: probed afresh
+        + "protocol_version = CASE WHEN transport IS DISTINCT FROM $3 OR command IS DISTINCT FROM $4 OR args IS DISTINCT FROM $5 "
+        + "OR url IS DISTINCT FROM $7 THEN NULL ELSE protocol_version END WHERE id = $1").execute(tuple(s)).mapEmpty();
+  }
+
+  /** The revision the server spoke when last connected (null: unknown). */
+  public Future<Void> protocolVersion(String id, String version) {
+    return pool.preparedQuery("UPDATE mcp_server SET protocol_version = $2 WHERE id = $1").execute(Tuple.of(id, version)).mapEmpty();
   }
 
   public Future<Void> delete(String id) {
@@ -69,6 +78,7 @@ public final class McpServerStore {
       j.put("headers", json(r.getValue("headers"), new JsonObject()));
       j.put("network", r.getBoolean("network")).put("mounts", json(r.getValue("mounts"), new JsonArray()));
       if (r.getValue("oauth_client") != null) j.put("oauthClient", json(r.getValue("oauth_client"), new JsonObject()));
+      if (r.getString("protocol_version") != null) j.put("protocolVersion", r.getString("protocol_version"));
       out.add(j);
     }
     return out;

@@ -33,17 +33,21 @@ final class McpToolCalls {
   private final Map<Object, CallContext> inFlight = new ConcurrentHashMap<>();
   /** Calls to servers of the stateless 2026-07-28 revision (task handles, tasks/cancel). */
   private final StatelessToolCalls stateless;
+  private final ElicitationBridge elicitation;
 
-  McpToolCalls(Context context, String server, McpAuthState auth, McpResults results) {
+  /** {@code roots}: what a 2026-07-28 server's roots/list input request is answered from. */
+  McpToolCalls(Context context, String server, McpAuthState auth, McpResults results, McpRootsOffer roots) {
     this.context = context;
     this.server = server;
     this.auth = auth;
     this.results = results;
-    this.stateless = new StatelessToolCalls(context, server, auth, results);
+    this.elicitation = new ElicitationBridge(inFlight);
+    this.stateless = new StatelessToolCalls(context, server, auth, results, new InputRequests(server, elicitation, roots));
   }
 
-  Map<Object, CallContext> inFlight() {
-    return inFlight;
+  /** Who answers the server's questions during a call (elicitation, either revision). */
+  ElicitationBridge elicitation() {
+    return elicitation;
   }
 
   /** Passes a server's notifications/progress to the call it belongs to. */
@@ -64,7 +68,7 @@ final class McpToolCalls {
       return stateless.call(live.stateless(), remoteName, args, token, ctx, this::progress, onFailure)
           .onComplete(ar -> inFlight.remove(token));
     }
-    McpSchema.CallToolRequest req = McpSchema.CallToolRequest.builder().name(remoteName).arguments(args.getMap())
+    McpSchema.CallToolRequest req = McpSchema.CallToolRequest.builder().name(remoteName).arguments(PlainJson.of(args))
         .progressToken(token).build();
     Promise<ToolResult> promise = Promise.promise();
     Disposable sub = live.client().callTool(req).subscribeOn(Schedulers.boundedElastic()).subscribe(
@@ -72,14 +76,8 @@ final class McpToolCalls {
         err -> context.runOnContext(v -> {
           if (McpErrors.timedOut(err)) cancelOnServer(live, token, "request timed out");
           Integer status = auth.refused(err);
-          if (status != null) {
-            // e.g. 403 insufficient_scope (step-up): the UI offers "sign in" again with this challenge.
-            promise.tryComplete(ToolResult.error("MCP server '" + server + "' refused the call with HTTP " + status
-                + ": it requires (more) authorization; sign in to this MCP server again"));
-            return;
-          }
-          promise.tryComplete(ToolResult.error("MCP server '" + server + "' failed the call: " + McpErrors.message(err)));
-          onFailure.run();
+          promise.tryComplete(McpErrors.callFailed(server, status, err));
+          if (status == null) onFailure.run();   // a refusal is not the server going away
         }),
         () -> context.runOnContext(v -> promise.tryComplete(ToolResult.error("MCP server '" + server + "' returned no result"))));
     ctx.onCancel(() -> {

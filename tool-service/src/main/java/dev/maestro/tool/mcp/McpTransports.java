@@ -34,6 +34,10 @@ final class McpTransports {
     this.mapper = mapper;
   }
 
+  McpJsonMapper mapper() {
+    return mapper;
+  }
+
   boolean http() {
     return "http".equals(config.getString("transport"));
   }

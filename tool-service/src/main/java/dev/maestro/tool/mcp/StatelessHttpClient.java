@@ -41,7 +41,7 @@ import java.util.function.Consumer;
  * {@link McpHttpClientTransportAuthorizationException} so the OAuth handling is the same as for the
  * 2025 transports.
  */
-final class StatelessHttpClient {
+final class StatelessHttpClient implements StatelessWire {
   private static final Logger LOG = LoggerFactory.getLogger(StatelessHttpClient.class);
   static final String VERSION = "2026-07-28";
   static final String META_VERSION = "io.modelcontextprotocol/protocolVersion";
@@ -53,8 +53,14 @@ final class StatelessHttpClient {
   static final Set<Integer> MODERN_ERRORS = Set.of(-32020, -32021, -32022);
   static final int UNSUPPORTED_VERSION = -32022;
   private static final Map<String, Object> CLIENT_INFO = Map.of("name", "maestro", "title", "Maestro", "version", "0.1.0");
-  /** We take task handles for long calls; no elicitation/sampling/roots (input requests) over this path. */
-  private static final Map<String, Object> CAPABILITIES = Map.of("extensions", Map.of(TASKS_EXTENSION, Map.of()));
+  /** We take task handles for long calls, and answer elicitation (form) and roots input requests ({@link InputRequests}). */
+  private static final Map<String, Object> CAPABILITIES = capabilities();
+
+  private static Map<String, Object> capabilities() {
+    Map<String, Object> c = new LinkedHashMap<>(InputRequests.capabilities());
+    c.put("extensions", Map.of(TASKS_EXTENSION, Map.of()));
+    return Map.copyOf(c);
+  }
   private static final int MAX_EVENT_CHARS = 32 * 1024 * 1024;
   private static final int MAX_ERROR_BODY = 300;
 
@@ -103,7 +109,7 @@ final class StatelessHttpClient {
     this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout).build();
   }
 
-  McpJsonMapper mapper() {
+  @Override public McpJsonMapper mapper() {
     return mapper;
   }
 
@@ -113,7 +119,7 @@ final class StatelessHttpClient {
    * request's stream go to {@code notifications}. Subscribe off the event loop (the URL check resolves
    * the name); disposing the subscription closes the stream (cancellation).
    */
-  Mono<Map<String, Object>> request(String method, String name, Map<String, Object> params,
+  @Override public Mono<Map<String, Object>> request(String method, String name, Map<String, Object> params,
                                     Consumer<Map<String, Object>> notifications) {
     return request(method, name, params, Map.of(), notifications);
   }
@@ -123,8 +129,8 @@ final class StatelessHttpClient {
    * refused with UnsupportedProtocolVersion while our version is among the {@code supported} ones is sent
    * once more (versioning.mdx: retry with a mutually supported version; ours is the only one we speak here).
    */
-  Mono<Map<String, Object>> request(String method, String name, Map<String, Object> params, Map<String, String> extraHeaders,
-                                    Consumer<Map<String, Object>> notifications) {
+  @Override public Mono<Map<String, Object>> request(String method, String name, Map<String, Object> params,
+                                    Map<String, String> extraHeaders, Consumer<Map<String, Object>> notifications) {
     return once(method, name, params, extraHeaders, notifications).onErrorResume(
         e -> e instanceof RpcError r && r.code == UNSUPPORTED_VERSION && supports(r.data),
         e -> once(method, name, params, extraHeaders, notifications));

@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * A server of the 2026-07-28 revision as a {@link McpPeer}: what {@code server/discover} said (versions,
  * capabilities, instructions) and the list/read/get requests, each standing alone on the
- * {@link StatelessHttpClient}. Results are the SDK's types (its records ignore the new fields such as
+ * {@link StatelessWire} (HTTP or stdio). Results are the SDK's types (its records ignore the new fields such as
  * {@code resultType}, {@code ttlMs}, {@code cacheScope}).
  */
 final class StatelessPeer implements McpPeer {
@@ -30,17 +30,23 @@ final class StatelessPeer implements McpPeer {
   }
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StatelessPeer.class);
-  private final StatelessHttpClient http;
+  private final StatelessWire http;
   private volatile Discovery discovery;
   /** Tool name → its x-mcp-header annotations (header name → property path), from the last tools/list. */
   private final Map<String, Map<String, List<String>>> paramHeaders = new java.util.concurrent.ConcurrentHashMap<>();
+  private final RawToolSchemas schemas = new RawToolSchemas();
 
-  StatelessPeer(StatelessHttpClient http) {
-    this.http = http;
+  StatelessPeer(StatelessWire wire) {
+    this.http = wire;
   }
 
-  StatelessHttpClient http() {
+  StatelessWire wire() {
     return http;
+  }
+
+  /** Ends what the wire holds open (a stdio server's process); nothing for HTTP. */
+  void close() {
+    http.close();
   }
 
   Discovery discovery() {
@@ -87,8 +93,14 @@ final class StatelessPeer implements McpPeer {
       Map<String, Object> r = new HashMap<>();
       raw.forEach((k, v) -> r.put(String.valueOf(k), v));
       r.put("tools", kept);
+      schemas.keep(r);
       return http.mapper().convertValue(r, McpSchema.ListToolsResult.class);
     });
+  }
+
+  /** The tool's input schema as the server last listed it, or null. */
+  Map<String, Object> rawSchema(String tool) {
+    return schemas.get(tool);
   }
 
   /** The Mcp-Param-* headers a tools/call of {@code tool} with these arguments carries. */
@@ -104,6 +116,10 @@ final class StatelessPeer implements McpPeer {
   /** No resources/subscribe in this revision (subscriptions/listen replaces it): reads are simply not cached as fresh. */
   @Override public Mono<Void> subscribeResource(String uri) {
     return Mono.error(new McpTransportException("resources/subscribe is not part of MCP " + StatelessHttpClient.VERSION));
+  }
+
+  @Override public Mono<Void> unsubscribeResource(String uri) {
+    return subscribeResource(uri);
   }
 
   @Override public Mono<McpSchema.ReadResourceResult> readResource(String uri) {

@@ -25,7 +25,10 @@ import java.util.function.Consumer;
  * that fails (the server restarting, the network) is retried with the same task id, which stays valid on
  * the server: the call resumes where it was. A cancelled call (user, session, timeout) sends
  * {@code tasks/cancel} for a task, or closes the request's stream for a plain call (this revision's
- * cancellation on HTTP).
+ * cancellation on HTTP). A call answered {@code resultType: "input_required"} (SEP-2322) has its
+ * {@code inputRequests} answered ({@link InputRequests}) and is sent again, a new request with the same
+ * arguments plus {@code inputResponses} and the server's {@code requestState} echoed unchanged (none when it
+ * sent none), for at most {@link InputRequests#MAX_ROUNDS} rounds.
  */
 final class StatelessToolCalls {
   private static final Logger LOG = LoggerFactory.getLogger(StatelessToolCalls.class);
@@ -39,37 +42,51 @@ final class StatelessToolCalls {
   private final String server;
   private final McpAuthState auth;
   private final McpResults results;
+  private final InputRequests inputs;
 
-  StatelessToolCalls(Context context, String server, McpAuthState auth, McpResults results) {
+  StatelessToolCalls(Context context, String server, McpAuthState auth, McpResults results, InputRequests inputs) {
     this.context = context;
     this.server = server;
     this.auth = auth;
     this.results = results;
+    this.inputs = inputs;
   }
 
   /** One call in flight. Touched on the owning context only. */
-  private static final class Call {
+  private final class Call {
+    final StatelessPeer peer;
+    final String remoteName;
+    final JsonObject args;
+    final String token;
+    final CallContext ctx;
+    final Consumer<McpSchema.ProgressNotification> progress;
+    final Runnable onFailure;
+    final Promise<ToolResult> promise = Promise.promise();
     Disposable request;
     String taskId;
     String lastMessage;
     long timer = -1;
     int failures;
+    int rounds;
+
+    Call(StatelessPeer peer, String remoteName, JsonObject args, String token, CallContext ctx,
+         Consumer<McpSchema.ProgressNotification> progress, Runnable onFailure) {
+      this.peer = peer;
+      this.remoteName = remoteName;
+      this.args = args;
+      this.token = token;
+      this.ctx = ctx;
+      this.progress = progress;
+      this.onFailure = onFailure;
+    }
   }
 
   /** {@code progress}: notifications/progress on the call's stream; {@code token} is the call's progress token. */
   Future<ToolResult> call(StatelessPeer peer, String remoteName, JsonObject args, String token, CallContext ctx,
                           Consumer<McpSchema.ProgressNotification> progress, Runnable onFailure) {
-    Promise<ToolResult> promise = Promise.promise();
-    Call call = new Call();
-    Map<String, Object> params = Map.of("name", remoteName, "arguments", args.getMap(), "_meta", Map.of("progressToken", token));
-    call.request = peer.http().request("tools/call", remoteName, params, peer.paramHeaders(remoteName, args.getMap()), n -> {
-          if ("notifications/progress".equals(n.get("method")) && n.get("params") != null) {
-            progress.accept(peer.http().mapper().convertValue(n.get("params"), McpSchema.ProgressNotification.class));
-          }
-        })
-        .subscribeOn(Schedulers.boundedElastic()).subscribe(
-            r -> context.runOnContext(v -> answered(peer, call, r, ctx, promise)),
-            err -> context.runOnContext(v -> failed(err, promise, onFailure)));
+    Call call = new Call(peer, remoteName, args, token, ctx, progress, onFailure);
+    Promise<ToolResult> promise = call.promise;
+    send(call, null, null);
     ctx.onCancel(() -> context.runOnContext(v -> {
       if (promise.future().isComplete()) return;
       stop(call);
@@ -77,6 +94,26 @@ final class StatelessToolCalls {
       promise.tryComplete(ToolResult.error(ToolResults.CALL_CANCELLED));
     }));
     return promise.future().onComplete(ar -> stop(call));
+  }
+
+  /** tools/call, a new request each round; {@code inputResponses}/{@code requestState} only in a retry that has them. */
+  private void send(Call call, Map<String, Object> inputResponses, Object requestState) {
+    StatelessPeer peer = call.peer;
+    Map<String, Object> arguments = PlainJson.of(call.args);
+    Map<String, Object> params = new java.util.LinkedHashMap<>();
+    params.put("name", call.remoteName);
+    params.put("arguments", arguments);
+    params.put("_meta", Map.of("progressToken", call.token));
+    if (inputResponses != null) params.put("inputResponses", inputResponses);
+    if (requestState != null) params.put("requestState", requestState);
+    call.request = peer.wire().request("tools/call", call.remoteName, params, peer.paramHeaders(call.remoteName, arguments), n -> {
+          if ("notifications/progress".equals(n.get("method")) && n.get("params") != null) {
+            call.progress.accept(peer.wire().mapper().convertValue(n.get("params"), McpSchema.ProgressNotification.class));
+          }
+        })
+        .subscribeOn(Schedulers.boundedElastic()).subscribe(
+            r -> context.runOnContext(v -> answered(peer, call, r, call.ctx, call.promise)),
+            err -> context.runOnContext(v -> failed(err, call.promise, call.onFailure)));
   }
 
   private void answered(StatelessPeer peer, Call call, Map<String, Object> r, CallContext ctx, Promise<ToolResult> promise) {
@@ -87,10 +124,27 @@ final class StatelessToolCalls {
       task(peer, call, r, ctx, promise);
     } else if ("complete".equals(type)) {
       promise.tryComplete(toolResult(peer, r));
+    } else if ("input_required".equals(type)) {
+      inputRequired(call, r);
     } else {
       promise.tryComplete(ToolResult.error("MCP server '" + server + "' answered the call with resultType '" + cut(type)
           + "', which Maestro does not take"));
     }
+  }
+
+  /** The server needs answers before it can finish: ask, then call again with them (a new round). */
+  private void inputRequired(Call call, Map<String, Object> r) {
+    if (++call.rounds > InputRequests.MAX_ROUNDS) {
+      call.promise.tryComplete(ToolResult.error("MCP server '" + server + "' kept asking for input (more than "
+          + InputRequests.MAX_ROUNDS + " rounds); the call was given up"));
+      return;
+    }
+    Object state = r.get("requestState");   // opaque: echoed exactly, never looked into
+    inputs.answer(call.ctx, r.get("inputRequests")).onComplete(ar -> {
+      if (call.promise.future().isComplete()) return;
+      if (ar.succeeded()) send(call, ar.result(), state);
+      else call.promise.tryComplete(ToolResult.error("MCP server '" + server + "' " + McpErrors.message(ar.cause())));
+    });
   }
 
   /** A task's state (from the call's answer or a tasks/get): finished, or poll again. */
@@ -123,7 +177,7 @@ final class StatelessToolCalls {
     call.timer = context.owner().setTimer(delay, id -> {
       call.timer = -1;
       if (promise.future().isComplete()) return;
-      call.request = peer.http().request("tasks/get", call.taskId, Map.of("taskId", call.taskId), null)
+      call.request = peer.wire().request("tasks/get", call.taskId, Map.of("taskId", call.taskId), null)
           .subscribeOn(Schedulers.boundedElastic()).subscribe(
               r -> context.runOnContext(v -> task(peer, call, r, ctx, promise)),
               err -> context.runOnContext(v -> pollFailed(peer, call, err, ctx, promise)));
@@ -146,18 +200,13 @@ final class StatelessToolCalls {
   private void failed(Throwable err, Promise<ToolResult> promise, Runnable onFailure) {
     if (promise.future().isComplete()) return;
     Integer status = auth.refused(err);
-    if (status != null) {
-      promise.tryComplete(ToolResult.error("MCP server '" + server + "' refused the call with HTTP " + status
-          + ": it requires (more) authorization; sign in to this MCP server again"));
-      return;
-    }
-    promise.tryComplete(ToolResult.error("MCP server '" + server + "' failed the call: " + McpErrors.message(err)));
-    onFailure.run();
+    promise.tryComplete(McpErrors.callFailed(server, status, err));
+    if (status == null) onFailure.run();   // a refusal is not the server going away
   }
 
   /** tasks/cancel; the server acknowledges and stops when it can (cooperative). We do not wait for it. */
   private void cancelTask(StatelessPeer peer, String taskId) {
-    peer.http().request("tasks/cancel", taskId, Map.of("taskId", taskId), null)
+    peer.wire().request("tasks/cancel", taskId, Map.of("taskId", taskId), null)
         .subscribeOn(Schedulers.boundedElastic()).subscribe(r -> { },
             err -> LOG.debug("MCP server {}: tasks/cancel for {} failed: {}", server, taskId, McpErrors.message(err)));
   }
@@ -170,7 +219,7 @@ final class StatelessToolCalls {
   }
 
   private ToolResult toolResult(StatelessPeer peer, Map<?, ?> r) {
-    return results.toolResult(peer.http().mapper().convertValue(r, McpSchema.CallToolResult.class));
+    return results.toolResult(peer.wire().mapper().convertValue(r, McpSchema.CallToolResult.class));
   }
 
   /** The server's poll interval, kept within bounds (a server asking for 0 ms must not make us spin). */

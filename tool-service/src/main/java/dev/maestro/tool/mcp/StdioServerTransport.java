@@ -51,6 +51,8 @@ final class StdioServerTransport implements McpClientTransport {
     return t;
   });
   private volatile boolean closing;
+  /** Who gets the server's messages; a second connect hands the running process over (see {@link #connect}). */
+  private volatile Function<Mono<JSONRPCMessage>, Mono<JSONRPCMessage>> handler;
   private volatile Consumer<Throwable> exceptionHandler = t -> { };
 
   StdioServerTransport(List<String> argv, Map<String, String> env, Path workdir, McpJsonMapper mapper, Consumer<String> stderr) {
@@ -61,8 +63,17 @@ final class StdioServerTransport implements McpClientTransport {
     this.stderr = stderr;
   }
 
+  /**
+   * Starts the process; once it runs, a later connect only hands its messages to the new handler: the
+   * 2026-07-28 probe ({@code server/discover}, {@link StatelessStdioClient}) gives a 2025 server that answered
+   * it to the SDK's client for {@code initialize}, without starting the server again.
+   */
   @Override
-  public Mono<Void> connect(Function<Mono<JSONRPCMessage>, Mono<JSONRPCMessage>> handler) {
+  public synchronized Mono<Void> connect(Function<Mono<JSONRPCMessage>, Mono<JSONRPCMessage>> handler) {
+    boolean handOver = this.handler != null;
+    this.handler = handler;
+    if (handOver) return started.isCompletedExceptionally() ? Mono.error(new IllegalStateException("the MCP server connection is closed"))
+        : Mono.empty();
     return Mono.<Void>fromCallable(() -> {
       ProcessBuilder pb = new ProcessBuilder(argv);
       pb.environment().clear();
@@ -77,7 +88,7 @@ final class StdioServerTransport implements McpClientTransport {
       }
       process = p;
       stdin = p.getOutputStream();
-      reader(p, handler).start();
+      reader(p).start();
       Thread err = new Thread(() -> {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
           String line;
@@ -93,7 +104,7 @@ final class StdioServerTransport implements McpClientTransport {
     }).subscribeOn(Schedulers.boundedElastic());
   }
 
-  private Thread reader(Process p, Function<Mono<JSONRPCMessage>, Mono<JSONRPCMessage>> handler) {
+  private Thread reader(Process p) {
     Thread t = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
@@ -106,7 +117,7 @@ final class StdioServerTransport implements McpClientTransport {
             LOG.debug("MCP stdio server sent a line that is not JSON-RPC: {}", e.getMessage());
             continue;
           }
-          handler.apply(Mono.just(msg)).subscribe(v -> { }, e -> LOG.debug("MCP stdio message handling failed: {}", e.getMessage()));
+          this.handler.apply(Mono.just(msg)).subscribe(v -> { }, e -> LOG.debug("MCP stdio message handling failed: {}", e.getMessage()));
         }
       } catch (IOException e) {
         if (!closing) LOG.debug("MCP stdio server output closed: {}", e.getMessage());

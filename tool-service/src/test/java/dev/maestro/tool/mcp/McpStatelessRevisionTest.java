@@ -25,7 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * first (never initialize), every request with the per-request _meta and the MCP-Protocol-Version / Mcp-Method /
  * Mcp-Name headers, tools/list + tools/call (JSON and SSE with progress), resources and prompts, the revision shown
  * as protocolVersion, and the Tasks extension: a task polled (through a server outage) to completion with its
- * status messages as progress, and a task cancelled with tasks/cancel. The fallback to initialize against a 2025
+ * status messages as progress, and a task cancelled with tasks/cancel; input-required results (SEP-2322) answered
+ * by the session's user (session-service's requestElicitation, played by the test) and roots, then called again.
+ * The fallback to initialize against a 2025
  * server is {@link McpServersTest#everythingOverStreamableHttp} (server-everything answers server/discover with 400).
  */
 class McpStatelessRevisionTest {
@@ -33,10 +35,21 @@ class McpStatelessRevisionTest {
   static ToolService tools;
   static final Stateless2026Server server = new Stateless2026Server();
   static String serverId;
+  /** requestElicitation messages that reached "session-service"; the user answers with {@link #answer}. */
+  static final List<JsonObject> asked = new CopyOnWriteArrayList<>();
+  static volatile JsonObject answer = new JsonObject().put("action", "cancel");
 
   @BeforeAll
   static void start() throws Exception {
     vertx = McpServersTest.freshToolSchema();
+    vertx.eventBus().<JsonObject>consumer(dev.maestro.contracts.session.SessionService.ADDRESS, m -> {
+      if (!"requestElicitation".equals(m.headers().get("action"))) {
+        m.fail(400, "not in this test");
+        return;
+      }
+      asked.add(m.body());
+      m.reply(answer);
+    }).completion().await(10, TimeUnit.SECONDS);
     vertx.deployVerticle(new ToolServiceVerticle(), new DeploymentOptions().setConfig(TestEnv.config()
         .put("MAESTRO_MCP_REQUEST_TIMEOUT_SECONDS", "20"))).await(60, TimeUnit.SECONDS);
     tools = ToolService.createProxy(vertx);
@@ -188,6 +201,62 @@ class McpStatelessRevisionTest {
     Stateless2026Server.Seen seenCall = server.seen("tools/call").stream()
         .filter(c -> "regional".equals(c.params().getString("name"))).findFirst().orElseThrow();
     assertThat(seenCall.header("Mcp-Param-Region")).isEqualTo("=?base64?WsO8cmljaA==?=");
+  }
+
+  @Test
+  void inputRequiredIsAnsweredByTheUserAndTheCallRepeated() throws Exception {
+    answer = new JsonObject().put("action", "accept").put("content", new JsonObject().put("name", "Ada"));
+    asked.clear();
+    String callId = UUID.randomUUID().toString();
+    JsonObject r = tools.execute(call(callId, "new__ask", new JsonObject().put("nested", new JsonObject().put("k", 1)), null))
+        .await(30, TimeUnit.SECONDS);
+    assertThat(r.getBoolean("isError")).as(r.encode()).isFalse();
+    assertThat(McpServersTest.text(r)).startsWith("hello Ada in file://").contains("mcp-2026");
+
+    // the question went to the session's user for this call, with the server's form
+    assertThat(asked).hasSize(1);
+    JsonObject request = asked.get(0).getJsonObject("request");
+    assertThat(asked.get(0).getString("sessionId")).isEqualTo("mcp-2026");
+    assertThat(request.getString("callId")).isEqualTo(callId);
+    assertThat(request.getString("message")).isEqualTo("Who are you?");
+    assertThat(request.getJsonObject("schema").getJsonArray("required").getList()).containsExactly("name");
+
+    List<Stateless2026Server.Seen> rounds = server.seen("tools/call").stream().filter(c -> "ask".equals(c.params().getString("name"))).toList();
+    assertThat(rounds).hasSize(2);
+    assertThat(rounds.get(0).params().containsKey("inputResponses")).isFalse();
+    assertThat(rounds.get(0).params().containsKey("requestState")).isFalse();
+    JsonObject retry = rounds.get(1).params();
+    assertThat(retry.getJsonObject("arguments")).isEqualTo(new JsonObject().put("nested", new JsonObject().put("k", 1)));
+    assertThat(retry.getString("requestState")).startsWith("state-");
+    assertThat(retry.getJsonObject("inputResponses").getJsonObject("who"))
+        .isEqualTo(new JsonObject().put("action", "accept").put("content", new JsonObject().put("name", "Ada")));
+    JsonObject caps = rounds.get(0).params().getJsonObject("_meta").getJsonObject("io.modelcontextprotocol/clientCapabilities");
+    assertThat(caps.containsKey("elicitation")).isTrue();
+    assertThat(caps.containsKey("roots")).isTrue();
+    assertThat(caps.containsKey("sampling")).as("not offered, not announced").isFalse();
+  }
+
+  @Test
+  void inputSchemasKeepEveryJsonSchemaKeyword() throws Exception {
+    JsonObject tool = tools.listTools().await(10, TimeUnit.SECONDS).stream().filter(t -> t.getString("name").equals("new__schema2020"))
+        .findFirst().orElseThrow();
+    assertThat(tool.getJsonObject("inputSchema")).isEqualTo(Stateless2026Server.SCHEMA_2020);
+  }
+
+  @Test
+  void aDeclinedQuestionIsSentBackAsDeclined() throws Exception {
+    answer = new JsonObject().put("action", "decline");
+    JsonObject r = tools.execute(call(UUID.randomUUID().toString(), "new__ask", new JsonObject(), null)).await(30, TimeUnit.SECONDS);
+    assertThat(McpServersTest.text(r)).as(r.encode()).isEqualTo("you said decline");
+  }
+
+  @Test
+  void anInputRequestMaestroDoesNotOfferEndsTheCallWithoutARetry() throws Exception {
+    int before = server.seen("tools/call").size();
+    JsonObject r = tools.execute(call(UUID.randomUUID().toString(), "new__sample", new JsonObject(), null)).await(30, TimeUnit.SECONDS);
+    assertThat(r.getBoolean("isError")).isTrue();
+    assertThat(McpServersTest.text(r)).contains("sampling/createMessage").contains("does not offer");
+    assertThat(server.seen("tools/call")).hasSize(before + 1);
   }
 
   @Test

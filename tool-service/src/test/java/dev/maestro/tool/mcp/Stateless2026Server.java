@@ -32,7 +32,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Tools: {@code echo} (JSON answer), {@code count} (SSE answer: two notifications/progress, then the
  * result), {@code long_job} (a task completed after {@code steps} polls, each with a statusMessage),
  * {@code stuck_job} (a task that works until cancelled). {@link #failNextPolls} makes the next tasks/get
- * answers HTTP 503 (the server "restarting") while the task lives on.
+ * answers HTTP 503 (the server "restarting") while the task lives on. {@code ask} answers a first call with an
+ * input-required result (SEP-2322: an elicitation/create and a roots/list input request, and a requestState),
+ * and a second carrying inputResponses and that requestState with what it was told; {@code sample} asks for
+ * sampling/createMessage (which the client does not offer) every time.
  */
 final class Stateless2026Server {
   static final String VERSION = "2026-07-28";
@@ -142,6 +145,9 @@ final class Stateless2026Server {
           .add(tool("regional", "Mirrors region into Mcp-Param-Region", new JsonObject()
               .put("region", new JsonObject().put("type", "string").put("x-mcp-header", "Region"))
               .put("query", new JsonObject().put("type", "string"))))
+          .add(tool("ask", "Asks who you are, then greets you", new JsonObject()))
+          .add(new JsonObject().put("name", "schema2020").put("description", "JSON Schema 2020-12 keywords").put("inputSchema", SCHEMA_2020))
+          .add(tool("sample", "Asks the client's model (sampling)", new JsonObject()))
           .add(tool("bad_header", "x-mcp-header on a number: invalid, must be left out", new JsonObject()
               .put("ratio", new JsonObject().put("type", "number").put("x-mcp-header", "Ratio")))))
           .put("ttlMs", 0).put("cacheScope", "private"));
@@ -183,6 +189,11 @@ final class Stateless2026Server {
     JsonObject args = params.getJsonObject("arguments", new JsonObject());
     switch (name) {
       case "echo" -> result(resp, id, text("echo: " + args.getString("message")));
+      case "ask" -> ask(resp, id, params);
+      case "sample" -> result(resp, id, new JsonObject().put("resultType", "input_required").put("inputRequests", new JsonObject()
+          .put("q", new JsonObject().put("method", "sampling/createMessage").put("params", new JsonObject()
+              .put("messages", new JsonArray().add(new JsonObject().put("role", "user")
+                  .put("content", new JsonObject().put("type", "text").put("text", "2+2?")))).put("maxTokens", 10)))));
       case "regional" -> result(resp, id, text("region " + args.getString("region")));
       case "count" -> {
         Object token = params.getJsonObject("_meta", new JsonObject()).getValue("progressToken");
@@ -208,6 +219,41 @@ final class Stateless2026Server {
       }
       default -> error(resp, 400, id, -32602, "Unknown tool: " + name, null);
     }
+  }
+
+  /** An input schema using JSON Schema 2020-12 beyond what the SDK's typed schema keeps. */
+  static final JsonObject SCHEMA_2020 = new JsonObject("""
+      {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object",
+       "$defs":{"address":{"$anchor":"addr","type":"object","properties":{"city":{"type":"string"}}}},
+       "properties":{"kind":{"type":"string"},"home":{"$ref":"#/$defs/address"}},
+       "allOf":[{"anyOf":[{"required":["kind"]},{"required":["home"]}]}],
+       "if":{"properties":{"kind":{"const":"home"}}},"then":{"required":["home"]},"else":{"required":[]},
+       "additionalProperties":false}""");
+
+  /** requestState handed out by ask, not yet answered. */
+  final List<String> states = new CopyOnWriteArrayList<>();
+
+  private void ask(HttpServerResponse resp, Object id, JsonObject params) {
+    JsonObject answers = params.getJsonObject("inputResponses");
+    if (answers == null) {
+      String state = "state-" + UUID.randomUUID();
+      states.add(state);
+      result(resp, id, new JsonObject().put("resultType", "input_required").put("requestState", state).put("inputRequests", new JsonObject()
+          .put("who", new JsonObject().put("method", "elicitation/create").put("params", new JsonObject().put("message", "Who are you?")
+              .put("requestedSchema", new JsonObject().put("type", "object").put("properties", new JsonObject()
+                  .put("name", new JsonObject().put("type", "string"))).put("required", new JsonArray().add("name")))))
+          .put("where", new JsonObject().put("method", "roots/list").put("params", new JsonObject()))));
+      return;
+    }
+    if (!states.remove(params.getString("requestState", ""))) {
+      error(resp, 400, id, -32602, "requestState was not echoed", null);
+      return;
+    }
+    JsonObject who = answers.getJsonObject("who", new JsonObject());
+    JsonArray roots = answers.getJsonObject("where", new JsonObject()).getJsonArray("roots", new JsonArray());
+    String where = roots.isEmpty() ? "nowhere" : roots.getJsonObject(0).getString("uri");
+    result(resp, id, text("accept".equals(who.getString("action"))
+        ? "hello " + who.getJsonObject("content").getString("name") + " in " + where : "you said " + who.getString("action")));
   }
 
   private void taskGet(HttpServerResponse resp, Object id, String taskId) {
