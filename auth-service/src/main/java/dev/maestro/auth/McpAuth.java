@@ -274,6 +274,7 @@ public final class McpAuth {
                 + " and set the client id (and secret) on the MCP server"));
           }
           JsonObject request = new JsonObject().put("client_name", "Maestro")
+              .put("application_type", applicationType(redirect))
               .put("redirect_uris", new JsonArray().add(redirect))
               .put("grant_types", new JsonArray().add("authorization_code").add("refresh_token"))
               .put("response_types", new JsonArray().add("code"))
@@ -293,6 +294,24 @@ public final class McpAuth {
   }
 
   /** What we ask to register with: none when the server allows it (or says nothing), else the first it lists that we implement. */
+  /**
+   * SEP-837 (MCP 2026-07-28) / OpenID Connect registration: "native" when the browser comes back to a
+   * loopback address (a laptop's `up`), "web" for a gateway reached by its public name; servers check the
+   * redirect URI against it.
+   */
+  static String applicationType(String redirect) {
+    String host;
+    try {
+      host = java.net.URI.create(redirect).getHost();
+    } catch (IllegalArgumentException e) {
+      return "web";
+    }
+    if (host == null) return "web";
+    host = host.toLowerCase(java.util.Locale.ROOT);
+    return host.equals("localhost") || host.endsWith(".localhost") || host.startsWith("127.") || host.equals("[::1]")
+        || host.equals("::1") ? "native" : "web";
+  }
+
   static String preferredMethod(JsonObject as) {
     JsonArray supported = as.getJsonArray("token_endpoint_auth_methods_supported");
     if (supported == null || supported.isEmpty() || supported.contains(OAuthClientConfig.NONE)) return OAuthClientConfig.NONE;

@@ -65,12 +65,23 @@ class McpClientChoiceTest extends AuthTestBase {
     FakeMcpAuthorizationServer supports = as(null, new JsonObject().put("client_id_metadata_document_supported", true));
     McpOAuthScopeAndClientAuthTest.signIn(start(), supports, supports.challenge(""));
     assertThat(supports.registrations).hasSize(1);
+    // SEP-837: the registration says what kind of client Maestro is (the test gateway is on loopback)
+    assertThat(supports.registrations.get(0).getString("application_type")).isEqualTo("native");
     assertThat(supports.authorizeClientIds).containsExactly("dynamic-client");
 
     FakeMcpAuthorizationServer silent = as(null, new JsonObject());
     McpOAuthScopeAndClientAuthTest.signIn(startWithClientMetadataUrl(), silent, silent.challenge(""));
     assertThat(silent.registrations).hasSize(1);
     assertThat(silent.authorizeClientIds).containsExactly("dynamic-client");
+  }
+
+  @Test
+  void aLoopbackRedirectRegistersANativeClientAndAPublicOneAWebClient() {
+    assertThat(McpAuth.applicationType("http://127.0.0.1:8080/oauth/callback")).isEqualTo("native");
+    assertThat(McpAuth.applicationType("http://localhost:8080/oauth/callback")).isEqualTo("native");
+    assertThat(McpAuth.applicationType("http://[::1]:8080/oauth/callback")).isEqualTo("native");
+    assertThat(McpAuth.applicationType("https://maestro.example.com/oauth/callback")).isEqualTo("web");
+    assertThat(McpAuth.applicationType("not a uri")).isEqualTo("web");
   }
 
   @Test
