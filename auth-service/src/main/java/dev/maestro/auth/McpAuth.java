@@ -160,6 +160,12 @@ public final class McpAuth {
           // Servers from before RFC 9728 support: the MCP server's origin is its authorization server.
           String issuer = servers == null || servers.isEmpty() ? origin : servers.getString(0).replaceAll("/+$", "");
           String resource = meta != null && meta.getString("resource") != null ? meta.getString("resource") : serverUrl;
+          if (!resourceCovers(resource, serverUrl)) {
+            // RFC 9728 §3.3: metadata naming another resource may be an attacker's, who would get the token
+            return Future.failedFuture(new ServiceException(ErrorCodes.BAD_REQUEST, "the protected resource metadata of "
+                + serverUrl + " names the resource " + dev.maestro.platform.net.ForeignText.clean(resource)
+                + ", not this MCP server: refusing to sign in there (RFC 9728)"));
+          }
           JsonArray scopes = meta != null && meta.getJsonArray("scopes_supported") != null ? meta.getJsonArray("scopes_supported") : new JsonArray();
           return authorizationServer(issuer).map(as -> new Discovery(resource, issuer, as, scopes));
         });
@@ -179,6 +185,13 @@ public final class McpAuth {
       if (as == null || as.getString("authorization_endpoint") == null || as.getString("token_endpoint") == null) {
         return Future.failedFuture(new ServiceException(ErrorCodes.BAD_REQUEST, "authorization server " + issuer
             + " publishes no OAuth metadata (RFC 8414 or OpenID discovery)"));
+      }
+      // RFC 8414 §3.3: metadata whose issuer is not the one it was looked up for is not used (its endpoints
+      // could send the user and the code elsewhere)
+      if (as.getValue("issuer") instanceof String named && !sameIssuer(named, issuer)) {
+        return Future.failedFuture(new ServiceException(ErrorCodes.BAD_REQUEST, "the metadata of authorization server "
+            + issuer + " names another issuer (" + dev.maestro.platform.net.ForeignText.clean(named)
+            + "): refusing to use it (RFC 8414)"));
       }
       // the browser goes to the authorization endpoint (any http(s) URL); Maestro itself calls the token endpoint
       if (!Fields.isHttpUrl(as.getString("authorization_endpoint"))) {
@@ -310,6 +323,37 @@ public final class McpAuth {
     host = host.toLowerCase(java.util.Locale.ROOT);
     return host.equals("localhost") || host.endsWith(".localhost") || host.startsWith("127.") || host.equals("[::1]")
         || host.equals("::1") ? "native" : "web";
+  }
+
+  /** Whether the metadata's issuer is the one looked up (a trailing slash aside). */
+  static boolean sameIssuer(String named, String lookedUp) {
+    return named.replaceAll("/+$", "").equals(lookedUp.replaceAll("/+$", ""));
+  }
+
+  /**
+   * Whether the resource a server's protected resource metadata names covers its MCP URL: the same origin
+   * and a path that is the URL's path or a parent of it (the metadata at the origin's well-known URL names
+   * the origin), as the MCP SDKs check it.
+   */
+  static boolean resourceCovers(String resource, String serverUrl) {
+    try {
+      URI r = URI.create(resource);
+      URI s = URI.create(serverUrl);
+      if (r.getScheme() == null || r.getHost() == null || !r.getScheme().equalsIgnoreCase(s.getScheme())
+          || !r.getHost().equalsIgnoreCase(s.getHost()) || port(r) != port(s)) {
+        return false;
+      }
+      String rp = r.getRawPath() == null ? "" : r.getRawPath().replaceAll("/+$", "");
+      String sp = s.getRawPath() == null ? "" : s.getRawPath().replaceAll("/+$", "");
+      return rp.isEmpty() || sp.equals(rp) || sp.startsWith(rp + "/");
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private static int port(URI u) {
+    if (u.getPort() >= 0) return u.getPort();
+    return "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
   }
 
   static String preferredMethod(JsonObject as) {

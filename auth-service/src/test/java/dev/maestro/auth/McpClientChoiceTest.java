@@ -94,6 +94,34 @@ class McpClientChoiceTest extends AuthTestBase {
     assertThat(e.getMessage()).contains("has no registration endpoint").contains("MCP server srv has no pre-registered OAuth client");
   }
 
+  /** RFC 8414 §3.3 (conformance sep-2468): metadata naming another issuer is not used, nothing is registered. */
+  @Test
+  void authorizationServerMetadataNamingAnotherIssuerIsRefused() throws Exception {
+    FakeMcpAuthorizationServer as = as(null, new JsonObject().put("issuer", "https://attacker.example"));
+    Instance i = start();
+    ServiceException e = failure(i.auth().startMcpOAuth("alice", "srv", new JsonObject().put("serverUrl", as.mcpUrl())
+        .put("wwwAuthenticate", as.challenge("")), OidcServer.REDIRECT_URI));
+    assertThat(e.failureCode()).isEqualTo(ErrorCodes.BAD_REQUEST);
+    assertThat(e.getMessage()).contains("names another issuer (https://attacker.example)").contains("RFC 8414");
+    assertThat(as.registrations).isEmpty();
+    assertThat(as.authorizeClientIds).isEmpty();
+  }
+
+  /** RFC 9728 §3.3 (conformance resource-mismatch): the resource must be this MCP server or a parent of its URL. */
+  @Test
+  void protectedResourceMetadataMustNameThisServer() {
+    assertThat(McpAuth.resourceCovers("https://mcp.example.com/mcp", "https://mcp.example.com/mcp")).isTrue();
+    assertThat(McpAuth.resourceCovers("https://mcp.example.com/mcp/", "https://mcp.example.com/mcp")).isTrue();
+    assertThat(McpAuth.resourceCovers("https://mcp.example.com", "https://mcp.example.com/mcp")).isTrue();
+    assertThat(McpAuth.resourceCovers("https://MCP.example.com:443/mcp", "https://mcp.example.com/mcp")).isTrue();
+    assertThat(McpAuth.resourceCovers("https://other.example.com/mcp", "https://mcp.example.com/mcp")).isFalse();
+    assertThat(McpAuth.resourceCovers("https://mcp.example.com/mcp-evil", "https://mcp.example.com/mcp")).isFalse();
+    assertThat(McpAuth.resourceCovers("https://mcp.example.com/other", "https://mcp.example.com/mcp")).isFalse();
+    assertThat(McpAuth.resourceCovers("http://mcp.example.com/mcp", "https://mcp.example.com/mcp")).isFalse();
+    assertThat(McpAuth.resourceCovers("https://mcp.example.com:8443/mcp", "https://mcp.example.com/mcp")).isFalse();
+    assertThat(McpAuth.resourceCovers("not a url", "https://mcp.example.com/mcp")).isFalse();
+  }
+
   @Test
   void methodAndDocumentChoice() {
     JsonObject as = new JsonObject();

@@ -141,7 +141,7 @@ class OutboundUrlTest extends AuthTestBase {
     // the resource metadata names a metadata host as its authorization server
     HttpServer resource = testVertx.createHttpServer().requestHandler(req -> req.response()
             .putHeader("content-type", "application/json")
-            .end(new JsonObject().put("resource", "r").put("authorization_servers",
+            .end(new JsonObject().put("resource", "http://" + req.getHeader("Host") + "/mcp").put("authorization_servers",
                 new JsonArray().add("http://metadata.google.internal/")).encode()))
         .listen(0, "127.0.0.1").await(T, TimeUnit.SECONDS);
     ServiceException asErr = failure(i.auth().startMcpOAuth("alice", "srv2", new JsonObject()
