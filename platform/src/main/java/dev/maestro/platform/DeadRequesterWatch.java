@@ -81,7 +81,7 @@ public final class DeadRequesterWatch {
     if (node == null || node.isBlank() || cluster == null) return () -> {};
     Watch w = new Watch(Vertx.currentContext(), onGone);
     watches.computeIfAbsent(node, k -> ConcurrentHashMap.newKeySet()).add(w);
-    if (!cluster.getNodes().contains(node)) nodeLeft(node);
+    if (!isMember(node)) nodeLeft(node);
     return () -> watches.computeIfPresent(node, (k, set) -> {
       set.remove(w);
       return set.isEmpty() ? null : set;
@@ -98,6 +98,24 @@ public final class DeadRequesterWatch {
     Watch w = new Watch(Vertx.currentContext(), onGone);
     anyLeaving.add(w);
     return () -> anyLeaving.remove(w);
+  }
+
+  /**
+   * Whether node is in the cluster now. Vert.x's node list follows Hazelcast's membership events, which a
+   * busy member handles a little after the join: a node that has just joined (and already sent a request)
+   * may not be on it yet, so Hazelcast's own member list is asked too before calling it gone.
+   */
+  private boolean isMember(String node) {
+    if (cluster.getNodes().contains(node)) return true;
+    if (hazelcast == null) return false;
+    try {
+      for (com.hazelcast.cluster.Member m : hazelcast.getCluster().getMembers()) {
+        if (node.equals(m.getAttribute(VERTX_NODE_ID))) return true;
+      }
+    } catch (RuntimeException e) {
+      // Hazelcast shutting down: what Vert.x knows is all there is
+    }
+    return false;
   }
 
   /** The node left: every work done for it is stopped. */
