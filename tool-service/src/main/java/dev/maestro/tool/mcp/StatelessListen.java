@@ -91,7 +91,12 @@ final class StatelessListen {
       if (!subscribe || closed) return Mono.error(new IllegalStateException("the MCP server takes no resource subscriptions"));
       if (!uris.add(uri)) return acked.asMono();
     }
-    return reopen(0);
+    // the catalog gives up after its timeout (no acknowledgement): the URI is then not followed, here either
+    return reopen(0).doOnCancel(() -> forget(uri));
+  }
+
+  private synchronized void forget(String uri) {
+    uris.remove(uri);
   }
 
   Mono<Void> unsubscribe(String uri) {
@@ -121,6 +126,9 @@ final class StatelessListen {
     synchronized (this) {
       if (closed) return Mono.empty();
       old = stream;
+      // whoever waited for the stream this one replaces is answered by this one's acknowledgement
+      Sinks.One<Void> previous = acked;
+      ack.asMono().subscribe(v -> { }, e -> { }, previous::tryEmitEmpty);
       acked = ack;
       no = ++streamNo;
       // subscribed off the event loop: the HTTP wire checks the URL (a name lookup) before sending
