@@ -80,6 +80,7 @@ final class McpOpener {
       return futures.of(peer.discover().timeout(java.time.Duration.ofSeconds(probeSeconds()))).compose(d -> {
         if (d.speaksOurs()) {
           stateless = true;
+          peer.listen(events);
           return Future.succeededFuture(new LiveClient(peer));
         }
         stateless = false;
@@ -119,6 +120,7 @@ final class McpOpener {
     return futures.of(peer.discover().timeout(java.time.Duration.ofSeconds(bound))).compose(d -> {
       if (d.speaksOurs()) {
         stateless = true;
+        peer.listen(events);   // list changes and resources/updated (subscriptions/listen)
         return Future.succeededFuture(new LiveClient(peer));
       }
       stateless = false;   // a server of both eras that does not take 2026-07-28: its 2025 side

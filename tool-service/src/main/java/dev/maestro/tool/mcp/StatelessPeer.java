@@ -35,6 +35,9 @@ final class StatelessPeer implements McpPeer {
   /** Tool name → its x-mcp-header annotations (header name → property path), from the last tools/list. */
   private final Map<String, Map<String, List<String>>> paramHeaders = new java.util.concurrent.ConcurrentHashMap<>();
   private final RawToolSchemas schemas = new RawToolSchemas();
+  /** The subscriptions/listen stream, when the server advertises what it carries; null before {@link #listen}. */
+  private volatile StatelessListen listen;
+  private volatile boolean closed;
 
   StatelessPeer(StatelessWire wire) {
     this.http = wire;
@@ -44,8 +47,26 @@ final class StatelessPeer implements McpPeer {
     return http;
   }
 
-  /** Ends what the wire holds open (a stdio server's process); nothing for HTTP. */
+  /**
+   * Opens the subscriptions/listen stream (after discover) when the server advertises list changes or resource
+   * subscriptions; what comes on it goes to {@code events}.
+   */
+  void listen(McpClientFactory.Events events) {
+    if (closed || listen != null) return;
+    listen = StatelessListen.open(this, events);
+    if (closed && listen != null) listen.close();
+  }
+
+  /** The listen stream, or null. */
+  StatelessListen listening() {
+    return listen;
+  }
+
+  /** Ends the listen stream and what the wire holds open (a stdio server's process). */
   void close() {
+    closed = true;
+    StatelessListen l = listen;
+    if (l != null) l.close();
     http.close();
   }
 
@@ -113,13 +134,21 @@ final class StatelessPeer implements McpPeer {
     return complete("resources/list", null, page(cursor), McpSchema.ListResourcesResult.class);
   }
 
-  /** No resources/subscribe in this revision (subscriptions/listen replaces it): reads are simply not cached as fresh. */
+  /**
+   * No resources/subscribe in this revision: the URI joins the {@code resourceSubscriptions} of the listen
+   * stream (reopened with it). Without a stream, reads are simply not cached as fresh.
+   */
   @Override public Mono<Void> subscribeResource(String uri) {
-    return Mono.error(new McpTransportException("resources/subscribe is not part of MCP " + StatelessHttpClient.VERSION));
+    StatelessListen l = listen;
+    if (l == null || !l.subscribes()) {
+      return Mono.error(new McpTransportException("resources/subscribe is not part of MCP " + StatelessHttpClient.VERSION));
+    }
+    return l.subscribe(uri);
   }
 
   @Override public Mono<Void> unsubscribeResource(String uri) {
-    return subscribeResource(uri);
+    StatelessListen l = listen;
+    return l == null ? Mono.empty() : l.unsubscribe(uri);
   }
 
   @Override public Mono<McpSchema.ReadResourceResult> readResource(String uri) {

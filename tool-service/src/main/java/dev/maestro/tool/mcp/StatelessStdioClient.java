@@ -17,7 +17,8 @@ import java.util.function.Consumer;
 /**
  * The stateless 2026-07-28 revision over stdio (spec: basic/transports/stdio.mdx of that revision): the
  * same process for every request, but no initialize; each request carries the per-request metadata and is
- * answered by id. Notifications that name a request's progress token go to that request. Cancelling a
+ * answered by id. Notifications that name a request's progress token, or the subscriptions/listen request in
+ * {@code _meta["io.modelcontextprotocol/subscriptionId"]}, go to that request. Cancelling a
  * request sends {@code notifications/cancelled}. The server asks us nothing over this wire (input
  * requests ride in results), so a request from it is answered "method not found".
  */
@@ -30,6 +31,7 @@ final class StatelessStdioClient implements StatelessWire {
 
   private final McpClientTransport transport;
   private final McpJsonMapper mapper;
+  static final String SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId";
   private final AtomicLong ids = new AtomicLong();
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   /** Starts the process once, for the first request. */
@@ -79,10 +81,18 @@ final class StatelessStdioClient implements StatelessWire {
       }
     } else if (m instanceof McpSchema.JSONRPCNotification n) {
       Object token = n.params() instanceof Map<?, ?> params ? params.get("progressToken") : null;
-      if (token == null) return;   // list changes and the like come through subscriptions/listen in this revision
       Map<String, Object> msg = new LinkedHashMap<>();
       msg.put("method", n.method());
       msg.put("params", n.params());
+      // list changes and resources/updated name the subscriptions/listen request they belong to
+      Object sub = n.params() instanceof Map<?, ?> params && params.get("_meta") instanceof Map<?, ?> meta
+          ? meta.get(SUBSCRIPTION_ID) : null;
+      if (sub != null) {
+        Pending p = pending.get(String.valueOf(sub));
+        if (p != null) p.notifications().accept(msg);
+        return;
+      }
+      if (token == null) return;
       pending.values().stream().filter(p -> String.valueOf(token).equals(p.progressToken())).forEach(p -> p.notifications().accept(msg));
     } else if (m instanceof McpSchema.JSONRPCRequest req) {
       transport.sendMessage(new McpSchema.JSONRPCResponse(McpSchema.JSONRPC_VERSION, req.id(), null,

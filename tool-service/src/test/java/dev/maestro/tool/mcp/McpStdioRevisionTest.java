@@ -79,6 +79,21 @@ class McpStdioRevisionTest {
   }
 
   @Test
+  void aStdioServerOf2026TellsListChangesOnSubscriptionsListen() throws Exception {
+    Path log = logs.resolve("l2026-" + UUID.randomUUID() + ".log");
+    String id = tools.createMcpServer(server("l26", log, "2026")).await(20, TimeUnit.SECONDS).getString("id");
+    McpServersTest.waitForServer(id, McpServersTest::connected, "2026 stdio server connected");
+    McpServersTest.waitForTool("l26__grow", true);
+    Awaitility.await("listen opened").atMost(Duration.ofSeconds(10)).until(() -> methods(log).contains("subscriptions/listen"));
+    JsonObject r = tools.execute(new JsonObject().put("callId", UUID.randomUUID().toString()).put("sessionId", "stdio-2026")
+        .put("name", "l26__grow").put("arguments", new JsonObject()).put("timeoutSeconds", 20)).await(30, TimeUnit.SECONDS);
+    assertThat(McpServersTest.text(r)).as(r.encode()).isEqualTo("grown");
+    McpServersTest.waitForTool("l26__grown", true);
+    assertThat(methods(log).stream().filter("subscriptions/listen"::equals)).as("the same stream: no reconnect").hasSize(1);
+    tools.deleteMcpServer(id).await(20, TimeUnit.SECONDS);
+  }
+
+  @Test
   void aStdioServerOf2025IsProbedOnceThenInitializedAndReconnectsSkipTheProbe() throws Exception {
     Path log = logs.resolve("s2025-" + UUID.randomUUID() + ".log");
     String id = tools.createMcpServer(server("s25", log, "2025")).await(20, TimeUnit.SECONDS).getString("id");

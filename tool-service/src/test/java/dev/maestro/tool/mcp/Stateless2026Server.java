@@ -1,6 +1,7 @@
 package dev.maestro.tool.mcp;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -36,6 +37,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * input-required result (SEP-2322: an elicitation/create and a roots/list input request, and a requestState),
  * and a second carrying inputResponses and that requestState with what it was told; {@code sample} asks for
  * sampling/createMessage (which the client does not offer) every time.
+ *
+ * <p>Built {@linkplain #Stateless2026Server(boolean) with listen}, it advertises tools/prompts/resources
+ * {@code listChanged} and resources {@code subscribe} and takes {@code subscriptions/listen} (schema of the
+ * revision, SEP-2575, as @modelcontextprotocol/conformance 0.1.x checks it): an SSE answer that starts with
+ * {@code notifications/subscriptions/acknowledged} (the honoured SubscriptionFilter) and then carries only the
+ * notification types asked for, each with {@code _meta["io.modelcontextprotocol/subscriptionId"]} = the request id.
+ * {@link #addTool}, {@link #updateNote} and {@link #dropListens} drive it.
  */
 final class Stateless2026Server {
   static final String VERSION = "2026-07-28";
@@ -54,8 +62,73 @@ final class Stateless2026Server {
   /** taskId → {status, polls, steps, message}; cancelled ones stay for the test to see. */
   final Map<String, JsonObject> tasks = new ConcurrentHashMap<>();
   private HttpServer server;
+  private final boolean listen;
+  private volatile io.vertx.core.Context context;
+  /** An open subscriptions/listen stream: its request id, filter and SSE answer. */
+  record Listen(Object id, JsonObject filter, HttpServerResponse resp) { }
+  final List<Listen> listens = new CopyOnWriteArrayList<>();
+  /** Tools added by {@link #addTool} (after the fixed ones). */
+  final List<String> addedTools = new CopyOnWriteArrayList<>();
+  private volatile String note = "hello from 2026";
+
+  Stateless2026Server() {
+    this(false);
+  }
+
+  Stateless2026Server(boolean listen) {
+    this.listen = listen;
+  }
+
+  /** A new tool, and notifications/tools/list_changed to the streams that asked for it. */
+  void addTool(String name) {
+    addedTools.add(name);
+    notifyListens("toolsListChanged", null, new JsonObject().put("method", "notifications/tools/list_changed").put("params", new JsonObject()));
+  }
+
+  /** note://hello changes, and notifications/resources/updated to the streams subscribed to it. */
+  void updateNote(String text) {
+    note = text;
+    notifyListens(null, "note://hello", new JsonObject().put("method", "notifications/resources/updated")
+        .put("params", new JsonObject().put("uri", "note://hello")));
+  }
+
+  /** Every listen stream dropped abruptly (the connection closed, no response). */
+  void dropListens() {
+    context.runOnContext(v -> listens.forEach(l -> l.resp().reset()));
+  }
+
+  private void notifyListens(String flag, String uri, JsonObject notification) {
+    context.runOnContext(v -> {
+      for (Listen l : listens) {
+        boolean wanted = flag != null ? l.filter().getBoolean(flag, false)
+            : l.filter().getJsonArray("resourceSubscriptions", new JsonArray()).contains(uri);
+        if (!wanted) continue;
+        JsonObject n = notification.copy().put("jsonrpc", "2.0");
+        n.getJsonObject("params").put("_meta", new JsonObject().put("io.modelcontextprotocol/subscriptionId", l.id()));
+        event(l.resp(), n);
+      }
+    });
+  }
+
+  private void listen(HttpServerResponse resp, Object id, JsonObject params) {
+    JsonObject asked = params.getJsonObject("notifications", new JsonObject());
+    JsonObject honoured = new JsonObject();
+    for (String f : List.of("toolsListChanged", "resourcesListChanged", "promptsListChanged")) {
+      if (asked.getBoolean(f, false)) honoured.put(f, true);
+    }
+    if (asked.containsKey("resourceSubscriptions")) honoured.put("resourceSubscriptions", asked.getJsonArray("resourceSubscriptions"));
+    Listen l = new Listen(id, honoured, resp);
+    resp.setChunked(true).putHeader("Content-Type", "text/event-stream").putHeader("X-Accel-Buffering", "no");
+    resp.closeHandler(v -> listens.remove(l));
+    resp.endHandler(v -> listens.remove(l));
+    event(resp, new JsonObject().put("jsonrpc", "2.0").put("method", "notifications/subscriptions/acknowledged")
+        .put("params", new JsonObject().put("notifications", honoured)
+            .put("_meta", new JsonObject().put("io.modelcontextprotocol/subscriptionId", id))));
+    listens.add(l);
+  }
 
   Future<Integer> start(Vertx vertx) {
+    context = vertx.getOrCreateContext();
     server = vertx.createHttpServer().requestHandler(req -> {
       if (req.method() != io.vertx.core.http.HttpMethod.POST) {
         req.response().setStatusCode(405).end();
@@ -63,7 +136,9 @@ final class Stateless2026Server {
       }
       req.body().onSuccess(b -> handle(req, b.toString(StandardCharsets.UTF_8)));
     });
-    return server.listen(0, "127.0.0.1").map(HttpServer::actualPort);
+    Promise<Integer> port = Promise.promise();
+    context.runOnContext(v -> server.listen(0, "127.0.0.1").map(HttpServer::actualPort).onComplete(port));
+    return port.future();
   }
 
   Future<Void> stop() {
@@ -132,12 +207,17 @@ final class Stateless2026Server {
     switch (method) {
       case "server/discover" -> result(resp, id, new JsonObject()
           .put("supportedVersions", new JsonArray().add(VERSION))
-          .put("capabilities", new JsonObject().put("tools", new JsonObject()).put("resources", new JsonObject())
-              .put("prompts", new JsonObject())
+          .put("capabilities", new JsonObject().put("tools", listen ? new JsonObject().put("listChanged", true) : new JsonObject())
+              .put("resources", listen ? new JsonObject().put("listChanged", true).put("subscribe", true) : new JsonObject())
+              .put("prompts", listen ? new JsonObject().put("listChanged", true) : new JsonObject())
               .put("extensions", new JsonObject().put("io.modelcontextprotocol/tasks", new JsonObject())))
           .put("_meta", serverInfo()).put("instructions", "Use echo to repeat things.")
           .put("ttlMs", 60000).put("cacheScope", "public"));
-      case "tools/list" -> result(resp, id, new JsonObject().put("tools", new JsonArray()
+      case "subscriptions/listen" -> {
+        if (!listen) error(resp, 404, id, -32601, "Method not found: " + method, null);
+        else listen(resp, id, params);
+      }
+      case "tools/list" -> result(resp, id, new JsonObject().put("tools", added(new JsonArray()
           .add(tool("echo", "Repeats the message", new JsonObject().put("message", new JsonObject().put("type", "string"))))
           .add(tool("count", "Counts to two with progress", new JsonObject()))
           .add(tool("long_job", "A long job run as a task", new JsonObject().put("steps", new JsonObject().put("type", "integer"))))
@@ -149,7 +229,7 @@ final class Stateless2026Server {
           .add(new JsonObject().put("name", "schema2020").put("description", "JSON Schema 2020-12 keywords").put("inputSchema", SCHEMA_2020))
           .add(tool("sample", "Asks the client's model (sampling)", new JsonObject()))
           .add(tool("bad_header", "x-mcp-header on a number: invalid, must be left out", new JsonObject()
-              .put("ratio", new JsonObject().put("type", "number").put("x-mcp-header", "Ratio")))))
+              .put("ratio", new JsonObject().put("type", "number").put("x-mcp-header", "Ratio"))))))
           .put("ttlMs", 0).put("cacheScope", "private"));
       case "tools/call" -> call(resp, id, params, tasksOk);
       case "tasks/get" -> taskGet(resp, id, params.getString("taskId"));
@@ -171,7 +251,7 @@ final class Stateless2026Server {
           return;
         }
         result(resp, id, new JsonObject().put("contents", new JsonArray().add(new JsonObject().put("uri", "note://hello")
-            .put("mimeType", "text/plain").put("text", "hello from 2026"))).put("ttlMs", 0).put("cacheScope", "private"));
+            .put("mimeType", "text/plain").put("text", note))).put("ttlMs", 0).put("cacheScope", "private"));
       }
       case "prompts/list" -> result(resp, id, new JsonObject().put("prompts", new JsonArray().add(new JsonObject()
           .put("name", "greet").put("description", "Greets someone")
@@ -182,6 +262,11 @@ final class Stateless2026Server {
               .put("text", "Say hello to " + params.getJsonObject("arguments", new JsonObject()).getString("who"))))));
       default -> error(resp, 404, id, -32601, "Method not found: " + method, null);
     }
+  }
+
+  private JsonArray added(JsonArray tools) {
+    addedTools.forEach(n -> tools.add(tool(n, "Added while connected", new JsonObject())));
+    return tools;
   }
 
   private void call(HttpServerResponse resp, Object id, JsonObject params, boolean tasksOk) {
