@@ -189,15 +189,24 @@ cluster_status() {
   done
 }
 
+# gone: no such process, or only its exit status left (a zombie nobody has reaped yet)
+pid_gone() { # pid
+  ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
 cluster_down() {
   local f pid any=""
   if [ -d "$HOSTS_RUN" ]; then
     for f in "$HOSTS_RUN"/*.pid; do
       [ -f "$f" ] || continue
       pid="$(cat "$f")"; any=1
+      # TERM (a session node drains), KILL after 15 s, and either way wait until it is really gone: a
+      # process leaving a cluster whose other members stop too can take longer, and one just killed is
+      # not gone the moment kill returns
       ( kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.25; done
-        kill -KILL "$pid" 2>/dev/null || true ) &
+        for _ in $(seq 1 60); do pid_gone "$pid" && exit 0; sleep 0.25; done
+        kill -KILL "$pid" 2>/dev/null || true
+        for _ in $(seq 1 40); do pid_gone "$pid" && exit 0; sleep 0.25; done ) &
     done
     wait
     rm -f "$HOSTS_RUN"/*.pid
