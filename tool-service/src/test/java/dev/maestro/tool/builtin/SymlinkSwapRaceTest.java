@@ -23,6 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SymlinkSwapRaceTest {
   static final int ATTEMPTS = 1000;
+  /** More attempts, only while one of the two outcomes has not been seen yet (the interleaving is up to the scheduler). */
+  static final int MAX_ATTEMPTS = 20_000;
 
   @TempDir
   Path dataDir;
@@ -43,7 +45,9 @@ class SymlinkSwapRaceTest {
           Thread.onSpinWait();
           Files.delete(race);
           Files.move(away, race);
-          swaps.incrementAndGet();
+          // now and then the real directory stays a moment: a tool doing two walks (grep, then glob) must
+          // sometimes get through both, or the test could not tell a refusal from a tool that always refuses
+          if (swaps.incrementAndGet() % 8 == 0) java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
         } catch (IOException e) {
           // write_file made a fresh "race" directory while it was away: put the real one back
           repair(race, away);
@@ -55,7 +59,7 @@ class SymlinkSwapRaceTest {
     long escaped = 0;
     swapper.start();
     try {
-      for (int i = 0; i < ATTEMPTS; i++) {
+      for (int i = 0; i < ATTEMPTS || (i < MAX_ATTEMPTS && (inside == 0 || refused == 0)); i++) {
         try {
           if (attempt.apply(ws)) inside++;
           else escaped++;
@@ -99,7 +103,7 @@ class SymlinkSwapRaceTest {
     assertThat(o.escaped()).as("escapes out of the workspace: %s", o).isZero();
     assertThat(o.inside()).as("attempts that read inside (the race must interleave): %s", o).isPositive();
     assertThat(o.refused()).as("attempts refused because of the swapped-in link (the race must interleave): %s", o).isPositive();
-    assertThat(o.inside() + o.refused()).isEqualTo(ATTEMPTS);
+    assertThat(o.inside() + o.refused()).isGreaterThanOrEqualTo(ATTEMPTS);
   }
 
   @Test
