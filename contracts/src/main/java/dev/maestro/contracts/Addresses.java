@@ -77,7 +77,30 @@ public final class Addresses {
     return "maestro.health." + service;
   }
 
-  /** Session events are published here (see {@link dev.maestro.contracts.session.SessionEvents}). */
+  /**
+   * Request/reply (issue 14, node inboxes): {@code {"sessionId","userId","inbox","token","afterSeq"?,"unfollow"?}}
+   * registers (or renews, or ends) a lease under which the session's live owner sends each event once to
+   * {@code inbox}; answered by any session node, which asks the owner without activating the session:
+   * {@code {"live":false}} or {@code {"live":true,"owner","epoch","lastSeq","leaseMs","items"?}}.
+   * {@code dev.maestro.platform.SessionInbox} in {@code platform} is the client.
+   */
+  public static final String SESSION_FOLLOW = "maestro.session.follow";
+
+  /** Publish: a session has a new live owner {@code {"sessionId","owner","epoch"}}; its followers follow it again. */
+  public static final String SESSION_ACTIVATED = "maestro.session.activated";
+
+  /** Publish among gateways: a presence envelope of a session (bytes, header {@code sessionId}) for their sockets. */
+  public static final String GATEWAY_PRESENCE = "maestro.gateway.presence";
+
+  /** One node's inbox (issue 14): every session event followed by any part of that node arrives here, once. */
+  public static String inbox(String inboxId) {
+    return "maestro.inbox." + inboxId;
+  }
+
+  /**
+   * Session events go here only while some member follows the session with this address as its inbox
+   * (the opt-in for integrators that listen to the address, BUS.md); otherwise to followers' inboxes.
+   */
   public static String sessionEvents(String sessionId) {
     return "maestro.session." + sessionId + ".events";
   }

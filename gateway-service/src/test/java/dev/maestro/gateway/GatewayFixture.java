@@ -76,6 +76,7 @@ public class GatewayFixture implements AutoCloseable {
         .register(dev.maestro.contracts.session.SessionRuntime.class, runtime);
     binder.setAddress(dev.maestro.contracts.project.ProjectService.ADDRESS)
         .register(dev.maestro.contracts.project.ProjectService.class, projects);
+    sessions.bindFollows().completion().await(10, TimeUnit.SECONDS);
     long t0 = System.currentTimeMillis();
     addGateway();
     System.out.println("fixture: gateway started in " + (System.currentTimeMillis() - t0) + " ms");

@@ -412,14 +412,14 @@ class WebSocketTest {
     // spacing, escapes, key order and a 1.50 that any JSON encoder would rewrite: only a byte relay keeps them
     String published = "{ \"type\":\"event\",  \"sessionId\":\"" + session + "\", \"seq\":1,"
         + "\"event\":{\"text\":\"caf\\u00e9 \\ud83d\\ude00\", \"type\":\"delta\"}, \"x\": [1.50] }";
-    SessionEvents.publish(fx.vertx.eventBus(), session, 1, Buffer.buffer(published));
+    fx.sessions.sendRaw(session, 1, Buffer.buffer(published));
     // a long one goes out as continuation frames and still arrives as one identical message
     String longText = "é".repeat(70_000);
     String longEvent = "{\"type\":\"event\",\"sessionId\":\"" + session + "\",\"seq\":2,\"event\":{\"type\":\"delta\",\"text\":\"" + longText + "\"}}";
-    SessionEvents.publish(fx.vertx.eventBus(), session, 2, Buffer.buffer(longEvent));
+    fx.sessions.sendRaw(session, 2, Buffer.buffer(longEvent));
     // the seq header is what the gateway dedups by: a repeat of seq 2 is not written again
-    SessionEvents.publish(fx.vertx.eventBus(), session, 2, Buffer.buffer(longEvent));
-    SessionEvents.publish(fx.vertx.eventBus(), session, 3, Buffer.buffer("{\"type\":\"event\",\"seq\":3}"));
+    fx.sessions.sendRaw(session, 2, Buffer.buffer(longEvent));
+    fx.sessions.sendRaw(session, 3, Buffer.buffer("{\"type\":\"event\",\"seq\":3}"));
     List<String> got = new ArrayList<>();
     while (got.size() < 3) {
       String f = raw.poll(10, java.util.concurrent.TimeUnit.SECONDS);

@@ -24,6 +24,8 @@ import java.util.function.LongConsumer;
  * also uses. Once {@link #fence()}d, the log publishes nothing more.
  * Each envelope is serialized once, when it is published: the bus carries those bytes (the gateway
  * writes them to its sockets as they are) and the log holds the same bytes, not a JSON tree.
+ * "Published" means sent once to each node that follows the session ({@link #followers()}, issue 14),
+ * not a cluster publish: a session nobody follows costs no bus message per event.
  */
 final class EventLog {
   static final long RESERVE = 1000;
@@ -34,6 +36,8 @@ final class EventLog {
   private final int turnCapacity;
   private final LongConsumer reserve;
   private final long epoch;
+  /** The nodes following this session (issue 14): each event is sent once to each of their inboxes. */
+  private final dev.maestro.platform.SessionFollowers followers;
   /** The highest ceiling PostgreSQL has confirmed for this owner: seqs above it are held back. */
   private long confirmed;
   private final Deque<Held> unconfirmed = new ArrayDeque<>();
@@ -69,6 +73,12 @@ final class EventLog {
     this.capacity = capacity;
     this.turnCapacity = Math.max(1, turnCapacity);
     this.reserve = reserve;
+    this.followers = new dev.maestro.platform.SessionFollowers(sessionId);
+  }
+
+  /** Who receives the published events (leases kept by the followers' nodes). */
+  dev.maestro.platform.SessionFollowers followers() {
+    return followers;
   }
 
   EventBus bus() {
@@ -109,7 +119,7 @@ final class EventLog {
     confirmed = ceiling;
     while (!unconfirmed.isEmpty() && unconfirmed.peekFirst().seq() <= confirmed) {
       Held e = unconfirmed.removeFirst();
-      SessionEvents.publish(bus, sessionId, e.seq(), epoch, e.bytes());
+      followers.send(bus, e.seq(), epoch, e.bytes());
     }
   }
 
@@ -142,7 +152,7 @@ final class EventLog {
       else truncatedThrough = dropped.seq();
     }
     if (s > confirmed || !unconfirmed.isEmpty()) unconfirmed.addLast(envelope);
-    else SessionEvents.publish(bus, sessionId, s, epoch, bytes);
+    else followers.send(bus, s, epoch, bytes);
     return bytes;
   }
 

@@ -39,6 +39,12 @@ sealed interface LiveCommand {
 
   record Events(long afterSeq) implements LiveCommand {}
 
+  /**
+   * Issue 14: the node inbox {@code inbox} follows this session under a lease (renewed by the same command;
+   * unfollow ends it); afterSeq non-null: the held events after it come with the answer.
+   */
+  record Follow(String inbox, String token, Long afterSeq, boolean unfollow) implements LiveCommand {}
+
   record Compact() implements LiveCommand {}
 
   /** {lastSeq, turnId, owner, heldEvents}: for tests and operations. */
@@ -84,6 +90,10 @@ sealed interface LiveCommand {
           .put("content", a.content());
     }
     if (c instanceof Events e) return j.put("op", "events").put("afterSeq", e.afterSeq());
+    if (c instanceof Follow f) {
+      return j.put("op", "follow").put("inbox", f.inbox()).put("token", f.token()).put("afterSeq", f.afterSeq())
+          .put("unfollow", f.unfollow());
+    }
     if (c instanceof Compact) return j.put("op", "compact");
     if (c instanceof State) return j.put("op", "state");
     if (c instanceof Evict) return j.put("op", "evict");
@@ -110,6 +120,7 @@ sealed interface LiveCommand {
       case "answerElicitation" -> new AnswerElicitation(j.getString("elicitationId"), j.getString("action"),
           j.getJsonObject("content"));
       case "events" -> new Events(j.getLong("afterSeq", 0L));
+      case "follow" -> new Follow(j.getString("inbox"), j.getString("token"), j.getLong("afterSeq"), j.getBoolean("unfollow", false));
       case "compact" -> new Compact();
       case "state" -> new State();
       case "evict" -> new Evict();

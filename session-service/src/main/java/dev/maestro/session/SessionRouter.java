@@ -157,6 +157,37 @@ public class SessionRouter {
     }).recover(err -> Future.failedFuture(asServiceException(err)));
   }
 
+  private static final JsonObject NOT_LIVE = new JsonObject().put("live", false);
+
+  /**
+   * A {@code Addresses.SESSION_FOLLOW} request (issue 14): registers, renews or ends a node's lease at the
+   * session's live owner, wherever it runs, without activating the session ({"live":false} when nobody
+   * runs it: its next owner announces itself and the follower follows it then). userId, when given, must
+   * be the session's (else NOT_FOUND).
+   */
+  public Future<JsonObject> follow(JsonObject request) {
+    String sessionId = request.getString("sessionId");
+    String inbox = request.getString("inbox");
+    if (sessionId == null || inbox == null) return Fail.invalid("sessionId", "a follow names a session and an inbox");
+    LiveCommand follow = new LiveCommand.Follow(inbox, request.getString("token"),
+        request.getValue("afterSeq") instanceof Number n ? n.longValue() : null, request.getBoolean("unfollow", false));
+    String userId = request.getString("userId");
+    JsonObject command = LiveCommand.toJson(userId == null ? follow : new LiveCommand.AsUser(userId, follow)).put(IF_LIVE, true);
+    return owners.get(sessionId).compose(owner -> {
+      if (owner == null || !alive(owner)) return Future.succeededFuture(NOT_LIVE.copy());
+      return owner.equals(ownerId) ? local(sessionId, command, FORWARD_TIMEOUT_MS) : forward(owner, sessionId, command, FORWARD_TIMEOUT_MS);
+    }).recover(err -> {
+      // the owner went away meanwhile: its successor announces itself
+      if (err instanceof OwnerLeft || err instanceof ReplyException re && re.failureType() != ReplyFailure.RECIPIENT_FAILURE) {
+        return Future.succeededFuture(NOT_LIVE.copy());
+      }
+      return Future.failedFuture(asServiceException(err));
+    });
+  }
+
+  /** A command flag: run it only on a copy live here, never activate for it (a follow). */
+  static final String IF_LIVE = "ifLive";
+
   /** The live owner of a session, if any, without activating it. */
   public Future<String> currentOwner(String sessionId) {
     return owners.get(sessionId).map(o -> o != null && alive(o) ? o : null);
@@ -227,6 +258,13 @@ public class SessionRouter {
 
   /** Runs on this router's context: map access is single-threaded. */
   Future<JsonObject> local(String sessionId, JsonObject command, long timeoutMs) {
+    if (command.getBoolean(IF_LIVE, false)) {
+      return onContext(() -> {
+        Future<String> f = live.get(sessionId);
+        return f == null ? Future.succeededFuture(NOT_LIVE.copy())
+            : f.transform(ar -> ar.succeeded() ? deliver(sessionId, command, timeoutMs) : Future.succeededFuture(NOT_LIVE.copy()));
+      });
+    }
     SessionDrain d = drain;
     if (d != null) return onContext(() -> d.local(sessionId, command, timeoutMs));
     return onContext(() -> activate(sessionId)).compose(deploymentId -> deliver(sessionId, command, timeoutMs));

@@ -35,6 +35,7 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
   private QueueSweeper sweeper;
   private SessionDrain drain;
   private MessageConsumer<JsonObject> toolsChanged;
+  private MessageConsumer<JsonObject> follows;
 
   @Override
   public Future<?> start() {
@@ -53,7 +54,12 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
           SessionStore store = new SessionStore(pool);
           router = new SessionRouter(vertx, context, store, ProviderService.createProxy(vertx), ToolService.createProxy(vertx),
               auth, models, settings);
-          return router.start().map(store)
+          return router.start().compose(v -> {
+                // issue 14: nodes follow live sessions through their inboxes (SessionInbox); any session node answers
+                follows = vertx.eventBus().<JsonObject>consumer(dev.maestro.contracts.Addresses.SESSION_FOLLOW,
+                    m -> router.follow(m.body()).onSuccess(m::reply).onFailure(err -> SessionRouter.fail(m, err)));
+                return follows.completion();
+              }).map(store)
               .onSuccess(st -> orphans = new OrphanedTurns(context, router, pool).start(vertx));
         })
         .compose(store -> {
@@ -92,6 +98,7 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
     if (orphans != null) orphans.stop();
     Future<Void> unbind = binding == null ? Future.succeededFuture() : binding.unregister();
     if (runtimeBinding != null) unbind = unbind.transform(ar -> runtimeBinding.unregister());
+    if (follows != null) unbind = unbind.transform(ar -> follows.unregister());
     return unbind.transform(ar -> drain.drain());
   }
 

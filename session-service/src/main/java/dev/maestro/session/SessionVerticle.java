@@ -137,6 +137,9 @@ public class SessionVerticle extends VerticleBase {
         })
         .onSuccess(v -> {
           touch();
+          // followers of this session (on any node) follow this copy from now on (SessionInbox)
+          vertx.eventBus().publish(Addresses.SESSION_ACTIVATED, new JsonObject().put("sessionId", sessionId)
+              .put("owner", ownerId).put("epoch", fence.epoch));
           // not part of the start: an activation must not take longer (the idle check runs already)
           if (runtime != null) runtime.start().onFailure(e -> LOG.warn("session {}: cannot load its queue: {}", sessionId, e.getMessage()));
         })
@@ -194,14 +197,15 @@ public class SessionVerticle extends VerticleBase {
   }
 
   private void onCommand(Message<JsonObject> msg) {
-    touch();
     Future<JsonObject> result;
     LiveCommand cmd = null;
     try {
       cmd = LiveCommand.fromJson(msg.body());
+      // a follower's lease renewal is no activity: a followed session still passivates when idle
+      if (!isFollow(cmd)) touch();
       // a copy that learnt it is stale answers nothing while it undeploys; one handed off by a drain says where
       result = fence.stale() ? OwnerFence.staleOwner()
-          : handedOff && !(cmd instanceof LiveCommand.Hold) ? SessionDrain.moved(sessionId) : run(cmd);
+          : handedOff && !(cmd instanceof LiveCommand.Hold) && !isFollow(cmd) ? SessionDrain.moved(sessionId) : run(cmd);
     } catch (IllegalArgumentException e) {
       result = cmd == null ? Fail.invalid("op", "unknown command") : Future.failedFuture(e);
     } catch (RuntimeException e) {
@@ -241,12 +245,14 @@ public class SessionVerticle extends VerticleBase {
     if (cmd instanceof LiveCommand.Elicit e) return turns.elicit(e.request());
     if (cmd instanceof LiveCommand.AnswerElicitation a) return turns.answerElicitation(a.elicitationId(), a.action(), a.content());
     if (cmd instanceof LiveCommand.Events e) return Future.succeededFuture(new JsonObject().put("items", live.events.after(e.afterSeq())));
+    if (cmd instanceof LiveCommand.Follow f) return Future.succeededFuture(follow(f));
     if (cmd instanceof LiveCommand.Compact) return turns.compact();
     if (cmd instanceof LiveCommand.Hold) return hold();
     if (cmd instanceof LiveCommand.Runtime r) return runtime == null ? Fail.unavailable("no session runtime") : runtime.handle(r.body());
     if (cmd instanceof LiveCommand.State) {
       return Future.succeededFuture(new JsonObject().put("lastSeq", live.events.lastSeq()).put("turnId", turns.turnId())
-          .put("owner", ownerId).put("epoch", fence.epoch).put("heldEvents", live.events.heldCount()));
+          .put("owner", ownerId).put("epoch", fence.epoch).put("heldEvents", live.events.heldCount())
+          .put("followers", live.events.followers().size()));
     }
     if (cmd instanceof LiveCommand.Evict) {
       // nothing queued starts while it goes (a turn start now sends its request before the rows are checked)
@@ -257,6 +263,25 @@ public class SessionVerticle extends VerticleBase {
       });
     }
     return Fail.invalid("op", "unknown command");
+  }
+
+  private static boolean isFollow(LiveCommand cmd) {
+    return cmd instanceof LiveCommand.Follow || cmd instanceof LiveCommand.AsUser a && a.command() instanceof LiveCommand.Follow;
+  }
+
+  /**
+   * Registers, renews or ends a node's lease (issue 14). The held events after afterSeq are read in the same
+   * tick as the lease starts, so a follower that lost track (a new owner) gets every event once: held ones
+   * here, later ones sent to its inbox.
+   */
+  private JsonObject follow(LiveCommand.Follow f) {
+    dev.maestro.platform.SessionFollowers followers = live.events.followers();
+    if (f.unfollow()) followers.unfollow(f.inbox(), f.token());
+    else followers.follow(f.inbox(), f.token());
+    JsonObject answer = new JsonObject().put("live", true).put("owner", ownerId).put("epoch", fence.epoch)
+        .put("lastSeq", live.events.lastSeq()).put("leaseMs", followers.leaseMs());
+    if (f.afterSeq() != null && !f.unfollow()) answer.put("items", live.events.after(f.afterSeq()));
+    return answer;
   }
 
   /** See {@link LiveCommand.Hold}: a running turn may finish; nothing new starts. */

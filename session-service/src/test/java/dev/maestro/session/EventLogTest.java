@@ -91,6 +91,7 @@ class EventLogTest {
       })
           .completion().await(10, java.util.concurrent.TimeUnit.SECONDS);
       EventLog log = new EventLog("s", vertx.eventBus(), 0, 1000, 100, 100, c -> { }, 7);
+      log.followers().follow(dev.maestro.contracts.Addresses.sessionEvents("s"), "t");
       assertThat(SessionEvents.read(log.publish(SessionEvents.delta("a"))).getLong(SessionEvents.EPOCH)).isEqualTo(7);
       log.fence();
       assertThat(log.publish(SessionEvents.delta("b"))).isNull();
@@ -116,6 +117,7 @@ class EventLogTest {
           .completion().await(10, java.util.concurrent.TimeUnit.SECONDS);
       List<Long> reserved = new ArrayList<>();
       EventLog log = new EventLog("s", vertx.eventBus(), 0, 10, 1000, 1000, reserved::add, 1);
+      log.followers().follow(dev.maestro.contracts.Addresses.sessionEvents("s"), "t");
       for (int i = 0; i < 12; i++) log.publish(SessionEvents.delta("x" + i));
       // 1..10 were confirmed with the activation; 11 and 12 wait for the new reservation
       assertThat(reserved).isNotEmpty();
@@ -127,6 +129,7 @@ class EventLogTest {
 
       // a stale owner's reservation is refused: what it held back never goes out
       EventLog stale = new EventLog("s", vertx.eventBus(), 100, 102, 1000, 1000, c -> { }, 1);
+      stale.followers().follow(dev.maestro.contracts.Addresses.sessionEvents("s"), "t");
       seen.clear();
       for (int i = 0; i < 4; i++) stale.publish(SessionEvents.delta("y" + i));
       stale.fence();
@@ -146,6 +149,7 @@ class EventLogTest {
       vertx.eventBus().<Object>consumer(dev.maestro.contracts.Addresses.sessionEvents("s"), received::add)
           .completion().await(10, TimeUnit.SECONDS);
       EventLog log = new EventLog("s", vertx.eventBus(), 41, 1000, 10, s -> { });
+      log.followers().follow(dev.maestro.contracts.Addresses.sessionEvents("s"), "t");
       log.turnStarted();
       List<Buffer> published = new ArrayList<>();
       published.add(log.publish(SessionEvents.delta("héllo \"wörld\" \uD83D\uDE00")));

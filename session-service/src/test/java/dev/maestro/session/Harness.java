@@ -131,19 +131,17 @@ final class Harness {
     return await(sessions.create(user, spec));
   }
 
-  /** Records every event published for one session. */
+  /** Records every event of one session, followed through this node's inbox like a gateway follows it. */
   Recorder record(String sessionId) throws Exception {
     Recorder r = new Recorder();
-    r.consumer = vertx.eventBus().<Object>consumer(Addresses.sessionEvents(sessionId), m -> {
-      r.events.add(SessionEvents.read(m.body()));
-    });
-    await(r.consumer.completion());
+    r.follow = dev.maestro.platform.SessionInbox.of(vertx).follow(null, sessionId, e -> r.events.add(SessionEvents.read(e.bytes())));
+    await(r.follow.ready());
     return r;
   }
 
   static final class Recorder {
     final List<JsonObject> events = new CopyOnWriteArrayList<>();
-    MessageConsumer<Object> consumer;
+    dev.maestro.platform.SessionInbox.Follow follow;
 
     /** Waits (with a deadline) until an event matches; returns it. */
     JsonObject await(Predicate<JsonObject> match, long timeoutMs) throws InterruptedException {

@@ -40,7 +40,7 @@ class StoredSessionsTest {
     h.provider.script(text(answer), usage(150, 20), done("end_turn"));
     await(h.sessions.send(user, s.getString("id"), question));
     rec.awaitTurnCompleted(1);
-    rec.consumer.unregister();
+    rec.follow.close();
     return await(h.sessions.get(user, s.getString("id")));
   }
 

@@ -31,9 +31,30 @@ public class BenchSessionService implements SessionService {
     this.intervalMs = intervalMs;
   }
 
+  private final Map<String, dev.maestro.platform.SessionFollowers> followers = new ConcurrentHashMap<>();
+
+  /** Sends to the gateways following the session (issue 14, node inboxes), and publishes for the direct relay baseline. */
   private void publish(String sessionId, JsonObject event) {
     long seq = seqs.merge(sessionId, 1L, Long::sum);
-    vertx.eventBus().publish(Addresses.sessionEvents(sessionId), SessionEvents.envelope(sessionId, seq, event));
+    io.vertx.core.buffer.Buffer bytes = SessionEvents.encode(SessionEvents.envelope(sessionId, seq, event));
+    dev.maestro.platform.SessionFollowers f = followers.get(sessionId);
+    if (f != null) synchronized (f) {
+      f.send(vertx.eventBus(), seq, -1, bytes);
+    }
+    SessionEvents.publish(vertx.eventBus(), sessionId, seq, bytes);
+  }
+
+  /** Answers follow requests like a session-service whose sessions are all live. */
+  public io.vertx.core.eventbus.MessageConsumer<JsonObject> bindFollows() {
+    return vertx.eventBus().consumer(Addresses.SESSION_FOLLOW, m -> {
+      dev.maestro.platform.SessionFollowers f = followers.computeIfAbsent(m.body().getString("sessionId"),
+          dev.maestro.platform.SessionFollowers::new);
+      synchronized (f) {
+        if (m.body().getBoolean("unfollow", false)) f.unfollow(m.body().getString("inbox"), m.body().getString("token"));
+        else f.follow(m.body().getString("inbox"), m.body().getString("token"));
+      }
+      m.reply(new JsonObject().put("live", true).put("epoch", -1L).put("items", new JsonArray()));
+    });
   }
 
   @Override

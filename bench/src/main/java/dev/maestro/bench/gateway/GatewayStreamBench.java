@@ -1,6 +1,7 @@
 package dev.maestro.bench.gateway;
 
 import dev.maestro.contracts.Addresses;
+import dev.maestro.contracts.session.SessionEvents;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.testkit.ClusterNodes;
 import dev.maestro.testkit.TestEnv;
@@ -62,6 +63,7 @@ public final class GatewayStreamBench {
     Vertx vertx = ClusterNodes.start(cluster);
     BenchSessionService upstream = new BenchSessionService(vertx, chunks, interval);
     new ServiceBinder(vertx).setAddress(SessionService.ADDRESS).register(SessionService.class, upstream).completion().await();
+    upstream.bindFollows().completion().await();
     HttpServer relay = directRelay(vertx, upstream);
     freshBenchDatabase(vertx);
     int httpPort = freePort();
@@ -85,13 +87,13 @@ public final class GatewayStreamBench {
   /** The baseline: subscribe/send over a bare WebSocket, events relayed from the bus unchanged. */
   static HttpServer directRelay(Vertx vertx, SessionService upstream) {
     return vertx.createHttpServer(new HttpServerOptions().setTcpNoDelay(true)).webSocketHandler(ws -> {
-      List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+      List<MessageConsumer<Object>> consumers = new ArrayList<>();
       ws.textMessageHandler(text -> {
         JsonObject f = new JsonObject(text);
         String id = f.getString("sessionId");
         switch (f.getString("type")) {
           case "subscribe" -> {
-            MessageConsumer<JsonObject> c = vertx.eventBus().consumer(Addresses.sessionEvents(id), m -> ws.writeTextMessage(m.body().encode()));
+            MessageConsumer<Object> c = vertx.eventBus().consumer(Addresses.sessionEvents(id), m -> ws.writeTextMessage(SessionEvents.read(m.body()).encode()));
             consumers.add(c);
             c.completion().onSuccess(v -> ws.writeTextMessage(new JsonObject().put("type", "ack").put("action", "subscribe").put("sessionId", id).encode()));
           }

@@ -108,12 +108,13 @@ public final class SessionBench {
         .put("tools", new JsonArray())).await(10, TimeUnit.SECONDS).getString("id");
     Histogram session = new Histogram(3);
     CountDownLatch done = new CountDownLatch(1);
-    MessageConsumer<Object> sub = vertx.eventBus().consumer(Addresses.sessionEvents(id), m -> {
-      JsonObject e = dev.maestro.contracts.session.SessionEvents.read(m.body()).getJsonObject("event");
+    // followed through the node inbox, as a gateway follows (issue 14)
+    dev.maestro.platform.SessionInbox.Follow sub = dev.maestro.platform.SessionInbox.of(vertx).follow(user, id, ev -> {
+      JsonObject e = dev.maestro.contracts.session.SessionEvents.read(ev.bytes()).getJsonObject("event");
       if ("delta".equals(e.getString("type"))) session.recordValue((System.nanoTime() - Long.parseLong(e.getString("text"))) / 1000);
       if ("turn_completed".equals(e.getString("type"))) done.countDown();
     });
-    sub.completion().await(10, TimeUnit.SECONDS);
+    sub.ready().await(10, TimeUnit.SECONDS);
     provider.deltas = deltas;
     sessions.send(user, id, "stream").await(10, TimeUnit.SECONDS);
     if (!done.await(120, TimeUnit.SECONDS)) throw new IllegalStateException("the turn did not complete");

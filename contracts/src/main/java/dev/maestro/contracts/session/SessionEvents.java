@@ -90,10 +90,18 @@ public final class SessionEvents {
    * without parsing them.
    */
   public static void publish(EventBus bus, String sessionId, long seq, long epoch, Buffer envelope) {
-    DeliveryOptions options = new DeliveryOptions();
+    bus.publish(Addresses.sessionEvents(sessionId), envelope, headers(sessionId, seq, epoch));
+  }
+
+  /** The header naming the session of an event sent to a node inbox (one address for all sessions). */
+  public static final String SESSION_HEADER = "sessionId";
+
+  /** The headers of a session event on the bus: its session, seq and epoch (seq, epoch &lt; 0: none). */
+  public static DeliveryOptions headers(String sessionId, long seq, long epoch) {
+    DeliveryOptions options = new DeliveryOptions().addHeader(SESSION_HEADER, sessionId);
     if (seq >= 0) options.addHeader(SEQ_HEADER, Long.toString(seq));
     if (epoch >= 0) options.addHeader(EPOCH_HEADER, Long.toString(epoch));
-    bus.publish(Addresses.sessionEvents(sessionId), envelope, options);
+    return options;
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.maestro.gateway.openai;
 
-import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.ErrorCodes;
 import dev.maestro.contracts.session.SessionEvents;
 import dev.maestro.contracts.session.SessionService;
@@ -8,7 +7,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -47,7 +45,7 @@ final class ChatRun {
   private final StringBuilder lastMessage = new StringBuilder();
   private ChatTarget target;
   private String sessionId;
-  private MessageConsumer<Object> consumer;
+  private dev.maestro.platform.SessionInbox.Follow follow;
   private HttpServerResponse out;
   private long inputTokens;
   private long outputTokens;
@@ -83,8 +81,9 @@ final class ChatRun {
           return sessions.update(userId, sessionId, new JsonObject().put("credentialId", target.credentialId()));
         })
         .compose(s -> {
-          consumer = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), m -> onEvent(m.body()));
-          return consumer.completion();
+          // through this node's inbox (issue 14): the session is not live yet, its activation brings the follow
+          follow = dev.maestro.platform.SessionInbox.of(vertx).follow(userId, sessionId, e -> onEvent(e.bytes()));
+          return follow.ready();
         })
         .compose(v -> sessions.send(userId, sessionId, conversation.lastUserText()))
         .<Void>mapEmpty()
@@ -198,7 +197,7 @@ final class ChatRun {
   private void cleanUp() {
     finished = true;
     if (timer >= 0) vertx.cancelTimer(timer);
-    if (consumer != null) consumer.unregister();
+    if (follow != null) follow.close();
     if (sessionId != null) {
       String sid = sessionId;
       sessions.delete(userId, sid).onFailure(err -> LOG.info("openai call {}: session {} not deleted: {}", id, sid, err.getMessage()));

@@ -120,15 +120,16 @@ public class Presence {
   }
 
   /**
-   * Publishes {@code {type:"event", sessionId, event:{type:"presence", openIn}}} on the session's
-   * event address. Presence is not part of the resumable stream, so it carries no {@code seq}.
+   * Publishes {@code {type:"event", sessionId, event:{type:"presence", openIn}}} to the gateways
+   * ({@link Addresses#GATEWAY_PRESENCE}), which hand it to their sockets following the session. Presence is not part of the resumable stream, so it carries no {@code seq}.
    */
   public Future<Void> announce(String sessionId) {
     return openIn(List.of(sessionId)).map(m -> {
       JsonArray open = m.get(sessionId);
       if (open != null) {
-        SessionEvents.publish(vertx.eventBus(), sessionId, -1, SessionEvents.encode(new JsonObject().put("type", "event")
-            .put("sessionId", sessionId).put("event", SessionEvents.presence(open))));
+        // to every gateway's one presence consumer, which hands it to the sockets following the session there
+        vertx.eventBus().publish(Addresses.GATEWAY_PRESENCE, SessionEvents.encode(new JsonObject().put("type", "event")
+            .put("sessionId", sessionId).put("event", SessionEvents.presence(open))), SessionEvents.headers(sessionId, -1, -1));
       }
       return null;
     });

@@ -1,6 +1,5 @@
 package dev.maestro.gateway.ws;
 
-import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.session.ElicitationForm;
 import dev.maestro.contracts.session.SessionEvents;
 import dev.maestro.gateway.api.Caller;
@@ -11,13 +10,12 @@ import dev.maestro.gateway.auth.Ids;
 import dev.maestro.gateway.auth.Principal;
 import dev.maestro.gateway.presence.Presence;
 import dev.maestro.platform.ServiceFailures;
+import dev.maestro.platform.SessionInbox;
 import dev.maestro.platform.TextRules;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
@@ -66,7 +64,7 @@ public class WsConnection {
   /** Live events arriving while the backlog is fetched wait in {@code pending}. */
   private static final class Subscription {
     final String sessionId;
-    MessageConsumer<Object> consumer;
+    SessionInbox.Follow follow;
     long lastSeq;
     /** Drops what a stale owner of the session publishes after a newer owner was heard (issue 17). */
     final StaleEpochFilter epochs = new StaleEpochFilter();
@@ -156,7 +154,7 @@ public class WsConnection {
     if (closed) return;
     closed = true;
     for (Subscription s : subs.values()) {
-      s.consumer.unregister();
+      s.follow.close();
       presence.leave(new Presence.Entry(s.sessionId, id, client));
     }
     subs.clear();
@@ -213,7 +211,7 @@ public class WsConnection {
       case "unsubscribe" -> {
         Subscription s = subs.remove(sessionId);
         if (s != null) {
-          s.consumer.unregister();
+          s.follow.close();
           presence.leave(new Presence.Entry(sessionId, id, client));
         }
         ack(ref, "unsubscribe", sessionId, new JsonObject());
@@ -277,20 +275,21 @@ public class WsConnection {
   }
 
   /**
-   * Registers the bus consumer first and only then fetches what the server holds after
-   * {@code afterSeq}, so an event published in between is seen by one path or the other; the
-   * per-subscription {@code lastSeq} drops whichever copy comes second.
+   * Follows the session through this node's inbox first ({@link SessionInbox}: no cluster registration
+   * per subscription, issue 14) and only then fetches what the server holds after {@code afterSeq}, so
+   * an event published in between is seen by one path or the other; the per-subscription
+   * {@code lastSeq} drops whichever copy comes second.
    */
   private void subscribe(Object ref, String sessionId, Long afterSeq) {
     Subscription old = subs.remove(sessionId);
-    if (old != null) old.consumer.unregister();
+    if (old != null) old.follow.close();
     Subscription sub = new Subscription(sessionId, afterSeq == null ? Long.MIN_VALUE : afterSeq);
     subs.put(sessionId, sub);
     // called from the socket's frame handler: this is the socket's context (its event loop), where the
-    // consumer below delivers too
+    // inbox delivers too
     io.vertx.core.Context socketContext = vertx.getOrCreateContext();
-    sub.consumer = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), m -> onEvent(sub, m));
-    sub.consumer.completion()
+    sub.follow = SessionInbox.of(vertx).follow(principal.userId(), sessionId, e -> onEvent(sub, e));
+    sub.follow.ready()
         .compose(v -> afterSeq == null
             // only the access: the session's history is not loaded, nor the session activated (issue 14)
             ? op("checkSessionAccess", sessionId, Map.of(), null).map(s -> new JsonArray())
@@ -314,24 +313,15 @@ public class WsConnection {
   private void subscribeFailed(Object ref, String sessionId, Subscription sub, Throwable err) {
     if (subs.get(sessionId) == sub) {
       subs.remove(sessionId);
-      sub.consumer.unregister();
+      sub.follow.close();
     }
     error(ref, sessionId, err);
   }
 
-  private void onEvent(Subscription sub, Message<Object> m) {
+  private void onEvent(Subscription sub, SessionInbox.Event e) {
     if (closed) return;
     long arrived = System.nanoTime();
-    Relayed body;
-    if (m.body() instanceof Buffer bytes) {
-      body = new Relayed(SessionEvents.seqHeader(m.headers()), SessionEvents.epochHeader(m.headers()), bytes);
-    } else if (m.body() instanceof JsonObject j) {
-      // a publisher older than issue 14 (a JSON tree): encoded here once
-      body = new Relayed(j.getValue("seq") instanceof Number n ? n.longValue() : -1L,
-          j.getValue(SessionEvents.EPOCH) instanceof Number e ? e.longValue() : -1L, j.toBuffer());
-    } else {
-      return;
-    }
+    Relayed body = new Relayed(e.seq(), e.epoch(), e.bytes());
     if (!sub.ready) {
       sub.pending.add(body);
       if (sub.pending.size() > maxQueued) close(CloseCodes.SLOW_CONSUMER, "slow consumer");

@@ -40,6 +40,7 @@ public class WsGateway {
   /** Connection id → {@link dev.maestro.webui.WebUi#sessionKey} of the browser session it was opened with. */
   private final Map<String, String> browserSessions = new java.util.HashMap<>();
   private MessageConsumer<JsonObject> revocations;
+  private MessageConsumer<io.vertx.core.buffer.Buffer> presenceEvents;
   private long timer = -1;
 
   public WsGateway(Vertx vertx, ApiAuth auth, Operations operations, Presence presence, GatewaySettings settings) {
@@ -53,14 +54,20 @@ public class WsGateway {
 
   public Future<Void> start() {
     revocations = vertx.eventBus().consumer(Addresses.GATEWAY_REVOKED, m -> revoked(m.body()));
+    // presence envelopes of any gateway, for this node's followers of the session (one consumer per node)
+    presenceEvents = vertx.eventBus().<io.vertx.core.buffer.Buffer>consumer(Addresses.GATEWAY_PRESENCE, m -> {
+      String sessionId = m.headers().get(dev.maestro.contracts.session.SessionEvents.SESSION_HEADER);
+      if (sessionId != null) dev.maestro.platform.SessionInbox.of(vertx).deliverLocally(sessionId, m.body());
+    });
     timer = vertx.setPeriodic(settings.wsHeartbeatSeconds() * 1000L, t -> heartbeat());
     presence.onRecovered(this::presenceRecovered);
-    return revocations.completion();
+    return Future.all(revocations.completion(), presenceEvents.completion()).mapEmpty();
   }
 
   public Future<Void> stop() {
     if (timer >= 0) vertx.cancelTimer(timer);
     new ArrayList<>(connections.values()).forEach(c -> c.close((short) 1001, "gateway stopping"));
+    if (presenceEvents != null) presenceEvents.unregister();
     return revocations == null ? Future.succeededFuture() : revocations.unregister();
   }
 

@@ -1,6 +1,5 @@
 package dev.maestro.session.subagent;
 
-import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.project.ProjectService;
 import dev.maestro.contracts.session.SessionEvents;
 import dev.maestro.contracts.session.SessionService;
@@ -68,7 +67,7 @@ public final class Subagents {
     final Promise<JsonObject> result = Promise.promise();
     String childId;
     String userId;
-    io.vertx.core.eventbus.MessageConsumer<Object> relay;
+    dev.maestro.platform.SessionInbox.Follow relay;
     boolean sent;
     boolean cancelled;
     boolean finished;
@@ -199,12 +198,14 @@ public final class Subagents {
   }
 
   private Future<Void> start(ChildRun run, TaskTool.Request req) {
-    run.relay = vertx.eventBus().consumer(Addresses.sessionEvents(run.childId), m -> {
-      JsonObject envelope = SessionEvents.read(m.body());
+    // followed through this node's inbox (issue 14), like a gateway follows: the child's owner sends its
+    // events here once; the child is not live yet, so its activation brings the follow with its backlog
+    run.relay = dev.maestro.platform.SessionInbox.of(vertx).follow(run.userId, run.childId, e -> {
+      JsonObject envelope = SessionEvents.read(e.bytes());
       if (envelope != null) onChildEvent(run, envelope);
     });
-    // subscribed before the child's turn starts, so none of its events is missed
-    return run.relay.completion().compose(v -> {
+    // followed before the child's turn starts, so none of its events is missed
+    return run.relay.ready().compose(v -> {
       publish.accept(SubagentEvents.started(run.childId, run.callId, run.description));
       if (run.cancelled) {
         finish(run, SessionEvents.CANCELLED);
@@ -260,7 +261,7 @@ public final class Subagents {
     running.remove(run.callId, run);
     approvals.values().removeIf(r -> r == run);
     elicitations.values().removeIf(r -> r == run);
-    if (run.relay != null) run.relay.unregister();
+    if (run.relay != null) run.relay.close();
     publish.accept(SubagentEvents.finished(run.childId, run.callId, status));
     if (!SessionEvents.COMPLETE.equals(status)) {
       String why = run.error != null ? run.error : "the sub-agent's turn ended " + status + " before it answered";

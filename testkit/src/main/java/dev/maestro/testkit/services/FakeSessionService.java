@@ -8,12 +8,15 @@ import dev.maestro.contracts.session.SessionService;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import dev.maestro.platform.SessionFollowers;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -489,12 +492,54 @@ public final class FakeSessionService implements SessionService {
     return Future.succeededFuture(new JsonObject().put("items", items));
   }
 
-  /** Publishes an event with the session's next seq and keeps it for events(). */
+  /**
+   * Sends an event with the session's next seq to the nodes following it and keeps it for events().
+   * (It is also published on the per-session address, for harnesses that listen there.)
+   */
   public synchronized JsonObject emit(String sessionId, JsonObject event) {
     JsonObject envelope = hold(sessionId, event);
-    // serialized once and published as bytes with the seq header, like session-service's EventLog
-    SessionEvents.publish(vertx.eventBus(), sessionId, envelope.getLong("seq"), SessionEvents.encode(envelope));
+    // serialized once and sent as bytes with the seq header to each follower's inbox, like session-service's EventLog
+    Buffer bytes = SessionEvents.encode(envelope);
+    SessionFollowers f = followers.get(sessionId);
+    if (f != null) f.send(vertx.eventBus(), envelope.getLong("seq"), -1, bytes);
+    SessionEvents.publish(vertx.eventBus(), sessionId, envelope.getLong("seq"), bytes);
     return envelope;
+  }
+
+  private final Map<String, SessionFollowers> followers = new HashMap<>();
+
+  /** Sends bytes as they are, with seq in its header, to the session's followers (nothing held). */
+  public synchronized void sendRaw(String sessionId, long seq, Buffer bytes) {
+    SessionFollowers f = followers.get(sessionId);
+    if (f != null) f.send(vertx.eventBus(), seq, -1, bytes);
+  }
+
+  /**
+   * Answers {@link Addresses#SESSION_FOLLOW} like session-service does for a live session (every session
+   * of this fake is live): the inbox's lease, and the held events after afterSeq when asked.
+   */
+  public io.vertx.core.eventbus.MessageConsumer<JsonObject> bindFollows() {
+    return vertx.eventBus().consumer(Addresses.SESSION_FOLLOW, m -> {
+      JsonObject r = m.body();
+      String sessionId = r.getString("sessionId");
+      if (r.getString("userId") != null && owned(r.getString("userId"), sessionId) == null) {
+        m.fail(ErrorCodes.NOT_FOUND, "session not found");
+        return;
+      }
+      JsonObject answer = new JsonObject().put("live", true).put("owner", "fake").put("epoch", -1L)
+          .put("leaseMs", SessionFollowers.LEASE_MS);
+      synchronized (this) {
+        SessionFollowers f = followers.computeIfAbsent(sessionId, SessionFollowers::new);
+        if (r.getBoolean("unfollow", false)) f.unfollow(r.getString("inbox"), r.getString("token"));
+        else f.follow(r.getString("inbox"), r.getString("token"));
+        if (r.getValue("afterSeq") instanceof Number after) {
+          JsonArray items = new JsonArray();
+          for (JsonObject e : events.getOrDefault(sessionId, List.of())) if (e.getLong("seq") > after.longValue()) items.add(e);
+          answer.put("items", items);
+        }
+      }
+      m.reply(answer);
+    });
   }
 
   /**
