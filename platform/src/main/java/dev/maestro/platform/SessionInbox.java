@@ -78,6 +78,8 @@ public final class SessionInbox {
   private final Promise<Void> started = Promise.promise();
   /** Touched only on {@link #context}. */
   private final Map<String, Followed> followed = new HashMap<>();
+  /** Sessions this node asks to be published on their own address (the integrators' opt-in), by session. */
+  private final Map<String, Followed> published = new HashMap<>();
 
   private SessionInbox(Vertx vertx) {
     this.vertx = vertx;
@@ -114,7 +116,7 @@ public final class SessionInbox {
       }
       Followed f = followed.get(sessionId);
       if (f == null) {
-        Followed made = new Followed(sessionId, userId);
+        Followed made = new Followed(sessionId, userId, address);
         followed.put(sessionId, made);
         made.ready = request(made, null, false).map(r -> {
           followed(made, r);
@@ -122,6 +124,39 @@ public final class SessionInbox {
         }).onFailure(err -> {
           // not followed (no access, or no session node): the next follow asks again
           if (followed.get(sessionId) == made) followed.remove(sessionId);
+        });
+        f = made;
+      }
+      local.followed = f;
+      f.locals.add(local);
+      f.ready.onComplete(local.ready);
+    }));
+    return local;
+  }
+
+  /**
+   * The opt-in of {@code BUS.md}: while the returned follow is open, the session's owner also publishes each
+   * event on {@link Addresses#sessionEvents} (for listeners there), renewed and moved to a new owner like
+   * any follow. Events published while no owner knew of it (e.g. right after a takeover) are not replayed
+   * there: resume with {@code SessionService.events(afterSeq)}.
+   */
+  public Follow publishOnSessionAddress(String userId, String sessionId) {
+    ContextInternal caller = (ContextInternal) vertx.getOrCreateContext();
+    Local local = new Local(caller, e -> { }, caller.promise());
+    context.runOnContext(v -> started.future().onComplete(ar -> {
+      if (local.closed || ar.failed()) {
+        local.ready.tryFail(ar.failed() ? ar.cause() : new IllegalStateException("closed"));
+        return;
+      }
+      Followed f = published.get(sessionId);
+      if (f == null) {
+        Followed made = new Followed(sessionId, userId, Addresses.sessionEvents(sessionId));
+        published.put(sessionId, made);
+        made.ready = request(made, null, false).map(r -> {
+          followed(made, r);
+          return (Void) null;
+        }).onFailure(err -> {
+          if (published.get(sessionId) == made) published.remove(sessionId);
         });
         f = made;
       }
@@ -156,16 +191,22 @@ public final class SessionInbox {
   }
 
   private void onActivated(Message<JsonObject> m) {
-    Followed f = followed.get(m.body().getString("sessionId"));
-    if (f != null && m.body().getLong("epoch", -1L) > f.epoch) followAgain(f);
+    String sessionId = m.body().getString("sessionId");
+    long epoch = m.body().getLong("epoch", -1L);
+    Followed f = followed.get(sessionId);
+    if (f != null && epoch > f.epoch) followAgain(f);
+    Followed p = published.get(sessionId);
+    if (p != null && epoch > p.epoch) followAgain(p);
   }
 
   /** Renews every lease; a newer owner found this way (its announcement lost) is followed again with a backlog. */
   private void renewAll() {
-    for (Followed f : new ArrayList<>(followed.values())) {
+    List<Followed> all = new ArrayList<>(followed.values());
+    all.addAll(published.values());
+    for (Followed f : all) {
       if (f.ready == null || !f.ready.isComplete()) continue;
       request(f, null, false).onSuccess(r -> {
-        if (r.getBoolean("live", false) && r.getLong("epoch", -1L) > f.epoch && followed.get(f.sessionId) == f) followAgain(f);
+        if (r.getBoolean("live", false) && r.getLong("epoch", -1L) > f.epoch && f.locals.size() > 0) followAgain(f);
       }).onFailure(err -> LOG.debug("session {}: lease not renewed: {}", f.sessionId, err.getMessage()));
     }
   }
@@ -200,7 +241,7 @@ public final class SessionInbox {
   }
 
   private Future<JsonObject> request(Followed f, Long afterSeq, boolean unfollow) {
-    JsonObject body = new JsonObject().put("sessionId", f.sessionId).put("userId", f.userId).put("inbox", address).put("token", f.token);
+    JsonObject body = new JsonObject().put("sessionId", f.sessionId).put("userId", f.userId).put("inbox", f.inbox).put("token", f.token);
     if (afterSeq != null) body.put("afterSeq", afterSeq);
     if (unfollow) body.put("unfollow", true);
     return vertx.eventBus().<JsonObject>request(Addresses.SESSION_FOLLOW, body, new DeliveryOptions().setSendTimeout(REQUEST_TIMEOUT_MS))
@@ -211,6 +252,7 @@ public final class SessionInbox {
   private final class Followed {
     final String sessionId;
     final String userId;
+    final String inbox;
     final String token = UUID.randomUUID().toString();
     final List<Local> locals = new ArrayList<>();
     long lastSeq = -1;
@@ -219,9 +261,10 @@ public final class SessionInbox {
     List<Event> pending;
     Future<Void> ready;
 
-    Followed(String sessionId, String userId) {
+    Followed(String sessionId, String userId, String inbox) {
       this.sessionId = sessionId;
       this.userId = userId;
+      this.inbox = inbox;
     }
 
     void dispatch(Event e) {
@@ -274,8 +317,9 @@ public final class SessionInbox {
       context.runOnContext(v -> {
         Followed f = followed;
         if (f == null || !f.locals.remove(this)) return;
-        if (f.locals.isEmpty() && SessionInbox.this.followed.get(f.sessionId) == f) {
-          SessionInbox.this.followed.remove(f.sessionId);
+        Map<String, Followed> map = f.inbox.equals(address) ? SessionInbox.this.followed : published;
+        if (f.locals.isEmpty() && map.get(f.sessionId) == f) {
+          map.remove(f.sessionId);
           request(f, null, true).onFailure(err -> { }); // (else its lease lapses)
         }
       });

@@ -523,7 +523,7 @@ public final class FakeSessionService implements SessionService {
       JsonObject r = m.body();
       String sessionId = r.getString("sessionId");
       if (r.getString("userId") != null && owned(r.getString("userId"), sessionId) == null) {
-        m.fail(ErrorCodes.NOT_FOUND, "session not found");
+        m.reply(new ServiceException(ErrorCodes.NOT_FOUND, "session not found")); // whole, as SessionRouter.fail does
         return;
       }
       JsonObject answer = new JsonObject().put("live", true).put("owner", "fake").put("epoch", -1L)
