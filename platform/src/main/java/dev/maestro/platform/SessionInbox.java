@@ -126,6 +126,19 @@ public final class SessionInbox {
           if (followed.get(sessionId) == made) followed.remove(sessionId);
         });
         f = made;
+      } else if (userId != null && !userId.equals(f.userId)) {
+        // followed here for another user already: this user is asked about like the first (a stranger is refused)
+        Followed existing = f;
+        request(existing, userId, null, false).onComplete(check -> {
+          if (check.failed()) {
+            local.ready.tryFail(check.cause());
+          } else if (!local.closed) {
+            local.followed = existing;
+            existing.locals.add(local);
+            existing.ready.onComplete(local.ready);
+          }
+        });
+        return;
       }
       local.followed = f;
       f.locals.add(local);
@@ -241,7 +254,11 @@ public final class SessionInbox {
   }
 
   private Future<JsonObject> request(Followed f, Long afterSeq, boolean unfollow) {
-    JsonObject body = new JsonObject().put("sessionId", f.sessionId).put("userId", f.userId).put("inbox", f.inbox).put("token", f.token);
+    return request(f, f.userId, afterSeq, unfollow);
+  }
+
+  private Future<JsonObject> request(Followed f, String userId, Long afterSeq, boolean unfollow) {
+    JsonObject body = new JsonObject().put("sessionId", f.sessionId).put("userId", userId).put("inbox", f.inbox).put("token", f.token);
     if (afterSeq != null) body.put("afterSeq", afterSeq);
     if (unfollow) body.put("unfollow", true);
     return vertx.eventBus().<JsonObject>request(Addresses.SESSION_FOLLOW, body, new DeliveryOptions().setSendTimeout(REQUEST_TIMEOUT_MS))
@@ -281,6 +298,39 @@ public final class SessionInbox {
     }
   }
 
+  /** Touched only on {@link #context}: one mailbox per event loop that followers run on (as many as the node has). */
+  private final Map<io.netty.channel.EventLoop, Mailbox> mailboxes = new HashMap<>();
+
+  /**
+   * Events for followers on another context, handed over in batches: the events of one bus read for many
+   * sockets of one event loop cost one task (and at most one wake-up) instead of one each.
+   */
+  private static final class Mailbox {
+    /** Any context of the event loop: each handler still runs as its own follower's context. */
+    private final ContextInternal target;
+    private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> queue = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean scheduled = new java.util.concurrent.atomic.AtomicBoolean();
+
+    Mailbox(ContextInternal target) {
+      this.target = target;
+    }
+
+    void post(Local local, Event e) {
+      queue.add(new Object[] {local, e});
+      if (scheduled.compareAndSet(false, true)) target.runOnContext(v -> drain());
+    }
+
+    private void drain() {
+      // (cleared first: what is posted from now on schedules another run, nothing waits unseen)
+      scheduled.set(false);
+      Object[] item;
+      while ((item = queue.poll()) != null) {
+        Local l = (Local) item[0];
+        if (!l.closed) l.caller.emit((Event) item[1], l.handler);
+      }
+    }
+  }
+
   private final class Local implements Follow {
     final ContextInternal caller;
     final Handler<Event> handler;
@@ -297,12 +347,14 @@ public final class SessionInbox {
     void deliver(Event e) {
       if (closed) return;
       // on the follower's thread already (it shares this event loop): run it now, as the follower's context
-      if (caller.isEventLoopContext() && caller.nettyEventLoop().inEventLoop()) {
-        caller.emit(e, handler);
-      } else {
+      if (!caller.isEventLoopContext()) {
         caller.runOnContext(v -> {
           if (!closed) handler.handle(e);
         });
+      } else if (caller.nettyEventLoop().inEventLoop()) {
+        caller.emit(e, handler);
+      } else {
+        mailboxes.computeIfAbsent(caller.nettyEventLoop(), loop -> new Mailbox(caller)).post(this, e);
       }
     }
 
