@@ -57,7 +57,7 @@ public class WsGateway {
     // presence envelopes of any gateway, for this node's followers of the session (one consumer per node)
     presenceEvents = vertx.eventBus().<io.vertx.core.buffer.Buffer>consumer(Addresses.GATEWAY_PRESENCE, m -> {
       String sessionId = m.headers().get(dev.maestro.contracts.session.SessionEvents.SESSION_HEADER);
-      if (sessionId != null) dev.maestro.platform.SessionInbox.of(vertx).deliverLocally(sessionId, m.body());
+      if (sessionId != null) dev.maestro.platform.SessionInbox.deliverLocally(vertx, sessionId, m.body());
     });
     timer = vertx.setPeriodic(settings.wsHeartbeatSeconds() * 1000L, t -> heartbeat());
     presence.onRecovered(this::presenceRecovered);
