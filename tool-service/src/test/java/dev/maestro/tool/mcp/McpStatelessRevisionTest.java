@@ -334,6 +334,19 @@ class McpStatelessRevisionTest {
   }
 
   @Test
+  void aTaskAskingForWhatMaestroDoesNotOfferEndsTheCallAndIsCancelled() throws Exception {
+    java.util.Set<String> before = java.util.Set.copyOf(server.tasks.keySet());
+    JsonObject r = tools.execute(call(UUID.randomUUID().toString(), "new__paint_job", new JsonObject().put("sampling", true), null))
+        .await(30, TimeUnit.SECONDS);
+    String taskId = newPaintTask(before);
+    assertThat(r.getBoolean("isError")).as(r.encode()).isTrue();
+    assertThat(McpServersTest.text(r)).contains("sampling/createMessage").contains("does not offer").contains("the task was cancelled");
+    assertThat(seenFor("tasks/update", taskId)).isEmpty();
+    Awaitility.await("tasks/cancel sent").atMost(Duration.ofSeconds(10)).until(() -> seenFor("tasks/cancel", taskId).size() == 1);
+    assertThat(server.tasks.get(taskId).getString("status")).isEqualTo("cancelled");
+  }
+
+  @Test
   void aQuestionNeverAnsweredThenTheTurnCancelledCancelsTheTask() throws Exception {
     asked.clear();
     held.clear();

@@ -223,7 +223,8 @@ final class Stateless2026Server {
           .add(tool("count", "Counts to two with progress", new JsonObject()))
           .add(tool("long_job", "A long job run as a task", new JsonObject().put("steps", new JsonObject().put("type", "integer"))))
           .add(tool("stuck_job", "A task that only ends when cancelled", new JsonObject()))
-          .add(tool("paint_job", "A task that asks which color mid-way", new JsonObject()))
+          .add(tool("paint_job", "A task that asks which color mid-way (sampling: asks the client's model instead)",
+              new JsonObject().put("sampling", new JsonObject().put("type", "boolean"))))
           .add(tool("regional", "Mirrors region into Mcp-Param-Region", new JsonObject()
               .put("region", new JsonObject().put("type", "string").put("x-mcp-header", "Region"))
               .put("query", new JsonObject().put("type", "string"))))
@@ -301,6 +302,7 @@ final class Stateless2026Server {
         String taskId = UUID.randomUUID().toString();
         JsonObject t = new JsonObject().put("status", "working").put("polls", 0)
             .put("steps", "long_job".equals(name) ? args.getInteger("steps", 3) : -1).put("message", "started").put("kind", name)
+            .put("sampling", "paint_job".equals(name) && args.getBoolean("sampling", false))
             .put("createdAt", Instant.now().toString());
         tasks.put(taskId, t);
         result(resp, id, task(taskId, t).put("resultType", "task"));
@@ -365,7 +367,10 @@ final class Stateless2026Server {
     JsonObject r = task(taskId, t);
     if ("completed".equals(t.getString("status"))) r.put("result", text(t.getString("result",
         "long job finished in " + t.getInteger("steps") + " steps")).put("resultType", "complete"));
-    if ("input_required".equals(t.getString("status"))) r.put("inputRequests", new JsonObject().put(t.getString("inputKey"),
+    if ("input_required".equals(t.getString("status")) && t.getBoolean("sampling", false)) {
+      r.put("inputRequests", new JsonObject().put(t.getString("inputKey"), new JsonObject().put("method", "sampling/createMessage")
+          .put("params", new JsonObject().put("messages", new JsonArray()).put("maxTokens", 10))));
+    } else if ("input_required".equals(t.getString("status"))) r.put("inputRequests", new JsonObject().put(t.getString("inputKey"),
         new JsonObject().put("method", "elicitation/create").put("params", new JsonObject().put("mode", "form")
             .put("message", "Which color?").put("requestedSchema", new JsonObject().put("type", "object")
                 .put("properties", new JsonObject().put("color", new JsonObject().put("type", "string")))
