@@ -14,7 +14,10 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Schedulers;
 
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -73,11 +76,11 @@ final class StatelessToolCalls {
     String lastMessage;
     long timer = -1;
     /** The timer of a tasks/update sent again. */
-    long timer2 = -1;
+    long updateTimer = -1;
     int failures;
     int rounds;
     /** inputRequests keys of the task already asked (answered or being answered): never asked twice. */
-    final java.util.Set<String> askedKeys = new java.util.HashSet<>();
+    final Set<String> askedKeys = new HashSet<>();
     int updateFailures;
 
     Call(StatelessPeer peer, String remoteName, JsonObject args, String token, CallContext ctx,
@@ -189,7 +192,7 @@ final class StatelessToolCalls {
    */
   private void taskInput(StatelessPeer peer, Call call, Object inputRequests) {
     if (!(inputRequests instanceof Map<?, ?> all)) return;
-    Map<String, Object> fresh = new java.util.LinkedHashMap<>();
+    Map<String, Object> fresh = new LinkedHashMap<>();
     all.forEach((k, v) -> {
       if (call.askedKeys.add(String.valueOf(k))) fresh.put(String.valueOf(k), v);
     });
@@ -210,7 +213,7 @@ final class StatelessToolCalls {
   }
 
   /**
-   * tasks/update with the answers. A refusal ({@code declined}/{@code cancelled}) is delivered too, as the server
+   * tasks/update with the answers. A refusal (see {@link #refusal}) is delivered too, as the server
    * would get it for a standalone elicitation, and then ends the call: the person said no to what this call needs,
    * and the model should hear that now rather than wait on whatever the server does next.
    */
@@ -240,8 +243,8 @@ final class StatelessToolCalls {
       return;
     }
     LOG.debug("MCP server {}: tasks/update for {} failed ({}), sending again", server, call.taskId, McpErrors.message(err));
-    call.timer2 = context.owner().setTimer(Math.min(MAX_POLL_MS, DEFAULT_POLL_MS / 4 * (1L << call.updateFailures)), id -> {
-      call.timer2 = -1;
+    call.updateTimer = context.owner().setTimer(Math.min(MAX_POLL_MS, DEFAULT_POLL_MS / 4 * (1L << call.updateFailures)), id -> {
+      call.updateTimer = -1;
       if (!call.promise.future().isComplete()) update(peer, call, responses, null);
     });
   }
@@ -258,7 +261,10 @@ final class StatelessToolCalls {
     call.promise.tryComplete(ToolResult.error(message));
   }
 
-  /** "declined" / "cancelled" when an elicitation among the answers was not accepted, else null. */
+  /**
+   * "declined" when an elicitation among the answers was declined, "dismissed" when one was cancelled (closed by the
+   * user, or nobody could be asked: no session, no answer in time), else null.
+   */
   static String refusal(Map<String, Object> responses) {
     String refusal = null;
     for (Object r : responses.values()) {
@@ -309,9 +315,9 @@ final class StatelessToolCalls {
 
   private void stop(Call call) {
     if (call.timer >= 0) context.owner().cancelTimer(call.timer);
-    if (call.timer2 >= 0) context.owner().cancelTimer(call.timer2);
+    if (call.updateTimer >= 0) context.owner().cancelTimer(call.updateTimer);
     call.timer = -1;
-    call.timer2 = -1;
+    call.updateTimer = -1;
     // a tasks/update still going is left to finish: answers the user gave are not taken back by closing its stream
     Disposable d = call.request;
     if (d != null) d.dispose();   // an open request stream closed: for a plain call, the server's cancel signal
