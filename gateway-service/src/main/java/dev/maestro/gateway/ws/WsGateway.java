@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * {@code /api/v1/ws}: authenticates the upgrade, keeps this instance's open sockets (the only
  * state a gateway holds), runs one heartbeat timer for all of them (pings, idle and expiry checks,
  * presence refresh) and closes sockets at once when their token or user is revoked, or their browser session signed out,
- * anywhere.
+ * anywhere. MCP catalog changes go out to the sockets through {@link CatalogRelay}.
  */
 public class WsGateway {
   private static final Pattern CLIENT = Pattern.compile("[a-z]{1,16}");
@@ -40,6 +40,7 @@ public class WsGateway {
   /** Connection id → {@link dev.maestro.webui.WebUi#sessionKey} of the browser session it was opened with. */
   private final Map<String, String> browserSessions = new java.util.HashMap<>();
   private MessageConsumer<JsonObject> revocations;
+  private final CatalogRelay catalog;
   private long timer = -1;
 
   public WsGateway(Vertx vertx, ApiAuth auth, Operations operations, Presence presence, GatewaySettings settings) {
@@ -49,19 +50,21 @@ public class WsGateway {
     this.presence = presence;
     this.settings = settings;
     WsConnection.relayLatency(vertx); // on /metrics from the start, before the first socket
+    this.catalog = new CatalogRelay(vertx, connections::values);
   }
 
   public Future<Void> start() {
     revocations = vertx.eventBus().consumer(Addresses.GATEWAY_REVOKED, m -> revoked(m.body()));
     timer = vertx.setPeriodic(settings.wsHeartbeatSeconds() * 1000L, t -> heartbeat());
     presence.onRecovered(this::presenceRecovered);
-    return revocations.completion();
+    return Future.all(revocations.completion(), catalog.start()).mapEmpty();
   }
 
   public Future<Void> stop() {
     if (timer >= 0) vertx.cancelTimer(timer);
     new ArrayList<>(connections.values()).forEach(c -> c.close((short) 1001, "gateway stopping"));
-    return revocations == null ? Future.succeededFuture() : revocations.unregister();
+    Future<Void> relay = catalog.stop();
+    return revocations == null ? relay : Future.all(relay, revocations.unregister()).mapEmpty();
   }
 
   public int openSockets() {
