@@ -25,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Vert.x's own node-listener slot is left to the event bus: this registers a Hazelcast listener of its own.
  * On a plain (non-clustered) Vert.x nothing is ever gone.
  */
-public final class DeadRequesterWatch {
+public final class DeadRequesterWatch implements io.vertx.core.shareddata.Shareable {
   private static final Logger LOG = LoggerFactory.getLogger(DeadRequesterWatch.class);
   /** The request field carrying the requesting node's cluster node id (absent: not watched). */
   public static final String FIELD = "requesterNode";
@@ -49,6 +49,15 @@ public final class DeadRequesterWatch {
   public static String localNode(Vertx vertx) {
     ClusterManager cm = ((VertxInternal) vertx).clusterManager();
     return cm == null ? null : cm.getNodeId();
+  }
+
+  /**
+   * One watch per Vert.x instance for callers with many short-lived users (a live session's provider
+   * streams): one Hazelcast listener instead of one per session. Never stopped: it ends with the member.
+   */
+  public static DeadRequesterWatch shared(Vertx vertx) {
+    return vertx.sharedData().<String, DeadRequesterWatch>getLocalMap("maestro.dead-requester-watch")
+        .computeIfAbsent("watch", k -> start(vertx));
   }
 
   /** Starts listening to the cluster's membership (nothing to listen to on a plain Vert.x). */
@@ -98,6 +107,19 @@ public final class DeadRequesterWatch {
     Watch w = new Watch(Vertx.currentContext(), onGone);
     anyLeaving.add(w);
     return () -> anyLeaving.remove(w);
+  }
+
+  /**
+   * False when a request names a requesting node that is not a member of this cluster now: it left, or a
+   * network partition has healed but the two sides have not merged yet (Hazelcast's split-brain merge runs
+   * seconds later). Work for such a node is refused rather than started: what it would send back cannot
+   * reach it (its subscriptions were dropped from this side's view), so it would wait for nothing until its
+   * own timeout (chaos partition: turns hung for 180 s on a provider stream cancelled here at once). The
+   * refusal is a reply, which travels straight back to the requester. True for an unnamed node (a request
+   * without {@link #FIELD}) and on a plain Vert.x.
+   */
+  public boolean mayServe(String node) {
+    return node == null || node.isBlank() || cluster == null || isMember(node);
   }
 
   /**
