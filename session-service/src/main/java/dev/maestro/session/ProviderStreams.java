@@ -22,6 +22,12 @@ final class ProviderStreams {
   private final Map<String, ProviderStream> open = new HashMap<>();
   /** This node's cluster id, sent with each stream: provider-service stops it if the node dies (null: not clustered). */
   private String requesterNode;
+  /**
+   * The membership of the provider-service nodes serving the open streams. A stream whose server left this
+   * node's view of the cluster (it died, or a partition separates them) would never send again: it ends at
+   * once with upstream_unavailable instead of after the stream idle timeout (chaos partition: turns hung).
+   */
+  private dev.maestro.platform.DeadRequesterWatch servers;
 
   ProviderStreams(ProviderService provider, String replyAddress, LongSupplier clock) {
     this.provider = provider;
@@ -31,6 +37,12 @@ final class ProviderStreams {
 
   ProviderStreams requester(String node) {
     this.requesterNode = node;
+    return this;
+  }
+
+  /** Watches the provider-service nodes serving the streams (null: not watched, e.g. unit tests). */
+  ProviderStreams servers(dev.maestro.platform.DeadRequesterWatch watch) {
+    this.servers = watch;
     return this;
   }
 
@@ -46,8 +58,19 @@ final class ProviderStreams {
 
   /** An event from provider-service. */
   void dispatch(JsonObject event) {
+    dispatch(event, null);
+  }
+
+  /** An event from provider-service; servedBy: the serving node, named on a stream's first event (else null). */
+  void dispatch(JsonObject event, String servedBy) {
     ProviderStream s = open.get(event.getString("streamId"));
-    if (s != null) s.accept(event, clock.getAsLong());
+    if (s == null) return;
+    if (servedBy != null && servers != null && !s.ended()) {
+      Runnable unwatch = servers.watch(servedBy, () -> s.fail(new ProviderFailure(ProviderEvents.UPSTREAM_UNAVAILABLE,
+          "the provider-service node serving this stream left the cluster")));
+      s.end().onComplete(ar -> unwatch.run());
+    }
+    s.accept(event, clock.getAsLong());
   }
 
   /** Asks provider-service to stop the stream and ends it here at once with failure (late events are ignored). */
