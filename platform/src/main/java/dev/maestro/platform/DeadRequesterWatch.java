@@ -36,6 +36,12 @@ public final class DeadRequesterWatch implements io.vertx.core.shareddata.Sharea
   private final Map<String, Set<Watch>> watches = new ConcurrentHashMap<>();
   /** Run (once) when any member leaves: see {@link #watchAnyLeaving}. */
   private final Set<Watch> anyLeaving = ConcurrentHashMap.newKeySet();
+  /** Run when this member merged into another cluster: see {@link #watchMerged}. */
+  private final Set<Watch> merged = ConcurrentHashMap.newKeySet();
+  /** Run each time the cluster re-forms after a split: see {@link #onRejoin}. */
+  private final Set<Watch> rejoined = ConcurrentHashMap.newKeySet();
+  /** Vert.x node ids of members that left (a member back under the same id: a partition healed). */
+  private final Set<String> departed = ConcurrentHashMap.newKeySet();
   private HazelcastInstance hazelcast;
   private UUID registration;
 
@@ -69,14 +75,25 @@ public final class DeadRequesterWatch implements io.vertx.core.shareddata.Sharea
       w.registration = w.hazelcast.getCluster().addMembershipListener(new MembershipListener() {
         @Override
         public void memberAdded(MembershipEvent event) {
-          // nothing to stop
+          String node = event.getMember().getAttribute(VERTX_NODE_ID);
+          // a node that had left is back: the other side of a healed partition merged into this one
+          if (node != null && w.departed.remove(node)) w.run(w.rejoined, false);
         }
 
         @Override
         public void memberRemoved(MembershipEvent event) {
           String node = event.getMember().getAttribute(VERTX_NODE_ID);
-          if (node != null) w.nodeLeft(node);
+          if (node != null) {
+            w.departed.add(node);
+            w.nodeLeft(node);
+          }
         }
+      });
+      w.hazelcast.getLifecycleService().addLifecycleListener(event -> {
+        if (event.getState() != com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED) return;
+        LOG.info("this member merged into the cluster after a split: work across the split is checked again");
+        w.run(w.merged, true);
+        w.run(w.rejoined, false);
       });
     }
     return w;
@@ -120,6 +137,39 @@ public final class DeadRequesterWatch implements io.vertx.core.shareddata.Sharea
    */
   public boolean mayServe(String node) {
     return node == null || node.isBlank() || cluster == null || isMember(node);
+  }
+
+  /**
+   * Runs onMerged (on the caller's context, once) when this member merges into another cluster after a
+   * network partition: Hazelcast restarts this member's node, and until its subscriptions are published
+   * again what the others send to it is dropped (chaos partition: provider streams opened around the merge
+   * never got an event). → what ends the watch. On a plain Vert.x nothing ever merges.
+   */
+  public Runnable watchMerged(Runnable onMerged) {
+    if (cluster == null) return () -> {};
+    Watch w = new Watch(Vertx.currentContext(), onMerged);
+    merged.add(w);
+    return () -> merged.remove(w);
+  }
+
+  /**
+   * Runs action (on the caller's context) each time the cluster re-forms after a split: this member
+   * merged into another cluster, or a member that had left is back. What crossed the split meanwhile
+   * may have been lost. → what ends it.
+   */
+  public Runnable onRejoin(Runnable action) {
+    if (cluster == null) return () -> {};
+    Watch w = new Watch(Vertx.currentContext(), action);
+    rejoined.add(w);
+    return () -> rejoined.remove(w);
+  }
+
+  private void run(Set<Watch> watches, boolean once) {
+    for (Watch w : new ArrayList<>(watches)) {
+      if (once && !watches.remove(w)) continue;
+      if (w.context() != null) w.context().runOnContext(v -> w.onGone().run());
+      else w.onGone().run();
+    }
   }
 
   /**

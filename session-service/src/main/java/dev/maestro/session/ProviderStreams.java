@@ -52,6 +52,12 @@ final class ProviderStreams {
     open.put(s.id, s);
     s.end().onComplete(ar -> open.remove(s.id));
     if (requesterNode != null) request.put(dev.maestro.platform.DeadRequesterWatch.FIELD, requesterNode);
+    if (servers != null) {
+      // this node merged back after a partition: the stream's events may have gone to a view without it
+      Runnable unwatch = servers.watchMerged(() -> s.fail(new ProviderFailure(ProviderEvents.UPSTREAM_UNAVAILABLE,
+          "this session node rejoined the cluster after a network partition; the stream's events may have been lost")));
+      s.end().onComplete(ar -> unwatch.run());
+    }
     provider.stream(request, replyAddress, s.id).onFailure(err -> s.fail(ProviderFailure.of(err)));
     return s;
   }

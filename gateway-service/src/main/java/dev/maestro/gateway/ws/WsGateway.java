@@ -41,6 +41,8 @@ public class WsGateway {
   private final Map<String, String> browserSessions = new java.util.HashMap<>();
   private MessageConsumer<JsonObject> revocations;
   private long timer = -1;
+  private Runnable unrejoin;
+  static final long CATCH_UP_AGAIN_MS = 3_000;
 
   public WsGateway(Vertx vertx, ApiAuth auth, Operations operations, Presence presence, GatewaySettings settings) {
     this.vertx = vertx;
@@ -55,11 +57,20 @@ public class WsGateway {
     revocations = vertx.eventBus().consumer(Addresses.GATEWAY_REVOKED, m -> revoked(m.body()));
     timer = vertx.setPeriodic(settings.wsHeartbeatSeconds() * 1000L, t -> heartbeat());
     presence.onRecovered(this::presenceRecovered);
+    // after a partition healed, events published across it while the two sides were apart were lost for
+    // the subscribers here; a session that then goes quiet would never show them (chaos partition: clients
+    // silent until their 30-s watchdog). Every subscription fetches what it missed, once at once and once
+    // after the other side's subscriptions are published again.
+    unrejoin = dev.maestro.platform.DeadRequesterWatch.shared(vertx).onRejoin(() -> {
+      catchUp();
+      vertx.setTimer(CATCH_UP_AGAIN_MS, t -> catchUp());
+    });
     return revocations.completion();
   }
 
   public Future<Void> stop() {
     if (timer >= 0) vertx.cancelTimer(timer);
+    if (unrejoin != null) unrejoin.run();
     new ArrayList<>(connections.values()).forEach(c -> c.close((short) 1001, "gateway stopping"));
     return revocations == null ? Future.succeededFuture() : revocations.unregister();
   }
@@ -97,6 +108,11 @@ public class WsGateway {
         if (!rc.response().ended()) Problems.send(rc, 400, "a WebSocket upgrade was expected");
       });
     });
+  }
+
+  /** Every open socket fetches, per subscription, the events after the last one it delivered. */
+  public void catchUp() {
+    new ArrayList<>(connections.values()).forEach(WsConnection::catchUp);
   }
 
   private void revoked(JsonObject body) {
