@@ -91,7 +91,9 @@ public final class DeadRequesterWatch implements io.vertx.core.shareddata.Sharea
       });
       w.hazelcast.getLifecycleService().addLifecycleListener(event -> {
         if (event.getState() != com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED) return;
-        LOG.info("this member merged into the cluster after a split: work across the split is checked again");
+        if (!w.merged.isEmpty() || !w.rejoined.isEmpty()) {
+          LOG.info("this member merged into the cluster after a split: work across the split is checked again");
+        }
         w.run(w.merged, true);
         w.run(w.rejoined, false);
       });

@@ -42,7 +42,7 @@ public class WsGateway {
   private MessageConsumer<JsonObject> revocations;
   private long timer = -1;
   private Runnable unrejoin;
-  static final long CATCH_UP_AGAIN_MS = 3_000;
+  static final long[] CATCH_UP_AFTER_MS = {0, 3_000, 8_000};
 
   public WsGateway(Vertx vertx, ApiAuth auth, Operations operations, Presence presence, GatewaySettings settings) {
     this.vertx = vertx;
@@ -59,11 +59,13 @@ public class WsGateway {
     presence.onRecovered(this::presenceRecovered);
     // after a partition healed, events published across it while the two sides were apart were lost for
     // the subscribers here; a session that then goes quiet would never show them (chaos partition: clients
-    // silent until their 30-s watchdog). Every subscription fetches what it missed, once at once and once
-    // after the other side's subscriptions are published again.
+    // silent until their 30-s watchdog). Every subscription fetches what it missed: at once, and again while
+    // the merged side publishes its subscriptions anew (until then the owners' events still go nowhere)
     unrejoin = dev.maestro.platform.DeadRequesterWatch.shared(vertx).onRejoin(() -> {
-      catchUp();
-      vertx.setTimer(CATCH_UP_AGAIN_MS, t -> catchUp());
+      for (long delay : CATCH_UP_AFTER_MS) {
+        if (delay == 0) catchUp();
+        else vertx.setTimer(delay, t -> catchUp());
+      }
     });
     return revocations.completion();
   }
