@@ -45,6 +45,7 @@ public class MaestroClusterManager extends HazelcastClusterManager {
   /** Orders telling the selector: a stale update computed before a removal never lands after the correction. */
   private final Object telling = new Object();
   private volatile RegistrationListener selector;
+  private static final long SLOW_MS = 500;
   /**
    * Where vertx-hazelcast's own membership handling runs, in order. It deletes the departed node's
    * subscriptions and re-puts this node's, one synchronous map operation after another; on Hazelcast's
@@ -114,20 +115,35 @@ public class MaestroClusterManager extends HazelcastClusterManager {
   public void memberAdded(MembershipEvent event) {
     String node = event.getMember().getAttribute(VERTX_NODE_ID);
     if (node != null) gone.remove(node);
-    later(() -> super.memberAdded(event));
+    later("memberAdded", () -> super.memberAdded(event));
   }
 
   @Override
   public void memberRemoved(MembershipEvent event) {
     String node = event.getMember().getAttribute(VERTX_NODE_ID);
     if (node != null && !node.equals(getNodeId()) && gone.add(node)) forget(node);
-    later(() -> super.memberRemoved(event));
+    later("memberRemoved", () -> super.memberRemoved(event));
   }
 
   @Override
   public void stateChanged(LifecycleEvent event) {
     LOG.info("cluster member state: {}", event.getState());
-    later(() -> super.stateChanged(event));
+    // merged back after a split: the other side's members are members again, whether or not a
+    // memberAdded arrives for each (chaos partition: the merged host's services kept ignoring them)
+    if (event.getState() == LifecycleEvent.LifecycleState.MERGED) gone.removeIf(this::isMember);
+    later("stateChanged " + event.getState(), () -> super.stateChanged(event));
+  }
+
+  /** Whether a Vert.x node id is a member in Hazelcast's current view. */
+  private boolean isMember(String node) {
+    try {
+      for (com.hazelcast.cluster.Member m : getHazelcastInstance().getCluster().getMembers()) {
+        if (node.equals(m.getAttribute(VERTX_NODE_ID))) return true;
+      }
+    } catch (RuntimeException e) {
+      // not joined, or shutting down: Hazelcast's view is not there to ask
+    }
+    return false;
   }
 
   @Override
@@ -138,9 +154,15 @@ public class MaestroClusterManager extends HazelcastClusterManager {
     });
   }
 
-  private void later(Runnable action) {
+  private void later(String what, Runnable action) {
     try {
-      membership.execute(action);
+      membership.execute(() -> {
+        long t0 = System.nanoTime();
+        action.run();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        // what the subscription clean-up costs (it holds back the next membership change)
+        if (ms >= SLOW_MS) LOG.info("vert.x membership handling ({}) took {} ms", what, ms);
+      });
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // this member has left: nothing to keep up to date
     }
@@ -179,7 +201,12 @@ public class MaestroClusterManager extends HazelcastClusterManager {
     if (regs == null || regs.isEmpty()) return List.of();
     if (gone.isEmpty()) return regs;
     List<RegistrationInfo> live = new ArrayList<>(regs.size());
-    for (RegistrationInfo r : regs) if (!gone.contains(r.nodeId())) live.add(r);
+    for (RegistrationInfo r : regs) {
+      // a departed node Hazelcast lists again (its memberAdded not handled yet) is no longer gone
+      if (!gone.contains(r.nodeId()) || (getHazelcastInstance() != null && isMember(r.nodeId()) && gone.remove(r.nodeId()))) {
+        live.add(r);
+      }
+    }
     return live;
   }
 }
