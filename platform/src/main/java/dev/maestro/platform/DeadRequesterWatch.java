@@ -62,7 +62,7 @@ public final class DeadRequesterWatch implements io.vertx.core.shareddata.Sharea
    * streams): one Hazelcast listener instead of one per session. Never stopped: it ends with the member.
    */
   public static DeadRequesterWatch shared(Vertx vertx) {
-    return vertx.sharedData().<String, DeadRequesterWatch>getLocalMap("maestro.dead-requester-watch")
+    return vertx.sharedData().<String, DeadRequesterWatch>getLocalMap(DeadRequesterWatch.class.getName())
         .computeIfAbsent("watch", k -> start(vertx));
   }
 
