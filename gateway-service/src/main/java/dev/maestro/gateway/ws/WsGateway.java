@@ -42,6 +42,8 @@ public class WsGateway {
   private MessageConsumer<JsonObject> revocations;
   private final CatalogRelay catalog;
   private long timer = -1;
+  private Runnable unrejoin;
+  static final long[] CATCH_UP_AFTER_MS = {0, 3_000, 8_000};
 
   public WsGateway(Vertx vertx, ApiAuth auth, Operations operations, Presence presence, GatewaySettings settings) {
     this.vertx = vertx;
@@ -57,11 +59,22 @@ public class WsGateway {
     revocations = vertx.eventBus().consumer(Addresses.GATEWAY_REVOKED, m -> revoked(m.body()));
     timer = vertx.setPeriodic(settings.wsHeartbeatSeconds() * 1000L, t -> heartbeat());
     presence.onRecovered(this::presenceRecovered);
+    // after a partition healed, events published across it while the two sides were apart were lost for
+    // the subscribers here; a session that then goes quiet would never show them (chaos partition: clients
+    // silent until their 30-s watchdog). Every subscription fetches what it missed: at once, and again while
+    // the merged side publishes its subscriptions anew (until then the owners' events still go nowhere)
+    unrejoin = dev.maestro.platform.DeadRequesterWatch.shared(vertx).onRejoin(() -> {
+      for (long delay : CATCH_UP_AFTER_MS) {
+        if (delay == 0) catchUp();
+        else vertx.setTimer(delay, t -> catchUp());
+      }
+    });
     return Future.all(revocations.completion(), catalog.start()).mapEmpty();
   }
 
   public Future<Void> stop() {
     if (timer >= 0) vertx.cancelTimer(timer);
+    if (unrejoin != null) unrejoin.run();
     new ArrayList<>(connections.values()).forEach(c -> c.close((short) 1001, "gateway stopping"));
     Future<Void> relay = catalog.stop();
     return revocations == null ? relay : Future.all(relay, revocations.unregister()).mapEmpty();
@@ -100,6 +113,11 @@ public class WsGateway {
         if (!rc.response().ended()) Problems.send(rc, 400, "a WebSocket upgrade was expected");
       });
     });
+  }
+
+  /** Every open socket fetches, per subscription, the events after the last one it delivered. */
+  public void catchUp() {
+    new ArrayList<>(connections.values()).forEach(WsConnection::catchUp);
   }
 
   private void revoked(JsonObject body) {
