@@ -80,7 +80,17 @@ start_host_service() { # host-index service
   local i="$1" svc="$2" jar addr members="" k
   jar="$(run_jar "$(service_jar "$svc")")"
   addr="$(host_addr "$i")"
-  for k in $(seq 1 "$(hosts_count)"); do members="${members:+$members,}$(host_addr "$k")"; done
+  # every member's exact address (host:port, a host's services bind the cluster port upwards in turn): a
+  # healed partition's two sides find each other by asking these, and Hazelcast waits 5 s on each address
+  # nobody listens on; an address without a port stands for 3 ports (hazelcast.tcp.join.port.try.count),
+  # of which the hosts with two services leave one closed (chaos partition: the merge came 6-15 s after the heal)
+  local p n
+  for k in $(seq 1 "$(hosts_count)"); do
+    n="$(host_services "$k" | wc -w)"
+    for p in $(seq "${MAESTRO_CLUSTER_PORT:-5701}" $(( ${MAESTRO_CLUSTER_PORT:-5701} + n - 1 ))); do
+      members="${members:+$members,}$(host_addr "$k"):$p"
+    done
+  done
   mkdir -p "$HOSTS_BASE/h$i"; chmod 700 "$HOSTS_BASE/h$i"
   # shellcheck disable=SC2086
   run_in_ns "$(host_ns "$i")" env \

@@ -215,6 +215,24 @@ if [ -n "${E2E_MCP_DIR:-}" ]; then
   api DELETE "/api/v1/mcp-servers/$MCP_ID" >/dev/null
 fi
 
+# Catalog pushed (issue 19), against the fake gateway (E2E_FAKE_MCP): an MCP resource appears while the TUI is open;
+# the gateway's mcp_catalog frame makes the client re-read both lists with no key pressed (the fake counts the reads:
+# resources, then prompts, then the lists are replaced), so the first Tab already completes the new URI.
+if [ -n "${E2E_FAKE_MCP:-}" ]; then
+  fetches() { api GET /fake/mcp-fetches | grep -o '"prompts" *: *[0-9]*' | grep -o '[0-9]*$'; }
+  before=$(fetches)
+  api POST /fake/mcp-resource '{"uri":"note://fresh/catalog-note.md","name":"catalog-note.md"}' >/dev/null
+  deadline=$((SECONDS + WAIT)); reread=""
+  while [ $SECONDS -lt $deadline ]; do
+    [ "$(fetches)" -gt "$before" ] && { reread=1; break; }
+    sleep 0.2
+  done
+  [ -n "$reread" ] && pass "mcp_catalog makes the TUI re-read the MCP lists" || fail "mcp_catalog makes the TUI re-read the MCP lists"
+  tm send-keys -t "$PANE" -l -- "see @note://fresh/cat"; tm send-keys -t "$PANE" Tab
+  wait_for "the first Tab completes a resource added while the TUI was open" "@note://fresh/catalog-note.md"
+  tm send-keys -t "$PANE" C-u
+fi
+
 tm send-keys -t "$PANE" -l -- "/ne"; tm send-keys -t "$PANE" Tab
 wait_for_re "Tab completes /ne to /new" '^> /new ?$'
 tm send-keys -t "$PANE" Enter

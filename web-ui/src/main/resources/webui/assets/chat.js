@@ -537,6 +537,7 @@
     if (pending.bubble) pending.bubble.setAttribute('data-delivery', outcome);
   }
 
+  var everOpen = false;
   function connect() {
     var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/ws';
     conn.textContent = 'connecting…';
@@ -546,6 +547,9 @@
       backoff = 500;
       conn.textContent = 'live';
       conn.classList.add('live');
+      // mcp_catalog frames sent while the socket was down are not replayed: re-read the lists after a reconnect
+      if (everOpen && window.maestroComposer) window.maestroComposer.catalogChanged();
+      everOpen = true;
       var sub = { type: 'subscribe', sessionId: sessionId };
       if (lastSeq !== null) sub.afterSeq = lastSeq;
       ws.send(JSON.stringify(sub));
@@ -561,6 +565,9 @@
           root.setAttribute('data-last-seq', String(lastSeq));
         }
         handle(msg.event || {});
+      } else if (msg.type === 'mcp_catalog') {
+        // an MCP server's prompts or resources changed: the composer re-reads its lists (mcp-composer.js)
+        if (window.maestroComposer) window.maestroComposer.catalogChanged();
       } else if (msg.type === 'ack') {
         settled(msg.id, 'delivered');
       } else if (msg.type === 'error') {

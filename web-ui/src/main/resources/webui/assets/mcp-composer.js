@@ -1,6 +1,7 @@
 // MCP in the chat composer (issue 19): "@" completes a server's resources and attaches them (also through the
 // "Attach resource" picker); "/server:prompt args" runs an MCP prompt, asking for missing required arguments,
-// and sends its text as the message. Resources and prompts come from the JSON API with the page's cookie.
+// and sends its text as the message. Resources and prompts come from the JSON API with the page's cookie, and are
+// re-read when the gateway says they changed (an mcp_catalog frame on the chat's WebSocket).
 (function () {
   'use strict';
   var textarea = document.getElementById('text');
@@ -233,7 +234,18 @@
   });
   filter.addEventListener('input', fillPicker);
 
+  // The gateway's mcp_catalog frame (via chat.js): the lists are re-read now, and an open picker or suggestion list
+  // shows the new entries in place.
+  function catalogChanged() {
+    catalog.at = 0;
+    load().then(function () {
+      if (picker.open) fillPicker();
+      if (mode) { var t = token(); if (t) show(t); else hide(); }
+    });
+  }
+
   window.maestroComposer = {
+    catalogChanged: catalogChanged,
     attachments: function () { return attached.map(function (a) { return { serverId: a.serverId, uri: a.uri }; }); },
     clear: function () { attached = []; renderAttached(); }
   };

@@ -29,8 +29,10 @@ public final class Addresses {
   public static final String MCP_STATUS = "maestro.tool.mcp-status";
   /**
    * Published by tool-service when an MCP server's resources or prompts change:
-   * {@code {serverId, name, kind: resources_changed|resource_updated|prompts_changed, uri?}} (its caches are
-   * already invalidated when this goes out: a list or read after it sees the change).
+   * {@code {serverId, name, kind: resources_changed|resource_updated|prompts_changed, uri?, userId?}} (its caches are
+   * already invalidated when this goes out: a list or read after it sees the change). {@code userId} is set only for
+   * a server one user alone may see (none today: servers are shared). The gateway relays it to open WebSockets as
+   * {@code mcp_catalog} frames (to that user's only when {@code userId} is set).
    */
   public static final String MCP_CATALOG = "maestro.tool.mcp-catalog";
   /**

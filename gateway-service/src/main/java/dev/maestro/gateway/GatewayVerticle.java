@@ -225,6 +225,11 @@ public class GatewayVerticle extends VerticleBase {
   }
 
   /** WebSockets open on this instance. */
+  /** The WebSocket side (tests: a catch-up as after a healed partition). */
+  public WsGateway webSockets() {
+    return webSockets;
+  }
+
   public int openSockets() {
     return webSockets == null ? 0 : webSockets.openSockets();
   }

@@ -278,4 +278,27 @@ public class GatewayFixture implements AutoCloseable {
     vertx.close().await(30, TimeUnit.SECONDS);
     System.out.println("fixture: vertx closed in " + (System.currentTimeMillis() - t0) + " ms");
   }
+
+  /** Signs {@code user} in through the login form (password {@code password-<username>}) → {cookie, csrf}. */
+  public String[] browser(JsonObject user) {
+    var r = client.post(port(), "127.0.0.1", "/login").sendForm(io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+        .add("username", user.getString("username")).add("password", "password-" + user.getString("username"))).await();
+    String cookie = r.cookies().stream().filter(c -> c.startsWith("maestro_session=")).map(c -> c.substring(0, c.indexOf(';'))).findFirst().orElseThrow();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"csrf-token\" content=\"([^\"]+)\"").matcher(page(cookie, "/sessions"));
+    assertThat(m.find()).isTrue();
+    return new String[] {cookie, m.group(1)};
+  }
+
+  /** A page's HTML as the browser session with this cookie sees it. */
+  public String page(String cookie, String path) {
+    return client.get(port(), "127.0.0.1", path).putHeader("Cookie", cookie).send().await().bodyAsString();
+  }
+
+  /** Posts a form as a browser session from {@link #browser}; → the status (not following redirects). */
+  public int form(String[] browser, String path, String... pairs) {
+    io.vertx.core.MultiMap f = io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("_csrf", browser[1]);
+    for (int i = 0; i < pairs.length; i += 2) f.add(pairs[i], pairs[i + 1]);
+    return client.post(port(), "127.0.0.1", path).putHeader("Cookie", browser[0]).sendForm(f).await().statusCode();
+  }
+
 }

@@ -34,7 +34,7 @@ class OpenApiDocumentTest {
   @Test
   void subAgentsAreDescribedAsSchemas() {
     JsonObject schemas = new dev.maestro.gateway.api.OpenApiDocument().json().getJsonObject("components").getJsonObject("schemas");
-    assertThat(schemas.fieldNames()).contains("Problem", "SessionFamily", "TaskToolArguments", "SubagentEvent");
+    assertThat(schemas.fieldNames()).contains("Problem", "SessionFamily", "TaskToolArguments", "SubagentEvent", "McpCatalogFrame");
     assertThat(schemas.getJsonObject("TaskToolArguments").getJsonArray("required")).containsExactly("description", "prompt");
   }
 

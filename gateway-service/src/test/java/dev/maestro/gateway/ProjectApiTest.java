@@ -69,25 +69,16 @@ class ProjectApiTest {
     assertThat(fx.projects.sessions).doesNotContainKey(id);
   }
 
-  /** Signs in through the login form → {cookie, csrf}. */
   static String[] browser(JsonObject user) {
-    var r = fx.client.post(fx.port(), "127.0.0.1", "/login").sendForm(io.vertx.core.MultiMap.caseInsensitiveMultiMap()
-        .add("username", user.getString("username")).add("password", "password-" + user.getString("username"))).await();
-    String cookie = r.cookies().stream().filter(c -> c.startsWith("maestro_session=")).map(c -> c.substring(0, c.indexOf(';'))).findFirst().orElseThrow();
-    String html = page(cookie, "/sessions");
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"csrf-token\" content=\"([^\"]+)\"").matcher(html);
-    assertThat(m.find()).isTrue();
-    return new String[] {cookie, m.group(1)};
+    return fx.browser(user);
   }
 
   static String page(String cookie, String path) {
-    return fx.client.get(fx.port(), "127.0.0.1", path).putHeader("Cookie", cookie).send().await().bodyAsString();
+    return fx.page(cookie, path);
   }
 
   static int form(String[] b, String path, String... pairs) {
-    io.vertx.core.MultiMap f = io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("_csrf", b[1]);
-    for (int i = 0; i < pairs.length; i += 2) f.add(pairs[i], pairs[i + 1]);
-    return fx.client.post(fx.port(), "127.0.0.1", path).putHeader("Cookie", b[0]).sendForm(f).await().statusCode();
+    return fx.form(b, path, pairs);
   }
 
   @Test

@@ -150,6 +150,32 @@ class WebSocketTest {
         .isEqualTo("pong");
   }
 
+  /**
+   * Chaos partition (issue 17): events published while a partition separated the owner from this gateway
+   * never arrived, and when the turn had ended no later event showed the gap: the client waited for its
+   * watchdog. When the cluster re-forms, the gateway fetches what each subscription missed.
+   */
+  @Test
+  void eventsLostAcrossAPartitionAreFetchedWhenTheClusterReforms() throws Exception {
+    String session = fx.newSession(a());
+    Ws ws = fx.ws(a());
+    fx.subscribe(ws, session, null);
+    fx.sessions.emit(session, SessionEvents.delta("one"));
+    assertThat(seqEvent(ws).getLong("seq")).isEqualTo(1L);
+    fx.sessions.emitUnpublished(session, SessionEvents.delta("lost two"));
+    fx.sessions.emitUnpublished(session, SessionEvents.turnCompleted("t1", "complete"));
+
+    fx.gateways.get(0).webSockets().catchUp();
+
+    JsonObject two = seqEvent(ws);
+    assertThat(two.getLong("seq")).isEqualTo(2L);
+    assertThat(two.getJsonObject("event").getString("text")).isEqualTo("lost two");
+    assertThat(seqEvent(ws).getJsonObject("event").getString("type")).isEqualTo("turn_completed");
+    // and live events go on after it, once each
+    fx.sessions.emit(session, SessionEvents.delta("four"));
+    assertThat(seqEvent(ws).getLong("seq")).isEqualTo(4L);
+  }
+
   /** A stale owner's refusal (421, nothing done) is a retryable "unavailable" on the socket, never "internal". */
   @Test
   void aSendRefusedByAStaleOwnerIsUnavailableToRetry() throws Exception {

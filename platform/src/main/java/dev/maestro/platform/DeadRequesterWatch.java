@@ -25,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Vert.x's own node-listener slot is left to the event bus: this registers a Hazelcast listener of its own.
  * On a plain (non-clustered) Vert.x nothing is ever gone.
  */
-public final class DeadRequesterWatch {
+public final class DeadRequesterWatch implements io.vertx.core.shareddata.Shareable {
   private static final Logger LOG = LoggerFactory.getLogger(DeadRequesterWatch.class);
   /** The request field carrying the requesting node's cluster node id (absent: not watched). */
   public static final String FIELD = "requesterNode";
@@ -36,6 +36,12 @@ public final class DeadRequesterWatch {
   private final Map<String, Set<Watch>> watches = new ConcurrentHashMap<>();
   /** Run (once) when any member leaves: see {@link #watchAnyLeaving}. */
   private final Set<Watch> anyLeaving = ConcurrentHashMap.newKeySet();
+  /** Run when this member merged into another cluster: see {@link #watchMerged}. */
+  private final Set<Watch> merged = ConcurrentHashMap.newKeySet();
+  /** Run each time the cluster re-forms after a split: see {@link #onRejoin}. */
+  private final Set<Watch> rejoined = ConcurrentHashMap.newKeySet();
+  /** Vert.x node ids of members that left (a member back under the same id: a partition healed). */
+  private final Set<String> departed = ConcurrentHashMap.newKeySet();
   private HazelcastInstance hazelcast;
   private UUID registration;
 
@@ -51,6 +57,15 @@ public final class DeadRequesterWatch {
     return cm == null ? null : cm.getNodeId();
   }
 
+  /**
+   * One watch per Vert.x instance for callers with many short-lived users (a live session's provider
+   * streams): one Hazelcast listener instead of one per session. Never stopped: it ends with the member.
+   */
+  public static DeadRequesterWatch shared(Vertx vertx) {
+    return vertx.sharedData().<String, DeadRequesterWatch>getLocalMap(DeadRequesterWatch.class.getName())
+        .computeIfAbsent("watch", k -> start(vertx));
+  }
+
   /** Starts listening to the cluster's membership (nothing to listen to on a plain Vert.x). */
   public static DeadRequesterWatch start(Vertx vertx) {
     ClusterManager cm = ((VertxInternal) vertx).clusterManager();
@@ -60,14 +75,27 @@ public final class DeadRequesterWatch {
       w.registration = w.hazelcast.getCluster().addMembershipListener(new MembershipListener() {
         @Override
         public void memberAdded(MembershipEvent event) {
-          // nothing to stop
+          String node = event.getMember().getAttribute(VERTX_NODE_ID);
+          // a node that had left is back: the other side of a healed partition merged into this one
+          if (node != null && w.departed.remove(node)) w.run(w.rejoined, false);
         }
 
         @Override
         public void memberRemoved(MembershipEvent event) {
           String node = event.getMember().getAttribute(VERTX_NODE_ID);
-          if (node != null) w.nodeLeft(node);
+          if (node != null) {
+            w.departed.add(node);
+            w.nodeLeft(node);
+          }
         }
+      });
+      w.hazelcast.getLifecycleService().addLifecycleListener(event -> {
+        if (event.getState() != com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED) return;
+        if (!w.merged.isEmpty() || !w.rejoined.isEmpty()) {
+          LOG.info("this member merged into the cluster after a split: work across the split is checked again");
+        }
+        w.run(w.merged, true);
+        w.run(w.rejoined, false);
       });
     }
     return w;
@@ -98,6 +126,52 @@ public final class DeadRequesterWatch {
     Watch w = new Watch(Vertx.currentContext(), onGone);
     anyLeaving.add(w);
     return () -> anyLeaving.remove(w);
+  }
+
+  /**
+   * False when a request names a requesting node that is not a member of this cluster now: it left, or a
+   * network partition has healed but the two sides have not merged yet (Hazelcast's split-brain merge runs
+   * seconds later). Work for such a node is refused rather than started: what it would send back cannot
+   * reach it (its subscriptions were dropped from this side's view), so it would wait for nothing until its
+   * own timeout (chaos partition: turns hung for 180 s on a provider stream cancelled here at once). The
+   * refusal is a reply, which travels straight back to the requester. True for an unnamed node (a request
+   * without {@link #FIELD}) and on a plain Vert.x.
+   */
+  public boolean mayServe(String node) {
+    return node == null || node.isBlank() || cluster == null || isMember(node);
+  }
+
+  /**
+   * Runs onMerged (on the caller's context, once) when this member merges into another cluster after a
+   * network partition: Hazelcast restarts this member's node, and until its subscriptions are published
+   * again what the others send to it is dropped (chaos partition: provider streams opened around the merge
+   * never got an event). → what ends the watch. On a plain Vert.x nothing ever merges.
+   */
+  public Runnable watchMerged(Runnable onMerged) {
+    if (cluster == null) return () -> {};
+    Watch w = new Watch(Vertx.currentContext(), onMerged);
+    merged.add(w);
+    return () -> merged.remove(w);
+  }
+
+  /**
+   * Runs action (on the caller's context) each time the cluster re-forms after a split: this member
+   * merged into another cluster, or a member that had left is back. What crossed the split meanwhile
+   * may have been lost. → what ends it.
+   */
+  public Runnable onRejoin(Runnable action) {
+    if (cluster == null) return () -> {};
+    Watch w = new Watch(Vertx.currentContext(), action);
+    rejoined.add(w);
+    return () -> rejoined.remove(w);
+  }
+
+  private void run(Set<Watch> watches, boolean once) {
+    for (Watch w : new ArrayList<>(watches)) {
+      if (once && !watches.remove(w)) continue;
+      if (w.context() != null) w.context().runOnContext(v -> w.onGone().run());
+      else w.onGone().run();
+    }
   }
 
   /**

@@ -4,7 +4,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -107,7 +106,7 @@ public final class ServiceMain {
     VertxOptions options = ClusterSetup.vertx(config.get(MaestroConfig.CLUSTER_HOST), config.getInt(MaestroConfig.CLUSTER_BUS_PORT), key);
     try {
       return observability.applyTo(Vertx.builder(), options)
-          .withClusterManager(new HazelcastClusterManager(ClusterSetup.hazelcast(config, key)))
+          .withClusterManager(new MaestroClusterManager(ClusterSetup.hazelcast(config, key)))
           .buildClustered().await(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new StartupException("cannot join the cluster on " + config.get(MaestroConfig.CLUSTER_HOST)

@@ -17,12 +17,15 @@ final class BusSink {
   private final Runnable onTerminal;
   private boolean forwarded;
   private boolean terminated;
+  /** This node's cluster id, sent with the first event only (null: not clustered, or sent). */
+  private String node;
 
   BusSink(Vertx vertx, String address, String streamId, Runnable onTerminal) {
     this.vertx = vertx;
     this.address = address;
     this.streamId = streamId;
     this.onTerminal = onTerminal;
+    this.node = dev.maestro.platform.DeadRequesterWatch.localNode(vertx);
   }
 
   String streamId() {
@@ -41,7 +44,7 @@ final class BusSink {
   void emit(JsonObject event) {
     if (terminated) return;
     forwarded = true;
-    vertx.eventBus().send(address, event, StreamEventCodec.options());
+    vertx.eventBus().send(address, event, options());
   }
 
   void done(String stopReason, String raw) {
@@ -69,10 +72,20 @@ final class BusSink {
     }
   }
 
+  /** The codec's options; on the first event also who serves the stream (see ProviderEvents.NODE_HEADER). */
+  private io.vertx.core.eventbus.DeliveryOptions options() {
+    io.vertx.core.eventbus.DeliveryOptions o = StreamEventCodec.options();
+    if (node != null) {
+      o.addHeader(dev.maestro.contracts.provider.ProviderEvents.NODE_HEADER, node);
+      node = null;
+    }
+    return o;
+  }
+
   private void terminal(JsonObject event) {
     if (terminated) return;
     terminated = true;
-    vertx.eventBus().send(address, event, StreamEventCodec.options());
+    vertx.eventBus().send(address, event, options());
     onTerminal.run();
   }
 }

@@ -81,6 +81,11 @@ public final class ProviderServiceImpl implements ProviderService {
     if (!errors.isEmpty()) {
       return ServiceException.fail(ErrorCodes.BAD_REQUEST, "invalid stream request", new JsonObject().put("errors", errors));
     }
+    String requester = requestJson.getString(dev.maestro.platform.DeadRequesterWatch.FIELD);
+    if (requesters != null && !requesters.mayServe(requester)) {
+      return ServiceException.fail(ErrorCodes.UNAVAILABLE, "the requesting node " + requester + " is not a member of "
+          + "this cluster (it left, or a network partition has not merged yet); the stream was not started");
+    }
     ChatRequest req = request;
     Running r = new Running();
     running.put(streamId, r);

@@ -237,20 +237,24 @@ public class SessionStore {
             return Fail.<Void>tooMany("too many turns running: " + running + " of your sessions are answering (the limit is "
                 + maxTurns + "); wait for one to complete or cancel it");
           }
-          return conn.preparedQuery("INSERT INTO message (id, session_id, ordinal, turn_id, role, content, status, usage,"
-                  + " compacted, text_content) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10), ($11,$2,$12,$4,$13,$14,$15,$16,$17,$18)")
-              .execute(messageValues(sid, user).addValue(UUID.fromString(assistant.getString("id")))
-                  .addValue(assistant.getInteger("ordinal")).addValue(assistant.getString("role"))
-                  .addValue(assistant.getJsonArray("content", new JsonArray())).addValue(assistant.getString("status"))
-                  .addValue(assistant.getJsonObject("usage")).addValue(assistant.getBoolean("compacted", false))
-                  .addValue(Messages.searchText(assistant.getJsonArray("content", new JsonArray()))))
-              .<Void>mapEmpty();
+          // the owner epoch is checked first: a stale copy stops here with STALE_OWNER (and learns it is stale)
+          // before its messages could collide with ordinals the current owner has used since. Inserted first,
+          // they failed on message_session_id_ordinal_key, the copy never learned, and every later send of the
+          // session failed the same way (chaos partition, after the merge: sessions never recovered)
+          return conn.preparedQuery("UPDATE session SET message_count = message_count + 2, updated_at = now()"
+                  + " WHERE id = $1 AND owner_epoch = $2")
+              .execute(Tuple.of(sid, fence.epoch))
+              .compose(r -> fence.check(r.rowCount()));
         })
-        // guarded by fence's epoch: a stale owner's whole transaction rolls back (STALE_OWNER)
-        .compose(v -> conn.preparedQuery("WITH t AS (INSERT INTO turn (id, session_id, status, owner_node) VALUES ($1, $2, 'running', $3))"
-                + " UPDATE session SET message_count = message_count + 2, updated_at = now() WHERE id = $2 AND owner_epoch = $4")
-            .execute(Tuple.of(UUID.fromString(turnId), sid, owner, fence.epoch)))
-        .compose(r -> fence.check(r.rowCount()))
+        .compose(v -> conn.preparedQuery("INSERT INTO message (id, session_id, ordinal, turn_id, role, content, status, usage,"
+                + " compacted, text_content) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10), ($11,$2,$12,$4,$13,$14,$15,$16,$17,$18)")
+            .execute(messageValues(sid, user).addValue(UUID.fromString(assistant.getString("id")))
+                .addValue(assistant.getInteger("ordinal")).addValue(assistant.getString("role"))
+                .addValue(assistant.getJsonArray("content", new JsonArray())).addValue(assistant.getString("status"))
+                .addValue(assistant.getJsonObject("usage")).addValue(assistant.getBoolean("compacted", false))
+                .addValue(Messages.searchText(assistant.getJsonArray("content", new JsonArray())))))
+        .compose(v -> conn.preparedQuery("INSERT INTO turn (id, session_id, status, owner_node) VALUES ($1, $2, 'running', $3)")
+            .execute(Tuple.of(UUID.fromString(turnId), sid, owner)))
         .compose(v -> SendKeys.record(conn, sessionId, idempotencyKey, user.getString("id"), turnId))
         .mapEmpty());
   }

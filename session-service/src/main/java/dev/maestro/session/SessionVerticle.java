@@ -118,7 +118,8 @@ public class SessionVerticle extends VerticleBase {
             })))
         .compose(interrupted -> {
           ProviderStreams streams = new ProviderStreams(provider, streamAddress(sessionId, ownerId), System::currentTimeMillis)
-              .requester(dev.maestro.platform.DeadRequesterWatch.localNode(vertx));
+              .requester(dev.maestro.platform.DeadRequesterWatch.localNode(vertx))
+              .servers(dev.maestro.platform.DeadRequesterWatch.shared(vertx));
           compactor = new Compactor(live, store, streams, models, settings, vertx, this::touch);
           turns = new TurnLoop(live, store, streams, tools, compactor, new CredentialCheck(auth), models, settings, vertx, this::touch);
           if (runtimeShared != null) runtime = SessionRuntimeParts.attach(runtimeShared, live, store, turns, compactor::running, vertx);
@@ -130,7 +131,7 @@ public class SessionVerticle extends VerticleBase {
             live.publish(SessionEvents.turnCompleted(turnId, SessionEvents.INTERRUPTED));
           }
           MessageConsumer<JsonObject> commands = vertx.eventBus().localConsumer(commandAddress(sessionId), this::onCommand);
-          MessageConsumer<JsonObject> stream = vertx.eventBus().consumer(streamAddress(sessionId, ownerId), m -> streams.dispatch(m.body()));
+          MessageConsumer<JsonObject> stream = vertx.eventBus().consumer(streamAddress(sessionId, ownerId), m -> streams.dispatch(m.body(), m.headers().get(dev.maestro.contracts.provider.ProviderEvents.NODE_HEADER)));
           long period = Math.min(Math.min(settings.idleTimeoutMs(), settings.streamIdleTimeoutMs()) / 2, 10_000);
           idleTimer = vertx.setPeriodic(Math.max(250, period), t -> checkIdle());
           return Future.all(commands.completion(), stream.completion());

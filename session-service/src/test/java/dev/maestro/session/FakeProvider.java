@@ -36,6 +36,9 @@ public class FakeProvider implements ProviderService {
     this.vertx = vertx;
   }
 
+  /** When set: the cluster node named as serving each stream (ProviderEvents.NODE_HEADER on its first event). */
+  public volatile String servedBy;
+
   /** Used when no script is queued: builds the steps from the request. */
   public volatile java.util.function.Function<JsonObject, List<Step>> fallback;
 
@@ -100,7 +103,9 @@ public class FakeProvider implements ProviderService {
     if (i >= steps.size()) return;
     Step s = steps.get(i);
     if (s instanceof Event e) {
-      vertx.eventBus().send(address, e.body().copy().put("streamId", streamId));
+      io.vertx.core.eventbus.DeliveryOptions options = new io.vertx.core.eventbus.DeliveryOptions();
+      if (i == 0 && servedBy != null) options.addHeader(ProviderEvents.NODE_HEADER, servedBy);
+      vertx.eventBus().send(address, e.body().copy().put("streamId", streamId), options);
       play(steps, i + 1, address, streamId, cancel);
     } else if (s instanceof Hold h) {
       Future.any(holds.computeIfAbsent(h.name(), k -> Promise.promise()).future(), cancel.future())

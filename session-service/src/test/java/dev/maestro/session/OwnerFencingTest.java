@@ -205,6 +205,13 @@ class OwnerFencingTest {
     await(store.startTurn(id, user, user0, placeholder, turnId, "node-b/r", 10, o -> false, null, current));
     JsonObject assistant = message(turnId, 2, "assistant").put("status", "streaming");
 
+    // a stale copy whose history is behind hands out ordinals the current owner has used: it is refused for
+    // its epoch (and stops), not failed on the ordinal's unique key — which left it live, failing every send
+    // (chaos partition after the merge)
+    String behind = UUID.randomUUID().toString();
+    refused(store.startTurn(id, user, message(behind, 0, "user"), message(behind, 1, "assistant"), behind,
+        "node-a/r", 10, o -> false, null, stale));
+    assertThat(stops).hasValue(1);
     refused(store.insertMessage(id, assistant, stale));
     refused(store.updateMessage(user0.copy().put("status", "error"), stale));
     refused(store.endTurn(id, placeholder.copy().put("status", "complete"), new JsonObject().put("inputTokens", 5L), null, turnId,

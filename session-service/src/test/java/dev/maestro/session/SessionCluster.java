@@ -19,8 +19,11 @@ final class SessionCluster implements AutoCloseable {
   final Vertx clientNode;
   final Harness fakes;
   final List<Harness> nodes = new ArrayList<>();
+  /** The Hazelcast cluster's name: another member joins with ClusterNodes.start(name). */
+  final String name;
 
-  private SessionCluster(Vertx clientNode, Harness fakes) {
+  private SessionCluster(String name, Vertx clientNode, Harness fakes) {
+    this.name = name;
     this.clientNode = clientNode;
     this.fakes = fakes;
   }
@@ -30,7 +33,7 @@ final class SessionCluster implements AutoCloseable {
     Harness.resetSchema();
     String cluster = name + "-" + UUID.randomUUID();
     Vertx client = ClusterNodes.start(cluster);
-    SessionCluster c = new SessionCluster(client, Harness.startFakesOnly(client));
+    SessionCluster c = new SessionCluster(cluster, client, Harness.startFakesOnly(client));
     for (JsonObject config : nodeConfigs) c.nodes.add(Harness.start(ClusterNodes.start(cluster), config, false));
     Harness.awaitSessionServiceFrom(client);
     return c;
@@ -54,7 +57,11 @@ final class SessionCluster implements AutoCloseable {
 
   /** As kill -9 looks to the others: its Hazelcast member terminated, no clean leave. */
   static void kill(Harness node) {
-    ((HazelcastClusterManager) ((VertxInternal) node.vertx).clusterManager()).getHazelcastInstance()
+    kill(node.vertx);
+  }
+
+  static void kill(Vertx member) {
+    ((HazelcastClusterManager) ((VertxInternal) member).clusterManager()).getHazelcastInstance()
         .getLifecycleService().terminate();
   }
 

@@ -2,9 +2,9 @@ package dev.maestro.testkit;
 
 import dev.maestro.platform.ClusterKey;
 import dev.maestro.platform.ClusterSetup;
+import dev.maestro.platform.MaestroClusterManager;
 import dev.maestro.platform.Observability;
 import io.vertx.core.Vertx;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.concurrent.TimeUnit;
 
@@ -23,7 +23,7 @@ public final class ClusterNodes {
   public static Vertx start(String clusterName, Observability observability) throws Exception {
     ClusterKey key = TestClusterKey.shared();
     return observability.applyTo(Vertx.builder(), ClusterSetup.vertx("127.0.0.1", key))
-        .withClusterManager(new HazelcastClusterManager(
+        .withClusterManager(new MaestroClusterManager(
             ClusterSetup.hazelcast(key.hazelcastClusterName(clusterName), "127.0.0.1", 15701, "127.0.0.1")))
         .buildClustered().await(60, TimeUnit.SECONDS);
   }
@@ -31,7 +31,7 @@ public final class ClusterNodes {
   /** A member holding the given key (the Hazelcast cluster name is derived from it, see ClusterKey). */
   public static Vertx start(String clusterName, ClusterKey key) throws Exception {
     return Vertx.builder().with(ClusterSetup.vertx("127.0.0.1", key))
-        .withClusterManager(new HazelcastClusterManager(
+        .withClusterManager(new MaestroClusterManager(
             ClusterSetup.hazelcast(key.hazelcastClusterName(clusterName), "127.0.0.1", 15701, "127.0.0.1")))
         .buildClustered().await(60, TimeUnit.SECONDS);
   }

@@ -165,6 +165,12 @@ public final class ToolServiceImpl implements ToolService {
       }).collect(Collectors.joining("; "));
       return done(ToolResult.error("invalid arguments for '" + name + "': " + msg));
     }
+    String requester = call.getString(dev.maestro.platform.DeadRequesterWatch.FIELD);
+    if (requesters != null && !requesters.mayServe(requester)) {
+      // not run at all: a node outside this cluster's view may already have lost the session to another owner
+      return ServiceException.fail(ErrorCodes.UNAVAILABLE, "the requesting node " + requester + " is not a member of "
+          + "this cluster (it left, or a network partition has not merged yet); the tool was not run");
+    }
     int timeout = Math.max(1, Math.min(call.getInteger("timeoutSeconds", DEFAULT_TIMEOUT), MAX_TIMEOUT));
     String progressAddress = call.getString("progressAddress");
     CallContext ctx = new CallContext(callId, sessionId, timeout, progressAddress == null ? null

@@ -35,6 +35,7 @@ class TuiTmuxE2eTest {
         .redirectErrorStream(true);
     pb.environment().put("TUI_CMD", SendModeScriptTest.tuiCommand());
     pb.environment().put("E2E_WAIT", "90");
+    pb.environment().put("E2E_FAKE_MCP", "1");   // the fake's MCP resource added while the TUI is open (mcp_catalog)
     pb.environment().put("E2E_USER", FakeGateway.USERNAME);
     pb.environment().put("E2E_PASSWORD", FakeGateway.PASSWORD);
     File log = File.createTempFile("tui-e2e", ".log");

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Session;
+import io.vertx.ext.web.sstore.AbstractSession;
 import io.vertx.ext.web.sstore.SessionStore;
 import io.vertx.serviceproxy.ServiceException;
 import org.slf4j.Logger;
@@ -62,7 +63,21 @@ final class OutageAwareSessionStore implements SessionStore {
 
   @Override
   public Future<Void> put(Session session) {
-    return watch(store.put(session));
+    return watch(store.put(session).recover(err -> concurrentlyUpdated(session).compose(other -> {
+      if (!other) return Future.failedFuture(err);
+      // Another request of the same browser (a second tab, a quick next click) stored the session
+      // since this one read it. Its copy stands and this request's change (at most a one-shot message)
+      // is dropped: failing would turn a done action into an error page, or worse, blame Redis.
+      LOG.debug("web session changed by a concurrent request; its stored copy is kept");
+      return Future.<Void>succeededFuture();
+    })));
+  }
+
+  /** Whether the store holds a newer copy of this session than the one a failed put had (Redis is then up). */
+  private Future<Boolean> concurrentlyUpdated(Session session) {
+    if (!(session instanceof AbstractSession mine)) return Future.succeededFuture(false);
+    return store.get(session.id()).map(stored -> stored instanceof AbstractSession theirs && theirs.version() != mine.version())
+        .otherwise(false);
   }
 
   @Override

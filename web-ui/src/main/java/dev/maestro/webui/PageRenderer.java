@@ -1,5 +1,6 @@
 package dev.maestro.webui;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -28,9 +29,10 @@ final class PageRenderer {
       model.put("user", user).put("isAdmin", "admin".equals(user.getString("role")));
     }
     Session s = rc.session();
+    Object flash = null;
     if (s != null) {
       model.put("csrf", s.get(WebUi.SESSION_CSRF));
-      Object flash = s.remove(SESSION_FLASH);
+      flash = s.remove(SESSION_FLASH);
       if (flash instanceof JsonObject f) model.put("flash", f.put("isError", "error".equals(f.getString("kind"))));
       else if (flash instanceof String str) {
         JsonObject f = new JsonObject(str);
@@ -38,7 +40,12 @@ final class PageRenderer {
       }
     }
     model.put("nav_" + template, true);
-    engine.render(model, TEMPLATES + template)
+    // Taking the flash changed the session: store it before the page goes out. The automatic store
+    // runs after the headers and would race the browser's next request, which then reads the older
+    // session and cannot store its own (a 500 "Session version mismatch" on the next form).
+    // If this store fails the page is still shown: the automatic store tries again and logs why.
+    Future<Void> stored = flash != null ? WebUi.flushSession(rc).recover(err -> Future.succeededFuture()) : Future.succeededFuture();
+    stored.compose(v -> engine.render(model, TEMPLATES + template))
         .onSuccess(buf -> rc.response().setStatusCode(status)
             .putHeader("Content-Type", "text/html; charset=utf-8")
             .putHeader("Cache-Control", "no-store")

@@ -23,6 +23,8 @@ public final class SessionLedger {
 
   private final Set<Long> seen = new HashSet<>();
   private long maxSeq = -1;
+  /** The highest owner epoch seen on an event (-1: none yet). */
+  private long lastEpoch = -1;
   private long dupSeq;
   private long missingSeq;
   private final Map<String, Ack> acks = new LinkedHashMap<>();
@@ -46,10 +48,16 @@ public final class SessionLedger {
       return;
     }
     String type = event.getString("type", "");
+    Long epoch = envelope.getLong("epoch");
+    boolean newOwner = epoch != null && lastEpoch >= 0 && epoch > lastEpoch;
+    if (epoch != null) lastEpoch = Math.max(lastEpoch, epoch);
     if (maxSeq >= 0 && seq > maxSeq + 1) {
-      // a new owner (takeover, drain) numbers above the old one's ceiling: the skip lands on the turn it
-      // ends as interrupted or on the next turn's start; any other skip is events the client never got
-      if ("turn_started".equals(type) || ("turn_completed".equals(type) && "interrupted".equals(event.getString("status")))) {
+      // a new owner (takeover, drain) numbers above the old one's ceiling: the skip comes with a higher
+      // owner epoch, and lands on the turn it ends as interrupted or on the next turn's start — or, after a
+      // partition, on whatever the new owner holds (a gateway's catch-up fetches it); any other skip is
+      // events the client never got
+      if (newOwner || "turn_started".equals(type)
+          || ("turn_completed".equals(type) && "interrupted".equals(event.getString("status")))) {
         seqJumps++;
       } else {
         missingSeq += seq - maxSeq - 1;

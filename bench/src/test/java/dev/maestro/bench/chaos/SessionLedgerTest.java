@@ -42,6 +42,22 @@ class SessionLedgerTest {
     assertThat(c.missingSeq()).isEqualTo(1);
   }
 
+  /**
+   * After a partition a gateway's catch-up may hand over a new owner's events starting with something other
+   * than a turn start (a failed turn's end): the skip into the new owner's seq block comes with a higher
+   * epoch and is an owner change, not lost events. A skip within one epoch still is.
+   */
+  @Test
+  void aSkipToAHigherOwnerEpochIsAnOwnerChangeWhateverTheEvent() {
+    SessionLedger l = new SessionLedger();
+    l.onEvent(ev(1, type("turn_started").put("turnId", "t1")).put("epoch", 1), 0);
+    l.onEvent(ev(2, type("delta")).put("epoch", 1), 0);
+    l.onEvent(ev(1001, type("turn_completed").put("turnId", "t2").put("status", "error")).put("epoch", 2), 0);
+    l.onEvent(ev(1004, type("delta")).put("epoch", 2), 0);   // 1002 and 1003 never came
+    assertThat(l.seqJumps()).isEqualTo(1);
+    assertThat(l.verify(new JsonObject()).missingSeq()).isEqualTo(2);
+  }
+
   @Test
   void anAcknowledgedMessageMissingFromTheStoredSessionIsLostAndTextsStoredTwiceAreDuplicates() {
     SessionLedger l = new SessionLedger();

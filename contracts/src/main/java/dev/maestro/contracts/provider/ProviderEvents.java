@@ -37,6 +37,11 @@ public final class ProviderEvents {
   public static final String UPSTREAM_UNAVAILABLE = "upstream_unavailable";
   public static final String TIMEOUT = "timeout";
   public static final String CANCELLED = "cancelled";
+  /**
+   * Header of a stream's first event: the cluster node id of the provider-service serving it, so the
+   * session can end the stream at once when that node leaves its view of the cluster (issue 17).
+   */
+  public static final String NODE_HEADER = "maestro-provider-node";
 
   public static JsonObject text(String streamId, String text) {
     return base(streamId, TEXT).put("text", text);

@@ -226,6 +226,15 @@ public final class OpenApiDocument {
 
   /** Resources and prompts of the MCP servers (issue 19): what the composer attaches and offers as slash commands. */
   private void mcpResources() {
+    // pushed on /api/v1/ws to every socket whose user may see the server (ws/CatalogRelay): re-read the lists below
+    schemas.put("McpCatalogFrame", obj(false).put("description", "WebSocket frame (no subscription needed): an MCP server's "
+            + "prompts or resources changed, or a server connected, was rediscovered or removed (server_changed, no serverId). "
+            + "Clients re-read listMcpResources and listMcpPrompts on it and after every reconnect (it is not replayed); "
+            + "the same change within 200 ms is sent once")
+        .put("properties", new JsonObject().put("type", enumOf(new JsonArray().add("mcp_catalog")))
+            .put("kind", enumOf(new JsonArray().add("resources_changed").add("prompts_changed").add("server_changed")))
+            .put("server", str(200)).put("serverId", UUID.copy()))
+        .put("required", req("type", "kind", "server")));
     op("get", "/api/v1/mcp-resources", "listMcpResources",
         "Resources of every connected MCP server (serverId: of one server; 503 when it is not connected)", null, 200,
         "mcp-servers", false, false);

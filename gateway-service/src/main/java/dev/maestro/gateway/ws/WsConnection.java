@@ -50,6 +50,8 @@ public class WsConnection {
   private final Runnable onClose;
   private final String remoteAddress;
   private final Map<String, Subscription> subs = new HashMap<>();
+  /** The socket's context (set at start), where subscriptions are touched. */
+  private io.vertx.core.Context context;
   private int inflight;
   private boolean closed;
   private FrameRateLimit frameLimit;
@@ -123,6 +125,7 @@ public class WsConnection {
   }
 
   void start() {
+    context = vertx.getOrCreateContext();
     ws.textMessageHandler(text -> {
       if (admit()) onText(text);
     });
@@ -354,6 +357,29 @@ public class WsConnection {
           if (closed || subs.get(sub.sessionId) != sub) return;
           deliverBacklog(sub, ar.result());
         }));
+  }
+
+  /**
+   * Fetches, for every subscription that is live, the held events after the last one delivered (the
+   * cluster re-formed after a split: see WsGateway). Live events wait meanwhile, as for a gap.
+   */
+  void catchUp() {
+    if (context == null) return;
+    context.runOnContext(v -> {
+      if (closed) return;
+      for (Subscription sub : new ArrayList<>(subs.values())) {
+        if (!sub.ready || sub.lastSeq == Long.MIN_VALUE) continue;
+        sub.ready = false;
+        sub.pending = new ArrayList<>();
+        op("sessionEvents", sub.sessionId, Map.of("afterSeq", String.valueOf(sub.lastSeq)), null)
+            .map(j -> j.getJsonArray("items", new JsonArray()))
+            .otherwise(err -> new JsonArray())
+            .onComplete(ar -> context.runOnContext(x -> {
+              if (closed || subs.get(sub.sessionId) != sub) return;
+              deliverBacklog(sub, ar.result());
+            }));
+      }
+    });
   }
 
   private void deliverBacklog(Subscription sub, JsonArray items) {

@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * {@code /api/v1/ws}: authenticates the upgrade, keeps this instance's open sockets (the only
  * state a gateway holds), runs one heartbeat timer for all of them (pings, idle and expiry checks,
  * presence refresh) and closes sockets at once when their token or user is revoked, or their browser session signed out,
- * anywhere.
+ * anywhere. MCP catalog changes go out to the sockets through {@link CatalogRelay}.
  */
 public class WsGateway {
   private static final Pattern CLIENT = Pattern.compile("[a-z]{1,16}");
@@ -41,7 +41,10 @@ public class WsGateway {
   private final Map<String, String> browserSessions = new java.util.HashMap<>();
   private MessageConsumer<JsonObject> revocations;
   private MessageConsumer<io.vertx.core.buffer.Buffer> presenceEvents;
+  private final CatalogRelay catalog;
   private long timer = -1;
+  private Runnable unrejoin;
+  static final long[] CATCH_UP_AFTER_MS = {0, 3_000, 8_000};
 
   public WsGateway(Vertx vertx, ApiAuth auth, Operations operations, Presence presence, GatewaySettings settings) {
     this.vertx = vertx;
@@ -50,6 +53,7 @@ public class WsGateway {
     this.presence = presence;
     this.settings = settings;
     WsConnection.relayLatency(vertx); // on /metrics from the start, before the first socket
+    this.catalog = new CatalogRelay(vertx, connections::values);
   }
 
   public Future<Void> start() {
@@ -61,14 +65,26 @@ public class WsGateway {
     });
     timer = vertx.setPeriodic(settings.wsHeartbeatSeconds() * 1000L, t -> heartbeat());
     presence.onRecovered(this::presenceRecovered);
-    return Future.all(revocations.completion(), presenceEvents.completion()).mapEmpty();
+    // after a partition healed, events published across it while the two sides were apart were lost for
+    // the subscribers here; a session that then goes quiet would never show them (chaos partition: clients
+    // silent until their 30-s watchdog). Every subscription fetches what it missed: at once, and again while
+    // the merged side publishes its subscriptions anew (until then the owners' events still go nowhere)
+    unrejoin = dev.maestro.platform.DeadRequesterWatch.shared(vertx).onRejoin(() -> {
+      for (long delay : CATCH_UP_AFTER_MS) {
+        if (delay == 0) catchUp();
+        else vertx.setTimer(delay, t -> catchUp());
+      }
+    });
+    return Future.all(revocations.completion(), presenceEvents.completion(), catalog.start()).mapEmpty();
   }
 
   public Future<Void> stop() {
     if (timer >= 0) vertx.cancelTimer(timer);
+    if (unrejoin != null) unrejoin.run();
     new ArrayList<>(connections.values()).forEach(c -> c.close((short) 1001, "gateway stopping"));
     if (presenceEvents != null) presenceEvents.unregister();
-    return revocations == null ? Future.succeededFuture() : revocations.unregister();
+    Future<Void> relay = catalog.stop();
+    return revocations == null ? relay : Future.all(relay, revocations.unregister()).mapEmpty();
   }
 
   public int openSockets() {
@@ -104,6 +120,11 @@ public class WsGateway {
         if (!rc.response().ended()) Problems.send(rc, 400, "a WebSocket upgrade was expected");
       });
     });
+  }
+
+  /** Every open socket fetches, per subscription, the events after the last one it delivered. */
+  public void catchUp() {
+    new ArrayList<>(connections.values()).forEach(WsConnection::catchUp);
   }
 
   private void revoked(JsonObject body) {

@@ -152,6 +152,12 @@ final class McpConnection {
 
   private Future<Void> open(int gen) {
     return opener.open(events(gen)).compose(live -> {
+      if (gen != generation || closed) {
+        // Opened too late: the guard gave up on it, a reconnect or close() came first. Nobody else holds
+        // this client (a stdio server's process, an HTTP session), so it is closed here or it would leak.
+        clients.close(live);
+        return Future.failedFuture(new IllegalStateException("connection attempt superseded"));
+      }
       auth.accepted();
       client = live;
       catalog.reset();

@@ -1,5 +1,6 @@
 package dev.maestro.tool.mcp;
 
+import dev.maestro.contracts.session.ElicitationForm;
 import dev.maestro.contracts.tool.ToolResults;
 import dev.maestro.tool.exec.CallContext;
 import dev.maestro.tool.exec.ToolResult;
@@ -13,7 +14,10 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Schedulers;
 
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -28,7 +32,12 @@ import java.util.function.Consumer;
  * cancellation on HTTP). A call answered {@code resultType: "input_required"} (SEP-2322) has its
  * {@code inputRequests} answered ({@link InputRequests}) and is sent again, a new request with the same
  * arguments plus {@code inputResponses} and the server's {@code requestState} echoed unchanged (none when it
- * sent none), for at most {@link InputRequests#MAX_ROUNDS} rounds.
+ * sent none), for at most {@link InputRequests#MAX_ROUNDS} rounds. A task whose status becomes
+ * {@code input_required} (tasks.md, "Task Update Requests") carries its outstanding {@code inputRequests} in the
+ * tasks/get answer: each key not seen before is answered the same way (keys are unique over a task's life, so a
+ * request repeated by later polls is asked once) and the answers go back with {@code tasks/update}
+ * ({@code taskId}, {@code inputResponses}); polling goes on meanwhile until the task ends. A question the user
+ * declines or dismisses ends the call: the answer is still delivered, then the task is cancelled.
  */
 final class StatelessToolCalls {
   private static final Logger LOG = LoggerFactory.getLogger(StatelessToolCalls.class);
@@ -66,8 +75,13 @@ final class StatelessToolCalls {
     String taskId;
     String lastMessage;
     long timer = -1;
+    /** The timer of a tasks/update sent again. */
+    long updateTimer = -1;
     int failures;
     int rounds;
+    /** inputRequests keys of the task already asked (answered or being answered): never asked twice. */
+    final Set<String> askedKeys = new HashSet<>();
+    int updateFailures;
 
     Call(StatelessPeer peer, String remoteName, JsonObject args, String token, CallContext ctx,
          Consumer<McpSchema.ProgressNotification> progress, Runnable onFailure) {
@@ -164,13 +178,101 @@ final class StatelessToolCalls {
       case "cancelled" -> promise.tryComplete(ToolResult.error("MCP server '" + server + "' cancelled the task"
           + (call.lastMessage != null ? ": " + cut(call.lastMessage) : "")));
       case "input_required" -> {
-        // Answering input requests (tasks/update) needs elicitation over this revision, not offered yet.
-        cancelTask(peer, call.taskId);
-        promise.tryComplete(ToolResult.error("MCP server '" + server + "' asked for input during the task, which Maestro "
-            + "does not answer over MCP " + StatelessHttpClient.VERSION + " yet; the task was cancelled"));
+        taskInput(peer, call, t.get("inputRequests"));
+        poll(peer, call, interval(t.get("pollIntervalMs")), ctx, promise);   // its status tells when the answers are taken
       }
       default -> poll(peer, call, interval(t.get("pollIntervalMs")), ctx, promise);   // working (or a status we do not know)
     }
+  }
+
+  /**
+   * The task waits for input: the requests not asked before go to the user ({@link InputRequests}), their answers to
+   * the server with tasks/update. An input_required status without new requests (ours not taken in yet: the update's
+   * ack is only eventually consistent) just waits for the next poll.
+   */
+  private void taskInput(StatelessPeer peer, Call call, Object inputRequests) {
+    if (!(inputRequests instanceof Map<?, ?> all)) return;
+    Map<String, Object> fresh = new LinkedHashMap<>();
+    all.forEach((k, v) -> {
+      if (call.askedKeys.add(String.valueOf(k))) fresh.put(String.valueOf(k), v);
+    });
+    if (fresh.isEmpty()) return;
+    if (++call.rounds > InputRequests.MAX_ROUNDS) {
+      giveUp(peer, call, "MCP server '" + server + "' kept asking for input during the task (more than "
+          + InputRequests.MAX_ROUNDS + " rounds); the task was cancelled");
+      return;
+    }
+    inputs.answer(call.ctx, fresh).onComplete(ar -> {
+      if (call.promise.future().isComplete()) return;
+      if (ar.failed()) {
+        giveUp(peer, call, "MCP server '" + server + "' " + McpErrors.message(ar.cause()) + "; the task was cancelled");
+        return;
+      }
+      update(peer, call, ar.result(), refusal(ar.result()));
+    });
+  }
+
+  /**
+   * tasks/update with the answers. A refusal (see {@link #refusal}) is delivered too, as the server
+   * would get it for a standalone elicitation, and then ends the call: the person said no to what this call needs,
+   * and the model should hear that now rather than wait on whatever the server does next.
+   */
+  private void update(StatelessPeer peer, Call call, Map<String, Object> responses, String refusal) {
+    Map<String, Object> params = Map.of("taskId", call.taskId, "inputResponses", responses);
+    peer.wire().request("tasks/update", call.taskId, params, null)
+        .subscribeOn(Schedulers.boundedElastic()).subscribe(
+            r -> context.runOnContext(v -> {
+              call.updateFailures = 0;
+              if (refusal != null) refused(peer, call, refusal);
+            }),
+            err -> context.runOnContext(v -> updateFailed(peer, call, responses, refusal, err)));
+  }
+
+  /** The answers did not reach the server: sent again (the keys stay outstanding there) unless refused or failing for too long. */
+  private void updateFailed(StatelessPeer peer, Call call, Map<String, Object> responses, String refusal, Throwable err) {
+    if (call.promise.future().isComplete()) return;
+    if (refusal != null) {
+      refused(peer, call, refusal);
+      return;
+    }
+    Integer status = auth.refused(err);
+    boolean unknownTask = err instanceof StatelessHttpClient.RpcError r && r.code == -32602;
+    if (status != null || unknownTask || ++call.updateFailures > MAX_POLL_FAILURES) {
+      giveUp(peer, call, "MCP server '" + server + "' did not take the answers for task " + cut(call.taskId) + ": "
+          + McpErrors.message(err) + "; the task was cancelled");
+      return;
+    }
+    LOG.debug("MCP server {}: tasks/update for {} failed ({}), sending again", server, call.taskId, McpErrors.message(err));
+    call.updateTimer = context.owner().setTimer(Math.min(MAX_POLL_MS, DEFAULT_POLL_MS / 4 * (1L << call.updateFailures)), id -> {
+      call.updateTimer = -1;
+      if (!call.promise.future().isComplete()) update(peer, call, responses, null);
+    });
+  }
+
+  private void refused(StatelessPeer peer, Call call, String refusal) {
+    giveUp(peer, call, "The user " + refusal + " the input MCP server '" + server + "' asked for during the task; "
+        + "the task was cancelled");
+  }
+
+  /** Ends the call with {@code message} and cancels the task on the server. */
+  private void giveUp(StatelessPeer peer, Call call, String message) {
+    if (call.promise.future().isComplete()) return;
+    cancelTask(peer, call.taskId);
+    call.promise.tryComplete(ToolResult.error(message));
+  }
+
+  /**
+   * "declined" when an elicitation among the answers was declined, "dismissed" when one was cancelled (closed by the
+   * user, or nobody could be asked: no session, no answer in time), else null.
+   */
+  static String refusal(Map<String, Object> responses) {
+    String refusal = null;
+    for (Object r : responses.values()) {
+      Object action = r instanceof Map<?, ?> m ? m.get("action") : null;
+      if (ElicitationForm.DECLINE.equals(action)) return "declined";
+      if (ElicitationForm.CANCEL.equals(action)) refusal = "dismissed";
+    }
+    return refusal;
   }
 
   private void poll(StatelessPeer peer, Call call, long delay, CallContext ctx, Promise<ToolResult> promise) {
@@ -213,7 +315,10 @@ final class StatelessToolCalls {
 
   private void stop(Call call) {
     if (call.timer >= 0) context.owner().cancelTimer(call.timer);
+    if (call.updateTimer >= 0) context.owner().cancelTimer(call.updateTimer);
     call.timer = -1;
+    call.updateTimer = -1;
+    // a tasks/update still going is left to finish: answers the user gave are not taken back by closing its stream
     Disposable d = call.request;
     if (d != null) d.dispose();   // an open request stream closed: for a plain call, the server's cancel signal
   }

@@ -26,7 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Mcp-Name headers, tools/list + tools/call (JSON and SSE with progress), resources and prompts, the revision shown
  * as protocolVersion, and the Tasks extension: a task polled (through a server outage) to completion with its
  * status messages as progress, and a task cancelled with tasks/cancel; input-required results (SEP-2322) answered
- * by the session's user (session-service's requestElicitation, played by the test) and roots, then called again.
+ * by the session's user (session-service's requestElicitation, played by the test) and roots, then called again;
+ * and a task that needs input mid-way (input_required on tasks/get, answered with tasks/update; declined or
+ * never answered, the task is cancelled).
  * The fallback to initialize against a 2025
  * server is {@link McpServersTest#everythingOverStreamableHttp} (server-everything answers server/discover with 400).
  */
@@ -38,6 +40,9 @@ class McpStatelessRevisionTest {
   /** requestElicitation messages that reached "session-service"; the user answers with {@link #answer}. */
   static final List<JsonObject> asked = new CopyOnWriteArrayList<>();
   static volatile JsonObject answer = new JsonObject().put("action", "cancel");
+  /** While set, questions wait in {@link #held} for the test to answer. */
+  static volatile boolean hold;
+  static final List<io.vertx.core.eventbus.Message<JsonObject>> held = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
@@ -48,7 +53,8 @@ class McpStatelessRevisionTest {
         return;
       }
       asked.add(m.body());
-      m.reply(answer);
+      if (hold) held.add(m);   // the user takes their time: the test answers (or never does)
+      else m.reply(answer);
     }).completion().await(10, TimeUnit.SECONDS);
     vertx.deployVerticle(new ToolServiceVerticle(), new DeploymentOptions().setConfig(TestEnv.config()
         .put("MAESTRO_MCP_REQUEST_TIMEOUT_SECONDS", "20"))).await(60, TimeUnit.SECONDS);
@@ -257,6 +263,115 @@ class McpStatelessRevisionTest {
     assertThat(r.getBoolean("isError")).isTrue();
     assertThat(McpServersTest.text(r)).contains("sampling/createMessage").contains("does not offer");
     assertThat(server.seen("tools/call")).hasSize(before + 1);
+  }
+
+  /** A task started by paint_job; its id (the server's). */
+  private static String newPaintTask(java.util.Set<String> before) {
+    return Awaitility.await("the task created").atMost(Duration.ofSeconds(10)).until(() -> server.tasks.keySet().stream()
+        .filter(id -> !before.contains(id)).findFirst().orElse(null), java.util.Objects::nonNull);
+  }
+
+  private static List<Stateless2026Server.Seen> seenFor(String method, String taskId) {
+    return server.seen(method).stream().filter(s -> taskId.equals(s.params().getString("taskId"))).toList();
+  }
+
+  @Test
+  void aTaskAskingMidWayIsAnsweredOnceAndCompletesWithTheAnswer() throws Exception {
+    asked.clear();
+    held.clear();
+    hold = true;
+    try {
+      java.util.Set<String> before = java.util.Set.copyOf(server.tasks.keySet());
+      String callId = UUID.randomUUID().toString();
+      Future<JsonObject> result = tools.execute(call(callId, "new__paint_job", new JsonObject(), null));
+      String taskId = newPaintTask(before);
+      Awaitility.await("the user asked").atMost(Duration.ofSeconds(20)).until(() -> held.size() == 1);
+      // the task stays input_required with the same request while the user thinks: polled on, asked once
+      int polls = seenFor("tasks/get", taskId).size();
+      Awaitility.await("polled on while waiting").atMost(Duration.ofSeconds(10)).until(() -> seenFor("tasks/get", taskId).size() >= polls + 3);
+      assertThat(held).hasSize(1);
+      assertThat(seenFor("tasks/update", taskId)).isEmpty();
+      JsonObject request = asked.get(0).getJsonObject("request");
+      assertThat(request.getString("callId")).isEqualTo(callId);
+      assertThat(request.getString("message")).isEqualTo("Which color?");
+      assertThat(request.getJsonObject("schema").getJsonArray("required").getList()).containsExactly("color");
+
+      held.get(0).reply(new JsonObject().put("action", "accept").put("content", new JsonObject().put("color", "teal")));
+      JsonObject r = result.await(30, TimeUnit.SECONDS);
+      assertThat(r.getBoolean("isError")).as(r.encode()).isFalse();
+      assertThat(McpServersTest.text(r)).isEqualTo("painted teal");
+      assertThat(asked).hasSize(1);
+      List<Stateless2026Server.Seen> updates = seenFor("tasks/update", taskId);
+      assertThat(updates).hasSize(1);
+      assertThat(updates.get(0).header("Mcp-Name")).isEqualTo(taskId);
+      String key = server.tasks.get(taskId).getString("inputKey");
+      assertThat(updates.get(0).params().getJsonObject("inputResponses")).isEqualTo(new JsonObject().put(key,
+          new JsonObject().put("action", "accept").put("content", new JsonObject().put("color", "teal"))));
+      assertThat(seenFor("tasks/cancel", taskId)).isEmpty();
+    } finally {
+      hold = false;
+    }
+  }
+
+  @Test
+  void aQuestionDeclinedOrDismissedInATaskEndsTheCallAndCancelsTheTask() throws Exception {
+    for (String action : List.of("decline", "cancel")) {
+      answer = new JsonObject().put("action", action);
+      java.util.Set<String> before = java.util.Set.copyOf(server.tasks.keySet());
+      JsonObject r = tools.execute(call(UUID.randomUUID().toString(), "new__paint_job", new JsonObject(), null)).await(30, TimeUnit.SECONDS);
+      String taskId = newPaintTask(before);
+      assertThat(r.getBoolean("isError")).as(r.encode()).isTrue();
+      assertThat(McpServersTest.text(r)).isEqualTo("The user " + ("decline".equals(action) ? "declined" : "dismissed")
+          + " the input MCP server 'new' asked for during the task; the task was cancelled");
+      // the answer was delivered (as for a standalone elicitation), then the task cancelled: the server alone would wait on
+      List<Stateless2026Server.Seen> updates = seenFor("tasks/update", taskId);
+      assertThat(updates).hasSize(1);
+      assertThat(updates.get(0).params().getJsonObject("inputResponses").getJsonObject(server.tasks.get(taskId).getString("inputKey"))
+          .getString("action")).isEqualTo(action);
+      Awaitility.await("tasks/cancel sent").atMost(Duration.ofSeconds(10)).until(() -> seenFor("tasks/cancel", taskId).size() == 1);
+      assertThat(server.tasks.get(taskId).getString("status")).isEqualTo("cancelled");
+    }
+  }
+
+  @Test
+  void aTaskAskingForWhatMaestroDoesNotOfferEndsTheCallAndIsCancelled() throws Exception {
+    java.util.Set<String> before = java.util.Set.copyOf(server.tasks.keySet());
+    JsonObject r = tools.execute(call(UUID.randomUUID().toString(), "new__paint_job", new JsonObject().put("sampling", true), null))
+        .await(30, TimeUnit.SECONDS);
+    String taskId = newPaintTask(before);
+    assertThat(r.getBoolean("isError")).as(r.encode()).isTrue();
+    assertThat(McpServersTest.text(r)).contains("sampling/createMessage").contains("does not offer").contains("the task was cancelled");
+    assertThat(seenFor("tasks/update", taskId)).isEmpty();
+    Awaitility.await("tasks/cancel sent").atMost(Duration.ofSeconds(10)).until(() -> seenFor("tasks/cancel", taskId).size() == 1);
+    assertThat(server.tasks.get(taskId).getString("status")).isEqualTo("cancelled");
+  }
+
+  @Test
+  void aQuestionNeverAnsweredThenTheTurnCancelledCancelsTheTask() throws Exception {
+    asked.clear();
+    held.clear();
+    hold = true;
+    try {
+      java.util.Set<String> before = java.util.Set.copyOf(server.tasks.keySet());
+      String callId = UUID.randomUUID().toString();
+      Future<JsonObject> result = tools.execute(call(callId, "new__paint_job", new JsonObject(), null));
+      String taskId = newPaintTask(before);
+      Awaitility.await("the user asked").atMost(Duration.ofSeconds(20)).until(() -> held.size() == 1);
+      tools.cancelCall("mcp-2026", callId).await(10, TimeUnit.SECONDS);
+      JsonObject r = result.await(10, TimeUnit.SECONDS);
+      assertThat(r.getBoolean("isError")).isTrue();
+      assertThat(McpServersTest.text(r)).contains("call cancelled");
+      Awaitility.await("tasks/cancel sent").atMost(Duration.ofSeconds(10)).until(() -> seenFor("tasks/cancel", taskId).size() == 1);
+      assertThat(seenFor("tasks/cancel", taskId).get(0).header("Mcp-Name")).isEqualTo(taskId);
+      assertThat(server.tasks.get(taskId).getString("status")).isEqualTo("cancelled");
+      // the late answer changes nothing: no tasks/update for a cancelled call
+      held.get(0).reply(new JsonObject().put("action", "accept").put("content", new JsonObject().put("color", "red")));
+      int polls = seenFor("tasks/get", taskId).size();
+      Awaitility.await("quiet after cancel").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+          .until(() -> seenFor("tasks/get", taskId).size() == polls && seenFor("tasks/update", taskId).isEmpty());
+    } finally {
+      hold = false;
+    }
   }
 
   @Test

@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Tools: {@code echo} (JSON answer), {@code count} (SSE answer: two notifications/progress, then the
  * result), {@code long_job} (a task completed after {@code steps} polls, each with a statusMessage),
- * {@code stuck_job} (a task that works until cancelled). {@link #failNextPolls} makes the next tasks/get
+ * {@code stuck_job} (a task that works until cancelled), {@code paint_job} (a task that asks for a color mid-way:
+ * input_required with inputRequests on tasks/get, answered with tasks/update). {@link #failNextPolls} makes the next tasks/get
  * answers HTTP 503 (the server "restarting") while the task lives on. {@code ask} answers a first call with an
  * input-required result (SEP-2322: an elicitation/create and a roots/list input request, and a requestState),
  * and a second carrying inputResponses and that requestState with what it was told; {@code sample} asks for
@@ -222,6 +223,8 @@ final class Stateless2026Server {
           .add(tool("count", "Counts to two with progress", new JsonObject()))
           .add(tool("long_job", "A long job run as a task", new JsonObject().put("steps", new JsonObject().put("type", "integer"))))
           .add(tool("stuck_job", "A task that only ends when cancelled", new JsonObject()))
+          .add(tool("paint_job", "A task that asks which color mid-way (sampling: asks the client's model instead)",
+              new JsonObject().put("sampling", new JsonObject().put("type", "boolean"))))
           .add(tool("regional", "Mirrors region into Mcp-Param-Region", new JsonObject()
               .put("region", new JsonObject().put("type", "string").put("x-mcp-header", "Region"))
               .put("query", new JsonObject().put("type", "string"))))
@@ -233,6 +236,7 @@ final class Stateless2026Server {
           .put("ttlMs", 0).put("cacheScope", "private"));
       case "tools/call" -> call(resp, id, params, tasksOk);
       case "tasks/get" -> taskGet(resp, id, params.getString("taskId"));
+      case "tasks/update" -> taskUpdate(resp, id, params);
       case "tasks/cancel" -> {
         JsonObject t = tasks.get(params.getString("taskId"));
         if (t == null) {
@@ -290,14 +294,15 @@ final class Stateless2026Server {
         event(resp, response(id, text("counted to 2")));
         resp.end();
       }
-      case "long_job", "stuck_job" -> {
+      case "long_job", "stuck_job", "paint_job" -> {
         if (!tasksOk) {
           result(resp, id, text("ran without a task"));
           return;
         }
         String taskId = UUID.randomUUID().toString();
         JsonObject t = new JsonObject().put("status", "working").put("polls", 0)
-            .put("steps", "long_job".equals(name) ? args.getInteger("steps", 3) : -1).put("message", "started")
+            .put("steps", "long_job".equals(name) ? args.getInteger("steps", 3) : -1).put("message", "started").put("kind", name)
+            .put("sampling", "paint_job".equals(name) && args.getBoolean("sampling", false))
             .put("createdAt", Instant.now().toString());
         tasks.put(taskId, t);
         result(resp, id, task(taskId, t).put("resultType", "task"));
@@ -351,16 +356,64 @@ final class Stateless2026Server {
       resp.setStatusCode(503).end("restarting");   // the task lives on: a later poll finds it
       return;
     }
-    if (!terminal(t.getString("status"))) {
+    if ("paint_job".equals(t.getString("kind"))) {
+      paintPoll(t);
+    } else if (!terminal(t.getString("status"))) {
       int polls = t.getInteger("polls") + 1;
       int steps = t.getInteger("steps");
       t.put("polls", polls).put("message", "step " + polls + (steps > 0 ? "/" + steps : ""));
       if (steps > 0 && polls >= steps) t.put("status", "completed").put("message", "done after " + steps + " steps");
     }
     JsonObject r = task(taskId, t);
-    if ("completed".equals(t.getString("status"))) r.put("result", text("long job finished in " + t.getInteger("steps") + " steps")
-        .put("resultType", "complete"));
+    if ("completed".equals(t.getString("status"))) r.put("result", text(t.getString("result",
+        "long job finished in " + t.getInteger("steps") + " steps")).put("resultType", "complete"));
+    if ("input_required".equals(t.getString("status")) && t.getBoolean("sampling", false)) {
+      r.put("inputRequests", new JsonObject().put(t.getString("inputKey"), new JsonObject().put("method", "sampling/createMessage")
+          .put("params", new JsonObject().put("messages", new JsonArray()).put("maxTokens", 10))));
+    } else if ("input_required".equals(t.getString("status"))) r.put("inputRequests", new JsonObject().put(t.getString("inputKey"),
+        new JsonObject().put("method", "elicitation/create").put("params", new JsonObject().put("mode", "form")
+            .put("message", "Which color?").put("requestedSchema", new JsonObject().put("type", "object")
+                .put("properties", new JsonObject().put("color", new JsonObject().put("type", "string")))
+                .put("required", new JsonArray().add("color"))))));
     result(resp, id, r);
+  }
+
+  /**
+   * paint_job: works one poll, then needs a color (input_required, the same request on every poll until answered,
+   * its key unique to the task); an accepted answer is taken by tasks/update and the next poll completes with
+   * "painted <color>". A declined or dismissed answer leaves it working without end (only tasks/cancel ends it),
+   * so a test sees that the client cancels it.
+   */
+  private static void paintPoll(JsonObject t) {
+    if (terminal(t.getString("status"))) return;
+    int polls = t.getInteger("polls") + 1;
+    t.put("polls", polls);
+    if (t.containsKey("color")) {
+      t.put("status", "completed").put("message", "painted").put("result", "painted " + t.getString("color"));
+    } else if (!t.containsKey("answer") && polls >= 2) {
+      t.put("status", "input_required").put("message", "waiting for a color");
+      if (!t.containsKey("inputKey")) t.put("inputKey", "color-" + UUID.randomUUID());
+    }
+  }
+
+  /** tasks/update: takes the answer to an outstanding key (others are ignored, as the extension says) and acks. */
+  private void taskUpdate(HttpServerResponse resp, Object id, JsonObject params) {
+    JsonObject t = tasks.get(params.getString("taskId"));
+    if (t == null) {
+      error(resp, 400, id, -32602, "Unknown task", null);
+      return;
+    }
+    JsonObject responses = params.getJsonObject("inputResponses", new JsonObject());
+    String key = t.getString("inputKey");
+    if ("input_required".equals(t.getString("status")) && key != null && responses.getValue(key) instanceof JsonObject answer) {
+      t.put("answer", answer).put("status", "working");
+      if ("accept".equals(answer.getString("action"))) {
+        t.put("color", answer.getJsonObject("content", new JsonObject()).getString("color")).put("message", "painting");
+      } else {
+        t.put("message", "no color: " + answer.getString("action"));
+      }
+    }
+    result(resp, id, new JsonObject());
   }
 
   private static boolean terminal(String status) {

@@ -102,6 +102,11 @@ final class ClientWiring implements KeyActions, CommandContext {
         }
 
         @Override
+        public void onCatalogChanged(JsonObject frame) {
+          refreshMcp();   // Tab completion of @resources and /server:prompt sees the change at once
+        }
+
+        @Override
         public void onServerError(String code, String message) {
           uiThread.execute(() -> {
             state.chat.localMessageRefused();

@@ -35,6 +35,12 @@ public final class LiveSocket {
 
     /** A {"type":"error"} frame: the server refused a frame; the connection stays open. */
     default void onServerError(String code, String message) {}
+
+    /**
+     * A {"type":"mcp_catalog"} frame: an MCP server's prompts or resources changed, or a server came or went
+     * ({@code kind}, {@code server}); also called after every reconnect, since such frames are not replayed.
+     */
+    default void onCatalogChanged(JsonObject frame) {}
   }
 
   private static final long MAX_BACKOFF_MS = 5_000;
@@ -224,7 +230,11 @@ public final class LiveSocket {
         scheduleReconnect("connection closed");
       }
     });
+    boolean reconnect = firstConnect.future().isComplete();
     setState(State.CONNECTED, "connected");
+    if (reconnect) {
+      listener.onCatalogChanged(new JsonObject().put("type", "mcp_catalog").put("kind", "reconnected"));
+    }
     for (Map.Entry<String, Long> e : subscriptions.entrySet()) {
       socket.writeTextMessage(subscribeFrame(e.getKey(), e.getValue()).encode());
     }
@@ -273,6 +283,7 @@ public final class LiveSocket {
         subscriptions.put(sessionId, seq);
         listener.onEvent(sessionId, seq, event);
       }
+      case "mcp_catalog" -> listener.onCatalogChanged(frame);
       case "ack" -> forget(frame.getValue("id"));
       case "error" -> {
         forget(frame.getValue("id")); // refused (not lost): sending it again would be refused again

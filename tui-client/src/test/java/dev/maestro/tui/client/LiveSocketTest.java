@@ -25,6 +25,7 @@ class LiveSocketTest {
   private final List<JsonObject> events = new CopyOnWriteArrayList<>();
   private final List<LiveSocket.State> states = new CopyOnWriteArrayList<>();
   private final List<JsonObject> presence = new CopyOnWriteArrayList<>();
+  private final List<JsonObject> catalog = new CopyOnWriteArrayList<>();
   private LiveSocket socket;
   private Context ctx;
 
@@ -48,6 +49,11 @@ class LiveSocketTest {
       @Override
       public void onState(LiveSocket.State state, String detail) {
         states.add(state);
+      }
+
+      @Override
+      public void onCatalogChanged(JsonObject frame) {
+        catalog.add(frame);
       }
     }));
     onCtx(() -> socket.connect()).await(10, TimeUnit.SECONDS);
@@ -121,6 +127,26 @@ class LiveSocketTest {
         .filter(f -> "subscribe".equals(f.getString("type"))).map(f -> f.getLong("afterSeq")).toList())
         .await(10, TimeUnit.SECONDS).stream().filter(a -> a != null && a > 0).count();
     assertThat(resubscribes).as("resubscribed with afterSeq = last seq seen").isEqualTo(1);
+  }
+
+  @Test
+  void anMcpCatalogFrameAndEveryReconnectTellTheListener() throws Exception {
+    until(() -> fake.openSockets() == 1, "socket");
+    assertThat(catalog).as("nothing on the first connect: the lists are read at start").isEmpty();
+    JsonObject frame = new JsonObject().put("type", "mcp_catalog").put("kind", "prompts_changed").put("server", "docs");
+    fake.on(() -> {
+      fake.broadcast(frame);
+      return null;
+    }).await(10, TimeUnit.SECONDS);
+    until(() -> catalog.size() == 1, "mcp_catalog delivered");
+    assertThat(catalog.get(0)).isEqualTo(frame);
+    // frames sent while away are not replayed: a reconnect counts as a change
+    fake.on(() -> {
+      fake.dropSockets();
+      return null;
+    }).await(10, TimeUnit.SECONDS);
+    until(() -> catalog.size() == 2 && socket.state() == LiveSocket.State.CONNECTED, "reconnect told");
+    assertThat(catalog.get(1).getString("kind")).isEqualTo("reconnected");
   }
 
   @Test

@@ -132,6 +132,18 @@ public final class FakeGateway {
     return seq;
   }
 
+  /** MCP resources listed by GET /api/v1/mcp-resources (none until a test adds one), and how often the lists were read. */
+  private final JsonArray mcpResources = new JsonArray();
+  private int mcpResourceFetches;
+  private int mcpPromptFetches;
+
+  /** Writes a frame to every open WebSocket, as the gateway does with mcp_catalog. */
+  public void broadcast(JsonObject frame) {
+    for (ServerWebSocket ws : List.copyOf(sockets)) {
+      ws.writeTextMessage(frame.encode());
+    }
+  }
+
   /** Closes every WebSocket, as a network failure would. */
   public void dropSockets() {
     for (ServerWebSocket ws : List.copyOf(sockets)) {
@@ -193,6 +205,21 @@ public final class FakeGateway {
       req.toWebSocket().onSuccess(this::socket);
       return;
     }
+    if (path.equals("/fake/mcp-resource") && req.method() == HttpMethod.POST) {
+      // test control (tui-e2e.sh with E2E_FAKE_MCP): an MCP server "fake" gains a resource, and the gateway says so
+      body(req).onSuccess(b -> {
+        mcpResources.add(new JsonObject().put("serverId", "fake-mcp").put("server", "fake").put("uri", b.getString("uri"))
+            .put("name", b.getString("name")));
+        broadcast(new JsonObject().put("type", "mcp_catalog").put("kind", "resources_changed").put("server", "fake")
+            .put("serverId", "fake-mcp"));
+        json(req, 200, new JsonObject());
+      });
+      return;
+    }
+    if (path.equals("/fake/mcp-fetches")) {
+      json(req, 200, new JsonObject().put("resources", mcpResourceFetches).put("prompts", mcpPromptFetches));
+      return;
+    }
     String[] p = path.split("/");
     // p: "", "api", "v1", resource, id?, action?
     if (p.length < 4 || !p[1].equals("api") || !p[2].equals("v1")) {
@@ -204,6 +231,14 @@ public final class FakeGateway {
       case "tools" -> list(req, new JsonArray()
           .add(tool("read_file", "allow")).add(tool("list_dir", "allow"))
           .add(tool("write_file", "ask")).add(tool("run_command", "ask").put("sandbox", commandSandbox)));
+      case "mcp-resources" -> {
+        mcpResourceFetches++;
+        list(req, mcpResources.copy());
+      }
+      case "mcp-prompts" -> {
+        mcpPromptFetches++;
+        list(req, new JsonArray());
+      }
       case "templates" -> list(req, new JsonArray().add(new JsonObject().put("id", "tpl-1").put("name", "reviewer")
           .put("description", "reviews code").put("provider", "anthropic").put("model", "claude-sonnet-4-5")));
       case "models" -> list(req, new JsonArray()

@@ -58,6 +58,13 @@ public final class FakeGatewayApi {
       if (WebUi.user(rc) == null) { problem(rc, 401, "sign in"); return; }
       rc.json(new JsonObject().put("items", new JsonArray()).putNull("nextCursor"));
     });
+    // the chat composer reads the MCP lists (at a reconnect too); the harness has no MCP servers
+    for (String list : new String[] {"/api/v1/mcp-resources", "/api/v1/mcp-prompts"}) {
+      router.get(list).handler(rc -> {
+        if (WebUi.user(rc) == null) { problem(rc, 401, "sign in"); return; }
+        rc.json(new JsonObject().put("items", new JsonArray()).putNull("nextCursor"));
+      });
+    }
     router.get("/api/v1/users").handler(rc -> {
       if (!admin(rc)) return;
       rc.json(new JsonObject().put("items", new JsonArray(users.values().stream().toList())).putNull("nextCursor"));
