@@ -63,6 +63,12 @@ public final class ServiceFailures {
           }
       }
     }
+    if (poolOverloaded(err)) {
+      // Load, not a fault: a burst of requests (e.g. a thousand turn starts at once) filled the
+      // database pool's wait queue. Said as such, without a stack trace per refused request.
+      LOG.warn("{}: refused a request, too many are waiting for a database connection", service);
+      return new ServiceException(ErrorCodes.UNAVAILABLE, OVERLOADED.formatted(service));
+    }
     String ref = newRef();
     boolean dependency = dependencyDown(err);
     LOG.error("{}: unexpected failure (ref {})", service, ref, err);
@@ -93,6 +99,16 @@ public final class ServiceFailures {
       }
     };
     return (T) Proxy.newProxyInstance(iface.getClassLoader(), new Class<?>[] {iface}, h);
+  }
+
+  static final String OVERLOADED = "%s is overloaded: too many requests are waiting for the database; try again in a moment";
+
+  /** The database pool's wait queue is full (Vert.x refuses more waiters rather than queueing without bound). */
+  static boolean poolOverloaded(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof io.vertx.core.http.ConnectionPoolTooBusyException) return true;
+    }
+    return false;
   }
 
   /** Connection-level trouble with PostgreSQL, Redis or the network: the service is unavailable. */
