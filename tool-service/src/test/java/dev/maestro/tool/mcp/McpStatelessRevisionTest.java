@@ -265,6 +265,22 @@ class McpStatelessRevisionTest {
     assertThat(server.seen("tools/call")).hasSize(before + 1);
   }
 
+  /** A paint_job call whose task now waits for the user's answer (held, not yet given). */
+  record HeldTask(String callId, Future<JsonObject> result, String taskId) { }
+
+  /** Starts paint_job with answers held (the caller's finally sets {@code hold = false}) and waits until the user is asked. */
+  private static HeldTask paintJobWaitingOnTheUser() {
+    asked.clear();
+    held.clear();
+    hold = true;
+    java.util.Set<String> before = java.util.Set.copyOf(server.tasks.keySet());
+    String callId = UUID.randomUUID().toString();
+    Future<JsonObject> result = tools.execute(call(callId, "new__paint_job", new JsonObject(), null));
+    String taskId = newPaintTask(before);
+    Awaitility.await("the user asked").atMost(Duration.ofSeconds(20)).until(() -> held.size() == 1);
+    return new HeldTask(callId, result, taskId);
+  }
+
   /** A task started by paint_job; its id (the server's). */
   private static String newPaintTask(java.util.Set<String> before) {
     return Awaitility.await("the task created").atMost(Duration.ofSeconds(10)).until(() -> server.tasks.keySet().stream()
@@ -277,15 +293,11 @@ class McpStatelessRevisionTest {
 
   @Test
   void aTaskAskingMidWayIsAnsweredOnceAndCompletesWithTheAnswer() throws Exception {
-    asked.clear();
-    held.clear();
-    hold = true;
     try {
-      java.util.Set<String> before = java.util.Set.copyOf(server.tasks.keySet());
-      String callId = UUID.randomUUID().toString();
-      Future<JsonObject> result = tools.execute(call(callId, "new__paint_job", new JsonObject(), null));
-      String taskId = newPaintTask(before);
-      Awaitility.await("the user asked").atMost(Duration.ofSeconds(20)).until(() -> held.size() == 1);
+      HeldTask task = paintJobWaitingOnTheUser();
+      String callId = task.callId();
+      Future<JsonObject> result = task.result();
+      String taskId = task.taskId();
       // the task stays input_required with the same request while the user thinks: polled on, asked once
       int polls = seenFor("tasks/get", taskId).size();
       Awaitility.await("polled on while waiting").atMost(Duration.ofSeconds(10)).until(() -> seenFor("tasks/get", taskId).size() >= polls + 3);
@@ -348,15 +360,11 @@ class McpStatelessRevisionTest {
 
   @Test
   void aQuestionNeverAnsweredThenTheTurnCancelledCancelsTheTask() throws Exception {
-    asked.clear();
-    held.clear();
-    hold = true;
     try {
-      java.util.Set<String> before = java.util.Set.copyOf(server.tasks.keySet());
-      String callId = UUID.randomUUID().toString();
-      Future<JsonObject> result = tools.execute(call(callId, "new__paint_job", new JsonObject(), null));
-      String taskId = newPaintTask(before);
-      Awaitility.await("the user asked").atMost(Duration.ofSeconds(20)).until(() -> held.size() == 1);
+      HeldTask task = paintJobWaitingOnTheUser();
+      String callId = task.callId();
+      Future<JsonObject> result = task.result();
+      String taskId = task.taskId();
       tools.cancelCall("mcp-2026", callId).await(10, TimeUnit.SECONDS);
       JsonObject r = result.await(10, TimeUnit.SECONDS);
       assertThat(r.getBoolean("isError")).isTrue();
