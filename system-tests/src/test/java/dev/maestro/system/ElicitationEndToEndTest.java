@@ -60,15 +60,7 @@ class ElicitationEndToEndTest {
     http = WebClient.create(client);
     token = services.adminToken(http, port, "elicitation-e2e");
 
-    HttpResponse<Buffer> server = post("/api/v1/mcp-servers", new JsonObject().put("name", "everything").put("transport", "stdio")
-        .put("command", "node").put("args", new JsonArray()
-            .add(NODE_DIR.resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js").toString()).add("stdio"))
-        // stdio servers run in the sandbox: the server's own files must be mounted (read-only) by the admin
-        .put("mounts", new JsonArray().add(NODE_DIR.toString())));
-    assertThat(server.statusCode()).as(server.bodyAsString()).isEqualTo(201);
-    String serverId = server.bodyAsJsonObject().getString("id");
-    poll("MCP server connected", () -> get("/api/v1/mcp-servers/" + serverId).bodyAsJsonObject(),
-        s -> "connected".equals(s.getString("status")));
+    ServiceNodes.connectEverything(http, port, token, NODE_DIR);
     // the tool exists only for a client that declared elicitation, so seeing it proves the capability got through
     poll("tool " + TOOL + " listed", () -> get("/api/v1/tools").bodyAsJsonObject(),
         l -> l.getJsonArray("items").stream().anyMatch(t -> TOOL.equals(((JsonObject) t).getString("name"))));

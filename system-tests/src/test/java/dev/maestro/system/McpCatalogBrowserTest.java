@@ -62,14 +62,7 @@ class McpCatalogBrowserTest {
     port = services.deployGateway();
     http = WebClient.create(client);
     token = services.adminToken(http, port, "catalog-browser");
-    HttpResponse<Buffer> server = post("/api/v1/mcp-servers", new JsonObject().put("name", "everything").put("transport", "stdio")
-        .put("command", "node").put("args", new JsonArray()
-            .add(MCP_DIR.resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js").toString()).add("stdio"))
-        .put("mounts", new JsonArray().add(MCP_DIR.toString())));
-    assertThat(server.statusCode()).as(server.bodyAsString()).isEqualTo(201);
-    String serverId = server.bodyAsJsonObject().getString("id");
-    Awaitility.await("MCP server connected").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-        .until(() -> get("/api/v1/mcp-servers/" + serverId).bodyAsJsonObject().getString("status"), "connected"::equals);
+    ServiceNodes.connectEverything(http, port, token, MCP_DIR);
     HttpResponse<Buffer> cred = post("/api/v1/credentials", new JsonObject().put("provider", "openai")
         .put("kind", "api_key").put("label", "fake openai").put("apiKey", "sk-catalog-secret-value-1234")
         .put("baseUrl", upstream.openAiBaseUrl()));

@@ -67,6 +67,27 @@ final class ServiceNodes {
     return minted.bodyAsJsonObject().getString("token");
   }
 
+  /**
+   * Registers the real `server-everything` (stdio, run by tool-service in its sandbox from {@code mcpDir}'s
+   * node_modules, mounted read-only) as an admin and waits until it is connected → its id.
+   */
+  static String connectEverything(WebClient http, int port, String token, java.nio.file.Path mcpDir) throws Exception {
+    HttpResponse<Buffer> server = http.post(port, "127.0.0.1", "/api/v1/mcp-servers").bearerTokenAuthentication(token)
+        .sendJsonObject(new JsonObject().put("name", "everything").put("transport", "stdio").put("command", "node")
+            .put("args", new io.vertx.core.json.JsonArray()
+                .add(mcpDir.resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js").toString()).add("stdio"))
+            // stdio servers run in the sandbox: the server's own files must be mounted (read-only) by the admin
+            .put("mounts", new io.vertx.core.json.JsonArray().add(mcpDir.toString())))
+        .await(20, TimeUnit.SECONDS);
+    assertThat(server.statusCode()).as(server.bodyAsString()).isEqualTo(201);
+    String id = server.bodyAsJsonObject().getString("id");
+    org.awaitility.Awaitility.await("MCP server connected").atMost(java.time.Duration.ofSeconds(60))
+        .pollInterval(java.time.Duration.ofMillis(200))
+        .until(() -> http.get(port, "127.0.0.1", "/api/v1/mcp-servers/" + id).bearerTokenAuthentication(token).send()
+            .await(20, TimeUnit.SECONDS).bodyAsJsonObject().getString("status"), "connected"::equals);
+    return id;
+  }
+
   /** The end of an end-to-end test: every member, then the test's client (either may be null if the start failed). */
   static void stop(ServiceNodes services, Vertx client) throws Exception {
     if (services != null) services.close();
