@@ -215,8 +215,14 @@ public class GatewayFixture implements AutoCloseable {
     }
   }
 
+  /**
+   * One client for every socket of the fixture, held in a field: a Vert.x 5 client nobody references is shut
+   * down by a Cleaner when the GC runs, closing its sockets (mid-handshake or mid-test).
+   */
+  private WebSocketClient wsc;
+
   public Ws ws(int port, String token, MultiMap headers, String query) throws Exception {
-    WebSocketClient wsc = vertx.createWebSocketClient();
+    if (wsc == null) wsc = vertx.createWebSocketClient();
     WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
         .setURI("/api/v1/ws" + (query == null ? "" : "?" + query));
     if (token != null) o.addHeader("Authorization", "Bearer " + token);

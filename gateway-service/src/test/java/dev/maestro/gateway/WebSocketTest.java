@@ -462,7 +462,9 @@ class WebSocketTest {
   void framesWrittenInOneEventLoopTickReachTheKernelInOneFlush() throws Exception {
     String session = fx.newSession(a());
     for (int i = 1; i <= 5; i++) fx.sessions.emit(session, SessionEvents.delta("d" + i));
-    io.vertx.core.net.NetSocket socket = fx.vertx.createNetClient().connect(fx.port(), "127.0.0.1").await(10, java.util.concurrent.TimeUnit.SECONDS);
+    // the client is held until the test ends: one nobody references is closed by a Cleaner at the next GC
+    io.vertx.core.net.NetClient net = fx.vertx.createNetClient();
+    io.vertx.core.net.NetSocket socket = net.connect(fx.port(), "127.0.0.1").await(10, java.util.concurrent.TimeUnit.SECONDS);
     java.util.concurrent.LinkedBlockingQueue<Buffer> reads = new java.util.concurrent.LinkedBlockingQueue<>();
     socket.handler(reads::add);
     socket.write("GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -482,6 +484,7 @@ class WebSocketTest {
     assertThat(frames).hasSize(6);
     assertThat(frames.subList(1, 6)).extracting(f -> f.getLong("seq")).containsExactly(1L, 2L, 3L, 4L, 5L);
     socket.close();
+    net.close();
   }
 
   private static Buffer maskedText(String text) {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
+import dev.maestro.contracts.session.SessionEvents;
 import static dev.maestro.session.FakeProvider.*;
 import static dev.maestro.session.Harness.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -197,9 +198,15 @@ class SubagentTest {
     h.provider.fallback = byPrompt(
         List.of(toolCall("t1", "task", task("1", "child 1")), toolCall("t2", "task", task("2", "child 2")),
             toolCall("t3", "task", task("3", "child 3")), done("tool_use")),
-        Map.of("child 1", List.of(text("one"), done("end_turn")), "child 2", List.of(text("two"), done("end_turn")),
-            "child 3", List.of(text("three"), done("end_turn"))));
+        // every child holds its reply until released, so the two that start are still running when the third
+        // call is checked, however slowly the machine schedules them (without the hold a child could finish first)
+        Map.of("child 1", List.of(hold("children"), text("one"), done("end_turn")),
+            "child 2", List.of(hold("children"), text("two"), done("end_turn")),
+            "child 3", List.of(hold("children"), text("three"), done("end_turn"))));
     await(h.sessions.send(user, parentId, "parent: three tasks"));
+    // the refused call's result comes while the other two children are held (with no limit, none would)
+    rec.await(e -> SessionEvents.TOOL_RESULT.equals(e.getString("type")) && e.getBoolean("isError", false), 10_000);
+    h.provider.release("children");
     rec.awaitTurnCompleted(1);
 
     Map<String, JsonObject> results = toolResults(h.provider.requestsCopy().stream()

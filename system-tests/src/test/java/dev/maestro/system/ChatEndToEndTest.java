@@ -30,6 +30,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ChatEndToEndTest {
   static ServiceNodes services;
   static Vertx client;
+  /**
+   * Held for the whole class: a Vert.x 5 client nobody references is shut down by a Cleaner when the GC runs,
+   * which closed a socket mid-handshake ("Connection closed while handshake in process").
+   */
+  static WebSocketClient sockets;
   static JsonObject config;
   static FakeUpstream upstream;
   static int portA;
@@ -40,6 +45,7 @@ class ChatEndToEndTest {
   @BeforeAll
   static void startSystem() throws Exception {
     client = Vertx.vertx();
+    sockets = client.createWebSocketClient();
     config = TestEnv.config();
     upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
     services = ServiceNodes.startBackends(client, config);
@@ -68,8 +74,7 @@ class ChatEndToEndTest {
     final LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
 
     Socket(int port) throws Exception {
-      WebSocketClient wsc = client.createWebSocketClient();
-      ws = wsc.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/api/v1/ws")
+      ws = sockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/api/v1/ws")
           .addHeader("Authorization", "Bearer " + token)).await(20, TimeUnit.SECONDS);
       ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
     }

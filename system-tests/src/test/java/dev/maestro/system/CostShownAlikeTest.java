@@ -35,6 +35,11 @@ import org.junit.jupiter.api.Test;
 class CostShownAlikeTest {
   static ServiceNodes services;
   static Vertx client;
+  /**
+   * Held for the whole class: a Vert.x 5 client nobody references is shut down by a Cleaner when the GC runs,
+   * which closed a socket mid-handshake ("Connection closed while handshake in process").
+   */
+  static io.vertx.core.http.WebSocketClient sockets;
   static JsonObject config;
   static FakeUpstream upstream;
   static int port;
@@ -45,6 +50,7 @@ class CostShownAlikeTest {
   @BeforeAll
   static void startSystem() throws Exception {
     client = Vertx.vertx();
+    sockets = client.createWebSocketClient();
     config = TestEnv.config();
     // the operator's own prices, unlike any list price a client could carry: only the server knows them
     java.nio.file.Path prices = java.nio.file.Files.createTempFile("maestro-prices-", ".json");
@@ -132,7 +138,7 @@ class CostShownAlikeTest {
     final java.util.concurrent.LinkedBlockingQueue<JsonObject> frames = new java.util.concurrent.LinkedBlockingQueue<>();
 
     Socket() throws Exception {
-      ws = client.createWebSocketClient().connect(new io.vertx.core.http.WebSocketConnectOptions().setHost("127.0.0.1")
+      ws = sockets.connect(new io.vertx.core.http.WebSocketConnectOptions().setHost("127.0.0.1")
           .setPort(port).setURI("/api/v1/ws").addHeader("Authorization", "Bearer " + token)).await(20, TimeUnit.SECONDS);
       ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
     }

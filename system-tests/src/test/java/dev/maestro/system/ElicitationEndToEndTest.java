@@ -40,6 +40,11 @@ class ElicitationEndToEndTest {
   static final long TURN_MS = 30_000;
   static ServiceNodes services;
   static Vertx client;
+  /**
+   * Held for the whole class: a Vert.x 5 client nobody references is shut down by a Cleaner when the GC runs,
+   * which closed a socket mid-handshake ("Connection closed while handshake in process").
+   */
+  static io.vertx.core.http.WebSocketClient sockets;
   static JsonObject config;
   static FakeUpstream upstream;
   static int port;
@@ -53,6 +58,7 @@ class ElicitationEndToEndTest {
   static void startSystem() throws Exception {
     NodeDeps.ensureInstalled(NODE_DIR);
     client = Vertx.vertx();
+    sockets = client.createWebSocketClient();
     config = TestEnv.config();
     upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
     services = ServiceNodes.startBackends(client, config);
@@ -121,7 +127,7 @@ class ElicitationEndToEndTest {
           .put("provider", "openai").put("model", "gpt-4o-mini").put("credentialId", credentialId));
       assertThat(session.statusCode()).as(session.bodyAsString()).isEqualTo(201);
       sessionId = session.bodyAsJsonObject().getString("id");
-      ws = client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+      ws = sockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
           .setURI("/api/v1/ws").addHeader("Authorization", "Bearer " + token)).await(20, TimeUnit.SECONDS);
       ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
       current = this;

@@ -38,6 +38,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OperatorDoorsEndToEndTest {
   static ServiceNodes services;
   static Vertx client;
+  /**
+   * Held for the whole class: a Vert.x 5 client nobody references is shut down by a Cleaner when the GC runs,
+   * which closed a socket mid-handshake ("Connection closed while handshake in process").
+   */
+  static io.vertx.core.http.WebSocketClient sockets;
   static FakeUpstream upstream;
   static int port;
   static WebClient http;
@@ -48,6 +53,7 @@ class OperatorDoorsEndToEndTest {
   @BeforeAll
   static void startSystem() throws Exception {
     client = Vertx.vertx();
+    sockets = client.createWebSocketClient();
     TestEnv.ensureDatabase(client).await(30, TimeUnit.SECONDS);
     JsonObject config = TestEnv.config();
     services = new ServiceNodes(config);
@@ -101,7 +107,7 @@ class OperatorDoorsEndToEndTest {
         .put("model", "gpt-4o-mini").put("credentialId", credentialId));
     String sessionId = session.bodyAsJsonObject().getString("id");
     LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
-    WebSocket ws = client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+    WebSocket ws = sockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
         .setURI("/api/v1/ws").addHeader("Authorization", "Bearer " + token)).await(20, TimeUnit.SECONDS);
     ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
     ws.writeTextMessage(new JsonObject().put("type", "subscribe").put("sessionId", sessionId).encode()).await(10, TimeUnit.SECONDS);

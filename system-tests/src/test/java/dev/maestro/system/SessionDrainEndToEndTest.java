@@ -34,6 +34,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SessionDrainEndToEndTest {
   static ServiceNodes services;
   static Vertx client;
+  /**
+   * Held for the whole class: a Vert.x 5 client nobody references is shut down by a Cleaner when the GC runs,
+   * which closed a socket mid-handshake ("Connection closed while handshake in process").
+   */
+  static io.vertx.core.http.WebSocketClient sockets;
   static FakeUpstream upstream;
   static int port;
   static WebClient http;
@@ -42,6 +47,7 @@ class SessionDrainEndToEndTest {
   @BeforeAll
   static void startSystem() throws Exception {
     client = Vertx.vertx();
+    sockets = client.createWebSocketClient();
     JsonObject config = TestEnv.config();
     upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
     services = ServiceNodes.startBackends(client, config);
@@ -59,7 +65,7 @@ class SessionDrainEndToEndTest {
   @Test
   void aStreamingTurnOutlivesTheDrainOfItsNodeAndTheNextSendGoesToTheOther() throws Exception {
     String sessionId = createSession();
-    WebSocket ws = client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+    WebSocket ws = sockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
         .setURI("/api/v1/ws").addHeader("Authorization", "Bearer " + token)).await(20, TimeUnit.SECONDS);
     LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
     ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
