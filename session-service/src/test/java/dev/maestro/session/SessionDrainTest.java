@@ -163,13 +163,29 @@ class SessionDrainTest {
     fakes.provider.script(toolCall("d-guarded", "guarded", new JsonObject()), done("tool_use"));
     JsonObject ackD = await(drained.verticle.router().call(denied, new LiveCommand.Send("try it")));
     recD.awaitType("approval_required");
-    assertThat(owner(allowed)).isEqualTo(drained.verticle.router().ownerId());
-    assertThat(owner(denied)).isEqualTo(drained.verticle.router().ownerId());
+    // a third one is answered while the drain starts: before, while or after it is handed over, it lands once
+    String clicked = await(sessions.create(user, spec.copy().put("title", "clicked"))).getString("id");
+    Harness.Recorder recC = fakes.record(clicked);
+    fakes.provider.script(toolCall("c-guarded", "guarded", new JsonObject()), done("tool_use"));
+    await(drained.verticle.router().call(clicked, new LiveCommand.Send("click it")));
+    recC.awaitType("approval_required");
+    fakes.provider.script(text("clicked ran"), done("end_turn"));
+    for (String id : List.of(allowed, denied, clicked)) assertThat(owner(id)).isEqualTo(drained.verticle.router().ownerId());
 
-    // the drain does not wait for the user (its timeout is 30 s): both sessions go to another node at once
+    // the drain does not wait for the user (its timeout is 30 s): the sessions go to another node at once
     long t0 = System.currentTimeMillis();
-    drained.verticle.drain().await(10, TimeUnit.SECONDS);
+    Future<Void> drain = drained.verticle.drain();
+    // (through another node's router, as that node's SessionService passes it on: a request in flight to the draining
+    // node's own SessionService binding at the instant it is unregistered is not this test's subject)
+    Future<JsonObject> click = b.verticle.router().call(clicked,
+        new LiveCommand.AsUser(user, new LiveCommand.Approve("c-guarded", "allow")));
+    drain.await(10, TimeUnit.SECONDS);
     assertThat(System.currentTimeMillis() - t0).as("drain time").isLessThan(5_000);
+    await(click);
+    assertThat(recC.awaitTurnCompleted(1).getJsonObject("event").getString("status"))
+        .isEqualTo(dev.maestro.contracts.session.SessionEvents.COMPLETE);
+    assertThat(fakes.tools.executed.stream().filter(c -> clicked.equals(c.getString("sessionId"))).map(c -> c.getString("callId")).toList())
+        .containsExactly("c-guarded");
     assertThat(drained.verticle.router().liveCount()).isZero();
     for (String id : List.of(allowed, denied)) {
       assertThat(owner(id)).as("the next owner took %s at once", id).isNotNull().isNotEqualTo(drained.verticle.router().ownerId());
@@ -212,7 +228,7 @@ class SessionDrainTest {
     assertThat(deniedResult.getString("callId")).isEqualTo("d-guarded");
     assertThat(deniedResult.getBoolean("isError")).isTrue();
 
-    for (Harness.Recorder rec : List.of(recA, recD)) {
+    for (Harness.Recorder rec : List.of(recA, recD, recC)) {
       assertThat(rec.types()).doesNotContain("error", "turn_error");
       long seq = rec.events.get(0).getLong("seq");
       for (JsonObject e : rec.events) assertThat(e.getLong("seq")).as("contiguous seq in %s", rec.types()).isEqualTo(seq++);
