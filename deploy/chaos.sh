@@ -18,7 +18,8 @@
 #                 services see of a restart without restarting a server other programs use;
 #                 MAESTRO_CHAOS_PG=restart: pg_ctlcluster restart (as ensure_postgres starts it) or systemctl
 #   redis-loss    FLUSHDB of the cluster's Redis db and every connection to Redis cut for 3 s
-#   drain         SIGTERM on host n's session node (graceful drain)
+#   drain         SIGTERM on host n's session node (graceful drain); list_dir asks for approval meanwhile and
+#                 the clients allow it after 2 s, so some turns wait for their user when the node drains
 # Each killed or stopped process is started again after its scenario, so the next one has every host
 # (MAESTRO_CHAOS_RESTORE=0: not, for a test that tears its cluster down next).
 #
@@ -203,6 +204,10 @@ w = [max(c[2], len(c[0]), *(len(cell(r, c[1])) for r in rows)) for c in cols]
 print("  ".join(c[0].ljust(x) for c, x in zip(cols, w)))
 print("  ".join("-" * x for x in w))
 for r in rows: print("  ".join(cell(r, c[1]).ljust(x) for c, x in zip(cols, w)))
+for r in rows:
+    if r.get("approvalsAnswered"):
+        print("%s: %d tool approvals answered by the clients, %d asked again by the node the waiting turn was handed to"
+              % (r["scenario"], r["approvalsAnswered"], r.get("approvalsRestored", 0)))
 bad = [r["scenario"] for r in rows if r.get("driverFailed") or any(r.get(k, 0) for k in
        ("ackedLost", "dupMessages", "dupSeq", "toolsRunTwice", "secondTurns"))]
 os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)

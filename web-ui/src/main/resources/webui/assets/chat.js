@@ -131,6 +131,8 @@
 
   function approval(ev) {
     var box = toolBox(ev.callId, ev.name, ev.arguments);
+    // asked again (restored) by the node a drain handed the turn to: an answer given here meanwhile stands
+    if (box.hasAttribute('data-decided') || box.querySelector('pre.result')) return;
     box.open = true;
     box.querySelector('.tool-state').textContent = 'waiting for approval';
     if (box.querySelector('.approval')) return;
@@ -146,6 +148,7 @@
         return;
       }
       box.querySelector('.tool-state').textContent = decision === 'allow' ? 'allowed, running' : 'denied';
+      box.setAttribute('data-decided', decision);
       node.remove();
       var summary = box.querySelector('summary');
       summary.setAttribute('tabindex', '-1');
@@ -159,6 +162,7 @@
         return;
       }
       box.querySelector('.tool-state').textContent = 'allowed for this session, running';
+      box.setAttribute('data-decided', 'allow');
       node.remove();
     });
     box.appendChild(node);

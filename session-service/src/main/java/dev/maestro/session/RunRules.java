@@ -39,7 +39,23 @@ final class RunRules {
   /** Open approvals: callId → tool name and its decision. */
   private final Map<String, Open> open = new LinkedHashMap<>();
 
-  private record Open(String tool, Promise<String> decision, long timer) {}
+  private static final class Open {
+    final String tool;
+    final Promise<String> decision;
+    final long deadline;
+    long timer = -1;
+
+    Open(String tool, Promise<String> decision, long deadline) {
+      this.tool = tool;
+      this.decision = decision;
+      this.deadline = deadline;
+    }
+
+    void disarm(Vertx vertx) {
+      if (timer >= 0) vertx.cancelTimer(timer);
+      timer = -1;
+    }
+  }
 
   RunRules(String sessionId, RuntimeStore store, RuntimeSettings settings, Vertx vertx, java.util.function.Consumer<JsonObject> publish) {
     this.sessionId = sessionId;
@@ -86,21 +102,55 @@ final class RunRules {
 
   /** A call waits for its user's approval: expires to deny unless answered; the turn is marked waiting meanwhile. */
   void awaiting(String callId, String tool, Promise<String> decision) {
+    awaiting(callId, tool, decision, System.currentTimeMillis());
+  }
+
+  /**
+   * The same for an approval asked at sinceMs (a turn handed over by a drain keeps its approvals' age:
+   * the expiry counts from when the user was first asked, on whichever node).
+   */
+  void awaiting(String callId, String tool, Promise<String> decision, long sinceMs) {
     if (store == null) return;
-    long timer = vertx.setTimer(settings.approvalTimeoutMs(), t -> {
-      if (decision.tryComplete(EXPIRED)) {
-        LOG.info("session {}: approval of {} ({}) expired after {} ms: denied", sessionId, callId, tool, settings.approvalTimeoutMs());
-        publish.accept(new JsonObject().put("type", "approval_expired").put("callId", callId).put("name", tool));
-      }
-    });
     boolean first = open.isEmpty();
-    open.put(callId, new Open(tool, decision, timer));
+    Open o = new Open(tool, decision, sinceMs + settings.approvalTimeoutMs());
+    open.put(callId, o);
+    arm(callId, o);
     if (first) mark(true);
     decision.future().onComplete(ar -> {
-      Open o = open.remove(callId);
-      if (o != null) vertx.cancelTimer(o.timer);
+      Open gone = open.remove(callId);
+      if (gone != null) gone.disarm(vertx);
       if (open.isEmpty()) mark(false);
     });
+  }
+
+  private void arm(String callId, Open o) {
+    o.timer = vertx.setTimer(Math.max(1, o.deadline - System.currentTimeMillis()), t -> {
+      if (o.decision.tryComplete(EXPIRED)) {
+        LOG.info("session {}: approval of {} ({}) expired after {} ms: denied", sessionId, callId, o.tool, settings.approvalTimeoutMs());
+        publish.accept(new JsonObject().put("type", "approval_expired").put("callId", callId).put("name", o.tool));
+      }
+    });
+  }
+
+  /** A drain is storing the waiting turn: the approvals do not expire meanwhile (see {@link #resume}, {@link #forget}). */
+  void suspend() {
+    open.values().forEach(o -> o.disarm(vertx));
+  }
+
+  /** The turn was not handed over after all: its approvals expire again, at their original deadline. */
+  void resume() {
+    open.forEach((callId, o) -> {
+      if (o.timer < 0) arm(callId, o);
+    });
+  }
+
+  /**
+   * The turn went to another owner, which asks again: these approvals are forgotten here without
+   * unmarking the turn as waiting (it still waits, on the next owner).
+   */
+  void forget() {
+    suspend();
+    open.clear();
   }
 
   /**

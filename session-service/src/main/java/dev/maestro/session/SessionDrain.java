@@ -34,6 +34,12 @@ import java.util.Set;
  *   <li>A running turn may finish within {@value #TIMEOUT} (default 30 s); sends meanwhile are queued as
  *       usual. Then the session is released and, when messages wait, activated on another node, which
  *       starts them.</li>
+ *   <li>A turn whose only outstanding work is its user's decision on tool approvals (at the hold, or as
+ *       soon as its other calls have finished) does not wait: its waiting state is stored
+ *       ({@link ParkedTurns}), the session released and activated on another node at once, which asks for
+ *       the same approvals (same call ids) and carries on. A turn with a running call — also one whose MCP
+ *       server asks its user something (elicitation, input request), which lives on this node's call in
+ *       tool-service — waits as before.</li>
  *   <li>At the timeout a session still busy is released the way an owner lets go mid-turn: the turn is
  *       stored as interrupted with what had streamed (as after a failover) and the next owner continues.</li>
  * </ol>
@@ -97,29 +103,41 @@ final class SessionDrain {
     });
   }
 
+  /** How the hold of one session ended: a turn ran at some point; its turn was parked for the next owner. */
+  private record Held(boolean wasBusy, boolean parked) {}
+
   /** Holds, waits while busy (up to the deadline), releases; → whether a turn ran at some point. */
   private Future<Boolean> handOff(String sessionId, long deadline) {
-    return hold(sessionId, deadline, false).compose(wasBusy -> {
+    return hold(sessionId, deadline, false).compose(held -> {
       Promise<Void> released = releases.computeIfAbsent(sessionId, k -> Promise.promise());
       // a session still busy here has passed the deadline: stopping it stores the turn as interrupted
       return router.passivateNow(sessionId).transform(ar -> {
         if (ar.failed()) LOG.warn("session {}: release failed: {}", sessionId, ar.cause().getMessage());
         released.tryComplete();
-        return Future.succeededFuture(wasBusy);
+        if (!held.parked()) return Future.succeededFuture(held.wasBusy());
+        // the turn waits for its user: the next owner takes it now, so its approvals are live there at once
+        return elsewhere(sessionId, LiveCommand.toJson(new LiveCommand.State()), 12_000, 0).transform(activated -> {
+          if (activated.failed()) {
+            LOG.info("session {}: the turn waiting for approval goes on at the next activation: {}", sessionId,
+                activated.cause().getMessage());
+          }
+          return Future.succeededFuture(false);
+        });
       });
     });
   }
 
-  private Future<Boolean> hold(String sessionId, long deadline, boolean wasBusy) {
+  private Future<Held> hold(String sessionId, long deadline, boolean wasBusy) {
     return router.deliver(sessionId, LiveCommand.toJson(new LiveCommand.Hold()), HOLD_TIMEOUT_MS).transform(ar -> {
+      if (ar.succeeded() && ar.result().getBoolean("parked", false)) return Future.succeededFuture(new Held(true, true));
       boolean busy = ar.succeeded() && ar.result().getBoolean("busy", false);
-      if (!busy) return Future.succeededFuture(wasBusy);
+      if (!busy) return Future.succeededFuture(new Held(wasBusy, false));
       if (System.currentTimeMillis() >= deadline) {
         LOG.info("session {}: turn {} still running at the drain timeout; it is stored as interrupted", sessionId,
             ar.result().getString("turnId"));
-        return Future.succeededFuture(true);
+        return Future.succeededFuture(new Held(true, false));
       }
-      Promise<Boolean> next = Promise.promise();
+      Promise<Held> next = Promise.promise();
       vertx.setTimer(POLL_MS, t -> router.onRouterContext(() -> hold(sessionId, deadline, true)).onComplete(next));
       return next.future();
     });

@@ -387,14 +387,16 @@ public class SessionStore {
 
   /**
    * Run by a new owner before it serves: turns still 'running' belonged to a dead or passivated
-   * owner, so they and their streaming messages become 'interrupted'. Returns the turn ids.
+   * owner, so they and their streaming messages become 'interrupted'. Returns the turn ids. A turn
+   * parked by a draining owner is left running: the new owner takes it ({@link ParkedTurns#take}).
    */
   public Future<List<String>> interruptRunning(String sessionId, OwnerFence fence) {
     UUID id = UUID.fromString(sessionId);
     // guarded too: an activation that lost the race to a newer one must not interrupt the newer one's turn
     String current = " AND EXISTS (SELECT 1 FROM session s WHERE s.id = $1 AND s.owner_epoch = $2)";
     return pool.withTransaction(conn -> conn.preparedQuery(
-            "UPDATE turn SET status = 'interrupted', ended_at = now() WHERE session_id = $1 AND status = 'running'" + current + " RETURNING id")
+            "UPDATE turn SET status = 'interrupted', ended_at = now() WHERE session_id = $1 AND status = 'running' AND parked IS NULL"
+                + current + " RETURNING id")
         .execute(Tuple.of(id, fence.epoch))
         .compose(turns -> conn.preparedQuery("UPDATE message SET status = 'interrupted' WHERE session_id = $1 AND status = 'streaming'" + current)
             .execute(Tuple.of(id, fence.epoch))

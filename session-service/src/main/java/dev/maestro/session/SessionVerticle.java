@@ -72,6 +72,11 @@ public class SessionVerticle extends VerticleBase {
   private SessionRuntimeParts runtime;
   /** The node drains and this session is idle: it is about to be released, every command goes to the next owner. */
   private boolean handedOff;
+  /** The waiting state of a turn being stored for the next owner (drain): commands wait for it (null: none). */
+  private Future<JsonObject> parking;
+  private ParkedTurns parkedTurns;
+  /** A turn a draining owner handed over, taken at activation: {turnId, state} (null: none). */
+  private JsonObject takenOver;
 
   SessionVerticle(String sessionId, String ownerId, SessionStore store, ProviderService provider, ToolService tools,
                   AuthService auth, ModelTable models, SessionSettings settings, Predicate<String> ownerAlive, Runnable onIdle) {
@@ -101,7 +106,12 @@ public class SessionVerticle extends VerticleBase {
               reservedCeiling = claim.seqStart() + EventLog.RESERVE;
               return s;
             }))
+        // a turn a draining owner parked is taken (not interrupted): it goes on here once the history is loaded
         .compose(s -> store.interruptRunning(sessionId, fence)
+            .compose(interrupted -> parkedTurns().take(sessionId, ownerId, fence).map(parked -> {
+              takenOver = parked;
+              return interrupted;
+            }))
             .compose(interrupted -> store.liveHistory(sessionId).map(stored -> {
               long start = reservedCeiling - EventLog.RESERVE;
               EventLog events = new EventLog(sessionId, vertx.eventBus(), start, reservedCeiling, settings.heldEvents(),
@@ -130,6 +140,7 @@ public class SessionVerticle extends VerticleBase {
             LOG.info("session {}: turn {} was interrupted (its owner went away)", sessionId, turnId);
             live.publish(SessionEvents.turnCompleted(turnId, SessionEvents.INTERRUPTED));
           }
+          if (takenOver != null) turns.resume(takenOver.getString("turnId"), takenOver.getJsonObject("state"));
           MessageConsumer<JsonObject> commands = vertx.eventBus().localConsumer(commandAddress(sessionId), this::onCommand);
           MessageConsumer<JsonObject> stream = vertx.eventBus().consumer(streamAddress(sessionId, ownerId), m -> streams.dispatch(m.body(), m.headers().get(dev.maestro.contracts.provider.ProviderEvents.NODE_HEADER)));
           long period = Math.min(Math.min(settings.idleTimeoutMs(), settings.streamIdleTimeoutMs()) / 2, 10_000);
@@ -205,8 +216,15 @@ public class SessionVerticle extends VerticleBase {
       // a follower's lease renewal is no activity: a followed session still passivates when idle
       if (!isFollow(cmd)) touch();
       // a copy that learnt it is stale answers nothing while it undeploys; one handed off by a drain says where
-      result = fence.stale() ? OwnerFence.staleOwner()
-          : handedOff && !(cmd instanceof LiveCommand.Hold) && !isFollow(cmd) ? SessionDrain.moved(sessionId) : run(cmd);
+      Future<JsonObject> parked = parking;
+      if (parked != null && !parked.isComplete() && !(cmd instanceof LiveCommand.Hold) && !isFollow(cmd)) {
+        // the waiting turn is being stored for the next owner: an approval must reach exactly one of the two
+        LiveCommand waiting = cmd;
+        result = parked.transform(ar -> handedOff ? SessionDrain.moved(sessionId) : run(waiting));
+      } else {
+        result = fence.stale() ? OwnerFence.staleOwner()
+            : handedOff && !(cmd instanceof LiveCommand.Hold) && !isFollow(cmd) ? SessionDrain.moved(sessionId) : run(cmd);
+      }
     } catch (IllegalArgumentException e) {
       result = cmd == null ? Fail.invalid("op", "unknown command") : Future.failedFuture(e);
     } catch (RuntimeException e) {
@@ -285,12 +303,43 @@ public class SessionVerticle extends VerticleBase {
     return answer;
   }
 
-  /** See {@link LiveCommand.Hold}: a running turn may finish; nothing new starts. */
+  /**
+   * See {@link LiveCommand.Hold}: a running turn may finish; nothing new starts. A turn that only waits for
+   * its user's approvals is parked instead: its waiting state is stored for the next owner and the session
+   * is handed off at once ({"parked": true}).
+   */
   private Future<JsonObject> hold() {
     if (runtime != null) runtime.queue.stop();
+    if (parking != null) return parking;
     boolean busy = turns.turnId() != null || compactor.running();
+    JsonObject waiting = busy && !compactor.running() ? turns.parkable() : null;
+    if (waiting != null) return park(waiting);
     if (!busy) handedOff = true;
     return Future.succeededFuture(new JsonObject().put("busy", busy).put("turnId", turns.turnId()));
+  }
+
+  private Future<JsonObject> park(JsonObject waiting) {
+    String turnId = waiting.getString("turnId");
+    Future<JsonObject> stored = parkedTurns().park(sessionId, turnId, waiting, fence).transform(ar -> {
+      if (ar.failed()) {
+        // the turn stays here, as without parking: it may still finish, or the drain timeout interrupts it
+        LOG.warn("session {}: cannot hand over turn {} waiting for approval: {}", sessionId, turnId, ar.cause().getMessage());
+        parking = null;
+        turns.unparked();
+        return Future.succeededFuture(new JsonObject().put("busy", true).put("turnId", turnId));
+      }
+      LOG.info("session {}: turn {} waits for approval: handed over to the next owner", sessionId, turnId);
+      turns.parked(turnId);
+      handedOff = true;
+      return Future.succeededFuture(new JsonObject().put("busy", false).put("parked", true).put("turnId", turnId));
+    });
+    if (!stored.isComplete()) parking = stored;
+    return stored;
+  }
+
+  private ParkedTurns parkedTurns() {
+    if (parkedTurns == null) parkedTurns = new ParkedTurns(store.pool());
+    return parkedTurns;
   }
 
 

@@ -46,6 +46,9 @@ final class ToolGate {
   private final Map<String, Elicitation> elicitations = new LinkedHashMap<>();
   private final Map<String, JsonObject> pending = new LinkedHashMap<>();
   private final Map<String, JsonObject> results = new LinkedHashMap<>();
+  /** The calls of the round being run, in order, and when each open approval was asked (ms): a drain parks them. */
+  private List<JsonObject> calls = List.of();
+  private final Map<String, Long> askedAt = new LinkedHashMap<>();
   /** Plan mode, tools allowed for the session, approval expiry (issue 16). */
   private RunRules rules = RunRules.NONE;
 
@@ -124,11 +127,32 @@ final class ToolGate {
    * ask) → their tool_result parts in call order, or null when the turn ended meanwhile.
    */
   Future<JsonArray> run(List<JsonObject> calls) {
+    return runAll(calls, this::runOne);
+  }
+
+  /**
+   * A round parked by a draining owner ({@link #parkState}), continued here: the calls that had finished
+   * keep their results (they ran once, on the previous owner), the others wait for their approvals again,
+   * under the same call ids, announced anew as approval_required with {@code "restored": true} (clients
+   * that saw them already show them once; a client that joins now sees them). The expiry counts from when
+   * the user was first asked. → as {@link #run}.
+   */
+  Future<JsonArray> resume(List<JsonObject> calls, JsonObject finished, Map<String, Long> waitingSince) {
+    finished.forEach(e -> results.put(e.getKey(), (JsonObject) e.getValue()));
+    return runAll(calls, call -> {
+      Long since = waitingSince.get(call.getString("callId"));
+      return decided(call, awaitApproval(call, since == null ? System.currentTimeMillis() : since, true));
+    });
+  }
+
+  private Future<JsonArray> runAll(List<JsonObject> calls, java.util.function.Function<JsonObject, Future<JsonObject>> one) {
+    this.calls = calls;
     List<Future<JsonObject>> all = new ArrayList<>();
     for (JsonObject call : calls) {
       String callId = call.getString("callId");
+      if (results.containsKey(callId)) continue;
       pending.put(callId, call);
-      all.add(runOne(call).map(result -> {
+      all.add(one.apply(call).map(result -> {
         pending.remove(callId);
         if (!closed) {
           results.put(callId, result);
@@ -165,16 +189,31 @@ final class ToolGate {
       SessionAudit.toolCall(vertx, auditUserId, sessionId, callId, name, dev.maestro.contracts.audit.AuditEvents.DENIED);
       return Future.succeededFuture(errorResult(callId, ToolResults.deniedByPolicy(name)));
     }
-    Future<String> decision;
-    if ("allow".equals(policy) || rules.allowedForSession(name)) {
-      decision = Future.succeededFuture("allow");
-    } else {
-      Promise<String> p = Promise.promise();
-      approvals.put(callId, p);
-      rules.awaiting(callId, name, p);
-      publish.accept(SessionEvents.approvalRequired(callId, name, call.getJsonObject("arguments", new JsonObject())));
-      decision = p.future().andThen(ar -> approvals.remove(callId));
-    }
+    Future<String> decision = "allow".equals(policy) || rules.allowedForSession(name) ? Future.succeededFuture("allow")
+        : awaitApproval(call, System.currentTimeMillis(), false);
+    return decided(call, decision);
+  }
+
+  /** Publishes approval_required and waits for the user's decision (or the expiry's). */
+  private Future<String> awaitApproval(JsonObject call, long sinceMs, boolean restored) {
+    String callId = call.getString("callId");
+    String name = call.getString("name");
+    Promise<String> p = Promise.promise();
+    approvals.put(callId, p);
+    askedAt.put(callId, sinceMs);
+    rules.awaiting(callId, name, p, sinceMs);
+    JsonObject required = SessionEvents.approvalRequired(callId, name, call.getJsonObject("arguments", new JsonObject()));
+    publish.accept(restored ? required.put("restored", true) : required);
+    return p.future().andThen(ar -> {
+      approvals.remove(callId);
+      askedAt.remove(callId);
+    });
+  }
+
+  /** The call runs once its decision is allow (and its start is recorded under a current owner epoch). */
+  private Future<JsonObject> decided(JsonObject call, Future<String> decision) {
+    String callId = call.getString("callId");
+    String name = call.getString("name");
     return decision.compose(d -> {
       if (closed) return Future.succeededFuture(errorResult(callId, ToolResults.TURN_CANCELLED));
       if (!"allow".equals(d)) {
@@ -186,6 +225,32 @@ final class ToolGate {
           err -> Future.succeededFuture(errorResult(callId, ToolResults.couldNotRun(OwnerFence.isStale(err)
               ? "the session moved to another node before the tool could start" : "its start could not be recorded"))));
     });
+  }
+
+  /**
+   * For a drain (issue 17): when the only thing this round still waits for is the user's decision on
+   * approvals — no call decided and running, no question of a running call open (an MCP elicitation or
+   * input request belongs to a call running in tool-service for this node, which cannot move) — its
+   * waiting state: {calls, results (of the calls that finished), waiting [{callId, since}]}. Else null.
+   */
+  JsonObject parkState() {
+    if (closed || pending.isEmpty() || !elicitations.isEmpty()) return null;
+    JsonArray waiting = new JsonArray();
+    for (String callId : pending.keySet()) {
+      Promise<String> p = approvals.get(callId);
+      if (p == null || p.future().isComplete()) return null;
+      waiting.add(new JsonObject().put("callId", callId).put("since", askedAt.get(callId)));
+    }
+    JsonObject finished = new JsonObject();
+    results.forEach(finished::put);
+    return new JsonObject().put("calls", new JsonArray(new ArrayList<>(calls))).put("results", finished).put("waiting", waiting);
+  }
+
+  /** The round went to the next owner ({@link #parkState}): nothing of it happens here any more, nothing is denied. */
+  void parked() {
+    closed = true;
+    approvals.clear();
+    askedAt.clear();
   }
 
   private Future<JsonObject> execute(JsonObject call, String callId, String name) {

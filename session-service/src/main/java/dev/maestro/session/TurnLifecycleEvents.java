@@ -44,8 +44,12 @@ final class TurnLifecycleEvents {
         outputTokens += usage.getLong("outputTokens", 0L);
         if (usage.getValue("costUsd") instanceof Number c) costUsd = (costUsd == null ? 0 : costUsd) + c.doubleValue();
       }
-      case SessionEvents.APPROVAL_REQUIRED ->
+      // (an approval asked again by the owner a drain handed the turn to was announced once already)
+      case SessionEvents.APPROVAL_REQUIRED -> {
+        if (!event.getBoolean("restored", false)) {
           publish(IntegrationEvents.approvalRequired(userId.get(), sessionId, turnId, event.getString("callId"), event.getString("name")));
+        }
+      }
       case SessionEvents.TURN_COMPLETED -> {
         // a turn interrupted on a dead owner is completed by the next owner, which never saw its start
         boolean same = event.getString("turnId") != null && event.getString("turnId").equals(turnId);
@@ -55,6 +59,14 @@ final class TurnLifecycleEvents {
       }
       default -> { }
     }
+  }
+
+  /** A turn handed over by a draining owner goes on here: its end is reported as this turn's. */
+  void resumed(String turnId) {
+    this.turnId = turnId;
+    inputTokens = 0;
+    outputTokens = 0;
+    costUsd = null;
   }
 
   /** An approval was answered by the user (decision allow | deny). */

@@ -275,6 +275,71 @@ final class TurnLoop {
     return finish(t, status, null);
   }
 
+  // ------------------------------------------------------------------ handed over by a drain (issue 17)
+
+  /**
+   * For a drain: when the turn's only outstanding work is the user's decision on tool approvals (no
+   * stream, no call running, no question of a running call open), its waiting state, to store for the
+   * next owner; else null. The approvals stop expiring here until {@link #parked} or {@link #unparked}.
+   */
+  JsonObject parkable() {
+    Turn t = turn;
+    if (t == null || t.finished || t.held != null || t.stream != null || t.placeholder != null) return null;
+    JsonObject waiting = t.gate.parkState();
+    if (waiting == null) return null;
+    rules.suspend();
+    return waiting.put("v", 1).put("turnId", t.id).put("round", t.round)
+        // the turn's own copy of the session (project rules and MCP instructions in its system prompt) and its tools
+        .put("session", live.session.copy()).put("offered", new JsonArray(new ArrayList<>(t.gate.offered())));
+  }
+
+  /** The waiting state was not stored: the turn waits here as before. */
+  void unparked() {
+    rules.resume();
+  }
+
+  /** The waiting state is stored: the turn goes on at the next owner; here it is let go without an end. */
+  void parked(String turnId) {
+    Turn t = turn;
+    if (t == null || !t.id.equals(turnId)) return;
+    rules.forget();
+    t.gate.parked();
+    t.finished = true;
+    turn = null;
+  }
+
+  /**
+   * At activation: a turn parked by a draining owner ({@link #parkable}) goes on here. Its stored messages
+   * are in the history already; the approvals it waits for are asked again under the same call ids, and
+   * once decided the round ends as it would have on the previous owner (tool message, next round).
+   */
+  void resume(String turnId, JsonObject state) {
+    Turn t = new Turn(turnId);
+    t.held = null;
+    // (not a first token of this turn's start: the metric would count the time spent waiting for the user)
+    t.tokenSeen = true;
+    t.round = state.getInteger("round", 1);
+    turn = t;
+    JsonObject session = state.getJsonObject("session");
+    if (session != null) live.session = session;
+    List<JsonObject> offered = new ArrayList<>();
+    state.getJsonArray("offered", new JsonArray()).forEach(o -> offered.add((JsonObject) o));
+    t.gate.offer(offered);
+    List<JsonObject> calls = new ArrayList<>();
+    state.getJsonArray("calls", new JsonArray()).forEach(o -> calls.add((JsonObject) o));
+    Map<String, Long> since = new java.util.HashMap<>();
+    state.getJsonArray("waiting", new JsonArray()).forEach(o -> {
+      JsonObject w = (JsonObject) o;
+      since.put(w.getString("callId"), w.getLong("since"));
+    });
+    live.events.turnStarted();
+    live.lifecycle.resumed(turnId);
+    LOG.info("session {}: turn {} taken over from a draining owner, waiting for {} approval(s)", live.sessionId, turnId, since.size());
+    stored(t, t.gate.resume(calls, state.getJsonObject("results", new JsonObject()), since))
+        .compose(v -> round(t))
+        .onFailure(err -> fail(t, err));
+  }
+
   /** Called periodically: a provider stream silent for too long is cancelled (the turn fails with timeout). */
   void checkStream() {
     Turn t = turn;
@@ -406,7 +471,12 @@ final class TurnLoop {
   }
 
   private Future<Void> runTools(Turn t, List<JsonObject> calls) {
-    return t.gate.run(calls).compose(parts -> {
+    return stored(t, t.gate.run(calls));
+  }
+
+  /** The round's tool results, once all are there, stored as its tool message (not when the turn ended meanwhile). */
+  private Future<Void> stored(Turn t, Future<JsonArray> toolResults) {
+    return toolResults.compose(parts -> {
       if (parts == null || t.finished) return Future.succeededFuture();
       JsonObject toolMessage = live.history.newMessage(Messages.TOOL, t.id, parts, SessionEvents.COMPLETE);
       return store.insertMessage(live.sessionId, toolMessage, live.fence).map(v -> {

@@ -33,15 +33,18 @@ class SessionDrainTest {
   static Harness b;
   /** A node whose drain timeout is short: a turn that does not end in time is stored as interrupted. */
   static Harness c;
+  /** A node with the default drain timeout (30 s), drained while turns wait for approvals. */
+  static Harness d;
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = SessionCluster.start("session-drain", null, null, new JsonObject().put(SessionDrain.TIMEOUT, "0.3"));
+    cluster = SessionCluster.start("session-drain", null, null, new JsonObject().put(SessionDrain.TIMEOUT, "0.3"), null);
     clientNode = cluster.clientNode;
     fakes = cluster.fakes;
     a = cluster.node(0);
     b = cluster.node(1);
     c = cluster.node(2);
+    d = cluster.node(3);
   }
 
   @AfterAll
@@ -136,6 +139,101 @@ class SessionDrainTest {
     assertThat(rec.types()).doesNotContain("error");
     long seq = rec.events.get(0).getLong("seq");
     for (JsonObject e : rec.events) assertThat(e.getLong("seq")).as("contiguous seq in %s", rec.types()).isEqualTo(seq++);
+  }
+
+  @Test
+  void turnsWaitingForApprovalMoveAtOnceAndGoOnWhereTheyAreAnswered() throws Exception {
+    fakes.tools.policies.put("guarded", "ask");
+    String user = Harness.newUser();
+    SessionService sessions = SessionService.createProxy(clientNode);
+    SessionRuntime runtime = SessionRuntime.createProxy(clientNode);
+    JsonObject spec = new JsonObject().put("title", "approval drain").put("provider", "anthropic").put("model", "claude-sonnet-4-5");
+    String allowed = await(sessions.create(user, spec)).getString("id");
+    String denied = await(sessions.create(user, spec.copy().put("title", "denied"))).getString("id");
+    Harness drained = d;
+    Harness.Recorder recA = fakes.record(allowed);
+    Harness.Recorder recD = fakes.record(denied);
+
+    // on d: one round with a call that runs at once (echo) and one that waits for its user (guarded)
+    fakes.provider.script(toolCall("a-echo", "echo", new JsonObject().put("n", 1)),
+        toolCall("a-guarded", "guarded", new JsonObject().put("n", 2)), done("tool_use"));
+    JsonObject ackA = await(drained.verticle.router().call(allowed, new LiveCommand.Send("run both")));
+    recA.awaitType("approval_required");
+    recA.await(e -> "tool_result".equals(e.getString("type")) && "a-echo".equals(e.getString("callId")), 10_000);
+    fakes.provider.script(toolCall("d-guarded", "guarded", new JsonObject()), done("tool_use"));
+    JsonObject ackD = await(drained.verticle.router().call(denied, new LiveCommand.Send("try it")));
+    recD.awaitType("approval_required");
+    // a third one is answered while the drain starts: before, while or after it is handed over, it lands once
+    String clicked = await(sessions.create(user, spec.copy().put("title", "clicked"))).getString("id");
+    Harness.Recorder recC = fakes.record(clicked);
+    fakes.provider.script(toolCall("c-guarded", "guarded", new JsonObject()), done("tool_use"));
+    await(drained.verticle.router().call(clicked, new LiveCommand.Send("click it")));
+    recC.awaitType("approval_required");
+    fakes.provider.script(text("clicked ran"), done("end_turn"));
+    for (String id : List.of(allowed, denied, clicked)) assertThat(owner(id)).isEqualTo(drained.verticle.router().ownerId());
+
+    // the drain does not wait for the user (its timeout is 30 s): the sessions go to another node at once
+    long t0 = System.currentTimeMillis();
+    Future<Void> drain = drained.verticle.drain();
+    // (through another node's router, as that node's SessionService passes it on: a request in flight to the draining
+    // node's own SessionService binding at the instant it is unregistered is not this test's subject)
+    Future<JsonObject> click = b.verticle.router().call(clicked,
+        new LiveCommand.AsUser(user, new LiveCommand.Approve("c-guarded", "allow")));
+    drain.await(10, TimeUnit.SECONDS);
+    assertThat(System.currentTimeMillis() - t0).as("drain time").isLessThan(5_000);
+    await(click);
+    assertThat(recC.awaitTurnCompleted(1).getJsonObject("event").getString("status"))
+        .isEqualTo(dev.maestro.contracts.session.SessionEvents.COMPLETE);
+    assertThat(fakes.tools.executed.stream().filter(c -> clicked.equals(c.getString("sessionId"))).map(c -> c.getString("callId")).toList())
+        .containsExactly("c-guarded");
+    assertThat(drained.verticle.router().liveCount()).isZero();
+    for (String id : List.of(allowed, denied)) {
+      assertThat(owner(id)).as("the next owner took %s at once", id).isNotNull().isNotEqualTo(drained.verticle.router().ownerId());
+    }
+    // the next owner asks for the same approvals again (same call ids); the running-now list still shows them waiting
+    JsonObject again = recA.await(e -> "approval_required".equals(e.getString("type")) && e.getBoolean("restored", false), 10_000)
+        .getJsonObject("event");
+    assertThat(again.getString("callId")).isEqualTo("a-guarded");
+    assertThat(recD.await(e -> "approval_required".equals(e.getString("type")) && e.getBoolean("restored", false), 10_000)
+        .getJsonObject("event").getString("callId")).isEqualTo("d-guarded");
+    JsonArray waiting = await(runtime.runs(user, "waiting_approval")).getJsonArray("items");
+    assertThat(waiting.stream().map(r -> ((JsonObject) r).getString("turnId")).toList())
+        .containsExactlyInAnyOrder(ackA.getString("turnId"), ackD.getString("turnId"));
+    assertThat(recA.types()).doesNotContain("turn_completed");
+
+    // allowed there: the waiting call runs once, the one that had run is not run again, the reply streams
+    fakes.provider.script(text("both ran"), done("end_turn"));
+    await(sessions.approve(user, allowed, "a-guarded", "allow"));
+    JsonObject endA = recA.awaitTurnCompleted(1).getJsonObject("event");
+    assertThat(endA.getString("turnId")).isEqualTo(ackA.getString("turnId"));
+    assertThat(endA.getString("status")).isEqualTo(dev.maestro.contracts.session.SessionEvents.COMPLETE);
+    assertThat(fakes.tools.executed.stream().filter(c -> allowed.equals(c.getString("sessionId"))).map(c -> c.getString("callId")).toList())
+        .containsExactly("a-echo", "a-guarded");
+    JsonArray messagesA = await(sessions.get(user, allowed)).getJsonArray("messages");
+    assertThat(messagesA.stream().map(m -> ((JsonObject) m).getString("role")).toList())
+        .containsExactly("user", "assistant", "tool", "assistant");
+    JsonArray toolParts = messagesA.getJsonObject(2).getJsonArray("content");
+    assertThat(toolParts.stream().map(p -> ((JsonObject) p).getString("callId")).toList()).containsExactly("a-echo", "a-guarded");
+    assertThat(toolParts.stream().map(p -> ((JsonObject) p).getBoolean("isError", false)).toList()).containsExactly(false, false);
+    assertThat(messagesA.getJsonObject(3).getJsonArray("content").getJsonObject(0).getString("text")).isEqualTo("both ran");
+
+    // denied there: nothing runs, the model is told, the turn completes
+    fakes.provider.script(text("denied then"), done("end_turn"));
+    await(sessions.approve(user, denied, "d-guarded", "deny"));
+    JsonObject endD = recD.awaitTurnCompleted(1).getJsonObject("event");
+    assertThat(endD.getString("turnId")).isEqualTo(ackD.getString("turnId"));
+    assertThat(endD.getString("status")).isEqualTo(dev.maestro.contracts.session.SessionEvents.COMPLETE);
+    assertThat(fakes.tools.executed.stream().filter(c -> denied.equals(c.getString("sessionId")))).isEmpty();
+    JsonObject deniedResult = recD.awaitType("tool_result").getJsonObject("event");
+    assertThat(deniedResult.getString("callId")).isEqualTo("d-guarded");
+    assertThat(deniedResult.getBoolean("isError")).isTrue();
+
+    for (Harness.Recorder rec : List.of(recA, recD, recC)) {
+      assertThat(rec.types()).doesNotContain("error", "turn_error");
+      long seq = rec.events.get(0).getLong("seq");
+      for (JsonObject e : rec.events) assertThat(e.getLong("seq")).as("contiguous seq in %s", rec.types()).isEqualTo(seq++);
+    }
+    assertThat(await(runtime.runs(user, null)).getJsonArray("items")).isEmpty();
   }
 
   /** A session activated on node h and left idle there. */

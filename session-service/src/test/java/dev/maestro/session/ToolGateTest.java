@@ -74,6 +74,40 @@ class ToolGateTest {
     assertThat(tools.executed).isEmpty();
   }
 
+  /** Drain (issue 17): a round that only waits for approvals is parked; the next owner's gate asks again and runs each call once. */
+  @Test
+  void aRoundWaitingOnlyForApprovalsIsParkedAndGoesOnAtTheNextOwnerWithoutRunningAFinishedCallAgain() {
+    offer("echo", "allow", "guarded", "ask", "block", "allow");
+    ToolGate busy = new ToolGate("s-1", tools, vertx, SessionSettings.from(new JsonObject()), e -> { }, resolved);
+    busy.offer(List.of(new JsonObject().put("name", "block").put("policy", "allow"), new JsonObject().put("name", "guarded").put("policy", "ask")));
+    busy.run(List.of(call("r", "block"), call("w", "guarded")));
+    assertThat(busy.parkState()).as("a call still runs: it cannot move").isNull();
+
+    gate.run(List.of(call("a", "echo"), call("b", "guarded")));
+    JsonObject state = gate.parkState();
+    assertThat(state.getJsonArray("calls").stream().map(c -> ((JsonObject) c).getString("callId")).toList()).containsExactly("a", "b");
+    assertThat(state.getJsonObject("results").fieldNames()).containsExactly("a");
+    assertThat(state.getJsonArray("waiting").getJsonObject(0).getString("callId")).isEqualTo("b");
+    long since = state.getJsonArray("waiting").getJsonObject(0).getLong("since");
+    gate.parked();
+    assertThat(gate.approve("b", "allow").failed()).as("nothing waits here any more").isTrue();
+
+    List<JsonObject> there = new ArrayList<>();
+    ToolGate next = new ToolGate("s-1", tools, vertx, SessionSettings.from(new JsonObject()), there::add, resolved);
+    List<JsonObject> calls = new ArrayList<>();
+    state.getJsonArray("calls").forEach(c -> calls.add((JsonObject) c));
+    Future<JsonArray> parts = next.resume(calls, state.getJsonObject("results"), Map.of("b", since));
+    assertThat(there).hasSize(1);
+    assertThat(there.get(0).getString("type")).isEqualTo("approval_required");
+    assertThat(there.get(0).getString("callId")).isEqualTo("b");
+    assertThat(there.get(0).getBoolean("restored")).isTrue();
+    assertThat(parts.isComplete()).isFalse();
+    assertThat(next.approve("b", "allow").succeeded()).isTrue();
+    assertThat(parts.result()).extracting(p -> ((JsonObject) p).getString("callId") + ":" + ((JsonObject) p).getBoolean("isError"))
+        .containsExactly("a:false", "b:false");
+    assertThat(tools.executed.stream().map(c -> c.getString("callId")).toList()).containsExactly("r", "a", "b");
+  }
+
   @Test
   void anAskCallWaitsForTheUsersDecision() {
     offer("echo", "ask");

@@ -103,6 +103,63 @@ class SessionDrainEndToEndTest {
     ws.close().await(10, TimeUnit.SECONDS);
   }
 
+  @Test
+  void aTurnWaitingForApprovalMovesAtOnceAndTheApprovalSentThroughTheSocketReachesTheNextOwner() throws Exception {
+    // a node that has not drained: the other test may have drained one of the two
+    services.deploySession();
+    JsonObject admin = new JsonObject().put("policy", "ask");
+    HttpResponse<Buffer> patched = http.patch(port, "127.0.0.1", "/api/v1/tools/list_dir").bearerTokenAuthentication(token)
+        .sendJsonObject(admin).await(20, TimeUnit.SECONDS);
+    assertThat(patched.statusCode()).as(patched.bodyAsString()).isEqualTo(200);
+    try {
+      String sessionId = createSession();
+      WebSocket ws = client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+          .setURI("/api/v1/ws").addHeader("Authorization", "Bearer " + token)).await(20, TimeUnit.SECONDS);
+      LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+      ws.textMessageHandler(t -> frames.add(new JsonObject(t)));
+      ws.writeTextMessage(new JsonObject().put("type", "subscribe").put("sessionId", sessionId).encode()).await(10, TimeUnit.SECONDS);
+      ws.writeTextMessage(new JsonObject().put("type", "send").put("sessionId", sessionId)
+          .put("text", "call tool list_dir with {\"path\":\".\"}").encode()).await(10, TimeUnit.SECONDS);
+
+      List<JsonObject> events = new ArrayList<>(until(frames, "approval_required"));
+      String callId = events.get(events.size() - 1).getJsonObject("event").getString("callId");
+      SessionServiceVerticle owner = ownerOf(sessionId);
+      // the drain timeout is 30 s: the turn waiting for its user does not hold the node that long
+      long t0 = System.currentTimeMillis();
+      owner.drain().await(20, TimeUnit.SECONDS);
+      assertThat(System.currentTimeMillis() - t0).as("drain time").isLessThan(10_000);
+      assertThat(owner.router().liveCount()).isZero();
+
+      // the next owner asks again for the same call; the answer through the socket lands there
+      List<JsonObject> again = until(frames, "approval_required");
+      JsonObject restored = again.get(again.size() - 1).getJsonObject("event");
+      assertThat(restored.getString("callId")).isEqualTo(callId);
+      assertThat(restored.getBoolean("restored")).isTrue();
+      events.addAll(again);
+      String next = services.sessionNodes.get(0).router().currentOwner(sessionId).await(10, TimeUnit.SECONDS);
+      assertThat(next).isNotNull().isNotEqualTo(owner.router().ownerId());
+      ws.writeTextMessage(new JsonObject().put("type", "approve").put("sessionId", sessionId).put("callId", callId)
+          .put("decision", "allow").encode()).await(10, TimeUnit.SECONDS);
+      List<JsonObject> rest = untilTurnCompleted(frames);
+      events.addAll(rest);
+      assertThat(rest.get(rest.size() - 1).getJsonObject("event").getString("status")).isEqualTo("complete");
+      List<JsonObject> results = events.stream().filter(e -> "tool_result".equals(e.getJsonObject("event").getString("type"))).toList();
+      assertThat(results).hasSize(1);
+      assertThat(results.get(0).getJsonObject("event").getBoolean("isError")).isFalse();
+      assertThat(text(rest)).startsWith("Tool list_dir returned");
+
+      for (int i = 1; i < events.size(); i++) {
+        assertThat(events.get(i).getLong("seq")).as("seq after %s", events.get(i - 1).getLong("seq"))
+            .isEqualTo(events.get(i - 1).getLong("seq") + 1);
+      }
+      assertThat(frames).noneMatch(f -> "error".equals(f.getString("type")));
+      ws.close().await(10, TimeUnit.SECONDS);
+    } finally {
+      http.patch(port, "127.0.0.1", "/api/v1/tools/list_dir").bearerTokenAuthentication(token)
+          .sendJsonObject(new JsonObject().put("policy", "allow")).await(20, TimeUnit.SECONDS);
+    }
+  }
+
   private static SessionServiceVerticle ownerOf(String sessionId) throws Exception {
     String owner = services.sessionNodes.get(0).router().currentOwner(sessionId).await(10, TimeUnit.SECONDS);
     return services.sessionNodes.stream().filter(s -> s.router().ownerId().equals(owner)).findFirst().orElseThrow();

@@ -22,6 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ChaosClient {
   private static final long STALL_MS = 30_000;
+  /** How long the client "thinks" before it allows a tool call that asks (drain scenario: some wait at SIGTERM). */
+  private static final long APPROVE_AFTER_MS = 2_000;
 
   private final Vertx vertx;
   private final WebSocketClient wsc;
@@ -47,9 +49,16 @@ final class ChaosClient {
   long reconnects;
   long stalled;
   boolean started;
+  /** Answers approval_required (allow, after APPROVE_AFTER_MS), once per call id: the drain scenario asks for list_dir. */
+  private final boolean approves;
+  private final java.util.Set<String> approved = new java.util.HashSet<>();
+  long approvalsAnswered;
+  /** approval_required with "restored": true — asked again by the node a drain handed the waiting turn to. */
+  long approvalsRestored;
 
   ChaosClient(Vertx vertx, WebSocketClient wsc, List<URI> gateways, String token, String sessionId, int index,
-      ConcurrentMap<String, AtomicLong> errors) {
+      ConcurrentMap<String, AtomicLong> errors, boolean approves) {
+    this.approves = approves;
     this.vertx = vertx;
     this.wsc = wsc;
     this.gateways = gateways;
@@ -136,6 +145,7 @@ final class ChaosClient {
         stallRetries = 0;
         ledger.onEvent(f, now);
         JsonObject ev = f.getJsonObject("event", new JsonObject());
+        if (approves && "approval_required".equals(ev.getString("type"))) onApproval(ev);
         if ("turn_completed".equals(ev.getString("type")) && turnId != null && ledger.turnEnded(turnId)) next();
       }
       default -> { }
@@ -167,9 +177,37 @@ final class ChaosClient {
     }
   }
 
+  /** Allows the call after a while, once (one asked again after a drain and already answered is not answered again). */
+  private void onApproval(JsonObject ev) {
+    String callId = ev.getString("callId");
+    if (ev.getBoolean("restored", false)) approvalsRestored++;
+    if (callId == null || approved.contains(callId)) return;
+    vertx.setTimer(APPROVE_AFTER_MS, t -> { synchronized (this) { approve(callId); } });
+  }
+
+  private void approve(String callId) {
+    if (approved.contains(callId)) return;
+    if (ws == null) {
+      // reconnecting: answered once the socket is back
+      vertx.setTimer(500, t -> { synchronized (this) { approve(callId); } });
+      return;
+    }
+    approved.add(callId);
+    approvalsAnswered++;
+    ws.writeTextMessage(new JsonObject().put("type", "approve").put("sessionId", sessionId).put("callId", callId)
+        .put("decision", "allow").put("id", "approve:" + callId).encode());
+  }
+
   private void onError(JsonObject f) {
     count(f.getString("code", "error"));
     String id = f.getString("id", "");
+    if (id.startsWith("approve:")) {
+      // counted above (a client would have shown it); answered again so the turn does not wait for the expiry
+      String callId = id.substring(8);
+      approved.remove(callId);
+      vertx.setTimer(1_000, t -> { synchronized (this) { approve(callId); } });
+      return;
+    }
     if (id.startsWith("send:") || id.startsWith("re:send:")) {
       String k = id.substring(id.indexOf("send:") + 5);
       if (!k.equals(key) || ledger.ack(k) != null) return;

@@ -83,6 +83,10 @@ public final class ChaosLoad {
       if (o instanceof JsonObject c && "demo".equals(c.getString("label"))) cred = c.getString("id");
     }
     if (cred == null) throw new IllegalStateException("no 'demo' credential: start the cluster with --demo");
+    // drain: list_dir asks for approval, which the clients give after a while, so some turns wait for their user at
+    // SIGTERM and are handed over waiting (README, Operations: graceful drain)
+    boolean approvals = "drain".equals(scenario);
+    if (approvals) toolPolicy(http, g0, token, "list_dir", "ask");
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       JsonObject body = new JsonObject().put("title", "chaos " + scenario + " " + i).put("provider", "openai-compatible")
@@ -103,7 +107,7 @@ public final class ChaosLoad {
     WebSocketClient wsc = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(n * 2 + 16)
         .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20).setConnectTimeout(10_000));
     List<ChaosClient> clients = new ArrayList<>();
-    for (int i = 0; i < n; i++) clients.add(new ChaosClient(vertx, wsc, gateways, token, ids.get(i), i, errors));
+    for (int i = 0; i < n; i++) clients.add(new ChaosClient(vertx, wsc, gateways, token, ids.get(i), i, errors, approvals));
     long watchdog = vertx.setPeriodic(2_000, t -> { long now = System.currentTimeMillis(); clients.forEach(c -> c.watchdog(now)); });
     clients.forEach(ChaosClient::start);
     long deadline = System.currentTimeMillis() + 120_000;
@@ -128,6 +132,8 @@ public final class ChaosLoad {
     long stalled = unfinished;
     long reconnects = 0;
     long seqJumps = 0;
+    long approvalsAnswered = 0;
+    long approvalsRestored = 0;
     JsonArray recoverBySession = new JsonArray();
     JsonArray secondTurnExamples = new JsonArray();
     for (ChaosClient c : clients) {
@@ -148,14 +154,17 @@ public final class ChaosLoad {
       stalled += c.stalled;
       reconnects += c.reconnects;
       seqJumps += c.ledger.seqJumps();
+      approvalsAnswered += c.approvalsAnswered;
+      approvalsRestored += c.approvalsRestored;
       Long r = c.ledger.recoveredAtMs(fault[0]);
       if (r == null) neverRecovered++;
       else recoveredAt = Math.max(recoveredAt, r);
       recoverBySession.add(r == null ? null : (r - fault[0]) / 1000.0);
     }
+    if (approvals) toolPolicy(http, g0, token, "list_dir", "allow");
     http.close();
     wsc.close();
-    return total.toJson().put("scenario", scenario).put("sessions", n).put("streamingAtFault", streaming)
+    return total.toJson().put("approvalsAnswered", approvalsAnswered).put("approvalsRestored", approvalsRestored).put("scenario", scenario).put("sessions", n).put("streamingAtFault", streaming)
         .put("clientErrors", errors.values().stream().mapToLong(AtomicLong::get).sum())
         .put("errorsByKind", new JsonObject(new java.util.TreeMap<String, Object>(errors.entrySet().stream()
             .collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, e -> e.getValue().get())))))
@@ -164,6 +173,11 @@ public final class ChaosLoad {
         .put("recoverSeconds", neverRecovered > 0 ? null : (recoveredAt - fault[0]) / 1000.0)
         .put("recoverSecondsBySession", recoverBySession).put("faultStartMs", fault[0]).put("faultEndMs", fault[1])
         .put("secondTurnExamples", secondTurnExamples);
+  }
+
+  private static void toolPolicy(WebClient http, URI g, String token, String tool, String policy) throws Exception {
+    call(() -> http.patch(g.getPort(), g.getHost(), "/api/v1/tools/" + tool).bearerTokenAuthentication(token)
+        .sendJson(new JsonObject().put("policy", policy)), 200);
   }
 
   private static long[] readFault(Path f) throws Exception {

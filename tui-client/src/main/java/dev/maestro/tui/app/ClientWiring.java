@@ -204,7 +204,8 @@ final class ClientWiring implements KeyActions, CommandContext {
         }
       }));
     }
-    if ("approval_required".equals(event.getString("type"))) {
+    // (one asked again by the node a drain handed the turn to, answered here meanwhile, is not waiting)
+    if ("approval_required".equals(event.getString("type")) && state.chat.pendingApproval() != null) {
       state.flash = "approval required: y allow, n deny";
       state.scrollFromBottom = 0;
     }

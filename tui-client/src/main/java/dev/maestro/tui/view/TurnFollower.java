@@ -27,6 +27,8 @@ public final class TurnFollower {
   private Outcome outcome = Outcome.RUNNING;
   private String failure;
   private PendingApproval pendingApproval;
+  /** Call ids already answered: the node a drain hands the turn to asks for them again (restored), once. */
+  private final java.util.Set<String> answered = new java.util.HashSet<>();
   private boolean endsWithNewline = true;
 
   public TurnFollower(Consumer<String> output) {
@@ -75,6 +77,9 @@ public final class TurnFollower {
 
   /** Clears an answered approval so the turn can continue. */
   public void approvalAnswered() {
+    if (pendingApproval != null) {
+      answered.add(pendingApproval.callId());
+    }
     pendingApproval = null;
     if (outcome == Outcome.APPROVAL_NEEDED) {
       outcome = Outcome.RUNNING;
@@ -100,6 +105,9 @@ public final class TurnFollower {
         }
       }
       case "approval_required" -> {
+        if (answered.contains(e.getString("callId"))) {
+          return;
+        }
         pendingApproval = new PendingApproval(e.getString("callId"), e.getString("name"),
             ChatModel.jsonText(e.getValue("arguments")));
         outcome = Outcome.APPROVAL_NEEDED;

@@ -73,6 +73,21 @@ class TurnFollowerTest {
   }
 
   @Test
+  void anApprovalAskedAgainAfterADrainHandedTheTurnOverIsNotAnsweredTwice() {
+    f.setTurnId("t");
+    f.accept(1, ev("turn_started", "turnId", "t"));
+    f.accept(2, new JsonObject().put("type", "approval_required").put("callId", "c").put("name", "run_command"));
+    f.approvalAnswered();
+    // the next owner announces the same call again (it may have been answered on the way)
+    Outcome o = f.accept(3, new JsonObject().put("type", "approval_required").put("callId", "c").put("name", "run_command")
+        .put("restored", true));
+    assertThat(o).isEqualTo(Outcome.RUNNING);
+    assertThat(f.pendingApproval()).isNull();
+    assertThat(f.accept(4, new JsonObject().put("type", "approval_required").put("callId", "d").put("name", "run_command")))
+        .isEqualTo(Outcome.APPROVAL_NEEDED);
+  }
+
+  @Test
   void aToolAskingForInputIsReportedBecauseSendModeCannotAnswerIt() {
     f.setTurnId("t");
     f.accept(1, ev("turn_started", "turnId", "t"));
