@@ -33,9 +33,29 @@ public class SessionStore {
       + " template_id, system_prompt, tools, params, forked_from) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)";
 
   private final Pool pool;
+  /** Turn starts and activations of this node wait here before they use the pool (null: they never wait). */
+  private final dev.maestro.platform.Admission admission;
 
   public SessionStore(Pool pool) {
+    this(pool, null);
+  }
+
+  public SessionStore(Pool pool, dev.maestro.platform.Admission admission) {
     this.pool = pool;
+    this.admission = admission;
+  }
+
+  /**
+   * Runs work — a turn start, or the loading of a session being activated: the bursts of database work that
+   * a thousand clients starting at once bring — once this node's admission lets it (issue 14), so the pool
+   * serves what it can while the rest waits its turn instead of being refused.
+   */
+  public <T> Future<T> admitted(java.util.function.Supplier<Future<T>> work) {
+    return admission == null ? work.get() : admission.run(work);
+  }
+
+  public dev.maestro.platform.Admission admission() {
+    return admission;
   }
 
   /** For the stores of features with their own SQL class (sub-agents, budgets). */
