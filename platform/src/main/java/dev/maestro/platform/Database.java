@@ -42,8 +42,16 @@ public final class Database {
 
   /** The pool reconnects by itself: a lost connection is replaced on the next use, no restart needed. */
   public static Pool pool(Vertx vertx, MaestroConfig config, String schema, int maxSize) {
+    return pool(vertx, config, schema, maxSize, DEFAULT_WAIT_QUEUE);
+  }
+
+  /** Requests waiting for a connection beyond which the pool refuses (the 503 "overloaded" of ServiceFailures). */
+  public static final int DEFAULT_WAIT_QUEUE = 1024;
+
+  /** The same with the pool's own wait queue bounded at maxWaitQueue requests. */
+  public static Pool pool(Vertx vertx, MaestroConfig config, String schema, int maxSize, int maxWaitQueue) {
     return PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(maxSize).setMaxWaitQueueSize(1024).setIdleTimeout(60)
+        .with(new PoolOptions().setMaxSize(maxSize).setMaxWaitQueueSize(maxWaitQueue).setIdleTimeout(60)
             .setPoolCleanerPeriod(10_000))
         .connectingTo(connectOptions(config.pgUrl(), schema))
         .using(vertx)

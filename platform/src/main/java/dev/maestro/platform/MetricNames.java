@@ -20,6 +20,12 @@ public final class MetricNames {
   public static final String TIME_TO_FIRST_TOKEN = "maestro.turn.first.token";
   /** session: sessions live on this node (gauge). */
   public static final String LIVE_SESSIONS = "maestro.sessions.live";
+  /** session: turn starts and activations waiting for admission ahead of the database, label {@code work} (gauge; Admission). */
+  public static final String ADMISSION_QUEUED = "maestro.admission.queued";
+  /** session: admitted turn starts and activations running, label {@code work} (gauge). */
+  public static final String ADMISSION_IN_FLIGHT = "maestro.admission.in.flight";
+  /** session: work refused by admission, labels {@code work} and {@code reason} (full, waited) (counter). */
+  public static final String ADMISSION_REFUSED = "maestro.admission.refused";
   /** gateway: from a session event's arrival on the bus to its frame written to a client (timer). */
   public static final String RELAY_CHUNK_LATENCY = "maestro.relay.chunk.latency";
   /** provider: provider streams that ended in an error, label {@code code} (counter). */
@@ -37,7 +43,7 @@ public final class MetricNames {
   public static final Map<String, List<String>> SCRAPED_BY_SERVICE = Map.of(
       "gateway", List.of("maestro_relay_chunk_latency_seconds"),
       "session", List.of("maestro_turns_started_total", "maestro_turns_completed_total", "maestro_turn_first_token_seconds",
-          "maestro_sessions_live"),
+          "maestro_sessions_live", "maestro_admission_queued", "maestro_admission_in_flight", "maestro_admission_refused_total"),
       "provider", List.of("maestro_provider_errors_total"),
       "tool", List.of("maestro_tool_call_duration_seconds", "maestro_mcp_servers"),
       "auth", List.of("maestro_credential_refreshes_total", "maestro_credential_refresh_failures_total"));

@@ -67,7 +67,7 @@ public final class ServiceFailures {
       // Load, not a fault: a burst of requests (e.g. a thousand turn starts at once) filled the
       // database pool's wait queue. Said as such, without a stack trace per refused request.
       LOG.warn("{}: refused a request, too many are waiting for a database connection", service);
-      return new ServiceException(ErrorCodes.UNAVAILABLE, OVERLOADED.formatted(service));
+      return overloaded(service);
     }
     String ref = newRef();
     boolean dependency = dependencyDown(err);
@@ -99,6 +99,14 @@ public final class ServiceFailures {
       }
     };
     return (T) Proxy.newProxyInstance(iface.getClassLoader(), new Class<?>[] {iface}, h);
+  }
+
+  /**
+   * The one answer to load beyond what a service queues (its database pool's wait queue full, or its
+   * {@link Admission} queue full or waited out): 503 "overloaded … try again in a moment", Retry-After 1 s.
+   */
+  public static ServiceException overloaded(String service) {
+    return new ServiceException(ErrorCodes.UNAVAILABLE, OVERLOADED.formatted(service), new JsonObject().put("retryAfter", 1));
   }
 
   static final String OVERLOADED = "%s is overloaded: too many requests are waiting for the database; try again in a moment";

@@ -98,20 +98,29 @@ final class BudgetLedger {
                 + " 0 for a free model), or choose a priced model"));
           }
           // user first, then session, then its ancestors nearest first: all of one user's requests lock the
-          // user's row first, so they are serialized on it and never deadlock on the rows after it
-          Future<Void> held = hold(conn, ua, userLimit, amountMicros, "your monthly budget")
-              .compose(x -> hold(conn, sa, sessionLimitMicros, amountMicros, "this session's budget"));
+          // user's row first, so they are serialized on it and never deadlock on the rows after it. The holds and
+          // the reservation's row go out together (pipelined, run in order): one round trip under the user's row
+          // lock instead of one per statement (a thousand requests of one user at once, bench e2e, issue 14). A
+          // refused hold is read in order, and the transaction (with whatever ran after it) rolled back.
           List<String> aa = new ArrayList<>();
+          List<Future<Void>> holds = new ArrayList<>();
+          holds.add(hold(conn, ua, userLimit, amountMicros, "your monthly budget"));
+          holds.add(hold(conn, sa, sessionLimitMicros, amountMicros, "this session's budget"));
           for (Ancestor a : ancestors) {
             String account = sessionAccount(a.sessionId());
             aa.add(account);
-            held = held.compose(x -> hold(conn, account, a.limitMicros(), amountMicros,
+            holds.add(hold(conn, account, a.limitMicros(), amountMicros,
                 "the budget of parent session " + a.sessionId() + " (a sub-agent spends from its parents' budgets)"));
           }
-          return held.compose(x -> conn.preparedQuery("INSERT INTO budget_reservation (id, user_account, session_account,"
+          Future<?> row = conn.preparedQuery("INSERT INTO budget_reservation (id, user_account, session_account,"
                   + " amount_micros, ancestor_accounts) VALUES ($1, $2, $3, $4, $5)")
-              .execute(Tuple.of(id, ua, sa, amountMicros, aa.toArray(new String[0]))))
-              .map(x -> List.copyOf(aa));
+              .execute(Tuple.of(id, ua, sa, amountMicros, aa.toArray(new String[0])));
+          List<Future<?>> all = new ArrayList<>(holds);
+          all.add(row);
+          return Future.join(all).transform(ar -> {
+            for (Future<?> f : all) if (f.failed()) return Future.<List<String>>failedFuture(f.cause());
+            return Future.succeededFuture(List.copyOf(aa));
+          });
         })))
         .map(aa -> new Reservation(id, userId, ua, sa, aa, amountMicros));
   }
@@ -176,11 +185,18 @@ final class BudgetLedger {
         .compose(rows -> {
           // swept already (a very long request): nothing is held any more, the cost still counts
           long held = rows.size() == 0 ? 0 : rows.iterator().next().getLong(0);
-          Future<Void> f = charge(conn, r.userAccount(), held, cost).compose(v -> charge(conn, r.sessionAccount(), held, cost));
-          for (String a : r.ancestorAccounts()) f = f.compose(v -> charge(conn, a, held, cost));
-          return f;
-        })
-        .compose(v -> charge == null ? Future.succeededFuture() : recordUsage(conn, r.userId(), day, charge)));
+          // the charges and the day's usage go out together (pipelined, run in order: user's row first, as in
+          // reserve): one round trip under the user's row lock instead of one per statement
+          List<Future<Void>> writes = new ArrayList<>();
+          writes.add(charge(conn, r.userAccount(), held, cost));
+          writes.add(charge(conn, r.sessionAccount(), held, cost));
+          for (String a : r.ancestorAccounts()) writes.add(charge(conn, a, held, cost));
+          if (charge != null) writes.add(recordUsage(conn, r.userId(), day, charge));
+          return Future.join(writes).transform(ar -> {
+            for (Future<Void> w : writes) if (w.failed()) return Future.<Void>failedFuture(w.cause());
+            return Future.<Void>succeededFuture();
+          });
+        }));
   }
 
   private static Future<Void> charge(SqlConnection conn, String account, long held, long cost) {

@@ -93,6 +93,11 @@ public class SessionRouter {
     return ownerId;
   }
 
+  /** This node's store (and with it its admission ahead of the database). */
+  SessionStore store() {
+    return store;
+  }
+
   static String nodeAddress(String ownerId) {
     return Addresses.sessionRouter(ownerId);
   }

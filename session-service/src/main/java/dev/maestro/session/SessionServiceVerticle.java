@@ -6,6 +6,7 @@ import dev.maestro.contracts.session.SessionRuntime;
 import dev.maestro.contracts.session.SessionService;
 import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.platform.ServiceFailures;
+import dev.maestro.platform.Admission;
 import dev.maestro.platform.Database;
 import dev.maestro.platform.HealthResponder;
 import dev.maestro.platform.MaestroConfig;
@@ -26,6 +27,8 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
   public static final String SCHEMA = "session";
   /** PostgreSQL pool size of this node (every live session shares it). */
   public static final String POOL_SIZE = "MAESTRO_SESSION_PG_POOL_SIZE";
+  /** Requests that may wait for one of the pool's connections (past it: 503 overloaded). */
+  public static final String POOL_WAIT_QUEUE = "MAESTRO_SESSION_PG_WAIT_QUEUE";
 
   private Pool pool;
   private SessionRouter router;
@@ -48,10 +51,13 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
     return vertx.executeBlocking(() -> ModelTable.load(settings.modelsFile()), false)
         .compose(models -> Database.migrate(vertx, cfg, SCHEMA).map(models))
         .compose(models -> {
-          pool = Database.pool(vertx, cfg, SCHEMA, poolSize());
+          int poolSize = poolSize();
+          pool = Database.pool(vertx, cfg, SCHEMA, poolSize, Settings.of(config()).integer(POOL_WAIT_QUEUE, 4096, 1, Integer.MAX_VALUE));
+          // issue 14: turn starts and activations beyond what the pool serves wait here, in arrival order
+          Admission admission = StartAdmission.of(vertx, config(), poolSize);
           // one consumer per node for tool-service's change announcements (the sessions' tool lists)
           toolsChanged = ToolListCache.listen(vertx);
-          SessionStore store = new SessionStore(pool);
+          SessionStore store = new SessionStore(pool, admission);
           router = new SessionRouter(vertx, context, store, ProviderService.createProxy(vertx), ToolService.createProxy(vertx),
               auth, models, settings);
           return router.start().compose(v -> {

@@ -33,9 +33,29 @@ public class SessionStore {
       + " template_id, system_prompt, tools, params, forked_from) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)";
 
   private final Pool pool;
+  /** Turn starts and activations of this node wait here before they use the pool (null: they never wait). */
+  private final dev.maestro.platform.Admission admission;
 
   public SessionStore(Pool pool) {
+    this(pool, null);
+  }
+
+  public SessionStore(Pool pool, dev.maestro.platform.Admission admission) {
     this.pool = pool;
+    this.admission = admission;
+  }
+
+  /**
+   * Runs work — a turn start, or the loading of a session being activated: the bursts of database work that
+   * a thousand clients starting at once bring — once this node's admission lets it (issue 14), so the pool
+   * serves what it can while the rest waits its turn instead of being refused.
+   */
+  public <T> Future<T> admitted(java.util.function.Supplier<Future<T>> work) {
+    return admission == null ? work.get() : admission.run(work);
+  }
+
+  public dev.maestro.platform.Admission admission() {
+    return admission;
   }
 
   /** For the stores of features with their own SQL class (sub-agents, budgets). */
@@ -228,35 +248,45 @@ public class SessionStore {
   public Future<Void> startTurn(String sessionId, String userId, JsonObject user, JsonObject assistant, String turnId,
                                 String owner, int maxTurns, Predicate<String> ownerAlive, String idempotencyKey, OwnerFence fence) {
     UUID sid = UUID.fromString(sessionId);
-    return pool.withTransaction(conn -> lockUser(conn, userId)
-        .compose(v -> conn.preparedQuery("SELECT t.owner_node FROM turn t JOIN session s ON s.id = t.session_id"
-                + " WHERE s.user_id = $1 AND t.status = 'running'").execute(Tuple.of(userId)))
-        .compose(rows -> {
-          int running = countAlive(rows, "owner_node", ownerAlive);
-          if (running >= maxTurns) {
-            return Fail.<Void>tooMany("too many turns running: " + running + " of your sessions are answering (the limit is "
-                + maxTurns + "); wait for one to complete or cancel it");
-          }
-          // the owner epoch is checked first: a stale copy stops here with STALE_OWNER (and learns it is stale)
-          // before its messages could collide with ordinals the current owner has used since. Inserted first,
-          // they failed on message_session_id_ordinal_key, the copy never learned, and every later send of the
-          // session failed the same way (chaos partition, after the merge: sessions never recovered)
-          return conn.preparedQuery("UPDATE session SET message_count = message_count + 2, updated_at = now()"
-                  + " WHERE id = $1 AND owner_epoch = $2")
-              .execute(Tuple.of(sid, fence.epoch))
-              .compose(r -> fence.check(r.rowCount()));
-        })
-        .compose(v -> conn.preparedQuery("INSERT INTO message (id, session_id, ordinal, turn_id, role, content, status, usage,"
-                + " compacted, text_content) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10), ($11,$2,$12,$4,$13,$14,$15,$16,$17,$18)")
-            .execute(messageValues(sid, user).addValue(UUID.fromString(assistant.getString("id")))
-                .addValue(assistant.getInteger("ordinal")).addValue(assistant.getString("role"))
-                .addValue(assistant.getJsonArray("content", new JsonArray())).addValue(assistant.getString("status"))
-                .addValue(assistant.getJsonObject("usage")).addValue(assistant.getBoolean("compacted", false))
-                .addValue(Messages.searchText(assistant.getJsonArray("content", new JsonArray())))))
-        .compose(v -> conn.preparedQuery("INSERT INTO turn (id, session_id, status, owner_node) VALUES ($1, $2, 'running', $3)")
-            .execute(Tuple.of(UUID.fromString(turnId), sid, owner)))
-        .compose(v -> SendKeys.record(conn, sessionId, idempotencyKey, user.getString("id"), turnId))
-        .mapEmpty());
+    // Round trips while the user's lock is held serialize all of that user's turn starts (a thousand at once in
+    // bench e2e): the statements that do not depend on an answer go out together (pipelined on the connection,
+    // run in order by PostgreSQL): lock and count in one round trip, the four writes in one more, then COMMIT
+    return pool.withTransaction(conn -> {
+      Future<Void> locked = lockUser(conn, userId);
+      Future<RowSet<Row>> counted = conn.preparedQuery("SELECT t.owner_node, count(*) AS n FROM turn t JOIN session s"
+          + " ON s.id = t.session_id WHERE s.user_id = $1 AND t.status = 'running' GROUP BY t.owner_node").execute(Tuple.of(userId));
+      return locked.compose(v -> counted).compose(rows -> {
+        int running = countAlive(rows, "owner_node", ownerAlive);
+        if (running >= maxTurns) {
+          return Fail.<Void>tooMany("too many turns running: " + running + " of your sessions are answering (the limit is "
+              + maxTurns + "); wait for one to complete or cancel it");
+        }
+        // the owner epoch is checked first: a stale copy stops with STALE_OWNER (and learns it is stale) whatever its
+        // messages ran into — ordinals the current owner has used since. Failing on message_session_id_ordinal_key
+        // instead, the copy never learned, and every later send of the session failed the same way (chaos partition,
+        // after the merge: sessions never recovered). The writes after the UPDATE run in the same transaction, which
+        // is rolled back when it matched no row.
+        Future<RowSet<Row>> owned = conn.preparedQuery("UPDATE session SET message_count = message_count + 2, updated_at = now()"
+            + " WHERE id = $1 AND owner_epoch = $2").execute(Tuple.of(sid, fence.epoch));
+        List<Future<?>> writes = List.of(owned,
+            conn.preparedQuery("INSERT INTO message (id, session_id, ordinal, turn_id, role, content, status, usage,"
+                    + " compacted, text_content) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10), ($11,$2,$12,$4,$13,$14,$15,$16,$17,$18)")
+                .execute(messageValues(sid, user).addValue(UUID.fromString(assistant.getString("id")))
+                    .addValue(assistant.getInteger("ordinal")).addValue(assistant.getString("role"))
+                    .addValue(assistant.getJsonArray("content", new JsonArray())).addValue(assistant.getString("status"))
+                    .addValue(assistant.getJsonObject("usage")).addValue(assistant.getBoolean("compacted", false))
+                    .addValue(Messages.searchText(assistant.getJsonArray("content", new JsonArray())))),
+            conn.preparedQuery("INSERT INTO turn (id, session_id, status, owner_node) VALUES ($1, $2, 'running', $3)")
+                .execute(Tuple.of(UUID.fromString(turnId), sid, owner)),
+            SendKeys.record(conn, sessionId, idempotencyKey, user.getString("id"), turnId));
+        return Future.join(writes).transform(ar -> {
+          if (owned.succeeded() && owned.result().rowCount() == 0) return fence.check(0);
+          // the first failure in statement order is the cause (the later ones only say the transaction was aborted)
+          for (Future<?> w : writes) if (w.failed()) return Future.<Void>failedFuture(w.cause());
+          return Future.<Void>succeededFuture();
+        });
+      });
+    });
   }
 
   /** $1..$10 of a message row ($2 the session). */
@@ -330,20 +360,23 @@ public class SessionStore {
   public Future<Claim> claimLive(String userId, String sessionId, String owner, int maxLive, Predicate<String> ownerAlive,
                                  long seqReserve) {
     UUID id = UUID.fromString(sessionId);
-    return pool.withTransaction(conn -> lockUser(conn, userId)
-        .compose(v -> conn.preparedQuery("SELECT live_owner FROM session WHERE user_id = $1 AND live_owner IS NOT NULL AND id <> $2")
-            .execute(Tuple.of(userId, id)))
-        .compose(rows -> {
-          int live = countAlive(rows, "live_owner", ownerAlive);
-          if (live >= maxLive) {
-            return Fail.<JsonObject>tooMany("too many open sessions: " + live + " of yours are live (the limit is " + maxLive
-                + "); a session is let go after a while without use, or when it is deleted");
-          }
-          return conn.preparedQuery("UPDATE session SET live_owner = $2, owner_epoch = owner_epoch + 1, seq_ceiling = seq_ceiling + $3"
-                  + " WHERE id = $1 RETURNING owner_epoch, seq_ceiling").execute(Tuple.of(id, owner, seqReserve))
-              .compose(r -> firstOrNotFound(r, "session " + sessionId,
-                  row -> new JsonObject().put("epoch", row.getLong("owner_epoch")).put("ceiling", row.getLong("seq_ceiling"))));
-        }).map(c -> new Claim(c.getLong("epoch"), c.getLong("ceiling") - seqReserve)));
+    // lock and count pipelined (one round trip under the user's lock fewer, as in startTurn)
+    return pool.withTransaction(conn -> {
+      Future<Void> locked = lockUser(conn, userId);
+      Future<RowSet<Row>> counted = conn.preparedQuery("SELECT live_owner, count(*) AS n FROM session WHERE user_id = $1"
+          + " AND live_owner IS NOT NULL AND id <> $2 GROUP BY live_owner").execute(Tuple.of(userId, id));
+      return locked.compose(v -> counted).compose(rows -> {
+        int live = countAlive(rows, "live_owner", ownerAlive);
+        if (live >= maxLive) {
+          return Fail.<JsonObject>tooMany("too many open sessions: " + live + " of yours are live (the limit is " + maxLive
+              + "); a session is let go after a while without use, or when it is deleted");
+        }
+        return conn.preparedQuery("UPDATE session SET live_owner = $2, owner_epoch = owner_epoch + 1, seq_ceiling = seq_ceiling + $3"
+                + " WHERE id = $1 RETURNING owner_epoch, seq_ceiling").execute(Tuple.of(id, owner, seqReserve))
+            .compose(r -> firstOrNotFound(r, "session " + sessionId,
+                row -> new JsonObject().put("epoch", row.getLong("owner_epoch")).put("ceiling", row.getLong("seq_ceiling"))));
+      });
+    }).map(c -> new Claim(c.getLong("epoch"), c.getLong("ceiling") - seqReserve));
   }
 
   /** The session is no longer live at owner (a takeover by another owner is left alone). */
@@ -358,13 +391,18 @@ public class SessionStore {
         .execute(Tuple.of(userId)).mapEmpty();
   }
 
+  /**
+   * Sums the counts of rows (owner, n) whose owner is alive. Counted per owner in SQL: one row per owner,
+   * not one per turn or session — a user with a thousand turns starting at once made every start read the
+   * thousand rows of the others while holding the user's lock (bench e2e at 1,000 streams, issue 14).
+   */
   private static int countAlive(RowSet<Row> rows, String column, Predicate<String> ownerAlive) {
-    int n = 0;
+    long n = 0;
     for (Row r : rows) {
       String owner = r.getString(column);
-      if (owner != null && ownerAlive.test(owner)) n++;
+      if (owner != null && ownerAlive.test(owner)) n += r.getLong("n");
     }
-    return n;
+    return (int) Math.min(Integer.MAX_VALUE, n);
   }
 
   /**

@@ -94,6 +94,27 @@ public class SessionVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    // the loading waits for this node's admission like a turn start: a burst of first sends activates as many
+    // sessions at once (issue 14)
+    return store.admitted(this::load)
+        .compose(this::goLive)
+        .onSuccess(v -> {
+          touch();
+          // followers of this session (on any node) follow this copy from now on (SessionInbox)
+          vertx.eventBus().publish(Addresses.SESSION_ACTIVATED, new JsonObject().put("sessionId", sessionId)
+              .put("owner", ownerId).put("epoch", fence.epoch));
+          // not part of the start: an activation must not take longer (the idle check runs already)
+          if (runtime != null) runtime.start().onFailure(e -> LOG.warn("session {}: cannot load its queue: {}", sessionId, e.getMessage()));
+        })
+        .recover(err -> {
+          // a failed activation must not keep its claim on one of the user's live slots
+          Future<Void> release = claimed ? store.releaseLive(sessionId, ownerId) : Future.succeededFuture();
+          return release.transform(ar -> Future.failedFuture(err));
+        });
+  }
+
+  /** The session's row, its claim, its interrupted turns and its live history: the turns interrupted. */
+  private Future<java.util.List<String>> load() {
     return store.session(null, sessionId)
         // the user's live sessions are counted (and this one claimed) before anything is loaded
         // the claim takes the next owner epoch and reserves the first block of seq numbers (issue 17)
@@ -125,41 +146,30 @@ public class SessionVerticle extends VerticleBase {
                   }, fence.epoch);
               live = new LiveState(sessionId, ownerId, s, new LiveHistory(stored), events, ownerAlive, fence);
               return interrupted;
-            })))
-        .compose(interrupted -> {
-          ProviderStreams streams = new ProviderStreams(provider, streamAddress(sessionId, ownerId), System::currentTimeMillis)
-              .requester(dev.maestro.platform.DeadRequesterWatch.localNode(vertx))
-              .servers(dev.maestro.platform.DeadRequesterWatch.shared(vertx));
-          compactor = new Compactor(live, store, streams, models, settings, vertx, this::touch);
-          turns = new TurnLoop(live, store, streams, tools, compactor, new CredentialCheck(auth), models, settings, vertx, this::touch);
-          if (runtimeShared != null) runtime = SessionRuntimeParts.attach(runtimeShared, live, store, turns, compactor::running, vertx);
-          sendKeys = new SendKeys(store.pool(), sessionId);
-          fence.onStale(this::fenced);
-          // a turn that was in flight on a dead owner ends here, visibly
-          for (String turnId : interrupted) {
-            LOG.info("session {}: turn {} was interrupted (its owner went away)", sessionId, turnId);
-            live.publish(SessionEvents.turnCompleted(turnId, SessionEvents.INTERRUPTED));
-          }
-          if (takenOver != null) turns.resume(takenOver.getString("turnId"), takenOver.getJsonObject("state"));
-          MessageConsumer<JsonObject> commands = vertx.eventBus().localConsumer(commandAddress(sessionId), this::onCommand);
-          MessageConsumer<JsonObject> stream = vertx.eventBus().consumer(streamAddress(sessionId, ownerId), m -> streams.dispatch(m.body(), m.headers().get(dev.maestro.contracts.provider.ProviderEvents.NODE_HEADER)));
-          long period = Math.min(Math.min(settings.idleTimeoutMs(), settings.streamIdleTimeoutMs()) / 2, 10_000);
-          idleTimer = vertx.setPeriodic(Math.max(250, period), t -> checkIdle());
-          return Future.all(commands.completion(), stream.completion());
-        })
-        .onSuccess(v -> {
-          touch();
-          // followers of this session (on any node) follow this copy from now on (SessionInbox)
-          vertx.eventBus().publish(Addresses.SESSION_ACTIVATED, new JsonObject().put("sessionId", sessionId)
-              .put("owner", ownerId).put("epoch", fence.epoch));
-          // not part of the start: an activation must not take longer (the idle check runs already)
-          if (runtime != null) runtime.start().onFailure(e -> LOG.warn("session {}: cannot load its queue: {}", sessionId, e.getMessage()));
-        })
-        .recover(err -> {
-          // a failed activation must not keep its claim on one of the user's live slots
-          Future<Void> release = claimed ? store.releaseLive(sessionId, ownerId) : Future.succeededFuture();
-          return release.transform(ar -> Future.failedFuture(err));
-        });
+            })));
+  }
+
+  /** Loaded: the parts, the consumers and the idle check. */
+  private Future<?> goLive(java.util.List<String> interrupted) {
+    ProviderStreams streams = new ProviderStreams(provider, streamAddress(sessionId, ownerId), System::currentTimeMillis)
+        .requester(dev.maestro.platform.DeadRequesterWatch.localNode(vertx))
+        .servers(dev.maestro.platform.DeadRequesterWatch.shared(vertx));
+    compactor = new Compactor(live, store, streams, models, settings, vertx, this::touch);
+    turns = new TurnLoop(live, store, streams, tools, compactor, new CredentialCheck(auth), models, settings, vertx, this::touch);
+    if (runtimeShared != null) runtime = SessionRuntimeParts.attach(runtimeShared, live, store, turns, compactor::running, vertx);
+    sendKeys = new SendKeys(store.pool(), sessionId);
+    fence.onStale(this::fenced);
+    // a turn that was in flight on a dead owner ends here, visibly
+    for (String turnId : interrupted) {
+      LOG.info("session {}: turn {} was interrupted (its owner went away)", sessionId, turnId);
+      live.publish(SessionEvents.turnCompleted(turnId, SessionEvents.INTERRUPTED));
+    }
+    if (takenOver != null) turns.resume(takenOver.getString("turnId"), takenOver.getJsonObject("state"));
+    MessageConsumer<JsonObject> commands = vertx.eventBus().localConsumer(commandAddress(sessionId), this::onCommand);
+    MessageConsumer<JsonObject> stream = vertx.eventBus().consumer(streamAddress(sessionId, ownerId), m -> streams.dispatch(m.body(), m.headers().get(dev.maestro.contracts.provider.ProviderEvents.NODE_HEADER)));
+    long period = Math.min(Math.min(settings.idleTimeoutMs(), settings.streamIdleTimeoutMs()) / 2, 10_000);
+    idleTimer = vertx.setPeriodic(Math.max(250, period), t -> checkIdle());
+    return Future.all(commands.completion(), stream.completion());
   }
 
   @Override

@@ -153,7 +153,36 @@ final class TurnLoop {
     }).compose(parts -> {
       JsonArray content = Messages.textContent(text);
       parts.forEach(content::add);
-      return store(t, turnId, content, messageId, idempotencyKey);
+      return admitted(t, () -> store(t, turnId, content, messageId, idempotencyKey));
+    });
+  }
+
+  /**
+   * The start waits for its turn at this node's admission ahead of the database (issue 14: a thousand turn
+   * starts at once overflowed the pool's wait queue and were refused); nothing of it, not even the provider
+   * request, begins before. A stand-in for its commit meanwhile lets a cancel that comes while it waits end
+   * the turn after the start is stored, as a cancel during the commit does. Refused (the queue is full, or
+   * the wait too long): the send fails with 503 overloaded and nothing of the turn exists.
+   */
+  private Future<JsonObject> admitted(Turn t, java.util.function.Supplier<Future<JsonObject>> start) {
+    io.vertx.core.Promise<Void> committed = io.vertx.core.Promise.promise();
+    t.committed = committed.future();
+    boolean[] ran = {false};
+    return store.admitted(() -> {
+      ran[0] = true;
+      Future<JsonObject> answer = start.get();
+      // store() has set the real commit: the stand-in follows it
+      t.committed.onComplete(ar -> {
+        if (ar.succeeded()) committed.tryComplete();
+        else committed.tryFail(ar.cause());
+      });
+      return answer;
+    }).onFailure(err -> {
+      if (ran[0]) return;
+      t.finished = true;
+      t.held = null;
+      committed.tryFail(err);
+      if (turn == t) turn = null;
     });
   }
 
