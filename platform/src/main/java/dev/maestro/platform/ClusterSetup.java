@@ -74,8 +74,9 @@ public final class ClusterSetup {
     // the slow-operation detector scans the operation threads every second to log operations slower than
     // 10 s; Maestro's own timeouts (bus send, provider watchdog) report a stuck request
     hz.setProperty("hazelcast.slow.operation.detector.enabled", "false");
-    // the I/O balancer moves connections between I/O threads every 20 s: with one input and one output
-    // thread (deploy/jvm-flags) there is nothing to move; a negative interval turns it off
+    // the I/O balancer moves busy connections between I/O threads every 20 s: a member has one connection
+    // per other member (a handful, no Hazelcast clients), and deploy/jvm-flags runs one I/O thread each
+    // way, so there is nothing to move; a negative interval turns it off
     hz.setProperty("hazelcast.io.balancer.interval.seconds", "-1");
   }
 
