@@ -38,6 +38,8 @@ public class AuthServiceVerticle extends VerticleBase {
   private HttpClient web;
   private MessageConsumer<JsonObject> consumer;
   private long timerId = -1;
+  private long purgeTimerId = -1;
+  static final long PURGE_PERIOD_MS = 3_600_000;
   private boolean refreshRunning;
   private boolean stopping;
   private TokenRefresher refresher;
@@ -59,6 +61,12 @@ public class AuthServiceVerticle extends VerticleBase {
           AuthService service = build(keys, policy, new OutboundHttp(vertx, cfg.outboundPolicy()));
           consumer = new ServiceBinder(vertx).setAddress(AuthService.ADDRESS).register(AuthService.class, ServiceFailures.guarded(AuthService.class, service, "auth-service"));
           timerId = vertx.setPeriodic(period, period, t -> refreshRound(workers));
+          // abandoned OAuth states are deleted a day after they expire: once an hour is soon enough (it
+          // ran with every refresh round, a DELETE every 10 s on an idle system)
+          purgeTimerId = vertx.setPeriodic(PURGE_PERIOD_MS, PURGE_PERIOD_MS, t -> flows.purgeOldStates()
+              .onFailure(err -> {
+                if (!stopping) LOG.warn("purging old OAuth states failed: {}", err.getMessage());
+              }));
           LOG.info("auth-service ready (master key {}, refresh every {} ms)", keys.current().idHex(), period);
           return consumer.completion().compose(v -> HealthResponder.register(vertx, SCHEMA));
         });
@@ -82,7 +90,6 @@ public class AuthServiceVerticle extends VerticleBase {
     if (refreshRunning) return;
     refreshRunning = true;
     refresher.refreshDue(workers)
-        .compose(n -> flows.purgeOldStates())
         .onFailure(err -> {
           if (!stopping) LOG.warn("refresh round failed: {}", err.getMessage());
         })
@@ -93,6 +100,7 @@ public class AuthServiceVerticle extends VerticleBase {
   public Future<?> stop() {
     stopping = true;
     if (timerId >= 0) vertx.cancelTimer(timerId);
+    if (purgeTimerId >= 0) vertx.cancelTimer(purgeTimerId);
     Future<Void> unreg = consumer == null ? Future.succeededFuture() : consumer.unregister();
     return unreg.compose(v -> pool == null ? Future.succeededFuture() : pool.close())
         .onComplete(ar -> {

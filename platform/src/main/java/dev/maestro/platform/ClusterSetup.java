@@ -14,7 +14,8 @@ import java.util.Arrays;
 /**
  * The Hazelcast and event bus configuration of a Maestro node, built in code from MAESTRO_CLUSTER_*:
  * TCP/IP join with the listed members, both bound to MAESTRO_CLUSTER_HOST only (never the wildcard
- * address), multicast and phone-home off, the event bus on TLS with the cluster key (see {@link ClusterKey}).
+ * address), multicast and phone-home off, what an idle member need not run off ({@link #idleQuietly}), the
+ * event bus on TLS with the cluster key (see {@link ClusterKey}).
  */
 public final class ClusterSetup {
   private ClusterSetup() {}
@@ -34,6 +35,7 @@ public final class ClusterSetup {
     // merge came 6.6 s after the heal, a third of the recovery window)
     hz.setProperty("hazelcast.merge.first.run.delay.seconds", "2");
     hz.setProperty("hazelcast.merge.next.run.delay.seconds", "2");
+    idleQuietly(hz);
     hz.getNetworkConfig().setPort(port).setPortAutoIncrement(true).setPortCount(50);
     // listen on this one address, not on every interface (Hazelcast's default is the wildcard address)
     String address = address(host);
@@ -52,6 +54,30 @@ public final class ClusterSetup {
     hz.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
     hz.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
     return hz;
+  }
+
+  /**
+   * Hazelcast features Maestro does not use, off, so an idle member does not wake for them (issue 14:
+   * idle CPU). Measured with JFR on an idle five-process cluster: of each member's Hazelcast samples, the
+   * metrics collection (every 5 s: every probe of every subsystem, the GC and OS MXBeans, compressed for
+   * Management Center and JMX) was a third; the health monitor and the slow-operation detector wake on
+   * their own. Failure detection (heartbeats, {@code max.no.heartbeat}), the partition table, backups and
+   * the split-brain merge are left as they are.
+   */
+  static void idleQuietly(Config hz) {
+    // nothing reads Hazelcast's metrics (no Management Center, no JMX scraping; Maestro's own metrics are
+    // Micrometer's at /metrics): collecting them every 5 s was ~1/3 of an idle member's Hazelcast samples
+    hz.getMetricsConfig().setEnabled(false);
+    // the health monitor samples the same probes every 20 s only to log when CPU or heap is high;
+    // Maestro's /metrics and the JVM's own logs say that
+    hz.setProperty("hazelcast.health.monitoring.level", "OFF");
+    // the slow-operation detector scans the operation threads every second to log operations slower than
+    // 10 s; Maestro's own timeouts (bus send, provider watchdog) report a stuck request
+    hz.setProperty("hazelcast.slow.operation.detector.enabled", "false");
+    // the I/O balancer moves busy connections between I/O threads every 20 s: a member has one connection
+    // per other member (a handful, no Hazelcast clients), and deploy/jvm-flags runs one I/O thread each
+    // way, so there is nothing to move; a negative interval turns it off
+    hz.setProperty("hazelcast.io.balancer.interval.seconds", "-1");
   }
 
   /** A member's Hazelcast configuration; the cluster name is the one derived from the cluster key. */

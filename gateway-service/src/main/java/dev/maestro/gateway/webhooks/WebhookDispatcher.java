@@ -63,7 +63,13 @@ public final class WebhookDispatcher {
         if (n > 0) kick();
       }).onFailure(err -> LOG.warn("webhooks: event {} could not be queued: {}", e.getString("id"), Retry.describe(err))));
     });
+    // what is due is sent when it becomes due: a new event kicks at once, a failed attempt sets a timer for
+    // its retry (send), a round that sent something looks again; the poll is only the backstop for
+    // deliveries this node does not know of (another gateway's, left when it stopped, or queued before this
+    // node started), so it need not be frequent (issue 14: a query a second was most of an idle gateway's
+    // own CPU). One round at start picks up what an earlier run left.
     pollTimer = vertx.setPeriodic(settings.pollMs(), t -> kick());
+    kick();
     purgeTimer = vertx.setPeriodic(3_600_000, t -> store.purge(settings.retentionHours())
         .onFailure(err -> LOG.warn("webhooks: purge failed: {}", Retry.describe(err))));
     return consumer.completion();
@@ -113,12 +119,25 @@ public final class WebhookDispatcher {
           OffsetDateTime next = made >= settings.maxAttempts() ? null
               : OffsetDateTime.now(ZoneOffset.UTC).plusNanos(settings.backoffAfter(made) * 1_000_000L);
           if (next == null) LOG.warn("webhooks: gave up delivering event {} to webhook {} after {} attempts ({})", d.eventId(), d.webhookId(), made, error);
-          return store.attemptFailed(d.id(), truncate(error), next);
+          // the retry is due then: look again at that moment, not at the next backstop poll
+          return store.attemptFailed(d.id(), truncate(error), next)
+              .onSuccess(v -> {
+                if (next != null) retryAt(settings.backoffAfter(made));
+              });
         })
         .recover(err -> {
           LOG.warn("webhooks: cannot record delivery {}: {}", d.id(), Retry.describe(err));
           return Future.succeededFuture();
         });
+  }
+
+  /**
+   * A round {@code ms} from now (a timer per failed attempt: few, and each fires once). The retry time is
+   * this node's clock and the outbox compares it with PostgreSQL's {@code now()}: on a database host whose
+   * clock lags, the round finds it not due yet and the backstop poll sends it.
+   */
+  private void retryAt(long ms) {
+    if (!stopped) vertx.setTimer(Math.max(1, ms), t -> kick());
   }
 
   private static String truncate(String s) {

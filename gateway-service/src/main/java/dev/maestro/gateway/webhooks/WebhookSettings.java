@@ -19,7 +19,8 @@ public record WebhookSettings(int pollMs, int backoffMs, int maxBackoffMs, int m
   public static WebhookSettings from(JsonObject config) {
     Settings s = Settings.of(config);
     return new WebhookSettings(
-        s.integer(POLL_MS, 1000, 10, 3_600_000),
+        // a backstop only (WebhookDispatcher: new events and retries are sent when due without it)
+        s.integer(POLL_MS, 30_000, 10, 3_600_000),
         s.integer(BACKOFF_MS, 5000, 1, 3_600_000),
         s.integer(MAX_BACKOFF_MS, 3_600_000, 1, 86_400_000),
         s.integer(MAX_ATTEMPTS, 15, 1, 1000),
