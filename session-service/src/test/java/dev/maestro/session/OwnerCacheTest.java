@@ -169,6 +169,29 @@ class OwnerCacheTest {
     }
   }
 
+  @Test
+  void firstCommandsOnEveryNodeAtOnceActivateTheSessionOnce() throws Exception {
+    String user = Harness.newUser();
+    List<SessionRouter> routers = List.of(router(a), router(b), router(c));
+    for (int round = 0; round < 8; round++) {
+      String id = newSession(user);
+      if (round % 2 == 1) {
+        // and every node holds an entry naming a router that never had the session
+        for (SessionRouter r : routers) r.remember(id, routers.get((round + 1) % 3).ownerId());
+      }
+      List<Future<JsonObject>> calls = new ArrayList<>();
+      for (int i = 0; i < 12; i++) calls.add(routers.get(i % 3).call(id, new LiveCommand.AsUser(user, new LiveCommand.State())));
+      Future.join(calls).await(30, TimeUnit.SECONDS);
+      List<String> live = liveOn(id);
+      assertThat(live).hasSize(1);
+      String owner = cluster.owner(id);
+      for (Future<JsonObject> f : calls) {
+        assertThat(f.succeeded()).as("call failed: %s", f.cause()).isTrue();
+        assertThat(f.result().getString("owner")).isEqualTo(owner);
+      }
+    }
+  }
+
   private static String newSession(String user) throws Exception {
     return await(sessions.create(user, new JsonObject().put("title", "cache").put("provider", "anthropic")
         .put("model", "claude-sonnet-4-5"))).getString("id");
