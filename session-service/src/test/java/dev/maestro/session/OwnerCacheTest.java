@@ -126,6 +126,25 @@ class OwnerCacheTest {
   }
 
   @Test
+  void aFollowThroughAStaleEntryFindsTheRealOwner() throws Exception {
+    String user = Harness.newUser();
+    String id = newSession(user);
+    await(router(a).call(id, new LiveCommand.State()));
+    await(router(a).passivateNow(id));
+    await(router(c).call(id, new LiveCommand.State()));
+    router(b).remember(id, router(a).ownerId());
+    // "not live" from the old owner would leave a gateway waiting for an announcement that has passed
+    JsonObject follow = new JsonObject().put("sessionId", id).put("inbox", "maestro.test.inbox." + id).put("token", "t1")
+        .put("userId", user);
+    JsonObject answer = await(router(b).follow(follow));
+    assertThat(answer.getBoolean("live")).isTrue();
+    assertThat(answer.getString("owner")).isEqualTo(router(c).ownerId());
+    assertThat(router(b).cachedOwner(id)).isEqualTo(router(c).ownerId());
+    assertThat(liveOn(id)).containsExactly("c");
+    await(router(b).follow(follow.copy().put("unfollow", true)));
+  }
+
+  @Test
   void anOwnCachedEntryGoneStaleIsCheckedAgainstTheMap() throws Exception {
     String user = Harness.newUser();
     String id = newSession(user);
