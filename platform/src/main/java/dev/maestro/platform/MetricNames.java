@@ -26,6 +26,10 @@ public final class MetricNames {
   public static final String ADMISSION_IN_FLIGHT = "maestro.admission.in.flight";
   /** session: work refused by admission, labels {@code work} and {@code reason} (full, waited) (counter). */
   public static final String ADMISSION_REFUSED = "maestro.admission.refused";
+  /** session: reads of the cluster's session owner map (Hazelcast) by this node's router (counter). */
+  public static final String OWNER_LOOKUPS = "maestro.session.owner.lookups";
+  /** session: commands sent to a session's owner known from this node's owner cache, without a map read (counter). */
+  public static final String OWNER_CACHE_HITS = "maestro.session.owner.cache.hits";
   /** gateway: from a session event's arrival on the bus to its frame written to a client (timer). */
   public static final String RELAY_CHUNK_LATENCY = "maestro.relay.chunk.latency";
   /** provider: provider streams that ended in an error, label {@code code} (counter). */

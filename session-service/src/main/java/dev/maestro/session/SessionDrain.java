@@ -73,7 +73,8 @@ final class SessionDrain {
   Future<Void> open() {
     door = vertx.eventBus().consumer(Addresses.SESSION_ROUTERS, msg -> {
       JsonObject body = msg.body();
-      router.call(body.getString("sessionId"), body.getJsonObject("command"), body.getLong("timeoutMs", 12_000L))
+      // the map, not this node's owner cache: the cache may still name the draining router
+      router.callHandedOn(body.getString("sessionId"), body.getJsonObject("command"), body.getLong("timeoutMs", 12_000L))
           .onSuccess(msg::reply)
           .onFailure(err -> SessionRouter.fail(msg, err));
     });

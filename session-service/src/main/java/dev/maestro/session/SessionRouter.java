@@ -34,11 +34,50 @@ import java.util.UUID;
  * address; an owner whose node left the cluster (or whose router is gone) is replaced with
  * {@code replaceIfPresent}, so exactly one router wins and activates the session from PostgreSQL.
  * Works the same in one local Vert.x (the map is then node-local).
+ *
+ * <p><b>Owner cache</b> (issue 14): the owner last seen for a session is kept in an {@link OwnerCache}, and a
+ * command for it goes straight there without reading the map. The cache is a hint: the one rule that keeps
+ * one owner per session is that <b>a router activates a session only while the owner map names it</b>,
+ * checked by that router itself after any release of the session it made: its own claim
+ * ({@code putIfAbsent}/{@code replaceIfPresent}) in {@link #owner}, or a map read when a request arrives for
+ * a session not live here (a forwarded one, or one sent to itself from the cache). Otherwise it answers
+ * "not owner" ({@link #notOwner}), and the sender drops its entry and asks the map. Races considered:
+ * <ol>
+ *   <li><i>The cached owner let the session go</i> (idle, evicted, fenced, drained) and nobody has it: the
+ *       old owner is not live, the map has no entry, it answers "not owner"; the sender's map path checks
+ *       the user (see {@code beforeClaim}) and claims with {@code putIfAbsent}, as without a cache.</li>
+ *   <li><i>The cached owner let it go and another router took it</i>: the map names the other one, so the
+ *       old owner answers "not owner" and the sender forwards per the map. Its cache also dropped the
+ *       entry on the new owner's {@code maestro.session.activated}.</li>
+ *   <li><i>A request arrives while the session is being released here</i>: it waits for the release
+ *       ({@code leaving}), then reads the map again: the release removed the entry.</li>
+ *   <li><i>A release completes between this router's map read and its activation</i> (the read saw the
+ *       entry the release then removed): a counter of completed releases is read before the map and
+ *       compared before deploying; if one completed meanwhile the map is read again.</li>
+ *   <li><i>Two requests activate at once on one router</i>: both claims name this router; the deploy runs
+ *       on the router's context and the second finds the first in {@code live}. On two routers:
+ *       {@code putIfAbsent} lets one win; the other forwards to it (or answers "not owner").</li>
+ *   <li><i>The cached owner's node left</i>: its entries go on the membership event; before that
+ *       {@link #alive} is checked on every hit; a forward already sent fails with {@link OwnerLeft} and the
+ *       takeover runs as before (only commands safe to repeat are repeated).</li>
+ *   <li><i>The cached router is gone</i> (NO_HANDLERS) or times out: the entry goes, a command not
+ *       delivered is sent again by the map path, a timed-out one is not repeated.</li>
+ *   <li><i>A stale entry put back by a lookup that raced with an invalidation</i>: still only a hint; the
+ *       receiver's check sends the request to the map path.</li>
+ *   <li><i>A draining node</i> hands requests on to another router through {@value Addresses#SESSION_ROUTERS}
+ *       after releasing the session; that router reads the map, not its cache (which may still name the
+ *       draining node), so a request never loops between them.</li>
+ *   <li><i>A partition</i> (both sides think they own it): as before, the owner epoch in PostgreSQL fences
+ *       the older copy ({@link OwnerFence}); the cache is cleared when the cluster re-forms.</li>
+ * </ol>
+ * A "not owner" answer is retried at most {@value #MAX_HOPS} times, then the caller gets UNAVAILABLE (try again).
  */
 public class SessionRouter {
   private static final Logger LOG = LoggerFactory.getLogger(SessionRouter.class);
   static final String OWNERS = Addresses.SESSION_OWNERS_MAP;
   private static final long FORWARD_TIMEOUT_MS = 12_000;
+  /** "Not owner" answers followed for one command before it fails with UNAVAILABLE. */
+  static final int MAX_HOPS = 4;
 
   private final Vertx vertx;
   private final Context context;
@@ -62,6 +101,15 @@ public class SessionRouter {
   private final Map<String, Future<Void>> leaving = new HashMap<>();
   /** Set while this node drains (SessionDrain): nothing new is activated here, requests are handed on. */
   private volatile SessionDrain drain;
+  /** Who owned which session when this node last looked: a hint, see the class comment. */
+  private OwnerCache cache = new OwnerCache(OwnerCache.DEFAULT_SIZE);
+  private MessageConsumer<JsonObject> activations;
+  private Runnable unwatchRejoin = () -> { };
+  /** Releases of a session by this router that have completed (written on the router context only). */
+  private volatile long releases;
+  /** Reads of the owner map (a Hazelcast call; tests and the metric). */
+  private final java.util.concurrent.atomic.AtomicLong ownerReads = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong cacheHits = new java.util.concurrent.atomic.AtomicLong();
 
   public SessionRouter(Vertx vertx, Context context, SessionStore store, ProviderService provider, ToolService tools,
                        AuthService auth, ModelTable models, SessionSettings settings) {
@@ -77,8 +125,39 @@ public class SessionRouter {
     String node = cluster == null ? "local" : cluster.getNodeId();
     this.ownerId = node + "/" + UUID.randomUUID();
     // read off the event loop by the scrape: a stale size is fine for a gauge
+    io.micrometer.core.instrument.MeterRegistry registry = dev.maestro.platform.Observability.registry(vertx);
     io.micrometer.core.instrument.Gauge.builder(dev.maestro.platform.MetricNames.LIVE_SESSIONS, live, Map::size)
-        .description("sessions live on this node").register(dev.maestro.platform.Observability.registry(vertx));
+        .description("sessions live on this node").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder(dev.maestro.platform.MetricNames.OWNER_LOOKUPS, ownerReads,
+        java.util.concurrent.atomic.AtomicLong::get).description("reads of the session owner map").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder(dev.maestro.platform.MetricNames.OWNER_CACHE_HITS, cacheHits,
+        java.util.concurrent.atomic.AtomicLong::get).description("commands routed by the owner cache").register(registry);
+  }
+
+  /** The owner cache's size ({@link OwnerCache#SIZE}; 0: off), before {@link #start}. */
+  SessionRouter ownerCacheSize(int size) {
+    this.cache = new OwnerCache(size);
+    return this;
+  }
+
+  /** Reads of the owner map so far (tests). */
+  long ownerReads() {
+    return ownerReads.get();
+  }
+
+  /** Commands routed from the owner cache so far (tests). */
+  long cacheHits() {
+    return cacheHits.get();
+  }
+
+  /** The cached owner of a session, or null (tests). */
+  String cachedOwner(String sessionId) {
+    return cache.get(sessionId);
+  }
+
+  /** Puts an entry as a lookup would (tests: an entry gone stale by a race the router did not see). */
+  void remember(String sessionId, String owner) {
+    cache.put(sessionId, owner);
   }
 
   void runtime(SessionRuntimeParts.Shared shared) {
@@ -104,15 +183,23 @@ public class SessionRouter {
 
   public Future<Void> start() {
     members = dev.maestro.platform.DeadRequesterWatch.start(vertx);
+    cache.start(vertx);
+    // what crossed a split may be stale on either side
+    OwnerCache c = cache;
+    unwatchRejoin = members.onRejoin(c::clear);
     return vertx.sharedData().<String, String>getAsyncMap(OWNERS).compose(map -> {
       owners = map;
       nodeConsumer = vertx.eventBus().consumer(nodeAddress(ownerId), msg -> {
         JsonObject body = msg.body();
-        local(body.getString("sessionId"), body.getJsonObject("command"), body.getLong("timeoutMs", FORWARD_TIMEOUT_MS))
+        // the sender's map read (or cache) may be stale: activate only if the map names this router
+        local(body.getString("sessionId"), body.getJsonObject("command"), body.getLong("timeoutMs", FORWARD_TIMEOUT_MS), UNCLAIMED)
             .onSuccess(msg::reply)
             .onFailure(err -> fail(msg, err));
       });
-      return nodeConsumer.completion();
+      // a new owner elsewhere: an entry naming another router is stale
+      activations = vertx.eventBus().consumer(Addresses.SESSION_ACTIVATED,
+          m -> c.ownerIs(m.body().getString("sessionId"), m.body().getString("owner")));
+      return Future.all(nodeConsumer.completion(), activations.completion()).mapEmpty();
     });
   }
 
@@ -121,45 +208,125 @@ public class SessionRouter {
     List<Future<?>> all = new ArrayList<>();
     for (String sessionId : new ArrayList<>(live.keySet())) all.add(passivate(sessionId));
     if (members != null) members.stop();
+    unwatchRejoin.run();
+    cache.stop();
+    if (activations != null) activations.unregister();
     return Future.join(all).transform(ar -> nodeConsumer == null ? Future.succeededFuture() : nodeConsumer.unregister());
   }
 
   /** Runs a command on the session's live owner, activating it (here) when it has none. */
   Future<JsonObject> call(String sessionId, LiveCommand command) {
-    return call(sessionId, LiveCommand.toJson(command), FORWARD_TIMEOUT_MS, 0);
+    return call(sessionId, LiveCommand.toJson(command), FORWARD_TIMEOUT_MS, null, true);
+  }
+
+  /**
+   * The same, and beforeClaim runs (and must succeed) before this router claims a session that has no live
+   * owner: e.g. the user's access is checked before anybody activates the session for them.
+   */
+  Future<JsonObject> call(String sessionId, LiveCommand command, java.util.function.Supplier<Future<?>> beforeClaim) {
+    return call(sessionId, LiveCommand.toJson(command), FORWARD_TIMEOUT_MS, beforeClaim, true);
   }
 
   /** The same for a command whose answer may take long (an elicitation waits for its user). */
   Future<JsonObject> call(String sessionId, LiveCommand command, long timeoutMs) {
-    return call(sessionId, LiveCommand.toJson(command), Math.max(timeoutMs, FORWARD_TIMEOUT_MS), 0);
+    return call(sessionId, LiveCommand.toJson(command), Math.max(timeoutMs, FORWARD_TIMEOUT_MS), null, true);
   }
 
-  /** A command in its JSON form (what another router hands on, see SessionDrain). */
+  /** A command in its JSON form. */
   Future<JsonObject> call(String sessionId, JsonObject command, long timeoutMs) {
-    return call(sessionId, command, timeoutMs, 0);
+    return call(sessionId, command, timeoutMs, null, true);
   }
 
-  private Future<JsonObject> call(String sessionId, JsonObject command, long timeoutMs, int attempt) {
+  /**
+   * What a draining router hands on (SessionDrain): routed by the map, not the cache, whose entry may
+   * still name the draining router (the request would come back).
+   */
+  Future<JsonObject> callHandedOn(String sessionId, JsonObject command, long timeoutMs) {
+    return call(sessionId, command, timeoutMs, null, false);
+  }
+
+  private Future<JsonObject> call(String sessionId, JsonObject command, long timeoutMs,
+                                  java.util.function.Supplier<Future<?>> beforeClaim, boolean useCache) {
+    return route(sessionId, command, timeoutMs, beforeClaim, 0, 0, useCache)
+        .recover(err -> Future.failedFuture(asServiceException(err)));
+  }
+
+  private Future<JsonObject> route(String sessionId, JsonObject command, long timeoutMs,
+                                   java.util.function.Supplier<Future<?>> beforeClaim, int attempt, int hops, boolean useCache) {
     SessionDrain d = drain;
-    if (d != null) return d.route(sessionId, command, timeoutMs).recover(err -> Future.failedFuture(asServiceException(err)));
-    return owner(sessionId).compose(owner -> {
-      Future<JsonObject> f = owner.equals(ownerId) ? local(sessionId, command, timeoutMs) : forward(owner, sessionId, command, timeoutMs);
+    if (d != null) return d.route(sessionId, command, timeoutMs);
+    String cached = useCache ? fromCache(sessionId) : null;
+    // a release completing after this point makes a claim read below stale (see activate)
+    long seen = releases;
+    Future<String> lookup = cached != null ? Future.succeededFuture(cached) : owner(sessionId, beforeClaim);
+    return lookup.compose(owner -> {
+      boolean hinted = cached != null;
+      Future<JsonObject> f = owner.equals(ownerId) ? local(sessionId, command, timeoutMs, hinted ? UNCLAIMED : seen)
+          : forward(owner, sessionId, command, timeoutMs);
       return f.recover(err -> {
+        if (ownerMayHaveMoved(err)) cache.drop(sessionId, owner);
+        if (isNotOwner(err)) {
+          // nothing was done there: ask the map (which the receiver read, or will have updated by then)
+          if (hops + 1 >= MAX_HOPS) {
+            return ServiceException.fail(ErrorCodes.UNAVAILABLE, "session " + sessionId + " is moving between nodes: try again");
+          }
+          return route(sessionId, command, timeoutMs, beforeClaim, attempt, hops + 1, false);
+        }
+        if (hinted && noHandlers(err)) {
+          // the cached router is gone and the command was not delivered: the map knows better than the cache
+          return route(sessionId, command, timeoutMs, beforeClaim, attempt, hops + 1, false);
+        }
         // the owner vanished between lookup and delivery: take over once, then give up visibly
-        if (attempt == 0 && err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
-          return takeOver(sessionId, owner).compose(x -> call(sessionId, command, timeoutMs, attempt + 1));
+        if (attempt == 0 && noHandlers(err)) {
+          return takeOver(sessionId, owner).compose(x -> route(sessionId, command, timeoutMs, beforeClaim, attempt + 1, hops, false));
         }
         if (err instanceof OwnerLeft) {
           // it may have been carried out before the node died: again only what cannot happen twice
           if (attempt == 0 && safeToRepeat(command)) {
-            return takeOver(sessionId, owner).compose(x -> call(sessionId, command, timeoutMs, attempt + 1));
+            return takeOver(sessionId, owner).compose(x -> route(sessionId, command, timeoutMs, beforeClaim, attempt + 1, hops, false));
           }
           return ServiceException.fail(ErrorCodes.UNAVAILABLE, "the node serving this session left the cluster while "
               + "answering; another one takes it over now: try again");
         }
         return Future.failedFuture(err);
       });
-    }).recover(err -> Future.failedFuture(asServiceException(err)));
+    });
+  }
+
+  /** The cached owner when it may still be live (its node is a member), counted as a hit; else null. */
+  private String fromCache(String sessionId) {
+    String cached = cache.get(sessionId);
+    if (cached == null) return null;
+    if (!alive(cached)) {
+      cache.drop(sessionId, cached);
+      return null;
+    }
+    cacheHits.incrementAndGet();
+    return cached;
+  }
+
+  /** A failure after which the owner the request went to may not be the owner any more. */
+  private static boolean ownerMayHaveMoved(Throwable err) {
+    if (err instanceof OwnerLeft || isNotOwner(err) || OwnerFence.isStale(err)) return true;
+    if (err instanceof ServiceException se) return se.getDebugInfo() != null && se.getDebugInfo().getBoolean("moved", false);
+    return err instanceof ReplyException re && re.failureType() != ReplyFailure.RECIPIENT_FAILURE;
+  }
+
+  private static boolean noHandlers(Throwable err) {
+    return err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
+  }
+
+  /** A claim that was not just made by this router: the map is read before activating. */
+  static final long UNCLAIMED = -1;
+
+  /** The answer of a router asked to run a command for a session it neither holds nor is named owner of. */
+  static <T> Future<T> notOwner(String sessionId) {
+    return Future.failedFuture(new ServiceException(ErrorCodes.UNAVAILABLE, "session " + sessionId
+        + " is not served by this node any more: try again", new JsonObject().put("notOwner", true)));
+  }
+
+  static boolean isNotOwner(Throwable err) {
+    return err instanceof ServiceException se && se.getDebugInfo() != null && se.getDebugInfo().getBoolean("notOwner", false);
   }
 
   private static final JsonObject NOT_LIVE = new JsonObject().put("live", false);
@@ -178,9 +345,30 @@ public class SessionRouter {
         request.getValue("afterSeq") instanceof Number n ? n.longValue() : null, request.getBoolean("unfollow", false));
     String userId = request.getString("userId");
     JsonObject command = LiveCommand.toJson(userId == null ? follow : new LiveCommand.AsUser(userId, follow)).put(IF_LIVE, true);
+    String cached = fromCache(sessionId);
+    if (cached != null) {
+      // "not live" from a cached owner may only mean it moved: the map says where (or that nobody has it)
+      return followAt(cached, sessionId, command).transform(ar -> {
+        if (ar.succeeded() && ar.result().getBoolean("live", false)) return Future.succeededFuture(ar.result());
+        if (ar.failed() && !ownerMayHaveMoved(ar.cause())) return Future.failedFuture(asServiceException(ar.cause()));
+        cache.drop(sessionId, cached);
+        return followByMap(sessionId, command);
+      });
+    }
+    return followByMap(sessionId, command);
+  }
+
+  private Future<JsonObject> followAt(String owner, String sessionId, JsonObject command) {
+    return owner.equals(ownerId) ? local(sessionId, command, FORWARD_TIMEOUT_MS) : forward(owner, sessionId, command, FORWARD_TIMEOUT_MS);
+  }
+
+  private Future<JsonObject> followByMap(String sessionId, JsonObject command) {
+    ownerReads.incrementAndGet();
     return owners.get(sessionId).compose(owner -> {
       if (owner == null || !alive(owner)) return Future.succeededFuture(NOT_LIVE.copy());
-      return owner.equals(ownerId) ? local(sessionId, command, FORWARD_TIMEOUT_MS) : forward(owner, sessionId, command, FORWARD_TIMEOUT_MS);
+      return followAt(owner, sessionId, command).onSuccess(a -> {
+        if (a.getBoolean("live", false)) cache.put(sessionId, owner);
+      });
     }).recover(err -> {
       // the owner went away meanwhile: its successor announces itself
       if (err instanceof OwnerLeft || err instanceof ReplyException re && re.failureType() != ReplyFailure.RECIPIENT_FAILURE) {
@@ -195,17 +383,20 @@ public class SessionRouter {
 
   /** The live owner of a session, if any, without activating it. */
   public Future<String> currentOwner(String sessionId) {
+    ownerReads.incrementAndGet();
     return owners.get(sessionId).map(o -> o != null && alive(o) ? o : null);
   }
 
-  private Future<String> owner(String sessionId) {
+  /** The live owner per the map, claimed here (after beforeClaim) when there is none or it is gone; cached. */
+  private Future<String> owner(String sessionId, java.util.function.Supplier<Future<?>> beforeClaim) {
+    ownerReads.incrementAndGet();
     return owners.get(sessionId).compose(current -> {
-      if (current == null) {
-        return owners.putIfAbsent(sessionId, ownerId).map(prev -> prev == null ? ownerId : prev);
-      }
-      if (alive(current)) return Future.succeededFuture(current);
-      return takeOver(sessionId, current);
-    });
+      if (current != null && alive(current)) return Future.succeededFuture(current);
+      Future<?> allowed = beforeClaim == null ? Future.succeededFuture() : beforeClaim.get();
+      return allowed.compose(x -> current == null
+          ? owners.putIfAbsent(sessionId, ownerId).map(prev -> prev == null ? ownerId : prev)
+          : takeOver(sessionId, current));
+    }).onSuccess(o -> cache.put(sessionId, o));
   }
 
   private Future<String> takeOver(String sessionId, String dead) {
@@ -261,8 +452,16 @@ public class SessionRouter {
     }
   }
 
-  /** Runs on this router's context: map access is single-threaded. */
+  /** Runs on this router's context: map access is single-threaded. Activates only if the map names this router. */
   Future<JsonObject> local(String sessionId, JsonObject command, long timeoutMs) {
+    return local(sessionId, command, timeoutMs, UNCLAIMED);
+  }
+
+  /**
+   * claimedAt: the release count read before this router's own claim (or map read) named it owner, so no
+   * map read is needed unless a release completed since; {@link #UNCLAIMED} when nobody here just read the map.
+   */
+  private Future<JsonObject> local(String sessionId, JsonObject command, long timeoutMs, long claimedAt) {
     if (command.getBoolean(IF_LIVE, false)) {
       return onContext(() -> {
         Future<String> f = live.get(sessionId);
@@ -272,7 +471,7 @@ public class SessionRouter {
     }
     SessionDrain d = drain;
     if (d != null) return onContext(() -> d.local(sessionId, command, timeoutMs));
-    return onContext(() -> activate(sessionId)).compose(deploymentId -> deliver(sessionId, command, timeoutMs));
+    return onContext(() -> activate(sessionId, claimedAt)).compose(deploymentId -> deliver(sessionId, command, timeoutMs));
   }
 
   /** To the live copy here (which must exist). */
@@ -307,11 +506,20 @@ public class SessionRouter {
     return onContext(action);
   }
 
-  private Future<String> activate(String sessionId) {
+  private Future<String> activate(String sessionId, long claimedAt) {
     Future<String> f = live.get(sessionId);
     if (f != null && !f.failed()) return f;
     Future<Void> gone = leaving.get(sessionId);
-    if (gone != null) return gone.transform(ar -> onContext(() -> activate(sessionId)));
+    // the release removes the owner entry: whether this router is still the owner is read afterwards
+    // (a release that has just completed is still listed until its own clean-up runs on this context)
+    if (gone != null && !gone.isComplete()) return gone.transform(ar -> onContext(() -> activate(sessionId, UNCLAIMED)));
+    if (gone != null || claimedAt == UNCLAIMED || claimedAt != releases) {
+      long seen = releases;
+      ownerReads.incrementAndGet();
+      return owners.get(sessionId).compose(current -> ownerId.equals(current)
+          ? onContext(() -> activate(sessionId, seen))
+          : notOwner(sessionId));
+    }
     long t0 = System.nanoTime();
     SessionVerticle verticle = new SessionVerticle(sessionId, ownerId, store, provider, tools, auth, models, settings,
         this::alive, () -> context.runOnContext(v -> passivate(sessionId)));
@@ -320,8 +528,17 @@ public class SessionRouter {
     live.put(sessionId, f0);
     return f0.onSuccess(id -> LOG.debug("session {}: activated in {} ms", sessionId, (System.nanoTime() - t0) / 1_000_000))
         .onFailure(err -> context.runOnContext(x -> {
-          live.remove(sessionId, f0);
-          owners.removeIfPresent(sessionId, ownerId);
+          // (a passivation that took it out of live first gives the ownership up itself)
+          if (!live.remove(sessionId, f0)) return;
+          cache.drop(sessionId, ownerId);
+          // a release like a passivation's: an activation meanwhile waits, then reads the map again
+          io.vertx.core.Promise<Void> released = io.vertx.core.Promise.promise();
+          leaving.put(sessionId, released.future());
+          owners.removeIfPresent(sessionId, ownerId).onComplete(ar -> context.runOnContext(y -> {
+            releases++;
+            leaving.remove(sessionId, released.future());
+            released.complete();
+          }));
         }));
   }
 
@@ -329,12 +546,14 @@ public class SessionRouter {
   Future<Void> passivate(String sessionId) {
     Future<String> f = live.remove(sessionId);
     if (f == null) return Future.succeededFuture();
+    cache.drop(sessionId, ownerId);
     @SuppressWarnings("unchecked")
     Future<Void>[] done0 = new Future[1];
     Future<Void> done = f.compose(vertx::undeploy)
         .transform(ar -> owners.removeIfPresent(sessionId, ownerId))
         .<Void>mapEmpty()
         .onComplete(ar -> context.runOnContext(x -> {
+          releases++;
           leaving.remove(sessionId, done0[0]);
           LOG.debug("session {}: passivated", sessionId);
         }));

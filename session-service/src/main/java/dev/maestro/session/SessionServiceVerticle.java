@@ -59,7 +59,7 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
           toolsChanged = ToolListCache.listen(vertx);
           SessionStore store = new SessionStore(pool, admission);
           router = new SessionRouter(vertx, context, store, ProviderService.createProxy(vertx), ToolService.createProxy(vertx),
-              auth, models, settings);
+              auth, models, settings).ownerCacheSize(OwnerCache.size(config()));
           return router.start().compose(v -> {
                 // issue 14: nodes follow live sessions through their inboxes (SessionInbox); any session node answers
                 follows = vertx.eventBus().<JsonObject>consumer(dev.maestro.contracts.Addresses.SESSION_FOLLOW,
