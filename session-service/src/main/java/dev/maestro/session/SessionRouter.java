@@ -306,6 +306,13 @@ public class SessionRouter {
     Future<String> f = live.get(sessionId);
     if (f != null && !f.failed()) return f;
     Future<Void> gone = leaving.get(sessionId);
+    // a release that completed is removed from leaving a tick later (passivate): past it already. Waiting on
+    // it again would call back at once, here, for ever (a StackOverflowError answered as an internal error to
+    // the first request after a fenced copy let go)
+    if (gone != null && gone.isComplete()) {
+      leaving.remove(sessionId, gone);
+      gone = null;
+    }
     if (gone != null) return gone.transform(ar -> onContext(() -> activate(sessionId)));
     long t0 = System.nanoTime();
     SessionVerticle verticle = new SessionVerticle(sessionId, ownerId, store, provider, tools, auth, models, settings,
