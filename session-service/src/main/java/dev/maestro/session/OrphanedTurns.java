@@ -51,18 +51,19 @@ final class OrphanedTurns {
     ClusterManager cm = ((VertxInternal) vertx).clusterManager();
     if (cm instanceof HazelcastClusterManager hz && hz.getHazelcastInstance() != null) {
       hazelcast = hz.getHazelcastInstance();
+      side.view(hazelcast.getCluster().getMembers().size());
       registration = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
         @Override
         public void memberAdded(MembershipEvent event) {
           // nothing to recover
+          side.view(event.getMembers().size());
         }
 
         @Override
         public void memberRemoved(MembershipEvent event) {
           // Vert.x's node id (what owner ids start with) is a member attribute, not the member's uuid
           String node = event.getMember().getAttribute(VERTX_NODE_ID);
-          // (the members after it left, plus it)
-          side.memberLeft(event.getMembers().size() + 1);
+          side.view(event.getMembers().size());
           if (node == null) return;
           // called on a Hazelcast thread: the router is used on its own context only
           context.runOnContext(v -> recover(node));

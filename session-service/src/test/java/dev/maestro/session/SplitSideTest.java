@@ -13,32 +13,47 @@ class SplitSideTest {
 
   @Test
   void aNodeCutOffFromMostOfTheClusterIsOnTheSmallerSide() {
-    // chaos partition: 11 members, host 3's two cut off; each sees the others leave one by one
-    for (int before = 11; before > 2; before--) side.memberLeft(before);
+    // chaos partition: 11 members, host 3's two cut off; each of the nine membership events it gets
+    // carries the final view of 2 (Hazelcast applies the new member list at once)
+    side.view(11);
+    for (int i = 0; i < 9; i++) side.view(2);
     assertThat(side.smaller(2)).isTrue();
     // the larger side lost two members only
     SplitSide larger = new SplitSide(now::get);
-    larger.memberLeft(11);
-    larger.memberLeft(10);
+    larger.view(11);
+    larger.view(9);
+    larger.view(9);
     assertThat(larger.smaller(9)).isFalse();
   }
 
   @Test
   void aCrashOrAnEvenSplitIsNotASmallerSide() {
-    side.memberLeft(2);
+    side.view(2);
+    side.view(1);
     assertThat(side.smaller(1)).as("two nodes, one killed: the survivor takes over").isFalse();
     SplitSide even = new SplitSide(now::get);
-    even.memberLeft(4);
-    even.memberLeft(3);
+    even.view(4);
+    even.view(2);
     assertThat(even.smaller(2)).isFalse();
-    assertThat(new SplitSide(now::get).smaller(1)).as("nothing left yet").isFalse();
+    SplitSide fresh = new SplitSide(now::get);
+    fresh.view(3);
+    assertThat(fresh.smaller(1)).as("nothing left yet").isFalse();
   }
 
   @Test
-  void departuresOlderThanTheWindowNoLongerCount() {
-    side.memberLeft(10);
+  void aViewThatShrankLongerAgoThanTheWindowNoLongerCounts() {
+    side.view(10);
+    side.view(3);
     assertThat(side.smaller(3)).isTrue();
     now.addAndGet(SplitSide.WINDOW_MS + 1);
     assertThat(side.smaller(3)).isFalse();
+  }
+
+  @Test
+  void growingBackAfterTheMergeIsNotASplit() {
+    side.view(11);
+    side.view(2);
+    side.view(11);
+    assertThat(side.smaller(11)).isFalse();
   }
 }
