@@ -157,14 +157,14 @@ chaos_restore() { # scenario
   esac
 }
 
-chaos_scenario() { # name
-  local name="$1" ctl dpid gws="" i n t0; n="$(hosts_count)"
+chaos_scenario() { # name [key: the results file's name, for a scenario run more than once]
+  local name="$1" key="${2:-$1}" ctl dpid gws="" i n t0; n="$(hosts_count)"
   ctl="$(mktemp -d "$CHAOS_DIR/$name.XXXXXX")"
   for i in $(seq 1 "$n"); do gws="${gws:+$gws,}$(host_url "$i")"; done
   say "chaos: $name: $CHAOS_SESSIONS sessions over $n gateways ..."
   t0=$(date +%s)
   java -Xmx768m -jar "$(run_jar "$(jar_of bench)")" chaos --gateways "$gws" --password "$CHAOS_PASSWORD" \
-    --sessions "$CHAOS_SESSIONS" --scenario "$name" --control "$ctl" --out "$CHAOS_DIR/$name.json" >"$ctl/driver.log" 2>&1 &
+    --sessions "$CHAOS_SESSIONS" --scenario "$name" --control "$ctl" --out "$CHAOS_DIR/$key.json" >"$ctl/driver.log" 2>&1 &
   dpid=$!
   while [ ! -f "$ctl/ready" ]; do
     kill -0 "$dpid" 2>/dev/null || { tail -n 20 "$ctl/driver.log" >&2; say "chaos: $name: the load driver failed"; return 1; }
@@ -177,11 +177,11 @@ chaos_scenario() { # name
   touch "$ctl/stop"
   local rc=0; wait "$dpid" || rc=$?
   chaos_restore "$name"
-  [ "$rc" = 0 ] && [ -f "$CHAOS_DIR/$name.json" ] || { tail -n 20 "$ctl/driver.log" >&2; say "chaos: $name: the load driver failed"; return 1; }
+  [ "$rc" = 0 ] && [ -f "$CHAOS_DIR/$key.json" ] || { tail -n 20 "$ctl/driver.log" >&2; say "chaos: $name: the load driver failed"; return 1; }
   say "chaos: $name done in $(( $(date +%s) - t0 )) s"
 }
 
-chaos_table() { # out-json scenario...
+chaos_table() { # out-json key... (a scenario's name, or name-2, name-3 ... for its repeats)
   local out="$1"; shift
   python3 - "$CHAOS_DIR" "$out" "$@" <<'EOF'
 import json, os, sys
@@ -189,7 +189,8 @@ d, out, names = sys.argv[1], sys.argv[2], sys.argv[3:]
 rows = []
 for n in names:
     p = os.path.join(d, n + ".json")
-    rows.append(json.load(open(p)) if os.path.exists(p) else {"scenario": n, "driverFailed": True})
+    rows.append(json.load(open(p)) if os.path.exists(p) else {"scenario": n.rsplit("-", 1)[0] if n[-1:].isdigit() else n,
+                                                               "driverFailed": True})
 cols = [("scenario", "scenario", 13), ("sessions", "sessions", 8), ("lost", "ackedLost", 4), ("dup msg", "dupMessages", 7),
         ("dup seq", "dupSeq", 7), ("missing seq", "missingSeq", 11), ("tools 2x", "toolsRunTwice", 8),
         ("2nd turns", "secondTurns", 9), ("interrupted", "interrupted", 11), ("failed", "failed", 6),
@@ -278,10 +279,15 @@ cmd_chaos() {
   # the cluster's Redis and PostgreSQL as the hosts reach them (FLUSHDB goes to the cluster's db only)
   CHAOS_DIR="$HOSTS_BASE/chaos-$(date +%Y%m%d-%H%M%S)"; mkdir -p "$CHAOS_DIR"
   local failed=0 t0; t0=$(date +%s)
-  for s in $scenarios; do chaos_scenario "$s" || failed=1; done
+  # a scenario named again runs again (e.g. --scenario partition,partition,partition: one cluster, a row each)
+  local keys="" k r
+  for s in $scenarios; do
+    k="$s"; r=2; while [[ " $keys " == *" $k "* ]]; do k="$s-$r"; r=$((r + 1)); done; keys="$keys $k"
+    chaos_scenario "$s" "$k" || failed=1
+  done
   echo
   local out="${MAESTRO_CHAOS_OUT:-$ROOT/bench/target/chaos-results.json}" rc=0
-  chaos_table "$out" $scenarios || rc=1
+  chaos_table "$out" $keys || rc=1
   say "chaos: $(echo $scenarios | wc -w) scenarios in $(( $(date +%s) - t0 )) s"
   if [ -n "$own" ]; then trap - EXIT; cluster_down >/dev/null 2>&1 || true; fi
   [ "$failed" = 0 ] && [ "$rc" = 0 ] || { say "chaos: FAILED (a must-be-zero column is not zero, or a driver failed)"; return 1; }

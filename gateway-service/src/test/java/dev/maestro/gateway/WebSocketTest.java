@@ -176,6 +176,33 @@ class WebSocketTest {
     assertThat(seqEvent(ws).getLong("seq")).isEqualTo(4L);
   }
 
+  /**
+   * Issue 17, after a partition: a new owner's first live event skips numbers, and what fills the gap is a
+   * turn end an earlier owner published (a lower epoch, lower seq) that only the store still has. It must
+   * reach the client, before the live event — not be dropped as a stale copy's because the live event's
+   * higher epoch was seen first.
+   */
+  @Test
+  void anEarlierOwnersTurnEndFillingAGapIsDeliveredBeforeTheNewOwnersEvents() throws Exception {
+    String session = fx.newSession(a());
+    Ws ws = fx.ws(a());
+    fx.subscribe(ws, session, null);
+    JsonObject one = SessionEvents.envelope(session, 1, 5, SessionEvents.delta("one"));
+    fx.sessions.holdEnvelope(session, one);
+    fx.sessions.sendRaw(session, 1, 5, SessionEvents.encode(one));
+    assertThat(seqEvent(ws).getLong("seq")).isEqualTo(1L);
+    // the end published by epoch 6 (cut off from this gateway), then epoch 7's first event
+    fx.sessions.holdEnvelope(session, SessionEvents.envelope(session, 1001, 6, SessionEvents.turnCompleted("t1", "interrupted")));
+    JsonObject next = SessionEvents.envelope(session, 2001, 7, SessionEvents.turnStarted("t2"));
+    fx.sessions.holdEnvelope(session, next);
+    fx.sessions.sendRaw(session, 2001, 7, SessionEvents.encode(next));
+
+    JsonObject end = seqEvent(ws);
+    assertThat(end.getLong("seq")).isEqualTo(1001L);
+    assertThat(end.getJsonObject("event").getString("type")).isEqualTo("turn_completed");
+    assertThat(seqEvent(ws).getLong("seq")).isEqualTo(2001L);
+  }
+
   /** A stale owner's refusal (421, nothing done) is a retryable "unavailable" on the socket, never "internal". */
   @Test
   void aSendRefusedByAStaleOwnerIsUnavailableToRetry() throws Exception {

@@ -276,13 +276,16 @@ public final class SessionInbox {
   /** The owner's answer: its epoch, and the held events asked for (in seq order). */
   private void followed(Followed f, JsonObject r) {
     if (!r.getBoolean("live", false)) return;
-    f.epoch = Math.max(f.epoch, r.getLong("epoch", -1L));
     JsonArray items = r.getJsonArray("items");
-    if (items == null) return;
-    List<JsonObject> backlog = new ArrayList<>();
-    for (Object o : items) if (o instanceof JsonObject j) backlog.add(j);
-    backlog.sort(Comparator.comparingLong(j -> j.getLong("seq", -1L)));
-    for (JsonObject j : backlog) f.dispatch(new Event(f.sessionId, j.getLong("seq", -1L), j.getLong(SessionEvents.EPOCH, -1L), j.toBuffer()));
+    if (items != null) {
+      List<JsonObject> backlog = new ArrayList<>();
+      for (Object o : items) if (o instanceof JsonObject j) backlog.add(j);
+      backlog.sort(Comparator.comparingLong(j -> j.getLong("seq", -1L)));
+      for (JsonObject j : backlog) f.dispatch(new Event(f.sessionId, j.getLong("seq", -1L), j.getLong(SessionEvents.EPOCH, -1L), j.toBuffer()));
+    }
+    // only after the backlog: it may begin with turn ends that earlier owners published (lower epochs, lower
+    // seqs, issue 17), which a raised epoch would drop as a stale copy's
+    f.epoch = Math.max(f.epoch, r.getLong("epoch", -1L));
   }
 
   private Future<JsonObject> request(Followed f, Long afterSeq, boolean unfollow) {

@@ -24,10 +24,13 @@ final class LiveState {
   final TurnLifecycleEvents lifecycle;
   /** This copy's owner epoch: every write that matters is guarded by it (issue 17). */
   final OwnerFence fence;
+  /** Where the ends of turns published here are stored, for clients that resume from another owner. */
+  final TurnEnds ends;
 
   LiveState(String sessionId, String ownerId, JsonObject session, LiveHistory history, EventLog events,
-            Predicate<String> ownerAlive, OwnerFence fence) {
+            Predicate<String> ownerAlive, OwnerFence fence, TurnEnds ends) {
     this.sessionId = sessionId;
+    this.ends = ends;
     this.fence = fence;
     this.ownerId = ownerId;
     this.stored = session;
@@ -41,5 +44,13 @@ final class LiveState {
   void publish(JsonObject event) {
     // a fenced (stale) copy publishes nothing, integration events included
     if (events.publish(event) != null) lifecycle.observe(event);
+  }
+
+  /** Publishes the end of a turn and stores the seq it went out with (TurnEnds): it outlives this copy. */
+  void publishTurnEnd(String turnId, String status) {
+    JsonObject event = dev.maestro.contracts.session.SessionEvents.turnCompleted(turnId, status);
+    if (events.publish(event) == null) return;
+    lifecycle.observe(event);
+    ends.published(turnId, events.lastSeq());
   }
 }

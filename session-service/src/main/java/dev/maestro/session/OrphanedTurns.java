@@ -38,6 +38,7 @@ final class OrphanedTurns {
   private final Pool pool;
   private HazelcastInstance hazelcast;
   private UUID registration;
+  private final SplitSide side = new SplitSide(System::currentTimeMillis);
 
   OrphanedTurns(Context context, SessionRouter router, Pool pool) {
     this.context = context;
@@ -50,16 +51,19 @@ final class OrphanedTurns {
     ClusterManager cm = ((VertxInternal) vertx).clusterManager();
     if (cm instanceof HazelcastClusterManager hz && hz.getHazelcastInstance() != null) {
       hazelcast = hz.getHazelcastInstance();
+      side.view(hazelcast.getCluster().getMembers().size());
       registration = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
         @Override
         public void memberAdded(MembershipEvent event) {
           // nothing to recover
+          side.view(event.getMembers().size());
         }
 
         @Override
         public void memberRemoved(MembershipEvent event) {
           // Vert.x's node id (what owner ids start with) is a member attribute, not the member's uuid
           String node = event.getMember().getAttribute(VERTX_NODE_ID);
+          side.view(event.getMembers().size());
           if (node == null) return;
           // called on a Hazelcast thread: the router is used on its own context only
           context.runOnContext(v -> recover(node));
@@ -82,6 +86,12 @@ final class OrphanedTurns {
   /** Re-activates here (or at whichever survivor won) every session with a turn running on node → their ids. */
   Future<List<String>> recover(String node) {
     return sessionsRunningOn(node).compose(ids -> {
+      // decided when the answer is there: on a side cut off from PostgreSQL too, that is after the heal
+      String leave = ids.isEmpty() ? null : leaveAlone(node);
+      if (leave != null) {
+        LOG.info("node {} left with {} turn(s) running; not taking them over: {}", node, ids.size(), leave);
+        return Future.succeededFuture(List.<String>of());
+      }
       if (!ids.isEmpty()) LOG.info("node {} left with {} turn(s) running: re-activating their sessions", node, ids.size());
       List<Future<String>> all = new ArrayList<>();
       for (String id : ids) {
@@ -94,6 +104,22 @@ final class OrphanedTurns {
         return Future.succeededFuture(done);
       });
     }).onFailure(err -> LOG.warn("cannot look up the turns of node {} that left: {}", node, err.getMessage()));
+  }
+
+  /**
+   * Why the turns of node are left to their owner (null: they are taken over): it is back in the cluster (a
+   * healed partition merged meanwhile), or this node is on the smaller side of a split ({@link SplitSide}:
+   * node is alive on the larger side, whose clients it serves; taking its sessions over from here interrupted
+   * their running turns and kept the end of each on this side only — chaos partition's stalled turns).
+   */
+  private String leaveAlone(String node) {
+    if (hazelcast == null) return null;
+    java.util.Set<com.hazelcast.cluster.Member> members = hazelcast.getCluster().getMembers();
+    for (com.hazelcast.cluster.Member m : members) {
+      if (node.equals(m.getAttribute(VERTX_NODE_ID))) return "it is a member again";
+    }
+    return side.smaller(members.size()) ? "this node sees " + members.size() + " members, less than half of the cluster it was in"
+        : null;
   }
 
   /** Owner ids are "nodeId/routerId" (SessionRouter): the turns whose owner ran on node. */

@@ -445,6 +445,37 @@ public class SessionStore {
             })));
   }
 
+  /**
+   * A turn's end went out as seq under epoch: stored with the turn (once, and only on a turn stored as
+   * ended) so that a later owner can hand it to a client that resumes from before it (see {@link TurnEnds}).
+   * Not guarded by the epoch: the event was published by a copy that was current when it stored the end,
+   * and a copy fenced since publishes nothing.
+   */
+  public Future<Void> recordTurnEnd(String turnId, long seq, long epoch) {
+    return pool.preparedQuery("UPDATE turn SET end_seq = $2, end_epoch = $3 WHERE id = $1 AND end_seq IS NULL AND status <> 'running'")
+        .execute(Tuple.of(UUID.fromString(turnId), seq, epoch)).mapEmpty();
+  }
+
+  /** A published turn end as stored: the turn, its final status, and the seq and epoch it went out with. */
+  public record TurnEnd(String turnId, String status, long seq, long epoch) { }
+
+  /**
+   * The turn ends published with afterSeq &lt; seq ≤ throughSeq by owners older than epoch, in seq order;
+   * at most limit of them (the latest).
+   */
+  public Future<List<TurnEnd>> turnEndsBetween(String sessionId, long afterSeq, long throughSeq, long epoch, int limit) {
+    return pool.preparedQuery("SELECT id, status, end_seq, end_epoch FROM turn WHERE session_id = $1 AND end_seq > $2"
+            + " AND end_seq <= $3 AND end_epoch < $4 ORDER BY end_seq DESC LIMIT $5")
+        .execute(Tuple.of(UUID.fromString(sessionId), afterSeq, throughSeq, epoch, limit))
+        .map(rows -> {
+          List<TurnEnd> ends = new ArrayList<>();
+          for (Row r : rows) {
+            ends.add(0, new TurnEnd(r.getUUID("id").toString(), r.getString("status"), r.getLong("end_seq"), r.getLong("end_epoch")));
+          }
+          return ends;
+        });
+  }
+
   /** The id of the turn stored as running, or null. */
   public Future<String> runningTurn(String sessionId) {
     return pool.preparedQuery("SELECT id FROM turn WHERE session_id = $1 AND status = 'running' LIMIT 1")

@@ -144,7 +144,8 @@ public class SessionVerticle extends VerticleBase {
                       LOG.warn("session {}: cannot reserve seq numbers: {}", sessionId, e.getMessage());
                     });
                   }, fence.epoch);
-              live = new LiveState(sessionId, ownerId, s, new LiveHistory(stored), events, ownerAlive, fence);
+              live = new LiveState(sessionId, ownerId, s, new LiveHistory(stored), events, ownerAlive, fence,
+                  new TurnEnds(store, sessionId, fence.epoch, start));
               return interrupted;
             })));
   }
@@ -162,7 +163,7 @@ public class SessionVerticle extends VerticleBase {
     // a turn that was in flight on a dead owner ends here, visibly
     for (String turnId : interrupted) {
       LOG.info("session {}: turn {} was interrupted (its owner went away)", sessionId, turnId);
-      live.publish(SessionEvents.turnCompleted(turnId, SessionEvents.INTERRUPTED));
+      live.publishTurnEnd(turnId, SessionEvents.INTERRUPTED);
     }
     if (takenOver != null) turns.resume(takenOver.getString("turnId"), takenOver.getJsonObject("state"));
     MessageConsumer<JsonObject> commands = vertx.eventBus().localConsumer(commandAddress(sessionId), this::onCommand);
@@ -181,6 +182,8 @@ public class SessionVerticle extends VerticleBase {
     // the next owner continues at lastSeq + 1, unless another owner took over meanwhile; lastSeq is read once
     // the turn has ended: its turn_completed(interrupted) is published after the message is stored
     return endTurn.recover(e -> Future.succeededFuture())
+        // the end just published is stored before the next owner (which may read it) can activate
+        .compose(v -> live == null ? Future.succeededFuture() : live.ends.recorded())
         .compose(v -> {
           long exact = live == null ? -1 : live.events.lastSeq();
           return exact < 0 ? Future.succeededFuture() : store.releaseSeqCeiling(sessionId, exact, reserved, fence.epoch);
@@ -273,8 +276,10 @@ public class SessionVerticle extends VerticleBase {
     }
     if (cmd instanceof LiveCommand.Elicit e) return turns.elicit(e.request());
     if (cmd instanceof LiveCommand.AnswerElicitation a) return turns.answerElicitation(a.elicitationId(), a.action(), a.content());
-    if (cmd instanceof LiveCommand.Events e) return Future.succeededFuture(new JsonObject().put("items", live.events.after(e.afterSeq())));
-    if (cmd instanceof LiveCommand.Follow f) return Future.succeededFuture(follow(f));
+    if (cmd instanceof LiveCommand.Events e) {
+      return live.ends.withEarlier(e.afterSeq(), live.events.after(e.afterSeq())).map(items -> new JsonObject().put("items", items));
+    }
+    if (cmd instanceof LiveCommand.Follow f) return follow(f);
     if (cmd instanceof LiveCommand.Compact) return turns.compact();
     if (cmd instanceof LiveCommand.Hold) return hold();
     if (cmd instanceof LiveCommand.Runtime r) return runtime == null ? Fail.unavailable("no session runtime") : runtime.handle(r.body());
@@ -301,16 +306,18 @@ public class SessionVerticle extends VerticleBase {
   /**
    * Registers, renews or ends a node's lease (issue 14). The held events after afterSeq are read in the same
    * tick as the lease starts, so a follower that lost track (a new owner) gets every event once: held ones
-   * here, later ones sent to its inbox.
+   * here, later ones sent to its inbox. A follower coming from before this copy's first seq also gets the
+   * turn ends earlier owners published meanwhile ({@link TurnEnds}), first.
    */
-  private JsonObject follow(LiveCommand.Follow f) {
+  private Future<JsonObject> follow(LiveCommand.Follow f) {
     dev.maestro.platform.SessionFollowers followers = live.events.followers();
     if (f.unfollow()) followers.unfollow(f.inbox(), f.token());
     else followers.follow(f.inbox(), f.token());
     JsonObject answer = new JsonObject().put("live", true).put("owner", ownerId).put("epoch", fence.epoch)
         .put("lastSeq", live.events.lastSeq()).put("leaseMs", followers.leaseMs());
-    if (f.afterSeq() != null && !f.unfollow()) answer.put("items", live.events.after(f.afterSeq()));
-    return answer;
+    if (f.afterSeq() == null || f.unfollow()) return Future.succeededFuture(answer);
+    // (the held events are read now, with the lease; the earlier owners' turn ends, all older, join them)
+    return live.ends.withEarlier(f.afterSeq(), live.events.after(f.afterSeq())).map(items -> answer.put("items", items));
   }
 
   /**

@@ -568,7 +568,8 @@ final class TurnLoop {
         })
         .compose(v -> projectRules.afterTurn(t.id))
         .onComplete(ar -> {
-          publish(SessionEvents.turnCompleted(t.id, status));
+          // (the start committed before the end is written: nothing of this turn is held back any more)
+          live.publishTurnEnd(t.id, status);
           metrics.turnCompleted(status);
           live.events.turnEnded();
           // every message of the turn is final now: held as bytes from here on

@@ -181,6 +181,56 @@ class OwnerFencingTest {
     assertSeqs(recA, epochA, recB, epochB);
   }
 
+  /**
+   * Chaos partition, after the merge: B (the cut-off side) took the session over and ended A's running turn
+   * as interrupted, an event only B's copy held; then the session is served from A's side again (a newer
+   * epoch: B's copy is stale). A client that followed A's copy resumes with the last seq it saw and must
+   * get the turn's end — the very envelope B published (same seq, B's epoch) — not wait for it forever.
+   */
+  @Test
+  void aTurnEndedByACopyThatIsThenFencedReachesAClientResumingFromTheNextOwner() throws Exception {
+    String user = Harness.newUser();
+    JsonObject s = a.newSession(user, null);
+    String id = s.getString("id");
+    Harness.Recorder recA = a.record(id);
+    Harness.Recorder recB = b.record(id);
+    a.provider.script(text("partial answer "), hold("replay-stream"));
+    String turnId = await(a.sessions.send(user, id, "stream please")).getString("turnId");
+    recA.awaitType("delta");
+    long seen = recA.events.stream().mapToLong(e -> e.getLong("seq")).max().orElseThrow();
+
+    long epochB = state(b, id).getLong("epoch");
+    JsonObject endAtB = recB.awaitType("turn_completed");
+    assertThat(endAtB.getJsonObject("event").getString("turnId")).isEqualTo(turnId);
+    awaitNotLive(a);
+    a.provider.release("replay-stream");
+    assertThat(recA.ofType("turn_completed")).isEmpty();
+
+    // A's side serves the session again (its owner map names nobody): B's copy, which alone published the end, is stale
+    JsonArray items = await(a.sessions.events(user, id, seen)).getJsonArray("items");
+    assertThat(state(a, id).getLong("epoch")).isEqualTo(epochB + 1);
+    assertThat(items).isNotEmpty();
+    JsonObject first = items.getJsonObject(0);
+    assertThat(first.getLong("seq")).isEqualTo(endAtB.getLong("seq"));
+    assertThat(first.getLong("epoch")).isEqualTo(epochB);
+    assertThat(first.getJsonObject("event")).isEqualTo(endAtB.getJsonObject("event"));
+    // the follower of A's old copy follows the new one and gets that end too, through its inbox, once
+    JsonObject atA = recA.await(e -> "turn_completed".equals(e.getString("type")), 10_000);
+    assertThat(atA.getLong("seq")).isEqualTo(endAtB.getLong("seq"));
+    assertThat(atA.getLong("epoch")).isEqualTo(epochB);
+    // a client that has it (or that saw nothing yet and reads the stored state) is not handed it again
+    JsonArray after = await(a.sessions.events(user, id, endAtB.getLong("seq"))).getJsonArray("items");
+    assertThat(after.stream().map(o -> ((JsonObject) o).getJsonObject("event").getString("type"))).doesNotContain("turn_completed");
+    JsonArray fresh = await(a.sessions.events(user, id, 0)).getJsonArray("items");
+    assertThat(fresh.stream().map(o -> ((JsonObject) o).getJsonObject("event").getString("type"))).doesNotContain("turn_completed");
+    assertThat(recA.ofType("turn_completed")).hasSize(1);
+    assertThat(rows("SELECT end_seq, end_epoch FROM turn WHERE id = $1", UUID.fromString(turnId)).get(0).toJson())
+        .isEqualTo(new JsonObject().put("end_seq", endAtB.getLong("seq")).put("end_epoch", epochB));
+    // (the other tests count the live copies of each node)
+    await(a.verticle.router().passivateNow(id));
+    await(b.verticle.router().passivateNow(id));
+  }
+
   @Test
   void everyWriteOfAStaleEpochAffectsNothingAndIsRefusedOnce() throws Exception {
     String user = Harness.newUser();

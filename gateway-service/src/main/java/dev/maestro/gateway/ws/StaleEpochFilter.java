@@ -27,6 +27,11 @@ final class StaleEpochFilter {
     return true;
   }
 
+  /** As {@link #accept(long)}, without raising the highest epoch seen. */
+  boolean wouldAccept(long epoch) {
+    return epoch < 0 || epoch >= highest;
+  }
+
   long highest() {
     return highest;
   }

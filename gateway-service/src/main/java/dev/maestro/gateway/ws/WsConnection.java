@@ -330,7 +330,8 @@ public class WsConnection {
       if (sub.pending.size() > maxQueued) close(CloseCodes.SLOW_CONSUMER, "slow consumer");
       return;
     }
-    if (sub.lastSeq != Long.MIN_VALUE && body.seq() > sub.lastSeq + 1 && sub.epochs.accept(body.epoch())) {
+    // (not yet raising the epoch seen: what the gap holds may be an earlier owner's turn end, issue 17)
+    if (sub.lastSeq != Long.MIN_VALUE && body.seq() > sub.lastSeq + 1 && sub.epochs.wouldAccept(body.epoch())) {
       fillGap(sub, body);
       return;
     }

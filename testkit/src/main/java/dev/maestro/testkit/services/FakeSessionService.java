@@ -510,8 +510,18 @@ public final class FakeSessionService implements SessionService {
 
   /** Sends bytes as they are, with seq in its header, to the session's followers (nothing held). */
   public synchronized void sendRaw(String sessionId, long seq, Buffer bytes) {
+    sendRaw(sessionId, seq, -1, bytes);
+  }
+
+  /** The same with an owner epoch in the header (issue 17). */
+  public synchronized void sendRaw(String sessionId, long seq, long epoch, Buffer bytes) {
     SessionFollowers f = followers.get(sessionId);
-    if (f != null) f.send(vertx.eventBus(), seq, -1, bytes);
+    if (f != null) f.send(vertx.eventBus(), seq, epoch, bytes);
+  }
+
+  /** Holds an envelope as given (its own seq and epoch, e.g. an earlier owner's turn end) for events(), unpublished. */
+  public synchronized void holdEnvelope(String sessionId, JsonObject envelope) {
+    events.computeIfAbsent(sessionId, k -> new ArrayList<>()).add(envelope);
   }
 
   /**
