@@ -60,11 +60,14 @@ TOKEN="$(curl -sf -H 'Content-Type: application/json' \
 H=(-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json')
 CRED="$(curl -sf "${H[@]}" "$URL2/api/v1/credentials" | j '[c["id"] for c in d["items"] if c["label"]=="demo"][0]')"
 # the gateway's calls go round-robin over the session nodes, and a session becomes live on the node
-# that first serves it: try sessions until one is owned by host 1 (every second one, in practice)
+# that first serves it: try sessions until one is owned by host 1. When every attempt makes the same
+# number of calls, the send lands on the same node each time (seen once the turn was fast enough to be
+# stored by the first poll): attempt n makes n - 1 reads before its send, so consecutive attempts alternate
 crossed=""
-for attempt in 1 2 3 4; do
+for attempt in 1 2 3 4 5 6; do
   SID="$(curl -sf "${H[@]}" -d "{\"title\":\"cluster $attempt\",\"provider\":\"openai-compatible\",\"model\":\"demo-model\",\"credentialId\":\"$CRED\"}" \
     "$URL2/api/v1/sessions" | j 'd["id"]')" || fail "create session through host 2"
+  for _ in $(seq 2 "$attempt"); do curl -sf "${H[@]}" "$URL2/api/v1/sessions/$SID" >/dev/null || true; done
   curl -sf "${H[@]}" -d "{\"text\":\"hello across hosts $attempt\"}" "$URL2/api/v1/sessions/$SID/messages" >/dev/null || fail "send through host 2"
   answer=""
   for _ in $(seq 1 60); do
@@ -81,7 +84,7 @@ for attempt in 1 2 3 4; do
     *) fail "session $SID has live owner '$owner', neither host's session node ($N1, $N2)" ;;
   esac
 done
-[ -n "$crossed" ] || fail "no session became live on host 1 in 4 attempts"
+[ -n "$crossed" ] || fail "no session became live on host 1 in 6 attempts"
 
 # failover without client action, over the network: kill -9 host 1's session node mid-reply; host 2's
 # session node takes the session over by itself and stores the turn as interrupted with what had streamed
