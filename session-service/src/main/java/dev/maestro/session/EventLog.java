@@ -159,7 +159,8 @@ final class EventLog {
   JsonArray after(long afterSeq) {
     JsonArray items = new JsonArray();
     if (afterSeq < truncatedThrough) {
-      items.add(SessionEvents.envelope(sessionId, truncatedThrough, SessionEvents.truncated(truncatedThrough)));
+      items.add(SessionEvents.envelope(sessionId, truncatedThrough,
+          SessionEvents.truncated(Math.max(1, afterSeq + 1), truncatedThrough, null)));
     }
     // decoded only here: a resume is rare, a published chunk is not
     for (Held e : held) {

@@ -15,6 +15,12 @@ import org.slf4j.LoggerFactory;
  * and an owner asked for the events after a seq its own log does not reach back to hands out the turn
  * ends stored in between first — the very envelopes that were published (same seq, same epoch, so a
  * client that had one drops it as seen, no seq is used twice, and epochs still rise with seq).
+ * <p>What the earlier owner published between the client's seq and such an end (the deltas of a turn a
+ * client saw in part from a copy cut off by a partition) nobody holds any more: each replayed end that
+ * does not directly follow what the client has is preceded by a {@code truncated} marker announcing
+ * the numbers in between ({@code fromSeq}..{@code throughSeq}, the marker's own seq being
+ * {@code throughSeq}, its epoch the end's) and naming the turn, so a client reloads that turn's stored
+ * messages instead of taking the skip for lost events.
  */
 final class TurnEnds {
   private static final Logger LOG = LoggerFactory.getLogger(TurnEnds.class);
@@ -59,8 +65,15 @@ final class TurnEnds {
       if (ends.isEmpty()) return held;
       JsonArray items = new JsonArray();
       // (all below this copy's own numbers: they come first, in seq order)
+      long covered = afterSeq;
       for (SessionStore.TurnEnd e : ends) {
+        if (e.seq() > covered + 1) {
+          // the numbers in between were the earlier owner's: announced, so the client reloads the turn
+          items.add(SessionEvents.envelope(sessionId, e.seq() - 1, e.epoch(),
+              SessionEvents.truncated(covered + 1, e.seq() - 1, e.turnId())));
+        }
         items.add(SessionEvents.envelope(sessionId, e.seq(), e.epoch(), SessionEvents.turnCompleted(e.turnId(), e.status())));
+        covered = e.seq();
       }
       held.forEach(items::add);
       return items;

@@ -70,6 +70,9 @@ class EventLogTest {
       assertThat(fromStart.getJsonObject(0).getJsonObject("event").getString("type")).isEqualTo(SessionEvents.TRUNCATED);
       assertThat(fromStart.getJsonObject(0).getLong("seq")).isEqualTo(18);
       assertThat(fromStart.getJsonObject(0).getJsonObject("event").getLong("throughSeq")).isEqualTo(18);
+      // the gap it announces starts after the client's seq
+      assertThat(fromStart.getJsonObject(0).getJsonObject("event").getLong("fromSeq")).isEqualTo(1);
+      assertThat(log.after(10).getJsonObject(0).getJsonObject("event").getLong("fromSeq")).isEqualTo(11);
       assertThat(fromStart.getJsonObject(1).getLong("seq")).isEqualTo(19);
       // a client that has seen everything dropped gets no marker
       assertThat(log.after(18)).hasSize(10);

@@ -43,10 +43,15 @@ public final class SessionEvents {
   /** Added by session-service: a compaction the user asked for did not succeed. */
   public static final String COMPACTION_FAILED = "compaction_failed";
   /**
-   * Added by session-service, only in answers to {@code events(afterSeq)} (never published): the
-   * held events of a very long turn were capped and those up to {@code throughSeq} dropped, so the
-   * streaming message cannot be rebuilt from them; stored messages are complete (reload the session
-   * once the turn's message_completed comes).
+   * Added by session-service, only in answers to {@code events(afterSeq)} and follows (never published):
+   * the events numbered {@code fromSeq}..{@code throughSeq} that the answer does not carry will never be
+   * delivered, so a message streamed in that range cannot be rebuilt from events; the stored messages are
+   * complete. The marker's own envelope takes seq {@code throughSeq}: with it the client's seq numbers
+   * are contiguous again. Two causes: the held events of a very long turn were capped (no {@code turnId}:
+   * reload the turn in flight's messages once it ends), or an owner hands out an earlier owner's stored
+   * turn end whose other events it never held (issue 17, a partition; {@code turnId}: the turn whose
+   * {@code turn_completed} follows — reload its stored messages now). {@code fromSeq} and {@code turnId}
+   * were added later: a client that reads only {@code throughSeq} still works.
    */
   public static final String TRUNCATED = "truncated";
   /** Added by session-service after a turn that changed files of a project worktree: {turnId, files:[path]}. */
@@ -231,6 +236,19 @@ public final class SessionEvents {
   public static JsonObject truncated(long throughSeq) {
     return new JsonObject().put("type", TRUNCATED).put("throughSeq", throughSeq)
         .put("message", "earlier events of this turn are no longer held; stored messages are complete");
+  }
+
+  /**
+   * The marker announcing that the events fromSeq..throughSeq not carried by the same answer are gone
+   * (see {@link #TRUNCATED}); turnId (may be null): the turn whose stored messages hold what they said.
+   */
+  public static JsonObject truncated(long fromSeq, long throughSeq, String turnId) {
+    JsonObject event = new JsonObject().put("type", TRUNCATED).put("fromSeq", fromSeq).put("throughSeq", throughSeq);
+    if (turnId != null) {
+      return event.put("turnId", turnId)
+          .put("message", "events of this turn were published by an earlier owner and are not held; its stored messages are complete");
+    }
+    return event.put("message", "earlier events of this turn are no longer held; stored messages are complete");
   }
 
   public static JsonObject presence(JsonArray openIn) {

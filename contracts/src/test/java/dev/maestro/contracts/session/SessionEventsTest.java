@@ -51,6 +51,10 @@ class SessionEventsTest {
         .isEqualTo(new JsonObject().put("type", "compaction_failed").put("code", "x").put("message", "y"));
     assertThat(SessionEvents.truncated(12).getLong("throughSeq")).isEqualTo(12);
     assertThat(SessionEvents.truncated(12).getString("type")).isEqualTo("truncated");
+    assertThat(SessionEvents.truncated(5, 12, "t1")).isEqualTo(new JsonObject().put("type", "truncated").put("fromSeq", 5L)
+        .put("throughSeq", 12L).put("turnId", "t1")
+        .put("message", "events of this turn were published by an earlier owner and are not held; its stored messages are complete"));
+    assertThat(SessionEvents.truncated(5, 12, null).containsKey("turnId")).isFalse();
   }
 
   @Test
