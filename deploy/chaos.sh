@@ -192,7 +192,8 @@ for n in names:
     rows.append(json.load(open(p)) if os.path.exists(p) else {"scenario": n.rsplit("-", 1)[0] if n[-1:].isdigit() else n,
                                                                "driverFailed": True})
 cols = [("scenario", "scenario", 13), ("sessions", "sessions", 8), ("lost", "ackedLost", 4), ("dup msg", "dupMessages", 7),
-        ("dup seq", "dupSeq", 7), ("missing seq", "missingSeq", 11), ("tools 2x", "toolsRunTwice", 8),
+        ("dup seq", "dupSeq", 7), ("missing seq", "missingSeq", 11), ("announced gaps", "announcedGaps", 14),
+        ("tools 2x", "toolsRunTwice", 8),
         ("2nd turns", "secondTurns", 9), ("interrupted", "interrupted", 11), ("failed", "failed", 6),
         ("stalled", "stalled", 7), ("errors", "clientErrors", 6), ("recover s", "recoverSeconds", 9)]
 def cell(r, k):
@@ -200,6 +201,7 @@ def cell(r, k):
     v = r.get(k)
     if k == "recoverSeconds": return "never" if v is None else "%.1f" % v
     if k == "interrupted": return "%d (%d text)" % (v, r.get("interruptedWithText", 0))
+    if k == "announcedGaps": return "%d (%d seq)" % (v or 0, r.get("announcedSeq", 0))
     return str(v)
 w = [max(c[2], len(c[0]), *(len(cell(r, c[1])) for r in rows)) for c in cols]
 print("  ".join(c[0].ljust(x) for c, x in zip(cols, w)))
@@ -214,7 +216,9 @@ bad = [r["scenario"] for r in rows if r.get("driverFailed") or any(r.get(k, 0) f
 os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
 json.dump({"scenarios": rows, "failed": bad}, open(out, "w"), indent=2)
 print("\nlost = acknowledged messages not in PostgreSQL; dup msg = a sent message stored twice; seq columns: what the")
-print("clients received (resuming with afterSeq); tools 2x = tool calls with more than one stored result; 2nd turns =")
+print("clients received (resuming with afterSeq); announced gaps = truncated markers (and the seq numbers they")
+print("announced as not coming: the stored messages hold them), not counted as missing; tools 2x = tool calls with")
+print("more than one stored result; 2nd turns =")
 print("resends with a used idempotencyKey that were not answered duplicate with the same turn; interrupted (with text);")
 print("failed = turns ended in error; stalled = turns the client gave up on; errors = error frames + unexpected closes;")
 print("recover s = fault start until every session streamed a turn that completed. JSON: " + out)

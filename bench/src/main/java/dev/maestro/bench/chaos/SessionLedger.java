@@ -37,6 +37,11 @@ public final class SessionLedger {
   /** turnId → when its streamed events (delta, tool call/result) arrived, in order. */
   private final Map<String, List<Long>> streamed = new HashMap<>();
   private long seqJumps;
+  /** truncated markers received, and the seq numbers they announced as not delivered. */
+  private long announcedGaps;
+  private long announcedSeq;
+  /** The announced ranges {from, through}: an event arriving late inside one was not counted missing. */
+  private final List<long[]> announced = new ArrayList<>();
 
   /** One {@code {"type":"event","seq",...}} envelope as received (presence has no seq: ignored). */
   public void onEvent(JsonObject envelope, long nowMs) {
@@ -48,6 +53,10 @@ public final class SessionLedger {
       return;
     }
     String type = event.getString("type", "");
+    if ("truncated".equals(type)) {
+      announce(seq, event);
+      return;
+    }
     Long epoch = envelope.getLong("epoch");
     boolean newOwner = epoch != null && lastEpoch >= 0 && epoch > lastEpoch;
     if (epoch != null) lastEpoch = Math.max(lastEpoch, epoch);
@@ -63,7 +72,11 @@ public final class SessionLedger {
         missingSeq += seq - maxSeq - 1;
       }
     }
-    if (seq < maxSeq) missingSeq--; // a late arrival fills a gap counted before
+    if (seq < maxSeq) {
+      // a late arrival fills a gap counted before (missing, or announced as not coming)
+      if (inAnnounced(seq)) announcedSeq--;
+      else missingSeq--;
+    }
     maxSeq = Math.max(maxSeq, seq);
     switch (type) {
       case "turn_started" -> currentTurn = event.getString("turnId");
@@ -79,6 +92,28 @@ public final class SessionLedger {
       }
       default -> { }
     }
+  }
+
+  /**
+   * A {@code truncated} marker: the server announces that the numbers {@code fromSeq}..{@code throughSeq}
+   * (the marker's own seq) it does not carry will not come — the stored messages hold what they said. Those
+   * numbers are counted as announced, not missing; a marker without {@code fromSeq} (an older server)
+   * announces everything after the last seq received.
+   */
+  private void announce(long seq, JsonObject event) {
+    long through = event.getLong("throughSeq", seq);
+    long from = Math.max(event.getLong("fromSeq", maxSeq + 1), maxSeq + 1);
+    announcedGaps++;
+    if (through >= from) {
+      announcedSeq += through - from + 1;
+      announced.add(new long[] {from, through});
+    }
+    maxSeq = Math.max(maxSeq, Math.max(seq, through));
+  }
+
+  private boolean inAnnounced(long seq) {
+    for (long[] r : announced) if (seq >= r[0] && seq <= r[1]) return true;
+    return false;
   }
 
   /** Highest seq received: the {@code afterSeq} of the next subscribe (-1: none yet). */
@@ -151,7 +186,8 @@ public final class SessionLedger {
     long interrupted = turnStatus.values().stream().filter("interrupted"::equals).count();
     long failed = turnStatus.values().stream().filter(s -> "error".equals(s)).count();
     return new Counts(acks.size(), turnStatus.size(), lost, dupMessages, dupSeq, Math.max(0, missingSeq), toolsTwice,
-        secondTurns, resends, interrupted, interruptedWithText, failed, toolResults.size());
+        secondTurns, resends, interrupted, interruptedWithText, failed, toolResults.size(), announcedGaps,
+        Math.max(0, announcedSeq));
   }
 
   /**
@@ -176,18 +212,22 @@ public final class SessionLedger {
     return seqJumps;
   }
 
+  /**
+   * announcedGaps: truncated markers received (gaps the server announced); announcedSeq: the seq numbers
+   * they covered — not part of missingSeq, which counts only skips nobody announced.
+   */
   public record Counts(long acked, long turns, long ackedLost, long dupMessages, long dupSeq, long missingSeq,
       long toolsRunTwice, long secondTurns, long resends, long interrupted, long interruptedWithText, long failed,
-      long toolCalls) {
+      long toolCalls, long announcedGaps, long announcedSeq) {
     public Counts plus(Counts o) {
       return new Counts(acked + o.acked, turns + o.turns, ackedLost + o.ackedLost, dupMessages + o.dupMessages,
           dupSeq + o.dupSeq, missingSeq + o.missingSeq, toolsRunTwice + o.toolsRunTwice, secondTurns + o.secondTurns,
           resends + o.resends, interrupted + o.interrupted, interruptedWithText + o.interruptedWithText,
-          failed + o.failed, toolCalls + o.toolCalls);
+          failed + o.failed, toolCalls + o.toolCalls, announcedGaps + o.announcedGaps, announcedSeq + o.announcedSeq);
     }
 
     public static Counts zero() {
-      return new Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+      return new Counts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     public JsonObject toJson() {
@@ -195,7 +235,7 @@ public final class SessionLedger {
           .put("dupMessages", dupMessages).put("dupSeq", dupSeq).put("missingSeq", missingSeq)
           .put("toolsRunTwice", toolsRunTwice).put("secondTurns", secondTurns).put("resends", resends)
           .put("interrupted", interrupted).put("interruptedWithText", interruptedWithText).put("failed", failed)
-          .put("toolCalls", toolCalls);
+          .put("toolCalls", toolCalls).put("announcedGaps", announcedGaps).put("announcedSeq", announcedSeq);
     }
   }
 }

@@ -58,6 +58,62 @@ class SessionLedgerTest {
     assertThat(l.verify(new JsonObject()).missingSeq()).isEqualTo(2);
   }
 
+  /**
+   * Chaos partition: the client saw part of a turn a cut-off copy streamed (epoch 2), then the next owner
+   * hands out that copy's stored turn end. The deltas in between nobody holds: the server announces them
+   * with a truncated marker (its seq the last of the gap) and they count as announced, not missing.
+   */
+  private static SessionLedger partitionReplay(boolean announced) {
+    SessionLedger l = new SessionLedger();
+    l.onEvent(ev(1001, type("turn_started").put("turnId", "t2")).put("epoch", 2), 0);
+    l.onEvent(ev(1002, type("message_started")).put("epoch", 2), 0);
+    for (long s = 1003; s <= 1005; s++) l.onEvent(ev(s, type("delta")).put("epoch", 2), 0);
+    if (announced) {
+      l.onEvent(ev(1014, type("truncated").put("fromSeq", 1006).put("throughSeq", 1014).put("turnId", "t2")).put("epoch", 2), 0);
+    }
+    l.onEvent(ev(1015, type("turn_completed").put("turnId", "t2").put("status", "complete")).put("epoch", 2), 0);
+    l.onEvent(ev(2001, type("turn_started").put("turnId", "t3")).put("epoch", 3), 0);
+    return l;
+  }
+
+  @Test
+  void aGapTheServerAnnouncesIsCountedAsAnnouncedNotMissing() {
+    SessionLedger.Counts c = partitionReplay(true).verify(new JsonObject());
+    assertThat(c.missingSeq()).isZero();
+    assertThat(c.announcedGaps()).isEqualTo(1);
+    assertThat(c.announcedSeq()).isEqualTo(9);              // 1006..1014
+    assertThat(c.toJson().getLong("announcedGaps")).isEqualTo(1);
+    assertThat(c.toJson().getLong("announcedSeq")).isEqualTo(9);
+  }
+
+  @Test
+  void theSameGapUnannouncedIsMissing() {
+    SessionLedger.Counts c = partitionReplay(false).verify(new JsonObject());
+    assertThat(c.missingSeq()).isEqualTo(9);
+    assertThat(c.announcedGaps()).isZero();
+  }
+
+  @Test
+  void anAnnouncementCoversOnlyItsRange() {
+    SessionLedger l = new SessionLedger();
+    l.onEvent(ev(1, type("turn_started").put("turnId", "t1")).put("epoch", 1), 0);
+    l.onEvent(ev(2, type("delta")).put("epoch", 1), 0);
+    l.onEvent(ev(6, type("truncated").put("fromSeq", 3).put("throughSeq", 6).put("turnId", "t1")).put("epoch", 1), 0);
+    l.onEvent(ev(9, type("turn_completed").put("turnId", "t1").put("status", "complete")).put("epoch", 1), 0); // 7, 8 unannounced
+    l.onEvent(ev(4, type("delta")).put("epoch", 1), 0);   // late, inside the announced range
+    SessionLedger.Counts c = l.verify(new JsonObject());
+    assertThat(c.missingSeq()).isEqualTo(2);
+    assertThat(c.announcedSeq()).isEqualTo(3);
+    assertThat(c.dupSeq()).isZero();
+    // a marker without fromSeq (the held-events cap of an older server) announces what follows the last seq seen
+    SessionLedger old = new SessionLedger();
+    old.onEvent(ev(1, type("delta")), 0);
+    old.onEvent(ev(5, type("truncated").put("throughSeq", 5)), 0);
+    old.onEvent(ev(6, type("delta")), 0);
+    assertThat(old.verify(new JsonObject()).missingSeq()).isZero();
+    assertThat(old.verify(new JsonObject()).announcedSeq()).isEqualTo(4);
+  }
+
   @Test
   void anAcknowledgedMessageMissingFromTheStoredSessionIsLostAndTextsStoredTwiceAreDuplicates() {
     SessionLedger l = new SessionLedger();
