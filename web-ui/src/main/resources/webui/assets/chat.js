@@ -32,6 +32,11 @@
   var current = null;        // {id, el, skip}
   var pendingUser = [];      // user bubbles sent from here, waiting for their message id
   var completed = {};        // message ids already rendered as complete
+  var turnId = null;         // the turn in flight (turn_started)
+  // A truncated marker announced seq numbers whose events will not come (an earlier owner streamed them
+  // before a partition, or a very long turn outgrew what the server holds): the stored messages are
+  // complete, so the turn's are reloaded once it has ended. {turnId ('' = the one in flight), bubble}
+  var reload = null;
   var totals = parseTotals();
 
   Array.prototype.forEach.call(messages.querySelectorAll('.msg[data-message-id]'), function (el) {
@@ -375,9 +380,46 @@
     }
   }
 
+  // The stored messages of a turn, rendered by the server, in place of what streamed (or was never seen):
+  // a message shown already is replaced, a missing one goes after the turn's previous message (or the
+  // bubble that streamed without a message id), empty ones (tool results live in their calls) are left out.
+  function reloadTurn(id, bubble) {
+    api('GET', '/api/v1/sessions/' + encodeURIComponent(sessionId)).then(function (s) {
+      var stored = ((s && s.messages) || []).filter(function (m) { return m.turnId === id; });
+      var previous = null;
+      return stored.reduce(function (chain, m) {
+        return chain.then(function () {
+          return fetch('/sessions/' + encodeURIComponent(sessionId) + '/messages/' + encodeURIComponent(m.id), { credentials: 'same-origin' })
+            .then(function (r) { return r.ok ? r.text() : null; });
+        }).then(function (html) {
+          var shown = messages.querySelector('.msg[data-message-id="' + cssEscape(m.id) + '"]');
+          var tpl = document.createElement('template');
+          tpl.innerHTML = html || '';     // rendered and escaped by the server
+          var fresh = tpl.content.querySelector('article.msg');
+          if (!fresh || !fresh.querySelector('.parts > *') || (m.role === 'user' && shown)) {
+            if (shown) previous = shown;
+            return;
+          }
+          if (!shown && m.role === 'assistant' && bubble && bubble.isConnected && !bubble.getAttribute('data-message-id')) shown = bubble;
+          fresh.setAttribute('data-reloaded', 'true');
+          if (shown) shown.replaceWith(fresh);
+          else if (previous && previous.isConnected) previous.after(fresh);
+          else messages.appendChild(fresh);
+          if (current && current.el === shown) current.el = fresh;
+          completed[m.id] = true;
+          previous = fresh;
+        });
+      }, Promise.resolve());
+    }).catch(function () { note('Part of this reply was not delivered live; reload the page to see all of it.'); });
+  }
+
   function handle(ev) {
     switch (ev.type) {
+      case 'truncated':
+        reload = { turnId: ev.turnId || turnId || '', bubble: current && !current.skip ? current.el : null };
+        break;
       case 'turn_started':
+        turnId = ev.turnId || null;
         setTurn(true);
         errorBox.hidden = true;
         break;
@@ -476,6 +518,11 @@
           current.el.querySelectorAll('.elicitation').forEach(function (a) { a.remove(); });
         }
         current = null;
+        if (reload && (!reload.turnId || !ev.turnId || reload.turnId === ev.turnId)) {
+          reloadTurn(ev.turnId || reload.turnId, reload.bubble);
+          reload = null;
+        }
+        turnId = null;
         root.setAttribute('data-turn-status', ev.status || 'complete');
         break;
       case 'files_changed':

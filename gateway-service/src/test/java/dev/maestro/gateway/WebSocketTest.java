@@ -180,7 +180,7 @@ class WebSocketTest {
    * Issue 17, after a partition: a new owner's first live event skips numbers, and what fills the gap is a
    * turn end an earlier owner published (a lower epoch, lower seq) that only the store still has. It must
    * reach the client, before the live event — not be dropped as a stale copy's because the live event's
-   * higher epoch was seen first.
+   * higher epoch was seen first. The truncated marker announcing the numbers before it goes first, in seq order.
    */
   @Test
   void anEarlierOwnersTurnEndFillingAGapIsDeliveredBeforeTheNewOwnersEvents() throws Exception {
@@ -191,12 +191,19 @@ class WebSocketTest {
     fx.sessions.holdEnvelope(session, one);
     fx.sessions.sendRaw(session, 1, 5, SessionEvents.encode(one));
     assertThat(seqEvent(ws).getLong("seq")).isEqualTo(1L);
-    // the end published by epoch 6 (cut off from this gateway), then epoch 7's first event
+    // the end published by epoch 6 (cut off from this gateway), announced by the truncated marker the owner puts
+    // before it (epoch 6's other events are held by nobody), then epoch 7's first event
+    fx.sessions.holdEnvelope(session, SessionEvents.envelope(session, 1000, 6, SessionEvents.truncated(2, 1000, "t1")));
     fx.sessions.holdEnvelope(session, SessionEvents.envelope(session, 1001, 6, SessionEvents.turnCompleted("t1", "interrupted")));
     JsonObject next = SessionEvents.envelope(session, 2001, 7, SessionEvents.turnStarted("t2"));
     fx.sessions.holdEnvelope(session, next);
     fx.sessions.sendRaw(session, 2001, 7, SessionEvents.encode(next));
 
+    JsonObject marker = seqEvent(ws);
+    assertThat(marker.getLong("seq")).isEqualTo(1000L);
+    assertThat(marker.getJsonObject("event").getString("type")).isEqualTo("truncated");
+    assertThat(marker.getJsonObject("event").getLong("fromSeq")).isEqualTo(2L);
+    assertThat(marker.getJsonObject("event").getString("turnId")).isEqualTo("t1");
     JsonObject end = seqEvent(ws);
     assertThat(end.getLong("seq")).isEqualTo(1001L);
     assertThat(end.getJsonObject("event").getString("type")).isEqualTo("turn_completed");

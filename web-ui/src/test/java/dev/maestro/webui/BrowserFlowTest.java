@@ -28,6 +28,7 @@ class BrowserFlowTest {
   static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
   static final Path NODE_DIR = Path.of("src/test/node/browser").toAbsolutePath();
   static Vertx vertx;
+  static WebUiHarness harness;
   static int port;
 
   @BeforeAll
@@ -39,12 +40,43 @@ class BrowserFlowTest {
     }
     NodeDeps.ensureInstalled(NODE_DIR);
     vertx = Vertx.vertx();
-    port = new WebUiHarness(vertx).start().await();
+    harness = new WebUiHarness(vertx);
+    port = harness.start().await();
   }
 
   @AfterAll
   static void stop() {
     if (vertx != null) vertx.close().await();
+  }
+
+  /**
+   * Issue 17: a reply streamed in part, then a truncated marker announcing seq numbers nobody will deliver
+   * (an earlier owner's, after a partition) and the turn's end: the chat shows the stored, whole reply
+   * (truncated-flow.mjs; the harness's "partition" prompt).
+   */
+  @Test
+  void aReplyWhoseEventsWereAnnouncedAsNotComingIsReloadedFromTheStoredMessage() throws Exception {
+    String sessionId = harness.sessions.create("u-admin", new io.vertx.core.json.JsonObject().put("provider", "openai-compatible")
+        .put("model", "fake-small").put("title", "Partition")).await().getString("id");
+    Path shots = Path.of("target/screenshots").toAbsolutePath();
+    Files.createDirectories(shots);
+    Path log = Path.of("target/browser-truncated-flow.log").toAbsolutePath();
+    ProcessBuilder pb = new ProcessBuilder("node", "truncated-flow.mjs").directory(NODE_DIR.toFile())
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("MAESTRO_URL", "http://127.0.0.1:" + port);
+    pb.environment().put("MAESTRO_USER", WebUiHarness.ADMIN);
+    pb.environment().put("MAESTRO_PASSWORD", WebUiHarness.ADMIN_PASSWORD);
+    pb.environment().put("SESSION_ID", sessionId);
+    pb.environment().put("CHROMIUM", CHROMIUM.toString());
+    pb.environment().put("SCREENSHOTS", shots.toString());
+    Process p = pb.start();
+    boolean done = p.waitFor(90, TimeUnit.SECONDS);
+    if (!done) p.destroyForcibly();
+    String out = Files.readString(log, StandardCharsets.UTF_8);
+    System.out.println(out);
+    assertThat(done).as("truncated flow finished in time; log:\n" + out).isTrue();
+    assertThat(p.exitValue()).as("truncated flow exit code; log:\n" + out).isZero();
+    assertThat(out).contains("\"ok\":true");
   }
 
   @Test

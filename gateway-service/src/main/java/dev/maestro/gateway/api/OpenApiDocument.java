@@ -179,7 +179,9 @@ public final class OpenApiDocument {
     op("post", "/api/v1/sessions/import", "importSession", "Import a JSON export", new JsonObject().put("type", "object"), 201, "sessions", false, false);
     op("get", "/api/v1/sessions/{id}/access", "checkSessionAccess", "204 when the caller may read the session (404 otherwise);"
         + " loads nothing", null, 204, "sessions", false, false);
-    op("get", "/api/v1/sessions/{id}/events", "sessionEvents", "Events after afterSeq still held by the server", null, 200, "sessions", false, false);
+    op("get", "/api/v1/sessions/{id}/events", "sessionEvents", "Events after afterSeq still held by the server; a {type: truncated, fromSeq, throughSeq, turnId?} event"
+        + " (its seq: throughSeq) announces that the numbers fromSeq..throughSeq not in the answer will not come:"
+        + " reload the stored messages of turnId (else of the turn in flight) once it has ended", null, 200, "sessions", false, false);
     JsonObject template = obj(false).put("properties", new JsonObject().put("name", str(200).put("minLength", 1))
         .put("description", str(5000)).put("provider", enumOf(PROVIDERS)).put("model", str(200).put("minLength", 1))
         .put("systemPrompt", str(200_000)).put("tools", tools.copy()).put("params", new JsonObject().put("type", "object")))

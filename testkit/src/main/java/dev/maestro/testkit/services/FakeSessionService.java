@@ -33,6 +33,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *     <li>a text containing "tool" asks for approval of a {@code read_file} call, then answers;</li>
  *     <li>"elicit" has an MCP tool ask the user a form; "think" thinks first;</li>
  *     <li>a text containing "slow" streams for a long time (to be cancelled);</li>
+ *     <li>"partition" streams the reply's start, then (as a client sees it after a partition, issue 17)
+ *     a {@code truncated} marker announcing 3 numbers whose events never come and the turn's end; the
+ *     stored reply is whole;</li>
  *     <li>anything else is echoed back in several steps with a code block.</li>
  *   </ul>
  *   approve, cancel and answerElicitation act on the running turn;</li>
@@ -142,7 +145,7 @@ public final class FakeSessionService implements SessionService {
     v.remove("userId");
     if (!hideLastSeq) {
       synchronized (this) {
-        v.put("lastSeq", (long) events.getOrDefault(s.getString("id"), List.of()).size());
+        v.put("lastSeq", events.getOrDefault(s.getString("id"), List.of()).size() + skipped.getOrDefault(s.getString("id"), 0L));
       }
     }
     v.put("messageCount", s.getJsonArray("messages").size());
@@ -242,6 +245,7 @@ public final class FakeSessionService implements SessionService {
     s.getJsonArray("messages").add(user);
     s.put("updatedAt", Instant.now().toString());
     Turn turn = new Turn();
+    user.put("turnId", turn.turnId);
     turns.put(sessionId, turn);
     emit(sessionId, SessionEvents.turnStarted(turn.turnId));
     emit(sessionId, SessionEvents.messageStarted(user.getString("id"), "user"));
@@ -343,6 +347,15 @@ public final class FakeSessionService implements SessionService {
             return stream(id, turn, reply, List.of("Having thought ", "about it: ", "*yes*."));
           })
           .onSuccess(v -> { finish(s, reply, 7, 11); endTurn(id, turn, "complete"); });
+    } else if (lower.contains("partition")) {
+      stream(id, turn, reply, List.of("Before the split, ")).onSuccess(v -> {
+        // the rest was streamed by a copy the client could not hear; what is stored is the whole reply
+        JsonObject part = reply.getJsonArray("content").getJsonObject(0);
+        part.put("text", part.getString("text") + "the part nobody could deliver, and the end.");
+        reply.put("status", "complete").put("usage", new JsonObject().put("inputTokens", 4L).put("outputTokens", 12L));
+        announceGap(id, 3, turn.turnId);
+        endTurn(id, turn, "complete");
+      });
     } else if (lower.contains("slow")) {
       List<String> chunks = new ArrayList<>();
       for (int i = 0; i < 200; i++) chunks.add("word" + i + " ");
@@ -354,7 +367,7 @@ public final class FakeSessionService implements SessionService {
   }
 
   private JsonObject startAssistant(JsonObject s, Turn turn) {
-    JsonObject reply = message("assistant", "streaming");
+    JsonObject reply = message("assistant", "streaming").put("turnId", turn.turnId);
     reply.getJsonArray("content").add(new JsonObject().put("type", "text").put("text", ""));
     s.getJsonArray("messages").add(reply);
     turn.message = reply;
@@ -560,9 +573,22 @@ public final class FakeSessionService implements SessionService {
     return hold(sessionId, event);
   }
 
+  /**
+   * Skips n seq numbers whose events nobody will deliver and emits the truncated marker announcing them
+   * under the last of them, as session-service does before an earlier owner's turn end (issue 17).
+   */
+  public synchronized JsonObject announceGap(String sessionId, int n, String turnId) {
+    long from = events.getOrDefault(sessionId, List.of()).size() + skipped.getOrDefault(sessionId, 0L) + 1;
+    skipped.merge(sessionId, (long) n - 1, Long::sum);
+    return emit(sessionId, SessionEvents.truncated(from, from + n - 1, turnId));
+  }
+
+  /** Seq numbers skipped per session ({@link #announceGap}): a held event's seq is its position plus these. */
+  private final Map<String, Long> skipped = new HashMap<>();
+
   private JsonObject hold(String sessionId, JsonObject event) {
     List<JsonObject> held = events.computeIfAbsent(sessionId, k -> new ArrayList<>());
-    JsonObject envelope = SessionEvents.envelope(sessionId, held.size() + 1L, event);
+    JsonObject envelope = SessionEvents.envelope(sessionId, held.size() + 1L + skipped.getOrDefault(sessionId, 0L), event);
     held.add(envelope);
     return envelope;
   }

@@ -182,6 +182,7 @@ final class ClientWiring implements KeyActions, CommandContext {
       for (Object[] e : held) {
         state.chat.apply((Long) e[0], (JsonObject) e[1]);
       }
+      reloadAnnouncedTurn(id); // (the history may have been read before that turn was stored as ended)
       state.chat.takeTurnStartedElsewhere(); // replayed turns: their messages came with the history
     }));
   }
@@ -195,6 +196,7 @@ final class ClientWiring implements KeyActions, CommandContext {
       return;
     }
     state.chat.apply(seq, event);
+    reloadAnnouncedTurn(sid);
     if ("turn_started".equals(event.getString("type")) && state.chat.takeTurnStartedElsewhere()) {
       // another client sent this turn's message: fetch its text
       ChatModel target = state.chat;
@@ -213,6 +215,20 @@ final class ClientWiring implements KeyActions, CommandContext {
       state.flash = "a tool asks: a accept, d decline";
       state.scrollFromBottom = 0;
     }
+  }
+
+  /** A truncated marker announced events of an ended turn that will not come: its stored messages are complete. */
+  private void reloadAnnouncedTurn(String sid) {
+    String turn = state.chat.takeTurnToReload();
+    if (turn == null) {
+      return;
+    }
+    ChatModel target = state.chat;
+    api.getSession(sid).onSuccess(s -> uiThread.execute(() -> {
+      if (state.chat == target) {
+        state.chat.reloadTurn(turn, s.getJsonArray("messages", new JsonArray()));
+      }
+    }));
   }
 
   private void refreshSessionList() {

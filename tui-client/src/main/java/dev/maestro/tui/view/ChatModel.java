@@ -122,6 +122,16 @@ public final class ChatModel {
   private boolean turnStartedElsewhere;
   private List<String> openIn = List.of();
   private JsonObject session = new JsonObject();
+  /** The turn in flight (turn_started), for a truncated marker that names none. */
+  private String turnId;
+  /**
+   * A truncated marker announced seq numbers whose events will not come (an earlier owner streamed them
+   * before a partition, issue 17, or a very long turn outgrew what the server holds): the turn it names
+   * ("" = the one in flight), whose stored messages are reloaded once it has ended.
+   */
+  private String truncatedTurn;
+  /** The ended turn whose stored messages the caller is to fetch ({@link #takeTurnToReload}). */
+  private String turnToReload;
 
   public List<Block> blocks() {
     return blocks;
@@ -340,6 +350,81 @@ public final class ChatModel {
     return false;
   }
 
+  /**
+   * The ended turn whose events were announced as not coming (a truncated marker), once: the caller fetches
+   * the session and passes its messages to {@link #reloadTurn}. Null: none.
+   */
+  public String takeTurnToReload() {
+    String t = turnToReload;
+    turnToReload = null;
+    return t;
+  }
+
+  /**
+   * Shows the stored messages of turnId (from {@code GET /sessions/{id}}) in place of what streamed of them:
+   * an assistant message shown is rebuilt from what is stored (the one that streamed without its
+   * message_started is adopted), one never seen is added, tool results are applied; user messages are left
+   * as they are. Returns how many assistant messages were rebuilt or added.
+   */
+  public int reloadTurn(String turnId, JsonArray messages) {
+    int changed = 0;
+    for (int i = 0; i < messages.size(); i++) {
+      JsonObject m = messages.getJsonObject(i);
+      if (turnId == null || !turnId.equals(m.getString("turnId"))) {
+        continue;
+      }
+      String role = m.getString("role", "assistant");
+      if ("tool".equals(role)) {
+        m.getJsonArray("content", new JsonArray()).forEach(p -> applyToolResult(p instanceof JsonObject o ? o : null));
+        continue;
+      }
+      if (!"assistant".equals(role)) {
+        continue;
+      }
+      AssistantBlock shown = null;
+      for (Block b : blocks) {
+        if (b instanceof AssistantBlock a && m.getString("id") != null && m.getString("id").equals(a.messageId)) {
+          shown = a;
+        }
+      }
+      if (shown == null) {
+        for (Block b : blocks) {
+          if (b instanceof AssistantBlock a && a.messageId == null) {
+            shown = a;
+          }
+        }
+      }
+      if (shown == null) {
+        addStoredMessage(m);
+        changed++;
+        continue;
+      }
+      shown.messageId = m.getString("id");
+      shown.text.setLength(0);
+      shown.thinking.setLength(0);
+      shown.status = m.getString("status", "complete");
+      for (Object o : m.getJsonArray("content", new JsonArray())) {
+        if (!(o instanceof JsonObject p)) {
+          continue;
+        }
+        switch (p.getString("type", "")) {
+          case "text" -> shown.text.append(p.getString("text", ""));
+          case "thinking" -> shown.thinking.append(p.getString("text", ""));
+          case "tool_call" -> {
+            ToolBlock t = toolOrNew(p.getString("callId"));
+            t.name = p.getString("name");
+            t.arguments = jsonText(p.getValue("arguments"));
+          }
+          case "tool_result" -> applyToolResult(p);
+          default -> { }
+        }
+      }
+      addUsage(shown.messageId, m.getJsonObject("usage"));
+      changed++;
+    }
+    return changed;
+  }
+
   /** The server refused what this client sent: its message will start no turn. */
   public void localMessageRefused() {
     for (int i = blocks.size() - 1; i >= 0; i--) {
@@ -385,7 +470,9 @@ public final class ChatModel {
 
   private void fold(JsonObject event) {
     switch (event.getString("type", "")) {
+      case "truncated" -> truncatedTurn = event.getString("turnId", turnId == null ? "" : turnId);
       case "turn_started" -> {
+        turnId = event.getString("turnId");
         turnInFlight = true;
         turnStartIndex = blocks.size();
         turnStartedElsewhere = true;
@@ -495,6 +582,12 @@ public final class ChatModel {
           blocks.add(new NoticeBlock("(turn " + status + ")", "error".equals(status) ? Tone.ERROR : Tone.DIM));
         }
         current = null;
+        String ended = event.getString("turnId", turnId);
+        if (truncatedTurn != null && (truncatedTurn.isEmpty() || ended == null || truncatedTurn.equals(ended))) {
+          turnToReload = ended != null ? ended : truncatedTurn;
+          truncatedTurn = null;
+        }
+        turnId = null;
       }
       case "files_changed" -> blocks.add(new NoticeBlock("files changed: " + String.join(", ", strings(event.getJsonArray("files",
           new JsonArray()))) + " (/diff to review, /undo to revert, /commit MESSAGE to keep)", Tone.SYSTEM));

@@ -266,4 +266,62 @@ class ChatModelTest {
     apply(m, ev("turn_started", "turnId", "t"));
     assertThat(m.takeTurnStartedElsewhere()).isTrue();
   }
+
+  /**
+   * Issue 17: the reply streamed in part, then the server announced seq numbers whose events will not come
+   * (a truncated marker naming the turn) and handed out the turn's end. Once the turn has ended the model asks
+   * for the stored session, once, and shows the stored reply in place of the part that streamed.
+   */
+  @Test
+  void aTurnWhoseEventsWereAnnouncedAsNotComingIsReloadedFromTheStoredMessages() {
+    ChatModel m = new ChatModel();
+    m.addLocalUserMessage("hi");
+    m.apply(1, ev("turn_started", "turnId", "t1"));
+    m.apply(2, ev("message_started", "messageId", "u1", "role", "user"));
+    m.apply(3, ev("message_started", "messageId", "a1", "role", "assistant"));
+    m.apply(4, ev("delta", "text", "Before the split, "));
+    m.apply(12, ev("truncated", "fromSeq", 5, "throughSeq", 12, "turnId", "t1"));
+    assertThat(m.takeTurnToReload()).as("not before the turn's end: the stored messages are final then").isNull();
+    m.apply(13, ev("turn_completed", "turnId", "t1", "status", "complete"));
+    assertThat(m.takeTurnToReload()).isEqualTo("t1");
+    assertThat(m.takeTurnToReload()).isNull();
+
+    JsonArray stored = new JsonArray()
+        .add(new JsonObject().put("id", "u0").put("turnId", "t0").put("role", "assistant").put("status", "complete")
+            .put("content", new JsonArray().add(new JsonObject().put("type", "text").put("text", "an older turn"))))
+        .add(new JsonObject().put("id", "u1").put("turnId", "t1").put("role", "user").put("status", "complete")
+            .put("content", new JsonArray().add(new JsonObject().put("type", "text").put("text", "hi"))))
+        .add(new JsonObject().put("id", "a1").put("turnId", "t1").put("role", "assistant").put("status", "complete")
+            .put("usage", new JsonObject().put("inputTokens", 3).put("outputTokens", 9))
+            .put("content", new JsonArray().add(new JsonObject().put("type", "text").put("text", "Before the split, and after it."))));
+    assertThat(m.reloadTurn("t1", stored)).isEqualTo(1);
+    List<AssistantBlock> replies = m.blocks().stream().filter(b -> b instanceof AssistantBlock).map(b -> (AssistantBlock) b).toList();
+    assertThat(replies).singleElement().satisfies(a -> {
+      assertThat(a.messageId).isEqualTo("a1");
+      assertThat(a.text.toString()).isEqualTo("Before the split, and after it.");
+      assertThat(a.status).isEqualTo("complete");
+    });
+    assertThat(m.outputTokens()).isEqualTo(9);
+    assertThat(m.blocks().stream().filter(b -> b instanceof UserBlock)).hasSize(1);
+  }
+
+  /** A marker without turnId (the held events of a very long turn were capped) stands for the turn in flight. */
+  @Test
+  void aMarkerWithoutATurnReloadsTheTurnInFlightWhenItEnds() {
+    ChatModel m = new ChatModel();
+    m.apply(1, ev("turn_started", "turnId", "t1"));
+    m.apply(10, ev("truncated", "throughSeq", 10));
+    m.apply(11, ev("delta", "text", "tail"));
+    m.apply(12, ev("turn_completed", "turnId", "t1", "status", "complete"));
+    assertThat(m.takeTurnToReload()).isEqualTo("t1");
+    // a message never seen (its start was among the lost events) is added
+    JsonArray stored = new JsonArray().add(new JsonObject().put("id", "a9").put("turnId", "t1").put("role", "assistant")
+        .put("status", "complete").put("content", new JsonArray().add(new JsonObject().put("type", "text").put("text", "all of it"))));
+    m.reloadTurn("t1", stored);
+    assertThat(m.blocks().stream().filter(b -> b instanceof AssistantBlock a && "all of it".contentEquals(a.text))).hasSize(1);
+    // a turn without a marker asks for nothing
+    m.apply(13, ev("turn_started", "turnId", "t2"));
+    m.apply(14, ev("turn_completed", "turnId", "t2", "status", "complete"));
+    assertThat(m.takeTurnToReload()).isNull();
+  }
 }

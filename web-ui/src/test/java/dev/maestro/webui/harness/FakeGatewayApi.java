@@ -54,6 +54,12 @@ public final class FakeGatewayApi {
       if (WebUi.user(rc) == null) { problem(rc, 401, "sign in"); return; }
       rc.json(new JsonObject().put("items", new JsonArray()).putNull("nextCursor"));
     });
+    // the chat reloads the stored messages of a turn whose events were announced as not coming (issue 17)
+    router.get("/api/v1/sessions/:id").handler(rc -> {
+      JsonObject u = WebUi.user(rc);
+      if (u == null) { problem(rc, 401, "sign in"); return; }
+      sessions.get(u.getString("userId"), rc.pathParam("id")).onSuccess(rc::json).onFailure(e -> problem(rc, 404, e.getMessage()));
+    });
     router.get("/api/v1/sessions/:id/queue").handler(rc -> {
       if (WebUi.user(rc) == null) { problem(rc, 401, "sign in"); return; }
       rc.json(new JsonObject().put("items", new JsonArray()).putNull("nextCursor"));
