@@ -56,7 +56,8 @@ class BrowserFlowTest {
    */
   @Test
   void aReplyWhoseEventsWereAnnouncedAsNotComingIsReloadedFromTheStoredMessage() throws Exception {
-    String sessionId = harness.sessions.create("u-admin", new io.vertx.core.json.JsonObject().put("provider", "openai-compatible")
+    // (the other user's: the whole flow starts from an admin without sessions)
+    String sessionId = harness.sessions.create("u-mia", new io.vertx.core.json.JsonObject().put("provider", "openai-compatible")
         .put("model", "fake-small").put("title", "Partition")).await().getString("id");
     Path shots = Path.of("target/screenshots").toAbsolutePath();
     Files.createDirectories(shots);
@@ -64,8 +65,8 @@ class BrowserFlowTest {
     ProcessBuilder pb = new ProcessBuilder("node", "truncated-flow.mjs").directory(NODE_DIR.toFile())
         .redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("MAESTRO_URL", "http://127.0.0.1:" + port);
-    pb.environment().put("MAESTRO_USER", WebUiHarness.ADMIN);
-    pb.environment().put("MAESTRO_PASSWORD", WebUiHarness.ADMIN_PASSWORD);
+    pb.environment().put("MAESTRO_USER", WebUiHarness.MEMBER);
+    pb.environment().put("MAESTRO_PASSWORD", WebUiHarness.MEMBER_PASSWORD);
     pb.environment().put("SESSION_ID", sessionId);
     pb.environment().put("CHROMIUM", CHROMIUM.toString());
     pb.environment().put("SCREENSHOTS", shots.toString());
