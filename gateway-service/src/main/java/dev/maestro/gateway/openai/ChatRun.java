@@ -26,6 +26,10 @@ import java.util.UUID;
  * needs approval waits for someone to approve it in Maestro (web UI, WebSocket, API), or is denied at
  * once when the template's params say {@code "openaiApprovals":"deny"}. The session is deleted when the
  * call ends (the audit trail keeps what it did); a client that goes away cancels the turn.
+ * <p>A {@code truncated} marker (BUS.md, Session events) says some of the turn's events will never come (an
+ * earlier owner streamed them, or the held events were capped): at the turn's end the reply is then taken from
+ * the stored session instead of the deltas: the answer (non-streaming) is the stored text, and a stream gets
+ * what it missed as one more chunk before the stop chunk (see {@link #complete}).
  */
 final class ChatRun {
   private static final Logger LOG = LoggerFactory.getLogger(ChatRun.class);
@@ -43,6 +47,8 @@ final class ChatRun {
   private final Promise<JsonObject> done = Promise.promise();
   private final List<Buffer> pending = new ArrayList<>();
   private final StringBuilder lastMessage = new StringBuilder();
+  /** Every delta's text relayed in this call, all messages of the turn (what a stream's client holds). */
+  private final StringBuilder streamed = new StringBuilder();
   private ChatTarget target;
   private String sessionId;
   private dev.maestro.platform.SessionInbox.Follow follow;
@@ -50,6 +56,12 @@ final class ChatRun {
   private long inputTokens;
   private long outputTokens;
   private JsonObject turnError;
+  /** The turn this call runs (turn_started), for a marker or end that names none. */
+  private String turnId;
+  /** The last truncated marker seen: the relayed deltas are not the whole reply. */
+  private JsonObject truncated;
+  /** The turn ended and its stored reply is being read: later events (a repeated end) are ignored. */
+  private boolean ending;
   private long timer = -1;
   private boolean finished;
 
@@ -119,7 +131,7 @@ final class ChatRun {
 
   /** The client closed the connection before the end: the turn is cancelled (its end then cleans up). */
   void clientGone() {
-    if (!finished && sessionId != null) {
+    if (!finished && !ending && sessionId != null) {
       LOG.info("openai call {}: the client went away; cancelling the turn", id);
       sessions.cancel(userId, sessionId);
     }
@@ -127,12 +139,14 @@ final class ChatRun {
 
   private void onEvent(Object body) {
     JsonObject envelope = SessionEvents.read(body);
-    if (envelope == null || !(envelope.getValue("event") instanceof JsonObject e)) return;
+    if (envelope == null || !(envelope.getValue("event") instanceof JsonObject e) || ending) return;
     switch (e.getString("type", "")) {
+      case SessionEvents.TURN_STARTED -> turnId = e.getString("turnId");
       case SessionEvents.MESSAGE_STARTED -> lastMessage.setLength(0);
       case SessionEvents.DELTA -> {
         String text = e.getString("text", "");
         lastMessage.append(text);
+        streamed.append(text);
         if (stream) emit(sse(OpenAiShapes.chunk(id, created, modelName, new JsonObject().put("content", text), null)));
       }
       case SessionEvents.APPROVAL_REQUIRED -> {
@@ -145,18 +159,54 @@ final class ChatRun {
         outputTokens += u.getLong("outputTokens", 0L);
       }
       case SessionEvents.TURN_ERROR -> turnError = new JsonObject().put("code", e.getString("code")).put("message", e.getString("message"));
-      case SessionEvents.TURN_COMPLETED -> finish(e.getString("status", SessionEvents.ERROR));
+      case SessionEvents.TRUNCATED -> {
+        truncated = e;
+        LOG.info("openai call {}: events {}..{} of session {} will not come; its stored reply completes the answer", id,
+            e.getValue("fromSeq"), e.getValue("throughSeq"), sessionId);
+      }
+      case SessionEvents.TURN_COMPLETED -> ended(e);
       default -> { }
     }
   }
 
-  private void finish(String status) {
+  /** The turn's end: after a truncated marker its stored reply is read first (the session is deleted at the end). */
+  private void ended(JsonObject e) {
+    String status = e.getString("status", SessionEvents.ERROR);
+    if (truncated == null || !SessionEvents.COMPLETE.equals(status)) {
+      finish(status, null);
+      return;
+    }
+    ending = true;
+    String turn = e.getString("turnId", truncated.getString("turnId", turnId));
+    Future<StoredReply> read = turn == null ? Future.failedFuture("the turn's id is unknown")
+        : sessions.get(userId, sessionId).compose(s -> {
+          StoredReply r = StoredReply.of(s, turn);
+          return r != null ? Future.succeededFuture(r) : Future.failedFuture("no assistant message of turn " + turn + " is stored");
+        });
+    read.onComplete(ar -> {
+      if (ar.failed()) {
+        // what was relayed stands: a reply missing its lost part beats failing a turn that completed
+        LOG.warn("openai call {}: the stored reply of session {} could not be read after a gap ({}); answering with what was relayed",
+            id, sessionId, ar.cause().getMessage());
+      }
+      finish(status, ar.result());
+    });
+  }
+
+  private void finish(String status, StoredReply stored) {
     if (finished) return;
     finished = true;
+    if (stored != null && stored.hasUsage()) {
+      // the message_completed events (and their usage) may have been among the lost ones: the stored counts
+      // hold them too, so the larger of the two is the turn's
+      inputTokens = Math.max(inputTokens, stored.inputTokens());
+      outputTokens = Math.max(outputTokens, stored.outputTokens());
+    }
     JsonObject usage = OpenAiShapes.usage(inputTokens, outputTokens);
     boolean ok = SessionEvents.COMPLETE.equals(status);
     if (stream) {
       if (ok) {
+        if (stored != null) complete(stored);
         emit(sse(OpenAiShapes.chunk(id, created, modelName, new JsonObject(), "stop")));
         if (includeUsage) emit(sse(OpenAiShapes.chunk(id, created, modelName, null, null).put("choices", new JsonArray()).put("usage", usage)));
       } else {
@@ -165,11 +215,32 @@ final class ChatRun {
       emit(Buffer.buffer("data: [DONE]\n\n"));
       if (out != null) out.end();
     } else if (ok) {
-      done.tryComplete(OpenAiShapes.completion(id, created, modelName, lastMessage.toString(), "stop", usage));
+      String text = stored != null ? stored.finalText() : lastMessage.toString();
+      done.tryComplete(OpenAiShapes.completion(id, created, modelName, text, "stop", usage));
     } else {
       done.tryFail(failure(status));
     }
     cleanUp();
+  }
+
+  /**
+   * A stream after a gap: the stored text normally continues what was relayed (the gap lost its tail), so the
+   * rest goes out as one more chunk. When it does not (the relayed part came from an attempt that was not
+   * stored, or a hole lies inside it), nothing sent can be taken back: the stored final reply follows whole
+   * after a blank line, so the client ends with the complete answer, below the fragment it already has.
+   */
+  private void complete(StoredReply stored) {
+    String whole = stored.wholeText();
+    String had = streamed.toString();
+    String more;
+    if (whole.startsWith(had)) {
+      more = whole.substring(had.length());
+    } else {
+      LOG.warn("openai call {}: the stored reply of session {} does not continue the {} chars relayed; sending it whole", id, sessionId,
+          had.length());
+      more = "\n\n" + stored.finalText();
+    }
+    if (!more.isEmpty()) emit(sse(OpenAiShapes.chunk(id, created, modelName, new JsonObject().put("content", more), null)));
   }
 
   /** The turn's failure as the front door maps it: an upstream problem is a 502, a cancelled turn a 499-like 408. */
