@@ -35,6 +35,8 @@ public class SessionStore {
   private final Pool pool;
   /** Turn starts and activations of this node wait here before they use the pool (null: they never wait). */
   private final dev.maestro.platform.Admission admission;
+  /** This node's turn starts, group-committed per user. */
+  private final TurnStarts turnStarts;
 
   public SessionStore(Pool pool) {
     this(pool, null);
@@ -43,6 +45,7 @@ public class SessionStore {
   public SessionStore(Pool pool, dev.maestro.platform.Admission admission) {
     this.pool = pool;
     this.admission = admission;
+    this.turnStarts = new TurnStarts(pool);
   }
 
   /**
@@ -238,64 +241,25 @@ public class SessionStore {
   public record Claim(long epoch, long seqStart) {}
 
   /**
-   * The one transaction of a turn start (issue 14): unless the user already has maxTurns turns running
-   * (counted across the cluster, ignoring turns whose owner is gone: then TOO_MANY and nothing is
-   * stored; the user's rows are locked for the count by an advisory lock per user, so two sends at once
-   * cannot both pass it), the user message and the assistant placeholder (status
-   * streaming) in one INSERT, the turn, the message count and the idempotency key. Either all of it
-   * is stored or none of it; the provider request is sent while this runs (see TurnLoop).
+   * The turn start (issue 14): unless the user already has maxTurns turns running (counted across the
+   * cluster, ignoring turns whose owner is gone: then TOO_MANY and nothing is stored; the count is taken
+   * under an advisory lock per user, so two sends at once cannot both pass it), the user message and the
+   * assistant placeholder (status streaming) in one INSERT, the turn, the message count and the idempotency
+   * key. Either all of it is stored or none of it; the provider request is sent while this runs (see
+   * TurnLoop). The starts of one user that wait for its lock are written together, one transaction and one
+   * COMMIT for all of them, each still checked on its own ({@link TurnStarts}); the epoch first: a stale copy
+   * fails with STALE_OWNER (and learns it is stale, on its own context).
    */
   public Future<Void> startTurn(String sessionId, String userId, JsonObject user, JsonObject assistant, String turnId,
                                 String owner, int maxTurns, Predicate<String> ownerAlive, String idempotencyKey, OwnerFence fence) {
-    UUID sid = UUID.fromString(sessionId);
-    // Round trips while the user's lock is held serialize all of that user's turn starts (a thousand at once in
-    // bench e2e): the statements that do not depend on an answer go out together (pipelined on the connection,
-    // run in order by PostgreSQL): lock and count in one round trip, the four writes in one more, then COMMIT
-    return pool.withTransaction(conn -> {
-      Future<Void> locked = lockUser(conn, userId);
-      Future<RowSet<Row>> counted = conn.preparedQuery("SELECT t.owner_node, count(*) AS n FROM turn t JOIN session s"
-          + " ON s.id = t.session_id WHERE s.user_id = $1 AND t.status = 'running' GROUP BY t.owner_node").execute(Tuple.of(userId));
-      return locked.compose(v -> counted).compose(rows -> {
-        int running = countAlive(rows, "owner_node", ownerAlive);
-        if (running >= maxTurns) {
-          return Fail.<Void>tooMany("too many turns running: " + running + " of your sessions are answering (the limit is "
-              + maxTurns + "); wait for one to complete or cancel it");
-        }
-        // the owner epoch is checked first: a stale copy stops with STALE_OWNER (and learns it is stale) whatever its
-        // messages ran into — ordinals the current owner has used since. Failing on message_session_id_ordinal_key
-        // instead, the copy never learned, and every later send of the session failed the same way (chaos partition,
-        // after the merge: sessions never recovered). The writes after the UPDATE run in the same transaction, which
-        // is rolled back when it matched no row.
-        Future<RowSet<Row>> owned = conn.preparedQuery("UPDATE session SET message_count = message_count + 2, updated_at = now()"
-            + " WHERE id = $1 AND owner_epoch = $2").execute(Tuple.of(sid, fence.epoch));
-        List<Future<?>> writes = List.of(owned,
-            conn.preparedQuery("INSERT INTO message (id, session_id, ordinal, turn_id, role, content, status, usage,"
-                    + " compacted, text_content) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10), ($11,$2,$12,$4,$13,$14,$15,$16,$17,$18)")
-                .execute(messageValues(sid, user).addValue(UUID.fromString(assistant.getString("id")))
-                    .addValue(assistant.getInteger("ordinal")).addValue(assistant.getString("role"))
-                    .addValue(assistant.getJsonArray("content", new JsonArray())).addValue(assistant.getString("status"))
-                    .addValue(assistant.getJsonObject("usage")).addValue(assistant.getBoolean("compacted", false))
-                    .addValue(Messages.searchText(assistant.getJsonArray("content", new JsonArray())))),
-            conn.preparedQuery("INSERT INTO turn (id, session_id, status, owner_node) VALUES ($1, $2, 'running', $3)")
-                .execute(Tuple.of(UUID.fromString(turnId), sid, owner)),
-            SendKeys.record(conn, sessionId, idempotencyKey, user.getString("id"), turnId));
-        return Future.join(writes).transform(ar -> {
-          if (owned.succeeded() && owned.result().rowCount() == 0) return fence.check(0);
-          // the first failure in statement order is the cause (the later ones only say the transaction was aborted)
-          for (Future<?> w : writes) if (w.failed()) return Future.<Void>failedFuture(w.cause());
-          return Future.<Void>succeededFuture();
-        });
-      });
-    });
+    return turnStarts.start(userId, new TurnStarts.Start(UUID.fromString(sessionId), user, assistant, turnId, owner, maxTurns,
+            ownerAlive, idempotencyKey, fence.epoch))
+        .recover(err -> err instanceof TurnStarts.Stale ? fence.refused() : Future.failedFuture(err));
   }
 
-  /** $1..$10 of a message row ($2 the session). */
-  private static Tuple messageValues(UUID sessionId, JsonObject m) {
-    JsonArray content = m.getJsonArray("content", new JsonArray());
-    return Tuple.of(UUID.fromString(m.getString("id")), sessionId, m.getInteger("ordinal"),
-            Fail.uuidOrNull(m.getString("turnId")), m.getString("role"), content)
-        .addValue(m.getString("status")).addValue(m.getJsonObject("usage"))
-        .addValue(m.getBoolean("compacted", false)).addValue(Messages.searchText(content));
+  /** The group commit of turn starts (tests count its transactions). */
+  GroupCommit<TurnStarts.Start, Void> turnStartCommits() {
+    return turnStarts.commits();
   }
 
   /**
