@@ -37,6 +37,8 @@ public class SessionStore {
   private final dev.maestro.platform.Admission admission;
   /** This node's turn starts, group-committed per user. */
   private final TurnStarts turnStarts;
+  /** This node's budget ledger: one, so that its group commit sees all of a user's reservations here. */
+  private final BudgetLedger budgetLedger;
 
   public SessionStore(Pool pool) {
     this(pool, null);
@@ -46,6 +48,12 @@ public class SessionStore {
     this.pool = pool;
     this.admission = admission;
     this.turnStarts = new TurnStarts(pool);
+    this.budgetLedger = new BudgetLedger(pool, java.time.Clock.systemUTC());
+  }
+
+  /** The node's budget ledger (reservations and settlements group-committed per user). */
+  BudgetLedger budgetLedger() {
+    return budgetLedger;
   }
 
   /**
