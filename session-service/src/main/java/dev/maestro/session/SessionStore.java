@@ -37,6 +37,8 @@ public class SessionStore {
   private final dev.maestro.platform.Admission admission;
   /** This node's turn starts, group-committed per user. */
   private final TurnStarts turnStarts;
+  /** This node's activations' claims, group-committed per user. */
+  private final LiveClaims liveClaims;
   /** This node's budget ledger: one, so that its group commit sees all of a user's reservations here. */
   private final BudgetLedger budgetLedger;
 
@@ -48,6 +50,7 @@ public class SessionStore {
     this.pool = pool;
     this.admission = admission;
     this.turnStarts = new TurnStarts(pool);
+    this.liveClaims = new LiveClaims(pool);
     this.budgetLedger = new BudgetLedger(pool, java.time.Clock.systemUTC());
   }
 
@@ -327,28 +330,18 @@ public class SessionStore {
    * Marks the session live at owner, unless its user already has maxLive other sessions live
    * (counted like {@link #startTurn}'s turns): then TOO_MANY. The same statement takes
    * the next owner epoch and reserves the next seqReserve seq numbers (issue 17): two nodes activating
-   * the same session at once (a partition) get different epochs and disjoint seq blocks.
+   * the same session at once (a partition) get different epochs and disjoint seq blocks. The claims of one
+   * user waiting for its lock are written in one transaction, each still counted and answered alone ({@link LiveClaims}).
    */
   public Future<Claim> claimLive(String userId, String sessionId, String owner, int maxLive, Predicate<String> ownerAlive,
                                  long seqReserve) {
-    UUID id = UUID.fromString(sessionId);
-    // lock and count pipelined (one round trip under the user's lock fewer, as in startTurn)
-    return pool.withTransaction(conn -> {
-      Future<Void> locked = lockUser(conn, userId);
-      Future<RowSet<Row>> counted = conn.preparedQuery("SELECT live_owner, count(*) AS n FROM session WHERE user_id = $1"
-          + " AND live_owner IS NOT NULL AND id <> $2 GROUP BY live_owner").execute(Tuple.of(userId, id));
-      return locked.compose(v -> counted).compose(rows -> {
-        int live = countAlive(rows, "live_owner", ownerAlive);
-        if (live >= maxLive) {
-          return Fail.<JsonObject>tooMany("too many open sessions: " + live + " of yours are live (the limit is " + maxLive
-              + "); a session is let go after a while without use, or when it is deleted");
-        }
-        return conn.preparedQuery("UPDATE session SET live_owner = $2, owner_epoch = owner_epoch + 1, seq_ceiling = seq_ceiling + $3"
-                + " WHERE id = $1 RETURNING owner_epoch, seq_ceiling").execute(Tuple.of(id, owner, seqReserve))
-            .compose(r -> firstOrNotFound(r, "session " + sessionId,
-                row -> new JsonObject().put("epoch", row.getLong("owner_epoch")).put("ceiling", row.getLong("seq_ceiling"))));
-      });
-    }).map(c -> new Claim(c.getLong("epoch"), c.getLong("ceiling") - seqReserve));
+    // group-committed with the user's other claims waiting for its lock (LiveClaims)
+    return liveClaims.claim(userId, new LiveClaims.Claim(UUID.fromString(sessionId), owner, maxLive, ownerAlive, seqReserve));
+  }
+
+  /** The group commit of activations' claims (tests count its transactions). */
+  GroupCommit<LiveClaims.Claim, Claim> liveClaimCommits() {
+    return liveClaims.commits();
   }
 
   /** The session is no longer live at owner (a takeover by another owner is left alone). */
@@ -357,18 +350,12 @@ public class SessionStore {
         .execute(Tuple.of(UUID.fromString(sessionId), owner)).mapEmpty();
   }
 
-  /** Serializes the counting transactions of one user (released at commit or rollback). */
-  private static Future<Void> lockUser(SqlClient conn, String userId) {
-    return conn.preparedQuery("SELECT pg_advisory_xact_lock(hashtext('maestro.session.user'), hashtext($1))")
-        .execute(Tuple.of(userId)).mapEmpty();
-  }
-
   /**
    * Sums the counts of rows (owner, n) whose owner is alive. Counted per owner in SQL: one row per owner,
    * not one per turn or session — a user with a thousand turns starting at once made every start read the
    * thousand rows of the others while holding the user's lock (bench e2e at 1,000 streams, issue 14).
    */
-  private static int countAlive(RowSet<Row> rows, String column, Predicate<String> ownerAlive) {
+  static int countAlive(RowSet<Row> rows, String column, Predicate<String> ownerAlive) {
     long n = 0;
     for (Row r : rows) {
       String owner = r.getString(column);

@@ -306,4 +306,52 @@ class TurnStartGroupCommitTest {
     assertThat(rows("SELECT count(*) AS n FROM session.message WHERE session_id = $1", UUID.fromString(ids.get(2))).get(0).getLong("n"))
         .isEqualTo(2L);
   }
+
+  /**
+   * Activations take the same lock for the user's live-session limit: the claims waiting for it go in one
+   * transaction, each counted in arrival order (exactly the limit is let in) and each taking its own session's
+   * next epoch and seq block.
+   */
+  @Test
+  void activationClaimsWaitingForTheUsersLockAreOneTransactionAndStopAtTheLiveLimit() throws Exception {
+    String user = Harness.newUser();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) ids.add(h.newSession(user, null).getString("id"));
+    Pool own = dev.maestro.platform.Database.pool(h.vertx, dev.maestro.platform.MaestroConfig.of(TestEnv.config()),
+        SessionServiceVerticle.SCHEMA, 2);
+    SessionStore store = new SessionStore(own);
+    List<Future<SessionStore.Claim>> claims = new ArrayList<>();
+    try (UserLock lock = new UserLock(user)) {
+      io.vertx.core.Promise<Void> sent = io.vertx.core.Promise.promise();
+      h.vertx.runOnContext(v -> {
+        for (String id : ids) claims.add(store.claimLive(user, id, "node-x/r", 3, o -> true, EventLog.RESERVE));
+        sent.complete();
+      });
+      sent.future().await(10, TimeUnit.SECONDS);
+      Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> store.liveClaimCommits().waiting(user) == 4);
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> claims.stream().allMatch(Future::isComplete));
+    assertThat(claims.subList(0, 3)).allMatch(Future::succeeded);
+    for (Future<SessionStore.Claim> f : claims.subList(3, 5)) {
+      assertThat(f.cause()).isInstanceOfSatisfying(ServiceException.class, e -> {
+        assertThat(e.failureCode()).isEqualTo(429);
+        assertThat(e.getMessage()).contains("too many open sessions: 3 of yours are live (the limit is 3)");
+      });
+    }
+    assertThat(store.liveClaimCommits().transactions()).isEqualTo(2);
+    UUID[] all = ids.stream().map(UUID::fromString).toArray(UUID[]::new);
+    List<Row> rows = rows("SELECT id, live_owner, owner_epoch, seq_ceiling, xmin::text AS tx FROM session.session WHERE id = ANY($1)",
+        (Object) all);
+    assertThat(rows.stream().filter(r -> r.getString("live_owner") != null).count()).isEqualTo(3);
+    assertThat(rows.stream().filter(r -> r.getString("live_owner") != null).map(r -> r.getString("tx")).distinct().count())
+        .isLessThanOrEqualTo(2);
+    for (int i = 0; i < 3; i++) {
+      SessionStore.Claim c = claims.get(i).result();
+      String id = ids.get(i);
+      Row r = rows.stream().filter(x -> x.getUUID("id").toString().equals(id)).findFirst().orElseThrow();
+      assertThat(c.epoch()).isEqualTo(r.getLong("owner_epoch"));
+      assertThat(c.seqStart() + EventLog.RESERVE).isEqualTo(r.getLong("seq_ceiling"));
+    }
+    own.close().await(10, TimeUnit.SECONDS);
+  }
 }
