@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
@@ -13,15 +14,19 @@ import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 
 /**
  * Budgets and spend in PostgreSQL (schema {@code session}, tables of V4). A request reserves its
- * worst case against the user's month and the session before it is sent, in ONE transaction whose
- * conditional UPDATEs (spent + reserved + amount ≤ limit) take the account rows' locks: concurrent
- * requests are serialized on the row, so together they can never pass a limit. The end of the request
+ * worst case against the user's month and the session before it is sent, in a transaction that locks
+ * the user's account row first: concurrent requests are serialized on the row, so together they can
+ * never pass a limit. The reservations and settlements of one user that wait for that row are written
+ * in one transaction (group commit, {@link GroupCommit}), each still checked in arrival order. The end of the request
  * settles: the reservation goes, the real cost is added to spent, and the usage row of the user, day
  * and model grows. Amounts are micro-USD.
  */
@@ -52,12 +57,23 @@ final class BudgetLedger {
   static final String BUDGET_EXCEEDED = "budget_exceeded";
   static final String UNPRICED_MODEL = "unpriced_model";
 
+  /** Bounds one transaction's pipeline of statements. */
+  static final int MAX_BATCH = 256;
+
   private final Pool pool;
   private final Clock clock;
+  /** Reservations and settlements, group-committed per user; one ledger per node (SessionStore#budgetLedger). */
+  private final GroupCommit<Job, Object> commits;
 
   BudgetLedger(Pool pool, Clock clock) {
     this.pool = pool;
     this.clock = clock;
+    this.commits = new GroupCommit<>(pool, MAX_BATCH, this::batch, cause -> cause);
+  }
+
+  /** The group commit of reservations and settlements (tests count its transactions). */
+  GroupCommit<?, ?> commits() {
+    return commits;
   }
 
   static String userAccount(String userId, YearMonth month) {
@@ -78,51 +94,172 @@ final class BudgetLedger {
    * spend counts as its parent's: the parent's budgetUsd bounds its whole tree); fails with {@link Refused}
    * when any would be passed. unpricedModel (non-null):
    * the request goes to a model the price table does not know, refused when any budget applies (its
-   * cost could not be held).
+   * cost could not be held). Group-committed with the user's other reservations and settlements ({@link #batch}).
    */
   Future<Reservation> reserve(String userId, String sessionId, Long sessionLimitMicros, long amountMicros, String unpricedModel) {
     String ua = userAccount(userId, month());
-    String sa = sessionAccount(sessionId);
-    UUID id = UUID.randomUUID();
-    return pool.withTransaction(conn -> conn
-        .preparedQuery("INSERT INTO budget_account (account) VALUES ($1), ($2) ON CONFLICT (account) DO NOTHING")
-        .execute(Tuple.of(ua, sa))
-        .compose(v -> ancestors(conn, sessionId))
-        .compose(ancestors -> conn.preparedQuery("SELECT monthly_micros FROM budget_user WHERE user_id = $1").execute(Tuple.of(userId))
-        .compose(rows -> {
-          Long userLimit = rows.size() == 0 ? null : rows.iterator().next().getLong(0);
-          boolean ancestorLimit = ancestors.stream().anyMatch(a -> a.limitMicros() != null);
-          if (unpricedModel != null && (userLimit != null || sessionLimitMicros != null || ancestorLimit)) {
-            return Future.failedFuture(new Refused(UNPRICED_MODEL, "the model " + unpricedModel + " has no price in the price"
-                + " table, so a budget cannot be held for it; an admin can add its prices (MAESTRO_SESSION_MODELS_FILE,"
-                + " 0 for a free model), or choose a priced model"));
+    Reserve job = new Reserve(new Reservation(UUID.randomUUID(), userId, ua, sessionAccount(sessionId), List.of(), amountMicros),
+        sessionId, sessionLimitMicros, unpricedModel);
+    return commits.submit(userId, job).map(r -> (Reservation) r);
+  }
+
+  /** Ends a reservation with what the request really cost (charge null: nothing was used, all is released). */
+  Future<Void> settle(Reservation r, Charge charge) {
+    return commits.submit(r.userId(), new Settle(r, charge, LocalDate.now(clock.withZone(ZoneOffset.UTC)))).mapEmpty();
+  }
+
+  /** The group commit's work: a reservation to hold, or one to settle. */
+  private sealed interface Job permits Reserve, Settle {}
+
+  /** r: its id, user, accounts (without ancestors: those are found in the transaction) and amount. */
+  private record Reserve(Reservation r, String sessionId, Long sessionLimit, String unpriced) implements Job {}
+
+  private record Settle(Reservation r, Charge charge, LocalDate day) implements Job {}
+
+  /**
+   * One transaction for every reservation and settlement of one user queued while the previous one ran (issue 14:
+   * each took the user's budget row until its COMMIT, so a thousand requests of one user ran one after the other,
+   * one WAL flush each). Two round trips, then COMMIT. First, pipelined: the accounts made, the user's row
+   * locked (every writer of this user's accounts locks it first: reservations and settlements here, the sweep),
+   * the user's monthly limit, each reservation's ancestors and the held amounts of the reservations to settle.
+   * Then, in arrival order: each reservation is ONE statement that holds on all its accounts or on none (a
+   * refused one fails alone with {@link Refused}, and a later one of the batch sees what the earlier ones hold),
+   * each settlement its charges and usage.
+   */
+  private Future<List<Future<Object>>> batch(SqlConnection conn, String userId, List<Job> jobs) {
+    String ua = userAccount(userId, month());
+    List<String> accounts = new ArrayList<>();
+    accounts.add(ua);
+    List<UUID> settled = new ArrayList<>();
+    for (Job j : jobs) {
+      if (j instanceof Reserve rj) accounts.add(rj.r().sessionAccount());
+      else settled.add(((Settle) j).r().id());
+    }
+    Future<?> made = conn.preparedQuery("INSERT INTO budget_account (account) SELECT unnest($1::text[]) ON CONFLICT (account) DO NOTHING")
+        .execute(Tuple.of((Object) accounts.toArray(new String[0])));
+    Future<?> locked = conn.preparedQuery("SELECT 1 FROM budget_account WHERE account = $1 FOR UPDATE").execute(Tuple.of(ua));
+    Future<RowSet<Row>> limit = conn.preparedQuery("SELECT monthly_micros FROM budget_user WHERE user_id = $1").execute(Tuple.of(userId));
+    List<Future<List<Ancestor>>> ancestors = new ArrayList<>();
+    for (Job j : jobs) ancestors.add(j instanceof Reserve rj ? ancestors(conn, rj.sessionId()) : Future.succeededFuture(List.of()));
+    Future<RowSet<Row>> held = settled.isEmpty() ? Future.succeededFuture(null)
+        : conn.preparedQuery("SELECT id, amount_micros FROM budget_reservation WHERE id = ANY($1) FOR UPDATE")
+            .execute(Tuple.of((Object) settled.toArray(new UUID[0])));
+    List<Future<?>> first = new ArrayList<>(List.of(made, locked, limit, held));
+    first.addAll(ancestors);
+    return Future.join(first).transform(ar -> {
+      for (Future<?> f : first) if (f.failed()) return Future.<Void>failedFuture(f.cause());
+      return Future.<Void>succeededFuture();
+    }).compose(v -> {
+      Long userLimit = limit.result().size() == 0 ? null : limit.result().iterator().next().getLong(0);
+      Map<UUID, Long> heldOf = new HashMap<>();
+      if (held.result() != null) for (Row r : held.result()) heldOf.put(r.getUUID("id"), r.getLong("amount_micros"));
+      List<Future<Object>> outcomes = new ArrayList<>();
+      // per job its statements (none for a reservation refused before any), all sent together
+      List<List<Future<?>>> writes = new ArrayList<>();
+      for (int i = 0; i < jobs.size(); i++) {
+        Job j = jobs.get(i);
+        if (j instanceof Settle sj) {
+          writes.add(settle(conn, sj, heldOf.getOrDefault(sj.r().id(), 0L)));
+          outcomes.add(null);
+          continue;
+        }
+        Reserve rj = (Reserve) j;
+        List<Ancestor> up = ancestors.get(i).result();
+        boolean ancestorLimit = up.stream().anyMatch(a -> a.limitMicros() != null);
+        if (rj.unpriced() != null && (userLimit != null || rj.sessionLimit() != null || ancestorLimit)) {
+          outcomes.add(Future.failedFuture(new Refused(UNPRICED_MODEL, "the model " + rj.unpriced() + " has no price in the price"
+              + " table, so a budget cannot be held for it; an admin can add its prices (MAESTRO_SESSION_MODELS_FILE,"
+              + " 0 for a free model), or choose a priced model")));
+          writes.add(List.of());
+          continue;
+        }
+        writes.add(List.of(hold(conn, rj, userLimit, up)));
+        outcomes.add(null);
+      }
+      List<Future<?>> all = new ArrayList<>();
+      for (List<Future<?>> w : writes) all.addAll(w);
+      return Future.join(all).transform(ar -> {
+        // the first failure in statement order is the cause; its job fails alone, the others go again
+        for (int i = 0; i < jobs.size(); i++) {
+          for (Future<?> f : writes.get(i)) if (f.failed()) return Future.failedFuture(new GroupCommit.JobFailed(i, f.cause()));
+        }
+        for (int i = 0; i < jobs.size(); i++) {
+          if (outcomes.get(i) != null) continue;
+          if (jobs.get(i) instanceof Reserve rj) {
+            @SuppressWarnings("unchecked")
+            RowSet<Row> rows = ((Future<RowSet<Row>>) writes.get(i).get(0)).result();
+            outcomes.set(i, held(rj, ancestors.get(i).result(), rows.iterator().next()));
+          } else {
+            outcomes.set(i, Future.succeededFuture());
           }
-          // user first, then session, then its ancestors nearest first: all of one user's requests lock the
-          // user's row first, so they are serialized on it and never deadlock on the rows after it. The holds and
-          // the reservation's row go out together (pipelined, run in order): one round trip under the user's row
-          // lock instead of one per statement (a thousand requests of one user at once, bench e2e, issue 14). A
-          // refused hold is read in order, and the transaction (with whatever ran after it) rolled back.
-          List<String> aa = new ArrayList<>();
-          List<Future<Void>> holds = new ArrayList<>();
-          holds.add(hold(conn, ua, userLimit, amountMicros, "your monthly budget"));
-          holds.add(hold(conn, sa, sessionLimitMicros, amountMicros, "this session's budget"));
-          for (Ancestor a : ancestors) {
-            String account = sessionAccount(a.sessionId());
-            aa.add(account);
-            holds.add(hold(conn, account, a.limitMicros(), amountMicros,
-                "the budget of parent session " + a.sessionId() + " (a sub-agent spends from its parents' budgets)"));
-          }
-          Future<?> row = conn.preparedQuery("INSERT INTO budget_reservation (id, user_account, session_account,"
-                  + " amount_micros, ancestor_accounts) VALUES ($1, $2, $3, $4, $5)")
-              .execute(Tuple.of(id, ua, sa, amountMicros, aa.toArray(new String[0])));
-          List<Future<?>> all = new ArrayList<>(holds);
-          all.add(row);
-          return Future.join(all).transform(ar -> {
-            for (Future<?> f : all) if (f.failed()) return Future.<List<String>>failedFuture(f.cause());
-            return Future.succeededFuture(List.copyOf(aa));
-          });
-        })))
-        .map(aa -> new Reservation(id, userId, ua, sa, aa, amountMicros));
+        }
+        return Future.succeededFuture(outcomes);
+      });
+    });
+  }
+
+  /**
+   * A reservation in one statement: every account it counts against (user, session, ancestors nearest first, with
+   * their limits) is checked, and only when none would be passed are they all held and the reservation's row
+   * stored. The statement's snapshot is taken after the earlier statements of the batch, under the user's lock.
+   * → (held, ord, spent, reserved, lim): held 0 and the first account in that order that does not cover it, when refused.
+   */
+  private static Future<RowSet<Row>> hold(SqlConnection conn, Reserve rj, Long userLimit, List<Ancestor> up) {
+    Reservation r = rj.r();
+    List<String> accounts = new ArrayList<>(List.of(r.userAccount(), r.sessionAccount()));
+    List<Long> limits = new ArrayList<>(Arrays.asList(userLimit, rj.sessionLimit()));
+    List<String> aa = new ArrayList<>();
+    for (Ancestor a : up) {
+      aa.add(sessionAccount(a.sessionId()));
+      accounts.add(sessionAccount(a.sessionId()));
+      limits.add(a.limitMicros());
+    }
+    return conn.preparedQuery("WITH want AS (SELECT w.account, w.lim, w.ord FROM unnest($1::text[], $2::bigint[])"
+            + " WITH ORDINALITY AS w(account, lim, ord)),"
+            + " short AS (SELECT w.ord, b.spent_micros, b.reserved_micros, w.lim FROM want w JOIN budget_account b ON b.account = w.account"
+            + " WHERE w.lim IS NOT NULL AND b.spent_micros + b.reserved_micros + $3 > w.lim ORDER BY w.ord LIMIT 1),"
+            + " held AS (UPDATE budget_account b SET reserved_micros = b.reserved_micros + $3 FROM want w"
+            + " WHERE b.account = w.account AND NOT EXISTS (SELECT 1 FROM short) RETURNING b.account),"
+            + " r AS (INSERT INTO budget_reservation (id, user_account, session_account, amount_micros, ancestor_accounts)"
+            + " SELECT $4, $5, $6, $3, $7 WHERE NOT EXISTS (SELECT 1 FROM short))"
+            + " SELECT (SELECT count(*) FROM held) AS held, s.ord, s.spent_micros, s.reserved_micros, s.lim"
+            + " FROM (SELECT 1) one LEFT JOIN short s ON true")
+        .execute(Tuple.of(accounts.toArray(new String[0]), limits.toArray(new Long[0]), r.amountMicros(), r.id(), r.userAccount(),
+            r.sessionAccount()).addValue(aa.toArray(new String[0])));
+  }
+
+  /** {@link #hold}'s row → the reservation (with its ancestors' accounts), or {@link Refused} saying which budget. */
+  private static Future<Object> held(Reserve rj, List<Ancestor> up, Row row) {
+    Reservation r = rj.r();
+    List<String> aa = up.stream().map(a -> sessionAccount(a.sessionId())).toList();
+    if (row.getLong("held") > 0) {
+      return Future.succeededFuture(new Reservation(r.id(), r.userId(), r.userAccount(), r.sessionAccount(), aa, r.amountMicros()));
+    }
+    int ord = row.getLong("ord").intValue();
+    String what = ord == 1 ? "your monthly budget" : ord == 2 ? "this session's budget"
+        : "the budget of parent session " + up.get(ord - 3).sessionId() + " (a sub-agent spends from its parents' budgets)";
+    long limit = row.getLong("lim");
+    long reserved = row.getLong("reserved_micros");
+    long remaining = Math.max(0, limit - row.getLong("spent_micros") - reserved);
+    return Future.failedFuture(new Refused(BUDGET_EXCEEDED, String.format(Locale.ROOT,
+        "%s does not cover this request: %s of %s remain%s, and this request may cost up to %s (its input"
+            + " plus its maximum output); raise the budget, lower maxTokens, or wait for running requests to finish",
+        capitalize(what), usd(remaining), usd(limit), reserved > 0 ? " (" + usd(reserved)
+            + " held by requests in flight)" : "", usd(r.amountMicros()))));
+  }
+
+  /** A settlement's writes (the user's row first, as everywhere): the reservation goes, the charges, the day's usage. */
+  private static List<Future<?>> settle(SqlConnection conn, Settle sj, long held) {
+    Reservation r = sj.r();
+    long cost = sj.charge() == null ? 0 : Math.max(0, sj.charge().costMicros());
+    List<Future<?>> writes = new ArrayList<>();
+    writes.add(conn.preparedQuery("DELETE FROM budget_reservation WHERE id = $1").execute(Tuple.of(r.id())));
+    // swept already (a very long request): nothing is held any more (held 0), the cost still counts
+    writes.add(charge(conn, r.userAccount(), held, cost));
+    writes.add(charge(conn, r.sessionAccount(), held, cost));
+    for (String a : r.ancestorAccounts()) writes.add(charge(conn, a, held, cost));
+    if (sj.charge() != null) writes.add(recordUsage(conn, r.userId(), sj.day(), sj.charge()));
+    return writes;
   }
 
   /**
@@ -154,49 +291,6 @@ final class BudgetLedger {
           return conn.preparedQuery("INSERT INTO budget_account (account) SELECT unnest($1::text[]) ON CONFLICT (account) DO NOTHING")
               .execute(accounts).map(v -> out);
         });
-  }
-
-  /** The conditional UPDATE: passes only while spent + reserved + amount stays within limit (null: no limit). */
-  private static Future<Void> hold(SqlConnection conn, String account, Long limit, long amount, String what) {
-    return conn.preparedQuery("UPDATE budget_account SET reserved_micros = reserved_micros + $2 WHERE account = $1"
-            + " AND ($3::bigint IS NULL OR spent_micros + reserved_micros + $2 <= $3) RETURNING account")
-        .execute(Tuple.of(account, amount, limit))
-        .compose(rows -> {
-          if (rows.size() == 1) return Future.succeededFuture();
-          return conn.preparedQuery("SELECT spent_micros, reserved_micros FROM budget_account WHERE account = $1")
-              .execute(Tuple.of(account)).compose(r -> {
-                Row row = r.iterator().next();
-                long remaining = Math.max(0, limit - row.getLong(0) - row.getLong(1));
-                return Future.failedFuture(new Refused(BUDGET_EXCEEDED, String.format(Locale.ROOT,
-                    "%s does not cover this request: %s of %s remain%s, and this request may cost up to %s (its input"
-                        + " plus its maximum output); raise the budget, lower maxTokens, or wait for running requests to finish",
-                    capitalize(what), usd(remaining), usd(limit), row.getLong(1) > 0 ? " (" + usd(row.getLong(1))
-                        + " held by requests in flight)" : "", usd(amount))));
-              });
-        });
-  }
-
-  /** Ends a reservation with what the request really cost (charge null: nothing was used, all is released). */
-  Future<Void> settle(Reservation r, Charge charge) {
-    long cost = charge == null ? 0 : Math.max(0, charge.costMicros());
-    LocalDate day = LocalDate.now(clock.withZone(ZoneOffset.UTC));
-    return pool.withTransaction(conn -> conn
-        .preparedQuery("DELETE FROM budget_reservation WHERE id = $1 RETURNING amount_micros").execute(Tuple.of(r.id()))
-        .compose(rows -> {
-          // swept already (a very long request): nothing is held any more, the cost still counts
-          long held = rows.size() == 0 ? 0 : rows.iterator().next().getLong(0);
-          // the charges and the day's usage go out together (pipelined, run in order: user's row first, as in
-          // reserve): one round trip under the user's row lock instead of one per statement
-          List<Future<Void>> writes = new ArrayList<>();
-          writes.add(charge(conn, r.userAccount(), held, cost));
-          writes.add(charge(conn, r.sessionAccount(), held, cost));
-          for (String a : r.ancestorAccounts()) writes.add(charge(conn, a, held, cost));
-          if (charge != null) writes.add(recordUsage(conn, r.userId(), day, charge));
-          return Future.join(writes).transform(ar -> {
-            for (Future<Void> w : writes) if (w.failed()) return Future.<Void>failedFuture(w.cause());
-            return Future.<Void>succeededFuture();
-          });
-        }));
   }
 
   private static Future<Void> charge(SqlConnection conn, String account, long held, long cost) {

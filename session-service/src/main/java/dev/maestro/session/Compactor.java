@@ -42,7 +42,7 @@ final class Compactor {
     this.settings = settings;
     this.vertx = vertx;
     this.touched = touched;
-    this.guard = new RequestGuard(live.sessionId, streams, new BudgetLedger(store.pool(), java.time.Clock.systemUTC()), models,
+    this.guard = new RequestGuard(live.sessionId, streams, store.budgetLedger(), models,
         null, live::publish);
   }
 

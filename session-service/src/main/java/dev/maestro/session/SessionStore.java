@@ -35,6 +35,12 @@ public class SessionStore {
   private final Pool pool;
   /** Turn starts and activations of this node wait here before they use the pool (null: they never wait). */
   private final dev.maestro.platform.Admission admission;
+  /** This node's turn starts, group-committed per user. */
+  private final TurnStarts turnStarts;
+  /** This node's activations' claims, group-committed per user. */
+  private final LiveClaims liveClaims;
+  /** This node's budget ledger: one, so that its group commit sees all of a user's reservations here. */
+  private final BudgetLedger budgetLedger;
 
   public SessionStore(Pool pool) {
     this(pool, null);
@@ -43,6 +49,14 @@ public class SessionStore {
   public SessionStore(Pool pool, dev.maestro.platform.Admission admission) {
     this.pool = pool;
     this.admission = admission;
+    this.turnStarts = new TurnStarts(pool);
+    this.liveClaims = new LiveClaims(pool);
+    this.budgetLedger = new BudgetLedger(pool, java.time.Clock.systemUTC());
+  }
+
+  /** The node's budget ledger (reservations and settlements group-committed per user). */
+  BudgetLedger budgetLedger() {
+    return budgetLedger;
   }
 
   /**
@@ -238,64 +252,25 @@ public class SessionStore {
   public record Claim(long epoch, long seqStart) {}
 
   /**
-   * The one transaction of a turn start (issue 14): unless the user already has maxTurns turns running
-   * (counted across the cluster, ignoring turns whose owner is gone: then TOO_MANY and nothing is
-   * stored; the user's rows are locked for the count by an advisory lock per user, so two sends at once
-   * cannot both pass it), the user message and the assistant placeholder (status
-   * streaming) in one INSERT, the turn, the message count and the idempotency key. Either all of it
-   * is stored or none of it; the provider request is sent while this runs (see TurnLoop).
+   * The turn start (issue 14): unless the user already has maxTurns turns running (counted across the
+   * cluster, ignoring turns whose owner is gone: then TOO_MANY and nothing is stored; the count is taken
+   * under an advisory lock per user, so two sends at once cannot both pass it), the user message and the
+   * assistant placeholder (status streaming) in one INSERT, the turn, the message count and the idempotency
+   * key. Either all of it is stored or none of it; the provider request is sent while this runs (see
+   * TurnLoop). The starts of one user that wait for its lock are written together, one transaction and one
+   * COMMIT for all of them, each still checked on its own ({@link TurnStarts}); the epoch first: a stale copy
+   * fails with STALE_OWNER (and learns it is stale, on its own context).
    */
   public Future<Void> startTurn(String sessionId, String userId, JsonObject user, JsonObject assistant, String turnId,
                                 String owner, int maxTurns, Predicate<String> ownerAlive, String idempotencyKey, OwnerFence fence) {
-    UUID sid = UUID.fromString(sessionId);
-    // Round trips while the user's lock is held serialize all of that user's turn starts (a thousand at once in
-    // bench e2e): the statements that do not depend on an answer go out together (pipelined on the connection,
-    // run in order by PostgreSQL): lock and count in one round trip, the four writes in one more, then COMMIT
-    return pool.withTransaction(conn -> {
-      Future<Void> locked = lockUser(conn, userId);
-      Future<RowSet<Row>> counted = conn.preparedQuery("SELECT t.owner_node, count(*) AS n FROM turn t JOIN session s"
-          + " ON s.id = t.session_id WHERE s.user_id = $1 AND t.status = 'running' GROUP BY t.owner_node").execute(Tuple.of(userId));
-      return locked.compose(v -> counted).compose(rows -> {
-        int running = countAlive(rows, "owner_node", ownerAlive);
-        if (running >= maxTurns) {
-          return Fail.<Void>tooMany("too many turns running: " + running + " of your sessions are answering (the limit is "
-              + maxTurns + "); wait for one to complete or cancel it");
-        }
-        // the owner epoch is checked first: a stale copy stops with STALE_OWNER (and learns it is stale) whatever its
-        // messages ran into — ordinals the current owner has used since. Failing on message_session_id_ordinal_key
-        // instead, the copy never learned, and every later send of the session failed the same way (chaos partition,
-        // after the merge: sessions never recovered). The writes after the UPDATE run in the same transaction, which
-        // is rolled back when it matched no row.
-        Future<RowSet<Row>> owned = conn.preparedQuery("UPDATE session SET message_count = message_count + 2, updated_at = now()"
-            + " WHERE id = $1 AND owner_epoch = $2").execute(Tuple.of(sid, fence.epoch));
-        List<Future<?>> writes = List.of(owned,
-            conn.preparedQuery("INSERT INTO message (id, session_id, ordinal, turn_id, role, content, status, usage,"
-                    + " compacted, text_content) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10), ($11,$2,$12,$4,$13,$14,$15,$16,$17,$18)")
-                .execute(messageValues(sid, user).addValue(UUID.fromString(assistant.getString("id")))
-                    .addValue(assistant.getInteger("ordinal")).addValue(assistant.getString("role"))
-                    .addValue(assistant.getJsonArray("content", new JsonArray())).addValue(assistant.getString("status"))
-                    .addValue(assistant.getJsonObject("usage")).addValue(assistant.getBoolean("compacted", false))
-                    .addValue(Messages.searchText(assistant.getJsonArray("content", new JsonArray())))),
-            conn.preparedQuery("INSERT INTO turn (id, session_id, status, owner_node) VALUES ($1, $2, 'running', $3)")
-                .execute(Tuple.of(UUID.fromString(turnId), sid, owner)),
-            SendKeys.record(conn, sessionId, idempotencyKey, user.getString("id"), turnId));
-        return Future.join(writes).transform(ar -> {
-          if (owned.succeeded() && owned.result().rowCount() == 0) return fence.check(0);
-          // the first failure in statement order is the cause (the later ones only say the transaction was aborted)
-          for (Future<?> w : writes) if (w.failed()) return Future.<Void>failedFuture(w.cause());
-          return Future.<Void>succeededFuture();
-        });
-      });
-    });
+    return turnStarts.start(userId, new TurnStarts.Start(UUID.fromString(sessionId), user, assistant, turnId, owner, maxTurns,
+            ownerAlive, idempotencyKey, fence.epoch))
+        .recover(err -> err instanceof TurnStarts.Stale ? fence.refused() : Future.failedFuture(err));
   }
 
-  /** $1..$10 of a message row ($2 the session). */
-  private static Tuple messageValues(UUID sessionId, JsonObject m) {
-    JsonArray content = m.getJsonArray("content", new JsonArray());
-    return Tuple.of(UUID.fromString(m.getString("id")), sessionId, m.getInteger("ordinal"),
-            Fail.uuidOrNull(m.getString("turnId")), m.getString("role"), content)
-        .addValue(m.getString("status")).addValue(m.getJsonObject("usage"))
-        .addValue(m.getBoolean("compacted", false)).addValue(Messages.searchText(content));
+  /** The group commit of turn starts (tests count its transactions). */
+  GroupCommit<TurnStarts.Start, Void> turnStartCommits() {
+    return turnStarts.commits();
   }
 
   /**
@@ -355,28 +330,18 @@ public class SessionStore {
    * Marks the session live at owner, unless its user already has maxLive other sessions live
    * (counted like {@link #startTurn}'s turns): then TOO_MANY. The same statement takes
    * the next owner epoch and reserves the next seqReserve seq numbers (issue 17): two nodes activating
-   * the same session at once (a partition) get different epochs and disjoint seq blocks.
+   * the same session at once (a partition) get different epochs and disjoint seq blocks. The claims of one
+   * user waiting for its lock are written in one transaction, each still counted and answered alone ({@link LiveClaims}).
    */
   public Future<Claim> claimLive(String userId, String sessionId, String owner, int maxLive, Predicate<String> ownerAlive,
                                  long seqReserve) {
-    UUID id = UUID.fromString(sessionId);
-    // lock and count pipelined (one round trip under the user's lock fewer, as in startTurn)
-    return pool.withTransaction(conn -> {
-      Future<Void> locked = lockUser(conn, userId);
-      Future<RowSet<Row>> counted = conn.preparedQuery("SELECT live_owner, count(*) AS n FROM session WHERE user_id = $1"
-          + " AND live_owner IS NOT NULL AND id <> $2 GROUP BY live_owner").execute(Tuple.of(userId, id));
-      return locked.compose(v -> counted).compose(rows -> {
-        int live = countAlive(rows, "live_owner", ownerAlive);
-        if (live >= maxLive) {
-          return Fail.<JsonObject>tooMany("too many open sessions: " + live + " of yours are live (the limit is " + maxLive
-              + "); a session is let go after a while without use, or when it is deleted");
-        }
-        return conn.preparedQuery("UPDATE session SET live_owner = $2, owner_epoch = owner_epoch + 1, seq_ceiling = seq_ceiling + $3"
-                + " WHERE id = $1 RETURNING owner_epoch, seq_ceiling").execute(Tuple.of(id, owner, seqReserve))
-            .compose(r -> firstOrNotFound(r, "session " + sessionId,
-                row -> new JsonObject().put("epoch", row.getLong("owner_epoch")).put("ceiling", row.getLong("seq_ceiling"))));
-      });
-    }).map(c -> new Claim(c.getLong("epoch"), c.getLong("ceiling") - seqReserve));
+    // group-committed with the user's other claims waiting for its lock (LiveClaims)
+    return liveClaims.claim(userId, new LiveClaims.Claim(UUID.fromString(sessionId), owner, maxLive, ownerAlive, seqReserve));
+  }
+
+  /** The group commit of activations' claims (tests count its transactions). */
+  GroupCommit<LiveClaims.Claim, Claim> liveClaimCommits() {
+    return liveClaims.commits();
   }
 
   /** The session is no longer live at owner (a takeover by another owner is left alone). */
@@ -385,18 +350,12 @@ public class SessionStore {
         .execute(Tuple.of(UUID.fromString(sessionId), owner)).mapEmpty();
   }
 
-  /** Serializes the counting transactions of one user (released at commit or rollback). */
-  private static Future<Void> lockUser(SqlClient conn, String userId) {
-    return conn.preparedQuery("SELECT pg_advisory_xact_lock(hashtext('maestro.session.user'), hashtext($1))")
-        .execute(Tuple.of(userId)).mapEmpty();
-  }
-
   /**
    * Sums the counts of rows (owner, n) whose owner is alive. Counted per owner in SQL: one row per owner,
    * not one per turn or session — a user with a thousand turns starting at once made every start read the
    * thousand rows of the others while holding the user's lock (bench e2e at 1,000 streams, issue 14).
    */
-  private static int countAlive(RowSet<Row> rows, String column, Predicate<String> ownerAlive) {
+  static int countAlive(RowSet<Row> rows, String column, Predicate<String> ownerAlive) {
     long n = 0;
     for (Row r : rows) {
       String owner = r.getString(column);

@@ -99,7 +99,7 @@ final class TurnLoop {
     this.touched = touched;
     this.subagents = new Subagents(live.sessionId, () -> live.session, live::publish, new SubagentStore(store.pool()),
         SessionService.createProxy(vertx), settings.subagents(), dev.maestro.contracts.project.ProjectService.createProxy(vertx), vertx);
-    this.guard = new RequestGuard(live.sessionId, streams, new BudgetLedger(store.pool(), java.time.Clock.systemUTC()), models,
+    this.guard = new RequestGuard(live.sessionId, streams, store.budgetLedger(), models,
         credentials, this::publish);
     this.metrics = SessionMetrics.of(vertx);
     this.toolLists = new ToolListCache(tools, live.sessionId, ToolListCache.generation(vertx));
