@@ -71,9 +71,16 @@ class McpConformanceTest {
     // both revisions unless one is named
     String onlySpec = System.getProperty("maestro.conformance.spec", "");
     Path out = Files.createDirectories(Path.of("target/conformance").toAbsolutePath());
+    // The client the runner spawns per scenario: by default a node launcher that has this JVM run it
+    // (ConformanceClientHost: no JVM start-up per scenario); -Dmaestro.conformance.fork=true starts a JVM
+    // per scenario instead, as before.
+    boolean fork = Boolean.getBoolean("maestro.conformance.fork");
+    ConformanceClientHost host = fork ? null : new ConformanceClientHost();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String client = java + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp " + System.getProperty("java.class.path")
-        + " " + ConformanceClient.class.getName();
+    String client = fork
+        ? java + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp " + System.getProperty("java.class.path")
+            + " " + ConformanceClient.class.getName()
+        : node + " " + DIR.resolve("client-launcher.mjs") + " " + host.url();
 
     // -Dmaestro.conformance.only=auth/metadata-default,... runs a subset (for working on one scenario).
     String only = System.getProperty("maestro.conformance.only", "");
@@ -127,6 +134,7 @@ class McpConformanceTest {
       if (only.isBlank() && onlySpec.isBlank()) assertThat(passed).contains("initialize@2025-11-25", "tools_call@2026-07-28");
     } finally {
       pool.shutdownNow();
+      if (host != null) host.close();
     }
   }
 
