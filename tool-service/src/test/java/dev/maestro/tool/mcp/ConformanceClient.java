@@ -19,6 +19,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Tuple;
 
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;
@@ -33,9 +34,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The launcher the MCP conformance runner spawns: Maestro's own {@link McpConnection} against the
+ * The MCP conformance client: Maestro's own {@link McpConnection} against the
  * fixture URL (last argument), then the tool call the scenario (MCP_CONFORMANCE_SCENARIO) expects.
- * Exit 0 when the client did its part; the runner's checks decide pass/fail.
+ * Exit 0 when the client did its part; the runner's checks decide pass/fail. Run in the test's JVM
+ * through {@link ConformanceClientHost}, or as a JVM of its own per scenario ({@link #main}).
  */
 public final class ConformanceClient {
   private static final Map<String, String> TOOL_FOR_SCENARIO = Map.of(
@@ -43,24 +45,43 @@ public final class ConformanceClient {
       "sse-retry", "test_reconnection",
       "elicitation-sep1034-client-defaults", "test_client_elicitation_defaults");
 
-  private ConformanceClient() {}
+  /** The runner's environment for this run (MCP_CONFORMANCE_SCENARIO, MCP_CONFORMANCE_CONTEXT, SLOT_ENV). */
+  private final Map<String, String> env;
+  /** Where this run's own lines go (stderr of the process the runner spawned). */
+  private final PrintStream log;
 
+  private ConformanceClient(Map<String, String> env, PrintStream log) {
+    this.env = env;
+    this.log = log;
+  }
+
+  /** In a JVM of its own (-Dmaestro.conformance.fork=true): the runner's process is this one. */
   public static void main(String[] args) throws Exception {
+    System.exit(runOnce(args, System.getenv(), System.err));
+  }
+
+  /**
+   * One scenario run: the fixture URL is the last argument, the scenario and its context come in env.
+   * Each run has a Vert.x (and, for auth scenarios, an auth-service) of its own, closed before it returns,
+   * so runs in one JVM ({@link ConformanceClientHost}) share nothing but the loaded classes.
+   * Returns the exit code the runner sees: 0 when the client did its part.
+   */
+  static int runOnce(String[] args, Map<String, String> env, PrintStream log) throws Exception {
     String url = args[args.length - 1];
-    String scenario = System.getenv().getOrDefault("MCP_CONFORMANCE_SCENARIO", "");
+    String scenario = env.getOrDefault("MCP_CONFORMANCE_SCENARIO", "");
     Vertx vertx = Vertx.vertx();
     int code = 1;
     try {
-      code = run(vertx, url, scenario);
+      code = new ConformanceClient(env, log).run(vertx, url, scenario);
     } catch (Exception e) {
-      System.err.println("conformance client: " + e);
+      log.println("conformance client: " + e);
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
-    System.exit(code);
+    return code;
   }
 
-  private static int run(Vertx vertx, String url, String scenario) throws Exception {
+  private int run(Vertx vertx, String url, String scenario) throws Exception {
     Context context = vertx.getOrCreateContext();
     boolean auth = scenario.startsWith("auth/");
     AuthService authService = auth ? startAuthService(vertx) : null;
@@ -74,7 +95,7 @@ public final class ConformanceClient {
     context.runOnContext(v -> {
       conn[0] = new McpConnection(vertx, context, settings, config, auth ? new McpTokens(vertx) : null,
           list -> tools.get().complete(list), (status, error) -> {
-        System.err.println("status " + status + (error != null ? ": " + error : ""));
+        log.println("status " + status + (error != null ? ": " + error : ""));
         if (McpConnection.FAILED.equals(status)) tools.get().completeExceptionally(new IllegalStateException(error));
       });
       conn[0].elicitation().asker(ConformanceClient::acceptTheDefaults);
@@ -108,19 +129,19 @@ public final class ConformanceClient {
         tools.get().get(30, TimeUnit.SECONDS);
         r = call(context, conn[0], wanted, arguments);
       }
-      System.err.println("tool " + wanted + " → isError=" + r.isError() + " " + r.text());
+      log.println("tool " + wanted + " → isError=" + r.isError() + " " + r.text());
       if (r.isError()) return 1;
     }
     // Scenarios that name their calls (MCP_CONFORMANCE_CONTEXT.toolCalls, e.g. the 2026-07-28 header scenarios of
     // the 0.2 line): call each tool the client kept, as a model would; a tool left out is not called.
-    String raw = System.getenv("MCP_CONFORMANCE_CONTEXT");
+    String raw = env.get("MCP_CONFORMANCE_CONTEXT");
     io.vertx.core.json.JsonArray named = raw == null || raw.isBlank() ? null : new JsonObject(raw).getJsonArray("toolCalls");
     if (named != null) {
       for (Object o : named) {
         JsonObject c = (JsonObject) o;
         if (list.stream().noneMatch(t -> t.name().equals(c.getString("name")))) continue;
         ToolResult r = call(context, conn[0], c.getString("name"), c.getJsonObject("arguments", new JsonObject()));
-        System.err.println("tool " + c.getString("name") + " → isError=" + r.isError() + " " + r.text());
+        log.println("tool " + c.getString("name") + " → isError=" + r.isError() + " " + r.text());
       }
     }
     // json-schema-2020-12-preservation: the focal tool's input schema as Maestro hands it to the model, echoed back
@@ -128,13 +149,13 @@ public final class ConformanceClient {
       McpSchema.Tool focal = list.stream().filter(t -> t.name().equals("json_schema_2020_12_tool")).findFirst().orElseThrow();
       JsonObject schema = onContext(context, () -> conn[0].schemaJson(focal));
       ToolResult r = call(context, conn[0], "json_schema_echo", new JsonObject().put("schema", schema));
-      System.err.println("tool json_schema_echo → isError=" + r.isError() + " " + r.text());
+      log.println("tool json_schema_echo → isError=" + r.isError() + " " + r.text());
     }
     // sep-2322-client-request-state (0.2 line, 2026-07-28): input-required results answered and the call repeated
     if (scenario.equals("sep-2322-client-request-state")) {
       for (String tool : List.of("test_mrtr_echo_state", "test_mrtr_unrelated", "test_mrtr_no_state", "test_mrtr_no_result_type")) {
         ToolResult r = call(context, conn[0], tool, new JsonObject());
-        System.err.println("tool " + tool + " → isError=" + r.isError() + " " + r.text());
+        log.println("tool " + tool + " → isError=" + r.isError() + " " + r.text());
       }
     }
     // http-invalid-tool-headers (0.2 line): every tool the client kept is called (the invalid ones must have been left out)
@@ -143,7 +164,7 @@ public final class ConformanceClient {
         JsonObject arguments = new JsonObject();
         if (t.inputSchema() != null && t.inputSchema().required() != null) t.inputSchema().required().forEach(k -> arguments.put(k, "us-west1"));
         ToolResult r = call(context, conn[0], t.name(), arguments);
-        System.err.println("tool " + t.name() + " → isError=" + r.isError() + " " + r.text());
+        log.println("tool " + t.name() + " → isError=" + r.isError() + " " + r.text());
       }
     }
     CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -190,21 +211,21 @@ public final class ConformanceClient {
    * (MCP_CONFORMANCE_CONTEXT {"client_id","client_secret"}, auth/pre-registration): configured the way
    * tool-service does for an MCP server with a pre-registered OAuth client.
    */
-  private static void preRegisterClient(AuthService auth) throws Exception {
-    String raw = System.getenv("MCP_CONFORMANCE_CONTEXT");
+  private void preRegisterClient(AuthService auth) throws Exception {
+    String raw = env.get("MCP_CONFORMANCE_CONTEXT");
     if (raw == null || raw.isBlank()) return;
     JsonObject context = new JsonObject(raw);
     if (context.getString("client_id") == null) return;
     JsonObject client = new JsonObject().put("clientId", context.getString("client_id"));
     if (context.getString("client_secret") != null) client.put("clientSecret", context.getString("client_secret"));
     auth.setMcpOAuthClient(SERVER_ID, client).await(30, TimeUnit.SECONDS);
-    System.err.println("pre-registered OAuth client " + client.getString("clientId"));
+    log.println("pre-registered OAuth client " + client.getString("clientId"));
   }
 
   /** auth-service on this Vert.x, in its own database (schema auth dropped first: every scenario signs in afresh). */
-  private static AuthService startAuthService(Vertx vertx) throws Exception {
+  private AuthService startAuthService(Vertx vertx) throws Exception {
     // a database per runner slot: scenarios running side by side each drop and create schema auth
-    String slot = System.getenv().getOrDefault(SLOT_ENV, "0").replaceAll("[^0-9]", "");
+    String slot = env.getOrDefault(SLOT_ENV, "0").replaceAll("[^0-9]", "");
     String pgUrl = TestEnv.pgUrl().replaceFirst("/([^/?]+)(\\?|$)", "/$1_conformance" + (slot.isEmpty() || slot.equals("0") ? "" : "_" + slot) + "$2");
     PgConnectOptions target = PgConnectOptions.fromUri(pgUrl);
     Pool admin = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
@@ -228,10 +249,10 @@ public final class ConformanceClient {
     return AuthService.createProxy(vertx);
   }
 
-  private static void signIn(AuthService auth, String url, String challenge) throws Exception {
+  private void signIn(AuthService auth, String url, String challenge) throws Exception {
     JsonObject started = auth.startMcpOAuth("conformance", SERVER_ID,
         new JsonObject().put("serverUrl", url).put("wwwAuthenticate", challenge), REDIRECT_URI).await(30, TimeUnit.SECONDS);
-    System.err.println("sign-in at " + started.getString("authorizationServer"));
+    log.println("sign-in at " + started.getString("authorizationServer"));
     HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     URI at = URI.create(started.getString("authorizeUrl"));
     for (int hops = 0; hops < 10; hops++) {
