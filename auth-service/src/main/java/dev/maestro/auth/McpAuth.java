@@ -418,6 +418,18 @@ public final class McpAuth {
     }
     // Like an OAuth client update: clientSecret absent keeps the stored one, null or "" removes it.
     boolean secretGiven = client.containsKey("clientSecret");
+    return savePreRegistered(serverId, clientId, secret, secretGiven).recover(err -> {
+      // Two first saves racing: PostgreSQL's ON CONFLICT (id) arbitrates on the primary key only, so the
+      // loser can still trip the server id's unique key while the winner's row is in flight. The row exists
+      // now: saving again updates it.
+      if (err instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState())) {
+        return savePreRegistered(serverId, clientId, secret, secretGiven);
+      }
+      return Future.failedFuture(err);
+    });
+  }
+
+  private Future<JsonObject> savePreRegistered(String serverId, String clientId, String secret, boolean secretGiven) {
     return pool.preparedQuery("SELECT id, client_secret_ct IS NOT NULL AS has_secret FROM oauth_client WHERE mcp_server_id=$1")
         .execute(Tuple.of(serverId))
         .compose(rows -> {

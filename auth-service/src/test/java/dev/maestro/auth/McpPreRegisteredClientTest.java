@@ -72,15 +72,21 @@ class McpPreRegisteredClientTest extends OidcTestBase {
   @Test
   void concurrentFirstSavesAllSucceedIntoOneUsableRow() throws Exception {
     Instance i = start();
+    // the race (ON CONFLICT arbitrates on the primary key only) is one of timing: several servers, several
+    // saves each, all at once, so that some pair meets while the other's row is in flight
     java.util.List<io.vertx.core.Future<JsonObject>> saves = new java.util.ArrayList<>();
-    for (int n = 0; n < 6; n++) {
-      saves.add(i.auth().setMcpOAuthClient("srv-race", new JsonObject().put("clientId", OidcServer.CLIENT_ID)
-          .put("clientSecret", OidcServer.CLIENT_SECRET)));
+    for (String server : java.util.List.of("srv-race", "srv-race-2", "srv-race-3", "srv-race-4")) {
+      for (int n = 0; n < 8; n++) {
+        saves.add(i.auth().setMcpOAuthClient(server, new JsonObject().put("clientId", OidcServer.CLIENT_ID)
+            .put("clientSecret", OidcServer.CLIENT_SECRET)));
+      }
     }
     for (io.vertx.core.Future<JsonObject> f : saves) {
       assertThat(await(f).getBoolean("hasClientSecret")).isTrue();
     }
-    assertThat(sql("SELECT id FROM oauth_client WHERE mcp_server_id='srv-race'")).hasSize(1);
+    for (String server : java.util.List.of("srv-race", "srv-race-2", "srv-race-3", "srv-race-4")) {
+      assertThat(sql("SELECT id FROM oauth_client WHERE mcp_server_id='" + server + "'")).hasSize(1);
+    }
     // The stored secret decrypts (bound to the row's id): the sign-in authenticates with it.
     signIn(i, "srv-race");
     assertThat(callMcp(await(i.auth().mcpToken("srv-race")).getString("secret"))).isEqualTo(200);

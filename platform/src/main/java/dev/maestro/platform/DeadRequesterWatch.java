@@ -1,20 +1,16 @@
 package dev.maestro.platform;
 
-import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.spi.cluster.ClusterManager;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -29,8 +25,6 @@ public final class DeadRequesterWatch implements io.vertx.core.shareddata.Sharea
   private static final Logger LOG = LoggerFactory.getLogger(DeadRequesterWatch.class);
   /** The request field carrying the requesting node's cluster node id (absent: not watched). */
   public static final String FIELD = "requesterNode";
-  /** The member attribute under which vertx-hazelcast stores the Vert.x node id. */
-  static final String VERTX_NODE_ID = "__vertx.nodeId";
 
   private final ClusterManager cluster;
   private final Map<String, Set<Watch>> watches = new ConcurrentHashMap<>();
@@ -43,7 +37,7 @@ public final class DeadRequesterWatch implements io.vertx.core.shareddata.Sharea
   /** Vert.x node ids of members that left (a member back under the same id: a partition healed). */
   private final Set<String> departed = ConcurrentHashMap.newKeySet();
   private HazelcastInstance hazelcast;
-  private UUID registration;
+  private NodeMembership membership;
 
   private record Watch(Context context, Runnable onGone) {}
 
@@ -70,19 +64,17 @@ public final class DeadRequesterWatch implements io.vertx.core.shareddata.Sharea
   public static DeadRequesterWatch start(Vertx vertx) {
     ClusterManager cm = ((VertxInternal) vertx).clusterManager();
     DeadRequesterWatch w = new DeadRequesterWatch(cm);
-    if (cm instanceof HazelcastClusterManager hz && hz.getHazelcastInstance() != null) {
-      w.hazelcast = hz.getHazelcastInstance();
-      w.registration = w.hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+    w.hazelcast = NodeMembership.hazelcast(vertx);
+    if (w.hazelcast != null) {
+      w.membership = NodeMembership.listen(vertx, new NodeMembership.Listener() {
         @Override
-        public void memberAdded(MembershipEvent event) {
-          String node = event.getMember().getAttribute(VERTX_NODE_ID);
+        public void nodeAdded(String node, int members) {
           // a node that had left is back: the other side of a healed partition merged into this one
           if (node != null && w.departed.remove(node)) w.run(w.rejoined, false);
         }
 
         @Override
-        public void memberRemoved(MembershipEvent event) {
-          String node = event.getMember().getAttribute(VERTX_NODE_ID);
+        public void nodeRemoved(String node, int members) {
           if (node != null) {
             w.departed.add(node);
             w.nodeLeft(node);
@@ -181,15 +173,8 @@ public final class DeadRequesterWatch implements io.vertx.core.shareddata.Sharea
    */
   private boolean isMember(String node) {
     if (cluster.getNodes().contains(node)) return true;
-    if (hazelcast == null) return false;
-    try {
-      for (com.hazelcast.cluster.Member m : hazelcast.getCluster().getMembers()) {
-        if (node.equals(m.getAttribute(VERTX_NODE_ID))) return true;
-      }
-    } catch (RuntimeException e) {
-      // Hazelcast shutting down: what Vert.x knows is all there is
-    }
-    return false;
+    // Hazelcast shutting down: what Vert.x knows is all there is
+    return NodeMembership.isMember(hazelcast, node);
   }
 
   /** The node left: every work done for it is stopped. */
@@ -214,12 +199,6 @@ public final class DeadRequesterWatch implements io.vertx.core.shareddata.Sharea
   }
 
   public void stop() {
-    if (hazelcast != null && registration != null) {
-      try {
-        hazelcast.getCluster().removeMembershipListener(registration);
-      } catch (RuntimeException ignored) {
-        // Hazelcast already shut down
-      }
-    }
+    if (membership != null) membership.stop();
   }
 }

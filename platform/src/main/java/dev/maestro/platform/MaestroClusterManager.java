@@ -36,7 +36,7 @@ import java.util.concurrent.Executors;
 public class MaestroClusterManager extends HazelcastClusterManager {
   private static final Logger LOG = LoggerFactory.getLogger(MaestroClusterManager.class);
   /** The member attribute under which vertx-hazelcast stores the Vert.x node id. */
-  static final String VERTX_NODE_ID = "__vertx.nodeId";
+  static final String VERTX_NODE_ID = NodeMembership.VERTX_NODE_ID;
 
   /** Vert.x node ids of members Hazelcast removed (and that have not joined again). */
   private final Set<String> gone = ConcurrentHashMap.newKeySet();
@@ -136,14 +136,7 @@ public class MaestroClusterManager extends HazelcastClusterManager {
 
   /** Whether a Vert.x node id is a member in Hazelcast's current view. */
   private boolean isMember(String node) {
-    try {
-      for (com.hazelcast.cluster.Member m : getHazelcastInstance().getCluster().getMembers()) {
-        if (node.equals(m.getAttribute(VERTX_NODE_ID))) return true;
-      }
-    } catch (RuntimeException e) {
-      // not joined, or shutting down: Hazelcast's view is not there to ask
-    }
-    return false;
+    return NodeMembership.isMember(getHazelcastInstance(), node);
   }
 
   @Override

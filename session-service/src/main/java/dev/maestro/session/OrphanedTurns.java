@@ -1,14 +1,9 @@
 package dev.maestro.session;
 
-import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
-import com.hazelcast.core.HazelcastInstance;
+import dev.maestro.platform.NodeMembership;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.spi.cluster.ClusterManager;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -17,7 +12,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * Failover without client action: when a node leaves the cluster (a Hazelcast membership event: a
@@ -30,14 +24,11 @@ import java.util.UUID;
  */
 final class OrphanedTurns {
   private static final Logger LOG = LoggerFactory.getLogger(OrphanedTurns.class);
-  /** The member attribute under which vertx-hazelcast stores the Vert.x node id. */
-  static final String VERTX_NODE_ID = "__vertx.nodeId";
 
   private final Context context;
   private final SessionRouter router;
   private final Pool pool;
-  private HazelcastInstance hazelcast;
-  private UUID registration;
+  private NodeMembership membership;
   private final SplitSide side = new SplitSide(System::currentTimeMillis);
 
   OrphanedTurns(Context context, SessionRouter router, Pool pool) {
@@ -48,39 +39,28 @@ final class OrphanedTurns {
 
   /** Starts listening to membership (no-op on a plain, non-clustered Vert.x). */
   OrphanedTurns start(Vertx vertx) {
-    ClusterManager cm = ((VertxInternal) vertx).clusterManager();
-    if (cm instanceof HazelcastClusterManager hz && hz.getHazelcastInstance() != null) {
-      hazelcast = hz.getHazelcastInstance();
-      side.view(hazelcast.getCluster().getMembers().size());
-      registration = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
-        @Override
-        public void memberAdded(MembershipEvent event) {
-          // nothing to recover
-          side.view(event.getMembers().size());
-        }
+    membership = NodeMembership.listen(vertx, new NodeMembership.Listener() {
+      @Override
+      public void nodeAdded(String node, int members) {
+        // nothing to recover
+        side.view(members);
+      }
 
-        @Override
-        public void memberRemoved(MembershipEvent event) {
-          // Vert.x's node id (what owner ids start with) is a member attribute, not the member's uuid
-          String node = event.getMember().getAttribute(VERTX_NODE_ID);
-          side.view(event.getMembers().size());
-          if (node == null) return;
-          // called on a Hazelcast thread: the router is used on its own context only
-          context.runOnContext(v -> recover(node));
-        }
-      });
-    }
+      @Override
+      public void nodeRemoved(String node, int members) {
+        // Vert.x's node id (what owner ids start with) is a member attribute, not the member's uuid
+        side.view(members);
+        if (node == null) return;
+        // called on a Hazelcast thread: the router is used on its own context only
+        context.runOnContext(v -> recover(node));
+      }
+    });
+    if (membership.clustered()) side.view(membership.members());
     return this;
   }
 
   void stop() {
-    if (hazelcast != null && registration != null) {
-      try {
-        hazelcast.getCluster().removeMembershipListener(registration);
-      } catch (RuntimeException ignored) {
-        // Hazelcast already shut down
-      }
-    }
+    if (membership != null) membership.stop();
   }
 
   /** Re-activates here (or at whichever survivor won) every session with a turn running on node → their ids. */
@@ -113,13 +93,10 @@ final class OrphanedTurns {
    * their running turns and kept the end of each on this side only — chaos partition's stalled turns).
    */
   private String leaveAlone(String node) {
-    if (hazelcast == null) return null;
-    java.util.Set<com.hazelcast.cluster.Member> members = hazelcast.getCluster().getMembers();
-    for (com.hazelcast.cluster.Member m : members) {
-      if (node.equals(m.getAttribute(VERTX_NODE_ID))) return "it is a member again";
-    }
-    return side.smaller(members.size()) ? "this node sees " + members.size() + " members, less than half of the cluster it was in"
-        : null;
+    if (membership == null || !membership.clustered()) return null;
+    if (membership.isMember(node)) return "it is a member again";
+    int members = membership.members();
+    return side.smaller(members) ? "this node sees " + members + " members, less than half of the cluster it was in" : null;
   }
 
   /** Owner ids are "nodeId/routerId" (SessionRouter): the turns whose owner ran on node. */

@@ -1,17 +1,12 @@
 package dev.maestro.session;
 
-import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
-import com.hazelcast.core.HazelcastInstance;
 import dev.maestro.platform.Settings;
+import dev.maestro.platform.NodeMembership;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * A node's memory of who owned a session the last time it looked (issue 14): {@code sessionId → owner id}
@@ -39,8 +34,7 @@ final class OwnerCache {
 
   private final int capacity;
   private final LinkedHashMap<String, String> owners;
-  private HazelcastInstance hazelcast;
-  private UUID registration;
+  private NodeMembership membership;
 
   OwnerCache(int capacity) {
     this.capacity = capacity;
@@ -59,32 +53,14 @@ final class OwnerCache {
 
   /** Drops the entries of a node as soon as Hazelcast reports it gone (no-op on a plain Vert.x). */
   OwnerCache start(Vertx vertx) {
-    if (((VertxInternal) vertx).clusterManager() instanceof HazelcastClusterManager hz && hz.getHazelcastInstance() != null) {
-      hazelcast = hz.getHazelcastInstance();
-      registration = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
-        @Override
-        public void memberAdded(MembershipEvent event) {
-          // a new node owns nothing yet
-        }
-
-        @Override
-        public void memberRemoved(MembershipEvent event) {
-          String node = event.getMember().getAttribute(OrphanedTurns.VERTX_NODE_ID);
-          if (node != null) dropNode(node);
-        }
-      });
-    }
+    membership = NodeMembership.listen(vertx, (node, members) -> {
+      if (node != null) dropNode(node);
+    });
     return this;
   }
 
   void stop() {
-    if (hazelcast != null && registration != null) {
-      try {
-        hazelcast.getCluster().removeMembershipListener(registration);
-      } catch (RuntimeException ignored) {
-        // Hazelcast already shut down
-      }
-    }
+    if (membership != null) membership.stop();
     clear();
   }
 
