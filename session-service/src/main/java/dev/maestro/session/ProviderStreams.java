@@ -2,7 +2,6 @@ package dev.maestro.session;
 
 import dev.maestro.contracts.provider.ProviderEvents;
 import dev.maestro.contracts.provider.ProviderService;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
 import java.util.HashMap;
@@ -29,15 +28,6 @@ final class ProviderStreams {
    * once with upstream_unavailable instead of after the stream idle timeout (chaos partition: turns hung).
    */
   private dev.maestro.platform.DeadRequesterWatch servers;
-  /**
-   * Done once the stream address is registered across the cluster: provider-service's events for a stream
-   * requested before then would find no handler. Waiting here instead of in the activation lets a session
-   * taken over go live (and announce itself) while Vert.x still cleans up after a departed member, which
-   * holds every registration of this node back for 1.3–3.4 s (chaos partition and session-kill).
-   */
-  private Future<Void> registered = Future.succeededFuture();
-  /** Streams asked for before the address was registered, not yet sent to provider-service (by id). */
-  private final Map<String, ProviderStream> waiting = new HashMap<>();
 
   ProviderStreams(ProviderService provider, String replyAddress, LongSupplier clock) {
     this.provider = provider;
@@ -56,12 +46,6 @@ final class ProviderStreams {
     return this;
   }
 
-  /** The registration of the stream address: streams are requested once it is done (see {@link #registered}). */
-  ProviderStreams registered(Future<Void> registration) {
-    this.registered = registration;
-    return this;
-  }
-
   /** Starts a stream for request (the JSON of a ChatRequest); content events go to content. */
   ProviderStream open(JsonObject request, Consumer<JsonObject> content) {
     ProviderStream s = new ProviderStream(UUID.randomUUID().toString(), content, clock.getAsLong());
@@ -74,20 +58,7 @@ final class ProviderStreams {
           "this session node rejoined the cluster after a network partition; the stream's events may have been lost")));
       s.end().onComplete(ar -> unwatch.run());
     }
-    if (registered.succeeded()) {
-      provider.stream(request, replyAddress, s.id).onFailure(err -> s.fail(ProviderFailure.of(err)));
-      return s;
-    }
-    waiting.put(s.id, s);
-    registered.onComplete(ar -> {
-      // cancelled meanwhile (stopUpstream): never sent
-      if (waiting.remove(s.id) == null || s.ended()) return;
-      if (ar.failed()) {
-        s.fail(new ProviderFailure(ProviderEvents.UPSTREAM_UNAVAILABLE, "cannot receive the stream: " + ar.cause().getMessage()));
-        return;
-      }
-      provider.stream(request, replyAddress, s.id).onFailure(err -> s.fail(ProviderFailure.of(err)));
-    });
+    provider.stream(request, replyAddress, s.id).onFailure(err -> s.fail(ProviderFailure.of(err)));
     return s;
   }
 
@@ -119,7 +90,6 @@ final class ProviderStreams {
    * cancelled records its own end first, so the stream's failure is not taken for the turn's).
    */
   void stopUpstream(ProviderStream s) {
-    if (waiting.remove(s.id) != null) return; // not asked for yet: nothing upstream to stop
     provider.cancel(s.id);
   }
 

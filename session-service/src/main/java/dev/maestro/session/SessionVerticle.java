@@ -155,11 +155,6 @@ public class SessionVerticle extends VerticleBase {
     ProviderStreams streams = new ProviderStreams(provider, streamAddress(sessionId, ownerId), System::currentTimeMillis)
         .requester(dev.maestro.platform.DeadRequesterWatch.localNode(vertx))
         .servers(dev.maestro.platform.DeadRequesterWatch.shared(vertx));
-    MessageConsumer<JsonObject> stream = vertx.eventBus().consumer(streamAddress(sessionId, ownerId), m -> streams.dispatch(m.body(), m.headers().get(dev.maestro.contracts.provider.ProviderEvents.NODE_HEADER)));
-    // the clustered registration of the stream address is waited for by the provider requests only, not by
-    // the activation: after a member left, Vert.x's clean-up holds it back for seconds, and the followers
-    // (gateways) learnt of the new owner — and of the turn it ended as interrupted — only after that
-    streams.registered(stream.completion());
     compactor = new Compactor(live, store, streams, models, settings, vertx, this::touch);
     turns = new TurnLoop(live, store, streams, tools, compactor, new CredentialCheck(auth), models, settings, vertx, this::touch);
     if (runtimeShared != null) runtime = SessionRuntimeParts.attach(runtimeShared, live, store, turns, compactor::running, vertx);
@@ -172,9 +167,10 @@ public class SessionVerticle extends VerticleBase {
     }
     if (takenOver != null) turns.resume(takenOver.getString("turnId"), takenOver.getJsonObject("state"));
     MessageConsumer<JsonObject> commands = vertx.eventBus().localConsumer(commandAddress(sessionId), this::onCommand);
+    MessageConsumer<JsonObject> stream = vertx.eventBus().consumer(streamAddress(sessionId, ownerId), m -> streams.dispatch(m.body(), m.headers().get(dev.maestro.contracts.provider.ProviderEvents.NODE_HEADER)));
     long period = Math.min(Math.min(settings.idleTimeoutMs(), settings.streamIdleTimeoutMs()) / 2, 10_000);
     idleTimer = vertx.setPeriodic(Math.max(250, period), t -> checkIdle());
-    return commands.completion();
+    return Future.all(commands.completion(), stream.completion());
   }
 
   @Override
