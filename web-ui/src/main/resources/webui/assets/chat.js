@@ -542,16 +542,14 @@
   }
 
   // A gateway cut off by the network neither answers nor closes: the browser would wait for TCP (minutes).
-  // As the TUI does (SilenceWatch): after 1 s without a frame while a reply streams or a send waits for its
-  // ack (5 s otherwise) a ping is sent (the gateway answers "pong"); if nothing at all arrives within 2 s
-  // after it, the socket is given up and a new one opened, resuming with afterSeq. The check asks before it
-  // condemns, so a throttled background tab is only slower.
-  var PING_AFTER_MS = 1000, IDLE_PING_AFTER_MS = 5000, PONG_WITHIN_MS = 2000;
+  // As the TUI does (SilenceWatch): after 2 s without a frame a ping is sent (the gateway answers "pong");
+  // if nothing at all arrives within 3 s after it, the socket is given up and a new one opened, resuming
+  // with afterSeq. The check asks before it condemns, so a throttled background tab is only slower.
+  var PING_AFTER_MS = 2000, PONG_WITHIN_MS = 3000;
   var lastFrameAt = 0, pingSentAt = -1;
   setInterval(function () {
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
     var now = Date.now();
-    var expecting = turnActive || Object.keys(unacked).length > 0;
     if (pingSentAt >= 0) {
       if (now - pingSentAt < PONG_WITHIN_MS) return;
       var dead = ws;
@@ -560,7 +558,7 @@
       dead.onmessage = null;
       try { dead.close(); } catch (e) { /* already closing */ }
       lost();
-    } else if (now - lastFrameAt >= (expecting ? PING_AFTER_MS : IDLE_PING_AFTER_MS)) {
+    } else if (now - lastFrameAt >= PING_AFTER_MS) {
       pingSentAt = now;
       send({ type: 'ping' });
     }

@@ -20,8 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * subscribes with {@code afterSeq} = the last seq it received, and resends its last message with the
  * same key (the ack must say {@code duplicate} with the same turn). Errors on sends are retried with
  * the same key. A socket that goes silent (a gateway cut off by a partition neither answers nor closes) is
- * noticed as the TUI notices it ({@link SilenceWatch}: with a message in flight, a ping after 1 s of silence,
- * given up 2 s later) and
+ * noticed as the TUI notices it ({@link SilenceWatch}: a ping after 2 s of silence, given up 3 s later) and
  * handled like a close. Every callback takes the client's lock: Vert.x may call it on different threads.
  */
 final class ChaosClient {
@@ -136,8 +135,7 @@ final class ChaosClient {
   synchronized void watchSilence(long now) {
     WebSocket s = ws;
     if (s == null || silence == null) return;
-    // a message in flight: its reply (or ack) is expected, so silence is odd after a second
-    switch (silence.tick(now, key != null)) {
+    switch (silence.tick(now)) {
       case PING -> s.writeTextMessage(new JsonObject().put("type", "ping").encode());
       case DEAD -> {
         // not a close handshake with a peer that does not answer: dropped, and a new socket at once

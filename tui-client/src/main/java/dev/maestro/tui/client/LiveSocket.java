@@ -60,8 +60,6 @@ public final class LiveSocket {
   private long pingTimer = -1;
   /** Silence of the open socket: a gateway cut off by the network is noticed in seconds, not TCP's minutes. */
   private SilenceWatch silence;
-  /** Sessions whose turn runs (turn_started seen, no end yet): frames are expected, silence is noticed sooner. */
-  private final java.util.Set<String> turnsRunning = new java.util.HashSet<>();
   private int attempts;
   /** idempotency key → send frame not yet acknowledged, in send order. */
   private final Map<String, JsonObject> unacked = new LinkedHashMap<>();
@@ -264,15 +262,14 @@ public final class LiveSocket {
     if (socket == null || state != State.CONNECTED) {
       return;
     }
-    boolean expecting = !unacked.isEmpty() || !turnsRunning.isEmpty();
-    switch (silence.tick(System.currentTimeMillis(), expecting)) {
+    switch (silence.tick(System.currentTimeMillis())) {
       case PING -> write(new JsonObject().put("type", "ping"));
       case DEAD -> {
         // not ws.close(): its close handshake would wait for the silent peer; the socket is dropped and a
         // new one opened at once (its close handler, when it comes, finds ws already replaced)
         ws = null;
         socket.close().onComplete(ar -> { });
-        scheduleReconnect("the gateway did not answer a ping within " + SilenceWatch.PONG_WITHIN_MS / 1000 + " s");
+        scheduleReconnect("no answer from the gateway for " + (SilenceWatch.PING_AFTER_MS + SilenceWatch.PONG_WITHIN_MS) / 1000 + " s");
       }
       default -> { }
     }
@@ -315,11 +312,6 @@ public final class LiveSocket {
           return; // already delivered before a reconnect
         }
         subscriptions.put(sessionId, seq);
-        switch (event.getString("type", "")) {
-          case "turn_started" -> turnsRunning.add(sessionId);
-          case "turn_completed", "turn_error" -> turnsRunning.remove(sessionId);
-          default -> { }
-        }
         listener.onEvent(sessionId, seq, event);
       }
       case "mcp_catalog" -> listener.onCatalogChanged(frame);
