@@ -12,7 +12,7 @@
 # Scenarios (host n = the last host; host 1 also runs auth, provider, tool and the demo upstream):
 #   session-kill  kill -9 of host n's session node mid-turn
 #   gateway-kill  kill -9 of host n's gateway
-#   partition     host n's veth down for MAESTRO_CHAOS_PARTITION_SECONDS (8: past Hazelcast's ~6 s), then up
+#   partition     host n's veth down for MAESTRO_CHAOS_PARTITION_SECONDS (8: past Hazelcast's 4 s), then up
 #   pg-restart    MAESTRO_CHAOS_PG=forwarder (default): every cluster connection to PostgreSQL is cut and new
 #                 ones refused for 3 s (the hosts reach PostgreSQL through a forwarder), which is what the
 #                 services see of a restart without restarting a server other programs use;

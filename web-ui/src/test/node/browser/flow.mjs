@@ -252,6 +252,39 @@ try {
   expect(stored === 1, 'the resent message is stored once (one turn)', stored + ' stored');
   void beforeResend;
 
+  // ---- a socket that goes silent without closing (a gateway cut off by a partition) is given up ----
+  // Each WebSocket of the reloaded page can be made deaf: its frames no longer arrive and what is sent on it
+  // is dropped, as behind a cut network path; the chat must ping, give up after the unanswered ping and
+  // reconnect on its own (SilenceWatch in the TUI; ~5 s), then answer as before.
+  await page.addInitScript(() => {
+    const Orig = window.WebSocket;
+    const origSend = Orig.prototype.send;
+    Orig.prototype.send = function (data) { if (this.__deaf) { (window.__deafSent = window.__deafSent || []).push(data); return; } origSend.call(this, data); };
+    window.__sockets = [];
+    window.WebSocket = function (url, protocols) {
+      const s = protocols === undefined ? new Orig(url) : new Orig(url, protocols);
+      window.__sockets.push(s);
+      // registered before the page's onmessage, so it can hold the frames back from it
+      s.addEventListener('message', e => { if (s.__deaf) e.stopImmediatePropagation(); });
+      return s;
+    };
+    window.WebSocket.prototype = Orig.prototype;
+    for (const k of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) window.WebSocket[k] = Orig[k];
+  });
+  await page.reload();
+  await page.waitForFunction(() => document.getElementById('conn').textContent === 'live' && window.__sockets.length === 1, null, { timeout: T });
+  const silencedAt = Date.now();
+  await page.evaluate(() => { window.__sockets[0].__deaf = true; });
+  await page.waitForFunction(() => window.__sockets.length === 2 && document.getElementById('conn').textContent === 'live', null, { timeout: T })
+    .catch(async () => fail('a silent socket is given up and a new one opened', JSON.stringify(await page.evaluate(() => ({ sockets: window.__sockets.length, conn: document.getElementById('conn').textContent })))));
+  const gaveUpAfter = Date.now() - silencedAt;
+  const pings = await page.evaluate(() => (window.__deafSent || []).filter(d => JSON.parse(d).type === 'ping').length);
+  expect(pings >= 1 && gaveUpAfter >= 3000, 'a silent socket is pinged, then given up and replaced', `${pings} ping(s), new socket after ${gaveUpAfter} ms`);
+  await send('answered after a silent socket');
+  await waitTurn();
+  const afterSilence = await page.evaluate(() => Array.from(document.querySelectorAll('#messages .msg-assistant')).pop().textContent);
+  expect(afterSilence.includes('answered after a silent socket'), 'the chat answers on the new socket', afterSilence.slice(0, 80));
+
   // ---- model switch ----
   await page.click('.session-tools summary');
   await page.fill('#model', 'fake-large');

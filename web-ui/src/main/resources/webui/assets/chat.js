@@ -588,6 +588,37 @@
     if (pending.bubble) pending.bubble.setAttribute('data-delivery', outcome);
   }
 
+  // A gateway cut off by the network neither answers nor closes: the browser would wait for TCP (minutes).
+  // As the TUI does (SilenceWatch): after 2 s without a frame a ping is sent (the gateway answers "pong");
+  // if nothing at all arrives within 3 s after it, the socket is given up and a new one opened, resuming
+  // with afterSeq. The check asks before it condemns, so a throttled background tab is only slower.
+  var PING_AFTER_MS = 2000, PONG_WITHIN_MS = 3000;
+  var lastFrameAt = 0, pingSentAt = -1;
+  setInterval(function () {
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    var now = Date.now();
+    if (pingSentAt >= 0) {
+      if (now - pingSentAt < PONG_WITHIN_MS) return;
+      var dead = ws;
+      ws = null;
+      dead.onclose = null;
+      dead.onmessage = null;
+      try { dead.close(); } catch (e) { /* already closing */ }
+      lost();
+    } else if (now - lastFrameAt >= PING_AFTER_MS) {
+      pingSentAt = now;
+      send({ type: 'ping' });
+    }
+  }, 500);
+
+  function lost() {
+    conn.classList.remove('live');
+    conn.textContent = 'reconnecting…';
+    if (closedOnPurpose) return;
+    setTimeout(connect, backoff);
+    backoff = Math.min(backoff * 2, 5000);
+  }
+
   var everOpen = false;
   function connect() {
     var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/ws';
@@ -595,6 +626,8 @@
     conn.classList.remove('live');
     ws = new WebSocket(url);
     ws.onopen = function () {
+      lastFrameAt = Date.now();
+      pingSentAt = -1;
       backoff = 500;
       conn.textContent = 'live';
       conn.classList.add('live');
@@ -607,6 +640,8 @@
       Object.keys(unacked).forEach(function (k) { ws.send(JSON.stringify(unacked[k].frame)); });
     };
     ws.onmessage = function (m) {
+      lastFrameAt = Date.now();
+      pingSentAt = -1;
       var msg;
       try { msg = JSON.parse(m.data); } catch (e) { return; }
       if (msg.type === 'event' && msg.sessionId === sessionId) {
@@ -632,10 +667,7 @@
       conn.classList.remove('live');
       // 4001: the gateway revoked this login (signed out elsewhere, user deleted); 1008: policy.
       if (e.code === 4001 || e.code === 1008) { conn.textContent = 'signed out — reload the page'; return; }
-      conn.textContent = 'reconnecting…';
-      if (closedOnPurpose) return;
-      setTimeout(connect, backoff);
-      backoff = Math.min(backoff * 2, 5000);
+      lost();
     };
   }
 

@@ -50,13 +50,32 @@ public final class Database {
 
   /** The same with the pool's own wait queue bounded at maxWaitQueue requests. */
   public static Pool pool(Vertx vertx, MaestroConfig config, String schema, int maxSize, int maxWaitQueue) {
+    return pool(vertx, config, schema, maxSize, maxWaitQueue, 0);
+  }
+
+  /**
+   * The same, and PostgreSQL ends any transaction of these connections that waits for its client longer than
+   * idleInTransactionMs (0: never; {@code idle_in_transaction_session_timeout}, sent at connect), closing
+   * that connection. For a service whose transactions are SQL only, pipelined, over in milliseconds: a node
+   * cut off by a network partition mid-transaction otherwise keeps the transaction's locks for as long as
+   * the cut lasts plus TCP's retransmission backoff, and every other node waits on them (chaos partition:
+   * the per-user lock of turn starts and the user's budget row stalled the whole cluster 12–15 s). Not
+   * for a service that holds a transaction across a remote call (auth's OAuth refresh).
+   */
+  public static Pool pool(Vertx vertx, MaestroConfig config, String schema, int maxSize, int maxWaitQueue,
+                          int idleInTransactionMs) {
+    PgConnectOptions options = connectOptions(config.pgUrl(), schema);
+    if (idleInTransactionMs > 0) options.addProperty(IDLE_IN_TRANSACTION, String.valueOf(idleInTransactionMs));
     return PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(maxSize).setMaxWaitQueueSize(maxWaitQueue).setIdleTimeout(60)
             .setPoolCleanerPeriod(10_000))
-        .connectingTo(connectOptions(config.pgUrl(), schema))
+        .connectingTo(options)
         .using(vertx)
         .build();
   }
+
+  /** The PostgreSQL setting {@link #pool(Vertx, MaestroConfig, String, int, int, int)} sets. */
+  static final String IDLE_IN_TRANSACTION = "idle_in_transaction_session_timeout";
 
   /**
    * Waits for PostgreSQL (visible backoff, bounded by MAESTRO_STARTUP_TIMEOUT_SECONDS), then applies

@@ -10,6 +10,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * An idle member does not run the Hazelcast features Maestro does not use (issue 14: idle CPU), and keeps
@@ -38,7 +39,21 @@ class ClusterSetupTest {
   void failureDetectionIsLeftAsFailoverNeedsIt() {
     Config config = ClusterSetup.hazelcast("n", "127.0.0.1", 5701, "127.0.0.1");
     assertThat(config.getProperty("hazelcast.heartbeat.interval.seconds")).isEqualTo("1");
-    assertThat(config.getProperty("hazelcast.max.no.heartbeat.seconds")).isEqualTo("6");
+    assertThat(config.getProperty("hazelcast.max.no.heartbeat.seconds")).isEqualTo("4");
     assertThat(config.getProperty("hazelcast.merge.next.run.delay.seconds")).isEqualTo("2");
+  }
+
+  @Test
+  void aMachineThatStarvesItsJvmsCanWaitLongerForHeartbeats() {
+    System.setProperty(ClusterSetup.MAX_NO_HEARTBEAT, "8");
+    try {
+      assertThat(ClusterSetup.hazelcast("n", "127.0.0.1", 5701, "127.0.0.1").getProperty("hazelcast.max.no.heartbeat.seconds"))
+          .isEqualTo("8");
+      System.setProperty(ClusterSetup.MAX_NO_HEARTBEAT, "1");
+      assertThatThrownBy(() -> ClusterSetup.hazelcast("n", "127.0.0.1", 5701, "127.0.0.1"))
+          .isInstanceOf(StartupException.class).hasMessageContaining(ClusterSetup.MAX_NO_HEARTBEAT);
+    } finally {
+      System.clearProperty(ClusterSetup.MAX_NO_HEARTBEAT);
+    }
   }
 }

@@ -29,6 +29,14 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
   public static final String POOL_SIZE = "MAESTRO_SESSION_PG_POOL_SIZE";
   /** Requests that may wait for one of the pool's connections (past it: 503 overloaded). */
   public static final String POOL_WAIT_QUEUE = "MAESTRO_SESSION_PG_WAIT_QUEUE";
+  /**
+   * Milliseconds a transaction of this node may wait for the node before PostgreSQL ends it (0: off). Every
+   * transaction here is SQL only and pipelined, over in milliseconds; a node cut off mid-transaction (a
+   * partition) held the user's turn-start lock and budget row for the whole cut plus TCP's backoff, and
+   * every node waited on them. 4 s: freed before the cut-off node's members are removed (~5 s), with room for
+   * a node's event loop starved or paused for seconds on a loaded machine.
+   */
+  public static final String IDLE_IN_TRANSACTION_MS = "MAESTRO_SESSION_PG_IDLE_IN_TRANSACTION_MS";
 
   private Pool pool;
   private SessionRouter router;
@@ -52,7 +60,8 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
         .compose(models -> Database.migrate(vertx, cfg, SCHEMA).map(models))
         .compose(models -> {
           int poolSize = poolSize();
-          pool = Database.pool(vertx, cfg, SCHEMA, poolSize, Settings.of(config()).integer(POOL_WAIT_QUEUE, 4096, 1, Integer.MAX_VALUE));
+          pool = Database.pool(vertx, cfg, SCHEMA, poolSize, Settings.of(config()).integer(POOL_WAIT_QUEUE, 4096, 1, Integer.MAX_VALUE),
+              Settings.of(config()).integer(IDLE_IN_TRANSACTION_MS, 4000, 0, Integer.MAX_VALUE));
           // issue 14: turn starts and activations beyond what the pool serves wait here, in arrival order
           Admission admission = StartAdmission.of(vertx, config(), poolSize);
           // one consumer per node for tool-service's change announcements (the sessions' tool lists)

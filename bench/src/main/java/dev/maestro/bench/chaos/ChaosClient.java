@@ -1,5 +1,6 @@
 package dev.maestro.bench.chaos;
 
+import dev.maestro.tui.client.SilenceWatch;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -18,7 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code idempotencyKey}. When the socket closes without it asking, it connects to the next gateway,
  * subscribes with {@code afterSeq} = the last seq it received, and resends its last message with the
  * same key (the ack must say {@code duplicate} with the same turn). Errors on sends are retried with
- * the same key. Every callback takes the client's lock: Vert.x may call it on different threads.
+ * the same key. A socket that goes silent (a gateway cut off by a partition neither answers nor closes) is
+ * noticed as the TUI notices it ({@link SilenceWatch}: a ping after 2 s of silence, given up 3 s later) and
+ * handled like a close. Every callback takes the client's lock: Vert.x may call it on different threads.
  */
 final class ChaosClient {
   private static final long STALL_MS = 30_000;
@@ -37,6 +40,8 @@ final class ChaosClient {
 
   private int gw;
   private WebSocket ws;
+  /** Silence of the current socket (null while none is open). */
+  private SilenceWatch silence;
   private boolean stopping;
   private int sent;
   /** The message in flight: its key and text (null when idle). */
@@ -106,7 +111,9 @@ final class ChaosClient {
               return;
             }
             ws = s;
-            s.textMessageHandler(this::onFrame);
+            silence = new SilenceWatch(System.currentTimeMillis());
+            // a socket given up as silent may still deliver what it had buffered: only the current one counts
+            s.textMessageHandler(text -> { synchronized (this) { if (ws == s) onFrame(text); } });
             s.exceptionHandler(e -> { });
             s.closeHandler(v -> onClose(s));
             JsonObject sub = new JsonObject().put("type", "subscribe").put("sessionId", sessionId).put("id", "sub");
@@ -121,14 +128,37 @@ final class ChaosClient {
     ws = null;
     if (stopping && key == null) return;
     count("closed_" + (s.closeStatusCode() == null ? "abnormally" : s.closeStatusCode()));
+    reconnectElsewhere();
+  }
+
+  /** Called twice a second: a ping when the socket is quiet, a reconnect elsewhere when even that went unanswered. */
+  synchronized void watchSilence(long now) {
+    WebSocket s = ws;
+    if (s == null || silence == null) return;
+    switch (silence.tick(now)) {
+      case PING -> s.writeTextMessage(new JsonObject().put("type", "ping").encode());
+      case DEAD -> {
+        // not a close handshake with a peer that does not answer: dropped, and a new socket at once
+        ws = null;
+        s.close();
+        if (stopping && key == null) return;
+        count("silent_socket");
+        reconnectElsewhere();
+      }
+      default -> { }
+    }
+  }
+
+  private void reconnectElsewhere() {
     reconnects++;
     resendOnSubscribe = key != null || ledger.lastSeq() >= 0;
     gw = (gw + 1) % gateways.size();
     vertx.setTimer(200, t -> { synchronized (this) { connect(); } });
   }
 
-  private synchronized void onFrame(String frame) {
+  private void onFrame(String frame) {
     long now = System.currentTimeMillis();
+    silence.onFrame(now);
     JsonObject f;
     try {
       f = new JsonObject(frame);

@@ -105,10 +105,14 @@ public final class ChaosLoad {
     }
     ConcurrentMap<String, AtomicLong> errors = new ConcurrentHashMap<>();
     WebSocketClient wsc = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(n * 2 + 16)
-        .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20).setConnectTimeout(10_000));
+        .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20)
+        // TCP connect only (the upgrade has its own 10 s): a gateway on the bridge answers in a millisecond, one cut
+        // off by a partition never, and a client rotating onto it waited 10 s before trying the next
+        .setConnectTimeout(2_000));
     List<ChaosClient> clients = new ArrayList<>();
     for (int i = 0; i < n; i++) clients.add(new ChaosClient(vertx, wsc, gateways, token, ids.get(i), i, errors, approvals));
     long watchdog = vertx.setPeriodic(2_000, t -> { long now = System.currentTimeMillis(); clients.forEach(c -> c.watchdog(now)); });
+    long silenceWatch = vertx.setPeriodic(500, t -> { long now = System.currentTimeMillis(); clients.forEach(c -> c.watchSilence(now)); });
     clients.forEach(ChaosClient::start);
     long deadline = System.currentTimeMillis() + 120_000;
     while (clients.stream().anyMatch(c -> c.ledger.lastSeq() < 0) && System.currentTimeMillis() < deadline) Thread.sleep(100);
@@ -124,6 +128,7 @@ public final class ChaosLoad {
     while (clients.stream().anyMatch(c -> !c.idle()) && System.currentTimeMillis() < deadline) Thread.sleep(200);
     long unfinished = clients.stream().filter(c -> !c.idle()).count();
     vertx.cancelTimer(watchdog);
+    vertx.cancelTimer(silenceWatch);
     clients.forEach(ChaosClient::close);
 
     SessionLedger.Counts total = SessionLedger.Counts.zero();

@@ -44,7 +44,8 @@ public final class LiveSocket {
   }
 
   private static final long MAX_BACKOFF_MS = 5_000;
-  private static final long PING_MS = 20_000;
+  /** How often the socket's silence is checked ({@link SilenceWatch}). */
+  private static final long WATCH_TICK_MS = 500;
 
   private final Vertx vertx;
   private final WebSocketClient client;
@@ -57,6 +58,8 @@ public final class LiveSocket {
   private State state = State.CONNECTING;
   private long backoffMs = 200;
   private long pingTimer = -1;
+  /** Silence of the open socket: a gateway cut off by the network is noticed in seconds, not TCP's minutes. */
+  private SilenceWatch silence;
   private int attempts;
   /** idempotency key → send frame not yet acknowledged, in send order. */
   private final Map<String, JsonObject> unacked = new LinkedHashMap<>();
@@ -222,7 +225,13 @@ public final class LiveSocket {
   private void onOpen(WebSocket socket) {
     ws = socket;
     backoffMs = 200;
-    socket.textMessageHandler(this::onFrame);
+    silence = new SilenceWatch(System.currentTimeMillis());
+    // a socket given up as silent may still deliver what it had buffered: only the current one counts
+    socket.textMessageHandler(text -> {
+      if (ws == socket) {
+        onFrame(text);
+      }
+    });
     socket.exceptionHandler(t -> { });
     socket.closeHandler(v -> {
       if (ws == socket) {
@@ -242,9 +251,28 @@ public final class LiveSocket {
       socket.writeTextMessage(frame.encode());
     }
     if (pingTimer < 0) {
-      pingTimer = vertx.setPeriodic(PING_MS, id -> write(new JsonObject().put("type", "ping")));
+      pingTimer = vertx.setPeriodic(WATCH_TICK_MS, id -> watchSilence());
     }
     firstConnect.tryComplete();
+  }
+
+  /** A ping when the socket has been quiet; a reconnect when even that went unanswered (see SilenceWatch). */
+  private void watchSilence() {
+    WebSocket socket = ws;
+    if (socket == null || state != State.CONNECTED) {
+      return;
+    }
+    switch (silence.tick(System.currentTimeMillis())) {
+      case PING -> write(new JsonObject().put("type", "ping"));
+      case DEAD -> {
+        // not ws.close(): its close handshake would wait for the silent peer; the socket is dropped and a
+        // new one opened at once (its close handler, when it comes, finds ws already replaced)
+        ws = null;
+        socket.close().onComplete(ar -> { });
+        scheduleReconnect("no answer from the gateway for " + (SilenceWatch.PING_AFTER_MS + SilenceWatch.PONG_WITHIN_MS) / 1000 + " s");
+      }
+      default -> { }
+    }
   }
 
   private void scheduleReconnect(String why) {
@@ -258,6 +286,9 @@ public final class LiveSocket {
   }
 
   private void onFrame(String text) {
+    if (silence != null) {
+      silence.onFrame(System.currentTimeMillis());
+    }
     JsonObject frame;
     try {
       frame = new JsonObject(text);

@@ -88,6 +88,37 @@ class LiveSocketTest {
     assertThat(seqs.subList(0, 2)).containsExactly(2L, 3L);
   }
 
+  /**
+   * A gateway cut off by the network neither answers nor closes (chaos partition): the client notices the
+   * silence with a ping that goes unanswered and reconnects, resuming with afterSeq, without TCP's minutes.
+   */
+  @Test
+  void aSilentSocketIsGivenUpAndTheStreamResumesOnANewOne() throws Exception {
+    String sid = fake.on(() -> fake.createSession("s", "p", "m")).await(10, TimeUnit.SECONDS);
+    onCtx(() -> {
+      socket.subscribe(sid, 0L);
+      return null;
+    });
+    until(() -> !presence.isEmpty(), "presence");
+    publishDelta(sid, "a");
+    until(() -> text().equals("a"), "live event");
+    long silencedAt = System.currentTimeMillis();
+    fake.on(() -> {
+      fake.silenceSockets();
+      return null;
+    }).await(10, TimeUnit.SECONDS);
+    publishDelta(sid, "b"); // not written to the silent socket
+    Awaitility.await("a new socket after the silence").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20))
+        .until(() -> fake.on(() -> fake.openSockets()).await(10, TimeUnit.SECONDS) == 1);
+    long reconnectedAfter = System.currentTimeMillis() - silencedAt;
+    until(() -> text().equals("ab") && socket.state() == LiveSocket.State.CONNECTED, "resumed with afterSeq");
+    assertThat(fake.on(() -> fake.pingsUnanswered()).await(10, TimeUnit.SECONDS)).as("the client asked before giving up")
+        .isGreaterThanOrEqualTo(1);
+    assertThat(reconnectedAfter).as("given up after the ping went unanswered, not before")
+        .isGreaterThanOrEqualTo(SilenceWatch.PING_AFTER_MS + SilenceWatch.PONG_WITHIN_MS - 1_000);
+    assertThat(states).contains(LiveSocket.State.RECONNECTING);
+  }
+
   @Test
   void reconnectsAndResumesWithNothingLostOrRepeated() throws Exception {
     String sid = fake.on(() -> fake.createSession("s", "p", "m")).await(10, TimeUnit.SECONDS);

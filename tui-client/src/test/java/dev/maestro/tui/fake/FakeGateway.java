@@ -44,6 +44,9 @@ public final class FakeGateway {
   private final Set<String> tokens = new HashSet<>();
   private final Map<String, FakeSession> sessions = new LinkedHashMap<>();
   private final List<ServerWebSocket> sockets = new ArrayList<>();
+  /** Sockets made silent by {@link #silenceSockets}: still open, never answered. */
+  private final Set<ServerWebSocket> silenced = new HashSet<>();
+  private long pingsUnanswered;
   private final Map<ServerWebSocket, Set<String>> subscriptions = new HashMap<>();
   private final Set<String> sendKeys = new HashSet<>();
   private boolean loseNextSendAck;
@@ -149,6 +152,26 @@ public final class FakeGateway {
     for (ServerWebSocket ws : List.copyOf(sockets)) {
       ws.close();
     }
+  }
+
+  /**
+   * Every open WebSocket goes silent without closing, as behind a cut network path: nothing more is
+   * written to it and its frames (pings included) go unanswered. Sockets opened afterwards work.
+   */
+  public void silenceSockets() {
+    for (ServerWebSocket ws : List.copyOf(sockets)) {
+      silenced.add(ws);
+      sockets.remove(ws);
+      Set<String> subs = subscriptions.remove(ws);
+      if (subs != null) {
+        subs.forEach(this::presence);
+      }
+    }
+  }
+
+  /** Pings that reached a silenced socket (and went unanswered). */
+  public long pingsUnanswered() {
+    return pingsUnanswered;
   }
 
   public int openSockets() {
@@ -404,6 +427,12 @@ public final class FakeGateway {
       }
     });
     ws.textMessageHandler(text -> {
+      if (silenced.contains(ws)) {
+        if (text.contains("\"ping\"")) {
+          pingsUnanswered++;
+        }
+        return;
+      }
       JsonObject f;
       try {
         f = new JsonObject(text);
