@@ -65,6 +65,8 @@ final class SessionDrain {
   /** Per session being released by the drain: completes once it is released (router context only). */
   private final Map<String, Promise<Void>> releases = new HashMap<>();
   private Future<Void> drained;
+  /** Set when the drain starts: the door hands nothing to this router any more. */
+  private volatile boolean draining;
 
   SessionDrain(Vertx vertx, SessionRouter router, RuntimeStore queue, JsonObject config, Set<String> services) {
     this.vertx = vertx;
@@ -77,6 +79,12 @@ final class SessionDrain {
   /** Takes requests handed on by draining nodes (a router that takes new sessions). */
   Future<Void> open() {
     door = vertx.eventBus().consumer(Addresses.SESSION_ROUTERS, msg -> {
+      if (draining) {
+        // withdrawn, yet a sender's view (this node's own, too) may still name it: it takes nothing, so the
+        // sender tries again elsewhere (elsewhere() retries NO_HANDLERS) instead of the request coming back here
+        msg.reply(new ReplyException(ReplyFailure.NO_HANDLERS, "this session node drains"));
+        return;
+      }
       JsonObject body = msg.body();
       // the map, not this node's owner cache: the cache may still name the draining router
       router.callHandedOn(body.getString("sessionId"), body.getJsonObject("command"), body.getLong("timeoutMs", 12_000L))
@@ -93,6 +101,7 @@ final class SessionDrain {
       long t0 = System.currentTimeMillis();
       long deadline = t0 + timeoutMs;
       router.draining(this);
+      draining = true;
       Set<String> addresses = new HashSet<>(services);
       if (door != null) addresses.add(Addresses.SESSION_ROUTERS);
       Withdrawal withdrawal = new Withdrawal(vertx, addresses);
