@@ -144,7 +144,8 @@ chaos_fault() { # scenario control-dir
       chaos_kill TERM "h$n-session"
       chaos_wait_exit "h$n-session" 90 || say "chaos: the draining session node has not exited after 90 s"
       t1="$(chaos_now)"
-      # the turns it parked for their next owner (one log line each; its restart rewrites the log)
+      # the turns it parked for their next owner (one log line each); its log is kept, the restart rewrites it
+      cp "$HOSTS_RUN/h$n-session.log" "$ctl/drained-session.log" 2>/dev/null || true
       grep -ac 'waits for approval: handed over to the next owner' "$HOSTS_RUN/h$n-session.log" >"$ctl/parked" || true ;;
     *) die "chaos: unknown scenario '$name' ($(chaos_usage | tail -1))" ;;
   esac
