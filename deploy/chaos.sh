@@ -18,8 +18,10 @@
 #                 services see of a restart without restarting a server other programs use;
 #                 MAESTRO_CHAOS_PG=restart: pg_ctlcluster restart (as ensure_postgres starts it) or systemctl
 #   redis-loss    FLUSHDB of the cluster's Redis db and every connection to Redis cut for 3 s
-#   drain         SIGTERM on host n's session node (graceful drain); list_dir asks for approval meanwhile and
-#                 the clients allow it after 2 s, so some turns wait for their user when the node drains
+#   drain         SIGTERM on host n's session node (graceful drain); list_dir asks for approval meanwhile: every
+#                 other client holds its answer until the next owner asks again (restored) or the node has exited,
+#                 and SIGTERM waits until each of those has a turn waiting (the driver's DIR/waiting), so a known
+#                 number of turns wait for their user when the node drains; the others allow after 2 s
 # Each killed or stopped process is started again after its scenario, so the next one has every host
 # (MAESTRO_CHAOS_RESTORE=0: not, for a test that tears its cluster down next).
 #
@@ -135,10 +137,16 @@ chaos_fault() { # scenario control-dir
       chaos_respawn fwd-redis
       t1="$(chaos_now)" ;;
     drain)
+      # not before every client that holds its approvals has a turn waiting for one (the driver writes waiting)
+      for _ in $(seq 1 360); do [ -f "$ctl/waiting" ] && break; sleep 0.25; done
+      [ -f "$ctl/waiting" ] || say "chaos: drain: the driver did not say its turns wait for approvals; SIGTERM anyway"
       chaos_save "h$n-session"; t0="$(chaos_now)"
       chaos_kill TERM "h$n-session"
       chaos_wait_exit "h$n-session" 90 || say "chaos: the draining session node has not exited after 90 s"
-      t1="$(chaos_now)" ;;
+      t1="$(chaos_now)"
+      # the turns it parked for their next owner (one log line each); its log is kept, the restart rewrites it
+      cp "$HOSTS_RUN/h$n-session.log" "$ctl/drained-session.log" 2>/dev/null || true
+      grep -ac 'waits for approval: handed over to the next owner' "$HOSTS_RUN/h$n-session.log" >"$ctl/parked" || true ;;
     *) die "chaos: unknown scenario '$name' ($(chaos_usage | tail -1))" ;;
   esac
   echo "$t0 $t1" >"$ctl/fault.tmp" && mv "$ctl/fault.tmp" "$ctl/fault"
@@ -208,10 +216,16 @@ print("  ".join(c[0].ljust(x) for c, x in zip(cols, w)))
 print("  ".join("-" * x for x in w))
 for r in rows: print("  ".join(cell(r, c[1]).ljust(x) for c, x in zip(cols, w)))
 for r in rows:
-    if r.get("approvalsAnswered"):
+    if "approvalsHeldAtFault" in r:
+        print("%s: %d turns waited at SIGTERM for an approval their client held; the draining node parked %s, the next owner"
+              " asked %d of the held ones again (restored), ran once: %d of %d; %d approvals answered, %d asked again in all"
+              % (r["scenario"], r["approvalsHeldAtFault"], "?" if r.get("parkedByDrainedNode") is None else r["parkedByDrainedNode"],
+                 r["heldReAsked"], r["heldReAskedRanOnce"], r["heldReAsked"], r["approvalsAnswered"], r.get("approvalsRestored", 0)))
+    elif r.get("approvalsAnswered"):
         print("%s: %d tool approvals answered by the clients, %d asked again by the node the waiting turn was handed to"
               % (r["scenario"], r["approvalsAnswered"], r.get("approvalsRestored", 0)))
-bad = [r["scenario"] for r in rows if r.get("driverFailed") or any(r.get(k, 0) for k in
+# a held call asked again after the drain that did not run exactly once counts like a tool run twice
+bad = [r["scenario"] for r in rows if r.get("driverFailed") or r.get("heldReAskedNotOnce") or any(r.get(k, 0) for k in
        ("ackedLost", "dupMessages", "dupSeq", "toolsRunTwice", "secondTurns"))]
 os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
 json.dump({"scenarios": rows, "failed": bad}, open(out, "w"), indent=2)

@@ -11,8 +11,9 @@
 //   CHROMIUM               browser binary (default /usr/bin/chromium)
 //   SCREENSHOTS            output folder (default ./screenshots)
 // The chat prompts follow the harness script: "think" streams thinking first, "tool" asks for an
-// approved tool call, "elicit" has an MCP tool ask for a form, "slow" streams long enough to cancel
-// (MAESTRO_FLOW_SKIP=thinking,tools,elicitation,cancel
+// approved tool call, "drain" asks for two and asks again (restored) as a drained node's successor
+// does, "elicit" has an MCP tool ask for a form, "slow" streams long enough to cancel
+// (MAESTRO_FLOW_SKIP=thinking,tools,restored,elicitation,cancel
 // leaves those sections out). Exit code 0 = every check passed; the last line is a JSON summary.
 import { chromiumPath, checklist, launch, chatPage, signIn } from './lib.mjs';
 
@@ -167,6 +168,30 @@ try {
   const denied = await page.evaluate(() => Array.from(document.querySelectorAll('details.tool pre.result.error')).map(e => e.textContent).join('|'));
   expect(/denied/.test(denied) && /will not/.test((await chatState()).text), 'denied tool did not run and the model was told');
 
+  }
+
+  if (!SKIP.has('restored')) {
+  // ---- a drain moves the waiting turn: the next node asks again (restored); an answered call is not asked again ----
+  await send('two calls, then a drain');
+  await page.waitForFunction(() => document.querySelectorAll('details.tool[data-call-id^="call_drain_"] .approval').length === 2,
+    null, { timeout: T });
+  await page.click('details.tool[data-call-id^="call_drain_a_"] .approval button.allow');
+  // the re-asks come before this text: once it shows, the page has handled them
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('#messages .msg-assistant')).pop()
+    .textContent.includes('(moved to another node)'), null, { timeout: T });
+  const moved = await page.evaluate(() => ['a', 'b'].map(k => {
+    const box = document.querySelector('details.tool[data-call-id^="call_drain_' + k + '_"]');
+    return { prompts: box.querySelectorAll('.approval').length, state: box.querySelector('.tool-state').textContent,
+             boxes: document.querySelectorAll('details.tool[data-call-id^="call_drain_' + k + '_"]').length };
+  }));
+  expect(moved[0].prompts === 0 && moved[0].state === 'allowed, running' && moved[0].boxes === 1,
+    'a call answered before the drain is not asked again when the next node re-sends it (restored)', JSON.stringify(moved[0]));
+  expect(moved[1].prompts === 1 && moved[1].state === 'waiting for approval' && moved[1].boxes === 1,
+    'a call not answered yet is asked once after the drain', JSON.stringify(moved[1]));
+  await page.click('details.tool[data-call-id^="call_drain_b_"] .approval button.allow');
+  await waitTurn();
+  const ran = await page.evaluate(() => document.querySelectorAll('details.tool[data-call-id^="call_drain_"] pre.result').length);
+  expect(ran === 2, 'both calls ran after their answers', String(ran));
   }
 
   if (!SKIP.has('elicitation')) {

@@ -26,9 +26,11 @@ import java.util.Set;
  * Graceful drain of a session node (SIGTERM, see {@link dev.maestro.platform.ServiceMain}): the node's
  * live sessions go to the other nodes with no client-visible error.
  * <ol>
- *   <li>This node leaves {@value Addresses#SESSION_ROUTERS} and its router activates nothing any more:
- *       a request for a session it does not hold (or is releasing) is handed, after the release, to
- *       another router through that address.</li>
+ *   <li>Its router activates nothing any more: a request for a session it does not hold (or is releasing)
+ *       is handed, after the release, to another router through {@value Addresses#SESSION_ROUTERS}. This
+ *       node's service consumers and its {@value Addresses#SESSION_ROUTERS} door leave the cluster's
+ *       subscriptions but keep answering what still reaches them ({@link Withdrawal}: an unregistered
+ *       consumer's late requests were dropped unanswered); the drain ends once they have been quiet.</li>
  *   <li>Every live session is held ({@link LiveCommand.Hold}): queued messages stop starting here. An idle
  *       one is released at once (owner entry removed, live_owner cleared).</li>
  *   <li>A running turn may finish within {@value #TIMEOUT} (default 30 s); sends meanwhile are queued as
@@ -58,12 +60,17 @@ final class SessionDrain {
   private final RuntimeStore queue;
   private final long timeoutMs;
   private MessageConsumer<JsonObject> door;
+  /** This node's service addresses (besides the door) that leave the cluster's subscriptions when it drains. */
+  private final Set<String> services;
   /** Per session being released by the drain: completes once it is released (router context only). */
   private final Map<String, Promise<Void>> releases = new HashMap<>();
   private Future<Void> drained;
+  /** Set when the drain starts: the door hands nothing to this router any more. */
+  private volatile boolean draining;
 
-  SessionDrain(Vertx vertx, SessionRouter router, RuntimeStore queue, JsonObject config) {
+  SessionDrain(Vertx vertx, SessionRouter router, RuntimeStore queue, JsonObject config, Set<String> services) {
     this.vertx = vertx;
+    this.services = Set.copyOf(services);
     this.router = router;
     this.queue = queue;
     this.timeoutMs = (long) (Settings.of(config).decimal(TIMEOUT, 30, 0, 24 * 3600) * 1000);
@@ -72,6 +79,12 @@ final class SessionDrain {
   /** Takes requests handed on by draining nodes (a router that takes new sessions). */
   Future<Void> open() {
     door = vertx.eventBus().consumer(Addresses.SESSION_ROUTERS, msg -> {
+      if (draining) {
+        // withdrawn, yet a sender's view (this node's own, too) may still name it: it takes nothing, so the
+        // sender tries again elsewhere (elsewhere() retries NO_HANDLERS) instead of the request coming back here
+        msg.reply(new ReplyException(ReplyFailure.NO_HANDLERS, "this session node drains"));
+        return;
+      }
       JsonObject body = msg.body();
       // the map, not this node's owner cache: the cache may still name the draining router
       router.callHandedOn(body.getString("sessionId"), body.getJsonObject("command"), body.getLong("timeoutMs", 12_000L))
@@ -88,8 +101,11 @@ final class SessionDrain {
       long t0 = System.currentTimeMillis();
       long deadline = t0 + timeoutMs;
       router.draining(this);
-      Future<Void> unregistered = door == null ? Future.succeededFuture() : door.unregister();
-      drained = unregistered.transform(ar -> router.onRouterContext(() -> {
+      draining = true;
+      Set<String> addresses = new HashSet<>(services);
+      if (door != null) addresses.add(Addresses.SESSION_ROUTERS);
+      Withdrawal withdrawal = new Withdrawal(vertx, addresses);
+      drained = withdrawal.start().transform(ar -> router.onRouterContext(() -> {
         List<String> ids = router.liveIds();
         LOG.info("draining: handing on {} live session(s) (turns may finish within {} ms)", ids.size(), timeoutMs);
         List<Future<Boolean>> all = new ArrayList<>();
@@ -99,7 +115,7 @@ final class SessionDrain {
           for (int i = 0; i < ids.size(); i++) if (Boolean.TRUE.equals(all.get(i).result())) busy.add(ids.get(i));
           return startQueues(busy);
         });
-      })).onComplete(ar -> LOG.info("drained in {} ms", System.currentTimeMillis() - t0));
+      })).transform(ar -> withdrawal.quiet()).onComplete(ar -> LOG.info("drained in {} ms", System.currentTimeMillis() - t0));
       return drained;
     });
   }

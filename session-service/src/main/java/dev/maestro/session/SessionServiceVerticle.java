@@ -86,7 +86,8 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
               .register(SessionRuntime.class, ServiceFailures.guarded(SessionRuntime.class,
                   new SessionRuntimeImpl(store, runtimeStore, router), "session-service"));
           sweeper = new QueueSweeper(vertx, runtimeStore, router, runtimeSettings.queueSweepMs());
-          drain = new SessionDrain(vertx, router, runtimeStore, config());
+          drain = new SessionDrain(vertx, router, runtimeStore, config(),
+              java.util.Set.of(SessionService.ADDRESS, SessionRuntime.ADDRESS, dev.maestro.contracts.Addresses.SESSION_FOLLOW));
           return runtimeBinding.completion().compose(v -> drain.open()).map(store);
         })
         .compose(store -> {
@@ -103,18 +104,17 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
   }
 
   /**
-   * SIGTERM (ServiceMain) and tests: this node stops being a destination of session requests (the service
-   * bindings go; the other nodes answer), then hands its live sessions on ({@link SessionDrain}).
+   * SIGTERM (ServiceMain) and tests: this node stops being a destination of session requests (its service
+   * bindings leave the cluster's subscriptions, the other nodes answer) and hands its live sessions on
+   * ({@link SessionDrain}). The bindings stay registered here until {@link #stop}: a request that still
+   * reaches this node is answered, not dropped ({@link Withdrawal}).
    */
   @Override
   public Future<Void> drain() {
     if (drain == null) return Future.succeededFuture();
     if (sweeper != null) sweeper.stop();
     if (orphans != null) orphans.stop();
-    Future<Void> unbind = binding == null ? Future.succeededFuture() : binding.unregister();
-    if (runtimeBinding != null) unbind = unbind.transform(ar -> runtimeBinding.unregister());
-    if (follows != null) unbind = unbind.transform(ar -> follows.unregister());
-    return unbind.transform(ar -> drain.drain());
+    return drain.drain();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.maestro.session;
 
+import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.session.SessionRuntime;
 import dev.maestro.contracts.session.SessionService;
 import io.vertx.core.Future;
@@ -35,16 +36,19 @@ class SessionDrainTest {
   static Harness c;
   /** A node with the default drain timeout (30 s), drained while turns wait for approvals. */
   static Harness d;
+  /** A node drained while requests to its service bindings are on their way to it. */
+  static Harness e;
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = SessionCluster.start("session-drain", null, null, new JsonObject().put(SessionDrain.TIMEOUT, "0.3"), null);
+    cluster = SessionCluster.start("session-drain", null, null, new JsonObject().put(SessionDrain.TIMEOUT, "0.3"), null, null);
     clientNode = cluster.clientNode;
     fakes = cluster.fakes;
     a = cluster.node(0);
     b = cluster.node(1);
     c = cluster.node(2);
     d = cluster.node(3);
+    e = cluster.node(4);
   }
 
   @AfterAll
@@ -234,6 +238,71 @@ class SessionDrainTest {
       for (JsonObject e : rec.events) assertThat(e.getLong("seq")).as("contiguous seq in %s", rec.types()).isEqualTo(seq++);
     }
     assertThat(await(runtime.runs(user, null)).getJsonArray("items")).isEmpty();
+  }
+
+  /**
+   * Requests on their way to a node's SessionService binding when it starts draining are answered (by it or
+   * another node), not dropped: before, the drain unregistered the binding at once, and a request from
+   * another node that reached it after that found no handler, which Vert.x's clustered bus drops without a
+   * reply, so the caller waited its whole 15-s send timeout. Deterministic: every event loop of the node is
+   * held while the requests are sent (they wait unread in its sockets) and while the drain starts; the
+   * client's round robin hands two of every round to each session node, so two of them are e's.
+   */
+  @Test
+  void requestsOnTheirWayToTheDrainingNodeAreAnswered() throws Exception {
+    String user = Harness.newUser();
+    SessionService sessions = SessionService.createProxy(clientNode);
+    JsonObject spec = new JsonObject().put("title", "in flight").put("provider", "anthropic").put("model", "claude-sonnet-4-5");
+    String id = await(sessions.create(user, spec)).getString("id");
+    Harness drained = e;
+    // every session node has answered the client once: its connections to them are up
+    for (int i = 0; i < 10; i++) await(sessions.get(user, id));
+    String node = ((io.vertx.core.internal.VertxInternal) drained.vertx).clusterManager().getNodeId();
+    assertThat(registrations(Addresses.SESSION_SERVICE)).contains(node);
+
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<io.netty.util.concurrent.EventExecutor> loops = new java.util.ArrayList<>();
+    ((io.vertx.core.internal.VertxInternal) drained.vertx).nettyEventLoopGroup().forEach(loops::add);
+    java.util.concurrent.CountDownLatch all = new java.util.concurrent.CountDownLatch(loops.size());
+    for (io.netty.util.concurrent.EventExecutor loop : loops) {
+      loop.execute(() -> {
+        all.countDown();
+        try {
+          release.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException ignored) {
+          Thread.currentThread().interrupt();
+        }
+      });
+    }
+    Future<Void> drain;
+    List<Future<JsonObject>> inFlight = new java.util.ArrayList<>();
+    try {
+      assertThat(all.await(10, TimeUnit.SECONDS)).isTrue();
+      for (int i = 0; i < 10; i++) inFlight.add(sessions.get(user, id));
+      drain = drained.verticle.drain();
+    } finally {
+      release.countDown();
+    }
+    long t0 = System.currentTimeMillis();
+    for (Future<JsonObject> f : inFlight) {
+      assertThat(f.await(10, TimeUnit.SECONDS).getString("id")).as("answered, not dropped").isEqualTo(id);
+    }
+    assertThat(System.currentTimeMillis() - t0).as("answered well within the send timeout").isLessThan(10_000);
+    drain.await(20, TimeUnit.SECONDS);
+    // the drained node is no longer a destination; requests go to the others
+    for (String address : List.of(Addresses.SESSION_SERVICE, Addresses.SESSION_RUNTIME, Addresses.SESSION_ROUTERS,
+        Addresses.SESSION_FOLLOW)) {
+      assertThat(registrations(address)).as(address).doesNotContain(node).isNotEmpty();
+    }
+    for (int i = 0; i < 10; i++) assertThat(await(sessions.get(user, id)).getString("id")).isEqualTo(id);
+  }
+
+  /** The nodes the cluster's subscription map lists for an address (what every sender chooses from). */
+  private static List<String> registrations(String address) throws Exception {
+    io.vertx.core.Promise<List<io.vertx.core.spi.cluster.RegistrationInfo>> p = io.vertx.core.Promise.promise();
+    ((io.vertx.core.internal.VertxInternal) clientNode).clusterManager().getRegistrations(address, p);
+    return p.future().await(10, TimeUnit.SECONDS).stream().filter(r -> !r.localOnly())
+        .map(io.vertx.core.spi.cluster.RegistrationInfo::nodeId).toList();
   }
 
   /** A session activated on node h and left idle there. */

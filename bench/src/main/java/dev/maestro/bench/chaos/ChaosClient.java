@@ -60,10 +60,25 @@ final class ChaosClient {
   long approvalsAnswered;
   /** approval_required with "restored": true — asked again by the node a drain handed the waiting turn to. */
   long approvalsRestored;
+  /**
+   * Drain scenario, every other client: approvals asked before the fault has ended are held (not answered)
+   * until the node a drain handed the turn to asks again (restored: then answered at once) or the fault has
+   * ended (the drained node exited: then answered, wherever the turn is). So a known number of turns — every
+   * such client's — wait for their user when SIGTERM comes, instead of whichever happened to be in the 2-s
+   * window of the others.
+   */
+  private final boolean holds;
+  private boolean faultOver;
+  /** Held call ids not answered yet, in the order asked. */
+  private final java.util.Set<String> pending = new java.util.LinkedHashSet<>();
+  /** Every call id this client held, and those of them asked again with restored: true. */
+  final java.util.Set<String> heldCalls = new java.util.LinkedHashSet<>();
+  final java.util.Set<String> heldReAsked = new java.util.LinkedHashSet<>();
 
   ChaosClient(Vertx vertx, WebSocketClient wsc, List<URI> gateways, String token, String sessionId, int index,
-      ConcurrentMap<String, AtomicLong> errors, boolean approves) {
+      ConcurrentMap<String, AtomicLong> errors, boolean approves, boolean holds) {
     this.approves = approves;
+    this.holds = approves && holds;
     this.vertx = vertx;
     this.wsc = wsc;
     this.gateways = gateways;
@@ -210,9 +225,43 @@ final class ChaosClient {
   /** Allows the call after a while, once (one asked again after a drain and already answered is not answered again). */
   private void onApproval(JsonObject ev) {
     String callId = ev.getString("callId");
-    if (ev.getBoolean("restored", false)) approvalsRestored++;
+    boolean restored = ev.getBoolean("restored", false);
+    if (restored) approvalsRestored++;
     if (callId == null || approved.contains(callId)) return;
+    if (restored && heldCalls.contains(callId)) heldReAsked.add(callId);
+    if (pending.contains(callId)) {
+      // held: the next owner has the turn now (restored), so the answer goes there; else it stays held
+      if (restored) {
+        pending.remove(callId);
+        lastEventMs = System.currentTimeMillis();
+        approve(callId);
+      }
+      return;
+    }
+    if (holds && !faultOver) {
+      pending.add(callId);
+      heldCalls.add(callId);
+      return;
+    }
     vertx.setTimer(APPROVE_AFTER_MS, t -> { synchronized (this) { approve(callId); } });
+  }
+
+  /** Approvals this client holds now (drain scenario). */
+  synchronized int holding() {
+    return pending.size();
+  }
+
+  /** Whether this client holds approvals in this run. */
+  boolean holds() {
+    return holds;
+  }
+
+  /** The fault has ended (the drained node exited): held approvals are answered, later ones as usual. */
+  synchronized void faultOver() {
+    faultOver = true;
+    lastEventMs = System.currentTimeMillis();
+    for (String callId : new java.util.ArrayList<>(pending)) approve(callId);
+    pending.clear();
   }
 
   private void approve(String callId) {
@@ -289,6 +338,7 @@ final class ChaosClient {
 
   /** Called every few seconds: a turn silent for 30 s gets a reconnect, three of them give it up. */
   synchronized void watchdog(long now) {
+    if (!pending.isEmpty()) lastEventMs = now; // silent on purpose: it holds its answer
     if (key == null || now - lastEventMs < STALL_MS) return;
     lastEventMs = now;
     if (++stallRetries > 3) {

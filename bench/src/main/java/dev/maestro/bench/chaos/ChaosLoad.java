@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * The load driver of {@code ./deploy/maestro chaos} (deploy/chaos.sh runs the faults):
  * {@code bench chaos --gateways URL,URL,.. --password PW --sessions N --scenario NAME --control DIR --out FILE}.
  * Creates N sessions on the demo credential, runs one {@link ChaosClient} per session (spread over the
- * gateways), writes {@code DIR/ready} once every session streams, keeps the load on until {@code DIR/stop}
+ * gateways), writes {@code DIR/ready} once every session streams (drain: then {@code DIR/waiting} once every client
+ * holding its approvals has a turn waiting for one; the fault script reads the drained node's parked turns into
+ * {@code DIR/parked}), keeps the load on until {@code DIR/stop}
  * appears (the fault's times are in {@code DIR/fault}: start and end epoch ms), lets the turns in flight
  * end, then checks every session against what the API (PostgreSQL) stores and writes the scenario's
  * row as JSON to FILE.
@@ -83,8 +85,9 @@ public final class ChaosLoad {
       if (o instanceof JsonObject c && "demo".equals(c.getString("label"))) cred = c.getString("id");
     }
     if (cred == null) throw new IllegalStateException("no 'demo' credential: start the cluster with --demo");
-    // drain: list_dir asks for approval, which the clients give after a while, so some turns wait for their user at
-    // SIGTERM and are handed over waiting (README, Operations: graceful drain)
+    // drain: list_dir asks for approval; half the clients hold their answers until the fault has ended or the
+    // next owner asks again, so a known number of turns wait for their user at SIGTERM and are handed over
+    // waiting (README, Operations: graceful drain); the others answer after 2 s
     boolean approvals = "drain".equals(scenario);
     if (approvals) toolPolicy(http, g0, token, "list_dir", "ask");
     List<String> ids = new ArrayList<>();
@@ -110,7 +113,8 @@ public final class ChaosLoad {
         // off by a partition never, and a client rotating onto it waited 10 s before trying the next
         .setConnectTimeout(2_000));
     List<ChaosClient> clients = new ArrayList<>();
-    for (int i = 0; i < n; i++) clients.add(new ChaosClient(vertx, wsc, gateways, token, ids.get(i), i, errors, approvals));
+    // drain: every other client holds its answers until the next owner asks again or the fault has ended
+    for (int i = 0; i < n; i++) clients.add(new ChaosClient(vertx, wsc, gateways, token, ids.get(i), i, errors, approvals, i % 2 == 0));
     long watchdog = vertx.setPeriodic(2_000, t -> { long now = System.currentTimeMillis(); clients.forEach(c -> c.watchdog(now)); });
     long silenceWatch = vertx.setPeriodic(500, t -> { long now = System.currentTimeMillis(); clients.forEach(c -> c.watchSilence(now)); });
     clients.forEach(ChaosClient::start);
@@ -120,8 +124,30 @@ public final class ChaosLoad {
     Files.writeString(control.resolve("ready"), streaming + "\n");
     errors.clear(); // set-up hiccups are not the fault's
     System.out.println("chaos: " + scenario + ": " + streaming + " of " + n + " sessions streaming");
+    long heldAtFault = 0;
+    if (approvals) {
+      // the fault (SIGTERM) waits for this: every holding client has a turn waiting for its answer
+      long until = System.currentTimeMillis() + 60_000;
+      while (clients.stream().anyMatch(c -> c.holds() && c.ledger.lastSeq() >= 0 && c.holding() == 0)
+          && System.currentTimeMillis() < until) {
+        Thread.sleep(100);
+      }
+      heldAtFault = clients.stream().mapToLong(ChaosClient::holding).sum();
+      long waitingClients = clients.stream().filter(c -> c.holding() > 0).count();
+      Files.writeString(control.resolve("waiting"), heldAtFault + "\n");
+      System.out.println("chaos: " + scenario + ": " + waitingClients + " sessions wait for an approval their client holds");
+    }
     Path stop = control.resolve("stop");
-    while (!Files.exists(stop)) Thread.sleep(100);
+    boolean faultSeen = false;
+    while (!Files.exists(stop)) {
+      if (approvals && !faultSeen && Files.exists(control.resolve("fault"))) {
+        // the drained node has exited: held answers go out now, wherever their turns are
+        faultSeen = true;
+        clients.forEach(ChaosClient::faultOver);
+      }
+      Thread.sleep(100);
+    }
+    if (approvals && !faultSeen) clients.forEach(ChaosClient::faultOver);
     long[] fault = readFault(control.resolve("fault"));
     clients.forEach(ChaosClient::stop);
     deadline = System.currentTimeMillis() + 150_000;
@@ -139,6 +165,9 @@ public final class ChaosLoad {
     long seqJumps = 0;
     long approvalsAnswered = 0;
     long approvalsRestored = 0;
+    long heldReAsked = 0;
+    long heldReAskedRanOnce = 0;
+    JsonArray heldReAskedNotOnce = new JsonArray();
     JsonArray recoverBySession = new JsonArray();
     JsonArray secondTurnExamples = new JsonArray();
     for (ChaosClient c : clients) {
@@ -161,6 +190,17 @@ public final class ChaosLoad {
       seqJumps += c.ledger.seqJumps();
       approvalsAnswered += c.approvalsAnswered;
       approvalsRestored += c.approvalsRestored;
+      if (!c.heldReAsked.isEmpty()) {
+        // a turn parked by the drain and asked again by the next owner: its call ran exactly once, without error
+        java.util.Map<String, long[]> results = toolResults(stored);
+        for (String callId : c.heldReAsked) {
+          heldReAsked++;
+          long[] r = results.getOrDefault(callId, new long[2]);
+          if (r[0] == 1 && r[1] == 0) heldReAskedRanOnce++;
+          else heldReAskedNotOnce.add(new JsonObject().put("sessionId", c.sessionId).put("callId", callId)
+              .put("results", r[0]).put("errors", r[1]));
+        }
+      }
       Long r = c.ledger.recoveredAtMs(fault[0]);
       if (r == null) neverRecovered++;
       else recoveredAt = Math.max(recoveredAt, r);
@@ -169,7 +209,14 @@ public final class ChaosLoad {
     if (approvals) toolPolicy(http, g0, token, "list_dir", "allow");
     http.close();
     wsc.close();
-    return total.toJson().put("approvalsAnswered", approvalsAnswered).put("approvalsRestored", approvalsRestored).put("scenario", scenario).put("sessions", n).put("streamingAtFault", streaming)
+    Path parked = control.resolve("parked");
+    JsonObject row = total.toJson();
+    if (approvals) {
+      row.put("approvalsHeldAtFault", heldAtFault).put("heldReAsked", heldReAsked).put("heldReAskedRanOnce", heldReAskedRanOnce)
+          .put("heldReAskedNotOnce", heldReAskedNotOnce)
+          .put("parkedByDrainedNode", Files.exists(parked) ? Long.valueOf(Files.readString(parked).trim()) : null);
+    }
+    return row.put("approvalsAnswered", approvalsAnswered).put("approvalsRestored", approvalsRestored).put("scenario", scenario).put("sessions", n).put("streamingAtFault", streaming)
         .put("clientErrors", errors.values().stream().mapToLong(AtomicLong::get).sum())
         .put("errorsByKind", new JsonObject(new java.util.TreeMap<String, Object>(errors.entrySet().stream()
             .collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, e -> e.getValue().get())))))
@@ -178,6 +225,21 @@ public final class ChaosLoad {
         .put("recoverSeconds", neverRecovered > 0 ? null : (recoveredAt - fault[0]) / 1000.0)
         .put("recoverSecondsBySession", recoverBySession).put("faultStartMs", fault[0]).put("faultEndMs", fault[1])
         .put("secondTurnExamples", secondTurnExamples);
+  }
+
+  /** callId → {tool results stored, of them errors} in a session as the API returns it. */
+  private static java.util.Map<String, long[]> toolResults(JsonObject stored) {
+    java.util.Map<String, long[]> out = new java.util.HashMap<>();
+    for (Object o : stored.getJsonArray("messages", new JsonArray())) {
+      if (!(o instanceof JsonObject m)) continue;
+      for (Object p : m.getJsonArray("content", new JsonArray())) {
+        if (!(p instanceof JsonObject part) || !"tool_result".equals(part.getString("type"))) continue;
+        long[] r = out.computeIfAbsent(part.getString("callId", "?"), k -> new long[2]);
+        r[0]++;
+        if (part.getBoolean("isError", false)) r[1]++;
+      }
+    }
+    return out;
   }
 
   private static void toolPolicy(WebClient http, URI g, String token, String tool, String policy) throws Exception {

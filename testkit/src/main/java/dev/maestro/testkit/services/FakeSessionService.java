@@ -31,6 +31,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li>{@link #demo(Vertx)} (the web UI's pages and demo) scripts turns with timers:
  *   <ul>
  *     <li>a text containing "tool" asks for approval of a {@code read_file} call, then answers;</li>
+ *     <li>"drain" asks for two, and once the first is answered asks for both again with {@code restored: true}
+ *     (as the node a drain hands the turn to does), then waits for the second;</li>
  *     <li>"elicit" has an MCP tool ask the user a form; "think" thinks first;</li>
  *     <li>a text containing "slow" streams for a long time (to be cancelled);</li>
  *     <li>"partition" streams the reply's start, then (as a client sees it after a partition, issue 17)
@@ -97,6 +99,8 @@ public final class FakeSessionService implements SessionService {
     long timer = -1;
     Promise<String> approval;
     String approvalCallId;
+    /** The "drain" script's approvals, by call id (several wait at once). */
+    final Map<String, Promise<String>> approvals = new ConcurrentHashMap<>();
     Promise<JsonObject> elicitation;
     String elicitationId;
     JsonObject elicitationSchema;
@@ -281,6 +285,10 @@ public final class FakeSessionService implements SessionService {
         .put("content", new JsonArray()).put("status", status).put("createdAt", Instant.now().toString());
   }
 
+  private static JsonObject drainArgs(String callId) {
+    return new JsonObject().put("path", callId.contains("_a_") ? "README.md" : "SECURITY.md");
+  }
+
   private void script(JsonObject s, Turn turn, String text) {
     String id = s.getString("id");
     JsonObject reply = startAssistant(s, turn);
@@ -306,6 +314,39 @@ public final class FakeSessionService implements SessionService {
         emit(id, SessionEvents.toolResult(callId, content, false));
         endTurn(id, turn, "complete");
       });
+    } else if (lower.contains("drain")) {
+      // two calls wait for approval; once the first is answered the turn "moves" to another node (a drain), which
+      // asks for both again with restored: true: the answered one must not be asked again in the UI
+      stream(id, turn, reply, List.of("Let me ", "read two files."))
+          .compose(v -> {
+            List<String> ids = List.of("call_drain_a_" + UUID.randomUUID().toString().substring(0, 6),
+                "call_drain_b_" + UUID.randomUUID().toString().substring(0, 6));
+            for (String callId : ids) {
+              reply.getJsonArray("content").add(new JsonObject().put("type", "tool_call").put("callId", callId).put("name", "read_file")
+                  .put("arguments", drainArgs(callId)));
+              turn.approvals.put(callId, Promise.promise());
+              emit(id, SessionEvents.toolCall(callId, "read_file", drainArgs(callId)));
+              emit(id, SessionEvents.approvalRequired(callId, "read_file", drainArgs(callId)));
+            }
+            return turn.approvals.get(ids.get(0)).future().compose(first -> {
+              for (String callId : ids) emit(id, SessionEvents.approvalRequired(callId, "read_file", drainArgs(callId)).put("restored", true));
+              emit(id, SessionEvents.delta(" (moved to another node)"));
+              return turn.approvals.get(ids.get(1)).future();
+            }).map(second -> ids);
+          })
+          .onSuccess(ids -> {
+            if (turn.cancelled) return;
+            JsonObject resultMsg = message("tool", "complete");
+            for (String callId : ids) {
+              JsonArray content = new JsonArray().add(new JsonObject().put("type", "text").put("text", "read " + callId));
+              resultMsg.getJsonArray("content").add(new JsonObject().put("type", "tool_result").put("callId", callId)
+                  .put("content", content).put("isError", false));
+              emit(id, SessionEvents.toolResult(callId, content, false));
+            }
+            finish(s, reply, 12, 8);
+            s.getJsonArray("messages").add(resultMsg);
+            endTurn(id, turn, "complete");
+          });
     } else if (lower.contains("tool")) {
       stream(id, turn, reply, List.of("Let me ", "look at ", "the file."))
           .compose(v -> {
@@ -414,6 +455,7 @@ public final class FakeSessionService implements SessionService {
     vertx.cancelTimer(turn.timer);
     if (turn.message != null && "streaming".equals(turn.message.getString("status"))) turn.message.put("status", "cancelled");
     if (turn.approval != null) turn.approval.tryFail("cancelled");
+    turn.approvals.values().forEach(p -> p.tryFail("cancelled"));
     if (turn.elicitation != null && turn.elicitation.tryFail("cancelled")) {
       emit(sessionId, SessionEvents.elicitationResolved(turn.elicitationId, ElicitationForm.CANCEL));
     }
@@ -488,6 +530,11 @@ public final class FakeSessionService implements SessionService {
     calls.add(new JsonObject().put("op", "approve").put("sessionId", sessionId).put("callId", callId).put("decision", decision));
     if (!scripted) return Future.succeededFuture();
     Turn turn = turns.get(sessionId);
+    Promise<String> waiting = turn == null ? null : turn.approvals.get(callId);
+    if (waiting != null) {
+      waiting.tryComplete(decision);
+      return Future.succeededFuture();
+    }
     if (turn == null || turn.approval == null || !callId.equals(turn.approvalCallId)) return notFound("pending approval");
     turn.approval.tryComplete(decision);
     return Future.succeededFuture();
