@@ -69,6 +69,10 @@ chaos_respawn() { # name [namespace]
   [ -f "$CHAOS_DIR/$name.cmdline" ] || return 0
   hpid_alive "$name" && return 0
   mapfile -d '' args <"$CHAOS_DIR/$name.cmdline"; mapfile -d '' envs <"$CHAOS_DIR/$name.environ"
+  # the log of the process that died is evidence for the scenario that killed it (a later scenario's restart
+  # used to overwrite it): kept beside the scenario's control files; the new process starts a fresh log, which
+  # chaos_restart reads for its "joined" line
+  [ -s "$HOSTS_RUN/$name.log" ] && mv "$HOSTS_RUN/$name.log" "$CHAOS_DIR/$name.$(date +%s).log"
   if [ -n "$ns" ]; then run_in_ns "$ns" env -i "${envs[@]}" "${args[@]}" >"$HOSTS_RUN/$name.log" 2>&1 </dev/null &
   else env -i "${envs[@]}" "${args[@]}" >"$HOSTS_RUN/$name.log" 2>&1 </dev/null & fi
   echo $! >"$HOSTS_RUN/$name.pid"

@@ -94,6 +94,23 @@ public final class GatewayEndToEndBench {
   }
 
   /**
+   * Settings for the services under test, e.g. {@code MAESTRO_SESSION_ADMISSION_IN_FLIGHT=16,...}: the
+   * services get only the bench's own MAESTRO_* environment, so a setting to compare is named here.
+   */
+  static Map<String, String> extraServiceEnv(String spec) {
+    Map<String, String> env = new java.util.LinkedHashMap<>();
+    if (spec == null || spec.isBlank()) return env;
+    for (String pair : spec.split(",")) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0 || !pair.trim().startsWith("MAESTRO_")) {
+        throw new IllegalArgumentException("MAESTRO_BENCH_SERVICE_ENV: expected MAESTRO_NAME=value[,...], got '" + pair + "'");
+      }
+      env.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+    }
+    return env;
+  }
+
+  /**
    * One mode's whole run: a fresh database and system (five processes, or one for {@code single}),
    * warm-up, the levels, its own table and JSON; answers null when it failed (after stopping the system).
    */
@@ -123,6 +140,7 @@ public final class GatewayEndToEndBench {
       Map<String, String> env = SystemFixture.serviceEnv(pgUrl, redisUrl, httpPort, data, s.maxLevel(), ServiceLauncher.SERVICES.size());
       env.put("MAESTRO_ALLOWED_PRIVATE_HOSTS", "127.0.0.1:" + fake.port());   // the fake upstream is on loopback
       env.put("MAESTRO_SESSION_MAX_TURNS_PER_USER", String.valueOf(Math.max(s.maxLevel(), s.warmup()) + 16)); // one bench user
+      env.putAll(extraServiceEnv(System.getenv("MAESTRO_BENCH_SERVICE_ENV")));
       if ("single".equals(mode)) services.startSingle(env);
       else services.startAll(env);
       services.processes().forEach((svc, p) -> rss.watch(svc, p.pid()));
