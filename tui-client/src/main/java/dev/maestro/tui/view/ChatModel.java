@@ -252,20 +252,7 @@ public final class ChatModel {
       a.messageId = id;
       a.status = status;
       blocks.add(a);
-      for (int i = 0; i < parts.size(); i++) {
-        JsonObject p = parts.getJsonObject(i);
-        switch (p.getString("type", "")) {
-          case "text" -> a.text.append(p.getString("text", ""));
-          case "thinking" -> a.thinking.append(p.getString("text", ""));
-          case "tool_call" -> {
-            ToolBlock t = toolOrNew(p.getString("callId"));
-            t.name = p.getString("name");
-            t.arguments = jsonText(p.getValue("arguments"));
-          }
-          case "tool_result" -> applyToolResult(p);
-          default -> { }
-        }
-      }
+      appendParts(a, parts);
       addUsage(id, m.getJsonObject("usage"));
       if (!"complete".equals(status) && !"streaming".equals(status)) {
         blocks.add(new NoticeBlock("(message " + status + ")", "error".equals(status) ? Tone.ERROR : Tone.DIM));
@@ -403,22 +390,7 @@ public final class ChatModel {
       shown.text.setLength(0);
       shown.thinking.setLength(0);
       shown.status = m.getString("status", "complete");
-      for (Object o : m.getJsonArray("content", new JsonArray())) {
-        if (!(o instanceof JsonObject p)) {
-          continue;
-        }
-        switch (p.getString("type", "")) {
-          case "text" -> shown.text.append(p.getString("text", ""));
-          case "thinking" -> shown.thinking.append(p.getString("text", ""));
-          case "tool_call" -> {
-            ToolBlock t = toolOrNew(p.getString("callId"));
-            t.name = p.getString("name");
-            t.arguments = jsonText(p.getValue("arguments"));
-          }
-          case "tool_result" -> applyToolResult(p);
-          default -> { }
-        }
-      }
+      appendParts(shown, m.getJsonArray("content", new JsonArray()));
       addUsage(shown.messageId, m.getJsonObject("usage"));
       changed++;
     }
@@ -806,5 +778,25 @@ public final class ChatModel {
       out.add(String.valueOf(o));
     }
     return List.copyOf(out);
+  }
+
+  /** A stored assistant message's content parts into its block: text, thinking, and its tool calls and results. */
+  private void appendParts(AssistantBlock a, JsonArray parts) {
+    for (Object o : parts) {
+      if (!(o instanceof JsonObject p)) {
+        continue;
+      }
+      switch (p.getString("type", "")) {
+        case "text" -> a.text.append(p.getString("text", ""));
+        case "thinking" -> a.thinking.append(p.getString("text", ""));
+        case "tool_call" -> {
+          ToolBlock t = toolOrNew(p.getString("callId"));
+          t.name = p.getString("name");
+          t.arguments = jsonText(p.getValue("arguments"));
+        }
+        case "tool_result" -> applyToolResult(p);
+        default -> { }
+      }
+    }
   }
 }
