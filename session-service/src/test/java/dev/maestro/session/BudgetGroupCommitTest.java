@@ -1,13 +1,9 @@
 package dev.maestro.session;
 
 import dev.maestro.contracts.budget.BudgetService;
-import dev.maestro.testkit.TestEnv;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
@@ -45,8 +41,7 @@ class BudgetGroupCommitTest {
     Harness.resetSchema();
     h = Harness.start(null);
     budgets = BudgetService.createProxy(h.vertx);
-    outside = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(PgConnectOptions.fromUri(TestEnv.pgUrl()))
-        .using(h.vertx).build();
+    outside = h.outsidePool();
   }
 
   @AfterAll

@@ -112,6 +112,12 @@ final class Harness {
     vertx.close().await(20, TimeUnit.SECONDS);
   }
 
+  /** Two connections of the test's own beside the service's pool: to hold a user's lock from outside, or read rows. */
+  io.vertx.sqlclient.Pool outsidePool() {
+    return io.vertx.pgclient.PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setMaxSize(2))
+        .connectingTo(io.vertx.pgclient.PgConnectOptions.fromUri(TestEnv.pgUrl())).using(vertx).build();
+  }
+
   static <T> T await(Future<T> f) throws Exception {
     return f.await(20, TimeUnit.SECONDS);
   }

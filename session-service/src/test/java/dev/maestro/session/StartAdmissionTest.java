@@ -1,14 +1,10 @@
 package dev.maestro.session;
 
 import dev.maestro.platform.Admission;
-import dev.maestro.testkit.TestEnv;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.serviceproxy.ServiceException;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
@@ -50,8 +46,7 @@ class StartAdmissionTest {
         // every stream of the test is one user's turn at once
         .put(SessionSettings.MAX_TURNS_PER_USER, 50));
     h.provider.fallback = request -> List.of(text("ok"), usage(3, 1), done("end_turn"));
-    outside = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(PgConnectOptions.fromUri(TestEnv.pgUrl()))
-        .using(h.vertx).build();
+    outside = h.outsidePool();
   }
 
   @AfterAll

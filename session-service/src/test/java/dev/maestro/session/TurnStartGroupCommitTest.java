@@ -5,11 +5,8 @@ import dev.maestro.testkit.TestEnv;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.serviceproxy.ServiceException;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
@@ -51,8 +48,7 @@ class TurnStartGroupCommitTest {
   static void start() throws Exception {
     Harness.resetSchema();
     h = Harness.start(new JsonObject().put(SessionSettings.MAX_TURNS_PER_USER, LIMIT).put(StartAdmission.IN_FLIGHT, 12));
-    outside = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(PgConnectOptions.fromUri(TestEnv.pgUrl()))
-        .using(h.vertx).build();
+    outside = h.outsidePool();
   }
 
   @AfterAll

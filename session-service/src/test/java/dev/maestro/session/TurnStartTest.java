@@ -1,13 +1,9 @@
 package dev.maestro.session;
 
 import dev.maestro.contracts.Addresses;
-import dev.maestro.testkit.TestEnv;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
@@ -42,8 +38,7 @@ class TurnStartTest {
   static void start() throws Exception {
     Harness.resetSchema();
     h = Harness.start(null);
-    pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(PgConnectOptions.fromUri(TestEnv.pgUrl()))
-        .using(h.vertx).build();
+    pool = h.outsidePool();
   }
 
   @AfterAll
