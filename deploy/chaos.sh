@@ -23,7 +23,7 @@
 #                 and SIGTERM waits until each of those has a turn waiting (the driver's DIR/waiting), so a known
 #                 number of turns wait for their user when the node drains; the others allow after 2 s
 # Each killed or stopped process is started again after its scenario, so the next one has every host
-# (MAESTRO_CHAOS_RESTORE=0: not, for a test that tears its cluster down next).
+# (MAESTRO_CHAOS_RESTORE=0: not after the last scenario, for a test that tears its cluster down next).
 #
 # Without a cluster of test hosts up, chaos starts its own (`cluster up --hosts 3 --demo`, data under
 # $MAESTRO_DATA_DIR/chaos, database MAESTRO_CHAOS_PG_URL, default .../maestro_chaos, dropped first: it
@@ -156,10 +156,11 @@ chaos_fault() { # scenario control-dir
   echo "$t0 $t1" >"$ctl/fault.tmp" && mv "$ctl/fault.tmp" "$ctl/fault"
 }
 
-chaos_restore() { # scenario
+chaos_restore() { # scenario [last: the run's last scenario]
   local n; n="$(hosts_count)"
-  # MAESTRO_CHAOS_RESTORE=0: leave killed services down (a test tearing its cluster down right after)
-  [ "${MAESTRO_CHAOS_RESTORE:-1}" = 0 ] && [[ "$1" == *-kill || "$1" == drain ]] && return 0
+  # MAESTRO_CHAOS_RESTORE=0: leave the last scenario's killed service down (a test tearing its cluster down
+  # right after); the scenarios before it still get theirs back, the next one needs every host
+  [ "${MAESTRO_CHAOS_RESTORE:-1}" = 0 ] && [ -n "${2:-}" ] && [[ "$1" == *-kill || "$1" == drain ]] && return 0
   case "$1" in
     session-kill|drain) chaos_restart "$n" session ;;
     gateway-kill) chaos_restart "$n" gateway ;;
@@ -169,8 +170,8 @@ chaos_restore() { # scenario
   esac
 }
 
-chaos_scenario() { # name [key: the results file's name, for a scenario run more than once]
-  local name="$1" key="${2:-$1}" ctl dpid gws="" i n t0; n="$(hosts_count)"
+chaos_scenario() { # name [key: the results file's name, for a scenario run more than once] [last]
+  local name="$1" key="${2:-$1}" last="${3:-}" ctl dpid gws="" i n t0; n="$(hosts_count)"
   ctl="$(mktemp -d "$CHAOS_DIR/$name.XXXXXX")"
   for i in $(seq 1 "$n"); do gws="${gws:+$gws,}$(host_url "$i")"; done
   say "chaos: $name: $CHAOS_SESSIONS sessions over $n gateways ..."
@@ -188,7 +189,7 @@ chaos_scenario() { # name [key: the results file's name, for a scenario run more
   sleep "$CHAOS_SETTLE"
   touch "$ctl/stop"
   local rc=0; wait "$dpid" || rc=$?
-  chaos_restore "$name"
+  chaos_restore "$name" "$last"
   [ "$rc" = 0 ] && [ -f "$CHAOS_DIR/$key.json" ] || { tail -n 20 "$ctl/driver.log" >&2; say "chaos: $name: the load driver failed"; return 1; }
   say "chaos: $name done in $(( $(date +%s) - t0 )) s"
 }
@@ -302,10 +303,11 @@ cmd_chaos() {
   CHAOS_DIR="$HOSTS_BASE/chaos-$(date +%Y%m%d-%H%M%S)"; mkdir -p "$CHAOS_DIR"
   local failed=0 t0; t0=$(date +%s)
   # a scenario named again runs again (e.g. --scenario partition,partition,partition: one cluster, a row each)
-  local keys="" k r
+  local keys="" k r left; left="$(echo $scenarios | wc -w)"
   for s in $scenarios; do
     k="$s"; r=2; while [[ " $keys " == *" $k "* ]]; do k="$s-$r"; r=$((r + 1)); done; keys="$keys $k"
-    chaos_scenario "$s" "$k" || failed=1
+    left=$((left - 1))
+    chaos_scenario "$s" "$k" "$([ "$left" = 0 ] && echo last)" || failed=1
   done
   echo
   local out="${MAESTRO_CHAOS_OUT:-$ROOT/bench/target/chaos-results.json}" rc=0

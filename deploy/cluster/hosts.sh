@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# `./deploy/maestro cluster up|status|down`: a Maestro cluster on N test hosts on this machine, each a
+# `./deploy/maestro cluster up|status|start|down`: a Maestro cluster on N test hosts on this machine, each a
 # Linux network namespace with an address of its own, so the services talk over a real network path
 # (veth + bridge, Hazelcast TCP/IP join and the TLS event bus bound to each host's address).
 # Sourced by deploy/maestro (uses its helpers: say, die, as_root, apt_install, ensure_*).
@@ -111,6 +111,17 @@ rewrite_url() { # url new-host:port
   echo "$scheme://$cred$2$path"
 }
 
+# PostgreSQL and Redis as the hosts reach them: through the forwarders on the bridge address
+hosts_store_urls() {
+  HOSTS_PG_URL="$(rewrite_url "$MAESTRO_PG_URL" "$HOSTS_GW:$(url_port "$MAESTRO_PG_URL" 5432)")"
+  HOSTS_REDIS_URL="$(rewrite_url "$MAESTRO_REDIS_URL" "$HOSTS_GW:$(url_port "$MAESTRO_REDIS_URL" 6379)")"
+}
+
+# with the demo upstream, provider-service may call it on host 1's loopback
+hosts_demo_env() {
+  export MAESTRO_ALLOWED_PRIVATE_HOSTS="${MAESTRO_ALLOWED_PRIVATE_HOSTS:-127.0.0.1:11434,[::1]:11434,localhost:11434,127.0.0.1:1234,[::1]:1234,localhost:1234},127.0.0.1:${MAESTRO_DEMO_PORT:-8089}"
+}
+
 cluster_up() {
   local n=2 demo=""
   while [ $# -gt 0 ]; do
@@ -134,11 +145,10 @@ cluster_up() {
   pgp="$(url_port "$MAESTRO_PG_URL" 5432)"; rdp="$(url_port "$MAESTRO_REDIS_URL" 6379)"
   start_forwarder fwd-postgres "$pgp" "$(url_host "$MAESTRO_PG_URL")" "$pgp"
   start_forwarder fwd-redis "$rdp" "$(url_host "$MAESTRO_REDIS_URL")" "$rdp"
-  HOSTS_PG_URL="$(rewrite_url "$MAESTRO_PG_URL" "$HOSTS_GW:$pgp")"
-  HOSTS_REDIS_URL="$(rewrite_url "$MAESTRO_REDIS_URL" "$HOSTS_GW:$rdp")"
+  hosts_store_urls
   local demo_port="${MAESTRO_DEMO_PORT:-8089}"
   if [ -n "$demo" ]; then
-    export MAESTRO_ALLOWED_PRIVATE_HOSTS="${MAESTRO_ALLOWED_PRIVATE_HOSTS:-127.0.0.1:11434,[::1]:11434,localhost:11434,127.0.0.1:1234,[::1]:1234,localhost:1234},127.0.0.1:$demo_port"
+    hosts_demo_env
     run_in_ns "$(host_ns 1)" nohup java -Xmx128m -cp "$(run_jar "$(jar_of testkit)")" dev.maestro.testkit.fake.FakeUpstreamMain \
       --port "$demo_port" >"$HOSTS_RUN/h1-fake-upstream.log" 2>&1 </dev/null &
     echo $! >"$HOSTS_RUN/h1-fake-upstream.pid"
@@ -226,11 +236,40 @@ cluster_down() {
   [ -n "$any" ] && say "cluster stopped; namespaces, veths and bridge removed" || say "no cluster of test hosts was running"
 }
 
+# `cluster start <host> <service>`: a service of a host that crashed or was killed runs again, as
+# `cluster up` started it (same settings: run it with the environment the cluster was brought up with)
+cluster_start() { # host-index service
+  local i="${1:-}" svc="${2:-}" n; n="$(hosts_count)"
+  [ "$n" != 0 ] || die "no cluster of test hosts is up (./deploy/maestro cluster up --hosts N)"
+  [[ "$i" =~ ^[0-9]+$ ]] && [ "$i" -ge 1 ] && [ "$i" -le "$n" ] || die "cluster start: no host '$i' (hosts 1 to $n)"
+  [[ " $(host_services "$i") " == *" $svc "* ]] || die "cluster start: host $i runs no '$svc' (it runs: $(host_services "$i"))"
+  hpid_alive "h$i-$svc" && { say "$svc-service on host $i is already running (pid $(cat "$HOSTS_RUN/h$i-$svc.pid"))"; return 0; }
+  ensure_java; ensure_cluster_key; hosts_store_urls
+  [ -f "$HOSTS_RUN/h1-fake-upstream.pid" ] && hosts_demo_env
+  # the log of the process that ended is kept: it says why
+  [ -s "$HOSTS_RUN/h$i-$svc.log" ] && mv "$HOSTS_RUN/h$i-$svc.log" "$HOSTS_RUN/h$i-$svc.$(date +%s).log"
+  start_host_service "$i" "$svc"
+  local deadline=$(( $(date +%s) + ${MAESTRO_UP_TIMEOUT:-240} ))
+  until grep -aq "joined the cluster as node" "$HOSTS_RUN/h$i-$svc.log" 2>/dev/null; do
+    hpid_alive "h$i-$svc" || { say "$svc-service on host $i exited during start-up:"; tail -n 5 "$HOSTS_RUN/h$i-$svc.log" | sed 's/^/  /' >&2; return 1; }
+    [ "$(date +%s)" -ge "$deadline" ] && die "$svc-service on host $i has not joined after ${MAESTRO_UP_TIMEOUT:-240}s (log: $HOSTS_RUN/h$i-$svc.log)"
+    sleep 0.25
+  done
+  if [ "$svc" = gateway ]; then
+    until curl -s -m 3 "$(host_url "$i")/health" 2>/dev/null | grep -q '"status"'; do
+      [ "$(date +%s)" -ge "$deadline" ] && die "the gateway of host $i does not answer on $(host_url "$i")/health"
+      sleep 0.25
+    done
+  fi
+  say "$svc-service on host $i running again (pid $(cat "$HOSTS_RUN/h$i-$svc.pid"))"
+}
+
 cmd_cluster() {
   case "${1:-}" in
     up) shift; cluster_up "$@" ;;
     status) cluster_status ;;
+    start) shift; cluster_start "$@" ;;
     down) cluster_down ;;
-    *) die "usage: ./deploy/maestro cluster up --hosts N [--demo] | status | down" ;;
+    *) die "usage: ./deploy/maestro cluster up --hosts N [--demo] | status | start <host> <service> | down" ;;
   esac
 }

@@ -344,7 +344,8 @@ final class ClientWiring implements KeyActions, CommandContext {
     String sid = state.sessionId;
     state.chat.markApproval(t.callId, true);
     state.flash = "allowed " + t.name + " for this session";
-    onUi(api.allowForSession(sid, t.callId), v -> { });
+    // the status line is overwritten by the next status (a run finishing): the conversation keeps the record
+    onUi(api.allowForSession(sid, t.callId), v -> state.chat.addNotice("allowed " + t.name + " for this session", Tone.DIM));
   }
 
   @Override
