@@ -46,13 +46,13 @@ chaos_pid() { cat "$HOSTS_RUN/$1.pid" 2>/dev/null || true; }
 
 chaos_kill() { # signal name
   local pid; pid="$(chaos_pid "$2")"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || die "chaos: $2 is not running"
+  [ -n "$pid" ] && ! pid_gone "$pid" || die "chaos: $2 is not running"
   kill "-$1" "$pid"
 }
 
 chaos_wait_exit() { # name seconds
   local pid; pid="$(chaos_pid "$1")"; [ -n "$pid" ] || return 0
-  for _ in $(seq 1 $(( $2 * 4 ))); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.25; done
+  for _ in $(seq 1 $(( $2 * 4 ))); do pid_gone "$pid" && return 0; sleep 0.25; done
   return 1
 }
 

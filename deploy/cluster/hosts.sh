@@ -32,7 +32,9 @@ host_services() { if [ "$1" = 1 ]; then echo "auth provider tool session gateway
 hosts_count() { cat "$HOSTS_BASE/count" 2>/dev/null || echo 0; }
 # run a command in host namespace $1; exec, so `run_in_ns ... &` leaves $! = the command's own pid
 run_in_ns() { local ns="$1"; shift; if [ "$(id -u)" = 0 ]; then exec ip netns exec "$ns" "$@"; else exec sudo -n ip netns exec "$ns" "$@"; fi; }
-hpid_alive() { [ -f "$HOSTS_RUN/$1.pid" ] && kill -0 "$(cat "$HOSTS_RUN/$1.pid")" 2>/dev/null; }
+# a process killed is a zombie until its parent reaps it; a cluster brought up by another shell that has exited
+# is reparented to this machine's init, which may reap late: a zombie counts as gone (pid_gone below)
+hpid_alive() { [ -f "$HOSTS_RUN/$1.pid" ] && ! pid_gone "$(cat "$HOSTS_RUN/$1.pid")"; }
 host_url() { echo "http://$(host_addr "$1"):$MAESTRO_HTTP_PORT"; }
 
 ensure_netns_tools() {
