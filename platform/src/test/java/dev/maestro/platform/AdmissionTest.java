@@ -96,6 +96,86 @@ class AdmissionTest {
     assertThat(registry.get(MetricNames.ADMISSION_QUEUED).tag("work", work).gauge().value()).isZero();
   }
 
+  /**
+   * Work of one key (a user's group-committed turn starts) shares a place up to {@code shared} pieces; a second key,
+   * or work past the share, needs a place of its own; and sharing never lets a piece overtake one waiting ahead of it.
+   */
+  @Test
+  void piecesOfOneKeyShareAPlaceUpToTheShareAndStillStartInArrivalOrder() throws Exception {
+    Admission a = new Admission(vertx, "session-service", "test." + UUID.randomUUID(), new Admission.Limits(2, 100, 30_000, 3));
+    String[] arrivals = {"A0", "A1", "A2", "A3", "B0", "A4", "A5", "C0"};
+    java.util.Map<String, Promise<Void>> gates = new java.util.HashMap<>();
+    List<String> started = new CopyOnWriteArrayList<>();
+    List<Future<String>> results = new ArrayList<>();
+    for (int i = 0; i < arrivals.length; i++) {
+      String name = arrivals[i];
+      // C0: work without a key never shares
+      String key = name.startsWith("C") ? null : name.substring(0, 1);
+      Promise<Void> gate = Promise.promise();
+      gates.put(name, gate);
+      results.add(onLoop(() -> a.run(key, () -> {
+        started.add(name);
+        return gate.future().map(name);
+      })));
+      int n = i;
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> a.inFlight() + a.queued() == n + 1);
+    }
+    // A0–A2 share the first place (full at 3), A3 takes the second; B0 finds no place; A4 would fit beside A3 but
+    // B0 waits ahead of it, and so it waits too (as does C0)
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> started.size() == 4);
+    assertThat(started).containsExactly("A0", "A1", "A2", "A3");
+    assertThat(a.places()).isEqualTo(2);
+    assertThat(a.inFlight()).isEqualTo(4);
+    assertThat(a.queued()).isEqualTo(4);
+
+    // one of the first place's pieces completes: the place is still taken by the other two, B0 still fits nowhere
+    gates.get("A0").complete();
+    assertThat(a.inFlight()).isEqualTo(3);
+    assertThat(a.places()).isEqualTo(2);
+    assertThat(a.queued()).isEqualTo(4);
+
+    // the first place frees: B0 takes it, and then A4 and A5 share A3's place (2 of 3 and 3 of 3); C0 waits
+    gates.get("A1").complete();
+    gates.get("A2").complete();
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> started.size() == 7);
+    assertThat(started).containsExactly("A0", "A1", "A2", "A3", "B0", "A4", "A5");
+    assertThat(a.places()).isEqualTo(2);
+    assertThat(a.inFlight()).isEqualTo(4);
+    assertThat(a.queued()).isEqualTo(1);
+
+    // A3's place frees only once all three of its pieces have completed; then C0
+    gates.get("A3").complete();
+    gates.get("A4").complete();
+    assertThat(a.queued()).isEqualTo(1);
+    gates.get("A5").complete();
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> started.size() == 8);
+    assertThat(started).endsWith("C0");
+    gates.values().forEach(Promise::tryComplete);
+    for (int i = 0; i < arrivals.length; i++) assertThat(results.get(i).await(5, TimeUnit.SECONDS)).isEqualTo(arrivals[i]);
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> a.inFlight() == 0 && a.places() == 0 && a.queued() == 0);
+  }
+
+  /** A refused head no longer holds back the waiters behind it that fit (on their key's shared place). */
+  @Test
+  void whenTheHeadWaiterExpiresTheOnesBehindItThatFitStart() throws Exception {
+    Admission a = new Admission(vertx, "session-service", "test." + UUID.randomUUID(), new Admission.Limits(1, 10, 300, 4));
+    Promise<Void> gate = Promise.promise();
+    Future<String> first = onLoop(() -> a.run("A", () -> gate.future().map("A0")));
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> a.inFlight() == 1);
+    Future<String> other = onLoop(() -> a.run("B", () -> Future.succeededFuture("B0")));
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> a.queued() == 1);
+    // A1 would share A0's place, but B0 waits ahead of it
+    Future<String> behind = onLoop(() -> a.run("A", () -> Future.succeededFuture("A1")));
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> a.queued() == 2);
+    assertThatThrownBy(() -> other.await(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(ServiceException.class,
+        e -> assertThat(e.failureCode()).isEqualTo(503));
+    // B0 is refused after its 300 ms: A1 (queued just after it) then shares A0's place at once, before its own limit
+    assertThat(behind.await(5, TimeUnit.SECONDS)).isEqualTo("A1");
+    assertThat(first.isComplete()).isFalse();
+    gate.complete();
+    assertThat(first.await(5, TimeUnit.SECONDS)).isEqualTo("A0");
+  }
+
   @Test
   void pastTheBoundWorkIsRefusedAtOnceWithTheCleanOverloadedAndNeverRuns() throws Exception {
     String work = "test." + UUID.randomUUID();

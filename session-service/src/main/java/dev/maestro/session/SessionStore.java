@@ -68,6 +68,14 @@ public class SessionStore {
     return admission == null ? work.get() : admission.run(work);
   }
 
+  /**
+   * As {@link #admitted(java.util.function.Supplier)} for work of one user that is group-committed per user (turn
+   * starts): it may share an admitted place with that user's running starts (StartAdmission, {@code SHARED}).
+   */
+  public <T> Future<T> admitted(String userId, java.util.function.Supplier<Future<T>> work) {
+    return admission == null ? work.get() : admission.run(userId, work);
+  }
+
   public dev.maestro.platform.Admission admission() {
     return admission;
   }

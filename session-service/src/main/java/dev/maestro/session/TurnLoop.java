@@ -168,7 +168,8 @@ final class TurnLoop {
     io.vertx.core.Promise<Void> committed = io.vertx.core.Promise.promise();
     t.committed = committed.future();
     boolean[] ran = {false};
-    return store.admitted(() -> {
+    // keyed by the user: the user's starts are written together (TurnStarts), so a burst of them shares places
+    return store.admitted(live.stored == null ? null : live.stored.getString("userId"), () -> {
       ran[0] = true;
       Future<JsonObject> answer = start.get();
       // store() has set the real commit: the stand-in follows it

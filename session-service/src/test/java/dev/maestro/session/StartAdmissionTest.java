@@ -43,6 +43,9 @@ class StartAdmissionTest {
     Harness.resetSchema();
     h = Harness.start(new JsonObject().put(SessionServiceVerticle.POOL_SIZE, 2).put(SessionServiceVerticle.POOL_WAIT_QUEUE, 6)
         .put(StartAdmission.IN_FLIGHT, 1).put(StartAdmission.QUEUE, WAITING).put(StartAdmission.WAIT_MS, 10_000)
+        // every start on a place of its own (the starts below are one user's: by default they would share one;
+        // SharedStartAdmissionTest covers that)
+        .put(StartAdmission.SHARED, 1)
         // every stream of the test is one user's turn at once
         .put(SessionSettings.MAX_TURNS_PER_USER, 50));
     h.provider.fallback = request -> List.of(text("ok"), usage(3, 1), done("end_turn"));
