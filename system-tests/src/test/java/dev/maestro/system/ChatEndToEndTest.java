@@ -1,6 +1,5 @@
 package dev.maestro.system;
 
-import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeUpstream;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
@@ -27,8 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The chat path end to end over real HTTP and WebSocket: five services each on its own clustered
  * Vert.x (two gateways), real PostgreSQL and Redis, the testkit fake upstream as the model.
  */
+@SharedSystem.Uses
 class ChatEndToEndTest {
-  static ServiceNodes services;
   static Vertx client;
   /**
    * Held for the whole class: a Vert.x 5 client nobody references is shut down by a Cleaner when the GC runs,
@@ -43,21 +42,20 @@ class ChatEndToEndTest {
   static String token;
 
   @BeforeAll
-  static void startSystem() throws Exception {
+  static void startClient(SharedSystem system) throws Exception {
     client = Vertx.vertx();
     sockets = client.createWebSocketClient();
-    config = TestEnv.config();
+    config = system.config;
     upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
-    services = ServiceNodes.startBackends(client, config);
-    portA = services.deployGateway();
-    portB = services.deployGateway();
+    portA = system.portA;
+    portB = system.portB;
     http = WebClient.create(client);
-    token = services.adminToken(http, portA, "e2e");
+    token = system.adminToken(http, "e2e");
   }
 
   @AfterAll
-  static void stopSystem() throws Exception {
-    ServiceNodes.stop(services, client);
+  static void stopClient() throws Exception {
+    ServiceNodes.stop(null, client);
   }
 
   static HttpResponse<Buffer> post(int port, String path, JsonObject body) throws Exception {
