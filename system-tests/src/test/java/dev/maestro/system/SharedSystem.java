@@ -16,12 +16,13 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 
 /**
  * One running system (auth-, provider-, tool- and session-service plus two gateways, each on its own
- * clustered member, with the default {@link TestEnv#config()}) for every end-to-end class that needs
+ * clustered member, with the default {@link TestEnv#config()} and one model priced by the operator) for every end-to-end class that needs
  * nothing else: starting the five services took 7-9 s, and each such class paid it again.
  *
  * <p>A class opts in with {@link Uses} and takes the system as a parameter of its {@code @BeforeAll};
@@ -41,6 +42,12 @@ final class SharedSystem implements AutoCloseable {
   @ExtendWith(Resolver.class)
   @interface Uses {
   }
+
+  /**
+   * The model whose prices the operator set (700 / 1,100 dollars per million input / output tokens), unlike any
+   * list price a client could carry: only the server knows them (CostShownAlikeTest). No other class uses it.
+   */
+  static final String PRICED_MODEL = "gpt-4.1-mini";
 
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(SharedSystem.class);
 
@@ -65,6 +72,11 @@ final class SharedSystem implements AutoCloseable {
 
   static SharedSystem start() throws Exception {
     JsonObject config = TestEnv.config();
+    Path prices = Files.createTempFile("maestro-prices-", ".json");
+    Files.writeString(prices, new JsonObject().put("models", new JsonObject()
+        .put(PRICED_MODEL, new JsonObject().put("input", 700.0).put("output", 1100.0))).encode());
+    prices.toFile().deleteOnExit();
+    config.put("MAESTRO_SESSION_MODELS_FILE", prices.toString());
     Vertx via = Vertx.vertx();
     ServiceNodes services = null;
     try {
