@@ -1,6 +1,5 @@
 package dev.maestro.system;
 
-import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeUpstream;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
@@ -27,8 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The chat path end to end over real HTTP and WebSocket: five services each on its own clustered
  * Vert.x (two gateways), real PostgreSQL and Redis, the testkit fake upstream as the model.
  */
+@SharedSystem.Uses
 class ChatEndToEndTest {
-  static ServiceNodes services;
   static Vertx client;
   /**
    * Held for the whole class: a Vert.x 5 client nobody references is shut down by a Cleaner when the GC runs,
@@ -43,21 +42,20 @@ class ChatEndToEndTest {
   static String token;
 
   @BeforeAll
-  static void startSystem() throws Exception {
+  static void startClient(SharedSystem system) throws Exception {
     client = Vertx.vertx();
     sockets = client.createWebSocketClient();
-    config = TestEnv.config();
+    config = system.config;
     upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
-    services = ServiceNodes.startBackends(client, config);
-    portA = services.deployGateway();
-    portB = services.deployGateway();
+    portA = system.portA;
+    portB = system.portB;
     http = WebClient.create(client);
-    token = services.adminToken(http, portA, "e2e");
+    token = system.adminToken(http, "e2e");
   }
 
   @AfterAll
-  static void stopSystem() throws Exception {
-    ServiceNodes.stop(services, client);
+  static void stopClient() throws Exception {
+    ServiceNodes.stop(null, client);
   }
 
   static HttpResponse<Buffer> post(int port, String path, JsonObject body) throws Exception {
@@ -105,6 +103,22 @@ class ChatEndToEndTest {
     void close() throws Exception {
       ws.close().await(10, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * Queues an answer that streams for about 1.5 s (30 chunks 50 ms apart; the scripted "slow" one takes 6 s):
+   * long enough for a test to act while its turn still runs.
+   */
+  static void enqueueLongTurn() {
+    String[] chunks = new String[30];
+    for (int i = 0; i < chunks.length; i++) chunks[i] = "part " + i + " ";
+    upstream.enqueue(dev.maestro.testkit.fake.FakeReply.stream(dev.maestro.testkit.fake.FakeTurn.create().text(chunks)).chunkDelayMs(50));
+  }
+
+  /** A test that failed before its turn started leaves no queued answer to the next. */
+  @org.junit.jupiter.api.AfterEach
+  void noAnswerLeft() {
+    upstream.clearQueue();
   }
 
   static boolean isSessionEvent(JsonObject frame) {
@@ -174,7 +188,8 @@ class ChatEndToEndTest {
     String sessionId = createSession();
     Socket first = new Socket(portA);
     first.send(new JsonObject().put("type", "subscribe").put("sessionId", sessionId));
-    first.send(new JsonObject().put("type", "send").put("sessionId", sessionId).put("text", "slow please, then stop"));
+    enqueueLongTurn();
+    first.send(new JsonObject().put("type", "send").put("sessionId", sessionId).put("text", "a long answer please"));
     List<JsonObject> seen = new ArrayList<>();
     while (seen.stream().filter(e -> "delta".equals(e.getJsonObject("event").getString("type"))).count() < 3) {
       seen.add(first.next(ChatEndToEndTest::isSessionEvent, 30_000));
@@ -268,7 +283,8 @@ class ChatEndToEndTest {
     String sessionId = createSession();
     Socket socket = new Socket(portB);
     socket.send(new JsonObject().put("type", "subscribe").put("sessionId", sessionId));
-    JsonObject body = new JsonObject().put("text", "slow please, then stop").put("idempotencyKey", "retry-me-1");
+    JsonObject body = new JsonObject().put("text", "a long answer please").put("idempotencyKey", "retry-me-1");
+    enqueueLongTurn();
     HttpResponse<Buffer> first = post(portA, "/api/v1/sessions/" + sessionId + "/messages", body);
     assertThat(first.statusCode()).as(first.bodyAsString()).isEqualTo(202);
     // the answer was lost, the gateway gone: the client resends through the other gateway, over REST and WS
@@ -276,7 +292,7 @@ class ChatEndToEndTest {
     assertThat(resent.statusCode()).as(resent.bodyAsString()).isEqualTo(202);
     assertThat(resent.bodyAsJsonObject().getString("messageId")).isEqualTo(first.bodyAsJsonObject().getString("messageId"));
     assertThat(resent.bodyAsJsonObject().getBoolean("duplicate")).isTrue();
-    socket.send(new JsonObject().put("type", "send").put("sessionId", sessionId).put("text", "slow please, then stop")
+    socket.send(new JsonObject().put("type", "send").put("sessionId", sessionId).put("text", "a long answer please")
         .put("idempotencyKey", "retry-me-1").put("ref", "r1"));
     JsonObject ack = socket.next(f -> "ack".equals(f.getString("type")) && "send".equals(f.getString("action")), 20_000);
     assertThat(ack.getString("messageId")).isEqualTo(first.bodyAsJsonObject().getString("messageId"));

@@ -3,7 +3,6 @@ package dev.maestro.system;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.maestro.platform.MaestroConfig;
-import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeReply;
 import dev.maestro.testkit.fake.FakeTurn;
 import dev.maestro.testkit.fake.FakeUpstream;
@@ -32,8 +31,8 @@ import org.junit.jupiter.api.Test;
  * stored session (a client opening it) and the live events (a client watching), the web UI renders
  * its chat page.
  */
+@SharedSystem.Uses
 class CostShownAlikeTest {
-  static ServiceNodes services;
   static Vertx client;
   /**
    * Held for the whole class: a Vert.x 5 client nobody references is shut down by a Cleaner when the GC runs,
@@ -45,30 +44,24 @@ class CostShownAlikeTest {
   static int port;
   static WebClient http;
   static String token;
-  static final String MODEL = "gpt-4o-mini";
+  /** Priced by the operator in the shared system ({@link SharedSystem#PRICED_MODEL}). */
+  static final String MODEL = SharedSystem.PRICED_MODEL;
 
   @BeforeAll
-  static void startSystem() throws Exception {
+  static void startClient(SharedSystem system) throws Exception {
     client = Vertx.vertx();
     sockets = client.createWebSocketClient();
-    config = TestEnv.config();
-    // the operator's own prices, unlike any list price a client could carry: only the server knows them
-    java.nio.file.Path prices = java.nio.file.Files.createTempFile("maestro-prices-", ".json");
-    java.nio.file.Files.writeString(prices, new JsonObject().put("models", new JsonObject()
-        .put(MODEL, new JsonObject().put("input", 700.0).put("output", 1100.0))).encode());
-    prices.toFile().deleteOnExit();
-    config.put("MAESTRO_SESSION_MODELS_FILE", prices.toString());
+    config = system.config;
     upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
-    services = ServiceNodes.startBackends(client, config);
-    port = services.deployGateway();
+    port = system.portA;
     http = WebClient.create(client, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port)
         .setFollowRedirects(false));
-    token = services.adminToken(http, port, "cost");
+    token = system.adminToken(http, "cost");
   }
 
   @AfterAll
-  static void stopSystem() throws Exception {
-    ServiceNodes.stop(services, client);
+  static void stopClient() throws Exception {
+    ServiceNodes.stop(null, client);
   }
 
   static JsonObject api(HttpResponse<Buffer> r, int status) {

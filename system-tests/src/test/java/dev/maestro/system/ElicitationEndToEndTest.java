@@ -3,7 +3,6 @@ package dev.maestro.system;
 import java.time.Duration;
 import org.awaitility.Awaitility;
 import dev.maestro.testkit.NodeDeps;
-import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeUpstream;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -34,11 +33,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (gateway HTTP or WebSocket → session-service → tool-service) reaches the server, whose report
  * comes back as the tool result the model then sees.
  */
+@SharedSystem.Uses
 class ElicitationEndToEndTest {
   static final String TOOL = "everything__trigger-elicitation-request";
   static final Path NODE_DIR = Path.of("../tool-service/src/test/node/mcp").toAbsolutePath().normalize();
   static final long TURN_MS = 30_000;
-  static ServiceNodes services;
   static Vertx client;
   /**
    * Held for the whole class: a Vert.x 5 client nobody references is shut down by a Cleaner when the GC runs,
@@ -55,18 +54,17 @@ class ElicitationEndToEndTest {
   static Chat current;
 
   @BeforeAll
-  static void startSystem() throws Exception {
+  static void startClient(SharedSystem system) throws Exception {
     NodeDeps.ensureInstalled(NODE_DIR);
     client = Vertx.vertx();
     sockets = client.createWebSocketClient();
-    config = TestEnv.config();
+    config = system.config;
     upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
-    services = ServiceNodes.startBackends(client, config);
-    port = services.deployGateway();
+    port = system.portA;
     http = WebClient.create(client);
-    token = services.adminToken(http, port, "elicitation-e2e");
+    token = system.adminToken(http, "elicitation-e2e");
 
-    ServiceNodes.connectEverything(http, port, token, NODE_DIR);
+    system.everything(http, token, NODE_DIR);
     // the tool exists only for a client that declared elicitation, so seeing it proves the capability got through
     poll("tool " + TOOL + " listed", () -> get("/api/v1/tools").bodyAsJsonObject(),
         l -> l.getJsonArray("items").stream().anyMatch(t -> TOOL.equals(((JsonObject) t).getString("name"))));
@@ -82,8 +80,8 @@ class ElicitationEndToEndTest {
   }
 
   @AfterAll
-  static void stopSystem() throws Exception {
-    ServiceNodes.stop(services, client);
+  static void stopClient() throws Exception {
+    ServiceNodes.stop(null, client);
   }
 
   @AfterEach

@@ -3,7 +3,6 @@ package dev.maestro.system;
 import dev.maestro.contracts.tool.ToolService;
 import dev.maestro.platform.MaestroConfig;
 import dev.maestro.testkit.NodeDeps;
-import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeUpstream;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -36,6 +35,7 @@ import static org.assertj.core.api.Assertions.fail;
  * open picker shows the new resource without a reload, and "@" offers it
  * (web-ui/src/test/node/browser/catalog-flow.mjs). Set MAESTRO_SKIP_BROWSER_TESTS=1 to skip without a browser.
  */
+@SharedSystem.Uses
 class McpCatalogBrowserTest {
   static final Path MCP_DIR = Path.of("../tool-service/src/test/node/mcp").toAbsolutePath().normalize();
   static final Path BROWSER_DIR = Path.of("../web-ui/src/test/node/browser").toAbsolutePath().normalize();
@@ -50,19 +50,19 @@ class McpCatalogBrowserTest {
   static FakeUpstream upstream;
 
   @BeforeAll
-  static void startSystem() throws Exception {
+  static void startClient(SharedSystem system) throws Exception {
     Assumptions.assumeFalse("1".equals(System.getenv("MAESTRO_SKIP_BROWSER_TESTS")), "MAESTRO_SKIP_BROWSER_TESTS=1");
     if (!Files.isExecutable(CHROMIUM)) fail("Chromium is missing at " + CHROMIUM + " (apt-get install -y chromium), or set MAESTRO_SKIP_BROWSER_TESTS=1");
     NodeDeps.ensureInstalled(MCP_DIR);
     NodeDeps.ensureInstalled(BROWSER_DIR);
     client = Vertx.vertx();
-    config = TestEnv.config();
+    config = system.config;
+    services = system.services;
     upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
-    services = ServiceNodes.startBackends(client, config);
-    port = services.deployGateway();
+    port = system.portA;
     http = WebClient.create(client);
-    token = services.adminToken(http, port, "catalog-browser");
-    ServiceNodes.connectEverything(http, port, token, MCP_DIR);
+    token = system.adminToken(http, "catalog-browser");
+    system.everything(http, token, MCP_DIR);
     HttpResponse<Buffer> cred = post("/api/v1/credentials", new JsonObject().put("provider", "openai")
         .put("kind", "api_key").put("label", "fake openai").put("apiKey", "sk-catalog-secret-value-1234")
         .put("baseUrl", upstream.openAiBaseUrl()));
@@ -74,8 +74,8 @@ class McpCatalogBrowserTest {
   }
 
   @AfterAll
-  static void stopSystem() throws Exception {
-    ServiceNodes.stop(services, client);
+  static void stopClient() throws Exception {
+    ServiceNodes.stop(null, client);
   }
 
   static HttpResponse<Buffer> post(String path, JsonObject body) throws Exception {

@@ -1,9 +1,6 @@
 package dev.maestro.system;
 
-import dev.maestro.gateway.GatewayVerticle;
-import dev.maestro.platform.MaestroConfig;
 import dev.maestro.testkit.NodeDeps;
-import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeUpstream;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -35,8 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (models, non-streaming with history, streaming with usage, a template whose tool call is denied by its
  * config, an unknown model and a bad key as OpenAI errors) and by {@code curl}.
  */
+@SharedSystem.Uses
 class OperatorDoorsEndToEndTest {
-  static ServiceNodes services;
   static Vertx client;
   /**
    * Held for the whole class: a Vert.x 5 client nobody references is shut down by a Cleaner when the GC runs,
@@ -47,29 +44,37 @@ class OperatorDoorsEndToEndTest {
   static int port;
   static WebClient http;
   static String token;
+  /** The test's own admin: its name and id. */
+  static String operator;
   static String adminId;
   static String credentialId;
 
   @BeforeAll
-  static void startSystem() throws Exception {
+  static void startClient(SharedSystem system) throws Exception {
     client = Vertx.vertx();
     sockets = client.createWebSocketClient();
-    TestEnv.ensureDatabase(client).await(30, TimeUnit.SECONDS);
-    JsonObject config = TestEnv.config();
-    services = new ServiceNodes(config);
     upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
-    services.deployBackends(client);
-    GatewayVerticle gateway = new GatewayVerticle();
-    services.deploy(() -> gateway);
-    port = gateway.actualPort();
+    port = system.portA;
     http = WebClient.create(client);
+    // an operator of its own (an admin): the door runs on the caller's first openai credential, and on the
+    // shared system the bootstrap admin has other classes' credentials, pointing at their fake upstreams
+    String admin = system.adminToken(http, "doors-setup");
+    operator = "doors-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    String password = "Correct-Horse-Battery-" + operator;
+    HttpResponse<Buffer> created = http.post(port, "127.0.0.1", "/api/v1/users").bearerTokenAuthentication(admin)
+        .sendJsonObject(new JsonObject().put("username", operator).put("password", password).put("role", "admin"))
+        .await(20, TimeUnit.SECONDS);
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    adminId = created.bodyAsJsonObject().getString("id");
     HttpResponse<Buffer> minted = http.post(port, "127.0.0.1", "/api/v1/auth/token")
-        .sendJsonObject(new JsonObject().put("username", "admin")
-            .put("password", config.getString(MaestroConfig.ADMIN_PASSWORD)).put("name", "doors"))
+        .sendJsonObject(new JsonObject().put("username", operator).put("password", password).put("name", "doors"))
         .await(20, TimeUnit.SECONDS);
     assertThat(minted.statusCode()).as(minted.bodyAsString()).isEqualTo(201);
     token = minted.bodyAsJsonObject().getString("token");
-    adminId = get("/api/v1/users").bodyAsJsonObject().getJsonArray("items").getJsonObject(0).getString("id");
+    // the tool calls below wait for an approval (the default policy): set, as another class may have changed it
+    HttpResponse<Buffer> asks = http.patch(port, "127.0.0.1", "/api/v1/tools/write_file").bearerTokenAuthentication(token)
+        .sendJsonObject(new JsonObject().put("policy", "ask")).await(20, TimeUnit.SECONDS);
+    assertThat(asks.statusCode()).as(asks.bodyAsString()).isEqualTo(200);
     HttpResponse<Buffer> cred = post("/api/v1/credentials", new JsonObject().put("provider", "openai").put("label", "fake")
         .put("apiKey", "sk-doors-secret-value-9876").put("baseUrl", upstream.openAiBaseUrl()));
     assertThat(cred.statusCode()).as(cred.bodyAsString()).isEqualTo(201);
@@ -77,9 +82,8 @@ class OperatorDoorsEndToEndTest {
   }
 
   @AfterAll
-  static void stopSystem() throws Exception {
-    if (services != null) services.close();
-    if (client != null) client.close().await(10, TimeUnit.SECONDS);
+  static void stopClient() throws Exception {
+    ServiceNodes.stop(null, client);
   }
 
   static HttpResponse<Buffer> post(String path, JsonObject body) throws Exception {
@@ -127,7 +131,7 @@ class OperatorDoorsEndToEndTest {
     JsonObject decision = awaitAudit("action=approveToolCall", e -> sessionId.equals(e.getJsonObject("detail").getString("id")));
     assertThat(decision.getJsonObject("detail").getString("decision")).isEqualTo("allow");
     assertThat(decision.getJsonObject("detail").getString("callId")).isEqualTo(callId);
-    JsonObject tool = awaitAudit("action=executeTool&user=admin", e -> sessionId.equals(e.getJsonObject("detail").getString("sessionId")));
+    JsonObject tool = awaitAudit("action=executeTool&user=" + operator, e -> sessionId.equals(e.getJsonObject("detail").getString("sessionId")));
     assertThat(tool.getString("target")).isEqualTo("write_file");
     assertThat(tool.getString("outcome")).isEqualTo("success");
     awaitAudit("action=signIn&outcome=success", e -> adminId.equals(e.getString("userId")));
@@ -182,7 +186,7 @@ class OperatorDoorsEndToEndTest {
     assertThat(badKey.getString("className")).isEqualTo("AuthenticationError");
 
     // the template's tool call was denied by its config, and that is in the audit trail
-    awaitAudit("action=executeTool&outcome=denied", e -> "write_file".equals(e.getString("target")));
+    awaitAudit("action=executeTool&outcome=denied&user=" + operator, e -> "write_file".equals(e.getString("target")));
     // the door's sessions are gone once each call ended
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/v1/sessions").bodyAsJsonObject().getJsonArray("items")
         .stream().noneMatch(s -> ((JsonObject) s).getString("title", "").startsWith("openai ")));

@@ -1,8 +1,6 @@
 package dev.maestro.system;
 
-import dev.maestro.gateway.GatewayVerticle;
 import dev.maestro.platform.MaestroConfig;
-import dev.maestro.testkit.TestEnv;
 import dev.maestro.testkit.fake.FakeRequest;
 import dev.maestro.testkit.fake.FakeUpstream;
 import io.vertx.core.Vertx;
@@ -22,7 +20,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -37,8 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * byte for byte; commit lands on maestro/&lt;id&gt;; a second session does not see the first one's edit;
  * deleting the session removes its worktree and keeps the branch with its commit.
  */
+@SharedSystem.Uses
 class ProjectEndToEndTest {
-  static ServiceNodes services;
   static Vertx client;
   static JsonObject config;
   static FakeUpstream upstream;
@@ -48,16 +48,11 @@ class ProjectEndToEndTest {
   static Path repo;
 
   @BeforeAll
-  static void startSystem() throws Exception {
+  static void startClient(SharedSystem system) throws Exception {
     client = Vertx.vertx();
-    TestEnv.ensureDatabase(client).await(30, TimeUnit.SECONDS);
-    config = TestEnv.config();
-    services = new ServiceNodes(config);
+    config = system.config;
     upstream = FakeUpstream.start(client, 0).await(20, TimeUnit.SECONDS);
-    services.deployBackends(client);
-    GatewayVerticle gateway = new GatewayVerticle();
-    services.deploy(() -> gateway);
-    port = gateway.actualPort();
+    port = system.portA;
     http = WebClient.create(client);
     admin = token("admin", config.getString(MaestroConfig.ADMIN_PASSWORD));
     repo = Files.createTempDirectory("maestro-e2e-repo").toRealPath();
@@ -69,9 +64,19 @@ class ProjectEndToEndTest {
   }
 
   @AfterAll
-  static void stopSystem() throws Exception {
-    if (services != null) services.close();
-    if (client != null) client.close().await(10, TimeUnit.SECONDS);
+  static void stopClient() throws Exception {
+    ServiceNodes.stop(null, client);
+  }
+
+  /** The policy of each built-in tool named → its current policy (to be put back: the system is shared). */
+  static Map<String, String> policies(List<String> tools) throws Exception {
+    Map<String, String> found = new HashMap<>();
+    for (Object o : ok(call(HttpMethod.GET, "/api/v1/tools", admin, null), 200).getJsonArray("items")) {
+      JsonObject tool = (JsonObject) o;
+      if (tools.contains(tool.getString("name"))) found.put(tool.getString("name"), tool.getString("policy"));
+    }
+    assertThat(found.keySet()).containsExactlyInAnyOrderElementsOf(tools);
+    return found;
   }
 
   static String token(String user, String password) throws Exception {
@@ -122,6 +127,18 @@ class ProjectEndToEndTest {
 
   @Test
   void aMembersSessionEditsItsOwnWorktreeAndCommitsOnItsBranch() throws Exception {
+    // the tool policies are the shared system's: the test puts back what it found, for the classes after it
+    Map<String, String> before = policies(List.of("edit_file", "write_file", "run_command"));
+    try {
+      worktreeSession();
+    } finally {
+      for (Map.Entry<String, String> tool : before.entrySet()) {
+        ok(call(HttpMethod.PATCH, "/api/v1/tools/" + tool.getKey(), admin, new JsonObject().put("policy", tool.getValue())), 200);
+      }
+    }
+  }
+
+  void worktreeSession() throws Exception {
     for (String tool : List.of("edit_file", "write_file", "run_command")) {
       ok(call(HttpMethod.PATCH, "/api/v1/tools/" + tool, admin, new JsonObject().put("policy", "allow")), 200);
     }

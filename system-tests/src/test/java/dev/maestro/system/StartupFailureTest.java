@@ -2,6 +2,8 @@ package dev.maestro.system;
 
 import dev.maestro.testkit.TestClusterKey;
 import dev.maestro.testkit.TestEnv;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
@@ -12,6 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,6 +26,48 @@ import static org.assertj.core.api.Assertions.assertThat;
  * must exit non-zero with one clear line naming the problem and the variable to change.
  */
 class StartupFailureTest {
+  /**
+   * Each process mostly waits (its JVM's start, a 3 s retry deadline), so all five run at once, started
+   * before the tests; each test then checks its own process's outcome.
+   */
+  static final ExecutorService processes = Executors.newCachedThreadPool();
+  static Future<Outcome> unreachablePostgres;
+  static Future<Outcome> unreachableRedis;
+  static Future<Outcome> portTaken;
+  static Future<Outcome> missingKey;
+  static Future<Outcome> wrongKeyPassword;
+  /** The port a gateway is started on while something else holds it (until that gateway has exited). */
+  static ServerSocket taken;
+  static String missing;
+
+  @BeforeAll
+  static void startAll() throws Exception {
+    unreachablePostgres = processes.submit(() -> run("dev.maestro.session.SessionMain", Map.of(
+        "MAESTRO_PG_URL", "postgresql://postgres@127.0.0.1:1/maestro_test",
+        "MAESTRO_STARTUP_TIMEOUT_SECONDS", "3")));
+    unreachableRedis = processes.submit(() -> run("dev.maestro.gateway.GatewayMain", Map.of(
+        "MAESTRO_REDIS_URL", "redis://127.0.0.1:1/0",
+        "MAESTRO_STARTUP_TIMEOUT_SECONDS", "3")));
+    taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+    portTaken = processes.submit(() -> run("dev.maestro.gateway.GatewayMain", Map.of(
+        "MAESTRO_HTTP_PORT", String.valueOf(taken.getLocalPort()),
+        "MAESTRO_STARTUP_TIMEOUT_SECONDS", "30")));
+    missing = java.nio.file.Files.createTempDirectory("maestro-nokey").resolve("cluster.p12").toString();
+    missingKey = processes.submit(() -> run("dev.maestro.auth.AuthMain", Map.of("MAESTRO_CLUSTER_KEYSTORE", missing)));
+    wrongKeyPassword = processes.submit(() -> run("dev.maestro.auth.AuthMain",
+        Map.of("MAESTRO_CLUSTER_KEYSTORE_PASSWORD", "not-the-password")));
+  }
+
+  @AfterAll
+  static void stopAll() throws Exception {
+    processes.shutdownNow();
+    if (taken != null) taken.close();
+  }
+
+  /** The outcome of a process started in {@link #startAll()} (each waits at most 90 s for its exit). */
+  static Outcome outcome(Future<Outcome> process) throws Exception {
+    return process.get(120, TimeUnit.SECONDS);
+  }
 
   record Outcome(int exitCode, String stdout, String stderr, long millis) {}
 
@@ -59,9 +106,7 @@ class StartupFailureTest {
 
   @Test
   void unreachablePostgresRetriesVisiblyThenExitsWithOneLine() throws Exception {
-    Outcome o = run("dev.maestro.session.SessionMain", Map.of(
-        "MAESTRO_PG_URL", "postgresql://postgres@127.0.0.1:1/maestro_test",
-        "MAESTRO_STARTUP_TIMEOUT_SECONDS", "3"));
+    Outcome o = outcome(unreachablePostgres);
     assertThat(o.exitCode()).isEqualTo(1);
     assertThat(o.stdout()).contains("waiting for PostgreSQL at 127.0.0.1:1/maestro_test").contains("retrying in");
     assertThat(lines(o.stderr())).hasSize(1);
@@ -72,9 +117,7 @@ class StartupFailureTest {
 
   @Test
   void unreachableRedisRetriesVisiblyThenExitsWithOneLine() throws Exception {
-    Outcome o = run("dev.maestro.gateway.GatewayMain", Map.of(
-        "MAESTRO_REDIS_URL", "redis://127.0.0.1:1/0",
-        "MAESTRO_STARTUP_TIMEOUT_SECONDS", "3"));
+    Outcome o = outcome(unreachableRedis);
     assertThat(o.exitCode()).isEqualTo(1);
     assertThat(o.stdout()).contains("waiting for Redis").contains("retrying in");
     assertThat(lines(o.stderr())).hasSize(1);
@@ -84,23 +127,18 @@ class StartupFailureTest {
 
   @Test
   void portAlreadyTakenExitsAtOnceWithOneLine() throws Exception {
-    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-      Outcome o = run("dev.maestro.gateway.GatewayMain", Map.of(
-          "MAESTRO_HTTP_PORT", String.valueOf(taken.getLocalPort()),
-          "MAESTRO_STARTUP_TIMEOUT_SECONDS", "30"));
-      assertThat(o.exitCode()).isEqualTo(1);
-      assertThat(lines(o.stderr())).hasSize(1);
-      assertThat(o.stderr()).startsWith("maestro gateway: cannot start: port " + taken.getLocalPort()
-          + " on 127.0.0.1 is already in use").contains("MAESTRO_HTTP_PORT");
-      // no retry loop for a taken port: it fails as soon as the listen is attempted
-      assertThat(o.stdout()).doesNotContain("retrying in");
-    }
+    Outcome o = outcome(portTaken);
+    assertThat(o.exitCode()).isEqualTo(1);
+    assertThat(lines(o.stderr())).hasSize(1);
+    assertThat(o.stderr()).startsWith("maestro gateway: cannot start: port " + taken.getLocalPort()
+        + " on 127.0.0.1 is already in use").contains("MAESTRO_HTTP_PORT");
+    // no retry loop for a taken port: it fails as soon as the listen is attempted
+    assertThat(o.stdout()).doesNotContain("retrying in");
   }
 
   @Test
   void missingClusterKeyRefusesToStartWithOneLineNamingTheLauncher() throws Exception {
-    String missing = java.nio.file.Files.createTempDirectory("maestro-nokey").resolve("cluster.p12").toString();
-    Outcome o = run("dev.maestro.auth.AuthMain", Map.of("MAESTRO_CLUSTER_KEYSTORE", missing));
+    Outcome o = outcome(missingKey);
     assertThat(o.exitCode()).isEqualTo(1);
     assertThat(lines(o.stderr())).hasSize(1);
     assertThat(o.stderr()).startsWith("maestro auth: cannot start: no cluster key at " + missing)
@@ -112,7 +150,7 @@ class StartupFailureTest {
 
   @Test
   void wrongClusterKeyPasswordRefusesToStartWithOneLine() throws Exception {
-    Outcome o = run("dev.maestro.auth.AuthMain", Map.of("MAESTRO_CLUSTER_KEYSTORE_PASSWORD", "not-the-password"));
+    Outcome o = outcome(wrongKeyPassword);
     assertThat(o.exitCode()).isEqualTo(1);
     assertThat(lines(o.stderr())).hasSize(1);
     assertThat(o.stderr()).startsWith("maestro auth: cannot start: cannot read the cluster key ")
