@@ -3,6 +3,7 @@ package dev.maestro.gateway;
 import dev.maestro.contracts.session.SessionEvents;
 import dev.maestro.gateway.GatewayFixture.Ws;
 import dev.maestro.platform.MaestroConfig;
+import dev.maestro.testkit.TestEnv;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -29,7 +30,7 @@ class RedisOutageTest {
   void start() throws Exception {
     proxy = new TcpProxy(proxyVertx, 6379);
     int port = proxy.start(0);
-    fx = new GatewayFixture(new JsonObject().put(MaestroConfig.REDIS_URL, "redis://127.0.0.1:" + port + "/7")
+    fx = new GatewayFixture(new JsonObject().put(MaestroConfig.REDIS_URL, "redis://127.0.0.1:" + port + java.net.URI.create(TestEnv.redisUrl()).getPath())
         .put(GatewaySettings.WS_HEARTBEAT, "1"));
   }
 

@@ -96,7 +96,7 @@ class RogueNodeTest {
       }
     }
     return Vertx.builder().with(options)
-        .withClusterManager(new HazelcastClusterManager(ClusterSetup.hazelcast(hazelcastName, "127.0.0.1", 15701, "127.0.0.1")))
+        .withClusterManager(new HazelcastClusterManager(ClusterSetup.hazelcast(hazelcastName, "127.0.0.1", TestEnv.clusterPort(), "127.0.0.1")))
         .buildClustered().await(60, TimeUnit.SECONDS);
   }
 

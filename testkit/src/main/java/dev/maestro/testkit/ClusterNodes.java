@@ -24,7 +24,7 @@ public final class ClusterNodes {
     ClusterKey key = TestClusterKey.shared();
     return observability.applyTo(Vertx.builder(), ClusterSetup.vertx("127.0.0.1", key))
         .withClusterManager(new MaestroClusterManager(
-            ClusterSetup.hazelcast(key.hazelcastClusterName(clusterName), "127.0.0.1", 15701, "127.0.0.1")))
+            ClusterSetup.hazelcast(key.hazelcastClusterName(clusterName), "127.0.0.1", TestEnv.clusterPort(), "127.0.0.1")))
         .buildClustered().await(60, TimeUnit.SECONDS);
   }
 
@@ -32,7 +32,7 @@ public final class ClusterNodes {
   public static Vertx start(String clusterName, ClusterKey key) throws Exception {
     return Vertx.builder().with(ClusterSetup.vertx("127.0.0.1", key))
         .withClusterManager(new MaestroClusterManager(
-            ClusterSetup.hazelcast(key.hazelcastClusterName(clusterName), "127.0.0.1", 15701, "127.0.0.1")))
+            ClusterSetup.hazelcast(key.hazelcastClusterName(clusterName), "127.0.0.1", TestEnv.clusterPort(), "127.0.0.1")))
         .buildClustered().await(60, TimeUnit.SECONDS);
   }
 }

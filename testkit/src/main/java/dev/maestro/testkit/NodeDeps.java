@@ -1,8 +1,11 @@
 package dev.maestro.testkit;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -15,6 +18,19 @@ public final class NodeDeps {
 
   /** Runs {@code npm ci} in dir unless node_modules is already newer than package-lock.json. */
   public static synchronized Path ensureInstalled(Path dir) {
+    // modules test concurrently (mvn -T 2) and in two forks, and some share a folder (system-tests use
+    // tool-service's and web-ui's): npm ci deletes node_modules first, so one JVM at a time per folder
+    Path lockFile = Path.of(System.getProperty("java.io.tmpdir"),
+        "maestro-npm-" + Integer.toHexString(dir.toAbsolutePath().normalize().toString().hashCode()) + ".lock");
+    try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+         FileLock ignored = channel.lock()) {
+      return install(dir);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot lock " + lockFile + " to install npm packages in " + dir, e);
+    }
+  }
+
+  private static Path install(Path dir) {
     Path modules = dir.resolve("node_modules");
     Path lock = dir.resolve("package-lock.json");
     try {

@@ -63,7 +63,7 @@ class BusIntegrationTest {
     TestEnv.ensureDatabase(local).await(30, TimeUnit.SECONDS);
     for (String schema : List.of("gateway", "session", "auth", "tool", "provider")) TestEnv.dropSchema(local, schema).await(30, TimeUnit.SECONDS);
     config = TestEnv.config().mergeIn(TestClusterKey.settings())
-        .put(MaestroConfig.CLUSTER_HOST, "127.0.0.1").put(MaestroConfig.CLUSTER_PORT, "15701")
+        .put(MaestroConfig.CLUSTER_HOST, "127.0.0.1").put(MaestroConfig.CLUSTER_PORT, String.valueOf(TestEnv.clusterPort()))
         .put(MaestroConfig.CLUSTER_MEMBERS, "127.0.0.1")
         .put(WebhookSettings.POLL_MS, "100").put(WebhookSettings.BACKOFF_MS, "200").put(WebhookSettings.MAX_BACKOFF_MS, "1000");
     upstream = FakeUpstream.start(local, 0).await(20, TimeUnit.SECONDS);
