@@ -23,8 +23,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SymlinkSwapRaceTest {
   static final int ATTEMPTS = 1000;
-  /** More attempts, only while one of the two outcomes has not been seen yet (the interleaving is up to the scheduler). */
-  static final int MAX_ATTEMPTS = 20_000;
+  /**
+   * More attempts, only while one of the two outcomes has not been seen yet (the interleaving is up to the
+   * scheduler): for up to this long rather than a count, because on a loaded 2-core machine (the test run builds
+   * two modules at once) the swapper thread was once not scheduled during 20,000 quick attempts.
+   */
+  static final long MAX_RACE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 
   @TempDir
   Path dataDir;
@@ -59,7 +63,10 @@ class SymlinkSwapRaceTest {
     long escaped = 0;
     swapper.start();
     try {
-      for (int i = 0; i < ATTEMPTS || (i < MAX_ATTEMPTS && (inside == 0 || refused == 0)); i++) {
+      long deadline = System.nanoTime() + MAX_RACE_NANOS;
+      for (int i = 0; i < ATTEMPTS || ((inside == 0 || refused == 0) && System.nanoTime() - deadline < 0); i++) {
+        // give the swapper a chance now and then where both threads compete for few cores
+        if (i % 1_000 == 999 && (inside == 0 || refused == 0)) Thread.yield();
         try {
           if (attempt.apply(ws)) inside++;
           else escaped++;
