@@ -6,16 +6,18 @@ import java.util.List;
 /**
  * The options of {@link GatewayEndToEndBench}: {@code --name=value}, {@code --quick}, {@code --jfr}, or
  * {@code --help}. {@code jars}: another checkout whose service jars run (a before/after pair in one
- * run of the same bench code); {@code label}: names the JSON file and the JFR directory.
+ * run of the same bench code); {@code label}: names the JSON file and the JFR directory;
+ * {@code jfrProfiling}: JFR's {@code method-profiling} option ({@code high}, 10 ms, unless
+ * {@code --jfr=max}: 1 ms, enough samples in a phase of a few seconds).
  */
 record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int rounds, String jars, boolean jfr,
-    int idleSeconds, String label, List<String> modes) {
+    int idleSeconds, String label, List<String> modes, String jfrProfiling) {
   /** The two ways to run the services: five processes ({@code up}) and one ({@code up --single}). */
   static final List<String> MODES = List.of("five", "single");
 
   static final String USAGE = """
       usage: bench e2e [--quick] [--levels=1,100,1000] [--chunks=20] [--interval-ms=20] [--warmup=100] [--rounds=N]
-                       [--jars=DIR] [--jfr] [--idle-seconds=5] [--label=NAME] [--modes=five,single]
+                       [--jars=DIR] [--jfr[=max]] [--idle-seconds=5] [--label=NAME] [--modes=five,single]
         --quick        a small run for a loaded machine: --levels=1,10 --chunks=10 --interval-ms=10 --warmup=0
                        --rounds=3 --idle-seconds=3 (options after it still apply)
         --levels       concurrent streams per level, comma-separated (1000 × --interval-ms=20 is the goal's
@@ -28,7 +30,9 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
                        always warmed (one turn) before anything is measured
         --rounds       rounds per level (default 200/N, between 1 and 20)
         --jars=DIR     run the service jars of another checkout DIR (DIR/<svc>-service/target/*-fat.jar)
-        --jfr          a JFR recording per service: bench/target/jfr/<label>/<svc>.jfr
+        --jfr          a JFR recording per service: bench/target/jfr/<label>/<svc>.jfr, and each measured
+                       round's window (epoch ms) printed, to cut the profile to it; --jfr=max samples every
+                       1 ms (default 10 ms: JFR's profile settings)
         --idle-seconds the window in which idle CPU per second is measured
         --label        names the output: bench/target/gateway-e2e-bench[-<label>]-<mode>.json and
                        bench/target/e2e-goal-table[-<label>].json
@@ -58,11 +62,11 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
 
   /** The same settings with {@code n} chunks per reply (the turn-cost phase uses 1). */
   E2eSettings withChunks(int n) {
-    return new E2eSettings(levels, n, intervalMs, warmup, rounds, jars, jfr, idleSeconds, label, modes);
+    return new E2eSettings(levels, n, intervalMs, warmup, rounds, jars, jfr, idleSeconds, label, modes, jfrProfiling);
   }
 
   E2eSettings withLabel(String l) {
-    return new E2eSettings(levels, chunks, intervalMs, warmup, rounds, jars, jfr, idleSeconds, l, modes);
+    return new E2eSettings(levels, chunks, intervalMs, warmup, rounds, jars, jfr, idleSeconds, l, modes, jfrProfiling);
   }
 
   /** The JSON and JFR name of one mode's run. */
@@ -78,6 +82,7 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
     int rounds = 0;
     String jars = null;
     boolean jfr = false;
+    String jfrProfiling = "high";
     int idle = 5;
     String label = "";
     List<String> modes = MODES;
@@ -105,6 +110,13 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
         case "warmup" -> warmup = Integer.parseInt(kv[1]);
         case "rounds" -> rounds = Integer.parseInt(kv[1]);
         case "jars" -> jars = kv[1];
+        case "jfr" -> {
+          if (!List.of("normal", "high", "max").contains(kv[1])) {
+            throw new IllegalArgumentException("--jfr: normal, high or max, got " + kv[1] + "\n" + USAGE);
+          }
+          jfr = true;
+          jfrProfiling = kv[1];
+        }
         case "idle-seconds" -> idle = Integer.parseInt(kv[1]);
         case "label" -> label = kv[1].replaceAll("[^A-Za-z0-9_.-]", "");
         case "modes" -> {
@@ -118,6 +130,6 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
       }
     }
     if (chunks < 2) throw new IllegalArgumentException("--chunks must be 2 or more (turn cost is measured with 1)\n" + USAGE);
-    return new E2eSettings(levels, chunks, interval, warmup, rounds, jars, jfr, idle, label, modes);
+    return new E2eSettings(levels, chunks, interval, warmup, rounds, jars, jfr, idle, label, modes, jfrProfiling);
   }
 }

@@ -123,12 +123,13 @@ public final class GatewayEndToEndBench {
     Path data = Files.createTempDirectory("maestro-e2e-bench-");
     int httpPort = freePort();
     ServiceLauncher services = new ServiceLauncher(root, data).jarsFrom(jarsRoot);
+    Phase.printWindows = s.jfr();
     if (s.jfr()) {
       Path jfrDir = root.resolve("bench/target/jfr/" + s.label());
       Files.createDirectories(jfrDir);
       System.out.println("JFR recordings (written when the services stop): " + jfrDir);
       services.extraJvmOptions(svc -> List.of("-XX:StartFlightRecording=filename=" + jfrDir.resolve(svc + ".jfr")
-          + ",settings=profile,dumponexit=true"));
+          + ",settings=profile,method-profiling=" + s.jfrProfiling() + ",dumponexit=true"));
     }
     Thread stopper = new Thread(services::stopAll, "bench-stop-services");
     Runtime.getRuntime().addShutdownHook(stopper);

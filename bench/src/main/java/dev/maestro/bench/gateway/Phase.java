@@ -28,6 +28,8 @@ final class Phase {
   long t0;
   long lastChunk;
   long activeMicros;
+  /** Print each round's window (with --jfr): a profile is cut to one phase's time by it. */
+  static volatile boolean printWindows;
 
   Phase(String name, int streams) {
     this.name = name;
@@ -50,6 +52,7 @@ final class Phase {
   /** Active time of the round: first send → last chunk received. */
   synchronized void endRound() {
     if (lastChunk > t0) activeMicros += lastChunk - t0;
+    if (printWindows) System.out.printf("window %s round %d: %d..%d epoch ms%n", name, rounds, t0 / 1000, Math.max(t0, lastChunk) / 1000);
   }
 
   void peak(Map<String, Long> rss) {

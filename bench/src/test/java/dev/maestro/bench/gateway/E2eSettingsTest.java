@@ -33,6 +33,11 @@ class E2eSettingsTest {
     assertThat(q.chunks()).isEqualTo(4);
     assertThat(q.roundsAt(10)).isEqualTo(3);
     assertThat(q.jfr()).isTrue();
+    assertThat(q.jfrProfiling()).isEqualTo("high");
+    E2eSettings max = E2eSettings.parse(new String[] {"--jfr=max"});
+    assertThat(max.jfr()).isTrue();
+    assertThat(max.jfrProfiling()).isEqualTo("max");
+    assertThat(E2eSettings.parse(new String[0]).jfr()).isFalse();
     assertThat(q.jars()).isEqualTo("/tmp/before");
     assertThat(q.label()).isEqualTo("before");
     assertThat(q.withChunks(1).chunks()).isEqualTo(1);
@@ -46,5 +51,6 @@ class E2eSettingsTest {
         .hasMessageStartingWith("unknown option --nope=1").hasMessageContaining("usage:");
     assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--levels"})).hasMessageStartingWith("expected --name=value");
     assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--modes=three"})).hasMessageStartingWith("--modes: five or single");
+    assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--jfr=1ms"})).hasMessageStartingWith("--jfr: normal, high or max");
   }
 }
