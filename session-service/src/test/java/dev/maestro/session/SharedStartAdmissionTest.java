@@ -41,7 +41,10 @@ class SharedStartAdmissionTest {
   @BeforeAll
   static void start() throws Exception {
     Harness.resetSchema();
-    h = Harness.start(new JsonObject().put(SessionServiceVerticle.POOL_SIZE, 2).put(SessionServiceVerticle.POOL_WAIT_QUEUE, 6)
+    // a pool of 2 connections, so the starts could not have run together on connections of their own; its wait
+    // queue is not what this test is about: 8 starts in flight at once, each with its budget check, beside the
+    // warm-up turns' ends, outgrew a queue of 6 once under the parallel build (the default is 4,096)
+    h = Harness.start(new JsonObject().put(SessionServiceVerticle.POOL_SIZE, 2).put(SessionServiceVerticle.POOL_WAIT_QUEUE, 64)
         .put(StartAdmission.IN_FLIGHT, 1).put(StartAdmission.QUEUE, 8).put(StartAdmission.WAIT_MS, 10_000)
         .put(StartAdmission.SHARED, SHARE).put(SessionSettings.MAX_TURNS_PER_USER, 50));
     h.provider.fallback = request -> List.of(text("ok"), usage(3, 1), done("end_turn"));
