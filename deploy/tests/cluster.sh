@@ -130,7 +130,7 @@ N1="$(node_of_host 1)"; [ -n "$N1" ] || fail "host 1's session node logged no no
 # twice or a resend that started a second turn; the checks below add what each fault must show
 tc=$(date +%s%N)
 MAESTRO_CHAOS_RESTORE=0 MAESTRO_CHAOS_OUT="$MAESTRO_DATA_DIR/chaos-small.json" "$M" chaos --sessions 5 \
-  --scenario pg-restart,redis-loss,session-kill,drain,partition,gateway-kill --quick || fail "chaos at small load (table above)"
+  --scenario "${CLUSTER_TEST_CHAOS_SCENARIOS:-pg-restart,redis-loss,session-kill,drain,partition,gateway-kill}" --quick || fail "chaos at small load (table above)"
 python3 - "$MAESTRO_DATA_DIR/chaos-small.json" <<'EOF2' || fail "chaos at small load: a fault was not survived as it must be"
 import json, sys
 rows = {r["scenario"]: r for r in json.load(open(sys.argv[1]))["scenarios"]}

@@ -2,12 +2,16 @@ package dev.maestro.platform;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.config.Config;
+import com.hazelcast.core.EntryAdapter;
+import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.multimap.MultiMap;
 import io.vertx.core.Completable;
 import io.vertx.core.spi.cluster.RegistrationInfo;
 import io.vertx.core.spi.cluster.RegistrationListener;
 import io.vertx.core.spi.cluster.RegistrationUpdateEvent;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.spi.cluster.hazelcast.impl.HazelcastRegistrationInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,9 +19,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Vert.x's Hazelcast cluster manager, except that the event bus stops sending to a member the moment
@@ -32,6 +40,14 @@ import java.util.concurrent.Executors;
  * after 19–21 s). Here every selection is filtered: a node Hazelcast has removed is never chosen, and the
  * selections already cached are corrected when the membership event arrives, before the slow clean-up.
  * A node that comes back (a split brain merged) is chosen again.
+ * <p>And a live node's registrations are guarded (chaos: partition, then session-kill). After a healed
+ * partition the cluster could lose a live node's entries in the subscription map for good: a member of the
+ * cut-off side deletes the other side's entries when it sees those members leave, and such a clean-up still
+ * queued or running when the two sides merge deletes them from the merged map; nobody puts them back until
+ * that node's next membership change, so every node then saw "no handlers" for its addresses (provider-service
+ * without auth-service's for minutes). So: a clean-up for a node that is a member again is skipped, a node
+ * that sees one of its own live entries deleted puts it back at once, and every node puts its own entries
+ * back (only the missing ones change anything) when a member joins or its side merged.
  */
 public class MaestroClusterManager extends HazelcastClusterManager {
   private static final Logger LOG = LoggerFactory.getLogger(MaestroClusterManager.class);
@@ -60,6 +76,19 @@ public class MaestroClusterManager extends HazelcastClusterManager {
   });
   /** What Hazelcast's side (the subscription map's entry events) tells instead of the selector. */
   private volatile RegistrationListener filtered;
+  /** vertx-hazelcast's subscription map (address -> the registrations of every node). */
+  static final String SUBS = "__vertx.subs";
+  /** This node's cluster-wide registrations (vertx-hazelcast keeps them privately), what the guard restores. */
+  private final Map<String, Set<RegistrationInfo>> own = new ConcurrentHashMap<>();
+  /** Where entries are put back: map operations block, and Hazelcast's event thread must not wait on them. */
+  private final ExecutorService guard = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "maestro-cluster-subs-guard");
+    t.setDaemon(true);
+    return t;
+  });
+  private volatile UUID guardListener;
+  /** Joined and not leaving: this node's entries are worth putting back. */
+  private volatile boolean joined;
 
   public MaestroClusterManager(Config config) {
     super(config);
@@ -91,6 +120,134 @@ public class MaestroClusterManager extends HazelcastClusterManager {
     super.registrationListener(filtered);
   }
 
+  @Override
+  public void join(Completable<Void> promise) {
+    super.join((v, err) -> {
+      if (err != null) {
+        promise.fail(err);
+        return;
+      }
+      try {
+        startGuard();
+        joined = true;
+        promise.succeed();
+      } catch (RuntimeException e) {
+        promise.fail(e);
+      }
+    });
+  }
+
+  @Override
+  public void addRegistration(String address, RegistrationInfo info, Completable<Void> promise) {
+    if (info.localOnly()) {
+      super.addRegistration(address, info, promise);
+      return;
+    }
+    own.computeIfAbsent(address, a -> ConcurrentHashMap.newKeySet()).add(info);
+    super.addRegistration(address, info, (v, err) -> {
+      if (err != null) drop(address, info);
+      promise.complete(v, err);
+    });
+  }
+
+  @Override
+  public void removeRegistration(String address, RegistrationInfo info, Completable<Void> promise) {
+    // dropped first: the entry event of this node's own removal must not be taken for a stale clean-up
+    if (!info.localOnly()) drop(address, info);
+    super.removeRegistration(address, info, promise);
+  }
+
+  private void drop(String address, RegistrationInfo info) {
+    own.computeIfPresent(address, (a, set) -> {
+      set.remove(info);
+      return set.isEmpty() ? null : set;
+    });
+  }
+
+  private boolean owns(String address, RegistrationInfo info) {
+    Set<RegistrationInfo> set = own.get(address);
+    return set != null && set.contains(info);
+  }
+
+  private MultiMap<String, HazelcastRegistrationInfo> subs() {
+    return getHazelcastInstance().getMultiMap(SUBS);
+  }
+
+  /** Hears every deletion in the subscription map; one of this node's live entries is put back. */
+  void startGuard() {
+    guardListener = subs().addEntryListener(new EntryAdapter<String, HazelcastRegistrationInfo>() {
+      @Override
+      public void entryRemoved(EntryEvent<String, HazelcastRegistrationInfo> event) {
+        HazelcastRegistrationInfo removed = event.getOldValue() != null ? event.getOldValue() : event.getValue();
+        if (removed == null) return;
+        RegistrationInfo info = removed.unwrap();
+        if (!info.nodeId().equals(getNodeId()) || !owns(event.getKey(), info)) return;
+        onGuard(() -> restore(event.getKey(), info));
+      }
+    }, true);
+  }
+
+  /** Stops hearing deletions (a node leaving; tests). */
+  void stopGuard() {
+    UUID id = guardListener;
+    guardListener = null;
+    if (id == null) return;
+    try {
+      subs().removeEntryListener(id);
+    } catch (RuntimeException e) {
+      // Hazelcast already shut down: nothing is heard any more anyway
+    }
+  }
+
+  private void onGuard(Runnable action) {
+    try {
+      guard.execute(() -> {
+        try {
+          action.run();
+        } catch (RuntimeException e) {
+          // Hazelcast shutting down, or the map unreachable for now: the next membership change tries again
+          LOG.warn("could not put this node's event-bus registrations back: {}", e.toString());
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // this member has left: nothing to guard
+    }
+  }
+
+  /** Puts one of this node's entries back, unless the node unregistered it meanwhile. */
+  private void restore(String address, RegistrationInfo info) {
+    if (!owns(address, info)) return;
+    if (!subs().put(address, new HazelcastRegistrationInfo(info))) return;
+    // removeRegistration may have dropped it between the check and the put, its own delete before ours
+    if (!owns(address, info)) {
+      subs().remove(address, new HazelcastRegistrationInfo(info));
+      return;
+    }
+    LOG.warn("the cluster deleted this node's registration for {} while it lives (a stale clean-up after a"
+        + " healed partition?): put back", address);
+  }
+
+  /** Puts back every entry of this node the map lacks (set semantics: one already there changes nothing). */
+  private void republishOwn(String why) {
+    int back = 0;
+    MultiMap<String, HazelcastRegistrationInfo> map = subs();
+    for (Map.Entry<String, Set<RegistrationInfo>> e : own.entrySet()) {
+      for (RegistrationInfo info : List.copyOf(e.getValue())) {
+        if (owns(e.getKey(), info) && map.put(e.getKey(), new HazelcastRegistrationInfo(info))) {
+          if (!owns(e.getKey(), info)) map.remove(e.getKey(), new HazelcastRegistrationInfo(info));
+          else back++;
+        }
+      }
+    }
+    if (back > 0) LOG.warn("{}: {} of this node's event-bus registrations were missing from the cluster: put back", why, back);
+  }
+
+  /** For tests: waits until membership changes and guard work queued so far are handled. */
+  void awaitQuiet(long timeoutMs) throws InterruptedException, ExecutionException, TimeoutException {
+    membership.submit(() -> { }).get(timeoutMs, TimeUnit.MILLISECONDS);
+    guard.submit(() -> { }).get(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
   /** The listener the subscription map's updates go to (tests drive it as Hazelcast would). */
   RegistrationListener filtered() {
     return filtered;
@@ -115,6 +272,10 @@ public class MaestroClusterManager extends HazelcastClusterManager {
   public void memberAdded(MembershipEvent event) {
     String node = event.getMember().getAttribute(VERTX_NODE_ID);
     if (node != null) gone.remove(node);
+    // after a healed partition the joining side may have deleted entries of this node, and an entry lost
+    // with its partition's replicas tells nobody; joins are rare (a start, a restart, a merge), a put of
+    // an entry the map holds changes nothing
+    if (joined) onGuard(() -> republishOwn("member " + (node == null ? "?" : node) + " joined"));
     later("memberAdded", () -> super.memberAdded(event));
   }
 
@@ -122,7 +283,15 @@ public class MaestroClusterManager extends HazelcastClusterManager {
   public void memberRemoved(MembershipEvent event) {
     String node = event.getMember().getAttribute(VERTX_NODE_ID);
     if (node != null && !node.equals(getNodeId()) && gone.add(node)) forget(node);
-    later("memberRemoved", () -> super.memberRemoved(event));
+    later("memberRemoved", () -> {
+      // queued behind slow clean-ups, a departure can be handled after its node came back (a healed
+      // partition): deleting its subscriptions then would delete a live node's from the merged map
+      if (node != null && getHazelcastInstance() != null && isMember(node)) {
+        LOG.info("node {} is a member again: its event-bus registrations are kept", node);
+        return;
+      }
+      super.memberRemoved(event);
+    });
   }
 
   @Override
@@ -130,7 +299,10 @@ public class MaestroClusterManager extends HazelcastClusterManager {
     LOG.info("cluster member state: {}", event.getState());
     // merged back after a split: the other side's members are members again, whether or not a
     // memberAdded arrives for each (chaos partition: the merged host's services kept ignoring them)
-    if (event.getState() == LifecycleEvent.LifecycleState.MERGED) gone.removeIf(this::isMember);
+    if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+      gone.removeIf(this::isMember);
+      if (joined) onGuard(() -> republishOwn("merged after a split"));
+    }
     later("stateChanged " + event.getState(), () -> super.stateChanged(event));
   }
 
@@ -141,8 +313,11 @@ public class MaestroClusterManager extends HazelcastClusterManager {
 
   @Override
   public void leave(Completable<Void> promise) {
+    joined = false;
+    stopGuard();
     super.leave((v, err) -> {
       membership.shutdown();
+      guard.shutdown();
       promise.complete(v, err);
     });
   }
