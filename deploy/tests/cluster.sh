@@ -165,4 +165,4 @@ left="$(ip netns list | grep -E "^$MAESTRO_HOSTS_PREFIX-" || true; ip -o link sh
 ls "$RUN"/*.pid >/dev/null 2>&1 && fail "pid files left behind"
 t2=$(date +%s%N)
 echo "cluster: OK in $(( (t2-t0)/1000000 )) ms"
-rm -rf "$MAESTRO_DATA_DIR"
+[ "${CLUSTER_TEST_KEEP:-0}" = 1 ] && echo "cluster: data and logs kept in $MAESTRO_DATA_DIR" || rm -rf "$MAESTRO_DATA_DIR"

@@ -127,13 +127,16 @@ public class MaestroClusterManager extends HazelcastClusterManager {
         promise.fail(err);
         return;
       }
-      try {
-        startGuard();
-        joined = true;
-        promise.succeed();
-      } catch (RuntimeException e) {
-        promise.fail(e);
-      }
+      // registering a listener is a blocking call to every member: not on the caller's thread
+      guard.execute(() -> {
+        try {
+          startGuard();
+          joined = true;
+          promise.succeed();
+        } catch (RuntimeException e) {
+          promise.fail(e);
+        }
+      });
     });
   }
 
