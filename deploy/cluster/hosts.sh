@@ -33,7 +33,7 @@ hosts_count() { cat "$HOSTS_BASE/count" 2>/dev/null || echo 0; }
 # run a command in host namespace $1; exec, so `run_in_ns ... &` leaves $! = the command's own pid
 run_in_ns() { local ns="$1"; shift; if [ "$(id -u)" = 0 ]; then exec ip netns exec "$ns" "$@"; else exec sudo -n ip netns exec "$ns" "$@"; fi; }
 # a process killed is a zombie until its parent reaps it; a cluster brought up by another shell that has exited
-# is reparented to this machine's init, which may reap late: a zombie counts as gone (pid_gone below)
+# is reparented to this machine's init, which may reap late: a zombie counts as gone (pid_gone, deploy/maestro)
 hpid_alive() { [ -f "$HOSTS_RUN/$1.pid" ] && ! pid_gone "$(cat "$HOSTS_RUN/$1.pid")"; }
 host_url() { echo "http://$(host_addr "$1"):$MAESTRO_HTTP_PORT"; }
 
@@ -209,11 +209,6 @@ cluster_status() {
     done
     echo "    health: $(curl -s -m 3 "$(host_url "$i")/health" 2>/dev/null || echo "gateway not answering on $(host_url "$i")")"
   done
-}
-
-# gone: no such process, or only its exit status left (a zombie nobody has reaped yet)
-pid_gone() { # pid
-  ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
 
 cluster_down() {
