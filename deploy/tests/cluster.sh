@@ -118,19 +118,18 @@ N1="$(node_of_host 1)"; [ -n "$N1" ] || fail "host 1's session node logged no no
 # streaming with tool calls (one WebSocket each, spread over both gateways) through each fault in turn:
 #   pg-restart    every connection to PostgreSQL cut for 3 s
 #   redis-loss    the cluster's Redis db flushed and every connection to Redis cut for 3 s
-#   session-kill  kill -9 of host 2's session node mid-turn (host 1's takes its sessions over)
+#   partition     host 2's veth down for 8 s (past Hazelcast's failure detection), then up
+#   session-kill  kill -9 of host 2's session node mid-turn (host 1's takes its sessions over), right after
+#                 the healed partition: a stale clean-up of the cut side once deleted live nodes' bus handlers
+#                 (MaestroClusterManager's guard; README, Operations: chaos)
 #   drain         SIGTERM on host 2's session node while turns wait for approvals their clients hold
-#   partition     host 2's veth down for 8 s (past Hazelcast's failure detection), then up; it runs after
-#                 session-kill and drain: a session node killed after a healed partition has twice left
-#                 provider-service without auth-service's handlers for a while (NO_HANDLERS: turns failed,
-#                 once no recovery within the window), an open bug (README, Operations: chaos)
 #   gateway-kill  kill -9 of host 2's gateway (clients reconnect to host 1's, resume with afterSeq and
 #                 resend with the same idempotencyKey)
 # chaos itself fails on a lost acknowledged message, a message stored twice, a seq repeated, a tool run
 # twice or a resend that started a second turn; the checks below add what each fault must show
 tc=$(date +%s%N)
 MAESTRO_CHAOS_RESTORE=0 MAESTRO_CHAOS_OUT="$MAESTRO_DATA_DIR/chaos-small.json" "$M" chaos --sessions 5 \
-  --scenario "${CLUSTER_TEST_CHAOS_SCENARIOS:-pg-restart,redis-loss,session-kill,drain,partition,gateway-kill}" --quick || fail "chaos at small load (table above)"
+  --scenario "${CLUSTER_TEST_CHAOS_SCENARIOS:-pg-restart,redis-loss,partition,session-kill,drain,gateway-kill}" --quick || fail "chaos at small load (table above)"
 python3 - "$MAESTRO_DATA_DIR/chaos-small.json" <<'EOF2' || fail "chaos at small load: a fault was not survived as it must be"
 import json, sys
 rows = {r["scenario"]: r for r in json.load(open(sys.argv[1]))["scenarios"]}
