@@ -2,8 +2,6 @@ package dev.maestro.platform;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.config.Config;
-import com.hazelcast.core.EntryAdapter;
-import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.multimap.MultiMap;
 import io.vertx.core.Completable;
@@ -19,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -46,7 +43,8 @@ import java.util.concurrent.TimeoutException;
  * queued or running when the two sides merge deletes them from the merged map; nobody puts them back until
  * that node's next membership change, so every node then saw "no handlers" for its addresses (provider-service
  * without auth-service's for minutes). So: a clean-up for a node that is a member again is skipped, a node
- * that sees one of its own live entries deleted puts it back at once, and every node puts its own entries
+ * told that an address it serves changed puts back at once a settled entry of its own the map lacks, and
+ * every node puts its own entries
  * back (only the missing ones change anything) when a member joins or its side merged.
  */
 public class MaestroClusterManager extends HazelcastClusterManager {
@@ -78,17 +76,27 @@ public class MaestroClusterManager extends HazelcastClusterManager {
   private volatile RegistrationListener filtered;
   /** vertx-hazelcast's subscription map (address -> the registrations of every node). */
   static final String SUBS = "__vertx.subs";
-  /** This node's cluster-wide registrations (vertx-hazelcast keeps them privately), what the guard restores. */
-  private final Map<String, Set<RegistrationInfo>> own = new ConcurrentHashMap<>();
+  /**
+   * This node's cluster-wide registrations (vertx-hazelcast keeps them privately), what the guard restores,
+   * each with when it was made (System.nanoTime).
+   */
+  private final Map<String, Map<RegistrationInfo, Long>> own = new ConcurrentHashMap<>();
+  /**
+   * A change at an address this node registered less than this long ago is taken for its own doing: no
+   * check. A stale clean-up deletes long-lived entries (services, node inboxes); a per-stream consumer
+   * (one per turn) is not worth a map read per turn.
+   */
+  private volatile long settledNanos = TimeUnit.SECONDS.toNanos(2);
   /** Where entries are put back: map operations block, and Hazelcast's event thread must not wait on them. */
   private final ExecutorService guard = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "maestro-cluster-subs-guard");
     t.setDaemon(true);
     return t;
   });
-  private volatile UUID guardListener;
   /** Joined and not leaving: this node's entries are worth putting back. */
   private volatile boolean joined;
+  /** Whether changes heard in the map are checked (tests turn it off to lose an entry unheard). */
+  private volatile boolean guarding = true;
 
   public MaestroClusterManager(Config config) {
     super(config);
@@ -114,6 +122,9 @@ public class MaestroClusterManager extends HazelcastClusterManager {
 
       @Override
       public boolean wantsUpdatesFor(String address) {
+        // vertx-hazelcast asks this for every address whose entries changed (its entry listener, throttled
+        // per address): the one place this node hears that someone else deleted an entry of its own
+        heard(address);
         return listener.wantsUpdatesFor(address);
       }
     };
@@ -127,16 +138,8 @@ public class MaestroClusterManager extends HazelcastClusterManager {
         promise.fail(err);
         return;
       }
-      // registering a listener is a blocking call to every member: not on the caller's thread
-      guard.execute(() -> {
-        try {
-          startGuard();
-          joined = true;
-          promise.succeed();
-        } catch (RuntimeException e) {
-          promise.fail(e);
-        }
-      });
+      joined = true;
+      promise.succeed();
     });
   }
 
@@ -146,7 +149,7 @@ public class MaestroClusterManager extends HazelcastClusterManager {
       super.addRegistration(address, info, promise);
       return;
     }
-    own.computeIfAbsent(address, a -> ConcurrentHashMap.newKeySet()).add(info);
+    own.computeIfAbsent(address, a -> new ConcurrentHashMap<>()).put(info, System.nanoTime());
     super.addRegistration(address, info, (v, err) -> {
       if (err != null) drop(address, info);
       promise.complete(v, err);
@@ -161,45 +164,56 @@ public class MaestroClusterManager extends HazelcastClusterManager {
   }
 
   private void drop(String address, RegistrationInfo info) {
-    own.computeIfPresent(address, (a, set) -> {
-      set.remove(info);
-      return set.isEmpty() ? null : set;
+    own.computeIfPresent(address, (a, made) -> {
+      made.remove(info);
+      return made.isEmpty() ? null : made;
     });
   }
 
   private boolean owns(String address, RegistrationInfo info) {
-    Set<RegistrationInfo> set = own.get(address);
-    return set != null && set.contains(info);
+    Map<RegistrationInfo, Long> made = own.get(address);
+    return made != null && made.containsKey(info);
   }
 
   private MultiMap<String, HazelcastRegistrationInfo> subs() {
     return getHazelcastInstance().getMultiMap(SUBS);
   }
 
-  /** Hears every deletion in the subscription map; one of this node's live entries is put back. */
-  void startGuard() {
-    guardListener = subs().addEntryListener(new EntryAdapter<String, HazelcastRegistrationInfo>() {
-      @Override
-      public void entryRemoved(EntryEvent<String, HazelcastRegistrationInfo> event) {
-        HazelcastRegistrationInfo removed = event.getOldValue() != null ? event.getOldValue() : event.getValue();
-        if (removed == null) return;
-        RegistrationInfo info = removed.unwrap();
-        if (!info.nodeId().equals(getNodeId()) || !owns(event.getKey(), info)) return;
-        onGuard(() -> restore(event.getKey(), info));
+  /** An address's entries changed: if this node has settled entries there, they are checked (off this thread). */
+  private void heard(String address) {
+    if (!joined || !guarding) return;
+    Map<RegistrationInfo, Long> made = own.get(address);
+    if (made == null) return;
+    long now = System.nanoTime();
+    for (Map.Entry<RegistrationInfo, Long> e : made.entrySet()) {
+      if (now - e.getValue() >= settledNanos) {
+        onGuard(() -> check(address));
+        return;
       }
-    }, true);
+    }
   }
 
-  /** Stops hearing deletions (a node leaving; tests). */
-  void stopGuard() {
-    UUID id = guardListener;
-    guardListener = null;
-    if (id == null) return;
-    try {
-      subs().removeEntryListener(id);
-    } catch (RuntimeException e) {
-      // Hazelcast already shut down: nothing is heard any more anyway
+  /** Puts back this node's settled entries at address that the map lacks. */
+  private void check(String address) {
+    Map<RegistrationInfo, Long> made = own.get(address);
+    if (made == null) return;
+    for (RegistrationInfo info : List.copyOf(made.keySet())) {
+      if (!subs().containsEntry(address, new HazelcastRegistrationInfo(info))) restore(address, info);
     }
+  }
+
+  /** For tests: how old an own entry must be before a change heard at its address is checked. */
+  void settledAfter(long nanos) {
+    settledNanos = nanos;
+  }
+
+  /** For tests: stops checking what is heard, so an entry can be lost unheard. */
+  void stopGuard() {
+    guarding = false;
+  }
+
+  void startGuard() {
+    guarding = true;
   }
 
   private void onGuard(Runnable action) {
@@ -234,8 +248,8 @@ public class MaestroClusterManager extends HazelcastClusterManager {
   private void republishOwn(String why) {
     int back = 0;
     MultiMap<String, HazelcastRegistrationInfo> map = subs();
-    for (Map.Entry<String, Set<RegistrationInfo>> e : own.entrySet()) {
-      for (RegistrationInfo info : List.copyOf(e.getValue())) {
+    for (Map.Entry<String, Map<RegistrationInfo, Long>> e : own.entrySet()) {
+      for (RegistrationInfo info : List.copyOf(e.getValue().keySet())) {
         if (owns(e.getKey(), info) && map.put(e.getKey(), new HazelcastRegistrationInfo(info))) {
           if (!owns(e.getKey(), info)) map.remove(e.getKey(), new HazelcastRegistrationInfo(info));
           else back++;
@@ -317,7 +331,6 @@ public class MaestroClusterManager extends HazelcastClusterManager {
   @Override
   public void leave(Completable<Void> promise) {
     joined = false;
-    stopGuard();
     super.leave((v, err) -> {
       membership.shutdown();
       guard.shutdown();
