@@ -31,9 +31,17 @@ import java.util.UUID;
  * and model grows. Amounts are micro-USD.
  */
 final class BudgetLedger {
-  /** A request's hold on the budgets until it is settled. */
+  /**
+   * A request's hold on the budgets until it is settled. held false: no budget applied when the request was
+   * checked ({@link #reserveWhereLimited}), nothing is held and no reservation row exists; its settlement only
+   * records what it cost.
+   */
   record Reservation(UUID id, String userId, String userAccount, String sessionAccount, List<String> ancestorAccounts,
-                     long amountMicros) {}
+                     long amountMicros, boolean held) {
+    Reservation(UUID id, String userId, String userAccount, String sessionAccount, List<String> ancestorAccounts, long amountMicros) {
+      this(id, userId, userAccount, sessionAccount, ancestorAccounts, amountMicros, true);
+    }
+  }
 
   /** An ancestor session (a sub-agent's parent, its parent, ...) whose budget the request also counts against. */
   private record Ancestor(String sessionId, Long limitMicros) {}
@@ -103,8 +111,44 @@ final class BudgetLedger {
     return commits.submit(userId, job).map(r -> (Reservation) r);
   }
 
+  /**
+   * {@link #reserve}, but only where a budget applies (issue 14: the reservation and its settlement were 10 of a
+   * turn's 15 statements, for every user, budget or not). One statement reads the user's monthly limit and
+   * whether the session is a sub-agent's; for a top-level session with no budget of its own (sessionLimitMicros,
+   * from the live row) whose user has no monthly budget, nothing is held: the request is not limited by anything,
+   * so an unpriced model runs too, as {@link #reserve} would let it. Its settlement still adds the cost to the
+   * user's month, the session's account and the day's usage. A sub-agent's request always reserves (its
+   * ancestors' budgets are in other sessions' rows).
+   * <p>Exact from the next request on: a budget set (user or session) is read by every request checked after
+   * it. A request checked just before a user's first budget was set holds nothing, so the first reservations
+   * under that budget do not count it while it runs (its cost is added to spent when it ends): the month may
+   * pass a budget set that moment by what such requests cost (README, Budgets).
+   */
+  Future<Reservation> reserveWhereLimited(String userId, String sessionId, Long sessionLimitMicros, long amountMicros,
+                                          String unpricedModel) {
+    if (sessionLimitMicros != null) return reserve(userId, sessionId, sessionLimitMicros, amountMicros, unpricedModel);
+    UUID sid;
+    try {
+      sid = UUID.fromString(sessionId);
+    } catch (IllegalArgumentException e) {
+      sid = null;
+    }
+    return pool.preparedQuery("SELECT (SELECT monthly_micros FROM budget_user WHERE user_id = $1),"
+            + " (SELECT parent_session_id IS NOT NULL FROM session WHERE id = $2)")
+        .execute(Tuple.of(userId, sid))
+        .compose(rows -> {
+          Row row = rows.iterator().next();
+          boolean limited = row.getLong(0) != null || Boolean.TRUE.equals(row.getBoolean(1));
+          if (limited) return reserve(userId, sessionId, null, amountMicros, unpricedModel);
+          return Future.succeededFuture(new Reservation(UUID.randomUUID(), userId, userAccount(userId, month()),
+              sessionAccount(sessionId), List.of(), 0, false));
+        });
+  }
+
   /** Ends a reservation with what the request really cost (charge null: nothing was used, all is released). */
   Future<Void> settle(Reservation r, Charge charge) {
+    // nothing held and nothing used: nothing to write
+    if (!r.held() && charge == null) return Future.succeededFuture();
     return commits.submit(r.userId(), new Settle(r, charge, LocalDate.now(clock.withZone(ZoneOffset.UTC)))).mapEmpty();
   }
 
@@ -131,14 +175,25 @@ final class BudgetLedger {
     List<String> accounts = new ArrayList<>();
     accounts.add(ua);
     List<UUID> settled = new ArrayList<>();
+    boolean reserves = false;
     for (Job j : jobs) {
-      if (j instanceof Reserve rj) accounts.add(rj.r().sessionAccount());
-      else settled.add(((Settle) j).r().id());
+      if (j instanceof Reserve rj) {
+        accounts.add(rj.r().sessionAccount());
+        reserves = true;
+      } else if (((Settle) j).r().held()) {
+        settled.add(((Settle) j).r().id());
+      } else {
+        // nothing was held, so the accounts it is charged to may not exist yet
+        accounts.add(((Settle) j).r().userAccount());
+        accounts.add(((Settle) j).r().sessionAccount());
+      }
     }
     Future<?> made = conn.preparedQuery("INSERT INTO budget_account (account) SELECT unnest($1::text[]) ON CONFLICT (account) DO NOTHING")
         .execute(Tuple.of((Object) accounts.toArray(new String[0])));
     Future<?> locked = conn.preparedQuery("SELECT 1 FROM budget_account WHERE account = $1 FOR UPDATE").execute(Tuple.of(ua));
-    Future<RowSet<Row>> limit = conn.preparedQuery("SELECT monthly_micros FROM budget_user WHERE user_id = $1").execute(Tuple.of(userId));
+    // only a reservation is checked against the limit: a batch of settlements does not read it
+    Future<RowSet<Row>> limit = !reserves ? Future.succeededFuture(null)
+        : conn.preparedQuery("SELECT monthly_micros FROM budget_user WHERE user_id = $1").execute(Tuple.of(userId));
     List<Future<List<Ancestor>>> ancestors = new ArrayList<>();
     for (Job j : jobs) ancestors.add(j instanceof Reserve rj ? ancestors(conn, rj.sessionId()) : Future.succeededFuture(List.of()));
     Future<RowSet<Row>> held = settled.isEmpty() ? Future.succeededFuture(null)
@@ -150,7 +205,7 @@ final class BudgetLedger {
       for (Future<?> f : first) if (f.failed()) return Future.<Void>failedFuture(f.cause());
       return Future.<Void>succeededFuture();
     }).compose(v -> {
-      Long userLimit = limit.result().size() == 0 ? null : limit.result().iterator().next().getLong(0);
+      Long userLimit = limit.result() == null || limit.result().size() == 0 ? null : limit.result().iterator().next().getLong(0);
       Map<UUID, Long> heldOf = new HashMap<>();
       if (held.result() != null) for (Row r : held.result()) heldOf.put(r.getUUID("id"), r.getLong("amount_micros"));
       List<Future<Object>> outcomes = new ArrayList<>();
@@ -253,7 +308,7 @@ final class BudgetLedger {
     Reservation r = sj.r();
     long cost = sj.charge() == null ? 0 : Math.max(0, sj.charge().costMicros());
     List<Future<?>> writes = new ArrayList<>();
-    writes.add(conn.preparedQuery("DELETE FROM budget_reservation WHERE id = $1").execute(Tuple.of(r.id())));
+    if (r.held()) writes.add(conn.preparedQuery("DELETE FROM budget_reservation WHERE id = $1").execute(Tuple.of(r.id())));
     // swept already (a very long request): nothing is held any more (held 0), the cost still counts
     writes.add(charge(conn, r.userAccount(), held, cost));
     writes.add(charge(conn, r.sessionAccount(), held, cost));

@@ -21,6 +21,13 @@ final class ProjectRules {
   private final LiveState live;
   /** The turn loop's publish (held while a turn start commits). */
   private final java.util.function.Consumer<JsonObject> publish;
+  /**
+   * tool-service said this session has no project (issue 14: two bus round trips and two SELECTs in tool-service
+   * per turn for nothing). Stable for the live session's life: a session's project is opened right after the
+   * session is made (create, fork, a sub-agent with its own worktree), before it can have a turn, and never
+   * later; the next activation asks again.
+   */
+  private boolean noProject;
 
   ProjectRules(ProjectService projects, LiveState live, java.util.function.Consumer<JsonObject> publish) {
     this.projects = projects;
@@ -29,7 +36,10 @@ final class ProjectRules {
   }
 
   Future<Void> beforeTurn(String turnId) {
+    if (noProject) return Future.succeededFuture();
     return projects.beforeTurn(live.sessionId, turnId).<Void>map(r -> {
+      // a project session's answer always has its checkpoint; an empty one means no project
+      if (r == null || !r.containsKey("checkpointId")) noProject = true;
       JsonArray rules = r == null ? null : r.getJsonArray("rules");
       if (rules == null || rules.isEmpty()) return null;
       live.session = live.session.copy().put("systemPrompt", withRules(live.session.getString("systemPrompt", ""), rules));
@@ -44,6 +54,7 @@ final class ProjectRules {
   }
 
   Future<Void> afterTurn(String turnId) {
+    if (noProject) return Future.succeededFuture();
     return projects.afterTurn(live.sessionId, turnId).<Void>map(r -> {
       JsonArray files = r == null ? null : r.getJsonArray("files");
       if (files != null && !files.isEmpty()) publish.accept(SessionEvents.filesChanged(turnId, files));

@@ -59,7 +59,7 @@ final class RequestGuard {
       worst = Math.max(worst, models.worstCaseMicros(c.model(), input, maxOut));
       if (unpriced == null && !models.priced(c.model())) unpriced = c.model();
     }
-    return ledger.reserve(session.getString("userId"), sessionId, SessionBudget.limitMicros(session), worst, unpriced)
+    return ledger.reserveWhereLimited(session.getString("userId"), sessionId, SessionBudget.limitMicros(session), worst, unpriced)
         .recover(err -> Future.failedFuture(err instanceof BudgetLedger.Refused r ? new ProviderFailure(r.code, r.getMessage())
             : new ProviderFailure(ProviderEvents.UPSTREAM_UNAVAILABLE, "the budget cannot be checked now (" + err.getMessage()
                 + "); nothing was sent, try again")));

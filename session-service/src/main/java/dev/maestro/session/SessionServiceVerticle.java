@@ -46,6 +46,7 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
   private QueueSweeper sweeper;
   private SessionDrain drain;
   private MessageConsumer<JsonObject> toolsChanged;
+  private java.util.List<MessageConsumer<JsonObject>> credentialsChanged = java.util.List.of();
   private MessageConsumer<JsonObject> follows;
 
   @Override
@@ -66,6 +67,8 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
           Admission admission = StartAdmission.of(vertx, config(), poolSize);
           // one consumer per node for tool-service's change announcements (the sessions' tool lists)
           toolsChanged = ToolListCache.listen(vertx);
+          // and of auth-service's credential announcements (the sessions' remembered credential checks)
+          credentialsChanged = CredentialCheck.listen(vertx);
           SessionStore store = new SessionStore(pool, admission);
           router = new SessionRouter(vertx, context, store, ProviderService.createProxy(vertx), ToolService.createProxy(vertx),
               auth, models, settings).ownerCacheSize(OwnerCache.size(config()));
@@ -99,6 +102,7 @@ public class SessionServiceVerticle extends VerticleBase implements dev.maestro.
           return binding.completion().compose(v -> Budgets.start(vertx, pool, config()));
         })
         .compose(v -> toolsChanged.completion())
+        .compose(v -> Future.all(credentialsChanged.stream().map(MessageConsumer::completion).toList()).mapEmpty())
         .compose(v -> HealthResponder.register(vertx, SCHEMA))
         .onSuccess(v -> sweeper.start());
   }

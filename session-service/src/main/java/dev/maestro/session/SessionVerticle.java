@@ -156,7 +156,7 @@ public class SessionVerticle extends VerticleBase {
         .requester(dev.maestro.platform.DeadRequesterWatch.localNode(vertx))
         .servers(dev.maestro.platform.DeadRequesterWatch.shared(vertx));
     compactor = new Compactor(live, store, streams, models, settings, vertx, this::touch);
-    turns = new TurnLoop(live, store, streams, tools, compactor, new CredentialCheck(auth), models, settings, vertx, this::touch);
+    turns = new TurnLoop(live, store, streams, tools, compactor, new CredentialCheck(auth, CredentialCheck.generation(vertx)), models, settings, vertx, this::touch);
     if (runtimeShared != null) runtime = SessionRuntimeParts.attach(runtimeShared, live, store, turns, compactor::running, vertx);
     sendKeys = new SendKeys(store.pool(), sessionId);
     fence.onStale(this::fenced);
