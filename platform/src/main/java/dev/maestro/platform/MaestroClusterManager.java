@@ -130,13 +130,26 @@ public class MaestroClusterManager extends HazelcastClusterManager {
     LOG.info("cluster member state: {}", event.getState());
     // merged back after a split: the other side's members are members again, whether or not a
     // memberAdded arrives for each (chaos partition: the merged host's services kept ignoring them)
-    if (event.getState() == LifecycleEvent.LifecycleState.MERGED) gone.removeIf(this::isMember);
+    if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+      gone.removeIf(this::isMember);
+      // the merge restarted Hazelcast's networking, which scheduled its statistics task again
+      HazelcastIdleTasks.quiet(getHazelcastInstance());
+    }
     later("stateChanged " + event.getState(), () -> super.stateChanged(event));
   }
 
   /** Whether a Vert.x node id is a member in Hazelcast's current view. */
   private boolean isMember(String node) {
     return NodeMembership.isMember(getHazelcastInstance(), node);
+  }
+
+  /** Joins, then cancels Hazelcast's periodic tasks of features Maestro does not use ({@link HazelcastIdleTasks}). */
+  @Override
+  public void join(Completable<Void> promise) {
+    super.join((v, err) -> {
+      if (err == null) HazelcastIdleTasks.quiet(getHazelcastInstance());
+      promise.complete(v, err);
+    });
   }
 
   @Override
