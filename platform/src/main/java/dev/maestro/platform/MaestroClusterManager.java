@@ -138,6 +138,8 @@ public class MaestroClusterManager extends HazelcastClusterManager {
         promise.fail(err);
         return;
       }
+      // Hazelcast's periodic tasks of features Maestro does not use, cancelled ({@link HazelcastIdleTasks})
+      HazelcastIdleTasks.quiet(getHazelcastInstance());
       joined = true;
       promise.succeed();
     });
@@ -319,6 +321,8 @@ public class MaestroClusterManager extends HazelcastClusterManager {
     if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
       gone.removeIf(this::isMember);
       if (joined) onGuard(() -> republishOwn("merged after a split"));
+      // the merge restarted Hazelcast's networking, which scheduled its statistics task again
+      HazelcastIdleTasks.quiet(getHazelcastInstance());
     }
     later("stateChanged " + event.getState(), () -> super.stateChanged(event));
   }
