@@ -13,13 +13,17 @@ import org.HdrHistogram.Histogram;
 /** The tables on stdout and {@code bench/target/gateway-e2e-bench.json}. */
 final class E2eReport {
   /** {@code turns}: the one-chunk turns phase; {@code openAi}: the same streams through the OpenAI-compatible door, or null. */
-  record Level(int streams, Phase baseline, Phase system, Phase turns, Phase openAi, Phase relay) {
+  /**
+   * {@code relay}: the bare relay hop's phase, or null; {@code chain}: the bare chain's own level (its streams
+   * and one-chunk turns phases against the same baseline, CPU of its JVMs), or null.
+   */
+  record Level(int streams, Phase baseline, Phase system, Phase turns, Phase openAi, Phase relay, Level chain) {
     Level(int streams, Phase baseline, Phase system, Phase turns) {
-      this(streams, baseline, system, turns, null, null);
+      this(streams, baseline, system, turns, null, null, null);
     }
 
     Level(int streams, Phase baseline, Phase system, Phase turns, Phase openAi) {
-      this(streams, baseline, system, turns, openAi, null);
+      this(streams, baseline, system, turns, openAi, null, null);
     }
 
     /** Service CPU (sum of the five processes) per turn, µs: the one-chunk turns phase. */
@@ -73,6 +77,12 @@ final class E2eReport {
       Level l = levels.get(i);
       if (l.openAi() != null) json.getJsonObject(i).put("openaiDoor", phaseJson(l.openAi(), s));
       if (l.relay() != null) json.getJsonObject(i).put("bareRelayFloor", phaseJson(l.relay(), s));
+      if (l.chain() != null) {
+        json.getJsonObject(i).put("bareChainFloor", new JsonObject().put("streams", phaseJson(l.chain().system(), s))
+            .put("turns", phaseJson(l.chain().turns(), s.withChunks(1)))
+            .put("cpuMicros", new JsonObject().put("perTurn", Math.round(l.chain().cpuPerTurnMicros()))
+                .put("perChunk", Math.round(l.chain().cpuPerChunkMicros(s.chunks())))));
+      }
     }
     System.out.printf("%nPeak RSS (MiB) sampled every 200 ms during the system phase (idle = after start-up)%n");
     List<String> names = new ArrayList<>(idleRss.keySet());

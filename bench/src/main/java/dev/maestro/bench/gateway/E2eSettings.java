@@ -11,13 +11,25 @@ import java.util.List;
  * {@code --jfr=max}: 1 ms, enough samples in a phase of a few seconds).
  */
 record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int rounds, String jars, boolean jfr,
-    int idleSeconds, String label, List<String> modes, String jfrProfiling) {
+    int idleSeconds, String label, List<String> modes, String jfrProfiling, List<String> floors) {
   /** The two ways to run the services: five processes ({@code up}) and one ({@code up --single}). */
   static final List<String> MODES = List.of("five", "single");
+
+  /**
+   * The floors measured next to Maestro: {@code chain} (a bare provider → session → gateway chain on the same
+   * platform plumbing, three JVMs in mode five, one in mode single; {@code dev.maestro.bench.floor}) and
+   * {@code hop} (one bare Vert.x HTTP relay hop, {@link BareRelay}).
+   */
+  static final List<String> FLOORS = List.of("chain", "hop");
+
+  boolean floor(String kind) {
+    return floors.contains(kind);
+  }
 
   static final String USAGE = """
       usage: bench e2e [--quick] [--levels=1,100,1000] [--chunks=20] [--interval-ms=20] [--warmup=100] [--rounds=N]
                        [--jars=DIR] [--jfr[=max]] [--idle-seconds=5] [--label=NAME] [--modes=five,single]
+                       [--floor=chain,hop]
         --quick        a small run for a loaded machine: --levels=1,10 --chunks=10 --interval-ms=10 --warmup=0
                        --rounds=3 --idle-seconds=3 (options after it still apply)
         --levels       concurrent streams per level, comma-separated (1000 × --interval-ms=20 is the goal's
@@ -33,6 +45,9 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
         --jfr          a JFR recording per service: bench/target/jfr/<label>/<svc>.jfr, and each measured
                        round's window (epoch ms) printed, to cut the profile to it; --jfr=max samples every
                        1 ms (default 10 ms: JFR's profile settings)
+        --floor        the floors measured in the same run, comma-separated, or none: chain (a bare
+                       provider -> session -> gateway chain with Maestro's plumbing and no Maestro logic:
+                       3 JVMs in mode five, 1 in mode single) and/or hop (one bare Vert.x HTTP relay hop)
         --idle-seconds the window in which idle CPU per second is measured
         --label        names the output: bench/target/gateway-e2e-bench[-<label>]-<mode>.json and
                        bench/target/e2e-goal-table[-<label>].json
@@ -62,11 +77,11 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
 
   /** The same settings with {@code n} chunks per reply (the turn-cost phase uses 1). */
   E2eSettings withChunks(int n) {
-    return new E2eSettings(levels, n, intervalMs, warmup, rounds, jars, jfr, idleSeconds, label, modes, jfrProfiling);
+    return new E2eSettings(levels, n, intervalMs, warmup, rounds, jars, jfr, idleSeconds, label, modes, jfrProfiling, floors);
   }
 
   E2eSettings withLabel(String l) {
-    return new E2eSettings(levels, chunks, intervalMs, warmup, rounds, jars, jfr, idleSeconds, l, modes, jfrProfiling);
+    return new E2eSettings(levels, chunks, intervalMs, warmup, rounds, jars, jfr, idleSeconds, l, modes, jfrProfiling, floors);
   }
 
   /** The JSON and JFR name of one mode's run. */
@@ -86,6 +101,7 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
     int idle = 5;
     String label = "";
     List<String> modes = MODES;
+    List<String> floors = FLOORS;
     for (String a : args) {
       if (a.equals("--help") || a.equals("-h")) throw new HelpRequested();
       if (a.equals("--quick")) {
@@ -126,10 +142,21 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
           }
           if (modes.isEmpty()) throw new IllegalArgumentException("--modes: five or single\n" + USAGE);
         }
+        case "floor" -> floors = parseFloors(kv[1]);
         default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
       }
     }
     if (chunks < 2) throw new IllegalArgumentException("--chunks must be 2 or more (turn cost is measured with 1)\n" + USAGE);
-    return new E2eSettings(levels, chunks, interval, warmup, rounds, jars, jfr, idle, label, modes, jfrProfiling);
+    return new E2eSettings(levels, chunks, interval, warmup, rounds, jars, jfr, idle, label, modes, jfrProfiling, floors);
+  }
+
+  /** {@code --floor}: chain and/or hop, comma-separated, or none. */
+  static List<String> parseFloors(String v) {
+    List<String> floors = Arrays.stream(v.split(",")).map(String::trim).filter(f -> !f.isEmpty()).distinct().toList();
+    if (floors.equals(List.of("none"))) return List.of();
+    if (floors.isEmpty() || !FLOORS.containsAll(floors)) {
+      throw new IllegalArgumentException("--floor: chain and/or hop (comma-separated), or none; got " + v + "\n" + USAGE);
+    }
+    return floors;
   }
 }

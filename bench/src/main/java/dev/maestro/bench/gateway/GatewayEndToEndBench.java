@@ -1,5 +1,6 @@
 package dev.maestro.bench.gateway;
 
+import dev.maestro.bench.floor.BareChain;
 import dev.maestro.bench.system.ServiceLauncher;
 import dev.maestro.testkit.fake.FakeUpstream;
 import io.vertx.core.Vertx;
@@ -72,7 +73,8 @@ public final class GatewayEndToEndBench {
     Vertx relayVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     Vertx vertx = Vertx.vertx();
     FakeUpstream fake = FakeUpstream.start(upstreamVertx, 0).await(20, TimeUnit.SECONDS).recording(false);
-    int relayPort = BareRelay.start(relayVertx, fake.port(), Math.max(s.maxLevel(), s.warmup())).await(20, TimeUnit.SECONDS).actualPort();
+    int relayPort = !s.floor("hop") ? -1
+        : BareRelay.start(relayVertx, fake.port(), Math.max(s.maxLevel(), s.warmup())).await(20, TimeUnit.SECONDS).actualPort();
     List<GoalTable.ModeRun> runs = new ArrayList<>();
     int exit = 0;
     try {
@@ -134,6 +136,16 @@ public final class GatewayEndToEndBench {
     Thread stopper = new Thread(services::stopAll, "bench-stop-services");
     Runtime.getRuntime().addShutdownHook(stopper);
     ProcessSampler rss = new ProcessSampler();
+    // the bare chain's JVMs have a sampler of their own: a phase's CPU is then only its own system's
+    ProcessSampler chainCpu = new ProcessSampler();
+    ServiceLauncher chainJvms = new ServiceLauncher(root, data);
+    if (s.jfr()) {
+      Path jfrDir = root.resolve("bench/target/jfr/" + s.label());
+      chainJvms.extraJvmOptions(p -> List.of("-XX:StartFlightRecording=filename=" + jfrDir.resolve(p + ".jfr")
+          + ",settings=profile,method-profiling=" + s.jfrProfiling() + ",dumponexit=true"));
+    }
+    Thread chainStopper = new Thread(chainJvms::stopAll, "bench-stop-floor-chain");
+    Runtime.getRuntime().addShutdownHook(chainStopper);
     List<E2eReport.Level> results = new ArrayList<>();
     try {
       System.out.println("services (jars of " + jarsRoot + "): logs in " + data);
@@ -156,16 +168,30 @@ public final class GatewayEndToEndBench {
       List<String> sessions = SystemFixture.createSessions(http, httpPort, token, credentialId, sessionCount);
       HttpClient direct = vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true)
           .setDefaultHost("127.0.0.1").setDefaultPort(fake.port()), new PoolOptions().setHttp1MaxSize(sessionCount + 16));
-      HttpClient relay = vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true)
+      HttpClient relay = relayPort < 0 ? null : vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true)
           .setDefaultHost("127.0.0.1").setDefaultPort(relayPort), new PoolOptions().setHttp1MaxSize(sessionCount + 16));
       HttpClient door = vertx.createHttpClient(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true)
           .setDefaultHost("127.0.0.1").setDefaultPort(httpPort), new PoolOptions().setHttp1MaxSize(sessionCount + 16));
       rss.start();
+      BareChain chain = null;
+      List<String> chainStreams = BareChain.streams(sessionCount);
+      if (s.floor("chain")) {
+        long c0 = System.currentTimeMillis();
+        // its own cluster, 60 ports above Maestro's (whose members auto-increment over up to 50)
+        Map<String, String> chainEnv = BareChain.env(pgUrl, dev.maestro.testkit.TestClusterKey.settings(), SystemFixture.CLUSTER_PORT + 60,
+            3, data, fake.port(), sessionCount);
+        chain = BareChain.start(chainJvms, "single".equals(mode), chainEnv, http);
+        chain.processes().forEach((p, proc) -> chainCpu.watch(p, proc.pid()));
+        chainCpu.start();
+        System.out.printf("floor: bare chain (%s) UP in %d ms%n", String.join(", ", chain.processes().keySet()), System.currentTimeMillis() - c0);
+      }
+      int chainPort = chain == null ? -1 : chain.httpPort();
 
       // every session a level uses has had a turn (activated, owner known, JIT warmed on its path)
       System.out.printf("warming all %d sessions (one turn each) ...%n", sessionCount);
       StreamPaths.baseline(direct, fake, s, new Phase("warm-baseline", sessionCount));
-      StreamPaths.relay(relay, fake, s, new Phase("warm-relay", sessionCount));
+      if (relay != null) StreamPaths.relay(relay, fake, s, new Phase("warm-relay", sessionCount));
+      if (chain != null) StreamPaths.system(vertx, fake, s, new Phase("warm-chain", sessionCount), chainPort, "none", chainStreams);
       StreamPaths.system(vertx, fake, s, new Phase("warm-sessions", sessionCount), httpPort, token, sessions);
       if (s.warmup() > 0) {
         System.out.printf("warm-up: %d streams on each path, twice ...%n", s.warmup());
@@ -173,6 +199,7 @@ public final class GatewayEndToEndBench {
           StreamPaths.baseline(direct, fake, s, new Phase("warmup-baseline", s.warmup()));
           StreamPaths.system(vertx, fake, s, new Phase("warmup-system", s.warmup()), httpPort, token, sessions);
           StreamPaths.openAiDoor(door, fake, s, new Phase("warmup-openai", s.warmup()), token);
+          if (chain != null) StreamPaths.system(vertx, fake, s, new Phase("warmup-chain", s.warmup()), chainPort, "none", chainStreams);
         }
       }
       Thread.sleep(1000);
@@ -187,12 +214,15 @@ public final class GatewayEndToEndBench {
 
       for (int n : s.levels()) {
         Phase b = new Phase("baseline@" + n, n);
-        Phase floor = new Phase("relay@" + n, n);
+        Phase floor = relay == null ? null : new Phase("relay@" + n, n);
+        Phase chainSys = chain == null ? null : new Phase("chain@" + n, n);
+        Phase chainTurns = chain == null ? null : new Phase("chain-turns@" + n, n);
         Phase sys = new Phase("system@" + n, n);
         Phase openAi = new Phase("openai@" + n, n);
         Phase turns = new Phase("turns@" + n, n);
         int rounds = s.roundsAt(n);
-        System.out.printf("level %d: %d round(s) of baseline, relay floor, system, then one-chunk turns ...%n", n, rounds);
+        System.out.printf("level %d: %d round(s) of baseline, %ssystem, one-chunk turns, OpenAI door%s ...%n", n, rounds,
+            floor == null ? "" : "relay floor, ", chain == null ? "" : ", bare chain and its one-chunk turns");
         for (int r = 0; r < rounds; r++) {
           rss.snapshotAndReset();
           Map<String, Long> cpu0 = rss.cpuMs();
@@ -200,8 +230,10 @@ public final class GatewayEndToEndBench {
           b.cpu(cpu0, rss.cpuMs());
           b.peak(rss.snapshotAndReset());
           Thread.sleep(300);
-          StreamPaths.relay(relay, fake, s, floor);
-          Thread.sleep(300);
+          if (floor != null) {
+            StreamPaths.relay(relay, fake, s, floor);
+            Thread.sleep(300);
+          }
           rss.snapshotAndReset();
           cpu0 = rss.cpuMs();
           StreamPaths.system(vertx, fake, s, sys, httpPort, token, sessions);
@@ -219,15 +251,31 @@ public final class GatewayEndToEndBench {
           openAi.cpu(cpu0, rss.cpuMs());
           openAi.peak(rss.snapshotAndReset());
           Thread.sleep(300);
+          if (chain != null) {
+            // the bare chain: the same two phases as Maestro's (streams, then one-chunk turns), CPU of its own JVMs
+            chainCpu.snapshotAndReset();
+            cpu0 = chainCpu.cpuMs();
+            StreamPaths.system(vertx, fake, s, chainSys, chainPort, "none", chainStreams);
+            chainSys.cpu(cpu0, chainCpu.cpuMs());
+            chainSys.peak(chainCpu.snapshotAndReset());
+            Thread.sleep(300);
+            cpu0 = chainCpu.cpuMs();
+            StreamPaths.system(vertx, fake, s.withChunks(1), chainTurns, chainPort, "none", chainStreams);
+            chainTurns.cpu(cpu0, chainCpu.cpuMs());
+            chainTurns.peak(chainCpu.snapshotAndReset());
+            Thread.sleep(300);
+          }
         }
-        results.add(new E2eReport.Level(n, b, sys, turns, openAi, floor));
-        System.out.printf("level %d: chunk p50 baseline %d µs, relay %d µs, system %d µs (%d/%d chunks, %d errors)%n", n,
-            b.chunk.getValueAtPercentile(50), floor.chunk.getValueAtPercentile(50), sys.chunk.getValueAtPercentile(50), sys.chunks,
+        E2eReport.Level chainLevel = chain == null ? null : new E2eReport.Level(n, b, chainSys, chainTurns);
+        results.add(new E2eReport.Level(n, b, sys, turns, openAi, floor, chainLevel));
+        System.out.printf("level %d: chunk p50 baseline %d µs, relay %s µs, chain %s µs, system %d µs (%d/%d chunks, %d errors)%n", n,
+            b.chunk.getValueAtPercentile(50), floor == null ? "-" : floor.chunk.getValueAtPercentile(50),
+            chainSys == null ? "-" : chainSys.chunk.getValueAtPercentile(50), sys.chunk.getValueAtPercentile(50), sys.chunks,
             (long) n * s.chunks() * rounds, sys.errors.get() + b.errors.get() + turns.errors.get());
         Thread.sleep(1000);
       }
       direct.close();
-      relay.close();
+      if (relay != null) relay.close();
       door.close();
       E2eReport.write(root, s, results, idleRss, idleCpu, upMs, jarsRoot.toString(),
           services.flags().javaOpts("single".equals(mode) ? "single" : "session", System.getenv("MAESTRO_JAVA_OPTS")));
@@ -238,8 +286,11 @@ public final class GatewayEndToEndBench {
       return null;
     } finally {
       rss.stop();
+      chainCpu.stop();
+      chainJvms.stopAll();
       services.stopAll();
       try {
+        Runtime.getRuntime().removeShutdownHook(chainStopper);
         Runtime.getRuntime().removeShutdownHook(stopper);
       } catch (IllegalStateException ignored) {
         // already shutting down

@@ -34,12 +34,34 @@ final class GoalTable {
 
   private GoalTable() {}
 
+  /** One measured row of the table: added latency (µs, over the direct baseline's median), CPU per chunk and per turn (µs). */
+  record Row(long addedP50, long addedP99, long addedTtftP50, long cpuPerChunk, long cpuPerTurn) {
+    /** The same arithmetic for Maestro's rows and the bare chain's: a level's streams and one-chunk turns phases. */
+    static Row of(E2eReport.Level l, int chunks) {
+      Histogram added = l.system().addedOver(l.baseline());
+      return new Row(added.getValueAtPercentile(50), added.getValueAtPercentile(99),
+          l.system().ttft.getValueAtPercentile(50) - l.baseline().ttft.getValueAtPercentile(50),
+          Math.round(l.cpuPerChunkMicros(chunks)), Math.round(l.cpuPerTurnMicros()));
+    }
+  }
+
+  /**
+   * How many times the floor Maestro costs, one decimal ("×3.4"); "—" when the floor measured nothing
+   * (≤ 0: an added latency within the baseline's noise, or CPU under the 10 ms /proc tick), so no ratio is invented.
+   */
+  static String ratio(long maestro, long floor) {
+    if (floor <= 0) return "—";
+    return String.format(java.util.Locale.ROOT, "×%.1f", (double) maestro / floor);
+  }
+
   static void print(Path root, E2eSettings s, List<ModeRun> runs) throws Exception {
     System.out.printf("%n=== Goal table (issue 14): %d chunks per stream, one every %d ms; µs unless said; added = chunk latency"
         + " − direct baseline median;%n    CPU = sum over the service processes (/proc, 10 ms ticks) per relayed chunk and per"
-        + " one-chunk turn; RSS = services' peak in the phase.%n    floor = a bare Vert.x relay hop (HTTP → HTTP, no parsing) in"
-        + " the same run. The machine is shared: read the figures as noisy upper bounds.%n%n", s.chunks(), s.intervalMs());
-    String head = "%-7s %-14s %10s %10s %10s %10s %10s %9s %12s%n";
+        + " one-chunk turn; RSS = services' peak in the phase.%n    floor hop = a bare Vert.x relay hop (HTTP → HTTP, no parsing);"
+        + " floor chain = provider → session → gateway with Maestro's%n    plumbing (platform cluster, TLS bus, JVM flags, PG pool)"
+        + " and no Maestro logic (3 JVMs for five, 1 for single); ÷floor = Maestro / chain.%n    All in the same run. The machine"
+        + " is shared: read the figures as noisy upper bounds.%n%n", s.chunks(), s.intervalMs());
+    String head = "%-7s %-24s %10s %10s %10s %10s %10s %9s %12s%n";
     System.out.printf(head, "streams", "row", "added p50", "added p99", "+TTFT p50", "CPU/chunk", "CPU/turn", "RSS MiB", "delivered");
     JsonArray rows = new JsonArray();
     for (int n : s.levels()) {
@@ -50,23 +72,34 @@ final class GoalTable {
       for (ModeRun run : runs) {
         E2eReport.Level l = run.levels().stream().filter(x -> x.streams() == n).findFirst().orElse(null);
         if (l == null) continue;
-        Histogram added = l.system().addedOver(l.baseline());
-        long t50 = l.system().ttft.getValueAtPercentile(50) - l.baseline().ttft.getValueAtPercentile(50);
-        long rss = l.system().peakRssKb.entrySet().stream().filter(e -> !e.getKey().startsWith("bench"))
-            .mapToLong(Map.Entry::getValue).sum() / 1024;
+        Row m = Row.of(l, s.chunks());
+        long rss = peakMiB(l.system());
         String delivered = l.system().chunks + "/" + (long) n * s.chunks() * l.system().rounds;
-        System.out.printf(head, "", run.mode(), added.getValueAtPercentile(50), added.getValueAtPercentile(99), t50,
-            Math.round(l.cpuPerChunkMicros(s.chunks())), Math.round(l.cpuPerTurnMicros()), rss, delivered);
-        rows.add(new JsonObject().put("streams", n).put("row", run.mode())
-            .put("addedChunkP50", added.getValueAtPercentile(50)).put("addedChunkP99", added.getValueAtPercentile(99))
-            .put("addedTtftP50", t50).put("cpuPerChunkMicros", Math.round(l.cpuPerChunkMicros(s.chunks())))
-            .put("cpuPerTurnMicros", Math.round(l.cpuPerTurnMicros())).put("peakRssMiB", rss)
+        System.out.printf(head, "", run.mode(), m.addedP50(), m.addedP99(), m.addedTtftP50(), m.cpuPerChunk(), m.cpuPerTurn(), rss, delivered);
+        rows.add(json(n, run.mode(), m).put("peakRssMiB", rss)
             .put("chunksDelivered", l.system().chunks).put("chunksExpected", (long) n * s.chunks() * l.system().rounds)
             .put("errors", l.system().errors.get()));
+        if (l.chain() != null) {
+          E2eReport.Level c = l.chain();
+          Row f = Row.of(c, s.chunks());
+          int jvms = "single".equals(run.mode()) ? 1 : 3;
+          String label = "floor: bare chain " + jvms + " JVM" + (jvms == 1 ? "" : "s");
+          System.out.printf(head, "", label, f.addedP50(), f.addedP99(), f.addedTtftP50(), f.cpuPerChunk(), f.cpuPerTurn(), peakMiB(c.system()),
+              c.system().chunks + "/" + (long) n * s.chunks() * c.system().rounds);
+          System.out.printf(head, "", run.mode() + " ÷ floor", ratio(m.addedP50(), f.addedP50()), ratio(m.addedP99(), f.addedP99()),
+              ratio(m.addedTtftP50(), f.addedTtftP50()), ratio(m.cpuPerChunk(), f.cpuPerChunk()), ratio(m.cpuPerTurn(), f.cpuPerTurn()), "", "");
+          rows.add(json(n, "floor-chain-" + run.mode(), f).put("jvms", jvms).put("peakRssMiB", peakMiB(c.system()))
+              .put("chunksDelivered", c.system().chunks).put("chunksExpected", (long) n * s.chunks() * c.system().rounds)
+              .put("errors", c.system().errors.get() + c.turns().errors.get()));
+          rows.add(new JsonObject().put("streams", n).put("row", "ratio-" + run.mode() + "-over-chain")
+              .put("addedChunkP50", ratio(m.addedP50(), f.addedP50())).put("addedChunkP99", ratio(m.addedP99(), f.addedP99()))
+              .put("addedTtftP50", ratio(m.addedTtftP50(), f.addedTtftP50()))
+              .put("cpuPerChunkMicros", ratio(m.cpuPerChunk(), f.cpuPerChunk())).put("cpuPerTurnMicros", ratio(m.cpuPerTurn(), f.cpuPerTurn())));
+        }
         if (l.relay() != null) {
           Histogram floor = l.relay().addedOver(l.baseline());
           long f50 = l.relay().ttft.getValueAtPercentile(50) - l.baseline().ttft.getValueAtPercentile(50);
-          System.out.printf(head, "", "floor(" + run.mode() + ")", floor.getValueAtPercentile(50), floor.getValueAtPercentile(99), f50,
+          System.out.printf(head, "", "floor: relay hop", floor.getValueAtPercentile(50), floor.getValueAtPercentile(99), f50,
               "", "", "", l.relay().chunks + "/" + (long) n * s.chunks() * l.relay().rounds);
           rows.add(new JsonObject().put("streams", n).put("row", "floor-" + run.mode())
               .put("addedChunkP50", floor.getValueAtPercentile(50)).put("addedChunkP99", floor.getValueAtPercentile(99))
@@ -89,6 +122,16 @@ final class GoalTable {
         .put("intervalMs", s.intervalMs()).put("cpus", Runtime.getRuntime().availableProcessors())
         .put("rows", rows).put("modes", modes).encodePrettily());
     System.out.println("\nGoal table JSON written to " + out);
+  }
+
+  private static JsonObject json(int streams, String row, Row r) {
+    return new JsonObject().put("streams", streams).put("row", row).put("addedChunkP50", r.addedP50()).put("addedChunkP99", r.addedP99())
+        .put("addedTtftP50", r.addedTtftP50()).put("cpuPerChunkMicros", r.cpuPerChunk()).put("cpuPerTurnMicros", r.cpuPerTurn());
+  }
+
+  /** Peak RSS of a phase's measured processes (the bench's own left out), MiB. */
+  private static long peakMiB(Phase p) {
+    return p.peakRssKb.entrySet().stream().filter(e -> !e.getKey().startsWith("bench")).mapToLong(Map.Entry::getValue).sum() / 1024;
   }
 
   private static String dash(long v) {

@@ -94,6 +94,22 @@ public final class JvmFlags {
     return cmd;
   }
 
+  /**
+   * {@code java <opts of process> <HZ_FLAGS> -cp <class path> <main> <args>}: another main with a service's
+   * flags (the bench's bare chain runs with the flags of the process it stands for).
+   */
+  public List<String> mainCommand(String process, String maestroJavaOpts, String classPath, String mainClass, List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add("java");
+    cmd.addAll(words(javaOpts(process, maestroJavaOpts)));
+    cmd.addAll(words(values.get("HZ_FLAGS")));
+    cmd.add("-cp");
+    cmd.add(classPath);
+    cmd.add(mainClass);
+    cmd.addAll(args);
+    return cmd;
+  }
+
   public static final String SINGLE_MAIN = "dev.maestro.platform.SingleProcessMain";
 
   private static List<String> words(String s) {

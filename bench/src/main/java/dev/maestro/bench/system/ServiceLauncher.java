@@ -72,6 +72,15 @@ public final class ServiceLauncher {
     start("single", flags.singleCommand(System.getenv("MAESTRO_JAVA_OPTS"), jars), env);
   }
 
+  /**
+   * Another main as a process named {@code name}, with the flags of {@code process} (see
+   * {@link JvmFlags#mainCommand}) and only {@code env} as its MAESTRO_* environment; stopped with the rest.
+   */
+  public void startMain(String name, String process, String classPath, String mainClass, List<String> args, Map<String, String> env)
+      throws Exception {
+    start(name, flags.mainCommand(process, System.getenv("MAESTRO_JAVA_OPTS"), classPath, mainClass, args), env);
+  }
+
   private void start(String name, List<String> command, Map<String, String> env) throws Exception {
     List<String> cmd = new ArrayList<>(command);
     cmd.addAll(1, extraJvmOptions.apply(name));

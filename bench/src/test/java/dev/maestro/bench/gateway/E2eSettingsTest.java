@@ -52,5 +52,26 @@ class E2eSettingsTest {
     assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--levels"})).hasMessageStartingWith("expected --name=value");
     assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--modes=three"})).hasMessageStartingWith("--modes: five or single");
     assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--jfr=1ms"})).hasMessageStartingWith("--jfr: normal, high or max");
+    assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--floor=wall"})).hasMessageStartingWith("--floor: chain and/or hop");
+    assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--floor=chain,none"})).hasMessageStartingWith("--floor: chain and/or hop");
+    assertThatThrownBy(() -> E2eSettings.parse(new String[] {"--floor="})).hasMessageStartingWith("--floor: chain and/or hop");
+  }
+
+  @Test
+  void floorsDefaultToChainAndHopAndCanBeChosen() {
+    E2eSettings d = E2eSettings.parse(new String[0]);
+    assertThat(d.floor("chain")).isTrue();
+    assertThat(d.floor("hop")).isTrue();
+    E2eSettings chain = E2eSettings.parse(new String[] {"--floor=chain"});
+    assertThat(chain.floor("chain")).isTrue();
+    assertThat(chain.floor("hop")).isFalse();
+    E2eSettings hop = E2eSettings.parse(new String[] {"--floor= hop ", "--quick"});
+    assertThat(hop.floor("chain")).isFalse();
+    assertThat(hop.floor("hop")).isTrue();
+    E2eSettings none = E2eSettings.parse(new String[] {"--floor=none"});
+    assertThat(none.floors()).isEmpty();
+    // carried over by the derived settings of a mode and of the one-chunk turns
+    assertThat(chain.withChunks(1).floors()).containsExactly("chain");
+    assertThat(chain.withLabel("x").floors()).containsExactly("chain");
   }
 }

@@ -49,6 +49,17 @@ class JvmFlagsTest {
   }
 
   @Test
+  void theBareChainRunsWithTheFlagsOfTheProcessItStandsFor() throws Exception {
+    JvmFlags flags = JvmFlags.read(ROOT);
+    for (String[] p : new String[][] {{"provider", "JAVA_OPTS_HOT"}, {"gateway", "JAVA_OPTS_HOT"}, {"single", "JAVA_OPTS_SINGLE"}}) {
+      List<String> expected = new ArrayList<>(launcherCommand(null, p[1]));
+      expected.subList(expected.size() - 2, expected.size()).clear();
+      expected.addAll(List.of("-cp", "bench.jar", "a.Main", p[0]));
+      assertThat(flags.mainCommand(p[0], null, "bench.jar", "a.Main", List.of(p[0]))).as(p[0]).isEqualTo(expected);
+    }
+  }
+
+  @Test
   void theLauncherPicksTheSameFlagsPerProcess() throws Exception {
     String launcher = Files.readString(ROOT.resolve("deploy/maestro"));
     assertThat(launcher).contains("gateway|session|provider) echo \"${MAESTRO_JAVA_OPTS:-$JAVA_OPTS_HOT}\"")

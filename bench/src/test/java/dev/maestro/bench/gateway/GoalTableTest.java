@@ -1,0 +1,51 @@
+package dev.maestro.bench.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The goal table's rows: the same arithmetic for Maestro and the bare chain, and the Maestro ÷ floor ratio. */
+class GoalTableTest {
+  @Test
+  void ratioIsMaestroOverFloorAndNeverInventedFromNothing() {
+    assertThat(GoalTable.ratio(100, 25)).isEqualTo("×4.0");
+    assertThat(GoalTable.ratio(50, 40)).isEqualTo("×1.3");
+    assertThat(GoalTable.ratio(0, 10)).isEqualTo("×0.0");
+    // a floor under the /proc tick or within the baseline's noise: no ratio
+    assertThat(GoalTable.ratio(5, 0)).isEqualTo("—");
+    assertThat(GoalTable.ratio(5, -3)).isEqualTo("—");
+  }
+
+  @Test
+  void aRowTakesCpuFromTheMeasuredProcessesAndLatencyOverTheBaselineMedian() {
+    int streams = 10;
+    int chunks = 3;
+    Phase baseline = phase("baseline", streams, 100, Map.of("bench+fake", 500L));
+    // 10 turns of 3 chunks: 12 ms = 10 × (1 ms a turn + 2 × 100 µs a further chunk); the bench's own CPU is not the chain's
+    Phase system = phase("chain", streams, 400, Map.of("floor-provider", 4L, "floor-session", 5L, "floor-gateway", 3L, "bench+fake", 900L));
+    Phase turns = phase("chain-turns", streams, 400, Map.of("floor-provider", 3L, "floor-session", 4L, "floor-gateway", 3L));
+    GoalTable.Row r = GoalTable.Row.of(new E2eReport.Level(streams, baseline, system, turns), chunks);
+    assertThat(r.cpuPerTurn()).isEqualTo(1000);
+    assertThat(r.cpuPerChunk()).isEqualTo(100);
+    // every chunk took 400 µs against a baseline median of 100 µs
+    assertThat(r.addedP50()).isBetween(299L, 301L);
+    assertThat(r.addedP99()).isBetween(299L, 301L);
+  }
+
+  /** One round of n streams, each one chunk of {@code latency} µs, and these CPU ms per process. */
+  private static Phase phase(String name, int n, long latency, Map<String, Long> cpuMs) {
+    Phase p = new Phase(name, n);
+    p.beginRound();
+    long now = 1_000_000_000L;
+    for (int i = 0; i < n; i++) {
+      p.sentAt[i] = now - 2 * latency;
+      p.chunk(i, String.valueOf(now - latency), now);
+    }
+    p.endRound();
+    Map<String, Long> zero = new java.util.HashMap<>();
+    cpuMs.keySet().forEach(k -> zero.put(k, 0L));
+    p.cpu(zero, cpuMs);
+    return p;
+  }
+}
