@@ -16,6 +16,8 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
 
 /**
  * The cluster key pair every member holds: a PKCS12 keystore with one self-signed certificate and its
@@ -104,11 +106,16 @@ public final class ClusterKey {
    * silently dropped), hence PfxOptions. trustAll must be switched off explicitly: EventBusOptions
    * defaults it to true, which would let this node send to any TLS server that joined. The client
    * skips host name checks (ClusteredEventBus sets none): the peer is identified by the certificate,
-   * not by the address it advertises.
+   * not by the address it advertises. The engine (BoringSSL or the JDK's), the protocol (TLS 1.3 only)
+   * and the suite (AES-128-GCM) are {@link ClusterTlsEngine}'s; the engine options survive the same JSON
+   * copy ({@code openSslEngineOptions} / {@code jdkSslEngineOptions}).
    */
   public EventBusOptions applyTo(EventBusOptions options) {
     PfxOptions store = new PfxOptions().setPath(keystore.toString()).setPassword(password);
     return options.setSsl(true)
+        .setSslEngineOptions(ClusterTlsEngine.engineOptionsLogged())
+        .setEnabledSecureTransportProtocols(new LinkedHashSet<>(List.of(ClusterTlsEngine.PROTOCOL)))
+        .addEnabledCipherSuite(ClusterTlsEngine.CIPHER_SUITE)
         .setKeyCertOptions(store)
         .setTrustOptions(new PfxOptions(store))
         .setTrustAll(false)

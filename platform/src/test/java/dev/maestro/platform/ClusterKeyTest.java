@@ -99,6 +99,10 @@ class ClusterKeyTest {
       assertThat(o.getKeyCertOptions()).isInstanceOf(PfxOptions.class);
       assertThat(((PfxOptions) o.getKeyCertOptions()).getPath()).isEqualTo(a.keystore().toString());
       assertThat(o.getTrustOptions()).isInstanceOf(PfxOptions.class);
+      // ClusterTlsEngine's engine, protocol and suite reach the server and the client too
+      assertThat(o.getSslEngineOptions()).isNotNull().hasSameClassAs(bus.getSslEngineOptions());
+      assertThat(o.getEnabledSecureTransportProtocols()).containsExactly("TLSv1.3");
+      assertThat(o.getEnabledCipherSuites()).containsExactly("TLS_AES_128_GCM_SHA256");
     }
     assertThat(server.getClientAuth()).isEqualTo(ClientAuth.REQUIRED);
     assertThat(client.isTrustAll()).as("EventBusOptions defaults trustAll to true").isFalse();
