@@ -205,12 +205,21 @@ public final class GatewayEndToEndBench {
       Thread.sleep(1000);
       Map<String, Long> idleRss = rss.snapshotAndReset();
       Map<String, Long> idle0 = rss.cpuMs();
+      // the bare chain idles in the same window: the floor of what clustered JVMs cost doing nothing
+      Map<String, Long> chainIdle0 = chain == null ? Map.of() : chainCpu.cpuMs();
       long i0 = System.nanoTime();
       Thread.sleep(s.idleSeconds() * 1000L);
       Map<String, Long> idle1 = rss.cpuMs();
+      Map<String, Long> chainIdle1 = chain == null ? Map.of() : chainCpu.cpuMs();
       double idleSec = (System.nanoTime() - i0) / 1e9;
       Map<String, Double> idleCpu = new java.util.LinkedHashMap<>();
       idle1.forEach((k, v) -> idleCpu.put(k, (v - idle0.getOrDefault(k, v)) / idleSec));
+      Map<String, Double> chainIdleCpu = new java.util.LinkedHashMap<>();
+      chainIdle1.forEach((k, v) -> chainIdleCpu.put(k, (v - chainIdle0.getOrDefault(k, v)) / idleSec));
+      if (!chainIdleCpu.isEmpty()) {
+        System.out.printf("idle: bare chain %.1f ms CPU/s over %d JVM(s) %s%n",
+            chainIdleCpu.values().stream().mapToDouble(Double::doubleValue).sum(), chainIdleCpu.size(), chainIdleCpu);
+      }
 
       for (int n : s.levels()) {
         Phase b = new Phase("baseline@" + n, n);
@@ -279,7 +288,7 @@ public final class GatewayEndToEndBench {
       door.close();
       E2eReport.write(root, s, results, idleRss, idleCpu, upMs, jarsRoot.toString(),
           services.flags().javaOpts("single".equals(mode) ? "single" : "session", System.getenv("MAESTRO_JAVA_OPTS")));
-      return new GoalTable.ModeRun(mode, results, idleRss, idleCpu, upMs);
+      return new GoalTable.ModeRun(mode, results, idleRss, idleCpu, upMs, chainIdleCpu);
     } catch (Throwable e) {
       e.printStackTrace();
       System.err.println("service logs: " + data);

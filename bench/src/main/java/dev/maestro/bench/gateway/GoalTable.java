@@ -16,7 +16,24 @@ import java.util.Map;
  */
 final class GoalTable {
   /** One mode's run: its levels, idle figures and start time. */
-  record ModeRun(String mode, List<E2eReport.Level> levels, Map<String, Long> idleRss, Map<String, Double> idleCpu, long upMs) {}
+  record ModeRun(String mode, List<E2eReport.Level> levels, Map<String, Long> idleRss, Map<String, Double> idleCpu, long upMs,
+                 Map<String, Double> floorIdleCpu) {
+    /** Idle CPU (ms/s) of Maestro's service processes, the bench's own left out. */
+    double idleServices() {
+      return idleCpu.entrySet().stream().filter(e -> !e.getKey().startsWith("bench")).mapToDouble(Map.Entry::getValue).sum();
+    }
+
+    /** Idle CPU (ms/s) per service JVM: Maestro's, then the bare chain's (NaN without a chain). */
+    double idlePerJvm() {
+      long jvms = idleCpu.keySet().stream().filter(k -> !k.startsWith("bench")).count();
+      return jvms == 0 ? Double.NaN : idleServices() / jvms;
+    }
+
+    double floorIdlePerJvm() {
+      return floorIdleCpu.isEmpty() ? Double.NaN
+          : floorIdleCpu.values().stream().mapToDouble(Double::doubleValue).sum() / floorIdleCpu.size();
+    }
+  }
 
   /** Issue 14's goals (µs) by level; chunk p50, chunk p99, TTFT p50 (-1: none set). */
   static long[] goal(int streams) {
@@ -107,14 +124,23 @@ final class GoalTable {
         }
       }
     }
-    System.out.printf("%n%-8s %12s %14s %10s%n", "mode", "UP in ms", "idle CPU ms/s", "idle RSS");
-    System.out.printf("%-8s %12s %14s %10s%n", "goal", "", dash(Math.round(GOAL_IDLE_CPU_MS_PER_SECOND)), "");
+    // idle per JVM beside the bare chain's (same window): what a clustered JVM costs doing nothing here
+    System.out.printf("%n%-8s %12s %14s %10s %13s %19s%n", "mode", "UP in ms", "idle CPU ms/s", "idle RSS", "idle per JVM",
+        "floor idle per JVM");
+    System.out.printf("%-8s %12s %14s %10s %13s %19s%n", "goal", "", dash(Math.round(GOAL_IDLE_CPU_MS_PER_SECOND)), "", "", "");
     JsonArray modes = new JsonArray();
     for (ModeRun run : runs) {
-      double idle = run.idleCpu().entrySet().stream().filter(e -> !e.getKey().startsWith("bench")).mapToDouble(Map.Entry::getValue).sum();
+      double idle = run.idleServices();
       long rss = run.idleRss().entrySet().stream().filter(e -> !e.getKey().startsWith("bench")).mapToLong(Map.Entry::getValue).sum() / 1024;
-      System.out.printf("%-8s %12d %14.1f %7d MiB%n", run.mode(), run.upMs(), idle, rss);
-      modes.add(new JsonObject().put("mode", run.mode()).put("upMillis", run.upMs()).put("idleCpuMsPerSecond", idle).put("idleRssMiB", rss));
+      System.out.printf("%-8s %12d %14.1f %7d MiB %13.1f %19s%n", run.mode(), run.upMs(), idle, rss, run.idlePerJvm(),
+          Double.isNaN(run.floorIdlePerJvm()) ? "—" : String.format("%.1f", run.floorIdlePerJvm()));
+      JsonObject m = new JsonObject().put("mode", run.mode()).put("upMillis", run.upMs()).put("idleCpuMsPerSecond", idle)
+          .put("idleRssMiB", rss).put("idleCpuMsPerSecondPerJvm", run.idlePerJvm());
+      if (!run.floorIdleCpu().isEmpty()) {
+        m.put("floorIdleCpuMsPerSecond", new JsonObject(new java.util.LinkedHashMap<String, Object>(run.floorIdleCpu())))
+            .put("floorIdleCpuMsPerSecondPerJvm", run.floorIdlePerJvm());
+      }
+      modes.add(m);
     }
     Path out = root.resolve("bench/target/e2e-goal-table" + (s.label().isEmpty() ? "" : "-" + s.label()) + ".json");
     Files.createDirectories(out.getParent());

@@ -33,6 +33,20 @@ class GoalTableTest {
     assertThat(r.addedP99()).isBetween(299L, 301L);
   }
 
+  @Test
+  void idleIsPerServiceJvmBesideTheBareChainsAndTheBenchIsLeftOut() {
+    GoalTable.ModeRun run = new GoalTable.ModeRun("five", java.util.List.of(), Map.of(),
+        Map.of("gateway", 6.0, "session", 6.0, "provider", 5.0, "tool", 5.0, "auth", 3.0, "bench+fake", 40.0), 1000,
+        Map.of("floor-provider", 4.0, "floor-session", 3.0, "floor-gateway", 2.0));
+    assertThat(run.idleServices()).isEqualTo(25.0);
+    assertThat(run.idlePerJvm()).isEqualTo(5.0);
+    assertThat(run.floorIdlePerJvm()).isEqualTo(3.0);
+    // without a chain (--floor=hop|none) there is no idle floor
+    GoalTable.ModeRun alone = new GoalTable.ModeRun("single", java.util.List.of(), Map.of(), Map.of("single", 7.5), 1000, Map.of());
+    assertThat(alone.idlePerJvm()).isEqualTo(7.5);
+    assertThat(alone.floorIdlePerJvm()).isNaN();
+  }
+
   /** One round of n streams, each one chunk of {@code latency} µs, and these CPU ms per process. */
   private static Phase phase(String name, int n, long latency, Map<String, Long> cpuMs) {
     Phase p = new Phase(name, n);
