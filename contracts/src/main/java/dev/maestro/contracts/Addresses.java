@@ -122,8 +122,11 @@ public final class Addresses {
     return "maestro.session.router." + ownerId;
   }
 
-  /** Where a running provider stream listens for cancellation, on whichever node runs it. */
-  public static String providerStreamCancel(String streamId) {
-    return "maestro.provider.stream." + streamId + ".cancel";
-  }
+  /**
+   * Cancellation of running provider streams, published {@code {streamId}}: every provider-service node
+   * registers it once at start and stops the stream if it runs it. One consumer per node, not per stream
+   * (issue 14): a per-stream consumer cost a Hazelcast subscription put and remove, each an entry event
+   * to every member of the cluster, per turn.
+   */
+  public static final String PROVIDER_CANCEL = "maestro.provider.cancel";
 }

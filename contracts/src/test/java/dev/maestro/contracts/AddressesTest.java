@@ -50,7 +50,7 @@ class AddressesTest {
   @Test
   void perSessionAddressesAreDistinct() {
     Set<String> all = Set.of(Addresses.sessionEvents("s"), Addresses.sessionCommand("s"),
-        Addresses.sessionProviderStream("s", "o"), Addresses.sessionRouter("o"), Addresses.providerStreamCancel("s"),
+        Addresses.sessionProviderStream("s", "o"), Addresses.sessionRouter("o"), Addresses.PROVIDER_CANCEL,
         Addresses.GATEWAY_REVOKED, Addresses.SESSION_SERVICE);
     assertEquals(7, all.size());
   }

@@ -14,7 +14,6 @@ import dev.maestro.provider.wire.WireAdapter;
 import dev.maestro.provider.wire.Wires;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -41,7 +40,7 @@ public final class ProviderServiceImpl implements ProviderService {
   private static final class Running {
     volatile StreamCall call;
     volatile boolean cancelled;
-    MessageConsumer<Object> cancelConsumer;
+    BusSink sink;
     volatile Runnable unwatch;
   }
 
@@ -90,11 +89,8 @@ public final class ProviderServiceImpl implements ProviderService {
     Running r = new Running();
     running.put(streamId, r);
     BusSink sink = new BusSink(vertx, replyAddress, streamId, () -> finished(streamId, r));
-    // the cancel address lets cancel() reach this stream from any node of the cluster
-    r.cancelConsumer = vertx.eventBus().consumer(ProviderEvents.cancelAddress(streamId), msg -> {
-      cancelLocal(streamId, r, sink);
-      msg.reply(null);
-    });
+    // no consumer per stream: this node's one cancel consumer (listenForCancels) finds it in running
+    r.sink = sink;
     // nobody reads a stream whose requester died (kill -9): the upstream connection is closed, not left generating
     if (requesters != null) {
       r.unwatch = requesters.watch(requestJson.getString(dev.maestro.platform.DeadRequesterWatch.FIELD), () -> {
@@ -172,7 +168,6 @@ public final class ProviderServiceImpl implements ProviderService {
 
   private void finished(String streamId, Running r) {
     running.remove(streamId, r);
-    if (r.cancelConsumer != null) r.cancelConsumer.unregister();
     if (r.unwatch != null) r.unwatch.run();
   }
 
@@ -195,18 +190,27 @@ public final class ProviderServiceImpl implements ProviderService {
     }
     Running r = running.get(streamId);
     if (r != null) {
-      StreamCall call = r.call;
-      if (call != null) {
-        r.cancelled = true;
-        call.cancel();
-        return Future.succeededFuture();
-      }
+      cancelLocal(streamId, r, r.sink);
+      return Future.succeededFuture();
     }
-    // not local (or not started yet): ask whichever node runs it; no handler means already finished
-    return vertx.eventBus().request(ProviderEvents.cancelAddress(streamId), null, new DeliveryOptions().setSendTimeout(5_000))
-        .<Void>mapEmpty()
-        .recover(err -> err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
-            ? Future.succeededFuture() : Future.failedFuture(err));
+    // not here: every provider node hears it and the one running the stream stops it (a finished or unknown
+    // stream is a no-op everywhere, as before). Published, not one consumer per stream (issue 14), so nobody
+    // confirms it: the caller learns the end from the stream's own error/cancelled event, as before.
+    vertx.eventBus().publish(ProviderEvents.CANCEL_ADDRESS, ProviderEvents.cancelRequest(streamId));
+    return Future.succeededFuture();
+  }
+
+  /**
+   * Registers this node's one consumer of cancels published by other nodes ({@link #cancel}); the verticle
+   * does it once at start. Registered once, so a stream costs no cluster-wide subscription put/remove
+   * (each an entry event to every member: issue 14).
+   */
+  public MessageConsumer<JsonObject> listenForCancels() {
+    return vertx.eventBus().<JsonObject>consumer(ProviderEvents.CANCEL_ADDRESS, msg -> {
+      String streamId = msg.body() == null ? null : msg.body().getString("streamId");
+      Running r = streamId == null ? null : running.get(streamId);
+      if (r != null) cancelLocal(streamId, r, r.sink);
+    });
   }
 
   @Override

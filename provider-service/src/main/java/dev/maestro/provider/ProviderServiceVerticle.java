@@ -19,6 +19,7 @@ public class ProviderServiceVerticle extends VerticleBase {
   private Credentials credentials;
   private ServiceBinder binder;
   private MessageConsumer<JsonObject> consumer;
+  private MessageConsumer<JsonObject> cancels;
   private dev.maestro.platform.DeadRequesterWatch requesters;
 
   @Override
@@ -34,7 +35,8 @@ public class ProviderServiceVerticle extends VerticleBase {
         .compose(applied -> {
           binder = new ServiceBinder(vertx).setAddress(ProviderService.ADDRESS);
           consumer = binder.register(ProviderService.class, ServiceFailures.guarded(ProviderService.class, impl, "provider-service"));
-          return consumer.completion();
+          cancels = impl.listenForCancels();
+          return Future.all(consumer.completion(), cancels.completion());
         })
         .compose(v -> HealthResponder.register(vertx, SCHEMA));
   }
@@ -42,6 +44,7 @@ public class ProviderServiceVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     if (binder != null && consumer != null) binder.unregister(consumer);
+    if (cancels != null) cancels.unregister();
     if (credentials != null) credentials.close();
     if (requesters != null) requesters.stop();
     return clients == null ? Future.succeededFuture() : clients.close();

@@ -62,11 +62,15 @@ public final class ProviderEvents {
   }
 
   /**
-   * Where a running stream listens for cancellation, on whichever provider-service node runs it
-   * ({@link ProviderService#cancel} sends there when the stream is not local).
+   * Where provider-service nodes listen for cancellation (one consumer per node, see
+   * {@link dev.maestro.contracts.Addresses#PROVIDER_CANCEL}): {@link ProviderService#cancel} publishes
+   * {@link #cancelRequest} there when the stream does not run on the node that got the call.
    */
-  public static String cancelAddress(String streamId) {
-    return dev.maestro.contracts.Addresses.providerStreamCancel(streamId);
+  public static final String CANCEL_ADDRESS = dev.maestro.contracts.Addresses.PROVIDER_CANCEL;
+
+  /** The body published to {@link #CANCEL_ADDRESS}. */
+  public static JsonObject cancelRequest(String streamId) {
+    return new JsonObject().put("streamId", streamId);
   }
 
   public static JsonObject toolCall(String streamId, String id, String name, JsonObject arguments) {

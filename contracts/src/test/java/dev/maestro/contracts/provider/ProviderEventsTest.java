@@ -35,8 +35,8 @@ class ProviderEventsTest {
   }
 
   @Test
-  void eachStreamHasItsOwnCancelAddress() {
-    assertThat(ProviderEvents.cancelAddress("abc")).isEqualTo("maestro.provider.stream.abc.cancel");
-    assertThat(ProviderEvents.cancelAddress("abc")).isNotEqualTo(ProviderEvents.cancelAddress("abd"));
+  void cancelsGoToOneAddressPerNodeNamingTheStream() {
+    assertThat(ProviderEvents.CANCEL_ADDRESS).isEqualTo("maestro.provider.cancel");
+    assertThat(ProviderEvents.cancelRequest("abc")).isEqualTo(new JsonObject().put("streamId", "abc"));
   }
 }
