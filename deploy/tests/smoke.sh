@@ -77,7 +77,9 @@ for s in auth provider tool session gateway fake-upstream; do
   [ -f "$MAESTRO_DATA_DIR/run/$s.pid" ] && fail "$s pid file left behind"
 done
 for entry in "${pids[@]}"; do
-  kill -0 "${entry#*:}" 2>/dev/null && fail "${entry%%:*} (pid ${entry#*:}) still running after down"
+  # (a zombie has exited: only its exit status waits for this machine's init to collect it)
+  kill -0 "${entry#*:}" 2>/dev/null && [ "$(awk '{print $3}' "/proc/${entry#*:}/stat" 2>/dev/null)" != Z ] \
+    && fail "${entry%%:*} (pid ${entry#*:}) still running after down"
 done
 trap - EXIT
 # (a failed run keeps its data dir, logs included, for a look)
