@@ -235,27 +235,29 @@ public class MaestroClusterManager extends HazelcastClusterManager {
 
   /** Puts one of this node's entries back, unless the node unregistered it meanwhile. */
   private void restore(String address, RegistrationInfo info) {
-    if (!owns(address, info)) return;
-    if (!subs().put(address, new HazelcastRegistrationInfo(info))) return;
-    // removeRegistration may have dropped it between the check and the put, its own delete before ours
-    if (!owns(address, info)) {
-      subs().remove(address, new HazelcastRegistrationInfo(info));
-      return;
+    if (putBack(address, info)) {
+      LOG.warn("the cluster deleted this node's registration for {} while it lives (a stale clean-up after a"
+          + " healed partition?): put back", address);
     }
-    LOG.warn("the cluster deleted this node's registration for {} while it lives (a stale clean-up after a"
-        + " healed partition?): put back", address);
+  }
+
+  /**
+   * Puts one of this node's entries in the map if it still holds it; true when the map lacked it. removeRegistration
+   * may drop it between the check and the put (its own delete landing before ours): then it is deleted again.
+   */
+  private boolean putBack(String address, RegistrationInfo info) {
+    if (!owns(address, info) || !subs().put(address, new HazelcastRegistrationInfo(info))) return false;
+    if (owns(address, info)) return true;
+    subs().remove(address, new HazelcastRegistrationInfo(info));
+    return false;
   }
 
   /** Puts back every entry of this node the map lacks (set semantics: one already there changes nothing). */
   private void republishOwn(String why) {
     int back = 0;
-    MultiMap<String, HazelcastRegistrationInfo> map = subs();
     for (Map.Entry<String, Map<RegistrationInfo, Long>> e : own.entrySet()) {
       for (RegistrationInfo info : List.copyOf(e.getValue().keySet())) {
-        if (owns(e.getKey(), info) && map.put(e.getKey(), new HazelcastRegistrationInfo(info))) {
-          if (!owns(e.getKey(), info)) map.remove(e.getKey(), new HazelcastRegistrationInfo(info));
-          else back++;
-        }
+        if (putBack(e.getKey(), info)) back++;
       }
     }
     if (back > 0) LOG.warn("{}: {} of this node's event-bus registrations were missing from the cluster: put back", why, back);
