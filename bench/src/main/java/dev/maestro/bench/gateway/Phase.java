@@ -24,6 +24,15 @@ final class Phase {
   /** Every chunk latency recorded (µs), so the baseline can be subtracted chunk by chunk. */
   private long[] samples = new long[1024];
   private int sampleCount;
+  /**
+   * The chunk latencies (µs) that arrived while no stream of their round was still waiting for its first
+   * token: the chunk path alone, without turn starts competing for the same cores (at 100 streams the
+   * turns' start-up work overlaps most of a 20-chunk stream).
+   */
+  private long[] steady = new long[1024];
+  private int steadyCount;
+  /** Streams of the current round that have had their first chunk. */
+  private int firstCount;
   long unparsed;
   long t0;
   long lastChunk;
@@ -43,6 +52,7 @@ final class Phase {
   synchronized void beginRound() {
     Arrays.fill(sentAt, 0);
     Arrays.fill(firstSeen, false);
+    firstCount = 0;
     done = new CountDownLatch(streams);
     lastChunk = 0;
     rounds++;
@@ -79,7 +89,11 @@ final class Phase {
     samples[sampleCount++] = now - stamp;
     if (!firstSeen[idx]) {
       firstSeen[idx] = true;
+      firstCount++;
       ttft.recordValue(clamp(now - sentAt[idx], ttft));
+    } else if (firstCount == streams) {
+      if (steadyCount == steady.length) steady = Arrays.copyOf(steady, steady.length * 2);
+      steady[steadyCount++] = now - stamp;
     }
   }
 
@@ -89,9 +103,18 @@ final class Phase {
    * difference of percentiles (which mixes the tails of two distributions).
    */
   synchronized Histogram addedOver(Phase baseline) {
+    return added(samples, sampleCount, baseline);
+  }
+
+  /** {@link #addedOver} for the steady chunks only (none recorded: an empty histogram). */
+  synchronized Histogram steadyAddedOver(Phase baseline) {
+    return added(steady, steadyCount, baseline);
+  }
+
+  private static Histogram added(long[] values, int count, Phase baseline) {
     long floor = baseline.chunk.getTotalCount() == 0 ? 0 : baseline.chunk.getValueAtPercentile(50);
     Histogram added = new Histogram(120_000_000L, 3);
-    for (int i = 0; i < sampleCount; i++) added.recordValue(clamp(samples[i] - floor, added));
+    for (int i = 0; i < count; i++) added.recordValue(clamp(values[i] - floor, added));
     return added;
   }
 

@@ -15,6 +15,32 @@ class GoalTableTest {
     // a floor under the /proc tick or within the baseline's noise: no ratio
     assertThat(GoalTable.ratio(5, 0)).isEqualTo("—");
     assertThat(GoalTable.ratio(5, -3)).isEqualTo("—");
+    // a row with no steady chunk (-1) has no ratio either
+    assertThat(GoalTable.ratio(-1, 10)).isEqualTo("—");
+  }
+
+  @Test
+  void steadyChunksAreOnlyThoseReceivedOnceEveryStreamOfTheRoundHadItsFirstToken() {
+    Phase baseline = phase("baseline", 1, 100, Map.of());
+    Phase p = new Phase("system", 2);
+    p.beginRound();
+    long now = 1_000_000_000L;
+    p.sentAt[0] = now - 50_000;
+    p.sentAt[1] = now - 50_000;
+    p.chunk(0, String.valueOf(now - 10_100), now);          // stream 0's first token
+    p.chunk(0, String.valueOf(now - 5_100), now + 1);       // stream 1 is still starting: not steady
+    p.chunk(1, String.valueOf(now - 3_100), now + 2);       // stream 1's first token
+    p.chunk(0, String.valueOf(now + 3 - 600), now + 3);     // both streams running: steady, 600 µs
+    p.chunk(1, String.valueOf(now + 4 - 600), now + 4);     // steady, 600 µs
+    p.endRound();
+    assertThat(p.steadyAddedOver(baseline).getTotalCount()).isEqualTo(2);
+    assertThat(p.steadyAddedOver(baseline).getValueAtPercentile(50)).isBetween(499L, 501L);
+    assertThat(p.addedOver(baseline).getTotalCount()).isEqualTo(5);
+    // a new round starts with every stream waiting again
+    p.beginRound();
+    p.chunk(0, String.valueOf(now + 10 - 700), now + 10);
+    p.chunk(0, String.valueOf(now + 11 - 700), now + 11);
+    assertThat(p.steadyAddedOver(baseline).getTotalCount()).isEqualTo(2);
   }
 
   @Test
