@@ -378,7 +378,7 @@ final class StreamCall {
 
     @Override
     public void text(String text) {
-      sink.emit(ProviderEvents.text(id, text));
+      sink.emit(dev.maestro.platform.HopStamps.provider(ProviderEvents.text(id, text)));
     }
 
     @Override

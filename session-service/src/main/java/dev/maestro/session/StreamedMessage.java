@@ -31,9 +31,10 @@ final class StreamedMessage {
   void accept(JsonObject e) {
     switch (e.getString("type", "")) {
       case ProviderEvents.TEXT -> {
+        long received = dev.maestro.platform.HopStamps.on() ? dev.maestro.platform.HopStamps.nowMicros() : 0;
         String text = e.getString("text", "");
         append("text", text);
-        publish.accept(SessionEvents.delta(text));
+        publish.accept(dev.maestro.platform.HopStamps.session(e, SessionEvents.delta(text), received));
       }
       case ProviderEvents.THINKING -> {
         String text = e.getString("text", "");

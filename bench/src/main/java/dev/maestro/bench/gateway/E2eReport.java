@@ -73,8 +73,10 @@ final class E2eReport {
               .put("perChunk", Math.round(l.cpuPerChunkMicros(s.chunks())))));
     }
     openAiTable(levels, s);
+    hopTable(levels);
     for (int i = 0; i < levels.size(); i++) {
       Level l = levels.get(i);
+      if (l.system().hop[0].getTotalCount() > 0) json.getJsonObject(i).put("hopsMicros", hopsJson(l.system()));
       if (l.openAi() != null) json.getJsonObject(i).put("openaiDoor", phaseJson(l.openAi(), s));
       if (l.relay() != null) json.getJsonObject(i).put("bareRelayFloor", phaseJson(l.relay(), s));
       if (l.chain() != null) {
@@ -135,6 +137,35 @@ final class E2eReport {
         .put("idleRssKb", new JsonObject(new LinkedHashMap<String, Object>(idleRss)))
         .put("levels", json).encodePrettily());
     System.out.println("\nJSON written to " + out);
+  }
+
+  /** {@code --hops}: each leg's p50 / p99 (µs) over all stamped chunks, then over the steady ones. */
+  private static void hopTable(List<Level> levels) {
+    if (levels.stream().allMatch(l -> l.system().hop[0].getTotalCount() == 0)) return;
+    System.out.printf("%nWhere a chunk's latency goes (--hops; µs, p50 / p99; raw, not minus the baseline; steady = received once"
+        + " every stream of the round had its first token)%n");
+    String head = "%-8s %-8s %22s %22s %22s %9s%n";
+    System.out.printf(head, "streams", "chunks", Phase.HOPS[0], Phase.HOPS[1], Phase.HOPS[2], "count");
+    for (Level l : levels) {
+      Phase y = l.system();
+      if (y.hop[0].getTotalCount() == 0) continue;
+      System.out.printf(head, l.streams(), "all", pair(y.hop[0]), pair(y.hop[1]), pair(y.hop[2]), y.hop[0].getTotalCount());
+      System.out.printf(head, "", "steady", pair(y.steadyHop[0]), pair(y.steadyHop[1]), pair(y.steadyHop[2]), y.steadyHop[0].getTotalCount());
+    }
+  }
+
+  private static String pair(Histogram h) {
+    return h.getTotalCount() == 0 ? "—" : h.getValueAtPercentile(50) + " / " + h.getValueAtPercentile(99);
+  }
+
+  static JsonObject hopsJson(Phase p) {
+    JsonObject all = new JsonObject();
+    JsonObject steady = new JsonObject();
+    for (int i = 0; i < Phase.HOPS.length; i++) {
+      all.put(Phase.HOPS[i], percentiles(p.hop[i]));
+      steady.put(Phase.HOPS[i], percentiles(p.steadyHop[i]));
+    }
+    return new JsonObject().put("all", all).put("steady", steady);
   }
 
   /** The OpenAI-compatible door: the same streams as POST /v1/chat/completions (SSE) to the gateway. */

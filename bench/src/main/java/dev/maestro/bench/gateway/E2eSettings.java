@@ -11,7 +11,7 @@ import java.util.List;
  * {@code --jfr=max}: 1 ms, enough samples in a phase of a few seconds).
  */
 record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int rounds, String jars, boolean jfr,
-    int idleSeconds, String label, List<String> modes, String jfrProfiling, List<String> floors) {
+    int idleSeconds, String label, List<String> modes, String jfrProfiling, List<String> floors, boolean hops) {
   /** The two ways to run the services: five processes ({@code up}) and one ({@code up --single}). */
   static final List<String> MODES = List.of("five", "single");
 
@@ -29,7 +29,7 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
   static final String USAGE = """
       usage: bench e2e [--quick] [--levels=1,100,1000] [--chunks=20] [--interval-ms=20] [--warmup=100] [--rounds=N]
                        [--jars=DIR] [--jfr[=max]] [--idle-seconds=5] [--label=NAME] [--modes=five,single]
-                       [--floor=chain,hop]
+                       [--floor=chain,hop] [--hops]
         --quick        a small run for a loaded machine: --levels=1,10 --chunks=10 --interval-ms=10 --warmup=0
                        --rounds=3 --idle-seconds=3 (options after it still apply)
         --levels       concurrent streams per level, comma-separated (1000 × --interval-ms=20 is the goal's
@@ -48,6 +48,10 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
         --floor        the floors measured in the same run, comma-separated, or none: chain (a bare
                        provider -> session -> gateway chain with Maestro's plumbing and no Maestro logic:
                        3 JVMs in mode five, 1 in mode single) and/or hop (one bare Vert.x HTTP relay hop)
+        --hops         per-hop stamps on every text delta (the services run with MAESTRO_BENCH_HOP_STAMPS=true):
+                       a table of where a chunk's latency goes, upstream -> provider -> session -> client; the
+                       stamps ride on the events (provider -> session then leaves the binary codec's fast path),
+                       so compare CPU figures only between runs that both have or lack --hops
         --idle-seconds the window in which idle CPU per second is measured
         --label        names the output: bench/target/gateway-e2e-bench[-<label>]-<mode>.json and
                        bench/target/e2e-goal-table[-<label>].json
@@ -77,11 +81,11 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
 
   /** The same settings with {@code n} chunks per reply (the turn-cost phase uses 1). */
   E2eSettings withChunks(int n) {
-    return new E2eSettings(levels, n, intervalMs, warmup, rounds, jars, jfr, idleSeconds, label, modes, jfrProfiling, floors);
+    return new E2eSettings(levels, n, intervalMs, warmup, rounds, jars, jfr, idleSeconds, label, modes, jfrProfiling, floors, hops);
   }
 
   E2eSettings withLabel(String l) {
-    return new E2eSettings(levels, chunks, intervalMs, warmup, rounds, jars, jfr, idleSeconds, l, modes, jfrProfiling, floors);
+    return new E2eSettings(levels, chunks, intervalMs, warmup, rounds, jars, jfr, idleSeconds, l, modes, jfrProfiling, floors, hops);
   }
 
   /** The JSON and JFR name of one mode's run. */
@@ -102,6 +106,7 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
     String label = "";
     List<String> modes = MODES;
     List<String> floors = FLOORS;
+    boolean hops = false;
     for (String a : args) {
       if (a.equals("--help") || a.equals("-h")) throw new HelpRequested();
       if (a.equals("--quick")) {
@@ -115,6 +120,10 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
       }
       if (a.equals("--jfr")) {
         jfr = true;
+        continue;
+      }
+      if (a.equals("--hops")) {
+        hops = true;
         continue;
       }
       String[] kv = a.replaceFirst("^--", "").split("=", 2);
@@ -147,7 +156,7 @@ record E2eSettings(int[] levels, int chunks, long intervalMs, int warmup, int ro
       }
     }
     if (chunks < 2) throw new IllegalArgumentException("--chunks must be 2 or more (turn cost is measured with 1)\n" + USAGE);
-    return new E2eSettings(levels, chunks, interval, warmup, rounds, jars, jfr, idle, label, modes, jfrProfiling, floors);
+    return new E2eSettings(levels, chunks, interval, warmup, rounds, jars, jfr, idle, label, modes, jfrProfiling, floors, hops);
   }
 
   /** {@code --floor}: chain and/or hop, comma-separated, or none. */

@@ -154,6 +154,7 @@ public final class GatewayEndToEndBench {
       env.put("MAESTRO_ALLOWED_PRIVATE_HOSTS", "127.0.0.1:" + fake.port());   // the fake upstream is on loopback
       env.put("MAESTRO_SESSION_MAX_TURNS_PER_USER", String.valueOf(Math.max(s.maxLevel(), s.warmup()) + 16)); // one bench user
       env.putAll(extraServiceEnv(System.getenv("MAESTRO_BENCH_SERVICE_ENV")));
+      if (s.hops()) env.put(dev.maestro.platform.HopStamps.ENV, "true");
       if ("single".equals(mode)) services.startSingle(env);
       else services.startAll(env);
       services.processes().forEach((svc, p) -> rss.watch(svc, p.pid()));

@@ -33,6 +33,15 @@ final class Phase {
   private int steadyCount;
   /** Streams of the current round that have had their first chunk. */
   private int firstCount;
+  /**
+   * {@code --hops}: where each stamped chunk's latency went (µs), upstream → provider (loopback HTTP, the
+   * provider's loop and decoding), provider → session (the bus hop and the session's loop), session → client
+   * (the session's publish, the bus hop, the gateway, the WebSocket and the client); all chunks, then the
+   * steady ones only.
+   */
+  static final String[] HOPS = {"upstream→provider", "provider→session", "session→client"};
+  final Histogram[] hop = {new Histogram(120_000_000L, 3), new Histogram(120_000_000L, 3), new Histogram(120_000_000L, 3)};
+  final Histogram[] steadyHop = {new Histogram(120_000_000L, 3), new Histogram(120_000_000L, 3), new Histogram(120_000_000L, 3)};
   long unparsed;
   long t0;
   long lastChunk;
@@ -71,6 +80,23 @@ final class Phase {
 
   void cpu(Map<String, Long> before, Map<String, Long> after) {
     after.forEach((k, v) -> cpuMs.merge(k, v - before.getOrDefault(k, v), Long::sum));
+  }
+
+  /** A text chunk with its hop stamps ({@code --hops}: provider's and session's epoch µs). */
+  synchronized void chunk(int idx, String text, long now, long providerMicros, long sessionMicros) {
+    boolean steadyBefore = firstSeen[idx] && firstCount == streams;
+    chunk(idx, text, now);
+    long stamp;
+    try {
+      stamp = Long.parseLong(text.trim());
+    } catch (NumberFormatException e) {
+      return;
+    }
+    long[] legs = {providerMicros - stamp, sessionMicros - providerMicros, now - sessionMicros};
+    for (int i = 0; i < legs.length; i++) {
+      hop[i].recordValue(clamp(legs[i], hop[i]));
+      if (steadyBefore) steadyHop[i].recordValue(clamp(legs[i], steadyHop[i]));
+    }
   }
 
   /** A text chunk of stream idx arrived at {@code now}; its text is the upstream's write stamp. */

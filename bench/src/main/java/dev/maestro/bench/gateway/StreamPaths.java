@@ -169,7 +169,14 @@ final class StreamPaths {
         switch (e.getString("type", "")) {
           case "delta" -> {
             String t = e.getString("text", "");
-            if (!t.isEmpty()) ph.chunk(idx, t, now);
+            if (t.isEmpty()) return;
+            // --hops: the services stamped it on the way (dev.maestro.platform.HopStamps)
+            if (e.getValue(dev.maestro.platform.HopStamps.PROVIDER) instanceof Number p
+                && e.getValue(dev.maestro.platform.HopStamps.SESSION) instanceof Number q) {
+              ph.chunk(idx, t, now, p.longValue(), q.longValue());
+            } else {
+              ph.chunk(idx, t, now);
+            }
           }
           case "turn_error" -> ph.error("turn_error: " + e.encode());
           case "turn_completed" -> {

@@ -73,6 +73,26 @@ class GoalTableTest {
     assertThat(alone.floorIdlePerJvm()).isNaN();
   }
 
+  @Test
+  void hopStampsSplitAChunksLatencyIntoItsThreeLegs() {
+    Phase p = new Phase("system", 1);
+    p.beginRound();
+    long now = 1_000_000_000L;
+    p.sentAt[0] = now - 9_000;
+    // written upstream at now-1000, decoded by the provider at now-900, at the session at now-500, at the client at now
+    p.chunk(0, String.valueOf(now - 1_000), now, now - 900, now - 500);
+    p.chunk(0, String.valueOf(now + 10 - 1_000), now + 10, now + 10 - 800, now + 10 - 700);
+    assertThat(p.hop[0].getTotalCount()).isEqualTo(2);
+    assertThat(p.hop[0].getMaxValue()).isBetween(199L, 201L);
+    assertThat(p.hop[1].getMaxValue()).isBetween(399L, 401L);
+    assertThat(p.hop[2].getMaxValue()).isBetween(699L, 701L);
+    // only the second chunk came after every stream's first token
+    assertThat(p.steadyHop[2].getTotalCount()).isEqualTo(1);
+    assertThat(p.steadyHop[2].getMaxValue()).isBetween(699L, 701L);
+    assertThat(p.chunks).isEqualTo(2);
+    assertThat(E2eReport.hopsJson(p).getJsonObject("all").getJsonObject("provider→session").getLong("count")).isEqualTo(2);
+  }
+
   /** One round of n streams, each one chunk of {@code latency} µs, and these CPU ms per process. */
   private static Phase phase(String name, int n, long latency, Map<String, Long> cpuMs) {
     Phase p = new Phase(name, n);
