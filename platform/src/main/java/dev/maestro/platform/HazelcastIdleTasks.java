@@ -53,6 +53,9 @@ final class HazelcastIdleTasks {
       "NioNetworking$PublishAllTask@",
       "TcpServer$RefreshNetworkStatsTask@");
 
+  /** What {@link #quiet} returns among the cancelled when the member's joiner is (now) a {@link QuietTcpIpJoiner}. */
+  static final String QUIET_JOINER = "split-brain search without waits (QuietTcpIpJoiner)";
+
   private HazelcastIdleTasks() {}
 
   /**
@@ -70,6 +73,8 @@ final class HazelcastIdleTasks {
       Field scheduler = registry.getClass().getDeclaredField("scheduler");
       scheduler.setAccessible(true);
       if (scheduler.get(registry) instanceof ScheduledThreadPoolExecutor executor) cancel(executor, METRICS, cancelled);
+      // the split-brain search stays, without its waits on addresses nobody answers at (QuietTcpIpJoiner)
+      if (!(engine.getNode().getJoiner() instanceof QuietTcpIpJoiner) && QuietTcpIpJoiner.install(engine.getNode())) cancelled.add(QUIET_JOINER);
     } catch (ReflectiveOperationException | RuntimeException e) {
       // another Hazelcast version: the member works as it is, it only wakes more often
       LOG.info("could not cancel Hazelcast's idle tasks of unused features ({}); the member runs them", e.toString());
