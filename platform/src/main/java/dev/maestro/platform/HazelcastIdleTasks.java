@@ -29,6 +29,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * (PN counters); the heartbeat and the split-brain search are the rest and stay. The metrics registry's
  * tasks (GC, I/O and network statistics, every second) feed only the metrics collection, which
  * {@link ClusterSetup#idleQuietly} turns off.
+ * <p>Also puts a {@link QuietTcpIpJoiner} in place of the member's joiner: the split-brain search stays (every
+ * 2 s), without the 10 ms sleeps of up to 5 s per listed address nobody answers at.
  * <p>What stays: heartbeats and failure detection, the split-brain merge, partition table publication and
  * anti-entropy, backups, IMap expiry and lock timeouts (the operation parker), member list publication.
  * <p>A task is recognised by its class name in its {@code toString()} (the JDK's scheduled future and
