@@ -29,6 +29,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * (PN counters); the heartbeat and the split-brain search are the rest and stay. The metrics registry's
  * tasks (GC, I/O and network statistics, every second) feed only the metrics collection, which
  * {@link ClusterSetup#idleQuietly} turns off.
+ * <p>Also puts a {@link QuietTcpIpJoiner} in place of the member's joiner: the split-brain search stays (every
+ * 2 s), without the 10 ms sleeps of up to 5 s per listed address nobody answers at.
  * <p>What stays: heartbeats and failure detection, the split-brain merge, partition table publication and
  * anti-entropy, backups, IMap expiry and lock timeouts (the operation parker), member list publication.
  * <p>A task is recognised by its class name in its {@code toString()} (the JDK's scheduled future and
@@ -53,6 +55,9 @@ final class HazelcastIdleTasks {
       "NioNetworking$PublishAllTask@",
       "TcpServer$RefreshNetworkStatsTask@");
 
+  /** What {@link #quiet} returns among the cancelled when the member's joiner is (now) a {@link QuietTcpIpJoiner}. */
+  static final String QUIET_JOINER = "split-brain search without waits (QuietTcpIpJoiner)";
+
   private HazelcastIdleTasks() {}
 
   /**
@@ -70,6 +75,8 @@ final class HazelcastIdleTasks {
       Field scheduler = registry.getClass().getDeclaredField("scheduler");
       scheduler.setAccessible(true);
       if (scheduler.get(registry) instanceof ScheduledThreadPoolExecutor executor) cancel(executor, METRICS, cancelled);
+      // the split-brain search stays, without its waits on addresses nobody answers at (QuietTcpIpJoiner)
+      if (!(engine.getNode().getJoiner() instanceof QuietTcpIpJoiner) && QuietTcpIpJoiner.install(engine.getNode())) cancelled.add(QUIET_JOINER);
     } catch (ReflectiveOperationException | RuntimeException e) {
       // another Hazelcast version: the member works as it is, it only wakes more often
       LOG.info("could not cancel Hazelcast's idle tasks of unused features ({}); the member runs them", e.toString());
