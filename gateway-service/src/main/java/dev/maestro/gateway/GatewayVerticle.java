@@ -120,7 +120,7 @@ public class GatewayVerticle extends VerticleBase {
     OutboundHttp outbound = new OutboundHttp(vertx, cfg.outboundPolicy());
     WebhookStore hooks = new WebhookStore(pool);
     webhooks = new WebhookDispatcher(vertx, hooks, outbound, WebhookSettings.from(config()));
-    api1.with(new WebhookOperations(hooks, outbound)::register);
+    api1.with(new WebhookOperations(hooks, outbound, webhooks)::register);
     api1.mount();
     router.get("/oauth/callback").handler(rc -> oauthCallback(rc, credentials));
     router.get(ClientMetadataDocument.PATH).handler(
@@ -228,6 +228,11 @@ public class GatewayVerticle extends VerticleBase {
   /** The WebSocket side (tests: a catch-up as after a healed partition). */
   public WsGateway webSockets() {
     return webSockets;
+  }
+
+  /** The webhook dispatcher (tests: what it queued). */
+  public WebhookDispatcher webhookDispatcher() {
+    return webhooks;
   }
 
   public int openSockets() {
