@@ -50,6 +50,20 @@ public final class Addresses {
   public static final String GATEWAY_REVOKED = "maestro.gateway.revoked";
 
   /**
+   * Published by the gateway instance that created or deleted a webhook: {@code {created, types}} or
+   * {@code {deleted}} (webhook ids). Every gateway keeps which event types some webhook takes and queues
+   * no outbox row for an event none takes (issue 14); it applies these at once and reads the table again
+   * on its webhook poll.
+   */
+  public static final String GATEWAY_WEBHOOKS_CHANGED = "maestro.gateway.webhooks-changed";
+
+  /**
+   * Published by the gateway instance that changed or deleted a user: {@code {userId}}. Every gateway keeps the
+   * users its callers are (issue 14) and forgets that one at once.
+   */
+  public static final String GATEWAY_USER_CHANGED = "maestro.gateway.user-changed";
+
+  /**
    * The public cluster-wide stream of lifecycle events for integrators (see BUS.md): one envelope per
    * event, {@code {"type","version","id","time","userId","sessionId"?,"data"}}, built by
    * {@link dev.maestro.contracts.events.IntegrationEvents} and published by the service that owns it.

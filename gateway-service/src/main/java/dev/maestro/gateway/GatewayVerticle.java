@@ -60,6 +60,7 @@ public class GatewayVerticle extends VerticleBase {
   private Router router;
   private Accounts accounts;
   private WebhookDispatcher webhooks;
+  private UserStore users;
   private dev.maestro.gateway.audit.AuditLog auditLog;
   private dev.maestro.platform.DeadRequesterWatch members;
 
@@ -78,8 +79,9 @@ public class GatewayVerticle extends VerticleBase {
         })
         .compose(api -> {
           UserStore users = new UserStore(pool);
+          this.users = users;
           accounts = new Accounts(users, new PasswordHasher(vertx, settings.argon2MemoryKb(), settings.argon2Iterations(), 1), new RateLimiter(api), settings);
-          return accounts.bootstrapAdmin(cfg.get(MaestroConfig.ADMIN_PASSWORD), cfg.dataDir())
+          return users.cacheById(vertx).compose(v -> accounts.bootstrapAdmin(cfg.get(MaestroConfig.ADMIN_PASSWORD), cfg.dataDir()))
               .compose(v -> router(cfg, settings, api, users))
               .compose(r -> listen(cfg, r));
         })
@@ -120,7 +122,7 @@ public class GatewayVerticle extends VerticleBase {
     OutboundHttp outbound = new OutboundHttp(vertx, cfg.outboundPolicy());
     WebhookStore hooks = new WebhookStore(pool);
     webhooks = new WebhookDispatcher(vertx, hooks, outbound, WebhookSettings.from(config()));
-    api1.with(new WebhookOperations(hooks, outbound)::register);
+    api1.with(new WebhookOperations(hooks, outbound, webhooks)::register);
     api1.mount();
     router.get("/oauth/callback").handler(rc -> oauthCallback(rc, credentials));
     router.get(ClientMetadataDocument.PATH).handler(
@@ -228,6 +230,16 @@ public class GatewayVerticle extends VerticleBase {
   /** The WebSocket side (tests: a catch-up as after a healed partition). */
   public WsGateway webSockets() {
     return webSockets;
+  }
+
+  /** The user store (tests: what its cache saved). */
+  public UserStore users() {
+    return users;
+  }
+
+  /** The webhook dispatcher (tests: what it queued). */
+  public WebhookDispatcher webhookDispatcher() {
+    return webhooks;
   }
 
   public int openSockets() {

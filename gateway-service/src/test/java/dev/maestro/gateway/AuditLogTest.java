@@ -145,4 +145,38 @@ class AuditLogTest {
     assertThat(AuditLogProbe.write(fx.vertx, closed, new JsonObject().put("action", "x").put("outcome", "success"))
         .await(10, TimeUnit.SECONDS)).isNull();
   }
+
+  /** Issue 14: entries that come while a write runs are stored by one INSERT, in arrival order; a bad one loses only itself. */
+  @Test
+  void entriesThatComeTogetherAreStoredTogetherInOrderAndABadOneLosesOnlyItself() throws Exception {
+    Pool pool = Database.pool(fx.vertx, MaestroConfig.of(fx.config), GatewayVerticle.SCHEMA, 2);
+    try {
+      String run = java.util.UUID.randomUUID().toString().substring(0, 8);
+      java.util.List<JsonObject> entries = new java.util.ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        entries.add(new JsonObject().put("action", "batch-" + run).put("outcome", "success").put("target", "t" + i)
+            .put("userId", adminId).put("detail", new JsonObject().put("i", i)));
+      }
+      // the first goes alone, the 49 that came while it was written go in one INSERT
+      assertThat(AuditLogProbe.writeAll(fx.vertx, pool, entries).await(10, TimeUnit.SECONDS)).isEqualTo(2);
+      java.util.List<String> stored = new java.util.ArrayList<>();
+      for (io.vertx.sqlclient.Row r : pool.preparedQuery("SELECT target, detail FROM audit_log WHERE action = $1 ORDER BY id")
+          .execute(io.vertx.sqlclient.Tuple.of("batch-" + run)).await(10, TimeUnit.SECONDS)) {
+        stored.add(r.getString("target"));
+      }
+      assertThat(stored).containsExactlyElementsOf(entries.stream().map(e -> e.getString("target")).toList());
+
+      // a NUL in the middle: PostgreSQL refuses that text, the batch is stored entry by entry, only that one is lost
+      java.util.List<JsonObject> mixed = new java.util.ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        mixed.add(new JsonObject().put("action", "mixed-" + run).put("outcome", "success").put("target", i == 5 ? "bad" + (char) 0 : "m" + i));
+      }
+      AuditLogProbe.writeAll(fx.vertx, pool, mixed).await(10, TimeUnit.SECONDS);
+      long n = pool.preparedQuery("SELECT count(*) AS n FROM audit_log WHERE action = $1").execute(io.vertx.sqlclient.Tuple.of("mixed-" + run))
+          .await(10, TimeUnit.SECONDS).iterator().next().getLong("n");
+      assertThat(n).isEqualTo(9);
+    } finally {
+      pool.close().await(10, TimeUnit.SECONDS);
+    }
+  }
 }

@@ -3,6 +3,7 @@ package dev.maestro.gateway.audit;
 import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.audit.AuditEvents;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -17,13 +18,17 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
 /**
  * The audit trail's one writer and reader (table {@code gateway.audit_log}, append-only). Entries arrive
  * fire-and-forget on {@link Addresses#AUDIT} from every service (each entry is {@code send}, so one
- * gateway instance stores it once) and are inserted one by one, off every request's path. An entry that
+ * gateway instance stores it once) and are inserted off every request's path, one INSERT at a time (entries that
+ * came meanwhile together, see {@link #flush}). An entry that
  * cannot be stored (database away, too many waiting) is logged with its action and target and dropped:
  * the audit must never slow or fail what it records. Entries come from cluster members, which hold the
  * cluster key and are trusted, but their shape is still checked so one bad entry cannot poison a page.
@@ -74,16 +79,89 @@ public final class AuditLog {
     JsonObject detail = e.getValue("detail") instanceof JsonObject d ? d : new JsonObject();
     if (detail.encode().length() > MAX_DETAIL_CHARS) detail = new JsonObject().put("truncated", true);
     OffsetDateTime at = time(e.getValue("at"));
-    String t = target;
     inFlight++;
+    Pending p = new Pending(at == null ? OffsetDateTime.now(ZoneOffset.UTC) : at, user, action, target, outcome, detail, Promise.promise());
+    waiting.add(p);
+    if (!writing) flush();
+    return p.done().future();
+  }
+
+  /** One entry waiting to be stored. */
+  private record Pending(OffsetDateTime at, UUID user, String action, String target, String outcome, JsonObject detail,
+                         Promise<Void> done) {}
+
+  /** Entries that came while a write ran: stored together by the next (one at a time, in arrival order). */
+  private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+  private boolean writing;
+  /** Entries in one INSERT at most. */
+  static final int MAX_BATCH = 500;
+  /** INSERTs issued so far (tests). */
+  long statements;
+
+  /**
+   * Stores what waits, one INSERT at a time (issue 14): an entry that comes alone is one single-row INSERT as
+   * before; entries that came while one ran (under load: every turn sends two, sendMessage and useCredential)
+   * go in one multi-row INSERT instead of one statement each.
+   */
+  private void flush() {
+    if (waiting.isEmpty()) {
+      writing = false;
+      return;
+    }
+    writing = true;
+    List<Pending> batch = new ArrayList<>(Math.min(waiting.size(), MAX_BATCH));
+    while (!waiting.isEmpty() && batch.size() < MAX_BATCH) batch.add(waiting.poll());
+    insert(batch).onComplete(ar -> {
+      for (Pending p : batch) {
+        inFlight--;
+        p.done().complete();
+      }
+      flush();
+    });
+  }
+
+  /** Never fails: an entry that cannot be stored is logged and dropped. */
+  private Future<Void> insert(List<Pending> batch) {
+    if (batch.size() == 1) return insertOne(batch.get(0));
+    int n = batch.size();
+    OffsetDateTime[] at = new OffsetDateTime[n];
+    UUID[] user = new UUID[n];
+    String[] action = new String[n];
+    String[] target = new String[n];
+    String[] outcome = new String[n];
+    String[] detail = new String[n];
+    for (int i = 0; i < n; i++) {
+      Pending p = batch.get(i);
+      at[i] = p.at();
+      user[i] = p.user();
+      action[i] = p.action();
+      target[i] = p.target();
+      outcome[i] = p.outcome();
+      detail[i] = p.detail().encode();
+    }
+    statements++;
+    return pool.preparedQuery("INSERT INTO audit_log (at, user_id, action, target, outcome, detail) "
+            + "SELECT a, u, ac, t, o, d::jsonb FROM unnest($1::timestamptz[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[]) "
+            + "WITH ORDINALITY AS x(a, u, ac, t, o, d, n) ORDER BY n")
+        .execute(Tuple.of(at, user, action, target, outcome, detail))
+        .<Void>mapEmpty()
+        // one entry PostgreSQL refuses must not take the others with it: each alone, as before batching
+        .recover(err -> {
+          List<Future<Void>> each = new ArrayList<>();
+          for (Pending p : batch) each.add(insertOne(p));
+          return Future.join(each).mapEmpty();
+        });
+  }
+
+  private Future<Void> insertOne(Pending p) {
+    statements++;
     return pool.preparedQuery("INSERT INTO audit_log (at, user_id, action, target, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6)")
-        .execute(Tuple.of(at == null ? OffsetDateTime.now(ZoneOffset.UTC) : at, user, action, t, outcome, detail))
+        .execute(Tuple.of(p.at(), p.user(), p.action(), p.target(), p.outcome(), p.detail()))
         .<Void>mapEmpty()
         .recover(err -> {
-          LOG.warn("audit entry {} {} (user {}) not stored: {}", action, t, user, err.getMessage());
+          LOG.warn("audit entry {} {} (user {}) not stored: {}", p.action(), p.target(), p.user(), err.getMessage());
           return Future.succeededFuture();
-        })
-        .andThen(ar -> inFlight--);
+        });
   }
 
   /**

@@ -44,20 +44,54 @@ public final class WebhookDispatcher {
   private boolean again;
   private boolean stopped;
   private Future<?> queued = Future.succeededFuture();
+  private final WebhookTypes types;
+  /** Events this dispatcher took from the bus, and outbox INSERTs it issued for them (tests, issue 14). */
+  private volatile long eventsSeen;
+  private volatile long inserts;
 
   public WebhookDispatcher(Vertx vertx, WebhookStore store, OutboundHttp outbound, WebhookSettings settings) {
     this.vertx = vertx;
     this.store = store;
     this.outbound = outbound;
     this.settings = settings;
+    this.types = new WebhookTypes(vertx, store);
+  }
+
+  /** This gateway's copy of the webhooks' types (the operations announce creations and deletions through it). */
+  WebhookTypes types() {
+    return types;
+  }
+
+  /** Events taken from {@code maestro.events} so far. */
+  public long eventsSeen() {
+    return eventsSeen;
+  }
+
+  /** Outbox INSERTs issued so far (an event no webhook takes issues none). */
+  public long inserts() {
+    return inserts;
+  }
+
+  /** Whether this gateway would queue an event of this type now. */
+  public boolean takes(String type) {
+    return types.takes(type);
   }
 
   public Future<Void> start() {
     client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(Math.min(settings.timeoutMs(), 10_000))
         .setVerifyHost(true).setKeepAlive(true));
+    // the webhooks' types are read before the first event is taken, so none is skipped for want of them
+    return types.start().compose(v -> consume());
+  }
+
+  private Future<Void> consume() {
     consumer = vertx.eventBus().consumer(Addresses.EVENTS, m -> {
       JsonObject e = m.body();
       if (e == null || e.getString("id") == null || e.getString("type") == null) return;
+      eventsSeen++;
+      // no webhook takes this type: no INSERT (it would select no webhook); issue 14, see WebhookTypes
+      if (!types.takes(e.getString("type"))) return;
+      inserts++;
       // one insert at a time, so the outbox's order (its ids) is the order the events arrived in
       queued = queued.transform(x -> store.enqueue(e).onSuccess(n -> {
         if (n > 0) kick();
@@ -68,7 +102,11 @@ public final class WebhookDispatcher {
     // deliveries this node does not know of (another gateway's, left when it stopped, or queued before this
     // node started), so it need not be frequent (issue 14: a query a second was most of an idle gateway's
     // own CPU). One round at start picks up what an earlier run left.
-    pollTimer = vertx.setPeriodic(settings.pollMs(), t -> kick());
+    // the poll is also the backstop of the webhooks' types: a change whose announcement was lost is read here
+    pollTimer = vertx.setPeriodic(settings.pollMs(), t -> {
+      types.reload();
+      kick();
+    });
     kick();
     purgeTimer = vertx.setPeriodic(3_600_000, t -> store.purge(settings.retentionHours())
         .onFailure(err -> LOG.warn("webhooks: purge failed: {}", Retry.describe(err))));
@@ -148,7 +186,7 @@ public final class WebhookDispatcher {
     stopped = true;
     if (pollTimer >= 0) vertx.cancelTimer(pollTimer);
     if (purgeTimer >= 0) vertx.cancelTimer(purgeTimer);
-    Future<Void> unreg = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    Future<Void> unreg = Future.join(consumer == null ? Future.succeededFuture() : consumer.unregister(), types.stop()).mapEmpty();
     return unreg.eventually(() -> client == null ? Future.succeededFuture() : client.close());
   }
 }

@@ -24,10 +24,13 @@ import java.util.UUID;
 public final class WebhookOperations {
   private final WebhookStore store;
   private final OutboundHttp outbound;
+  private final WebhookTypes types;
 
-  public WebhookOperations(WebhookStore store, OutboundHttp outbound) {
+  /** {@code dispatcher}: this gateway's, whose copy of the webhooks' types every creation and deletion updates. */
+  public WebhookOperations(WebhookStore store, OutboundHttp outbound, WebhookDispatcher dispatcher) {
     this.store = store;
     this.outbound = outbound;
+    this.types = dispatcher.types();
   }
 
   public void register(Operations operations) {
@@ -44,12 +47,17 @@ public final class WebhookOperations {
             return Future.succeededFuture();
           })
           .compose(v -> store.create(url, types, c.userId()))
+          // before the answer: the next event this gateway takes is queued for the new webhook (the others: on the
+          // announcement, or at their next poll)
+          .onSuccess(h -> this.types.created(UUID.fromString(h.getString("id")), types))
           .map(Reply::created);
     });
     operations.register("deleteWebhook", c -> {
       UUID id = Ids.valid(c.path("id")) ? UUID.fromString(c.path("id")) : null;
       if (id == null) return ServiceException.fail(ErrorCodes.NOT_FOUND, "no such webhook", new JsonObject());
-      return store.delete(id).compose(found -> found ? Future.succeededFuture(Reply.noContent())
+      return store.delete(id).onSuccess(found -> {
+            if (found) types.deleted(id);
+          }).compose(found -> found ? Future.succeededFuture(Reply.noContent())
           : ServiceException.fail(ErrorCodes.NOT_FOUND, "no such webhook", new JsonObject()));
     });
   }

@@ -12,7 +12,9 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -89,6 +91,18 @@ public final class WebhookStore {
   /** → whether a webhook was deleted (its queued deliveries go with it). */
   public Future<Boolean> delete(UUID id) {
     return pool.preparedQuery("DELETE FROM webhook WHERE id = $1").execute(Tuple.of(id)).map(rows -> rows.rowCount() > 0);
+  }
+
+  /** Every webhook's id → the event types it takes (empty: every type); for {@link WebhookTypes}. */
+  public Future<Map<UUID, List<String>>> allTypes() {
+    return pool.query("SELECT id, types FROM webhook").execute().map(rows -> {
+      Map<UUID, List<String>> out = new HashMap<>();
+      for (Row r : rows) {
+        String[] t = r.getArrayOfStrings("types");
+        out.put(r.getUUID("id"), t == null ? List.of() : List.of(t));
+      }
+      return out;
+    });
   }
 
   /** Queues one public event for every webhook that takes its type → how many deliveries were queued. */
