@@ -58,12 +58,6 @@ public final class Addresses {
   public static final String GATEWAY_WEBHOOKS_CHANGED = "maestro.gateway.webhooks-changed";
 
   /**
-   * Published by the gateway instance that changed or deleted a user: {@code {userId}}. Every gateway keeps the
-   * users its callers are (issue 14) and forgets that one at once.
-   */
-  public static final String GATEWAY_USER_CHANGED = "maestro.gateway.user-changed";
-
-  /**
    * The public cluster-wide stream of lifecycle events for integrators (see BUS.md): one envelope per
    * event, {@code {"type","version","id","time","userId","sessionId"?,"data"}}, built by
    * {@link dev.maestro.contracts.events.IntegrationEvents} and published by the service that owns it.

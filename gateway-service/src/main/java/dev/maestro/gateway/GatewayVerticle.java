@@ -60,7 +60,6 @@ public class GatewayVerticle extends VerticleBase {
   private Router router;
   private Accounts accounts;
   private WebhookDispatcher webhooks;
-  private UserStore users;
   private dev.maestro.gateway.audit.AuditLog auditLog;
   private dev.maestro.platform.DeadRequesterWatch members;
 
@@ -79,9 +78,8 @@ public class GatewayVerticle extends VerticleBase {
         })
         .compose(api -> {
           UserStore users = new UserStore(pool);
-          this.users = users;
           accounts = new Accounts(users, new PasswordHasher(vertx, settings.argon2MemoryKb(), settings.argon2Iterations(), 1), new RateLimiter(api), settings);
-          return users.cacheById(vertx).compose(v -> accounts.bootstrapAdmin(cfg.get(MaestroConfig.ADMIN_PASSWORD), cfg.dataDir()))
+          return accounts.bootstrapAdmin(cfg.get(MaestroConfig.ADMIN_PASSWORD), cfg.dataDir())
               .compose(v -> router(cfg, settings, api, users))
               .compose(r -> listen(cfg, r));
         })
@@ -230,11 +228,6 @@ public class GatewayVerticle extends VerticleBase {
   /** The WebSocket side (tests: a catch-up as after a healed partition). */
   public WsGateway webSockets() {
     return webSockets;
-  }
-
-  /** The user store (tests: what its cache saved). */
-  public UserStore users() {
-    return users;
   }
 
   /** The webhook dispatcher (tests: what it queued). */

@@ -1,10 +1,7 @@
 package dev.maestro.gateway.auth;
 
-import dev.maestro.contracts.Addresses;
 import dev.maestro.contracts.ErrorCodes;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
@@ -14,65 +11,14 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.OffsetDateTime;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /** Users in schema {@code gateway}. Password hashes never leave this class except to {@link Accounts}. */
 public class UserStore {
-  /**
-   * How long {@link #byId} answers from memory without a change announced: the bound on a lost announcement
-   * (a user deleted, renamed or given another role through another gateway).
-   */
-  public static final long CACHE_TTL_MS = 30_000;
-  /** Users kept at most (a full cache is emptied: users are few, this only bounds memory). */
-  static final int CACHE_MAX = 10_000;
-
-  private record Cached(JsonObject user, long atMs) {}
-
   private final Pool pool;
-  /** null: no cache (every byId reads the table). */
-  private Vertx vertx;
-  private final Map<UUID, Cached> byId = new ConcurrentHashMap<>();
-  /** Bumped by every change seen: a read that started before one is not kept (it may predate the change). */
-  private final AtomicLong generation = new AtomicLong();
-  private final AtomicLong reads = new AtomicLong();
-  private MessageConsumer<JsonObject> changes;
 
   public UserStore(Pool pool) {
     this.pool = pool;
-  }
-
-  /**
-   * Answers {@link #byId} from memory from now on (issue 14: every front-door operation, so every WebSocket
-   * command, read the caller's row). A change through this store (update, delete) empties this gateway's
-   * entry before it answers and is announced on {@link Addresses#GATEWAY_USER_CHANGED}, which every gateway's
-   * store consumes; an entry is used at most {@link #CACHE_TTL_MS} after it was read.
-   */
-  public Future<Void> cacheById(Vertx vertx) {
-    this.vertx = vertx;
-    changes = vertx.eventBus().consumer(Addresses.GATEWAY_USER_CHANGED, m -> forget(m.body() == null ? null : m.body().getString("userId")));
-    return changes.completion();
-  }
-
-  /** Rows of app_user read by id so far (tests: what the cache saved). */
-  public long byIdReads() {
-    return reads.get();
-  }
-
-  private void forget(String id) {
-    generation.incrementAndGet();
-    UUID uuid = Ids.parse(id);
-    if (uuid != null) byId.remove(uuid);
-    else byId.clear();
-  }
-
-  /** This gateway forgets the user now, the others when the announcement arrives. */
-  private void changed(UUID id) {
-    if (vertx == null) return;
-    forget(id.toString());
-    vertx.eventBus().publish(Addresses.GATEWAY_USER_CHANGED, new JsonObject().put("userId", id.toString()));
   }
 
   /**
@@ -119,28 +65,12 @@ public class UserStore {
         });
   }
 
-  /** → user or null (a copy: callers may change it). */
+  /** → user or null. */
   public Future<JsonObject> byId(String id) {
     UUID uuid = Ids.parse(id);
     if (uuid == null) return Future.succeededFuture(null);
-    long now = System.currentTimeMillis();
-    if (vertx != null) {
-      Cached c = byId.get(uuid);
-      if (c != null && now - c.atMs() < CACHE_TTL_MS) return Future.succeededFuture(c.user().copy());
-    }
-    long g = generation.get();
-    reads.incrementAndGet();
     return pool.preparedQuery("SELECT id, username, role, created_at, updated_at FROM app_user WHERE id = $1")
-        .execute(Tuple.of(uuid)).map(rows -> {
-          if (rows.size() == 0) return null;
-          JsonObject u = toJson(rows.iterator().next());
-          // not kept when a change was seen meanwhile: this read may be older than it
-          if (vertx != null && generation.get() == g) {
-            if (byId.size() >= CACHE_MAX) byId.clear();
-            byId.put(uuid, new Cached(u.copy(), now));
-          }
-          return u;
-        });
+        .execute(Tuple.of(uuid)).map(rows -> rows.size() == 0 ? null : toJson(rows.iterator().next()));
   }
 
   /** Keyset pagination by username; the cursor is the last username seen. */
@@ -179,16 +109,14 @@ public class UserStore {
         .recover(err -> err instanceof PgException pg && "23505".equals(pg.getSqlState())
             ? ServiceException.fail(ErrorCodes.CONFLICT, "username '" + username + "' is taken", new JsonObject())
             : Future.failedFuture(err))
-        .compose(rows -> rows.size() == 0 ? notFound() : Future.succeededFuture(toJson(rows.iterator().next())))
-        .onSuccess(u -> changed(uuid));
+        .compose(rows -> rows.size() == 0 ? notFound() : Future.succeededFuture(toJson(rows.iterator().next())));
   }
 
   public Future<Void> delete(String id) {
     UUID uuid = Ids.parse(id);
     if (uuid == null) return notFound();
     return pool.preparedQuery("DELETE FROM app_user WHERE id = $1").execute(Tuple.of(uuid))
-        .compose(rows -> rows.rowCount() == 0 ? notFound() : Future.<Void>succeededFuture())
-        .onSuccess(v -> changed(uuid));
+        .compose(rows -> rows.rowCount() == 0 ? notFound() : Future.succeededFuture());
   }
 
   private static <T> Future<T> notFound() {
