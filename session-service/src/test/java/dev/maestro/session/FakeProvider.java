@@ -29,6 +29,8 @@ public class FakeProvider implements ProviderService {
   private final ConcurrentLinkedQueue<List<Step>> scripts = new ConcurrentLinkedQueue<>();
   public final List<JsonObject> requests = new CopyOnWriteArrayList<>();
   public final List<String> cancelled = new CopyOnWriteArrayList<>();
+  /** The stream id of each request, in the order of {@link #requests}. */
+  public final List<String> streamIds = new CopyOnWriteArrayList<>();
   private final Map<String, Promise<Void>> holds = new ConcurrentHashMap<>();
   private final Map<String, Promise<Void>> streams = new ConcurrentHashMap<>();
 
@@ -81,6 +83,7 @@ public class FakeProvider implements ProviderService {
 
   @Override
   public Future<Void> stream(JsonObject request, String replyAddress, String streamId) {
+    streamIds.add(streamId);
     requests.add(request);
     if ("unreachable".equals(request.getString("provider"))) {
       return io.vertx.serviceproxy.ServiceException.fail(502, "upstream connection refused");
