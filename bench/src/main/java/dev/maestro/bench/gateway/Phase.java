@@ -84,31 +84,35 @@ final class Phase {
 
   /** A text chunk with its hop stamps ({@code --hops}: provider's and session's epoch µs). */
   synchronized void chunk(int idx, String text, long now, long providerMicros, long sessionMicros) {
-    boolean steadyBefore = firstSeen[idx] && firstCount == streams;
-    chunk(idx, text, now);
-    long stamp;
-    try {
-      stamp = Long.parseLong(text.trim());
-    } catch (NumberFormatException e) {
-      return;
-    }
+    long stamp = record(idx, text, now);
+    if (stamp == UNPARSED) return;
     long[] legs = {providerMicros - stamp, sessionMicros - providerMicros, now - sessionMicros};
     for (int i = 0; i < legs.length; i++) {
       hop[i].recordValue(clamp(legs[i], hop[i]));
-      if (steadyBefore) steadyHop[i].recordValue(clamp(legs[i], steadyHop[i]));
+      if (lastWasSteady) steadyHop[i].recordValue(clamp(legs[i], steadyHop[i]));
     }
   }
 
   /** A text chunk of stream idx arrived at {@code now}; its text is the upstream's write stamp. */
   synchronized void chunk(int idx, String text, long now) {
+    record(idx, text, now);
+  }
+
+  private static final long UNPARSED = Long.MIN_VALUE;
+  /** Whether the chunk {@link #record} took last was a steady one. */
+  private boolean lastWasSteady;
+
+  /** Records one chunk → its upstream write stamp, or {@link #UNPARSED} when its text is not one. */
+  private long record(int idx, String text, long now) {
     chunks++;
     lastChunk = Math.max(lastChunk, now);
+    lastWasSteady = false;
     long stamp;
     try {
       stamp = Long.parseLong(text.trim());
     } catch (NumberFormatException e) {
       unparsed++;
-      return;
+      return UNPARSED;
     }
     chunk.recordValue(clamp(now - stamp, chunk));
     if (sampleCount == samples.length) samples = Arrays.copyOf(samples, samples.length * 2);
@@ -118,9 +122,11 @@ final class Phase {
       firstCount++;
       ttft.recordValue(clamp(now - sentAt[idx], ttft));
     } else if (firstCount == streams) {
+      lastWasSteady = true;
       if (steadyCount == steady.length) steady = Arrays.copyOf(steady, steady.length * 2);
       steady[steadyCount++] = now - stamp;
     }
+    return stamp;
   }
 
   /**
